@@ -1,0 +1,266 @@
+"""Load a scenario folder (or the embedded one by name) into a :class:`Scenario`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+from shapely.geometry import LineString, MultiLineString
+
+from borderwatch.config import PlanConfig, from_mapping
+from borderwatch.data import validate as v
+from borderwatch.data.roads import find_road_file, read_roads
+from borderwatch.data.scenario import GRID_LEVELS, Scenario
+from borderwatch.errors import ConfigError, ScenarioError
+
+__all__ = ["embedded_scenarios", "load_scenario", "resolve_scenario_path", "utm_crs"]
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_COLUMNS = ("id", "name", "lon", "lat")
+CHECKPOINT_OPTIONAL = ("township", "kind", "radius_m")
+TEAM_COLUMNS = ("id", "name", "base_lon", "base_lat", "vehicle", "crew")
+TEAM_OPTIONAL = ("township",)
+INCIDENT_COLUMNS = ("lon", "lat", "date", "kind")
+
+
+def embedded_scenarios() -> list[str]:
+    """Names of the scenarios shipped inside the package."""
+    root = resources.files("borderwatch.data") / "scenarios"
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "scenario.toml").is_file())
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    """Return the folder of a scenario given a folder, its ``scenario.toml`` or an embedded name."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    if path.is_file() and path.name == "scenario.toml":
+        return path.parent
+    name = str(name_or_path)
+    if name in embedded_scenarios():
+        return Path(str(resources.files("borderwatch.data") / "scenarios" / name))
+    if path.exists():
+        raise ScenarioError("not a scenario folder or scenario.toml", file=path)
+    known = ", ".join(embedded_scenarios()) or "none"
+    raise ScenarioError(
+        f"unknown scenario: neither a folder nor an embedded name (embedded: {known})",
+        field="scenario",
+        value=name,
+    )
+
+
+def utm_crs(lon: float, lat: float) -> str:
+    """Return the EPSG code of the WGS84 UTM zone holding ``lon``, ``lat``."""
+    zone = int((lon + 180) // 6) % 60 + 1
+    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ScenarioError("file not found", file=path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"not valid TOML: {err}", file=path) from None
+
+
+def _read_geojson(path: Path, allowed: list[str]) -> Any:
+    if not path.is_file():
+        raise ScenarioError("file not found", file=path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"not valid JSON: {err}", file=path) from None
+    return v.geometry_from_geojson(obj, file=path, allowed=allowed)
+
+
+def _points(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> gpd.GeoDataFrame:
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+    return gdf.set_index("id")
+
+
+def _read_checkpoints(path: Path) -> gpd.GeoDataFrame:
+    frame = v.read_csv_table(path, CHECKPOINT_COLUMNS, CHECKPOINT_OPTIONAL)
+    v.check_unique(frame, "id", file=path)
+    x, y = v.check_lonlat(frame, "lon", "lat", file=path)
+    radius = v.to_float(frame, "radius_m", file=path, allow_empty=True, strictly_positive=True)
+    out = frame[["id", "name", "township", "kind"]].copy()
+    out["radius_m"] = radius
+    return _points(out, x, y)
+
+
+def _read_teams(path: Path, config: PlanConfig) -> gpd.GeoDataFrame:
+    frame = v.read_csv_table(path, TEAM_COLUMNS, TEAM_OPTIONAL)
+    v.check_unique(frame, "id", file=path)
+    x, y = v.check_lonlat(frame, "base_lon", "base_lat", file=path)
+    crew = v.to_int(frame, "crew", file=path, minimum=1)
+    for i, vehicle in enumerate(frame["vehicle"]):
+        if vehicle not in config.profiles:
+            raise ScenarioError(
+                f"row {i + 2} (id {frame['id'].iloc[i]!r}): unknown vehicle; "
+                f"known: {', '.join(sorted(config.profiles))}",
+                file=path,
+                field="vehicle",
+                value=vehicle,
+            )
+    out = frame[["id", "name", "vehicle", "township"]].copy()
+    out["crew"] = crew
+    return _points(out, x, y)
+
+
+def _read_incidents(path: Path) -> gpd.GeoDataFrame:
+    frame = v.read_csv_table(path, INCIDENT_COLUMNS)
+    x, y = v.check_lonlat(frame, "lon", "lat", file=path)
+    dates = pd.to_datetime(frame["date"], errors="coerce", format="ISO8601")
+    if dates.isna().any():
+        i = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise ScenarioError(
+            f"row {i + 2}: not an ISO date (YYYY-MM-DD)", file=path, field="date", value=frame["date"].iloc[i]
+        )
+    out = frame[["kind"]].copy()
+    out["date"] = dates.dt.strftime("%Y-%m-%d")
+    return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+
+
+def _read_grids(path: Path) -> dict[str, gpd.GeoDataFrame]:
+    import pyogrio
+
+    try:
+        layers = {name for name, _ in pyogrio.list_layers(path)}
+    except Exception as err:  # pyogrio's DataSourceError and friends
+        raise ScenarioError(f"not a readable GeoPackage: {err}", file=path) from None
+    grids: dict[str, gpd.GeoDataFrame] = {}
+    for level in GRID_LEVELS:
+        if level not in layers:
+            continue
+        frame = gpd.read_file(path, layer=level)
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs("EPSG:4326")
+        v.check_grid_layer(frame, level, file=path)
+        for col in ("head", "parent"):
+            if col not in frame.columns:
+                frame[col] = ""
+        frame["id"] = frame["id"].astype(str)
+        grids[level] = frame.set_index("id")
+    unknown = layers - set(GRID_LEVELS)
+    if unknown:
+        v.warn(f"{path}: ignoring unknown grid layer(s) {', '.join(sorted(unknown))}")
+    return grids
+
+
+def load_scenario(
+    name_or_path: str | Path = "ningming",
+    *,
+    config: PlanConfig | None = None,
+) -> Scenario:
+    """Load a scenario from a folder, or the embedded scenario of that name.
+
+    Parameters
+    ----------
+    name_or_path
+        A scenario folder, its ``scenario.toml``, or an embedded name
+        (``"ningming"``).
+    config
+        Options used by the checks (the known vehicle profiles); the
+        scenario's own ``[defaults]`` apply over the built-in defaults when
+        None.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, field and value of the first bad input.
+
+    Notes
+    -----
+    Checks that need the projected network (checkpoints and bases too far from
+    a road, teams cut off from the border, disconnected roads) run in
+    :func:`borderwatch.data.build_network`.
+    """
+    folder = resolve_scenario_path(name_or_path)
+    meta_path = folder / "scenario.toml"
+    meta = _read_toml(meta_path)
+    name = meta.get("name", folder.name)
+    if not isinstance(name, str) or not name:
+        raise ScenarioError("name must be a non-empty string", file=meta_path, field="name", value=name)
+    defaults = meta.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise ScenarioError("[defaults] must be a table", file=meta_path, field="defaults", value=defaults)
+    night = meta.get("night", {})
+    night_window = (str(night.get("start", "20:00")), str(night.get("end", "06:00")))
+    try:
+        cfg = config or from_mapping(
+            {**defaults, "night_start": night_window[0], "night_end": night_window[1]}, file=meta_path
+        )
+    except ConfigError as err:
+        raise ScenarioError(str(err), file=meta_path, field=err.field, value=err.value) from None
+
+    border = _read_geojson(folder / "border.geojson", ["LineString", "MultiLineString"])
+    assert isinstance(border, LineString | MultiLineString)
+    area = None
+    if (folder / "area.geojson").is_file():
+        area = _read_geojson(folder / "area.geojson", ["Polygon", "MultiPolygon"])
+
+    timezone = str(meta.get("timezone", "UTC"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScenarioError("unknown IANA time zone", file=meta_path, field="timezone", value=timezone) from None
+    crs = meta.get("crs") or utm_crs(border.centroid.x, border.centroid.y)
+    try:
+        parsed = CRS.from_user_input(crs)
+    except Exception:  # pyproj.exceptions.CRSError
+        raise ScenarioError("unknown CRS", file=meta_path, field="crs", value=crs) from None
+    if not parsed.is_projected:
+        raise ScenarioError(
+            "crs must be a projected metric CRS (e.g. a UTM zone such as EPSG:32648)",
+            file=meta_path,
+            field="crs",
+            value=crs,
+        )
+
+    road_file = folder / meta["roads"] if "roads" in meta else find_road_file(folder)
+    roads = read_roads(road_file)
+    checkpoints = _read_checkpoints(folder / "checkpoints.csv")
+    teams = _read_teams(folder / "teams.csv", cfg)
+    grids = _read_grids(folder / "grids.gpkg") if (folder / "grids.gpkg").is_file() else {}
+    incidents = _read_incidents(folder / "incidents.csv") if (folder / "incidents.csv").is_file() else None
+    official = meta.get("official_border_km")
+    if official is not None and (not isinstance(official, int | float) or official <= 0):
+        raise ScenarioError(
+            "official_border_km must be a positive number", file=meta_path, field="official_border_km",
+            value=official,
+        )
+    provenance = {str(k): str(val) for k, val in meta.get("provenance", {}).items()}
+    scenario = Scenario(
+        name=name,
+        border=border,
+        roads=roads,
+        checkpoints=checkpoints,
+        teams=teams,
+        grids=grids,
+        crs=str(crs),
+        timezone=timezone,
+        night_window=night_window,
+        area=area,
+        incidents=incidents,
+        title=str(meta.get("title", name)),
+        official_border_km=None if official is None else float(official),
+        defaults=defaults,
+        provenance=provenance,
+        source=folder,
+    )
+    return scenario

@@ -1,0 +1,131 @@
+"""Lower bounds for k-team min-max arc routing.
+
+Two valid bounds on the longest tour, whichever is larger:
+
+* **round trip**: a team serving required edge ``e = (a, b)`` drives at least
+  ``dist(depot, a) + c(e) + dist(b, depot)`` (best orientation); the edge is
+  served by the cheapest of the teams allowed to drive it; the longest such
+  minimum over the required edges bounds the longest tour.
+* **average**: the union of all tours is an Eulerian multigraph containing the
+  required edges, so the total cost is at least the required service cost
+  (cheapest allowed profile per edge) plus a minimum T-join of the odd nodes
+  of the required subgraph (a minimum-weight perfect matching on shortest
+  paths over the cheapest profile per edge); divided by ``k``. For the Chinese
+  postman case this is the exact CPP augmentation. For a rural postman the
+  connectivity part of the deadheading is not counted (it is not additive in
+  general), so the bound stays valid.
+
+With integral costs every tour is an integer, so the average bound is rounded
+up (as in the CARPLIB reference ``ceil(CPP / k)``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from borderwatch.routing.instance import ArcInstance
+from borderwatch.routing.postman import min_weight_odd_matching
+
+__all__ = ["average_bound", "lower_bound", "round_trip_bound"]
+
+
+def round_trip_bound(instance: ArcInstance) -> float:
+    """Longest over required edges of the cheapest depot → edge → depot trip.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+
+    Returns
+    -------
+    float
+        The bound (0 without required edges).
+    """
+    req = instance.required_edges
+    if len(req) == 0:
+        return 0.0
+    best = np.full(len(req), np.inf)
+    for t in range(instance.n_teams):
+        p = int(instance.team_profile[t])
+        sp = instance.shortest_paths(p)
+        row = sp.dist[sp.index[instance.depots[t]]]
+        c = instance.cost[p, req]
+        trip = c + np.minimum(
+            row[instance.u[req]] + row[instance.v[req]],
+            row[instance.v[req]] + row[instance.u[req]],
+        )
+        best = np.minimum(best, trip)
+    return float(best.max())
+
+
+def average_bound(instance: ArcInstance, *, integral: bool | None = None) -> float:
+    """Required service plus the odd-node T-join, divided by the number of teams.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    integral
+        Round up to an integer; by default when every cost is an integer.
+
+    Returns
+    -------
+    float
+        The bound.
+    """
+    req = instance.required_edges
+    if len(req) == 0:
+        return 0.0
+    profiles = np.unique(instance.team_profile)
+    cmin = instance.cost[profiles].min(axis=0)
+    service = float(cmin[req].sum())
+    degree = np.bincount(
+        np.concatenate([instance.u[req], instance.v[req]]), minlength=instance.n_nodes
+    )
+    odd = np.flatnonzero(degree % 2)
+    join = 0.0
+    if len(odd):
+        ok = np.flatnonzero(np.isfinite(cmin) & (instance.u != instance.v))
+        a, b, w = instance.u[ok], instance.v[ok], cmin[ok]
+        g = _min_duplicates(a, b, w, instance.n_nodes)
+        dist = dijkstra(g, directed=False, indices=odd)[:, odd]
+        pairs = min_weight_odd_matching(dist, list(range(len(odd))))
+        join = float(sum(dist[i, j] for i, j in pairs))
+    value = (service + join) / instance.n_teams
+    if integral is None:
+        integral = instance.is_integral
+    if integral:
+        value = float(math.ceil(value - 1e-9))
+    return value
+
+
+def _min_duplicates(a: np.ndarray, b: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((w, hi, lo))
+    lo, hi, w = lo[order], hi[order], w[order]
+    keep = np.ones(len(lo), dtype=bool)
+    keep[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    return csr_matrix((w[keep], (lo[keep], hi[keep])), shape=(n, n))
+
+
+def lower_bound(instance: ArcInstance, *, integral: bool | None = None) -> float:
+    """Lower bound on the longest tour: the larger of the two bounds above.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    integral
+        Round the average bound up; by default when every cost is an integer.
+
+    Returns
+    -------
+    float
+        ``max(round_trip_bound, average_bound)``.
+    """
+    return max(round_trip_bound(instance), average_bound(instance, integral=integral))
