@@ -68,10 +68,10 @@ _CAR_ROADS = {
 }
 _LINKS = {f"{k}_link": v * 0.7 for k, v in _CAR_ROADS.items() if k in {"motorway", "trunk", "primary", "secondary", "tertiary"}}
 
-#: Default vehicle profiles. Pickups stay off tracks of poor grade and paths;
+#: Default vehicle profiles. Pickups stay on made roads; off-road SUVs also take tracks;
 #: motorcycles take tracks and paths; people on foot go everywhere.
 DEFAULT_PROFILES: dict[str, VehicleProfile] = {
-    "pickup": VehicleProfile("pickup", {**_CAR_ROADS, **_LINKS, "track": 15.0}),
+    "pickup": VehicleProfile("pickup", {**_CAR_ROADS, **_LINKS}),
     "suv": VehicleProfile("suv", {**_CAR_ROADS, **_LINKS, "track": 20.0}),
     "motorcycle": VehicleProfile(
         "motorcycle",

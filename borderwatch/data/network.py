@@ -356,6 +356,12 @@ def _check_components(
             f"{' …' if n_comp > 6 else ''} edges"
         )
     watching = np.unique(unit_edge.indices)  # edges that watch at least one unit
+    if len(watching) == 0:
+        warn(
+            f"no road comes within patrol_view_m = {config.patrol_view_m:,.0f} m of the border: "
+            "patrols can watch none of it"
+        )
+        return
     for ident, row in teams.iterrows():
         prof = str(row["vehicle"])
         secs = np.isfinite(_profile_seconds(edges, config, prof))

@@ -76,6 +76,7 @@ def _check_xml(path: Path) -> None:
 
 def _read_xml(path: Path) -> nx.MultiDiGraph:
     import osmnx as ox
+    from osmnx._errors import InsufficientResponseError
 
     _check_xml(path)
     with tempfile.TemporaryDirectory(prefix="borderwatch-osm-") as tmp:
@@ -86,13 +87,10 @@ def _read_xml(path: Path) -> nx.MultiDiGraph:
                 shutil.copyfileobj(src, dst)
         try:
             graph = ox.graph_from_xml(source, bidirectional=True, simplify=True, retain_all=True)
+        except InsufficientResponseError:
+            raise ScenarioError("OSM XML holds no nodes or ways", file=path, field="xml") from None
         except (ValueError, KeyError, TypeError) as err:
             raise ScenarioError(f"OSM XML could not be turned into a graph: {err}", file=path) from None
-        except Exception as err:
-            # osmnx raises its own InsufficientResponseError for files without nodes or ways
-            if type(err).__name__ == "InsufficientResponseError":
-                raise ScenarioError("OSM XML holds no nodes or ways", file=path, field="xml") from None
-            raise
     return graph
 
 
