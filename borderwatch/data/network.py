@@ -45,10 +45,27 @@ HIGHWAY_RANK: dict[str, int] = {
     name: i
     for i, name in enumerate(
         [
-            "motorway", "trunk", "primary", "secondary", "tertiary",
-            "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link",
-            "unclassified", "residential", "living_street", "service", "track",
-            "pedestrian", "bridleway", "path", "footway", "cycleway", "steps",
+            "motorway",
+            "trunk",
+            "primary",
+            "secondary",
+            "tertiary",
+            "motorway_link",
+            "trunk_link",
+            "primary_link",
+            "secondary_link",
+            "tertiary_link",
+            "unclassified",
+            "residential",
+            "living_street",
+            "service",
+            "track",
+            "pedestrian",
+            "bridleway",
+            "path",
+            "footway",
+            "cycleway",
+            "steps",
         ]
     )
 }
@@ -267,7 +284,7 @@ def _components(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> np.ndarray:
     order = np.lexsort((first, -sizes))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    return rank[labels]
+    return np.asarray(rank[labels], dtype=np.int64)
 
 
 def _snap(
@@ -298,7 +315,9 @@ def _snap(
                 field="vehicle",
                 value=prof,
             )
-        tree_n = cKDTree(np.column_stack([nodes["x"].to_numpy()[cand], nodes["y"].to_numpy()[cand]]))
+        tree_n = cKDTree(
+            np.column_stack([nodes["x"].to_numpy()[cand], nodes["y"].to_numpy()[cand]])
+        )
         dist, pos = tree_n.query(xy[idx])
         node[idx] = cand[pos]
         snap[idx] = dist
@@ -370,7 +389,9 @@ def _check_components(
             (np.ones(int(secs.sum())), (edges["u"].to_numpy()[secs], edges["v"].to_numpy()[secs])),
             shape=(n, n),
         )
-        reach = csgraph.breadth_first_order(adj, int(row["node"]), directed=False, return_predecessors=False)
+        reach = csgraph.breadth_first_order(
+            adj, int(row["node"]), directed=False, return_predecessors=False
+        )
         reached = np.zeros(n, dtype=bool)
         reached[reach] = True
         useful = watching[secs[watching]]
@@ -392,7 +413,10 @@ def _profile_seconds(edges: gpd.GeoDataFrame, config: PlanConfig, profile: str) 
 
 
 def _watch_index(
-    units: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, checkpoints: gpd.GeoDataFrame, config: PlanConfig
+    units: gpd.GeoDataFrame,
+    edges: gpd.GeoDataFrame,
+    checkpoints: gpd.GeoDataFrame,
+    config: PlanConfig,
 ) -> WatchIndex:
     ug = units.geometry.to_numpy()
     n_u, n_e, n_c = len(units), len(edges), len(checkpoints)
@@ -426,7 +450,9 @@ def _watch_index(
         cp_dist = sparse.csr_array((n_u, 0), dtype=float)
         nearest = np.full(n_u, -1, dtype=np.int64)
         nearest_m = np.full(n_u, np.inf)
-    return WatchIndex(unit_edge, unit_cp, cp_dist, nearest, nearest_m, np.asarray(road_m, dtype=float))
+    return WatchIndex(
+        unit_edge, unit_cp, cp_dist, nearest, nearest_m, np.asarray(road_m, dtype=float)
+    )
 
 
 def build_network(scenario: Scenario, config: PlanConfig | None = None) -> PatrolNetwork:
@@ -485,21 +511,42 @@ def build_network(scenario: Scenario, config: PlanConfig | None = None) -> Patro
     cps = scenario.checkpoints.to_crs(crs)
     cps["radius_m"] = cps["radius_m"].fillna(config.checkpoint_radius_m).astype(float)
     cps = _snap(
-        cps, nodes, edges, allowed_nodes, ["foot"] * len(cps), config.max_snap_m,
-        file=str(src / "checkpoints.csv") if src else "checkpoints", what="checkpoint",
+        cps,
+        nodes,
+        edges,
+        allowed_nodes,
+        ["foot"] * len(cps),
+        config.max_snap_m,
+        file=str(src / "checkpoints.csv") if src else "checkpoints",
+        what="checkpoint",
     )
     teams = _snap(
-        scenario.teams.to_crs(crs), nodes, edges, allowed_nodes,
-        [str(x) for x in scenario.teams["vehicle"]], config.max_snap_m,
-        file=str(src / "teams.csv") if src else "teams", what="team base",
+        scenario.teams.to_crs(crs),
+        nodes,
+        edges,
+        allowed_nodes,
+        [str(x) for x in scenario.teams["vehicle"]],
+        config.max_snap_m,
+        file=str(src / "teams.csv") if src else "teams",
+        what="team base",
     )
     watch = _watch_index(units, edges, cps, config)
     _check_components(
-        nodes, edges, teams, watch.unit_edge, config, file=str(src / "teams.csv") if src else "teams"
+        nodes,
+        edges,
+        teams,
+        watch.unit_edge,
+        config,
+        file=str(src / "teams.csv") if src else "teams",
     )
     logger.info(
         "network: %d nodes, %d edges, %d units (%.1f km), %d checkpoints, %d teams",
-        len(nodes), len(edges), len(units), units["length_m"].sum() / 1000, len(cps), len(teams),
+        len(nodes),
+        len(edges),
+        len(units),
+        units["length_m"].sum() / 1000,
+        len(cps),
+        len(teams),
     )
     return PatrolNetwork(
         scenario=scenario,

@@ -90,7 +90,9 @@ def _read_xml(path: Path) -> nx.MultiDiGraph:
         except InsufficientResponseError:
             raise ScenarioError("OSM XML holds no nodes or ways", file=path, field="xml") from None
         except (ValueError, KeyError, TypeError) as err:
-            raise ScenarioError(f"OSM XML could not be turned into a graph: {err}", file=path) from None
+            raise ScenarioError(
+                f"OSM XML could not be turned into a graph: {err}", file=path
+            ) from None
     return graph
 
 
@@ -106,12 +108,12 @@ def _pbf_to_xml(path: Path, out: Path) -> None:
     try:
         for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
             if "highway" in way.tags:
-                node_ids.update(n.ref for n in way.nodes)
+                node_ids.update(n.ref for n in way.nodes)  # type: ignore[union-attr]
         with osmium.SimpleWriter(str(out)) as writer:
             for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
-                if obj.is_node() and obj.id in node_ids:
+                if obj.is_node() and obj.id in node_ids:  # type: ignore[union-attr]
                     writer.add_node(obj)
-                elif obj.is_way() and "highway" in obj.tags:
+                elif obj.is_way() and "highway" in obj.tags:  # type: ignore[union-attr]
                     writer.add_way(obj)
     except RuntimeError as err:
         raise ScenarioError(f"malformed OSM PBF: {err}", file=path, field="pbf") from None
@@ -153,7 +155,10 @@ def _read_gpkg(path: Path) -> nx.MultiDiGraph:
     edges = edges.set_index(["u", "v", "key"])
     if nodes.crs is None or nodes.crs.to_epsg() != 4326:
         raise ScenarioError(
-            "road GeoPackage must be in lon/lat (EPSG:4326)", file=path, field="crs", value=str(nodes.crs)
+            "road GeoPackage must be in lon/lat (EPSG:4326)",
+            file=path,
+            field="crs",
+            value=str(nodes.crs),
         )
     return ox.graph_from_gdfs(nodes, edges)
 
@@ -207,4 +212,6 @@ def download_roads(polygon: BaseGeometry, *, network_type: str = "all") -> nx.Mu
     """
     import osmnx as ox  # pragma: no cover - online only
 
-    return ox.graph_from_polygon(polygon, network_type=network_type, retain_all=True)  # pragma: no cover
+    return ox.graph_from_polygon(
+        polygon, network_type=network_type, retain_all=True
+    )  # pragma: no cover

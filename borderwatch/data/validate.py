@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_columns",
+    "check_grid_layer",
     "check_geometry",
     "check_lonlat",
     "check_unique",
@@ -46,7 +47,9 @@ def warn(message: str) -> None:
     warnings.warn(message, ScenarioWarning, stacklevel=3)
 
 
-def read_csv_table(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> pd.DataFrame:
+def read_csv_table(
+    path: Path, required: Sequence[str], optional: Sequence[str] = ()
+) -> pd.DataFrame:
     """Read a CSV file as strings, checking that it exists and has the ``required`` columns.
 
     Missing ``optional`` columns are added empty. Cells are stripped of
@@ -113,7 +116,9 @@ def to_float(
         if not bad and strictly_positive and x <= 0:
             bad, what = True, "must be greater than 0"
         if bad:
-            raise ScenarioError(f"{_row_label(frame, i)}: {what}", file=file, field=column, value=cell)
+            raise ScenarioError(
+                f"{_row_label(frame, i)}: {what}", file=file, field=column, value=cell
+            )
         values[i] = x
     return values
 
@@ -126,17 +131,25 @@ def to_int(frame: pd.DataFrame, column: str, *, file: Path | str, minimum: int =
             x = int(cell)
         except ValueError:
             raise ScenarioError(
-                f"{_row_label(frame, i)}: is not a whole number", file=file, field=column, value=cell
+                f"{_row_label(frame, i)}: is not a whole number",
+                file=file,
+                field=column,
+                value=cell,
             ) from None
         if x < minimum:
             raise ScenarioError(
-                f"{_row_label(frame, i)}: must be at least {minimum}", file=file, field=column, value=cell
+                f"{_row_label(frame, i)}: must be at least {minimum}",
+                file=file,
+                field=column,
+                value=cell,
             )
         out[i] = x
     return out
 
 
-def check_lonlat(frame: pd.DataFrame, lon: str, lat: str, *, file: Path | str) -> tuple[np.ndarray, np.ndarray]:
+def check_lonlat(
+    frame: pd.DataFrame, lon: str, lat: str, *, file: Path | str
+) -> tuple[np.ndarray, np.ndarray]:
     """Parse longitude and latitude columns, checking their ranges."""
     x = to_float(frame, lon, file=file, minimum=-180.0, maximum=180.0)
     y = to_float(frame, lat, file=file, minimum=-90.0, maximum=90.0)
@@ -153,7 +166,9 @@ def check_unique(frame: pd.DataFrame, column: str, *, file: Path | str) -> None:
     dup = values.duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise ScenarioError(f"row {i + 2}: duplicate id", file=file, field=column, value=values.iloc[i])
+        raise ScenarioError(
+            f"row {i + 2}: duplicate id", file=file, field=column, value=values.iloc[i]
+        )
 
 
 def check_geometry(
@@ -172,7 +187,9 @@ def check_geometry(
         raise ScenarioError("geometry is empty", file=file, field=field, value=geom.geom_type)
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
-        raise ScenarioError("coordinates are not finite numbers", file=file, field=field, value="NaN/inf")
+        raise ScenarioError(
+            "coordinates are not finite numbers", file=file, field=field, value="NaN/inf"
+        )
     bad_lon = np.abs(coords[:, 0]) > 180
     bad_lat = np.abs(coords[:, 1]) > 90
     if bad_lon.any() or bad_lat.any():
@@ -187,10 +204,15 @@ def check_geometry(
         parts = getattr(geom, "geoms", [geom])
         for part in parts:
             if part.length == 0:
-                raise ScenarioError("line has zero length", file=file, field=field, value=part.wkt[:60])
+                raise ScenarioError(
+                    "line has zero length", file=file, field=field, value=part.wkt[:60]
+                )
     elif not geom.is_valid:
         raise ScenarioError(
-            f"invalid geometry: {shapely.is_valid_reason(geom)}", file=file, field=field, value=geom.geom_type
+            f"invalid geometry: {shapely.is_valid_reason(geom)}",
+            file=file,
+            field=field,
+            value=geom.geom_type,
         )
     return geom
 
@@ -202,13 +224,17 @@ def geometry_from_geojson(obj: Any, *, file: Path | str, allowed: Sequence[str])
     Multi- geometry, in file order.
     """
     if not isinstance(obj, dict) or "type" not in obj:
-        raise ScenarioError("not a GeoJSON object", file=file, field="type", value=type(obj).__name__)
+        raise ScenarioError(
+            "not a GeoJSON object", file=file, field="type", value=type(obj).__name__
+        )
     kind = obj["type"]
-    geoms: list[dict[str, Any]]
+    geoms: list[Any]
     if kind == "FeatureCollection":
         feats = obj.get("features")
         if not isinstance(feats, list) or not feats:
-            raise ScenarioError("FeatureCollection has no features", file=file, field="features", value=feats)
+            raise ScenarioError(
+                "FeatureCollection has no features", file=file, field="features", value=feats
+            )
         geoms = [f.get("geometry") if isinstance(f, dict) else None for f in feats]
     elif kind == "Feature":
         geoms = [obj.get("geometry")]
@@ -217,12 +243,17 @@ def geometry_from_geojson(obj: Any, *, file: Path | str, allowed: Sequence[str])
     shapes = []
     for i, g in enumerate(geoms):
         if not isinstance(g, dict):
-            raise ScenarioError(f"feature {i} has no geometry", file=file, field="geometry", value=g)
+            raise ScenarioError(
+                f"feature {i} has no geometry", file=file, field="geometry", value=g
+            )
         try:
             shapes.append(shape(g))
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
             raise ScenarioError(
-                f"feature {i}: malformed geometry ({err})", file=file, field="geometry", value=g.get("type")
+                f"feature {i}: malformed geometry ({err})",
+                file=file,
+                field="geometry",
+                value=g.get("type"),
             ) from None
     for s in shapes:
         check_geometry(s, [*allowed, *(a.removeprefix("Multi") for a in allowed)], file=file)
@@ -245,4 +276,6 @@ def check_grid_layer(frame: gpd.GeoDataFrame, layer: str, *, file: Path | str) -
         dup = frame.loc[frame["id"].duplicated(), "id"].iloc[0]
         raise ScenarioError("duplicate id", file=f"{file}:{layer}", field="id", value=dup)
     for ident, geom in zip(frame["id"], frame.geometry, strict=True):
-        check_geometry(geom, ["Polygon", "MultiPolygon"], file=f"{file}:{layer}", field=f"geometry of {ident}")
+        check_geometry(
+            geom, ["Polygon", "MultiPolygon"], file=f"{file}:{layer}", field=f"geometry of {ident}"
+        )
