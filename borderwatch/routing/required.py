@@ -92,7 +92,7 @@ def greedy_cover(
         Chosen column indices, in the order chosen. Rows no column covers stay
         uncovered.
     """
-    n_rows, n_cols = matrix.shape
+    n_rows = matrix.shape[0]
     done = np.zeros(n_rows, dtype=bool) if covered is None else covered.copy()
     csc = sparse.csc_array(matrix, dtype=bool)
     indptr, indices = csc.indptr, csc.indices

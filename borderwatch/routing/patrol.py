@@ -1,0 +1,212 @@
+"""Patrol routing on a :class:`~borderwatch.data.network.PatrolNetwork`.
+
+Turns the network, its teams and the required roads into an
+:class:`~borderwatch.routing.instance.ArcInstance` (every road a deadhead edge,
+every link of required roads one required edge), solves the min-max k-team
+problem, and expands the solution back to network edges as
+:class:`TeamRoute` objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString
+
+from borderwatch.errors import RoutingError
+from borderwatch.routing.instance import ArcInstance
+from borderwatch.routing.links import Link, merge_links
+from borderwatch.routing.minmax import solve_minmax
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.routing.result import RoutingResult
+
+__all__ = ["PatrolInstance", "TeamRoute", "build_instance", "route_teams"]
+
+logger = logging.getLogger(__name__)
+
+Step = tuple[int, bool]
+
+
+@dataclass(frozen=True)
+class PatrolInstance:
+    """An :class:`ArcInstance` built from a network, with the map back to network edges.
+
+    Attributes
+    ----------
+    instance
+        The arc-routing instance; its first ``n_network_edges`` edges are the
+        network's edges (deadhead), the rest one per link (required).
+    links
+        The links, in instance order.
+    profiles
+        Vehicle profile names, in the instance's profile order.
+    teams
+        Team ids, in the instance's team order.
+    n_network_edges
+        Number of network edges.
+    """
+
+    instance: ArcInstance
+    links: tuple[Link, ...]
+    profiles: tuple[str, ...]
+    teams: tuple[str, ...]
+    n_network_edges: int
+
+    def expand(self, steps: tuple[Step, ...] | list[Step]) -> list[Step]:
+        """Replace link steps by the network edges they stand for."""
+        out: list[Step] = []
+        for e, fwd in steps:
+            if e < self.n_network_edges:
+                out.append((int(e), bool(fwd)))
+            else:
+                out.extend(self.links[e - self.n_network_edges].steps(reverse=not fwd))
+        return out
+
+
+@dataclass(frozen=True)
+class TeamRoute:
+    """One team's closed walk from its base, on network edges.
+
+    Attributes
+    ----------
+    team, vehicle
+        Team id and its vehicle profile.
+    steps
+        ``(edge, forward)`` in driving order, from the base back to it.
+    service
+        For each step, whether it serves a required road (else deadheading).
+    seconds
+        Driving time of each step.
+    """
+
+    team: str
+    vehicle: str
+    steps: tuple[Step, ...]
+    service: tuple[bool, ...]
+    seconds: tuple[float, ...]
+
+    @property
+    def loop_s(self) -> float:
+        """Time to drive the whole loop (s)."""
+        return float(sum(self.seconds))
+
+    def length_m(self, network: PatrolNetwork) -> float:
+        """Length of the loop (m)."""
+        lengths = network.edges["length"].to_numpy()
+        return float(sum(lengths[e] for e, _ in self.steps))
+
+    def geometry(self, network: PatrolNetwork) -> LineString:
+        """The loop as one LineString in driving order (projected CRS)."""
+        if not self.steps:
+            base = network.nodes.geometry.iloc[int(network.teams.loc[self.team, "node"])]
+            return LineString([base, base])
+        geoms = network.edges.geometry.to_numpy()
+        coords = []
+        for e, fwd in self.steps:
+            c = shapely.get_coordinates(geoms[e])
+            coords.append(c if fwd else c[::-1])
+        return LineString(np.vstack(coords))
+
+
+def build_instance(
+    network: PatrolNetwork, required_edges: np.ndarray | list[int], *, name: str = ""
+) -> PatrolInstance:
+    """Build the arc-routing instance of ``network``'s teams and ``required_edges``.
+
+    Raises
+    ------
+    RoutingError
+        If there are no teams, or (from :class:`ArcInstance`) a team's base
+        cannot reach a required link its vehicle may drive.
+    """
+    teams = network.teams
+    if len(teams) == 0:
+        raise RoutingError("zero teams: the scenario has no team to patrol with")
+    profiles = tuple(sorted(set(teams["vehicle"].astype(str))))
+    secs = np.vstack([network.edge_seconds(p) for p in profiles])
+    links = merge_links(
+        network, required_edges, profiles=profiles, keep_nodes=teams["node"].to_numpy()
+    )
+    n_e = len(network.edges)
+    link_cost = (
+        np.column_stack([secs[:, list(link.edges)].sum(axis=1) for link in links])
+        if links
+        else np.empty((len(profiles), 0))
+    )
+    u = np.concatenate([network.edges["u"].to_numpy(), [link.start for link in links]]).astype(
+        np.int64
+    )
+    v = np.concatenate([network.edges["v"].to_numpy(), [link.end for link in links]]).astype(
+        np.int64
+    )
+    cost = np.hstack([secs, link_cost])
+    required = np.concatenate([np.zeros(n_e, dtype=bool), np.ones(len(links), dtype=bool)])
+    instance = ArcInstance(
+        n_nodes=len(network.nodes),
+        u=u,
+        v=v,
+        cost=cost,
+        required=required,
+        depots=teams["node"].to_numpy().astype(np.int64),
+        team_profile=np.array([profiles.index(str(x)) for x in teams["vehicle"]], dtype=np.int64),
+        name=name or network.scenario.name,
+        team_names=tuple(str(t) for t in teams.index),
+    )
+    logger.info(
+        "routing instance: %d nodes, %d deadhead edges, %d required links (%d edges), %d teams",
+        len(network.nodes),
+        n_e,
+        len(links),
+        sum(len(link.edges) for link in links),
+        len(teams),
+    )
+    return PatrolInstance(instance, tuple(links), profiles, tuple(str(t) for t in teams.index), n_e)
+
+
+def route_teams(
+    network: PatrolNetwork,
+    patrol: PatrolInstance,
+    *,
+    time_limit: float = 20.0,
+    max_iterations: int | None = None,
+    seed: int = 0,
+) -> tuple[list[TeamRoute], RoutingResult]:
+    """Solve the min-max routing of ``patrol`` and expand it to network routes.
+
+    Returns
+    -------
+    routes
+        One :class:`TeamRoute` per team, in team order.
+    result
+        The solver's result on the instance (costs in seconds).
+    """
+    result = solve_minmax(
+        patrol.instance, time_limit=time_limit, max_iterations=max_iterations, seed=seed
+    )
+    result.validate(patrol.instance)
+    routes = []
+    for i, team in enumerate(patrol.teams):
+        vehicle = str(network.teams.loc[team, "vehicle"])
+        secs = network.edge_seconds(vehicle)
+        steps: list[Step] = []
+        service: list[bool] = []
+        for e, fwd in result.walks[i]:
+            expanded = patrol.expand([(e, fwd)])
+            steps.extend(expanded)
+            service.extend([e >= patrol.n_network_edges] * len(expanded))
+        routes.append(
+            TeamRoute(
+                team=team,
+                vehicle=vehicle,
+                steps=tuple(steps),
+                service=tuple(service),
+                seconds=tuple(float(secs[e]) for e, _ in steps),
+            )
+        )
+    return routes, result
