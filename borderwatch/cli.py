@@ -41,7 +41,8 @@ ScenarioArg = Annotated[
     str, typer.Argument(help="Embedded scenario name (ningming) or a scenario folder.")
 ]
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML file of PlanConfig options.", exists=False)
+    Path | None,
+    typer.Option("--config", "-c", help="TOML file of PlanConfig options.", exists=False),
 ]
 
 
@@ -53,7 +54,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More log output.")
+    ] = 0,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -151,7 +154,9 @@ def _print_summary(s: dict[str, Any]) -> None:
         + f" ({s['units']} units of {s['unit_length_m']:.0f} m)",
     )
     table.add_row("CRS / time zone", f"{s['crs']} / {s['timezone']}, night {s['night_window']}")
-    table.add_row("road graph", f"{s['nodes']:,} nodes, {s['edges']:,} edges, {s['roads_km']:,.1f} km")
+    table.add_row(
+        "road graph", f"{s['nodes']:,} nodes, {s['edges']:,} edges, {s['roads_km']:,.1f} km"
+    )
     if s["components"] > 1:
         table.add_row("road components", str(s["components"]))
     for cls, km in s["roads_km_by_class"].items():
@@ -159,7 +164,9 @@ def _print_summary(s: dict[str, Any]) -> None:
     table.add_row("checkpoints", str(s["checkpoints"]))
     vehicles = ", ".join(f"{k} {v}" for k, v in s["teams_by_vehicle"].items())
     table.add_row("teams", f"{s['teams']} ({vehicles})")
-    table.add_row("border townships", f"{len(s['border_townships'])}: {', '.join(s['border_townships'])}")
+    table.add_row(
+        "border townships", f"{len(s['border_townships'])}: {', '.join(s['border_townships'])}"
+    )
     grids = s["grids"]
     table.add_row(
         "grids",
@@ -191,12 +198,20 @@ def scenario_validate(
 
 @scenario_app.command("generate")
 def scenario_generate(
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (must not exist or be empty).")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write (must not exist or be empty).")
+    ],
     border_km: Annotated[float, typer.Option(help="Border length in km.", min=0.5)] = 60.0,
     seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 7,
-    checkpoints: Annotated[int | None, typer.Option(help="Number of checkpoints (default scales with length).")] = None,
-    teams: Annotated[int | None, typer.Option(help="Number of teams (default scales with length).")] = None,
-    road_density: Annotated[float | None, typer.Option(help="Road edges per km² (default ~3).")] = None,
+    checkpoints: Annotated[
+        int | None, typer.Option(help="Number of checkpoints (default scales with length).")
+    ] = None,
+    teams: Annotated[
+        int | None, typer.Option(help="Number of teams (default scales with length).")
+    ] = None,
+    road_density: Annotated[
+        float | None, typer.Option(help="Road edges per km² (default ~3).")
+    ] = None,
     roads_format: Annotated[str, typer.Option(help="osm.gz, osm or gpkg.")] = "osm.gz",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing folder.")] = False,
 ) -> None:
@@ -222,7 +237,9 @@ def scenario_generate(
 @network_app.command("export")
 def network_export(
     scenario: ScenarioArg = "ningming",
-    gpkg: Annotated[Path, typer.Option("--gpkg", help="GeoPackage file to write.")] = Path("network.gpkg"),
+    gpkg: Annotated[Path, typer.Option("--gpkg", help="GeoPackage file to write.")] = Path(
+        "network.gpkg"
+    ),
     config: ConfigOpt = None,
 ) -> None:
     """Write nodes, edges, units, checkpoints and teams as GeoPackage layers."""

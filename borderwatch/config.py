@@ -66,7 +66,11 @@ _CAR_ROADS = {
     "living_street": 10.0,
     "service": 20.0,
 }
-_LINKS = {f"{k}_link": v * 0.7 for k, v in _CAR_ROADS.items() if k in {"motorway", "trunk", "primary", "secondary", "tertiary"}}
+_LINKS = {
+    f"{k}_link": v * 0.7
+    for k, v in _CAR_ROADS.items()
+    if k in {"motorway", "trunk", "primary", "secondary", "tertiary"}
+}
 
 #: Default vehicle profiles. Pickups stay on made roads; off-road SUVs also take tracks;
 #: motorcycles take tracks and paths; people on foot go everywhere.
@@ -165,7 +169,9 @@ class PlanConfig:
         ):
             _positive(name, getattr(self, name))
         if self.walk_detour < 1:
-            raise ConfigError("walk_detour must be at least 1", field="walk_detour", value=self.walk_detour)
+            raise ConfigError(
+                "walk_detour must be at least 1", field="walk_detour", value=self.walk_detour
+            )
         _hhmm("night_start", self.night_start)
         _hhmm("night_end", self.night_end)
         if self.night_start == self.night_end:
@@ -222,7 +228,10 @@ def from_mapping(
     for key, value in values.items():
         if key not in _FIELDS:
             raise ConfigError(
-                f"unknown option; known: {', '.join(sorted(_FIELDS))}", field=key, value=value, file=file
+                f"unknown option; known: {', '.join(sorted(_FIELDS))}",
+                field=key,
+                value=value,
+                file=file,
             )
         if key == "profiles" and not isinstance(value, Mapping):
             raise ConfigError("profiles must be a table", field=key, value=value, file=file)
@@ -239,7 +248,9 @@ def from_mapping(
                         value=speeds,
                         file=file,
                     )
-                profiles[pname] = VehicleProfile(str(pname), {str(k): float(v) for k, v in speeds.items()})
+                profiles[pname] = VehicleProfile(
+                    str(pname), {str(k): float(v) for k, v in speeds.items()}
+                )
             value = profiles
         kwargs[key] = value
     try:

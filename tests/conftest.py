@@ -24,9 +24,14 @@ def toy_osm_xml() -> str:
     for i in range(11):
         nodes.append((i + 1, LON0 + i * DLON_KM, LAT_BORDER - 0.5 * DLAT_KM))
     nodes.append((20, LON0 + 5 * DLON_KM, LAT_BORDER - 3 * DLAT_KM))  # base village
-    nodes.append((21, LON0 + 5 * DLON_KM, LAT_BORDER - 1.75 * DLAT_KM))  # mid point of the access road
+    nodes.append(
+        (21, LON0 + 5 * DLON_KM, LAT_BORDER - 1.75 * DLAT_KM)
+    )  # mid point of the access road
     nodes.append((30, LON0 + 8 * DLON_KM, LAT_BORDER - 0.1 * DLAT_KM))  # track end near the border
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="borderwatch-tests">']
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<osm version="0.6" generator="borderwatch-tests">',
+    ]
     for nid, lon, lat in nodes:
         lines.append(f'  <node id="{nid}" lat="{lat:.7f}" lon="{lon:.7f}"/>')
 
@@ -50,7 +55,7 @@ def write_toy_scenario(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "scenario.toml").write_text(
         'name = "toy"\ntitle = "Toy border"\ntimezone = "Asia/Shanghai"\n'
-        "official_border_km = 12.0\n\n[night]\nstart = \"20:00\"\nend = \"06:00\"\n\n"
+        'official_border_km = 12.0\n\n[night]\nstart = "20:00"\nend = "06:00"\n\n'
         "[defaults]\nunit_length_m = 250.0\ncheckpoint_radius_m = 1500.0\n\n"
         '[provenance]\nall = "hand-written test data"\n',
         encoding="utf-8",

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import DLAT_KM, DLON_KM, LAT_BORDER, LON0
 
 from borderwatch import ScenarioError, ScenarioWarning, build_network, load_scenario
-from conftest import DLAT_KM, DLON_KM, LAT_BORDER, LON0
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -37,23 +37,48 @@ def _append(name: str, line: str) -> Callable[[Path], None]:
 
 CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
     # name: (edit, file name in message, field, pinned message pattern)
-    "missing scenario.toml": (lambda d: (d / "scenario.toml").unlink(), "scenario.toml", None, "file not found"),
-    "bad toml": (lambda d: _append("scenario.toml", "oops = = 1\n")(d), "scenario.toml", None, "not valid TOML"),
-    "missing border": (lambda d: (d / "border.geojson").unlink(), "border.geojson", None, "file not found"),
+    "missing scenario.toml": (
+        lambda d: (d / "scenario.toml").unlink(),
+        "scenario.toml",
+        None,
+        "file not found",
+    ),
+    "bad toml": (
+        lambda d: _append("scenario.toml", "oops = = 1\n")(d),
+        "scenario.toml",
+        None,
+        "not valid TOML",
+    ),
+    "missing border": (
+        lambda d: (d / "border.geojson").unlink(),
+        "border.geojson",
+        None,
+        "file not found",
+    ),
     "border not JSON": (
-        lambda d: (d / "border.geojson").write_text("{not json"), "border.geojson", None, "not valid JSON"
+        lambda d: (d / "border.geojson").write_text("{not json"),
+        "border.geojson",
+        None,
+        "not valid JSON",
     ),
     "border is a polygon": (
-        _border({"type": "Polygon", "coordinates": [[[107, 22], [107.1, 22], [107.1, 22.1], [107, 22]]]}),
+        _border(
+            {"type": "Polygon", "coordinates": [[[107, 22], [107.1, 22], [107.1, 22.1], [107, 22]]]}
+        ),
         "border.geojson",
         "geometry",
         "geometry must be LineString or MultiLineString",
     ),
     "border empty": (
-        _border({"type": "LineString", "coordinates": []}), "border.geojson", "geometry", "geometry is empty"
+        _border({"type": "LineString", "coordinates": []}),
+        "border.geojson",
+        "geometry",
+        "geometry is empty",
     ),
     "border projected coordinates": (
-        _border({"type": "LineString", "coordinates": [[706406.1, 2439214.0], [716406.1, 2439314.0]]}),
+        _border(
+            {"type": "LineString", "coordinates": [[706406.1, 2439214.0], [716406.1, 2439314.0]]}
+        ),
         "border.geojson",
         "geometry",
         "coordinates out of range for lon/lat",
@@ -69,7 +94,9 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
             json.dumps(
                 {
                     "type": "Polygon",
-                    "coordinates": [[[107, 22], [107.1, 22.1], [107.1, 22], [107, 22.1], [107, 22]]],
+                    "coordinates": [
+                        [[107, 22], [107.1, 22.1], [107.1, 22], [107, 22.1], [107, 22]]
+                    ],
                 }
             )
         ),
@@ -108,16 +135,28 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
         "row 4: duplicate id",
     ),
     "empty checkpoints file": (
-        lambda d: (d / "checkpoints.csv").write_text(""), "checkpoints.csv", None, "file is empty"
+        lambda d: (d / "checkpoints.csv").write_text(""),
+        "checkpoints.csv",
+        None,
+        "file is empty",
     ),
     "unknown vehicle": (
-        lambda d: _replace(d / "teams.csv", "pickup", "tank"), "teams.csv", "vehicle", "unknown vehicle"
+        lambda d: _replace(d / "teams.csv", "pickup", "tank"),
+        "teams.csv",
+        "vehicle",
+        "unknown vehicle",
     ),
     "crew zero": (
-        lambda d: _replace(d / "teams.csv", "pickup,5", "pickup,0"), "teams.csv", "crew", "must be at least 1"
+        lambda d: _replace(d / "teams.csv", "pickup,5", "pickup,0"),
+        "teams.csv",
+        "crew",
+        "must be at least 1",
     ),
     "crew not whole": (
-        lambda d: _replace(d / "teams.csv", "pickup,5", "pickup,4.5"), "teams.csv", "crew", "not a whole number"
+        lambda d: _replace(d / "teams.csv", "pickup,5", "pickup,4.5"),
+        "teams.csv",
+        "crew",
+        "not a whole number",
     ),
     "geographic crs": (
         _append("scenario.toml", ""),  # replaced below: crs must come before the tables
@@ -125,9 +164,7 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
         "crs",
         "must be a projected metric CRS",
     ),
-    "unknown crs": (
-        lambda d: None, "scenario.toml", "crs", "unknown CRS"
-    ),
+    "unknown crs": (lambda d: None, "scenario.toml", "crs", "unknown CRS"),
     "unknown time zone": (
         lambda d: _replace(d / "scenario.toml", "Asia/Shanghai", "Asia/Atlantis"),
         "scenario.toml",
@@ -156,13 +193,17 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
         "malformed OSM XML at line",
     ),
     "OSM XML without ways": (
-        lambda d: (d / "roads.osm").write_text('<?xml version="1.0"?>\n<osm version="0.6"></osm>\n'),
+        lambda d: (d / "roads.osm").write_text(
+            '<?xml version="1.0"?>\n<osm version="0.6"></osm>\n'
+        ),
         "roads.osm",
         "xml",
         "holds no nodes or ways",
     ),
     "incident bad date": (
-        lambda d: (d / "incidents.csv").write_text("lon,lat,date,kind\n107.01,22.04,2026-13-45,smuggling\n"),
+        lambda d: (d / "incidents.csv").write_text(
+            "lon,lat,date,kind\n107.01,22.04,2026-13-45,smuggling\n"
+        ),
         "incidents.csv",
         "date",
         "not an ISO date",
@@ -171,7 +212,11 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
 
 
 def _crs(value: str) -> Callable[[Path], None]:
-    return lambda d: _replace(d / "scenario.toml", 'timezone = "Asia/Shanghai"\n', f'timezone = "Asia/Shanghai"\ncrs = "{value}"\n')
+    return lambda d: _replace(
+        d / "scenario.toml",
+        'timezone = "Asia/Shanghai"\n',
+        f'timezone = "Asia/Shanghai"\ncrs = "{value}"\n',
+    )
 
 
 CASES["geographic crs"] = (_crs("EPSG:4326"), *CASES["geographic crs"][1:])
@@ -225,7 +270,8 @@ def test_checkpoint_far_from_road(toy_dir: Path) -> None:
     _append("checkpoints.csv", far)(toy_dir)
     scenario = load_scenario(toy_dir)
     with pytest.raises(
-        ScenarioError, match=r"checkpoints\.csv, field 'lon/lat', value 'CP9': checkpoint 'CP9' is 5,\d{3} m"
+        ScenarioError,
+        match=r"checkpoints\.csv, field 'lon/lat', value 'CP9': checkpoint 'CP9' is 5,\d{3} m",
     ):
         build_network(scenario)
 
@@ -269,8 +315,11 @@ def test_disconnected_roads_warn_and_report(toy_dir: Path) -> None:
 def test_team_cut_off_from_the_border_is_an_error(toy_dir: Path) -> None:
     _add_island(toy_dir, base_on_island=True)
     scenario = load_scenario(toy_dir)
-    with pytest.warns(ScenarioWarning), pytest.raises(
-        ScenarioError, match=re.escape("team 'T1' (pickup) is cut off from the border")
-    ) as info:
+    with (
+        pytest.warns(ScenarioWarning),
+        pytest.raises(
+            ScenarioError, match=re.escape("team 'T1' (pickup) is cut off from the border")
+        ) as info,
+    ):
         build_network(scenario)
     assert info.value.file is not None and info.value.file.endswith("teams.csv")

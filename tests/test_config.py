@@ -23,7 +23,10 @@ def test_defaults() -> None:
 @pytest.mark.parametrize(
     ("changes", "pattern"),
     [
-        ({"unit_length_m": 0}, "option 'unit_length_m', value 0: unit_length_m must be greater than 0"),
+        (
+            {"unit_length_m": 0},
+            "option 'unit_length_m', value 0: unit_length_m must be greater than 0",
+        ),
         ({"patrol_view_m": float("nan")}, "patrol_view_m must be a finite number"),
         ({"night_start": "8pm"}, "night_start must be a time of day"),
         ({"night_end": "20:00"}, "night window is empty"),
@@ -45,7 +48,9 @@ def test_unknown_profile_lists_known() -> None:
 
 def test_load_toml(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text('checkpoint_radius_m = 2000\n[profiles.quad]\ntrack = 30\npath = 15\n', encoding="utf-8")
+    path.write_text(
+        "checkpoint_radius_m = 2000\n[profiles.quad]\ntrack = 30\npath = 15\n", encoding="utf-8"
+    )
     cfg = load_config(path)
     assert cfg.checkpoint_radius_m == 2000
     assert cfg.profile("quad") == VehicleProfile("quad", {"track": 30.0, "path": 15.0})

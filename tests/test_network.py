@@ -26,7 +26,9 @@ def test_units_have_chainage_and_sum_to_border(toy_net) -> None:
     units = toy_net.units
     assert len(units) == 40
     assert units["start_m"].iloc[0] == 0.0
-    np.testing.assert_allclose(units["end_m"].iloc[:-1].to_numpy(), units["start_m"].iloc[1:].to_numpy())
+    np.testing.assert_allclose(
+        units["end_m"].iloc[:-1].to_numpy(), units["start_m"].iloc[1:].to_numpy()
+    )
     assert units["length_m"].sum() == pytest.approx(toy_net.border.length)
     assert toy_net.border_m == pytest.approx(10_000, rel=2e-3)
 
@@ -89,9 +91,13 @@ def test_build_is_deterministic(toy_dir: Path) -> None:
 
 def test_config_overrides_change_the_index(toy_dir: Path) -> None:
     with pytest.warns(ScenarioWarning, match="no road comes within patrol_view_m = 50 m"):
-        net = build_network(load_scenario(toy_dir), PlanConfig(unit_length_m=1000, patrol_view_m=50))
+        net = build_network(
+            load_scenario(toy_dir), PlanConfig(unit_length_m=1000, patrol_view_m=50)
+        )
     assert len(net.units) == 10
-    assert net.watch.unit_edge.nnz == 0  # the nearest road (the track end) is 100 m away, the view 50 m
+    assert (
+        net.watch.unit_edge.nnz == 0
+    )  # the nearest road (the track end) is 100 m away, the view 50 m
 
 
 def test_gpkg_export_round_trip(toy_net, tmp_path: Path) -> None:
@@ -116,7 +122,9 @@ def borders(draw):
         n = draw(st.integers(2, 8))
         steps = draw(
             st.lists(
-                st.tuples(st.floats(1, 3000), st.floats(-2000, 2000)), min_size=n - 1, max_size=n - 1
+                st.tuples(st.floats(1, 3000), st.floats(-2000, 2000)),
+                min_size=n - 1,
+                max_size=n - 1,
             )
         )
         pts = [(x0, 0.0)]
@@ -133,11 +141,13 @@ def test_units_cover_the_border_exactly_once(border, unit) -> None:
     units = split_border(border, unit)
     assert units["length_m"].sum() == pytest.approx(border.length, rel=1e-9)
     assert (units["length_m"] <= unit + 1e-6).all() and (units["length_m"] > 0).all()
-    np.testing.assert_allclose(units["end_m"].iloc[:-1].to_numpy(), units["start_m"].iloc[1:].to_numpy())
+    np.testing.assert_allclose(
+        units["end_m"].iloc[:-1].to_numpy(), units["start_m"].iloc[1:].to_numpy()
+    )
     assert units["end_m"].iloc[-1] == pytest.approx(border.length, rel=1e-9)
     # each unit lies on the border, and units overlap each other nowhere
     parts = list(getattr(border, "geoms", [border]))
-    for (_, row) in units.iterrows():
+    for _, row in units.iterrows():
         assert parts[row["part"]].buffer(1e-6).covers(row.geometry)
     for p in range(len(parts)):
         geoms = units.loc[units["part"] == p].geometry.to_numpy()

@@ -125,7 +125,10 @@ def _read_incidents(path: Path) -> gpd.GeoDataFrame:
     if dates.isna().any():
         i = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise ScenarioError(
-            f"row {i + 2}: not an ISO date (YYYY-MM-DD)", file=path, field="date", value=frame["date"].iloc[i]
+            f"row {i + 2}: not an ISO date (YYYY-MM-DD)",
+            file=path,
+            field="date",
+            value=frame["date"].iloc[i],
         )
     out = frame[["kind"]].copy()
     out["date"] = dates.dt.strftime("%Y-%m-%d")
@@ -195,15 +198,20 @@ def load_scenario(
     meta = _read_toml(meta_path)
     name = meta.get("name", folder.name)
     if not isinstance(name, str) or not name:
-        raise ScenarioError("name must be a non-empty string", file=meta_path, field="name", value=name)
+        raise ScenarioError(
+            "name must be a non-empty string", file=meta_path, field="name", value=name
+        )
     defaults = meta.get("defaults", {})
     if not isinstance(defaults, dict):
-        raise ScenarioError("[defaults] must be a table", file=meta_path, field="defaults", value=defaults)
+        raise ScenarioError(
+            "[defaults] must be a table", file=meta_path, field="defaults", value=defaults
+        )
     night = meta.get("night", {})
     night_window = (str(night.get("start", "20:00")), str(night.get("end", "06:00")))
     try:
         cfg = config or from_mapping(
-            {**defaults, "night_start": night_window[0], "night_end": night_window[1]}, file=meta_path
+            {**defaults, "night_start": night_window[0], "night_end": night_window[1]},
+            file=meta_path,
         )
     except ConfigError as err:
         raise ScenarioError(str(err), file=meta_path, field=err.field, value=err.value) from None
@@ -218,7 +226,9 @@ def load_scenario(
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScenarioError("unknown IANA time zone", file=meta_path, field="timezone", value=timezone) from None
+        raise ScenarioError(
+            "unknown IANA time zone", file=meta_path, field="timezone", value=timezone
+        ) from None
     crs = meta.get("crs") or utm_crs(border.centroid.x, border.centroid.y)
     try:
         parsed = CRS.from_user_input(crs)
@@ -237,11 +247,15 @@ def load_scenario(
     checkpoints = _read_checkpoints(folder / "checkpoints.csv")
     teams = _read_teams(folder / "teams.csv", cfg)
     grids = _read_grids(folder / "grids.gpkg") if (folder / "grids.gpkg").is_file() else {}
-    incidents = _read_incidents(folder / "incidents.csv") if (folder / "incidents.csv").is_file() else None
+    incidents = (
+        _read_incidents(folder / "incidents.csv") if (folder / "incidents.csv").is_file() else None
+    )
     official = meta.get("official_border_km")
     if official is not None and (not isinstance(official, int | float) or official <= 0):
         raise ScenarioError(
-            "official_border_km must be a positive number", file=meta_path, field="official_border_km",
+            "official_border_km must be a positive number",
+            file=meta_path,
+            field="official_border_km",
             value=official,
         )
     provenance = {str(k): str(val) for k, val in meta.get("provenance", {}).items()}

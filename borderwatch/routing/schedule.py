@@ -93,7 +93,7 @@ def worst_intervals(
         return worst
     d = loop_min[team]
     first = np.mod(t - phase_min[team], d)  # first pass at or after the window start
-    reps = int(math.ceil(window_min / max(float(loop_min.min()), 1e-9))) + 1
+    reps = math.ceil(window_min / max(float(loop_min.min()), 1e-9)) + 1
     k = np.arange(reps)
     times = first[:, None] + k[None, :] * d[:, None]
     units = np.broadcast_to(unit[:, None], times.shape)
