@@ -1,0 +1,681 @@
+"""The seeded synthetic scenario generator.
+
+:func:`generate_scenario` builds a complete in-memory :class:`Scenario` — a
+border (or the one given), the area behind it, an osmnx-style road graph,
+checkpoints, teams, a nested grid and incidents — of any size, from a 5 km toy
+for unit tests to a 2,000 km border with about a million edges for benchmarks.
+The same arguments and seed give the same scenario, value for value.
+
+Examples
+--------
+>>> from borderwatch.data.synthetic import generate_scenario
+>>> sc = generate_scenario(5.0, seed=1)
+>>> len(sc.checkpoints), len(sc.teams), sc.crs
+(3, 1, 'EPSG:32648')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.affinity
+from scipy.spatial import cKDTree
+from shapely import LineString, MultiLineString, MultiPolygon, Polygon
+
+from borderwatch.data import _synthetic_geom as geom
+from borderwatch.data._synthetic_names import person_names, place_names
+from borderwatch.data._synthetic_roads import HIGHWAYS, RoadNet, build_roads
+from borderwatch.data.scenario import Scenario
+from borderwatch.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["DEFAULT_ROAD_DENSITY", "generate_scenario", "great_circle_lengths", "roads_graph"]
+
+logger = logging.getLogger(__name__)
+
+#: Default road density: graph edges (both directions, as ``G.number_of_edges()``
+#: counts them) per km² of area; about 1.3·10⁴ edges for a 3,700 km² county.
+DEFAULT_ROAD_DENSITY = 3.5
+
+_WGS84 = "EPSG:4326"
+_EARTH_RADIUS_M = 6_371_009.0
+_VEHICLES = ("pickup", "suv", "motorcycle")
+_INCIDENT_KINDS = ("smuggling", "illegal_crossing", "other")
+
+
+def _check_count(name: str, value: int | None, minimum: int = 1) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ScenarioError(f"must be an integer >= {minimum}", field=name, value=value)
+
+
+def _seq_ids(prefix: str, n: int, width: int) -> list[str]:
+    w = max(width, len(str(n)))
+    return [f"{prefix}{i:0{w}d}" for i in range(1, n + 1)]
+
+
+def _round7(geom_: shapely.Geometry) -> shapely.Geometry:
+    return shapely.transform(geom_, lambda xy: np.round(xy, 7))
+
+
+def great_circle_lengths(lon: np.ndarray, lat: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Great-circle lengths (m) of polylines stored flat, as osmnx measures them.
+
+    Parameters
+    ----------
+    lon, lat
+        Flat coordinate arrays of all polylines.
+    ptr
+        Polyline ``i`` is ``lon[ptr[i]:ptr[i + 1]]`` (at least two points each).
+
+    Returns
+    -------
+    numpy.ndarray
+        Sum of the segment lengths of each polyline, with osmnx's earth radius.
+    """
+    y1, y2 = np.deg2rad(lat[:-1]), np.deg2rad(lat[1:])
+    x1, x2 = np.deg2rad(lon[:-1]), np.deg2rad(lon[1:])
+    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
+    seg = 2 * np.arcsin(np.sqrt(np.minimum(1.0, h))) * _EARTH_RADIUS_M
+    seg = np.r_[seg, 0.0]
+    seg[ptr[1:-1] - 1] = 0.0  # the "segment" joining two polylines
+    return np.add.reduceat(seg, ptr[:-1])
+
+
+def roads_graph(net: RoadNet, crs: str) -> nx.MultiDiGraph:
+    """Turn a projected :class:`RoadNet` into an osmnx-style simplified lon/lat graph."""
+    lon, lat = geom.transform_xy(net.coords[:, 0], net.coords[:, 1], crs, _WGS84)
+    nlon, nlat = geom.transform_xy(net.node_xy[:, 0], net.node_xy[:, 1], crs, _WGS84)
+    lon, lat, nlon, nlat = (np.round(v, 7) for v in (lon, lat, nlon, nlat))
+    ptr = net.ptr
+    # chain ends are exactly the node coordinates
+    lon[ptr[:-1]], lat[ptr[:-1]] = nlon[net.edge_u - 1], nlat[net.edge_u - 1]
+    lon[ptr[1:] - 1], lat[ptr[1:] - 1] = nlon[net.edge_v - 1], nlat[net.edge_v - 1]
+    lengths = great_circle_lengths(lon, lat, ptr) if len(ptr) > 1 else np.empty(0)
+    n_nodes = len(net.node_xy)
+    street = np.bincount(np.r_[net.edge_u, net.edge_v], minlength=n_nodes + 1)
+
+    G = nx.MultiDiGraph(crs=_WGS84, created_with="borderwatch synthetic", simplified=True)
+    G.add_nodes_from(
+        (i + 1, {"y": float(nlat[i]), "x": float(nlon[i]), "street_count": int(street[i + 1])})
+        for i in range(n_nodes)
+    )
+    n_edges = len(net.edge_u)
+    counts = np.diff(ptr)
+    bent = np.flatnonzero(counts > 2)
+    fwd_geom = np.full(n_edges, None, dtype=object)
+    rev_geom = np.full(n_edges, None, dtype=object)
+    if len(bent):
+        take = np.repeat(ptr[bent], counts[bent]) + (
+            np.arange(int(counts[bent].sum()))
+            - np.repeat(np.r_[0, np.cumsum(counts[bent])][:-1], counts[bent])
+        )
+        lines = shapely.linestrings(
+            lon[take], lat[take], indices=np.repeat(np.arange(len(bent)), counts[bent])
+        )
+        fwd_geom[bent] = lines
+        rev_geom[bent] = shapely.reverse(lines)
+    us, vs, ks = net.edge_u.tolist(), net.edge_v.tolist(), net.edge_key.tolist()
+    cls, lens = net.edge_class.tolist(), lengths.tolist()
+    edges = []
+    for j in range(n_edges):
+        base = {"osmid": j + 1, "highway": HIGHWAYS[cls[j]], "oneway": False}
+        if net.edge_name[j]:
+            base["name"] = net.edge_name[j]
+        base["length"] = lens[j]
+        fwd = {**base, "reversed": False}
+        rev = {**base, "reversed": True}
+        if fwd_geom[j] is not None:
+            fwd["geometry"] = fwd_geom[j]
+            rev["geometry"] = rev_geom[j]
+        edges.append((us[j], vs[j], ks[j], fwd))
+        edges.append((vs[j], us[j], ks[j], rev))
+    G.add_edges_from(edges)
+    return G
+
+
+class _Chainage:
+    """Chainage of points along the border (nearest of dense samples)."""
+
+    def __init__(self, border: LineString | MultiLineString) -> None:
+        parts = list(shapely.get_parts(border))
+        xs, cs, off = [], [], 0.0
+        for line in parts:
+            n = max(int(line.length // 50.0) + 1, 2)
+            d = np.linspace(0.0, line.length, n)
+            xs.append(geom.points_along(line, d))
+            cs.append(d + off)
+            off += line.length
+        self.tree = cKDTree(np.vstack(xs))
+        self.c = np.concatenate(cs)
+
+    def __call__(self, xy: np.ndarray) -> np.ndarray:
+        if len(xy) == 0:
+            return np.empty(0)
+        return np.asarray(self.c[self.tree.query(xy)[1]], dtype=float)
+
+
+def _even(n_have: int, n_want: int) -> np.ndarray:
+    """``n_want`` evenly spread indices of ``range(n_have)`` (``n_want <= n_have``)."""
+    return np.floor((np.arange(n_want) + 0.5) * n_have / n_want).astype(np.int64)
+
+
+def _frame(
+    ids: list[str], data: dict[str, object], xy: np.ndarray, crs: str, *, lonlat: bool = False
+) -> gpd.GeoDataFrame:
+    if lonlat:
+        x, y = xy[:, 0], xy[:, 1]
+    else:
+        x, y = (
+            geom.transform_xy(xy[:, 0], xy[:, 1], crs, _WGS84) if len(xy) else (xy[:, 0], xy[:, 1])
+        )
+    pts = shapely.points(np.round(x, 7), np.round(y, 7)) if len(xy) else np.empty(0, dtype=object)
+    index = pd.Index(ids, name="id", dtype=object)
+    return gpd.GeoDataFrame(data, index=index, geometry=gpd.GeoSeries(pts, index=index), crs=_WGS84)
+
+
+def generate_scenario(
+    border_km: float = 60.0,
+    seed: int = 7,
+    *,
+    border: LineString | MultiLineString | None = None,
+    area: Polygon | MultiPolygon | None = None,
+    name: str | None = None,
+    title: str | None = None,
+    n_checkpoints: int | None = None,
+    n_teams: int | None = None,
+    n_border_townships: int | None = None,
+    grid_counts: Sequence[int] | None = None,
+    township_names: Sequence[str] | None = None,
+    seat: tuple[float, float] | None = None,
+    seat_name: str | None = None,
+    road_density: float | None = None,
+    extra_edge_share: float = 0.35,
+    depth_km: float | None = None,
+    incident_rate: float = 1.0,
+    incident_year: int = 2025,
+    origin: tuple[float, float] = (107.0, 22.0),
+    timezone: str = "Asia/Shanghai",
+    night_window: tuple[str, str] = ("20:00", "06:00"),
+) -> Scenario:
+    """Generate a synthetic scenario, deterministic per ``seed``.
+
+    Parameters
+    ----------
+    border_km
+        Length of the generated border (km, measured in the scenario's UTM
+        CRS). Ignored when ``border`` is given (its own length is used).
+    seed
+        Seed of every random choice (``numpy.random.default_rng``).
+    border
+        A lon/lat border line to use as given instead of generating one.
+    area
+        A lon/lat area outline behind ``border``. Without it, a strip of
+        ``depth_km`` on the right-hand side of ``border`` is used.
+    name, title
+        Scenario name and title (default: derived from size and seed).
+    n_checkpoints
+        Exact number of checkpoints (default about 0.675 per border km).
+    n_teams
+        Exact number of patrol teams (default about 17 per 212 border km).
+    n_border_townships
+        Exact number of townships touching the border (default a quarter).
+    grid_counts
+        Exact numbers of (township, village, cell) polygons (default scaled by
+        area like Ningming's 16/191/1052 on 3,700 km²).
+    township_names
+        Names of the border townships in chainage order, then of the
+        interior townships; missing names are generated.
+    seat, seat_name
+        Lon/lat and name of the county seat, the hub of the trunk roads
+        (default: the seat of the interior township nearest the area centre).
+    road_density
+        Road graph edges (both directions) per km² of area
+        (default :data:`DEFAULT_ROAD_DENSITY`).
+    extra_edge_share
+        Short extra roads added to the spanning tree, per junction.
+    depth_km
+        Depth of the generated area behind the border (default 4–40 km by length).
+    incident_rate
+        Incidents per border km over ``incident_year``.
+    incident_year
+        Year of the incident dates.
+    origin
+        Lon/lat of the south end of a generated border.
+    timezone, night_window
+        Local time zone and the ``("HH:MM", "HH:MM")`` night window.
+
+    Returns
+    -------
+    Scenario
+        In lon/lat, with ``crs`` the UTM zone of the area centroid and
+        ``provenance`` labelling each layer.
+
+    Raises
+    ------
+    ScenarioError
+        If an argument is out of range or the counts cannot be realised on
+        the area (e.g. more border townships than border villages).
+    """
+    seed = int(seed)
+    if seed < 0:
+        raise ScenarioError("seed must be a non-negative integer", field="seed", value=seed)
+    for arg, val in (
+        ("n_checkpoints", n_checkpoints),
+        ("n_teams", n_teams),
+        ("n_border_townships", n_border_townships),
+    ):
+        _check_count(arg, val, 0 if arg == "n_checkpoints" else 1)
+    if road_density is not None and not (math.isfinite(road_density) and road_density > 0):
+        raise ScenarioError("must be a positive number", field="road_density", value=road_density)
+    if incident_rate < 0 or not math.isfinite(incident_rate):
+        raise ScenarioError("must be >= 0", field="incident_rate", value=incident_rate)
+    if area is not None and border is None:
+        raise ScenarioError("an area needs its border", field="area", value=None)
+    given = border is not None
+    tag = f"synthetic: borderwatch generator seed {seed}"
+    r_border, r_grid, r_roads, r_cp, r_team, r_inc = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
+    )
+
+    # ---- border and area, projected -----------------------------------------------------
+    if border is None:
+        if not (isinstance(border_km, int | float) and math.isfinite(border_km) and border_km > 0):
+            raise ScenarioError(
+                "must be a positive number of km", field="border_km", value=border_km
+            )
+        depth = 1000.0 * depth_km if depth_km else geom.default_depth_m(border_km)
+        local_border, local_area = geom.make_border_area(1000.0 * border_km, depth, r_border)
+        # short edges: straight in UTM and straight in lon/lat then agree to < 1e-8 of the area
+        local_area = shapely.segmentize(local_area, 200.0)
+        crs = geom.utm_crs(*origin)
+        for _ in range(2):
+            ox, oy = geom.transform_xy(np.array([origin[0]]), np.array([origin[1]]), _WGS84, crs)
+            shift = (float(ox[0]), float(oy[0]))
+            border_m = shapely.affinity.translate(local_border, *shift)
+            area_m = shapely.affinity.translate(local_area, *shift)
+            c = geom.transform(area_m.centroid, crs, _WGS84)
+            crs2 = geom.utm_crs(c.x, c.y)
+            if crs2 == crs:
+                break
+            crs = crs2
+        border_ll = _round7(geom.transform(border_m, crs, _WGS84))
+        area_ll = _round7(geom.transform(area_m, crs, _WGS84))
+    else:
+        if not isinstance(border, LineString | MultiLineString) or border.is_empty:
+            raise ScenarioError(
+                "border must be a non-empty (Multi)LineString",
+                field="border",
+                value=border.geom_type if border is not None else None,
+            )
+        c = (area if area is not None else border).centroid
+        crs = geom.utm_crs(c.x, c.y)
+        border_m = geom.transform(border, _WGS84, crs)
+        if area is None:
+            depth = (
+                1000.0 * depth_km if depth_km else geom.default_depth_m(border_m.length / 1000.0)
+            )
+            area_m = shapely.segmentize(geom.area_behind(border_m, depth), 200.0)
+            area_ll = _round7(geom.transform(area_m, crs, _WGS84))
+        else:
+            if not isinstance(area, Polygon | MultiPolygon) or area.is_empty:
+                raise ScenarioError(
+                    "area must be a non-empty (Multi)Polygon", field="area", value=area.geom_type
+                )
+            area_m = shapely.make_valid(
+                geom.transform(shapely.segmentize(area, 0.002), _WGS84, crs)
+            )
+            area_m = geom.polygonal(area_m)
+            area_ll = area
+        border_ll = border
+    border_len_km = border_m.length / 1000.0
+    area_km2 = area_m.area / 1e6
+    shapely.prepare(area_m)
+
+    # ---- counts ------------------------------------------------------------------------
+    if grid_counts is None:
+        n_t = max(2, round(area_km2 / 230.0))
+        n_v = max(3 * n_t, round(area_km2 / 19.4))
+        n_c = max(4 * n_v, round(area_km2 / 3.52))
+    else:
+        if len(grid_counts) != 3:
+            raise ScenarioError(
+                "needs three counts: township, village, cell",
+                field="grid_counts",
+                value=grid_counts,
+            )
+        for lvl, val in zip(("township", "village", "cell"), grid_counts, strict=True):
+            _check_count(f"grid_counts.{lvl}", val)
+        n_t, n_v, n_c = (int(v) for v in grid_counts)
+        if not n_t <= n_v <= n_c:
+            raise ScenarioError(
+                "counts must not decrease from township to cell",
+                field="grid_counts",
+                value=tuple(grid_counts),
+            )
+    k_b = max(1, round(n_t / 4)) if n_border_townships is None else int(n_border_townships)
+    if k_b > n_t:
+        raise ScenarioError(
+            f"cannot exceed the {n_t} townships", field="n_border_townships", value=k_b
+        )
+    n_cp = max(1, round(0.675 * border_len_km)) if n_checkpoints is None else int(n_checkpoints)
+    n_tm = max(1, round(border_len_km * 17 / 212)) if n_teams is None else int(n_teams)
+    chain = _Chainage(border_m)
+    seg_tree = shapely.STRtree(geom.segments(border_m))
+
+    # ---- grids ---------------------------------------------------------------------------
+    cx, cy = geom.sample_in(area_m, n_c, r_grid)
+    cells = geom.voronoi_cells(cx, cy, area_m)
+    near = np.zeros(n_c, dtype=bool)
+    near[seg_tree.query(cells, predicate="dwithin", distance=geom.NEAR_M)[0]] = True
+    touch = np.zeros(n_c, dtype=bool)
+    touch[seg_tree.query(cells, predicate="dwithin", distance=geom.TOUCH_M)[0]] = True
+    if touch.sum() < k_b:
+        raise ScenarioError(
+            f"only {int(touch.sum())} grid cells touch the border; raise grid_counts",
+            field="n_border_townships", value=k_b,
+        )  # fmt: skip
+    for attempt in range(40):
+        tc = np.flatnonzero(touch)
+        first = tc[geom.spread_choice(cx[tc], cy[tc], k_b, r_grid)]
+        rest = geom.spread_choice(cx, cy, n_v - k_b, r_grid, chosen=first)
+        vseed = np.r_[first, rest]
+        cell_village = cKDTree(np.column_stack([cx[vseed], cy[vseed]])).query(
+            np.column_stack([cx, cy])
+        )[1]
+        v_near = np.bincount(cell_village, weights=near, minlength=n_v) > 0
+        interior = np.flatnonzero(~v_near)
+        if len(interior) >= n_t - k_b:
+            break
+        if n_border_townships is None and attempt % 4 == 3 and k_b < min(n_t, int(touch.sum())):
+            k_b += 1  # a default may give way: one more border township
+    else:
+        raise ScenarioError(
+            f"the area is too narrow for {n_t - k_b} interior townships; lower grid_counts "
+            "or raise n_border_townships",
+            field="grid_counts", value=(n_t, n_v, n_c),
+        )  # fmt: skip
+    vx, vy = cx[vseed], cy[vseed]
+    t_border = np.arange(k_b)  # village indices 0..k_b-1 seed the border townships
+    t_inner = interior[
+        geom.spread_choice(vx[interior], vy[interior], n_t - k_b, r_grid, chosen=t_border)
+    ]
+    tseed = np.r_[t_border, t_inner]
+    village_town = np.empty(n_v, dtype=np.int64)
+    all_tree = cKDTree(np.column_stack([vx[tseed], vy[tseed]]))
+    b_tree = cKDTree(np.column_stack([vx[t_border], vy[t_border]]))
+    vxy = np.column_stack([vx, vy])
+    village_town[~v_near] = all_tree.query(vxy[~v_near])[1]
+    village_town[v_near] = b_tree.query(vxy[v_near])[1]
+    # order: townships border-first then by chainage; villages and cells by parent, chainage
+    t_ch = chain(vxy[tseed])
+    t_order = np.lexsort((t_ch, np.arange(n_t) >= k_b))
+    t_rank = np.empty(n_t, dtype=np.int64)
+    t_rank[t_order] = np.arange(n_t)
+    village_town = t_rank[village_town]
+    tseed = tseed[t_order]
+    v_order = np.lexsort((chain(vxy), village_town))
+    v_rank = np.empty(n_v, dtype=np.int64)
+    v_rank[v_order] = np.arange(n_v)
+    vxy, village_town, v_near = vxy[v_order], village_town[v_order], v_near[v_order]
+    tseed = v_rank[tseed]
+    cell_village = v_rank[cell_village]
+    c_order = np.lexsort((chain(np.column_stack([cx, cy])), cell_village))
+    cells, cell_village = cells[c_order], cell_village[c_order]
+    villages = geom.dissolve(cells, cell_village, n_v)
+    towns = geom.dissolve(villages, village_town, n_t)
+
+    # seat
+    if seat is not None:
+        sx, sy = geom.transform_xy(np.array([seat[0]]), np.array([seat[1]]), _WGS84, crs)
+        seat_xy = np.array([sx[0], sy[0]])
+        if not shapely.contains_xy(area_m, seat_xy[0], seat_xy[1]):
+            raise ScenarioError("the county seat lies outside the area", field="seat", value=seat)
+        seat_town = int(cKDTree(np.column_stack([cx, cy])[c_order]).query(seat_xy)[1])
+        seat_town = int(village_town[cell_village[seat_town]])
+    else:
+        seat_xy = None
+        cand = np.arange(k_b, n_t) if n_t > k_b else np.arange(n_t)
+        rp = area_m.point_on_surface()
+        d = np.hypot(vxy[tseed[cand], 0] - rp.x, vxy[tseed[cand], 1] - rp.y)
+        seat_town = int(cand[np.argmin(d)])
+
+    # names
+    taken: set[str] = set()
+    given_names = [str(s) for s in (township_names or [])]
+    taken.update(given_names)
+    if seat_name:
+        taken.add(seat_name)
+    gen = place_names(r_grid, n_t, ("镇", "乡", "镇"), taken)
+    t_names: list[str] = []
+    for i in range(n_t):
+        if i < len(given_names):
+            t_names.append(given_names[i])
+        elif i == seat_town and seat_name:
+            t_names.append(seat_name)
+        else:
+            farm = i >= k_b and i != seat_town and r_grid.uniform() < 0.12
+            t_names.append(gen[i][:-1] + "农场" if farm else gen[i])
+    county_seat_name = t_names[seat_town]
+    v_names = place_names(r_grid, n_v, ("村",), taken)
+    c_rank = np.zeros(n_c, dtype=np.int64)
+    starts = np.searchsorted(cell_village, np.arange(n_v))
+    c_rank = np.arange(n_c) - starts[cell_village] + 1
+    c_names = [f"{v_names[cell_village[i]]}第{c_rank[i]}网格" for i in range(n_c)]
+    scen_name = name or f"synthetic-{border_len_km:.0f}km-s{seed}"
+    t_ids, v_ids, c_ids = _seq_ids("TS", n_t, 2), _seq_ids("VG", n_v, 3), _seq_ids("CL", n_c, 4)
+    heads = person_names(r_grid, n_t + n_v + n_c)
+
+    def _grid(
+        polys: np.ndarray, ids: list[str], names: list[str], hd: list[str], parent: list[str]
+    ) -> gpd.GeoDataFrame:
+        g = _round7(geom.transform(polys, crs, _WGS84))
+        bad = ~shapely.is_valid(g)
+        g[bad] = [geom.polygonal(shapely.make_valid(x)) for x in g[bad]]
+        index = pd.Index(ids, name="id", dtype=object)
+        return gpd.GeoDataFrame(
+            {"name": names, "head": hd, "parent": parent},
+            index=index, geometry=gpd.GeoSeries(g, index=index), crs=_WGS84,
+        )  # fmt: skip
+
+    t_touch = np.zeros(n_t, dtype=bool)
+    t_touch[:k_b] = True
+    grids = {
+        "township": _grid(towns, t_ids, t_names, heads[:n_t], [scen_name] * n_t),
+        "village": _grid(
+            villages, v_ids, v_names, heads[n_t : n_t + n_v], [t_ids[i] for i in village_town]
+        ),
+        "cell": _grid(cells, c_ids, c_names, heads[n_t + n_v :], [v_ids[i] for i in cell_village]),
+    }
+    grids["township"]["border"] = t_touch.astype(np.int64)
+
+    # ---- roads -----------------------------------------------------------------------------
+    density = DEFAULT_ROAD_DENSITY if road_density is None else float(road_density)
+    target = max(round(density * area_km2 / 2), 10)
+    n_cross = round(0.2 * n_cp)
+    n_trail = round(0.45 * n_cp)
+    net = build_roads(
+        area_m,
+        border_m,
+        seat_xy=seat_xy,
+        seat_name=county_seat_name,
+        seat_township=seat_town,
+        township_xy=vxy[tseed],
+        township_border=t_touch,
+        township_names=t_names,
+        village_xy=vxy,
+        target_edges=target,
+        extra_share=extra_edge_share,
+        n_trail=n_trail + round(0.15 * border_len_km),
+        n_crossing=n_cross + 1,
+        rng=r_roads,
+    )
+    roads = roads_graph(net, crs)
+
+    # ---- checkpoints ---------------------------------------------------------------------------
+    pools = {
+        "crossing": net.crossing_xy,
+        "trail_end": net.trail_xy,
+        "border_road": net.border_road_xy,
+    }
+    want = {"crossing": n_cross, "trail_end": n_trail, "border_road": n_cp - n_cross - n_trail}
+    take = {k: min(want[k], len(pools[k])) for k in want}
+    short = n_cp - sum(take.values())
+    for k in ("border_road", "trail_end", "crossing"):
+        extra = min(short, len(pools[k]) - take[k])
+        take[k] += extra
+        short -= extra
+    kinds: list[str] = []
+    cp_xy_parts = []
+    for k in ("crossing", "trail_end", "border_road"):
+        pool = pools[k]
+        if take[k]:
+            order = np.argsort(chain(pool), kind="stable")
+            cp_xy_parts.append(pool[order][_even(len(pool), take[k])])
+            kinds += [k] * take[k]
+    if short > 0:  # fewer candidates than checkpoints: reuse road nodes nearest the border
+        dist = geom.LineIndex.of(border_m).distance(net.node_xy[:, 0], net.node_xy[:, 1])
+        near_nodes = net.node_xy[np.argsort(dist, kind="stable")]
+        reuse = near_nodes[np.arange(short) % len(near_nodes)]
+        cp_xy_parts.append(reuse)
+        kinds += ["border_road"] * short
+    cp_xy = np.vstack(cp_xy_parts) if cp_xy_parts else np.empty((0, 2))
+    ang = r_cp.uniform(0, 2 * np.pi, len(cp_xy))
+    rad = r_cp.uniform(0, 40.0, len(cp_xy))
+    cp_xy = cp_xy + np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
+    order = np.argsort(chain(cp_xy), kind="stable")
+    cp_xy = cp_xy[order]
+    kinds = [kinds[i] for i in order]
+    radius = np.full(len(cp_xy), np.nan)
+    special = r_cp.uniform(size=len(cp_xy)) < 0.1
+    radius[special] = r_cp.choice([1000.0, 2000.0], size=int(special.sum()))
+    cp_ids = _seq_ids("CP", len(cp_xy), 3)
+    town_tree = shapely.STRtree(towns)
+    vil_tree = shapely.STRtree(villages)
+
+    def _where(xy: np.ndarray) -> tuple[list[str], list[str]]:
+        if len(xy) == 0:
+            return [], []
+        pts = shapely.points(xy)
+        ti = town_tree.query_nearest(pts, all_matches=False)[1]
+        vi = vil_tree.query_nearest(pts, all_matches=False)[1]
+        return [t_names[i] for i in ti], [v_names[i] for i in vi]
+
+    cp_town, cp_vil = _where(cp_xy)
+    checkpoints = _frame(
+        cp_ids,
+        {
+            "name": [f"{i} {v}卡点" for i, v in zip(cp_ids, cp_vil, strict=True)],
+            "township": cp_town,
+            "kind": kinds,
+            "radius_m": radius,
+        },
+        cp_xy,
+        crs,
+    )
+
+    # ---- teams -------------------------------------------------------------------------------
+    bv = np.flatnonzero(v_near)
+    bv = bv[np.argsort(chain(vxy[bv]), kind="stable")]
+    if n_tm <= len(bv):
+        base_v = bv[_even(len(bv), n_tm)]
+    else:
+        dist = geom.LineIndex.of(border_m).distance(vxy[:, 0], vxy[:, 1])
+        by_dist = np.argsort(dist, kind="stable")
+        others = by_dist[~np.isin(by_dist, bv)]
+        pool = np.r_[bv, others]
+        base_v = pool[np.arange(n_tm) % len(pool)]
+    team_ids = _seq_ids("T", n_tm, 2)
+    vehicles = r_team.choice(len(_VEHICLES), size=n_tm, p=[0.45, 0.3, 0.25])
+    teams = _frame(
+        team_ids,
+        {
+            "name": [f"{v_names[v]}边境联防巡逻队" for v in base_v],
+            "vehicle": [_VEHICLES[i] for i in vehicles],
+            "crew": r_team.integers(4, 9, size=n_tm).astype(np.int64),
+            "township": [t_names[village_town[v]] for v in base_v],
+        },
+        vxy[base_v],
+        crs,
+    )
+
+    # ---- incidents -------------------------------------------------------------------------------
+    n_inc = round(incident_rate * border_len_km)
+    centres = (
+        np.vstack([net.crossing_xy, net.trail_xy])
+        if len(net.crossing_xy) + len(net.trail_xy)
+        else np.empty((0, 2))
+    )
+    if len(centres):
+        w = np.r_[np.full(len(net.crossing_xy), 3.0), np.ones(len(net.trail_xy))]
+        pick = r_inc.choice(len(centres), size=n_inc, p=w / w.sum())
+        base = centres[pick]
+    else:
+        samples = np.asarray(chain.tree.data)
+        base = samples[r_inc.integers(len(samples), size=n_inc)]
+    ixy = base + r_inc.normal(0.0, 400.0, size=(n_inc, 2))
+    inside = shapely.contains_xy(area_m, ixy[:, 0], ixy[:, 1]) if n_inc else np.empty(0, dtype=bool)
+    ixy[~inside] = base[~inside]
+    days = r_inc.integers(0, 365, size=n_inc)
+    kinds_i = r_inc.choice(len(_INCIDENT_KINDS), size=n_inc, p=[0.5, 0.35, 0.15])
+    start = dt.date(incident_year, 1, 1)
+    dates = [(start + dt.timedelta(days=int(d))).isoformat() for d in days]
+    ilon, ilat = (
+        geom.transform_xy(ixy[:, 0], ixy[:, 1], crs, _WGS84)
+        if n_inc
+        else (np.empty(0), np.empty(0))
+    )
+    ilon, ilat = np.round(ilon, 7), np.round(ilat, 7)
+    order = (
+        np.lexsort((ilat, ilon, np.array(dates, dtype=object)))
+        if n_inc
+        else np.empty(0, dtype=np.int64)
+    )
+    incidents = gpd.GeoDataFrame(
+        {"date": [dates[i] for i in order], "kind": [_INCIDENT_KINDS[kinds_i[i]] for i in order]},
+        geometry=gpd.GeoSeries(
+            shapely.points(ilon[order], ilat[order]) if n_inc else [], crs=_WGS84
+        ),
+        crs=_WGS84,
+    )
+
+    provenance: Mapping[str, str] = {
+        "border": "supplied" if given else tag,
+        "area": "supplied" if area is not None else tag,
+        "roads": tag,
+        "checkpoints": tag,
+        "teams": tag,
+        "grids": tag,
+        "incidents": tag,
+    }
+    logger.info(
+        "generated scenario %s: border %.1f km, area %.0f km2, %d nodes, %d edges",
+        scen_name, border_len_km, area_km2, roads.number_of_nodes(), roads.number_of_edges(),
+    )  # fmt: skip
+    return Scenario(
+        name=scen_name,
+        border=border_ll,
+        roads=roads,
+        checkpoints=checkpoints,
+        teams=teams,
+        grids=grids,
+        crs=crs,
+        timezone=timezone,
+        night_window=(str(night_window[0]), str(night_window[1])),
+        area=area_ll,
+        incidents=incidents,
+        title=title or f"Synthetic border, {border_len_km:.1f} km (seed {seed})",
+        provenance=dict(provenance),
+    )
