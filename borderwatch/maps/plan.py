@@ -1,0 +1,285 @@
+"""The patrol-plan map for planners and team leaders."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+
+from borderwatch.maps._common import (
+    TEAM_COLOURS,
+    MapBuilder,
+    display_geoms,
+    esc,
+    feature_collection,
+    fmt,
+    gap_runs,
+    summary_from_units,
+)
+from borderwatch.maps._validate import (
+    MapInputError,
+    check_gaps,
+    check_routes,
+    check_summary,
+    check_units_status,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import geopandas as gpd
+
+    from borderwatch.data.network import PatrolNetwork
+
+__all__ = ["plan_map", "route_arrows"]
+
+
+def route_arrows(
+    geom: shapely.LineString | shapely.MultiLineString, *, spacing_m: float, max_arrows: int = 40
+) -> list[tuple[float, float, float]]:
+    """Points along a projected route with their heading (degrees clockwise from grid north).
+
+    Returns ``(x, y, heading)`` in the route's CRS, ``spacing_m`` apart
+    (widened so that at most ``max_arrows`` fit), the first half a spacing in.
+    """
+    parts = list(geom.geoms) if isinstance(geom, shapely.MultiLineString) else [geom]
+    total = sum(p.length for p in parts)
+    if total <= 0:
+        return []
+    spacing = max(spacing_m, total / max_arrows)
+    out = []
+    offset = spacing / 2
+    for part in parts:
+        d = offset
+        while d < part.length:
+            a = part.interpolate(max(d - 5.0, 0.0))
+            b = part.interpolate(min(d + 5.0, part.length))
+            dx, dy = b.x - a.x, b.y - a.y
+            if dx or dy:
+                p = part.interpolate(d)
+                out.append((p.x, p.y, math.degrees(math.atan2(dx, dy)) % 360.0))
+            d += spacing
+        offset = d - part.length
+    return out
+
+
+def _required_layer(b: MapBuilder, required_edges: Iterable[Any]) -> folium.FeatureGroup:
+    t = b.t
+    edges = b.network.edges
+    ids = list(required_edges)
+    unknown = [e for e in ids if e not in edges.index]
+    if unknown:
+        raise MapInputError(
+            f"required_edges: edge {unknown[0]!r} is not in network.edges.index "
+            f"(0..{len(edges) - 1})"
+        )
+    fg = b.group(t["required_roads"])
+    if not ids:
+        return fg
+    sel = edges.loc[ids]
+    geoms = display_geoms(sel.geometry, b.crs, simplify_m=b.simplify_m)
+    props = [
+        {"n": esc(n) or "—", "h": esc(h), "l": fmt(length / 1000, 2, t["km"])}
+        for n, h, length in zip(sel["name"], sel["highway"], sel["length"], strict=True)
+    ]
+    folium.GeoJson(
+        feature_collection(geoms, props),
+        style_function=lambda f: {
+            "color": "#444444",
+            "weight": 7,
+            "opacity": 0.35,
+            "className": "bw-required",
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["n", "h", "l"],
+            aliases=[esc(t["name"]), esc(t["kind"]), esc(t["length"])],
+            localize=False,
+        ),
+    ).add_to(fg)
+    return fg
+
+
+def plan_map(
+    network: PatrolNetwork,
+    routes: gpd.GeoDataFrame,
+    required_edges: Iterable[Any],
+    units_status: pd.DataFrame,
+    *,
+    gaps: pd.DataFrame | None = None,
+    summary: Mapping[str, Any] | None = None,
+    lang: str = "zh",
+    basemap: str | Sequence[str] | None = None,
+    offline: bool = False,
+    title: str | None = None,
+    focus_team: str | None = None,
+    arrow_spacing_m: float = 2000.0,
+    simplify_m: float = 5.0,
+) -> folium.Map:
+    """The patrol-plan map: one layer per team, required roads, gaps left after the plan.
+
+    Parameters
+    ----------
+    network
+        The patrol network (units, checkpoints, teams, edges).
+    routes
+        One row per team, in the network's projected CRS (any CRS is
+        reprojected); columns ``team`` (a label of ``network.teams.index``, or
+        any name), ``vehicle``, ``loop_km``, ``loop_min``, ``start_times``
+        (text, e.g. ``"20:00, 22:10"``) and a LineString/MultiLineString
+        geometry in driving order.
+    required_edges
+        Labels of ``network.edges.index`` that the plan must drive.
+    units_status
+        The per-unit table after the plan (as for :func:`coverage_map`).
+    gaps
+        The gaps after the plan (as for :func:`coverage_map`); default: the
+        runs of units whose status is ``"gap"``.
+    summary
+        Key figures (as for :func:`coverage_map`); default: computed from
+        ``units_status``.
+    lang, basemap, offline, title, simplify_m
+        As for :func:`coverage_map`.
+    focus_team
+        Open the map focused on this team (its route and the units it
+        watches only); the reader can switch in the legend, or with
+        ``#team=ID`` in the address.
+    arrow_spacing_m
+        Distance between direction arrows along a route (at most 40 per route).
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    MapInputError
+        If a table lacks a column, an edge or team is unknown, or an option is bad.
+    """
+    units = network.units
+    units_status = check_units_status(units_status, units, name="units_status")
+    routes = check_routes(routes)
+    if routes.crs != network.crs:
+        routes = routes.to_crs(network.crs)
+    gaps = gap_runs(units, units_status["status"]) if gaps is None else check_gaps(gaps, units)
+    summary = summary_from_units(units, units_status) if summary is None else check_summary(summary)
+    team_ids = [str(x) for x in routes["team"]]
+    if focus_team is not None and str(focus_team) not in team_ids:
+        raise MapInputError(
+            f"focus_team {focus_team!r} has no route; teams with routes: {', '.join(team_ids)}"
+        )
+    if not (isinstance(arrow_spacing_m, int | float) and arrow_spacing_m > 0):
+        raise MapInputError(f"arrow_spacing_m must be a number > 0, not {arrow_spacing_m!r}")
+
+    b = MapBuilder(network, lang=lang, basemap=basemap, offline=offline, simplify_m=simplify_m)
+    t = b.t
+    required = _required_layer(b, required_edges)
+    units_fg = b.units_layer(units_status, response_bands_min=())
+    gaps_fg = b.gaps_layer(gaps, name=t["gaps_after"])
+
+    names = network.teams["name"] if "name" in network.teams.columns else pd.Series(dtype=object)
+    view_m = float(network.config.patrol_view_m)
+    unit_tree = shapely.STRtree(units.geometry.to_numpy())
+    route_geoms = display_geoms(routes.geometry, b.crs, simplify_m=b.simplify_m)
+    teams_cfg = []
+    arrows_cfg = []
+    legend_rows = []
+    for i, (row, shown) in enumerate(zip(routes.itertuples(index=False), route_geoms, strict=True)):
+        team = str(row.team)
+        colour = TEAM_COLOURS[i % len(TEAM_COLOURS)]
+        name = str(names.get(team, team)) if len(names) else team
+        label = f"{name} · {row.vehicle}"
+        # the units this team watches: shown in focus mode only
+        geom = routes.geometry.iloc[i]
+        watched = (
+            np.unique(unit_tree.query(geom, predicate="dwithin", distance=view_m))
+            if geom is not None and not geom.is_empty
+            else np.array([], dtype=int)
+        )
+        units_layer = folium.FeatureGroup(name=esc(label), show=False, control=False)
+        units_layer.add_to(b.m)
+        if len(watched):
+            folium.GeoJson(
+                feature_collection(b.units_geo[watched], [{} for _ in watched]),
+                style_function=lambda f, c=colour: {
+                    "color": c,
+                    "weight": 14,
+                    "opacity": 0.35,
+                    "lineCap": "butt",
+                    "className": "bw-team-unit",
+                    "interactive": False,
+                },
+            ).add_to(units_layer)
+        fg = b.group(label)
+        props = {
+            "tm": esc(name),
+            "v": esc(row.vehicle),
+            "lk": fmt(row.loop_km, 1, t["km"]),
+            "lm": fmt(row.loop_min, 0, t["min"]),
+            "st": esc(row.start_times),
+        }
+        if shown is not None and not shapely.is_empty(shown):
+            folium.GeoJson(
+                feature_collection([shown], [props]),
+                style_function=lambda f, c=colour: {
+                    "color": c,
+                    "weight": 4,
+                    "opacity": 0.95,
+                    "className": "bw-route",
+                },
+                tooltip=folium.GeoJsonTooltip(
+                    fields=["tm", "v", "lk", "lm", "st"],
+                    aliases=[
+                        esc(t[k]) for k in ("team", "vehicle", "loop_km", "loop_min", "start_times")
+                    ],
+                    localize=False,
+                    sticky=True,
+                ),
+            ).add_to(fg)
+            pts = route_arrows(geom, spacing_m=float(arrow_spacing_m))
+            if pts:
+                ll = display_geoms([shapely.Point(x, y) for x, y, _ in pts], b.crs, simplify_m=0)
+                arrows_cfg.append(
+                    {
+                        "group": fg,
+                        "colour": colour,
+                        "points": [
+                            [float(p.y), float(p.x), round(h, 1)]
+                            for p, (_, _, h) in zip(ll, pts, strict=True)
+                        ],
+                    }
+                )
+        teams_cfg.append({"id": team, "name": name, "group": fg, "units": units_layer})
+        legend_rows.append(
+            f'<div class="bw-row" title="{esc(row.vehicle)} · {fmt(row.loop_km, 1, t["km"])} · '
+            f'{fmt(row.loop_min, 0, t["min"])}"><span class="bw-sw" style="background:{colour}"></span>'
+            f'<span class="bw-name">{esc(name)}</span></div>'
+        )
+    b.checkpoints_layer(radius_px=3.5)
+    b.bases_layer()
+    b.title_box(title if title is not None else t["plan_title"], summary)
+    b.legend.append(
+        f"<h2>{esc(t['focus'])}</h2><div data-bw-focus></div>"
+        f"<details open><summary><h2>{esc(t['routes'])} ({len(legend_rows)})</h2></summary>"
+        + "".join(legend_rows)
+        + "</details>"
+    )
+    b.legend_units()
+    b.legend.append(
+        f'<div class="bw-row"><span class="bw-sw" style="background:#444;opacity:.4;height:8px"></span>'
+        f"{esc(t['required_roads'])}</div>"
+    )
+    b.legend_symbols(gaps_label=t["gaps_after"])
+    b.config["arrows"] = arrows_cfg
+    b.config["focus"] = {
+        "teams": teams_cfg,
+        "hide": [required, units_fg, gaps_fg],
+        "all": t["all_teams"],
+        "label": t["focus"],
+        "initial": None if focus_team is None else str(focus_team),
+    }
+    return b.finish()
