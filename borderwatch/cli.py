@@ -254,3 +254,152 @@ def network_export(
         )
 
     _guarded(run)
+
+
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Map language: zh or en (default: zh for Chinese scenarios).")]
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline/--online", help="Inline every script in map.html (no CDN; default) or link them.")
+]
+BasemapOpt = Annotated[str | None, typer.Option("--basemap", help="xyzservices name, a {z}/{x}/{y} URL/folder, or none.")]
+
+
+def _check_out(out_dir: Path, force: bool) -> None:
+    from borderwatch.errors import BorderwatchError
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BorderwatchError(f"{out_dir}: --out exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise BorderwatchError(f"{out_dir}: output folder is not empty; use --force to write into it")
+
+
+@app.command("gaps")
+def gaps_command(
+    scenario: ScenarioArg = "ningming",
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/gaps"),
+    criterion: Annotated[
+        str, typer.Option(help="checkpoint, response, road, revisit or a comma list (watched if any holds).")
+    ] = "checkpoint",
+    gpx: Annotated[list[Path] | None, typer.Option("--gpx", help="GPS tracks (GPX) of a night, for 'revisit'.")] = None,
+    max_response: Annotated[float, typer.Option(help="Response-time target, minutes.")] = 30.0,
+    max_revisit: Annotated[float, typer.Option(help="Revisit-interval target, minutes.")] = 120.0,
+    config: ConfigOpt = None,
+    lang: LangOpt = None,
+    offline: OfflineOpt = True,
+    basemap: BasemapOpt = None,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+) -> None:
+    """Find where the border is not watched; write gaps.csv/.geojson, units.gpkg, grids.csv, summary.json, map.html."""
+    from borderwatch.coverage import PatrolTimeline, format_summary
+    from borderwatch.jobs import run_gaps
+
+    def run() -> None:
+        _check_out(out_dir, force)
+        net = _network(scenario, config)
+        timeline = PatrolTimeline.from_gpx(net, gpx) if gpx else None
+        names = [c.strip() for c in criterion.split(",") if c.strip()]
+        with _step("measuring coverage …"):
+            report, _ = run_gaps(
+                net,
+                out_dir,
+                criterion=names,
+                timeline=timeline,
+                max_response_min=max_response,
+                max_revisit_min=max_revisit,
+                map_html=not no_map,
+                lang=lang,
+                offline=offline,
+                basemap=basemap,
+            )
+        out.print(format_summary(report), highlight=False)
+        out.print(f"wrote {out_dir}")
+
+    _guarded(run)
+
+
+@app.command("site")
+def site_command(
+    scenario: ScenarioArg = "ningming",
+    add: Annotated[int, typer.Option("--add", "-k", help="Number of new checkpoint sites.", min=0)] = 5,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/site"),
+    risk: Annotated[bool, typer.Option("--risk/--no-risk", help="Weight border km by incident risk.")] = False,
+    radius: Annotated[float | None, typer.Option(help="Watch radius of a new site, m.")] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds per MILP solve.")] = 60.0,
+    config: ConfigOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+) -> None:
+    """Propose K new checkpoint sites (max coverage) and the fewest sites to watch everything."""
+    from borderwatch.coverage import site_checkpoints, write_siting
+
+    def run() -> None:
+        _check_out(out_dir, force)
+        net = _network(scenario, config)
+        with _step(f"siting {add} checkpoints …"):
+            result = site_checkpoints(net, add, risk=risk, radius_m=radius, time_limit_s=time_limit)
+        summary = write_siting(result, out_dir)
+        out.print_json(json.dumps({k: v for k, v in summary.items() if k != "files"}, ensure_ascii=False, default=str))
+        out.print(f"wrote {out_dir}")
+
+    _guarded(run)
+
+
+@app.command("plan")
+def plan_command(
+    scenario: ScenarioArg = "ningming",
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/plan"),
+    time_limit: Annotated[float, typer.Option(help="Seconds of routing search.", min=0.1)] = 20.0,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: config seed).", min=0)] = None,
+    night: Annotated[
+        str | None, typer.Option(help="Date the night starts, YYYY-MM-DD (GPX times; default: today).")
+    ] = None,
+    always: Annotated[
+        list[str] | None, typer.Option("--always", help="Road name, OSM id or class patrolled in any case.")
+    ] = None,
+    max_revisit: Annotated[float, typer.Option(help="Revisit-interval target, minutes.")] = 120.0,
+    config: ConfigOpt = None,
+    lang: LangOpt = None,
+    offline: OfflineOpt = True,
+    basemap: BasemapOpt = None,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+) -> None:
+    """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
+    from datetime import date
+
+    from borderwatch.errors import BorderwatchError
+    from borderwatch.jobs import run_plan
+
+    def run() -> None:
+        try:
+            day = date.fromisoformat(night) if night else date.today()
+        except ValueError:
+            raise BorderwatchError(f"--night: not a date YYYY-MM-DD: {night!r}") from None
+        _check_out(out_dir, force)
+        net = _network(scenario, config)
+        status = err.status("planning …", spinner="dots") if sys.stderr.isatty() else _null()
+        with status as s:
+
+            def progress(msg: str) -> None:
+                if s is not None:
+                    s.update(f"{msg} …")
+                else:
+                    logging.getLogger("borderwatch").info(msg)
+
+            _, summary = run_plan(
+                net,
+                out_dir,
+                night=day,
+                time_limit=time_limit,
+                seed=seed,
+                always_patrol=always or (),
+                max_revisit_min=max_revisit,
+                map_html=not no_map,
+                lang=lang,
+                offline=offline,
+                basemap=basemap,
+                progress=progress,
+            )
+        out.print((out_dir / "report.txt").read_text(encoding="utf-8"), highlight=False)
+        out.print(f"wrote {out_dir}")
+
+    _guarded(run)

@@ -88,7 +88,7 @@ class ArcInstance:
     cost: np.ndarray
     required: np.ndarray
     depots: np.ndarray
-    team_profile: np.ndarray | None = None
+    team_profile: np.ndarray = None  # type: ignore[assignment]  # None: profile 0 for all
     name: str = ""
     team_names: tuple[str, ...] | None = None
 
@@ -183,7 +183,8 @@ class ArcInstance:
         g = csr_matrix(
             (np.ones(int(ok.sum())), (self.u[ok], self.v[ok])), shape=(self.n_nodes,) * 2
         )
-        return connected_components(g, directed=False)[1]
+        labels: np.ndarray = connected_components(g, directed=False)[1]
+        return labels
 
     # -------------------------------------------------------------- properties
     @property

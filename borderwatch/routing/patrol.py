@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
 from shapely.geometry import LineString
 
 from borderwatch.errors import RoutingError
@@ -50,6 +52,9 @@ class PatrolInstance:
         Team ids, in the instance's team order.
     n_network_edges
         Number of network edges.
+    unreachable
+        Links of required roads that no team can reach with its vehicle from
+        its base (left out of the instance, reported).
     """
 
     instance: ArcInstance
@@ -57,6 +62,7 @@ class PatrolInstance:
     profiles: tuple[str, ...]
     teams: tuple[str, ...]
     n_network_edges: int
+    unreachable: tuple[Link, ...] = ()
 
     def expand(self, steps: tuple[Step, ...] | list[Step]) -> list[Step]:
         """Replace link steps by the network edges they stand for."""
@@ -129,32 +135,64 @@ def build_instance(
     if len(teams) == 0:
         raise RoutingError("zero teams: the scenario has no team to patrol with")
     profiles = tuple(sorted(set(teams["vehicle"].astype(str))))
-    secs = np.vstack([network.edge_seconds(p) for p in profiles])
+    n_nodes, n_e = len(network.nodes), len(network.edges)
+    eu, ev = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
+    # One cost row per (vehicle, road component of the base): a pickup based where the
+    # pickup-drivable roads are cut off from a stretch cannot serve it, even if another
+    # pickup can. Rows are what the arc instance calls profiles.
+    rows: list[np.ndarray] = []
+    row_of: dict[tuple[str, int], int] = {}
+    team_row = []
+    for team, vehicle, node in zip(
+        teams.index, teams["vehicle"].astype(str), teams["node"], strict=True
+    ):
+        secs = network.edge_seconds(vehicle)
+        ok = np.isfinite(secs)
+        labels = _components(n_nodes, eu[ok], ev[ok])
+        key = (vehicle, int(labels[int(node)]))
+        if key not in row_of:
+            inside = ok & (labels[eu] == key[1]) & (labels[ev] == key[1])
+            row_of[key] = len(rows)
+            rows.append(np.where(inside, secs, np.inf))
+        team_row.append(row_of[key])
+    secs_rows = np.vstack(rows)
     links = merge_links(
         network, required_edges, profiles=profiles, keep_nodes=teams["node"].to_numpy()
     )
-    n_e = len(network.edges)
     link_cost = (
-        np.column_stack([secs[:, list(link.edges)].sum(axis=1) for link in links])
+        np.column_stack([secs_rows[:, list(link.edges)].sum(axis=1) for link in links])
         if links
-        else np.empty((len(profiles), 0))
+        else np.empty((len(rows), 0))
     )
-    u = np.concatenate([network.edges["u"].to_numpy(), [link.start for link in links]]).astype(
-        np.int64
-    )
-    v = np.concatenate([network.edges["v"].to_numpy(), [link.end for link in links]]).astype(
-        np.int64
-    )
-    cost = np.hstack([secs, link_cost])
+    servable = np.isfinite(link_cost).any(axis=0) if links else np.zeros(0, dtype=bool)
+    dropped = tuple(link for link, ok in zip(links, servable, strict=True) if not ok)
+    links = [link for link, ok in zip(links, servable, strict=True) if ok]
+    link_cost = link_cost[:, servable] if len(servable) else link_cost
+    if dropped:
+        logger.warning(
+            "%d required links (%d edges) can be reached by no team's vehicle from its base; "
+            "they stay unpatrolled",
+            len(dropped),
+            sum(len(link.edges) for link in dropped),
+        )
+    for t, team in enumerate(teams.index):
+        if links and not np.isfinite(link_cost[team_row[t]]).any():
+            raise RoutingError(
+                f"team {team!r} ({teams.loc[team, 'vehicle']}) cannot reach any required road "
+                "from its base with its vehicle: move its base or change its vehicle"
+            )
+    u = np.concatenate([eu, [link.start for link in links]]).astype(np.int64)
+    v = np.concatenate([ev, [link.end for link in links]]).astype(np.int64)
+    cost = np.hstack([secs_rows, link_cost])
     required = np.concatenate([np.zeros(n_e, dtype=bool), np.ones(len(links), dtype=bool)])
     instance = ArcInstance(
-        n_nodes=len(network.nodes),
+        n_nodes=n_nodes,
         u=u,
         v=v,
         cost=cost,
         required=required,
         depots=teams["node"].to_numpy().astype(np.int64),
-        team_profile=np.array([profiles.index(str(x)) for x in teams["vehicle"]], dtype=np.int64),
+        team_profile=np.asarray(team_row, dtype=np.int64),
         name=name or network.scenario.name,
         team_names=tuple(str(t) for t in teams.index),
     )
@@ -166,7 +204,14 @@ def build_instance(
         sum(len(link.edges) for link in links),
         len(teams),
     )
-    return PatrolInstance(instance, tuple(links), profiles, tuple(str(t) for t in teams.index), n_e)
+    return PatrolInstance(
+        instance, tuple(links), profiles, tuple(str(t) for t in teams.index), n_e, dropped
+    )
+
+
+def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    graph = sparse.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
+    return csgraph.connected_components(graph, directed=False)[1]
 
 
 def route_teams(

@@ -70,8 +70,8 @@ class PatrolPlan:
 
     @property
     def gap_pct(self) -> float:
-        """Gap of the longest loop above the bound (%)."""
-        return gap_pct(self.result.max_cost, self.result.lower_bound)
+        """Gap of the longest loop above the bound (%, never below 0)."""
+        return max(0.0, gap_pct(self.result.max_cost, self.result.lower_bound))
 
 
 def plan_patrols(

@@ -55,12 +55,12 @@ class PostmanTour:
 
     def tasks(self) -> list[tuple[int, bool]]:
         """Return the served edges in order as ``(edge id, forward)`` pairs."""
-        return [
-            (e, f) for e, f, s in zip(self.edges, self.forward, self.serve, strict=True) if s
-        ]
+        return [(e, f) for e, f, s in zip(self.edges, self.forward, self.serve, strict=True) if s]
 
 
-def min_weight_odd_matching(dist: np.ndarray, nodes: list[int]) -> list[tuple[int, int]]:
+def min_weight_odd_matching(
+    dist: np.ndarray, nodes: list[int], *, exact_up_to: int = 300, neighbours: int = 40
+) -> list[tuple[int, int]]:
     """Minimum-weight perfect matching of ``nodes`` under the distance matrix ``dist``.
 
     Parameters
@@ -70,6 +70,13 @@ def min_weight_odd_matching(dist: np.ndarray, nodes: list[int]) -> list[tuple[in
         ``nodes`` (``inf`` = unreachable).
     nodes
         An even number of row indices of ``dist`` to pair up.
+    exact_up_to
+        Up to this many nodes the matching is exact (blossom on the complete
+        graph). Above it, only each node's ``neighbours`` nearest partners are
+        candidates (much faster, near-optimal in practice); the complete graph
+        is used again if that leaves a node unmatched.
+    neighbours
+        Candidate partners per node above ``exact_up_to``.
 
     Returns
     -------
@@ -83,17 +90,29 @@ def min_weight_odd_matching(dist: np.ndarray, nodes: list[int]) -> list[tuple[in
     """
     if len(nodes) % 2:
         raise RoutingError(f"cannot match an odd number ({len(nodes)}) of nodes")
-    g = nx.Graph()
-    g.add_nodes_from(nodes)
-    for i, a in enumerate(nodes):
-        for b in nodes[i + 1 :]:
-            w = float(dist[a, b])
+    if not nodes:
+        return []
+    arr = np.asarray(nodes)
+    sub = dist[np.ix_(arr, arr)]
+    for sparse in (len(nodes) > exact_up_to, False):
+        g = nx.Graph()
+        g.add_nodes_from(nodes)
+        if sparse:
+            order = np.argsort(sub, axis=1, kind="stable")[:, 1 : neighbours + 1]
+            cand = {(min(i, int(j)), max(i, int(j))) for i in range(len(nodes)) for j in order[i]}
+        else:
+            cand = {(i, j) for i in range(len(nodes)) for j in range(i + 1, len(nodes))}
+        for i, j in sorted(cand):
+            w = float(sub[i, j])
             if np.isfinite(w):
-                g.add_edge(a, b, weight=w)
-    matching = nx.min_weight_matching(g, weight="weight")
-    if 2 * len(matching) != len(nodes):
-        raise RoutingError("odd-degree nodes cannot be paired: the graph is disconnected")
-    return sorted((min(a, b), max(a, b)) for a, b in matching)
+                g.add_edge(nodes[i], nodes[j], weight=w)
+        matching = nx.min_weight_matching(g, weight="weight")
+        if 2 * len(matching) == len(nodes):
+            return sorted((min(a, b), max(a, b)) for a, b in matching)
+        if not sparse:
+            break
+        logger.debug("sparse matching left nodes unmatched; retrying on the complete graph")
+    raise RoutingError("odd-degree nodes cannot be paired: the graph is disconnected")
 
 
 def chinese_postman(
@@ -128,9 +147,7 @@ def chinese_postman(
     return rural_postman(single, profile=0, start=start)
 
 
-def rural_postman(
-    graph: ArcInstance, *, profile: int = 0, start: int | None = None
-) -> PostmanTour:
+def rural_postman(graph: ArcInstance, *, profile: int = 0, start: int | None = None) -> PostmanTour:
     """Rural postman tour (Frederickson) through the required edges.
 
     Parameters
@@ -177,9 +194,7 @@ def rural_postman(
     deadheads: list[tuple[int, int]] = []
 
     # join the components of the required edges and the start node
-    g = csr_matrix(
-        (np.ones(len(req)), (inst.u[req], inst.v[req])), shape=(inst.n_nodes,) * 2
-    )
+    g = csr_matrix((np.ones(len(req)), (inst.u[req], inst.v[req])), shape=(inst.n_nodes,) * 2)
     _, label = connected_components(g, directed=False)
     keys = sp.nodes
     comp_of_key = label[keys]
@@ -190,10 +205,10 @@ def rural_postman(
         for i, ci in enumerate(comps):
             for cj in comps[i + 1 :]:
                 sub = dk[np.ix_(members[ci], members[cj])]
-                a, b = np.unravel_index(int(np.argmin(sub)), sub.shape)
-                if np.isfinite(sub[a, b]):
-                    x, y = int(members[ci][a]), int(members[cj][b])
-                    cg.add_edge(ci, cj, weight=float(sub[a, b]), pair=(x, y))
+                ia, ib = np.unravel_index(int(np.argmin(sub)), sub.shape)
+                if np.isfinite(sub[ia, ib]):
+                    x, y = int(members[ci][ia]), int(members[cj][ib])
+                    cg.add_edge(ci, cj, weight=float(sub[ia, ib]), pair=(x, y))
         cg.add_nodes_from(comps)
         if not nx.is_connected(cg):
             raise RoutingError("required edges are not all reachable from the start node")

@@ -1,0 +1,175 @@
+"""Whole jobs: ``gaps`` and ``plan`` from a network to an output folder.
+
+These are what the CLI commands (and a batch runner) call: each takes a built
+:class:`~borderwatch.data.network.PatrolNetwork`, runs the steps of the data
+flow, writes every output file atomically into one folder and returns the
+summary. Like the CLI, this module may import every part of the package.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from borderwatch.coverage import coverage_report, write_coverage
+from borderwatch.routing.export import write_plan_files, write_text
+from borderwatch.routing.plan import plan_patrols
+
+if TYPE_CHECKING:
+    from borderwatch.coverage import CoverageReport, PatrolTimeline
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.routing.plan import PatrolPlan
+
+__all__ = ["render_maps", "run_gaps", "run_plan"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def _noop(_msg: str) -> None:
+    return None
+
+
+def run_gaps(
+    network: PatrolNetwork,
+    out_dir: str | Path,
+    *,
+    criterion: Sequence[str] = ("checkpoint",),
+    timeline: PatrolTimeline | None = None,
+    max_response_min: float = 30.0,
+    max_revisit_min: float = 120.0,
+    map_html: bool = True,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    progress: Progress = _noop,
+) -> tuple[CoverageReport, dict[str, Any]]:
+    """Coverage gaps of ``network``: write gaps.csv, gaps.geojson, units.gpkg, grids.csv, summary.json, map.html."""
+    progress("measuring coverage")
+    report = coverage_report(
+        network,
+        criterion=tuple(criterion),
+        timeline=timeline,
+        max_response_min=max_response_min,
+        max_revisit_min=max_revisit_min,
+    )
+    summary = write_coverage(report, out_dir)
+    if map_html:
+        progress("drawing the map")
+        render_maps(network, out_dir, report=report, lang=lang, offline=offline, basemap=basemap)
+    return report, summary
+
+
+def default_lang(network: PatrolNetwork) -> str:
+    """Chinese for scenarios in China's time zones, English elsewhere."""
+    return "zh" if network.scenario.timezone in ("Asia/Shanghai", "Asia/Urumqi", "Asia/Chongqing") else "en"
+
+
+def render_maps(
+    network: PatrolNetwork,
+    out_dir: str | Path,
+    *,
+    report: CoverageReport,
+    plan: PatrolPlan | None = None,
+    plan_summary: dict[str, Any] | None = None,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    focus_team: str | None = None,
+    png: str | Path | None = None,
+) -> Path:
+    """Write ``map.html`` (the coverage map, or the plan map when a plan is given)."""
+    from borderwatch.maps import coverage_map, plan_map, save_map, save_png
+    from borderwatch.maps.adapters import map_gaps, map_summary, required_edge_labels, units_status
+    from borderwatch.routing.export import routes_frame
+
+    lang = lang or default_lang(network)
+    status = units_status(report.units)
+    gaps = map_gaps(report.gaps)
+    summary = map_summary(report.summary, plan_summary)
+    if plan is None:
+        m = coverage_map(network, status, gaps, summary, lang=lang, offline=offline, basemap=basemap)
+    else:
+        m = plan_map(
+            network,
+            routes_frame(network, plan),
+            required_edge_labels(network, plan.required.edges),
+            status,
+            gaps=gaps,
+            summary=summary,
+            lang=lang,
+            offline=offline,
+            basemap=basemap,
+            focus_team=focus_team,
+        )
+    path = save_map(m, Path(out_dir) / "map.html", offline=offline)
+    if png is not None:
+        save_png(path, png)
+    return path
+
+
+def run_plan(
+    network: PatrolNetwork,
+    out_dir: str | Path,
+    *,
+    night: date,
+    time_limit: float = 20.0,
+    max_iterations: int | None = None,
+    seed: int | None = None,
+    always_patrol: Sequence[str] = (),
+    max_revisit_min: float = 120.0,
+    map_html: bool = True,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    progress: Progress = _noop,
+) -> tuple[PatrolPlan, dict[str, Any]]:
+    """The planners' main job: gaps before → required roads → routes → schedule → gaps after.
+
+    Writes ``gaps_before.csv``, ``routes.geojson``, ``routes.gpx``,
+    ``plan.json``, ``gaps_after.csv`` (and the coverage files of the plan:
+    ``gaps.geojson``, ``units.gpkg``, ``grids.csv``, ``summary.json``),
+    ``report.txt`` and ``map.html``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    progress("coverage before the plan")
+    before = coverage_report(network, criterion=("checkpoint",), max_revisit_min=max_revisit_min)
+    plan = plan_patrols(
+        network,
+        time_limit=time_limit,
+        max_iterations=max_iterations,
+        seed=seed,
+        always_patrol=always_patrol,
+        progress=progress,
+    )
+    progress("coverage after the plan")
+    after = coverage_report(
+        network,
+        criterion=("checkpoint", "revisit"),
+        timeline=plan.schedule.timeline,
+        max_revisit_min=max_revisit_min,
+    )
+    coverage_summary = write_coverage(after, out)
+    (out / "gaps.csv").replace(out / "gaps_after.csv")
+    write_text(
+        out / "gaps_before.csv",
+        before.gaps.drop(columns="geometry").round(3).to_csv(index=True),
+    )
+    summary = write_plan_files(network, plan, out, night=night, coverage_after=coverage_summary)
+    summary_before = before.summary
+    summary["coverage_before"] = {
+        k: summary_before[k] for k in ("watched_pct", "gap_km", "n_gaps", "criterion")
+    }
+    write_text(out / "plan.json", json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n")
+    if map_html:
+        progress("drawing the map")
+        render_maps(
+            network, out, report=after, plan=plan, plan_summary=summary, lang=lang, offline=offline, basemap=basemap
+        )
+    return plan, summary

@@ -1,0 +1,726 @@
+"""k-team min-max arc routing: multi-depot, one vehicle profile per team.
+
+Minimise the longest closed tour, then the total. A solution is, per team, an
+ordered list of required edges ("tasks"); the orientation of each task is
+chosen optimally for the sequence by a small dynamic programme (two states per
+task), and consecutive tasks are joined by shortest paths of the team's
+profile, from and back to the team's depot.
+
+Engine:
+
+1. Initial solutions: a rural/Chinese postman giant tour split optimally into
+   contiguous pieces for the teams (min-max split by dynamic programming, in
+   the spirit of Frederickson–Hecht–Kim), and a greedy best insertion; the
+   better one starts the search.
+2. Ruin and recreate (in the spirit of SISR, Christiaens & Vanden Berghe
+   2020): remove strings of tasks around a seed task (often taken from the
+   longest tour) or its nearest tasks, reinsert them one by one at the best
+   position, orientation and team for ``max + alpha * total`` (all positions of
+   all teams evaluated at once with numpy), 2-opt and re-optimise the
+   orientations of every rebuilt tour, then a vectorised local search that
+   relocates a task out of the longest tour or swaps one with another tour
+   while that helps; accept by simulated annealing in fixed-length cycles
+   restarted from the best solution (lexicographic: max, then total).
+
+Why our own engine rather than PyVRP or OR-Tools: both are node-routing
+solvers, so an arc instance must be blown up to two nodes per required edge
+(plus group constraints) and min-max must be emulated (OR-Tools: a global span
+cost; PyVRP: a bisection over a maximum duration, one full solve per step).
+Working on tasks directly lets the orientation of every edge be optimised
+exactly, evaluates the min-max objective itself, handles per-team depots and
+vehicle profiles natively and needs no compiled dependency. The benchmark
+(``benchmarks/arc_routing.py``) runs both as baselines at equal time.
+
+Determinism: all decisions come from a ``random.Random(seed)``; the clock is
+only read to stop. ``max_iterations`` makes runs machine-independent.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from borderwatch.errors import RoutingError
+from borderwatch.routing.bounds import lower_bound
+from borderwatch.routing.instance import ArcInstance
+from borderwatch.routing.postman import rural_postman
+from borderwatch.routing.result import RoutingResult
+
+__all__ = ["evaluate_route", "solve_minmax"]
+
+logger = logging.getLogger(__name__)
+
+_EPS = 1e-9
+# search parameters (tuned on gdb/val, see docs/routing.md)
+_P: dict[str, float] = {
+    "cycle": 4000,  # iterations of one annealing cycle, restarted from the best
+    "t_hi": 0.01,  # start temperature, fraction of the lower bound
+    "t_lo": 0.0005,  # end temperature
+    "qmax": 30,  # most tasks removed per ruin
+    "qfrac": 0.25,  # ... and at most this fraction of the tasks
+    "lmax": 10,  # longest removed string
+    "p_longest": 0.6,  # probability that the ruin seed comes from the longest tour
+    "p_string": 0.5,  # string removal (else nearest tasks)
+    "alpha": 0.1,  # weight of total / k in the objective
+    "beta": 0.0,  # weight of sum of squared tour costs / scale
+    "two_opt": 1,  # 2-opt each rebuilt tour
+    "relocate": 20,  # most relocations out of the longest tour after each rebuild
+    "swap": 1,  # also try exchanges with the longest tour
+}
+
+
+class _Model:
+    """Dense arrays of an instance, indexed by task (required edge) and key node."""
+
+    def __init__(self, inst: ArcInstance) -> None:
+        self.inst = inst
+        req = inst.required_edges
+        self.req = req
+        self.m = len(req)
+        self.k = inst.n_teams
+        profiles = sorted(set(inst.team_profile.tolist()))
+        slot = {p: i for i, p in enumerate(profiles)}
+        self.profiles = profiles
+        sps = [inst.shortest_paths(p) for p in profiles]
+        self.D = np.stack([sp.key_dist for sp in sps])  # (P, K, K)
+        idx = sps[0].index
+        a, b = idx[inst.u[req]], idx[inst.v[req]]
+        self.S = np.stack([a, b], axis=1)  # start key node per (task, orientation)
+        self.E = np.stack([b, a], axis=1)  # end key node
+        self.serv = inst.cost[profiles][:, req]  # (P, m)
+        self.slot = np.array([slot[int(p)] for p in inst.team_profile], dtype=np.int64)
+        self.dep = idx[inst.depots]
+        allowed = np.isfinite(self.serv[self.slot])  # (k, m)
+        self.allowed = allowed
+        self.serv_min = self.serv.min(axis=0).tolist()
+        self.single = len(profiles) == 1
+        self.ends = np.concatenate([self.S, self.E], axis=1)  # (m, 4): s0, s1, e0, e1
+        self.teams_of = [np.flatnonzero(allowed[:, t]) for t in range(self.m)]
+        # task proximity (cheapest profile), for the ruin neighbourhoods
+        dmin = self.D.min(axis=0)
+        if self.m:
+            ends = np.stack([a, b], axis=1)
+            td = np.min(
+                [dmin[np.ix_(ends[:, i], ends[:, j])] for i in (0, 1) for j in (0, 1)], axis=0
+            )
+            np.fill_diagonal(td, -1.0)
+            self.neighbours = np.argsort(td, axis=1, kind="stable").tolist()
+            dd = dmin[self.dep][:, ends.ravel()].reshape(self.k, self.m, 2).min(axis=(0, 2))
+            self.depot_dist = dd
+        else:
+            self.neighbours = []
+            self.depot_dist = np.zeros(0)
+
+    # -------------------------------------------------------------- routes
+    def route_dp(self, r: int, seq: list[int]) -> tuple[float, list[int]]:
+        """Cost of team ``r`` serving ``seq`` in order, best orientations."""
+        if not seq:
+            return 0.0, []
+        p, d = int(self.slot[r]), int(self.dep[r])
+        Dp = self.D[p]
+        sq = np.asarray(seq, dtype=np.int64)
+        Ss, Es = self.S[sq], self.E[sq]
+        service = float(self.serv[p, sq].sum())
+        first = Dp[d, Ss[0]].tolist()
+        last = Dp[Es[-1], d].tolist()
+        a0, a1 = first
+        back: list[tuple[int, int]] = []
+        if len(seq) > 1:
+            tr = Dp[Es[:-1, :, None], Ss[1:, None, :]].tolist()
+            for (t00, t01), (t10, t11) in tr:
+                x0, y0 = a0 + t00, a1 + t10
+                x1, y1 = a0 + t01, a1 + t11
+                b0 = 0 if x0 <= y0 else 1
+                b1 = 0 if x1 <= y1 else 1
+                back.append((b0, b1))
+                a0, a1 = (x0 if b0 == 0 else y0), (x1 if b1 == 0 else y1)
+        f0, f1 = a0 + last[0], a1 + last[1]
+        o = 0 if f0 <= f1 else 1
+        cost = (f0 if o == 0 else f1) + service
+        ori = [o]
+        for b0, b1 in reversed(back):
+            o = b0 if o == 0 else b1
+            ori.append(o)
+        ori.reverse()
+        return cost, ori
+
+    def route_arrays(
+        self, r: int, seq: list[int], ori: list[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Insertion slots of a route: previous end, next start, their distance."""
+        d = int(self.dep[r])
+        if seq:
+            sq, oq = np.asarray(seq), np.asarray(ori)
+            prev = np.concatenate(([d], self.E[sq, oq]))
+            nxt = np.concatenate((self.S[sq, oq], [d]))
+        else:
+            prev = nxt = np.array([d])
+        base = self.D[int(self.slot[r])][prev, nxt]
+        return prev, nxt, base
+
+
+class _State:
+    """A (possibly partial) solution with cached insertion arrays."""
+
+    def __init__(self, model: _Model, seqs: list[list[int]]) -> None:
+        self.model = model
+        self.seqs = [list(s) for s in seqs]
+        self.oris: list[list[int]] = []
+        self.cost = np.zeros(model.k)
+        self.slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for r, s in enumerate(self.seqs):
+            c, o = model.route_dp(r, s)
+            self.oris.append(o)
+            self.cost[r] = c
+            self.slots.append(model.route_arrays(r, s, o))
+
+    def copy(self) -> _State:
+        new = object.__new__(_State)
+        new.model = self.model
+        new.seqs = [list(s) for s in self.seqs]
+        new.oris = [list(o) for o in self.oris]
+        new.cost = self.cost.copy()
+        new.slots = list(self.slots)
+        return new
+
+    def refresh(self, r: int) -> None:
+        c, o = self.model.route_dp(r, self.seqs[r])
+        self.oris[r] = o
+        self.cost[r] = c
+        self.slots[r] = self.model.route_arrays(r, self.seqs[r], o)
+
+    def fixed(self, r: int) -> None:
+        """Re-cost route ``r`` keeping its orientations (no DP)."""
+        mdl = self.model
+        self.slots[r] = slot = mdl.route_arrays(r, self.seqs[r], self.oris[r])
+        seq = self.seqs[r]
+        self.cost[r] = float(slot[2].sum()) + (
+            float(mdl.serv[int(mdl.slot[r]), seq].sum()) if seq else 0.0
+        )
+
+    def two_opt(self, r: int, max_moves: int = 100) -> None:
+        """Reverse the best improving subsequence of route ``r`` until none is left.
+
+        With undirected edges a reversed piece (orientations flipped) costs the
+        same inside, so a move only changes its two junctions.
+        """
+        mdl = self.model
+        seq, ori = self.seqs[r], self.oris[r]
+        n = len(seq)
+        if n < 2:
+            return
+        Dp = mdl.D[int(mdl.slot[r])]
+        d = int(mdl.dep[r])
+        upper = np.triu(np.ones((n, n), dtype=bool))
+        for _ in range(max_moves):
+            sq, oq = np.asarray(seq), np.asarray(ori)
+            st, en = mdl.S[sq, oq], mdl.E[sq, oq]
+            before = np.concatenate(([d], en[:-1]))
+            after = np.concatenate((st[1:], [d]))
+            gain = (
+                Dp[np.ix_(before, en)]
+                + Dp[np.ix_(st, after)]
+                - Dp[before, st][:, None]
+                - Dp[en, after][None, :]
+            )
+            gain = np.where(upper, gain, np.inf)
+            flat = int(np.argmin(gain))
+            if gain.flat[flat] > -1e-9:
+                break
+            i, j = divmod(flat, n)
+            seq[i : j + 1] = seq[i : j + 1][::-1]
+            ori[i : j + 1] = [1 - o for o in ori[i : j + 1][::-1]]
+
+    def relocate_longest(self, alpha: float) -> bool:
+        """Best move of one task out of the longest tour (all targets at once).
+
+        Evaluates every task of the longest tour at every position and
+        orientation of every other allowed tour in one numpy expression and
+        applies the best move if it lowers ``max + alpha * total``.
+        """
+        mdl = self.model
+        cost = self.cost
+        lng = int(np.argmax(cost))
+        seq = self.seqs[lng]
+        others = [r for r in range(mdl.k) if r != lng]
+        if not seq or not others:
+            return False
+        pl = int(mdl.slot[lng])
+        prev, nxt, base = self.slots[lng]
+        sq = np.asarray(seq)
+        gain = base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]]
+        slots = self.slots
+        oprev = np.concatenate([slots[r][0] for r in others])
+        onxt = np.concatenate([slots[r][1] for r in others])
+        obase = np.concatenate([slots[r][2] for r in others])
+        lens = [len(slots[r][0]) for r in others]
+        team = np.repeat(others, lens)
+        prof = mdl.slot[team]
+        ends = mdl.ends[sq]  # (n, 4)
+        D = mdl.D
+        pr, px, pn = prof[None, None, :], oprev[None, None, :], onxt[None, None, :]
+        d = (
+            D[pr, px, ends[:, :2, None]]
+            + D[pr, ends[:, 2:, None], pn]
+            + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
+        )  # (n, 2, Q)
+        delta = d.min(axis=1)  # (n, Q)
+        rest = np.sort(cost[others])[::-1]
+        top1 = rest[0]
+        top2 = rest[1] if len(rest) > 1 else 0.0
+        ct = cost[team]
+        rest_max = np.where(ct >= top1, top2, top1)  # max over tours other than lng and r
+        new_max = np.maximum(
+            np.maximum((cost[lng] - gain)[:, None], ct[None, :] + delta), rest_max[None, :]
+        )
+        f = new_max + alpha * (delta - gain[:, None])
+        i, q = np.unravel_index(int(np.argmin(f)), f.shape)
+        if not f[i, q] < cost[lng] - 1e-9:
+            return False
+        t = seq[i]
+        j = 0
+        pos = int(q)
+        while pos >= lens[j]:
+            pos -= lens[j]
+            j += 1
+        r = others[j]
+        o = 0 if d[i, 0, q] <= d[i, 1, q] else 1
+        del self.seqs[lng][i]
+        del self.oris[lng][i]
+        self.seqs[r].insert(pos, t)
+        self.oris[r].insert(pos, o)
+        for x in (lng, r):
+            self.refresh(x)
+        return True
+
+    def swap_longest(self, alpha: float) -> bool:
+        """Best exchange of a task of the longest tour with a task of another tour.
+
+        Each task takes the other's place (best orientation, neighbours fixed);
+        all pairs are evaluated at once with numpy.
+        """
+        mdl = self.model
+        cost = self.cost
+        lng = int(np.argmax(cost))
+        seq = self.seqs[lng]
+        others = [r for r in range(mdl.k) if r != lng and self.seqs[r]]
+        if not seq or not others:
+            return False
+        D, serv = mdl.D, mdl.serv
+        pl = int(mdl.slot[lng])
+        lp, ln, lb = self.slots[lng]
+        a = np.asarray(seq)
+        oseq = np.concatenate([np.asarray(self.seqs[r]) for r in others])
+        op = np.concatenate([self.slots[r][0][:-1] for r in others])  # before each task
+        on = np.concatenate([self.slots[r][1][1:] for r in others])  # after each task
+        ob = np.concatenate([self.slots[r][2][:-1] + self.slots[r][2][1:] for r in others])
+        team = np.repeat(others, [len(self.seqs[r]) for r in others])
+        prof = mdl.slot[team]
+        ea, eb = mdl.ends[a], mdl.ends[oseq]  # (n, 4), (M, 4)
+        # task b (other tour) into a's place in the longest tour: (n, M)
+        into_l = np.minimum(
+            D[pl][lp[:-1, None], eb[None, :, 0]] + D[pl][eb[None, :, 2], ln[1:, None]],
+            D[pl][lp[:-1, None], eb[None, :, 1]] + D[pl][eb[None, :, 3], ln[1:, None]],
+        )
+        dl = into_l + serv[pl, oseq][None, :] - (lb[:-1] + serv[pl, a] + lb[1:])[:, None]
+        # task a into b's place in its tour: (n, M)
+        pr = prof[None, :]
+        s0 = D[pr, op[None, :], ea[:, 0, None]] + D[pr, ea[:, 2, None], on[None, :]]
+        s1 = D[pr, op[None, :], ea[:, 1, None]] + D[pr, ea[:, 3, None], on[None, :]]
+        dr = np.minimum(s0, s1) + serv[prof][:, a].T - (ob + serv[prof, oseq])[None, :]
+        rest = np.sort(cost[[r for r in range(mdl.k) if r != lng]])[::-1]
+        top1, top2 = rest[0], (rest[1] if len(rest) > 1 else 0.0)
+        ct = cost[team]
+        rest_max = np.where(ct >= top1, top2, top1)[None, :]
+        new_max = np.maximum(np.maximum(cost[lng] + dl, ct[None, :] + dr), rest_max)
+        f = new_max + alpha * (dl + dr)
+        i, j = np.unravel_index(int(np.argmin(f)), f.shape)
+        if not f[i, j] < cost[lng] - 1e-9:
+            return False
+        r = int(team[j])
+        pos = int(j) - int(np.searchsorted(team, r))
+        ta, tb = seq[i], self.seqs[r][pos]
+        self.seqs[lng][i] = tb
+        self.seqs[r][pos] = ta
+        for x in (lng, r):
+            self.refresh(x)
+        return True
+
+    def key(self) -> tuple[float, float]:
+        return float(self.cost.max()), float(self.cost.sum())
+
+    def insert_best(self, t: int, alpha: float, beta: float, scale: float) -> int:
+        """Insert task ``t`` where the search objective grows least; return its team.
+
+        The objective is ``max + alpha * total + beta * sum(cost**2) / scale``;
+        neighbours keep their orientation (re-optimised later by the caller).
+        """
+        mdl = self.model
+        teams = mdl.teams_of[t]
+        slots = self.slots
+        if len(teams) == 1:
+            prev, nxt, base = slots[teams[0]]
+            lens = [len(prev)]
+        else:
+            prev = np.concatenate([slots[r][0] for r in teams])
+            nxt = np.concatenate([slots[r][1] for r in teams])
+            base = np.concatenate([slots[r][2] for r in teams])
+            lens = [len(slots[r][0]) for r in teams]
+        ends = mdl.ends[t]  # [s0, s1, e0, e1]
+        if mdl.single:
+            # one profile: distances are symmetric, take rows of the four endpoints
+            rows = mdl.D[0][ends]
+            d = rows[:2, prev] + rows[2:, nxt] + (mdl.serv[0, t] - base)
+            old = np.repeat(self.cost[teams], lens)
+        else:
+            team = np.repeat(teams, lens)
+            prof = mdl.slot[team]
+            D = mdl.D
+            serv = mdl.serv[prof, t] - base
+            d = np.stack(
+                (
+                    D[prof, prev, ends[0]] + D[prof, ends[2], nxt] + serv,
+                    D[prof, prev, ends[1]] + D[prof, ends[3], nxt] + serv,
+                )
+            )
+            old = self.cost[team]
+        delta = d.min(axis=0)
+        new = old + delta
+        f = np.maximum(new, self.cost.max()) + alpha * delta
+        if beta:
+            f += (beta / scale) * (new * new - old * old)
+        i = int(np.argmin(f))
+        j = 0
+        while i >= lens[j]:
+            i -= lens[j]
+            j += 1
+        r = int(teams[j])
+        k = i + (sum(lens[:j]) if j else 0)
+        o = 0 if d[0, k] <= d[1, k] else 1
+        self.seqs[r].insert(i, t)
+        self.oris[r].insert(i, o)
+        self.cost[r] += float(delta[k])
+        self.slots[r] = mdl.route_arrays(r, self.seqs[r], self.oris[r])
+        return r
+
+
+def _split(model: _Model, tour: list[tuple[int, int]]) -> list[list[int]] | None:
+    """Optimal min-max split of a giant tour into contiguous team pieces (in team order)."""
+    n, k = len(tour), model.k
+    if n == 0:
+        return [[] for _ in range(k)]
+    g = np.array([t for t, _ in tour], dtype=np.int64)
+    o = np.array([x for _, x in tour], dtype=np.int64)
+    st, en = model.S[g, o], model.E[g, o]
+    dp = np.full(n + 1, np.inf)
+    dp[0] = 0.0
+    choice = np.zeros((k, n + 1), dtype=np.int64)
+    # cut points a < b: team serves tour[a:b]; a == b: the team stays home
+    aa, bb = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    first = np.minimum(aa, n - 1)  # first task of the piece
+    last = np.maximum(bb - 1, 0)  # last task of the piece
+    for r in range(k):
+        p, d = int(model.slot[r]), int(model.dep[r])
+        Dp = model.D[p]
+        with np.errstate(invalid="ignore"):
+            sv = np.concatenate(([0.0], np.cumsum(model.serv[p, g])))
+            dh = np.concatenate(([0.0], np.cumsum(Dp[en[:-1], st[1:]])))
+            seg = Dp[d, st][first] + (sv[bb] - sv[aa]) + (dh[last] - dh[first]) + Dp[en, d][last]
+        seg = np.where(bb > aa, seg, np.where(bb == aa, 0.0, np.inf))
+        seg[np.isnan(seg)] = np.inf
+        cand = np.maximum(dp[:, None], seg)
+        choice[r] = np.argmin(cand, axis=0)
+        dp = cand[choice[r], np.arange(n + 1)]
+    if not np.isfinite(dp[n]):
+        return None
+    pieces: list[list[int]] = []
+    b = n
+    for r in range(k - 1, -1, -1):
+        a = int(choice[r, b])
+        pieces.append(g[a:b].tolist())
+        b = a
+    pieces.reverse()
+    return pieces
+
+
+def _giant_tour(inst: ArcInstance) -> list[tuple[int, int]] | None:
+    """A postman tour through all required edges as (task, orientation) pairs."""
+    profiles = np.unique(inst.team_profile)
+    try:
+        if len(profiles) == 1:
+            tour = rural_postman(inst, profile=int(profiles[0]), start=int(inst.depots[0]))
+        else:
+            cmin = inst.cost[profiles].min(axis=0)
+            single = replace(
+                inst,
+                cost=cmin[None, :],
+                depots=inst.depots[:1],
+                team_profile=np.zeros(1, dtype=np.int64),
+                team_names=None,
+            )
+            tour = rural_postman(single, profile=0)
+    except RoutingError:
+        return None
+    pos = {int(e): i for i, e in enumerate(inst.required_edges)}
+    return [(pos[e], 0 if fwd else 1) for e, fwd in tour.tasks()]
+
+
+def evaluate_route(instance: ArcInstance, team: int, edges: list[int]) -> tuple[float, list[bool]]:
+    """Cost of ``team`` serving required ``edges`` in order, best orientations.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    team
+        Team index.
+    edges
+        Required edge ids in serving order.
+
+    Returns
+    -------
+    cost : float
+        Depot → edges → depot cost with shortest-path deadheading.
+    forward : list of bool
+        Optimal direction of each edge (``True`` = ``u`` → ``v``).
+    """
+    model = _Model(instance)
+    pos = {int(e): i for i, e in enumerate(model.req)}
+    try:
+        seq = [pos[int(e)] for e in edges]
+    except KeyError as exc:
+        raise RoutingError(f"edge {exc.args[0]} is not a required edge") from None
+    cost, ori = model.route_dp(team, seq)
+    return float(cost), [o == 0 for o in ori]
+
+
+class _Search:
+    """Ruin-and-recreate with simulated annealing cycles."""
+
+    def __init__(
+        self, model: _Model, rng: random.Random, alpha: float, beta: float, scale: float
+    ) -> None:
+        self.model = model
+        self.rng = rng
+        self.alpha = alpha
+        self.beta = beta
+        self.scale = scale
+
+    def objective(self, st: _State) -> float:
+        c = st.cost
+        f = float(c.max() + self.alpha * c.sum())
+        if self.beta:
+            f += self.beta * float(c @ c) / self.scale
+        return f
+
+    def recreate(self, st: _State, removed: list[int]) -> None:
+        rng, mdl = self.rng, self.model
+        u = rng.random()
+        if u < 0.5:
+            rng.shuffle(removed)
+        elif u < 0.75:
+            removed.sort(key=lambda t: -mdl.depot_dist[t])
+        else:
+            removed.sort(key=lambda t: -mdl.serv_min[t])
+        touched = set()
+        for t in removed:
+            touched.add(st.insert_best(t, self.alpha, self.beta, self.scale))
+        for r in touched:
+            if _P["two_opt"]:
+                st.two_opt(r)
+            st.refresh(r)
+        for _ in range(int(_P["relocate"])):
+            if not st.relocate_longest(self.alpha) and not (
+                _P["swap"] and st.swap_longest(self.alpha)
+            ):
+                break
+
+    def ruin(self, st: _State) -> list[int]:
+        rng, mdl = self.rng, self.model
+        m = mdl.m
+        qmax = max(3, min(int(_P["qmax"]), int(m * _P["qfrac"])))
+        q = rng.randint(1, qmax)
+        longest = int(np.argmax(st.cost))
+        if st.seqs[longest] and rng.random() < _P["p_longest"]:
+            seed = rng.choice(st.seqs[longest])
+        else:
+            seed = rng.randrange(m)
+        where = {}
+        for r, s in enumerate(st.seqs):
+            for i, t in enumerate(s):
+                where[t] = (r, i)
+        removed: set[int] = set()
+        if rng.random() < _P["p_string"]:
+            # strings from the routes nearest to the seed
+            lmax = max(1, min(int(_P["lmax"]), q))
+            done: set[int] = set()
+            for t in [seed, *mdl.neighbours[seed]]:
+                if len(removed) >= q:
+                    break
+                r, i = where[t]
+                if r in done or t in removed:
+                    continue
+                done.add(r)
+                s = st.seqs[r]
+                ln = rng.randint(1, min(lmax, len(s)))
+                lo = max(0, min(i - rng.randrange(ln), len(s) - ln))
+                removed.update(s[lo : lo + ln])
+        else:
+            for t in [seed, *mdl.neighbours[seed]]:
+                if len(removed) >= q:
+                    break
+                removed.add(t)
+        touched = {where[t][0] for t in removed}
+        for r in touched:
+            keep = [i for i, t in enumerate(st.seqs[r]) if t not in removed]
+            st.seqs[r] = [st.seqs[r][i] for i in keep]
+            st.oris[r] = [st.oris[r][i] for i in keep]
+            st.fixed(r)
+        return sorted(removed)
+
+    def run(self, st: _State, *, max_iterations: int | None, deadline: float) -> tuple[_State, int]:
+        best, cur = st.copy(), st
+        best_key = best.key()
+        f_cur = self.objective(cur)
+        t_hi, t_lo = _P["t_hi"] * self.scale, _P["t_lo"] * self.scale
+        cycle = int(_P["cycle"])
+        decay = (t_lo / t_hi) ** (1.0 / cycle)
+        it = 0
+        while True:
+            if max_iterations is not None and it >= max_iterations:
+                break
+            if time.perf_counter() >= deadline:
+                break
+            phase = it % cycle
+            if phase == 0 and it:
+                cur, f_cur = best.copy(), self.objective(best)
+            temp = t_hi * decay**phase
+            cand = cur.copy()
+            removed = self.ruin(cand)
+            self.recreate(cand, removed)
+            f_new = self.objective(cand)
+            it += 1
+            if f_new <= f_cur + _EPS or f_new < f_cur - temp * math.log(self.rng.random()):
+                cur, f_cur = cand, f_new
+                key = cur.key()
+                if key[0] < best_key[0] - _EPS or (
+                    key[0] <= best_key[0] + _EPS and key[1] < best_key[1] - _EPS
+                ):
+                    best, best_key = cur.copy(), key
+        return best, it
+
+
+def solve_minmax(
+    instance: ArcInstance,
+    *,
+    time_limit: float = 10.0,
+    max_iterations: int | None = None,
+    seed: int = 0,
+    alpha: float | None = None,
+) -> RoutingResult:
+    """Min-max k-team routing: minimise the longest tour, then the total.
+
+    Parameters
+    ----------
+    instance
+        The routing instance (teams, depots, profiles, required edges).
+    time_limit
+        Seconds of search (the only wall-clock dependence: stopping).
+    max_iterations
+        Stop after this many ruin-and-recreate iterations (deterministic
+        across machines); ``None`` = until ``time_limit``.
+    seed
+        Random seed; the same seed and iteration count give the same result.
+    alpha
+        Weight of the total cost in the search objective ``max + alpha *
+        total``; default ``0.1 / k``.
+
+    Returns
+    -------
+    RoutingResult
+        Per-team tasks and walks, costs, lower bound and run statistics.
+    """
+    t0 = time.perf_counter()
+    if time_limit <= 0 and max_iterations is None:
+        raise RoutingError(f"time_limit must be > 0, got {time_limit}")
+    deadline = t0 + time_limit if time_limit > 0 else math.inf
+    model = _Model(instance)
+    rng = random.Random(seed)
+    if alpha is None:
+        alpha = _P["alpha"] / model.k
+    beta = _P["beta"] / model.k
+    bound = lower_bound(instance)
+    starts: list[_State] = []
+    giant = _giant_tour(instance) if model.m else []
+    if giant is not None:
+        pieces = _split(model, giant)
+        if pieces is not None:
+            starts.append(_State(model, pieces))
+    greedy = _State(model, [[] for _ in range(model.k)])
+    order = list(range(model.m))
+    order.sort(key=lambda t: -model.depot_dist[t])
+    for t in order:
+        greedy.insert_best(t, alpha, beta, 1.0)
+    for r in range(model.k):
+        greedy.refresh(r)
+    starts.append(greedy)
+    state = min(starts, key=lambda s: s.key())
+    scale = bound if bound > 0 else max(state.key()[0], 1.0)
+    logger.debug("initial solutions: %s", [s.key() for s in starts])
+    iterations = 0
+    if model.m:
+        state, iterations = _Search(model, rng, alpha, beta, scale).run(
+            state, max_iterations=max_iterations, deadline=deadline
+        )
+    seconds = time.perf_counter() - t0
+    return _result(instance, model, state, bound, seed, iterations, seconds)
+
+
+def _result(
+    inst: ArcInstance,
+    model: _Model,
+    st: _State,
+    bound: float,
+    seed: int,
+    iterations: int,
+    seconds: float,
+) -> RoutingResult:
+    tasks, walks, costs = [], [], []
+    for r in range(inst.n_teams):
+        p = int(inst.team_profile[r])
+        node = int(inst.depots[r])
+        steps: list[tuple[int, bool]] = []
+        mine = []
+        for t, o in zip(st.seqs[r], st.oris[r], strict=True):
+            e = int(model.req[t])
+            fwd = o == 0
+            a, b = (int(inst.u[e]), int(inst.v[e])) if fwd else (int(inst.v[e]), int(inst.u[e]))
+            if a != node:
+                steps += inst.path(p, node, a)
+            steps.append((e, fwd))
+            mine.append((e, fwd))
+            node = b
+        if node != int(inst.depots[r]):
+            steps += inst.path(p, node, int(inst.depots[r]))
+        c = float(sum(float(inst.cost[p, e]) for e, _ in steps))
+        if not math.isfinite(c):
+            raise RoutingError(f"team {inst.team_label(r)}: no feasible tour found")
+        tasks.append(tuple(mine))
+        walks.append(tuple(steps))
+        costs.append(c)
+    return RoutingResult(
+        tasks=tuple(tasks),
+        walks=tuple(walks),
+        team_cost=tuple(costs),
+        max_cost=max(costs),
+        total_cost=float(sum(costs)),
+        lower_bound=bound,
+        seconds=seconds,
+        iterations=iterations,
+        seed=seed,
+    )
