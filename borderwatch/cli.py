@@ -256,11 +256,20 @@ def network_export(
     _guarded(run)
 
 
-LangOpt = Annotated[str | None, typer.Option("--lang", help="Map language: zh or en (default: zh for Chinese scenarios).")]
-OfflineOpt = Annotated[
-    bool, typer.Option("--offline/--online", help="Inline every script in map.html (no CDN; default) or link them.")
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Map language: zh or en (default: zh for Chinese scenarios)."),
 ]
-BasemapOpt = Annotated[str | None, typer.Option("--basemap", help="xyzservices name, a {z}/{x}/{y} URL/folder, or none.")]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline/--online", help="Inline every script in map.html (no CDN; default) or link them."
+    ),
+]
+BasemapOpt = Annotated[
+    str | None,
+    typer.Option("--basemap", help="xyzservices name, a {z}/{x}/{y} URL/folder, or none."),
+]
 
 
 def _check_out(out_dir: Path, force: bool) -> None:
@@ -269,7 +278,9 @@ def _check_out(out_dir: Path, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise BorderwatchError(f"{out_dir}: --out exists and is not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise BorderwatchError(f"{out_dir}: output folder is not empty; use --force to write into it")
+        raise BorderwatchError(
+            f"{out_dir}: output folder is not empty; use --force to write into it"
+        )
 
 
 @app.command("gaps")
@@ -277,9 +288,14 @@ def gaps_command(
     scenario: ScenarioArg = "ningming",
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/gaps"),
     criterion: Annotated[
-        str, typer.Option(help="checkpoint, response, road, revisit or a comma list (watched if any holds).")
+        str,
+        typer.Option(
+            help="checkpoint, response, road, revisit or a comma list (watched if any holds)."
+        ),
     ] = "checkpoint",
-    gpx: Annotated[list[Path] | None, typer.Option("--gpx", help="GPS tracks (GPX) of a night, for 'revisit'.")] = None,
+    gpx: Annotated[
+        list[Path] | None, typer.Option("--gpx", help="GPS tracks (GPX) of a night, for 'revisit'.")
+    ] = None,
     max_response: Annotated[float, typer.Option(help="Response-time target, minutes.")] = 30.0,
     max_revisit: Annotated[float, typer.Option(help="Revisit-interval target, minutes.")] = 120.0,
     config: ConfigOpt = None,
@@ -320,9 +336,13 @@ def gaps_command(
 @app.command("site")
 def site_command(
     scenario: ScenarioArg = "ningming",
-    add: Annotated[int, typer.Option("--add", "-k", help="Number of new checkpoint sites.", min=0)] = 5,
+    add: Annotated[
+        int, typer.Option("--add", "-k", help="Number of new checkpoint sites.", min=0)
+    ] = 5,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/site"),
-    risk: Annotated[bool, typer.Option("--risk/--no-risk", help="Weight border km by incident risk.")] = False,
+    risk: Annotated[
+        bool, typer.Option("--risk/--no-risk", help="Weight border km by incident risk.")
+    ] = False,
     radius: Annotated[float | None, typer.Option(help="Watch radius of a new site, m.")] = None,
     time_limit: Annotated[float, typer.Option(help="Seconds per MILP solve.")] = 60.0,
     config: ConfigOpt = None,
@@ -337,7 +357,11 @@ def site_command(
         with _step(f"siting {add} checkpoints …"):
             result = site_checkpoints(net, add, risk=risk, radius_m=radius, time_limit_s=time_limit)
         summary = write_siting(result, out_dir)
-        out.print_json(json.dumps({k: v for k, v in summary.items() if k != "files"}, ensure_ascii=False, default=str))
+        out.print_json(
+            json.dumps(
+                {k: v for k, v in summary.items() if k != "files"}, ensure_ascii=False, default=str
+            )
+        )
         out.print(f"wrote {out_dir}")
 
     _guarded(run)
@@ -348,12 +372,16 @@ def plan_command(
     scenario: ScenarioArg = "ningming",
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/plan"),
     time_limit: Annotated[float, typer.Option(help="Seconds of routing search.", min=0.1)] = 20.0,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: config seed).", min=0)] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: config seed).", min=0)
+    ] = None,
     night: Annotated[
-        str | None, typer.Option(help="Date the night starts, YYYY-MM-DD (GPX times; default: today).")
+        str | None,
+        typer.Option(help="Date the night starts, YYYY-MM-DD (GPX times; default: today)."),
     ] = None,
     always: Annotated[
-        list[str] | None, typer.Option("--always", help="Road name, OSM id or class patrolled in any case.")
+        list[str] | None,
+        typer.Option("--always", help="Road name, OSM id or class patrolled in any case."),
     ] = None,
     max_revisit: Annotated[float, typer.Option(help="Revisit-interval target, minutes.")] = 120.0,
     config: ConfigOpt = None,
@@ -401,5 +429,56 @@ def plan_command(
             )
         out.print((out_dir / "report.txt").read_text(encoding="utf-8"), highlight=False)
         out.print(f"wrote {out_dir}")
+
+    _guarded(run)
+
+
+@app.command("map")
+def map_command(
+    folder: Annotated[
+        Path, typer.Argument(help="Output folder of `borderwatch gaps` or `borderwatch plan`.")
+    ],
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="Scenario the folder was made from (default: as recorded in it)."),
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="HTML file (default FOLDER/map.html).")
+    ] = None,
+    lang: LangOpt = None,
+    offline: OfflineOpt = True,
+    basemap: BasemapOpt = None,
+    focus: Annotated[
+        str | None, typer.Option("--focus", help="Show only this team (route card).")
+    ] = None,
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Also save a PNG screenshot (needs chromium).")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Re-render map.html (and a PNG) from a gaps or plan output folder."""
+    from borderwatch.maps.rerender import rerender_map
+
+    def run() -> None:
+        from borderwatch.errors import BorderwatchError
+
+        summary_path = folder / "summary.json"
+        if not summary_path.is_file():
+            raise BorderwatchError(
+                f"{summary_path}: not found; give the output folder of gaps or plan"
+            )
+        recorded = json.loads(summary_path.read_text(encoding="utf-8"))
+        net = _network(scenario or str(recorded.get("source") or recorded["scenario"]), config)
+        path = rerender_map(
+            net,
+            folder,
+            out_file=out_file,
+            lang=lang,
+            offline=offline,
+            basemap=basemap,
+            focus_team=focus,
+            png=png,
+        )
+        out.print(f"wrote {path}" + (f" and {png}" if png else ""))
 
     _guarded(run)

@@ -67,7 +67,11 @@ def run_gaps(
 
 def default_lang(network: PatrolNetwork) -> str:
     """Chinese for scenarios in China's time zones, English elsewhere."""
-    return "zh" if network.scenario.timezone in ("Asia/Shanghai", "Asia/Urumqi", "Asia/Chongqing") else "en"
+    return (
+        "zh"
+        if network.scenario.timezone in ("Asia/Shanghai", "Asia/Urumqi", "Asia/Chongqing")
+        else "en"
+    )
 
 
 def render_maps(
@@ -93,7 +97,9 @@ def render_maps(
     gaps = map_gaps(report.gaps)
     summary = map_summary(report.summary, plan_summary)
     if plan is None:
-        m = coverage_map(network, status, gaps, summary, lang=lang, offline=offline, basemap=basemap)
+        m = coverage_map(
+            network, status, gaps, summary, lang=lang, offline=offline, basemap=basemap
+        )
     else:
         m = plan_map(
             network,
@@ -166,10 +172,20 @@ def run_plan(
     summary["coverage_before"] = {
         k: summary_before[k] for k in ("watched_pct", "gap_km", "n_gaps", "criterion")
     }
-    write_text(out / "plan.json", json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n")
+    write_text(
+        out / "plan.json",
+        json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n",
+    )
     if map_html:
         progress("drawing the map")
         render_maps(
-            network, out, report=after, plan=plan, plan_summary=summary, lang=lang, offline=offline, basemap=basemap
+            network,
+            out,
+            report=after,
+            plan=plan,
+            plan_summary=summary,
+            lang=lang,
+            offline=offline,
+            basemap=basemap,
         )
     return plan, summary

@@ -42,7 +42,9 @@ def map_gaps(gaps: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def map_summary(summary: dict[str, Any], plan_summary: dict[str, Any] | None = None) -> dict[str, Any]:
+def map_summary(
+    summary: dict[str, Any], plan_summary: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The title-box figures from a coverage summary (and a plan summary)."""
     longest = summary.get("longest_gap") or {}
     worst = summary.get("worst_revisit_min")

@@ -57,9 +57,13 @@ def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
             first = -phases[route.team]
             n_loops = math.ceil((network.config.night_minutes - first) / loop_min - 1e-9)
             if n_loops <= 6:
-                start_times = ", ".join(_clock(network, first + i * loop_min) for i in range(n_loops))
+                start_times = ", ".join(
+                    _clock(network, first + i * loop_min) for i in range(n_loops)
+                )
             else:
-                start_times = f"{_clock(network, first)}, then every {loop_min:.0f} min ({n_loops} loops)"
+                start_times = (
+                    f"{_clock(network, first)}, then every {loop_min:.0f} min ({n_loops} loops)"
+                )
         else:
             start_times = ""
         rows.append(
@@ -87,7 +91,9 @@ def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=network.crs)
 
 
-def plan_summary(network: PatrolNetwork, plan: PatrolPlan, coverage_after: dict[str, Any] | None = None) -> dict[str, Any]:
+def plan_summary(
+    network: PatrolNetwork, plan: PatrolPlan, coverage_after: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The plan's figures as JSON-ready values."""
     scn = network.scenario
     watched_by_route = plan.revisits["n_passes"].to_numpy() > 0
@@ -104,7 +110,9 @@ def plan_summary(network: PatrolNetwork, plan: PatrolPlan, coverage_after: dict[
         "total_loop_min": round(plan.result.total_cost / 60.0, 2),
         "worst_revisit_min": round(float(plan.schedule.worst_revisit_min), 2),
         "patrolled_km": round(float(lengths[watched_by_route].sum()) / 1000.0, 3),
-        "patrolled_pct": round(100.0 * float(lengths[watched_by_route].sum()) / float(lengths.sum()), 2),
+        "patrolled_pct": round(
+            100.0 * float(lengths[watched_by_route].sum()) / float(lengths.sum()), 2
+        ),
         "border_km": round(float(lengths.sum()) / 1000.0, 3),
         "required_roads": {
             "edges": len(plan.required.edges),
@@ -115,6 +123,7 @@ def plan_summary(network: PatrolNetwork, plan: PatrolPlan, coverage_after: dict[
             "unwatchable_units": len(plan.required.uncoverable),
         },
         "seconds": {k: round(v, 2) for k, v in plan.seconds.items()},
+        "required_edges": [int(e) for e in plan.required.edges],
         "routes": [],
     }
     frame = routes_frame(network, plan)
@@ -140,7 +149,9 @@ def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
     units = network.units
     bad = np.zeros(len(units), dtype=bool)
     bad[plan.required.uncoverable] = True
-    reasons = dict(zip(plan.required.uncoverable.tolist(), plan.required.uncoverable_reason, strict=True))
+    reasons = dict(
+        zip(plan.required.uncoverable.tolist(), plan.required.uncoverable_reason, strict=True)
+    )
     lines = []
     i = 0
     while i < len(units):
@@ -148,7 +159,9 @@ def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
             i += 1
             continue
         j = i
-        while j + 1 < len(units) and bad[j + 1] and units["part"].iat[j + 1] == units["part"].iat[i]:
+        while (
+            j + 1 < len(units) and bad[j + 1] and units["part"].iat[j + 1] == units["part"].iat[i]
+        ):
             j += 1
         lines.append(
             f"  km {units['start_m'].iat[i] / 1000:7.2f}-{units['end_m'].iat[j] / 1000:7.2f} "
@@ -208,7 +221,9 @@ def _gpx(network: PatrolNetwork, plan: PatrolPlan, night: date) -> str:
     phases = dict(zip(plan.schedule.teams, plan.schedule.phase_min, strict=True))
     for route in plan.routes:
         track = gpxpy.gpx.GPXTrack(name=f"{route.team} {network.teams.loc[route.team, 'name']}")
-        track.description = f"{route.vehicle}, loop {route.loop_s / 60:.1f} min; one loop from the base"
+        track.description = (
+            f"{route.vehicle}, loop {route.loop_s / 60:.1f} min; one loop from the base"
+        )
         segment = gpxpy.gpx.GPXTrackSegment()
         clock = -phases.get(route.team, 0.0) * 60.0
         for (e, fwd), secs in zip(route.steps, route.seconds, strict=True):
@@ -221,7 +236,9 @@ def _gpx(network: PatrolNetwork, plan: PatrolPlan, night: date) -> str:
             for (x, y), f in zip(coords[first:], frac[first:], strict=True):
                 when = t0 + timedelta(seconds=clock + f * secs)
                 segment.points.append(
-                    gpxpy.gpx.GPXTrackPoint(latitude=round(float(y), 7), longitude=round(float(x), 7), time=when)
+                    gpxpy.gpx.GPXTrackPoint(
+                        latitude=round(float(y), 7), longitude=round(float(x), 7), time=when
+                    )
                 )
             clock += secs
         track.segments.append(segment)
@@ -270,7 +287,8 @@ def write_plan_files(
     write_text(out / "routes.gpx", _gpx(network, plan, night))
     write_text(
         out / "plan.json",
-        json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=_json_default) + "\n",
+        json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=_json_default)
+        + "\n",
     )
     write_text(out / "report.txt", report_text(network, plan, summary))
     return summary
