@@ -413,7 +413,7 @@ def plan_command(
                 else:
                     logging.getLogger("borderwatch").info(msg)
 
-            _, summary = run_plan(
+            run_plan(
                 net,
                 out_dir,
                 night=day,

@@ -90,7 +90,8 @@ def make_border_area(
     small = (
         0.14 * depth_m * _noise(rng, n, 5000.0 / dy)
         + 0.07 * depth_m * _noise(rng, n, 1200.0 / dy)
-        + min(100.0, 0.03 * depth_m) * _noise(rng, n, 250.0 / dy)
+        + min(350.0, 0.04 * depth_m) * _noise(rng, n, 500.0 / dy)
+        + min(80.0, 0.01 * depth_m) * _noise(rng, n, 120.0 / dy)
     )
     small = np.clip(small, -0.4 * depth_m, 0.4 * depth_m)
     x = drift + small
@@ -273,3 +274,24 @@ def dissolve(polys: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray
         geom = members[0] if len(members) == 1 else shapely.union_all(members)
         out[g] = polygonal(geom)
     return out
+
+
+class Chainage:
+    """Chainage of points along the border (nearest of dense samples)."""
+
+    def __init__(self, border: LineString | MultiLineString) -> None:
+        parts = list(shapely.get_parts(border))
+        xs, cs, off = [], [], 0.0
+        for line in parts:
+            n = max(int(line.length // 50.0) + 1, 2)
+            d = np.linspace(0.0, line.length, n)
+            xs.append(points_along(line, d))
+            cs.append(d + off)
+            off += line.length
+        self.tree = cKDTree(np.vstack(xs))
+        self.c = np.concatenate(cs)
+
+    def __call__(self, xy: np.ndarray) -> np.ndarray:
+        if len(xy) == 0:
+            return np.empty(0)
+        return np.asarray(self.c[self.tree.query(xy)[1]], dtype=float)

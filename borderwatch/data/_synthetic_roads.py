@@ -16,6 +16,7 @@ All coordinates here are projected metres.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from dataclasses import dataclass, field
 
@@ -23,12 +24,14 @@ import numpy as np
 import shapely
 from scipy.ndimage import gaussian_filter1d
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
+from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 
 from borderwatch.data._synthetic_geom import LineIndex, points_along, sample_in, segments
 
 __all__: list[str] = []
+
+logger = logging.getLogger(__name__)
 
 #: OSM highway classes from the most to the least important.
 HIGHWAYS: tuple[str, ...] = (
@@ -204,6 +207,18 @@ def _border_road(
     return runs
 
 
+def _candidate_edges(pts: np.ndarray, walls: np.ndarray) -> np.ndarray:
+    """Delaunay edges ``(a, b)``, ``a < b``, sorted, that touch none of the ``walls``."""
+    s = Delaunay(pts).simplices
+    e = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [2, 0]]])
+    e = np.unique(np.sort(e, axis=1), axis=0)
+    lines = shapely.linestrings(np.stack([pts[e[:, 0]], pts[e[:, 1]]], axis=1))
+    hit = shapely.STRtree(walls).query(lines, predicate="intersects")[0]
+    ok = np.ones(len(e), dtype=bool)
+    ok[hit] = False
+    return np.asarray(e[ok], dtype=np.int64)
+
+
 def _edge_key(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return np.asarray(lo.astype(np.int64) * n + hi.astype(np.int64), dtype=np.int64)
@@ -302,36 +317,51 @@ def build_roads(
     keep &= dd > 120.0
     if br_idx is not None:
         keep &= ~br_idx.within(rx, ry, 250.0)
-    rand_xy = np.column_stack([rx[keep], ry[keep]])[:n_rand]
-
-    parts = [
-        (village_xy, R_VILLAGE),
-        (np.empty((0, 2)) if seat_xy is None else seat_xy[None, :], R_SEAT),
-        (br_xy, R_BORDER_ROAD),
-        (trail_xy, R_TRAIL),
-        (crossing_xy, R_CROSSING),
-        (rand_xy, R_RANDOM),
-    ]
-    pts = np.vstack([p for p, _ in parts])
-    role = np.concatenate([np.full(len(p), r, dtype=np.int8) for p, r in parts])
-    n = len(pts)
+    rand_xy = np.column_stack([rx[keep], ry[keep]])
+    if len(rand_xy) > n_rand:  # a random subset, not the first rows (they are sorted by y)
+        rand_xy = rand_xy[np.sort(rng.choice(len(rand_xy), size=n_rand, replace=False))]
+    walls = np.concatenate([segments(area), segments(border)])
     n_village = len(village_xy)
     seat = n_village if seat_xy is not None else None
     br_start = n_village + (0 if seat_xy is None else 1)
 
-    # candidate edges: Delaunay edges that stay inside the area
-    tri = Delaunay(pts)
-    s = tri.simplices
-    e = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [2, 0]]])
-    e = np.sort(e, axis=1)
-    e = np.unique(e, axis=0)
-    lines = shapely.linestrings(np.stack([pts[e[:, 0]], pts[e[:, 1]]], axis=1))
-    walls = np.concatenate([segments(area), segments(border)])
-    hit = shapely.STRtree(walls).query(lines, predicate="intersects")[0]
-    ok = np.ones(len(e), dtype=bool)
-    ok[hit] = False
-    e = e[ok]
-    ea, eb = e[:, 0], e[:, 1]
+    for attempt in range(3):
+        parts = [
+            (village_xy, R_VILLAGE),
+            (np.empty((0, 2)) if seat_xy is None else seat_xy[None, :], R_SEAT),
+            (br_xy, R_BORDER_ROAD),
+            (trail_xy, R_TRAIL),
+            (crossing_xy, R_CROSSING),
+            (rand_xy, R_RANDOM),
+        ]
+        pts = np.vstack([p for p, _ in parts])
+        role = np.concatenate([np.full(len(p), r, dtype=np.int8) for p, r in parts])
+        n = len(pts)
+        e = _candidate_edges(pts, walls)
+        end = (role == R_TRAIL) | (role == R_CROSSING)
+        ea, eb = e[:, 0], e[:, 1]
+        main_edge = ~end[ea] & ~end[eb]
+        labels = connected_components(
+            coo_matrix(
+                (np.ones(int(main_edge.sum())), (ea[main_edge], eb[main_edge])), shape=(n, n)
+            ),
+            directed=False,
+        )[1]
+        if attempt == 2 or len(np.unique(labels[~end])) <= 1:
+            break
+        # a narrow neck left the candidates in parts: add junctions between the parts
+        mx, my = sample_in(area, 4 * n, rng)
+        main_idx = np.flatnonzero(~end)
+        k = min(6, len(main_idx))
+        dist, near = cKDTree(pts[main_idx]).query(np.column_stack([mx, my]), k=k)
+        lab = labels[main_idx][near.reshape(len(mx), k)]
+        mixed = (lab != lab[:, :1]).any(axis=1) & (dist.reshape(len(mx), k)[:, 0] > 50.0)
+        mixed &= ~bidx.within(mx, my, 100.0)
+        if not mixed.any():
+            break
+        logger.debug("road candidates in parts; adding %d junctions", int(mixed.sum()))
+        rand_xy = np.vstack([rand_xy, np.column_stack([mx[mixed], my[mixed]])])
+
     elen = np.hypot(*(pts[eb] - pts[ea]).T)
     ne = len(e)
     ekey = _edge_key(ea, eb, n)  # sorted ascending because e is sorted
@@ -342,8 +372,6 @@ def build_roads(
         pos = np.clip(pos, 0, ne - 1)
         return np.where(ekey[pos] == k, pos, -1)
 
-    end = (role == R_TRAIL) | (role == R_CROSSING)
-    main_edge = ~end[ea] & ~end[eb]
     main = csr_matrix(
         (
             np.r_[elen[main_edge], elen[main_edge]],
@@ -458,7 +486,6 @@ def build_roads(
     sel.add(pos, fill_cls[pos])
 
     # a share of short extra edges
-    n_sel = int((sel.cls >= 0).sum())
     n_main_pts = int((~end).sum())
     free = np.flatnonzero((sel.cls < 0) & main_edge)
     n_extra = min(len(free), max(round(extra_share * n_main_pts), 0))
@@ -466,7 +493,6 @@ def build_roads(
         short = free[np.argsort(elen[free], kind="stable")][: max(n_extra, len(free) * 6 // 10)]
         pick = np.sort(rng.choice(len(short), size=min(n_extra, len(short)), replace=False))
         sel.add(short[pick], fill_cls[short[pick]])
-    del n_sel
 
     # trail and crossing ends hang from their nearest main neighbour
     end_edge = np.flatnonzero(end[ea] ^ end[eb])

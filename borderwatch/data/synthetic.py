@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -32,8 +31,10 @@ from scipy.spatial import cKDTree
 from shapely import LineString, MultiLineString, MultiPolygon, Polygon
 
 from borderwatch.data import _synthetic_geom as geom
+from borderwatch.data._synthetic_graph import great_circle_lengths, roads_graph
+from borderwatch.data._synthetic_grids import partition
 from borderwatch.data._synthetic_names import person_names, place_names
-from borderwatch.data._synthetic_roads import HIGHWAYS, RoadNet, build_roads
+from borderwatch.data._synthetic_roads import build_roads
 from borderwatch.data.scenario import Scenario
 from borderwatch.errors import ScenarioError
 
@@ -49,7 +50,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_ROAD_DENSITY = 3.5
 
 _WGS84 = "EPSG:4326"
-_EARTH_RADIUS_M = 6_371_009.0
 _VEHICLES = ("pickup", "suv", "motorcycle")
 _INCIDENT_KINDS = ("smuggling", "illegal_crossing", "other")
 
@@ -70,101 +70,31 @@ def _round7(geom_: shapely.Geometry) -> shapely.Geometry:
     return shapely.transform(geom_, lambda xy: np.round(xy, 7))
 
 
-def great_circle_lengths(lon: np.ndarray, lat: np.ndarray, ptr: np.ndarray) -> np.ndarray:
-    """Great-circle lengths (m) of polylines stored flat, as osmnx measures them.
+def _exact_lonlat(
+    border_m: LineString, area_m: Polygon, crs: str, length_m: float
+) -> tuple[LineString, Polygon]:
+    """Border and area in lon/lat with 7 decimals, the border 0–2 cm shorter than ``length_m``.
 
-    Parameters
-    ----------
-    lon, lat
-        Flat coordinate arrays of all polylines.
-    ptr
-        Polyline ``i`` is ``lon[ptr[i]:ptr[i + 1]]`` (at least two points each).
-
-    Returns
-    -------
-    numpy.ndarray
-        Sum of the segment lengths of each polyline, with osmnx's earth radius.
+    Rounding to 7 decimals changes the length by millimetres to decimetres; the
+    last vertex (shared with the area outline) absorbs that, so a border of
+    30 km is cut into 120 whole units of 250 m rather than 120 and a sliver.
     """
-    y1, y2 = np.deg2rad(lat[:-1]), np.deg2rad(lat[1:])
-    x1, x2 = np.deg2rad(lon[:-1]), np.deg2rad(lon[1:])
-    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
-    seg = 2 * np.arcsin(np.sqrt(np.minimum(1.0, h))) * _EARTH_RADIUS_M
-    seg = np.r_[seg, 0.0]
-    seg[ptr[1:-1] - 1] = 0.0  # the "segment" joining two polylines
-    return np.add.reduceat(seg, ptr[:-1])
-
-
-def roads_graph(net: RoadNet, crs: str) -> nx.MultiDiGraph:
-    """Turn a projected :class:`RoadNet` into an osmnx-style simplified lon/lat graph."""
-    lon, lat = geom.transform_xy(net.coords[:, 0], net.coords[:, 1], crs, _WGS84)
-    nlon, nlat = geom.transform_xy(net.node_xy[:, 0], net.node_xy[:, 1], crs, _WGS84)
-    lon, lat, nlon, nlat = (np.round(v, 7) for v in (lon, lat, nlon, nlat))
-    ptr = net.ptr
-    # chain ends are exactly the node coordinates
-    lon[ptr[:-1]], lat[ptr[:-1]] = nlon[net.edge_u - 1], nlat[net.edge_u - 1]
-    lon[ptr[1:] - 1], lat[ptr[1:] - 1] = nlon[net.edge_v - 1], nlat[net.edge_v - 1]
-    lengths = great_circle_lengths(lon, lat, ptr) if len(ptr) > 1 else np.empty(0)
-    n_nodes = len(net.node_xy)
-    street = np.bincount(np.r_[net.edge_u, net.edge_v], minlength=n_nodes + 1)
-
-    G = nx.MultiDiGraph(crs=_WGS84, created_with="borderwatch synthetic", simplified=True)
-    G.add_nodes_from(
-        (i + 1, {"y": float(nlat[i]), "x": float(nlon[i]), "street_count": int(street[i + 1])})
-        for i in range(n_nodes)
-    )
-    n_edges = len(net.edge_u)
-    counts = np.diff(ptr)
-    bent = np.flatnonzero(counts > 2)
-    fwd_geom = np.full(n_edges, None, dtype=object)
-    rev_geom = np.full(n_edges, None, dtype=object)
-    if len(bent):
-        take = np.repeat(ptr[bent], counts[bent]) + (
-            np.arange(int(counts[bent].sum()))
-            - np.repeat(np.r_[0, np.cumsum(counts[bent])][:-1], counts[bent])
-        )
-        lines = shapely.linestrings(
-            lon[take], lat[take], indices=np.repeat(np.arange(len(bent)), counts[bent])
-        )
-        fwd_geom[bent] = lines
-        rev_geom[bent] = shapely.reverse(lines)
-    us, vs, ks = net.edge_u.tolist(), net.edge_v.tolist(), net.edge_key.tolist()
-    cls, lens = net.edge_class.tolist(), lengths.tolist()
-    edges = []
-    for j in range(n_edges):
-        base = {"osmid": j + 1, "highway": HIGHWAYS[cls[j]], "oneway": False}
-        if net.edge_name[j]:
-            base["name"] = net.edge_name[j]
-        base["length"] = lens[j]
-        fwd = {**base, "reversed": False}
-        rev = {**base, "reversed": True}
-        if fwd_geom[j] is not None:
-            fwd["geometry"] = fwd_geom[j]
-            rev["geometry"] = rev_geom[j]
-        edges.append((us[j], vs[j], ks[j], fwd))
-        edges.append((vs[j], us[j], ks[j], rev))
-    G.add_edges_from(edges)
-    return G
-
-
-class _Chainage:
-    """Chainage of points along the border (nearest of dense samples)."""
-
-    def __init__(self, border: LineString | MultiLineString) -> None:
-        parts = list(shapely.get_parts(border))
-        xs, cs, off = [], [], 0.0
-        for line in parts:
-            n = max(int(line.length // 50.0) + 1, 2)
-            d = np.linspace(0.0, line.length, n)
-            xs.append(geom.points_along(line, d))
-            cs.append(d + off)
-            off += line.length
-        self.tree = cKDTree(np.vstack(xs))
-        self.c = np.concatenate(cs)
-
-    def __call__(self, xy: np.ndarray) -> np.ndarray:
-        if len(xy) == 0:
-            return np.empty(0)
-        return np.asarray(self.c[self.tree.query(xy)[1]], dtype=float)
+    border_ll = _round7(geom.transform(border_m, crs, _WGS84))
+    ring = np.asarray(_round7(geom.transform(area_m, crs, _WGS84)).exterior.coords)
+    coords = np.asarray(border_ll.coords)
+    corner = np.flatnonzero((ring == coords[-1]).all(axis=1))
+    target = length_m - 0.01
+    for _ in range(6):
+        xy = shapely.get_coordinates(geom.transform(LineString(coords), _WGS84, crs))
+        excess = float(np.hypot(*np.diff(xy, axis=0).T).sum()) - target
+        if abs(excess) <= 0.008:
+            break
+        step = xy[-1] - xy[-2]
+        end = xy[-1] - step / np.hypot(*step) * excess
+        ex, ey = geom.transform_xy(end[:1], end[1:], crs, _WGS84)
+        coords[-1] = np.round([ex[0], ey[0]], 7)
+    ring[corner] = coords[-1]
+    return LineString(coords), Polygon(ring)
 
 
 def _even(n_have: int, n_want: int) -> np.ndarray:
@@ -311,8 +241,10 @@ def generate_scenario(
             if crs2 == crs:
                 break
             crs = crs2
-        border_ll = _round7(geom.transform(border_m, crs, _WGS84))
-        area_ll = _round7(geom.transform(area_m, crs, _WGS84))
+        border_ll, area_ll = _exact_lonlat(border_m, area_m, crs, 1000.0 * border_km)
+        # work on exactly the geometry that is stored (and written with 7 decimals)
+        border_m = geom.transform(border_ll, _WGS84, crs)
+        area_m = geom.transform(area_ll, _WGS84, crs)
     else:
         if not isinstance(border, LineString | MultiLineString) or border.is_empty:
             raise ScenarioError(
@@ -340,7 +272,8 @@ def generate_scenario(
             area_m = geom.polygonal(area_m)
             area_ll = area
         border_ll = border
-    border_len_km = border_m.length / 1000.0
+    # counts scale with the nominal length (the stored line is up to 2 cm shorter)
+    border_len_km = float(border_km) if not given else border_m.length / 1000.0
     area_km2 = area_m.area / 1e6
     shapely.prepare(area_m)
 
@@ -372,70 +305,19 @@ def generate_scenario(
         )
     n_cp = max(1, round(0.675 * border_len_km)) if n_checkpoints is None else int(n_checkpoints)
     n_tm = max(1, round(border_len_km * 17 / 212)) if n_teams is None else int(n_teams)
-    chain = _Chainage(border_m)
+    chain = geom.Chainage(border_m)
     seg_tree = shapely.STRtree(geom.segments(border_m))
 
     # ---- grids ---------------------------------------------------------------------------
-    cx, cy = geom.sample_in(area_m, n_c, r_grid)
-    cells = geom.voronoi_cells(cx, cy, area_m)
-    near = np.zeros(n_c, dtype=bool)
-    near[seg_tree.query(cells, predicate="dwithin", distance=geom.NEAR_M)[0]] = True
-    touch = np.zeros(n_c, dtype=bool)
-    touch[seg_tree.query(cells, predicate="dwithin", distance=geom.TOUCH_M)[0]] = True
-    if touch.sum() < k_b:
-        raise ScenarioError(
-            f"only {int(touch.sum())} grid cells touch the border; raise grid_counts",
-            field="n_border_townships", value=k_b,
-        )  # fmt: skip
-    for attempt in range(40):
-        tc = np.flatnonzero(touch)
-        first = tc[geom.spread_choice(cx[tc], cy[tc], k_b, r_grid)]
-        rest = geom.spread_choice(cx, cy, n_v - k_b, r_grid, chosen=first)
-        vseed = np.r_[first, rest]
-        cell_village = cKDTree(np.column_stack([cx[vseed], cy[vseed]])).query(
-            np.column_stack([cx, cy])
-        )[1]
-        v_near = np.bincount(cell_village, weights=near, minlength=n_v) > 0
-        interior = np.flatnonzero(~v_near)
-        if len(interior) >= n_t - k_b:
-            break
-        if n_border_townships is None and attempt % 4 == 3 and k_b < min(n_t, int(touch.sum())):
-            k_b += 1  # a default may give way: one more border township
-    else:
-        raise ScenarioError(
-            f"the area is too narrow for {n_t - k_b} interior townships; lower grid_counts "
-            "or raise n_border_townships",
-            field="grid_counts", value=(n_t, n_v, n_c),
-        )  # fmt: skip
-    vx, vy = cx[vseed], cy[vseed]
-    t_border = np.arange(k_b)  # village indices 0..k_b-1 seed the border townships
-    t_inner = interior[
-        geom.spread_choice(vx[interior], vy[interior], n_t - k_b, r_grid, chosen=t_border)
-    ]
-    tseed = np.r_[t_border, t_inner]
-    village_town = np.empty(n_v, dtype=np.int64)
-    all_tree = cKDTree(np.column_stack([vx[tseed], vy[tseed]]))
-    b_tree = cKDTree(np.column_stack([vx[t_border], vy[t_border]]))
-    vxy = np.column_stack([vx, vy])
-    village_town[~v_near] = all_tree.query(vxy[~v_near])[1]
-    village_town[v_near] = b_tree.query(vxy[v_near])[1]
-    # order: townships border-first then by chainage; villages and cells by parent, chainage
-    t_ch = chain(vxy[tseed])
-    t_order = np.lexsort((t_ch, np.arange(n_t) >= k_b))
-    t_rank = np.empty(n_t, dtype=np.int64)
-    t_rank[t_order] = np.arange(n_t)
-    village_town = t_rank[village_town]
-    tseed = tseed[t_order]
-    v_order = np.lexsort((chain(vxy), village_town))
-    v_rank = np.empty(n_v, dtype=np.int64)
-    v_rank[v_order] = np.arange(n_v)
-    vxy, village_town, v_near = vxy[v_order], village_town[v_order], v_near[v_order]
-    tseed = v_rank[tseed]
-    cell_village = v_rank[cell_village]
-    c_order = np.lexsort((chain(np.column_stack([cx, cy])), cell_village))
-    cells, cell_village = cells[c_order], cell_village[c_order]
-    villages = geom.dissolve(cells, cell_village, n_v)
-    towns = geom.dissolve(villages, village_town, n_t)
+    part = partition(
+        area_m, seg_tree, (n_t, n_v, n_c), k_b,
+        k_b_fixed=n_border_townships is not None, chain=chain, r_grid=r_grid,
+    )  # fmt: skip
+    k_b = part.n_border
+    cells, cell_village, villages, towns = part.cells, part.cell_village, part.villages, part.towns
+    vxy, village_town, v_near, tseed = (
+        part.village_xy, part.village_town, part.village_near, part.town_seed,
+    )  # fmt: skip
 
     # seat
     if seat is not None:
@@ -443,7 +325,7 @@ def generate_scenario(
         seat_xy = np.array([sx[0], sy[0]])
         if not shapely.contains_xy(area_m, seat_xy[0], seat_xy[1]):
             raise ScenarioError("the county seat lies outside the area", field="seat", value=seat)
-        seat_town = int(cKDTree(np.column_stack([cx, cy])[c_order]).query(seat_xy)[1])
+        seat_town = int(cKDTree(part.cell_xy).query(seat_xy)[1])
         seat_town = int(village_town[cell_village[seat_town]])
     else:
         seat_xy = None
@@ -474,7 +356,7 @@ def generate_scenario(
     starts = np.searchsorted(cell_village, np.arange(n_v))
     c_rank = np.arange(n_c) - starts[cell_village] + 1
     c_names = [f"{v_names[cell_village[i]]}第{c_rank[i]}网格" for i in range(n_c)]
-    scen_name = name or f"synthetic-{border_len_km:.0f}km-s{seed}"
+    scen_name = name or f"synthetic-{border_len_km:g}km-s{seed}"
     t_ids, v_ids, c_ids = _seq_ids("TS", n_t, 2), _seq_ids("VG", n_v, 3), _seq_ids("CL", n_c, 4)
     heads = person_names(r_grid, n_t + n_v + n_c)
 
@@ -662,7 +544,7 @@ def generate_scenario(
     }
     logger.info(
         "generated scenario %s: border %.1f km, area %.0f km2, %d nodes, %d edges",
-        scen_name, border_len_km, area_km2, roads.number_of_nodes(), roads.number_of_edges(),
+        scen_name, border_len_km, area_km2, roads.number_of_nodes(), 2 * len(net.edge_u),
     )  # fmt: skip
     return Scenario(
         name=scen_name,

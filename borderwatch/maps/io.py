@@ -76,7 +76,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a map is for sharing
+        Path(tmp).chmod(0o644)  # mkstemp makes 0600; a map is for sharing
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

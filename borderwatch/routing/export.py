@@ -37,7 +37,7 @@ def write_text(path: Path, text: str) -> None:
 
 
 def _hhmm(minutes: float) -> str:
-    m = int(round(minutes)) % (24 * 60)
+    m = round(minutes) % (24 * 60)
     return f"{m // 60:02d}:{m % 60:02d}"
 
 

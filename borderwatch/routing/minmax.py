@@ -583,15 +583,20 @@ class _Search:
             st.fixed(r)
         return sorted(removed)
 
-    def run(self, st: _State, *, max_iterations: int | None, deadline: float) -> tuple[_State, int]:
+    def run(
+        self, st: _State, *, max_iterations: int | None, deadline: float, bound: float = 0.0
+    ) -> tuple[_State, int]:
         best, cur = st.copy(), st
         best_key = best.key()
+        target = bound + 1e-9 * max(1.0, abs(bound))  # a max at the bound is optimal
         f_cur = self.objective(cur)
         t_hi, t_lo = _P["t_hi"] * self.scale, _P["t_lo"] * self.scale
         cycle = int(_P["cycle"])
         decay = (t_lo / t_hi) ** (1.0 / cycle)
         it = 0
         while True:
+            if best_key[0] <= target:
+                break
             if max_iterations is not None and it >= max_iterations:
                 break
             if time.perf_counter() >= deadline:
@@ -633,7 +638,8 @@ def solve_minmax(
         Seconds of search (the only wall-clock dependence: stopping).
     max_iterations
         Stop after this many ruin-and-recreate iterations (deterministic
-        across machines); ``None`` = until ``time_limit``.
+        across machines); ``None`` = until ``time_limit``. The search also
+        stops as soon as the longest tour equals the lower bound (optimal).
     seed
         Random seed; the same seed and iteration count give the same result.
     alpha
@@ -675,7 +681,7 @@ def solve_minmax(
     iterations = 0
     if model.m:
         state, iterations = _Search(model, rng, alpha, beta, scale).run(
-            state, max_iterations=max_iterations, deadline=deadline
+            state, max_iterations=max_iterations, deadline=deadline, bound=bound
         )
     seconds = time.perf_counter() - t0
     return _result(instance, model, state, bound, seed, iterations, seconds)

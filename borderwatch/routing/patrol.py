@@ -143,9 +143,7 @@ def build_instance(
     rows: list[np.ndarray] = []
     row_of: dict[tuple[str, int], int] = {}
     team_row = []
-    for team, vehicle, node in zip(
-        teams.index, teams["vehicle"].astype(str), teams["node"], strict=True
-    ):
+    for vehicle, node in zip(teams["vehicle"].astype(str), teams["node"], strict=True):
         secs = network.edge_seconds(vehicle)
         ok = np.isfinite(secs)
         labels = _components(n_nodes, eu[ok], ev[ok])
