@@ -8,7 +8,6 @@ summary. Like the CLI, this module may import every part of the package.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -164,18 +163,14 @@ def run_plan(
     coverage_summary = write_coverage(after, out)
     (out / "gaps.csv").replace(out / "gaps_after.csv")
     write_text(
-        out / "gaps_before.csv",
-        before.gaps.drop(columns="geometry").round(3).to_csv(index=True),
+        out / "gaps_before.csv", before.gaps.drop(columns="geometry").round(3).to_csv(index=True)
     )
-    summary = write_plan_files(network, plan, out, night=night, coverage_after=coverage_summary)
-    summary_before = before.summary
-    summary["coverage_before"] = {
-        k: summary_before[k] for k in ("watched_pct", "gap_km", "n_gaps", "criterion")
+    keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
+    extra = {
+        "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
+        "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
     }
-    write_text(
-        out / "plan.json",
-        json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n",
-    )
+    summary = write_plan_files(network, plan, out, night=night, extra=extra)
     if map_html:
         progress("drawing the map")
         render_maps(

@@ -92,7 +92,7 @@ def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
 
 
 def plan_summary(
-    network: PatrolNetwork, plan: PatrolPlan, coverage_after: dict[str, Any] | None = None
+    network: PatrolNetwork, plan: PatrolPlan, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The plan's figures as JSON-ready values."""
     scn = network.scenario
@@ -122,7 +122,6 @@ def plan_summary(
             "gap_pct": round(plan.required.gap_pct, 3),
             "unwatchable_units": len(plan.required.uncoverable),
         },
-        "seconds": {k: round(v, 2) for k, v in plan.seconds.items()},
         "required_edges": [int(e) for e in plan.required.edges],
         "routes": [],
     }
@@ -140,8 +139,7 @@ def plan_summary(
                 "steps": [[int(e), bool(f)] for e, f in route.steps],
             }
         )
-    if coverage_after is not None:
-        out["coverage_after"] = coverage_after
+    out.update(extra or {})
     return out
 
 
@@ -199,13 +197,14 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
     stretches = _stretches(network, plan)
     if stretches:
         lines += ["", "stretches no road reaches:", *stretches]
-    if "coverage_after" in summary:
-        c = summary["coverage_after"]
-        lines += [
-            "",
-            f"after the plan ({c['criterion']}): {c['watched_pct']:.1f} % watched, "
-            f"{c['gap_km']:.1f} km in {c['n_gaps']} gaps",
-        ]
+    lines.append("")
+    for key, when in (("coverage_before", "before the plan"), ("coverage_after", "after the plan")):
+        if key in summary:
+            c = summary[key]
+            lines.append(
+                f"{when} ({c['criterion']}): {c['watched_pct']:.1f} % watched, "
+                f"{c['gap_km']:.1f} km in {c['n_gaps']} gaps"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -252,7 +251,7 @@ def write_plan_files(
     out_dir: str | Path,
     *,
     night: date,
-    coverage_after: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write ``routes.geojson``, ``routes.gpx``, ``plan.json`` and ``report.txt`` into ``out_dir``.
 
@@ -264,8 +263,9 @@ def write_plan_files(
         Output folder (created if missing).
     night
         The date the night window starts on (GPX times are absolute).
-    coverage_after
-        The coverage summary after the plan, included in ``plan.json`` and the report.
+    extra
+        More top-level entries for ``plan.json`` (``coverage_before``,
+        ``coverage_after``: coverage summaries, also shown in the report).
 
     Returns
     -------
@@ -274,8 +274,7 @@ def write_plan_files(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    summary = plan_summary(network, plan, coverage_after)
-    summary["night"] = night.isoformat()
+    summary = plan_summary(network, plan, {**(extra or {}), "night": night.isoformat()})
     frame = routes_frame(network, plan).to_crs("EPSG:4326")
     frame["geometry"] = frame.geometry.set_precision(1e-6)
     tmp = out / f".routes.{os.getpid()}.tmp.geojson"

@@ -1,0 +1,158 @@
+"""The plan pipeline: required roads → routes → schedule → coverage after; files and CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from borderwatch import build_network, load_scenario
+from borderwatch.cli import app
+from borderwatch.coverage import revisits
+from borderwatch.data.synthetic import generate_scenario
+from borderwatch.errors import RoutingError
+from borderwatch.jobs import run_plan
+from borderwatch.routing.patrol import TeamRoute
+from borderwatch.routing.plan import plan_patrols
+from borderwatch.routing.schedule import schedule_night
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def small_net():
+    return build_network(generate_scenario(12, seed=5))
+
+
+def _check_routes(net, plan) -> None:
+    u = net.edges["u"].to_numpy()
+    v = net.edges["v"].to_numpy()
+    served = set()
+    for route in plan.routes:
+        secs = net.edge_seconds(route.vehicle)
+        base = int(net.teams.loc[route.team, "node"])
+        node = base
+        for (e, fwd), s in zip(route.steps, route.seconds, strict=True):
+            start, end = (u[e], v[e]) if fwd else (v[e], u[e])
+            assert start == node, f"{route.team}: walk breaks at edge {e}"
+            node = end
+            assert np.isfinite(secs[e]), f"{route.team} ({route.vehicle}) drives forbidden edge {e}"
+            assert s == pytest.approx(secs[e])
+        assert node == base, f"{route.team}: walk does not return to its base"
+        served |= {e for (e, _), srv in zip(route.steps, route.service, strict=True) if srv}
+    reachable = {e for link in plan.instance.links for e in link.edges}
+    assert reachable <= served
+    assert plan.result.lower_bound <= plan.result.max_cost + 1e-6
+    assert plan.max_loop_min == pytest.approx(max(r.loop_s for r in plan.routes) / 60)
+
+
+def test_toy_plan_by_hand(toy_dir: Path) -> None:
+    net = build_network(load_scenario(toy_dir))
+    plan = plan_patrols(net, max_iterations=50, seed=1)
+    _check_routes(net, plan)
+    (route,) = plan.routes
+    # base -> border road west end -> east end -> back: 2.5 + 5 + 10 + 5 + 2.5 km
+    assert route.length_m(net) == pytest.approx(25_000, rel=2e-3)
+    # one team looping one route: every unit it watches is revisited every loop
+    assert plan.schedule.worst_revisit_min == pytest.approx(route.loop_s / 60, rel=1e-6)
+    assert plan.revisits["worst_interval_min"].max() <= route.loop_s / 60 + 1e-6
+    assert plan.gap_pct == pytest.approx(0.0, abs=1e-6)
+
+
+def test_generated_plan_invariants_and_determinism(small_net) -> None:
+    a = plan_patrols(small_net, max_iterations=200, seed=3)
+    b = plan_patrols(small_net, max_iterations=200, seed=3)
+    _check_routes(small_net, a)
+    assert [r.steps for r in a.routes] == [r.steps for r in b.routes]
+    assert a.schedule.phase_min == b.schedule.phase_min
+
+
+def test_schedule_staggers_teams_sharing_a_route(toy_dir: Path) -> None:
+    teams = toy_dir / "teams.csv"
+    teams.write_text(
+        teams.read_text()
+        + teams.read_text().splitlines()[1].replace("T1,Team one", "T2,Team two")
+        + "\n"
+    )
+    net = build_network(load_scenario(toy_dir))
+    plan = plan_patrols(net, max_iterations=20, seed=0)
+    steps = next(r for r in plan.routes if r.steps)
+    twins = [
+        TeamRoute(t, "pickup", steps.steps, steps.service, steps.seconds) for t in ("T1", "T2")
+    ]
+    sched = schedule_night(net, twins, grid=2)
+    loop = steps.loop_s / 60
+    assert sorted(sched.phase_min) == pytest.approx([0.0, loop / 2])
+    # two teams half a loop apart: a unit on the route is passed every half loop
+    table = revisits(net, sched.timeline)
+    on_route = table["n_passes"] > 0
+    assert table.loc[on_route, "worst_interval_min"].max() <= loop / 2 + 1.0
+
+
+def test_zero_teams_is_a_clear_error(toy_dir: Path) -> None:
+    (toy_dir / "teams.csv").write_text("id,name,base_lon,base_lat,vehicle,crew,township\n")
+    net = build_network(load_scenario(toy_dir))
+    with pytest.raises(RoutingError, match="zero teams"):
+        plan_patrols(net, max_iterations=5)
+
+
+def test_run_plan_writes_every_file(toy_dir: Path, tmp_path: Path) -> None:
+    net = build_network(load_scenario(toy_dir))
+    out = tmp_path / "plan"
+    _, summary = run_plan(net, out, night=date(2026, 12, 1), max_iterations=30, seed=2)
+    for name in (
+        "routes.geojson",
+        "routes.gpx",
+        "plan.json",
+        "gaps_after.csv",
+        "gaps_before.csv",
+        "report.txt",
+        "map.html",
+        "units.gpkg",
+        "summary.json",
+        "grids.csv",
+    ):
+        assert (out / name).is_file(), name
+    written = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert written["max_loop_min"] == summary["max_loop_min"]
+    assert written["coverage_after"]["watched_pct"] == 100.0
+    assert written["bound_min"] <= written["max_loop_min"]
+    import gpxpy
+
+    gpx = gpxpy.parse((out / "routes.gpx").read_text(encoding="utf-8"))
+    (track,) = gpx.tracks
+    points = track.segments[0].points
+    assert points[0].time.isoformat().startswith("2026-12-01T20:00")
+    minutes = (points[-1].time - points[0].time).total_seconds() / 60
+    assert minutes == pytest.approx(summary["max_loop_min"], rel=1e-3)
+    assert "lower bound" in (out / "report.txt").read_text(encoding="utf-8")
+
+
+def test_cli_plan_is_deterministic(toy_dir: Path, tmp_path: Path) -> None:
+    args = ["plan", str(toy_dir), "--time-limit", "1", "--seed", "4", "--night", "2026-12-01"]
+    r1 = runner.invoke(app, [*args, "--out", str(tmp_path / "a")])
+    assert r1.exit_code == 0, r1.output
+    assert "max loop" in r1.stdout
+    r2 = runner.invoke(app, [*args, "--out", str(tmp_path / "b")])
+    assert r2.exit_code == 0, r2.output
+    for name in ("routes.geojson", "routes.gpx", "report.txt", "gaps_after.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    again = runner.invoke(app, [*args, "--out", str(tmp_path / "a")])
+    assert again.exit_code == 2 and "not empty" in again.stderr
+
+
+def test_cli_gaps_and_map(toy_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "gaps"
+    result = runner.invoke(app, ["gaps", str(toy_dir), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "45.0 %" in result.stdout
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["watched_km"] + summary["gap_km"] == pytest.approx(summary["border_km"])
+    (out / "map.html").unlink()
+    again = runner.invoke(app, ["map", str(out), "--lang", "en"])
+    assert again.exit_code == 0, again.output
+    assert "Border coverage" in (out / "map.html").read_text(encoding="utf-8")
