@@ -277,9 +277,11 @@ def _check_out(out_dir: Path, force: bool) -> None:
 
     if out_dir.exists() and not out_dir.is_dir():
         raise BorderwatchError(f"{out_dir}: --out exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+    ours = (out_dir / "summary.json").is_file() or (out_dir / "siting.json").is_file()
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (force or ours):
         raise BorderwatchError(
-            f"{out_dir}: output folder is not empty; use --force to write into it"
+            f"{out_dir}: output folder is not empty and holds no earlier borderwatch output; "
+            "use --force to write into it"
         )
 
 

@@ -142,7 +142,11 @@ def test_cli_plan_is_deterministic(toy_dir: Path, tmp_path: Path) -> None:
     for name in ("routes.geojson", "routes.gpx", "report.txt", "gaps_after.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     again = runner.invoke(app, [*args, "--out", str(tmp_path / "a")])
-    assert again.exit_code == 2 and "not empty" in again.stderr
+    assert again.exit_code == 0, "rewriting an earlier output folder is allowed"
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "notes.txt").write_text("mine")
+    other = runner.invoke(app, [*args, "--out", str(tmp_path / "c")])
+    assert other.exit_code == 2 and "not empty" in other.stderr
 
 
 def test_cli_gaps_and_map(toy_dir: Path, tmp_path: Path) -> None:
