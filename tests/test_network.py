@@ -145,6 +145,7 @@ def test_units_cover_the_border_exactly_once(border, unit) -> None:
         units["end_m"].iloc[:-1].to_numpy(), units["start_m"].iloc[1:].to_numpy()
     )
     assert units["end_m"].iloc[-1] == pytest.approx(border.length, rel=1e-9)
+    np.testing.assert_allclose(units.geometry.length, units["length_m"], rtol=1e-7, atol=1e-6)
     # each unit lies on the border, and units overlap each other nowhere
     parts = list(getattr(border, "geoms", [border]))
     for _, row in units.iterrows():

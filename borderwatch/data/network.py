@@ -381,33 +381,32 @@ def _check_components(
             "patrols can watch none of it"
         )
         return
-    for ident, row in teams.iterrows():
-        prof = str(row["vehicle"])
-        secs = np.isfinite(_profile_seconds(edges, config, prof))
-        n = len(network_nodes)
-        adj = sparse.csr_array(
-            (np.ones(int(secs.sum())), (edges["u"].to_numpy()[secs], edges["v"].to_numpy()[secs])),
-            shape=(n, n),
-        )
-        reach = csgraph.breadth_first_order(
-            adj, int(row["node"]), directed=False, return_predecessors=False
-        )
-        reached = np.zeros(n, dtype=bool)
-        reached[reach] = True
-        useful = watching[secs[watching]]
-        if not (reached[edges["u"].to_numpy()[useful]]).any():
-            raise ScenarioError(
-                f"team {ident!r} ({prof}) is cut off from the border: no road its vehicle can reach "
-                f"from its base comes within patrol_view_m = {config.patrol_view_m:,.0f} m of the border",
-                file=file,
-                field="base_lon/base_lat",
-                value=ident,
-            )
+    n = len(network_nodes)
+    eu, ev = edges["u"].to_numpy(), edges["v"].to_numpy()
+    vehicles = teams["vehicle"].astype(str).to_numpy()
+    for prof in sorted(set(vehicles)):
+        ok = np.isfinite(_profile_seconds(edges, config, prof))
+        adj = sparse.csr_array((np.ones(int(ok.sum())), (eu[ok], ev[ok])), shape=(n, n))
+        labels = csgraph.connected_components(adj, directed=False)[1]
+        useful = watching[ok[watching]]
+        near_border = set(labels[eu[useful]].tolist())
+        for ident, node in zip(
+            teams.index[vehicles == prof], teams["node"].to_numpy()[vehicles == prof], strict=True
+        ):
+            if labels[int(node)] not in near_border:
+                raise ScenarioError(
+                    f"team {ident!r} ({prof}) is cut off from the border: no road its vehicle can reach "
+                    f"from its base comes within patrol_view_m = {config.patrol_view_m:,.0f} m of the border",
+                    file=file,
+                    field="base_lon/base_lat",
+                    value=ident,
+                )
 
 
 def _profile_seconds(edges: gpd.GeoDataFrame, config: PlanConfig, profile: str) -> np.ndarray:
     prof = config.profile(profile)
-    speed = edges["highway"].map(lambda h: prof.speed_ms(str(h))).to_numpy(dtype=float)
+    kinds, codes = np.unique(edges["highway"].astype(str).to_numpy(), return_inverse=True)
+    speed = np.array([prof.speed_ms(k) for k in kinds], dtype=float)[codes]
     with np.errstate(divide="ignore"):
         return np.where(speed > 0, edges["length"].to_numpy() / np.maximum(speed, 1e-12), np.inf)
 

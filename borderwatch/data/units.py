@@ -6,8 +6,8 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from shapely.geometry import LineString, MultiLineString
-from shapely.ops import substring
 
 __all__ = ["border_parts", "split_border"]
 
@@ -52,24 +52,55 @@ def split_border(
     """
     if not unit_length_m > 0:
         raise ValueError(f"unit_length_m must be > 0, not {unit_length_m!r}")
-    parts, starts, ends, lengths, geoms = [], [], [], [], []
+    parts, starts, ends, geoms = [], [], [], []
     offset = 0.0
     for p, line in enumerate(border_parts(border)):
         length = line.length
         n = max(1, math.ceil(length / unit_length_m - 1e-9))
         cuts = np.minimum(np.arange(n + 1) * unit_length_m, length)
         cuts[-1] = length
-        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-            geoms.append(substring(line, float(a), float(b)))
-            parts.append(p)
-            starts.append(offset + float(a))
-            ends.append(offset + float(b))
-            lengths.append(float(b - a))
+        geoms.append(_cut(line, cuts))
+        parts.append(np.full(n, p))
+        starts.append(offset + cuts[:-1])
+        ends.append(offset + cuts[1:])
         offset += length
+    start, end = np.concatenate(starts), np.concatenate(ends)
     units = gpd.GeoDataFrame(
-        {"part": parts, "start_m": starts, "end_m": ends, "length_m": lengths},
-        geometry=geoms,
+        {"part": np.concatenate(parts), "start_m": start, "end_m": end, "length_m": end - start},
+        geometry=np.concatenate(geoms),
         crs=crs,
     )
     units.index.name = "unit"
     return units
+
+
+def _cut(line: LineString, cuts: np.ndarray) -> np.ndarray:
+    """Pieces of ``line`` between consecutive chainages ``cuts``, vectorised.
+
+    (``shapely.ops.substring`` walks the whole line per call: quadratic for a
+    long, finely drawn border; this is one pass.)
+    """
+    xy = shapely.get_coordinates(line)
+    seg = np.hypot(*np.diff(xy, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    # the chainage of the end vertex may differ from line.length in the last bits
+    cuts = cuts * (cum[-1] / cuts[-1]) if cuts[-1] > 0 else cuts
+    pts = np.column_stack([np.interp(cuts, cum, xy[:, 0]), np.interp(cuts, cum, xy[:, 1])])
+    n = len(cuts) - 1
+    # vertices strictly inside each piece
+    lo = np.searchsorted(cum, cuts[:-1], side="right")
+    hi = np.searchsorted(cum, cuts[1:], side="left")
+    inner = np.maximum(hi - lo, 0)
+    counts = inner + 2
+    total = int(counts.sum())
+    piece = np.repeat(np.arange(n), counts)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    pos = np.arange(total) - np.repeat(first, counts)
+    coords = np.empty((total, 2))
+    is_start = pos == 0
+    is_end = pos == np.repeat(counts - 1, counts)
+    coords[is_start] = pts[:-1]
+    coords[is_end] = pts[1:]
+    mid = ~(is_start | is_end)
+    coords[mid] = xy[(np.repeat(lo, counts) + pos - 1)[mid]]
+    return shapely.linestrings(coords, indices=piece)

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_columns",
-    "check_grid_layer",
     "check_geometry",
+    "check_grid_layer",
     "check_lonlat",
     "check_unique",
     "geometry_from_geojson",
