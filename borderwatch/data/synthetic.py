@@ -34,7 +34,7 @@ from borderwatch.data import _synthetic_geom as geom
 from borderwatch.data._synthetic_graph import great_circle_lengths, roads_graph
 from borderwatch.data._synthetic_grids import partition
 from borderwatch.data._synthetic_names import person_names, place_names
-from borderwatch.data._synthetic_roads import build_roads
+from borderwatch.data._synthetic_roads import TRACK, RoadNet, build_roads
 from borderwatch.data.scenario import Scenario
 from borderwatch.errors import ScenarioError
 
@@ -114,6 +114,41 @@ def _frame(
     pts = shapely.points(np.round(x, 7), np.round(y, 7)) if len(xy) else np.empty(0, dtype=object)
     index = pd.Index(ids, name="id", dtype=object)
     return gpd.GeoDataFrame(data, index=index, geometry=gpd.GeoSeries(pts, index=index), crs=_WGS84)
+
+
+def _off_road_where_needed(
+    net: RoadNet,
+    border_m: LineString,
+    base_xy: np.ndarray,
+    vehicles: np.ndarray,
+    view_m: float = 1000.0,
+) -> np.ndarray:
+    """Give an SUV to a pickup team whose base reaches no road near the border on made roads.
+
+    Pickups keep off tracks and paths (the default vehicle profiles); where the
+    made roads around a base are cut off from the border, the team would be
+    useless, and the network builder rejects it. Real teams there drive SUVs.
+    """
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    pickup = _VEHICLES.index("pickup")
+    if not (vehicles == pickup).any():
+        return vehicles
+    n = len(net.node_xy)
+    made = net.edge_class < TRACK
+    u, v = net.edge_u[made] - 1, net.edge_v[made] - 1
+    labels = csgraph.connected_components(
+        sparse.csr_array((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False
+    )[1]
+    dist = geom.LineIndex.of(border_m).distance(net.coords[:, 0], net.coords[:, 1])
+    edge_near = np.minimum.reduceat(dist, net.ptr[:-1]) <= view_m
+    near = set(labels[(net.edge_u[made & edge_near]) - 1].tolist())
+    base_node = cKDTree(net.node_xy).query(base_xy)[1]
+    out = vehicles.copy()
+    cut = (vehicles == pickup) & ~np.isin(labels[base_node], list(near))
+    out[cut] = _VEHICLES.index("suv")
+    return out
 
 
 def generate_scenario(
@@ -481,6 +516,7 @@ def generate_scenario(
         base_v = pool[np.arange(n_tm) % len(pool)]
     team_ids = _seq_ids("T", n_tm, 2)
     vehicles = r_team.choice(len(_VEHICLES), size=n_tm, p=[0.45, 0.3, 0.25])
+    vehicles = _off_road_where_needed(net, border_m, vxy[base_v], vehicles)
     teams = _frame(
         team_ids,
         {
