@@ -103,4 +103,5 @@ def _cut(line: LineString, cuts: np.ndarray) -> np.ndarray:
     coords[is_end] = pts[1:]
     mid = ~(is_start | is_end)
     coords[mid] = xy[(np.repeat(lo, counts) + pos - 1)[mid]]
-    return shapely.linestrings(coords, indices=piece)
+    lines: np.ndarray = shapely.linestrings(coords, indices=piece)
+    return lines

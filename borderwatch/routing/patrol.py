@@ -162,7 +162,9 @@ def build_instance(
         if links
         else np.empty((len(rows), 0))
     )
-    servable = np.isfinite(link_cost).any(axis=0) if links else np.zeros(0, dtype=bool)
+    servable: np.ndarray = (
+        np.asarray(np.isfinite(link_cost).any(axis=0)) if links else np.zeros(0, dtype=bool)
+    )
     dropped = tuple(link for link, ok in zip(links, servable, strict=True) if not ok)
     links = [link for link, ok in zip(links, servable, strict=True) if ok]
     link_cost = link_cost[:, servable] if len(servable) else link_cost
@@ -209,7 +211,8 @@ def build_instance(
 
 def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     graph = sparse.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
-    return csgraph.connected_components(graph, directed=False)[1]
+    labels: np.ndarray = csgraph.connected_components(graph, directed=False)[1]
+    return labels
 
 
 def route_teams(
