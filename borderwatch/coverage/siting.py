@@ -16,8 +16,9 @@ when the unit's midpoint is within ``radius_m`` of it (the rule of
 * **Set cover** (LSCP): the fewest candidates that watch every unit any
   candidate can watch. Units no candidate can watch are *listed*, not an error.
 
-Units with identical candidate sets are merged before the MILP (their weights
-add up), which shrinks border instances several-fold.
+Before the MILP, units with identical candidate sets are merged (their weights
+add up) and candidates watching identical unit sets are kept once (the lowest
+index), which shrinks border instances several-fold.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+def _unit_tree(network: PatrolNetwork) -> shapely.STRtree:
+    return shapely.STRtree(network.units.geometry.to_numpy())
 
 
 def candidate_sites(
@@ -119,15 +124,24 @@ def candidate_sites(
     else:
         dist = float(network.config.checkpoint_radius_m if max_border_m is None else max_border_m)
         nodes = network.nodes
-        near = shapely.dwithin(nodes.geometry.to_numpy(), network.border, dist)
-        idx = np.flatnonzero(near)
+        # through the short unit lines: a long border line makes each distance O(vertices)
+        pairs = _unit_tree(network).query(
+            nodes.geometry.to_numpy(), predicate="dwithin", distance=dist
+        )
+        idx = np.unique(pairs[0])
         out = gpd.GeoDataFrame(
             {"node": idx.astype(np.int64)},
             geometry=nodes.geometry.to_numpy()[idx],
             crs=network.crs,
             index=pd.Index([f"N{i}" for i in idx], name="candidate"),
         )
-    out["border_m"] = shapely.distance(out.geometry.to_numpy(), network.border)
+    if len(out):
+        _, border_m = _unit_tree(network).query_nearest(
+            out.geometry.to_numpy(), return_distance=True, all_matches=False
+        )
+    else:
+        border_m = np.zeros(0)
+    out["border_m"] = np.asarray(border_m, dtype=float)
     return out
 
 
@@ -212,6 +226,28 @@ def _compress(cover: sparse.csr_array, value: np.ndarray) -> tuple[sparse.csr_ar
         (np.ones(len(indices)), indices, indptr), shape=(len(keys), cover.shape[1])
     )
     return m, np.asarray([groups[k] for k in keys])
+
+
+def _dedup_columns(cover: sparse.csr_array) -> tuple[sparse.csr_array, np.ndarray]:
+    """Keep one column of each distinct non-empty pattern (the lowest index); return it and the kept columns.
+
+    Candidates that watch exactly the same units are interchangeable in both
+    problems; on dense road networks most candidates have a twin.
+    """
+    csc = sparse.csc_array(cover)
+    csc.sort_indices()
+    seen: dict[bytes, int] = {}
+    keep = []
+    for c in range(csc.shape[1]):
+        rows = csc.indices[csc.indptr[c] : csc.indptr[c + 1]]
+        if len(rows) == 0:
+            continue
+        key = rows.astype(np.int64).tobytes()
+        if key not in seen:
+            seen[key] = c
+            keep.append(c)
+    cols = np.asarray(keep, dtype=np.int64)
+    return sparse.csr_array(csc[:, cols]), cols
 
 
 def _milp_max_coverage(
@@ -392,11 +428,13 @@ def site_checkpoints(
     g_cols, g_added = greedy_max_coverage(cover, value, int(k))
     greedy_obj = float(g_added.sum())
     comp, comp_val = _compress(cover, value)
+    comp, comp_cols = _dedup_columns(comp)
     size = comp.shape[0] + comp.shape[1] + comp.nnz
     use_milp = method == "milp" or (method == "auto" and size <= max_milp_size)
     status = "greedy"
     if use_milp and k > 0 and comp.shape[0] > 0:
         m_cols, m_obj, bound, status = _milp_max_coverage(comp, comp_val, int(k), time_limit_s)
+        m_cols = [int(comp_cols[c]) for c in m_cols]
         cols, obj, used = (
             (m_cols, m_obj, "milp")
             if m_obj >= greedy_obj - 1e-12
@@ -415,6 +453,7 @@ def site_checkpoints(
     if cover_all:
         need = (~watched) & coverable
         sc_cover, _ = _compress(cover, need.astype(float))
+        sc_cover, sc_keep = _dedup_columns(sc_cover)
         sc_size = sc_cover.shape[0] + sc_cover.shape[1] + sc_cover.nnz
         g_sc, _ = greedy_max_coverage(cover, need.astype(float), None)
         sc_cols = g_sc
@@ -422,6 +461,7 @@ def site_checkpoints(
             min_bound = 0.0
         elif method == "milp" or (method == "auto" and sc_size <= max_milp_size):
             m_sc, sc_bound, _ = _milp_set_cover(sc_cover, time_limit_s)
+            m_sc = [int(sc_keep[c]) for c in m_sc]
             min_bound = float(math.ceil(sc_bound - 1e-6))
             if m_sc and len(m_sc) <= len(g_sc):
                 sc_cols = m_sc

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 import geopandas as gpd
 import numpy as np
 
+from borderwatch.routing.variants import route_variants
+
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.plan import PatrolPlan
@@ -137,6 +139,10 @@ def plan_summary(
                 "service_km": row.service_km,
                 "start_times": row.start_times,
                 "steps": [[int(e), bool(f)] for e, f in route.steps],
+                "variants": [
+                    {"variant": x.variant, "reverse": x.reverse, "phase_min": round(x.phase_min, 3)}
+                    for x in route_variants(route)
+                ],
             }
         )
     out.update(extra or {})
