@@ -484,3 +484,46 @@ def map_command(
         out.print(f"wrote {path}" + (f" and {png}" if png else ""))
 
     _guarded(run)
+
+
+@app.command("batch")
+def batch(
+    spec: Annotated[
+        Path, typer.Argument(help="Batch spec (TOML): scenarios x a grid of variants.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    local: Annotated[
+        int | None,
+        typer.Option(
+            "--local", min=1, help="Start a LocalCluster of N worker processes (default: cores)."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Address of a running Dask scheduler, tcp://HOST:8786."),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume/--no-resume", help="Skip tasks whose output exists with the same inputs."
+        ),
+    ] = True,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds to reach the scheduler.")
+    ] = 10.0,
+) -> None:
+    """Run many gaps/plan tasks (scenarios x variants) on a Dask cluster; write summary.parquet and .csv."""
+    from borderwatch.batch.cli_command import batch_command
+
+    with _errors():
+        code = batch_command(
+            spec,
+            out_dir,
+            local=local,
+            scheduler=scheduler,
+            resume=resume,
+            timeout=timeout,
+            console=err,
+        )
+    if code:
+        raise typer.Exit(code)

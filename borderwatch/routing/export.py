@@ -285,7 +285,7 @@ def write_plan_files(
     frame["geometry"] = frame.geometry.set_precision(1e-6)
     tmp = out / f".routes.{os.getpid()}.tmp.geojson"
     try:
-        frame.to_file(tmp, driver="GeoJSON")
+        frame.to_file(tmp, driver="GeoJSON", layer="routes")
         tmp.replace(out / "routes.geojson")
     finally:
         tmp.unlink(missing_ok=True)
