@@ -13,6 +13,7 @@ __all__ = [
     "BorderwatchError",
     "BorderwatchWarning",
     "ConfigError",
+    "CoverageError",
     "RoutingError",
     "ScenarioError",
     "ScenarioWarning",
@@ -32,8 +33,8 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-class ScenarioError(BorderwatchError, ValueError):
-    """A scenario file or value is missing or invalid.
+class _LocatedError(BorderwatchError, ValueError):
+    """An input error that names where it is: file, field (or option) and value.
 
     Parameters
     ----------
@@ -42,11 +43,13 @@ class ScenarioError(BorderwatchError, ValueError):
     file
         The file that holds the bad input, if any.
     field
-        The field (column, key, layer, attribute) that holds the bad value.
+        The field (column, key, layer, attribute, option) that holds the bad value.
     value
         The bad value itself.
     """
 
+    _field_word = "field"
+
     def __init__(
         self,
         message: str,
@@ -54,47 +57,6 @@ class ScenarioError(BorderwatchError, ValueError):
         file: str | Path | None = None,
         field: str | None = None,
         value: Any = None,
-    ) -> None:
-        self.file = None if file is None else str(file)
-        self.field = field
-        self.value = value
-        parts = []
-        if self.file is not None:
-            parts.append(f"{self.file}")
-        if field is not None:
-            parts.append(f"field {field!r}")
-        if value is not None:
-            parts.append(f"value {_describe(value)}")
-        prefix = ": ".join([", ".join(parts)]) if parts else ""
-        super().__init__(f"{prefix}: {message}" if prefix else message)
-
-
-class ScenarioWarning(BorderwatchWarning):
-    """A scenario is usable but something in it deserves attention."""
-
-
-class ConfigError(BorderwatchError, ValueError):
-    """A configuration option has a bad value.
-
-    Parameters
-    ----------
-    message
-        What is wrong and what is allowed.
-    field
-        The option name.
-    value
-        The bad value.
-    file
-        The TOML file the option came from, if any.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        value: Any = None,
-        file: str | Path | None = None,
     ) -> None:
         self.file = None if file is None else str(file)
         self.field = field
@@ -103,11 +65,29 @@ class ConfigError(BorderwatchError, ValueError):
         if self.file is not None:
             where.append(self.file)
         if field is not None:
-            where.append(f"option {field!r}")
+            where.append(f"{self._field_word} {field!r}")
         if value is not None:
             where.append(f"value {_describe(value)}")
         prefix = ", ".join(where)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class ScenarioError(_LocatedError):
+    """A scenario file or value is missing or invalid (names file, field and value)."""
+
+
+class ScenarioWarning(BorderwatchWarning):
+    """A scenario is usable but something in it deserves attention."""
+
+
+class ConfigError(_LocatedError):
+    """A configuration option has a bad value (names the option, the value and the file)."""
+
+    _field_word = "option"
+
+
+class CoverageError(_LocatedError):
+    """A plan, timeline, GPS track or coverage request is invalid."""
 
 
 class RoutingError(BorderwatchError, ValueError):
