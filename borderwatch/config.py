@@ -17,7 +17,14 @@ from typing import Any
 
 from borderwatch.errors import ConfigError
 
-__all__ = ["DEFAULT_PROFILES", "PlanConfig", "VehicleProfile", "load_config"]
+__all__ = [
+    "DEFAULT_PROFILES",
+    "SCALAR_FIELDS",
+    "PlanConfig",
+    "VehicleProfile",
+    "load_config",
+    "read_toml",
+]
 
 
 @dataclass(frozen=True)
@@ -214,6 +221,24 @@ class PlanConfig:
 
 _FIELDS = {f.name for f in dataclasses.fields(PlanConfig)}
 
+#: PlanConfig fields holding one scalar (all but ``profiles``), in declaration order.
+SCALAR_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(PlanConfig) if f.name != "profiles"
+)
+
+
+def read_toml(
+    path: str | Path, *, error: type[ConfigError] | Any = ConfigError, what: str = "file"
+) -> dict[str, Any]:
+    """Read a TOML file, raising ``error`` (a located error class) naming the file when it is missing or bad."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{what} not found", file=path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise error(f"not valid TOML: {err}", file=path) from None
+
 
 def from_mapping(
     values: Mapping[str, Any], *, base: PlanConfig | None = None, file: str | Path | None = None
@@ -271,11 +296,4 @@ def load_config(path: str | Path, *, base: PlanConfig | None = None) -> PlanConf
     base
         Values not in the file come from here (default: the built-in defaults).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError("config file not found", file=path)
-    try:
-        values = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"not valid TOML: {err}", file=path) from None
-    return from_mapping(values, base=base, file=path)
+    return from_mapping(read_toml(path, what="config file"), base=base, file=path)

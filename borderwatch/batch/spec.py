@@ -32,13 +32,13 @@ bad value.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from borderwatch.config import SCALAR_FIELDS, read_toml
 from borderwatch.errors import ConfigError
 
 __all__ = [
@@ -54,17 +54,7 @@ __all__ = [
 JOB_KEYS = ("n_teams", "max_revisit_min", "max_response_min", "time_limit", "max_iterations")
 
 #: PlanConfig fields that may be varied in ``[grid]`` (``profiles`` may not).
-_CONFIG_KEYS = (
-    "unit_length_m",
-    "checkpoint_radius_m",
-    "patrol_view_m",
-    "max_snap_m",
-    "walk_speed_kmh",
-    "walk_detour",
-    "night_start",
-    "night_end",
-    "seed",
-)
+_CONFIG_KEYS = SCALAR_FIELDS
 
 #: Every key allowed in ``[grid]``.
 GRID_KEYS = JOB_KEYS + _CONFIG_KEYS
@@ -474,10 +464,5 @@ def _safe(text: str) -> bool:
 def load_spec(path: str | Path) -> BatchSpec:
     """Read and validate a batch spec TOML file (relative paths start at its folder)."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError("batch spec file not found", file=path)
-    try:
-        values = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"not valid TOML: {err}", file=path) from None
+    values = read_toml(path, what="batch spec file")
     return parse_spec(values, base_dir=path.resolve().parent, file=path)

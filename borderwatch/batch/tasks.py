@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from borderwatch.batch.spec import BatchSpec, ScenarioRef
+from borderwatch.config import SCALAR_FIELDS
 from borderwatch.errors import BorderwatchError, ConfigError
 
 if TYPE_CHECKING:
@@ -65,17 +66,7 @@ RESULT_COLUMNS = (
     "out_dir",
 )
 
-_CONFIG_GRID = (
-    "unit_length_m",
-    "checkpoint_radius_m",
-    "patrol_view_m",
-    "max_snap_m",
-    "walk_speed_kmh",
-    "walk_detour",
-    "night_start",
-    "night_end",
-    "seed",
-)
+_CONFIG_GRID = SCALAR_FIELDS
 
 
 @dataclass(frozen=True)

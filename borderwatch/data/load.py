@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry import LineString, MultiLineString
 
-from borderwatch.config import PlanConfig, from_mapping
+from borderwatch.config import PlanConfig, from_mapping, read_toml
 from borderwatch.data import validate as v
 from borderwatch.data.roads import find_road_file, read_roads
 from borderwatch.data.scenario import GRID_LEVELS, Scenario
@@ -66,12 +65,7 @@ def utm_crs(lon: float, lat: float) -> str:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ScenarioError("file not found", file=path)
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"not valid TOML: {err}", file=path) from None
+    return read_toml(path, error=ScenarioError)
 
 
 def _read_geojson(path: Path, allowed: list[str]) -> Any:
