@@ -527,3 +527,43 @@ def batch(
         )
     if code:
         raise typer.Exit(code)
+
+
+@app.command("teams")
+def teams_command(
+    scenario: ScenarioArg = "ningming",
+    target: Annotated[
+        float, typer.Option("--target", help="Worst revisit target, minutes.", min=1)
+    ] = 120.0,
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds of routing search per plan.", min=0.1)
+    ] = 5.0,
+    seed: Annotated[int, typer.Option(help="Random seed.", min=0)] = 0,
+    config: ConfigOpt = None,
+) -> None:
+    """Team sizing: the fewest teams reaching a worst-revisit target, and the stretches that bind."""
+    from borderwatch.routing.sizing import size_teams
+
+    def run() -> None:
+        net = _network(scenario, config)
+        with _step("sizing teams …"):
+            result = size_teams(net, target_min=target, time_limit=time_limit, seed=seed)
+        table = Table(
+            title=f"worst revisit by number of teams (target {target:g} min)", title_justify="left"
+        )
+        table.add_column("teams", justify="right")
+        table.add_column("worst revisit, min", justify="right")
+        for k, worst in result.worst_by_k.items():
+            table.add_row(str(k), f"{worst:.1f}")
+        out.print(table)
+        if result.fewest is None:
+            out.print(
+                f"the {len(result.order)} teams reach at best {result.best_min:.1f} min: "
+                f"the target of {target:g} min needs more teams or shorter loops"
+            )
+        else:
+            out.print(f"fewest teams: {result.fewest} ({', '.join(result.order[: result.fewest])})")
+        for a, b, township, worst in result.binding:
+            out.print(f"  binds: km {a:.2f}-{b:.2f} {township} ({worst:.1f} min)", highlight=False)
+
+    _guarded(run)

@@ -160,3 +160,18 @@ def test_cli_gaps_and_map(toy_dir: Path, tmp_path: Path) -> None:
     again = runner.invoke(app, ["map", str(out), "--lang", "en"])
     assert again.exit_code == 0, again.output
     assert "Border coverage" in (out / "map.html").read_text(encoding="utf-8")
+
+
+def test_team_sizing(toy_dir: Path) -> None:
+    from borderwatch.routing.sizing import size_teams
+
+    net = build_network(load_scenario(toy_dir))
+    ok = size_teams(net, target_min=60, max_iterations=30)
+    assert ok.fewest == 1 and ok.best_min == pytest.approx(47.5, abs=0.1)
+    # the two ends of the border road are passed once per loop: they bind
+    assert [(a, b) for a, b, _, _ in ok.binding] == [(0.0, 1.0), (9.0, 9.999)]
+    too_tight = size_teams(net, target_min=30, max_iterations=30)
+    assert too_tight.fewest is None
+    result = runner.invoke(app, ["teams", str(toy_dir), "--target", "30", "--time-limit", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert "needs more teams" in result.stdout

@@ -1,0 +1,181 @@
+"""Team sizing: the fewest teams that reach a target worst revisit, and what binds.
+
+Teams are taken in a spread-out order (farthest-point sampling on their bases,
+starting from the base nearest the middle of the border), so that ``k`` teams
+are always the ``k`` that cover the border best among simple choices; for each
+``k`` the whole plan (required roads, min-max routes, schedule) is computed and
+the worst revisit interval read off. The worst revisit falls as teams are
+added but not strictly (a new team's base may be far from the binding
+stretch), so every ``k`` up to the answer is evaluated, cheapest first by
+bisection, then confirmed downwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from borderwatch.errors import RoutingError
+from borderwatch.routing.plan import PatrolPlan, plan_patrols
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+
+__all__ = ["TeamSizing", "binding_stretches", "size_teams", "spread_order"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TeamSizing:
+    """The answer of :func:`size_teams`.
+
+    Attributes
+    ----------
+    target_min
+        The worst-revisit target.
+    order
+        Team ids in the order they are added.
+    worst_by_k
+        Worst revisit interval (minutes) for each evaluated team count.
+    fewest
+        The fewest teams reaching the target (None if all teams do not).
+    best_min
+        The best worst-revisit reached (with all teams).
+    binding
+        Stretches whose revisit interval is within 5 % of the worst, with the
+        answer's team count (or all teams): ``(start_km, end_km, township, worst_min)``.
+    """
+
+    target_min: float
+    order: tuple[str, ...]
+    worst_by_k: dict[int, float]
+    fewest: int | None
+    best_min: float
+    binding: tuple[tuple[float, float, str, float], ...]
+
+
+def spread_order(network: PatrolNetwork) -> list[str]:
+    """Team ids by farthest-point sampling of their bases (projected distance)."""
+    teams = network.teams
+    xy = np.column_stack([teams.geometry.x, teams.geometry.y])
+    mid = network.border.interpolate(0.5, normalized=True)
+    first = int(np.argmin(np.hypot(xy[:, 0] - mid.x, xy[:, 1] - mid.y)))
+    chosen = [first]
+    dist = np.hypot(xy[:, 0] - xy[first, 0], xy[:, 1] - xy[first, 1])
+    while len(chosen) < len(xy):
+        nxt = int(np.argmax(np.where(np.isin(np.arange(len(xy)), chosen), -1.0, dist)))
+        chosen.append(nxt)
+        dist = np.minimum(dist, np.hypot(xy[:, 0] - xy[nxt, 0], xy[:, 1] - xy[nxt, 1]))
+    return [str(teams.index[i]) for i in chosen]
+
+
+def binding_stretches(
+    network: PatrolNetwork, plan: PatrolPlan, *, share: float = 0.95
+) -> list[tuple[float, float, str, float]]:
+    """Stretches (km from, km to, township, worst minutes) whose worst revisit is within ``share`` of the plan's worst."""
+    table = plan.revisits
+    worst = table["worst_interval_min"].to_numpy(dtype=float)
+    passed = table["n_passes"].to_numpy() > 0
+    top = float(worst[passed].max()) if passed.any() else 0.0
+    hot = passed & (worst >= share * top)
+    units = network.units
+    out = []
+    i = 0
+    while i < len(units):
+        if not hot[i]:
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < len(units) and hot[j + 1] and units["part"].iat[j + 1] == units["part"].iat[i]
+        ):
+            j += 1
+        out.append(
+            (
+                round(float(units["start_m"].iat[i]) / 1000, 3),
+                round(float(units["end_m"].iat[j]) / 1000, 3),
+                str(units["township"].iat[i]),
+                round(float(worst[i : j + 1].max()), 2),
+            )
+        )
+        i = j + 1
+    return out
+
+
+def size_teams(
+    network: PatrolNetwork,
+    *,
+    target_min: float = 120.0,
+    time_limit: float = 5.0,
+    max_iterations: int | None = None,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> TeamSizing:
+    """Find the fewest teams whose plan keeps every patrolled unit's worst revisit within ``target_min``.
+
+    Parameters
+    ----------
+    network
+        The patrol network with all available teams.
+    target_min
+        Worst revisit target (minutes).
+    time_limit, max_iterations, seed
+        Passed to each plan's routing search.
+    progress
+        Called with a message before each plan.
+
+    Returns
+    -------
+    TeamSizing
+    """
+    if len(network.teams) == 0:
+        raise RoutingError("zero teams: nothing to size")
+    if not target_min > 0:
+        raise RoutingError(f"target_min must be > 0 minutes, not {target_min!r}")
+    order = spread_order(network)
+    say = progress or (lambda _m: None)
+    plans: dict[int, PatrolPlan] = {}
+
+    def worst(k: int) -> float:
+        if k not in plans:
+            say(f"planning with {k} of {len(order)} teams")
+            sub = dataclasses.replace(network, teams=network.teams.loc[order[:k]], _cache={})
+            try:
+                plans[k] = plan_patrols(
+                    sub, time_limit=time_limit, max_iterations=max_iterations, seed=seed
+                )
+            except RoutingError as err:
+                logger.info("k=%d: %s", k, err)
+                return float("inf")
+        return float(plans[k].schedule.worst_revisit_min)
+
+    n = len(order)
+    best = worst(n)
+    fewest: int | None = None
+    if best <= target_min:
+        lo, hi = 1, n  # worst(hi) <= target
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if worst(mid) <= target_min:
+                hi = mid
+            else:
+                lo = mid + 1
+        fewest = hi
+    answer = plans.get(fewest if fewest is not None else n)
+    binding = tuple(binding_stretches(network, answer)) if answer is not None else ()
+    return TeamSizing(
+        target_min=float(target_min),
+        order=tuple(order),
+        worst_by_k={
+            k: round(float(p.schedule.worst_revisit_min), 2) for k, p in sorted(plans.items())
+        },
+        fewest=fewest,
+        best_min=round(best, 2),
+        binding=binding,
+    )
