@@ -567,3 +567,59 @@ def teams_command(
             out.print(f"  binds: km {a:.2f}-{b:.2f} {township} ({worst:.1f} min)", highlight=False)
 
     _guarded(run)
+
+
+@app.command("roster")
+def roster_command(
+    week: Annotated[str, typer.Option("--week", "-w", help="ISO week, e.g. 2026-W49.")],
+    scenario: ScenarioArg = "ningming",
+    people: Annotated[
+        Path | None, typer.Option(help="Personnel file (default: people.csv of the scenario).")
+    ] = None,
+    plan: Annotated[
+        Path | None, typer.Option(help="plan.json of `borderwatch plan` (route variants).")
+    ] = None,
+    history: Annotated[
+        Path | None, typer.Option(help="Folder of earlier weeks (default: --out).")
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder; the week goes to OUT/YYYY-Www.")
+    ] = Path("out/roster"),
+    salt: Annotated[
+        str | None,
+        typer.Option(
+            help="Secret of the route rotation.", envvar="BORDERWATCH_ROSTER_SALT", show_envvar=True
+        ),
+    ] = None,
+    max_shifts: Annotated[
+        int | None, typer.Option(help="Most duties per person per week (default 5).", min=1)
+    ] = None,
+    max_night_shifts: Annotated[
+        int | None, typer.Option(help="Most night duties per person per week (default 3).", min=0)
+    ] = None,
+    rest_hours: Annotated[
+        float | None, typer.Option(help="Least rest between duties, hours (default 12).", min=0)
+    ] = None,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="csv, json, diff, xlsx, ics (repeat; default all)."),
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="HiGHS seconds per pool.", min=0.1)] = 60.0,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Solve and report; write nothing.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing week.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Weekly roster: team route variants, checkpoint shifts, the inspecting leader. Exit 0 ok, 2 bad input, 3 infeasible."""
+    from borderwatch.roster.cli_command import roster_command as run
+
+    with _errors():
+        code = run(
+            week, scenario, people=people, plan=plan, history=history, out=out_dir, salt=salt,
+            force=force, dry_run=dry_run, formats=formats, time_limit=time_limit,
+            max_shifts=max_shifts, max_night_shifts=max_night_shifts, rest_hours=rest_hours,
+            as_json=as_json,
+        )  # fmt: skip
+    if code:
+        raise typer.Exit(code)

@@ -78,6 +78,7 @@ def build(seed: int = SEED) -> Path:
     )
     provenance["area"] = "real: Ningming county outline, same source; see PROVENANCE.md"
     provenance["township_names"] = "names of Ningming's towns, townships and farms; positions synthetic"
+    provenance["people"] = "synthetic: tools/make_people.py seed 2026"
     scenario = dataclasses.replace(
         scenario, official_border_km=OFFICIAL_BORDER_KM, provenance=provenance
     )

@@ -1,0 +1,133 @@
+"""Earlier weeks: read back the ``roster.csv`` of each ``HISTORY/YYYY-Www/`` folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from borderwatch.errors import ScenarioError
+from borderwatch.roster.week import _WEEK, iso_week
+
+__all__ = ["History", "read_history"]
+
+COLUMNS = (
+    "week", "date", "weekday", "shift", "start", "end", "night",
+    "person", "name", "role", "township", "place", "variant",
+)  # fmt: skip
+
+
+@dataclass
+class History:
+    """What earlier weeks tell the week being built.
+
+    Attributes
+    ----------
+    weeks
+        Labels of the weeks read (before the target week), oldest first.
+    previous
+        Rows of the week just before the target week (empty if absent).
+    cum_nights
+        Person id → night duties over all weeks read.
+    last_end
+        Person id → end of their latest duty, minutes relative to the target Monday (≤ 0 usually).
+    pattern
+        (person, weekday, shift) of last week's duties → place.
+    last_place
+        Person id → the checkpoint they staffed most recently.
+    last_variant
+        Team id → the variant it drove on the last night of the previous week.
+    last_township
+        Leader id → the township they inspected most recently.
+    """
+
+    weeks: list[str] = field(default_factory=list)
+    previous: list[dict[str, str]] = field(default_factory=list)
+    cum_nights: dict[str, int] = field(default_factory=dict)
+    last_end: dict[str, int] = field(default_factory=dict)
+    pattern: dict[tuple[str, int, str], str] = field(default_factory=dict)
+    last_place: dict[str, str] = field(default_factory=dict)
+    last_variant: dict[str, str] = field(default_factory=dict)
+    previous_week: str | None = None
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [
+        c
+        for c in ("date", "shift", "start", "end", "night", "person", "role", "place")
+        if c not in (reader.fieldnames or [])
+    ]
+    if missing:
+        raise ScenarioError("history roster lacks a column", file=path, field=missing[0])
+    return list(reader)
+
+
+def read_history(folder: str | Path | None, monday: date) -> History:
+    """Read every ``FOLDER/YYYY-Www/roster.csv`` of a week before ``monday``.
+
+    Weeks on or after ``monday`` are ignored, so rebuilding a week (``--force``)
+    with the output folder as history gives the same roster again.
+    """
+    hist = History()
+    if folder is None:
+        return hist
+    folder = Path(folder)
+    if not folder.exists():
+        return hist
+    if not folder.is_dir():
+        raise ScenarioError("history must be a folder of YYYY-Www subfolders", file=folder)
+    weeks = []
+    for sub in sorted(folder.iterdir()):
+        if sub.is_dir() and _WEEK.match(sub.name) and (sub / "roster.csv").is_file():
+            m = iso_week(sub.name)
+            if m < monday:
+                weeks.append((m, sub))
+    weeks.sort()
+    base = datetime.combine(monday, datetime.min.time())
+    prev_monday = monday - timedelta(days=7)
+    cum: dict[str, int] = defaultdict(int)
+    last_place_t: dict[str, tuple[int, str]] = {}
+    last_variant_t: dict[str, tuple[int, str]] = {}
+    for m, sub in weeks:
+        hist.weeks.append(sub.name)
+        path = sub / "roster.csv"
+        rows = _read_rows(path)
+        for i, r in enumerate(rows, start=2):
+            pid = r["person"]
+            try:
+                start = int((datetime.fromisoformat(r["start"]) - base).total_seconds() // 60)
+                end = int((datetime.fromisoformat(r["end"]) - base).total_seconds() // 60)
+            except ValueError:
+                raise ScenarioError(
+                    f"row {i}: not a date-time", file=path, field="start", value=r["start"]
+                ) from None
+            if r["night"] in ("1", "True", "true"):
+                cum[pid] += 1
+            if end > hist.last_end.get(pid, -(10**9)):
+                hist.last_end[pid] = end
+            if (
+                r["role"] == "checkpoint_staff"
+                and start >= last_place_t.get(pid, (-(10**9), ""))[0]
+            ):
+                last_place_t[pid] = (start, r["place"])
+            if (
+                r["role"] == "team_member"
+                and r.get("variant")
+                and start >= last_variant_t.get(r["place"], (-(10**9), ""))[0]
+            ):
+                last_variant_t[r["place"]] = (start, r["variant"])
+        if m == prev_monday:
+            hist.previous = rows
+            hist.previous_week = sub.name
+            for r in rows:
+                wd = date.fromisoformat(r["date"]).weekday()
+                hist.pattern[(r["person"], wd, r["shift"])] = r["place"]
+    hist.cum_nights = dict(cum)
+    hist.last_place = {p: v for p, (_, v) in last_place_t.items()}
+    hist.last_variant = {t: v for t, (_, v) in last_variant_t.items()}
+    return hist
