@@ -1,0 +1,147 @@
+"""Chinese and rural postman tours against brute force."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from borderwatch.routing.instance import ArcInstance
+from borderwatch.routing.postman import PostmanTour, chinese_postman, rural_postman
+
+
+@st.composite
+def connected_graphs(draw: st.DrawFn, max_nodes: int = 7) -> tuple[int, list, list, list]:
+    n = draw(st.integers(2, max_nodes))
+    u, v = [], []
+    for i in range(1, n):  # a random spanning tree keeps the graph connected
+        u.append(draw(st.integers(0, i - 1)))
+        v.append(i)
+    for _ in range(draw(st.integers(0, 6))):  # extra edges, parallel ones allowed
+        a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        if a != b:
+            u.append(a)
+            v.append(b)
+    cost = [draw(st.integers(1, 20)) for _ in u]
+    return n, u, v, cost
+
+
+def _brute_force_cpp(n: int, u: list, v: list, cost: list) -> float:
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    for a, b, c in zip(u, v, cost, strict=True):
+        if not g.has_edge(a, b) or g[a][b]["weight"] > c:
+            g.add_edge(a, b, weight=c)
+    dist = dict(nx.all_pairs_dijkstra_path_length(g))
+    deg = np.bincount(np.r_[u, v], minlength=n)
+    odd = [int(x) for x in np.flatnonzero(deg % 2)]
+
+    def best(nodes: tuple[int, ...]) -> float:
+        if not nodes:
+            return 0.0
+        a, rest = nodes[0], nodes[1:]
+        return min(dist[a][b] + best(rest[:i] + rest[i + 1 :]) for i, b in enumerate(rest))
+
+    return float(sum(cost)) + best(tuple(odd))
+
+
+def _check_walk(inst: ArcInstance, tour: PostmanTour, profile: int = 0) -> None:
+    node = tour.start
+    total = 0.0
+    for e, fwd in zip(tour.edges, tour.forward, strict=True):
+        a, b = (inst.u[e], inst.v[e]) if fwd else (inst.v[e], inst.u[e])
+        assert a == node
+        node = b
+        total += inst.cost[profile, e]
+    assert node == tour.start
+    assert math.isclose(total, tour.cost)
+    served = [e for e, s in zip(tour.edges, tour.serve, strict=True) if s]
+    assert sorted(served) == inst.required_edges.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(connected_graphs())
+def test_cpp_equals_brute_force(graph: tuple[int, list, list, list]) -> None:
+    n, u, v, cost = graph
+    inst = ArcInstance(n, u, v, cost, np.ones(len(u), bool), [0])
+    tour = chinese_postman(inst)
+    assert tour.cost == pytest.approx(_brute_force_cpp(n, u, v, cost))
+    _check_walk(inst, tour)
+
+
+@settings(max_examples=40, deadline=None)
+@given(connected_graphs(), st.data())
+def test_rpp_is_a_valid_closed_walk(
+    graph: tuple[int, list, list, list], data: st.DataObject
+) -> None:
+    n, u, v, cost = graph
+    req = data.draw(st.lists(st.booleans(), min_size=len(u), max_size=len(u)))
+    start = data.draw(st.integers(0, n - 1))
+    inst = ArcInstance(n, u, v, cost, req, [start])
+    tour = rural_postman(inst)
+    _check_walk(inst, tour)
+    assert tour.cost >= sum(c for c, r in zip(cost, req, strict=True) if r)
+
+
+def test_rpp_joins_separate_components() -> None:
+    # path 0-1-2-3-4-5; required: 0-1 and 4-5 (two components), start at 2
+    inst = ArcInstance(
+        6, [0, 1, 2, 3, 4], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [True, False, False, False, True], [2]
+    )
+    tour = rural_postman(inst)
+    _check_walk(inst, tour)
+    assert tour.cost == pytest.approx(2 * 15)
+    assert [e for e, _ in tour.tasks()] in ([0, 4], [4, 0])
+
+
+def test_rpp_equals_cpp_when_everything_is_required() -> None:
+    inst = ArcInstance(4, [0, 1, 2, 3, 0], [1, 2, 3, 0, 2], [1, 2, 3, 4, 5], [True] * 5, [0])
+    assert rural_postman(inst).cost == pytest.approx(chinese_postman(inst).cost)
+
+
+def test_cpp_skips_edges_the_profile_may_not_use() -> None:
+    cost = np.array([[1, 1, 1, np.inf], [1, 1, 1, 1]], dtype=float)
+    inst = ArcInstance(
+        3, [0, 1, 2, 0], [1, 2, 0, 1], cost, [True, True, True, False], [0], team_profile=[0]
+    )
+    tour = chinese_postman(inst, profile=0)
+    assert 3 not in tour.edges
+    assert tour.cost == pytest.approx(3.0)
+
+
+def test_no_required_edges_gives_empty_tour() -> None:
+    inst = ArcInstance(2, [0], [1], [3.0], [False], [0])
+    tour = rural_postman(inst)
+    assert tour.edges == () and tour.cost == 0.0
+
+
+def test_eulerize_is_not_used() -> None:
+    src = Path(__file__).parents[1] / "borderwatch" / "routing" / "postman.py"
+    code = "\n".join(
+        line for line in src.read_text().splitlines() if not line.lstrip().startswith(("#", "``"))
+    )
+    assert "eulerize(" not in code
+
+
+def test_brute_force_helper_on_a_triangle_with_tail() -> None:
+    # triangle 0-1-2 plus tail 2-3: odd nodes 2 and 3 -> add 2-3 again
+    assert _brute_force_cpp(4, [0, 1, 2, 2], [1, 2, 0, 3], [1, 1, 1, 7]) == 17.0
+
+
+def test_sparse_matching_path_matches_exact_on_points() -> None:
+    from borderwatch.routing.postman import min_weight_odd_matching
+
+    pts = np.random.default_rng(0).random((40, 2))
+    dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    nodes = list(range(40))
+    exact = min_weight_odd_matching(dist, nodes)
+    sparse = min_weight_odd_matching(dist, nodes, exact_up_to=10, neighbours=8)
+    assert sorted(a for p in sparse for a in p) == nodes
+    assert sum(dist[a, b] for a, b in sparse) == pytest.approx(
+        sum(dist[a, b] for a, b in exact), rel=0.02
+    )
