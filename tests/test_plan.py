@@ -175,3 +175,29 @@ def test_team_sizing(toy_dir: Path) -> None:
     result = runner.invoke(app, ["teams", str(toy_dir), "--target", "30", "--time-limit", "0.5"])
     assert result.exit_code == 0, result.output
     assert "needs more teams" in result.stdout
+
+
+def test_team_that_reaches_no_required_road_stays_at_base(toy_dir: Path) -> None:
+    from conftest import DLAT_KM, DLON_KM, LAT_BORDER, LON0
+
+    from borderwatch.errors import BorderwatchWarning, ScenarioWarning
+
+    # a short road 300 m from the border, joined to nothing; team T2 is based on it
+    lat = LAT_BORDER - 0.3 * DLAT_KM
+    island = (
+        f'  <node id="800" lat="{lat:.7f}" lon="{LON0 + 4 * DLON_KM:.7f}"/>\n'
+        f'  <node id="801" lat="{lat:.7f}" lon="{LON0 + 4.5 * DLON_KM:.7f}"/>\n'
+        '  <way id="880"><nd ref="800"/><nd ref="801"/><tag k="highway" v="unclassified"/></way>\n'
+    )
+    roads = toy_dir / "roads.osm"
+    roads.write_text(roads.read_text().replace("</osm>", island + "</osm>"))
+    teams = toy_dir / "teams.csv"
+    teams.write_text(
+        teams.read_text() + f"T2,Island team,{LON0 + 4 * DLON_KM:.6f},{lat:.6f},pickup,4,Aidian\n"
+    )
+    with pytest.warns(ScenarioWarning, match="2 separate components"):
+        net = build_network(load_scenario(toy_dir))
+    with pytest.warns(BorderwatchWarning, match="team 'T2' .* cannot reach any required road"):
+        plan = plan_patrols(net, max_iterations=20)
+    assert plan.instance.idle == ("T2",)
+    assert [len(r.steps) > 0 for r in plan.routes] == [True, False]

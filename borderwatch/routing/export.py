@@ -200,6 +200,23 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         f"{summary['required_roads']['links']} links, {summary['required_roads']['drive_min']:.0f} min of driving "
         f"({summary['required_roads']['method']}, gap {summary['required_roads']['gap_pct']:.2f} %)",
     ]
+    if plan.instance.idle:
+        lines.append(
+            "teams that can reach no required road with their vehicle (they stay at base): "
+            + ", ".join(plan.instance.idle)
+        )
+    if plan.instance.unreachable:
+        km = (
+            sum(
+                network.edges["length"].iat[e]
+                for link in plan.instance.unreachable
+                for e in link.edges
+            )
+            / 1000
+        )
+        lines.append(
+            f"required roads no team can reach: {len(plan.instance.unreachable)} links, {km:.1f} km"
+        )
     stretches = _stretches(network, plan)
     if stretches:
         lines += ["", "stretches no road reaches:", *stretches]

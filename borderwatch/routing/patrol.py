@@ -10,6 +10,7 @@ problem, and expands the solution back to network edges as
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from shapely.geometry import LineString
 
-from borderwatch.errors import RoutingError
+from borderwatch.errors import BorderwatchWarning, RoutingError
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link, merge_links
 from borderwatch.routing.minmax import solve_minmax
@@ -55,6 +56,8 @@ class PatrolInstance:
     unreachable
         Links of required roads that no team can reach with its vehicle from
         its base (left out of the instance, reported).
+    idle
+        Teams that can reach no required road with their vehicle (they stay at base).
     """
 
     instance: ArcInstance
@@ -63,6 +66,7 @@ class PatrolInstance:
     teams: tuple[str, ...]
     n_network_edges: int
     unreachable: tuple[Link, ...] = ()
+    idle: tuple[str, ...] = ()
 
     def expand(self, steps: tuple[Step, ...] | list[Step]) -> list[Step]:
         """Replace link steps by the network edges they stand for."""
@@ -175,12 +179,23 @@ def build_instance(
             len(dropped),
             sum(len(link.edges) for link in dropped),
         )
-    for t, team in enumerate(teams.index):
-        if links and not np.isfinite(link_cost[team_row[t]]).any():
-            raise RoutingError(
-                f"team {team!r} ({teams.loc[team, 'vehicle']}) cannot reach any required road "
-                "from its base with its vehicle: move its base or change its vehicle"
-            )
+    idle = tuple(
+        str(team)
+        for t, team in enumerate(teams.index)
+        if links and not np.isfinite(link_cost[team_row[t]]).any()
+    )
+    if links and len(idle) == len(teams):
+        raise RoutingError(
+            f"no team can reach any required road from its base with its vehicle "
+            f"(teams {', '.join(idle)}): move bases or change vehicles"
+        )
+    for team in idle:
+        message = (
+            f"team {team!r} ({teams.loc[team, 'vehicle']}) cannot reach any required road from its "
+            "base with its vehicle: it stays at base (move its base or change its vehicle)"
+        )
+        logger.warning(message)
+        warnings.warn(message, BorderwatchWarning, stacklevel=2)
     u = np.concatenate([eu, [link.start for link in links]]).astype(np.int64)
     v = np.concatenate([ev, [link.end for link in links]]).astype(np.int64)
     cost = np.hstack([secs_rows, link_cost])
@@ -205,7 +220,7 @@ def build_instance(
         len(teams),
     )
     return PatrolInstance(
-        instance, tuple(links), profiles, tuple(str(t) for t in teams.index), n_e, dropped
+        instance, tuple(links), profiles, tuple(str(t) for t in teams.index), n_e, dropped, idle
     )
 
 
