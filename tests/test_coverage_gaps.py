@@ -24,8 +24,8 @@ from borderwatch.coverage import (
     watched_mask,
     write_coverage,
 )
-from borderwatch.coverage.gaps import _runs
 from borderwatch.coverage.report import COVERAGE_FILES
+from borderwatch.data.units import unit_runs as _runs
 
 
 @pytest.fixture(scope="module")

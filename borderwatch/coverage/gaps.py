@@ -36,6 +36,7 @@ from borderwatch.coverage.response import response_times
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.static import checkpoint_watch
 from borderwatch.coverage.timeline import PatrolTimeline, revisits
+from borderwatch.data.units import unit_runs
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -210,17 +211,6 @@ def watched_mask(
     return ok
 
 
-def _runs(fail: np.ndarray, part: np.ndarray) -> list[tuple[int, int]]:
-    """``(first, last)`` unit positions of the maximal failing runs within a part."""
-    if not fail.any():
-        return []
-    idx = np.flatnonzero(fail)
-    brk = np.concatenate([[True], (np.diff(idx) != 1) | (part[idx][1:] != part[idx][:-1])])
-    starts = idx[brk]
-    ends = np.concatenate([idx[np.flatnonzero(brk)[1:] - 1], idx[-1:]])
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
-
-
 def _names(values: pd.Series) -> str:
     """Grid names of a run: in chainage order, each once, blanks dropped."""
     seen = [str(v) for v in dict.fromkeys(values.tolist()) if str(v)]
@@ -335,7 +325,7 @@ def find_gaps(
         network.checkpoints["radius_m"].to_numpy(dtype=float),
         index=network.checkpoints.index.astype(str),
     )
-    for a, b in _runs(~ok, part):
+    for a, b in unit_runs(~ok, part):
         run = table.iloc[a : b + 1]
         length = run["length_m"].to_numpy(dtype=float)
         d = run["nearest_checkpoint_m"].to_numpy(dtype=float)

@@ -9,7 +9,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString
 
-__all__ = ["border_parts", "split_border"]
+__all__ = ["border_parts", "split_border", "unit_runs"]
 
 
 def border_parts(border: LineString | MultiLineString) -> list[LineString]:
@@ -105,3 +105,20 @@ def _cut(line: LineString, cuts: np.ndarray) -> np.ndarray:
     coords[mid] = xy[(np.repeat(lo, counts) + pos - 1)[mid]]
     lines: np.ndarray = shapely.linestrings(coords, indices=piece)
     return lines
+
+
+def unit_runs(mask: np.ndarray, part: np.ndarray) -> list[tuple[int, int]]:
+    """``(first, last)`` positions of the maximal runs of ``mask`` that stay within one border part.
+
+    Examples
+    --------
+    >>> unit_runs(np.array([True, True, False, True, True]), np.array([0, 0, 0, 0, 1]))
+    [(0, 1), (3, 3), (4, 4)]
+    """
+    if not mask.any():
+        return []
+    idx = np.flatnonzero(mask)
+    brk = np.concatenate([[True], (np.diff(idx) != 1) | (part[idx][1:] != part[idx][:-1])])
+    starts = idx[brk]
+    ends = np.concatenate([idx[np.flatnonzero(brk)[1:] - 1], idx[-1:]])
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import geopandas as gpd
 import numpy as np
 
+from borderwatch.data.units import unit_runs
 from borderwatch.routing.variants import route_variants
 
 if TYPE_CHECKING:
@@ -157,22 +158,12 @@ def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
         zip(plan.required.uncoverable.tolist(), plan.required.uncoverable_reason, strict=True)
     )
     lines = []
-    i = 0
-    while i < len(units):
-        if not bad[i]:
-            i += 1
-            continue
-        j = i
-        while (
-            j + 1 < len(units) and bad[j + 1] and units["part"].iat[j + 1] == units["part"].iat[i]
-        ):
-            j += 1
+    for i, j in unit_runs(bad, units["part"].to_numpy()):
         lines.append(
             f"  km {units['start_m'].iat[i] / 1000:7.2f}-{units['end_m'].iat[j] / 1000:7.2f} "
             f"({(units['end_m'].iat[j] - units['start_m'].iat[i]) / 1000:.2f} km, {units['township'].iat[i]}): "
             f"{reasons[i]}"
         )
-        i = j + 1
     return lines
 
 

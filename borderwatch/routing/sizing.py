@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from borderwatch.data.units import unit_runs
 from borderwatch.errors import RoutingError
 from borderwatch.routing.plan import PatrolPlan, plan_patrols
 
@@ -85,27 +86,15 @@ def binding_stretches(
     top = float(worst[passed].max()) if passed.any() else 0.0
     hot = passed & (worst >= share * top)
     units = network.units
-    out = []
-    i = 0
-    while i < len(units):
-        if not hot[i]:
-            i += 1
-            continue
-        j = i
-        while (
-            j + 1 < len(units) and hot[j + 1] and units["part"].iat[j + 1] == units["part"].iat[i]
-        ):
-            j += 1
-        out.append(
-            (
-                round(float(units["start_m"].iat[i]) / 1000, 3),
-                round(float(units["end_m"].iat[j]) / 1000, 3),
-                str(units["township"].iat[i]),
-                round(float(worst[i : j + 1].max()), 2),
-            )
+    return [
+        (
+            round(float(units["start_m"].iat[i]) / 1000, 3),
+            round(float(units["end_m"].iat[j]) / 1000, 3),
+            str(units["township"].iat[i]),
+            round(float(worst[i : j + 1].max()), 2),
         )
-        i = j + 1
-    return out
+        for i, j in unit_runs(hot, units["part"].to_numpy())
+    ]
 
 
 def size_teams(
