@@ -210,7 +210,10 @@ def scenario_generate(
         int | None, typer.Option(help="Number of teams (default scales with length).")
     ] = None,
     road_density: Annotated[
-        float | None, typer.Option(help="Road edges per km² (default ~3).")
+        float | None,
+        typer.Option(
+            help="Directed road edges per km² of area (default 3.5, about Ningming's density)."
+        ),
     ] = None,
     roads_format: Annotated[str, typer.Option(help="osm.gz, osm or gpkg.")] = "osm.gz",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing folder.")] = False,
