@@ -269,6 +269,10 @@ OfflineOpt = Annotated[
         "--offline/--online", help="Inline every script in map.html (no CDN; default) or link them."
     ),
 ]
+OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")]
+NoMapOpt = Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")]
+MaxRevisitOpt = Annotated[float, typer.Option(help="Revisit-interval target, minutes.")]
 BasemapOpt = Annotated[
     str | None,
     typer.Option("--basemap", help="xyzservices name, a {z}/{x}/{y} URL/folder, or none."),
@@ -291,7 +295,7 @@ def _check_out(out_dir: Path, force: bool) -> None:
 @app.command("gaps")
 def gaps_command(
     scenario: ScenarioArg = "ningming",
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/gaps"),
+    out_dir: OutDirOpt = Path("out/gaps"),
     criterion: Annotated[
         str,
         typer.Option(
@@ -302,13 +306,13 @@ def gaps_command(
         list[Path] | None, typer.Option("--gpx", help="GPS tracks (GPX) of a night, for 'revisit'.")
     ] = None,
     max_response: Annotated[float, typer.Option(help="Response-time target, minutes.")] = 30.0,
-    max_revisit: Annotated[float, typer.Option(help="Revisit-interval target, minutes.")] = 120.0,
+    max_revisit: MaxRevisitOpt = 120.0,
     config: ConfigOpt = None,
     lang: LangOpt = None,
     offline: OfflineOpt = True,
     basemap: BasemapOpt = None,
-    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+    no_map: NoMapOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Find where the border is not watched; write gaps.csv/.geojson, units.gpkg, grids.csv, summary.json, map.html."""
     from borderwatch.coverage import PatrolTimeline, format_summary
@@ -344,14 +348,14 @@ def site_command(
     add: Annotated[
         int, typer.Option("--add", "-k", help="Number of new checkpoint sites.", min=0)
     ] = 5,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/site"),
+    out_dir: OutDirOpt = Path("out/site"),
     risk: Annotated[
         bool, typer.Option("--risk/--no-risk", help="Weight border km by incident risk.")
     ] = False,
     radius: Annotated[float | None, typer.Option(help="Watch radius of a new site, m.")] = None,
     time_limit: Annotated[float, typer.Option(help="Seconds per MILP solve.")] = 60.0,
     config: ConfigOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Propose K new checkpoint sites (max coverage) and the fewest sites to watch everything."""
     from borderwatch.coverage import site_checkpoints, write_siting
@@ -375,7 +379,7 @@ def site_command(
 @app.command("plan")
 def plan_command(
     scenario: ScenarioArg = "ningming",
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out/plan"),
+    out_dir: OutDirOpt = Path("out/plan"),
     time_limit: Annotated[float, typer.Option(help="Seconds of routing search.", min=0.1)] = 20.0,
     seed: Annotated[
         int | None, typer.Option(help="Random seed (default: config seed).", min=0)
@@ -388,13 +392,13 @@ def plan_command(
         list[str] | None,
         typer.Option("--always", help="Road name, OSM id or class patrolled in any case."),
     ] = None,
-    max_revisit: Annotated[float, typer.Option(help="Revisit-interval target, minutes.")] = 120.0,
+    max_revisit: MaxRevisitOpt = 120.0,
     config: ConfigOpt = None,
     lang: LangOpt = None,
     offline: OfflineOpt = True,
     basemap: BasemapOpt = None,
-    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+    no_map: NoMapOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
     from datetime import date
@@ -494,7 +498,7 @@ def batch(
     spec: Annotated[
         Path, typer.Argument(help="Batch spec (TOML): scenarios x a grid of variants.")
     ],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    out_dir: OutDirOpt,
     local: Annotated[
         int | None,
         typer.Option(
