@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from borderwatch import build_network, load_scenario
 from borderwatch.coverage import coverage_report, site_checkpoints, write_coverage
 from borderwatch.data import embedded_scenarios
 
@@ -16,13 +15,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def ningming():
-    return build_network(load_scenario("ningming"))
-
-
-def test_ningming_gaps_add_up_and_are_written(ningming, tmp_path: Path) -> None:
-    rep = coverage_report(ningming)
+def test_ningming_gaps_add_up_and_are_written(ningming_net, tmp_path: Path) -> None:
+    rep = coverage_report(ningming_net)
     s = write_coverage(rep, tmp_path / "gaps")
     assert s["watched_km"] + s["gap_km"] == pytest.approx(s["border_km"], abs=1e-9)
     assert 0 < s["watched_pct"] < 100
@@ -37,10 +31,10 @@ def test_ningming_gaps_add_up_and_are_written(ningming, tmp_path: Path) -> None:
     assert (rep.gaps["township"].str.len() > 0).all()
 
 
-def test_ningming_response_and_siting(ningming) -> None:
-    rep = coverage_report(ningming, criterion=("checkpoint", "response"))
+def test_ningming_response_and_siting(ningming_net) -> None:
+    rep = coverage_report(ningming_net, criterion=("checkpoint", "response"))
     assert rep.summary["median_response_min"] < rep.summary["worst_response_min"]
-    res = site_checkpoints(ningming, 5)
+    res = site_checkpoints(ningming_net, 5)
     assert res.summary["gap_pct"] <= 1e-6
     assert res.summary["objective"] >= res.summary["greedy_objective"] - 1e-9
     assert res.summary["watched_after_km"] > res.summary["watched_before_km"]

@@ -17,11 +17,6 @@ from borderwatch import PlanConfig, ScenarioWarning, build_network, load_scenari
 from borderwatch.data import split_border
 
 
-@pytest.fixture
-def toy_net(toy_dir: Path):
-    return build_network(load_scenario(toy_dir))
-
-
 def test_units_have_chainage_and_sum_to_border(toy_net) -> None:
     units = toy_net.units
     assert len(units) == 40

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "arc_routing.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "arc_routing.py"
 
 TINY = """ NOMBRE : tiny1A
  VERTICES : 4

@@ -17,13 +17,6 @@ from borderwatch.data import Scenario
 
 
 @pytest.fixture(scope="module")
-def toy_net(tmp_path_factory: pytest.TempPathFactory):
-    from conftest import write_toy_scenario
-
-    return build_network(load_scenario(write_toy_scenario(tmp_path_factory.mktemp("toy") / "toy")))
-
-
-@pytest.fixture(scope="module")
 def synth_net():
     synthetic = pytest.importorskip("borderwatch.data.synthetic")
     return build_network(synthetic.generate_scenario(8, seed=1))

@@ -178,9 +178,8 @@ def test_team_sizing(toy_dir: Path) -> None:
 
 
 def test_team_that_reaches_no_required_road_stays_at_base(toy_dir: Path) -> None:
-    from conftest import DLAT_KM, DLON_KM, LAT_BORDER, LON0
-
     from borderwatch.errors import BorderwatchWarning, ScenarioWarning
+    from tests.helpers import DLAT_KM, DLON_KM, LAT_BORDER, LON0
 
     # a short road 300 m from the border, joined to nothing; team T2 is based on it
     lat = LAT_BORDER - 0.3 * DLAT_KM

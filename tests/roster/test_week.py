@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from test_roster_helpers import check_rules, tiny_plan, tiny_site
 
 from borderwatch.errors import ConfigError, ScenarioError
 from borderwatch.roster import (
@@ -24,6 +23,7 @@ from borderwatch.roster import (
     week_files,
     write_week,
 )
+from tests.roster.helpers import check_rules, tiny_plan, tiny_site
 
 
 @pytest.fixture(scope="module")
@@ -199,12 +199,12 @@ def test_bad_inputs(tmp_path, site, rows):
 
 
 def test_command_exit_codes_and_dry_run(tmp_path):
-    from conftest import write_toy_scenario
     from rich.console import Console
 
     from borderwatch.data import load_scenario
     from borderwatch.roster import RosterSite
     from borderwatch.roster.cli_command import roster_command
+    from tests.helpers import write_toy_scenario
 
     scn_dir = write_toy_scenario(tmp_path / "toy")
     site = RosterSite.from_scenario(load_scenario(scn_dir))
@@ -255,8 +255,8 @@ def test_same_bytes_in_a_fresh_process(tmp_path, site, rows):
     w.writerows(rows)
     people_csv.write_text(buf.getvalue(), encoding="utf-8")
     code = (
-        "import hashlib, json, sys; sys.path.insert(0, 'tests');"
-        "from test_roster_helpers import tiny_site, tiny_plan;"
+        "import hashlib, json, sys; sys.path.insert(0, '.');"
+        "from tests.roster.helpers import tiny_site, tiny_plan;"
         "from borderwatch.roster import build_week, load_people, roster_csv_text, RosterConfig;"
         "s = tiny_site((3, 2), (2, 3));"
         f"w = build_week(s, load_people({str(people_csv)!r}), '2026-W49', plan=tiny_plan(s), config=RosterConfig(salt='k'));"
@@ -272,7 +272,7 @@ def test_same_bytes_in_a_fresh_process(tmp_path, site, rows):
         config=RosterConfig(salt="k"),
     )
     want = hashlib.sha256(roster_csv_text(here).encode()).hexdigest()
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         got = subprocess.run(

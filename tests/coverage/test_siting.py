@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
-from test_coverage_response import straight_scenario
 
 from borderwatch import build_network
 from borderwatch.coverage import (
@@ -29,6 +28,7 @@ from borderwatch.coverage.siting import (
     _milp_max_coverage,
     _milp_set_cover,
 )
+from tests.coverage.test_response import straight_scenario
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_coverage_response import straight_scenario
 
 from borderwatch import BorderwatchError, PlanConfig, ScenarioWarning, build_network, load_scenario
 from borderwatch.coverage import (
@@ -26,13 +25,7 @@ from borderwatch.coverage import (
 )
 from borderwatch.coverage.report import COVERAGE_FILES
 from borderwatch.data.units import unit_runs as _runs
-
-
-@pytest.fixture(scope="module")
-def toy_net(tmp_path_factory: pytest.TempPathFactory):
-    from conftest import write_toy_scenario
-
-    return build_network(load_scenario(write_toy_scenario(tmp_path_factory.mktemp("toy") / "toy")))
+from tests.coverage.test_response import straight_scenario
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from borderwatch.routing.carplib import (
     read_reference,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "arc-routing"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "arc-routing"
 
 TINY = """ NOMBRE : tiny1A
  COMENTARIO : 10 (cota superior)

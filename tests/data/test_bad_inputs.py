@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DLAT_KM, DLON_KM, LAT_BORDER, LON0
 
 from borderwatch import ScenarioError, ScenarioWarning, build_network, load_scenario
+from tests.helpers import DLAT_KM, DLON_KM, LAT_BORDER, LON0
 
 
 def _replace(path: Path, old: str, new: str) -> None:

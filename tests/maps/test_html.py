@@ -37,7 +37,7 @@ FORCED_GAPS = [(4, 7), (30, 33)]
 
 def write_hostile_toy(folder: Path) -> Path:
     """The toy scenario with hostile checkpoint and team names."""
-    from conftest import write_toy_scenario
+    from tests.helpers import write_toy_scenario
 
     write_toy_scenario(folder)
     cps = (folder / "checkpoints.csv").read_text(encoding="utf-8")

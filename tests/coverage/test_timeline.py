@@ -13,20 +13,12 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borderwatch import build_network, load_scenario
 from borderwatch.coverage import CoverageError, PatrolTimeline, pass_times, revisits
 from borderwatch.coverage.timeline import _intervals
 
 # the toy's border road after osmnx simplification: node 0 (km 0), 1 (km 5, junction of the
 # access road to the base, node 4), 2 (km 8, the track), 3 (km 10)
 LOOP = [(2, False), (0, False), (0, True), (1, True), (3, True), (3, False), (1, False), (2, True)]
-
-
-@pytest.fixture(scope="module")
-def toy_net(tmp_path_factory: pytest.TempPathFactory):
-    from conftest import write_toy_scenario
-
-    return build_network(load_scenario(write_toy_scenario(tmp_path_factory.mktemp("toy") / "toy")))
 
 
 def loop_minutes(net, walk) -> float:

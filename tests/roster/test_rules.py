@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_roster_helpers import check_rules, tiny_plan, tiny_site
 
 from borderwatch.roster import (
     RosterConfig,
@@ -17,6 +16,7 @@ from borderwatch.roster import (
     people_from_rows,
     synthetic_people,
 )
+from tests.roster.helpers import check_rules, tiny_plan, tiny_site
 
 
 @st.composite

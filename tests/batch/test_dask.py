@@ -13,7 +13,6 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from conftest import write_toy_scenario
 from rich.console import Console
 
 from borderwatch.batch import (
@@ -28,6 +27,7 @@ from borderwatch.batch import (
 from borderwatch.batch.cli_command import batch_command
 from borderwatch.batch.results import VOLATILE_COLUMNS
 from borderwatch.errors import BorderwatchError
+from tests.helpers import write_toy_scenario
 
 SPEC = """
 job = "plan"

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from borderwatch import build_network, load_scenario
 from borderwatch.data import embedded_scenarios
 from borderwatch.data.summary import scenario_summary
-
-
-@pytest.fixture(scope="module")
-def ningming():
-    return build_network(load_scenario("ningming"))
 
 
 def test_embedded_names() -> None:
     assert "ningming" in embedded_scenarios()
 
 
-def test_published_figures(ningming) -> None:
-    s = scenario_summary(ningming)
+def test_published_figures(ningming_net) -> None:
+    s = scenario_summary(ningming_net)
     assert s["checkpoints"] == 143
     assert s["teams"] == 17
     assert s["border_townships"] == ["寨安乡", "峙浪乡", "爱店镇", "那楠乡"]
@@ -31,8 +25,8 @@ def test_published_figures(ningming) -> None:
     assert 5_000 < s["edges"] < 20_000  # order 10^4 roads after simplification
 
 
-def test_roads_come_from_osm_xml(ningming) -> None:
-    scenario = ningming.scenario
+def test_roads_come_from_osm_xml(ningming_net) -> None:
+    scenario = ningming_net.scenario
     assert scenario.source is not None
     assert (scenario.source / "roads.osm.gz").is_file()
     assert scenario.roads.graph["crs"].lower() == "epsg:4326"
@@ -40,7 +34,7 @@ def test_roads_come_from_osm_xml(ningming) -> None:
     assert scenario.provenance["border"].startswith("real")
 
 
-def test_every_checkpoint_and_base_is_near_a_road(ningming) -> None:
-    assert ningming.checkpoints["road_m"].max() < 300
-    assert ningming.teams["road_m"].max() < 300
-    assert (ningming.units["township"] != "").all()
+def test_every_checkpoint_and_base_is_near_a_road(ningming_net) -> None:
+    assert ningming_net.checkpoints["road_m"].max() < 300
+    assert ningming_net.teams["road_m"].max() < 300
+    assert (ningming_net.units["township"] != "").all()
