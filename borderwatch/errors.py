@@ -2,6 +2,21 @@
 
 Every error that comes from bad input names the file, the field and the bad
 value, so that a planner can fix the input without reading a traceback.
+
+This module holds every exception and warning class of the package; each error
+class carries the process exit code the command line uses for it
+(:attr:`BorderwatchError.exit_code`):
+
+==== =========================================================================
+code meaning
+==== =========================================================================
+0    ok
+1    an unexpected internal error (a bug: please report it with the traceback)
+2    bad input: a file, field, option or value is wrong
+3    infeasible: the input is valid but no plan or roster meets the rules
+4    output exists or is locked by another run
+5    a required external program is missing (Chromium for PNG and PDF)
+==== =========================================================================
 """
 
 from __future__ import annotations
@@ -10,18 +25,41 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INFEASIBLE",
+    "EXIT_MISSING_PROGRAM",
+    "EXIT_OUTPUT_EXISTS",
     "BorderwatchError",
     "BorderwatchWarning",
+    "ChromiumNotFoundError",
     "ConfigError",
     "CoverageError",
+    "MapInputError",
+    "OfflineAssetError",
+    "OutputExistsError",
+    "OutputLockedError",
+    "PlanWarning",
+    "RosterExistsError",
+    "RosterInfeasibleError",
+    "RosterWarning",
     "RoutingError",
     "ScenarioError",
     "ScenarioWarning",
 ]
 
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_OUTPUT_EXISTS = 4
+EXIT_MISSING_PROGRAM = 5
+
 
 class BorderwatchError(Exception):
-    """Base class of every error borderwatch raises on purpose."""
+    """Base class of every error borderwatch raises on purpose.
+
+    ``exit_code`` is the command line's exit status for the error's class.
+    """
+
+    exit_code: int = EXIT_BAD_INPUT
 
 
 class BorderwatchWarning(UserWarning):
@@ -95,3 +133,57 @@ class RoutingError(BorderwatchError, ValueError):
 
     The message names the team, edge or argument at fault and the bad value.
     """
+
+
+class MapInputError(BorderwatchError, ValueError):
+    """An input of a map function is missing a column or holds a bad value.
+
+    The message names the argument, the column or key, the bad value and what
+    is allowed.
+    """
+
+
+class OfflineAssetError(BorderwatchError, RuntimeError):
+    """An offline map needs a script or stylesheet that no installed package provides."""
+
+    exit_code = EXIT_MISSING_PROGRAM
+
+
+class ChromiumNotFoundError(BorderwatchError, RuntimeError):
+    """PNG or PDF export needs a headless Chromium and none was found."""
+
+    exit_code = EXIT_MISSING_PROGRAM
+
+
+class OutputExistsError(BorderwatchError, FileExistsError):
+    """An output file or folder exists already and replacing it was not asked for."""
+
+    exit_code = EXIT_OUTPUT_EXISTS
+
+
+class OutputLockedError(BorderwatchError):
+    """Another run holds the lock of an output folder."""
+
+    exit_code = EXIT_OUTPUT_EXISTS
+
+
+class RosterExistsError(OutputExistsError):
+    """The week's folder exists already and ``force`` was not given."""
+
+
+class RosterInfeasibleError(BorderwatchError):
+    """No roster meets the rules for this week; the message says which pool and why."""
+
+    exit_code = EXIT_INFEASIBLE
+
+    def __init__(self, message: str, *, pool: str = "") -> None:
+        self.pool = pool
+        super().__init__(message)
+
+
+class PlanWarning(BorderwatchWarning):
+    """A plan is usable but something in it deserves attention (an idle team, an unreachable road)."""
+
+
+class RosterWarning(BorderwatchWarning):
+    """A roster is usable but something about it deserves attention (no plan, a missing week)."""

@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from borderwatch.errors import BorderwatchError
+from borderwatch.errors import OfflineAssetError
 
 __all__ = [
     "LEAFLET_CSS_URL",
@@ -55,10 +55,6 @@ _REMOTE_REF = re.compile(
     r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""",
     re.IGNORECASE,
 )
-
-
-class OfflineAssetError(BorderwatchError, RuntimeError):
-    """An offline map needs a script or stylesheet that no installed package provides."""
 
 
 def js_json(value: Any) -> str:

@@ -16,6 +16,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from borderwatch.errors import BorderwatchWarning
 from borderwatch.maps._assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, js_json, own_css, own_js
 from borderwatch.maps._i18n import labels
 from borderwatch.maps._validate import GAP_COLUMNS, MapInputError
@@ -212,7 +213,7 @@ def _tile_layer(name: str, *, offline: bool, show: bool) -> folium.TileLayer:
         warnings.warn(
             f"offline map with the web basemap {name!r}: its tiles load only where there is "
             "internet; use basemap='none' or a local tile folder for a fully offline map",
-            UserWarning,
+            BorderwatchWarning,
             stacklevel=4,
         )
     return folium.TileLayer(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from borderwatch.errors import BorderwatchError
+from borderwatch.errors import MapInputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -55,14 +55,6 @@ SUMMARY_KEYS: tuple[str, ...] = (
 
 #: Columns every routes table must have (plus a line geometry).
 ROUTE_COLUMNS: tuple[str, ...] = ("team", "vehicle", "loop_km", "loop_min", "start_times")
-
-
-class MapInputError(BorderwatchError, ValueError):
-    """An input of a map function is missing a column or holds a bad value.
-
-    The message names the argument, the column or key, the bad value and what
-    is allowed.
-    """
 
 
 def _short(value: Any) -> str:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from borderwatch.errors import BorderwatchError
+from borderwatch.errors import BorderwatchError, ChromiumNotFoundError
 from borderwatch.maps._assets import inline_assets
 
 if TYPE_CHECKING:
@@ -45,10 +45,6 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
     "--hide-scrollbars",
     "--mute-audio",
 )
-
-
-class ChromiumNotFoundError(BorderwatchError, RuntimeError):
-    """PNG export needs a headless Chromium and none was found."""
 
 
 def to_html(m: folium.Map, *, offline: bool | None = None) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from borderwatch.errors import BorderwatchError
+from borderwatch.errors import BorderwatchError, RosterWarning
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_OK", "roster_command"]
 
@@ -104,7 +104,7 @@ def roster_command(
         if not config.salt:
             warnings.warn(
                 f"no salt (--salt or ${SALT_ENV}): the route rotation is predictable from the week alone",
-                UserWarning,
+                RosterWarning,
                 stacklevel=2,
             )
         from borderwatch.data import load_scenario
@@ -127,12 +127,12 @@ def roster_command(
             if plan_data.get("scenario") not in (None, site.name):
                 warnings.warn(
                     f"{plan}: plan is for scenario {plan_data.get('scenario')!r}, not {site.name!r}",
-                    UserWarning,
+                    RosterWarning,
                     stacklevel=2,
                 )
         else:
             warnings.warn(
-                "no --plan: every team drives its base route every night", UserWarning, stacklevel=2
+                "no --plan: every team drives its base route every night", RosterWarning, stacklevel=2
             )
         with _status(err, "solving …") as st:
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from borderwatch.errors import BorderwatchError
+from borderwatch.errors import BorderwatchError, RosterExistsError
 from borderwatch.roster.build import WeekRoster
 from borderwatch.roster.history import COLUMNS
 
@@ -33,10 +33,6 @@ __all__ = ["FORMATS", "RosterExistsError", "roster_csv_text", "week_files", "wri
 #: Output formats ``write_week`` knows.
 FORMATS: tuple[str, ...] = ("csv", "json", "diff", "xlsx", "ics")
 DIFF_COLUMNS = ("person", "name", "role", "date", "shift", "before", "after", "reason")
-
-
-class RosterExistsError(BorderwatchError, FileExistsError):
-    """The week's folder exists already and ``force`` was not given."""
 
 
 def _csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:

@@ -34,7 +34,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
-from borderwatch.errors import BorderwatchError
+from borderwatch.errors import RosterInfeasibleError
 from borderwatch.roster.config import RosterConfig
 from borderwatch.roster.people import Person
 from borderwatch.roster.rotation import seed_for
@@ -43,14 +43,6 @@ from borderwatch.roster.week import DAY, Slot
 __all__ = ["Pool", "PoolResult", "RosterInfeasibleError", "solve_pool"]
 
 log = logging.getLogger(__name__)
-
-
-class RosterInfeasibleError(BorderwatchError):
-    """No roster meets the rules for this week; the message says which pool and why."""
-
-    def __init__(self, message: str, *, pool: str = "") -> None:
-        self.pool = pool
-        super().__init__(message)
 
 
 @dataclass
