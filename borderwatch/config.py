@@ -148,6 +148,10 @@ class PlanConfig:
         Straight-line distances off road are multiplied by this factor.
     night_start, night_end
         The night window, local time ``HH:MM``; the end may be on the next day.
+    min_loop_min
+        Shortest loop a team is given (minutes): a team whose min-max loop is
+        shorter takes on more work (co-patrol, take-over, extension) unless its
+        short loop is all it can reach.
     profiles
         Vehicle profiles by name.
     seed
@@ -162,6 +166,7 @@ class PlanConfig:
     walk_detour: float = 1.4
     night_start: str = "20:00"
     night_end: str = "06:00"
+    min_loop_min: float = 20.0
     profiles: Mapping[str, VehicleProfile] = field(default_factory=lambda: dict(DEFAULT_PROFILES))
     seed: int = 0
 
@@ -173,6 +178,7 @@ class PlanConfig:
             "max_snap_m",
             "walk_speed_kmh",
             "walk_detour",
+            "min_loop_min",
         ):
             _positive(name, getattr(self, name))
         if self.walk_detour < 1:
