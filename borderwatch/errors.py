@@ -33,6 +33,7 @@ __all__ = [
     "BorderwatchWarning",
     "ChromiumNotFoundError",
     "ConfigError",
+    "ConfigWarning",
     "CoverageError",
     "MapInputError",
     "OfflineAssetError",
@@ -96,6 +97,7 @@ class _LocatedError(BorderwatchError, ValueError):
         field: str | None = None,
         value: Any = None,
     ) -> None:
+        self.message = message
         self.file = None if file is None else str(file)
         self.field = field
         self.value = value
@@ -122,6 +124,10 @@ class ConfigError(_LocatedError):
     """A configuration option has a bad value (names the option, the value and the file)."""
 
     _field_word = "option"
+
+
+class ConfigWarning(BorderwatchWarning):
+    """A configuration file is usable but uses an old form or a doubtful value."""
 
 
 class CoverageError(_LocatedError):
