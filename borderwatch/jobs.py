@@ -14,8 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from borderwatch.atomic import write_text
 from borderwatch.coverage import coverage_report, write_coverage
-from borderwatch.routing.export import write_plan_files, write_text
+from borderwatch.routing.export import write_plan_files
 from borderwatch.routing.plan import plan_patrols
 
 if TYPE_CHECKING:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from borderwatch.atomic import atomic_file
 from borderwatch.batch.tasks import RESULT_COLUMNS
 from borderwatch.errors import BorderwatchWarning
 
@@ -55,14 +54,8 @@ def summary_frame(rows: Iterable[dict[str, Any]], variant_keys: Sequence[str]) -
 
 
 def _atomic(path: Path, write: Any) -> None:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with atomic_file(path) as tmp:
         write(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_summary(frame: pd.DataFrame, out_dir: str | Path) -> list[Path]:

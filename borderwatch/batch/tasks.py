@@ -14,8 +14,6 @@ import hashlib
 import itertools
 import json
 import logging
-import shutil
-import tempfile
 import time
 import traceback
 import warnings
@@ -23,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from borderwatch.atomic import atomic_folder
 from borderwatch.batch.spec import BatchSpec, ScenarioRef
 from borderwatch.config import SCALAR_FIELDS
 from borderwatch.errors import BorderwatchError, ConfigError
@@ -299,13 +298,7 @@ def _execute(task: Task, out: Path) -> dict[str, Any]:
                 value=n_teams,
             )
         scenario = dataclasses.replace(scenario, teams=scenario.teams.iloc[:n_teams].copy())
-    base = from_mapping(
-        {
-            **dict(scenario.defaults),
-            "night_start": scenario.night_window[0],
-            "night_end": scenario.night_window[1],
-        }
-    )
+    base = scenario.default_config()
     config = from_mapping(
         {**dict(task.config), **{k: v for k, v in variant.items() if k in _CONFIG_GRID}},
         base=base,
@@ -370,18 +363,6 @@ def _result_values(job: str, summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _publish(staging: Path, final: Path) -> None:
-    """Move the finished ``staging`` folder to ``final``, replacing an older run."""
-    if final.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        old.rmdir()
-        final.rename(old)
-        staging.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(final)
-
-
 def run_task(task: Task, out_dir: str | Path, *, resume: bool = True) -> dict[str, Any]:
     """Run one task into ``<out_dir>/tasks/<task_id>`` and return its result row.
 
@@ -409,8 +390,6 @@ def run_task(task: Task, out_dir: str | Path, *, resume: bool = True) -> dict[st
         if done is not None:
             return done
     final = task_dir(task, out_dir)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     t0 = time.perf_counter()
     record: dict[str, Any] = {
         "task_id": task.task_id,
@@ -418,6 +397,15 @@ def run_task(task: Task, out_dir: str | Path, *, resume: bool = True) -> dict[st
         "borderwatch_version": __version__,
         "inputs": task.inputs(),
     }
+    with atomic_folder(final) as staging:
+        row = _run_into(task, out_dir, staging, record, t0)
+    return row
+
+
+def _run_into(
+    task: Task, out_dir: str | Path, staging: Path, record: dict[str, Any], t0: float
+) -> dict[str, Any]:
+    """Run the job into ``staging`` and write ``task.json`` last; return the result row."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -435,13 +423,8 @@ def run_task(task: Task, out_dir: str | Path, *, resume: bool = True) -> dict[st
         logger.info("task %s failed: %s", task.task_id, message)
         row = error_row(task, out_dir, message, time.perf_counter() - t0)
     record["row"] = row
-    try:
-        (staging / TASK_FILE).write_text(
-            json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n",
-            encoding="utf-8",
-        )
-        _publish(staging, final)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+    (staging / TASK_FILE).write_text(
+        json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+    )
     return row

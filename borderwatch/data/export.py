@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from borderwatch.atomic import atomic_file
 from borderwatch.errors import BorderwatchError
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["atomic_path", "write_network_gpkg"]
-
-
-def atomic_path(path: Path) -> Path:
-    """Return a temporary sibling of ``path`` to write to before renaming into place."""
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
+__all__ = ["write_network_gpkg"]
 
 
 def write_network_gpkg(network: PatrolNetwork, path: str | Path) -> Path:
@@ -35,8 +30,7 @@ def write_network_gpkg(network: PatrolNetwork, path: str | Path) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise BorderwatchError(f"{path.parent}: output folder does not exist")
-    tmp = atomic_path(path)
-    try:
+    with atomic_file(path) as tmp:
         layers = {
             "nodes": network.nodes,
             "edges": network.edges,
@@ -46,7 +40,4 @@ def write_network_gpkg(network: PatrolNetwork, path: str | Path) -> Path:
         }
         for name, frame in layers.items():
             frame.to_file(tmp, layer=name, driver="GPKG", index=name in ("nodes", "edges", "units"))
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

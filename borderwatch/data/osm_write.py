@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
+from borderwatch.atomic import write_bytes
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -133,11 +135,6 @@ def write_osm_xml(G: nx.MultiDiGraph, path: str | Path) -> Path:
         with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as gz:
             gz.write(data)
         data = buf.getvalue()
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_bytes(path, data)
     logger.info("wrote %s (%d nodes, %d edges)", path, G.number_of_nodes(), G.number_of_edges())
     return path

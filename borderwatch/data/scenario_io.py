@@ -15,15 +15,13 @@ import io
 import json
 import logging
 import math
-import shutil
-import tempfile
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shapely
 
+from borderwatch.atomic import atomic_folder
 from borderwatch.data.osm_write import write_osm_xml
 from borderwatch.data.scenario import GRID_LEVELS, Scenario
 from borderwatch.errors import ScenarioError
@@ -248,20 +246,7 @@ def write_scenario(
             raise ScenarioError(
                 "folder exists and is not empty; pass overwrite=True to replace it", file=folder
             )
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
-        tmp.chmod(0o755)
+    with atomic_folder(folder) as tmp:
         _write_into(scenario, tmp, roads_format)
-        if folder.exists():
-            trash = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
-            folder.rename(trash)
-            tmp.rename(folder)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     logger.info("wrote scenario %s to %s", scenario.name, folder)
     return folder

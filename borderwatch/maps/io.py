@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from borderwatch.atomic import write_bytes
 from borderwatch.errors import BorderwatchError, ChromiumNotFoundError
 from borderwatch.maps._assets import inline_assets
 
@@ -68,15 +69,7 @@ def to_html(m: folium.Map, *, offline: bool | None = None) -> str:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(tmp).chmod(0o644)  # mkstemp makes 0600; a map is for sharing
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(path, data)
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool | None = None) -> Path:

@@ -13,10 +13,7 @@ import functools
 import hashlib
 import io
 import json
-import os
 import re
-import shutil
-import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from borderwatch.atomic import atomic_folder
 from borderwatch.errors import BorderwatchError, RosterExistsError
 from borderwatch.roster.build import WeekRoster
 from borderwatch.roster.history import COLUMNS
@@ -296,22 +294,9 @@ def write_week(
             f"{target}: week {roster.week} exists already; use --force to replace it"
         )
     files = week_files(roster, formats)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{roster.week}.", suffix=".tmp", dir=out_dir))
-    try:
+    with atomic_folder(target) as tmp:
         for rel, data in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        tmp.chmod(0o755)
-        old = None
-        if target.exists():
-            old = out_dir / f".{roster.week}.old-{os.getpid()}"
-            target.replace(old)
-        tmp.replace(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target

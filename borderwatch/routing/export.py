@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 import geopandas as gpd
 import numpy as np
 
+from borderwatch.atomic import atomic_file, write_text
 from borderwatch.data.units import unit_runs
 from borderwatch.routing.variants import route_variants
 
@@ -26,17 +26,7 @@ if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.plan import PatrolPlan
 
-__all__ = ["plan_summary", "routes_frame", "write_plan_files", "write_text"]
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary sibling, then rename)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+__all__ = ["plan_summary", "routes_frame", "write_plan_files"]
 
 
 def _hhmm(minutes: float) -> str:
@@ -291,12 +281,8 @@ def write_plan_files(
     summary = plan_summary(network, plan, {**(extra or {}), "night": night.isoformat()})
     frame = routes_frame(network, plan).to_crs("EPSG:4326")
     frame["geometry"] = frame.geometry.set_precision(1e-6)
-    tmp = out / f".routes.{os.getpid()}.tmp.geojson"
-    try:
+    with atomic_file(out / "routes.geojson") as tmp:
         frame.to_file(tmp, driver="GeoJSON", layer="routes")
-        tmp.replace(out / "routes.geojson")
-    finally:
-        tmp.unlink(missing_ok=True)
     write_text(out / "routes.gpx", _gpx(network, plan, night))
     write_text(
         out / "plan.json",
