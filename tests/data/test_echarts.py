@@ -14,7 +14,8 @@ from borderwatch.data.echarts import decode_echarts_geojson, read_echarts_js
 from borderwatch.errors import ScenarioError
 
 SCALE = 1024
-NINGMING_JS = Path("/work/shared/data/echarts-china-counties/0b8b16b389f31eaf8b17860c74b2b099.js")
+# the real county outline, copied into the repository (see files/PROVENANCE.md)
+NINGMING_JS = Path(__file__).resolve().parent / "files" / "ningming_echarts.js"
 
 
 # ---------------------------------------------------------------------------
@@ -245,10 +246,6 @@ def test_read_echarts_js_missing_file(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------
 # the real Ningming outline
 # ---------------------------------------------------------------------------
-@pytest.mark.skipif(
-    not NINGMING_JS.is_file(),
-    reason=f"shared ECharts county data not present here ({NINGMING_JS})",
-)
 def test_real_ningming_area() -> None:
     import numpy as np
     import pyproj

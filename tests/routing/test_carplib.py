@@ -16,7 +16,8 @@ from borderwatch.routing.carplib import (
     read_reference,
 )
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "arc-routing"
+# small CARPLIB files copied into the repository (see files/carplib/PROVENANCE.md)
+CARPLIB = Path(__file__).resolve().parent / "files" / "carplib"
 
 TINY = """ NOMBRE : tiny1A
  COMENTARIO : 10 (cota superior)
@@ -98,12 +99,11 @@ def test_read_reference(tmp_path: Path) -> None:
         read_reference(path)
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared benchmark data not available")
 def test_gdb1_and_reference_bounds() -> None:
-    inst = read_carplib(SHARED / "gdb" / "gdb1.dat", k=2)
+    inst = read_carplib(CARPLIB / "gdb1.dat", k=2)
     assert inst.n_nodes == 12 and inst.n_edges == 22
     assert np.asarray(inst.cost).sum() == 252
-    ref = read_reference(SHARED / "reference.csv")
+    ref = read_reference(CARPLIB / "reference.csv")
     for k in (2, 3, 4, 5, 7, 10):
-        inst = read_carplib(SHARED / "gdb" / "gdb1.dat", k=k)
+        inst = read_carplib(CARPLIB / "gdb1.dat", k=k)
         assert lower_bound(inst) == ref[("MMkCPP", "gdb1", k)].lower_bound
