@@ -1,30 +1,263 @@
 """Typed, validated options for building networks, measuring coverage and planning.
 
 :class:`PlanConfig` travels with every call down the data flow. Defaults come
-from this module, are overridden by a scenario's ``[defaults]`` table, then by a
-user's TOML file, then by explicit keyword arguments.
+from this module, are overridden by a scenario's ``scenario.toml``
+(:meth:`borderwatch.data.Scenario.default_config`), then by a user's
+``--config`` file (:func:`load_config`), then by explicit keyword arguments.
+
+The TOML format
+---------------
+``scenario.toml`` and a ``--config`` file share one format for the planning
+options; a scenario file adds its own keys (``name``, ``timezone``, ...) at the
+top::
+
+    [night]                 # the night window, local time HH:MM
+    start = "20:00"
+    end = "06:00"           # an end before the start is on the next day (10 h here)
+
+    [defaults]              # PlanConfig options
+    unit_length_m = 250
+    checkpoint_radius_m = 1500
+    seed = 0
+
+    [defaults.profiles.quad]   # a vehicle profile: highway class = km/h
+    track = 30
+    path = 15
+
+    [targets]               # coverage targets (minutes)
+    max_response_min = 30
+    max_revisit_min = 120
+
+Rules: a night whose end equals its start is refused; an end before the start
+is an overnight night (``20:00``-``06:00`` is 10 h); a night longer than 16 h
+(``06:00``-``05:00`` is 23 h) is accepted with a warning; times are
+``00:00``-``23:59``, so no night is 24 h or longer. Lengths and speeds must lie
+in :data:`RANGES`. Unknown keys are errors that name the nearest known key.
+The old flat form (``night_start = "20:00"``, options and ``[profiles.*]`` at
+the top level of a config file) is still read, with a
+:class:`~borderwatch.errors.ConfigWarning` (a
+:class:`~borderwatch.errors.ScenarioWarning` in ``scenario.toml``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
+import re
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from borderwatch.errors import ConfigError
+from borderwatch.errors import ConfigError, ConfigWarning
 
 __all__ = [
     "DEFAULT_PROFILES",
+    "LONG_NIGHT_MIN",
+    "OPTION_FIELDS",
+    "PLAN_TABLES",
+    "RANGES",
     "SCALAR_FIELDS",
+    "TARGETS",
     "PlanConfig",
+    "PlanOptions",
+    "Targets",
     "VehicleProfile",
+    "check_range",
+    "default_language",
+    "format_hhmm",
+    "from_mapping",
     "load_config",
+    "nearest_key",
+    "night_length_min",
+    "parse_hhmm",
+    "plan_options",
     "read_toml",
+    "unknown_key",
 ]
+
+#: Allowed range (inclusive) of each length, speed and target option, with its unit.
+#: A value outside is refused with the range: a checkpoint radius of 1e9 m is a typo,
+#: not a design.
+RANGES: dict[str, tuple[float, float, str]] = {
+    "unit_length_m": (5.0, 5_000.0, "m"),
+    "checkpoint_radius_m": (10.0, 50_000.0, "m"),
+    "patrol_view_m": (5.0, 20_000.0, "m"),
+    "max_snap_m": (1.0, 100_000.0, "m"),
+    "walk_speed_kmh": (0.5, 20.0, "km/h"),
+    "walk_detour": (1.0, 10.0, ""),
+    "speed_kmh": (0.5, 300.0, "km/h"),
+    "max_response_min": (1.0, 1440.0, "min"),
+    "max_revisit_min": (1.0, 1440.0, "min"),
+}
+
+#: A night window longer than this (minutes) is accepted with a warning.
+LONG_NIGHT_MIN = 16 * 60
+
+_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+_DAY_MIN = 24 * 60
+
+#: IANA time zones of mainland China (with their legacy aliases): maps are in Chinese there.
+_CHINESE_TIMEZONES = frozenset(
+    {
+        "Asia/Shanghai",
+        "Asia/Urumqi",
+        "Asia/Chongqing",
+        "Asia/Chungking",
+        "Asia/Harbin",
+        "Asia/Kashgar",
+        "PRC",
+    }
+)
+
+
+def parse_hhmm(
+    text: Any, *, field: str, file: str | Path | None = None, error: type[ConfigError] | Any = None
+) -> int:
+    """Return the minutes after midnight of a time of day ``"HH:MM"`` (00:00-23:59).
+
+    This is the one HH:MM parser of the package.
+
+    Parameters
+    ----------
+    text
+        The value as read (anything: a non-string is refused).
+    field
+        The option or key named in the error.
+    file
+        The file named in the error, if any.
+    error
+        A located error class (default :class:`~borderwatch.errors.ConfigError`).
+
+    Raises
+    ------
+    ConfigError
+        (or ``error``) naming the field and the value when it is not a time of day.
+
+    Examples
+    --------
+    >>> parse_hhmm("20:30", field="night.start")
+    1230
+    """
+    m = _HHMM.fullmatch(text) if isinstance(text, str) else None
+    if m is None:
+        raise (error or ConfigError)(
+            f"{field} must be a time of day as 'HH:MM' (00:00-23:59)",
+            field=field,
+            value=text,
+            file=file,
+        )
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def format_hhmm(minutes: float) -> str:
+    """Return the time of day ``"HH:MM"`` of ``minutes`` after midnight (rounded, wrapped at 24 h).
+
+    Examples
+    --------
+    >>> format_hhmm(1230), format_hhmm(24 * 60 + 75.4)
+    ('20:30', '01:15')
+    """
+    m = round(minutes) % _DAY_MIN
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def night_length_min(start: str, end: str) -> int:
+    """Length in minutes of the night from ``start`` to ``end`` (an earlier end is the next day).
+
+    Returns 0 when ``end`` equals ``start`` (an empty night, which
+    :class:`PlanConfig` refuses).
+
+    Examples
+    --------
+    >>> night_length_min("20:00", "06:00")
+    600
+    """
+    s = parse_hhmm(start, field="night.start")
+    e = parse_hhmm(end, field="night.end")
+    return (e - s) % _DAY_MIN
+
+
+def default_language(timezone: str | None) -> str:
+    """The default map and report language of a scenario in ``timezone``.
+
+    Chinese (``"zh"``) for mainland China's time zones, English (``"en"``)
+    elsewhere. This is the one rule; the jobs and the map re-renderer both use it.
+
+    Examples
+    --------
+    >>> default_language("Asia/Urumqi"), default_language("Europe/Berlin")
+    ('zh', 'en')
+    """
+    return "zh" if timezone in _CHINESE_TIMEZONES else "en"
+
+
+def nearest_key(key: str, known: Any) -> str | None:
+    """The known key closest to ``key`` (``difflib``), or None when none is close."""
+    close = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def unknown_key(
+    key: str,
+    value: Any,
+    known: Any,
+    *,
+    where: str | None = None,
+    file: str | Path | None = None,
+    error: type[ConfigError] | Any = None,
+    what: str = "key",
+) -> ConfigError:
+    """Return the error for an unknown key, naming the nearest known key.
+
+    Parameters
+    ----------
+    key
+        The unknown key as written.
+    value
+        Its value.
+    known
+        The keys allowed at that place.
+    where
+        The dotted path of ``key`` in the file (default: ``key``).
+    file
+        The file named in the error.
+    error
+        A located error class (default :class:`~borderwatch.errors.ConfigError`).
+    what
+        The word for the key in the message (``"key"``, ``"option"``).
+    """
+    near = nearest_key(key, known)
+    hint = f"did you mean {near!r}? " if near else ""
+    return (error or ConfigError)(
+        f"unknown {what}; {hint}known: {', '.join(sorted(str(k) for k in known))}",
+        field=where or key,
+        value=value,
+        file=file,
+    )
+
+
+def check_range(
+    name: str,
+    value: float,
+    *,
+    field: str | None = None,
+    file: str | Path | None = None,
+    error: type[ConfigError] | Any = None,
+) -> None:
+    """Refuse ``value`` of option ``name`` when it lies outside ``RANGES[name]``, naming the range."""
+    lo, hi, unit = RANGES[name]
+    if not lo <= value <= hi:
+        unit = f" {unit}" if unit else ""
+        raise (error or ConfigError)(
+            f"{name} must be between {lo:g} and {hi:g}{unit}",
+            field=field or name,
+            value=value,
+            file=file,
+        )
 
 
 @dataclass(frozen=True)
@@ -45,13 +278,19 @@ class VehicleProfile:
 
     def __post_init__(self) -> None:
         for cls, speed in self.speeds_kmh.items():
-            if not (isinstance(speed, int | float) and math.isfinite(speed) and speed > 0):
+            if not (
+                isinstance(speed, int | float)
+                and not isinstance(speed, bool)
+                and math.isfinite(speed)
+                and speed > 0
+            ):
                 raise ConfigError(
                     f"speed of vehicle profile {self.name!r} on highway class {cls!r} "
                     "must be a positive number of km/h",
                     field=f"profiles.{self.name}.{cls}",
                     value=speed,
                 )
+            check_range("speed_kmh", speed, field=f"profiles.{self.name}.{cls}")
 
     def allows(self, highway: str) -> bool:
         """Return whether the vehicle may drive on ``highway``."""
@@ -108,24 +347,41 @@ DEFAULT_PROFILES: dict[str, VehicleProfile] = {
 }
 
 
-def _positive(name: str, value: Any) -> None:
+def _positive(name: str, value: Any, *, field: str | None = None) -> None:
+    where = field or name
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{name} must be a finite number", field=name, value=value)
+        raise ConfigError(f"{name} must be a finite number", field=where, value=value)
     if value <= 0:
-        raise ConfigError(f"{name} must be greater than 0", field=name, value=value)
+        raise ConfigError(f"{name} must be greater than 0", field=where, value=value)
 
 
-def _hhmm(name: str, value: Any) -> None:
-    ok = isinstance(value, str) and len(value) == 5 and value[2] == ":"
-    if ok:
-        try:
-            h, m = int(value[:2]), int(value[3:])
-        except ValueError:
-            ok = False
-        else:
-            ok = 0 <= h < 24 and 0 <= m < 60
-    if not ok:
-        raise ConfigError(f"{name} must be a time of day as 'HH:MM'", field=name, value=value)
+@dataclass(frozen=True)
+class Targets:
+    """The coverage targets: what counts as watched by response time and by revisits.
+
+    Parameters
+    ----------
+    max_response_min
+        A unit is watched by response when a team or checkpoint crew reaches
+        it within this many minutes.
+    max_revisit_min
+        A unit is watched by revisits when its worst revisit interval in the
+        night window is at most this many minutes.
+    """
+
+    max_response_min: float = 30.0
+    max_revisit_min: float = 120.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_response_min", "max_revisit_min"):
+            value = getattr(self, name)
+            _positive(name, value, field=f"targets.{name}")
+            check_range(name, value, field=f"targets.{name}")
+
+
+#: The default coverage targets: every default of a ``max_response_min`` or
+#: ``max_revisit_min`` argument in the package comes from here.
+TARGETS = Targets()
 
 
 @dataclass(frozen=True)
@@ -156,6 +412,8 @@ class PlanConfig:
         Vehicle profiles by name.
     seed
         Seed of every randomised step.
+    targets
+        The coverage targets (``[targets]`` in TOML).
     """
 
     unit_length_m: float = 250.0
@@ -169,6 +427,7 @@ class PlanConfig:
     min_loop_min: float = 20.0
     profiles: Mapping[str, VehicleProfile] = field(default_factory=lambda: dict(DEFAULT_PROFILES))
     seed: int = 0
+    targets: Targets = field(default_factory=Targets)
 
     def __post_init__(self) -> None:
         for name in (
@@ -185,8 +444,15 @@ class PlanConfig:
             raise ConfigError(
                 "walk_detour must be at least 1", field="walk_detour", value=self.walk_detour
             )
-        _hhmm("night_start", self.night_start)
-        _hhmm("night_end", self.night_end)
+        for name in RANGES:
+            if hasattr(self, name):
+                check_range(name, getattr(self, name))
+        parse_hhmm(self.night_start, field="night_start")
+        parse_hhmm(self.night_end, field="night_end")
+        if not isinstance(self.targets, Targets):
+            raise ConfigError(
+                "targets must be a Targets object", field="targets", value=self.targets
+            )
         if self.night_start == self.night_end:
             raise ConfigError(
                 "night window is empty: night_end equals night_start",
@@ -198,10 +464,8 @@ class PlanConfig:
 
     @property
     def night_minutes(self) -> float:
-        """Length of the night window in minutes."""
-        s = int(self.night_start[:2]) * 60 + int(self.night_start[3:])
-        e = int(self.night_end[:2]) * 60 + int(self.night_end[3:])
-        return float((e - s) % (24 * 60))
+        """Length of the night window in minutes (an end before the start is on the next day)."""
+        return float(night_length_min(self.night_start, self.night_end))
 
     def profile(self, name: str) -> VehicleProfile:
         """Return the vehicle profile ``name``.
@@ -227,10 +491,23 @@ class PlanConfig:
 
 _FIELDS = {f.name for f in dataclasses.fields(PlanConfig)}
 
-#: PlanConfig fields holding one scalar (all but ``profiles``), in declaration order.
+#: PlanConfig fields holding one scalar (all but ``profiles`` and ``targets``), in declaration order.
 SCALAR_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(PlanConfig) if f.name != "profiles"
+    f.name for f in dataclasses.fields(PlanConfig) if f.name not in ("profiles", "targets")
 )
+
+#: PlanConfig fields written in a TOML file's ``[defaults]`` table (``profiles`` as
+#: ``[defaults.profiles.NAME]``); the night and the targets have tables of their own.
+OPTION_FIELDS: tuple[str, ...] = tuple(
+    f.name
+    for f in dataclasses.fields(PlanConfig)
+    if f.name not in ("night_start", "night_end", "targets")
+)
+
+_TARGET_FIELDS = tuple(f.name for f in dataclasses.fields(Targets))
+_NIGHT_KEYS = {"start": "night_start", "end": "night_end"}
+#: The planning tables shared by scenario.toml and a --config file.
+PLAN_TABLES = ("night", "defaults", "targets")
 
 
 def read_toml(
@@ -246,60 +523,266 @@ def read_toml(
         raise error(f"not valid TOML: {err}", file=path) from None
 
 
+def _profiles(value: Any, base: Mapping[str, VehicleProfile], file: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            "profiles must be a table of profile name = {highway = km/h}",
+            field="profiles",
+            value=value,
+            file=file,
+        )
+    profiles: dict[str, VehicleProfile] = dict(base)
+    for pname, speeds in value.items():
+        if isinstance(speeds, VehicleProfile):
+            profiles[pname] = speeds
+            continue
+        if not isinstance(speeds, Mapping):
+            raise ConfigError(
+                "a profile must be a table of highway = km/h",
+                field=f"profiles.{pname}",
+                value=speeds,
+                file=file,
+            )
+        checked = VehicleProfile(str(pname), {str(k): s for k, s in speeds.items()})
+        profiles[pname] = VehicleProfile(
+            checked.name, {k: float(s) for k, s in checked.speeds_kmh.items()}
+        )
+    return profiles
+
+
+def _targets(value: Any, base: Targets) -> Targets:
+    if isinstance(value, Targets):
+        return value
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            "targets must be a table of max_response_min, max_revisit_min",
+            field="targets",
+            value=value,
+        )
+    for key, val in value.items():
+        if key not in _TARGET_FIELDS:
+            raise unknown_key(key, val, _TARGET_FIELDS, where=f"targets.{key}")
+    return dataclasses.replace(base, **dict(value))
+
+
 def from_mapping(
     values: Mapping[str, Any], *, base: PlanConfig | None = None, file: str | Path | None = None
 ) -> PlanConfig:
-    """Build a :class:`PlanConfig` from plain values (a TOML table), over ``base``.
+    """Build a :class:`PlanConfig` from flat values (field name = value), over ``base``.
 
-    A ``profiles`` table maps a profile name to ``{highway: km/h}``; a profile
-    given there replaces the default profile of that name entirely.
+    A ``profiles`` value maps a profile name to ``{highway: km/h}``; a profile
+    given there replaces the default profile of that name entirely. A
+    ``targets`` value is a :class:`Targets` or a table of its fields (merged
+    over ``base.targets``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the option (and ``file``) of the first bad value or unknown option.
     """
     base = base or PlanConfig()
     kwargs: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in _FIELDS:
-            raise ConfigError(
-                f"unknown option; known: {', '.join(sorted(_FIELDS))}",
-                field=key,
-                value=value,
-                file=file,
-            )
-        if key == "profiles" and not isinstance(value, Mapping):
-            raise ConfigError("profiles must be a table", field=key, value=value, file=file)
-        if key == "profiles":
-            profiles = dict(base.profiles)
-            for pname, speeds in value.items():
-                if isinstance(speeds, VehicleProfile):
-                    profiles[pname] = speeds
-                    continue
-                if not isinstance(speeds, Mapping):
-                    raise ConfigError(
-                        "a profile must be a table of highway = km/h",
-                        field=f"profiles.{pname}",
-                        value=speeds,
-                        file=file,
-                    )
-                profiles[pname] = VehicleProfile(
-                    str(pname), {str(k): float(v) for k, v in speeds.items()}
-                )
-            value = profiles
-        kwargs[key] = value
     try:
+        for key, value in values.items():
+            if key not in _FIELDS:
+                raise unknown_key(key, value, sorted(_FIELDS), what="option")
+            if key == "profiles":
+                value = _profiles(value, base.profiles, file)
+            elif key == "targets":
+                value = _targets(value, base.targets)
+            kwargs[key] = value
         return dataclasses.replace(base, **kwargs)
     except ConfigError as err:
         if file is not None and err.file is None:
-            raise ConfigError(str(err), field=err.field, value=err.value, file=file) from None
+            raise ConfigError(err.message, field=err.field, value=err.value, file=file) from None
         raise
 
 
+@dataclass(frozen=True)
+class PlanOptions:
+    """The planning options read from one TOML document, before they become a PlanConfig.
+
+    Parameters
+    ----------
+    values
+        Flat :class:`PlanConfig` field values (``night_start``, ``profiles``,
+        ``targets`` as a table, ...), for :func:`from_mapping`.
+    keys
+        For each field in ``values``, the dotted key it was written as in the
+        file (``night.start``, ``defaults.unit_length_m``), named in errors.
+    file
+        The file read.
+    error
+        The located error class raised for bad values.
+    warning
+        The warning class issued for old forms and doubtful values.
+    """
+
+    values: Mapping[str, Any]
+    keys: Mapping[str, str]
+    file: str | Path | None = None
+    error: type[ConfigError] | Any = ConfigError
+    warning: type[Warning] = ConfigWarning
+
+    def to_config(self, base: PlanConfig | None = None) -> PlanConfig:
+        """Validate the values over ``base`` into a :class:`PlanConfig`.
+
+        Errors name the file and the key as written in it; a night longer
+        than :data:`LONG_NIGHT_MIN` given here is accepted with a warning.
+        """
+        try:
+            cfg = from_mapping(self.values, base=base)
+        except ConfigError as err:
+            raise self.error(
+                err.message, file=self.file, field=self._key(err.field), value=err.value
+            ) from None
+        if "night_start" in self.values or "night_end" in self.values:
+            length = cfg.night_minutes
+            if length > LONG_NIGHT_MIN:
+                where = f"{self.file}: " if self.file is not None else ""
+                warnings.warn(
+                    self.warning(
+                        f"{where}night {cfg.night_start}-{cfg.night_end} is {length / 60:g} h long "
+                        "(an end before the start is on the next day); check [night] start and end"
+                    ),
+                    stacklevel=2,
+                )
+        return cfg
+
+    def _key(self, field: str | None) -> str | None:
+        if field is None:
+            return None
+        head, _, rest = field.partition(".")
+        key = self.keys.get(field) or self.keys.get(head)
+        if key is None:
+            return field
+        return f"{key}.{rest}" if rest and key != field else key
+
+
+def _table(
+    value: Any, key: str, hint: str, file: str | Path | None, error: Any
+) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise error(f"[{key}] must be a table ({hint})", field=key, value=value, file=file)
+    return value
+
+
+def plan_options(
+    doc: Mapping[str, Any],
+    *,
+    file: str | Path | None = None,
+    error: type[ConfigError] | Any = ConfigError,
+    warning: type[Warning] = ConfigWarning,
+    other_keys: tuple[str, ...] = (),
+) -> PlanOptions:
+    """Read the planning tables (``[night]``, ``[defaults]``, ``[targets]``) of a TOML document.
+
+    This is the one reader of the shared format (module docstring): used for
+    ``scenario.toml`` (with its scenario keys as ``other_keys``) and for a
+    ``--config`` file.
+
+    Parameters
+    ----------
+    doc
+        The parsed TOML document.
+    file
+        The file, named in errors and warnings.
+    error
+        The located error class to raise (``ScenarioError`` for a scenario).
+    warning
+        The warning class for the old flat form (``ScenarioWarning`` for a scenario).
+    other_keys
+        Top-level keys that belong to the caller (skipped here, allowed).
+
+    Returns
+    -------
+    PlanOptions
+        Call :meth:`PlanOptions.to_config` to validate the values.
+
+    Raises
+    ------
+    ConfigError
+        (or ``error``) for a table that is not a table, an unknown key (naming
+        the nearest known key) or an option given twice.
+    """
+    values: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    old: list[str] = []
+
+    def put(name: str, value: Any, key: str) -> None:
+        if name in values:
+            raise error(
+                f"given twice: as {keys[name]} and as {key}", field=key, value=value, file=file
+            )
+        values[name] = value
+        keys[name] = key
+
+    def unknown(key: str, value: Any, known: Any, where: str, what: str = "key") -> Any:
+        return unknown_key(key, value, known, where=where, file=file, error=error, what=what)
+
+    for key, value in doc.items():
+        if key in other_keys:
+            continue
+        if key == "night":
+            for k, v in _table(value, key, 'start = "HH:MM", end = "HH:MM"', file, error).items():
+                if k not in _NIGHT_KEYS:
+                    raise unknown(k, v, _NIGHT_KEYS, f"night.{k}")
+                put(_NIGHT_KEYS[k], v, f"night.{k}")
+        elif key == "defaults":
+            for k, v in _table(value, key, "option = value", file, error).items():
+                if k in ("night_start", "night_end"):
+                    old.append(f"[defaults] {k} as [night] {k[6:]}")
+                elif k not in OPTION_FIELDS:
+                    raise unknown(k, v, OPTION_FIELDS, f"defaults.{k}", what="option")
+                put(k, v, f"defaults.{k}")
+        elif key == "targets":
+            table = _table(value, key, "max_response_min, max_revisit_min", file, error)
+            for k, v in table.items():
+                if k not in _TARGET_FIELDS:
+                    raise unknown(k, v, _TARGET_FIELDS, f"targets.{k}")
+            put("targets", dict(table), "targets")
+        elif key in ("night_start", "night_end"):
+            old.append(f"{key} as [night] {key[6:]}")
+            put(key, value, key)
+        elif key == "profiles":
+            old.append("[profiles.NAME] as [defaults.profiles.NAME]")
+            put(key, value, key)
+        elif key in OPTION_FIELDS:
+            old.append(f"{key} as [defaults] {key}")
+            put(key, value, key)
+        else:
+            raise unknown(key, value, (*other_keys, *PLAN_TABLES), key)
+    if old:
+        where = f"{file}: " if file is not None else ""
+        warnings.warn(
+            warning(
+                f"{where}old flat form: write {', '.join(old)} (README, section Configuration)"
+            ),
+            stacklevel=2,
+        )
+    return PlanOptions(values, keys, file=file, error=error, warning=warning)
+
+
 def load_config(path: str | Path, *, base: PlanConfig | None = None) -> PlanConfig:
-    """Read a :class:`PlanConfig` from a TOML file.
+    """Read a :class:`PlanConfig` from a TOML file in the shared format (module docstring).
 
     Parameters
     ----------
     path
-        TOML file whose top-level keys are :class:`PlanConfig` fields.
+        TOML file with ``[night]``, ``[defaults]`` and ``[targets]`` tables.
     base
-        Values not in the file come from here (default: the built-in defaults).
+        Values not in the file come from here (default: the built-in
+        defaults); the command line passes ``scenario.default_config()``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, the key and the value.
+
+    Warns
+    -----
+    ConfigWarning
+        For the old flat form, and for a night longer than 16 h.
     """
-    return from_mapping(read_toml(path, what="config file"), base=base, file=path)
+    doc = read_toml(path, what="config file")
+    return plan_options(doc, file=path).to_config(base)

@@ -15,11 +15,11 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry import LineString, MultiLineString
 
-from borderwatch.config import PlanConfig, from_mapping, read_toml
+from borderwatch.config import PlanConfig, plan_options, read_toml
 from borderwatch.data import validate as v
 from borderwatch.data.roads import find_road_file, read_roads
 from borderwatch.data.scenario import GRID_LEVELS, Scenario
-from borderwatch.errors import ConfigError, ScenarioError
+from borderwatch.errors import ScenarioError, ScenarioWarning
 
 __all__ = ["embedded_scenarios", "load_scenario", "resolve_scenario_path", "utm_crs"]
 
@@ -30,6 +30,19 @@ CHECKPOINT_OPTIONAL = ("township", "kind", "radius_m")
 TEAM_COLUMNS = ("id", "name", "base_lon", "base_lat", "vehicle", "crew")
 TEAM_OPTIONAL = ("township",)
 INCIDENT_COLUMNS = ("lon", "lat", "date", "kind")
+
+#: Top-level keys of scenario.toml besides the planning tables ``[night]``,
+#: ``[defaults]`` and ``[targets]`` (read by :func:`borderwatch.config.plan_options`).
+SCENARIO_KEYS = (
+    "name",
+    "title",
+    "crs",
+    "timezone",
+    "official_border_km",
+    "roads",
+    "allow_outside_paths",
+    "provenance",
+)
 
 
 def embedded_scenarios() -> list[str]:
@@ -66,6 +79,87 @@ def utm_crs(lon: float, lat: float) -> str:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     return read_toml(path, error=ScenarioError)
+
+
+def _meta_str(meta: dict[str, Any], key: str, default: str, path: Path, hint: str) -> str:
+    value = meta.get(key, default)
+    if not isinstance(value, str):
+        raise ScenarioError(f"{key} must be a string ({hint})", file=path, field=key, value=value)
+    return value
+
+
+def _check_meta(meta: dict[str, Any], path: Path) -> None:
+    """Check the types of scenario.toml's own keys (the planning tables are checked by config)."""
+    _meta_str(meta, "title", "", path, "a human title")
+    if "crs" in meta:
+        _meta_str(meta, "crs", "", path, "e.g. 'EPSG:32648'")
+    _meta_str(meta, "timezone", "UTC", path, "an IANA name such as 'Asia/Shanghai'")
+    if "roads" in meta:
+        roads = meta["roads"]
+        if not isinstance(roads, str) or not roads.strip():
+            raise ScenarioError(
+                "roads must be a file path (a string) relative to the scenario folder",
+                file=path,
+                field="roads",
+                value=roads,
+            )
+    allow = meta.get("allow_outside_paths", False)
+    if not isinstance(allow, bool):
+        raise ScenarioError(
+            "allow_outside_paths must be true or false",
+            file=path,
+            field="allow_outside_paths",
+            value=allow,
+        )
+    provenance = meta.get("provenance", {})
+    if not isinstance(provenance, dict):
+        raise ScenarioError(
+            "[provenance] must be a table of layer = text",
+            file=path,
+            field="provenance",
+            value=provenance,
+        )
+    for key, text in provenance.items():
+        if not isinstance(text, str):
+            raise ScenarioError(
+                "a provenance entry must be a string",
+                file=path,
+                field=f"provenance.{key}",
+                value=text,
+            )
+
+
+def scenario_file(
+    folder: Path, relative: str, *, key: str, meta_path: Path, allow_outside: bool = False
+) -> Path:
+    """Resolve a file path written in scenario.toml (or a fixed file name) inside ``folder``.
+
+    A path that leaves the scenario folder (``..``, an absolute path, a
+    symbolic link pointing out) is refused unless ``allow_outside_paths = true``
+    is set in scenario.toml: a scenario folder can then be copied, shared and
+    checked as one thing.
+
+    Raises
+    ------
+    ScenarioError
+        Naming scenario.toml, the key and the path.
+    """
+    try:
+        path = (folder / Path(relative).expanduser()).resolve()
+        inside = path.is_relative_to(folder.resolve())
+    except (OSError, ValueError, RuntimeError) as err:
+        raise ScenarioError(
+            f"not a usable path: {err}", file=meta_path, field=key, value=relative
+        ) from None
+    if not inside and not allow_outside:
+        raise ScenarioError(
+            f"path leaves the scenario folder {folder}; keep the file inside it "
+            "or set allow_outside_paths = true",
+            file=meta_path,
+            field=key,
+            value=relative,
+        )
+    return path
 
 
 def _read_geojson(path: Path, allowed: list[str]) -> Any:
@@ -195,33 +289,42 @@ def load_scenario(
         raise ScenarioError(
             "name must be a non-empty string", file=meta_path, field="name", value=name
         )
-    defaults = meta.get("defaults", {})
-    if not isinstance(defaults, dict):
-        raise ScenarioError(
-            "[defaults] must be a table", file=meta_path, field="defaults", value=defaults
-        )
-    night = meta.get("night", {})
-    night_window = (str(night.get("start", "20:00")), str(night.get("end", "06:00")))
-    try:
-        cfg = config or from_mapping(
-            {**defaults, "night_start": night_window[0], "night_end": night_window[1]},
-            file=meta_path,
-        )
-    except ConfigError as err:
-        raise ScenarioError(str(err), file=meta_path, field=err.field, value=err.value) from None
+    options = plan_options(
+        meta,
+        file=meta_path,
+        error=ScenarioError,
+        warning=ScenarioWarning,
+        other_keys=SCENARIO_KEYS,
+    )
+    _check_meta(meta, meta_path)
+    own = options.to_config()  # the scenario's defaults are checked even when config is given
+    cfg = config or own
+    night_window = (own.night_start, own.night_end)
+    defaults = {
+        k: val for k, val in options.values.items() if k not in ("night_start", "night_end")
+    }
+    allow_outside = bool(meta.get("allow_outside_paths", False))
 
-    border = _read_geojson(folder / "border.geojson", ["LineString", "MultiLineString"])
+    def inside(relative: str, key: str) -> Path:
+        return scenario_file(
+            folder, relative, key=key, meta_path=meta_path, allow_outside=allow_outside
+        )
+
+    border = _read_geojson(inside("border.geojson", "border"), ["LineString", "MultiLineString"])
     assert isinstance(border, LineString | MultiLineString)
     area = None
     if (folder / "area.geojson").is_file():
-        area = _read_geojson(folder / "area.geojson", ["Polygon", "MultiPolygon"])
+        area = _read_geojson(inside("area.geojson", "area"), ["Polygon", "MultiPolygon"])
 
     timezone = str(meta.get("timezone", "UTC"))
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScenarioError(
-            "unknown IANA time zone", file=meta_path, field="timezone", value=timezone
+            "unknown IANA time zone (e.g. 'Asia/Shanghai')",
+            file=meta_path,
+            field="timezone",
+            value=timezone,
         ) from None
     crs = meta.get("crs") or utm_crs(border.centroid.x, border.centroid.y)
     try:
@@ -236,16 +339,26 @@ def load_scenario(
             value=crs,
         )
 
-    road_file = folder / meta["roads"] if "roads" in meta else find_road_file(folder)
+    if "roads" in meta:
+        road_file = inside(meta["roads"], "roads")
+    else:
+        road_file = find_road_file(folder)
+        inside(road_file.name, "roads")
     roads = read_roads(road_file)
-    checkpoints = _read_checkpoints(folder / "checkpoints.csv")
-    teams = _read_teams(folder / "teams.csv", cfg)
-    grids = _read_grids(folder / "grids.gpkg") if (folder / "grids.gpkg").is_file() else {}
+    checkpoints = _read_checkpoints(inside("checkpoints.csv", "checkpoints"))
+    teams = _read_teams(inside("teams.csv", "teams"), cfg)
+    grids = _read_grids(inside("grids.gpkg", "grids")) if (folder / "grids.gpkg").is_file() else {}
     incidents = (
-        _read_incidents(folder / "incidents.csv") if (folder / "incidents.csv").is_file() else None
+        _read_incidents(inside("incidents.csv", "incidents"))
+        if (folder / "incidents.csv").is_file()
+        else None
     )
     official = meta.get("official_border_km")
-    if official is not None and (not isinstance(official, int | float) or official <= 0):
+    if official is not None and (
+        isinstance(official, bool)
+        or not isinstance(official, int | float)
+        or not 0 < official < 1e6
+    ):
         raise ScenarioError(
             "official_border_km must be a positive number",
             file=meta_path,

@@ -462,8 +462,8 @@ def build_network(scenario: Scenario, config: PlanConfig | None = None) -> Patro
     scenario
         A loaded or generated scenario (not modified).
     config
-        Options; default: the built-in defaults with the scenario's
-        ``[defaults]`` and night window applied.
+        Options; default: ``scenario.default_config()`` (the built-in
+        defaults with the scenario's ``[defaults]`` and night window applied).
 
     Returns
     -------
@@ -480,16 +480,8 @@ def build_network(scenario: Scenario, config: PlanConfig | None = None) -> Patro
     ScenarioWarning
         If the road network falls into several components.
     """
-    from borderwatch.config import from_mapping
-
     if config is None:
-        config = from_mapping(
-            {
-                **dict(scenario.defaults),
-                "night_start": scenario.night_window[0],
-                "night_end": scenario.night_window[1],
-            }
-        )
+        config = scenario.default_config()
     crs = scenario.crs
     nodes, edges = _road_tables(scenario.roads, crs)
     nodes["component"] = _components(nodes, edges)

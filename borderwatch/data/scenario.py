@@ -7,7 +7,10 @@ synthetic generator produces. Geometries are in lon/lat (EPSG:4326), as read;
 Scenario folder format (all lon/lat, UTF-8)::
 
     scenario.toml     name, title, crs (optional), timezone, official_border_km (optional),
-                      [night] start/end, [defaults] PlanConfig overrides, [provenance]
+                      roads (optional path inside the folder), allow_outside_paths (optional),
+                      [night] start/end, [defaults] PlanConfig overrides, [targets], [provenance]
+                      (the planning tables are the format of borderwatch.config, shared with
+                      ``--config`` files)
     border.geojson    the border line: one LineString or MultiLineString feature
     area.geojson      optional: the area (county) outline polygon behind the border
     roads.osm[.gz|.bz2|.xz] | roads.osm.pbf | roads.gpkg   the road network
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
     from shapely import LineString, MultiLineString, MultiPolygon, Polygon
+
+    from borderwatch.config import PlanConfig
 
 __all__ = ["GRID_LEVELS", "Scenario"]
 
@@ -75,7 +80,9 @@ class Scenario:
         The border length that official sources give, where it differs from the
         modelled line (generalised geometry is shorter than the demarcated line).
     defaults
-        PlanConfig overrides from ``scenario.toml``.
+        PlanConfig overrides from ``scenario.toml`` (flat field names, as
+        :func:`borderwatch.config.from_mapping` takes them; ``targets`` and
+        ``profiles`` as tables); the night window is in ``night_window``.
     provenance
         What is real and what is synthetic, by layer.
     source
@@ -98,6 +105,30 @@ class Scenario:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     provenance: Mapping[str, str] = field(default_factory=dict)
     source: Path | None = None
+
+    def default_config(self) -> PlanConfig:
+        """The scenario's :class:`~borderwatch.config.PlanConfig`: built-in defaults, then ``defaults``, then ``night_window``.
+
+        This is the one way a scenario's options become a PlanConfig (the
+        command line, the loader, :func:`~borderwatch.data.build_network` and
+        the batch tasks all use it); a ``--config`` file then applies over it
+        (``load_config(path, base=scenario.default_config())``).
+
+        Raises
+        ------
+        ConfigError
+            If a default or the night window is invalid (an in-memory scenario;
+            a loaded one was checked by the loader).
+        """
+        from borderwatch.config import from_mapping
+
+        return from_mapping(
+            {
+                **dict(self.defaults),
+                "night_start": self.night_window[0],
+                "night_end": self.night_window[1],
+            }
+        )
 
     @property
     def townships(self) -> list[str]:

@@ -174,13 +174,13 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
     "bad night window": (
         lambda d: _replace(d / "scenario.toml", 'start = "20:00"', 'start = "25:00"'),
         "scenario.toml",
-        "night_start",
+        "night.start",
         "time of day",
     ),
     "unknown default option": (
         lambda d: _replace(d / "scenario.toml", "unit_length_m", "unit_lenght_m"),
         "scenario.toml",
-        "unit_lenght_m",
+        "defaults.unit_lenght_m",
         "unknown option",
     ),
     "no road file": (lambda d: (d / "roads.osm").unlink(), "toy", "roads", "no road file"),
