@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from borderwatch.atomic import write_text
+from borderwatch.config import default_language
 from borderwatch.coverage import coverage_report, write_coverage
 from borderwatch.routing.export import write_plan_files
 from borderwatch.routing.plan import plan_patrols
@@ -41,15 +42,21 @@ def run_gaps(
     *,
     criterion: Sequence[str] = ("checkpoint",),
     timeline: PatrolTimeline | None = None,
-    max_response_min: float = 30.0,
-    max_revisit_min: float = 120.0,
+    max_response_min: float | None = None,
+    max_revisit_min: float | None = None,
     map_html: bool = True,
     lang: str | None = None,
     offline: bool = True,
     basemap: str | None = None,
     progress: Progress = _noop,
 ) -> tuple[CoverageReport, dict[str, Any]]:
-    """Coverage gaps of ``network``: write gaps.csv, gaps.geojson, units.gpkg, grids.csv, summary.json, map.html."""
+    """Coverage gaps of ``network``: write gaps.csv, gaps.geojson, units.gpkg, grids.csv, summary.json, map.html.
+
+    The targets default to ``network.config.targets``.
+    """
+    targets = network.config.targets
+    max_response_min = targets.max_response_min if max_response_min is None else max_response_min
+    max_revisit_min = targets.max_revisit_min if max_revisit_min is None else max_revisit_min
     progress("measuring coverage")
     report = coverage_report(
         network,
@@ -63,15 +70,6 @@ def run_gaps(
         progress("drawing the map")
         render_maps(network, out_dir, report=report, lang=lang, offline=offline, basemap=basemap)
     return report, summary
-
-
-def default_lang(network: PatrolNetwork) -> str:
-    """Chinese for scenarios in China's time zones, English elsewhere."""
-    return (
-        "zh"
-        if network.scenario.timezone in ("Asia/Shanghai", "Asia/Urumqi", "Asia/Chongqing")
-        else "en"
-    )
 
 
 def render_maps(
@@ -92,7 +90,7 @@ def render_maps(
     from borderwatch.maps.adapters import map_gaps, map_summary, required_edge_labels, units_status
     from borderwatch.routing.export import routes_frame
 
-    lang = lang or default_lang(network)
+    lang = lang or default_language(network.scenario.timezone)
     status = units_status(report.units)
     gaps = map_gaps(report.gaps)
     summary = map_summary(report.summary, plan_summary)
@@ -128,7 +126,7 @@ def run_plan(
     max_iterations: int | None = None,
     seed: int | None = None,
     always_patrol: Sequence[str] = (),
-    max_revisit_min: float = 120.0,
+    max_revisit_min: float | None = None,
     map_html: bool = True,
     lang: str | None = None,
     offline: bool = True,
@@ -140,8 +138,11 @@ def run_plan(
     Writes ``gaps_before.csv``, ``routes.geojson``, ``routes.gpx``,
     ``plan.json``, ``gaps_after.csv`` (and the coverage files of the plan:
     ``gaps.geojson``, ``units.gpkg``, ``grids.csv``, ``summary.json``),
-    ``report.txt`` and ``map.html``.
+    ``report.txt`` and ``map.html``. The revisit target defaults to
+    ``network.config.targets.max_revisit_min``.
     """
+    if max_revisit_min is None:
+        max_revisit_min = network.config.targets.max_revisit_min
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     progress("coverage before the plan")

@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from borderwatch.config import default_language
 from borderwatch.maps._validate import MapInputError
 from borderwatch.maps.adapters import map_summary, units_status
 from borderwatch.maps.coverage import coverage_map
@@ -61,7 +62,7 @@ def rerender_map(
         gaps = gaps.rename(columns={"gap": "gap_id"})
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     plan_file = folder / "plan.json"
-    lang = lang or ("zh" if network.scenario.timezone == "Asia/Shanghai" else "en")
+    lang = lang or default_language(network.scenario.timezone)
     status = units_status(units)
     if plan_file.is_file():
         plan = json.loads(plan_file.read_text(encoding="utf-8"))
