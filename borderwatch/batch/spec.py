@@ -38,7 +38,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from borderwatch.config import SCALAR_FIELDS, read_toml
+from borderwatch.config import SCALAR_FIELDS, TARGETS, read_toml
 from borderwatch.errors import ConfigError
 
 __all__ = [
@@ -161,8 +161,8 @@ class BatchSpec:
     config: Mapping[str, Any] = field(default_factory=dict)
     time_limit: float = 20.0
     max_iterations: int | None = None
-    max_revisit_min: float = 120.0
-    max_response_min: float = 30.0
+    max_revisit_min: float = TARGETS.max_revisit_min
+    max_response_min: float = TARGETS.max_response_min
     criterion: tuple[str, ...] = ("checkpoint",)
     night: date = field(default_factory=date.today)
     map_html: bool = False

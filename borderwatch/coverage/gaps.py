@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from borderwatch.config import TARGETS
 from borderwatch.coverage._common import CoverageError
 from borderwatch.coverage.response import response_times
 from borderwatch.coverage.risk import risk_weights
@@ -167,8 +168,8 @@ def watched_mask(
     table: pd.DataFrame,
     *,
     criterion: str | Sequence[str] = "checkpoint",
-    max_response_min: float = 30.0,
-    max_revisit_min: float = 120.0,
+    max_response_min: float = TARGETS.max_response_min,
+    max_revisit_min: float = TARGETS.max_revisit_min,
 ) -> np.ndarray:
     """Whether each unit of ``table`` counts as watched under ``criterion``.
 
@@ -277,8 +278,8 @@ def find_gaps(
     table: pd.DataFrame,
     *,
     criterion: str | Sequence[str] = "checkpoint",
-    max_response_min: float = 30.0,
-    max_revisit_min: float = 120.0,
+    max_response_min: float = TARGETS.max_response_min,
+    max_revisit_min: float = TARGETS.max_revisit_min,
 ) -> gpd.GeoDataFrame:
     """Merge the units that fail ``criterion`` into gap stretches.
 
@@ -482,8 +483,8 @@ def summarize(
     gaps: pd.DataFrame,
     *,
     criterion: str | Sequence[str] = "checkpoint",
-    max_response_min: float = 30.0,
-    max_revisit_min: float = 120.0,
+    max_response_min: float = TARGETS.max_response_min,
+    max_revisit_min: float = TARGETS.max_revisit_min,
 ) -> dict[str, Any]:
     """Headline figures: km and % watched, km in gaps, the longest gap, worst revisit.
 
@@ -570,8 +571,8 @@ def coverage_report(
     *,
     criterion: str | Sequence[str] = "checkpoint",
     timeline: PatrolTimeline | None = None,
-    max_response_min: float = 30.0,
-    max_revisit_min: float = 120.0,
+    max_response_min: float = TARGETS.max_response_min,
+    max_revisit_min: float = TARGETS.max_revisit_min,
     response: bool = True,
     risk: bool | np.ndarray = True,
 ) -> CoverageReport:

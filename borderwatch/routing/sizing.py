@@ -16,10 +16,12 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from borderwatch.config import TARGETS
 from borderwatch.data.units import unit_runs
 from borderwatch.errors import RoutingError
 from borderwatch.routing.plan import PatrolPlan, plan_patrols
@@ -27,7 +29,7 @@ from borderwatch.routing.plan import PatrolPlan, plan_patrols
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["TeamSizing", "binding_stretches", "size_teams", "spread_order"]
+__all__ = ["TeamSizing", "binding_stretches", "size_teams", "spread_order", "write_sizing"]
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +102,10 @@ def binding_stretches(
 def size_teams(
     network: PatrolNetwork,
     *,
-    target_min: float = 120.0,
+    target_min: float = TARGETS.max_revisit_min,
     time_limit: float = 5.0,
     max_iterations: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TeamSizing:
     """Find the fewest teams whose plan keeps every patrolled unit's worst revisit within ``target_min``.
@@ -115,7 +117,8 @@ def size_teams(
     target_min
         Worst revisit target (minutes).
     time_limit, max_iterations, seed
-        Passed to each plan's routing search.
+        Passed to each plan's routing search (``seed`` default:
+        ``network.config.seed``, as in :func:`~borderwatch.routing.plan_patrols`).
     progress
         Called with a message before each plan.
 
@@ -168,3 +171,35 @@ def size_teams(
         best_min=round(best, 2),
         binding=binding,
     )
+
+
+def write_sizing(result: TeamSizing, out_dir: str | Path) -> list[Path]:
+    """Write ``teams.json`` (the whole answer) and ``teams.csv`` (worst revisit by team count).
+
+    Both are written atomically into ``out_dir`` (created if missing); returns their paths.
+    """
+    import json
+
+    from borderwatch.atomic import write_text
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    record = {
+        "target_min": result.target_min,
+        "order": list(result.order),
+        "worst_by_k": {str(k): round(v, 2) for k, v in sorted(result.worst_by_k.items())},
+        "fewest": result.fewest,
+        "best_min": round(result.best_min, 2),
+        "binding": [
+            {"start_km": a, "end_km": b, "township": t, "worst_min": round(w, 2)}
+            for a, b, t, w in result.binding
+        ],
+    }
+    json_path = write_text(
+        out / "teams.json", json.dumps(record, ensure_ascii=False, indent=1) + "\n"
+    )
+    lines = ["teams,worst_revisit_min,teams_in_order"]
+    for k, worst in sorted(result.worst_by_k.items()):
+        lines.append(f"{k},{worst:.2f},{' '.join(result.order[:k])}")
+    csv_path = write_text(out / "teams.csv", "\n".join(lines) + "\n")
+    return [json_path, csv_path]
