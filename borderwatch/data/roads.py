@@ -1,9 +1,14 @@
 """Read road networks through osmnx: OSM XML (plain, gz, bz2, xz), OSM PBF and GeoPackage.
 
-OSM XML goes straight to :func:`osmnx.graph_from_xml`. OSM PBF is first
-filtered to highway ways and their nodes with pyosmium (``pip install osmium``,
-the libosmium bindings maintained by the OSM community) and written as OSM XML
-into a temporary file, so both take exactly the same osmnx path. A GeoPackage
+OSM XML is read with expat (``xml.sax``: no external entities), OSM PBF with
+pyosmium (``pip install osmium``, the libosmium bindings maintained by the OSM
+community). Both keep highway ways only and the nodes they use, are checked by
+the same code (coordinates in range, node ids unique, one highway tag per way)
+and cut the same way where an extract is clipped (ways that reference nodes
+outside the file keep their present runs; what was cut is counted, logged and
+warned about), then written as one clean OSM XML file for
+:func:`osmnx.graph_from_xml`. So the same data gives the same network from
+either format, and every error names the user's file, never a temporary one. A GeoPackage
 with ``nodes`` and ``edges`` layers (as :func:`osmnx.save_graph_geopackage`
 writes) goes through :func:`osmnx.graph_from_gdfs`.
 
@@ -17,12 +22,16 @@ import bz2
 import gzip
 import logging
 import lzma
-import shutil
+import math
 import tempfile
 import xml.sax
+import xml.sax.handler
+import xml.sax.xmlreader
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
+from xml.sax import saxutils
 
+from borderwatch.data import validate as v
 from borderwatch.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -56,12 +65,141 @@ def find_road_file(folder: Path) -> Path:
     )
 
 
-def _check_xml(path: Path) -> None:
-    """Parse the XML once with SAX to report malformed files with line and column."""
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix, open)
+class _RoadData:
+    """Highway ways and the nodes they use, read from OSM XML or PBF and checked.
+
+    Both formats are read into this one structure, cleaned by the same code
+    (:func:`_clean`) and handed to osmnx as the same OSM XML, so the same data
+    gives the same network from either format.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        #: node id -> (lat text, lon text, where, tags); ``where`` is "line N" or ""
+        self.nodes: dict[int, tuple[str, str, str, dict[str, str]]] = {}
+        #: ids defined more than once -> (where of the first, where of the repeat)
+        self.repeats: dict[int, list[tuple[str, str, str]]] = {}
+        #: (way id, node refs, tags, where) of every highway way, in file order
+        self.ways: list[tuple[int, list[int], dict[str, str], str]] = []
+        self.other_ways = 0
+
+    def add_node(self, nid: int, lat: str, lon: str, where: str, tags: dict[str, str]) -> None:
+        old = self.nodes.get(nid)
+        if old is None:
+            self.nodes[nid] = (lat, lon, where, tags)
+        else:
+            self.repeats.setdefault(nid, []).append((lat, lon, where))
+
+    def located(self, what: str, where: str) -> str:
+        return f"{what} ({where})" if where else what
+
+
+def _int_attr(data: _RoadData, value: str | None, what: str, field: str, where: str) -> int:
     try:
-        with opener(path, "rb") as fh:  # type: ignore[operator]
-            xml.sax.parse(fh, xml.sax.ContentHandler())
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ScenarioError(
+            f"{data.located(what, where)}: {field} is not a whole number",
+            file=data.path,
+            field=field,
+            value=value,
+        ) from None
+
+
+class _OsmXmlHandler(xml.sax.ContentHandler):
+    """SAX handler that keeps highway ways and every node (coordinates as text, checked later)."""
+
+    def __init__(self, data: _RoadData, node_tags: frozenset[str], way_tags: frozenset[str]):
+        super().__init__()
+        self.data = data
+        self.node_tags = node_tags
+        self.way_tags = way_tags
+        self._locator: xml.sax.xmlreader.Locator | None = None
+        self._node: tuple[int, str, str, str, dict[str, str]] | None = None
+        self._way: tuple[int, list[int], dict[str, str], str] | None = None
+        self._highway_line = ""
+
+    def setDocumentLocator(self, locator: xml.sax.xmlreader.Locator) -> None:
+        self._locator = locator
+
+    def _where(self) -> str:
+        return f"line {self._locator.getLineNumber()}" if self._locator is not None else ""
+
+    def startElement(self, name: str, attrs: xml.sax.xmlreader.AttributesImpl) -> None:
+        data = self.data
+        if name == "node":
+            where = self._where()
+            nid = _int_attr(data, attrs.get("id"), "node", "id", where)
+            self._node = (nid, attrs.get("lat", ""), attrs.get("lon", ""), where, {})
+        elif name == "way":
+            where = self._where()
+            wid = _int_attr(data, attrs.get("id"), "way", "id", where)
+            self._way = (wid, [], {}, where)
+            self._highway_line = ""
+        elif name == "nd" and self._way is not None:
+            ref = _int_attr(data, attrs.get("ref"), f"way {self._way[0]}", "nd ref", self._where())
+            self._way[1].append(ref)
+        elif name == "tag":
+            key, value = attrs.get("k", ""), attrs.get("v", "")
+            if self._node is not None and key in self.node_tags:
+                self._node[4][key] = value
+            elif self._way is not None:
+                tags = self._way[2]
+                if key == "highway":
+                    if "highway" in tags:
+                        raise ScenarioError(
+                            f"way {self._way[0]} ({self._way[3]}) has two highway tags: "
+                            f"{tags['highway']!r} ({self._highway_line}) and {value!r} "
+                            f"({self._where()}); keep one",
+                            file=data.path,
+                            field="highway",
+                            value=value,
+                        )
+                    self._highway_line = self._where()
+                if key in self.way_tags:
+                    tags[key] = value
+
+    def endElement(self, name: str) -> None:
+        if name == "node" and self._node is not None:
+            nid, lat, lon, where, tags = self._node
+            self.data.add_node(nid, lat, lon, where, tags)
+            self._node = None
+        elif name == "way" and self._way is not None:
+            if "highway" in self._way[2]:
+                self.data.ways.append(self._way)
+            else:
+                self.data.other_ways += 1
+            self._way = None
+
+
+def _open_xml(path: Path) -> IO[bytes]:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if name.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    if name.endswith(".xz"):
+        return lzma.open(path, "rb")
+    return path.open("rb")
+
+
+def _osmnx_tags() -> tuple[frozenset[str], frozenset[str]]:
+    import osmnx as ox
+
+    return frozenset(ox.settings.useful_tags_node), frozenset(ox.settings.useful_tags_way)
+
+
+def _parse_xml(path: Path) -> _RoadData:
+    """Read OSM XML with expat (no external entities, no entity expansion bombs)."""
+    data = _RoadData(path)
+    handler = _OsmXmlHandler(data, *_osmnx_tags())
+    parser = xml.sax.make_parser()
+    parser.setFeature(xml.sax.handler.feature_external_ges, False)
+    parser.setFeature(xml.sax.handler.feature_external_pes, False)
+    parser.setContentHandler(handler)
+    try:
+        with _open_xml(path) as fh:
+            parser.parse(fh)
     except xml.sax.SAXParseException as err:
         raise ScenarioError(
             f"malformed OSM XML at line {err.getLineNumber()}, column {err.getColumnNumber()}: "
@@ -72,31 +210,11 @@ def _check_xml(path: Path) -> None:
         ) from None
     except (OSError, EOFError, lzma.LZMAError) as err:
         raise ScenarioError(f"cannot read compressed file: {err}", file=path, field="xml") from None
+    return data
 
 
-def _read_xml(path: Path) -> nx.MultiDiGraph:
-    import osmnx as ox
-    from osmnx._errors import InsufficientResponseError
-
-    _check_xml(path)
-    with tempfile.TemporaryDirectory(prefix="borderwatch-osm-") as tmp:
-        source = path
-        if path.suffix == ".xz":  # osmnx reads .osm, .gz and .bz2 itself
-            source = Path(tmp) / path.with_suffix("").name
-            with lzma.open(path, "rb") as src, source.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
-        try:
-            graph = ox.graph_from_xml(source, bidirectional=True, simplify=True, retain_all=True)
-        except InsufficientResponseError:
-            raise ScenarioError("OSM XML holds no nodes or ways", file=path, field="xml") from None
-        except (ValueError, KeyError, TypeError) as err:
-            raise ScenarioError(
-                f"OSM XML could not be turned into a graph: {err}", file=path
-            ) from None
-    return graph
-
-
-def _pbf_to_xml(path: Path, out: Path) -> None:
+def _parse_pbf(path: Path) -> _RoadData:
+    """Read OSM PBF with pyosmium: highway ways first, then only the nodes they use."""
     try:
         import osmium
     except ImportError:  # pragma: no cover - depends on the environment
@@ -104,26 +222,212 @@ def _pbf_to_xml(path: Path, out: Path) -> None:
             "reading .osm.pbf needs pyosmium: pip install 'borderwatch[pbf]' (or pip install osmium)",
             file=path,
         ) from None
-    node_ids: set[int] = set()
+    data = _RoadData(path)
+    node_tags, way_tags = _osmnx_tags()
+    needed: set[int] = set()
     try:
         for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
-            if "highway" in way.tags:
-                node_ids.update(n.ref for n in way.nodes)  # type: ignore[union-attr]
-        with osmium.SimpleWriter(str(out)) as writer:
-            for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
-                if obj.is_node() and obj.id in node_ids:  # type: ignore[union-attr]
-                    writer.add_node(obj)
-                elif obj.is_way() and "highway" in obj.tags:  # type: ignore[union-attr]
-                    writer.add_way(obj)
+            values = [t.v for t in way.tags if t.k == "highway"]
+            if not values:
+                data.other_ways += 1
+                continue
+            if len(values) > 1:
+                raise ScenarioError(
+                    f"way {way.id} has two highway tags: {values[0]!r} and {values[1]!r}; keep one",
+                    file=path,
+                    field="highway",
+                    value=values[1],
+                )
+            refs = [n.ref for n in way.nodes]  # type: ignore[union-attr]
+            tags = {t.k: t.v for t in way.tags if t.k in way_tags}
+            data.ways.append((way.id, refs, tags, ""))
+            needed.update(refs)
+        for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if node.id not in needed:
+                continue
+            loc = node.location  # type: ignore[union-attr]
+            lat = repr(loc.lat_without_check()) if loc.y != _OSMIUM_UNDEFINED else ""
+            lon = repr(loc.lon_without_check()) if loc.x != _OSMIUM_UNDEFINED else ""
+            tags = {t.k: t.v for t in node.tags if t.k in node_tags}
+            data.add_node(node.id, lat, lon, "", tags)
     except RuntimeError as err:
         raise ScenarioError(f"malformed OSM PBF: {err}", file=path, field="pbf") from None
+    return data
+
+
+#: libosmium's "undefined" coordinate (a location without lat/lon)
+_OSMIUM_UNDEFINED = 2147483647
+
+
+def _coordinate(data: _RoadData, nid: int, text: str, where: str, field: str) -> float:
+    limit = 90.0 if field == "lat" else 180.0
+    what = data.located(f"node {nid}", where)
+    if text == "":
+        raise ScenarioError(f"{what}: missing {field}", file=data.path, field=field, value=text)
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not math.isfinite(x):
+        raise ScenarioError(
+            f"{what}: {field} is not a number", file=data.path, field=field, value=text
+        )
+    if abs(x) > limit:
+        raise ScenarioError(
+            f"{what}: {field} out of range -{limit:g}..{limit:g}",
+            file=data.path,
+            field=field,
+            value=text,
+        )
+    return x
+
+
+def _clean(data: _RoadData) -> tuple[dict[int, tuple[float, float, dict[str, str]]], list, dict]:
+    """Check the nodes the highway ways use and cut the ways at missing nodes.
+
+    Returns the nodes to keep, the ways (pieces) to keep and the counts of what
+    was cut. A way that references nodes absent from the file (an extract cut
+    from a bigger map by a box or polygon) is cut there: each run of at least
+    two present nodes becomes a way of its own (the first keeps the way id, the
+    others get fresh ids above every id in the file).
+    """
+    path = data.path
+    used: dict[int, tuple[float, float, dict[str, str]]] = {}
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    stats = {"ways": len(data.ways), "clipped_ways": 0, "missing_refs": 0, "pieces": 0,
+             "dropped_ways": 0, "multi_highway": 0, "repeated_nodes": 0}  # fmt: skip
+    next_id = max((w[0] for w in data.ways), default=0) + 1
+    for wid, refs, tags, _where in data.ways:
+        highway = tags.get("highway", "")
+        if ";" in highway:
+            # an OSM "a;b" list: the first value is the way's main class
+            tags = {**tags, "highway": highway.split(";")[0].strip()}
+            stats["multi_highway"] += 1
+        present = [r in data.nodes for r in refs]
+        if all(present):
+            runs = [refs] if len(refs) >= 2 else []
+        else:
+            stats["clipped_ways"] += 1
+            stats["missing_refs"] += present.count(False)
+            runs, run = [], []
+            for r, ok in zip(refs, present, strict=True):
+                if ok:
+                    run.append(r)
+                else:
+                    if len(run) >= 2:
+                        runs.append(run)
+                    run = []
+            if len(run) >= 2:
+                runs.append(run)
+            stats["pieces"] += len(runs)
+        if not runs:
+            stats["dropped_ways"] += 1
+            continue
+        for k, run in enumerate(runs):
+            ways.append((wid if k == 0 else next_id, run, tags))
+            next_id += k > 0
+            for r in run:
+                if r in used:
+                    continue
+                lat_t, lon_t, where, ntags = data.nodes[r]
+                lat = _coordinate(data, r, lat_t, where, "lat")
+                lon = _coordinate(data, r, lon_t, where, "lon")
+                for lat2_t, lon2_t, where2 in data.repeats.get(r, []):
+                    lat2 = _coordinate(data, r, lat2_t, where2, "lat")
+                    lon2 = _coordinate(data, r, lon2_t, where2, "lon")
+                    if (lat2, lon2) != (lat, lon):
+                        raise ScenarioError(
+                            f"node {r} is defined twice at different places: "
+                            f"{lat_t},{lon_t} ({where or 'first'}) and {lat2_t},{lon2_t} "
+                            f"({where2 or 'again'}); node ids must be unique",
+                            file=path,
+                            field="id",
+                            value=r,
+                        )
+                    stats["repeated_nodes"] += 1
+                used[r] = (lat, lon, ntags)
+    # nodes in file order (as osmnx would have read them)
+    return {k: used[k] for k in data.nodes if k in used}, ways, stats
+
+
+def _report(data: _RoadData, stats: dict[str, int]) -> None:
+    path = data.path
+    if stats["clipped_ways"]:
+        v.warn(
+            f"{path}: clipped extract: {stats['clipped_ways']} of {stats['ways']} highway ways "
+            f"reference {stats['missing_refs']} nodes outside the file; cut into "
+            f"{stats['pieces']} pieces at the missing nodes, {stats['dropped_ways']} ways "
+            "dropped (fewer than two nodes left)"
+        )
+    if stats["multi_highway"]:
+        v.warn(
+            f"{path}: {stats['multi_highway']} ways have a list of highway values "
+            "(such as 'unclassified;track'); the first value is used"
+        )
+    if stats["repeated_nodes"]:
+        v.warn(f"{path}: {stats['repeated_nodes']} nodes appear twice (same place); kept once")
+    if data.other_ways:
+        logger.info("%s: ignored %d ways without a highway tag", path, data.other_ways)
+
+
+def _write_clean_xml(
+    out: Path, nodes: dict[int, tuple[float, float, dict[str, str]]], ways: list
+) -> None:
+    q = saxutils.quoteattr
+    with out.open("w", encoding="utf-8") as fh:
+        fh.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="borderwatch">\n'
+        )
+        for nid, (lat, lon, tags) in nodes.items():
+            if tags:
+                fh.write(f'<node id="{nid}" lat="{lat!r}" lon="{lon!r}">')
+                fh.writelines(f"<tag k={q(k)} v={q(val)}/>" for k, val in tags.items())
+                fh.write("</node>\n")
+            else:
+                fh.write(f'<node id="{nid}" lat="{lat!r}" lon="{lon!r}"/>\n')
+        for wid, refs, tags in ways:
+            fh.write(f'<way id="{wid}">')
+            fh.writelines(f'<nd ref="{r}"/>' for r in refs)
+            fh.writelines(f"<tag k={q(k)} v={q(val)}/>" for k, val in tags.items())
+            fh.write("</way>\n")
+        fh.write("</osm>\n")
+
+
+def _graph_from_data(data: _RoadData) -> nx.MultiDiGraph:
+    import osmnx as ox
+    from osmnx._errors import InsufficientResponseError
+
+    path = data.path
+    nodes, ways, stats = _clean(data)
+    if not ways:
+        raise ScenarioError(
+            "holds no highway ways with two or more nodes in the file",
+            file=path,
+            field="highway",
+        )
+    _report(data, stats)
+    with tempfile.TemporaryDirectory(prefix="borderwatch-osm-") as tmp:
+        clean = Path(tmp) / "roads.osm"
+        _write_clean_xml(clean, nodes, ways)
+        try:
+            graph = ox.graph_from_xml(clean, bidirectional=True, simplify=True, retain_all=True)
+        except InsufficientResponseError:
+            raise ScenarioError("holds no nodes or ways", file=path, field="xml") from None
+        except (ValueError, KeyError, TypeError) as err:
+            # never name the temporary file: the user's file is what they can fix
+            text = str(err).replace(str(clean), str(path))
+            raise ScenarioError(f"could not be turned into a graph: {text}", file=path) from None
+    graph.graph.pop("created_date", None)  # a wall-clock time: outputs stay byte-stable
+    graph.graph["clipped"] = {k: int(n) for k, n in stats.items()}
+    return graph
+
+
+def _read_xml(path: Path) -> nx.MultiDiGraph:
+    return _graph_from_data(_parse_xml(path))
 
 
 def _read_pbf(path: Path) -> nx.MultiDiGraph:
-    with tempfile.TemporaryDirectory(prefix="borderwatch-pbf-") as tmp:
-        out = Path(tmp) / "roads.osm"
-        _pbf_to_xml(path, out)
-        return _read_xml(out)
+    return _graph_from_data(_parse_pbf(path))
 
 
 def _read_gpkg(path: Path) -> nx.MultiDiGraph:

@@ -106,10 +106,6 @@ def plan_variants(
     return out
 
 
-def _hhmm(minutes: int) -> str:
-    return f"{(minutes % DAY) // 60:02d}:{minutes % 60:02d}"
-
-
 def build_week(
     site: RosterSite,
     people: Sequence[Person],

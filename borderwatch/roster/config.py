@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from borderwatch.config import parse_hhmm
 from borderwatch.errors import ConfigError
 
 __all__ = ["RosterConfig"]
-
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-def hhmm_to_min(text: str, *, field_name: str) -> int:
-    """``"HH:MM"`` to minutes after midnight."""
-    m = _HHMM.match(str(text))
-    if not m:
-        raise ConfigError("expected a time HH:MM (00:00-23:59)", field=field_name, value=text)
-    return int(m.group(1)) * 60 + int(m.group(2))
 
 
 @dataclass(frozen=True)
@@ -80,7 +70,7 @@ class RosterConfig:
             raise ConfigError(
                 "shift names must differ", field="shift_names", value=self.shift_names
             )
-        starts = [hhmm_to_min(s, field_name="shift_starts") for s in self.shift_starts]
+        starts = [parse_hhmm(s, field="shift_starts") for s in self.shift_starts]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
             raise ConfigError(
                 "shift starts must be increasing", field="shift_starts", value=self.shift_starts
@@ -107,7 +97,7 @@ class RosterConfig:
     @property
     def shift_start_min(self) -> tuple[int, ...]:
         """Shift starts in minutes after midnight."""
-        return tuple(hhmm_to_min(s, field_name="shift_starts") for s in self.shift_starts)
+        return tuple(parse_hhmm(s, field="shift_starts") for s in self.shift_starts)
 
     def public(self) -> dict[str, object]:
         """The options as written to ``summary.json`` (the salt left out)."""

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from borderwatch.config import parse_hhmm
 from borderwatch.errors import ConfigError
-from borderwatch.roster.config import RosterConfig, hhmm_to_min
+from borderwatch.roster.config import RosterConfig
 
 if TYPE_CHECKING:
     from borderwatch.data.scenario import Scenario
@@ -118,8 +119,8 @@ class Slot:
 
 def night_minutes(site: RosterSite) -> tuple[int, int]:
     """Night window start and length in minutes."""
-    a = hhmm_to_min(site.night_window[0], field_name="night_window")
-    b = hhmm_to_min(site.night_window[1], field_name="night_window")
+    a = parse_hhmm(site.night_window[0], field="night_window")
+    b = parse_hhmm(site.night_window[1], field="night_window")
     return a, (b - a) % DAY or DAY
 
 

@@ -197,8 +197,8 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
             '<?xml version="1.0"?>\n<osm version="0.6"></osm>\n'
         ),
         "roads.osm",
-        "xml",
-        "holds no nodes or ways",
+        "highway",
+        "holds no highway ways",
     ),
     "incident bad date": (
         lambda d: (d / "incidents.csv").write_text(
