@@ -1,68 +1,89 @@
-"""Property tests: every roster rule holds on random small weeks."""
+"""Every roster rule holds on random small weeks; fairness is recomputed from the rows."""
 
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borderwatch.roster import (
+    Person,
     RosterConfig,
     RosterInfeasibleError,
+    RosterSite,
     build_week,
     iso_week,
     people_from_rows,
     synthetic_people,
 )
+from tests.roster.fairness import fairness_from_rows
 from tests.roster.helpers import check_rules, tiny_plan, tiny_site
 
 
-@st.composite
-def weeks(draw):
-    n_cp = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=2)))
-    crews = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=2)))
-    max_shifts = draw(st.integers(4, 6))
-    max_nights = draw(st.integers(2, min(4, max_shifts)))
-    config = RosterConfig(
-        max_shifts=max_shifts, max_night_shifts=max_nights, salt=draw(st.text(max_size=4))
-    )
+def draw_week(seed: int) -> tuple[RosterSite, list[Person], RosterConfig]:
+    """A random small week: 1-2 townships of 1-3 checkpoints, 1-2 teams, random rules and leave."""
+    rng = random.Random(seed)
+    n_cp = tuple(rng.randint(1, 3) for _ in range(rng.randint(1, 2)))
+    crews = tuple(rng.randint(1, 3) for _ in range(rng.randint(1, 2)))
+    max_shifts = rng.randint(4, 6)
+    max_nights = rng.randint(2, min(4, max_shifts))
+    config = RosterConfig(max_shifts=max_shifts, max_night_shifts=max_nights, salt=str(seed))
     site = tiny_site(n_cp, crews)
-    seed = draw(st.integers(0, 10_000))
-    slack = draw(st.floats(1.1, 1.8))
     rows = synthetic_people(
         site,
         config=config,
         seed=seed,
-        n_leaders=draw(st.integers(3, 8)),
-        slack=slack,
+        n_leaders=rng.randint(3, 8),
+        slack=rng.uniform(1.1, 1.8),
         leave_share=0.0,
     )
-    rng = random.Random(seed)
     monday = iso_week("2026-W49")
+    share = rng.choice([0.0, 0.1, 0.2])
     for r in rows:
-        if rng.random() < draw(st.sampled_from([0.0, 0.1, 0.2])):
+        if rng.random() < share:
             a = monday + timedelta(days=rng.randrange(-2, 7))
             r["leave"] = f"{a}..{a + timedelta(days=rng.randrange(0, 3))}"
     return site, people_from_rows(rows), config
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(weeks())
-def test_every_rule_holds(case):
-    site, people, config = case
+N_WEEKS = 16
+MIN_FEASIBLE = 13  # measured: 14 of the 16 weeks have a roster (2 lack county leaders)
+
+
+def test_every_rule_holds() -> None:
+    """Every hard rule and the fairness rule on 16 random weeks; enough of them must be feasible.
+
+    An infeasible week must say which necessary condition fails, with numbers that fail it.
+    """
     monday = iso_week("2026-W49")
-    try:
-        week = build_week(site, people, "2026-W49", plan=tiny_plan(site), config=config)
-    except RosterInfeasibleError as exc:
-        assert "needs" in str(exc) or "no roster" in str(exc)
-        return
-    check_rules(week.rows, people, site, config, monday)
-    # fairness: night duties within 1 among people without leave, per pool (no history yet)
-    for pool in week.summary["pools"].values():
-        lo, hi = pool["fairness"]["night_week"]
-        assert hi - lo <= 1
+    feasible = 0
+    for seed in range(N_WEEKS):
+        site, people, config = draw_week(seed)
+        try:
+            week = build_week(site, people, "2026-W49", plan=tiny_plan(site), config=config)
+        except RosterInfeasibleError as exc:
+            m = re.search(r"needs (\d+) .*(?:at most|;) (\d+)", str(exc))
+            assert m is not None, str(exc)
+            assert int(m.group(1)) > int(m.group(2)), str(exc)
+            continue
+        feasible += 1
+        check_rules(week.rows, people, site, config, monday)
+        got = fairness_from_rows(week.rows, people, site, monday)
+        for label, spans in got.items():
+            # within 1 among comparable people, per pool (no history yet: total = week)
+            for key in ("night_week", "night_total", "duties_week"):
+                lo, hi = spans[key]
+                assert hi - lo <= 1, (seed, label, key, spans)
+            # the report says what the rows say
+            reported = week.summary["pools"][label]["fairness"]
+            assert {k: reported[k] for k in spans} == spans, (seed, label)
+        assert week.summary["fairness"]["night_week_max_spread"] == max(
+            s["night_week"][1] - s["night_week"][0] for s in got.values()
+        )
+    assert feasible >= MIN_FEASIBLE, f"only {feasible} of {N_WEEKS} random weeks had a roster"
 
 
 @settings(max_examples=6, deadline=None)
@@ -110,7 +131,9 @@ def test_rules_hold_on_a_second_week_with_history(tmp_path_factory, seed):
 
     v1, v2 = variants(w1.rows), variants(w2.rows)
     assert v1[-1] != v2[0]
-    # cumulative fairness: comparable people's night totals within 1 over the two weeks
-    for pool in w2.summary["pools"].values():
-        lo, hi = pool["fairness"]["night_total"]
-        assert hi - lo <= 2
+    # cumulative fairness, from the rows of both weeks: night totals within 1 (docs/roster.md)
+    got = fairness_from_rows(w2.rows, people, site, iso_week("2026-W50"), earlier_rows=w1.rows)
+    for label, spans in got.items():
+        lo, hi = spans["night_total"]
+        assert hi - lo <= 1, (seed, label, spans)
+        assert w2.summary["pools"][label]["fairness"]["night_total"] == spans["night_total"]
