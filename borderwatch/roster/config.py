@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from borderwatch.config import parse_hhmm
 from borderwatch.errors import ConfigError
 
-__all__ = ["RosterConfig"]
+__all__ = ["SALT_ENV", "RosterConfig"]
+
+SALT_ENV = "BORDERWATCH_ROSTER_SALT"
+"""Environment variable holding the secret of the route rotation."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,35 @@ class RosterConfig:
             )
         if self.time_limit_s <= 0:
             raise ConfigError("must be positive", field="time_limit_s", value=self.time_limit_s)
+
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        salt: str | None = None,
+        time_limit_s: float | None = None,
+        max_shifts: int | None = None,
+        max_night_shifts: int | None = None,
+        rest_hours: float | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> RosterConfig:
+        """The config of a roster run: given options over the defaults; the salt from ``$BORDERWATCH_ROSTER_SALT`` when not given.
+
+        ``None`` keeps a default. The command line and cron scripts use this one way.
+        """
+        import os
+
+        env = os.environ if environ is None else environ
+        options: dict[str, Any] = {"salt": salt if salt is not None else env.get(SALT_ENV, "")}
+        for name, value in (
+            ("time_limit_s", time_limit_s),
+            ("max_shifts", max_shifts),
+            ("max_night_shifts", max_night_shifts),
+            ("rest_hours", rest_hours),
+        ):
+            if value is not None:
+                options[name] = value
+        return cls(**options)
 
     @property
     def shift_start_min(self) -> tuple[int, ...]:

@@ -24,8 +24,8 @@ from borderwatch.batch import (
     run_batch,
     run_sequential,
 )
-from borderwatch.batch.cli_command import batch_command
 from borderwatch.batch.results import VOLATILE_COLUMNS
+from borderwatch.cli.batch import batch_command
 from borderwatch.errors import BorderwatchError
 from tests.helpers import write_toy_scenario
 

@@ -201,9 +201,9 @@ def test_bad_inputs(tmp_path, site, rows):
 def test_command_exit_codes_and_dry_run(tmp_path):
     from rich.console import Console
 
+    from borderwatch.cli.roster import roster_command
     from borderwatch.data import load_scenario
     from borderwatch.roster import RosterSite
-    from borderwatch.roster.cli_command import roster_command
     from tests.helpers import write_toy_scenario
 
     scn_dir = write_toy_scenario(tmp_path / "toy")
@@ -224,7 +224,8 @@ def test_command_exit_codes_and_dry_run(tmp_path):
     assert not out.exists()
     assert roster_command("2026-W49", str(scn_dir), formats=["csv", "json"], **kw) == 0
     assert (out / "2026-W49" / "roster.csv").is_file()
-    assert roster_command("2026-W49", str(scn_dir), **kw) == 2
+    # an existing week is "output exists" (4), not bad input (2), so cron can tell them apart
+    assert roster_command("2026-W49", str(scn_dir), **kw) == 4
     assert roster_command("2026-W49", str(scn_dir), force=True, formats=["csv", "json"], **kw) == 0
     assert roster_command("2026-W99", str(scn_dir), **kw) == 2
     # all checkpoint staff on leave → infeasible, exit 3
@@ -284,3 +285,18 @@ def test_same_bytes_in_a_fresh_process(tmp_path, site, rows):
             check=True,
         )
         assert got.stdout.strip() == want
+
+
+def test_standby_team_crew_never_drives_a_route(site, rows):
+    # plan.json puts the second team on standby (nothing its vehicle reaches): its crew is
+    # rostered to checkpoint reinforcement / standby, never to a route variant
+    plan = tiny_plan(site)
+    standby = plan["routes"][1]
+    standby.update(status="standby", standby_reason="reaches no road", variants=[], loop_min=0.0)
+    week = build_week(site, people_from_rows(rows), "2026-W49", plan=plan)
+    team = standby["team"]
+    crew = [r for r in week.rows if r["role"] == "team_member" and r["place"].endswith(f"({team})")]
+    assert crew and all(r["place"].startswith("standby") and r["variant"] == "" for r in crew)
+    assert not any(r["place"] == team for r in week.rows)
+    patrol = plan["routes"][0]["team"]
+    assert any(r["place"] == patrol and r["variant"] for r in week.rows)

@@ -1,0 +1,178 @@
+"""What every command shares: consoles, option types, error handling, progress, loading.
+
+Output reads well in a terminal and in a log file: nothing is wrapped at 80 columns
+when piped (``soft_wrap``), spinners only on a terminal (else a log line), warnings
+print as ``warning: …`` and errors as ``error: …`` with the exit code of their class
+(:attr:`borderwatch.errors.BorderwatchError.exit_code`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from borderwatch.errors import (
+    BorderwatchError,
+    ConfigError,
+    RosterInfeasibleError,
+)
+
+__all__ = [
+    "BasemapOpt",
+    "ConfigOpt",
+    "ForceOpt",
+    "LangOpt",
+    "MaxRevisitOpt",
+    "NoMapOpt",
+    "OfflineOpt",
+    "OutDirOpt",
+    "ScenarioArg",
+    "check_choice",
+    "check_files",
+    "err",
+    "guarded",
+    "load_network",
+    "load_scenario_config",
+    "out",
+    "parse_night_date",
+    "shown_warnings",
+    "step",
+]
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+log = logging.getLogger("borderwatch.cli")
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Embedded scenario name (ningming) or a scenario folder.")
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML file of PlanConfig options.", exists=False),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Map language: zh or en (default: zh for Chinese scenarios)."),
+]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline/--online", help="Inline every script in map.html (no CDN; default) or link them."
+    ),
+]
+OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")]
+NoMapOpt = Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")]
+MaxRevisitOpt = Annotated[
+    float | None,
+    typer.Option(help="Revisit-interval target, minutes (default: the scenario's, 120).", min=1),
+]
+BasemapOpt = Annotated[
+    str | None,
+    typer.Option("--basemap", help="xyzservices name, a {z}/{x}/{y} URL/folder, or none."),
+]
+
+
+def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    err.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+
+@contextmanager
+def shown_warnings() -> Iterator[None]:
+    """Print warnings as ``warning: …`` on stderr while the block runs."""
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Run a command body: warnings as ``warning: …``; errors as one line and their exit code."""
+    try:
+        with shown_warnings():
+            yield
+    except RosterInfeasibleError as exc:
+        err.print(f"[red]infeasible:[/] {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except BorderwatchError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+class _LogStatus:
+    """Stands in for a rich status off a terminal: each update is one log line."""
+
+    def update(self, message: str) -> None:
+        log.info(message.rstrip(" …"))
+
+
+@contextmanager
+def step(message: str) -> Iterator[Any]:
+    """A spinner with ``message`` on a terminal; a log line elsewhere. Yields an object with ``update``."""
+    if sys.stderr.isatty():
+        with err.status(message, spinner="dots") as status:
+            yield status
+    else:
+        log.info(message.rstrip(" …"))
+        yield _LogStatus()
+
+
+def check_choice(option: str, value: str | None, allowed: Sequence[str]) -> None:
+    """Refuse an option value outside ``allowed`` before any slow work."""
+    if value is not None and value not in allowed:
+        raise ConfigError(f"allowed: {', '.join(allowed)}", field=option, value=value)
+
+
+def check_files(option: str, paths: Sequence[Path] | None) -> None:
+    """Refuse a missing input file or folder before any slow work."""
+    for p in paths or ():
+        if not Path(p).exists():
+            raise ConfigError("no such file or folder", field=option, value=str(p))
+
+
+def parse_night_date(text: str | None) -> date | None:
+    """``--night YYYY-MM-DD`` as a date (None when not given)."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError("not a date YYYY-MM-DD", field="--night", value=text) from None
+
+
+def load_scenario_config(scenario: str, config: Path | None) -> tuple[Any, Any]:
+    """Load a scenario and its PlanConfig (scenario defaults, then ``--config``)."""
+    from borderwatch.config import load_config
+    from borderwatch.data import load_scenario
+
+    check_files("--config", [config] if config else None)
+    with step(f"loading scenario {scenario} …"):
+        scn = load_scenario(scenario)
+    base = scn.default_config()
+    cfg = load_config(config, base=base) if config else base
+    return scn, cfg
+
+
+def load_network(scenario: str, config: Path | None, **overrides: Any) -> Any:
+    """Load a scenario and build its PatrolNetwork; ``overrides`` are PlanConfig fields."""
+    import dataclasses
+
+    from borderwatch.data import build_network
+
+    scn, cfg = load_scenario_config(scenario, config)
+    if overrides:
+        cfg = dataclasses.replace(cfg, **overrides)
+    with step("building the patrol network …"):
+        return build_network(scn, cfg)

@@ -1,0 +1,149 @@
+"""``borderwatch plan`` and ``borderwatch teams``: night-patrol routes, and how many teams they need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from borderwatch.cli.app import app
+from borderwatch.cli.common import (
+    BasemapOpt,
+    ConfigOpt,
+    ForceOpt,
+    LangOpt,
+    MaxRevisitOpt,
+    NoMapOpt,
+    OfflineOpt,
+    OutDirOpt,
+    ScenarioArg,
+    check_choice,
+    guarded,
+    load_network,
+    out,
+    parse_night_date,
+    step,
+)
+
+__all__ = ["plan_command", "teams_command"]
+
+
+@app.command("plan")
+def plan_command(
+    scenario: ScenarioArg = "ningming",
+    out_dir: OutDirOpt = Path("out/plan"),
+    time_limit: Annotated[
+        float, typer.Option(help="Most seconds of routing search.", min=0.1)
+    ] = 20.0,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: config seed).", min=0)
+    ] = None,
+    night: Annotated[
+        str | None,
+        typer.Option(help="Date the night starts, YYYY-MM-DD (GPX times; default: today)."),
+    ] = None,
+    always: Annotated[
+        list[str] | None,
+        typer.Option("--always", help="Road name, OSM id or class patrolled in any case."),
+    ] = None,
+    max_revisit: MaxRevisitOpt = None,
+    config: ConfigOpt = None,
+    lang: LangOpt = None,
+    offline: OfflineOpt = True,
+    basemap: BasemapOpt = None,
+    no_map: NoMapOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
+    from datetime import date
+
+    from borderwatch.jobs import run_plan
+    from borderwatch.maps._i18n import LANGS
+    from borderwatch.outputs import check_output_folder
+
+    with guarded():
+        day = parse_night_date(night) or date.today()
+        check_choice("--lang", lang, LANGS)
+        check_output_folder(out_dir, force=force)
+        net = load_network(scenario, config)
+        with step("planning …") as status:
+            run_plan(
+                net,
+                out_dir,
+                night=day,
+                time_limit=time_limit,
+                seed=seed,
+                always_patrol=always or (),
+                max_revisit_min=max_revisit,
+                map_html=not no_map,
+                lang=lang,
+                offline=offline,
+                basemap=basemap,
+                progress=lambda msg: status.update(f"{msg} …"),
+            )
+        out.print((out_dir / "report.txt").read_text(encoding="utf-8"), highlight=False)
+        out.print(f"wrote {out_dir}", highlight=False)
+
+
+@app.command("teams")
+def teams_command(
+    scenario: ScenarioArg = "ningming",
+    target: Annotated[
+        float | None,
+        typer.Option("--target", help="Worst revisit target, minutes (default 120).", min=1),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option(help="Most seconds of routing search per plan.", min=0.1)
+    ] = 5.0,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: config seed).", min=0)
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Also write teams.json and teams.csv to this folder."),
+    ] = None,
+    config: ConfigOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Team sizing: the fewest teams reaching a worst-revisit target, and the stretches that bind."""
+    from borderwatch.outputs import check_output_folder
+    from borderwatch.routing.sizing import size_teams, write_sizing
+
+    with guarded():
+        if out_dir is not None:
+            check_output_folder(out_dir, force=force)
+        net = load_network(scenario, config)
+        goal = net.config.targets.max_revisit_min if target is None else target
+        with step("sizing teams …"):
+            result = size_teams(
+                net,
+                target_min=goal,
+                time_limit=time_limit,
+                seed=net.config.seed if seed is None else seed,
+            )
+        table = Table(
+            title=f"worst revisit by number of teams (target {goal:g} min)", title_justify="left"
+        )
+        table.add_column("teams", justify="right")
+        table.add_column("worst revisit, min", justify="right")
+        for k, worst in result.worst_by_k.items():
+            table.add_row(str(k), f"{worst:.1f}")
+        out.print(table)
+        if result.fewest is None:
+            out.print(
+                f"the {len(result.order)} teams reach at best {result.best_min:.1f} min: "
+                f"the target of {goal:g} min needs more teams or shorter loops",
+                highlight=False,
+            )
+        else:
+            out.print(
+                f"fewest teams: {result.fewest} ({', '.join(result.order[: result.fewest])})",
+                highlight=False,
+            )
+        for a, b, township, worst in result.binding:
+            out.print(f"  binds: km {a:.2f}-{b:.2f} {township} ({worst:.1f} min)", highlight=False)
+        if out_dir is not None:
+            files = write_sizing(result, out_dir)
+            out.print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
