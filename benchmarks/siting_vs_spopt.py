@@ -38,7 +38,7 @@ def run_size(border_km: float, k: int, seed: int, time_limit_s: float) -> dict[s
 
     from borderwatch import build_network
     from borderwatch.coverage import candidate_sites, site_checkpoints
-    from borderwatch.coverage._common import unit_midpoints
+    from borderwatch.coverage.geometry import unit_midpoints
     from borderwatch.data.synthetic import generate_scenario
 
     warnings.simplefilter("ignore")

@@ -10,7 +10,6 @@ make the commanders' tables; :func:`write_coverage` writes them.
 
 from __future__ import annotations
 
-from borderwatch.coverage._common import CoverageError
 from borderwatch.coverage.gaps import (
     CRITERIA,
     CoverageReport,
@@ -33,6 +32,7 @@ from borderwatch.coverage.siting import (
 )
 from borderwatch.coverage.static import checkpoint_watch
 from borderwatch.coverage.timeline import PatrolTimeline, Step, pass_times, revisits
+from borderwatch.errors import CoverageError
 
 __all__ = [
     "CRITERIA",

@@ -32,12 +32,12 @@ import pandas as pd
 import shapely
 
 from borderwatch.config import TARGETS
-from borderwatch.coverage._common import CoverageError
 from borderwatch.coverage.response import response_times
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.static import checkpoint_watch
 from borderwatch.coverage.timeline import PatrolTimeline, revisits
 from borderwatch.data.units import unit_runs
+from borderwatch.errors import CoverageError
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork

@@ -34,7 +34,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from borderwatch.coverage._common import CoverageError
+from borderwatch.errors import CoverageError
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork

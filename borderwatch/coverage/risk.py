@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from borderwatch.coverage._common import CoverageError
+from borderwatch.errors import CoverageError
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork

@@ -37,9 +37,10 @@ import shapely
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from borderwatch.coverage._common import CoverageError, unit_midpoints
+from borderwatch.coverage.geometry import unit_midpoints
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.static import checkpoint_watch
+from borderwatch.errors import CoverageError
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from borderwatch.coverage._common import CoverageError, unit_midpoints
+from borderwatch.coverage.geometry import unit_midpoints
+from borderwatch.errors import CoverageError
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from borderwatch.coverage._common import CoverageError
+from borderwatch.errors import CoverageError
 from borderwatch.errors import BorderwatchWarning
 
 if TYPE_CHECKING:

@@ -24,6 +24,7 @@ from borderwatch.errors import BorderwatchWarning, RoutingError
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link, merge_links
 from borderwatch.routing.minmax import solve_minmax
+from borderwatch.routing.result import Step
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["PatrolInstance", "TeamRoute", "build_instance", "route_teams"]
 
 logger = logging.getLogger(__name__)
-
-Step = tuple[int, bool]
 
 
 @dataclass(frozen=True)

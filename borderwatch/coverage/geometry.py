@@ -1,4 +1,4 @@
-"""Shared helpers of the coverage package: its error type and unit-table helpers."""
+"""Geometry helpers of the coverage package shared by its modules (border-unit midpoints)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from borderwatch.errors import CoverageError
-
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["CoverageError", "unit_midpoints"]
+__all__ = ["unit_midpoints"]
 
 
 def unit_midpoints(network: PatrolNetwork) -> np.ndarray:
