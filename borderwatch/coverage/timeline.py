@@ -13,7 +13,9 @@ A unit is *passed* while a team drives an edge that watches it
 watch the unit, joined at a node that is itself within ``patrol_view_m`` of
 the unit, are one pass (a drive along a border road watches a unit from
 several short edges in a row, and a turn at a dead end in view of it is one
-visit, not two). The time of a
+visit, not two); but a run that drives an edge again in the same direction
+starts a new pass there (a team looping a short route that stays in view
+passes the unit once per loop, not once all night). The time of a
 pass is the moment of closest approach: on the traversal whose edge comes
 nearest the unit, the time at which the team is at the edge's point nearest
 the unit, interpolated linearly between the traversal's start and end.
@@ -50,8 +52,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from borderwatch.errors import CoverageError
-from borderwatch.errors import BorderwatchWarning
+from borderwatch.errors import BorderwatchWarning, CoverageError
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -666,6 +667,7 @@ def _traversal_passes(network: PatrolNetwork, trav: pd.DataFrame, window: float)
             "t": t,
             "distance_m": dist_at[p],
             "end": end_node,
+            "key": edge[k] * 2 + fwd.astype(np.int64),
         }
     )
     # one pass per run of consecutive traversals (same team) that all watch the unit and
@@ -686,12 +688,43 @@ def _traversal_passes(network: PatrolNetwork, trav: pd.DataFrame, window: float)
         in_view = shapely.distance(node_pt, unit_g) <= network.config.patrol_view_m
         linked[li[~in_view]] = False
     brk = ~linked
-    frame["run"] = np.cumsum(np.concatenate([[True], brk]))
+    frame["run"] = _split_repeats(
+        np.cumsum(np.concatenate([[True], brk])), frame["key"].to_numpy(dtype=np.int64)
+    )
     # closest approach: smallest distance, earliest on ties
     frame = frame.sort_values(["run", "distance_m", "t"], kind="stable")
     best = frame.drop_duplicates("run", keep="first")
     best = best[(best["t"] >= -_TOL) & (best["t"] <= window + _TOL)]
     return best[["unit", "team", "t", "distance_m"]].reset_index(drop=True)
+
+
+def _split_repeats(run: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Start a new run where a run drives an edge again in the same direction.
+
+    A team that stays in view of a unit while it loops (a short loop all within
+    ``patrol_view_m``) would otherwise make one pass of the whole night; each
+    time round the loop is a pass. A dead-end turn (the edge back the other
+    way) stays one pass.
+    """
+    pairs = pd.DataFrame({"run": run, "key": key})
+    dup = pairs.duplicated(["run", "key"]).to_numpy()
+    if not dup.any():
+        return run
+    out = run.copy()
+    rows = np.flatnonzero(np.isin(run, np.unique(run[dup])))
+    next_id = int(run.max()) + 1
+    current, cur_id = -1, -1
+    seen: set[int] = set()
+    # rows of the few runs with a repeat only; plain Python is fast enough there
+    for i in rows:
+        r, kk = int(run[i]), int(key[i])
+        if r != current:
+            current, cur_id, seen = r, r, set()
+        elif kk in seen:
+            cur_id, next_id, seen = next_id, next_id + 1, set()
+        seen.add(kk)
+        out[i] = cur_id
+    return out
 
 
 def revisits(network: PatrolNetwork, timeline: PatrolTimeline) -> pd.DataFrame:

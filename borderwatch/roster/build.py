@@ -188,7 +188,14 @@ def build_week(
             stacklevel=2,
         )
 
-    single = [t for t in site.teams if len(variants[t]) < 2]
+    # teams the plan puts on standby (nothing their vehicle can reach): their crews reinforce
+    # the checkpoints or stand by, never drive a route
+    standby = {
+        str(r.get("team"))
+        for r in (plan or {}).get("routes", [])
+        if isinstance(r, Mapping) and r.get("status") == "standby"
+    }
+    single = [t for t in site.teams if len(variants[t]) < 2 and t not in standby]
     if single:
         warnings.warn(
             f"team(s) with a single route variant drive it every night: {', '.join(single)}",
@@ -302,7 +309,10 @@ def build_week(
         for s in by_pool[f"team:{team}"]:
             v = rotation[team][s.day] if rotation.get(team) else {"variant": ""}
             for pid in sorted(res.assigned[s.key]):
-                row(s, pid, team, str(v["variant"]))
+                if team in standby:
+                    row(s, pid, f"standby: checkpoint reinforcement ({team})")
+                else:
+                    row(s, pid, team, str(v["variant"]))
     if inspect:
         for s in by_pool["leaders"]:
             for pid in sorted(results["leaders"].assigned[s.key]):

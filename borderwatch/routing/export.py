@@ -1,7 +1,9 @@
 """Write a :class:`~borderwatch.routing.plan.PatrolPlan` to files.
 
 ``routes.geojson`` (one feature per team, lon/lat), ``routes.gpx`` (one timed
-track per team for handheld GPS, via gpxpy), ``plan.json`` (everything needed
+track per team named ``"<team id> <name>"`` with every loop of the night, from
+the window start to its end, via gpxpy) and ``gpx/<team>.gpx`` (the same, one
+file per team), ``plan.json`` (everything needed
 to re-render or audit the plan) and ``report.txt`` (the planners' summary).
 Every file is written under a temporary name and renamed into place.
 """
@@ -40,30 +42,47 @@ def _clock(network: PatrolNetwork, offset_min: float) -> str:
     return _hhmm(base + offset_min)
 
 
+def _leave_base(network: PatrolNetwork, approach_s: float) -> str:
+    """Clock time a team must leave base to be on its loop at the window start (rounded down)."""
+    start = network.config.night_start
+    base = int(start[:2]) * 60 + int(start[3:])
+    return _hhmm(math.floor(base - approach_s / 60.0 + 1e-9))
+
+
 def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
-    """One row per team: ``team``, ``name``, ``vehicle``, ``loop_km``, ``loop_min``, ``start_times``, geometry (projected)."""
+    """One row per team: ``team``, ``name``, ``vehicle``, ``status``, ``leave_base``, ``loop_km``, ``loop_min``, ``start_times``, geometry (projected).
+
+    Every loop starts at the window start (where the team is then) and again
+    every loop duration; ``leave_base`` is when the team must leave its base
+    to be there. Standby teams have an empty ``start_times`` and the reason in
+    ``standby_reason``.
+    """
     rows = []
-    phases = dict(zip(plan.schedule.teams, plan.schedule.phase_min, strict=True))
+    window = network.config.night_minutes
     for route in plan.routes:
         loop_min = route.loop_s / 60.0
-        if route.team in phases and loop_min > 0:
-            first = -phases[route.team]
-            n_loops = math.ceil((network.config.night_minutes - first) / loop_min - 1e-9)
+        if route.on_patrol and loop_min > 0:
+            n_loops = math.ceil(window / loop_min - 1e-9)
             if n_loops <= 6:
-                start_times = ", ".join(
-                    _clock(network, first + i * loop_min) for i in range(n_loops)
-                )
+                start_times = ", ".join(_clock(network, i * loop_min) for i in range(n_loops))
             else:
                 start_times = (
-                    f"{_clock(network, first)}, then every {loop_min:.0f} min ({n_loops} loops)"
+                    f"{_clock(network, 0.0)}, then every {loop_min:.0f} min ({n_loops} loops)"
                 )
+            leave = _leave_base(network, route.approach_s)
         else:
             start_times = ""
+            leave = ""
         rows.append(
             {
                 "team": route.team,
                 "name": str(network.teams.loc[route.team, "name"]),
                 "vehicle": route.vehicle,
+                "status": route.status if route.on_patrol else "standby",
+                "standby_reason": route.standby_reason,
+                "role": route.role,
+                "leave_base": leave,
+                "approach_min": round(route.approach_s / 60.0, 2),
                 "loop_km": round(route.length_m(network) / 1000.0, 3),
                 "loop_min": round(loop_min, 2),
                 "start_times": start_times,
@@ -78,30 +97,92 @@ def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
                     / 1000.0,
                     3,
                 ),
+                "note": route.note,
                 "geometry": route.geometry(network),
             }
         )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=network.crs)
 
 
+def worst_stretch(network: PatrolNetwork, plan: PatrolPlan) -> dict[str, Any] | None:
+    """Where the worst revisit interval among patrolled units is: km range, township, teams."""
+    table = plan.revisits
+    passed = table["n_passes"].to_numpy() > 0
+    if not passed.any():
+        return None
+    worst = table["worst_interval_min"].to_numpy()
+    value = float(worst[passed].max())
+    at = passed & (worst >= value - 1e-6)
+    units = network.units
+    i, j = next(iter(unit_runs(at, units["part"].to_numpy())))
+    teams = sorted({t for k in range(i, j + 1) for t in str(table["teams"].iat[k]).split(";") if t})
+    return {
+        "worst_revisit_min": round(value, 2),
+        "start_km": round(float(units["start_m"].iat[i]) / 1000.0, 3),
+        "end_km": round(float(units["end_m"].iat[j]) / 1000.0, 3),
+        "township": str(units["township"].iat[i]),
+        "teams": teams,
+        "n_units": int(at.sum()),
+    }
+
+
+def never_passed(network: PatrolNetwork, plan: PatrolPlan) -> dict[str, Any]:
+    """Units no patrol passes all night, split by why: no road within view, or no team reaches the road."""
+    lengths = network.units["length_m"].to_numpy()
+    never = plan.revisits["n_passes"].to_numpy() == 0
+    no_road = np.zeros(len(never), dtype=bool)
+    no_road[plan.required.uncoverable] = True
+    no_road &= never
+    other = never & ~no_road
+    view_km = network.config.patrol_view_m / 1000.0
+    return {
+        "km": round(float(lengths[never].sum()) / 1000.0, 3),
+        "no_road_km": round(float(lengths[no_road].sum()) / 1000.0, 3),
+        "unreached_km": round(float(lengths[other].sum()) / 1000.0, 3),
+        "why": f"no road within {view_km:g} km"
+        if not other.any()
+        else (f"no road within {view_km:g} km, or no team's vehicle reaches the road"),
+    }
+
+
 def plan_summary(
     network: PatrolNetwork, plan: PatrolPlan, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The plan's figures as JSON-ready values."""
+    """The plan's figures as JSON-ready values.
+
+    ``worst_revisit_min`` is the worst revisit interval among the patrolled
+    units (passed at least once), the same figure as in ``summary.json``,
+    ``report.txt`` and the map; units no patrol passes are counted apart in
+    ``never_passed``. ``opt_gap_pct`` (also under its old name ``gap_pct``) is
+    the optimality gap of the min-max loop above the lower bound, not a
+    coverage gap.
+    """
     scn = network.scenario
     watched_by_route = plan.revisits["n_passes"].to_numpy() > 0
     lengths = network.units["length_m"].to_numpy()
+    patrol = [r for r in plan.routes if r.on_patrol]
     out: dict[str, Any] = {
         "scenario": scn.name,
         "source": str(scn.source) if scn.source else None,
         "seed": plan.seed,
         "night_window": [network.config.night_start, network.config.night_end],
         "teams": len(plan.routes),
+        "teams_on_patrol": len(patrol),
+        "teams_on_standby": [
+            {"team": r.team, "reason": r.standby_reason} for r in plan.routes if not r.on_patrol
+        ],
+        "shortest_loop_min": round(min((r.loop_s for r in patrol), default=0.0) / 60.0, 2),
         "max_loop_min": round(plan.max_loop_min, 2),
+        "minmax_loop_min": round(plan.minmax_loop_min, 2),
         "bound_min": round(plan.bound_min, 2),
         "gap_pct": round(plan.gap_pct, 2),
-        "total_loop_min": round(plan.result.total_cost / 60.0, 2),
-        "worst_revisit_min": round(float(plan.schedule.worst_revisit_min), 2),
+        "opt_gap_pct": round(plan.opt_gap_pct, 2),
+        "total_loop_min": round(sum(r.loop_s for r in patrol) / 60.0, 2),
+        "driving_min": round(plan.objective.driving_min, 2),
+        "worst_revisit_min": round(plan.objective.worst_revisit_min, 2),
+        "mean_revisit_min": round(plan.objective.mean_revisit_min, 2),
+        "worst_revisit_at": worst_stretch(network, plan),
+        "never_passed": never_passed(network, plan),
         "patrolled_km": round(float(lengths[watched_by_route].sum()) / 1000.0, 3),
         "patrolled_pct": round(
             100.0 * float(lengths[watched_by_route].sum()) / float(lengths.sum()), 2
@@ -125,15 +206,24 @@ def plan_summary(
                 "team": route.team,
                 "name": row.name,
                 "vehicle": route.vehicle,
+                "status": row.status,
+                "standby_reason": route.standby_reason,
+                "role": route.role,
+                "note": route.note,
+                "leave_base": row.leave_base,
+                "approach_min": row.approach_min,
                 "loop_km": row.loop_km,
                 "loop_min": row.loop_min,
                 "service_km": row.service_km,
                 "start_times": row.start_times,
+                "approach": [[int(e), bool(f)] for e, f in route.approach],
                 "steps": [[int(e), bool(f)] for e, f in route.steps],
                 "variants": [
                     {"variant": x.variant, "reverse": x.reverse, "phase_min": round(x.phase_min, 3)}
                     for x in route_variants(route)
-                ],
+                ]
+                if route.on_patrol
+                else [],
             }
         )
     out.update(extra or {})
@@ -158,34 +248,65 @@ def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
 
 
 def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any]) -> str:
-    """The planners' short text report."""
+    """The planners' short text report (its figures are those of ``plan.json``)."""
     lines = [
         f"borderwatch patrol plan: {network.scenario.title or network.scenario.name}",
         f"night {network.config.night_start}-{network.config.night_end}, seed {plan.seed}",
         "",
-        f"{'team':<6} {'vehicle':<11} {'loop km':>8} {'loop min':>9} {'service km':>10}  start times",
+        f"{'team':<6} {'vehicle':<11} {'leave base':>10} {'loop km':>8} {'loop min':>9} "
+        f"{'service km':>10}  loops",
     ]
+    standby = []
     for r in summary["routes"]:
+        if r["status"] != "patrol":
+            standby.append(r)
+            lines.append(
+                f"{r['team']:<6} {r['vehicle']:<11} {'STANDBY':>10}  {r['standby_reason']}"
+            )
+            continue
+        how = r["start_times"]
+        if r["role"] and r["role"] != "min-max":
+            how += f"  [{r['role']}]"
+        if r["note"]:
+            how += f"  ({r['note']})"
         lines.append(
-            f"{r['team']:<6} {r['vehicle']:<11} {r['loop_km']:>8.1f} {r['loop_min']:>9.1f} "
-            f"{r['service_km']:>10.1f}  {r['start_times']}"
+            f"{r['team']:<6} {r['vehicle']:<11} {r['leave_base']:>10} {r['loop_km']:>8.1f} "
+            f"{r['loop_min']:>9.1f} {r['service_km']:>10.1f}  {how}"
         )
+    if standby:
+        lines += [
+            "",
+            f"!! {len(standby)} team(s) ON STANDBY, no loop tonight: "
+            + "; ".join(f"{r['team']}: {r['standby_reason']}" for r in standby),
+        ]
     lines += [
         "",
-        f"max loop {summary['max_loop_min']:.1f} min, lower bound {summary['bound_min']:.1f} min, "
-        f"gap {summary['gap_pct']:.1f} %",
-        f"worst revisit interval {summary['worst_revisit_min']:.1f} min",
+        f"teams on patrol {summary['teams_on_patrol']} of {summary['teams']}, "
+        f"shortest loop {summary['shortest_loop_min']:.1f} min, longest {summary['max_loop_min']:.1f} min",
+        f"min-max loop {summary['minmax_loop_min']:.1f} min, lower bound {summary['bound_min']:.1f} min, "
+        f"optimality gap {summary['opt_gap_pct']:.1f} %",
+    ]
+    at = summary.get("worst_revisit_at")
+    where = (
+        f" at km {at['start_km']:.2f}-{at['end_km']:.2f} ({at['township']}, "
+        f"{', '.join(at['teams']) or 'no team'})"
+        if at
+        else ""
+    )
+    lines += [
+        f"worst revisit interval {summary['worst_revisit_min']:.1f} min (patrolled border){where}",
+        f"risk-weighted mean revisit interval {summary['mean_revisit_min']:.1f} min",
+    ]
+    never = summary["never_passed"]
+    if never["km"] > 0:
+        lines.append(f"never passed: {never['km']:.2f} km, {never['why']}")
+    lines += [
         f"border patrolled {summary['patrolled_km']:.1f} of {summary['border_km']:.1f} km "
         f"({summary['patrolled_pct']:.1f} %)",
         f"required roads: {summary['required_roads']['edges']} edges in "
         f"{summary['required_roads']['links']} links, {summary['required_roads']['drive_min']:.0f} min of driving "
-        f"({summary['required_roads']['method']}, gap {summary['required_roads']['gap_pct']:.2f} %)",
+        f"({summary['required_roads']['method']}, optimality gap {summary['required_roads']['gap_pct']:.2f} %)",
     ]
-    if plan.instance.idle:
-        lines.append(
-            "teams that can reach no required road with their vehicle (they stay at base): "
-            + ", ".join(plan.instance.idle)
-        )
     if plan.instance.unreachable:
         km = (
             sum(
@@ -207,43 +328,92 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
             c = summary[key]
             lines.append(
                 f"{when} ({c['criterion']}): {c['watched_pct']:.1f} % watched, "
-                f"{c['gap_km']:.1f} km in {c['n_gaps']} gaps"
+                f"{c['gap_km']:.1f} km in {c['n_gaps']} coverage gaps"
             )
     return "\n".join(lines) + "\n"
 
 
-def _gpx(network: PatrolNetwork, plan: PatrolPlan, night: date) -> str:
-    import gpxpy.gpx
-
+def _night_start(network: PatrolNetwork, night: date) -> datetime:
     tz = ZoneInfo(network.scenario.timezone)
     start = network.config.night_start
-    t0 = datetime.combine(night, time(int(start[:2]), int(start[3:])), tzinfo=tz)
+    return datetime.combine(night, time(int(start[:2]), int(start[3:])), tzinfo=tz)
+
+
+def _team_track(
+    network: PatrolNetwork, plan: PatrolPlan, team: str, lonlat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lon, lat and minutes from the window start of every point a team drives in the window.
+
+    Built from the plan's timeline (the same traversals the coverage counts),
+    each edge's vertices timed linearly by distance along it; a traversal
+    under way at the window end is cut there, so no point lies outside the window.
+    """
+    trav = plan.schedule.timeline.traversals
+    rows = trav[trav["team"] == team]
+    window = plan.schedule.timeline.window_min
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    ts: list[np.ndarray] = []
+    for e, t0, t1, fwd in zip(
+        rows["edge"].to_numpy(),
+        rows["t_start"].to_numpy(),
+        rows["t_end"].to_numpy(),
+        rows["forward"].to_numpy(),
+        strict=True,
+    ):
+        coords = np.asarray(lonlat[int(e)].coords)
+        if not fwd:
+            coords = coords[::-1]
+        seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
+        frac = seg / seg[-1] if seg[-1] > 0 else np.linspace(0.0, 1.0, len(seg))
+        t = t0 + frac * (t1 - t0)
+        x, y = coords[:, 0], coords[:, 1]
+        if t1 > window:  # under way at the window end: cut the edge there
+            keep = t < window
+            xe, ye = np.interp(window, t, x), np.interp(window, t, y)
+            x, y, t = np.r_[x[keep], xe], np.r_[y[keep], ye], np.r_[t[keep], window]
+        first = 1 if xs else 0  # the previous edge ended on this point
+        xs.append(x[first:])
+        ys.append(y[first:])
+        ts.append(t[first:])
+    if not xs:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(ts)
+
+
+def _gpx(
+    network: PatrolNetwork, plan: PatrolPlan, night: date, teams: list[str] | None = None
+) -> str:
+    """GPX of the night: one track per team named ``"<team id> <name>"``, every loop, timed."""
+    import gpxpy.gpx
+
+    t0 = _night_start(network, night)
     lonlat = network.edges.to_crs("EPSG:4326").geometry.to_numpy()
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "borderwatch"
-    phases = dict(zip(plan.schedule.teams, plan.schedule.phase_min, strict=True))
     for route in plan.routes:
+        if teams is not None and route.team not in teams:
+            continue
+        if not route.on_patrol:
+            continue
         track = gpxpy.gpx.GPXTrack(name=f"{route.team} {network.teams.loc[route.team, 'name']}")
+        n_loops = math.ceil(network.config.night_minutes / (route.loop_s / 60.0) - 1e-9)
         track.description = (
-            f"{route.vehicle}, loop {route.loop_s / 60:.1f} min; one loop from the base"
+            f"team {route.team}, {route.vehicle}: leave base "
+            f"{_leave_base(network, route.approach_s)}, loop {route.loop_s / 60:.1f} min, "
+            f"{n_loops} loops from {network.config.night_start} to {network.config.night_end}"
         )
+        track.number = None
         segment = gpxpy.gpx.GPXTrackSegment()
-        clock = -phases.get(route.team, 0.0) * 60.0
-        for (e, fwd), secs in zip(route.steps, route.seconds, strict=True):
-            coords = np.asarray(lonlat[e].coords)
-            if not fwd:
-                coords = coords[::-1]
-            seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
-            frac = seg / seg[-1] if seg[-1] > 0 else np.zeros(len(seg))
-            first = 1 if segment.points else 0
-            for (x, y), f in zip(coords[first:], frac[first:], strict=True):
-                when = t0 + timedelta(seconds=clock + f * secs)
-                segment.points.append(
-                    gpxpy.gpx.GPXTrackPoint(
-                        latitude=round(float(y), 7), longitude=round(float(x), 7), time=when
-                    )
+        x, y, t = _team_track(network, plan, route.team, lonlat)
+        for lon, lat, minutes in zip(x, y, t, strict=True):
+            segment.points.append(
+                gpxpy.gpx.GPXTrackPoint(
+                    latitude=round(float(lat), 7),
+                    longitude=round(float(lon), 7),
+                    time=t0 + timedelta(seconds=round(float(minutes) * 60.0, 1)),
                 )
-            clock += secs
+            )
         track.segments.append(segment)
         gpx.tracks.append(track)
     return gpx.to_xml()
@@ -284,6 +454,11 @@ def write_plan_files(
     with atomic_file(out / "routes.geojson") as tmp:
         frame.to_file(tmp, driver="GeoJSON", layer="routes")
     write_text(out / "routes.gpx", _gpx(network, plan, night))
+    teams_dir = out / "gpx"
+    teams_dir.mkdir(exist_ok=True)
+    for route in plan.routes:
+        if route.on_patrol:
+            write_text(teams_dir / f"{route.team}.gpx", _gpx(network, plan, night, [route.team]))
     write_text(
         out / "plan.json",
         json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=_json_default)

@@ -51,7 +51,7 @@ from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.postman import rural_postman
 from borderwatch.routing.result import RoutingResult
 
-__all__ = ["evaluate_route", "solve_minmax"]
+__all__ = ["balance_loops", "evaluate_route", "extend_tour", "solve_minmax"]
 
 logger = logging.getLogger(__name__)
 
@@ -295,6 +295,64 @@ class _State:
         self.seqs[r].insert(pos, t)
         self.oris[r].insert(pos, o)
         for x in (lng, r):
+            self.refresh(x)
+        return True
+
+    def relocate_from(self, r: int, alpha: float, min_gain: float) -> bool:
+        """Best move of one task out of tour ``r`` that shortens the longer of the two tours.
+
+        The leximax step of :func:`balance_loops`: a move from ``r`` to ``s``
+        is taken only if ``max(new r, new s) < cost[r] - min_gain``, so the
+        sorted vector of tour costs falls lexicographically (the longest tour
+        never grows) and the stage terminates.
+        """
+        mdl = self.model
+        cost = self.cost
+        seq = self.seqs[r]
+        others = [x for x in range(mdl.k) if x != r]
+        if not seq or not others:
+            return False
+        pl = int(mdl.slot[r])
+        prev, nxt, base = self.slots[r]
+        sq = np.asarray(seq)
+        gain = base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]]
+        slots = self.slots
+        oprev = np.concatenate([slots[x][0] for x in others])
+        onxt = np.concatenate([slots[x][1] for x in others])
+        obase = np.concatenate([slots[x][2] for x in others])
+        lens = [len(slots[x][0]) for x in others]
+        team = np.repeat(others, lens)
+        prof = mdl.slot[team]
+        ends = mdl.ends[sq]
+        D = mdl.D
+        pr, px, pn = prof[None, None, :], oprev[None, None, :], onxt[None, None, :]
+        with np.errstate(invalid="ignore"):
+            d = (
+                D[pr, px, ends[:, :2, None]]
+                + D[pr, ends[:, 2:, None], pn]
+                + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
+            )
+        d = np.where(np.isnan(d), np.inf, d)
+        delta = d.min(axis=1)  # (n, Q)
+        pair = np.maximum((cost[r] - gain)[:, None], cost[team][None, :] + delta)
+        f = pair + alpha * (delta - gain[:, None])
+        i, q = np.unravel_index(int(np.argmin(f)), f.shape)
+        if not pair[i, q] < cost[r] - min_gain:
+            return False
+        t = seq[i]
+        j = 0
+        pos = int(q)
+        while pos >= lens[j]:
+            pos -= lens[j]
+            j += 1
+        s = others[j]
+        o = 0 if d[i, 0, q] <= d[i, 1, q] else 1
+        del self.seqs[r][i]
+        del self.oris[r][i]
+        self.seqs[s].insert(pos, t)
+        self.oris[s].insert(pos, o)
+        for x in (r, s):
+            self.two_opt(x)
             self.refresh(x)
         return True
 
@@ -698,24 +756,7 @@ def _result(
 ) -> RoutingResult:
     tasks, walks, costs = [], [], []
     for r in range(inst.n_teams):
-        p = int(inst.team_profile[r])
-        node = int(inst.depots[r])
-        steps: list[tuple[int, bool]] = []
-        mine = []
-        for t, o in zip(st.seqs[r], st.oris[r], strict=True):
-            e = int(model.req[t])
-            fwd = o == 0
-            a, b = (int(inst.u[e]), int(inst.v[e])) if fwd else (int(inst.v[e]), int(inst.u[e]))
-            if a != node:
-                steps += inst.path(p, node, a)
-            steps.append((e, fwd))
-            mine.append((e, fwd))
-            node = b
-        if node != int(inst.depots[r]):
-            steps += inst.path(p, node, int(inst.depots[r]))
-        c = float(sum(float(inst.cost[p, e]) for e, _ in steps))
-        if not math.isfinite(c):
-            raise RoutingError(f"team {inst.team_label(r)}: no feasible tour found")
+        mine, steps, c = _walk(inst, model, r, st.seqs[r], st.oris[r])
         tasks.append(tuple(mine))
         walks.append(tuple(steps))
         costs.append(c)
@@ -730,3 +771,174 @@ def _result(
         iterations=iterations,
         seed=seed,
     )
+
+
+def balance_loops(
+    instance: ArcInstance,
+    result: RoutingResult,
+    *,
+    max_moves: int = 5000,
+    min_gain: float = 1.0,
+) -> RoutingResult:
+    """Second stage: hand tasks of long tours to shorter ones while the longer of the two shrinks.
+
+    The min-max stage fixes the longest tour; it gives no reason to use a team
+    that cannot lower it, so teams near the border but off the critical
+    stretch get short or empty tours. This stage takes tasks off a tour and
+    gives them to another team whenever the longer of the two tours gets
+    shorter (a leximax descent on the sorted tour costs): the longest tour
+    never grows, every other long loop shrinks where a team can take part of
+    it over, and idle capacity goes to work. Tours are re-oriented and 2-opted
+    after each move.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    result
+        A result of :func:`solve_minmax` on ``instance``.
+    max_moves
+        Cap on moves (each strictly lowers the sorted cost vector, so the
+        stage also stops by itself).
+    min_gain
+        Smallest shortening (cost units, seconds for patrol instances) worth a move.
+
+    Returns
+    -------
+    RoutingResult
+        Every required edge still served exactly once; ``max_cost`` not above
+        the input's; the input's lower bound, seconds and iterations (plus the moves).
+    """
+    t0 = time.perf_counter()
+    model = _Model(instance)
+    if model.m == 0:
+        return result
+    pos = {int(e): i for i, e in enumerate(model.req)}
+    st = _State(model, [[pos[int(e)] for e, _ in tasks] for tasks in result.tasks])
+    alpha = _P["alpha"] / model.k
+    moves = 0
+    while moves < max_moves:
+        order = np.argsort(-st.cost, kind="stable")
+        if not any(st.relocate_from(int(r), alpha, min_gain) for r in order):
+            break
+        moves += 1
+    if st.cost.max() > result.max_cost + 1e-6:  # pragma: no cover - guarded by the move rule
+        return result
+    out = _result(
+        instance,
+        model,
+        st,
+        result.lower_bound,
+        result.seed,
+        result.iterations + moves,
+        result.seconds + time.perf_counter() - t0,
+    )
+    logger.info(
+        "balance: %d moves, longest %.1f -> %.1f, shortest %.1f -> %.1f",
+        moves,
+        result.max_cost,
+        out.max_cost,
+        min(result.team_cost),
+        min(out.team_cost),
+    )
+    return out
+
+
+def _walk(
+    inst: ArcInstance, model: _Model, r: int, seq: list[int], ori: list[int]
+) -> tuple[list[tuple[int, bool]], list[tuple[int, bool]], float]:
+    """Tasks, closed walk (shortest-path deadheading) and cost of team ``r`` serving ``seq``."""
+    p = int(inst.team_profile[r])
+    node = int(inst.depots[r])
+    steps: list[tuple[int, bool]] = []
+    mine = []
+    for t, o in zip(seq, ori, strict=True):
+        e = int(model.req[t])
+        fwd = o == 0
+        a, b = (int(inst.u[e]), int(inst.v[e])) if fwd else (int(inst.v[e]), int(inst.u[e]))
+        if a != node:
+            steps += inst.path(p, node, a)
+        steps.append((e, fwd))
+        mine.append((e, fwd))
+        node = b
+    if node != int(inst.depots[r]):
+        steps += inst.path(p, node, int(inst.depots[r]))
+    c = float(sum(float(inst.cost[p, e]) for e, _ in steps))
+    if not math.isfinite(c):
+        raise RoutingError(f"team {inst.team_label(r)}: no feasible tour found")
+    return mine, steps, c
+
+
+def extend_tour(
+    instance: ArcInstance,
+    team: int,
+    edges: list[int],
+    value: np.ndarray,
+    *,
+    target: float,
+    max_cost: float = math.inf,
+) -> tuple[list[tuple[int, bool]], list[tuple[int, bool]], float]:
+    """Grow ``team``'s tour by required edges worth another pass until it costs ``target``.
+
+    Greedy: the allowed required edge (not yet in the tour) with the largest
+    ``value`` per second of added driving at its cheapest position and
+    orientation, while the tour stays within ``max_cost``; orientations are
+    re-optimised after each insertion. A greedy ratio rule is enough here: the
+    tour is short (below the minimum loop) and only needs to reach ``target``.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    team
+        Team index.
+    edges
+        Required edge ids the team serves now, in order.
+    value
+        Worth of one more pass over each required edge (``instance.required_edges``
+        order); edges of value 0 are not added.
+    target
+        Stop once the tour costs at least this much.
+    max_cost
+        Never grow the tour beyond this.
+
+    Returns
+    -------
+    tasks : list of (int, bool)
+        Served edges in order with their direction.
+    walk : list of (int, bool)
+        The closed walk from the team's depot.
+    cost : float
+        Its cost.
+    """
+    model = _Model(instance)
+    pos = {int(e): i for i, e in enumerate(model.req)}
+    seq = [pos[int(e)] for e in edges]
+    cost, ori = model.route_dp(team, seq)
+    p = int(model.slot[team])
+    Dp = model.D[p]
+    value = np.asarray(value, dtype=float)
+    while cost < target:
+        cand = np.flatnonzero(model.allowed[team] & (value > 0))
+        cand = cand[~np.isin(cand, seq)]
+        if len(cand) == 0:
+            break
+        prev, nxt, base = model.route_arrays(team, seq, ori)
+        S, E = model.S[cand], model.E[cand]
+        with np.errstate(invalid="ignore"):
+            d = np.stack(
+                [Dp[prev[None, :], S[:, o, None]] + Dp[E[:, o, None], nxt[None, :]] for o in (0, 1)]
+            ) + (model.serv[p, cand][None, :, None] - base[None, None, :])
+        d = np.where(np.isnan(d), np.inf, d)
+        delta = d.min(axis=(0, 2))
+        ok = np.isfinite(delta) & (cost + delta <= max_cost + _EPS)
+        if not ok.any():
+            break
+        ratio = np.where(ok, value[cand] / np.maximum(delta, 1.0), -np.inf)
+        i = int(np.argmax(ratio))
+        o, at = np.unravel_index(int(np.argmin(d[:, i, :])), d[:, i, :].shape)
+        seq.insert(int(at), int(cand[i]))
+        ori.insert(int(at), int(o))
+        cost, ori = model.route_dp(team, seq)
+    tasks, walk, c = _walk(instance, model, team, seq, ori)
+    return tasks, walk, c

@@ -30,7 +30,13 @@ if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.result import RoutingResult
 
-__all__ = ["PatrolInstance", "TeamRoute", "build_instance", "route_teams"]
+__all__ = [
+    "PatrolInstance",
+    "TeamRoute",
+    "build_instance",
+    "route_teams",
+    "routes_from_result",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -80,18 +86,38 @@ class PatrolInstance:
 
 @dataclass(frozen=True)
 class TeamRoute:
-    """One team's closed walk from its base, on network edges.
+    """One team's loop for the night, on network edges.
 
     Attributes
     ----------
     team, vehicle
         Team id and its vehicle profile.
     steps
-        ``(edge, forward)`` in driving order, from the base back to it.
+        The loop: ``(edge, forward)`` in driving order, a closed walk. Out of
+        the min-max stage it starts and ends at the team's base; after the
+        night schedule it starts where the team is at the window start (see
+        ``approach``).
     service
-        For each step, whether it serves a required road (else deadheading).
+        For each step, whether it serves a required road (else deadheading,
+        or a co-patrolled road of another team's loop).
     seconds
         Driving time of each step.
+    approach
+        The drive from the base to the first node of ``steps``, done before the
+        window starts (empty when the loop starts at the base).
+    approach_s
+        Driving time of ``approach`` (s).
+    status
+        ``"patrol"``, or ``"standby"`` for a team with nothing it can reach.
+    standby_reason
+        Why a team is on standby (empty for a patrol).
+    role
+        How the night stage gave the team its loop: ``"min-max"``,
+        ``"take-over"`` (it took tasks off longer loops), ``"co-patrol T12"``
+        (it drives T12's loop, staggered), or ``""`` on standby.
+    note
+        Anything a planner must know (e.g. a loop shorter than the minimum
+        because that is all the team can reach).
     """
 
     team: str
@@ -99,6 +125,17 @@ class TeamRoute:
     steps: tuple[Step, ...]
     service: tuple[bool, ...]
     seconds: tuple[float, ...]
+    approach: tuple[Step, ...] = ()
+    approach_s: float = 0.0
+    status: str = "patrol"
+    standby_reason: str = ""
+    role: str = "min-max"
+    note: str = ""
+
+    @property
+    def on_patrol(self) -> bool:
+        """Whether the team drives a loop tonight."""
+        return self.status == "patrol" and bool(self.steps)
 
     @property
     def loop_s(self) -> float:
@@ -250,6 +287,13 @@ def route_teams(
         patrol.instance, time_limit=time_limit, max_iterations=max_iterations, seed=seed
     )
     result.validate(patrol.instance)
+    return routes_from_result(network, patrol, result), result
+
+
+def routes_from_result(
+    network: PatrolNetwork, patrol: PatrolInstance, result: RoutingResult, *, role: str = "min-max"
+) -> list[TeamRoute]:
+    """Expand the instance walks of ``result`` to :class:`TeamRoute` objects on network edges."""
     routes = []
     for i, team in enumerate(patrol.teams):
         vehicle = str(network.teams.loc[team, "vehicle"])
@@ -267,6 +311,7 @@ def route_teams(
                 steps=tuple(steps),
                 service=tuple(service),
                 seconds=tuple(float(secs[e]) for e, _ in steps),
+                role=role,
             )
         )
-    return routes, result
+    return routes

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from borderwatch.coverage.timeline import revisits
+from borderwatch.coverage.risk import risk_weights
+from borderwatch.coverage.timeline import PatrolTimeline, revisits
+from borderwatch.routing.night import NightObjective, night_objective, night_routes, place_loops
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance, route_teams
 from borderwatch.routing.required import RequiredRoads, choose_required_edges
 from borderwatch.routing.result import gap_pct
@@ -36,13 +38,22 @@ class PatrolPlan:
     instance
         The arc-routing instance built from the network.
     routes
-        One route per team (closed walk from its base).
+        One route per team for the night: its loop, started where the team is
+        at the window start, and the approach from its base (see
+        :mod:`borderwatch.routing.night`); standby teams have no steps.
     result
-        The min-max solver's result (seconds).
+        The min-max solver's result (seconds): the first stage, which the
+        bound and the optimality gap refer to.
+    balanced
+        The take-over stage's result (tasks handed from long loops to teams
+        with spare capacity).
     schedule
-        Loop phases and the night timeline.
+        The night timeline of the loops (every loop starts at the window start,
+        so its phases are 0).
     revisits
         Per-unit revisit intervals under the schedule (the coverage engine's table).
+    objective
+        The night objective (worst revisit, risk-weighted mean revisit, driving).
     seconds
         Wall-clock seconds per step.
     seed
@@ -53,15 +64,27 @@ class PatrolPlan:
     instance: PatrolInstance
     routes: tuple[TeamRoute, ...]
     result: RoutingResult
+    balanced: RoutingResult
     schedule: NightSchedule
     revisits: pd.DataFrame
+    objective: NightObjective
     seconds: dict[str, float]
     seed: int
 
     @property
     def max_loop_min(self) -> float:
-        """The longest loop (minutes)."""
+        """The longest loop of the night (minutes)."""
+        return max((r.loop_s for r in self.routes if r.on_patrol), default=0.0) / 60.0
+
+    @property
+    def minmax_loop_min(self) -> float:
+        """The longest loop of the min-max stage (minutes), what the bound bounds."""
         return self.result.max_cost / 60.0
+
+    @property
+    def standby(self) -> tuple[TeamRoute, ...]:
+        """Routes of the teams on standby."""
+        return tuple(r for r in self.routes if not r.on_patrol)
 
     @property
     def bound_min(self) -> float:
@@ -70,8 +93,13 @@ class PatrolPlan:
 
     @property
     def gap_pct(self) -> float:
-        """Gap of the longest loop above the bound (%, never below 0)."""
+        """Optimality gap of the min-max loop above the bound (%, never below 0)."""
         return max(0.0, gap_pct(self.result.max_cost, self.result.lower_bound))
+
+    @property
+    def opt_gap_pct(self) -> float:
+        """The optimality gap (same as :attr:`gap_pct`; not a coverage gap)."""
+        return self.gap_pct
 
 
 def plan_patrols(
@@ -116,29 +144,62 @@ def plan_patrols(
     t = time.perf_counter()
     say(f"routing {len(network.teams)} teams")
     instance = build_instance(network, required.edges)
-    routes, result = route_teams(
+    mm_routes, result = route_teams(
         network, instance, time_limit=time_limit, max_iterations=max_iterations, seed=seed
     )
     secs["routing"] = time.perf_counter() - t
     t = time.perf_counter()
+    say("giving every team its loop")
+    weights = risk_weights(network)
+    routes, balanced = night_routes(network, instance, result, weights=weights)
+    secs["night"] = time.perf_counter() - t
+    t = time.perf_counter()
     say("scheduling the night")
-    schedule = schedule_night(network, routes)
-    table = revisits(network, schedule.timeline)
+    staggered = schedule_night(network, routes, weights=weights)
+    routes = place_loops(network, instance, routes, staggered)
+    # the night's timeline from the placed loops: each starts at the window start
+    timeline = PatrolTimeline.from_walks(
+        network,
+        {r.team: list(r.steps) for r in routes if r.on_patrol},
+        window_min=staggered.timeline.window_min,
+    )
+    table = revisits(network, timeline)
+    passed = table["n_passes"].to_numpy() > 0
+    objective = night_objective(
+        table["worst_interval_min"].to_numpy(),
+        passed,
+        weights,
+        sum(r.loop_s + r.approach_s for r in routes if r.on_patrol) / 60.0,
+    )
+    # one truth: the schedule's worst revisit is the coverage engine's, over patrolled units
+    schedule = NightSchedule(
+        teams=staggered.teams,
+        loop_min=staggered.loop_min,
+        phase_min=tuple(0.0 for _ in staggered.teams),
+        worst_revisit_min=objective.worst_revisit_min,
+        timeline=timeline,
+    )
     secs["schedule"] = time.perf_counter() - t
+    del mm_routes
     logger.info(
-        "plan: max loop %.1f min, bound %.1f min, gap %.1f %%, worst revisit %.1f min",
+        "plan: min-max loop %.1f min, bound %.1f min, optimality gap %.1f %%, "
+        "worst revisit %.1f min, risk-weighted mean revisit %.1f min, %d teams on standby",
         result.max_cost / 60,
         result.lower_bound / 60,
         gap_pct(result.max_cost, result.lower_bound),
-        schedule.worst_revisit_min,
+        objective.worst_revisit_min,
+        objective.mean_revisit_min,
+        sum(1 for r in routes if not r.on_patrol),
     )
     return PatrolPlan(
         required=required,
         instance=instance,
         routes=tuple(routes),
         result=result,
+        balanced=balanced,
         schedule=schedule,
         revisits=table,
+        objective=objective,
         seconds=secs,
         seed=seed,
     )

@@ -6,8 +6,9 @@ matters: two teams 40 minutes apart on a shared stretch halve its worst
 interval, two teams in step waste one of them. :func:`schedule_night` chooses
 each team's phase — how far into its loop it is at the window start (it left
 base that many minutes before) — by coordinate descent over a grid of phases,
-minimising the worst revisit interval over all units, then the mean of the
-per-unit worst intervals.
+minimising the worst revisit interval over all units, then the (risk-weighted)
+mean of the per-unit worst intervals. Phases lie on the ends of the loop's
+edges, so that each loop can be rotated to start at a node at the window start.
 
 The pass times of one loop come from the coverage engine
 (:func:`borderwatch.coverage.timeline.pass_times`), so the schedule and the
@@ -42,7 +43,7 @@ class NightSchedule:
     Attributes
     ----------
     teams
-        Team ids (those with a non-empty route).
+        Team ids (those on patrol).
     loop_min
         Loop duration of each team (minutes).
     phase_min
@@ -67,6 +68,8 @@ def loop_phases(
     """Pass times of one loop of each route: arrays ``team index``, ``unit``, ``t`` (min into the loop)."""
     walks = {r.team: list(r.steps) for r in routes if r.steps}
     loop = max(r.loop_s for r in routes if r.steps) / 60.0
+    if len(walks) < len(routes):
+        routes = [r for r in routes if r.steps]
     once = PatrolTimeline.from_walks(network, walks, window_min=loop + 1e-6, loop=False)
     passes = pass_times(network, once)
     order = {r.team: i for i, r in enumerate(routes)}
@@ -123,6 +126,7 @@ def schedule_night(
     window_min: float | None = None,
     grid: int = 24,
     rounds: int = 3,
+    weights: np.ndarray | None = None,
 ) -> NightSchedule:
     """Choose each team's loop phase to minimise the worst revisit interval.
 
@@ -138,13 +142,15 @@ def schedule_night(
         Phases tried per team: ``loop * j / grid`` for ``j = 0 .. grid - 1``.
     rounds
         Rounds of coordinate descent over the teams.
+    weights
+        Risk weight per unit for the mean (default: all 1).
 
     Returns
     -------
     NightSchedule
     """
     window = float(network.config.night_minutes if window_min is None else window_min)
-    active = [r for r in routes if r.steps]
+    active = [r for r in routes if r.on_patrol]
     if not active:
         from borderwatch.errors import RoutingError
 
@@ -156,9 +162,13 @@ def schedule_night(
     watched[unit] = True
     phase = np.zeros(len(active))
 
+    wt = (np.ones(n_units) if weights is None else np.asarray(weights, dtype=float))[watched]
+
     def score(ph: np.ndarray) -> tuple[float, float]:
         w = worst_intervals(team, unit, t, loop, ph, window, n_units)[watched]
-        return (round(float(w.max()), 9), round(float(w.mean()), 9)) if len(w) else (0.0, 0.0)
+        if not len(w):
+            return (0.0, 0.0)
+        return (round(float(w.max()), 9), round(float((wt * w).sum() / wt.sum()), 9))
 
     best = score(phase)
     # only teams that share a unit with another team can gain from a phase change
@@ -167,12 +177,17 @@ def schedule_night(
         pairs = np.unique(np.column_stack([unit, team]), axis=0)
         per_unit = np.bincount(pairs[:, 0], minlength=n_units)
         shared[np.unique(pairs[per_unit[pairs[:, 0]] > 1, 1])] = True
+    # phases lie on edge ends, so that a loop rotated to its phase starts at a node
+    # inside the window (see borderwatch.routing.night.place_loops)
+    ends = [np.concatenate([[0.0], np.cumsum(r.seconds)[:-1]]) / 60.0 for r in active]
     for _ in range(rounds):
         improved = False
         for i in np.flatnonzero(shared):
             for j in range(1, grid):
                 trial = phase.copy()
-                trial[i] = loop[i] * j / grid
+                trial[i] = float(ends[i][int(np.argmin(np.abs(ends[i] - loop[i] * j / grid)))])
+                if trial[i] == phase[i]:
+                    continue
                 s = score(trial)
                 if s < best:
                     best, phase, improved = s, trial, True

@@ -282,3 +282,23 @@ def test_intervals_match_a_plain_computation(passes, window) -> None:
         assert sum(gaps) == pytest.approx(window)
         assert r.loc[unit, "n_passes"] == len(times)
         assert r.loc[unit, "never_passed"] == (not times)
+
+
+def test_a_short_loop_in_view_passes_once_per_loop(toy_net) -> None:
+    # a team driving the dead end 8-10 km towards its end again and again, every traversal
+    # joined at the end node, which is in view of units 36-39: each time round is one pass
+    # (the run of traversals in view never breaks, so it was once one pass all night)
+    n, d = 12, 5.0
+    trav = pd.DataFrame(
+        {
+            "team": "T1",
+            "edge": 3,
+            "t_start": np.arange(n) * d,
+            "t_end": np.arange(n) * d + d,
+            "forward": True,
+        }
+    )
+    tl = PatrolTimeline(window_min=n * d, teams=("T1",), traversals=trav)
+    r = revisits(toy_net, tl)
+    assert (r.loc[36:39, "n_passes"] == n).all()
+    assert r.loc[36:39, "worst_interval_min"].max() <= d + 1e-9

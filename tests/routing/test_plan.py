@@ -34,20 +34,29 @@ def _check_routes(net, plan) -> None:
     served = set()
     for route in plan.routes:
         secs = net.edge_seconds(route.vehicle)
-        base = int(net.teams.loc[route.team, "node"])
-        node = base
+        node = int(net.teams.loc[route.team, "node"])
+        for e, fwd in route.approach:  # base -> where the loop starts
+            start, end = (u[e], v[e]) if fwd else (v[e], u[e])
+            assert start == node, f"{route.team}: approach breaks at edge {e}"
+            node = end
+        assert route.approach_s == pytest.approx(sum(secs[e] for e, _ in route.approach))
+        loop_start = node
         for (e, fwd), s in zip(route.steps, route.seconds, strict=True):
             start, end = (u[e], v[e]) if fwd else (v[e], u[e])
             assert start == node, f"{route.team}: walk breaks at edge {e}"
             node = end
             assert np.isfinite(secs[e]), f"{route.team} ({route.vehicle}) drives forbidden edge {e}"
             assert s == pytest.approx(secs[e])
-        assert node == base, f"{route.team}: walk does not return to its base"
+        assert node == loop_start, f"{route.team}: loop is not closed"
         served |= {e for (e, _), srv in zip(route.steps, route.service, strict=True) if srv}
     reachable = {e for link in plan.instance.links for e in link.edges}
     assert reachable <= served
     assert plan.result.lower_bound <= plan.result.max_cost + 1e-6
     assert plan.max_loop_min == pytest.approx(max(r.loop_s for r in plan.routes) / 60)
+    # the night stage never lengthens the longest loop of the min-max stage
+    assert plan.max_loop_min <= plan.minmax_loop_min + 1e-6
+    for route in plan.routes:
+        assert route.on_patrol or route.standby_reason, route.team
 
 
 def test_toy_plan_by_hand(toy_dir: Path) -> None:
@@ -86,7 +95,8 @@ def test_schedule_staggers_teams_sharing_a_route(toy_dir: Path) -> None:
     ]
     sched = schedule_night(net, twins, grid=2)
     loop = steps.loop_s / 60
-    assert sorted(sched.phase_min) == pytest.approx([0.0, loop / 2])
+    # phases lie on edge ends: half a loop, to the nearest edge end
+    assert sorted(sched.phase_min) == pytest.approx([0.0, loop / 2], abs=max(twins[0].seconds) / 60)
     # two teams half a loop apart: a unit on the route is passed every half loop
     table = revisits(net, sched.timeline)
     on_route = table["n_passes"] > 0
@@ -127,8 +137,10 @@ def test_run_plan_writes_every_file(toy_dir: Path, tmp_path: Path) -> None:
     (track,) = gpx.tracks
     points = track.segments[0].points
     assert points[0].time.isoformat().startswith("2026-12-01T20:00")
+    # every loop of the night, from the window start to its end, the team id in the name
     minutes = (points[-1].time - points[0].time).total_seconds() / 60
-    assert minutes == pytest.approx(summary["max_loop_min"], rel=1e-3)
+    assert minutes == pytest.approx(net.config.night_minutes, abs=0.01)
+    assert track.name.split()[0] == "T1"
     assert "lower bound" in (out / "report.txt").read_text(encoding="utf-8")
 
 
@@ -200,3 +212,6 @@ def test_team_that_reaches_no_required_road_stays_at_base(toy_dir: Path) -> None
         plan = plan_patrols(net, max_iterations=20)
     assert plan.instance.idle == ("T2",)
     assert [len(r.steps) > 0 for r in plan.routes] == [True, False]
+    # on standby, loudly: in the route, plan.json and the report
+    t2 = plan.routes[1]
+    assert t2.status == "standby" and "reaches no required road" in t2.standby_reason
