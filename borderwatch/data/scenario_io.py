@@ -11,6 +11,7 @@ are SQLite files and may differ in their bytes between runs.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -88,8 +89,14 @@ def scenario_toml(scenario: Scenario) -> str:
     _toml_table(
         lines, "night", {"start": scenario.night_window[0], "end": scenario.night_window[1]}
     )
-    if scenario.defaults:
-        _toml_table(lines, "defaults", scenario.defaults)
+    options = {k: v for k, v in scenario.defaults.items() if k != "targets"}
+    if options:
+        _toml_table(lines, "defaults", options)
+    targets = scenario.defaults.get("targets")
+    if targets is not None:  # a table of its own in the shared format (borderwatch.config)
+        if dataclasses.is_dataclass(targets) and not isinstance(targets, type):
+            targets = dataclasses.asdict(targets)
+        _toml_table(lines, "targets", targets)
     if scenario.provenance:
         _toml_table(lines, "provenance", {str(k): str(v) for k, v in scenario.provenance.items()})
     return "\n".join(lines) + "\n"
