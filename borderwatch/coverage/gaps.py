@@ -533,7 +533,14 @@ def summarize(
         "n_teams": len(network.teams),
     }
     if "worst_interval_min" in table.columns:
-        out["worst_revisit_min"] = round(float(table["worst_interval_min"].max()), 2)
+        # one truth with the plan's files: the worst revisit among the units a patrol passes;
+        # units never passed are counted apart (never_passed_km)
+        passed = ~table["never_passed"].to_numpy(dtype=bool)
+        out["worst_revisit_min"] = (
+            round(float(table["worst_interval_min"].to_numpy()[passed].max()), 2)
+            if passed.any()
+            else None
+        )
         out["never_passed_km"] = round(
             float(table.loc[table["never_passed"], "length_m"].sum()) / 1000, 3
         )

@@ -156,7 +156,14 @@ def format_summary(report: CoverageReport, *, top: int = 10) -> str:
             f"  longest gap {g['id']}: km {g['start_km']:.2f}-{g['end_km']:.2f} ({g['length_km']:.2f} km)"
         )
     if "worst_revisit_min" in s:
-        lines.append(f"  worst revisit interval {s['worst_revisit_min']:.0f} min")
+        worst = s["worst_revisit_min"]
+        lines.append(
+            f"  worst revisit interval {worst:.1f} min (patrolled units)"
+            if worst is not None
+            else "  no unit is passed by a patrol"
+        )
+        if s.get("never_passed_km"):
+            lines.append(f"  never passed: {s['never_passed_km']:.2f} km")
     if len(report.gaps):
         lines.append("")
         lines.append(f"  {'gap':<6}{'km':>15}{'length':>8}  {'township':<12}why")

@@ -509,7 +509,7 @@ def _night_start_containing(network: PatrolNetwork, moment: datetime) -> datetim
     tz = ZoneInfo(network.scenario.timezone or "UTC")
     local = moment.astimezone(tz)
     cfg = network.config
-    sh, sm = int(cfg.night_start[:2]), int(cfg.night_start[3:])
+    sh, sm = divmod(cfg.night_start_min, 60)
     start_today = datetime.combine(local.date(), time(sh, sm), tzinfo=tz)
     # the window containing the moment started at most one day earlier
     for start in (start_today - timedelta(days=1), start_today):

@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 
 from borderwatch.atomic import atomic_file, write_text
+from borderwatch.config import format_hhmm
 from borderwatch.data.units import unit_runs
 from borderwatch.routing.variants import route_variants
 
@@ -31,22 +32,14 @@ if TYPE_CHECKING:
 __all__ = ["plan_summary", "routes_frame", "write_plan_files"]
 
 
-def _hhmm(minutes: float) -> str:
-    m = round(minutes) % (24 * 60)
-    return f"{m // 60:02d}:{m % 60:02d}"
-
-
 def _clock(network: PatrolNetwork, offset_min: float) -> str:
-    start = network.config.night_start
-    base = int(start[:2]) * 60 + int(start[3:])
-    return _hhmm(base + offset_min)
+    return format_hhmm(network.config.night_start_min + offset_min)
 
 
 def _leave_base(network: PatrolNetwork, approach_s: float) -> str:
     """Clock time a team must leave base to be on its loop at the window start (rounded down)."""
-    start = network.config.night_start
-    base = int(start[:2]) * 60 + int(start[3:])
-    return _hhmm(math.floor(base - approach_s / 60.0 + 1e-9))
+    base = network.config.night_start_min
+    return format_hhmm(math.floor(base - approach_s / 60.0 + 1e-9))
 
 
 def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
@@ -335,8 +328,8 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
 
 def _night_start(network: PatrolNetwork, night: date) -> datetime:
     tz = ZoneInfo(network.scenario.timezone)
-    start = network.config.night_start
-    return datetime.combine(night, time(int(start[:2]), int(start[3:])), tzinfo=tz)
+    start = network.config.night_start_min
+    return datetime.combine(night, time(start // 60, start % 60), tzinfo=tz)
 
 
 def _team_track(

@@ -115,7 +115,15 @@ def test_revisit_gaps_from_a_plan(toy_net) -> None:
     assert rep.units.loc[0, "never_passed"]
     assert "no patrol passes all night" in west["why"]
     assert west["worst_revisit_min"] == pytest.approx(600.0)
-    assert rep.summary["worst_revisit_min"] == pytest.approx(600.0)
+    # the headline worst revisit is among the patrolled units; never-passed ones are apart
+    passed = ~rep.units["never_passed"]
+    assert rep.summary["worst_revisit_min"] == pytest.approx(
+        rep.units.loc[passed, "worst_interval_min"].max(), abs=0.01
+    )
+    assert rep.summary["worst_revisit_min"] < 600.0
+    assert rep.summary["never_passed_km"] == pytest.approx(
+        rep.units.loc[~passed, "length_m"].sum() / 1000, abs=1e-3
+    )
     assert rep.summary["watched_km"] + rep.summary["gap_km"] == pytest.approx(
         rep.summary["border_km"]
     )
