@@ -463,6 +463,11 @@ class PlanConfig:
             raise ConfigError("seed must be a non-negative integer", field="seed", value=self.seed)
 
     @property
+    def night_start_min(self) -> int:
+        """Start of the night window in minutes after midnight."""
+        return parse_hhmm(self.night_start, field="night_start")
+
+    @property
     def night_minutes(self) -> float:
         """Length of the night window in minutes (an end before the start is on the next day)."""
         return float(night_length_min(self.night_start, self.night_end))
