@@ -31,6 +31,7 @@ __all__ = [
     "EXIT_OUTPUT_EXISTS",
     "BorderwatchError",
     "BorderwatchWarning",
+    "BriefWarning",
     "ChromiumNotFoundError",
     "ConfigError",
     "ConfigWarning",
@@ -193,3 +194,7 @@ class PlanWarning(BorderwatchWarning):
 
 class RosterWarning(BorderwatchWarning):
     """A roster is usable but something about it deserves attention (no plan, a missing week)."""
+
+
+class BriefWarning(BorderwatchWarning):
+    """A night briefing is written but lacks something (no roster for the night, no CJK font)."""
