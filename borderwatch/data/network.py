@@ -24,8 +24,9 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString, MultiLineString
 
 from borderwatch.config import PlanConfig
+from borderwatch.data.roads import BUILT_UP_KMH, built_up, maxspeed_kmh
 from borderwatch.data.units import split_border
-from borderwatch.data.validate import warn
+from borderwatch.data.validate import check_scale, warn
 from borderwatch.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -120,8 +121,10 @@ class PatrolNetwork:
         Columns ``osmid``, ``x``, ``y``, ``component``; Point geometry.
     edges
         Columns ``u``, ``v`` (node positions), ``osmid``, ``highway``, ``name``,
-        ``length`` (m, of the projected geometry); LineString geometry. Each road
-        appears once; every road is driven in both directions.
+        ``length`` (m, of the projected geometry), ``maxspeed_kmh`` (the OSM
+        ``maxspeed``, NaN if none), ``built_up`` (in a dense street grid: motor
+        speeds capped at :data:`~borderwatch.data.roads.BUILT_UP_KMH`); LineString
+        geometry. Each road appears once; every road is driven in both directions.
     border
         The projected border line.
     units
@@ -265,6 +268,11 @@ def _road_tables(graph: nx.MultiDiGraph, crs: str) -> tuple[gpd.GeoDataFrame, gp
         geoms[flip] = shapely.reverse(geoms[flip])
         edges = edges.set_geometry(gpd.GeoSeries(geoms, crs=crs, index=edges.index))
     edges["length"] = edges.geometry.length
+    # built-up areas: a posted maxspeed, or dense streets, lower motor speeds (_profile_seconds)
+    raw = edges_ll["maxspeed"].to_numpy() if "maxspeed" in edges_ll else [None] * len(edges)
+    edges["maxspeed_kmh"] = np.array([maxspeed_kmh(m) for m in raw], dtype=float)
+    mid = shapely.line_interpolate_point(edges.geometry.to_numpy(), 0.5, normalized=True)
+    edges["built_up"] = built_up(shapely.get_x(mid), shapely.get_y(mid), edges["length"].to_numpy())
     edges = edges.sort_values(["u", "v", "osmid", "length"], kind="stable").reset_index(drop=True)
     edges.index.name = "edge"
     nodes.index.name = "node"
@@ -407,6 +415,12 @@ def _profile_seconds(edges: gpd.GeoDataFrame, config: PlanConfig, profile: str) 
     prof = config.profile(profile)
     kinds, codes = np.unique(edges["highway"].astype(str).to_numpy(), return_inverse=True)
     speed = np.array([prof.speed_ms(k) for k in kinds], dtype=float)[codes]
+    if "maxspeed_kmh" in edges.columns:
+        # a posted limit caps every profile; in built-up areas motor vehicles go at most
+        # BUILT_UP_KMH (walking speeds are below either cap)
+        cap = edges["maxspeed_kmh"].to_numpy(dtype=float)
+        cap = np.where(np.isnan(cap) & edges["built_up"].to_numpy(bool), BUILT_UP_KMH, cap)
+        speed = np.where(np.isnan(cap), speed, np.minimum(speed, cap / 3.6))
     with np.errstate(divide="ignore"):
         return np.where(speed > 0, edges["length"].to_numpy() / np.maximum(speed, 1e-12), np.inf)
 
@@ -454,6 +468,10 @@ def _watch_index(
     )
 
 
+def _toml_file(scenario: Scenario) -> str:
+    return str(scenario.source / "scenario.toml") if scenario.source else "scenario.toml"
+
+
 def build_network(scenario: Scenario, config: PlanConfig | None = None) -> PatrolNetwork:
     """Build the projected :class:`PatrolNetwork` of ``scenario``.
 
@@ -488,6 +506,7 @@ def build_network(scenario: Scenario, config: PlanConfig | None = None) -> Patro
 
     border = gpd.GeoSeries([scenario.border], crs="EPSG:4326").to_crs(crs).iloc[0]
     grids = {k: g.to_crs(crs) for k, g in scenario.grids.items()}
+    check_scale(border, scenario.checkpoints["radius_m"], config, file=_toml_file(scenario))
     units = split_border(border, config.unit_length_m, crs=crs)
     _unit_grid_names(units, grids)
 

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from xml.sax import saxutils
 
+import numpy as np
+
 from borderwatch.data import validate as v
 from borderwatch.errors import ScenarioError
 
@@ -38,7 +40,16 @@ if TYPE_CHECKING:
     import networkx as nx
     from shapely.geometry.base import BaseGeometry
 
-__all__ = ["ROAD_FILE_NAMES", "download_roads", "find_road_file", "read_roads"]
+__all__ = [
+    "BUILT_UP_DENSITY_KM_PER_KM2",
+    "BUILT_UP_KMH",
+    "ROAD_FILE_NAMES",
+    "built_up",
+    "download_roads",
+    "find_road_file",
+    "maxspeed_kmh",
+    "read_roads",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -519,3 +530,69 @@ def download_roads(polygon: BaseGeometry, *, network_type: str = "all") -> nx.Mu
     return ox.graph_from_polygon(
         polygon, network_type=network_type, retain_all=True
     )  # pragma: no cover
+
+
+#: Speed cap (km/h) of motor vehicles on roads in built-up areas (see :func:`built_up`).
+BUILT_UP_KMH = 40.0
+#: Road density (km of road per km²) above which a 500 m cell counts as built up; rural
+#: counties have 1-3, town and city centres 10-30.
+BUILT_UP_DENSITY_KM_PER_KM2 = 12.0
+_BUILT_UP_CELL_M = 500.0
+_ZONE_SPEEDS = {"urban": 50.0, "rural": 90.0, "living_street": 20.0, "walk": 7.0, "zone30": 30.0}
+
+
+def maxspeed_kmh(value: object) -> float:
+    """Parse an OSM ``maxspeed`` value to km/h (NaN where unknown or unlimited).
+
+    Understands plain numbers (``"50"``), ``mph`` and ``knots`` units, lists
+    (``"50;30"``: the lowest), the zone codes ``"XX:urban"``, ``"XX:rural"``,
+    ``"XX:living_street"``, ``"XX:zone30"`` and ``"walk"``.
+
+    Examples
+    --------
+    >>> maxspeed_kmh("30 mph"), maxspeed_kmh("FI:urban"), maxspeed_kmh("none")
+    (48.28032, 50.0, nan)
+    """
+    if isinstance(value, list):
+        speeds = [maxspeed_kmh(x) for x in value]
+        finite = [s for s in speeds if math.isfinite(s)]
+        return min(finite) if finite else math.nan
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return math.nan
+    text = str(value).strip().lower()
+    if ";" in text:
+        return maxspeed_kmh(text.split(";"))
+    zone = text.split(":", 1)[-1]
+    if zone in _ZONE_SPEEDS:
+        return _ZONE_SPEEDS[zone]
+    factor = 1.0
+    for unit, f in (("mph", 1.609344), ("knots", 1.852), ("km/h", 1.0), ("kmh", 1.0)):
+        if text.endswith(unit):
+            text, factor = text.removesuffix(unit).strip(), f
+            break
+    try:
+        speed = float(text) * factor
+    except ValueError:
+        return math.nan
+    return speed if math.isfinite(speed) and speed > 0 else math.nan
+
+
+def built_up(x: np.ndarray, y: np.ndarray, length_m: np.ndarray) -> np.ndarray:
+    """Which edges (midpoints ``x``, ``y`` in metres, lengths) lie in built-up areas.
+
+    A 500 m cell is built up where its roads are denser than
+    :data:`BUILT_UP_DENSITY_KM_PER_KM2`; an edge is built up where its cell is.
+    (A density grid rather than a land-use layer: OSM extracts often lack
+    ``landuse=residential`` polygons, but the streets are always there.)
+    """
+    if len(x) == 0:
+        return np.zeros(0, dtype=bool)
+    ix = np.floor((x - x.min()) / _BUILT_UP_CELL_M).astype(np.int64)
+    iy = np.floor((y - y.min()) / _BUILT_UP_CELL_M).astype(np.int64)
+    cell = ix * (int(iy.max()) + 1) + iy
+    # an edge counts in its midpoint's cell with at most the length a cell can hold (its
+    # diagonal), so one long rural road does not make its cell look like a town
+    per_cell = np.bincount(cell, weights=np.minimum(length_m, _BUILT_UP_CELL_M * math.sqrt(2)))
+    area_km2 = (_BUILT_UP_CELL_M / 1000.0) ** 2
+    dense: np.ndarray = per_cell[cell] / 1000.0 / area_km2 > BUILT_UP_DENSITY_KM_PER_KM2
+    return dense

@@ -25,11 +25,14 @@ from borderwatch.errors import ScenarioError, ScenarioWarning
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from borderwatch.config import PlanConfig
+
 __all__ = [
     "check_columns",
     "check_geometry",
     "check_grid_layer",
     "check_lonlat",
+    "check_scale",
     "check_unique",
     "geometry_from_geojson",
     "read_csv_table",
@@ -279,3 +282,94 @@ def check_grid_layer(frame: gpd.GeoDataFrame, layer: str, *, file: Path | str) -
         check_geometry(
             geom, ["Polygon", "MultiPolygon"], file=f"{file}:{layer}", field=f"geometry of {ident}"
         )
+
+
+#: A border needs at least this many units for gaps and loops to mean anything.
+MIN_UNITS = 8
+#: One checkpoint radius or patrol view may reach at most this share of the border's length.
+MAX_REACH_SHARE = 1 / 3
+
+
+def _nice(x: float) -> float:
+    """Round ``x`` down to 1, 2, 2.5 or 5 times a power of ten (5 at least)."""
+    if x <= 5:
+        return 5.0
+    p = 10 ** math.floor(math.log10(x))
+    return float(max(m * p for m in (1, 2, 2.5, 5) if m * p <= x))
+
+
+def suggest_scale(border_m: float) -> dict[str, float]:
+    """Unit length, checkpoint radius and patrol view that fit a border of ``border_m`` metres.
+
+    About 80 units along the border; a checkpoint sees 6 units, a patrol 4.
+
+    Examples
+    --------
+    >>> suggest_scale(1900.0)
+    {'unit_length_m': 20.0, 'checkpoint_radius_m': 120.0, 'patrol_view_m': 80.0}
+    """
+    unit = _nice(border_m / 80)
+    return {"unit_length_m": unit, "checkpoint_radius_m": 6 * unit, "patrol_view_m": 4 * unit}
+
+
+def check_scale(
+    border: BaseGeometry,
+    radii: pd.Series,
+    config: PlanConfig,
+    *,
+    file: Path | str,
+) -> None:
+    """Stop a scenario whose size makes its unit length, radii or patrol view degenerate.
+
+    With 250 m units, a 1.5 km checkpoint radius and a 1 km patrol view (rural defaults), a
+    city-scale border of 2 km is "100 % watched" before any plan and the set cover picks one
+    short edge. This raises :class:`ScenarioError` when the projected ``border`` has fewer than
+    :data:`MIN_UNITS` units, or one checkpoint radius (``radii``: the checkpoints.csv
+    ``radius_m`` column, NaN where the default applies) or the patrol view reaches more than
+    :data:`MAX_REACH_SHARE` of its length, and suggests values that fit (:func:`suggest_scale`).
+    """
+    length = float(border.length)
+    if length <= 0:
+        return
+    problems: list[tuple[str, float, str]] = []
+    units = length / config.unit_length_m
+    if units < MIN_UNITS:
+        problems.append(
+            ("unit_length_m", config.unit_length_m,
+             f"unit_length_m = {config.unit_length_m:g} gives {units:.1f} units")
+        )  # fmt: skip
+    reach = length * MAX_REACH_SHARE
+    radius = np.asarray(radii, dtype=float)
+    uses_default = bool(np.isnan(radius).any()) or len(radius) == 0
+    if uses_default and config.checkpoint_radius_m > reach:
+        problems.append(
+            ("checkpoint_radius_m", config.checkpoint_radius_m,
+             f"checkpoint_radius_m = {config.checkpoint_radius_m:g} lets one checkpoint watch "
+             "more than a third of it")
+        )  # fmt: skip
+    if config.patrol_view_m > reach:
+        problems.append(
+            ("patrol_view_m", config.patrol_view_m,
+             f"patrol_view_m = {config.patrol_view_m:g} lets one road watch more than a third "
+             "of it")
+        )  # fmt: skip
+    own = radius[np.isfinite(radius)]
+    if not problems and len(own) and own.max() > reach:
+        problems.append(
+            ("radius_m", float(own.max()),
+             f"a checkpoints.csv radius_m of {own.max():g} lets one checkpoint watch more than "
+             "a third of it")
+        )  # fmt: skip
+    if not problems:
+        return
+    fit = suggest_scale(length)
+    hint = ", ".join(f"{k} = {val:g}" for k, val in fit.items())
+    raise ScenarioError(
+        f"the border is {length / 1000:.2f} km long, too short for these settings: "
+        + "; ".join(p[2] for p in problems)
+        + f". The defaults are for rural borders of tens of km; set in [defaults] for "
+        f"example {hint}",
+        file=file,
+        field=problems[0][0],
+        value=problems[0][1],
+    )

@@ -12,6 +12,12 @@ HELSINKI_PBF = Path(__file__).parent / "files" / "helsinki.osm.pbf"
 BORDER = [[24.9365, 60.1655], [24.9440, 60.1720], [24.9520, 60.1780]]
 
 
+#: [defaults] that fit the city's 1.6 km border (what the scale check suggests)
+CITY_DEFAULTS = (
+    "\n[defaults]\nunit_length_m = 20.0\ncheckpoint_radius_m = 120.0\npatrol_view_m = 80.0\n"
+)
+
+
 def pbf_to_xml(pbf: Path, out: Path) -> Path:
     """Convert an OSM PBF file to OSM XML (``.osm`` or ``.osm.bz2``) with pyosmium."""
     import osmium

@@ -13,7 +13,7 @@ import pytest
 
 from borderwatch import ScenarioError, ScenarioWarning, build_network, load_scenario
 from borderwatch.data import read_roads
-from tests.data.city import write_city_scenario
+from tests.data.city import CITY_DEFAULTS, write_city_scenario
 from tests.helpers import toy_osm_xml
 
 HELSINKI_WARNING = (
@@ -32,7 +32,7 @@ def test_real_extract_same_network_from_pbf_and_xml(tmp_path: Path) -> None:
     pytest.importorskip("osmium")
     scenarios = []
     for kind in ("pbf", "xml"):
-        folder = write_city_scenario(tmp_path / kind, roads=kind)
+        folder = write_city_scenario(tmp_path / kind, roads=kind, defaults=CITY_DEFAULTS)
         with pytest.warns(ScenarioWarning, match=re.escape(HELSINKI_WARNING)):
             scenarios.append(load_scenario(folder))
     pbf, xml = (s.roads for s in scenarios)
