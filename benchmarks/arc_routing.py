@@ -318,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 inst = to_instance(
                     data, problem=args.problem, depots=farthest_bases(inst, k, first=data.depot)
                 )
-            res = solve_minmax(inst, time_limit=args.time_limit, seed=args.seed)
+            res = solve_minmax(inst, time_limit_s=args.time_limit, seed=args.seed)
             res.validate(inst)
             ref = None if args.multi_base else reference.get((problem_key, g, k))
             best = ref.best_known if ref else math.nan

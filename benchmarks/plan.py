@@ -40,7 +40,7 @@ def run_one(name: str, time_limit: float, seed: int) -> dict[str, Any]:
     )
     base = plan_patrols(net, max_iterations=0, seed=seed)
     t = time.perf_counter()
-    plan = plan_patrols(net, time_limit=time_limit, seed=seed)
+    plan = plan_patrols(net, time_limit_s=time_limit, seed=seed)
     row["plan_s"] = time.perf_counter() - t
     row.update({f"{k}_s": v for k, v in plan.seconds.items()})
     row.update(

@@ -76,6 +76,7 @@ __all__ = [
     "parse_hhmm",
     "plan_options",
     "read_toml",
+    "renamed_time_limit",
     "unknown_key",
 ]
 
@@ -193,6 +194,31 @@ def default_language(timezone: str | None) -> str:
     ('zh', 'en')
     """
     return "zh" if timezone in _CHINESE_TIMEZONES else "en"
+
+
+def renamed_time_limit(time_limit_s: float, time_limit: float | None, *, where: str) -> float:
+    """Return the time limit in seconds, accepting the old keyword ``time_limit``.
+
+    Every time limit of the package is called ``time_limit_s``; functions that
+    took ``time_limit`` still accept it, with a :class:`DeprecationWarning`.
+
+    Parameters
+    ----------
+    time_limit_s
+        The value of the new keyword.
+    time_limit
+        The value of the old keyword (None when not given).
+    where
+        The function's name, for the warning.
+    """
+    if time_limit is None:
+        return time_limit_s
+    warnings.warn(
+        f"{where}(time_limit=...) is deprecated: the keyword is now time_limit_s (seconds)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return float(time_limit)
 
 
 def nearest_key(key: str, known: Any) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from borderwatch.atomic import write_text
-from borderwatch.config import default_language
+from borderwatch.config import default_language, renamed_time_limit
 from borderwatch.coverage import coverage_report, write_coverage
 from borderwatch.routing.export import write_plan_files
 from borderwatch.routing.plan import plan_patrols
@@ -122,7 +122,7 @@ def run_plan(
     out_dir: str | Path,
     *,
     night: date,
-    time_limit: float = 20.0,
+    time_limit_s: float = 20.0,
     max_iterations: int | None = None,
     seed: int | None = None,
     always_patrol: Sequence[str] = (),
@@ -132,6 +132,7 @@ def run_plan(
     offline: bool = True,
     basemap: str | None = None,
     progress: Progress = _noop,
+    time_limit: float | None = None,
 ) -> tuple[PatrolPlan, dict[str, Any]]:
     """The planners' main job: gaps before → required roads → routes → schedule → gaps after.
 
@@ -139,8 +140,10 @@ def run_plan(
     ``plan.json``, ``gaps_after.csv`` (and the coverage files of the plan:
     ``gaps.geojson``, ``units.gpkg``, ``grids.csv``, ``summary.json``),
     ``report.txt`` and ``map.html``. The revisit target defaults to
-    ``network.config.targets.max_revisit_min``.
+    ``network.config.targets.max_revisit_min``; ``time_limit`` is the
+    deprecated name of ``time_limit_s``.
     """
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="run_plan")
     if max_revisit_min is None:
         max_revisit_min = network.config.targets.max_revisit_min
     out = Path(out_dir)
@@ -149,7 +152,7 @@ def run_plan(
     before = coverage_report(network, criterion=("checkpoint",), max_revisit_min=max_revisit_min)
     plan = plan_patrols(
         network,
-        time_limit=time_limit,
+        time_limit_s=time_limit_s,
         max_iterations=max_iterations,
         seed=seed,
         always_patrol=always_patrol,

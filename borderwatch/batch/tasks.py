@@ -325,7 +325,7 @@ def _execute(task: Task, out: Path) -> dict[str, Any]:
         network,
         out,
         night=date.fromisoformat(opts["night"]),
-        time_limit=float(opts["time_limit"]),
+        time_limit_s=float(opts["time_limit"]),
         max_iterations=None if opts["max_iterations"] is None else int(opts["max_iterations"]),
         seed=config.seed,
         max_revisit_min=float(opts["max_revisit_min"]),

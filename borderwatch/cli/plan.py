@@ -73,7 +73,7 @@ def plan_command(
                 net,
                 out_dir,
                 night=day,
-                time_limit=time_limit,
+                time_limit_s=time_limit,
                 seed=seed,
                 always_patrol=always or (),
                 max_revisit_min=max_revisit,
@@ -120,7 +120,7 @@ def teams_command(
             result = size_teams(
                 net,
                 target_min=goal,
-                time_limit=time_limit,
+                time_limit_s=time_limit,
                 seed=net.config.seed if seed is None else seed,
             )
         table = Table(

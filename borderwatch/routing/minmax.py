@@ -45,6 +45,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from borderwatch.config import renamed_time_limit
 from borderwatch.errors import RoutingError
 from borderwatch.routing.bounds import lower_bound
 from borderwatch.routing.instance import ArcInstance
@@ -681,10 +682,11 @@ class _Search:
 def solve_minmax(
     instance: ArcInstance,
     *,
-    time_limit: float = 10.0,
+    time_limit_s: float = 10.0,
     max_iterations: int | None = None,
     seed: int = 0,
     alpha: float | None = None,
+    time_limit: float | None = None,
 ) -> RoutingResult:
     """Min-max k-team routing: minimise the longest tour, then the total.
 
@@ -692,17 +694,19 @@ def solve_minmax(
     ----------
     instance
         The routing instance (teams, depots, profiles, required edges).
-    time_limit
+    time_limit_s
         Seconds of search (the only wall-clock dependence: stopping).
     max_iterations
         Stop after this many ruin-and-recreate iterations (deterministic
-        across machines); ``None`` = until ``time_limit``. The search also
+        across machines); ``None`` = until ``time_limit_s``. The search also
         stops as soon as the longest tour equals the lower bound (optimal).
     seed
         Random seed; the same seed and iteration count give the same result.
     alpha
         Weight of the total cost in the search objective ``max + alpha *
         total``; default ``0.1 / k``.
+    time_limit
+        Deprecated name of ``time_limit_s``.
 
     Returns
     -------
@@ -710,9 +714,10 @@ def solve_minmax(
         Per-team tasks and walks, costs, lower bound and run statistics.
     """
     t0 = time.perf_counter()
-    if time_limit <= 0 and max_iterations is None:
-        raise RoutingError(f"time_limit must be > 0, got {time_limit}")
-    deadline = t0 + time_limit if time_limit > 0 else math.inf
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="solve_minmax")
+    if time_limit_s <= 0 and max_iterations is None:
+        raise RoutingError(f"time_limit_s must be > 0, got {time_limit_s}")
+    deadline = t0 + time_limit_s if time_limit_s > 0 else math.inf
     model = _Model(instance)
     rng = random.Random(seed)
     if alpha is None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from borderwatch.config import renamed_time_limit
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline, revisits
 from borderwatch.routing.night import NightObjective, night_objective, night_routes, place_loops
@@ -105,11 +106,12 @@ class PatrolPlan:
 def plan_patrols(
     network: PatrolNetwork,
     *,
-    time_limit: float = 20.0,
+    time_limit_s: float = 20.0,
     max_iterations: int | None = None,
     seed: int | None = None,
     always_patrol: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
+    time_limit: float | None = None,
 ) -> PatrolPlan:
     """Plan the night patrols of every team of ``network``.
 
@@ -117,7 +119,7 @@ def plan_patrols(
     ----------
     network
         The patrol network (teams, their vehicles, the watch index).
-    time_limit
+    time_limit_s
         Seconds for the min-max search.
     max_iterations
         Iteration cap of the search (deterministic across machines).
@@ -127,25 +129,28 @@ def plan_patrols(
         Roads patrolled in any case (names, OSM ids or highway classes).
     progress
         Called with a short message before each step.
+    time_limit
+        Deprecated name of ``time_limit_s``.
 
     Returns
     -------
     PatrolPlan
     """
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="plan_patrols")
     seed = network.config.seed if seed is None else seed
     say = progress or (lambda _msg: None)
     secs: dict[str, float] = {}
     t = time.perf_counter()
     say("choosing required roads")
     required = choose_required_edges(
-        network, always_patrol=always_patrol, time_limit=min(time_limit, 30.0)
+        network, always_patrol=always_patrol, time_limit_s=min(time_limit_s, 30.0)
     )
     secs["required"] = time.perf_counter() - t
     t = time.perf_counter()
     say(f"routing {len(network.teams)} teams")
     instance = build_instance(network, required.edges)
     mm_routes, result = route_teams(
-        network, instance, time_limit=time_limit, max_iterations=max_iterations, seed=seed
+        network, instance, time_limit_s=time_limit_s, max_iterations=max_iterations, seed=seed
     )
     secs["routing"] = time.perf_counter() - t
     t = time.perf_counter()

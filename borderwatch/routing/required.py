@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from borderwatch.config import renamed_time_limit
 from borderwatch.errors import RoutingError
 
 if TYPE_CHECKING:
@@ -138,8 +139,9 @@ def choose_required_edges(
     *,
     profiles: Sequence[str] | None = None,
     always_patrol: Sequence[str] = (),
-    time_limit: float = 20.0,
+    time_limit_s: float = 20.0,
     max_milp_columns: int = 200_000,
+    time_limit: float | None = None,
 ) -> RequiredRoads:
     """Choose the road edges whose driving watches every coverable border unit.
 
@@ -154,15 +156,18 @@ def choose_required_edges(
     always_patrol
         Road names, OSM way ids or highway classes that are patrolled in any
         case (e.g. ``"边境公路"``, the border road); fixed in the cover.
-    time_limit
+    time_limit_s
         Seconds for the MILP.
     max_milp_columns
         Above this many candidate edges only the greedy cover runs.
+    time_limit
+        Deprecated name of ``time_limit_s``.
 
     Returns
     -------
     RequiredRoads
     """
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="choose_required_edges")
     start = time.perf_counter()
     if profiles is None:
         profiles = sorted(set(network.teams["vehicle"].astype(str)))
@@ -211,7 +216,7 @@ def choose_required_edges(
                 constraints=LinearConstraint(sparse.csr_array(sub, dtype=float), lb=1, ub=np.inf),
                 integrality=np.ones(len(cost)),
                 bounds=Bounds(0, 1),
-                options={"time_limit": time_limit, "presolve": True},
+                options={"time_limit": time_limit_s, "presolve": True},
             )
             if res.x is not None:
                 x = np.flatnonzero(res.x > 0.5)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from borderwatch.config import TARGETS
+from borderwatch.config import TARGETS, renamed_time_limit
 from borderwatch.data.units import unit_runs
 from borderwatch.errors import RoutingError
 from borderwatch.routing.plan import PatrolPlan, plan_patrols
@@ -103,10 +103,11 @@ def size_teams(
     network: PatrolNetwork,
     *,
     target_min: float = TARGETS.max_revisit_min,
-    time_limit: float = 5.0,
+    time_limit_s: float = 5.0,
     max_iterations: int | None = None,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    time_limit: float | None = None,
 ) -> TeamSizing:
     """Find the fewest teams whose plan keeps every patrolled unit's worst revisit within ``target_min``.
 
@@ -116,16 +117,19 @@ def size_teams(
         The patrol network with all available teams.
     target_min
         Worst revisit target (minutes).
-    time_limit, max_iterations, seed
+    time_limit_s, max_iterations, seed
         Passed to each plan's routing search (``seed`` default:
         ``network.config.seed``, as in :func:`~borderwatch.routing.plan_patrols`).
     progress
         Called with a message before each plan.
+    time_limit
+        Deprecated name of ``time_limit_s``.
 
     Returns
     -------
     TeamSizing
     """
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="size_teams")
     if len(network.teams) == 0:
         raise RoutingError("zero teams: nothing to size")
     if not target_min > 0:
@@ -140,7 +144,7 @@ def size_teams(
             sub = dataclasses.replace(network, teams=network.teams.loc[order[:k]], _cache={})
             try:
                 plans[k] = plan_patrols(
-                    sub, time_limit=time_limit, max_iterations=max_iterations, seed=seed
+                    sub, time_limit_s=time_limit_s, max_iterations=max_iterations, seed=seed
                 )
             except RoutingError as err:
                 logger.info("k=%d: %s", k, err)
