@@ -170,3 +170,16 @@ def test_written_scenario_keeps_targets(toy_dir: Path, tmp_path: Path) -> None:
     again = load_scenario(write_scenario(scenario, tmp_path / "copy"))
     assert again.default_config() == scenario.default_config()
     assert again.default_config().targets.max_revisit_min == 90
+
+
+def test_old_time_limit_keyword_warns(toy_net) -> None:
+    from borderwatch.config import renamed_time_limit
+    from borderwatch.routing import choose_required_edges
+
+    assert renamed_time_limit(7.0, None, where="f") == 7.0
+    with pytest.warns(DeprecationWarning, match=r"f\(time_limit=\.\.\.\) is deprecated"):
+        assert renamed_time_limit(7.0, 3, where="f") == 3.0
+    new = choose_required_edges(toy_net, time_limit_s=5)
+    with pytest.warns(DeprecationWarning, match="choose_required_edges"):
+        old = choose_required_edges(toy_net, time_limit=5)
+    assert list(old.edges) == list(new.edges)
