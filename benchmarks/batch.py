@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "job": args.job,
             "max_iterations": args.max_iterations,
-            "time_limit": 3600.0,
+            "time_limit_s": 3600.0,
             "night": "2026-01-05",
             "scenario": [
                 {"generate": {"border_km": args.border_km, "seed": i}}

@@ -183,3 +183,18 @@ def test_old_time_limit_keyword_warns(toy_net) -> None:
     with pytest.warns(DeprecationWarning, match="choose_required_edges"):
         old = choose_required_edges(toy_net, time_limit=5)
     assert list(old.edges) == list(new.edges)
+
+
+def test_batch_spec_old_time_limit_key_warns() -> None:
+    from borderwatch.batch import parse_spec
+    from borderwatch.errors import ConfigWarning
+
+    base = {"scenario": [{"name": "ningming"}]}
+    with pytest.warns(ConfigWarning, match="time_limit is now called time_limit_s"):
+        spec = parse_spec({**base, "time_limit": 7, "grid": {"time_limit": [3, 4]}})
+    assert spec.time_limit_s == 7.0 and spec.grid["time_limit_s"] == (3, 4)
+    assert parse_spec({**base, "time_limit_s": 9}).time_limit_s == 9.0
+    with pytest.raises(ConfigError, match="given twice"):
+        parse_spec({**base, "time_limit": 7, "time_limit_s": 8})
+    with pytest.raises(ConfigError, match="unknown key; did you mean 'job'"):
+        parse_spec({**base, "jobb": "plan"})

@@ -4,7 +4,7 @@ Example::
 
     job = "plan"              # or "gaps"
     max_iterations = 200      # fixed search effort: the same numbers on any number of workers
-    time_limit = 60.0         # seconds, a safety cap on each task's search
+    time_limit_s = 60.0       # seconds, a safety cap on each task's search
     night = "2026-01-05"      # date of the night (plan.json; default: today, fixed at expansion)
 
     [[scenario]]
@@ -32,14 +32,15 @@ bad value.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from borderwatch.config import SCALAR_FIELDS, TARGETS, read_toml
-from borderwatch.errors import ConfigError
+from borderwatch.config import SCALAR_FIELDS, TARGETS, read_toml, unknown_key
+from borderwatch.errors import ConfigError, ConfigWarning
 
 __all__ = [
     "GRID_KEYS",
@@ -51,7 +52,7 @@ __all__ = [
 ]
 
 #: Grid keys that are not :class:`~borderwatch.config.PlanConfig` fields.
-JOB_KEYS = ("n_teams", "max_revisit_min", "max_response_min", "time_limit", "max_iterations")
+JOB_KEYS = ("n_teams", "max_revisit_min", "max_response_min", "time_limit_s", "max_iterations")
 
 #: PlanConfig fields that may be varied in ``[grid]`` (``profiles`` may not).
 _CONFIG_KEYS = SCALAR_FIELDS
@@ -59,9 +60,12 @@ _CONFIG_KEYS = SCALAR_FIELDS
 #: Every key allowed in ``[grid]``.
 GRID_KEYS = JOB_KEYS + _CONFIG_KEYS
 
+#: Old key names still read, with a ConfigWarning: old -> new.
+_RENAMED = {"time_limit": "time_limit_s"}
+
 _TOP_KEYS = (
     "job",
-    "time_limit",
+    "time_limit_s",
     "max_iterations",
     "max_revisit_min",
     "max_response_min",
@@ -138,8 +142,9 @@ class BatchSpec:
         Variant key to the list of its values, in spec order.
     config
         PlanConfig options applied to every task (under the grid values).
-    time_limit, max_iterations
-        Routing search limits (``plan``), unless varied in the grid.
+    time_limit_s, max_iterations
+        Routing search limits (``plan``), unless varied in the grid
+        (``time_limit``, the old name of ``time_limit_s``, is read with a warning).
     max_revisit_min, max_response_min
         Coverage targets, unless varied in the grid.
     criterion
@@ -159,7 +164,7 @@ class BatchSpec:
     scenarios: tuple[ScenarioRef, ...]
     grid: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)
-    time_limit: float = 20.0
+    time_limit_s: float = 20.0
     max_iterations: int | None = None
     max_revisit_min: float = TARGETS.max_revisit_min
     max_response_min: float = TARGETS.max_response_min
@@ -326,11 +331,10 @@ def parse_spec(
         Naming the spec file, the key and the bad value.
     """
     f = None if file is None else Path(file)
+    values = _renamed(values, "", f)
     for key, value in values.items():
         if key not in _TOP_KEYS:
-            raise ConfigError(
-                f"unknown key; known: {', '.join(_TOP_KEYS)}", field=key, value=value, file=f
-            )
+            raise unknown_key(key, value, _TOP_KEYS, file=f)
     job = values.get("job", "plan")
     if job not in _JOBS:
         raise ConfigError("job must be 'gaps' or 'plan'", field="job", value=job, file=f)
@@ -371,7 +375,7 @@ def parse_spec(
         from_mapping(config)  # validates keys and values once, on the client
     except ConfigError as err:
         raise ConfigError(
-            str(err).split(": ", 1)[-1],
+            err.message,
             field=f"config.{err.field}",
             value=err.value,
             file=f,
@@ -381,15 +385,11 @@ def parse_spec(
     if not isinstance(raw_grid, Mapping):
         raise ConfigError("must be a table", field="grid", value=raw_grid, file=f)
     grid: dict[str, tuple[Any, ...]] = {}
+    raw_grid = _renamed(raw_grid, "grid.", f)
     for key, vals in raw_grid.items():
         if key not in GRID_KEYS:
-            raise ConfigError(
-                f"unknown grid key; known: {', '.join(GRID_KEYS)}",
-                field=f"grid.{key}",
-                value=vals,
-                file=f,
-            )
-        unused = {"plan": ("max_response_min",), "gaps": ("time_limit", "max_iterations")}
+            raise unknown_key(key, vals, GRID_KEYS, where=f"grid.{key}", file=f, what="grid key")
+        unused = {"plan": ("max_response_min",), "gaps": ("time_limit_s", "max_iterations")}
         if key in unused[job]:
             raise ConfigError(f"not used by a {job} job", field=f"grid.{key}", value=vals, file=f)
         if not isinstance(vals, list):
@@ -407,7 +407,7 @@ def parse_spec(
         grid[key] = tuple(vals)
 
     kwargs: dict[str, Any] = {}
-    for key in ("time_limit", "max_revisit_min", "max_response_min"):
+    for key in ("time_limit_s", "max_revisit_min", "max_response_min"):
         if key in values:
             _number(key, values[key], f)
             if values[key] <= 0:
@@ -455,6 +455,30 @@ def parse_spec(
         file=f,
         **kwargs,
     )
+
+
+def _renamed(values: Mapping[str, Any], prefix: str, file: Path | None) -> Mapping[str, Any]:
+    """``values`` with old key names replaced by the new ones (a ConfigWarning for each)."""
+    old = [k for k in _RENAMED if k in values]
+    if not old:
+        return values
+    out = dict(values)
+    for key in old:
+        new = _RENAMED[key]
+        if new in out:
+            raise ConfigError(
+                f"given twice: as {prefix}{key} (the old name) and as {prefix}{new}",
+                field=f"{prefix}{key}",
+                value=out[key],
+                file=file,
+            )
+        where = f"{file}: " if file is not None else ""
+        warnings.warn(
+            ConfigWarning(f"{where}{prefix}{key} is now called {prefix}{new} (seconds)"),
+            stacklevel=3,
+        )
+        out[new] = out.pop(key)
+    return out
 
 
 def _safe(text: str) -> bool:

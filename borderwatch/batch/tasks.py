@@ -87,7 +87,7 @@ class Task:
     config
         PlanConfig options from the spec's ``[config]`` table.
     options
-        Job options (``time_limit``, ``max_iterations``, ``max_revisit_min``,
+        Job options (``time_limit_s``, ``max_iterations``, ``max_revisit_min``,
         ``max_response_min``, ``criterion``, ``night``, ``map_html``, ``lang``),
         before the variant values are applied.
     input_hash
@@ -165,7 +165,7 @@ def expand_tasks(spec: BatchSpec) -> list[Task]:
 
     if spec.job == "plan":
         specific: tuple[tuple[str, Any], ...] = (
-            ("time_limit", spec.time_limit),
+            ("time_limit_s", spec.time_limit_s),
             ("max_iterations", spec.max_iterations),
             ("night", spec.night.isoformat()),
         )
@@ -325,7 +325,7 @@ def _execute(task: Task, out: Path) -> dict[str, Any]:
         network,
         out,
         night=date.fromisoformat(opts["night"]),
-        time_limit_s=float(opts["time_limit"]),
+        time_limit_s=float(opts["time_limit_s"]),
         max_iterations=None if opts["max_iterations"] is None else int(opts["max_iterations"]),
         seed=config.seed,
         max_revisit_min=float(opts["max_revisit_min"]),

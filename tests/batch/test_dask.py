@@ -32,7 +32,7 @@ from tests.helpers import write_toy_scenario
 SPEC = """
 job = "plan"
 max_iterations = 10
-time_limit = 60
+time_limit_s = 60
 night = "2026-01-05"
 
 [[scenario]]
