@@ -4,14 +4,18 @@ An :class:`ArcInstance` is the pure-algorithm view of a patrol problem: no
 geometry, just nodes ``0 .. n_nodes - 1``, undirected edges, one traversal
 cost per vehicle profile and edge (``inf`` where a profile may not use the
 edge), the required edges, and the teams (a depot node and a profile each).
-Shortest paths are computed with :mod:`scipy.sparse.csgraph` from the nodes
-that matter (depots and required-edge endpoints) and cached per profile.
+Shortest paths are computed with :mod:`scipy.sparse.csgraph` between the nodes
+that matter (depots and required-edge endpoints) and cached per profile: only
+the key-node x key-node distances are kept, paths are rebuilt on demand.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -19,35 +23,235 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from borderwatch.errors import RoutingError
 
-__all__ = ["ArcInstance", "ShortestPaths"]
+__all__ = ["ROW_CACHE_SIZE", "ArcInstance", "ShortestPaths"]
+
+logger = logging.getLogger(__name__)
+
+
+#: Single-source rows (distances + predecessors) kept per profile group for path rebuilding.
+ROW_CACHE_SIZE = 64
+#: Bytes of one chunk of the (sources x n_nodes) distance block while computing ``key_dist``.
+_CHUNK_BYTES = 64 * 2**20
+
+
+class _Group:
+    """One shortest-path graph shared by profiles whose costs agree wherever they may drive.
+
+    Profiles in one group differ only in which components of the shared graph they may
+    use (e.g. a pickup based on one road component and a pickup based on another), so one
+    Dijkstra run serves them all and each keeps a boolean mask of its components.
+    """
+
+    def __init__(
+        self, n_nodes: int, u: np.ndarray, v: np.ndarray, cost: np.ndarray, labels: np.ndarray
+    ) -> None:
+        ok = np.flatnonzero(np.isfinite(cost) & (u != v))
+        a = np.minimum(u[ok], v[ok])
+        b = np.maximum(u[ok], v[ok])
+        # keep the cheapest of parallel edges (csr would sum duplicates), ties by edge id
+        order = np.lexsort((ok, cost[ok], b, a))
+        a, b, ids = a[order], b[order], ok[order]
+        first = np.ones(len(a), dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        a, b, ids = a[first], b[first], ids[first]
+        self.n_nodes = n_nodes
+        self.graph = csr_matrix((cost[ids], (a, b)), shape=(n_nodes,) * 2)
+        self.labels = labels
+        # (a, b) -> cheapest edge, as sorted keys a * n + b for a binary search
+        self.pair_key = a * np.int64(n_nodes) + b
+        self.pair_edge = ids
+        self.rows: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def key_block(self, nodes: np.ndarray) -> np.ndarray:
+        """Distances between ``nodes``, computed in chunks of sources (never ``(K, n)`` at once)."""
+        k = len(nodes)
+        out = np.full((k, k), np.inf)
+        np.fill_diagonal(out, 0.0)
+        # a node without any edge of the group reaches nothing: skip it
+        deg = np.diff(self.graph.indptr) + np.bincount(self.graph.indices, minlength=self.n_nodes)
+        todo = np.flatnonzero(deg[nodes] > 0)
+        step = max(1, _CHUNK_BYTES // (8 * max(self.n_nodes, 1)))
+        for s in range(0, len(todo), step):
+            rows = todo[s : s + step]
+            d = dijkstra(self.graph, directed=False, indices=nodes[rows])
+            out[rows] = d[:, nodes]
+        return out
+
+    def single_source(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and predecessors from ``node`` (least-recently-used cache)."""
+        hit = self.rows.get(node)
+        if hit is not None:
+            self.rows.move_to_end(node)
+            return hit
+        # one source per run: scipy runs every source of a multi-source call on its own,
+        # so these rows are the very rows the former (K, n) run returned
+        d, p = dijkstra(self.graph, directed=False, indices=node, return_predecessors=True)
+        d.setflags(write=False)
+        p.setflags(write=False)
+        self.rows[node] = (d, p)
+        if len(self.rows) > ROW_CACHE_SIZE:
+            self.rows.popitem(last=False)
+        return d, p
+
+    def edge_between(self, x: int, y: int) -> int:
+        """Cheapest edge joining nodes ``x`` and ``y``, or -1."""
+        key = min(x, y) * self.n_nodes + max(x, y)
+        i = int(np.searchsorted(self.pair_key, key))
+        if i < len(self.pair_key) and int(self.pair_key[i]) == key:
+            return int(self.pair_edge[i])
+        return -1
+
+
+class _LazyRows:
+    """A read-only ``(K, n_nodes)`` table whose rows are computed when indexed.
+
+    Kept so that ``ShortestPaths.dist[row]`` / ``.pred[row]`` and ``[row, col]`` still work
+    without holding the dense table; ``np.asarray`` builds the whole table (avoid it).
+    """
+
+    def __init__(self, sp: ShortestPaths, which: int) -> None:
+        self._sp = sp
+        self._which = which  # 0: distances, 1: predecessors
+        self.shape = (len(sp.nodes), len(sp.index))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _row(self, row: int) -> np.ndarray:
+        if not -self.shape[0] <= row < self.shape[0]:
+            raise IndexError(f"row {row} is out of range for {self.shape[0]} key nodes")
+        return self._sp._single(int(self._sp.nodes[row]))[self._which]
+
+    def __getitem__(self, key: object) -> Any:
+        if isinstance(key, tuple):
+            head, rest = key[0], key[1:]
+        else:
+            head, rest = key, ()
+        if isinstance(head, int | np.integer):
+            row = self._row(int(head))
+            return row[rest] if rest else row
+        rows = np.arange(self.shape[0])[head]  # type: ignore[index]
+        block = np.stack([self._row(int(r)) for r in np.atleast_1d(rows)])
+        return block[(slice(None), *rest)] if rest else block
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        logger.warning(
+            "building the dense (%d, %d) shortest-path table; use ShortestPaths.key_dist, "
+            "distances_from() or path_nodes() instead",
+            *self.shape,
+        )
+        out = np.stack([self._row(r) for r in range(self.shape[0])])
+        return out if dtype is None else out.astype(dtype)
 
 
 @dataclass(frozen=True, eq=False)
 class ShortestPaths:
-    """Shortest paths of one profile from the key nodes of an instance.
+    """Shortest paths of one profile between the key nodes of an instance.
+
+    Only the key-node x key-node distances are stored; a path, or the distances from one
+    node to all nodes, are recomputed on demand by a single-source Dijkstra run on the
+    profile's graph (the last :data:`ROW_CACHE_SIZE` sources are cached, shared with the
+    other profiles of the same graph).
 
     Attributes
     ----------
     nodes
         The key nodes (sorted node ids): depots and required-edge endpoints.
     index
-        For every node, its row in ``dist``/``pred`` or ``-1``.
-    dist
-        Distances, shape ``(len(nodes), n_nodes)``; ``inf`` = unreachable.
-    pred
-        Predecessor node on a shortest path, same shape, ``-9999`` = none.
+        For every node, its row in ``key_dist`` or ``-1``.
     key_dist
-        ``dist`` restricted to the key-node columns, shape ``(K, K)``.
-    edge_of
-        For each ordered-free node pair ``(min, max)``, the cheapest edge id.
+        Distances between the key nodes, shape ``(K, K)``; ``inf`` = unreachable.
+    reach
+        For every node, whether the profile may drive an edge at the node's component
+        of the shared graph (a node where it may not reaches only itself).
     """
 
     nodes: np.ndarray
     index: np.ndarray
-    dist: np.ndarray
-    pred: np.ndarray
     key_dist: np.ndarray
-    edge_of: dict[tuple[int, int], int] = field(repr=False)
+    reach: np.ndarray = field(repr=False)
+    _group: _Group = field(repr=False)
+
+    def _single(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        if not 0 <= node < len(self.index):
+            raise RoutingError(f"node {node} is outside 0..{len(self.index) - 1}")
+        if self.reach[node]:
+            return self._group.single_source(node)
+        d = np.full(len(self.index), np.inf)
+        d[node] = 0.0
+        p = np.full(len(self.index), -9999, dtype=np.int32)
+        d.setflags(write=False)
+        p.setflags(write=False)
+        return d, p
+
+    def distances_from(self, node: int) -> np.ndarray:
+        """Distances from any ``node`` to every node, shape ``(n_nodes,)`` (read-only)."""
+        return self._single(int(node))[0]
+
+    def predecessors_from(self, node: int) -> np.ndarray:
+        """Predecessor of every node on a shortest path from ``node`` (``-9999`` = none)."""
+        return self._single(int(node))[1]
+
+    def path_nodes(self, source: int, target: int) -> list[int]:
+        """Nodes of a shortest ``source`` -> ``target`` path, both ends included.
+
+        Raises
+        ------
+        RoutingError
+            If ``target`` cannot be reached from ``source``.
+        """
+        source, target = int(source), int(target)
+        dist, pred = self._single(source)
+        if not np.isfinite(dist[target]):
+            raise RoutingError(f"node {target} is unreachable from node {source}")
+        nodes = [target]
+        while nodes[-1] != source:
+            nodes.append(int(pred[nodes[-1]]))
+        nodes.reverse()
+        return nodes
+
+    def edge_between(self, x: int, y: int) -> int:
+        """The cheapest edge joining ``x`` and ``y`` that this profile may drive.
+
+        Raises
+        ------
+        RoutingError
+            If the profile may drive no edge between them.
+        """
+        e = self._group.edge_between(int(x), int(y)) if self.reach[int(x)] else -1
+        if e < 0:
+            raise RoutingError(f"no edge joins nodes {x} and {y} for this profile")
+        return e
+
+    @property
+    def dist(self) -> _LazyRows:
+        """Distances from the key nodes, ``(K, n_nodes)``, rows computed when indexed.
+
+        Kept for old callers; prefer :meth:`distances_from` or :attr:`key_dist`.
+        """
+        return _LazyRows(self, 0)
+
+    @property
+    def pred(self) -> _LazyRows:
+        """Predecessors from the key nodes, ``(K, n_nodes)``, rows computed when indexed.
+
+        Kept for old callers; prefer :meth:`path_nodes` or :meth:`predecessors_from`.
+        """
+        return _LazyRows(self, 1)
+
+    @cached_property
+    def edge_of(self) -> dict[tuple[int, int], int]:
+        """``(min, max)`` node pair -> cheapest edge id (built on first use; kept for old callers).
+
+        Prefer :meth:`edge_between`.
+        """
+        g = self._group
+        a, b = np.divmod(g.pair_key, np.int64(g.n_nodes))
+        keep = self.reach[a]
+        return {
+            (int(x), int(y)): int(e)
+            for x, y, e in zip(a[keep], b[keep], g.pair_edge[keep], strict=True)
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -230,8 +434,53 @@ class ArcInstance:
     def _sp_cache(self) -> dict[int, ShortestPaths]:
         return {}
 
+    @cached_property
+    def profile_groups(self) -> tuple[tuple[int, ...], ...]:
+        """Profiles that share one shortest-path graph, in profile order.
+
+        Two profiles share a graph when, on every connected component of the union of the
+        edges they may drive, each either may drive no edge or every edge at the same cost
+        (the rows :func:`~borderwatch.routing.patrol.build_instance` makes for one vehicle
+        based on different road components). One Dijkstra run then serves the group and
+        each profile masks the components it may use; its distances and paths are exactly
+        those of a run on its own edges.
+        """
+        groups: list[list[int]] = []
+        for p in range(self.n_profiles):
+            for g in groups:
+                if self._share_graph([*g, p]) is not None:
+                    g.append(p)
+                    break
+            else:
+                groups.append([p])
+        return tuple(tuple(g) for g in groups)
+
+    def _share_graph(self, profiles: list[int]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Union cost and its component labels if ``profiles`` may share a graph, else None."""
+        rows = self.cost[profiles]
+        loop = self.u == self.v
+        fin = np.isfinite(rows) & ~loop
+        union = np.where(fin, rows, np.inf).min(axis=0)
+        if not (np.where(fin, rows, 0.0) == np.where(fin, union, 0.0)).all():
+            return None  # different costs on a shared edge
+        ok = np.isfinite(union)
+        g = csr_matrix(
+            (np.ones(int(ok.sum())), (self.u[ok], self.v[ok])), shape=(self.n_nodes,) * 2
+        )
+        labels: np.ndarray = connected_components(g, directed=False)[1]
+        lab_e = labels[self.u]
+        n_comp = int(labels.max()) + 1
+        for r in range(len(profiles)):
+            present = np.bincount(lab_e[fin[r]], minlength=n_comp) > 0
+            if not fin[r][ok & present[lab_e]].all():
+                return None  # the profile may drive part of a component only
+        return union, labels
+
     def shortest_paths(self, profile: int) -> ShortestPaths:
-        """Shortest paths of ``profile`` from every key node (cached).
+        """Shortest paths of ``profile`` between the key nodes (cached).
+
+        The profiles of :attr:`profile_groups` are computed together: one Dijkstra run
+        per group, from the key nodes, keeping only the key-node columns.
 
         Parameters
         ----------
@@ -241,37 +490,42 @@ class ArcInstance:
         Returns
         -------
         ShortestPaths
-            Distances and predecessors from the key nodes to all nodes.
+            Key-node distances; paths and full distance rows on demand.
         """
         profile = int(profile)
         if not 0 <= profile < self.n_profiles:
             raise RoutingError(f"profile must lie in 0..{self.n_profiles - 1}, got {profile}")
         cache = self._sp_cache
         if profile not in cache:
-            cache[profile] = self._compute_paths(profile)
+            group = next(g for g in self.profile_groups if profile in g)
+            cache.update(self._compute_paths(list(group)))
         return cache[profile]
 
-    def _compute_paths(self, profile: int) -> ShortestPaths:
-        c = self.cost[profile]
-        ok = np.flatnonzero(np.isfinite(c) & (self.u != self.v))
-        a = np.minimum(self.u[ok], self.v[ok])
-        b = np.maximum(self.u[ok], self.v[ok])
-        # keep the cheapest of parallel edges (csr would sum duplicates)
-        order = np.lexsort((ok, c[ok], b, a))
-        a, b, ids = a[order], b[order], ok[order]
-        first = np.ones(len(a), dtype=bool)
-        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-        a, b, ids = a[first], b[first], ids[first]
-        edge_of = {(int(x), int(y)): int(e) for x, y, e in zip(a, b, ids, strict=True)}
-        g = csr_matrix((c[ids], (a, b)), shape=(self.n_nodes,) * 2)
+    def _compute_paths(self, profiles: list[int]) -> dict[int, ShortestPaths]:
+        shared = self._share_graph(profiles)
+        assert shared is not None  # profile_groups only groups profiles that share
+        union, labels = shared
+        group = _Group(self.n_nodes, self.u, self.v, union, labels)
         nodes = self.key_nodes
-        dist, pred = dijkstra(g, directed=False, indices=nodes, return_predecessors=True)
         index = np.full(self.n_nodes, -1, dtype=np.int64)
         index[nodes] = np.arange(len(nodes))
-        key_dist = np.ascontiguousarray(dist[:, nodes])
-        for arr in (index, dist, pred, key_dist):
-            arr.setflags(write=False)
-        return ShortestPaths(nodes, index, dist, pred, key_dist, edge_of)
+        index.setflags(write=False)
+        block = group.key_block(nodes)
+        n_comp = int(labels.max()) + 1
+        lab_e = labels[self.u]
+        out = {}
+        for p in profiles:
+            fin = np.isfinite(self.cost[p]) & (self.u != self.v)
+            reach = (np.bincount(lab_e[fin], minlength=n_comp) > 0)[labels]
+            if reach[nodes].all():
+                key_dist = block if len(profiles) == 1 else block.copy()
+            else:
+                key_dist = np.where(reach[nodes][:, None], block, np.inf)
+                np.fill_diagonal(key_dist, 0.0)
+            for arr in (key_dist, reach):
+                arr.setflags(write=False)
+            out[p] = ShortestPaths(nodes, index, key_dist, reach, group)
+        return out
 
     def path(self, profile: int, source: int, target: int) -> list[tuple[int, bool]]:
         """Edges of a shortest ``source`` → ``target`` path for ``profile``.
@@ -280,30 +534,28 @@ class ArcInstance:
         ----------
         profile
             Profile index.
-        source
-            A key node (depot or required-edge endpoint).
-        target
-            Any node.
+        source, target
+            Any nodes.
 
         Returns
         -------
         list of (int, bool)
             ``(edge id, forward)`` pairs; ``forward`` means driven ``u`` → ``v``.
+
+        Raises
+        ------
+        RoutingError
+            If ``target`` cannot be reached from ``source`` with ``profile``.
         """
         sp = self.shortest_paths(profile)
-        row = int(sp.index[source])
-        if row < 0:
-            raise RoutingError(f"path source {source} is not a key node of the instance")
-        if not np.isfinite(sp.dist[row, target]):
+        try:
+            nodes = sp.path_nodes(source, target)
+        except RoutingError:
             raise RoutingError(
                 f"node {target} is unreachable from node {source} with profile {profile}"
-            )
-        nodes = [int(target)]
-        while nodes[-1] != source:
-            nodes.append(int(sp.pred[row, nodes[-1]]))
-        nodes.reverse()
+            ) from None
         out = []
         for x, y in zip(nodes[:-1], nodes[1:], strict=True):
-            e = sp.edge_of[(min(x, y), max(x, y))]
+            e = sp.edge_between(x, y)
             out.append((e, bool(self.u[e] == x)))
         return out

@@ -115,3 +115,141 @@ def test_profile_restriction_excuses_unreachable_edge() -> None:
         team_profile=[0, 1],
     )
     assert inst.n_teams == 2
+
+
+# ------------------------------------------------- shortest paths against the dense run
+def _dense_reference(inst: ArcInstance, profile: int) -> tuple[np.ndarray, np.ndarray]:
+    """The former computation: one scipy run per profile on its own edges, dense (K, n)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    c = inst.cost[profile]
+    ok = np.flatnonzero(np.isfinite(c) & (inst.u != inst.v))
+    a, b = np.minimum(inst.u[ok], inst.v[ok]), np.maximum(inst.u[ok], inst.v[ok])
+    order = np.lexsort((ok, c[ok], b, a))
+    a, b, ids = a[order], b[order], ok[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    g = csr_matrix((c[ids[first]], (a[first], b[first])), shape=(inst.n_nodes,) * 2)
+    return dijkstra(g, directed=False, indices=inst.key_nodes, return_predecessors=True)
+
+
+def _check_against_dense(inst: ArcInstance, n_pairs: int = 300) -> None:
+    rng = np.random.default_rng(3)
+    keys = inst.key_nodes
+    for p in range(inst.n_profiles):
+        sp = inst.shortest_paths(p)
+        dist, pred = _dense_reference(inst, p)
+        assert sp.key_dist.shape == (len(keys), len(keys))
+        np.testing.assert_array_equal(sp.key_dist, dist[:, keys])
+        # every key source's predecessor row is the dense one: the same paths, ties included
+        for row, s in enumerate(keys):
+            np.testing.assert_array_equal(sp.predecessors_from(int(s)), pred[row])
+            np.testing.assert_array_equal(sp.distances_from(int(s)), dist[row])
+        rows = rng.integers(0, len(keys), n_pairs)
+        cols = rng.integers(0, len(keys), n_pairs)
+        for row, col in zip(rows, cols, strict=True):
+            s, t = int(keys[row]), int(keys[col])
+            if not np.isfinite(dist[row, t]):
+                with pytest.raises(RoutingError, match="unreachable"):
+                    inst.path(p, s, t)
+                continue
+            steps = inst.path(p, s, t)
+            node = s
+            for e, fwd in steps:
+                a, b = (inst.u[e], inst.v[e]) if fwd else (inst.v[e], inst.u[e])
+                assert a == node
+                node = int(b)
+            assert node == t
+            assert sum(inst.cost[p, e] for e, _ in steps) == pytest.approx(dist[row, t], rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def generated_patrol():
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.routing.patrol import build_instance
+    from borderwatch.routing.required import choose_required_edges
+
+    net = build_network(generate_scenario(40.0, seed=7))
+    return build_instance(net, choose_required_edges(net, time_limit_s=5).edges)
+
+
+def test_generated_scenario_equals_dense_run(generated_patrol) -> None:
+    _check_against_dense(generated_patrol.instance)
+
+
+def test_ningming_equals_dense_run(ningming_net) -> None:
+    from borderwatch.routing.patrol import build_instance
+    from borderwatch.routing.required import choose_required_edges
+
+    required = choose_required_edges(ningming_net, time_limit_s=5)
+    _check_against_dense(build_instance(ningming_net, required.edges).instance)
+
+
+def _two_component_instance() -> ArcInstance:
+    # component A: 0-1-2 (+ a parallel 0-1 and a loop), component B: 3-4-5; profile 0 =
+    # a vehicle based on A, profile 1 = the same vehicle based on B, profile 2 = another
+    # vehicle (other costs) that also drives the track 2-3 joining them
+    inf = np.inf
+    u = [0, 1, 0, 3, 4, 2, 2]
+    v = [1, 2, 1, 4, 5, 2, 3]
+    cost = [
+        [1.0, 2.0, 0.5, inf, inf, 1.0, inf],
+        [inf, inf, inf, 3.0, 1.0, inf, inf],
+        [2.0, 2.0, 2.0, 2.0, 2.0, inf, 5.0],
+    ]
+    required = [True, False, False, False, True, False, False]
+    return ArcInstance(6, u, v, cost, required, [0, 4, 2], [0, 1, 2])
+
+
+def test_profiles_of_one_vehicle_share_one_run() -> None:
+    inst = _two_component_instance()
+    assert inst.profile_groups == ((0, 1), (2,))
+    a, b = inst.shortest_paths(0), inst.shortest_paths(1)
+    assert a._group is b._group and a._group is not inst.shortest_paths(2)._group
+    assert a.reach.tolist() == [True, True, True, False, False, False]
+    assert b.reach.tolist() == [False, False, False, True, True, True]
+    _check_against_dense(inst, n_pairs=60)
+    # a node outside the profile's components reaches only itself
+    assert a.distances_from(4).tolist() == [np.inf] * 4 + [0.0, np.inf]
+    with pytest.raises(RoutingError, match="unreachable"):
+        inst.path(0, 4, 5)
+
+
+def test_profiles_driving_part_of_a_component_do_not_share() -> None:
+    # profile 1 may drive 0-1 only, profile 0 the whole path 0-1-2 at the same costs
+    inst = ArcInstance(
+        3, [0, 1], [1, 2], [[1.0, 1.0], [1.0, np.inf]], [True, False], [0, 0], [0, 1]
+    )
+    assert inst.profile_groups == ((0,), (1,))
+    _check_against_dense(inst, n_pairs=20)
+
+
+def test_old_dense_interface_still_works() -> None:
+    inst = _square()
+    sp = inst.shortest_paths(0)
+    dist, pred = _dense_reference(inst, 0)
+    assert sp.dist.shape == (3, 4) and len(sp.pred) == 3
+    np.testing.assert_array_equal(sp.dist[1], dist[1])
+    np.testing.assert_array_equal(sp.pred[np.int64(2)], pred[2])
+    assert sp.dist[0, 3] == dist[0, 3]
+    np.testing.assert_array_equal(sp.dist[1:], dist[1:])
+    np.testing.assert_array_equal(np.asarray(sp.pred), pred)
+    assert sp.edge_of == {(0, 1): 0, (1, 2): 1, (2, 3): 2, (0, 3): 3, (0, 2): 4}
+    assert sp.edge_between(2, 0) == 4
+    with pytest.raises(RoutingError, match="no edge joins"):
+        sp.edge_between(1, 3)
+
+
+def test_row_cache_is_bounded() -> None:
+    from borderwatch.routing.instance import ROW_CACHE_SIZE
+
+    n = ROW_CACHE_SIZE + 20
+    inst = ArcInstance(
+        n, list(range(n - 1)), list(range(1, n)), [1.0] * (n - 1), [True] * (n - 1), [0]
+    )
+    sp = inst.shortest_paths(0)
+    for s in range(n):
+        assert sp.distances_from(s)[n - 1] == n - 1 - s
+    assert len(sp._group.rows) == ROW_CACHE_SIZE
+    assert sp.key_dist.shape == (n, n)
