@@ -37,6 +37,14 @@ def plan_command(
     time_limit: Annotated[
         float, typer.Option(help="Most seconds of routing search.", min=0.1)
     ] = 20.0,
+    max_iterations: Annotated[
+        int | None,
+        typer.Option(
+            help="Stop the routing search after this many iterations: the same files on any "
+            "machine (--time-limit then only caps it).",
+            min=0,
+        ),
+    ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Random seed (default: config seed).", min=0)
     ] = None,
@@ -74,6 +82,7 @@ def plan_command(
                 out_dir,
                 night=day,
                 time_limit_s=time_limit,
+                max_iterations=max_iterations,
                 seed=seed,
                 always_patrol=always or (),
                 max_revisit_min=max_revisit,
@@ -83,7 +92,10 @@ def plan_command(
                 basemap=basemap,
                 progress=lambda msg: status.update(f"{msg} …"),
             )
-        out.print((out_dir / "report.txt").read_text(encoding="utf-8"), highlight=False)
+        # markup=False: the report holds literal brackets ("[extension]") that rich would eat
+        out.print(
+            (out_dir / "report.txt").read_text(encoding="utf-8"), highlight=False, markup=False
+        )
         out.print(f"wrote {out_dir}", highlight=False)
 
 
