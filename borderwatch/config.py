@@ -74,6 +74,7 @@ __all__ = [
     "nearest_key",
     "night_length_min",
     "parse_hhmm",
+    "parse_night_window",
     "plan_options",
     "read_toml",
     "renamed_time_limit",
@@ -180,6 +181,53 @@ def night_length_min(start: str, end: str) -> int:
     s = parse_hhmm(start, field="night.start")
     e = parse_hhmm(end, field="night.end")
     return (e - s) % _DAY_MIN
+
+
+def parse_night_window(text: Any, *, field: str = "--night-window") -> tuple[str, str]:
+    """Read a night window ``"HH:MM-HH:MM"`` (e.g. a ``--night-window`` option) as ``(start, end)``.
+
+    The rules are those of the TOML ``[night]`` table: an end before the start
+    is on the next day (``20:00-06:00`` is 10 h), an end equal to the start is
+    refused, a night longer than :data:`LONG_NIGHT_MIN` warns
+    (:class:`~borderwatch.errors.ConfigWarning`). Cheap: call it before any slow work.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``field`` and the text.
+
+    Examples
+    --------
+    >>> parse_night_window("21:00-05:00")
+    ('21:00', '05:00')
+    """
+    parts = text.split("-") if isinstance(text, str) else []
+    if len(parts) != 2:
+        raise ConfigError(
+            "must be a night window 'HH:MM-HH:MM' (e.g. '20:00-06:00')", field=field, value=text
+        )
+    start, end = (s.strip() for s in parts)
+    for value in (start, end):
+        if _HHMM.fullmatch(value) is None:
+            raise ConfigError(
+                "must be a night window 'HH:MM-HH:MM' with times 00:00-23:59",
+                field=field,
+                value=text,
+            )
+    length = night_length_min(start, end)
+    if length == 0:
+        raise ConfigError(
+            "night window is empty: the end equals the start", field=field, value=text
+        )
+    if length > LONG_NIGHT_MIN:
+        warnings.warn(
+            ConfigWarning(
+                f"{field} {start}-{end} is {length / 60:g} h long "
+                "(an end before the start is on the next day)"
+            ),
+            stacklevel=2,
+        )
+    return start, end
 
 
 def default_language(timezone: str | None) -> str:

@@ -198,3 +198,19 @@ def test_batch_spec_old_time_limit_key_warns() -> None:
         parse_spec({**base, "time_limit": 7, "time_limit_s": 8})
     with pytest.raises(ConfigError, match="unknown key; did you mean 'job'"):
         parse_spec({**base, "jobb": "plan"})
+
+
+def test_parse_night_window() -> None:
+    from borderwatch.config import parse_night_window
+    from borderwatch.errors import ConfigWarning
+
+    assert parse_night_window("21:00-05:00") == ("21:00", "05:00")
+    assert parse_night_window(" 20:00 - 06:00 ") == ("20:00", "06:00")
+    assert parse_night_window("22:00-23:30") == ("22:00", "23:30")
+    for bad in ("21:00", "21:00-25:00", "9pm-5am", "21:00-05:00-06:00", None):
+        with pytest.raises(ConfigError, match=r"option '--night-window'.*must be a night window"):
+            parse_night_window(bad)
+    with pytest.raises(ConfigError, match="night window is empty"):
+        parse_night_window("21:00-21:00")
+    with pytest.warns(ConfigWarning, match="--night-window 06:00-05:00 is 23 h long"):
+        assert parse_night_window("06:00-05:00") == ("06:00", "05:00")
