@@ -20,8 +20,10 @@ from borderwatch.coverage.gaps import (
     unit_coverage,
     watched_mask,
 )
+from borderwatch.coverage.gpx import gpx_files, timeline_from_gpx
 from borderwatch.coverage.report import format_summary, write_coverage, write_siting
 from borderwatch.coverage.response import candidate_edges, response_times
+from borderwatch.coverage.revisit import pass_times, revisits
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.siting import (
     SitingResult,
@@ -31,7 +33,7 @@ from borderwatch.coverage.siting import (
     site_checkpoints,
 )
 from borderwatch.coverage.static import checkpoint_watch
-from borderwatch.coverage.timeline import PatrolTimeline, Step, pass_times, revisits
+from borderwatch.coverage.timeline import PatrolTimeline, Step
 from borderwatch.errors import CoverageError
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "coverage_report",
     "find_gaps",
     "format_summary",
+    "gpx_files",
     "greedy_max_coverage",
     "pass_times",
     "response_times",
@@ -56,6 +59,7 @@ __all__ = [
     "risk_weights",
     "site_checkpoints",
     "summarize",
+    "timeline_from_gpx",
     "unit_coverage",
     "watched_mask",
     "write_coverage",
