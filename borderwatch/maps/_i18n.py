@@ -77,6 +77,9 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "legend": "图例",
         "no_data": "无数据",
         "required": "必巡",
+        "target": "目标",
+        "standby": "待命",
+        "km_marks": "边境里程标（公里）",
     },
     "en": {
         "coverage_title": "Border coverage",
@@ -142,6 +145,9 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "legend": "Legend",
         "no_data": "no data",
         "required": "required",
+        "target": "target",
+        "standby": "standby",
+        "km_marks": "Border km marks",
     },
 }
 

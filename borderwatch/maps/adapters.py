@@ -45,12 +45,14 @@ def map_gaps(gaps: pd.DataFrame) -> pd.DataFrame:
 def map_summary(
     summary: dict[str, Any], plan_summary: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The title-box figures from a coverage summary (and a plan summary)."""
+    """The title-box figures from a coverage summary (and a plan summary), and its revisit target."""
     longest = summary.get("longest_gap") or {}
     worst = summary.get("worst_revisit_min")
     if plan_summary is not None:
         worst = plan_summary.get("worst_revisit_min", worst)
+    target = (summary.get("targets") or {}).get("max_revisit_min")
     return {
+        "revisit_target_min": None if target is None else float(target),
         "pct_watched": float(summary["watched_pct"]),
         "km_in_gaps": float(summary["gap_km"]),
         "longest_gap_km": float(longest.get("length_km", 0.0)),

@@ -1,4 +1,10 @@
-"""What the coverage map and the plan map share: geometry for display, layers, boxes."""
+"""Building a folium map: :class:`MapBuilder` and the helpers the coverage and plan maps share.
+
+Geometry for display (projected to lon/lat, simplified, rounded), GeoJSON
+feature collections, colour ramps, the gap runs of a status table, and the
+builder itself: basemaps, the border unit by unit, gaps (labelled), km marks,
+checkpoints, team bases, the title box, the legend and the controls.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from borderwatch.errors import BorderwatchWarning
 from borderwatch.maps._assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, js_json, own_css, own_js
 from borderwatch.maps._i18n import labels
 from borderwatch.maps._validate import GAP_COLUMNS, MapInputError
+from borderwatch.maps.colours import NO_DATA, REVISIT_COLOURS, STATUS_COLOURS, TEAM_COLOURS
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -38,18 +45,9 @@ __all__ = [
 #: Basemap of an online map when none is given (an xyzservices name).
 DEFAULT_BASEMAP = "OpenStreetMap.Mapnik"
 
-STATUS_COLOURS: dict[str, str] = {"checkpoint": "#1a9850", "patrol": "#2c7fb8", "gap": "#d7191c"}
-NO_DATA = "#9e9e9e"
 GAP_EMPHASIS = "#b10026"
-REVISIT_COLOURS = ("#1a9850", "#fee08b", "#fc8d59", "#d73027")
 RESPONSE_COLOURS = ("#1a9850", "#a6d96a", "#fdae61", "#d7191c")
 CHORO_COLOURS = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
-#: Team colours (Tableau 20 without the greys), cycled past 18 teams.
-TEAM_COLOURS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
-    "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",
-    "#dbdb8d", "#9edae5",
-)  # fmt: skip
 PRECISION = 6  # decimals of lon/lat on the map: about 0.1 m
 
 
@@ -178,6 +176,20 @@ def summary_from_units(units: gpd.GeoDataFrame, units_status: pd.DataFrame) -> d
         "worst_revisit_min": float(np.nanmax(revisit)) if np.isfinite(revisit).any() else math.nan,
         "border_km": total / 1000,
     }
+
+
+def revisit_target(
+    network: PatrolNetwork, summary: Mapping[str, Any] | None, given: float | None
+) -> float:
+    """The revisit target of a map: ``given``, else the summary's ``revisit_target_min``, else
+    the network's config (``targets.max_revisit_min``), else 120 min."""
+    if given is not None:
+        return float(given)
+    if summary is not None and summary.get("revisit_target_min") is not None:
+        return float(summary["revisit_target_min"])
+    targets = getattr(network.config, "targets", None)
+    value = getattr(targets, "max_revisit_min", None)
+    return float(value) if value else 120.0
 
 
 def resolve_basemaps(basemap: str | Sequence[str] | None, *, offline: bool) -> list[str]:
@@ -332,16 +344,23 @@ class MapBuilder:
         *,
         response_bands_min: Sequence[float] = (),
         name: str | None = None,
+        revisit_target_min: float = 120.0,
     ) -> folium.FeatureGroup:
-        """The border unit by unit, coloured by status, with colour modes for revisit and response."""
+        """The border unit by unit, coloured by status, with colour modes for revisit and response.
+
+        The revisit colour scale runs from 0 to twice ``revisit_target_min`` (longer
+        intervals take the last colour), so the target sits in its middle.
+        """
+        if not (isinstance(revisit_target_min, int | float) and revisit_target_min > 0):
+            raise MapInputError(
+                f"revisit_target_min must be a number > 0, not {revisit_target_min!r}"
+            )
         units = self.network.units
         t = self.t
         status = units_status["status"].astype(str).to_numpy()
         revisit = pd.to_numeric(units_status["worst_revisit_min"], errors="coerce").to_numpy(float)
-        finite = revisit[np.isfinite(revisit)]
-        self.revisit_max = (
-            float(max(60.0, np.ceil(finite.max() / 30) * 30)) if len(finite) else 60.0
-        )
+        self.revisit_target = float(revisit_target_min)
+        self.revisit_max = 2.0 * self.revisit_target
         c_rev = ramp(revisit, self.revisit_max, REVISIT_COLOURS)
         has_resp = "response_min" in units_status.columns and len(response_bands_min) > 0
         if has_resp:
@@ -486,7 +505,53 @@ class MapBuilder:
                 fields=["id", "len"], aliases=[esc(t["gap_id"]), esc(t["length"])], localize=False
             ),
         ).add_to(fg)
+        for g, p in zip(geoms, props, strict=True):
+            if g is None or shapely.is_empty(g):
+                continue
+            mid = shapely.line_interpolate_point(g, 0.5, normalized=True)
+            ll = display_geoms([mid], self.crs, simplify_m=0)[0]
+            folium.Marker(
+                [float(ll.y), float(ll.x)],
+                icon=folium.DivIcon(
+                    html=f'<div class="bw-gap-label">{p["id"]}</div>',
+                    icon_size=(44, 16),
+                    icon_anchor=(-6, 20),
+                    class_name="bw-label-icon",
+                ),
+                interactive=False,
+            ).add_to(fg)
         self.legend_gap = True
+        return fg
+
+    def km_marks_layer(self, *, step_km: float | None = None) -> folium.FeatureGroup:
+        """Chainage marks along the border (every 10 km, or 5 / 1 km on shorter borders)."""
+        units = self.network.units
+        start = units["start_m"].to_numpy(float)
+        end = units["end_m"].to_numpy(float)
+        total = float(end.max()) if len(end) else 0.0
+        if step_km is None:
+            step_km = 10.0 if total > 40_000 else (5.0 if total > 10_000 else 1.0)
+        fg = self.group(self.t["km_marks"])
+        geoms = units.geometry.to_numpy()
+        k = 1
+        while k * step_km * 1000 < total:
+            c = k * step_km * 1000
+            i = int(np.searchsorted(start, c, side="right") - 1)
+            if 0 <= i < len(units) and start[i] <= c <= end[i] and end[i] > start[i]:
+                frac = (c - start[i]) / (end[i] - start[i])
+                p = shapely.line_interpolate_point(geoms[i], frac, normalized=True)
+                ll = display_geoms([p], self.crs, simplify_m=0)[0]
+                folium.Marker(
+                    [float(ll.y), float(ll.x)],
+                    icon=folium.DivIcon(
+                        html=f'<div class="bw-km">{k * step_km:g}</div>',
+                        icon_size=(30, 14),
+                        icon_anchor=(15, -4),
+                        class_name="bw-label-icon",
+                    ),
+                    interactive=False,
+                ).add_to(fg)
+            k += 1
         return fg
 
     def radii_layer(self) -> None:
@@ -627,8 +692,14 @@ class MapBuilder:
             f"<div>{esc(t['revisit_min'])} ({esc(t['min'])})</div>"
             f'<div class="bw-grad" style="background:linear-gradient(to right,{",".join(REVISIT_COLOURS)})"></div>'
             '<div class="bw-ticks">'
-            + "".join(f"<span>{v:g}</span>" for v in np.linspace(0, vmax, 5))
+            + "".join(
+                f'<span class="bw-target-tick">\u25b2 {v:g}</span>'
+                if k == 2
+                else f"<span>{'≥ ' if k == 4 else ''}{v:g}</span>"
+                for k, v in enumerate(np.linspace(0, vmax, 5))
+            )
             + "</div>"
+            f'<div class="bw-row bw-target">\u25b2 {esc(t["target"])} {self.revisit_target:g} {esc(t["min"])}</div>'
             f'<div class="bw-row"><span class="bw-sw" style="background:{NO_DATA}"></span>{esc(t["not_patrolled"])}</div>'
             "</div>"
         )

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from borderwatch.maps._common import (
+from borderwatch.maps._validate import check_gaps, check_summary, check_units_status
+from borderwatch.maps.builder import (
     CHORO_COLOURS,
     MapBuilder,
     display_geoms,
@@ -19,8 +20,8 @@ from borderwatch.maps._common import (
     feature_collection,
     fmt,
     ramp,
+    revisit_target,
 )
-from borderwatch.maps._validate import check_gaps, check_summary, check_units_status
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -157,6 +158,7 @@ def coverage_map(
     title: str | None = None,
     response_bands_min: Sequence[float] = (15.0, 30.0, 60.0),
     simplify_m: float = 5.0,
+    revisit_target_min: float | None = None,
 ) -> folium.Map:
     """The coverage-gap map for commanders.
 
@@ -219,8 +221,13 @@ def coverage_map(
     t = b.t
     _choropleth(b, gaps)
     b.radii_layer()
-    b.units_layer(units_status, response_bands_min=response_bands_min)
+    b.units_layer(
+        units_status,
+        response_bands_min=response_bands_min,
+        revisit_target_min=revisit_target(network, summary, revisit_target_min),
+    )
     b.gaps_layer(gaps, name=t["gaps"])
+    b.km_marks_layer()
     b.checkpoints_layer()
     b.bases_layer()
     _heat(b, network.scenario.incidents if incidents is None else incidents)

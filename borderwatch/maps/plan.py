@@ -11,16 +11,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from borderwatch.maps._common import (
-    TEAM_COLOURS,
-    MapBuilder,
-    display_geoms,
-    esc,
-    feature_collection,
-    fmt,
-    gap_runs,
-    summary_from_units,
-)
 from borderwatch.maps._validate import (
     MapInputError,
     check_gaps,
@@ -28,6 +18,17 @@ from borderwatch.maps._validate import (
     check_summary,
     check_units_status,
 )
+from borderwatch.maps.builder import (
+    MapBuilder,
+    display_geoms,
+    esc,
+    feature_collection,
+    fmt,
+    gap_runs,
+    revisit_target,
+    summary_from_units,
+)
+from borderwatch.maps.colours import team_style
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -66,6 +67,15 @@ def route_arrows(
             d += spacing
         offset = d - part.length
     return out
+
+
+def _is_standby(row: Any, shown: Any) -> bool:
+    """A team on standby: the plan says so (``status``), or its loop is empty."""
+    status = getattr(row, "status", None)
+    if isinstance(status, str) and status:
+        return status == "standby"
+    loop = getattr(row, "loop_min", 0.0)
+    return bool(shown is None or shapely.is_empty(shown) or not (float(loop or 0.0) > 0))
 
 
 def _required_layer(b: MapBuilder, required_edges: Iterable[Any]) -> folium.FeatureGroup:
@@ -119,6 +129,7 @@ def plan_map(
     focus_team: str | None = None,
     arrow_spacing_m: float = 2000.0,
     simplify_m: float = 5.0,
+    revisit_target_min: float | None = None,
 ) -> folium.Map:
     """The patrol-plan map: one layer per team, required roads, gaps left after the plan.
 
@@ -178,8 +189,13 @@ def plan_map(
     b = MapBuilder(network, lang=lang, basemap=basemap, offline=offline, simplify_m=simplify_m)
     t = b.t
     required = _required_layer(b, required_edges)
-    units_fg = b.units_layer(units_status, response_bands_min=())
+    units_fg = b.units_layer(
+        units_status,
+        response_bands_min=(),
+        revisit_target_min=revisit_target(network, summary, revisit_target_min),
+    )
     gaps_fg = b.gaps_layer(gaps, name=t["gaps_after"])
+    b.km_marks_layer()
 
     names = network.teams["name"] if "name" in network.teams.columns else pd.Series(dtype=object)
     view_m = float(network.config.patrol_view_m)
@@ -190,9 +206,10 @@ def plan_map(
     legend_rows = []
     for i, (row, shown) in enumerate(zip(routes.itertuples(index=False), route_geoms, strict=True)):
         team = str(row.team)
-        colour = TEAM_COLOURS[i % len(TEAM_COLOURS)]
+        colour, dash = team_style(i)
         name = str(names.get(team, team)) if len(names) else team
-        label = f"{name} · {row.vehicle}"
+        standby = _is_standby(row, shown)
+        label = f"{name} · {row.vehicle}" + (f" · {t['standby']}" if standby else "")
         # the units this team watches: shown in focus mode only
         geom = routes.geometry.iloc[i]
         watched = (
@@ -225,10 +242,11 @@ def plan_map(
         if shown is not None and not shapely.is_empty(shown):
             folium.GeoJson(
                 feature_collection([shown], [props]),
-                style_function=lambda f, c=colour: {
+                style_function=lambda f, c=colour, d=dash: {
                     "color": c,
                     "weight": 4,
                     "opacity": 0.95,
+                    "dashArray": d or None,
                     "className": "bw-route",
                 },
                 tooltip=folium.GeoJsonTooltip(
@@ -254,11 +272,37 @@ def plan_map(
                     }
                 )
         teams_cfg.append({"id": team, "name": name, "group": fg, "units": units_layer})
-        legend_rows.append(
-            f'<div class="bw-row" title="{esc(row.vehicle)} · {fmt(row.loop_km, 1, t["km"])} · '
-            f'{fmt(row.loop_min, 0, t["min"])}"><span class="bw-sw" style="background:{colour}"></span>'
-            f'<span class="bw-name">{esc(name)}</span></div>'
-        )
+        shown_name = team if name == team else f"{team} {name}"
+        if standby:
+            reason = str(getattr(row, "standby_reason", "") or "")
+            legend_rows.append(
+                f'<div class="bw-row bw-standby" title="{esc(reason)}">'
+                f'<span class="bw-sw" style="background:none;border:1px dashed #666"></span>'
+                f'<span class="bw-name">{esc(shown_name)} · {esc(t["standby"])}</span></div>'
+            )
+            if team in network.teams.index:
+                base = display_geoms([network.teams.geometry.loc[team]], b.crs, simplify_m=0)[0]
+                folium.Marker(
+                    [float(base.y), float(base.x)],
+                    icon=folium.DivIcon(
+                        html=f'<div class="bw-standby-label">{esc(team)} {esc(t["standby"])}</div>',
+                        icon_size=(80, 16),
+                        icon_anchor=(-10, 8),
+                        class_name="bw-label-icon",
+                    ),
+                    tooltip=esc(f"{name} · {t['standby']}" + (f": {reason}" if reason else "")),
+                ).add_to(fg)
+        else:
+            swatch = (
+                f"background:repeating-linear-gradient(to right,{colour} 0 6px,transparent 6px 9px)"
+                if dash
+                else f"background:{colour}"
+            )
+            legend_rows.append(
+                f'<div class="bw-row" title="{esc(row.vehicle)} · {fmt(row.loop_km, 1, t["km"])} · '
+                f'{fmt(row.loop_min, 0, t["min"])}"><span class="bw-sw" style="{swatch}"></span>'
+                f'<span class="bw-name">{esc(shown_name)}</span></div>'
+            )
     b.checkpoints_layer(radius_px=3.5)
     b.bases_layer()
     b.title_box(title if title is not None else t["plan_title"], summary)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from borderwatch.maps._common import gap_runs, summary_from_units
+from borderwatch.maps.builder import gap_runs, summary_from_units
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

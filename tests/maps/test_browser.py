@@ -18,7 +18,7 @@ import shapely
 
 from borderwatch.data import build_network, load_scenario
 from borderwatch.maps import coverage_map, plan_map, save_map, save_png
-from borderwatch.maps._synthetic import synthetic_inputs
+from tests.maps.synthetic import synthetic_inputs
 
 CHROMIUM = os.environ.get("BORDERWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [

@@ -1,7 +1,7 @@
 """Maps, checked on the generated HTML (fast; no browser).
 
 Inputs are synthetic: the toy scenario with a status by a simple rule
-(:func:`borderwatch.maps._synthetic.synthetic_inputs`) and two forced gaps; a
+(:func:`tests.maps.synthetic.synthetic_inputs`) and two forced gaps; a
 checkpoint and a team carry hostile names.
 """
 
@@ -28,7 +28,7 @@ from borderwatch.maps import (
     save_png,
     to_html,
 )
-from borderwatch.maps._synthetic import synthetic_inputs
+from tests.maps.synthetic import synthetic_inputs
 
 XSS_CP = "<img src=x onerror=alert(1)>"
 XSS_TEAM = "</script><script>alert(2)</script>"
@@ -284,3 +284,51 @@ def test_plan_focus_team_and_defaults(toy: tuple) -> None:
     assert '"initial":"T1"' in html
     assert "Gaps after the plan" in html
     assert _count("rng", html) == 2  # gaps derived from the unit status
+
+
+def test_team_colours_never_a_status_colour_and_distinct_for_colour_blind_readers() -> None:
+    import itertools
+
+    from borderwatch.maps.colours import (
+        CVD,
+        MIN_DELTA_E,
+        STATUS_COLOURS,
+        TEAM_COLOURS,
+        delta_e,
+        team_style,
+    )
+
+    for vision in CVD:
+        for team, status in itertools.product(TEAM_COLOURS, STATUS_COLOURS.values()):
+            assert delta_e(team, status, vision) >= MIN_DELTA_E, (team, status, vision)
+        for a, b in itertools.combinations(TEAM_COLOURS, 2):
+            assert delta_e(a, b, vision) >= MIN_DELTA_E, (a, b, vision)
+    # the simulation is real: red and green collapse for a deuteranope
+    assert delta_e("#d7191c", "#1a9850") > 60 > delta_e("#ff0000", "#00ff00", "deuteranopia") / 2
+    styles = [team_style(i) for i in range(21)]
+    assert len(set(styles)) == 21 and styles[7] == (TEAM_COLOURS[0], "10 6")
+
+
+def test_plan_map_team_styles_standby_gap_labels_km_marks_and_target(toy: tuple) -> None:
+    net, inp = toy
+    routes = inp["routes"].copy()
+    standby = routes.iloc[[0]].copy()
+    standby["team"] = "T2"
+    standby["loop_km"] = 0.0
+    standby["loop_min"] = 0.0
+    standby["geometry"] = [shapely.LineString()]
+    routes = pd.concat([routes, standby], ignore_index=True).set_geometry("geometry")
+    m = plan_map(net, routes, inp["required_edges"], inp["units_status"], lang="en")
+    html = to_html(m)
+    route_colours = set(re.findall(r'"className": "bw-route", "color": "(#[0-9A-Fa-f]{6})"', html))
+    assert route_colours == {"#E69F00"}
+    assert "bw-row bw-standby" in html and "T2 · standby" in html
+    for gap in inp["gaps"]["gap_id"]:
+        assert f'bw-gap-label\\"\\u003e{gap}' in html
+    assert 'bw-km\\"\\u003e1\\u003c' in html
+    # revisit scale from 0 to twice the target, the target marked
+    assert "\u25b2 120" in html and "\u2265 240" in html  # the config target, 120 min
+    html90 = _plan(toy, lang="en", revisit_target_min=90.0)
+    assert "\u25b2 90" in html90 and "\u2265 180" in html90 and "target 90 min" in html90
+    with pytest.raises(MapInputError, match="revisit_target_min must be a number > 0"):
+        _plan(toy, revisit_target_min=0.0)

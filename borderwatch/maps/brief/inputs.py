@@ -206,34 +206,19 @@ def route_status(route: dict[str, Any]) -> tuple[str, str]:
 
 
 def load_network_of(folder: PlanFolder) -> PatrolNetwork:
-    """Build the network of the scenario a plan was made from (``plan.json`` ``source``/``scenario``).
+    """Build the network of the scenario a plan was made from (as its ``summary.json`` records).
 
     Raises
     ------
+    BorderwatchError
+        If the folder records no scenario or it cannot be loaded.
     MapInputError
-        If the scenario cannot be found or its network does not match ``units.gpkg``.
+        If the scenario's network does not match ``units.gpkg`` or the routes.
     """
     from borderwatch.data import build_network, load_scenario
-    from borderwatch.errors import ScenarioError
+    from borderwatch.outputs import scenario_of_folder
 
-    source = folder.plan.get("source")
-    name = folder.plan.get("scenario")
-    where: str | Path
-    if source and Path(str(source)).is_dir():
-        where = Path(str(source))
-    elif name:
-        where = str(name)
-    else:
-        raise MapInputError(
-            f"{folder.folder / 'plan.json'}: names no scenario ('source' {source!r}, "
-            f"'scenario' {name!r}); pass the network"
-        )
-    try:
-        network = build_network(load_scenario(where))
-    except ScenarioError as exc:
-        raise MapInputError(
-            f"{folder.folder / 'plan.json'}: cannot load its scenario {str(where)!r}: {exc}"
-        ) from exc
+    network = build_network(load_scenario(scenario_of_folder(folder.folder)))
     check_network(folder, network)
     return network
 
