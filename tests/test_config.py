@@ -190,8 +190,12 @@ def test_batch_spec_old_time_limit_key_warns() -> None:
     from borderwatch.errors import ConfigWarning
 
     base = {"scenario": [{"name": "ningming"}]}
-    with pytest.warns(ConfigWarning, match="time_limit is now called time_limit_s"):
+    with pytest.warns(ConfigWarning) as record:
         spec = parse_spec({**base, "time_limit": 7, "grid": {"time_limit": [3, 4]}})
+    assert [str(w.message) for w in record] == [
+        "time_limit is now called time_limit_s (seconds)",
+        "grid.time_limit is now called grid.time_limit_s (seconds)",
+    ]
     assert spec.time_limit_s == 7.0 and spec.grid["time_limit_s"] == (3, 4)
     assert parse_spec({**base, "time_limit_s": 9}).time_limit_s == 9.0
     with pytest.raises(ConfigError, match="given twice"):
