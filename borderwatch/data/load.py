@@ -15,7 +15,7 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry import LineString, MultiLineString
 
-from borderwatch.config import PlanConfig, plan_options, read_toml
+from borderwatch.config import RANGES, PlanConfig, plan_options, read_toml
 from borderwatch.data import validate as v
 from borderwatch.data.roads import find_road_file, read_roads
 from borderwatch.data.scenario import GRID_LEVELS, Scenario
@@ -30,6 +30,8 @@ CHECKPOINT_OPTIONAL = ("township", "kind", "radius_m")
 TEAM_COLUMNS = ("id", "name", "base_lon", "base_lat", "vehicle", "crew")
 TEAM_OPTIONAL = ("township",)
 INCIDENT_COLUMNS = ("lon", "lat", "date", "kind")
+#: Largest crew of one team (a larger number is a typo, not a team).
+MAX_CREW = 100
 
 #: Top-level keys of scenario.toml besides the planning tables ``[night]``,
 #: ``[defaults]`` and ``[targets]`` (read by :func:`borderwatch.config.plan_options`).
@@ -181,7 +183,8 @@ def _read_checkpoints(path: Path) -> gpd.GeoDataFrame:
     frame = v.read_csv_table(path, CHECKPOINT_COLUMNS, CHECKPOINT_OPTIONAL)
     v.check_unique(frame, "id", file=path)
     x, y = v.check_lonlat(frame, "lon", "lat", file=path)
-    radius = v.to_float(frame, "radius_m", file=path, allow_empty=True, strictly_positive=True)
+    lo, hi, _ = RANGES["checkpoint_radius_m"]
+    radius = v.to_float(frame, "radius_m", file=path, allow_empty=True, minimum=lo, maximum=hi)
     out = frame[["id", "name", "township", "kind"]].copy()
     out["radius_m"] = radius
     return _points(out, x, y)
@@ -191,11 +194,11 @@ def _read_teams(path: Path, config: PlanConfig) -> gpd.GeoDataFrame:
     frame = v.read_csv_table(path, TEAM_COLUMNS, TEAM_OPTIONAL)
     v.check_unique(frame, "id", file=path)
     x, y = v.check_lonlat(frame, "base_lon", "base_lat", file=path)
-    crew = v.to_int(frame, "crew", file=path, minimum=1)
+    crew = v.to_int(frame, "crew", file=path, minimum=1, maximum=MAX_CREW)
     for i, vehicle in enumerate(frame["vehicle"]):
         if vehicle not in config.profiles:
             raise ScenarioError(
-                f"row {i + 2} (id {frame['id'].iloc[i]!r}): unknown vehicle; "
+                f"{v.row_label(frame, i)}: unknown vehicle; "
                 f"known: {', '.join(sorted(config.profiles))}",
                 file=path,
                 field="vehicle",
@@ -213,7 +216,7 @@ def _read_incidents(path: Path) -> gpd.GeoDataFrame:
     if dates.isna().any():
         i = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise ScenarioError(
-            f"row {i + 2}: not an ISO date (YYYY-MM-DD)",
+            f"{v.row_label(frame, i)}: not an ISO date (YYYY-MM-DD)",
             file=path,
             field="date",
             value=frame["date"].iloc[i],
@@ -310,8 +313,10 @@ def load_scenario(
             folder, relative, key=key, meta_path=meta_path, allow_outside=allow_outside
         )
 
-    border = _read_geojson(inside("border.geojson", "border"), ["LineString", "MultiLineString"])
+    border_path = inside("border.geojson", "border")
+    border = _read_geojson(border_path, ["LineString", "MultiLineString"])
     assert isinstance(border, LineString | MultiLineString)
+    v.check_border_line(border, file=border_path)
     area = None
     if (folder / "area.geojson").is_file():
         area = _read_geojson(inside("area.geojson", "area"), ["Polygon", "MultiPolygon"])

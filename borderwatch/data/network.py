@@ -26,7 +26,7 @@ from shapely.geometry import LineString, MultiLineString
 from borderwatch.config import PlanConfig
 from borderwatch.data.roads import BUILT_UP_KMH, built_up, maxspeed_kmh
 from borderwatch.data.units import split_border
-from borderwatch.data.validate import check_scale, warn
+from borderwatch.data.validate import check_crs_fits, check_scale, warn
 from borderwatch.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -506,6 +506,7 @@ def build_network(scenario: Scenario, config: PlanConfig | None = None) -> Patro
 
     border = gpd.GeoSeries([scenario.border], crs="EPSG:4326").to_crs(crs).iloc[0]
     grids = {k: g.to_crs(crs) for k, g in scenario.grids.items()}
+    check_crs_fits(crs, scenario.border, file=_toml_file(scenario))
     check_scale(border, scenario.checkpoints["radius_m"], config, file=_toml_file(scenario))
     units = split_border(border, config.unit_length_m, crs=crs)
     _unit_grid_names(units, grids)

@@ -7,6 +7,8 @@ the field and the bad value, or issues a
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import math
 import warnings
@@ -28,14 +30,19 @@ if TYPE_CHECKING:
     from borderwatch.config import PlanConfig
 
 __all__ = [
+    "check_border_line",
     "check_columns",
+    "check_crs_fits",
     "check_geometry",
     "check_grid_layer",
     "check_lonlat",
     "check_scale",
     "check_unique",
+    "decode_csv",
     "geometry_from_geojson",
+    "read_csv_rows",
     "read_csv_table",
+    "row_label",
     "to_float",
     "to_int",
     "warn",
@@ -50,28 +57,125 @@ def warn(message: str) -> None:
     warnings.warn(message, ScenarioWarning, stacklevel=3)
 
 
+def decode_csv(path: Path) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), else UTF-16 or GB18030 with a warning.
+
+    Excel on Chinese Windows saves "CSV" in GBK/GB18030 and "Unicode text" in UTF-16;
+    both are decoded, with a :class:`ScenarioWarning` that says how to save UTF-8.
+    """
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+        else:
+            warn(f"{path}: decoded as UTF-16 (Excel 'Unicode text'); save it as 'CSV UTF-8'")
+            return text
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        bad = raw[err.start : err.start + 2]
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ScenarioError(
+            f"line {line}: neither UTF-8 nor GB18030 (byte {bad[0]:#04x}); "
+            "save the file as 'CSV UTF-8 (comma delimited)'",
+            file=path,
+            field="encoding",
+            value=bad,
+        ) from None
+    warn(
+        f"{path}: not UTF-8 (line {line}); decoded as GB18030/GBK, what Excel writes on "
+        "Chinese Windows. Save it as 'CSV UTF-8 (comma delimited)' to be sure of the names"
+    )
+    return text
+
+
+def read_csv_rows(path: Path, text: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, rows and the line number of each row of CSV ``text`` read from ``path``.
+
+    Rows with more or fewer fields than the header (an unquoted comma, a file cut
+    short) raise :class:`ScenarioError` naming the line; blank lines are skipped;
+    a header without commas but with semicolons or tabs is read with those, with a
+    warning.
+    """
+    first = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first:
+        for other, name in ((";", "semicolons"), ("\t", "tabs")):
+            if other in first:
+                delimiter = other
+                warn(f"{path}: columns are separated by {name}, not commas; read them so")
+                break
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [c.strip() for c in row]
+                continue
+            if len(row) != len(header):
+                more = len(row) > len(header)
+                hint = (
+                    "an unquoted comma inside a value? put that value in double quotes"
+                    if more
+                    else "a row cut short?"
+                )
+                if any("\n" in cell for cell in row):
+                    hint = f"a double quote opened on line {line} is never closed"
+                raise ScenarioError(
+                    f"line {line}: {len(row)} fields, but the header has {len(header)} ({hint})",
+                    file=path,
+                    field=f"line {line}",
+                    value=delimiter.join(row),
+                )
+            rows.append(row)
+            lines.append(line)
+    except csv.Error as err:
+        raise ScenarioError(
+            f"line {reader.line_num}: not a valid CSV row: {err}",
+            file=path,
+            field=f"line {reader.line_num}",
+        ) from None
+    if header is None:
+        raise ScenarioError("file is empty; expected a header row", file=path, field="header")
+    dup = [c for i, c in enumerate(header) if c in header[:i]]
+    if dup:
+        raise ScenarioError("column named twice in the header", file=path, field=dup[0])
+    return header, rows, lines
+
+
 def read_csv_table(
     path: Path, required: Sequence[str], optional: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Read a CSV file as strings, checking that it exists and has the ``required`` columns.
 
     Missing ``optional`` columns are added empty. Cells are stripped of
-    surrounding white space; empty cells become ``""``.
+    surrounding white space; empty cells become ``""``. Rows with more or fewer
+    fields than the header are errors naming the line; files in GB18030/GBK or
+    UTF-16 are decoded with a warning (:func:`decode_csv`). ``frame.attrs["lines"]``
+    holds the file line of each row, which error messages use.
     """
     if not path.is_file():
         raise ScenarioError("file not found", file=path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise ScenarioError("file is empty; expected a header row", file=path) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"not a valid UTF-8 CSV file: {err}", file=path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    header, rows, lines = read_csv_rows(path, decode_csv(path))
+    frame = pd.DataFrame(rows, columns=header, dtype=str)
     check_columns(frame, required, file=path)
     for col in optional:
         if col not in frame.columns:
             frame[col] = ""
-    return frame.apply(lambda s: s.str.strip())
+    frame = frame.apply(lambda s: s.str.strip()) if len(frame) else frame
+    frame.attrs["lines"] = lines
+    return frame
 
 
 def check_columns(frame: pd.DataFrame, required: Iterable[str], *, file: Path | str) -> None:
@@ -85,10 +189,20 @@ def check_columns(frame: pd.DataFrame, required: Iterable[str], *, file: Path | 
         )
 
 
-def _row_label(frame: pd.DataFrame, i: int) -> str:
+def _line(frame: pd.DataFrame, i: int) -> int:
+    lines = frame.attrs.get("lines")
+    return int(lines[i]) if lines is not None and i < len(lines) else i + 2
+
+
+def row_label(frame: pd.DataFrame, i: int) -> str:
+    """``"row N (id 'X')"`` for row position ``i`` of a table read by :func:`read_csv_table`.
+
+    N is the line of the file (the header is line 1).
+    """
+    row = _line(frame, i)
     if "id" in frame.columns:
-        return f"row {i + 2} (id {frame['id'].iloc[i]!r})"
-    return f"row {i + 2}"
+        return f"row {row} (id {frame['id'].iloc[i]!r})"
+    return f"row {row}"
 
 
 def to_float(
@@ -120,28 +234,48 @@ def to_float(
             bad, what = True, "must be greater than 0"
         if bad:
             raise ScenarioError(
-                f"{_row_label(frame, i)}: {what}", file=file, field=column, value=cell
+                f"{row_label(frame, i)}: {what}", file=file, field=column, value=cell
             )
         values[i] = x
     return values
 
 
-def to_int(frame: pd.DataFrame, column: str, *, file: Path | str, minimum: int = 0) -> np.ndarray:
-    """Parse ``column`` as integers of at least ``minimum``."""
+def to_int(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    file: Path | str,
+    minimum: int = 0,
+    maximum: int | None = None,
+) -> np.ndarray:
+    """Parse ``column`` as integers from ``minimum`` to ``maximum`` (``"5.0"`` counts as 5)."""
     out = np.zeros(len(frame), dtype=np.int64)
     for i, cell in enumerate(frame[column].tolist()):
         try:
             x = int(cell)
         except ValueError:
+            try:
+                f = float(cell)
+            except ValueError:
+                f = math.nan
+            if not (math.isfinite(f) and f.is_integer()):
+                raise ScenarioError(
+                    f"{row_label(frame, i)}: is not a whole number",
+                    file=file,
+                    field=column,
+                    value=cell,
+                ) from None
+            x = int(f)
+        if x < minimum:
             raise ScenarioError(
-                f"{_row_label(frame, i)}: is not a whole number",
+                f"{row_label(frame, i)}: must be at least {minimum}",
                 file=file,
                 field=column,
                 value=cell,
-            ) from None
-        if x < minimum:
+            )
+        if maximum is not None and x > maximum:
             raise ScenarioError(
-                f"{_row_label(frame, i)}: must be at least {minimum}",
+                f"{row_label(frame, i)}: must be at most {maximum}",
                 file=file,
                 field=column,
                 value=cell,
@@ -165,12 +299,12 @@ def check_unique(frame: pd.DataFrame, column: str, *, file: Path | str) -> None:
     empty = values == ""
     if empty.any():
         i = int(np.flatnonzero(empty.to_numpy())[0])
-        raise ScenarioError(f"row {i + 2}: empty id", file=file, field=column, value="")
+        raise ScenarioError(f"row {_line(frame, i)}: empty id", file=file, field=column, value="")
     dup = values.duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise ScenarioError(
-            f"row {i + 2}: duplicate id", file=file, field=column, value=values.iloc[i]
+            f"row {_line(frame, i)}: duplicate id", file=file, field=column, value=values.iloc[i]
         )
 
 
@@ -367,9 +501,107 @@ def check_scale(
     raise ScenarioError(
         f"the border is {length / 1000:.2f} km long, too short for these settings: "
         + "; ".join(p[2] for p in problems)
-        + f". The defaults are for rural borders of tens of km; set in [defaults] for "
-        f"example {hint}",
+        + f". Rural values (250 m units, a 1.5 km radius, a 1 km view) suit borders of tens "
+        f"of km; for this one set in [defaults] for example {hint}",
         file=file,
         field=problems[0][0],
         value=problems[0][1],
     )
+
+
+def _where(xy: np.ndarray) -> str:
+    return f"lon {xy[0]:.5f}, lat {xy[1]:.5f}"
+
+
+def check_border_line(border: BaseGeometry, *, file: Path | str) -> None:
+    """Refuse a border (lon/lat) that crosses itself, goes back over itself or repeats a part.
+
+    Each would count some border twice (the length doubled, units stacked on units).
+    A closed line (an island) and parts that touch at their ends are fine.
+    """
+    parts = list(getattr(border, "geoms", [border]))
+    segments, owner, index = [], [], []
+    for p, part in enumerate(parts):
+        xy = shapely.get_coordinates(shapely.remove_repeated_points(part))
+        for k in range(len(xy) - 1):
+            segments.append(shapely.linestrings(xy[k : k + 2]))
+            owner.append(p)
+            index.append(k)
+    if len(segments) < 2:
+        return
+    segs = np.array(segments, dtype=object)
+    own = np.array(owner)
+    idx = np.array(index)
+    counts = np.bincount(own)
+    left, right = shapely.STRtree(segs).query(segs, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        meet = shapely.intersection(segs[a], segs[b])
+        same = own[a] == own[b]
+        adjacent = same and idx[b] == idx[a] + 1
+        closing = same and idx[a] == 0 and idx[b] == counts[own[a]] - 1 and parts[own[a]].is_closed
+        if meet.length > 0:
+            xy = shapely.get_coordinates(meet)[0]
+            what = (
+                f"goes back over itself at {_where(xy)} (vertex {idx[b]} of part {own[a]})"
+                if adjacent
+                else f"runs twice over the stretch at {_where(xy)} (parts {own[a]} and {own[b]})"
+            )
+            raise ScenarioError(
+                f"the border line {what}: that stretch would count twice; remove the repeat",
+                file=file,
+                field="geometry",
+                value=(round(float(xy[0]), 5), round(float(xy[1]), 5)),
+            )
+        if adjacent or closing:
+            continue
+        xy = shapely.get_coordinates(meet)[0]
+        if not same:
+            # parts touching end to end are one border drawn in pieces
+            pa, pb = parts[own[a]], parts[own[b]]
+            tips = shapely.get_coordinates(shapely.MultiPoint([
+                pa.coords[0], pa.coords[-1], pb.coords[0], pb.coords[-1]
+            ]))  # fmt: skip
+            if np.isclose(tips, xy).all(axis=1).any():
+                continue
+        raise ScenarioError(
+            f"the border line crosses itself at {_where(xy)} "
+            f"(segments {idx[a]} and {idx[b]} of part{'' if same else 's'} "
+            f"{own[a]}{'' if same else f' and {own[b]}'}); a border is a line that does not cross",
+            file=file,
+            field="geometry",
+            value=(round(float(xy[0]), 5), round(float(xy[1]), 5)),
+        )
+
+
+def check_crs_fits(crs: str, border: BaseGeometry, *, file: Path | str) -> None:
+    """Refuse a projected CRS whose area of use lies far from the border (a wrong UTM zone).
+
+    A border more than 3 degrees outside the CRS's area of use is an error that
+    names the UTM zone of the border; a border just outside gets a warning.
+    """
+    from pyproj import CRS
+
+    area = CRS.from_user_input(crs).area_of_use
+    if area is None:
+        return
+    west, south, east, north = border.bounds
+    outside = max(area.west - west, east - area.east, area.south - south, north - area.north)
+    if outside <= 0.01:
+        return
+    cx, cy = border.centroid.x, border.centroid.y
+    zone = int((cx + 180) // 6) % 60 + 1
+    utm = f"EPSG:{32600 + zone if cy >= 0 else 32700 + zone}"
+    where = (
+        f"{crs} is for lon {area.west:g}..{area.east:g}, lat {area.south:g}..{area.north:g}; "
+        f"the border lies at lon {west:.2f}..{east:.2f}, lat {south:.2f}..{north:.2f}"
+    )
+    if outside > 3.0:
+        raise ScenarioError(
+            f"{where}: wrong zone? use {utm} (the UTM zone of the border) or leave crs out",
+            file=file,
+            field="crs",
+            value=crs,
+        )
+    warn(f"{file}: {where}; distances there are distorted, {utm} fits the border")

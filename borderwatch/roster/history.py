@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -13,6 +11,8 @@ from borderwatch.errors import ScenarioError
 from borderwatch.roster.week import _WEEK, iso_week
 
 __all__ = ["History", "read_history"]
+
+_NEEDED = ("date", "shift", "start", "end", "night", "person", "role", "place")
 
 COLUMNS = (
     "week", "date", "weekday", "shift", "start", "end", "night",
@@ -54,17 +54,41 @@ class History:
     previous_week: str | None = None
 
 
-def _read_rows(path: Path) -> list[dict[str, str]]:
-    text = path.read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [
-        c
-        for c in ("date", "shift", "start", "end", "night", "person", "role", "place")
-        if c not in (reader.fieldnames or [])
-    ]
+def _read_rows(path: Path) -> tuple[list[dict[str, str]], list[int]]:
+    """Rows of a history ``roster.csv``; a file of the wrong shape or cut short names the line."""
+    from borderwatch.data.validate import decode_csv, read_csv_rows
+
+    try:
+        header, rows, lines = read_csv_rows(path, decode_csv(path))
+    except OSError as err:
+        raise ScenarioError(f"cannot read history roster: {err}", file=path) from None
+    except ScenarioError as err:
+        if "file is empty" in str(err):
+            raise ScenarioError(
+                "history roster is empty (a week cut short?); rebuild that week with --force",
+                file=path,
+            ) from None
+        raise
+    missing = [c for c in _NEEDED if c not in header]
     if missing:
-        raise ScenarioError("history roster lacks a column", file=path, field=missing[0])
-    return list(reader)
+        raise ScenarioError(
+            f"history roster lacks a column; found: {', '.join(header[:8])}",
+            file=path,
+            field=missing[0],
+        )
+    out = []
+    for row, line in zip(rows, lines, strict=True):
+        r = dict(zip(header, (c.strip() for c in row), strict=True))
+        try:
+            date.fromisoformat(r["date"])
+        except ValueError:
+            raise ScenarioError(
+                f"line {line}: not an ISO date", file=path, field="date", value=r["date"]
+            ) from None
+        if not r["person"]:
+            raise ScenarioError(f"line {line}: empty person id", file=path, field="person")
+        out.append(r)
+    return out, lines
 
 
 def read_history(folder: str | Path | None, monday: date) -> History:
@@ -96,15 +120,18 @@ def read_history(folder: str | Path | None, monday: date) -> History:
     for m, sub in weeks:
         hist.weeks.append(sub.name)
         path = sub / "roster.csv"
-        rows = _read_rows(path)
-        for i, r in enumerate(rows, start=2):
+        rows, lines = _read_rows(path)
+        for r, i in zip(rows, lines, strict=True):
             pid = r["person"]
             try:
                 start = int((datetime.fromisoformat(r["start"]) - base).total_seconds() // 60)
                 end = int((datetime.fromisoformat(r["end"]) - base).total_seconds() // 60)
             except ValueError:
                 raise ScenarioError(
-                    f"row {i}: not a date-time", file=path, field="start", value=r["start"]
+                    f"line {i}: not a date-time (start or end)",
+                    file=path,
+                    field="start",
+                    value=f"{r['start']} / {r['end']}",
                 ) from None
             if r["night"] in ("1", "True", "true"):
                 cum[pid] += 1

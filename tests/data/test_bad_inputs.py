@@ -126,7 +126,7 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
         _append("checkpoints.csv", "CP9,Bad,107.0,22.0,Aidian,trail_end,-5\n"),
         "checkpoints.csv",
         "radius_m",
-        "must be greater than 0",
+        "is below 10",
     ),
     "duplicate checkpoint id": (
         _append("checkpoints.csv", "CP1,Again,107.0,22.0,Aidian,trail_end,\n"),

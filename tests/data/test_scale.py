@@ -32,9 +32,9 @@ def test_city_with_rural_defaults_stops_with_suggested_values(tmp_path: Path) ->
         f"{folder / 'scenario.toml'}, field 'unit_length_m', value 250.0: the border is 1.64 km "
         "long, too short for these settings: unit_length_m = 250 gives 6.5 units; "
         "checkpoint_radius_m = 1500 lets one checkpoint watch more than a third of it; "
-        "patrol_view_m = 1000 lets one road watch more than a third of it. The defaults are for "
-        "rural borders of tens of km; set in [defaults] for example unit_length_m = 20, "
-        "checkpoint_radius_m = 120, patrol_view_m = 80"
+        "patrol_view_m = 1000 lets one road watch more than a third of it. Rural values (250 m "
+        "units, a 1.5 km radius, a 1 km view) suit borders of tens of km; for this one set in "
+        "[defaults] for example unit_length_m = 20, checkpoint_radius_m = 120, patrol_view_m = 80"
     )
 
 
