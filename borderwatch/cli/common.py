@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from borderwatch.errors import (
     BorderwatchError,
@@ -83,7 +84,7 @@ BasemapOpt = Annotated[
 
 
 def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-    err.print(f"[yellow]warning:[/] {message}", highlight=False)
+    err.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False)
 
 
 @contextmanager
@@ -104,10 +105,10 @@ def guarded() -> Iterator[None]:
         with shown_warnings():
             yield
     except RosterInfeasibleError as exc:
-        err.print(f"[red]infeasible:[/] {exc}", highlight=False)
+        err.print(f"[red]infeasible:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
     except BorderwatchError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
 
 

@@ -72,6 +72,7 @@ _P: dict[str, float] = {
     "two_opt": 1,  # 2-opt each rebuilt tour
     "relocate": 20,  # most relocations out of the longest tour after each rebuild
     "swap": 1,  # also try exchanges with the longest tour
+    "patience": 40,  # stop after max(1000, patience * tasks) iterations without a better best
 }
 
 
@@ -653,8 +654,12 @@ class _Search:
         cycle = int(_P["cycle"])
         decay = (t_lo / t_hi) ** (1.0 / cycle)
         it = 0
+        last_gain = 0
+        patience = max(1000, int(_P["patience"]) * self.model.m)
         while True:
             if best_key[0] <= target:
+                break
+            if it - last_gain >= patience:  # converged: no better solution for that long
                 break
             if max_iterations is not None and it >= max_iterations:
                 break
@@ -676,6 +681,7 @@ class _Search:
                     key[0] <= best_key[0] + _EPS and key[1] < best_key[1] - _EPS
                 ):
                     best, best_key = cur.copy(), key
+                    last_gain = it
         return best, it
 
 
@@ -695,11 +701,14 @@ def solve_minmax(
     instance
         The routing instance (teams, depots, profiles, required edges).
     time_limit_s
-        Seconds of search (the only wall-clock dependence: stopping).
+        Cap on the seconds of search, counted after the setup (bound,
+        initial solutions); the only wall-clock dependence.
     max_iterations
         Stop after this many ruin-and-recreate iterations (deterministic
-        across machines); ``None`` = until ``time_limit_s``. The search also
-        stops as soon as the longest tour equals the lower bound (optimal).
+        across machines); ``None`` = no cap. The search stops earlier once
+        it has converged: no better solution (longest tour, then total) in
+        ``max(1000, 40 * tasks)`` iterations, or as soon as the longest tour
+        equals the lower bound (optimal).
     seed
         Random seed; the same seed and iteration count give the same result.
     alpha
@@ -717,7 +726,6 @@ def solve_minmax(
     time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="solve_minmax")
     if time_limit_s <= 0 and max_iterations is None:
         raise RoutingError(f"time_limit_s must be > 0, got {time_limit_s}")
-    deadline = t0 + time_limit_s if time_limit_s > 0 else math.inf
     model = _Model(instance)
     rng = random.Random(seed)
     if alpha is None:
@@ -742,6 +750,8 @@ def solve_minmax(
     scale = bound if bound > 0 else max(state.key()[0], 1.0)
     logger.debug("initial solutions: %s", [s.key() for s in starts])
     iterations = 0
+    # the time limit caps the search itself: setup (bound, initial solutions) does not eat it
+    deadline = time.perf_counter() + time_limit_s if time_limit_s > 0 else math.inf
     if model.m:
         state, iterations = _Search(model, rng, alpha, beta, scale).run(
             state, max_iterations=max_iterations, deadline=deadline, bound=bound
