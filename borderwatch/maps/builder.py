@@ -22,6 +22,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from borderwatch.config import TARGETS
 from borderwatch.errors import BorderwatchWarning
 from borderwatch.maps._assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, js_json, own_css, own_js
 from borderwatch.maps._i18n import labels
@@ -182,14 +183,12 @@ def revisit_target(
     network: PatrolNetwork, summary: Mapping[str, Any] | None, given: float | None
 ) -> float:
     """The revisit target of a map: ``given``, else the summary's ``revisit_target_min``, else
-    the network's config (``targets.max_revisit_min``), else 120 min."""
+    the network's config (``network.config.targets.max_revisit_min``)."""
     if given is not None:
         return float(given)
     if summary is not None and summary.get("revisit_target_min") is not None:
         return float(summary["revisit_target_min"])
-    targets = getattr(network.config, "targets", None)
-    value = getattr(targets, "max_revisit_min", None)
-    return float(value) if value else 120.0
+    return float(network.config.targets.max_revisit_min)
 
 
 def resolve_basemaps(basemap: str | Sequence[str] | None, *, offline: bool) -> list[str]:
@@ -344,7 +343,7 @@ class MapBuilder:
         *,
         response_bands_min: Sequence[float] = (),
         name: str | None = None,
-        revisit_target_min: float = 120.0,
+        revisit_target_min: float = TARGETS.max_revisit_min,
     ) -> folium.FeatureGroup:
         """The border unit by unit, coloured by status, with colour modes for revisit and response.
 
