@@ -127,6 +127,9 @@ def run_plan(
     seed: int | None = None,
     always_patrol: Sequence[str] = (),
     max_revisit_min: float | None = None,
+    teams: Sequence[str] | None = None,
+    n_teams: int | None = None,
+    night_window: str | tuple[str, str] | None = None,
     map_html: bool = True,
     lang: str | None = None,
     offline: bool = True,
@@ -142,8 +145,16 @@ def run_plan(
     ``report.txt`` and ``map.html``. The revisit target defaults to
     ``network.config.targets.max_revisit_min``; ``time_limit`` is the
     deprecated name of ``time_limit_s``.
+
+    The planner's knobs: ``teams`` (ids to plan with), ``n_teams`` (that many
+    of them, spread along the border) and ``night_window`` (``"21:00-05:00"``)
+    replace the scenario's for this plan
+    (:func:`borderwatch.routing.plan.night_network`).
     """
+    from borderwatch.routing.plan import night_network
+
     time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="run_plan")
+    network = night_network(network, teams=teams, n_teams=n_teams, night_window=night_window)
     if max_revisit_min is None:
         max_revisit_min = network.config.targets.max_revisit_min
     out = Path(out_dir)

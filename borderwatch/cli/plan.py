@@ -57,6 +57,20 @@ def plan_command(
         typer.Option("--always", help="Road name, OSM id or class patrolled in any case."),
     ] = None,
     max_revisit: MaxRevisitOpt = None,
+    teams: Annotated[
+        str | None,
+        typer.Option("--teams", help="Plan with these teams only, e.g. T01,T03."),
+    ] = None,
+    n_teams: Annotated[
+        int | None,
+        typer.Option(
+            "--n-teams", help="Plan with this many teams, spread along the border.", min=1
+        ),
+    ] = None,
+    night_window: Annotated[
+        str | None,
+        typer.Option("--night-window", help="Night window HH:MM-HH:MM (default: the scenario's)."),
+    ] = None,
     config: ConfigOpt = None,
     lang: LangOpt = None,
     offline: OfflineOpt = True,
@@ -86,6 +100,9 @@ def plan_command(
                 seed=seed,
                 always_patrol=always or (),
                 max_revisit_min=max_revisit,
+                teams=teams.split(",") if teams else None,
+                n_teams=n_teams,
+                night_window=night_window,
                 map_html=not no_map,
                 lang=lang,
                 offline=offline,

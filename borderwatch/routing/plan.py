@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.result import RoutingResult
 
-__all__ = ["PatrolPlan", "plan_patrols"]
+__all__ = ["PatrolPlan", "night_network", "plan_patrols"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +101,86 @@ class PatrolPlan:
     def opt_gap_pct(self) -> float:
         """The optimality gap (same as :attr:`gap_pct`; not a coverage gap)."""
         return self.gap_pct
+
+
+def night_network(
+    network: PatrolNetwork,
+    *,
+    teams: Sequence[str] | None = None,
+    n_teams: int | None = None,
+    night_window: str | tuple[str, str] | None = None,
+) -> PatrolNetwork:
+    """The network for one night's plan: a subset or number of teams, another night window.
+
+    Parameters
+    ----------
+    network
+        The scenario's network (not changed).
+    teams
+        Team ids to plan with (``["T01", "T03"]``); default all.
+    n_teams
+        Plan with this many teams, chosen spread out along the border
+        (:func:`~borderwatch.routing.sizing.spread_order`) from ``teams`` (or all).
+    night_window
+        ``"21:00-05:00"`` or ``("21:00", "05:00")``; default the config's.
+
+    Returns
+    -------
+    PatrolNetwork
+        ``network`` itself when nothing changes, else a copy with the teams and
+        the config's night window replaced.
+
+    Raises
+    ------
+    ConfigError
+        Naming the option and the value: an unknown team, a number of teams
+        outside ``1 .. available``, or a window that is not ``HH:MM-HH:MM``.
+    """
+    import dataclasses
+
+    from borderwatch.config import parse_hhmm
+    from borderwatch.errors import ConfigError
+    from borderwatch.routing.sizing import spread_order
+
+    frame = network.teams
+    if teams is not None:
+        ids = [str(t).strip() for t in teams if str(t).strip()]
+        known = set(frame.index.astype(str))
+        unknown = [t for t in ids if t not in known]
+        if unknown or not ids:
+            raise ConfigError(
+                f"unknown team; known: {', '.join(sorted(known))}",
+                field="teams",
+                value=unknown[0] if unknown else list(teams),
+            )
+        frame = frame.loc[list(dict.fromkeys(ids))]
+    if n_teams is not None:
+        if (
+            isinstance(n_teams, bool)
+            or not isinstance(n_teams, int)
+            or not 1 <= n_teams <= len(frame)
+        ):
+            raise ConfigError(
+                f"n_teams must be a whole number from 1 to {len(frame)} (the teams available)",
+                field="n_teams",
+                value=n_teams,
+            )
+        sub = dataclasses.replace(network, teams=frame, _cache={})
+        frame = frame.loc[spread_order(sub)[:n_teams]]
+    config = network.config
+    if night_window is not None:
+        parts = night_window.split("-") if isinstance(night_window, str) else list(night_window)
+        if len(parts) != 2:
+            raise ConfigError(
+                "night_window must be 'HH:MM-HH:MM'", field="night_window", value=night_window
+            )
+        start, end = (p.strip() for p in parts)
+        parse_hhmm(start, field="night_window")
+        parse_hhmm(end, field="night_window")
+        config = config.replace(night_start=start, night_end=end)
+    if frame is network.teams and config is network.config:
+        return network
+    return dataclasses.replace(network, teams=frame, config=config, _cache={})
 
 
 def plan_patrols(

@@ -215,3 +215,48 @@ def test_team_that_reaches_no_required_road_stays_at_base(toy_dir: Path) -> None
     # on standby, loudly: in the route, plan.json and the report
     t2 = plan.routes[1]
     assert t2.status == "standby" and "reaches no required road" in t2.standby_reason
+
+
+def test_planner_knobs_library_and_cli(toy_dir: Path, tmp_path: Path) -> None:
+    from borderwatch.errors import ConfigError
+    from borderwatch.routing.plan import night_network
+
+    net = build_network(generate_scenario(30, seed=1))
+    two = night_network(net, n_teams=1)
+    assert len(two.teams) == 1 and len(net.teams) > 1  # the input is not changed
+    sub = night_network(net, teams=[str(net.teams.index[-1])], night_window="21:00-05:00")
+    assert list(sub.teams.index) == [net.teams.index[-1]]
+    assert sub.config.night_minutes == 480 and net.config.night_minutes == 600
+    with pytest.raises(ConfigError, match="unknown team"):
+        night_network(net, teams=["T99"])
+    with pytest.raises(ConfigError, match="n_teams"):
+        night_network(net, n_teams=len(net.teams) + 1)
+    with pytest.raises(ConfigError, match="night_window"):
+        night_network(net, night_window="21:00")
+
+    args = ["plan", str(toy_dir), "--max-iterations", "20", "--night", "2026-12-01", "--no-map"]
+    ok = runner.invoke(
+        app,
+        [
+            *args,
+            "--teams",
+            "T1",
+            "--night-window",
+            "21:00-05:00",
+            "--max-revisit",
+            "60",
+            "--out",
+            str(tmp_path / "a"),
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    written = json.loads((tmp_path / "a" / "plan.json").read_text(encoding="utf-8"))
+    assert written["night_window"] == ["21:00", "05:00"]
+    assert "night 21:00-05:00" in (tmp_path / "a" / "report.txt").read_text(encoding="utf-8")
+    import gpxpy
+
+    gpx = gpxpy.parse((tmp_path / "a" / "routes.gpx").read_text(encoding="utf-8"))
+    first = gpx.tracks[0].segments[0].points[0].time
+    assert first is not None and first.isoformat().startswith("2026-12-01T21:00")
+    bad = runner.invoke(app, [*args, "--teams", "T9", "--out", str(tmp_path / "b")])
+    assert bad.exit_code == 2 and "T9" in bad.output
