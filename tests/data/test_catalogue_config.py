@@ -123,6 +123,16 @@ SCENARIO_CASES: dict[str, tuple[str, str]] = {
         top("crs = 32648"),
         "field 'crs', value 32648: crs must be a string (e.g. 'EPSG:32648')",
     ),
+    "wrong UTM zone": (
+        top('crs = "EPSG:32633"'),
+        "field 'crs', value 'EPSG:32633': crs is meant for lon 12 to 18, lat 0 to 84, but the "
+        "border lies at lon 107.05, lat 22.05: a wrong UTM zone? use EPSG:32648 (the zone of "
+        "the border) or leave crs out",
+    ),
+    "crs in feet": (
+        top('crs = "EPSG:2263"'),
+        "field 'crs', value 'EPSG:2263': crs must measure in metres, not US survey foot",
+    ),
     "official km is a string": (
         sub("official_border_km = 12.0", 'official_border_km = "12"'),
         "field 'official_border_km', value '12': official_border_km must be a positive number",
@@ -344,6 +354,10 @@ def test_roads_path_inside_the_folder(tmp_path: Path) -> None:
     (folder / "roads.osm").rename(folder / "osm" / "county.osm")
     (folder / "scenario.toml").write_text(top('roads = "osm/county.osm"'), encoding="utf-8")
     assert load_scenario(folder).roads.number_of_edges() > 0
+
+
+def test_neighbouring_utm_zone_is_accepted(tmp_path: Path) -> None:
+    assert load_scenario(_scenario(tmp_path, top('crs = "EPSG:32649"'))).crs == "EPSG:32649"
 
 
 def test_overnight_night_is_ten_hours(tmp_path: Path) -> None:
