@@ -278,7 +278,7 @@ def test_variant_code_in_words() -> None:
         "reverse direction, start 13 min later than the plan's 19:47: leave base at 20:00"
     )
     words, leave, reverse = variant_text(route, "T05-f2", "20:00", t)
-    assert not reverse and leave == "19:21" and "start 26 min earlier" in words
+    assert not reverse and leave == "19:20" and "start 27 min earlier" in words
     assert variant_text(route, None, "20:00", t)[1] == "19:47"
     assert "反向行驶" in variant_text(route, "T05-r1", "20:00", brief_labels("zh"))[0]
 

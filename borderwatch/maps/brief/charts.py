@@ -299,6 +299,7 @@ def route_map(
     gaps: Sequence[Any] = (),
     label_cps: Sequence[str] = (),
     road_names: Sequence[tuple[str, Any]] = (),
+    approach: Any = None,
     width_mm: float = 120.0,
     height_mm: float = 110.0,
     min_span_m: float = 3000.0,
@@ -325,6 +326,8 @@ def route_map(
         Checkpoint ids to label.
     road_names
         ``(name, line)`` of named roads on the route, labelled at the line's middle.
+    approach
+        The drive from the base to the loop's start (a projected line), drawn dotted.
     width_mm, height_mm
         Size of the drawing.
     min_span_m
@@ -356,6 +359,10 @@ def route_map(
             _lines(ax, [route], colors="white", linewidths=4.8, zorder=4)
             _lines(ax, [route], colors=colour, linewidths=3.0, linestyles=[style], zorder=5)
             _arrows(ax, route, colour, span_x)
+        if approach is not None and not shapely.is_empty(approach):
+            _lines(
+                ax, [approach], colors=colour, linewidths=1.6, linestyles=[(0, (1, 2))], zorder=5
+            )
         cps = network.checkpoints
         inside = cps[cps.geometry.within(view)]
         ax.scatter(

@@ -75,10 +75,13 @@ def worst_revisit_place(folder: PlanFolder) -> dict[str, Any]:
     """
     plan = folder.plan
     value = float(plan.get("worst_revisit_min", math.nan))
-    given: Any = plan.get("worst_revisit")
+    given: Any = plan.get("worst_revisit_at") or plan.get("worst_revisit")
     if isinstance(given, dict) and "start_km" in given:
+        fallback = given["worst_revisit_min"] if "worst_revisit_min" in given else given.get("min")
+        if not math.isfinite(value) and fallback is not None:
+            value = float(fallback)
         return {
-            "value": value if math.isfinite(value) else float(given.get("min", math.nan)),
+            "value": value,
             "start_km": float(given["start_km"]),
             "end_km": float(given["end_km"] if "end_km" in given else given["start_km"]),
             "township": str(given.get("township", "")),
@@ -377,8 +380,9 @@ def variant_text(
     tuple
         ``(words, leave_base "HH:MM", reverse)``. A variant's phase is how far
         into the loop the team is at the window start (``routing/variants.py``),
-        so it leaves ``phase_min`` before the window starts; the words compare
-        that with the plan's own leaving time.
+        so it leaves ``phase_min`` (plus the drive from the base to the loop,
+        ``approach_min``) before the window starts; the words compare that with
+        the plan's own leaving time.
     """
     planned = plan_leave(route, night_start)
     if code is None:
@@ -392,7 +396,9 @@ def variant_text(
         return code, planned, False
     reverse = bool(v["reverse"]) if v is not None else (m is not None and m["dir"] == "r")
     phase = float(v.get("phase_min", 0.0)) if v is not None else 0.0
-    leave_min = minutes_of(night_start) - phase
+    approach = float(route.get("approach_min") or 0.0)
+    # to the minute, early rather than late (as the plan's own leave_base)
+    leave_min = math.floor(minutes_of(night_start) - phase - approach + 1e-6)
     leave = clock(leave_min)
     # difference to the plan's time, in (-12 h, 12 h]
     diff = round((leave_min - minutes_of(planned) + 720) % 1440 - 720)

@@ -139,8 +139,10 @@ def _team_cards(
         geom = route_geometry(network, steps)
         loop_min = float(route["loop_min"])
         turns = turn_list(network, steps, vehicle, lang)
+        approach_min = float(route.get("approach_min") or 0.0)
         leave_min = minutes_of(leave)
-        ahead = (minutes_of(start) - leave_min) % 1440
+        loop_start = leave_min + approach_min
+        ahead = (minutes_of(start) - loop_start) % 1440
         ahead = ahead if ahead < 720 else ahead - 1440
         loops = math.ceil((night_min + ahead) / loop_min - 1e-9) if loop_min > 0 else 0
         card.update(
@@ -150,6 +152,9 @@ def _team_cards(
                 "loop_km": float(route["loop_km"]),
                 "service_km": route.get("service_km"),
                 "loops": loops,
+                "approach_min": approach_min,
+                "loop_start": clock(loop_start),
+                "note": str(route.get("note") or ""),
                 "start_times": str(route.get("start_times") or ""),
                 "variant_code": code or "",
                 "variant": words,
@@ -161,7 +166,7 @@ def _team_cards(
                         "km": x.km,
                         "cum_km": x.cum_km,
                         "cum_min": x.cum_min,
-                        "clock": clock(leave_min + x.cum_min),
+                        "clock": clock(loop_start + x.cum_min),
                     }
                     for k, x in enumerate(turns)
                 ],
@@ -189,6 +194,7 @@ def _team_cards(
                 gaps=gap_lines,
                 label_cps=[c["id"] for c in card["cps"]],
                 road_names=road_names[:8],
+                approach=route_geometry(network, route.get("approach") or []),
             )
         )
         cards.append(card)

@@ -100,6 +100,10 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "none": "无",
         "contents": "目录",
         "worst_here": "最长间隔",
+        "m": "米",
+        "approach": "驻地至路线起点",
+        "loop_start": "上路线时间",
+        "note": "说明",
     },
     "en": {
         "title": "Night patrol briefing",
@@ -196,6 +200,10 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "none": "none",
         "contents": "Contents",
         "worst_here": "Worst revisit",
+        "m": "m",
+        "approach": "Base to loop start",
+        "loop_start": "on the loop at",
+        "note": "Note",
     },
 }
 
