@@ -131,13 +131,9 @@ def _check_meta(meta: dict[str, Any], path: Path) -> None:
             )
 
 
-#: How far (degrees) a border's centre may lie outside its CRS's area of use (a neighbouring
-#: UTM zone is fine; a zone on another continent is a typo).
-CRS_MARGIN_DEG = 3.0
-
-
-def _check_crs_fits(parsed: CRS, crs: Any, border: Any, meta_path: Path) -> None:
-    """Refuse a CRS in feet, or one whose area of use is far from the border (a wrong UTM zone)."""
+def _check_crs_metres(parsed: CRS, crs: Any, meta_path: Path) -> None:
+    """Refuse a projected CRS that does not measure in metres (a wrong zone is refused by
+    :func:`borderwatch.data.validate.check_crs_fits` when the network is built)."""
     units = {axis.unit_name for axis in parsed.axis_info}
     if units and units != {"metre"}:
         raise ScenarioError(
@@ -146,22 +142,6 @@ def _check_crs_fits(parsed: CRS, crs: Any, border: Any, meta_path: Path) -> None
             field="crs",
             value=crs,
         )
-    area = parsed.area_of_use
-    if area is None:
-        return
-    x, y = border.centroid.x, border.centroid.y
-    west, south, east, north = area.bounds
-    m = CRS_MARGIN_DEG
-    if west - m <= x <= east + m and south - m <= y <= north + m:
-        return
-    raise ScenarioError(
-        f"crs is meant for lon {west:g} to {east:g}, lat {south:g} to {north:g}, but the border "
-        f"lies at lon {x:.2f}, lat {y:.2f}: a wrong UTM zone? use {utm_crs(x, y)} (the zone "
-        "of the border) or leave crs out",
-        file=meta_path,
-        field="crs",
-        value=crs,
-    )
 
 
 def scenario_file(
@@ -376,7 +356,7 @@ def load_scenario(
             field="crs",
             value=crs,
         )
-    _check_crs_fits(parsed, crs, border, meta_path)
+    _check_crs_metres(parsed, crs, meta_path)
 
     if "roads" in meta:
         road_file = inside(meta["roads"], "roads")

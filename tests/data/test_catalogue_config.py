@@ -123,12 +123,6 @@ SCENARIO_CASES: dict[str, tuple[str, str]] = {
         top("crs = 32648"),
         "field 'crs', value 32648: crs must be a string (e.g. 'EPSG:32648')",
     ),
-    "wrong UTM zone": (
-        top('crs = "EPSG:32633"'),
-        "field 'crs', value 'EPSG:32633': crs is meant for lon 12 to 18, lat 0 to 84, but the "
-        "border lies at lon 107.05, lat 22.05: a wrong UTM zone? use EPSG:32648 (the zone of "
-        "the border) or leave crs out",
-    ),
     "crs in feet": (
         top('crs = "EPSG:2263"'),
         "field 'crs', value 'EPSG:2263': crs must measure in metres, not US survey foot",
