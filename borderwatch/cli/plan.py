@@ -76,6 +76,12 @@ def plan_command(
     offline: OfflineOpt = True,
     basemap: BasemapOpt = None,
     no_map: NoMapOpt = False,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief", help="Also write the night briefing brief.pdf and brief.html (chromium)."
+        ),
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
     """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
@@ -89,6 +95,10 @@ def plan_command(
         day = parse_night_date(night) or date.today()
         check_choice("--lang", lang, LANGS)
         check_output_folder(out_dir, force=force)
+        if brief:
+            from borderwatch.maps.io import find_chromium
+
+            find_chromium()
         net = load_network(scenario, config)
         with step("planning …") as status:
             run_plan(
@@ -113,6 +123,11 @@ def plan_command(
         out.print(
             (out_dir / "report.txt").read_text(encoding="utf-8"), highlight=False, markup=False
         )
+        if brief:
+            from borderwatch.maps.brief import write_brief
+
+            with step("writing the briefing …"):
+                write_brief(out_dir, out_dir, lang=lang, night=day, network=net)
         out.print(f"wrote {out_dir}", highlight=False)
 
 

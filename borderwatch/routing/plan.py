@@ -138,7 +138,7 @@ def night_network(
     """
     import dataclasses
 
-    from borderwatch.config import parse_hhmm
+    from borderwatch.config import parse_night_window
     from borderwatch.errors import ConfigError
     from borderwatch.routing.sizing import spread_order
 
@@ -169,14 +169,8 @@ def night_network(
         frame = frame.loc[spread_order(sub)[:n_teams]]
     config = network.config
     if night_window is not None:
-        parts = night_window.split("-") if isinstance(night_window, str) else list(night_window)
-        if len(parts) != 2:
-            raise ConfigError(
-                "night_window must be 'HH:MM-HH:MM'", field="night_window", value=night_window
-            )
-        start, end = (p.strip() for p in parts)
-        parse_hhmm(start, field="night_window")
-        parse_hhmm(end, field="night_window")
+        text = night_window if isinstance(night_window, str) else "-".join(night_window)
+        start, end = parse_night_window(text, field="night_window")
         config = config.replace(night_start=start, night_end=end)
     if frame is network.teams and config is network.config:
         return network
