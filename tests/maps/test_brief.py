@@ -307,3 +307,26 @@ def test_missing_or_bad_plan_files_are_named(planned: dict[str, Any], tmp_path: 
     (bad / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     with pytest.raises(MapInputError, match=r"routes\[0\]\.leave_base must be 'HH:MM', not '7pm'"):
         read_plan_folder(bad)
+
+
+@needs_pdf
+def test_command_line_plan_brief_and_brief(toy_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from borderwatch.cli import app
+
+    runner = CliRunner()
+    plan = tmp_path / "plan"
+    args = ["plan", str(toy_dir), "--out", str(plan), "--max-iterations", "20"]
+    result = runner.invoke(app, [*args, "--time-limit", "2", "--no-map", "--brief", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert (plan / "brief.pdf").read_bytes()[:5] == b"%PDF-" and (plan / "brief.html").is_file()
+    result = runner.invoke(app, ["brief", str(plan), "--out", str(tmp_path / "b"), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    text = _text(tmp_path / "b" / "brief.pdf")
+    for r in json.loads((plan / "plan.json").read_text(encoding="utf-8"))["routes"]:
+        assert r["team"] in text
+    bad = runner.invoke(app, ["brief", str(plan), "--out", str(tmp_path / "c"), "--lang", "fr"])
+    assert bad.exit_code == 2 and "--lang" in bad.output and not (tmp_path / "c").exists()
+    missing = runner.invoke(app, ["brief", str(tmp_path / "nowhere"), "--out", str(tmp_path / "d")])
+    assert missing.exit_code == 2
