@@ -10,7 +10,9 @@ Two valid bounds on the longest tour, whichever is larger:
   required edges, so the total cost is at least the required service cost
   (cheapest allowed profile per edge) plus a minimum T-join of the odd nodes
   of the required subgraph (a minimum-weight perfect matching on shortest
-  paths over the cheapest profile per edge); divided by ``k``. For the Chinese
+  paths over the cheapest profile per edge; above
+  :data:`~borderwatch.routing.postman.EXACT_MATCHING_UP_TO` odd nodes the
+  matching heuristic's own lower bound); divided by ``k``. For the Chinese
   postman case this is the exact CPP augmentation. For a rural postman the
   connectivity part of the deadheading is not counted (it is not additive in
   general), so the bound stays valid.
@@ -28,9 +30,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from borderwatch.routing.instance import ArcInstance
-from borderwatch.routing.postman import min_weight_odd_matching
+from borderwatch.routing.postman import EXACT_MATCHING_UP_TO, match_odd_nodes
 
-__all__ = ["average_bound", "lower_bound", "round_trip_bound"]
+__all__ = ["average_bound", "lower_bound", "odd_join_bound", "round_trip_bound"]
 
 
 def round_trip_bound(instance: ArcInstance) -> float:
@@ -53,12 +55,11 @@ def round_trip_bound(instance: ArcInstance) -> float:
     for t in range(instance.n_teams):
         p = int(instance.team_profile[t])
         sp = instance.shortest_paths(p)
-        row = sp.dist[sp.index[instance.depots[t]]]
+        # depots and required-edge ends are key nodes: the key-node table has every distance
+        row = sp.key_dist[sp.index[instance.depots[t]]]
+        du, dv = row[sp.index[instance.u[req]]], row[sp.index[instance.v[req]]]
         c = instance.cost[p, req]
-        trip = c + np.minimum(
-            row[instance.u[req]] + row[instance.v[req]],
-            row[instance.v[req]] + row[instance.u[req]],
-        )
+        trip = c + np.minimum(du + dv, dv + du)
         best = np.minimum(best, trip)
     return float(best.max())
 
@@ -84,24 +85,62 @@ def average_bound(instance: ArcInstance, *, integral: bool | None = None) -> flo
     profiles = np.unique(instance.team_profile)
     cmin = instance.cost[profiles].min(axis=0)
     service = float(cmin[req].sum())
-    degree = np.bincount(
-        np.concatenate([instance.u[req], instance.v[req]]), minlength=instance.n_nodes
-    )
-    odd = np.flatnonzero(degree % 2)
-    join = 0.0
-    if len(odd):
-        ok = np.flatnonzero(np.isfinite(cmin) & (instance.u != instance.v))
-        a, b, w = instance.u[ok], instance.v[ok], cmin[ok]
-        g = _min_duplicates(a, b, w, instance.n_nodes)
-        dist = dijkstra(g, directed=False, indices=odd)[:, odd]
-        pairs = min_weight_odd_matching(dist, list(range(len(odd))))
-        join = float(sum(dist[i, j] for i, j in pairs))
+    join = odd_join_bound(instance)
     value = (service + join) / instance.n_teams
     if integral is None:
         integral = instance.is_integral
     if integral:
         value = float(math.ceil(value - 1e-9))
     return value
+
+
+def odd_join_bound(instance: ArcInstance, *, exact_up_to: int = EXACT_MATCHING_UP_TO) -> float:
+    """Lower bound on the cheapest T-join of the odd nodes of the required subgraph.
+
+    The odd nodes are matched on shortest paths over the cheapest team profile per edge
+    by :func:`~borderwatch.routing.postman.match_odd_nodes`: the matching's cost when it
+    is exact, its own lower bound (half the assignment relaxation) when the heuristic
+    matched them, so the bound stays valid at any size.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    exact_up_to
+        Largest number of odd nodes matched exactly.
+
+    Returns
+    -------
+    float
+        The bound (0 when every node has even required degree).
+    """
+    req = instance.required_edges
+    degree = np.bincount(
+        np.concatenate([instance.u[req], instance.v[req]]), minlength=instance.n_nodes
+    )
+    odd = np.flatnonzero(degree % 2)
+    if len(odd) == 0:
+        return 0.0
+    profiles = np.unique(instance.team_profile)
+    if len(profiles) == 1:
+        # odd nodes are required-edge ends, hence key nodes: reuse the profile's table
+        sp = instance.shortest_paths(int(profiles[0]))
+        dist = sp.key_dist
+        rows = sp.index[odd]
+    else:
+        cmin = instance.cost[profiles].min(axis=0)
+        ok = np.flatnonzero(np.isfinite(cmin) & (instance.u != instance.v))
+        g = _min_duplicates(instance.u[ok], instance.v[ok], cmin[ok], instance.n_nodes)
+        # in chunks of sources: never an (odd, n_nodes) table at once
+        step = max(1, (64 * 2**20) // (8 * instance.n_nodes))
+        dist = np.vstack(
+            [
+                dijkstra(g, directed=False, indices=odd[s : s + step])[:, odd]
+                for s in range(0, len(odd), step)
+            ]
+        )
+        rows = np.arange(len(odd))
+    return match_odd_nodes(dist, rows.tolist(), exact_up_to=exact_up_to).lower_bound
 
 
 def _min_duplicates(a: np.ndarray, b: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:

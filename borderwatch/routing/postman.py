@@ -13,18 +13,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from borderwatch.errors import RoutingError
 from borderwatch.routing.instance import ArcInstance
 
-__all__ = ["PostmanTour", "chinese_postman", "min_weight_odd_matching", "rural_postman"]
+__all__ = [
+    "EXACT_MATCHING_UP_TO",
+    "OddMatching",
+    "PostmanTour",
+    "chinese_postman",
+    "match_odd_nodes",
+    "min_weight_odd_matching",
+    "rural_postman",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +71,61 @@ class PostmanTour:
         return [(e, f) for e, f, s in zip(self.edges, self.forward, self.serve, strict=True) if s]
 
 
-def min_weight_odd_matching(
-    dist: np.ndarray, nodes: list[int], *, exact_up_to: int = 300, neighbours: int = 40
-) -> list[tuple[int, int]]:
-    """Minimum-weight perfect matching of ``nodes`` under the distance matrix ``dist``.
+#: Up to this many nodes the odd-node matching is exact (networkx blossom, complete graph).
+EXACT_MATCHING_UP_TO = 300
+#: Matchings kept by :func:`match_odd_nodes`, keyed by the distance sub-matrix.
+_MATCHING_CACHE_SIZE = 8
+_matching_cache: OrderedDict[tuple[bytes, int, int], OddMatching] = OrderedDict()
+_matching_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class OddMatching:
+    """A perfect matching of an even number of nodes and a lower bound on the optimum.
+
+    Attributes
+    ----------
+    pairs
+        Matched pairs of the entries of the ``nodes`` given, each ``(min, max)``, sorted.
+    cost
+        Total distance of ``pairs``.
+    lower_bound
+        A value no minimum-weight perfect matching is below: ``cost`` itself when
+        ``exact``, else half the optimum of the assignment relaxation (see
+        :func:`match_odd_nodes`).
+    exact
+        Whether ``pairs`` is a minimum-weight perfect matching.
+    """
+
+    pairs: tuple[tuple[int, int], ...]
+    cost: float
+    lower_bound: float
+    exact: bool
+
+
+def match_odd_nodes(
+    dist: np.ndarray,
+    nodes: list[int],
+    *,
+    exact_up_to: int = EXACT_MATCHING_UP_TO,
+    neighbours: int = 10,
+) -> OddMatching:
+    """Perfect matching of ``nodes`` under ``dist``: exact when small, a heuristic beyond.
+
+    Up to ``exact_up_to`` nodes: networkx's blossom algorithm on the complete graph
+    (exact; its time grows about cubically, hence the cut-off). Above: a heuristic
+    written here (networkx has no approximate matching and scipy's assignment solver is
+    bipartite only) -- greedy nearest pairs over each node's ``neighbours`` nearest
+    partners (any pairs left over are matched greedily on the complete graph), then
+    2-opt pair swaps (``(a, b), (c, d)`` -> ``(a, c), (b, d)`` or ``(a, d), (b, c)`` for
+    ``c`` among ``a``'s nearest nodes) until none shortens the matching. Its lower bound is half the optimum
+    of the assignment problem on ``dist`` with the diagonal forbidden (scipy
+    ``linear_sum_assignment``): a perfect matching ``M`` read both ways is an assignment
+    of cost ``2 * cost(M)``, so ``assignment / 2 <= min cost(M)``; it is never below half
+    the sum of each node's nearest-neighbour distance.
+
+    Results are cached on the bytes of the distance sub-matrix, so a bound and a tour
+    asking for the same matching compute it once.
 
     Parameters
     ----------
@@ -71,17 +135,14 @@ def min_weight_odd_matching(
     nodes
         An even number of row indices of ``dist`` to pair up.
     exact_up_to
-        Up to this many nodes the matching is exact (blossom on the complete
-        graph). Above it, only each node's ``neighbours`` nearest partners are
-        candidates (much faster, near-optimal in practice); the complete graph
-        is used again if that leaves a node unmatched.
+        Largest number of nodes matched exactly.
     neighbours
-        Candidate partners per node above ``exact_up_to``.
+        Candidate partners per node for the heuristic.
 
     Returns
     -------
-    list of (int, int)
-        Matched pairs of entries of ``nodes``.
+    OddMatching
+        The pairs, their cost and a lower bound on the optimum.
 
     Raises
     ------
@@ -91,28 +152,149 @@ def min_weight_odd_matching(
     if len(nodes) % 2:
         raise RoutingError(f"cannot match an odd number ({len(nodes)}) of nodes")
     if not nodes:
-        return []
+        return OddMatching((), 0.0, 0.0, True)
     arr = np.asarray(nodes)
-    sub = dist[np.ix_(arr, arr)]
-    for sparse in (len(nodes) > exact_up_to, False):
-        g = nx.Graph()
-        g.add_nodes_from(nodes)
-        if sparse:
-            order = np.argsort(sub, axis=1, kind="stable")[:, 1 : neighbours + 1]
-            cand = {(min(i, int(j)), max(i, int(j))) for i in range(len(nodes)) for j in order[i]}
+    sub = np.ascontiguousarray(dist[np.ix_(arr, arr)], dtype=np.float64)
+    exact = len(nodes) <= exact_up_to
+    key = (
+        hashlib.blake2b(sub.tobytes(), digest_size=16).digest(),
+        len(nodes),
+        -1 if exact else neighbours,
+    )
+    with _matching_lock:
+        hit = _matching_cache.get(key)
+        if hit is not None:
+            _matching_cache.move_to_end(key)
+    if hit is None:
+        if exact:
+            pos = sorted(_exact_matching(sub))
+            total = float(sum(sub[i, j] for i, j in pos))
+            hit = OddMatching(tuple(pos), total, total, True)
         else:
-            cand = {(i, j) for i in range(len(nodes)) for j in range(i + 1, len(nodes))}
-        for i, j in sorted(cand):
+            pos = _heuristic_matching(sub, neighbours)
+            total = float(sum(sub[i, j] for i, j in pos))
+            hit = OddMatching(tuple(pos), total, min(total, _assignment_bound(sub)), False)
+            logger.info(
+                "odd-node matching of %d nodes by the heuristic: cost %.1f, lower bound %.1f",
+                len(nodes),
+                hit.cost,
+                hit.lower_bound,
+            )
+        with _matching_lock:
+            _matching_cache[key] = hit
+            while len(_matching_cache) > _MATCHING_CACHE_SIZE:
+                _matching_cache.popitem(last=False)
+    pairs = sorted((min(nodes[i], nodes[j]), max(nodes[i], nodes[j])) for i, j in hit.pairs)
+    return replace(hit, pairs=tuple(pairs))
+
+
+def _exact_matching(sub: np.ndarray) -> list[tuple[int, int]]:
+    n = len(sub)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    for i in range(n):
+        for j in range(i + 1, n):
             w = float(sub[i, j])
             if np.isfinite(w):
-                g.add_edge(nodes[i], nodes[j], weight=w)
-        matching = nx.min_weight_matching(g, weight="weight")
-        if 2 * len(matching) == len(nodes):
-            return sorted((min(a, b), max(a, b)) for a, b in matching)
-        if not sparse:
-            break
-        logger.debug("sparse matching left nodes unmatched; retrying on the complete graph")
-    raise RoutingError("odd-degree nodes cannot be paired: the graph is disconnected")
+                g.add_edge(i, j, weight=w)
+    matching = nx.min_weight_matching(g, weight="weight")
+    if 2 * len(matching) != n:
+        raise RoutingError("odd-degree nodes cannot be paired: the graph is disconnected")
+    return [(min(a, b), max(a, b)) for a, b in matching]
+
+
+def _heuristic_matching(sub: np.ndarray, neighbours: int) -> list[tuple[int, int]]:
+    n = len(sub)
+    k = max(1, min(neighbours, n - 1))
+    off = sub.copy()
+    np.fill_diagonal(off, np.inf)
+    near = np.argsort(off, axis=1, kind="stable")[:, :k]
+    partner = np.full(n, -1, dtype=np.int64)
+
+    def greedy(i: np.ndarray, j: np.ndarray) -> None:
+        keep = np.isfinite(off[i, j])
+        for a, b in zip(i[keep].tolist(), j[keep].tolist(), strict=True):
+            if partner[a] < 0 and partner[b] < 0:
+                partner[a], partner[b] = b, a
+
+    rows = np.repeat(np.arange(n), k)
+    cols = near.ravel()
+    order = np.lexsort((np.maximum(rows, cols), np.minimum(rows, cols), off[rows, cols]))
+    greedy(rows[order], cols[order])
+    left = np.flatnonzero(partner < 0)
+    if len(left):
+        ii, jj = np.triu_indices(len(left), 1)
+        i, j = left[ii], left[jj]
+        order = np.lexsort((j, i, off[i, j]))
+        greedy(i[order], j[order])
+    if (partner < 0).any():
+        raise RoutingError("odd-degree nodes cannot be paired: the graph is disconnected")
+    # 2-opt pair swaps over the nearest partners, first improvement, until none improves
+    w = off.tolist()
+    cand = near.tolist()
+    mate = partner.tolist()
+    finite = off[np.isfinite(off)]
+    eps = 1e-12 * max(float(finite.max()) if finite.size else 1.0, 1.0)
+    improved = True
+    while improved:
+        improved = False
+        for a in range(n):
+            for c in cand[a]:
+                b, d = mate[a], mate[c]
+                if c == b:
+                    continue
+                now = w[a][b] + w[c][d]
+                if now - w[a][c] - w[b][d] > eps:
+                    mate[a], mate[c], mate[b], mate[d] = c, a, d, b
+                    improved = True
+                elif now - w[a][d] - w[b][c] > eps:
+                    mate[a], mate[d], mate[b], mate[c] = d, a, c, b
+                    improved = True
+    return sorted((a, b) for a, b in enumerate(mate) if a < b)
+
+
+def _assignment_bound(sub: np.ndarray) -> float:
+    off = sub.copy()
+    np.fill_diagonal(off, np.inf)
+    try:
+        r, c = linear_sum_assignment(off)
+    except ValueError:  # no finite assignment: no finite matching either
+        return math.inf
+    return float(off[r, c].sum()) / 2.0
+
+
+def min_weight_odd_matching(
+    dist: np.ndarray,
+    nodes: list[int],
+    *,
+    exact_up_to: int = EXACT_MATCHING_UP_TO,
+    neighbours: int = 10,
+) -> list[tuple[int, int]]:
+    """Pairs of :func:`match_odd_nodes` (exact up to ``exact_up_to`` nodes, heuristic beyond).
+
+    Parameters
+    ----------
+    dist
+        Square matrix of shortest-path distances indexed by the entries of ``nodes``.
+    nodes
+        An even number of row indices of ``dist`` to pair up.
+    exact_up_to
+        Largest number of nodes matched exactly.
+    neighbours
+        Candidate partners per node for the heuristic.
+
+    Returns
+    -------
+    list of (int, int)
+        Matched pairs of entries of ``nodes``, each ``(min, max)``, sorted.
+
+    Raises
+    ------
+    RoutingError
+        If no perfect matching of finite weight exists.
+    """
+    m = match_odd_nodes(dist, nodes, exact_up_to=exact_up_to, neighbours=neighbours)
+    return list(m.pairs)
 
 
 def chinese_postman(
