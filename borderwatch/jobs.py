@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from borderwatch.atomic import write_text
+from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import default_language, renamed_time_limit
 from borderwatch.coverage import coverage_report, write_coverage
 from borderwatch.routing.export import write_plan_files
@@ -65,10 +65,12 @@ def run_gaps(
         max_response_min=max_response_min,
         max_revisit_min=max_revisit_min,
     )
-    summary = write_coverage(report, out_dir)
-    if map_html:
-        progress("drawing the map")
-        render_maps(network, out_dir, report=report, lang=lang, offline=offline, basemap=basemap)
+    # the whole folder is staged beside out_dir and swapped in: a kill leaves the old or the new
+    with atomic_folder(out_dir) as stage:
+        summary = write_coverage(report, stage)
+        if map_html:
+            progress("drawing the map")
+            render_maps(network, stage, report=report, lang=lang, offline=offline, basemap=basemap)
     return report, summary
 
 
@@ -157,8 +159,6 @@ def run_plan(
     network = night_network(network, teams=teams, n_teams=n_teams, night_window=night_window)
     if max_revisit_min is None:
         max_revisit_min = network.config.targets.max_revisit_min
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     progress("coverage before the plan")
     before = coverage_report(network, criterion=("checkpoint",), max_revisit_min=max_revisit_min)
     plan = plan_patrols(
@@ -176,27 +176,31 @@ def run_plan(
         timeline=plan.schedule.timeline,
         max_revisit_min=max_revisit_min,
     )
-    coverage_summary = write_coverage(after, out)
-    (out / "gaps.csv").replace(out / "gaps_after.csv")
-    write_text(
-        out / "gaps_before.csv", before.gaps.drop(columns="geometry").round(3).to_csv(index=True)
-    )
-    keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
-    extra = {
-        "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
-        "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
-    }
-    summary = write_plan_files(network, plan, out, night=night, extra=extra)
-    if map_html:
-        progress("drawing the map")
-        render_maps(
-            network,
-            out,
-            report=after,
-            plan=plan,
-            plan_summary=summary,
-            lang=lang,
-            offline=offline,
-            basemap=basemap,
+    # every file is written into a staging folder beside out_dir, then the folder is swapped
+    # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
+    with atomic_folder(out_dir) as out:
+        coverage_summary = write_coverage(after, out)
+        (out / "gaps.csv").replace(out / "gaps_after.csv")
+        write_text(
+            out / "gaps_before.csv",
+            before.gaps.drop(columns="geometry").round(3).to_csv(index=True),
         )
+        keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
+        extra = {
+            "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
+            "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
+        }
+        summary = write_plan_files(network, plan, out, night=night, extra=extra)
+        if map_html:
+            progress("drawing the map")
+            render_maps(
+                network,
+                out,
+                report=after,
+                plan=plan,
+                plan_summary=summary,
+                lang=lang,
+                offline=offline,
+                basemap=basemap,
+            )
     return plan, summary

@@ -7,6 +7,7 @@ history folder is locked by another run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from collections.abc import Sequence
@@ -79,13 +80,17 @@ def roster_command(
     """
     con = console or stdout
     errc = err_console or err
+    from borderwatch.roster.io import lock_history
+
     try:
-        roster, folder = _build(
-            week, scenario, people=people, plan=plan, history=history, out=out, salt=salt,
-            force=force, dry_run=dry_run, formats=formats, time_limit=time_limit,
-            max_shifts=max_shifts, max_night_shifts=max_night_shifts, rest_hours=rest_hours,
-            err_console=errc,
-        )  # fmt: skip
+        # one run at a time per output folder: a second one exits 4 (OutputLockedError)
+        with contextlib.nullcontext() if dry_run else lock_history(out):
+            roster, folder = _build(
+                week, scenario, people=people, plan=plan, history=history, out=out, salt=salt,
+                force=force, dry_run=dry_run, formats=formats, time_limit=time_limit,
+                max_shifts=max_shifts, max_night_shifts=max_night_shifts, rest_hours=rest_hours,
+                err_console=errc,
+            )  # fmt: skip
     except RosterInfeasibleError as exc:
         errc.print(f"[red]infeasible:[/] {exc}", highlight=False)
         return exc.exit_code

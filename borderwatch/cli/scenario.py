@@ -104,10 +104,13 @@ def scenario_generate(
     roads_format: Annotated[str, typer.Option(help="osm.gz, osm or gpkg.")] = "osm.gz",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing folder.")] = False,
 ) -> None:
-    """Generate a synthetic scenario folder of any size, deterministic per seed."""
+    """Generate a synthetic scenario folder of any size (with people.csv), deterministic per seed."""
     from borderwatch.cli.common import check_choice
     from borderwatch.data.scenario_io import ROADS_FORMATS, write_scenario
     from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.roster.io import people_csv_text
+    from borderwatch.roster.synthetic import synthetic_people
+    from borderwatch.roster.week import RosterSite
 
     with guarded():
         check_choice("--roads-format", roads_format, list(ROADS_FORMATS))
@@ -116,7 +119,12 @@ def scenario_generate(
                 border_km, seed, n_checkpoints=checkpoints, n_teams=teams, road_density=road_density
             )
         with step(f"writing {out_dir} …"):
-            write_scenario(scn, out_dir, roads_format=roads_format, overwrite=force)
+            # people.csv too, so that every generated scenario can be rostered
+            people = synthetic_people(RosterSite.from_scenario(scn), seed=seed)
+            write_scenario(
+                scn, out_dir, roads_format=roads_format, overwrite=force,
+                extra_files={"people.csv": people_csv_text(people)},
+            )  # fmt: skip
         out.print(
             f"wrote {out_dir}: {border_km:g} km border, {scn.roads.number_of_nodes():,} road nodes, "
             f"{len(scn.checkpoints)} checkpoints, {len(scn.teams)} teams",

@@ -60,10 +60,12 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         raise BorderwatchError(f"{parent}: output folder's parent does not exist")
     if out_dir.exists() and not out_dir.is_dir():
         raise BorderwatchError(f"{out_dir}: output path exists and is not a folder")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    # inside out_dir, so that a kill leaves nothing beside it (and nothing at all when out_dir
+    # is itself the staging folder of borderwatch.atomic.atomic_folder)
+    out_dir.mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
     try:
         yield tmp
-        out_dir.mkdir(exist_ok=True)
         for f in sorted(tmp.iterdir()):
             f.replace(out_dir / f.name)
     finally:

@@ -213,6 +213,7 @@ def write_scenario(
     *,
     roads_format: str = "osm.gz",
     overwrite: bool = False,
+    extra_files: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``scenario`` as a scenario folder, atomically.
 
@@ -228,6 +229,9 @@ def write_scenario(
         directions of every edge) for very large scenarios.
     overwrite
         Replace an existing non-empty folder.
+    extra_files
+        File name → text of more files written into the same folder in the same
+        swap (``people.csv`` of ``borderwatch scenario generate``).
 
     Returns
     -------
@@ -255,5 +259,10 @@ def write_scenario(
             )
     with atomic_folder(folder) as tmp:
         _write_into(scenario, tmp, roads_format)
+        for name, text in sorted((extra_files or {}).items()):
+            if Path(name).name != name or name.startswith("."):
+                raise ScenarioError("extra file names are plain file names", field="extra_files",
+                                    value=name)  # fmt: skip
+            _write_text(tmp / name, text)
     logger.info("wrote scenario %s to %s", scenario.name, folder)
     return folder

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from borderwatch.errors import ScenarioError
-from borderwatch.roster.week import _WEEK, iso_week
+from borderwatch.errors import RosterWarning, ScenarioError
+from borderwatch.roster.week import _WEEK, iso_week, week_label
 
 __all__ = ["History", "read_history"]
+
+logger = logging.getLogger(__name__)
 
 _NEEDED = ("date", "shift", "start", "end", "night", "person", "role", "place")
 
@@ -91,11 +95,38 @@ def _read_rows(path: Path) -> tuple[list[dict[str, str]], list[int]]:
     return out, lines
 
 
+def _warn(message: str) -> None:
+    logger.warning(message)
+    warnings.warn(message, RosterWarning, stacklevel=3)
+
+
+def _warn_missing_weeks(folder: Path, mondays: list[date], monday: date) -> None:
+    """Warn when the history stops short of the week before ``monday`` or has holes."""
+    if not mondays:
+        return
+    missing = []
+    m = mondays[0] + timedelta(days=7)
+    have = set(mondays)
+    while m < monday:
+        if m not in have:
+            missing.append(week_label(m))
+        m += timedelta(days=7)
+    if missing:
+        shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
+        _warn(
+            f"{folder}: history lacks week(s) {shown} before {week_label(monday)}: "
+            "rest and fairness across them are not checked; build the missing weeks first"
+        )
+
+
 def read_history(folder: str | Path | None, monday: date) -> History:
     """Read every ``FOLDER/YYYY-Www/roster.csv`` of a week before ``monday``.
 
     Weeks on or after ``monday`` are ignored, so rebuilding a week (``--force``)
-    with the output folder as history gives the same roster again.
+    with the output folder as history gives the same roster again. A
+    :class:`~borderwatch.errors.RosterWarning` says so when weeks between the
+    first one read and ``monday`` are missing (W52 built after W50), or a week
+    folder has no ``roster.csv``.
     """
     hist = History()
     if folder is None:
@@ -107,11 +138,17 @@ def read_history(folder: str | Path | None, monday: date) -> History:
         raise ScenarioError("history must be a folder of YYYY-Www subfolders", file=folder)
     weeks = []
     for sub in sorted(folder.iterdir()):
-        if sub.is_dir() and _WEEK.match(sub.name) and (sub / "roster.csv").is_file():
-            m = iso_week(sub.name)
-            if m < monday:
-                weeks.append((m, sub))
+        if not (sub.is_dir() and _WEEK.match(sub.name)):
+            continue
+        m = iso_week(sub.name)
+        if m >= monday:
+            continue
+        if not (sub / "roster.csv").is_file():
+            _warn(f"{sub}: history week without roster.csv (cut short?); it is left out")
+            continue
+        weeks.append((m, sub))
     weeks.sort()
+    _warn_missing_weeks(folder, [m for m, _ in weeks], monday)
     base = datetime.combine(monday, datetime.min.time())
     prev_monday = monday - timedelta(days=7)
     cum: dict[str, int] = defaultdict(int)

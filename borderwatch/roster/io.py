@@ -13,23 +13,38 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import re
+import warnings
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from borderwatch.atomic import atomic_folder
-from borderwatch.errors import BorderwatchError, RosterExistsError
+from borderwatch.atomic import atomic_folder, folder_lock
+from borderwatch.errors import BorderwatchError, RosterExistsError, RosterWarning
 from borderwatch.roster.build import WeekRoster
 from borderwatch.roster.history import COLUMNS
 
-__all__ = ["FORMATS", "RosterExistsError", "roster_csv_text", "week_files", "write_week"]
+__all__ = [
+    "FORMATS",
+    "PEOPLE_COLUMNS",
+    "RosterExistsError",
+    "lock_history",
+    "people_csv_text",
+    "roster_csv_text",
+    "week_files",
+    "write_week",
+]
+
+logger = logging.getLogger(__name__)
 
 #: Output formats ``write_week`` knows.
 FORMATS: tuple[str, ...] = ("csv", "json", "diff", "xlsx", "ics")
+PEOPLE_COLUMNS = ("id", "name", "role", "team", "township", "leave", "source")
 DIFF_COLUMNS = ("person", "name", "role", "date", "shift", "before", "after", "reason")
 
 
@@ -273,6 +288,21 @@ def week_files(roster: WeekRoster, formats: Iterable[str] = FORMATS) -> dict[str
     return files
 
 
+def lock_history(folder: str | Path, *, wait_s: float = 0.0) -> AbstractContextManager[Path]:
+    """Hold the lock of a roster output (history) folder for one build-and-write.
+
+    A second ``borderwatch roster`` on the same folder meanwhile gets
+    :class:`~borderwatch.errors.OutputLockedError` (exit code 4) instead of building
+    a week from a history that is about to change.
+    """
+    return folder_lock(folder, wait_s=wait_s)
+
+
+def people_csv_text(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The text of a ``people.csv`` from rows (id, name, role, team, township, leave, source)."""
+    return _csv_text(rows, PEOPLE_COLUMNS)
+
+
 def write_week(
     roster: WeekRoster,
     out_dir: str | Path,
@@ -294,6 +324,12 @@ def write_week(
             f"{target}: week {roster.week} exists already; use --force to replace it"
         )
     files = week_files(roster, formats)
+    if target.exists():
+        message = f"{target}: replacing week {roster.week} (--force)"
+        logger.warning(message)
+        warnings.warn(message, RosterWarning, stacklevel=2)
+    # staged beside the target and swapped in (renameat2 exchange on Linux): there is no
+    # moment in which the week is missing
     with atomic_folder(target) as tmp:
         for rel, data in files.items():
             path = tmp / rel
