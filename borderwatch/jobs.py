@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import default_language, renamed_time_limit
 from borderwatch.coverage import coverage_report, write_coverage
+from borderwatch.data.safe_csv import neutralise_frame
 from borderwatch.routing.export import write_plan_files
 from borderwatch.routing.plan import plan_patrols
 
@@ -183,7 +184,7 @@ def run_plan(
         (out / "gaps.csv").replace(out / "gaps_after.csv")
         write_text(
             out / "gaps_before.csv",
-            before.gaps.drop(columns="geometry").round(3).to_csv(index=True),
+            neutralise_frame(before.gaps.drop(columns="geometry").round(3)).to_csv(index=True),
         )
         keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
         extra = {

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from borderwatch.data.safe_csv import neutralise_frame as safe
 from borderwatch.errors import BorderwatchError
 
 if TYPE_CHECKING:
@@ -123,7 +124,9 @@ def write_coverage(report: CoverageReport, out_dir: str | Path) -> dict[str, Any
     summary = dict(report.summary)
     summary["files"] = list(COVERAGE_FILES)
     with _staging(out) as tmp:
-        _round(gaps.drop(columns="geometry")).to_csv(tmp / "gaps.csv", index=True, encoding="utf-8")
+        safe(_round(gaps.drop(columns="geometry"))).to_csv(
+            tmp / "gaps.csv", index=True, encoding="utf-8"
+        )
         g4326 = _nulls(_round(gaps).to_crs(4326).reset_index())
         if len(g4326):
             g4326.to_file(tmp / "gaps.geojson", driver="GeoJSON")
@@ -138,7 +141,7 @@ def write_coverage(report: CoverageReport, out_dir: str | Path) -> dict[str, Any
         _nulls(layer).to_file(tmp / "units.gpkg", layer="units", driver="GPKG", index=True)
         if len(gaps):
             _nulls(gaps.reset_index()).to_file(tmp / "units.gpkg", layer="gaps", driver="GPKG")
-        _round(report.grids).to_csv(tmp / "grids.csv", index=False, encoding="utf-8")
+        safe(_round(report.grids)).to_csv(tmp / "grids.csv", index=False, encoding="utf-8")
         _write_json(tmp / "summary.json", summary)
     logger.info("coverage: wrote %s to %s", ", ".join(COVERAGE_FILES), out)
     return _jsonable(summary)  # type: ignore[no-any-return]
@@ -197,7 +200,7 @@ def write_siting(result: SitingResult, out_dir: str | Path) -> dict[str, Any]:
     summary["files"] = list(SITING_FILES)
     with _staging(out) as tmp:
         sites = result.sites
-        _round(sites.drop(columns="geometry")).to_csv(
+        safe(_round(sites.drop(columns="geometry"))).to_csv(
             tmp / "sites.csv", index=True, encoding="utf-8"
         )
         if len(sites):
@@ -208,7 +211,9 @@ def write_siting(result: SitingResult, out_dir: str | Path) -> dict[str, Any]:
             (tmp / "sites.geojson").write_text(
                 '{"type": "FeatureCollection", "features": []}\n', encoding="utf-8"
             )
-        _round(result.uncoverable).to_csv(tmp / "uncoverable.csv", index=True, encoding="utf-8")
+        safe(_round(result.uncoverable)).to_csv(
+            tmp / "uncoverable.csv", index=True, encoding="utf-8"
+        )
         _write_json(tmp / "siting.json", summary)
     logger.info("siting: wrote %s to %s", ", ".join(SITING_FILES), out)
     return _jsonable(summary)  # type: ignore[no-any-return]

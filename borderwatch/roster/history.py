@@ -60,6 +60,7 @@ class History:
 
 def _read_rows(path: Path) -> tuple[list[dict[str, str]], list[int]]:
     """Rows of a history ``roster.csv``; a file of the wrong shape or cut short names the line."""
+    from borderwatch.data.safe_csv import restore_cell
     from borderwatch.data.validate import decode_csv, read_csv_rows
 
     try:
@@ -82,7 +83,7 @@ def _read_rows(path: Path) -> tuple[list[dict[str, str]], list[int]]:
         )
     out = []
     for row, line in zip(rows, lines, strict=True):
-        r = dict(zip(header, (c.strip() for c in row), strict=True))
+        r = dict(zip(header, (restore_cell(c.strip()) for c in row), strict=True))
         try:
             date.fromisoformat(r["date"])
         except ValueError:

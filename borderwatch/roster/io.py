@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from borderwatch.atomic import atomic_folder, folder_lock
+from borderwatch.data.safe_csv import FORMULA_STARTS, neutralise_cell
 from borderwatch.errors import BorderwatchError, RosterExistsError, RosterWarning
 from borderwatch.roster.build import WeekRoster
 from borderwatch.roster.history import COLUMNS
@@ -53,7 +54,8 @@ def _csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for r in rows:
-        w.writerow(r)
+        # names from input files never reach a spreadsheet as live formulas (OWASP)
+        w.writerow({k: neutralise_cell(val) for k, val in r.items()})
     return buf.getvalue()
 
 
@@ -77,6 +79,19 @@ def _sheet_title(name: str, used: set[str]) -> str:
         k += 1
     used.add(title.lower())
     return title
+
+
+def _no_formulas(sheet: Any) -> None:
+    """Store every text cell as text: openpyxl would write ``=…`` as a live formula.
+
+    Cells beginning like a formula (OWASP: ``= + - @``, tab, CR) are written as
+    plain strings with a leading ``'``, as in the CSV files.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.value = neutralise_cell(cell.value)
+                cell.data_type = "s"
 
 
 def _xlsx_bytes(roster: WeekRoster) -> bytes:
@@ -133,6 +148,8 @@ def _xlsx_bytes(roster: WeekRoster) -> bytes:
         for (day, start, end, variant), who in sorted(groups2.items()):
             ws.append([day, start[11:], end[11:], variant, ", ".join(who)])
         ws.freeze_panes = "A2"
+    for sheet in wb.worksheets:
+        _no_formulas(sheet)
     stamp = datetime.combine(roster.monday, datetime.min.time())
     wb.properties.created = stamp
     wb.properties.modified = stamp
