@@ -244,7 +244,9 @@ def revisit_chart(
         ax.set_ylim(-0.1 * ymax, ymax)
         ax.set_yticks(np.linspace(0, ymax, 5))
         ax.set_xlabel(t["chart_x"])
-        ax.set_ylabel(t["chart_y"])
+        # the unit over the axis, upright (a rotated label turns Chinese characters sideways)
+        ax.set_ylabel(t["min"], rotation=0, ha="right", va="bottom")
+        ax.yaxis.set_label_coords(-0.01, 1.01)
         ax.grid(axis="y", color="#e5e5e5", lw=0.5, zorder=0)
         from matplotlib.patches import Patch
 

@@ -103,6 +103,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "m": "米",
         "approach": "驻地至路线起点",
         "loop_start": "上路线时间",
+        "duty": "排班任务",
         "note": "说明",
     },
     "en": {
@@ -203,6 +204,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "m": "m",
         "approach": "Base to loop start",
         "loop_start": "on the loop at",
+        "duty": "Roster duty",
         "note": "Note",
     },
 }
