@@ -424,8 +424,9 @@ def route_map(
             ax.spines[side].set_color("#777777")
         from matplotlib.lines import Line2D
 
+        has_route = route is not None and not shapely.is_empty(route)
         handles = [
-            Line2D([], [], color=colour, lw=3.0, label=t["legend_route"]),
+            *([Line2D([], [], color=colour, lw=3.0, label=t["legend_route"])] if has_route else []),
             Line2D([], [], color="#8c8c8c", lw=1.0, alpha=0.55, label=t["legend_other"]),
             Line2D([], [], color=BORDER_COLOUR, lw=1.6, label=t["legend_border"]),
             Line2D([], [], color=GAP_SHADE, lw=6, alpha=0.35, label=t["legend_gap"]),
