@@ -102,6 +102,17 @@ class _Group:
         return -1
 
 
+def _trace(dist: np.ndarray, pred: np.ndarray, source: int, target: int) -> list[int]:
+    """Nodes of the path ``source`` -> ``target`` read back from a predecessor row."""
+    if not np.isfinite(dist[target]):
+        raise RoutingError(f"node {target} is unreachable from node {source}")
+    nodes = [target]
+    while nodes[-1] != source:
+        nodes.append(int(pred[nodes[-1]]))
+    nodes.reverse()
+    return nodes
+
+
 class _LazyRows:
     """A read-only ``(K, n_nodes)`` table whose rows are computed when indexed.
 
@@ -202,13 +213,43 @@ class ShortestPaths:
         """
         source, target = int(source), int(target)
         dist, pred = self._single(source)
-        if not np.isfinite(dist[target]):
-            raise RoutingError(f"node {target} is unreachable from node {source}")
-        nodes = [target]
-        while nodes[-1] != source:
-            nodes.append(int(pred[nodes[-1]]))
-        nodes.reverse()
-        return nodes
+        return _trace(dist, pred, source, target)
+
+    def many_path_nodes(self, pairs: list[tuple[int, int]]) -> list[list[int]]:
+        """:meth:`path_nodes` of many ``(source, target)`` pairs, their sources run together.
+
+        Sources not in the row cache are run in chunks of one multi-source Dijkstra call
+        (bounded memory, one graph check per chunk); each source's run is exactly its
+        single-source run. The rows are not cached.
+
+        Raises
+        ------
+        RoutingError
+            If a target cannot be reached from its source.
+        """
+        pairs = [(int(s), int(t)) for s, t in pairs]
+        out: list[list[int]] = [[] for _ in pairs]
+        by_source: dict[int, list[int]] = {}
+        for i, (s, _) in enumerate(pairs):
+            by_source.setdefault(s, []).append(i)
+        todo = []
+        for s, items in by_source.items():
+            if self.reach[s] and s not in self._group.rows:
+                todo.append(s)
+                continue
+            for i in items:
+                out[i] = self.path_nodes(*pairs[i])
+        todo.sort()
+        step = max(1, _CHUNK_BYTES // (12 * max(len(self.index), 1)))
+        for c in range(0, len(todo), step):
+            chunk = todo[c : c + step]
+            d, p = dijkstra(
+                self._group.graph, directed=False, indices=chunk, return_predecessors=True
+            )
+            for r, s in enumerate(chunk):
+                for i in by_source[s]:
+                    out[i] = _trace(d[r], p[r], s, pairs[i][1])
+        return out
 
     def edge_between(self, x: int, y: int) -> int:
         """The cheapest edge joining ``x`` and ``y`` that this profile may drive.
@@ -547,15 +588,39 @@ class ArcInstance:
         RoutingError
             If ``target`` cannot be reached from ``source`` with ``profile``.
         """
+        return self.paths(profile, [(source, target)])[0]
+
+    def paths(self, profile: int, pairs: list[tuple[int, int]]) -> list[list[tuple[int, bool]]]:
+        """:meth:`path` of many ``(source, target)`` pairs (sources run together).
+
+        Parameters
+        ----------
+        profile
+            Profile index.
+        pairs
+            ``(source, target)`` node pairs.
+
+        Returns
+        -------
+        list of list of (int, bool)
+            The edges of each path, as :meth:`path` gives them.
+
+        Raises
+        ------
+        RoutingError
+            If a target cannot be reached from its source with ``profile``.
+        """
         sp = self.shortest_paths(profile)
         try:
-            nodes = sp.path_nodes(source, target)
-        except RoutingError:
-            raise RoutingError(
-                f"node {target} is unreachable from node {source} with profile {profile}"
-            ) from None
+            # one pair goes through the row cache, many are run together
+            walks = [sp.path_nodes(*pairs[0])] if len(pairs) == 1 else sp.many_path_nodes(pairs)
+        except RoutingError as exc:
+            raise RoutingError(f"{exc} with profile {profile}") from None
         out = []
-        for x, y in zip(nodes[:-1], nodes[1:], strict=True):
-            e = sp.edge_between(x, y)
-            out.append((e, bool(self.u[e] == x)))
+        for nodes in walks:
+            steps = []
+            for x, y in zip(nodes[:-1], nodes[1:], strict=True):
+                e = sp.edge_between(x, y)
+                steps.append((e, bool(self.u[e] == x)))
+            out.append(steps)
         return out

@@ -297,6 +297,51 @@ def min_weight_odd_matching(
     return list(m.pairs)
 
 
+def _join_components(dk: np.ndarray, comp_of_key: np.ndarray) -> list[tuple[int, int]]:
+    """Key-node pairs of a minimum spanning tree joining the components (Frederickson).
+
+    The tree is Kruskal's on the complete graph of components, an edge weighing the
+    shortest distance between two components and standing for the first closest pair of
+    key nodes (row-major). Written with numpy rather than networkx because the graph of
+    components is complete (hundreds of thousands of edges on long borders); it keeps
+    networkx's choice exactly: a stable sort of the edges by weight in ``(i, j)`` order,
+    and the tree's edges returned sorted by component.
+    """
+    labels, comp = np.unique(comp_of_key, return_inverse=True)
+    n_comp = len(labels)
+    perm = np.argsort(comp, kind="stable")  # key nodes by component, then by index
+    starts = np.flatnonzero(np.r_[True, comp[perm][1:] != comp[perm][:-1]])
+    ends = np.r_[starts[1:], len(perm)]
+    block = dk[np.ix_(perm, perm)]
+    closest = np.minimum.reduceat(np.minimum.reduceat(block, starts, axis=1), starts, axis=0)
+    iu, ju = np.triu_indices(n_comp, 1)
+    weight = closest[iu, ju]
+    if not np.isfinite(weight).all():
+        raise RoutingError("required edges are not all reachable from the start node")
+    root = list(range(n_comp))
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    chosen = []
+    for k in np.argsort(weight, kind="stable").tolist():
+        a, b = find(int(iu[k])), find(int(ju[k]))
+        if a != b:
+            root[a] = b
+            chosen.append((int(iu[k]), int(ju[k])))
+            if len(chosen) == n_comp - 1:
+                break
+    out = []
+    for i, j in sorted(chosen):
+        sub = block[starts[i] : ends[i], starts[j] : ends[j]]
+        ia, ib = np.unravel_index(int(np.argmin(sub)), sub.shape)
+        out.append((int(perm[starts[i] + ia]), int(perm[starts[j] + ib])))
+    return out
+
+
 def chinese_postman(
     graph: ArcInstance, *, profile: int = 0, start: int | None = None
 ) -> PostmanTour:
@@ -380,22 +425,8 @@ def rural_postman(graph: ArcInstance, *, profile: int = 0, start: int | None = N
     _, label = connected_components(g, directed=False)
     keys = sp.nodes
     comp_of_key = label[keys]
-    comps = sorted(set(comp_of_key.tolist()))
-    if len(comps) > 1:
-        cg = nx.Graph()
-        members = {c: np.flatnonzero(comp_of_key == c) for c in comps}
-        for i, ci in enumerate(comps):
-            for cj in comps[i + 1 :]:
-                sub = dk[np.ix_(members[ci], members[cj])]
-                ia, ib = np.unravel_index(int(np.argmin(sub)), sub.shape)
-                if np.isfinite(sub[ia, ib]):
-                    x, y = int(members[ci][ia]), int(members[cj][ib])
-                    cg.add_edge(ci, cj, weight=float(sub[ia, ib]), pair=(x, y))
-        cg.add_nodes_from(comps)
-        if not nx.is_connected(cg):
-            raise RoutingError("required edges are not all reachable from the start node")
-        for _, _, data in sorted(nx.minimum_spanning_edges(cg, data=True)):
-            deadheads.append(data["pair"])
+    if len(np.unique(comp_of_key)) > 1:
+        deadheads += _join_components(dk, comp_of_key)
 
     degree = np.zeros(len(keys), dtype=np.int64)
     np.add.at(degree, idx[inst.u[req]], 1)
@@ -406,8 +437,8 @@ def rural_postman(graph: ArcInstance, *, profile: int = 0, start: int | None = N
     odd = np.flatnonzero(degree % 2).tolist()
     deadheads += min_weight_odd_matching(dk, odd)
 
-    for a, b in deadheads:
-        for e, fwd in inst.path(0, int(keys[a]), int(keys[b])):
+    for steps in inst.paths(0, [(int(keys[a]), int(keys[b])) for a, b in deadheads]):
+        for e, fwd in steps:
             x, y = (int(inst.u[e]), int(inst.v[e])) if fwd else (int(inst.v[e]), int(inst.u[e]))
             walk.append((x, y, int(e), False))
 

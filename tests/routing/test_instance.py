@@ -147,6 +147,13 @@ def _check_against_dense(inst: ArcInstance, n_pairs: int = 300) -> None:
             np.testing.assert_array_equal(sp.distances_from(int(s)), dist[row])
         rows = rng.integers(0, len(keys), n_pairs)
         cols = rng.integers(0, len(keys), n_pairs)
+        reachable = [
+            (int(keys[r]), int(keys[c]))
+            for r, c in zip(rows, cols, strict=True)
+            if np.isfinite(dist[r, keys[c]])
+        ]
+        # many paths at once are the paths one at a time
+        assert inst.paths(p, reachable) == [inst.path(p, s, t) for s, t in reachable]
         for row, col in zip(rows, cols, strict=True):
             s, t = int(keys[row]), int(keys[col])
             if not np.isfinite(dist[row, t]):

@@ -215,3 +215,30 @@ def test_bound_and_tour_share_one_matching() -> None:
     tour = chinese_postman(inst)
     assert len(postman._matching_cache) == 1  # the tour found the bound's matching
     assert average_bound(inst, integral=False) == pytest.approx(tour.cost)
+
+
+def _join_components_networkx(dk: np.ndarray, comp_of_key: np.ndarray) -> list[tuple[int, int]]:
+    """The former construction: networkx MST on the complete graph of components."""
+    comps = sorted(set(comp_of_key.tolist()))
+    cg = nx.Graph()
+    members = {c: np.flatnonzero(comp_of_key == c) for c in comps}
+    for i, ci in enumerate(comps):
+        for cj in comps[i + 1 :]:
+            sub = dk[np.ix_(members[ci], members[cj])]
+            ia, ib = np.unravel_index(int(np.argmin(sub)), sub.shape)
+            x, y = int(members[ci][ia]), int(members[cj][ib])
+            cg.add_edge(ci, cj, weight=float(sub[ia, ib]), pair=(x, y))
+    return [data["pair"] for _, _, data in sorted(nx.minimum_spanning_edges(cg, data=True))]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_component_tree_equals_networkx_kruskal(seed: int) -> None:
+    from borderwatch.routing.postman import _join_components
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 40))
+    # integer distances: many ties, which both must break the same way
+    pts = rng.integers(0, 6, (n, 2))
+    dk = np.abs(pts[:, None, :] - pts[None, :, :]).sum(axis=2).astype(float)
+    comp = rng.integers(0, int(rng.integers(2, 9)), n) * 3 + 1
+    assert _join_components(dk, comp) == _join_components_networkx(dk, comp)
