@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import default_language, renamed_time_limit
 from borderwatch.coverage import coverage_report, write_coverage
+from borderwatch.data.gpkg import fixed_gpkg_time
 from borderwatch.data.safe_csv import neutralise_frame
 from borderwatch.routing.export import write_plan_files
 from borderwatch.routing.plan import plan_patrols
@@ -67,7 +68,7 @@ def run_gaps(
         max_revisit_min=max_revisit_min,
     )
     # the whole folder is staged beside out_dir and swapped in: a kill leaves the old or the new
-    with atomic_folder(out_dir) as stage:
+    with atomic_folder(out_dir) as stage, fixed_gpkg_time():
         summary = write_coverage(report, stage)
         if map_html:
             progress("drawing the map")
@@ -179,7 +180,7 @@ def run_plan(
     )
     # every file is written into a staging folder beside out_dir, then the folder is swapped
     # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
-    with atomic_folder(out_dir) as out:
+    with atomic_folder(out_dir) as out, fixed_gpkg_time():
         coverage_summary = write_coverage(after, out)
         (out / "gaps.csv").replace(out / "gaps_after.csv")
         write_text(

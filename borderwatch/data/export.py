@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from borderwatch.atomic import atomic_file
+from borderwatch.data.gpkg import fixed_gpkg_time
 from borderwatch.errors import BorderwatchError
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def write_network_gpkg(network: PatrolNetwork, path: str | Path) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise BorderwatchError(f"{path.parent}: output folder does not exist")
-    with atomic_file(path) as tmp:
+    with atomic_file(path) as tmp, fixed_gpkg_time():
         layers = {
             "nodes": network.nodes,
             "edges": network.edges,

@@ -5,7 +5,8 @@ The folder format is the one :mod:`borderwatch.data.scenario` documents and
 temporary sibling folder first and renamed into place, so a folder is either
 complete or absent. Text files have deterministic bytes (fixed order, fixed
 float formatting, 7 decimals for lon/lat); ``grids.gpkg`` and ``roads.gpkg``
-are SQLite files and may differ in their bytes between runs.
+carry a fixed time stamp (:func:`borderwatch.data.gpkg.fixed_gpkg_time`), not the
+time of writing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import shapely
 
 from borderwatch.atomic import atomic_folder
+from borderwatch.data.gpkg import fixed_gpkg_time
 from borderwatch.data.osm_write import write_osm_xml
 from borderwatch.data.scenario import GRID_LEVELS, Scenario
 from borderwatch.errors import ScenarioError
@@ -257,7 +259,7 @@ def write_scenario(
             raise ScenarioError(
                 "folder exists and is not empty; pass overwrite=True to replace it", file=folder
             )
-    with atomic_folder(folder) as tmp:
+    with atomic_folder(folder) as tmp, fixed_gpkg_time():
         _write_into(scenario, tmp, roads_format)
         for name, text in sorted((extra_files or {}).items()):
             if Path(name).name != name or name.startswith("."):
