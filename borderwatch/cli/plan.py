@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,7 @@ from borderwatch.cli.common import (
     parse_night_date,
     step,
 )
+from borderwatch.errors import PlanWarning
 
 __all__ = ["plan_command", "teams_command"]
 
@@ -93,6 +95,10 @@ def plan_command(
 
     with guarded():
         day = parse_night_date(night) or date.today()
+        if night is None:  # say which night the GPX times and the report are for
+            warnings.warn(
+                f"no --night: planning for tonight, {day.isoformat()}", PlanWarning, stacklevel=2
+            )
         check_choice("--lang", lang, LANGS)
         check_output_folder(out_dir, force=force)
         if brief:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from borderwatch.data.safe_csv import neutralise_frame as safe
+from borderwatch.data.scenario_io import source_record
 from borderwatch.errors import BorderwatchError
 
 if TYPE_CHECKING:
@@ -122,6 +123,8 @@ def write_coverage(report: CoverageReport, out_dir: str | Path) -> dict[str, Any
     gaps = report.gaps
     units = report.units
     summary = dict(report.summary)
+    if "source" in summary:  # embedded scenarios by name, folders relative to the output
+        summary["source"] = source_record(summary["source"], out)
     summary["files"] = list(COVERAGE_FILES)
     with _staging(out) as tmp:
         safe(_round(gaps.drop(columns="geometry"))).to_csv(

@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,12 +33,34 @@ from borderwatch.errors import ScenarioError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["ROADS_FORMATS", "write_scenario"]
+__all__ = ["ROADS_FORMATS", "source_record", "write_scenario"]
 
 logger = logging.getLogger(__name__)
 
 #: ``roads_format`` values and the file name each writes.
 ROADS_FORMATS: dict[str, str] = {"osm.gz": "roads.osm.gz", "osm": "roads.osm", "gpkg": "roads.gpkg"}
+
+
+def source_record(source: str | Path | None, out_dir: str | Path) -> str | None:
+    """How an output folder records the scenario it was made from, portably.
+
+    An embedded scenario by its name (``"ningming"``), so the record survives a
+    reinstall; a scenario folder by its path relative to ``out_dir`` (portable
+    when both are copied together), absolute only where no relative path exists.
+    :func:`borderwatch.outputs.scenario_of_folder` reads it back.
+    """
+    if source is None:
+        return None
+    from importlib import resources
+
+    src = Path(source).resolve()
+    embedded = Path(str(resources.files("borderwatch.data") / "scenarios")).resolve()
+    if src.parent == embedded:
+        return src.name
+    try:
+        return os.path.relpath(src, Path(out_dir).resolve())
+    except ValueError:  # another drive (Windows)
+        return str(src)
 
 
 # ---- TOML ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import numpy as np
 
 from borderwatch.atomic import atomic_file, write_text
 from borderwatch.config import format_hhmm
+from borderwatch.data.scenario_io import source_record
 from borderwatch.data.units import unit_runs
 from borderwatch.routing.variants import route_variants
 
@@ -244,7 +245,8 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
     """The planners' short text report (its figures are those of ``plan.json``)."""
     lines = [
         f"borderwatch patrol plan: {network.scenario.title or network.scenario.name}",
-        f"night {network.config.night_start}-{network.config.night_end}, seed {plan.seed}",
+        f"night {network.config.night_start}-{network.config.night_end}"
+        f"{' starting ' + summary['night'] if summary.get('night') else ''}, seed {plan.seed}",
         "",
         f"{'team':<6} {'vehicle':<11} {'leave base':>10} {'loop km':>8} {'loop min':>9} "
         f"{'service km':>10}  loops",
@@ -442,6 +444,8 @@ def write_plan_files(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = plan_summary(network, plan, {**(extra or {}), "night": night.isoformat()})
+    # embedded scenarios by name, folders relative to the output folder (portable)
+    summary["source"] = source_record(network.scenario.source, out_dir)
     frame = routes_frame(network, plan).to_crs("EPSG:4326")
     frame["geometry"] = frame.geometry.set_precision(1e-6)
     with atomic_file(out / "routes.geojson") as tmp:
