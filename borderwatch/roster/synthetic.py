@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from borderwatch.data._synthetic_names import person_names
+from borderwatch.data.synthetic.names import person_names
 from borderwatch.roster.config import RosterConfig
 from borderwatch.roster.week import RosterSite
 

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from shapely import LineString, Polygon
 
 from borderwatch.config import DEFAULT_PROFILES
-from borderwatch.data._synthetic_geom import transform
 from borderwatch.data.scenario import GRID_LEVELS, Scenario
 from borderwatch.data.synthetic import generate_scenario
+from borderwatch.data.synthetic.geometry import transform
 from borderwatch.errors import ScenarioError
 
 HIGHWAYS = {

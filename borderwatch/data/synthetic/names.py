@@ -1,10 +1,11 @@
-"""Seeded synthetic names for the generator (private): places and grid heads."""
+"""Seeded synthetic names: places, grid heads and people (public: the roster's synthetic
+personnel file uses them too)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__: list[str] = []
+__all__ = ["person_names", "place_names"]
 
 # Syllables common in place names of the Zhuang-speaking border counties.
 _FIRST = tuple("那板陇峒弄百岜渠念北坡汪派叫琴逐龙卜平枯谷浦公凭旺思新东西南")

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from borderwatch.data import _synthetic_geom as geom
+from borderwatch.data.synthetic import geometry as geom
 from borderwatch.errors import ScenarioError
 
 __all__: list[str] = []

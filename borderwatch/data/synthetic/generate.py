@@ -1,17 +1,7 @@
-"""The seeded synthetic scenario generator.
+"""The last step of the synthetic generator: :func:`generate_scenario`.
 
-:func:`generate_scenario` builds a complete in-memory :class:`Scenario` — a
-border (or the one given), the area behind it, an osmnx-style road graph,
-checkpoints, teams, a nested grid and incidents — of any size, from a 5 km toy
-for unit tests to a 2,000 km border with about a million edges for benchmarks.
-The same arguments and seed give the same scenario, value for value.
-
-Examples
---------
->>> from borderwatch.data.synthetic import generate_scenario
->>> sc = generate_scenario(5.0, seed=1)
->>> len(sc.checkpoints), len(sc.teams), sc.crs
-(3, 1, 'EPSG:32648')
+It runs the steps of :mod:`borderwatch.data.synthetic` (border and area, roads,
+graph, grids, names) and places checkpoints, teams and incidents on the result.
 """
 
 from __future__ import annotations
@@ -30,12 +20,12 @@ import shapely.affinity
 from scipy.spatial import cKDTree
 from shapely import LineString, MultiLineString, MultiPolygon, Polygon
 
-from borderwatch.data import _synthetic_geom as geom
-from borderwatch.data._synthetic_graph import great_circle_lengths, roads_graph
-from borderwatch.data._synthetic_grids import partition
-from borderwatch.data._synthetic_names import person_names, place_names
-from borderwatch.data._synthetic_roads import TRACK, RoadNet, build_roads
 from borderwatch.data.scenario import Scenario
+from borderwatch.data.synthetic import geometry as geom
+from borderwatch.data.synthetic.graph import great_circle_lengths, roads_graph
+from borderwatch.data.synthetic.grids import partition
+from borderwatch.data.synthetic.names import person_names, place_names
+from borderwatch.data.synthetic.roads import TRACK, RoadNet, build_roads
 from borderwatch.errors import ScenarioError
 
 if TYPE_CHECKING:

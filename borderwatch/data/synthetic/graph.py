@@ -6,8 +6,8 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from borderwatch.data import _synthetic_geom as geom
-from borderwatch.data._synthetic_roads import HIGHWAYS, RoadNet
+from borderwatch.data.synthetic import geometry as geom
+from borderwatch.data.synthetic.roads import HIGHWAYS, RoadNet
 
 __all__ = ["great_circle_lengths", "roads_graph"]
 

@@ -27,7 +27,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 
-from borderwatch.data._synthetic_geom import LineIndex, points_along, sample_in, segments
+from borderwatch.data.synthetic.geometry import LineIndex, points_along, sample_in, segments
 
 __all__: list[str] = []
 
