@@ -93,6 +93,39 @@ class _Group:
             self.rows.popitem(last=False)
         return d, p
 
+    @cached_property
+    def sym(self) -> csr_matrix:
+        """The graph with both directions stored (for directed runs and neighbour scans)."""
+        both: csr_matrix = (self.graph + self.graph.T).tocsr()
+        return both
+
+    def limited_path(self, source: int, target: int, limit: float) -> list[int] | None:
+        """The path of :meth:`single_source` from a run stopped at distance ``limit``.
+
+        ``limit`` is the exact ``source`` -> ``target`` distance, so the run only scans
+        the ball around ``source`` that holds the path. Every node of that ball gets its
+        exact distance, and a node's predecessor is its tight neighbour with the
+        smallest distance; only when two tight neighbours have the same distance may the
+        two runs break the tie differently. Such a tie on the path returns None (the
+        caller then makes the full run), so the path returned is the full run's.
+        """
+        g = self.sym
+        d, p = dijkstra(g, directed=True, indices=source, return_predecessors=True, limit=limit)
+        if not np.isfinite(d[target]):
+            return None
+        nodes = _trace(d, p, source, target)
+        x = np.asarray(nodes[1:], dtype=np.int64)
+        if len(x) == 0:
+            return nodes
+        # every neighbour of every path node, with the node it neighbours
+        first, count = g.indptr[x], g.indptr[x + 1] - g.indptr[x]
+        at = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+        owner = np.repeat(np.arange(len(x)), count)
+        nb, w = g.indices[at], g.data[at]
+        px = p[x][owner]
+        tie = (d[nb] == d[px]) & (d[nb] + w == d[x][owner]) & (nb != px)
+        return None if tie.any() else nodes
+
     def edge_between(self, x: int, y: int) -> int:
         """Cheapest edge joining nodes ``x`` and ``y``, or -1."""
         key = min(x, y) * self.n_nodes + max(x, y)
@@ -206,50 +239,37 @@ class ShortestPaths:
     def path_nodes(self, source: int, target: int) -> list[int]:
         """Nodes of a shortest ``source`` -> ``target`` path, both ends included.
 
+        The path of the full single-source run from ``source`` (the former dense table's
+        path). Between key nodes it is read from a run limited to their distance (a few
+        nodes around ``source`` instead of the whole graph) unless a tie makes that
+        ambiguous; otherwise from the cached full run.
+
         Raises
         ------
         RoutingError
             If ``target`` cannot be reached from ``source``.
         """
         source, target = int(source), int(target)
+        rs, rt = int(self.index[source]), int(self.index[target])
+        if rs >= 0 and rt >= 0 and self.reach[source] and source not in self._group.rows:
+            limit = float(self.key_dist[rs, rt])
+            if not np.isfinite(limit):
+                raise RoutingError(f"node {target} is unreachable from node {source}")
+            nodes = self._group.limited_path(source, target, limit)
+            if nodes is not None:
+                return nodes
         dist, pred = self._single(source)
         return _trace(dist, pred, source, target)
 
     def many_path_nodes(self, pairs: list[tuple[int, int]]) -> list[list[int]]:
-        """:meth:`path_nodes` of many ``(source, target)`` pairs, their sources run together.
-
-        Sources not in the row cache are run in chunks of one multi-source Dijkstra call
-        (bounded memory, one graph check per chunk); each source's run is exactly its
-        single-source run. The rows are not cached.
+        """:meth:`path_nodes` of many ``(source, target)`` pairs.
 
         Raises
         ------
         RoutingError
             If a target cannot be reached from its source.
         """
-        pairs = [(int(s), int(t)) for s, t in pairs]
-        out: list[list[int]] = [[] for _ in pairs]
-        by_source: dict[int, list[int]] = {}
-        for i, (s, _) in enumerate(pairs):
-            by_source.setdefault(s, []).append(i)
-        todo = []
-        for s, items in by_source.items():
-            if self.reach[s] and s not in self._group.rows:
-                todo.append(s)
-                continue
-            for i in items:
-                out[i] = self.path_nodes(*pairs[i])
-        todo.sort()
-        step = max(1, _CHUNK_BYTES // (12 * max(len(self.index), 1)))
-        for c in range(0, len(todo), step):
-            chunk = todo[c : c + step]
-            d, p = dijkstra(
-                self._group.graph, directed=False, indices=chunk, return_predecessors=True
-            )
-            for r, s in enumerate(chunk):
-                for i in by_source[s]:
-                    out[i] = _trace(d[r], p[r], s, pairs[i][1])
-        return out
+        return [self.path_nodes(s, t) for s, t in pairs]
 
     def edge_between(self, x: int, y: int) -> int:
         """The cheapest edge joining ``x`` and ``y`` that this profile may drive.
@@ -591,7 +611,7 @@ class ArcInstance:
         return self.paths(profile, [(source, target)])[0]
 
     def paths(self, profile: int, pairs: list[tuple[int, int]]) -> list[list[tuple[int, bool]]]:
-        """:meth:`path` of many ``(source, target)`` pairs (sources run together).
+        """:meth:`path` of many ``(source, target)`` pairs.
 
         Parameters
         ----------
@@ -612,8 +632,7 @@ class ArcInstance:
         """
         sp = self.shortest_paths(profile)
         try:
-            # one pair goes through the row cache, many are run together
-            walks = [sp.path_nodes(*pairs[0])] if len(pairs) == 1 else sp.many_path_nodes(pairs)
+            walks = sp.many_path_nodes(pairs)
         except RoutingError as exc:
             raise RoutingError(f"{exc} with profile {profile}") from None
         out = []

@@ -133,12 +133,30 @@ def _dense_reference(inst: ArcInstance, profile: int) -> tuple[np.ndarray, np.nd
     return dijkstra(g, directed=False, indices=inst.key_nodes, return_predecessors=True)
 
 
+def _trace_dense(pred: np.ndarray, row: int, s: int, t: int) -> list[int]:
+    nodes = [t]
+    while nodes[-1] != s:
+        nodes.append(int(pred[row, nodes[-1]]))
+    return nodes[::-1]
+
+
 def _check_against_dense(inst: ArcInstance, n_pairs: int = 300) -> None:
     rng = np.random.default_rng(3)
     keys = inst.key_nodes
+    # a fresh copy: its paths come from limited runs, not from cached full rows
+    copy = ArcInstance(
+        inst.n_nodes, inst.u, inst.v, inst.cost, inst.required, inst.depots, inst.team_profile
+    )
     for p in range(inst.n_profiles):
-        sp = inst.shortest_paths(p)
         dist, pred = _dense_reference(inst, p)
+        fresh = copy.shortest_paths(p)
+        for row, col in zip(
+            rng.integers(0, len(keys), n_pairs), rng.integers(0, len(keys), n_pairs), strict=True
+        ):
+            s, t = int(keys[row]), int(keys[col])
+            if np.isfinite(dist[row, t]):
+                assert fresh.path_nodes(s, t) == _trace_dense(pred, row, s, t)
+        sp = inst.shortest_paths(p)
         assert sp.key_dist.shape == (len(keys), len(keys))
         np.testing.assert_array_equal(sp.key_dist, dist[:, keys])
         # every key source's predecessor row is the dense one: the same paths, ties included
@@ -260,3 +278,13 @@ def test_row_cache_is_bounded() -> None:
         assert sp.distances_from(s)[n - 1] == n - 1 - s
     assert len(sp._group.rows) == ROW_CACHE_SIZE
     assert sp.key_dist.shape == (n, n)
+
+
+def test_tied_paths_are_the_dense_run_paths() -> None:
+    # a 6 x 6 grid of unit costs: every pair of nodes has many shortest paths
+    n = 6
+    ids = np.arange(n * n).reshape(n, n)
+    u = np.r_[ids[:, :-1].ravel(), ids[:-1, :].ravel()]
+    v = np.r_[ids[:, 1:].ravel(), ids[1:, :].ravel()]
+    inst = ArcInstance(n * n, u, v, np.ones(len(u)), np.ones(len(u), dtype=bool), [0])
+    _check_against_dense(inst, n_pairs=200)
