@@ -55,14 +55,25 @@ def test_network_export(toy_dir: Path, tmp_path: Path) -> None:
 
 def test_config_file_overrides(toy_dir: Path, tmp_path: Path) -> None:
     cfg = tmp_path / "plan.toml"
+    cfg.write_text("[defaults]\nunit_length_m = 500\n", encoding="utf-8")
+    result = runner.invoke(app, ["scenario", "info", str(toy_dir), "--json", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["units"] == 20
+    assert "warning" not in result.stderr  # the sectioned form is the current one
+    cfg.write_text("[defaults]\nunit_length_m = -1\n", encoding="utf-8")
+    bad = runner.invoke(app, ["scenario", "info", str(toy_dir), "--config", str(cfg)])
+    assert bad.exit_code == 2
+    assert "plan.toml" in bad.stderr and "unit_length_m" in bad.stderr
+    assert bad.stderr.count("plan.toml") == 1  # the location is named once
+
+
+def test_config_file_old_flat_form_warns(toy_dir: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "plan.toml"
     cfg.write_text("unit_length_m = 500\n", encoding="utf-8")
     result = runner.invoke(app, ["scenario", "info", str(toy_dir), "--json", "--config", str(cfg)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["units"] == 20
-    cfg.write_text("unit_length_m = -1\n", encoding="utf-8")
-    bad = runner.invoke(app, ["scenario", "info", str(toy_dir), "--config", str(cfg)])
-    assert bad.exit_code == 2
-    assert "plan.toml" in bad.stderr and "unit_length_m" in bad.stderr
+    assert "old flat form: write unit_length_m as [defaults] unit_length_m" in result.stderr
 
 
 def test_version() -> None:
