@@ -83,8 +83,8 @@ def test_embedded_scenario_by_name() -> None:
         ({"scenario": [{"name": "ningming"}], "grid": {"n_teams": [0]}}, "grid.n_teams.*0"),
         ({"scenario": [{"name": "ningming"}], "grid": {"seed": [1, 1]}}, "repeated"),
         (
-            {"scenario": [{"name": "ningming"}], "job": "gaps", "grid": {"time_limit": [5]}},
-            "grid.time_limit.*not used by a gaps job",
+            {"scenario": [{"name": "ningming"}], "job": "gaps", "grid": {"time_limit_s": [5]}},
+            "grid.time_limit_s.*not used by a gaps job",
         ),
         ({"scenario": [{"name": "ningming"}], "config": {"radius": 5}}, "config.radius"),
         ({"scenario": [{"name": "ningming"}], "night": "tomorrow"}, "'night'.*YYYY-MM-DD"),
