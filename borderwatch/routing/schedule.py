@@ -18,7 +18,6 @@ coverage report agree on what a pass is; the search then shifts them in numpy.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -96,12 +95,16 @@ def worst_intervals(
         return worst
     d = loop_min[team]
     first = np.mod(t - phase_min[team], d)  # first pass at or after the window start
-    reps = math.ceil(window_min / max(float(loop_min.min()), 1e-9)) + 1
-    k = np.arange(reps)
-    times = first[:, None] + k[None, :] * d[:, None]
-    units = np.broadcast_to(unit[:, None], times.shape)
-    ok = times <= window_min
-    tt, uu = times[ok], units[ok]
+    # each pass repeats once per loop of its own team (not of the shortest loop)
+    cnt = np.where(
+        first <= window_min, np.floor((window_min - first) / np.maximum(d, 1e-9)) + 1, 0
+    ).astype(np.int64)
+    idx = np.repeat(np.arange(len(first)), cnt)
+    k = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    tt = first[idx] + k * d[idx]
+    uu = unit[idx]
+    ok = tt <= window_min
+    tt, uu = tt[ok], uu[ok]
     order = np.lexsort((tt, uu))
     tt, uu = tt[order], uu[order]
     start = np.ones(len(uu), dtype=bool)
