@@ -29,6 +29,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from borderwatch.errors import RoutingError
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.postman import EXACT_MATCHING_UP_TO, match_odd_nodes
 
@@ -122,12 +123,14 @@ def odd_join_bound(instance: ArcInstance, *, exact_up_to: int = EXACT_MATCHING_U
     if len(odd) == 0:
         return 0.0
     profiles = np.unique(instance.team_profile)
-    if len(profiles) == 1:
-        # odd nodes are required-edge ends, hence key nodes: reuse the profile's table
-        sp = instance.shortest_paths(int(profiles[0]))
+    try:
+        # odd nodes are required-edge ends, hence key nodes: reuse a key-node table, the
+        # profile's or the one the giant tour uses (one team on the cheapest profile)
+        one = instance if len(profiles) == 1 else instance.cheapest
+        sp = one.shortest_paths(int(profiles[0]) if len(profiles) == 1 else 0)
         dist = sp.key_dist
         rows = sp.index[odd]
-    else:
+    except RoutingError:  # the first base does not reach every required edge
         cmin = instance.cost[profiles].min(axis=0)
         ok = np.flatnonzero(np.isfinite(cmin) & (instance.u != instance.v))
         g = _min_duplicates(instance.u[ok], instance.v[ok], cmin[ok], instance.n_nodes)

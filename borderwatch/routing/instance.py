@@ -11,9 +11,12 @@ the key-node x key-node distances are kept, paths are rebuilt on demand.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -32,6 +35,9 @@ logger = logging.getLogger(__name__)
 ROW_CACHE_SIZE = 64
 #: Bytes of one chunk of the (sources x n_nodes) distance block while computing ``key_dist``.
 _CHUNK_BYTES = 64 * 2**20
+#: Graphs alive in some instance, by content (weakly held: gone with their instances).
+_SHARED: weakref.WeakValueDictionary[bytes, _Group] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
 
 
 class _Group:
@@ -61,6 +67,8 @@ class _Group:
         self.pair_key = a * np.int64(n_nodes) + b
         self.pair_edge = ids
         self.rows: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.block_nodes = np.zeros(0, dtype=np.int64)  # the key table computed on it
+        self.block = np.zeros((0, 0))
 
     def key_block(self, nodes: np.ndarray) -> np.ndarray:
         """Distances between ``nodes``, computed in chunks of sources (never ``(K, n)`` at once)."""
@@ -537,6 +545,27 @@ class ArcInstance:
                 return None  # the profile may drive part of a component only
         return union, labels
 
+    @cached_property
+    def cheapest(self) -> ArcInstance:
+        """One team (the first) on the cheapest team profile of every edge (cached).
+
+        The instance the giant tour and the average bound work on; kept with this
+        instance so that its shortest paths are computed once.
+
+        Raises
+        ------
+        RoutingError
+            If the first team's base cannot reach every required edge that way.
+        """
+        profiles = np.unique(self.team_profile)
+        return replace(
+            self,
+            cost=self.cost[profiles].min(axis=0)[None, :],
+            depots=self.depots[:1],
+            team_profile=np.zeros(1, dtype=np.int64),
+            team_names=None,
+        )
+
     def shortest_paths(self, profile: int) -> ShortestPaths:
         """Shortest paths of ``profile`` between the key nodes (cached).
 
@@ -566,12 +595,27 @@ class ArcInstance:
         shared = self._share_graph(profiles)
         assert shared is not None  # profile_groups only groups profiles that share
         union, labels = shared
-        group = _Group(self.n_nodes, self.u, self.v, union, labels)
         nodes = self.key_nodes
         index = np.full(self.n_nodes, -1, dtype=np.int64)
         index[nodes] = np.arange(len(nodes))
         index.setflags(write=False)
-        block = group.key_block(nodes)
+        # an instance made from another one (the giant tour's, one team on the cheapest
+        # profile) finds the graph and key table of the first while that is alive
+        digest = hashlib.blake2b(digest_size=16)
+        for arr in (np.int64(self.n_nodes), self.u, self.v, union):
+            digest.update(np.ascontiguousarray(arr).tobytes())
+        key = digest.digest()
+        with _SHARED_LOCK:
+            group = _SHARED.get(key)
+        if group is not None and np.isin(nodes, group.block_nodes).all():
+            pos = np.searchsorted(group.block_nodes, nodes)
+            block = group.block[np.ix_(pos, pos)]
+        else:
+            group = _Group(self.n_nodes, self.u, self.v, union, labels)
+            block = group.key_block(nodes)
+            group.block_nodes, group.block = nodes, block
+            with _SHARED_LOCK:
+                _SHARED[key] = group
         n_comp = int(labels.max()) + 1
         lab_e = labels[self.u]
         out = {}

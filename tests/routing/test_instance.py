@@ -288,3 +288,29 @@ def test_tied_paths_are_the_dense_run_paths() -> None:
     v = np.r_[ids[:, 1:].ravel(), ids[1:, :].ravel()]
     inst = ArcInstance(n * n, u, v, np.ones(len(u)), np.ones(len(u), dtype=bool), [0])
     _check_against_dense(inst, n_pairs=200)
+
+
+def test_derived_instances_share_the_graph_and_key_table() -> None:
+    import gc
+    from dataclasses import replace
+
+    from borderwatch.routing import instance as mod
+
+    inst = _two_component_instance()
+    cheap = inst.cheapest
+    assert cheap is inst.cheapest and cheap.n_teams == 1
+    np.testing.assert_array_equal(cheap.cost[0], inst.cost.min(axis=0))
+    sp = cheap.shortest_paths(0)
+    # the giant tour's own copy (one team at the first base) finds the same graph
+    again = replace(cheap, cost=cheap.cost[0][None, :], depots=np.array([0]))
+    other = again.shortest_paths(0)
+    assert other._group is sp._group
+    np.testing.assert_array_equal(
+        other.key_dist, sp.key_dist[np.ix_(*[sp.index[again.key_nodes]] * 2)]
+    )
+    np.testing.assert_array_equal(other.key_dist, _dense_reference(again, 0)[0][:, again.key_nodes])
+    # weakly held: gone with the instances
+    n_before = len(mod._SHARED)
+    del inst, cheap, sp, again, other
+    gc.collect()
+    assert len(mod._SHARED) < n_before
