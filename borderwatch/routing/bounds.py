@@ -143,7 +143,8 @@ def odd_join_bound(instance: ArcInstance, *, exact_up_to: int = EXACT_MATCHING_U
             ]
         )
         rows = np.arange(len(odd))
-    return match_odd_nodes(dist, rows.tolist(), exact_up_to=exact_up_to).lower_bound
+    # beyond the exact size only the heuristic's bound counts: no sparse blossom run
+    return match_odd_nodes(dist, rows.tolist(), exact_up_to=exact_up_to, sparse_up_to=0).lower_bound
 
 
 def _min_duplicates(a: np.ndarray, b: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:

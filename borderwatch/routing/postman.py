@@ -31,6 +31,7 @@ from borderwatch.routing.instance import ArcInstance
 
 __all__ = [
     "EXACT_MATCHING_UP_TO",
+    "SPARSE_MATCHING_UP_TO",
     "OddMatching",
     "PostmanTour",
     "chinese_postman",
@@ -73,6 +74,8 @@ class PostmanTour:
 
 #: Up to this many nodes the odd-node matching is exact (networkx blossom, complete graph).
 EXACT_MATCHING_UP_TO = 300
+#: Up to this many nodes the blossom runs on each node's 40 nearest partners (near-exact).
+SPARSE_MATCHING_UP_TO = 400
 #: Matchings kept by :func:`match_odd_nodes`, keyed by the distance sub-matrix.
 _MATCHING_CACHE_SIZE = 8
 _matching_cache: OrderedDict[tuple[bytes, int, int], OddMatching] = OrderedDict()
@@ -108,21 +111,25 @@ def match_odd_nodes(
     nodes: list[int],
     *,
     exact_up_to: int = EXACT_MATCHING_UP_TO,
+    sparse_up_to: int = SPARSE_MATCHING_UP_TO,
     neighbours: int = 10,
 ) -> OddMatching:
     """Perfect matching of ``nodes`` under ``dist``: exact when small, a heuristic beyond.
 
     Up to ``exact_up_to`` nodes: networkx's blossom algorithm on the complete graph
-    (exact; its time grows about cubically, hence the cut-off). Above: a heuristic
-    written here (networkx has no approximate matching and scipy's assignment solver is
-    bipartite only) -- greedy nearest pairs over each node's ``neighbours`` nearest
-    partners (any pairs left over are matched greedily on the complete graph), then
-    2-opt pair swaps (``(a, b), (c, d)`` -> ``(a, c), (b, d)`` or ``(a, d), (b, c)`` for
-    ``c`` among ``a``'s nearest nodes) until none shortens the matching. Its lower bound is half the optimum
-    of the assignment problem on ``dist`` with the diagonal forbidden (scipy
-    ``linear_sum_assignment``): a perfect matching ``M`` read both ways is an assignment
-    of cost ``2 * cost(M)``, so ``assignment / 2 <= min cost(M)``; it is never below half
-    the sum of each node's nearest-neighbour distance.
+    (exact; its time grows about cubically, hence the cut-off). Up to ``sparse_up_to``
+    nodes: the same on each node's 40 nearest partners (the former branch above 300:
+    near-exact, seconds at a few hundred nodes; the complete graph if that leaves a node
+    unmatched). Above: a heuristic written here (networkx has no approximate matching
+    and scipy's assignment solver is bipartite only) -- greedy nearest pairs over each
+    node's ``neighbours`` nearest partners (any nodes left over are paired greedily on
+    the complete graph), then 2-opt pair swaps (``(a, b), (c, d)`` -> ``(a, c), (b, d)``
+    or ``(a, d), (b, c)`` for ``c`` among ``a``'s nearest nodes) until none shortens the
+    matching. When not exact, the lower bound is half the optimum of the assignment
+    problem on ``dist`` with the diagonal forbidden (scipy ``linear_sum_assignment``): a
+    perfect matching ``M`` read both ways is an assignment of cost ``2 * cost(M)``, so
+    ``assignment / 2 <= min cost(M)``; it is never below half the sum of each node's
+    nearest-neighbour distance.
 
     Results are cached on the bytes of the distance sub-matrix, so a bound and a tour
     asking for the same matching compute it once.
@@ -136,6 +143,8 @@ def match_odd_nodes(
         An even number of row indices of ``dist`` to pair up.
     exact_up_to
         Largest number of nodes matched exactly.
+    sparse_up_to
+        Largest number of nodes matched by the blossom on nearest partners.
     neighbours
         Candidate partners per node for the heuristic.
 
@@ -156,10 +165,11 @@ def match_odd_nodes(
     arr = np.asarray(nodes)
     sub = np.ascontiguousarray(dist[np.ix_(arr, arr)], dtype=np.float64)
     exact = len(nodes) <= exact_up_to
+    sparse = not exact and len(nodes) <= sparse_up_to
     key = (
         hashlib.blake2b(sub.tobytes(), digest_size=16).digest(),
         len(nodes),
-        -1 if exact else neighbours,
+        -1 if exact else -2 if sparse else neighbours,
     )
     with _matching_lock:
         hit = _matching_cache.get(key)
@@ -170,6 +180,10 @@ def match_odd_nodes(
             pos = sorted(_exact_matching(sub))
             total = float(sum(sub[i, j] for i, j in pos))
             hit = OddMatching(tuple(pos), total, total, True)
+        elif sparse:
+            pos = sorted(_exact_matching(sub, nearest=40))
+            total = float(sum(sub[i, j] for i, j in pos))
+            hit = OddMatching(tuple(pos), total, min(total, _assignment_bound(sub)), False)
         else:
             pos = _heuristic_matching(sub, neighbours)
             total = float(sum(sub[i, j] for i, j in pos))
@@ -188,19 +202,28 @@ def match_odd_nodes(
     return replace(hit, pairs=tuple(pairs))
 
 
-def _exact_matching(sub: np.ndarray) -> list[tuple[int, int]]:
+def _exact_matching(sub: np.ndarray, *, nearest: int = 0) -> list[tuple[int, int]]:
+    """Blossom on the complete graph, or first on each node's ``nearest`` partners."""
     n = len(sub)
-    g = nx.Graph()
-    g.add_nodes_from(range(n))
-    for i in range(n):
-        for j in range(i + 1, n):
+    for few in (nearest > 0, False):
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        if few:
+            order = np.argsort(sub, axis=1, kind="stable")[:, 1 : nearest + 1]
+            cand = sorted({(min(i, int(j)), max(i, int(j))) for i in range(n) for j in order[i]})
+        else:
+            cand = [(i, j) for i in range(n) for j in range(i + 1, n)]
+        for i, j in cand:
             w = float(sub[i, j])
             if np.isfinite(w):
                 g.add_edge(i, j, weight=w)
-    matching = nx.min_weight_matching(g, weight="weight")
-    if 2 * len(matching) != n:
-        raise RoutingError("odd-degree nodes cannot be paired: the graph is disconnected")
-    return [(min(a, b), max(a, b)) for a, b in matching]
+        matching = nx.min_weight_matching(g, weight="weight")
+        if 2 * len(matching) == n:
+            return [(min(a, b), max(a, b)) for a, b in matching]
+        if not few:
+            break
+        logger.debug("sparse matching left nodes unmatched; retrying on the complete graph")
+    raise RoutingError("odd-degree nodes cannot be paired: the graph is disconnected")
 
 
 def _heuristic_matching(sub: np.ndarray, neighbours: int) -> list[tuple[int, int]]:
@@ -268,6 +291,7 @@ def min_weight_odd_matching(
     nodes: list[int],
     *,
     exact_up_to: int = EXACT_MATCHING_UP_TO,
+    sparse_up_to: int = SPARSE_MATCHING_UP_TO,
     neighbours: int = 10,
 ) -> list[tuple[int, int]]:
     """Pairs of :func:`match_odd_nodes` (exact up to ``exact_up_to`` nodes, heuristic beyond).
@@ -280,6 +304,8 @@ def min_weight_odd_matching(
         An even number of row indices of ``dist`` to pair up.
     exact_up_to
         Largest number of nodes matched exactly.
+    sparse_up_to
+        Largest number of nodes matched by the blossom on nearest partners.
     neighbours
         Candidate partners per node for the heuristic.
 
@@ -293,7 +319,9 @@ def min_weight_odd_matching(
     RoutingError
         If no perfect matching of finite weight exists.
     """
-    m = match_odd_nodes(dist, nodes, exact_up_to=exact_up_to, neighbours=neighbours)
+    m = match_odd_nodes(
+        dist, nodes, exact_up_to=exact_up_to, sparse_up_to=sparse_up_to, neighbours=neighbours
+    )
     return list(m.pairs)
 
 

@@ -160,7 +160,7 @@ def test_heuristic_matching_is_perfect_and_within_its_factor(kind: str, seed: in
     big = np.full((n + 3, n + 3), np.inf)
     big[3:, 3:] = dist
     exact = match_odd_nodes(big, nodes)
-    heur = match_odd_nodes(big, nodes, exact_up_to=0)
+    heur = match_odd_nodes(big, nodes, exact_up_to=0, sparse_up_to=0)
     assert exact.exact and not heur.exact
     assert sorted(a for p in heur.pairs for a in p) == nodes
     assert heur.cost == pytest.approx(sum(big[a, b] for a, b in heur.pairs))
@@ -172,15 +172,27 @@ def test_heuristic_matching_is_perfect_and_within_its_factor(kind: str, seed: in
     assert exact.lower_bound == exact.cost
 
 
+def test_sparse_blossom_tier_is_near_exact() -> None:
+    from borderwatch.routing.postman import match_odd_nodes
+
+    dist = _random_distances(0, 60, "square")
+    nodes = list(range(60))
+    exact = match_odd_nodes(dist, nodes)
+    sparse = match_odd_nodes(dist, nodes, exact_up_to=10, sparse_up_to=100)
+    assert not sparse.exact and sorted(a for p in sparse.pairs for a in p) == nodes
+    assert exact.cost - 1e-9 <= sparse.cost <= 1.02 * exact.cost
+    assert sparse.lower_bound <= exact.cost + 1e-9
+
+
 def test_matching_of_unpairable_nodes_raises() -> None:
     from borderwatch.errors import RoutingError
     from borderwatch.routing.postman import match_odd_nodes
 
     inf = np.inf
     dist = np.array([[0, 1, inf, inf], [1, 0, inf, inf], [inf, inf, 0, inf], [inf, inf, inf, 0]])
-    for up_to in (10, 0):
+    for up_to, sparse in ((10, 10), (0, 10), (0, 0)):
         with pytest.raises(RoutingError, match="cannot be paired"):
-            match_odd_nodes(dist, [0, 1, 2, 3], exact_up_to=up_to)
+            match_odd_nodes(dist, [0, 1, 2, 3], exact_up_to=up_to, sparse_up_to=sparse)
     with pytest.raises(RoutingError, match="odd number"):
         match_odd_nodes(dist, [0, 1, 2])
 
