@@ -39,7 +39,7 @@ def run_one(name: str, time_limit_s: float = 20.0, seed: int = 0) -> dict[str, A
     table = plan.revisits
     passed = table["n_passes"].to_numpy() > 0
     w = risk_weights(net)[passed]
-    x = table["worst_interval_min"].to_numpy()[passed]
+    x = table["worst_revisit_min"].to_numpy()[passed]
     loops = [
         r.loop_s / 60
         for r in plan.routes

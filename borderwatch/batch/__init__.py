@@ -13,7 +13,7 @@ Example
 >>> spec = load_spec("whatif.toml")  # doctest: +SKIP
 >>> client = open_client(local=2)  # doctest: +SKIP
 >>> result = run_batch(spec, "out/whatif", client=client)  # doctest: +SKIP
->>> result.table[["task_id", "max_loop_min", "gap_pct", "status"]]  # doctest: +SKIP
+>>> result.table[["task_id", "max_loop_min", "opt_gap_pct", "status"]]  # doctest: +SKIP
 """
 
 from __future__ import annotations

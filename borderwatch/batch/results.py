@@ -40,7 +40,7 @@ def summary_frame(rows: Iterable[dict[str, Any]], variant_keys: Sequence[str]) -
         "gap_km",
         "max_loop_min",
         "bound_min",
-        "gap_pct",
+        "opt_gap_pct",
         "worst_revisit_min",
         "seconds",
     ):

@@ -55,7 +55,7 @@ RESULT_COLUMNS = (
     "n_gaps",
     "max_loop_min",
     "bound_min",
-    "gap_pct",
+    "opt_gap_pct",
     "worst_revisit_min",
     "seconds",
     "status",
@@ -358,7 +358,7 @@ def _result_values(job: str, summary: dict[str, Any]) -> dict[str, Any]:
         "n_gaps": after.get("n_gaps"),
         "max_loop_min": _num(summary.get("max_loop_min")),
         "bound_min": _num(summary.get("bound_min")),
-        "gap_pct": _num(summary.get("gap_pct")),
+        "opt_gap_pct": _num(summary.get("opt_gap_pct", summary.get("gap_pct"))),
         "worst_revisit_min": _num(summary.get("worst_revisit_min")),
     }
 

@@ -59,7 +59,7 @@ logger = logging.getLogger(__name__)
 CRITERIA: dict[str, str] = {
     "checkpoint": "nearest_checkpoint_m",
     "response": "response_min",
-    "revisit": "worst_interval_min",
+    "revisit": "worst_revisit_min",
     "road": "nearest_road_m",
 }
 
@@ -102,7 +102,7 @@ def unit_coverage(
         ``patrol_view_m``), ``drivable_in_view`` (a road some team's vehicle
         may drive); ``risk``; with ``response``: ``response_min``,
         ``responder``, ``responder_kind``; with ``timeline``: ``n_passes``,
-        ``worst_interval_min``, ``mean_interval_min``, ``never_passed``,
+        ``worst_revisit_min``, ``mean_revisit_min``, ``never_passed``,
         ``first_pass_min``, ``last_pass_min``, ``teams``.
     """
     units = network.units
@@ -206,7 +206,7 @@ def watched_mask(
         elif name == "response":
             ok |= table["response_min"].to_numpy(dtype=float) <= max_response_min
         elif name == "revisit":
-            ok |= table["worst_interval_min"].to_numpy(dtype=float) <= max_revisit_min
+            ok |= table["worst_revisit_min"].to_numpy(dtype=float) <= max_revisit_min
         else:
             ok |= table["drivable_in_view"].to_numpy(dtype=bool)
     return ok
@@ -262,12 +262,12 @@ def _why(
         worst = float(r.max())
         text = "unreachable" if np.isinf(worst) else f"{worst:.0f} min"
         facts.append(f"slowest response {text} (target {targets['response']:g} min)")
-    if "revisit" in names and "worst_interval_min" in run.columns:
+    if "revisit" in names and "worst_revisit_min" in run.columns:
         never = run["never_passed"].to_numpy(dtype=bool)
         if never.all():
             facts.append("no patrol passes all night")
         else:
-            worst = float(run["worst_interval_min"].max())
+            worst = float(run["worst_revisit_min"].max())
             part = f"; never passed along {_km(float(length[never].sum()))}" if never.any() else ""
             facts.append(f"worst revisit {worst:.0f} min (target {targets['revisit']:g} min){part}")
     return "; ".join(facts)
@@ -345,8 +345,8 @@ def find_gaps(
             "nearest_checkpoint": str(run["nearest_checkpoint"].iloc[i]),
             "nearest_checkpoint_km": float(d[i]) / 1000,
             "risk": float(np.average(run["risk"].to_numpy(dtype=float), weights=length)),
-            "worst_revisit_min": float(run["worst_interval_min"].max())
-            if "worst_interval_min" in run
+            "worst_revisit_min": float(run["worst_revisit_min"].max())
+            if "worst_revisit_min" in run
             else np.nan,
             "worst_response_min": float(run["response_min"].max())
             if "response_min" in run
@@ -428,8 +428,8 @@ def by_grid(
             "gap": np.where(watched, 0.0, length),
             "start": ~watched
             & np.concatenate([[True], watched[:-1] | (np.diff(table["part"].to_numpy()) != 0)]),
-            "revisit": table["worst_interval_min"].to_numpy(dtype=float)
-            if "worst_interval_min" in table
+            "revisit": table["worst_revisit_min"].to_numpy(dtype=float)
+            if "worst_revisit_min" in table
             else np.nan,
             "response": table["response_min"].to_numpy(dtype=float)
             if "response_min" in table
@@ -532,12 +532,12 @@ def summarize(
         "n_checkpoints": len(network.checkpoints),
         "n_teams": len(network.teams),
     }
-    if "worst_interval_min" in table.columns:
+    if "worst_revisit_min" in table.columns:
         # one truth with the plan's files: the worst revisit among the units a patrol passes;
         # units never passed are counted apart (never_passed_km)
         passed = ~table["never_passed"].to_numpy(dtype=bool)
         out["worst_revisit_min"] = (
-            round(float(table["worst_interval_min"].to_numpy()[passed].max()), 2)
+            round(float(table["worst_revisit_min"].to_numpy()[passed].max()), 2)
             if passed.any()
             else None
         )

@@ -224,7 +224,7 @@ def revisits(network: PatrolNetwork, timeline: PatrolTimeline) -> pd.DataFrame:
     pandas.DataFrame
         Index ``unit`` (aligned to ``network.units``); columns ``n_passes``,
         ``first_pass_min``, ``last_pass_min`` (NaN if never passed),
-        ``worst_interval_min``, ``mean_interval_min``, ``never_passed`` (bool),
+        ``worst_revisit_min``, ``mean_revisit_min``, ``never_passed`` (bool),
         ``teams`` (ids of the passing teams joined by ``;``). Intervals follow
         the module's convention: the window start and end are boundaries.
 
@@ -270,8 +270,8 @@ def _intervals(
             "n_passes": n.astype(np.int64),
             "first_pass_min": first,
             "last_pass_min": last,
-            "worst_interval_min": worst,
-            "mean_interval_min": mean,
+            "worst_revisit_min": worst,
+            "mean_revisit_min": mean,
             "never_passed": n == 0,
             "teams": pd.Series(teams).reindex(np.arange(n_units)).fillna("").to_numpy(dtype=object),
         },

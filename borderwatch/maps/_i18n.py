@@ -16,8 +16,8 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
     "zh": {
         "coverage_title": "边境巡防覆盖图",
         "plan_title": "夜间巡逻方案图",
-        "pct_watched": "有人看守",
-        "km_in_gaps": "盲区总长",
+        "watched_pct": "有人看守",
+        "gap_km": "盲区总长",
         "longest_gap": "最长盲区",
         "worst_revisit": "今夜最长巡逻间隔",
         "border_km": "边境线",
@@ -84,8 +84,8 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
     "en": {
         "coverage_title": "Border coverage",
         "plan_title": "Night patrol plan",
-        "pct_watched": "Watched",
-        "km_in_gaps": "In gaps",
+        "watched_pct": "Watched",
+        "gap_km": "In gaps",
         "longest_gap": "Longest gap",
         "worst_revisit": "Worst revisit tonight",
         "border_km": "Border",

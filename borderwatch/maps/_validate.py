@@ -46,8 +46,8 @@ GAP_COLUMNS: tuple[str, ...] = (
 
 #: Keys every summary mapping must have.
 SUMMARY_KEYS: tuple[str, ...] = (
-    "pct_watched",
-    "km_in_gaps",
+    "watched_pct",
+    "gap_km",
     "longest_gap_km",
     "worst_revisit_min",
     "border_km",

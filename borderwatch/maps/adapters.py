@@ -24,8 +24,8 @@ def units_status(units: pd.DataFrame) -> pd.DataFrame:
     watched = units["watched"].to_numpy(dtype=bool)
     status = np.where(cp, "checkpoint", np.where(watched, "patrol", "gap"))
     out = pd.DataFrame({"status": status}, index=units.index)
-    if "worst_interval_min" in units.columns:
-        worst = units["worst_interval_min"].to_numpy(dtype=float).copy()
+    if "worst_revisit_min" in units.columns:
+        worst = units["worst_revisit_min"].to_numpy(dtype=float).copy()
         if "never_passed" in units.columns:
             worst[units["never_passed"].to_numpy(dtype=bool)] = np.nan
         out["worst_revisit_min"] = worst
@@ -53,8 +53,8 @@ def map_summary(
     target = (summary.get("targets") or {}).get("max_revisit_min")
     return {
         "revisit_target_min": None if target is None else float(target),
-        "pct_watched": float(summary["watched_pct"]),
-        "km_in_gaps": float(summary["gap_km"]),
+        "watched_pct": float(summary["watched_pct"]),
+        "gap_km": float(summary["gap_km"]),
         "longest_gap_km": float(longest.get("length_km", 0.0)),
         "worst_revisit_min": float("nan") if worst is None else float(worst),
         "border_km": float(summary["border_km"]),

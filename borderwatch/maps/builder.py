@@ -171,8 +171,8 @@ def summary_from_units(units: gpd.GeoDataFrame, units_status: pd.DataFrame) -> d
     )
     total = float(length.sum())
     return {
-        "pct_watched": 100.0 * float(length[~gap].sum()) / total if total else math.nan,
-        "km_in_gaps": float(length[gap].sum()) / 1000,
+        "watched_pct": 100.0 * float(length[~gap].sum()) / total if total else math.nan,
+        "gap_km": float(length[gap].sum()) / 1000,
         "longest_gap_km": float(runs["length_km"].max()) if len(runs) else 0.0,
         "worst_revisit_min": float(np.nanmax(revisit)) if np.isfinite(revisit).any() else math.nan,
         "border_km": total / 1000,
@@ -647,8 +647,8 @@ class MapBuilder:
         t = self.t
         sub = self.network.scenario.title or self.network.scenario.name
         rows = [
-            (t["pct_watched"], fmt(summary["pct_watched"], 1, "%")),
-            (t["km_in_gaps"], fmt(summary["km_in_gaps"], 1, t["km"])),
+            (t["watched_pct"], fmt(summary["watched_pct"], 1, "%")),
+            (t["gap_km"], fmt(summary["gap_km"], 1, t["km"])),
             (t["longest_gap"], fmt(summary["longest_gap_km"], 1, t["km"])),
             (t["worst_revisit"], fmt(summary["worst_revisit_min"], 0, t["min"])),
             (t["border_km"], fmt(summary["border_km"], 1, t["km"])),

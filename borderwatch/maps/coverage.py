@@ -180,7 +180,7 @@ def coverage_map(
         (labels of ``network.units.index``) or a line ``geometry`` (in the
         GeoDataFrame's CRS, or ``network.crs`` for a plain frame).
     summary
-        Key figures: ``pct_watched``, ``km_in_gaps``, ``longest_gap_km``,
+        Key figures: ``watched_pct``, ``gap_km``, ``longest_gap_km``,
         ``worst_revisit_min``, ``border_km``.
     incidents
         Points for the heat layer; None takes ``network.scenario.incidents``

@@ -104,7 +104,7 @@ def worst_stretch(network: PatrolNetwork, plan: PatrolPlan) -> dict[str, Any] | 
     passed = table["n_passes"].to_numpy() > 0
     if not passed.any():
         return None
-    worst = table["worst_interval_min"].to_numpy()
+    worst = table["worst_revisit_min"].to_numpy()
     value = float(worst[passed].max())
     at = passed & (worst >= value - 1e-6)
     units = network.units

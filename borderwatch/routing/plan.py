@@ -188,7 +188,7 @@ def plan_patrols(
     always_patrol: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
     time_limit: float | None = None,
-    bound_rounds: int = 20,
+    bound_rounds: int = 25,
     bound_time_s: float = 30.0,
 ) -> PatrolPlan:
     """Plan the night patrols of every team of ``network``.
@@ -246,6 +246,7 @@ def plan_patrols(
             time_limit_s=bound_time_s,
             max_rounds=bound_rounds,
             incumbent=result.max_cost,
+            basic=result.lower_bound,
         )
         # never weaker than the basic bound, never above the loop found
         bound = min(max(bound, result.lower_bound), result.max_cost)
@@ -269,7 +270,7 @@ def plan_patrols(
     table = revisits(network, timeline)
     passed = table["n_passes"].to_numpy() > 0
     objective = night_objective(
-        table["worst_interval_min"].to_numpy(),
+        table["worst_revisit_min"].to_numpy(),
         passed,
         weights,
         sum(r.loop_s + r.approach_s for r in routes if r.on_patrol) / 60.0,

@@ -83,7 +83,7 @@ def binding_stretches(
 ) -> list[tuple[float, float, str, float]]:
     """Stretches (km from, km to, township, worst minutes) whose worst revisit is within ``share`` of the plan's worst."""
     table = plan.revisits
-    worst = table["worst_interval_min"].to_numpy(dtype=float)
+    worst = table["worst_revisit_min"].to_numpy(dtype=float)
     passed = table["n_passes"].to_numpy() > 0
     top = float(worst[passed].max()) if passed.any() else 0.0
     hot = passed & (worst >= share * top)

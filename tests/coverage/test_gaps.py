@@ -118,7 +118,7 @@ def test_revisit_gaps_from_a_plan(toy_net) -> None:
     # the headline worst revisit is among the patrolled units; never-passed ones are apart
     passed = ~rep.units["never_passed"]
     assert rep.summary["worst_revisit_min"] == pytest.approx(
-        rep.units.loc[passed, "worst_interval_min"].max(), abs=0.01
+        rep.units.loc[passed, "worst_revisit_min"].max(), abs=0.01
     )
     assert rep.summary["worst_revisit_min"] < 600.0
     assert rep.summary["never_passed_km"] == pytest.approx(

@@ -59,8 +59,8 @@ def test_replaying_the_plans_gpx_gives_the_plans_coverage(planned) -> None:
     replay = revisits(net, PatrolTimeline.from_gpx(net, [out / "routes.gpx"]))
     both = want & _passed(replay)
     diff = np.abs(
-        replay["worst_interval_min"].to_numpy()[both]
-        - plan.revisits["worst_interval_min"].to_numpy()[both]
+        replay["worst_revisit_min"].to_numpy()[both]
+        - plan.revisits["worst_revisit_min"].to_numpy()[both]
     )
     assert np.median(diff) < 1.0
 
@@ -98,7 +98,7 @@ def test_gps_noise_of_15_m_hardly_changes_the_replay(planned, tmp_path: Path) ->
     # noise moves a pass by the time it takes to drive a few tens of metres; a track grazing
     # the edge of the view radius may gain a pass, so the worst interval can only shrink there
     diff = (
-        noisy["worst_interval_min"].to_numpy()[both] - clean["worst_interval_min"].to_numpy()[both]
+        noisy["worst_revisit_min"].to_numpy()[both] - clean["worst_revisit_min"].to_numpy()[both]
     )
     assert np.median(np.abs(diff)) < 0.5
     # along a road parallel to the border the closest approach is flat: noise may move the
@@ -123,7 +123,7 @@ def test_a_logging_gap_is_not_bridged(planned, tmp_path: Path) -> None:
     r_clean = revisits(net, PatrolTimeline.from_gpx(net, [out / "routes.gpx"]))
     r_hole = revisits(net, tl)
     assert (
-        r_hole["worst_interval_min"].to_numpy() >= r_clean["worst_interval_min"].to_numpy() - 1.0
+        r_hole["worst_revisit_min"].to_numpy() >= r_clean["worst_revisit_min"].to_numpy() - 1.0
     ).all()
     # with a generous gap rule the hole is bridged again: straight lines, timed passes in it
     bridged = timeline_from_gpx(net, [holed], max_gap_s=3 * 3600).sightings["t"].to_numpy()

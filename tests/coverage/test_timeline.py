@@ -37,12 +37,12 @@ def test_single_looping_team_revisits_every_unit_within_the_loop_time(toy_net) -
     r = revisits(toy_net, tl)
     assert r.index.equals(toy_net.units.index)
     assert not r["never_passed"].any()
-    assert (r["worst_interval_min"] <= d + 1e-9).all()
+    assert (r["worst_revisit_min"] <= d + 1e-9).all()
     # units 36-39 lie in view only of the dead end 8-10 km (edge 3), driven out and back
     # once a loop with the turning node in view: one pass per loop -> worst interval D exactly
-    assert r.loc[36:39, "worst_interval_min"].to_numpy() == pytest.approx(d, rel=1e-9)
+    assert r.loc[36:39, "worst_revisit_min"].to_numpy() == pytest.approx(d, rel=1e-9)
     assert (r.loc[36:39, "n_passes"] == 4).all()
-    assert r.loc[36:39, "mean_interval_min"].to_numpy() == pytest.approx(4 * d / 5)
+    assert r.loc[36:39, "mean_revisit_min"].to_numpy() == pytest.approx(4 * d / 5)
     assert set(r["teams"]) == {"T1"}
 
 
@@ -51,11 +51,11 @@ def test_intervals_by_hand() -> None:
         {"unit": [0, 0, 0, 2], "team": ["a", "b", "a", "a"], "t": [30.0, 150.0, 90.0, 0.0]}
     )
     r = _intervals(passes, 3, 180.0)
-    assert r.loc[0, "worst_interval_min"] == 60.0  # 30, 60, 60, 30
-    assert r.loc[0, "mean_interval_min"] == 45.0
+    assert r.loc[0, "worst_revisit_min"] == 60.0  # 30, 60, 60, 30
+    assert r.loc[0, "mean_revisit_min"] == 45.0
     assert r.loc[0, "teams"] == "a;b"
-    assert r.loc[1, "never_passed"] and r.loc[1, "worst_interval_min"] == 180.0
-    assert r.loc[2, "worst_interval_min"] == 180.0  # a pass at the window start, then nothing
+    assert r.loc[1, "never_passed"] and r.loc[1, "worst_revisit_min"] == 180.0
+    assert r.loc[2, "worst_revisit_min"] == 180.0  # a pass at the window start, then nothing
     assert r.loc[2, "first_pass_min"] == 0.0 and r.loc[2, "last_pass_min"] == 0.0
 
 
@@ -76,13 +76,13 @@ def test_start_offsets_between_two_teams_halve_the_worst_interval(toy_net) -> No
         ),
     )
     east = slice(36, 39)
-    assert one.loc[east, "worst_interval_min"].to_numpy() == pytest.approx(d)
+    assert one.loc[east, "worst_revisit_min"].to_numpy() == pytest.approx(d)
     # passes every d/2 between the first and the last: the worst is d/2 or a boundary interval
     expected = np.maximum.reduce(
         [two.loc[east, "first_pass_min"], w - two.loc[east, "last_pass_min"], np.full(4, d / 2)]
     )
-    assert two.loc[east, "worst_interval_min"].to_numpy() == pytest.approx(expected)
-    assert (two.loc[east, "worst_interval_min"] < d).all()
+    assert two.loc[east, "worst_revisit_min"].to_numpy() == pytest.approx(expected)
+    assert (two.loc[east, "worst_revisit_min"] < d).all()
     assert (two.loc[east, "n_passes"] > one.loc[east, "n_passes"]).all()
     assert set(two.loc[east, "teams"]) == {"T1;T2"}
 
@@ -91,7 +91,7 @@ def test_a_walk_driven_once_leaves_the_rest_of_the_night_unwatched(toy_net) -> N
     d = loop_minutes(toy_net, LOOP)
     tl = PatrolTimeline.from_walks(toy_net, {"T1": LOOP}, window_min=600, loop=False)
     r = revisits(toy_net, tl)
-    assert (r["worst_interval_min"] > 600 - d - 1e-9).all()
+    assert (r["worst_revisit_min"] > 600 - d - 1e-9).all()
     assert len(tl.traversals) == len(LOOP)
 
 
@@ -226,7 +226,7 @@ def test_gpx_track_driving_the_border_road_twice(toy_net, tmp_path: Path) -> Non
     np.testing.assert_allclose(r["first_pass_min"], 30 + 2 * mid_km, atol=0.6)
     np.testing.assert_allclose(r["last_pass_min"], 110 - 2 * mid_km, atol=0.6)
     np.testing.assert_allclose(
-        r["worst_interval_min"], np.maximum(600 - r["last_pass_min"], 80 - 4 * mid_km)
+        r["worst_revisit_min"], np.maximum(600 - r["last_pass_min"], 80 - 4 * mid_km)
     )
     # same answer given an explicit window start and a mapping
     tl2 = PatrolTimeline.from_gpx(toy_net, {"T1": gpx}, window_start=w0)
@@ -277,8 +277,8 @@ def test_intervals_match_a_plain_computation(passes, window) -> None:
         times = sorted(t for u, t in passes if u == unit)
         bounds = [0.0, *times, window]
         gaps = [b - a for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-        assert r.loc[unit, "worst_interval_min"] == pytest.approx(max(gaps))
-        assert r.loc[unit, "mean_interval_min"] == pytest.approx(sum(gaps) / len(gaps))
+        assert r.loc[unit, "worst_revisit_min"] == pytest.approx(max(gaps))
+        assert r.loc[unit, "mean_revisit_min"] == pytest.approx(sum(gaps) / len(gaps))
         assert sum(gaps) == pytest.approx(window)
         assert r.loc[unit, "n_passes"] == len(times)
         assert r.loc[unit, "never_passed"] == (not times)
@@ -301,4 +301,4 @@ def test_a_short_loop_in_view_passes_once_per_loop(toy_net) -> None:
     tl = PatrolTimeline(window_min=n * d, teams=("T1",), traversals=trav)
     r = revisits(toy_net, tl)
     assert (r.loc[36:39, "n_passes"] == n).all()
-    assert r.loc[36:39, "worst_interval_min"].max() <= d + 1e-9
+    assert r.loc[36:39, "worst_revisit_min"].max() <= d + 1e-9

@@ -148,7 +148,7 @@ def test_title_and_legend_visible(cov_page: Page, maps: dict) -> None:
     assert title.is_visible() and legend.is_visible()
     text = title.inner_text()
     assert "Border coverage" in text and "Watched" in text
-    assert f"{maps['inp']['summary']['pct_watched']:.1f} %" in text
+    assert f"{maps['inp']['summary']['watched_pct']:.1f} %" in text
     assert "Watched by patrol only" in legend.inner_text()
     assert cov_page.count(".leaflet-control-layers") == 1
     assert cov_page.count(".bw-fullscreen a") == 1 and cov_page.count(".bw-measure a") == 1

@@ -157,7 +157,7 @@ def test_bad_inputs_name_what_is_wrong(toy: tuple) -> None:
     with pytest.raises(MapInputError, match="gaps lacks column"):
         coverage_map(net, us, gaps.drop(columns="why"), summary)
     with pytest.raises(MapInputError, match="summary lacks key"):
-        coverage_map(net, us, gaps, {"pct_watched": 1})
+        coverage_map(net, us, gaps, {"watched_pct": 1})
     with pytest.raises(MapInputError, match="required_edges: edge 99999"):
         plan_map(net, inp["routes"], [99999], us)
     with pytest.raises(MapInputError, match="focus_team 'T9' has no route"):
@@ -210,7 +210,7 @@ def test_choropleth_and_heat_on_a_synthetic_scenario(tmp_path: Path) -> None:
 
 def test_summary_figures_in_title(toy: tuple) -> None:
     net, inp = toy
-    s = dict(inp["summary"], pct_watched=87.25, worst_revisit_min=math.nan)
+    s = dict(inp["summary"], watched_pct=87.25, worst_revisit_min=math.nan)
     html = to_html(coverage_map(net, inp["units_status"], inp["gaps"], s, lang="en"))
     assert "87.2 %" in html or "87.3 %" in html
     assert "Worst revisit tonight" in html

@@ -83,7 +83,7 @@ def test_risk_weighted_mean_by_hand(ningming_plan, ningming_net) -> None:
     table = ningming_plan.revisits
     passed = table["n_passes"].to_numpy() > 0
     w = risk_weights(ningming_net)[passed]
-    x = table["worst_interval_min"].to_numpy()[passed]
+    x = table["worst_revisit_min"].to_numpy()[passed]
     assert ningming_plan.objective.mean_revisit_min == pytest.approx((w * x).sum() / w.sum())
     assert ningming_plan.objective.worst_revisit_min == pytest.approx(x.max())
     assert np.isfinite(ningming_plan.objective.driving_min)

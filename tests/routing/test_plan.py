@@ -68,7 +68,7 @@ def test_toy_plan_by_hand(toy_dir: Path) -> None:
     assert route.length_m(net) == pytest.approx(25_000, rel=2e-3)
     # one team looping one route: every unit it watches is revisited every loop
     assert plan.schedule.worst_revisit_min == pytest.approx(route.loop_s / 60, rel=1e-6)
-    assert plan.revisits["worst_interval_min"].max() <= route.loop_s / 60 + 1e-6
+    assert plan.revisits["worst_revisit_min"].max() <= route.loop_s / 60 + 1e-6
     assert plan.gap_pct == pytest.approx(0.0, abs=1e-6)
 
 
@@ -100,7 +100,7 @@ def test_schedule_staggers_teams_sharing_a_route(toy_dir: Path) -> None:
     # two teams half a loop apart: a unit on the route is passed every half loop
     table = revisits(net, sched.timeline)
     on_route = table["n_passes"] > 0
-    assert table.loc[on_route, "worst_interval_min"].max() <= loop / 2 + 1.0
+    assert table.loc[on_route, "worst_revisit_min"].max() <= loop / 2 + 1.0
 
 
 def test_zero_teams_is_a_clear_error(toy_dir: Path) -> None:

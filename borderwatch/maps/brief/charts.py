@@ -120,7 +120,7 @@ def revisit_chart(
     Parameters
     ----------
     units
-        ``units.gpkg`` layer ``units`` (``start_m``, ``end_m``, ``worst_interval_min``,
+        ``units.gpkg`` layer ``units`` (``start_m``, ``end_m``, ``worst_revisit_min``,
         ``never_passed``, ``checkpoint_watched``, ``watched``).
     gaps
         ``gaps_after.csv`` rows (``gap``, ``start_km``, ``end_km``).
@@ -137,7 +137,7 @@ def revisit_chart(
     t = labels
     start = units["start_m"].to_numpy(dtype=float) / 1000
     end = units["end_m"].to_numpy(dtype=float) / 1000
-    worst = units["worst_interval_min"].to_numpy(dtype=float)
+    worst = units["worst_revisit_min"].to_numpy(dtype=float)
     never = (
         units["never_passed"].to_numpy(dtype=bool)
         if "never_passed" in units.columns

@@ -60,7 +60,7 @@ def _teams_of(cell: Any) -> list[str]:
 
 def _patrolled(units: Any) -> np.ndarray:
     """Mask of the units some patrol passes (a finite worst interval, not ``never_passed``)."""
-    worst = units["worst_interval_min"].to_numpy(dtype=float)
+    worst = units["worst_revisit_min"].to_numpy(dtype=float)
     ok = np.isfinite(worst)
     if "never_passed" in units.columns:
         ok &= ~units["never_passed"].to_numpy(dtype=bool)
@@ -99,7 +99,7 @@ def worst_revisit_place(folder: PlanFolder) -> dict[str, Any]:
             "township": "",
             "teams": [],
         }
-    worst = np.where(ok, units["worst_interval_min"].to_numpy(dtype=float), -np.inf)
+    worst = np.where(ok, units["worst_revisit_min"].to_numpy(dtype=float), -np.inf)
     top = float(worst.max())
     # where the plan's figure is: the units whose interval is the plan's worst (within half a
     # minute), else the units with the longest interval
@@ -171,7 +171,7 @@ def township_rows(folder: PlanFolder) -> list[dict[str, Any]]:
         units["watched"].to_numpy(dtype=bool) if "watched" in units.columns else _patrolled(units)
     )
     ok = _patrolled(units)
-    worst = units["worst_interval_min"].to_numpy(dtype=float)
+    worst = units["worst_revisit_min"].to_numpy(dtype=float)
     rows = []
     for name in township_order(folder):
         sel = names == name

@@ -183,7 +183,7 @@ def read_plan_folder(plan_dir: str | Path) -> PlanFolder:
     units = gpd.read_file(folder / "units.gpkg", layer="units")
     if "unit" in units.columns:
         units = units.set_index("unit")
-    for col in ("start_m", "end_m", "length_m", "township", "worst_interval_min"):
+    for col in ("start_m", "end_m", "length_m", "township", "worst_revisit_min"):
         if col not in units.columns:
             raise MapInputError(f"{folder / 'units.gpkg'}: layer 'units' lacks column {col!r}")
     gaps = pd.read_csv(folder / "gaps_after.csv", dtype={"gap": str, "township": str})
