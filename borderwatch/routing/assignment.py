@@ -19,7 +19,13 @@ drive it and bounds the longest loop ``z`` of any assignment:
   ``|S| <= max_exact`` and for its pairs and triples, gives
   ``z >= c_t(S) * (sum_{e in S} x[t, e] - |S| + 1)``. A tour serving a
   superset of ``S`` costs at least ``c_t(S)`` (shortest-path costs obey the
-  triangle inequality), so every cut is valid for every assignment.
+  triangle inequality), so every cut is valid for every assignment. The
+  Held-Karp table of ``S`` holds the cost of every subset of ``S``, so the
+  smallest subsets whose cost exceeds the current ``z`` get cuts too, and a
+  lifted cut ``z >= c_t(S) - sum_{l in S} w_l (1 - x[t, l])`` (weights checked
+  exactly over all subsets) binds assignments holding only part of ``S``;
+* **incumbent**: with a known longest tour, pairs whose round trip exceeds
+  it are left out and ``z`` is capped by it; the result is capped likewise.
 
 Each round solves the MILP with HiGHS (:func:`scipy.optimize.milp`) and
 takes its dual bound, which is valid even when a round is stopped by the
@@ -56,23 +62,39 @@ def subset_cost(instance: ArcInstance, team: int, tasks: list[int]) -> float:
 
 
 def _exact(model: _Model, team: int, tasks: list[int]) -> float:
+    """Exact cost of ``team``'s best tour serving ``tasks`` (see :func:`_exact_all`)."""
+    if not tasks:
+        return 0.0
+    return float(_exact_all(model, team, tasks)[-1])
+
+
+def _exact_all(model: _Model, team: int, tasks: list[int]) -> np.ndarray:
     """Held-Karp dynamic programme over subsets, with two orientations per task.
 
     ``dp[mask, j, o]``: cheapest walk from the base serving the tasks of
     ``mask``, the last one ``j`` driven in orientation ``o``. Written out here
     (no library solves this arc variant exactly); ``2**n * (2n)**2`` work, so
     for sets of up to about 13 tasks.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``cost[mask]``, the exact cost of the best tour serving the tasks of
+        ``mask`` (bit ``j`` for ``tasks[j]``), for every subset at once: the
+        programme computes them all on its way to the full set.
     """
     n = len(tasks)
     if n == 0:
-        return 0.0
+        return np.zeros(1)
     p, d = int(model.slot[team]), int(model.dep[team])
     Dp = model.D[p]
     sq = np.asarray(tasks, dtype=np.int64)
     st, en = model.S[sq], model.E[sq]  # (n, 2) start / end key node per orientation
     serv = model.serv[p, sq]
     if not np.isfinite(serv).all():
-        return math.inf
+        none = np.full(1 << n, np.inf)
+        none[0] = 0.0
+        return none
     # hop[j, o, l, q]: from the end of j (orientation o) to the start of l (orientation q)
     hop = Dp[en[:, :, None, None], st[None, None, :, :]] + serv[None, None, :, None]
     hop = hop.reshape(2 * n, 2 * n)
@@ -92,7 +114,61 @@ def _exact(model: _Model, team: int, tasks: list[int]) -> float:
             m2 = mask | (1 << int(nt))
             seg = dp[m2, 2 * nt : 2 * nt + 2]
             np.minimum(seg, nxt[2 * nt : 2 * nt + 2], out=seg)
-    return float(np.min(dp[full] + back))
+    out: np.ndarray = np.min(dp + back[None, :], axis=1)
+    out[0] = 0.0
+    return out
+
+
+def _lifted_weights(costs: np.ndarray, n: int) -> np.ndarray | None:
+    """Weights ``w`` of a valid lifted cut ``z >= c(S) - sum_{l in S} w_l (1 - x_l)``.
+
+    ``costs[mask]`` is the exact cost of every subset ``R`` of ``S`` (from
+    :func:`_exact_all`). The cut is valid for every assignment iff, for every
+    ``R``, ``c(S) - sum_{l not in R} w_l <= c(R)`` (a team serving a set ``T``
+    with ``T & S = R`` costs at least ``c(R)``). Start from the removal
+    marginals ``c(S) - c(S - l)``, scale them up by the worst violation over
+    all ``2**n`` subsets (checked exactly here, so the cut is valid by
+    construction), and clip at ``c(S)`` (which keeps it valid: a subset missing
+    a clipped link already meets the cut through ``z >= 0``). ``None`` when the
+    cut would be no stronger than the plain one (every weight ``c(S)``).
+    """
+    full = (1 << n) - 1
+    cs = float(costs[full])
+    if not np.isfinite(cs) or cs <= 0 or n < 2:
+        return None
+    bits = (np.arange(1 << n)[:, None] >> np.arange(n)[None, :]) & 1  # (2**n, n)
+    w: np.ndarray = np.maximum(cs - costs[full ^ (1 << np.arange(n))], 0.0)
+    need = cs - costs[:full]  # (2**n - 1,) what the missing links must pay for, per R
+    pay = (1 - bits[:full]) @ w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(need > 1e-9, need / np.where(pay > 0, pay, 1e-300), 0.0)
+    alpha = max(1.0, float(ratio.max()))
+    w = np.asarray(np.minimum(w * alpha * (1 + 1e-9), cs), dtype=float)
+    # exact re-check (guards rounding and the clip): every subset meets the cut
+    if np.any(cs - (1 - bits[:full]) @ w > costs[:full] + 1e-6):
+        return None
+    if np.all(w >= cs - 1e-9):
+        return None
+    return w
+
+
+def _minimal(costs: np.ndarray, zval: float, limit: int) -> list[tuple[int, ...]]:
+    """The smallest subsets (bit positions) whose exact cost exceeds ``zval``, all of whose
+    one-smaller subsets do not: the tightest subset cuts the table offers, at no extra
+    Held-Karp run. At most ``limit``, fewest links first, then by mask (deterministic).
+    """
+    size = len(costs)
+    n = size.bit_length() - 1
+    masks = np.arange(size)
+    viol = costs > zval + 1e-6
+    minimal = viol.copy()
+    for b in range(n):
+        has = ((masks >> b) & 1).astype(bool)
+        minimal &= ~(has & viol[masks ^ (1 << b)])
+    found = np.flatnonzero(minimal)
+    pop = np.array([bin(int(q)).count("1") for q in found], dtype=np.int64)
+    order = np.lexsort((found, pop))[:limit]
+    return [tuple(b for b in range(n) if (int(found[i]) >> b) & 1) for i in order]
 
 
 def assignment_bound(
@@ -102,6 +178,10 @@ def assignment_bound(
     max_rounds: int = 40,
     max_exact: int = 12,
     incumbent: float | None = None,
+    lifted: bool = True,
+    n_min: int = 30,
+    basic: float | None = None,
+    prune: bool = True,
 ) -> float:
     """Lower bound on the longest tour from the assignment MILP with subset cuts.
 
@@ -117,7 +197,20 @@ def assignment_bound(
         Sets up to this size get an exact-cost cut; every set also gets cuts
         for its pairs and (up to 10 links) triples.
     incumbent
-        The best known longest tour: the rounds stop once the bound reaches it.
+        The best known longest tour: the rounds stop once the bound reaches it
+        (a proven optimum; it depends on values, not on time).
+    lifted
+        Add, beside each exact-cost cut of a set ``S``, the lifted cut
+        ``z >= c(S) - sum_{l in S} w_l (1 - x_l)`` (see :func:`_lifted_weights`).
+    n_min
+        Most minimal violated subsets of each set (read from its Held-Karp
+        table, no extra run) that get a cut per team and round.
+    prune
+        With ``incumbent``: leave out the pairs (team, link) whose round trip
+        alone exceeds it; the result is then capped at ``incumbent``.
+    basic
+        :func:`~borderwatch.routing.bounds.lower_bound` of ``instance`` if the
+        caller has it already (the solver's result carries it); computed otherwise.
 
     Returns
     -------
@@ -125,7 +218,7 @@ def assignment_bound(
         ``max(lower_bound(instance), MILP dual bound)``; never above the optimum.
     """
     t0 = time.perf_counter()
-    base = lower_bound(instance)
+    base = lower_bound(instance) if basic is None else basic
     model = _Model(instance)
     m, k = model.m, model.k
     if m == 0 or k == 0:
@@ -149,7 +242,17 @@ def assignment_bound(
         into = np.min(Dp[np.ix_(ends, s.ravel())], axis=0).reshape(m, 2).min(axis=1)
         # a task entered from its own far end is no cheaper than from another's: keep the min
         add[t] = np.where(ok, serv + into, np.inf)
-    pairs = [(t, j) for t in range(k) for j in range(m) if np.isfinite(rt[t, j])]
+    usable = np.isfinite(rt)
+    pruned = False
+    if incumbent is not None and prune:
+        # a team whose round trip to a link exceeds the incumbent never serves it in an
+        # assignment better than the incumbent; the optimum is either such an assignment
+        # or the incumbent itself, so the bound stays valid once capped at the incumbent
+        near = usable & (rt <= incumbent + 1e-6)
+        if near.any(axis=0).all():
+            pruned = bool((usable & ~near).any())
+            usable = near
+    pairs = [(t, j) for t in range(k) for j in range(m) if usable[t, j]]
     nx = len(pairs)
     col = {pr: i for i, pr in enumerate(pairs)}
     z = nx  # index of z
@@ -178,16 +281,27 @@ def assignment_bound(
     c[z] = 1.0
     integrality = np.ones(n)
     integrality[z] = 0
-    bounds = Bounds(np.r_[np.zeros(nx), base], np.r_[np.ones(nx), math.inf])
+    # with an incumbent, only assignments no worse than it matter (the result is capped)
+    ztop = math.inf if incumbent is None or not prune else float(incumbent) + 1e-6
+    pruned = pruned or math.isfinite(ztop)
+    bounds = Bounds(np.r_[np.zeros(nx), base], np.r_[np.ones(nx), max(ztop, base)])
     best = base
     seen: set[tuple[int, tuple[int, ...]]] = set()
     exact_cache: dict[tuple[int, tuple[int, ...]], float] = {}
+    table_cache: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
 
     def exact(t: int, s: tuple[int, ...]) -> float:
         key = (t, s)
         if key not in exact_cache:
             exact_cache[key] = _exact(model, t, list(s))
         return exact_cache[key]
+
+    def exact_all(t: int, s: tuple[int, ...]) -> np.ndarray:
+        key = (t, s)
+        if key not in table_cache:
+            table_cache[key] = _exact_all(model, t, list(s))
+            exact_cache[key] = float(table_cache[key][-1])
+        return table_cache[key]
 
     for rnd in range(max_rounds):
         left = time_limit_s - (time.perf_counter() - t0)
@@ -226,14 +340,26 @@ def assignment_bound(
                 continue
             # the set itself when small, and its pairs and triples: the cuts of the
             # subsets also bind the other assignments that contain them
-            subsets: list[tuple[int, ...]] = [got] if len(got) <= max_exact else []
+            table: np.ndarray | None = None
+            if len(got) <= max_exact:
+                table = exact_all(t, got)
+                subsets: list[tuple[int, ...]] = [got]
+            else:
+                subsets = []
+            if table is not None:
+                subsets += [tuple(got[b] for b in bs) for bs in _minimal(table, zval, n_min)]
             subsets += list(itertools.combinations(got, 2))
             if len(got) <= 10:
                 subsets += list(itertools.combinations(got, 3))
+            pos = {j: b for b, j in enumerate(got)}
             for q in subsets:
                 if (t, q) in seen:
                     continue
-                cost = exact(t, q)
+                if table is not None:
+                    cost = float(table[sum(1 << pos[j] for j in q)])
+                    exact_cache.setdefault((t, q), cost)
+                else:
+                    cost = exact(t, q)
                 if cost <= zval + 1e-6:
                     continue
                 seen.add((t, q))
@@ -241,6 +367,19 @@ def assignment_bound(
                 idx = [col[(t, j)] for j in q]
                 rows.append(([z, *idx], [1.0, *[-cost] * len(idx)], cost * (1 - len(q)), math.inf))
                 added += 1
+                if q == got and table is not None and lifted:
+                    w = _lifted_weights(table, len(got))
+                    if w is not None:
+                        # z >= c(S) - sum w_l (1 - x_l)  <=>  z - sum w_l x_l >= c(S) - sum w_l
+                        rows.append(
+                            (
+                                [z, *idx],
+                                [1.0, *(-w).tolist()],
+                                cost - float(w.sum()),
+                                math.inf,
+                            )
+                        )
+                        added += 1
         logger.debug(
             "assignment bound round %d: z %.1f, dual %.1f, %d cuts", rnd, zval, best, added
         )
@@ -254,4 +393,6 @@ def assignment_bound(
         len(seen),
         time.perf_counter() - t0,
     )
+    if pruned:
+        best = min(best, float(incumbent))  # type: ignore[arg-type]
     return best

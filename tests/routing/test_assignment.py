@@ -78,3 +78,34 @@ def test_exact_subset_cost_is_the_best_order() -> None:
 def test_bound_is_stronger_than_the_basic_one_where_bases_matter() -> None:
     stronger = [assignment_bound(_tiny(s)) > lower_bound(_tiny(s)) + 1e-6 for s in range(6)]
     assert sum(stronger) >= 3
+
+
+def test_lifted_cut_holds_for_every_subset_and_all_subset_costs_are_exact() -> None:
+    from borderwatch.routing.assignment import _exact_all, _lifted_weights
+    from borderwatch.routing.minmax import _Model
+
+    inst = _tiny(3)
+    model = _Model(inst)
+    m = len(inst.required_edges)
+    for t in range(inst.n_teams):
+        tasks = list(range(m))
+        table = _exact_all(model, t, tasks)
+        for mask in range(1, 1 << m):
+            sub = [tasks[b] for b in range(m) if (mask >> b) & 1]
+            assert table[mask] == pytest.approx(subset_cost(inst, t, sub))
+        w = _lifted_weights(table, m)
+        if w is None:
+            continue
+        for mask in range(1 << m):
+            missing = sum(w[b] for b in range(m) if not (mask >> b) & 1)
+            assert table[-1] - missing <= table[mask] + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bound_with_an_incumbent_prunes_but_stays_valid(seed: int) -> None:
+    inst = _tiny(seed)
+    opt = _brute_force(inst)
+    for incumbent in (opt, opt * 1.05, opt * 2.0):
+        bound = assignment_bound(inst, time_limit_s=10, incumbent=incumbent)
+        assert bound <= opt + 1e-6
+        assert bound == pytest.approx(opt, rel=1e-6)
