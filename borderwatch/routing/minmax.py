@@ -37,6 +37,7 @@ only read to stop. ``max_iterations`` makes runs machine-independent.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import random
@@ -238,6 +239,80 @@ class _State:
             seq[i : j + 1] = seq[i : j + 1][::-1]
             ori[i : j + 1] = [1 - o for o in ori[i : j + 1][::-1]]
 
+    def _relocation_costs(
+        self, r: int, others: list[int], *, nan_to_inf: bool
+    ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+        """Costs of moving each task of tour ``r`` into every slot of the ``others``.
+
+        Parameters
+        ----------
+        r : int
+            The tour the tasks leave.
+        others : list of int
+            The tours that may receive a task, in slot order.
+        nan_to_inf : bool
+            Read a NaN insertion cost (inf - inf on a forbidden profile) as inf.
+
+        Returns
+        -------
+        gain : numpy.ndarray
+            ``(n,)`` saving on tour ``r`` when each of its ``n`` tasks leaves.
+        d : numpy.ndarray
+            ``(n, 2, Q)`` insertion cost of each task, in each orientation, at
+            each of the ``Q`` slots of the ``others``.
+        lens : list of int
+            Number of slots of each tour of ``others``.
+        team : numpy.ndarray
+            ``(Q,)`` the tour each slot belongs to.
+        """
+        mdl = self.model
+        pl = int(mdl.slot[r])
+        prev, nxt, base = self.slots[r]
+        sq = np.asarray(self.seqs[r])
+        gain = base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]]
+        slots = self.slots
+        oprev = np.concatenate([slots[x][0] for x in others])
+        onxt = np.concatenate([slots[x][1] for x in others])
+        obase = np.concatenate([slots[x][2] for x in others])
+        lens = [len(slots[x][0]) for x in others]
+        team = np.repeat(others, lens)
+        prof = mdl.slot[team]
+        ends = mdl.ends[sq]  # (n, 4)
+        D = mdl.D
+        pr, px, pn = prof[None, None, :], oprev[None, None, :], onxt[None, None, :]
+        quiet = np.errstate(invalid="ignore") if nan_to_inf else contextlib.nullcontext()
+        with quiet:
+            d = (
+                D[pr, px, ends[:, :2, None]]
+                + D[pr, ends[:, 2:, None], pn]
+                + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
+            )  # (n, 2, Q)
+        if nan_to_inf:
+            d = np.where(np.isnan(d), np.inf, d)
+        return gain, d, lens, team
+
+    def _move_task(
+        self, r: int, i: int, q: int, d: np.ndarray, lens: list[int], others: list[int]
+    ) -> int:
+        """Move task ``i`` of tour ``r`` into slot ``q`` (in its cheaper orientation).
+
+        ``d``, ``lens`` and ``others`` are as from :meth:`_relocation_costs`.
+        Returns the tour that received the task.
+        """
+        t = self.seqs[r][i]
+        j = 0
+        pos = q
+        while pos >= lens[j]:
+            pos -= lens[j]
+            j += 1
+        s = others[j]
+        o = 0 if d[i, 0, q] <= d[i, 1, q] else 1
+        del self.seqs[r][i]
+        del self.oris[r][i]
+        self.seqs[s].insert(pos, t)
+        self.oris[s].insert(pos, o)
+        return s
+
     def relocate_longest(self, alpha: float) -> bool:
         """Best move of one task out of the longest tour (all targets at once).
 
@@ -248,29 +323,10 @@ class _State:
         mdl = self.model
         cost = self.cost
         lng = int(np.argmax(cost))
-        seq = self.seqs[lng]
         others = [r for r in range(mdl.k) if r != lng]
-        if not seq or not others:
+        if not self.seqs[lng] or not others:
             return False
-        pl = int(mdl.slot[lng])
-        prev, nxt, base = self.slots[lng]
-        sq = np.asarray(seq)
-        gain = base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]]
-        slots = self.slots
-        oprev = np.concatenate([slots[r][0] for r in others])
-        onxt = np.concatenate([slots[r][1] for r in others])
-        obase = np.concatenate([slots[r][2] for r in others])
-        lens = [len(slots[r][0]) for r in others]
-        team = np.repeat(others, lens)
-        prof = mdl.slot[team]
-        ends = mdl.ends[sq]  # (n, 4)
-        D = mdl.D
-        pr, px, pn = prof[None, None, :], oprev[None, None, :], onxt[None, None, :]
-        d = (
-            D[pr, px, ends[:, :2, None]]
-            + D[pr, ends[:, 2:, None], pn]
-            + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
-        )  # (n, 2, Q)
+        gain, d, lens, team = self._relocation_costs(lng, others, nan_to_inf=False)
         delta = d.min(axis=1)  # (n, Q)
         rest = np.sort(cost[others])[::-1]
         top1 = rest[0]
@@ -284,18 +340,7 @@ class _State:
         i, q = np.unravel_index(int(np.argmin(f)), f.shape)
         if not f[i, q] < cost[lng] - 1e-9:
             return False
-        t = seq[i]
-        j = 0
-        pos = int(q)
-        while pos >= lens[j]:
-            pos -= lens[j]
-            j += 1
-        r = others[j]
-        o = 0 if d[i, 0, q] <= d[i, 1, q] else 1
-        del self.seqs[lng][i]
-        del self.oris[lng][i]
-        self.seqs[r].insert(pos, t)
-        self.oris[r].insert(pos, o)
+        r = self._move_task(lng, int(i), int(q), d, lens, others)
         for x in (lng, r):
             self.refresh(x)
         return True
@@ -310,49 +355,17 @@ class _State:
         """
         mdl = self.model
         cost = self.cost
-        seq = self.seqs[r]
         others = [x for x in range(mdl.k) if x != r]
-        if not seq or not others:
+        if not self.seqs[r] or not others:
             return False
-        pl = int(mdl.slot[r])
-        prev, nxt, base = self.slots[r]
-        sq = np.asarray(seq)
-        gain = base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]]
-        slots = self.slots
-        oprev = np.concatenate([slots[x][0] for x in others])
-        onxt = np.concatenate([slots[x][1] for x in others])
-        obase = np.concatenate([slots[x][2] for x in others])
-        lens = [len(slots[x][0]) for x in others]
-        team = np.repeat(others, lens)
-        prof = mdl.slot[team]
-        ends = mdl.ends[sq]
-        D = mdl.D
-        pr, px, pn = prof[None, None, :], oprev[None, None, :], onxt[None, None, :]
-        with np.errstate(invalid="ignore"):
-            d = (
-                D[pr, px, ends[:, :2, None]]
-                + D[pr, ends[:, 2:, None], pn]
-                + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
-            )
-        d = np.where(np.isnan(d), np.inf, d)
+        gain, d, lens, team = self._relocation_costs(r, others, nan_to_inf=True)
         delta = d.min(axis=1)  # (n, Q)
         pair = np.maximum((cost[r] - gain)[:, None], cost[team][None, :] + delta)
         f = pair + alpha * (delta - gain[:, None])
         i, q = np.unravel_index(int(np.argmin(f)), f.shape)
         if not pair[i, q] < cost[r] - min_gain:
             return False
-        t = seq[i]
-        j = 0
-        pos = int(q)
-        while pos >= lens[j]:
-            pos -= lens[j]
-            j += 1
-        s = others[j]
-        o = 0 if d[i, 0, q] <= d[i, 1, q] else 1
-        del self.seqs[r][i]
-        del self.oris[r][i]
-        self.seqs[s].insert(pos, t)
-        self.oris[s].insert(pos, o)
+        s = self._move_task(r, int(i), int(q), d, lens, others)
         for x in (r, s):
             self.two_opt(x)
             self.refresh(x)
@@ -906,7 +919,7 @@ def extend_tour(
     instance
         The routing instance.
     team
-        Team index.
+        Index of the team whose tour is extended.
     edges
         Required edge ids the team serves now, in order.
     value
