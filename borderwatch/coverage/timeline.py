@@ -37,9 +37,37 @@ logger = logging.getLogger(__name__)
 Step = tuple[int, bool]
 """``(edge id, forward)``: an edge of ``network.edges`` driven ``u`` → ``v`` when ``forward``."""
 
-_TRAVERSAL_COLUMNS = ("team", "edge", "t_start", "t_end", "forward")
 _SIGHTING_COLUMNS = ("team", "unit", "t")
 _TOL = 1e-9
+
+
+def _typed_table(
+    frame: pd.DataFrame,
+    what: str,
+    dtypes: Mapping[str, type],
+    *,
+    required: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The columns ``dtypes`` of ``frame``, each as its type (``str`` as object strings).
+
+    Raises
+    ------
+    CoverageError
+        When a column of ``required`` (default: all of ``dtypes``) is missing;
+        the field is ``what``.
+    """
+    need = list(dtypes) if required is None else list(required)
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise CoverageError(f"{what} lack columns {missing}; need {need}", field=what)
+    return pd.DataFrame(
+        {
+            c: frame[c].astype(str).to_numpy(dtype=object)
+            if dt is str
+            else np.asarray(frame[c], dtype=dt)
+            for c, dt in dtypes.items()
+        }
+    )
 
 
 def _empty_traversals() -> pd.DataFrame:
@@ -132,50 +160,36 @@ class PatrolTimeline:
             )
 
     def _check_traversals(self, frame: pd.DataFrame) -> pd.DataFrame:
-        missing = [c for c in _TRAVERSAL_COLUMNS if c not in frame.columns]
-        if missing:
-            raise CoverageError(
-                f"traversals lack columns {missing}; need {list(_TRAVERSAL_COLUMNS)}",
-                field="traversals",
-            )
-        out = pd.DataFrame(
-            {
-                "team": frame["team"].astype(str).to_numpy(dtype=object),
-                "edge": np.asarray(frame["edge"], dtype=np.int64),
-                "t_start": np.asarray(frame["t_start"], dtype=float),
-                "t_end": np.asarray(frame["t_end"], dtype=float),
-                "forward": np.asarray(frame["forward"], dtype=bool),
-            }
+        out = _typed_table(
+            frame,
+            "traversals",
+            {"team": str, "edge": np.int64, "t_start": float, "t_end": float, "forward": bool},
         )
         self._check_teams(out["team"], "a traversal")
         ts, te = out["t_start"].to_numpy(), out["t_end"].to_numpy()
-        bad = ~(np.isfinite(ts) & np.isfinite(te))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise CoverageError(
-                f"traversal of edge {out['edge'].iloc[i]} by team {out['team'].iloc[i]!r} has a time "
-                "that is not a finite number",
-                field="t_start",
-                value=float(ts[i]),
-            )
-        bad = (ts < -_TOL) | (ts > self.window_min + _TOL)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise CoverageError(
-                f"traversal of edge {out['edge'].iloc[i]} by team {out['team'].iloc[i]!r} starts outside "
-                f"the night window [0, {self.window_min:g}] min",
-                field="t_start",
-                value=float(ts[i]),
-            )
-        bad = te < ts
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise CoverageError(
-                f"traversal of edge {out['edge'].iloc[i]} by team {out['team'].iloc[i]!r} ends before "
-                f"it starts ({ts[i]:g} min)",
-                field="t_end",
-                value=float(te[i]),
-            )
+        for bad, problem, column, value in (
+            (
+                ~(np.isfinite(ts) & np.isfinite(te)),
+                "has a time that is not a finite number",
+                "t_start",
+                ts,
+            ),
+            (
+                (ts < -_TOL) | (ts > self.window_min + _TOL),
+                f"starts outside the night window [0, {self.window_min:g}] min",
+                "t_start",
+                ts,
+            ),
+            (te < ts, "ends before it starts ({start:g} min)", "t_end", te),
+        ):
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise CoverageError(
+                    f"traversal of edge {out['edge'].iloc[i]} by team {out['team'].iloc[i]!r} "
+                    + problem.format(start=ts[i]),
+                    field=column,
+                    value=float(value[i]),
+                )
         if (out["edge"] < 0).any():
             raise CoverageError(
                 "edge ids must be non-negative", field="edge", value=int(out["edge"].min())
@@ -189,19 +203,11 @@ class PatrolTimeline:
     def _check_sightings(self, frame: pd.DataFrame) -> pd.DataFrame:
         if "distance_m" not in frame.columns:
             frame = frame.assign(distance_m=0.0)
-        missing = [c for c in _SIGHTING_COLUMNS if c not in frame.columns]
-        if missing:
-            raise CoverageError(
-                f"sightings lack columns {missing}; need {list(_SIGHTING_COLUMNS)}",
-                field="sightings",
-            )
-        out = pd.DataFrame(
-            {
-                "team": frame["team"].astype(str).to_numpy(dtype=object),
-                "unit": np.asarray(frame["unit"], dtype=np.int64),
-                "t": np.asarray(frame["t"], dtype=float),
-                "distance_m": np.asarray(frame["distance_m"], dtype=float),
-            }
+        out = _typed_table(
+            frame,
+            "sightings",
+            {"team": str, "unit": np.int64, "t": float, "distance_m": float},
+            required=_SIGHTING_COLUMNS,
         )
         self._check_teams(out["team"], "a sighting")
         t = out["t"].to_numpy()
