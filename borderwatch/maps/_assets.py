@@ -21,6 +21,7 @@ import base64
 import importlib.util
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,27 @@ def _style(text: str) -> str:
     return "<style>" + re.sub(r"</(style)", r"<\\/\1", text, flags=re.IGNORECASE) + "</style>"
 
 
+def _inliner(
+    source: Callable[[str], str | None], wrap: Callable[[str], str], kind: str
+) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement: the link's offline ``source`` wrapped, or "" if droppable.
+
+    The replacement raises :class:`OfflineAssetError` naming the ``kind`` of
+    link (script, stylesheet) when the URL has no offline source.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        url = match.group(1)
+        text = source(url)
+        if text is not None:
+            return wrap(text)
+        if _DROPPABLE.search(url):
+            return ""
+        raise OfflineAssetError(f"no offline source for the {kind} {url}")
+
+    return replace
+
+
 def inline_assets(html: str) -> str:
     """Replace every script and stylesheet link of ``html`` by the inlined file.
 
@@ -157,26 +179,8 @@ def inline_assets(html: str) -> str:
         If a link has no offline source, or a remote reference is left.
     """
 
-    def script(match: re.Match[str]) -> str:
-        url = match.group(1)
-        text = _script_for(url)
-        if text is not None:
-            return _script(text)
-        if _DROPPABLE.search(url):
-            return ""
-        raise OfflineAssetError(f"no offline source for the script {url}")
-
-    def css(match: re.Match[str]) -> str:
-        url = match.group(1)
-        text = _css_for(url)
-        if text is not None:
-            return _style(text)
-        if _DROPPABLE.search(url):
-            return ""
-        raise OfflineAssetError(f"no offline source for the stylesheet {url}")
-
-    html = _SCRIPT_LINK.sub(script, html)
-    html = _CSS_LINK.sub(css, html)
+    html = _SCRIPT_LINK.sub(_inliner(_script_for, _script, "script"), html)
+    html = _CSS_LINK.sub(_inliner(_css_for, _style, "stylesheet"), html)
     left = _REMOTE_REF.search(html)
     if left:
         start = max(0, left.start() - 60)
