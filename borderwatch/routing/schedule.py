@@ -167,13 +167,24 @@ def schedule_night(
 
     wt = (np.ones(n_units) if weights is None else np.asarray(weights, dtype=float))[watched]
 
-    def score(ph: np.ndarray) -> tuple[float, float]:
-        w = worst_intervals(team, unit, t, loop, ph, window, n_units)[watched]
+    def score_of(full: np.ndarray) -> tuple[float, float]:
+        w = full[watched]
         if not len(w):
             return (0.0, 0.0)
         return (round(float(w.max()), 9), round(float((wt * w).sum() / wt.sum()), 9))
 
-    best = score(phase)
+    # a phase change of team i moves only the units team i passes: recompute those
+    # (from every pass on them) and keep the rest; the per-unit values are the same
+    # floats as a full recomputation, so the scores and the choices are unchanged
+    touched = []
+    sub = []
+    for ti in range(len(active)):
+        mine = np.zeros(n_units, dtype=bool)
+        mine[unit[team == ti]] = True
+        touched.append(mine)
+        sub.append(np.flatnonzero(mine[unit]))
+    current = worst_intervals(team, unit, t, loop, phase, window, n_units)
+    best = score_of(current)
     # only teams that share a unit with another team can gain from a phase change
     shared = np.zeros(len(active), dtype=bool)
     if len(unit):
@@ -191,9 +202,13 @@ def schedule_night(
                 trial[i] = float(ends[i][int(np.argmin(np.abs(ends[i] - loop[i] * j / grid)))])
                 if trial[i] == phase[i]:
                     continue
-                s = score(trial)
+                ix = sub[i]
+                part = worst_intervals(team[ix], unit[ix], t[ix], loop, trial, window, n_units)
+                full = current.copy()
+                full[touched[i]] = part[touched[i]]
+                s = score_of(full)
                 if s < best:
-                    best, phase, improved = s, trial, True
+                    best, phase, current, improved = s, trial, full, True
         if not improved:
             break
     logger.info(
