@@ -340,27 +340,22 @@ def _num(value: Any) -> float | None:
 
 
 def _result_values(job: str, summary: dict[str, Any]) -> dict[str, Any]:
-    if job == "gaps":
-        return {
-            "teams": summary.get("n_teams"),
-            "border_km": _num(summary.get("border_km")),
-            "watched_pct": _num(summary.get("watched_pct")),
-            "gap_km": _num(summary.get("gap_km")),
-            "n_gaps": summary.get("n_gaps"),
-            "worst_revisit_min": _num(summary.get("worst_revisit_min")),
-        }
-    after = summary.get("coverage_after", {})
-    return {
-        "teams": summary.get("teams"),
+    # a gaps summary holds the coverage figures itself; a plan summary under coverage_after
+    plan = job != "gaps"
+    cover = summary.get("coverage_after", {}) if plan else summary
+    row = {
+        "teams": summary.get("teams" if plan else "n_teams"),
         "border_km": _num(summary.get("border_km")),
-        "watched_pct": _num(after.get("watched_pct")),
-        "gap_km": _num(after.get("gap_km")),
-        "n_gaps": after.get("n_gaps"),
-        "max_loop_min": _num(summary.get("max_loop_min")),
-        "bound_min": _num(summary.get("bound_min")),
-        "opt_gap_pct": _num(summary.get("opt_gap_pct", summary.get("gap_pct"))),
-        "worst_revisit_min": _num(summary.get("worst_revisit_min")),
+        "watched_pct": _num(cover.get("watched_pct")),
+        "gap_km": _num(cover.get("gap_km")),
+        "n_gaps": cover.get("n_gaps"),
     }
+    if plan:
+        row["max_loop_min"] = _num(summary.get("max_loop_min"))
+        row["bound_min"] = _num(summary.get("bound_min"))
+        row["opt_gap_pct"] = _num(summary.get("opt_gap_pct", summary.get("gap_pct")))
+    row["worst_revisit_min"] = _num(summary.get("worst_revisit_min"))
+    return row
 
 
 def run_task(task: Task, out_dir: str | Path, *, resume: bool = True) -> dict[str, Any]:
