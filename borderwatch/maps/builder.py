@@ -89,6 +89,45 @@ def display_geoms(geoms: Iterable[Any], crs: Any, *, simplify_m: float) -> np.nd
     return np.asarray(shapely.transform(arr, lambda c: np.round(c, PRECISION)))
 
 
+def text_label(
+    point: Any,
+    crs: Any,
+    html: str,
+    size: tuple[int, int],
+    anchor: tuple[int, int],
+    *,
+    tooltip: str | None = None,
+) -> folium.Marker:
+    """A text label (a ``bw-label-icon`` marker) at ``point``, given in ``crs``.
+
+    Parameters
+    ----------
+    point
+        A shapely point in the network CRS.
+    crs
+        That CRS.
+    html
+        The label's HTML.
+    size, anchor
+        ``icon_size`` and ``icon_anchor`` of the label, in pixels.
+    tooltip
+        The tooltip; a label without one is not interactive.
+
+    Returns
+    -------
+    folium.Marker
+    """
+    ll = display_geoms([point], crs, simplify_m=0)[0]
+    options: dict[str, Any] = {"interactive": False} if tooltip is None else {"tooltip": tooltip}
+    return folium.Marker(
+        [float(ll.y), float(ll.x)],
+        icon=folium.DivIcon(
+            html=html, icon_size=size, icon_anchor=anchor, class_name="bw-label-icon"
+        ),
+        **options,
+    )
+
+
 def feature_collection(
     geoms: Sequence[Any] | np.ndarray, props: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
@@ -508,16 +547,8 @@ class MapBuilder:
             if g is None or shapely.is_empty(g):
                 continue
             mid = shapely.line_interpolate_point(g, 0.5, normalized=True)
-            ll = display_geoms([mid], self.crs, simplify_m=0)[0]
-            folium.Marker(
-                [float(ll.y), float(ll.x)],
-                icon=folium.DivIcon(
-                    html=f'<div class="bw-gap-label">{p["id"]}</div>',
-                    icon_size=(44, 16),
-                    icon_anchor=(-6, 20),
-                    class_name="bw-label-icon",
-                ),
-                interactive=False,
+            text_label(
+                mid, self.crs, f'<div class="bw-gap-label">{p["id"]}</div>', (44, 16), (-6, 20)
             ).add_to(fg)
         self.legend_gap = True
         return fg
@@ -539,17 +570,8 @@ class MapBuilder:
             if 0 <= i < len(units) and start[i] <= c <= end[i] and end[i] > start[i]:
                 frac = (c - start[i]) / (end[i] - start[i])
                 p = shapely.line_interpolate_point(geoms[i], frac, normalized=True)
-                ll = display_geoms([p], self.crs, simplify_m=0)[0]
-                folium.Marker(
-                    [float(ll.y), float(ll.x)],
-                    icon=folium.DivIcon(
-                        html=f'<div class="bw-km">{k * step_km:g}</div>',
-                        icon_size=(30, 14),
-                        icon_anchor=(15, -4),
-                        class_name="bw-label-icon",
-                    ),
-                    interactive=False,
-                ).add_to(fg)
+                html = f'<div class="bw-km">{k * step_km:g}</div>'
+                text_label(p, self.crs, html, (30, 14), (15, -4)).add_to(fg)
             k += 1
         return fg
 

@@ -27,6 +27,7 @@ from borderwatch.maps.builder import (
     gap_runs,
     revisit_target,
     summary_from_units,
+    text_label,
 )
 from borderwatch.maps.colours import team_style
 
@@ -281,15 +282,12 @@ def plan_map(
                 f'<span class="bw-name">{esc(shown_name)} · {esc(t["standby"])}</span></div>'
             )
             if team in network.teams.index:
-                base = display_geoms([network.teams.geometry.loc[team]], b.crs, simplify_m=0)[0]
-                folium.Marker(
-                    [float(base.y), float(base.x)],
-                    icon=folium.DivIcon(
-                        html=f'<div class="bw-standby-label">{esc(team)} {esc(t["standby"])}</div>',
-                        icon_size=(80, 16),
-                        icon_anchor=(-10, 8),
-                        class_name="bw-label-icon",
-                    ),
+                text_label(
+                    network.teams.geometry.loc[team],
+                    b.crs,
+                    f'<div class="bw-standby-label">{esc(team)} {esc(t["standby"])}</div>',
+                    (80, 16),
+                    (-10, 8),
                     tooltip=esc(f"{name} · {t['standby']}" + (f": {reason}" if reason else "")),
                 ).add_to(fg)
         else:
