@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -168,15 +169,62 @@ def save_png(
     exe = find_chromium(chromium)
     out = Path(png_path)
     out.parent.mkdir(parents=True, exist_ok=True)
+    data = run_chromium(
+        exe,
+        src,
+        [f"--window-size={width},{height}", f"--virtual-time-budget={int(wait_ms)}"],
+        output=("--screenshot=", "shot.png"),
+        timeout_s=timeout_s,
+        timeout_message="save_png: Chromium took longer than {timeout_s:g} s",
+        failure_message="save_png: Chromium ({exe}) exited with {code} and wrote no image: ",
+    )
+    _atomic_write(out, data)
+    return out
+
+
+def run_chromium(
+    exe: str,
+    src: Path,
+    flags: Sequence[str],
+    *,
+    output: tuple[str, str],
+    timeout_s: float,
+    timeout_message: str,
+    failure_message: str,
+) -> bytes:
+    """Run headless Chromium on the HTML file ``src`` and return the file it writes.
+
+    Parameters
+    ----------
+    exe
+        The Chromium executable.
+    src
+        The HTML file (absolute).
+    flags
+        Flags after :data:`CHROMIUM_FLAGS` and the throw-away profile folder.
+    output
+        The output flag (e.g. ``"--screenshot="``) and the file name it is given
+        in a temporary folder.
+    timeout_s
+        Wall-clock limit of the run.
+    timeout_message, failure_message
+        Error texts, formatted with ``timeout_s``, ``src``, ``exe`` and ``code``
+        (the exit code); Chromium's last five output lines follow the failure.
+
+    Raises
+    ------
+    BorderwatchError
+        If Chromium runs too long or writes no (or an empty) file.
+    """
+    flag, name = output
     with tempfile.TemporaryDirectory(prefix="bw-chromium-") as work:
-        shot = Path(work) / "shot.png"
+        made = Path(work) / name
         cmd = [
             exe,
             *CHROMIUM_FLAGS,
             f"--user-data-dir={Path(work) / 'profile'}",
-            f"--window-size={width},{height}",
-            f"--virtual-time-budget={int(wait_ms)}",
-            f"--screenshot={shot}",
+            *flags,
+            f"{flag}{made}",
             src.as_uri(),
         ]
         try:
@@ -184,12 +232,10 @@ def save_png(
                 cmd, capture_output=True, text=True, timeout=timeout_s, check=False
             )
         except subprocess.TimeoutExpired:
-            raise BorderwatchError(f"save_png: Chromium took longer than {timeout_s:g} s") from None
-        if not shot.is_file() or shot.stat().st_size == 0:
+            raise BorderwatchError(timeout_message.format(timeout_s=timeout_s, src=src)) from None
+        if not made.is_file() or made.stat().st_size == 0:
             tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-5:]
             raise BorderwatchError(
-                f"save_png: Chromium ({exe}) exited with {proc.returncode} and wrote no image: "
-                + " | ".join(tail)
+                failure_message.format(exe=exe, code=proc.returncode, src=src) + " | ".join(tail)
             )
-        _atomic_write(out, shot.read_bytes())
-    return out
+        return made.read_bytes()

@@ -9,13 +9,11 @@ cairo, ReportLab a second layout in Python code.
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
 from pathlib import Path
 
 from borderwatch.atomic import write_bytes
 from borderwatch.errors import BorderwatchError
-from borderwatch.maps.io import CHROMIUM_FLAGS, find_chromium
+from borderwatch.maps.io import find_chromium, run_chromium
 
 __all__ = ["print_pdf"]
 
@@ -57,30 +55,16 @@ def print_pdf(
         raise BorderwatchError(f"print_pdf: no such HTML file: {src}")
     exe = find_chromium(chromium)
     out = Path(pdf_path)
-    with tempfile.TemporaryDirectory(prefix="bw-chromium-") as work:
-        tmp = Path(work) / "print.pdf"
-        cmd = [
-            exe,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={Path(work) / 'profile'}",
-            "--no-pdf-header-footer",
-            "--run-all-compositor-stages-before-draw",
-            f"--print-to-pdf={tmp}",
-            src.as_uri(),
-        ]
-        try:
-            proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=timeout_s, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise BorderwatchError(
-                f"print_pdf: Chromium took longer than {timeout_s:g} s to print {src}"
-            ) from None
-        if not tmp.is_file() or tmp.stat().st_size == 0:
-            tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-5:]
-            raise BorderwatchError(
-                f"print_pdf: Chromium ({exe}) exited with {proc.returncode} and wrote no PDF "
-                f"for {src}: " + " | ".join(tail)
-            )
-        write_bytes(out, tmp.read_bytes())
+    data = run_chromium(
+        exe,
+        src,
+        ["--no-pdf-header-footer", "--run-all-compositor-stages-before-draw"],
+        output=("--print-to-pdf=", "print.pdf"),
+        timeout_s=timeout_s,
+        timeout_message="print_pdf: Chromium took longer than {timeout_s:g} s to print {src}",
+        failure_message=(
+            "print_pdf: Chromium ({exe}) exited with {code} and wrote no PDF for {src}: "
+        ),
+    )
+    write_bytes(out, data)
     return out
