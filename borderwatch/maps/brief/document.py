@@ -111,6 +111,15 @@ def _team_cards(
             "reserve": roster.reserve.get(team, "") if roster is not None else "",
         }
         others = [g for k, g in geoms.items() if k != team and not g.is_empty]
+        # what the card map of a standby and of an active team share
+        drawing: dict[str, Any] = {
+            "colour": colour,
+            "dash": dash,
+            "labels": t,
+            "base": base,
+            "others": others,
+            "gaps": gap_lines,
+        }
         if status == "standby":
             card["reason"] = reason or t["standby_default"]
             card["cps"] = _with_staff(nearest_checkpoints(network, base), roster)
@@ -118,12 +127,7 @@ def _team_cards(
                 charts.route_map(
                     network,
                     None,
-                    colour=colour,
-                    dash=dash,
-                    labels=t,
-                    base=base,
-                    others=others,
-                    gaps=gap_lines,
+                    **drawing,
                     label_cps=[c["id"] for c in card["cps"]],
                     width_mm=120,
                     height_mm=95,
@@ -186,12 +190,7 @@ def _team_cards(
             charts.route_map(
                 network,
                 geom,
-                colour=colour,
-                dash=dash,
-                labels=t,
-                base=base,
-                others=others,
-                gaps=gap_lines,
+                **drawing,
                 label_cps=[c["id"] for c in card["cps"]],
                 road_names=road_names[:8],
                 approach=route_geometry(network, route.get("approach") or []),
