@@ -105,22 +105,14 @@ def _check_meta(meta: dict[str, Any], path: Path) -> None:
                 field="roads",
                 value=roads,
             )
-    allow = meta.get("allow_outside_paths", False)
-    if not isinstance(allow, bool):
-        raise ScenarioError(
-            "allow_outside_paths must be true or false",
-            file=path,
-            field="allow_outside_paths",
-            value=allow,
-        )
+    for key, kind, default, message in (
+        ("allow_outside_paths", bool, False, "allow_outside_paths must be true or false"),
+        ("provenance", dict, {}, "[provenance] must be a table of layer = text"),
+    ):
+        value = meta.get(key, default)
+        if not isinstance(value, kind):
+            raise ScenarioError(message, file=path, field=key, value=value)
     provenance = meta.get("provenance", {})
-    if not isinstance(provenance, dict):
-        raise ScenarioError(
-            "[provenance] must be a table of layer = text",
-            file=path,
-            field="provenance",
-            value=provenance,
-        )
     for key, text in provenance.items():
         if not isinstance(text, str):
             raise ScenarioError(
