@@ -63,11 +63,15 @@ def run_size(border_km: float, density: float | None, seed: int, xml: bool) -> d
     # (edges in view, nearest road, checkpoints within their radius)
     t = time.perf_counter()
     units = net.units[["geometry"]]
-    joined = gpd.sjoin(units, net.edges[["geometry"]], predicate="dwithin", distance=net.config.patrol_view_m)
+    joined = gpd.sjoin(
+        units, net.edges[["geometry"]], predicate="dwithin", distance=net.config.patrol_view_m
+    )
     gpd.sjoin_nearest(units, net.edges[["geometry"]], distance_col="d")
     cps = net.checkpoints[["radius_m", "geometry"]].reset_index(drop=True)
     near = gpd.sjoin(units, cps, predicate="dwithin", distance=float(cps["radius_m"].max()))
-    dist = units.geometry.loc[near.index].distance(cps.geometry.loc[near["index_right"]], align=False)
+    dist = units.geometry.loc[near.index].distance(
+        cps.geometry.loc[near["index_right"]], align=False
+    )
     _ = near[dist.to_numpy() <= near["radius_m"].to_numpy()]
     row["watch_sjoin_s"] = time.perf_counter() - t
     assert len(joined) == net.watch.unit_edge.nnz, "sjoin and the watch index disagree"

@@ -41,9 +41,7 @@ def run_one(name: str, time_limit_s: float = 20.0, seed: int = 0) -> dict[str, A
     w = risk_weights(net)[passed]
     x = table["worst_revisit_min"].to_numpy()[passed]
     loops = [
-        r.loop_s / 60
-        for r in plan.routes
-        if r.steps and getattr(r, "status", "patrol") == "patrol"
+        r.loop_s / 60 for r in plan.routes if r.steps and getattr(r, "status", "patrol") == "patrol"
     ]
     return {
         "scenario": name,

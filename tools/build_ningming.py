@@ -42,8 +42,20 @@ OFFICIAL_BORDER_KM = 212.0
 #: The four border townships, west to east along the chainage (names real, positions synthetic).
 BORDER_TOWNSHIPS = ["寨安乡", "峙浪乡", "爱店镇", "那楠乡"]
 #: Interior townships and farms (names of Ningming's real towns and farms; positions synthetic).
-INTERIOR = ["城中镇", "明江镇", "海渊镇", "亭亮镇", "桐棉镇", "那堪镇", "北江乡", "东安乡", "板棍乡",
-            "宁明华侨农场", "海渊农场", "明阳农场"]
+INTERIOR = [
+    "城中镇",
+    "明江镇",
+    "海渊镇",
+    "亭亮镇",
+    "桐棉镇",
+    "那堪镇",
+    "北江乡",
+    "东安乡",
+    "板棍乡",
+    "宁明华侨农场",
+    "海渊农场",
+    "明阳农场",
+]
 SEAT = (107.08, 22.14)
 
 
@@ -77,7 +89,9 @@ def build(seed: int = SEED) -> Path:
         "(echarts-china-counties-pypkg 0.0.2), generalised; see PROVENANCE.md"
     )
     provenance["area"] = "real: Ningming county outline, same source; see PROVENANCE.md"
-    provenance["township_names"] = "names of Ningming's towns, townships and farms; positions synthetic"
+    provenance["township_names"] = (
+        "names of Ningming's towns, townships and farms; positions synthetic"
+    )
     provenance["people"] = "synthetic: tools/make_people.py seed 2026"
     scenario = dataclasses.replace(
         scenario, official_border_km=OFFICIAL_BORDER_KM, provenance=provenance

@@ -670,7 +670,7 @@ class MapBuilder:
         sub = self.network.scenario.title or self.network.scenario.name
         rows = [
             (t["watched_pct"], fmt(summary["watched_pct"], 1, "%")),
-            (t["gap_km"], fmt(summary["gap_km"], 1, t["km"])),
+            (t["gap_km_total"], fmt(summary["gap_km"], 1, t["km"])),
             (t["longest_gap"], fmt(summary["longest_gap_km"], 1, t["km"])),
             (t["worst_revisit"], fmt(summary["worst_revisit_min"], 0, t["min"])),
             (t["border_km"], fmt(summary["border_km"], 1, t["km"])),

@@ -97,9 +97,7 @@ def test_gps_noise_of_15_m_hardly_changes_the_replay(planned, tmp_path: Path) ->
     both = _passed(noisy) & _passed(clean)
     # noise moves a pass by the time it takes to drive a few tens of metres; a track grazing
     # the edge of the view radius may gain a pass, so the worst interval can only shrink there
-    diff = (
-        noisy["worst_revisit_min"].to_numpy()[both] - clean["worst_revisit_min"].to_numpy()[both]
-    )
+    diff = noisy["worst_revisit_min"].to_numpy()[both] - clean["worst_revisit_min"].to_numpy()[both]
     assert np.median(np.abs(diff)) < 0.5
     # along a road parallel to the border the closest approach is flat: noise may move the
     # timed point along it by minutes, never by a loop
