@@ -6,7 +6,7 @@ import random
 import re
 from datetime import timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from borderwatch.roster import (
@@ -19,7 +19,7 @@ from borderwatch.roster import (
     people_from_rows,
     synthetic_people,
 )
-from tests.roster.fairness import fairness_from_rows
+from tests.roster.fairness import comparable, fairness_from_rows
 from tests.roster.helpers import check_rules, tiny_plan, tiny_site
 
 
@@ -88,6 +88,7 @@ def test_every_rule_holds() -> None:
 
 @settings(max_examples=6, deadline=None)
 @given(st.integers(0, 1000))
+@example(82)  # someone back from leave cannot catch up within max_night_shifts
 def test_rules_hold_on_a_second_week_with_history(tmp_path_factory, seed):
     from borderwatch.roster import write_week
 
@@ -131,9 +132,15 @@ def test_rules_hold_on_a_second_week_with_history(tmp_path_factory, seed):
 
     v1, v2 = variants(w1.rows), variants(w2.rows)
     assert v1[-1] != v2[0]
-    # cumulative fairness, from the rows of both weeks: night totals within 1 (docs/roster.md)
+    # cumulative fairness, from the rows of both weeks (docs/roster.md): the report says what
+    # the rows say; night totals within 1 among people without leave in either week. (Someone
+    # back from leave may stay further behind: max_night_shifts caps how fast they catch up,
+    # e.g. seed 82: 1 night in W49, 3 in W50, others 6; the docs' "cumulative" needs that caveat.)
     got = fairness_from_rows(w2.rows, people, site, iso_week("2026-W50"), earlier_rows=w1.rows)
     for label, spans in got.items():
+        assert w2.summary["pools"][label]["fairness"]["night_total"] == spans["night_total"]
+    both = [p for p in people if comparable(p, iso_week("2026-W49"))]
+    steady = fairness_from_rows(w2.rows, both, site, iso_week("2026-W50"), earlier_rows=w1.rows)
+    for label, spans in steady.items():
         lo, hi = spans["night_total"]
         assert hi - lo <= 1, (seed, label, spans)
-        assert w2.summary["pools"][label]["fairness"]["night_total"] == spans["night_total"]
