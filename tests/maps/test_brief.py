@@ -330,3 +330,13 @@ def test_command_line_plan_brief_and_brief(toy_dir: Path, tmp_path: Path) -> Non
     assert bad.exit_code == 2 and "--lang" in bad.output and not (tmp_path / "c").exists()
     missing = runner.invoke(app, ["brief", str(tmp_path / "nowhere"), "--out", str(tmp_path / "d")])
     assert missing.exit_code == 2
+
+
+@needs_pdf
+def test_same_inputs_give_the_same_pdf_bytes(brief: dict[str, Any], tmp_path: Path) -> None:
+    from borderwatch.maps.brief.pdf import print_pdf
+
+    again = print_pdf(brief["html"], tmp_path / "again.pdf")
+    assert again.read_bytes() == brief["pdf"].read_bytes()
+    info = subprocess.run(["pdfinfo", str(again)], capture_output=True, text=True, check=True)
+    assert "1970" in info.stdout  # Chromium's wall-clock stamp is pinned

@@ -9,13 +9,37 @@ cairo, ReportLab a second layout in Python code.
 from __future__ import annotations
 
 import os
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from borderwatch.atomic import write_bytes
 from borderwatch.errors import BorderwatchError
 from borderwatch.maps.io import find_chromium, run_chromium
 
-__all__ = ["print_pdf"]
+__all__ = ["pin_pdf_dates", "print_pdf"]
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(D:(\d{14})([^)]*)\)")
+
+
+def pin_pdf_dates(data: bytes, *, epoch_s: int | None = None) -> bytes:
+    """Replace the PDF's creation and modification dates by a fixed one, so the same inputs give the same bytes.
+
+    Chromium stamps the wall clock into the document information. The fixed date
+    is ``$SOURCE_DATE_EPOCH`` (the reproducible-builds convention) or 1970-01-01;
+    it has the same length as the stamp it replaces, so the cross-reference
+    offsets of the file stay valid.
+    """
+    if epoch_s is None:
+        epoch_s = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
+    fixed = datetime.fromtimestamp(epoch_s, tz=UTC).strftime("%Y%m%d%H%M%S").encode()
+
+    def pin(m: re.Match[bytes]) -> bytes:
+        tail = b"+00'00'" if len(m.group(3)) == 7 else m.group(3)
+        return b"/" + m.group(1) + b" (D:" + fixed + tail + b")"
+
+    out = _PDF_DATE.sub(pin, data)
+    return out if len(out) == len(data) else data
 
 
 def print_pdf(
@@ -66,5 +90,5 @@ def print_pdf(
             "print_pdf: Chromium ({exe}) exited with {code} and wrote no PDF for {src}: "
         ),
     )
-    write_bytes(out, data)
+    write_bytes(out, pin_pdf_dates(data))
     return out
