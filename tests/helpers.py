@@ -85,3 +85,24 @@ def write_toy_scenario(folder: Path) -> Path:
         encoding="utf-8",
     )
     return folder
+
+
+# The CARPLIB reference instances are read-only shared data: read them from ../shared (CI lays a
+# copy beside the clone); its README asks that they are not copied into the project.
+SHARED_CARPLIB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "arc-routing"
+
+
+def carplib_path(name: str) -> Path:
+    """A CARPLIB file (``gdb1.dat``, ``val1A.dat``, ``reference.csv``) of ``../shared``; skip without it.
+
+    With ``BORDERWATCH_STRICT_SKIPS`` set (CI) the skip is a failure.
+    """
+    import pytest
+
+    folder = SHARED_CARPLIB / (
+        "gdb" if name.startswith("gdb") else "val" if name.startswith("val") else ""
+    )
+    path = folder / name
+    if not path.is_file():
+        pytest.skip(f"shared CARPLIB data not found: {path}")
+    return path

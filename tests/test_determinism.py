@@ -7,10 +7,10 @@ byte. ``plan`` runs with ``--max-iterations`` (the search effort must not depend
 machine's speed; ``--time-limit`` alone stops on the wall clock) and a fixed ``--night``
 (the default is today's date, which goes into the GPX times).
 
-Excluded: nothing (the roster folder's empty ``.lock`` file is compared like the rest). One known difference is marked ``xfail(strict=True)``: ``units.gpkg``
-(written by both ``plan`` and ``gaps``) carries GDAL's wall-clock ``gpkg_contents.last_change``;
-a second test proves that everything else in it (every table, every row) is identical. When
-the timestamp is gone the strict xfail fails: then remove the mark.
+Excluded: nothing (the roster folder's empty ``.lock`` file is compared like the rest).
+``units.gpkg`` used to carry GDAL's wall-clock ``gpkg_contents.last_change``; borderwatch now
+pins it (``borderwatch.data.gpkg``), so it is compared byte for byte like every other file, and
+a second test still compares its tables row by row (a clearer message when it differs).
 """
 
 from __future__ import annotations
@@ -26,10 +26,6 @@ pytestmark = pytest.mark.slow
 
 NIGHT = "2026-12-07"
 JOBS = ("plan", "gaps", "roster")
-GPKG_TIMESTAMP = (
-    "units.gpkg holds GDAL's wall-clock gpkg_contents.last_change (being removed in "
-    "another change); its tables are compared by test_units_gpkg_equal_but_for_the_timestamp"
-)
 
 
 @pytest.fixture(scope="module")
@@ -113,12 +109,7 @@ def _cases() -> list[object]:
     for job in JOBS:
         names = EXPECTED[job] + (["gpx/T01.gpx", "gpx/T02.gpx"] if job == "plan" else [])
         for name in names:
-            marks = (
-                [pytest.mark.xfail(strict=True, reason=GPKG_TIMESTAMP)]
-                if name == "units.gpkg"
-                else []
-            )
-            out.append(pytest.param(job, name, marks=marks, id=f"{job}-{name}"))
+            out.append(pytest.param(job, name, id=f"{job}-{name}"))
     out.append(pytest.param("roster", "2026-W50/ics", id="roster-every-ics"))
     return out
 

@@ -15,9 +15,7 @@ from borderwatch.routing.carplib import (
     read_carplib,
     read_reference,
 )
-
-# small CARPLIB files copied into the repository (see files/carplib/PROVENANCE.md)
-CARPLIB = Path(__file__).resolve().parent / "files" / "carplib"
+from tests.helpers import carplib_path
 
 TINY = """ NOMBRE : tiny1A
  COMENTARIO : 10 (cota superior)
@@ -100,10 +98,10 @@ def test_read_reference(tmp_path: Path) -> None:
 
 
 def test_gdb1_and_reference_bounds() -> None:
-    inst = read_carplib(CARPLIB / "gdb1.dat", k=2)
+    inst = read_carplib(carplib_path("gdb1.dat"), k=2)
     assert inst.n_nodes == 12 and inst.n_edges == 22
     assert np.asarray(inst.cost).sum() == 252
-    ref = read_reference(CARPLIB / "reference.csv")
+    ref = read_reference(carplib_path("reference.csv"))
     for k in (2, 3, 4, 5, 7, 10):
-        inst = read_carplib(CARPLIB / "gdb1.dat", k=k)
+        inst = read_carplib(carplib_path("gdb1.dat"), k=k)
         assert lower_bound(inst) == ref[("MMkCPP", "gdb1", k)].lower_bound

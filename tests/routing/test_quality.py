@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -30,10 +29,8 @@ from borderwatch.routing.carplib import read_carplib, read_reference
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.postman import chinese_postman
 from borderwatch.routing.required import greedy_cover
-from tests.helpers import write_toy_scenario
+from tests.helpers import carplib_path, write_toy_scenario
 from tests.routing.test_minmax import grid
-
-CARPLIB = Path(__file__).resolve().parent / "files" / "carplib"
 
 
 # ---------------------------------------------------------------------------
@@ -209,8 +206,8 @@ PIN_TOL = 0.03
 
 @pytest.mark.parametrize(("file", "graph", "k"), PINS, ids=[f"{g}-k{k}" for _, g, k in PINS])
 def test_carplib_reaches_best_known(file: str, graph: str, k: int) -> None:
-    ref = read_reference(CARPLIB / "reference.csv")[("MMkCPP", graph, k)]
-    inst = read_carplib(CARPLIB / file, k=k)
+    ref = read_reference(carplib_path("reference.csv"))[("MMkCPP", graph, k)]
+    inst = read_carplib(carplib_path(file), k=k)
     res = solve_minmax(inst, max_iterations=PIN_ITERATIONS, time_limit_s=0, seed=0)
     res.validate(inst)
     assert res.lower_bound == pytest.approx(ref.lower_bound)
@@ -223,7 +220,7 @@ def test_carplib_search_improves_on_the_start() -> None:
     """The pinned values are out of reach of the start solution: the search must work."""
     gaps = []
     for file, _graph, k in PINS:
-        inst = read_carplib(CARPLIB / file, k=k)
+        inst = read_carplib(carplib_path(file), k=k)
         start = solve_minmax(inst, max_iterations=0, time_limit_s=0)
         res = solve_minmax(inst, max_iterations=PIN_ITERATIONS, time_limit_s=0, seed=0)
         assert res.max_cost <= start.max_cost
