@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from borderwatch.errors import BorderwatchError, CoverageError
+from borderwatch.errors import BorderwatchError, CoverageError, OutputExistsError
 
 __all__ = ["MARKER_FILES", "check_output_folder", "read_plan_file", "scenario_of_folder"]
 
@@ -30,14 +30,16 @@ def check_output_folder(out_dir: str | Path, *, force: bool = False, option: str
     Raises
     ------
     BorderwatchError
-        ``out_dir`` is a file, or a foreign non-empty folder without ``force``.
+        ``out_dir`` is a file (exit code 2).
+    OutputExistsError
+        ``out_dir`` is a foreign non-empty folder and ``force`` is not given (exit code 4).
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise BorderwatchError(f"{out}: {option} exists and is not a folder")
     ours = any((out / name).is_file() for name in MARKER_FILES)
     if out.is_dir() and any(out.iterdir()) and not (force or ours):
-        raise BorderwatchError(
+        raise OutputExistsError(
             f"{out}: output folder is not empty and holds no earlier borderwatch output; "
             "use --force to write into it"
         )

@@ -158,7 +158,7 @@ def test_cli_plan_is_deterministic(toy_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "notes.txt").write_text("mine")
     other = runner.invoke(app, [*args, "--out", str(tmp_path / "c")])
-    assert other.exit_code == 2 and "not empty" in other.stderr
+    assert other.exit_code == 4 and "not empty" in other.stderr  # output exists: 4, as documented
 
 
 def test_cli_gaps_and_map(toy_dir: Path, tmp_path: Path) -> None:
