@@ -356,8 +356,8 @@ class PatrolTimeline:
         tracks: Mapping[str, str | Path] | Sequence[str | Path] | str | Path,
         *,
         window_start: datetime | None = None,
-        window_min: float | None = None,
         max_gap_s: float = 300.0,
+        window_min: float | None = None,
     ) -> PatrolTimeline:
         """Build a timeline from driven GPS tracks (see :func:`borderwatch.coverage.gpx.timeline_from_gpx`)."""
         from borderwatch.coverage.gpx import timeline_from_gpx

@@ -129,8 +129,8 @@ def plan_map(
     title: str | None = None,
     focus_team: str | None = None,
     arrow_spacing_m: float = 2000.0,
-    simplify_m: float = 5.0,
     revisit_target_min: float | None = None,
+    simplify_m: float = 5.0,
 ) -> folium.Map:
     """The patrol-plan map: one layer per team, required roads, gaps left after the plan.
 

@@ -84,11 +84,9 @@ def people_from_rows(rows: list[dict[str, str]], *, file: str | Path | None = No
         seen.add(pid)
         role = str(row.get("role") or "").strip()
         if role not in ROLES:
+            roles = ", ".join(ROLES)
             raise ScenarioError(
-                f"row {i}: role must be one of {', '.join(ROLES)}",
-                file=file,
-                field="role",
-                value=role,
+                f"row {i}: role must be one of {roles}", file=file, field="role", value=role
             )
         team = str(row.get("team") or "").strip()
         township = str(row.get("township") or "").strip()
