@@ -162,9 +162,10 @@ def lower_bound(instance: ArcInstance, *, integral: bool | None = None) -> float
     Parameters
     ----------
     instance
-        The routing instance.
+        The arc-routing instance to bound.
     integral
-        Round the average bound up; by default when every cost is an integer.
+        Whether to round the average bound up to an integer (default: when
+        every cost is an integer).
 
     Returns
     -------

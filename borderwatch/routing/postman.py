@@ -302,12 +302,8 @@ def min_weight_odd_matching(
         Square matrix of shortest-path distances indexed by the entries of ``nodes``.
     nodes
         An even number of row indices of ``dist`` to pair up.
-    exact_up_to
-        Largest number of nodes matched exactly.
-    sparse_up_to
-        Largest number of nodes matched by the blossom on nearest partners.
-    neighbours
-        Candidate partners per node for the heuristic.
+    exact_up_to, sparse_up_to, neighbours
+        As for :func:`match_odd_nodes`.
 
     Returns
     -------
@@ -317,7 +313,7 @@ def min_weight_odd_matching(
     Raises
     ------
     RoutingError
-        If no perfect matching of finite weight exists.
+        If the nodes admit no perfect matching of finite weight.
     """
     m = match_odd_nodes(
         dist, nodes, exact_up_to=exact_up_to, sparse_up_to=sparse_up_to, neighbours=neighbours
@@ -408,11 +404,11 @@ def rural_postman(graph: ArcInstance, *, profile: int = 0, start: int | None = N
     Parameters
     ----------
     graph
-        The instance; its ``required`` edges are served.
+        The arc-routing instance whose ``required`` edges the tour serves.
     profile
-        Vehicle profile whose costs are used.
+        Index of the vehicle profile whose edge costs apply.
     start
-        Start node; defaults to the first team's depot.
+        Node the tour starts and ends at (default: the depot of the first team).
 
     Returns
     -------
