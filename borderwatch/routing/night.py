@@ -61,9 +61,9 @@ if TYPE_CHECKING:
     from borderwatch.routing.result import RoutingResult
     from borderwatch.routing.schedule import NightSchedule
 
-__all__ = ["NightObjective", "night_objective", "night_routes", "place_loops"]
-
 logger = logging.getLogger(__name__)
+
+__all__ = ["NightObjective", "night_objective", "night_routes", "place_loops"]
 
 
 @dataclass(frozen=True)
@@ -204,11 +204,11 @@ def _route(
     return TeamRoute(
         team=team,
         vehicle=vehicle,
+        role=role,
+        note=note,
         steps=tuple(steps),
         service=tuple(service),
         seconds=tuple(float(secs[e]) for e, _ in steps),
-        role=role,
-        note=note,
     )
 
 

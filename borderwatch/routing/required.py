@@ -31,9 +31,9 @@ from borderwatch.errors import RoutingError
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["RequiredRoads", "choose_required_edges", "greedy_cover"]
-
 logger = logging.getLogger(__name__)
+
+__all__ = ["RequiredRoads", "choose_required_edges", "greedy_cover"]
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def size_teams(
     progress
         Called with a message before each plan.
     time_limit
-        Deprecated name of ``time_limit_s``.
+        Old spelling of ``time_limit_s``, still accepted but deprecated.
 
     Returns
     -------
