@@ -115,11 +115,9 @@ def _check_meta(meta: dict[str, Any], path: Path) -> None:
     provenance = meta.get("provenance", {})
     for key, text in provenance.items():
         if not isinstance(text, str):
+            where = f"provenance.{key}"
             raise ScenarioError(
-                "a provenance entry must be a string",
-                file=path,
-                field=f"provenance.{key}",
-                value=text,
+                "a provenance entry must be a string", file=path, field=where, value=text
             )
 
 
@@ -332,9 +330,9 @@ def load_scenario(
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScenarioError(
             "unknown IANA time zone (e.g. 'Asia/Shanghai')",
-            file=meta_path,
             field="timezone",
             value=timezone,
+            file=meta_path,
         ) from None
     crs = meta.get("crs") or utm_crs(border.centroid.x, border.centroid.y)
     try:
