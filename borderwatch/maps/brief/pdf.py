@@ -23,9 +23,10 @@ _PDF_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(D:(\d{14})([^)]*)\)")
 
 
 def pin_pdf_dates(data: bytes, *, epoch_s: int | None = None) -> bytes:
-    """Replace the PDF's creation and modification dates by a fixed one, so the same inputs give the same bytes.
+    """Replace the PDF's creation and modification dates by a fixed one: no wall clock in the file.
 
-    Chromium stamps the wall clock into the document information. The fixed date
+    Chromium stamps the wall clock into the document information (the rest of its output is
+    usually, not always, byte-identical between prints of the same page; brief.html is). The fixed date
     is ``$SOURCE_DATE_EPOCH`` (the reproducible-builds convention) or 1970-01-01;
     it has the same length as the stamp it replaces, so the cross-reference
     offsets of the file stay valid.
