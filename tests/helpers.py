@@ -106,3 +106,11 @@ def carplib_path(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"shared CARPLIB data not found: {path}")
     return path
+
+
+def add_twin_team(folder: Path) -> Path:
+    """Give the toy scenario at ``folder`` a second team T2 based where T1 is; return ``folder``."""
+    teams = folder / "teams.csv"
+    text = teams.read_text()
+    teams.write_text(text + text.splitlines()[1].replace("T1,Team one", "T2,Team two") + "\n")
+    return folder

@@ -12,6 +12,7 @@ from borderwatch.routing.minmax import balance_loops, solve_minmax
 from borderwatch.routing.patrol import build_instance
 from borderwatch.routing.plan import plan_patrols
 from borderwatch.routing.required import choose_required_edges
+from tests.helpers import add_twin_team
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +21,7 @@ def ningming_plan(ningming_net):
 
 
 def test_twin_teams_co_patrol_half_a_loop_apart(toy_dir: Path) -> None:
-    teams = toy_dir / "teams.csv"
-    teams.write_text(
-        teams.read_text()
-        + teams.read_text().splitlines()[1].replace("T1,Team one", "T2,Team two")
-        + "\n"
-    )
-    net = build_network(load_scenario(toy_dir))
+    net = build_network(load_scenario(add_twin_team(toy_dir)))
     plan = plan_patrols(net, max_iterations=20, seed=0)
     roles = sorted(r.role for r in plan.routes)
     # one team's loop is all the road there is; the other has nothing to take over, so it

@@ -19,6 +19,7 @@ from borderwatch.jobs import run_plan
 from borderwatch.routing.patrol import TeamRoute
 from borderwatch.routing.plan import plan_patrols
 from borderwatch.routing.schedule import schedule_night
+from tests.helpers import add_twin_team
 
 runner = CliRunner()
 
@@ -81,13 +82,7 @@ def test_generated_plan_invariants_and_determinism(small_net) -> None:
 
 
 def test_schedule_staggers_teams_sharing_a_route(toy_dir: Path) -> None:
-    teams = toy_dir / "teams.csv"
-    teams.write_text(
-        teams.read_text()
-        + teams.read_text().splitlines()[1].replace("T1,Team one", "T2,Team two")
-        + "\n"
-    )
-    net = build_network(load_scenario(toy_dir))
+    net = build_network(load_scenario(add_twin_team(toy_dir)))
     plan = plan_patrols(net, max_iterations=20, seed=0)
     steps = next(r for r in plan.routes if r.steps)
     twins = [
