@@ -212,6 +212,8 @@ def plan_summary(
                 "start_times": row.start_times,
                 "approach": [[int(e), bool(f)] for e, f in route.approach],
                 "steps": [[int(e), bool(f)] for e, f in route.steps],
+                # 1 where the step serves a required road (reloading a plan needs it)
+                "service": [int(bool(s)) for s in route.service],
                 "variants": [
                     {"variant": x.variant, "reverse": x.reverse, "phase_min": round(x.phase_min, 3)}
                     for x in route_variants(route)
