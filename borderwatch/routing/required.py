@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RequiredRoads", "choose_required_edges", "greedy_cover"]
+__all__ = ["RequiredRoads", "choose_required_edges", "greedy_cover", "unwatchable_units"]
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,41 @@ def _fixed_edges(network: PatrolNetwork, always: Sequence[str]) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
+def _coverable(
+    network: PatrolNetwork, unit_edge: sparse.csc_array, profiles: Sequence[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Units some drivable edge watches, and why each other unit is not watchable."""
+    coverable = np.asarray(unit_edge.sum(axis=1)).ravel() > 0
+    reasons = []
+    for u in np.flatnonzero(~coverable):
+        near = network.watch.nearest_road_m[u]
+        if near > network.config.patrol_view_m:
+            reasons.append(
+                f"no road within {network.config.patrol_view_m / 1000:g} km of the border (nearest {near / 1000:.1f} km)"
+            )
+        else:
+            reasons.append(
+                f"only roads no team vehicle ({', '.join(profiles)}) may use come within view"
+            )
+    return coverable, reasons
+
+
+def unwatchable_units(
+    network: PatrolNetwork, *, profiles: Sequence[str] | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Units no road that ``profiles`` (default: the teams' vehicles) may drive can watch, with reasons.
+
+    The ``uncoverable`` and ``uncoverable_reason`` of :func:`choose_required_edges`,
+    without solving the cover.
+    """
+    if profiles is None:
+        profiles = sorted(set(network.teams["vehicle"].astype(str)))
+    secs = np.min(np.vstack([network.edge_seconds(p) for p in profiles]), axis=0)
+    unit_edge = sparse.csc_array(network.watch.unit_edge[:, np.isfinite(secs)], dtype=bool)
+    coverable, reasons = _coverable(network, unit_edge, profiles)
+    return np.flatnonzero(~coverable), reasons
+
+
 def choose_required_edges(
     network: PatrolNetwork,
     *,
@@ -177,18 +212,7 @@ def choose_required_edges(
     drivable = np.isfinite(secs)
     unit_edge = sparse.csc_array(network.watch.unit_edge[:, drivable], dtype=bool)
     cand = np.flatnonzero(drivable)
-    coverable = np.asarray(unit_edge.sum(axis=1)).ravel() > 0
-    reasons = []
-    for u in np.flatnonzero(~coverable):
-        near = network.watch.nearest_road_m[u]
-        if near > network.config.patrol_view_m:
-            reasons.append(
-                f"no road within {network.config.patrol_view_m / 1000:g} km of the border (nearest {near / 1000:.1f} km)"
-            )
-        else:
-            reasons.append(
-                f"only roads no team vehicle ({', '.join(profiles)}) may use come within view"
-            )
+    coverable, reasons = _coverable(network, unit_edge, profiles)
     fixed = _fixed_edges(network, always_patrol)
     fixed = fixed[drivable[fixed]]
     fixed_cols = np.searchsorted(cand, fixed)
