@@ -42,6 +42,7 @@ import logging
 import math
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -706,6 +707,7 @@ def solve_minmax(
     seed: int = 0,
     alpha: float | None = None,
     time_limit: float | None = None,
+    initial: Sequence[Sequence[int]] | None = None,
 ) -> RoutingResult:
     """Min-max k-team routing: minimise the longest tour, then the total.
 
@@ -729,6 +731,11 @@ def solve_minmax(
         total``; default ``0.1 / k``.
     time_limit
         Deprecated name of ``time_limit_s``.
+    initial
+        A warm start: per team, the required edge ids it serves, in order
+        (e.g. tonight's plan when re-planning). Edges it lists that the team
+        may not serve, or that no team lists, are added by best insertion; the
+        search starts from the best of this and the usual initial solutions.
 
     Returns
     -------
@@ -759,6 +766,8 @@ def solve_minmax(
     for r in range(model.k):
         greedy.refresh(r)
     starts.append(greedy)
+    if initial is not None:
+        starts.append(_warm_state(model, initial, alpha, beta))
     state = min(starts, key=lambda s: s.key())
     scale = bound if bound > 0 else max(state.key()[0], 1.0)
     logger.debug("initial solutions: %s", [s.key() for s in starts])
@@ -771,6 +780,33 @@ def solve_minmax(
         )
     seconds = time.perf_counter() - t0
     return _result(instance, model, state, bound, seed, iterations, seconds)
+
+
+def _warm_state(
+    model: _Model, initial: Sequence[Sequence[int]], alpha: float, beta: float
+) -> _State:
+    """A start from given per-team edge lists; missing or disallowed edges by best insertion."""
+    if len(initial) != model.k:
+        raise RoutingError(f"initial: {len(initial)} edge lists for {model.k} teams")
+    pos = {int(e): i for i, e in enumerate(model.req)}
+    seqs: list[list[int]] = []
+    placed: set[int] = set()
+    for r, edges in enumerate(initial):
+        seq = []
+        for e in edges:
+            t = pos.get(int(e))
+            if t is not None and t not in placed and model.allowed[r, t]:
+                seq.append(t)
+                placed.add(t)
+        seqs.append(seq)
+    warm = _State(model, seqs)
+    rest = [t for t in range(model.m) if t not in placed]
+    rest.sort(key=lambda t: -model.depot_dist[t])
+    for t in rest:
+        warm.insert_best(t, alpha, beta, 1.0)
+    for r in range(model.k):
+        warm.refresh(r)
+    return warm
 
 
 def _result(
