@@ -1,0 +1,504 @@
+"""Reload the :class:`~borderwatch.routing.plan.PatrolPlan` that ``borderwatch plan`` wrote.
+
+A plan folder holds the plan's decisions in ``plan.json``: per team its loop
+(``steps``, with ``service`` flags since issue #14), the approach from its base,
+its status, role and note; the required roads; the seed, the night window and
+the figures of the min-max stage. Everything else of a
+:class:`~borderwatch.routing.plan.PatrolPlan` follows from those and the
+scenario's network, and is recomputed here the way
+:func:`~borderwatch.routing.plan.plan_patrols` computes it: the routing
+instance, the timeline (every loop starting at the window start), the
+revisits table and the night objective. So a reloaded plan has the same
+routes, worst revisit and revisits table as the plan that was written.
+
+What ``plan.json`` does not hold is rebuilt as well as it can be, and said so:
+
+* ``result`` and ``balanced`` (the min-max and take-over stages) keep the
+  recorded longest loop and bound (to 0.01 min); their ``tasks`` are the links
+  each route serves (each link given to one team, min-max and take-over routes
+  first) and their ``walks`` the approach, the loop and the approach back, on
+  network edges. They are not meant for :meth:`RoutingResult.validate`.
+* ``required.fixed`` (the ``--always`` roads) is empty; ``required.cost_s``,
+  ``gap_pct`` and ``method`` are as recorded.
+* Plans written before ``service`` was recorded: a step serves a required road
+  when it is the first traversal of that edge in the loop.
+
+A plan made with ``--teams``, ``--n-teams`` or ``--night-window`` is reloaded
+on the same teams (in the plan's order) and window (:func:`plan_network`);
+a re-planned folder (``borderwatch replan``) also puts every team at its
+recorded position.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from borderwatch.config import parse_hhmm
+from borderwatch.coverage.risk import risk_weights
+from borderwatch.coverage.timeline import PatrolTimeline, revisits
+from borderwatch.errors import BorderwatchWarning, CoverageError
+from borderwatch.outputs import read_plan_file
+from borderwatch.routing.night import night_objective
+from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance
+from borderwatch.routing.required import RequiredRoads, unwatchable_units
+from borderwatch.routing.result import RoutingResult, Step
+from borderwatch.routing.schedule import NightSchedule
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.routing.plan import PatrolPlan
+
+__all__ = ["load_plan", "plan_network", "plan_night"]
+
+logger = logging.getLogger(__name__)
+
+
+class _Reader:
+    """Typed access to the fields of one ``plan.json``; every error names file, field and value."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+
+    def fail(self, message: str, field: str, value: Any) -> CoverageError:
+        return CoverageError(message, file=self.path, field=field, value=value)
+
+    def number(self, obj: Mapping[str, Any], key: str, where: str, *, default: Any = None) -> float:
+        value = obj.get(key, default)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise self.fail("must be a finite number", where, value)
+        return float(value)
+
+    def text(self, obj: Mapping[str, Any], key: str, where: str, *, default: str = "") -> str:
+        value = obj.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise self.fail("must be a text", where, value)
+        return value
+
+    def steps(self, value: Any, where: str, n_edges: int) -> tuple[Step, ...]:
+        if not isinstance(value, list):
+            raise self.fail("must be a list of [edge, forward] pairs", where, value)
+        out: list[Step] = []
+        for i, item in enumerate(value):
+            if (
+                not isinstance(item, list)
+                or len(item) != 2
+                or isinstance(item[0], bool)
+                or not isinstance(item[0], int)
+                or not isinstance(item[1], bool)
+            ):
+                raise self.fail("each step is [edge id, forward]", f"{where}[{i}]", item)
+            if not 0 <= item[0] < n_edges:
+                raise self.fail(
+                    f"edge id outside 0..{n_edges - 1}: not a plan of this scenario's network",
+                    f"{where}[{i}]",
+                    item[0],
+                )
+            out.append((int(item[0]), bool(item[1])))
+        return tuple(out)
+
+
+def _reader(folder: str | Path) -> _Reader:
+    folder = Path(folder)
+    path = folder / "plan.json" if folder.is_dir() else folder
+    return _Reader(path, read_plan_file(path))
+
+
+def plan_night(folder: str | Path) -> date | None:
+    """The date the plan's night starts on (``plan.json`` ``night``), or None if not recorded.
+
+    Raises
+    ------
+    CoverageError
+        The recorded value is not a date ``YYYY-MM-DD``.
+    """
+    r = _reader(folder)
+    value = r.data.get("night")
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise r.fail("must be a date YYYY-MM-DD", "night", value) from None
+
+
+def _window(r: _Reader) -> str | None:
+    win = r.data.get("night_window")
+    if win is None:
+        return None
+    if not (isinstance(win, list) and len(win) == 2):
+        raise r.fail("must be [start, end] as 'HH:MM'", "night_window", win)
+    for i, text in enumerate(win):
+        parse_hhmm(text, field=f"night_window[{i}]", file=r.path, error=CoverageError)
+    return f"{win[0]}-{win[1]}"
+
+
+def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
+    import dataclasses
+
+    from borderwatch.routing.plan import night_network
+
+    routes = r.data["routes"]
+    ids = [str(x["team"]) for x in routes]
+    if not ids:
+        raise r.fail("a plan has at least one route", "routes", routes)
+    known = set(network.teams.index.astype(str))
+    for i, team in enumerate(ids):
+        if team not in known:
+            raise r.fail(
+                f"team not in the scenario (teams: {', '.join(sorted(known))}): "
+                "not a plan of this scenario",
+                f"routes[{i}].team",
+                team,
+            )
+    if len(set(ids)) != len(ids):
+        raise r.fail("a team has two routes", "routes", ids)
+    net = night_network(network, teams=ids, night_window=_window(r))
+    border_km = r.data.get("border_km")
+    if isinstance(border_km, int | float) and not isinstance(border_km, bool):
+        have = round(float(net.units["length_m"].sum()) / 1000.0, 3)
+        if abs(have - float(border_km)) > 1e-3 + 1e-6 * have:
+            raise r.fail(
+                f"the scenario's border is {have:g} km: not a plan of this scenario and config",
+                "border_km",
+                border_km,
+            )
+    replan = r.data.get("replan")
+    if replan is None:
+        return net
+    if not isinstance(replan, dict) or not isinstance(replan.get("positions"), dict):
+        raise r.fail("a replan section holds a 'positions' object", "replan.positions", replan)
+    teams = net.teams.copy()
+    n_nodes = len(net.nodes)
+    for team, pos in replan["positions"].items():
+        where = f"replan.positions.{team}"
+        node = pos.get("node") if isinstance(pos, dict) else None
+        if team not in teams.index:
+            raise r.fail("team has no route in this plan", where, team)
+        if isinstance(node, bool) or not isinstance(node, int) or not 0 <= node < n_nodes:
+            raise r.fail(f"node must be a node index 0..{n_nodes - 1}", f"{where}.node", node)
+        teams.loc[team, "node"] = node
+    return dataclasses.replace(net, teams=teams, _cache={})
+
+
+def plan_network(folder: str | Path, network: PatrolNetwork) -> PatrolNetwork:
+    """The network a plan folder was planned on: its teams (in its order), its night window.
+
+    Parameters
+    ----------
+    folder
+        A plan folder (or its ``plan.json``).
+    network
+        The network of the scenario the plan was made from (as ``borderwatch
+        plan`` builds it, same config).
+
+    Returns
+    -------
+    PatrolNetwork
+        ``network`` with the plan's team subset and night window
+        (:func:`~borderwatch.routing.plan.night_network`); for a re-planned
+        folder with every team's ``node`` at its recorded position.
+
+    Raises
+    ------
+    CoverageError
+        Naming ``plan.json``, the field and the value: a team the scenario
+        lacks, a bad night window, a border of another length.
+    """
+    return _plan_network(_reader(folder), network)
+
+
+def _service(
+    steps: tuple[Step, ...], recorded: Any, required: set[int], r: _Reader, where: str
+) -> tuple[bool, ...]:
+    if recorded is None:  # older plans: the first traversal of each required edge serves it
+        seen: set[int] = set()
+        flags = []
+        for e, _ in steps:
+            flags.append(e in required and e not in seen)
+            if e in required:
+                seen.add(e)
+        return tuple(flags)
+    if (
+        not isinstance(recorded, list)
+        or len(recorded) != len(steps)
+        or any(x not in (0, 1) or isinstance(x, float) for x in recorded)
+    ):
+        raise r.fail(f"must be a list of {len(steps)} flags 0 or 1 (one per step)", where, recorded)
+    return tuple(bool(x) for x in recorded)
+
+
+def _check_walk(
+    network: PatrolNetwork, steps: tuple[Step, ...], start: int, closed: bool
+) -> int | None:
+    """Index of the first step that does not continue the walk from ``start`` (None: it holds)."""
+    u = network.edges["u"].to_numpy()
+    v = network.edges["v"].to_numpy()
+    node = start
+    for i, (e, fwd) in enumerate(steps):
+        a, b = (u[e], v[e]) if fwd else (v[e], u[e])
+        if a != node:
+            return i
+        node = int(b)
+    if closed and steps and node != start:
+        return len(steps)
+    return None
+
+
+def _routes(r: _Reader, net: PatrolNetwork, required: set[int]) -> list[TeamRoute]:
+    n_edges = len(net.edges)
+    u = net.edges["u"].to_numpy()
+    v = net.edges["v"].to_numpy()
+    out = []
+    for i, entry in enumerate(r.data["routes"]):
+        where = f"routes[{i}]"
+        team = str(entry["team"])
+        vehicle = str(net.teams.loc[team, "vehicle"])
+        recorded_vehicle = entry.get("vehicle", vehicle)
+        if recorded_vehicle != vehicle:
+            raise r.fail(
+                f"the scenario's team {team} drives a {vehicle}: not a plan of this scenario",
+                f"{where}.vehicle",
+                recorded_vehicle,
+            )
+        steps = r.steps(entry.get("steps", []), f"{where}.steps", n_edges)
+        approach = r.steps(entry.get("approach", []), f"{where}.approach", n_edges)
+        status = r.text(
+            entry, "status", f"{where}.status", default="patrol" if steps else "standby"
+        )
+        if status not in ("patrol", "standby"):
+            raise r.fail("must be 'patrol' or 'standby'", f"{where}.status", status)
+        secs = net.edge_seconds(vehicle)
+        seconds = tuple(float(secs[e]) for e, _ in steps)
+        if steps and not all(
+            math.isfinite(s) for s in seconds + tuple(secs[e] for e, _ in approach)
+        ):
+            bad = next(e for e, _ in (*steps, *approach) if not math.isfinite(secs[e]))
+            raise r.fail(f"team {team}'s {vehicle} may not drive this edge", f"{where}.steps", bad)
+        if steps:
+            first, fwd = steps[0]
+            start = int(u[first] if fwd else v[first])
+            base = int(net.teams.loc[team, "node"])
+            broken = _check_walk(net, steps, start, closed=True)
+            if broken is not None:
+                raise r.fail(
+                    "the loop is not a closed walk on this network (breaks at that step): "
+                    "not a plan of this scenario",
+                    f"{where}.steps[{broken}]",
+                    list(steps[broken]) if broken < len(steps) else "end",
+                )
+            if approach:
+                broken = _check_walk(net, (*approach,), base, closed=False)
+                end_a = approach[-1]
+                end_node = int(v[end_a[0]] if end_a[1] else u[end_a[0]])
+                if broken is not None or end_node != start:
+                    raise r.fail(
+                        "the approach does not lead from the team's base to its loop",
+                        f"{where}.approach",
+                        len(approach),
+                    )
+        out.append(
+            TeamRoute(
+                team=team,
+                vehicle=vehicle,
+                steps=steps,
+                service=_service(steps, entry.get("service"), required, r, f"{where}.service"),
+                seconds=seconds,
+                approach=approach,
+                approach_s=float(sum(float(secs[e]) for e, _ in approach)),
+                status=status,
+                standby_reason=r.text(entry, "standby_reason", f"{where}.standby_reason"),
+                role=r.text(entry, "role", f"{where}.role", default="min-max" if steps else ""),
+                note=r.text(entry, "note", f"{where}.note"),
+            )
+        )
+    return out
+
+
+def _required(r: _Reader, net: PatrolNetwork) -> RequiredRoads:
+    edges = r.data.get("required_edges")
+    n_edges = len(net.edges)
+    if not isinstance(edges, list) or any(
+        isinstance(e, bool) or not isinstance(e, int) or not 0 <= e < n_edges for e in edges
+    ):
+        bad = (
+            next(
+                (
+                    e
+                    for e in edges
+                    if isinstance(e, bool) or not isinstance(e, int) or not 0 <= e < n_edges
+                ),
+                edges,
+            )
+            if isinstance(edges, list)
+            else edges
+        )
+        raise r.fail(f"must be a list of edge ids 0..{n_edges - 1}", "required_edges", bad)
+    info = r.data.get("required_roads") or {}
+    if not isinstance(info, dict):
+        raise r.fail("must be an object", "required_roads", info)
+    cost_s = r.number(info, "drive_min", "required_roads.drive_min", default=0.0) * 60.0
+    gap = r.number(info, "gap_pct", "required_roads.gap_pct", default=0.0)
+    uncoverable, reasons = unwatchable_units(net)
+    return RequiredRoads(
+        edges=np.asarray(sorted(set(edges)), dtype=np.int64),
+        fixed=np.empty(0, dtype=np.int64),
+        cost_s=cost_s,
+        lower_bound_s=cost_s * (1.0 - gap / 100.0),
+        gap_pct=gap,
+        method=r.text(info, "method", "required_roads.method", default="milp"),
+        uncoverable=uncoverable,
+        uncoverable_reason=reasons,
+        seconds=0.0,
+    )
+
+
+def _stage(
+    patrol: PatrolInstance,
+    routes: list[TeamRoute],
+    *,
+    max_cost: float | None,
+    lower_bound: float,
+    seed: int,
+) -> RoutingResult:
+    """A :class:`RoutingResult` rebuilt from the routes (see the module notes)."""
+    link_of: dict[int, tuple[int, int]] = {}
+    for k, link in enumerate(patrol.links):
+        for j, e in enumerate(link.edges):
+            link_of[e] = (k, j)
+    order = sorted(
+        range(len(routes)),
+        key=lambda i: (routes[i].role not in ("min-max", "take-over"), i),
+    )
+    given: set[int] = set()
+    tasks: list[tuple[Step, ...]] = [() for _ in routes]
+    for i in order:
+        mine: list[Step] = []
+        for (e, fwd), serve in zip(routes[i].steps, routes[i].service, strict=True):
+            hit = link_of.get(e)
+            if not serve or hit is None or hit[0] in given:
+                continue
+            k, j = hit
+            given.add(k)
+            mine.append((patrol.n_network_edges + k, fwd == patrol.links[k].forward[j]))
+        tasks[i] = tuple(mine)
+    walks = []
+    costs = []
+    for route in routes:
+        back = tuple((e, not f) for e, f in reversed(route.approach))
+        walks.append((*route.approach, *route.steps, *back) if route.steps else ())
+        costs.append(route.loop_s + 2.0 * route.approach_s if route.steps else 0.0)
+    longest = max(costs, default=0.0)
+    return RoutingResult(
+        tasks=tuple(tasks),
+        walks=tuple(walks),
+        team_cost=tuple(costs),
+        max_cost=longest if max_cost is None else max_cost,
+        total_cost=float(sum(costs)),
+        lower_bound=lower_bound,
+        seconds=0.0,
+        iterations=0,
+        seed=seed,
+    )
+
+
+def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
+    """Rebuild the :class:`~borderwatch.routing.plan.PatrolPlan` of a plan folder.
+
+    Parameters
+    ----------
+    folder
+        Output folder of ``borderwatch plan`` (or ``replan``), or its ``plan.json``.
+    network
+        The network of the scenario the plan was made from, built with the
+        same config (``borderwatch plan`` builds it from the scenario and
+        ``--config``); the plan's teams and night window are applied here
+        (:func:`plan_network`). Use ``plan_network(folder, network)`` for the
+        network the returned plan runs on.
+
+    Returns
+    -------
+    PatrolPlan
+        Same routes, timeline, revisits table and worst revisit as the plan
+        written; ``result``/``balanced`` rebuilt as the module notes say.
+
+    Raises
+    ------
+    BorderwatchError
+        No ``plan.json`` in ``folder``.
+    CoverageError
+        Naming ``plan.json``, the field and the value: not JSON, not a plan,
+        a team, edge or vehicle this scenario's network does not have, a loop
+        that is not a closed walk on it, a bad number or flag.
+    """
+    from borderwatch.routing.plan import PatrolPlan
+
+    r = _reader(folder)
+    seed = r.data.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise r.fail("must be a whole number", "seed", seed)
+    net = _plan_network(r, network)
+    required = _required(r, net)
+    routes = _routes(r, net, set(required.edges.tolist()))
+    with warnings.catch_warnings():
+        # a team that reaches no road was warned about when planning; plan.json says standby
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        instance = build_instance(net, required.edges)
+    active = [x for x in routes if x.on_patrol]
+    if not active:
+        raise r.fail("no team is on patrol in this plan", "routes", [x.team for x in routes])
+    window = net.config.night_minutes
+    timeline = PatrolTimeline.from_walks(
+        net, {x.team: list(x.steps) for x in active}, window_min=window
+    )
+    table = revisits(net, timeline)
+    passed = table["n_passes"].to_numpy() > 0
+    objective = night_objective(
+        table["worst_revisit_min"].to_numpy(),
+        passed,
+        risk_weights(net),
+        sum(x.loop_s + x.approach_s for x in active) / 60.0,
+    )
+    schedule = NightSchedule(
+        teams=tuple(x.team for x in active),
+        loop_min=tuple(x.loop_s / 60.0 for x in active),
+        phase_min=tuple(0.0 for _ in active),
+        worst_revisit_min=objective.worst_revisit_min,
+        timeline=timeline,
+    )
+    minmax = r.number(r.data, "minmax_loop_min", "minmax_loop_min") * 60.0
+    bound = r.number(r.data, "bound_min", "bound_min", default=0.0) * 60.0
+    result = _stage(instance, routes, max_cost=minmax, lower_bound=bound, seed=seed)
+    balanced = _stage(instance, routes, max_cost=None, lower_bound=bound, seed=seed)
+    logger.info(
+        "reloaded plan %s: %d teams on patrol, worst revisit %.1f min",
+        r.path,
+        len(active),
+        objective.worst_revisit_min,
+    )
+    return PatrolPlan(
+        required=required,
+        instance=instance,
+        routes=tuple(routes),
+        result=result,
+        balanced=balanced,
+        schedule=schedule,
+        revisits=table,
+        objective=objective,
+        seconds={},
+        seed=seed,
+    )

@@ -1,0 +1,144 @@
+"""Reloading a plan folder: the same routes, worst revisit and revisits table as the plan written."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from borderwatch import build_network, load_scenario
+from borderwatch.errors import BorderwatchError, CoverageError
+from borderwatch.jobs import run_plan
+from borderwatch.routing.export import plan_summary
+from borderwatch.routing.reload import load_plan, plan_network, plan_night
+from tests.helpers import add_twin_team, write_toy_scenario
+
+
+@pytest.fixture(scope="module")
+def twin_net(tmp_path_factory: pytest.TempPathFactory):
+    folder = add_twin_team(write_toy_scenario(tmp_path_factory.mktemp("twin") / "toy"))
+    return build_network(load_scenario(folder))
+
+
+def _plan(net, out: Path, **kw):
+    return run_plan(
+        net, out, night=date(2026, 12, 7), max_iterations=40, seed=3, map_html=False, **kw
+    )
+
+
+def _same(back, plan, net) -> None:
+    assert back.routes == plan.routes
+    pd.testing.assert_frame_equal(back.revisits, plan.revisits)
+    assert back.objective == plan.objective
+    assert back.schedule.worst_revisit_min == plan.schedule.worst_revisit_min
+    assert back.seed == plan.seed
+    assert back.required.edges.tolist() == plan.required.edges.tolist()
+    assert back.required.uncoverable.tolist() == plan.required.uncoverable.tolist()
+    # the figures written again from the reloaded plan are those of the original
+    assert plan_summary(net, back) == plan_summary(net, plan)
+
+
+def test_reload_reproduces_the_plan(twin_net, tmp_path: Path) -> None:
+    plan, summary = _plan(twin_net, tmp_path / "p")
+    back = load_plan(tmp_path / "p", twin_net)
+    _same(back, plan, twin_net)
+    assert back.minmax_loop_min == pytest.approx(summary["minmax_loop_min"], abs=1e-9)
+    assert back.bound_min == pytest.approx(summary["bound_min"], abs=1e-9)
+    assert plan_night(tmp_path / "p") == date(2026, 12, 7)
+    # the plan's own plan.json path works as well
+    assert load_plan(tmp_path / "p" / "plan.json", twin_net).routes == plan.routes
+
+
+def test_reload_honours_teams_and_night_window(twin_net, tmp_path: Path) -> None:
+    from borderwatch.routing.plan import night_network
+
+    plan, _ = _plan(twin_net, tmp_path / "p", teams=["T2"], night_window="22:00-04:00")
+    net = plan_network(tmp_path / "p", twin_net)
+    assert list(net.teams.index) == ["T2"]
+    assert (net.config.night_start, net.config.night_end) == ("22:00", "04:00")
+    want = night_network(twin_net, teams=["T2"], night_window="22:00-04:00")
+    back = load_plan(tmp_path / "p", twin_net)
+    _same(back, plan, want)
+    assert back.schedule.timeline.window_min == 360.0
+
+
+def test_older_plans_without_service_flags(twin_net, tmp_path: Path) -> None:
+    plan, summary = _plan(twin_net, tmp_path / "p")
+    path = tmp_path / "p" / "plan.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for r in data["routes"]:
+        del r["service"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    back = load_plan(tmp_path / "p", twin_net)
+    assert [r.steps for r in back.routes] == [r.steps for r in plan.routes]
+    pd.testing.assert_frame_equal(back.revisits, plan.revisits)
+    again = plan_summary(twin_net, back)
+    assert [r["service_km"] for r in again["routes"]] == [
+        r["service_km"] for r in summary["routes"]
+    ]
+
+
+def _broken(tmp_path: Path, twin_net, change) -> Path:
+    _plan(twin_net, tmp_path / "p")
+    path = tmp_path / "p" / "plan.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return tmp_path / "p"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "value"),
+    [
+        (lambda d: d.update(seed="x"), "seed", "'x'"),
+        (lambda d: d["routes"][0].update(team="T9"), "routes[0].team", "'T9'"),
+        (
+            lambda d: d["routes"][0]["steps"].__setitem__(0, [99999, True]),
+            "routes[0].steps[0]",
+            "99999",
+        ),
+        (lambda d: d["routes"][0]["steps"].__setitem__(0, "a"), "routes[0].steps[0]", "'a'"),
+        (lambda d: d["routes"][0].update(status="asleep"), "routes[0].status", "'asleep'"),
+        (lambda d: d["routes"][0].update(service=[2]), "routes[0].service", "[2]"),
+        (lambda d: d.update(night_window=["25:00", "06:00"]), "night_window[0]", "'25:00'"),
+        (lambda d: d.update(required_edges=[-1]), "required_edges", "-1"),
+        (lambda d: d.update(minmax_loop_min=None), "minmax_loop_min", None),
+        (lambda d: d.update(border_km=99.0), "border_km", "99.0"),
+    ],
+)
+def test_bad_plan_files_name_file_field_and_value(
+    twin_net, tmp_path: Path, change, field: str, value: str | None
+) -> None:
+    folder = _broken(tmp_path, twin_net, change)
+    with pytest.raises(CoverageError) as info:
+        load_plan(folder, twin_net)
+    text = str(info.value)
+    assert str(folder / "plan.json") in text
+    assert f"field {field!r}" in text
+    if value is not None:
+        assert f"value {value}" in text
+
+
+def test_a_loop_that_breaks_is_refused(twin_net, tmp_path: Path) -> None:
+    def cut(d) -> None:
+        steps = next(r for r in d["routes"] if len(r["steps"]) > 2)["steps"]
+        del steps[1]
+
+    folder = _broken(tmp_path, twin_net, cut)
+    with pytest.raises(CoverageError, match="not a closed walk"):
+        load_plan(folder, twin_net)
+
+
+def test_foreign_and_missing_folders(twin_net, toy_net, tmp_path: Path) -> None:
+    _plan(twin_net, tmp_path / "p")
+    with pytest.raises(CoverageError, match=r"'T2'.*not a plan of this scenario"):
+        load_plan(tmp_path / "p", toy_net)  # the one-team toy has no T2
+    with pytest.raises(BorderwatchError, match="plan file not found"):
+        load_plan(tmp_path, twin_net)
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "plan.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(CoverageError, match="not a valid JSON"):
+        load_plan(tmp_path / "junk", twin_net)
