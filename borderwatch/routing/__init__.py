@@ -15,6 +15,7 @@ from borderwatch.routing.minmax import solve_minmax
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance, route_teams
 from borderwatch.routing.plan import PatrolPlan, plan_patrols
 from borderwatch.routing.postman import chinese_postman, rural_postman
+from borderwatch.routing.reload import load_plan
 from borderwatch.routing.required import RequiredRoads, choose_required_edges
 from borderwatch.routing.result import RoutingResult
 from borderwatch.routing.schedule import NightSchedule, schedule_night
@@ -34,6 +35,7 @@ __all__ = [
     "build_instance",
     "chinese_postman",
     "choose_required_edges",
+    "load_plan",
     "lower_bound",
     "plan_patrols",
     "route_teams",
