@@ -590,12 +590,10 @@ def _warm_start(
     owner: dict[int, str] = {}
     order: dict[int, float] = {}
     for team, tasks in zip(old.teams, original.balanced.tasks, strict=True):
-        rank = 0
         for e, _ in tasks:
             for edge in old.links[int(e) - old.n_network_edges].edges:
                 owner[int(edge)] = team
-                order[int(edge)] = rank
-                rank += 1
+                order[int(edge)] = float(len(order))
     index = {t: i for i, t in enumerate(survivors)}
     lists: list[list[tuple[float, int]]] = [[] for _ in survivors]
     for j, link in enumerate(patrol.links):
