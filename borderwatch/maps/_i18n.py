@@ -80,6 +80,9 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "target": "目标",
         "standby": "待命",
         "km_marks": "边境里程标（公里）",
+        "replan_title": "夜间巡逻重新规划图",
+        "changes": "重新规划：接替路段",
+        "takes_over": "接替",
     },
     "en": {
         "coverage_title": "Border coverage",
@@ -148,6 +151,9 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "target": "target",
         "standby": "standby",
         "km_marks": "Border km marks",
+        "replan_title": "Night patrol re-plan",
+        "changes": "Re-plan: roads taken over",
+        "takes_over": "takes over",
     },
 }
 

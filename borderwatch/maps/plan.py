@@ -115,6 +115,36 @@ def _required_layer(b: MapBuilder, required_edges: Iterable[Any]) -> folium.Feat
     return fg
 
 
+def _changes_layer(
+    b: MapBuilder, changes: Sequence[Mapping[str, Any]], team_ids: list[str]
+) -> folium.FeatureGroup:
+    """The roads taken over in a re-plan: wide dotted lines in the taker's colour."""
+    for c in changes:
+        if str(c.get("team")) not in team_ids:
+            raise MapInputError(
+                f"changes: team {c.get('team')!r} has no route; teams: {', '.join(team_ids)}"
+            )
+    fg = b.group(b.t["changes"])
+    geoms = display_geoms([c["geometry"] for c in changes], b.crs, simplify_m=b.simplify_m)
+    for c, shown in zip(changes, geoms, strict=True):
+        if shown is None or shapely.is_empty(shown):
+            continue
+        colour = team_style(team_ids.index(str(c["team"])))[0]
+        folium.GeoJson(
+            feature_collection([shown], [{"x": esc(c["text"])}]),
+            style_function=lambda f, col=colour: {
+                "color": col,
+                "weight": 10,
+                "opacity": 0.8,
+                "dashArray": "2 9",
+                "lineCap": "round",
+                "className": "bw-takeover",
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["x"], labels=False, localize=False),
+        ).add_to(fg)
+    return fg
+
+
 def plan_map(
     network: PatrolNetwork,
     routes: gpd.GeoDataFrame,
@@ -131,6 +161,7 @@ def plan_map(
     arrow_spacing_m: float = 2000.0,
     revisit_target_min: float | None = None,
     simplify_m: float = 5.0,
+    changes: Sequence[Mapping[str, Any]] = (),
 ) -> folium.Map:
     """The patrol-plan map: one layer per team, required roads, gaps left after the plan.
 
@@ -162,6 +193,12 @@ def plan_map(
         ``#team=ID`` in the address.
     arrow_spacing_m
         Distance between direction arrows along a route (at most 40 per route).
+    changes
+        Roads a team takes over in a re-plan, highlighted in their own layer
+        and legend section: each a mapping with ``team`` (a team of
+        ``routes``, whose colour it is drawn in), ``geometry`` (projected
+        LineString/MultiLineString) and ``text`` (the legend line and tooltip,
+        e.g. ``"T03 takes T05's loop km 30.0-38.0"``).
 
     Returns
     -------
@@ -301,6 +338,7 @@ def plan_map(
                 f'{fmt(row.loop_min, 0, t["min"])}"><span class="bw-sw" style="{swatch}"></span>'
                 f'<span class="bw-name">{esc(shown_name)}</span></div>'
             )
+    changes_fg = _changes_layer(b, changes, team_ids) if changes else None
     b.checkpoints_layer(radius_px=3.5)
     b.bases_layer()
     b.title_box(title if title is not None else t["plan_title"], summary)
@@ -310,6 +348,17 @@ def plan_map(
         + "".join(legend_rows)
         + "</details>"
     )
+    if changes_fg is not None:
+        b.legend.append(
+            f"<h2>{esc(t['changes'])}</h2>"
+            + "".join(
+                f'<div class="bw-row bw-change-row"><span class="bw-sw" style="background:'
+                f"repeating-linear-gradient(to right,{team_style(team_ids.index(str(c['team'])))[0]} "
+                f'0 3px,transparent 3px 6px);height:8px"></span>'
+                f'<span class="bw-name">{esc(c["text"])}</span></div>'
+                for c in changes
+            )
+        )
     b.legend_units()
     b.legend.append(
         f'<div class="bw-row"><span class="bw-sw" style="background:#444;opacity:.4;height:8px"></span>'
