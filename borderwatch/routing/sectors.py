@@ -1,0 +1,1147 @@
+"""Sectors for long borders: split by chainage, plan each sector on its own, stitch.
+
+A national border of thousands of kilometres is planned in sectors:
+
+1. :func:`split_sectors` cuts the border by chainage into ``N`` sectors of
+   whole, consecutive border units. Every unit belongs to exactly one sector
+   (no unit is left between sectors, none is counted twice). Each team belongs
+   to the sector of its base's chainage (the nearest border unit to the base);
+   the cuts fall between two teams, so every sector has at least one team, and
+   near equal lengths of border. A sector whose teams can reach none of the
+   roads that watch its units is merged with its neighbour.
+2. :func:`sector_network` makes a valid :class:`~borderwatch.data.network.PatrolNetwork`
+   of each sector (:func:`subset_network`): the sector's units; the road nodes
+   whose nearest border unit lies within the sector's chainage span plus a
+   margin (``margin_m``, default 5 km) on both sides, every road that watches a
+   unit of the sector, the sector teams' bases and the checkpoints that watch
+   its units; where a team could reach one of those roads on the whole network
+   but not inside this subset, the nodes of its shortest path to it are added.
+   The roads are the edges with both ends in that node set.
+3. :func:`plan_sectors` plans the sectors independently with
+   :func:`~borderwatch.routing.plan.plan_patrols` (in parallel on Dask, see
+   :func:`borderwatch.batch.runner.open_client`, or one after another in this
+   process), each with its own seed (:func:`sector_seed`: the same seed gives
+   the same plan whatever the number of workers), and stitches the sector plans
+   into one :class:`~borderwatch.routing.plan.PatrolPlan` on the whole network:
+   routes mapped back to whole-network edge ids, the required roads united,
+   and the timeline, the revisits and the night objective computed on the
+   whole network (a team near a seam also watches units of the next sector).
+
+The bounds
+----------
+The sector plan reports two bounds and says which is which:
+
+* ``bound_min`` (``PatrolPlan.result.lower_bound``, the "lower bound" of
+  ``report.txt``): :func:`whole_bound`, a bound valid for routing the stitched
+  required roads with *all* teams on the *whole* network: the longest loop is
+  at least the driving of every required link divided by the number of teams,
+  and at least the cheapest round trip from any base through any one link.
+  It is weak but valid, so ``opt_gap_pct`` is an honest gap.
+* ``sector_bound_min``: the largest of the sector plans' own bounds. Each sector
+  bound bounds the best longest loop of *its* sector (its teams, its required
+  roads, its sub-network), so their maximum bounds the best plan that keeps
+  this split. It is **not** a bound for the whole border in general: a plan of
+  the whole border may send a team across a seam, choose other required roads,
+  or use a road outside a sector's sub-network, and so come out below it.
+  ``sector_gap_pct`` is the gap to it: what is left to gain without changing
+  the split.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from borderwatch.config import renamed_time_limit
+from borderwatch.coverage.risk import risk_weights
+from borderwatch.coverage.timeline import PatrolTimeline, revisits
+from borderwatch.data.network import PatrolNetwork, WatchIndex, _components
+from borderwatch.errors import ConfigError, RoutingError
+from borderwatch.routing.instance import ArcInstance
+from borderwatch.routing.links import Link
+from borderwatch.routing.night import night_objective
+from borderwatch.routing.patrol import PatrolInstance, TeamRoute
+from borderwatch.routing.plan import PatrolPlan, plan_patrols
+from borderwatch.routing.required import RequiredRoads
+from borderwatch.routing.result import RoutingResult, Step, gap_pct
+from borderwatch.routing.schedule import NightSchedule
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = [
+    "AUTO_SECTOR_KM",
+    "AUTO_SECTOR_TEAMS",
+    "DEFAULT_MARGIN_M",
+    "Sector",
+    "SectorFigures",
+    "SectorPlan",
+    "auto_sector_count",
+    "parse_sectors",
+    "plan_sectors",
+    "sector_network",
+    "sector_seed",
+    "split_sectors",
+    "subset_network",
+    "whole_bound",
+]
+
+logger = logging.getLogger(__name__)
+
+#: ``--sectors auto`` aims at about this many teams per sector ...
+AUTO_SECTOR_TEAMS = 50
+#: ... or this many km of border per sector, whichever gives more sectors.
+AUTO_SECTOR_KM = 500.0
+#: Roads this far (in chainage) beyond a sector's ends belong to its sub-network.
+DEFAULT_MARGIN_M = 5000.0
+
+
+# --------------------------------------------------------------------------- the split
+@dataclass(frozen=True)
+class Sector:
+    """One sector of the border and the parts of the whole network it is planned on.
+
+    Attributes
+    ----------
+    index
+        Position of the sector along the border (0 = from the start of the chainage).
+    unit_lo, unit_hi
+        The sector's border units: positions ``unit_lo .. unit_hi - 1`` of
+        ``network.units`` (consecutive; the sectors tile the units).
+    start_m, end_m
+        Chainage of the sector's ends (m).
+    teams
+        Ids of the teams based in the sector.
+    nodes, edges, checkpoints
+        Positions in the whole network's node, edge and checkpoint tables of
+        the sub-network's (sorted: the sub-network's own positions follow them).
+    """
+
+    index: int
+    unit_lo: int
+    unit_hi: int
+    start_m: float
+    end_m: float
+    teams: tuple[str, ...]
+    nodes: np.ndarray
+    edges: np.ndarray
+    checkpoints: np.ndarray
+
+    @property
+    def n_units(self) -> int:
+        """Number of border units of the sector."""
+        return self.unit_hi - self.unit_lo
+
+    @property
+    def km(self) -> float:
+        """Border length of the sector (km)."""
+        return (self.end_m - self.start_m) / 1000.0
+
+
+def parse_sectors(value: str | int, *, option: str = "--sectors") -> int | str:
+    """Read a ``--sectors`` value: ``"auto"`` or a whole number of sectors >= 1.
+
+    Raises
+    ------
+    ConfigError
+        Naming the option and the value, for anything else.
+    """
+    if isinstance(value, bool):
+        raise ConfigError(
+            "give 'auto' or a whole number of sectors >= 1", field=option, value=value
+        )
+    if isinstance(value, int):
+        n = value
+    else:
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        try:
+            n = int(text)
+        except ValueError:
+            raise ConfigError(
+                "give 'auto' or a whole number of sectors >= 1", field=option, value=value
+            ) from None
+    if n < 1:
+        raise ConfigError(
+            "give 'auto' or a whole number of sectors >= 1", field=option, value=value
+        )
+    return n
+
+
+def auto_sector_count(n_teams: int, border_km: float) -> int:
+    """The number of sectors of ``--sectors auto``.
+
+    ``round(max(n_teams / AUTO_SECTOR_TEAMS, border_km / AUTO_SECTOR_KM))``, at
+    least 1 and at most ``n_teams``: sectors of about 40-60 teams or about
+    500 km, whichever is smaller. A generated scenario has about 8 teams per
+    100 km, so its sectors are about 500 km with 40 teams (1,000 km: 2 sectors,
+    2,000 km: 4, 5,000 km: 10); a border of up to 749 km is one sector.
+
+    Examples
+    --------
+    >>> auto_sector_count(160, 2000.0), auto_sector_count(40, 500.0), auto_sector_count(300, 900.0)
+    (4, 1, 6)
+    """
+    n = round(max(n_teams / AUTO_SECTOR_TEAMS, border_km / AUTO_SECTOR_KM))
+    return int(min(max(1, n), max(1, n_teams)))
+
+
+def _sector_count(network: PatrolNetwork, sectors: int | str, option: str) -> int:
+    n = parse_sectors(sectors, option=option)
+    if n == "auto":
+        return auto_sector_count(len(network.teams), network.border_m / 1000.0)
+    assert isinstance(n, int)
+    if n > len(network.teams):
+        raise ConfigError(
+            f"at most one sector per team: the plan has {len(network.teams)} teams",
+            field=option,
+            value=sectors,
+        )
+    if n > len(network.units):
+        raise ConfigError(
+            f"at most one sector per border unit: the border has {len(network.units)} units",
+            field=option,
+            value=sectors,
+        )
+    return n
+
+
+def _nearest_unit(network: PatrolNetwork, geoms: np.ndarray) -> np.ndarray:
+    """Position of the nearest border unit of each geometry (ties: the lowest)."""
+    if len(geoms) == 0:
+        return np.zeros(0, dtype=np.int64)
+    tree = shapely.STRtree(network.units.geometry.to_numpy())
+    idx = tree.query_nearest(geoms, all_matches=True)
+    out = np.full(len(geoms), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, idx[0], idx[1])
+    return out
+
+
+def _cuts(team_unit: np.ndarray, cum: np.ndarray, n: int) -> list[int]:
+    """Unit positions where sectors start (after the first): between two teams, near equal lengths."""
+    units = np.unique(team_unit)  # the units holding a base, in chainage order
+    if n <= 1 or len(units) < 2:
+        return []
+    # a cut between consecutive base units a < b, at the unit halfway
+    cand = (units[:-1] + units[1:] + 1) // 2
+    n = min(n, len(cand) + 1)
+    total = float(cum[-1])
+    out: list[int] = []
+    j0 = 0
+    for k in range(1, n):
+        target = k * total / n
+        hi = len(cand) - (n - 1 - k)  # leave a candidate for every cut still to come
+        window = np.arange(j0, hi)
+        j = int(window[np.argmin(np.abs(cum[cand[window]] - target))])
+        out.append(int(cand[j]))
+        j0 = j + 1
+    return out
+
+
+def split_sectors(
+    network: PatrolNetwork,
+    sectors: int | str = "auto",
+    *,
+    margin_m: float = DEFAULT_MARGIN_M,
+    option: str = "--sectors",
+) -> tuple[Sector, ...]:
+    """Split the border of ``network`` by chainage into sectors with the teams based in them.
+
+    Parameters
+    ----------
+    network
+        The whole network (not changed).
+    sectors
+        ``"auto"`` (:func:`auto_sector_count`) or the number of sectors. Fewer
+        come out when the bases are too bunched to put a team in every
+        sector, or when a sector's teams can reach no road that watches it
+        (such a sector is merged with a neighbour; both are logged).
+    margin_m
+        Roads whose nodes lie up to this far (chainage of their nearest border
+        unit) beyond a sector's ends are part of its sub-network.
+    option
+        The option name errors give.
+
+    Returns
+    -------
+    tuple of Sector
+        In chainage order; their units tile ``network.units``.
+
+    Raises
+    ------
+    ConfigError
+        A bad ``sectors`` value (not ``auto`` or a whole number from 1 to the
+        number of teams), or a negative margin.
+    """
+    n = _sector_count(network, sectors, option)
+    if not (isinstance(margin_m, int | float) and math.isfinite(margin_m) and margin_m >= 0):
+        raise ConfigError(
+            "the sector margin is a distance >= 0 m", field="margin_m", value=margin_m
+        )
+    lengths = network.units["length_m"].to_numpy(dtype=float)
+    cum = np.concatenate([[0.0], np.cumsum(lengths)])
+    team_unit = _nearest_unit(network, network.teams.geometry.to_numpy())
+    node_unit = _nearest_unit(network, network.nodes.geometry.to_numpy())
+    mid = (cum[:-1] + cum[1:]) / 2.0
+    node_chain = mid[node_unit]
+    starts = [0, *_cuts(team_unit, cum, n), len(lengths)]
+    if len(starts) - 1 < n:
+        logger.warning(
+            "sectors: the team bases allow only %d sectors with a team each (asked %d)",
+            len(starts) - 1,
+            n,
+        )
+    while True:
+        built = [
+            _build_sector(network, i, lo, hi, team_unit, node_chain, cum, margin_m)
+            for i, (lo, hi) in enumerate(zip(starts[:-1], starts[1:], strict=True))
+        ]
+        bad = [i for i, (_, ok) in enumerate(built) if not ok]
+        if not bad or len(starts) <= 2:
+            break
+        i = bad[0]
+        # merge it with the shorter neighbour (the only one at either end)
+        left = starts[i] - starts[i - 1] if i > 0 else math.inf
+        right = starts[i + 2] - starts[i + 1] if i + 2 < len(starts) else math.inf
+        drop = i if left <= right else i + 1
+        logger.warning(
+            "sectors: the teams of km %.1f-%.1f reach no road that watches it; merged with a neighbour",
+            cum[starts[i]] / 1000.0,
+            cum[starts[i + 1]] / 1000.0,
+        )
+        del starts[drop]
+    out = tuple(s for s, _ in built)
+    logger.info(
+        "sectors: %d sectors of %s km, %s teams",
+        len(out),
+        "/".join(f"{s.km:.0f}" for s in out),
+        "/".join(str(len(s.teams)) for s in out),
+    )
+    return out
+
+
+def _build_sector(
+    network: PatrolNetwork,
+    index: int,
+    lo: int,
+    hi: int,
+    team_unit: np.ndarray,
+    node_chain: np.ndarray,
+    cum: np.ndarray,
+    margin_m: float,
+) -> tuple[Sector, bool]:
+    """The sector of units ``lo .. hi - 1`` and whether one of its teams reaches a road watching it."""
+    n_nodes = len(network.nodes)
+    eu = network.edges["u"].to_numpy()
+    ev = network.edges["v"].to_numpy()
+    teams = network.teams
+    mine = (team_unit >= lo) & (team_unit < hi)
+    team_ids = tuple(str(t) for t in teams.index[mine])
+    bases = teams["node"].to_numpy()[mine].astype(np.int64)
+    vehicles = teams["vehicle"].astype(str).to_numpy()[mine]
+    watch = network.watch
+    watching = np.unique(watch.unit_edge[lo:hi].indices)  # edges watching a sector unit
+    rows = watch.unit_checkpoint[lo:hi]
+    cps = np.unique(np.concatenate([rows.indices, watch.nearest_checkpoint[lo:hi]]))
+    cps = cps[cps >= 0].astype(np.int64)
+
+    keep = np.zeros(n_nodes, dtype=bool)
+    keep[(node_chain >= cum[lo] - margin_m) & (node_chain <= cum[hi] + margin_m)] = True
+    keep[bases] = True
+    keep[eu[watching]] = True
+    keep[ev[watching]] = True
+    if len(cps):
+        keep[network.checkpoints["node"].to_numpy()[cps].astype(np.int64)] = True
+
+    reached_any = False
+    for vehicle in sorted(set(vehicles.tolist())):
+        ok = np.isfinite(network.edge_seconds(vehicle))
+        targets = np.unique(
+            np.concatenate([eu[watching[ok[watching]]], ev[watching[ok[watching]]]])
+        )
+        if len(targets) == 0:
+            continue
+        src = bases[vehicles == vehicle]
+        inside = ok & keep[eu] & keep[ev]
+        labels = _labels(n_nodes, eu[inside], ev[inside])
+        missing = targets[~np.isin(labels[targets], labels[src])]
+        if len(missing):
+            # reachable on the whole network but not inside the subset: add the shortest paths
+            dist, pred, _ = csgraph.dijkstra(
+                network.csr(vehicle),
+                directed=False,
+                indices=src,
+                min_only=True,
+                return_predecessors=True,
+            )
+            added = 0
+            walked = np.zeros(n_nodes, dtype=bool)
+            for t in missing[np.isfinite(dist[missing])]:
+                node = int(t)
+                while node >= 0 and not walked[node]:  # back to the base (csgraph: -9999)
+                    walked[node] = True
+                    added += int(not keep[node])
+                    keep[node] = True
+                    node = int(pred[node])
+            if added:
+                logger.info(
+                    "sector %d: %d nodes added so that its %s teams reach its roads",
+                    index,
+                    added,
+                    vehicle,
+                )
+            inside = ok & keep[eu] & keep[ev]
+            labels = _labels(n_nodes, eu[inside], ev[inside])
+        reached_any = reached_any or bool(np.isin(labels[targets], labels[src]).any())
+
+    nodes = np.flatnonzero(keep)
+    edges = np.flatnonzero(keep[eu] & keep[ev])
+    sector = Sector(
+        index=index,
+        unit_lo=int(lo),
+        unit_hi=int(hi),
+        start_m=float(cum[lo]),
+        end_m=float(cum[hi]),
+        teams=team_ids,
+        nodes=nodes,
+        edges=edges,
+        checkpoints=cps,
+    )
+    return sector, reached_any and bool(team_ids)
+
+
+def _labels(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    graph = sparse.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
+    labels: np.ndarray = csgraph.connected_components(graph, directed=False)[1]
+    return labels
+
+
+# --------------------------------------------------------------------------- sub-networks
+def subset_network(
+    network: PatrolNetwork,
+    *,
+    units: np.ndarray | slice,
+    nodes: np.ndarray,
+    teams: Sequence[str],
+    checkpoints: np.ndarray | None = None,
+) -> PatrolNetwork:
+    """A valid :class:`PatrolNetwork` of a subset of ``network`` (which is not changed).
+
+    Parameters
+    ----------
+    network
+        The whole network.
+    units
+        Positions of the border units to keep (a slice or sorted positions).
+    nodes
+        Sorted positions of the road nodes to keep; the roads kept are those
+        with both ends among them. Every team base and checkpoint node kept
+        must be among them.
+    teams
+        Ids of the teams to keep.
+    checkpoints
+        Positions of the checkpoints to keep (default none).
+
+    Returns
+    -------
+    PatrolNetwork
+        Tables renumbered 0..n-1 in the order of the kept whole-network rows
+        (so position ``i`` of the subset is ``nodes[i]`` of the whole, and edge
+        ``i`` is the ``i``-th kept edge in whole-network order); the watch index
+        sliced from the whole one; node components recomputed; the scenario
+        without its road graph and grids (a sub-network is planned, not rebuilt
+        or drawn); caches empty.
+
+    Raises
+    ------
+    RoutingError
+        If a team base or checkpoint node is not among ``nodes``.
+    """
+    nodes = np.asarray(nodes, dtype=np.int64)
+    pos = np.full(len(network.nodes), -1, dtype=np.int64)
+    pos[nodes] = np.arange(len(nodes))
+    eu = network.edges["u"].to_numpy()
+    ev = network.edges["v"].to_numpy()
+    edge_ids = np.flatnonzero((pos[eu] >= 0) & (pos[ev] >= 0))
+    unit_ids = np.arange(len(network.units))[units]
+    cp_ids = np.zeros(0, dtype=np.int64) if checkpoints is None else np.asarray(checkpoints)
+    cp_ids = cp_ids.astype(np.int64)
+
+    sub_nodes = network.nodes.iloc[nodes].reset_index(drop=True)
+    sub_nodes.index.name = "node"
+    sub_edges = network.edges.iloc[edge_ids].reset_index(drop=True)
+    sub_edges["u"] = pos[eu[edge_ids]]
+    sub_edges["v"] = pos[ev[edge_ids]]
+    sub_edges.index.name = "edge"
+    sub_nodes["component"] = _components(sub_nodes, sub_edges)
+    sub_units = network.units.iloc[unit_ids].reset_index(drop=True)
+    sub_units.index.name = "unit"
+
+    frame = network.teams.loc[list(teams)].copy()
+    frame["node"] = pos[frame["node"].to_numpy().astype(np.int64)]
+    cps = network.checkpoints.iloc[cp_ids].copy()
+    cps["node"] = pos[cps["node"].to_numpy().astype(np.int64)]
+    for what, table in (("team base", frame), ("checkpoint", cps)):
+        lost = table.index[table["node"].to_numpy() < 0]
+        if len(lost):
+            raise RoutingError(f"{what} {lost[0]!r}: its road node is not in the subset")
+
+    w = network.watch
+    cp_pos = np.full(len(network.checkpoints), -1, dtype=np.int64)
+    cp_pos[cp_ids] = np.arange(len(cp_ids))
+    nearest = w.nearest_checkpoint[unit_ids]
+    nearest = np.where(nearest >= 0, cp_pos[np.maximum(nearest, 0)], -1)
+    watch = WatchIndex(
+        unit_edge=sparse.csr_array(w.unit_edge[unit_ids][:, edge_ids]),
+        unit_checkpoint=sparse.csr_array(w.unit_checkpoint[unit_ids][:, cp_ids]),
+        checkpoint_distance_m=sparse.csr_array(w.checkpoint_distance_m[unit_ids][:, cp_ids]),
+        nearest_checkpoint=nearest,
+        nearest_checkpoint_m=np.where(nearest >= 0, w.nearest_checkpoint_m[unit_ids], np.inf),
+        nearest_road_m=w.nearest_road_m[unit_ids],
+    )
+    scenario = dataclasses.replace(
+        network.scenario,
+        roads=nx.MultiDiGraph(crs="EPSG:4326"),
+        grids={},
+        teams=network.scenario.teams.loc[list(teams)],
+        checkpoints=network.scenario.checkpoints.iloc[cp_ids],
+    )
+    return PatrolNetwork(
+        scenario=scenario,
+        config=network.config,
+        crs=network.crs,
+        nodes=sub_nodes,
+        edges=sub_edges,
+        border=network.border,
+        units=sub_units,
+        checkpoints=cps,
+        teams=frame,
+        grids={},
+        watch=watch,
+    )
+
+
+def sector_network(network: PatrolNetwork, sector: Sector) -> PatrolNetwork:
+    """The sub-network ``sector`` is planned on (:func:`subset_network` of its parts)."""
+    sub = subset_network(
+        network,
+        units=slice(sector.unit_lo, sector.unit_hi),
+        nodes=sector.nodes,
+        teams=sector.teams,
+        checkpoints=sector.checkpoints,
+    )
+    if len(sub.edges) != len(sector.edges):  # the sector's edges are those subset_network keeps
+        raise RoutingError(f"sector {sector.index}: its edge list does not match its nodes")
+    return sub
+
+
+def sector_seed(seed: int, index: int) -> int:
+    """The seed of sector ``index`` of a plan with ``seed`` (independent of the worker count)."""
+    state = np.random.SeedSequence([int(seed), int(index)]).generate_state(1)
+    return int(state[0]) & 0x7FFFFFFF
+
+
+# --------------------------------------------------------------------------- planning
+@dataclass(frozen=True)
+class SectorFigures:
+    """A sector's plan in short, for the report and ``plan.json``.
+
+    Attributes
+    ----------
+    index, start_km, end_km, n_units, teams
+        The sector.
+    nodes, edges
+        Size of its sub-network.
+    seed
+        Its seed (:func:`sector_seed`).
+    links, required_edges
+        Required links routed and required edges chosen.
+    max_loop_min, minmax_loop_min, bound_min, gap_pct
+        Its longest loop, its min-max stage's loop, its own lower bound on the
+        latter and the gap (what :class:`PatrolPlan` of the sector says).
+    worst_revisit_min
+        Worst revisit over the sector's units counting only its own teams.
+    iterations, search_s
+        Search iterations and seconds of its min-max stage.
+    seconds
+        Wall-clock seconds per step of its plan (not written to plan.json).
+    """
+
+    index: int
+    start_km: float
+    end_km: float
+    n_units: int
+    teams: tuple[str, ...]
+    nodes: int
+    edges: int
+    seed: int
+    links: int
+    required_edges: int
+    max_loop_min: float
+    minmax_loop_min: float
+    bound_min: float
+    gap_pct: float
+    worst_revisit_min: float
+    iterations: int
+    search_s: float
+    seconds: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures (no timings, so that plan.json stays byte-identical)."""
+        return {
+            "sector": self.index,
+            "start_km": round(self.start_km, 3),
+            "end_km": round(self.end_km, 3),
+            "units": self.n_units,
+            "teams": list(self.teams),
+            "nodes": self.nodes,
+            "edges": self.edges,
+            "seed": self.seed,
+            "links": self.links,
+            "required_edges": self.required_edges,
+            "max_loop_min": round(self.max_loop_min, 2),
+            "minmax_loop_min": round(self.minmax_loop_min, 2),
+            "bound_min": round(self.bound_min, 2),
+            "opt_gap_pct": round(self.gap_pct, 2),
+            "worst_revisit_min": round(self.worst_revisit_min, 2),
+        }
+
+
+@dataclass(frozen=True)
+class _SectorOutcome:
+    """What a worker sends back: the sector plan mapped to whole-network ids, without the heavy parts.
+
+    Walks and tasks of ``result`` and ``balanced`` hold whole-network edge ids, and
+    ``-(1 + j)`` for the sector's link ``j`` (the stitched instance numbers the links).
+    """
+
+    figures: SectorFigures
+    required: RequiredRoads
+    links: tuple[Link, ...]
+    unreachable: tuple[Link, ...]
+    idle: tuple[str, ...]
+    routes: tuple[TeamRoute, ...]
+    result: RoutingResult
+    balanced: RoutingResult
+    window_min: float
+
+
+@dataclass(frozen=True)
+class SectorPlan(PatrolPlan):
+    """A :class:`PatrolPlan` of the whole border made in sectors (see the module docstring).
+
+    Attributes
+    ----------
+    sectors
+        The sectors, in chainage order.
+    figures
+        Each sector's plan in short.
+    sector_bound
+        The largest of the sector bounds (s): it bounds the best plan that
+        keeps this split, not the whole border's best plan.
+    margin_m
+        The chainage margin of the sub-networks.
+    """
+
+    sectors: tuple[Sector, ...] = ()
+    figures: tuple[SectorFigures, ...] = ()
+    sector_bound: float = 0.0
+    margin_m: float = DEFAULT_MARGIN_M
+
+    @property
+    def sector_bound_min(self) -> float:
+        """The largest sector bound (minutes)."""
+        return self.sector_bound / 60.0
+
+    @property
+    def sector_gap_pct(self) -> float:
+        """Gap of the min-max loop above :attr:`sector_bound_min` (%, never below 0)."""
+        return max(0.0, gap_pct(self.result.max_cost, self.sector_bound))
+
+    def sectors_summary(self) -> dict[str, Any]:
+        """The ``sectors`` entry of ``plan.json``: the split, the bounds and each sector's figures."""
+        return {
+            "n_sectors": len(self.sectors),
+            "margin_m": self.margin_m,
+            "bound": "bound_min is valid for the whole border (all teams, whole network) for "
+            "the required roads chosen; sector_bound_min, the largest sector bound, bounds "
+            "only plans that keep this split",
+            "sector_bound_min": round(self.sector_bound_min, 2),
+            "sector_gap_pct": round(self.sector_gap_pct, 2),
+            "sectors": [f.as_dict() for f in self.figures],
+        }
+
+
+def _map_steps(steps: Sequence[Step], edge_ids: np.ndarray) -> tuple[Step, ...]:
+    return tuple((int(edge_ids[e]), bool(f)) for e, f in steps)
+
+
+def _map_walks(
+    walks: Sequence[Sequence[Step]], n_sub: int, edge_ids: np.ndarray
+) -> tuple[tuple[Step, ...], ...]:
+    """Instance walks: network edges to whole ids, link ``j`` to ``-(1 + j)`` (offset at stitching)."""
+    return tuple(
+        tuple((int(edge_ids[e]) if e < n_sub else -(1 + int(e) - n_sub), bool(f)) for e, f in w)
+        for w in walks
+    )
+
+
+def _plan_one(
+    sub: PatrolNetwork,
+    sector: Sector,
+    *,
+    seed: int,
+    time_limit_s: float,
+    max_iterations: int | None,
+    always_patrol: Sequence[str],
+    bound_rounds: int,
+    bound_time_s: float,
+) -> _SectorOutcome:
+    """Plan one sector (runs on a Dask worker or in this process) and map it to whole ids."""
+    plan = plan_patrols(
+        sub,
+        time_limit_s=time_limit_s,
+        max_iterations=max_iterations,
+        seed=seed,
+        always_patrol=always_patrol,
+        bound_rounds=bound_rounds,
+        bound_time_s=bound_time_s,
+    )
+    e_ids = sector.edges
+    n_ids = sector.nodes
+    n_sub = plan.instance.n_network_edges
+
+    def link(lk: Link) -> Link:
+        return Link(
+            edges=tuple(int(e_ids[e]) for e in lk.edges),
+            forward=lk.forward,
+            start=int(n_ids[lk.start]),
+            end=int(n_ids[lk.end]),
+        )
+
+    def result(res: RoutingResult) -> RoutingResult:
+        return dataclasses.replace(
+            res,
+            tasks=_map_walks(res.tasks, n_sub, e_ids),
+            walks=_map_walks(res.walks, n_sub, e_ids),
+        )
+
+    req = plan.required
+    required = dataclasses.replace(
+        req,
+        edges=e_ids[req.edges].astype(np.int64),
+        fixed=e_ids[req.fixed].astype(np.int64),
+        uncoverable=(np.asarray(req.uncoverable, dtype=np.int64) + sector.unit_lo),
+    )
+    routes = tuple(
+        dataclasses.replace(
+            r, steps=_map_steps(r.steps, e_ids), approach=_map_steps(r.approach, e_ids)
+        )
+        for r in plan.routes
+    )
+    figures = SectorFigures(
+        index=sector.index,
+        start_km=sector.start_m / 1000.0,
+        end_km=sector.end_m / 1000.0,
+        n_units=sector.n_units,
+        teams=sector.teams,
+        nodes=len(sub.nodes),
+        edges=len(sub.edges),
+        seed=seed,
+        links=len(plan.instance.links),
+        required_edges=len(req.edges),
+        max_loop_min=plan.max_loop_min,
+        minmax_loop_min=plan.minmax_loop_min,
+        bound_min=plan.bound_min,
+        gap_pct=plan.gap_pct,
+        worst_revisit_min=plan.objective.worst_revisit_min,
+        iterations=plan.result.iterations,
+        search_s=plan.result.seconds,
+        seconds=dict(plan.seconds),
+    )
+    return _SectorOutcome(
+        figures=figures,
+        required=required,
+        links=tuple(link(lk) for lk in plan.instance.links),
+        unreachable=tuple(link(lk) for lk in plan.instance.unreachable),
+        idle=plan.instance.idle,
+        routes=routes,
+        result=result(plan.result),
+        balanced=result(plan.balanced),
+        window_min=plan.schedule.timeline.window_min,
+    )
+
+
+def _plan_task(args: tuple[PatrolNetwork, Sector, dict[str, Any]]) -> _SectorOutcome:
+    sub, sector, options = args
+    return _plan_one(sub, sector, **options)
+
+
+def _run_dask(
+    client: Client,
+    subs: list[PatrolNetwork],
+    sectors: Sequence[Sector],
+    options: list[dict[str, Any]],
+) -> list[_SectorOutcome]:
+    import uuid
+
+    import distributed
+
+    run = uuid.uuid4().hex[:8]
+    futures = []
+    for sub, sector, opts in zip(subs, sectors, options, strict=True):
+        [data] = client.scatter([(sub, sector, opts)], hash=False)
+        futures.append(
+            client.submit(
+                _plan_task, data, key=f"borderwatch-sector-{run}-{sector.index}", pure=False
+            )
+        )
+    try:
+        out: dict[int, _SectorOutcome] = {}
+        for future in distributed.as_completed(futures, loop=client.loop):
+            outcome: _SectorOutcome = future.result()  # a failed sector fails the plan
+            out[outcome.figures.index] = outcome
+            logger.info("sector %d planned", outcome.figures.index)
+        return [out[s.index] for s in sectors]
+    finally:
+        client.cancel([f for f in futures if not f.done()])
+
+
+def plan_sectors(
+    network: PatrolNetwork,
+    sectors: int | str = "auto",
+    *,
+    time_limit_s: float = 20.0,
+    max_iterations: int | None = None,
+    seed: int | None = None,
+    always_patrol: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
+    bound_rounds: int = 25,
+    bound_time_s: float = 30.0,
+    margin_m: float = DEFAULT_MARGIN_M,
+    client: Client | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    time_limit: float | None = None,
+) -> SectorPlan:
+    """Plan the night patrols of ``network`` in sectors and stitch them into one plan.
+
+    Parameters
+    ----------
+    network
+        The whole network (not changed).
+    sectors
+        ``"auto"`` or the number of sectors (:func:`split_sectors`).
+    time_limit_s, max_iterations, always_patrol, bound_rounds, bound_time_s
+        Passed to :func:`~borderwatch.routing.plan.plan_patrols` of every
+        sector (each sector's search gets ``time_limit_s`` of its own).
+    seed
+        The plan's seed (default ``network.config.seed``); sector ``i`` plans
+        with :func:`sector_seed` ``(seed, i)``.
+    progress
+        Called with a short message before each step.
+    margin_m
+        Chainage margin of the sub-networks.
+    client
+        A connected Dask client to plan the sectors on.
+    scheduler
+        Address of a Dask scheduler (``tcp://host:8786``) when no ``client``.
+    workers
+        Without ``client`` and ``scheduler``: the number of local Dask worker
+        processes (default: as many as sectors, at most the machine's cores);
+        ``0`` plans the sectors one after another in this process (so does a
+        plan of one sector). The plan does not depend on it.
+    time_limit
+        Deprecated name of ``time_limit_s``.
+
+    Returns
+    -------
+    SectorPlan
+        A :class:`PatrolPlan` on the whole network. Its ``result.lower_bound``
+        is :func:`whole_bound`, valid for the whole border; ``sector_bound`` is
+        the largest sector bound, which bounds only plans that keep the split
+        (see the module docstring).
+
+    Raises
+    ------
+    ConfigError
+        A bad ``sectors`` or ``workers`` value.
+    BorderwatchError
+        The Dask scheduler cannot be reached (from :func:`~borderwatch.batch.runner.open_client`).
+    """
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="plan_sectors")
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
+    ):
+        raise ConfigError("give a whole number of workers >= 0", field="--workers", value=workers)
+    seed = network.config.seed if seed is None else seed
+    say = progress or (lambda _msg: None)
+    secs: dict[str, float] = {}
+    t = time.perf_counter()
+    say("splitting the border into sectors")
+    split = split_sectors(network, sectors, margin_m=margin_m)
+    subs = [sector_network(network, s) for s in split]
+    secs["split"] = time.perf_counter() - t
+    options: list[dict[str, Any]] = [
+        {
+            "seed": sector_seed(seed, s.index),
+            "time_limit_s": time_limit_s,
+            "max_iterations": max_iterations,
+            "always_patrol": tuple(always_patrol),
+            "bound_rounds": bound_rounds,
+            "bound_time_s": bound_time_s,
+        }
+        for s in split
+    ]
+    t = time.perf_counter()
+    say(f"planning {len(split)} sectors")
+    if client is None and scheduler is None and (workers == 0 or len(split) == 1):
+        outcomes = [
+            _plan_one(sub, s, **opts) for sub, s, opts in zip(subs, split, options, strict=True)
+        ]
+    else:
+        from borderwatch.batch.runner import close_client, open_client
+
+        own = client is None
+        if client is None:
+            import os
+
+            local = None if scheduler else (workers or min(len(split), os.cpu_count() or 1))
+            client = open_client(local=local, scheduler=scheduler)
+        try:
+            outcomes = _run_dask(client, subs, split, options)
+        finally:
+            if own:
+                close_client(client)
+    secs["sectors"] = time.perf_counter() - t
+    t = time.perf_counter()
+    say("stitching the sectors")
+    plan = _stitch(network, split, outcomes, seed=seed, margin_m=margin_m)
+    secs["stitch"] = time.perf_counter() - t
+    for key in ("required", "routing", "bound", "night", "schedule"):
+        secs[f"sector_{key}"] = sum(o.figures.seconds.get(key, 0.0) for o in outcomes)
+    return dataclasses.replace(plan, seconds=secs)
+
+
+def _cost_rows(network: PatrolNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """Per (vehicle, road component of the base) the edge seconds, and each team's row.
+
+    The rows of :func:`~borderwatch.routing.patrol.build_instance`: a team serves
+    only what its vehicle reaches from its base.
+    """
+    n = len(network.nodes)
+    eu = network.edges["u"].to_numpy()
+    ev = network.edges["v"].to_numpy()
+    rows: list[np.ndarray] = []
+    row_of: dict[tuple[str, int], int] = {}
+    team_row: list[int] = []
+    labels_of: dict[str, np.ndarray] = {}
+    for vehicle, node in zip(
+        network.teams["vehicle"].astype(str), network.teams["node"], strict=True
+    ):
+        secs = network.edge_seconds(vehicle)
+        ok = np.isfinite(secs)
+        if vehicle not in labels_of:
+            labels_of[vehicle] = _labels(n, eu[ok], ev[ok])
+        labels = labels_of[vehicle]
+        key = (vehicle, int(labels[int(node)]))
+        if key not in row_of:
+            inside = ok & (labels[eu] == key[1]) & (labels[ev] == key[1])
+            row_of[key] = len(rows)
+            rows.append(np.where(inside, secs, np.inf))
+        team_row.append(row_of[key])
+    return np.vstack(rows), np.asarray(team_row, dtype=np.int64)
+
+
+def whole_bound(patrol: PatrolInstance) -> float:
+    """A lower bound (s) on the longest loop of any plan of ``patrol`` with all its teams.
+
+    The larger of (a) the driving of every required link at its cheapest
+    vehicle, divided by the number of teams (the loops together drive every
+    link), and (b) for the link that is dearest to reach, the cheapest round
+    trip through it from any base whose team may drive it: distance from the
+    nearest such base to one end, the link, and back from the other end to the
+    nearest such base (each term is at most the team's own). Valid for the
+    whole network and all teams, so for a sector plan too; weak where many
+    teams share little work.
+    """
+    inst = patrol.instance
+    n_e = patrol.n_network_edges
+    links = np.flatnonzero(inst.required)
+    if len(links) == 0:
+        return 0.0
+    service = inst.cost[:, links]
+    total = float(np.min(service, axis=0).sum()) / inst.n_teams
+    best = np.full(len(links), np.inf)
+    for row in np.unique(inst.team_profile):
+        c = inst.cost[row, :n_e]
+        ok = np.isfinite(c) & (inst.u[:n_e] != inst.v[:n_e])
+        graph = sparse.csr_array(
+            (np.maximum(c[ok], 1e-9), (inst.u[:n_e][ok], inst.v[:n_e][ok])),
+            shape=(inst.n_nodes,) * 2,
+        )
+        depots = inst.depots[inst.team_profile == row]
+        dist = csgraph.dijkstra(graph, directed=False, indices=depots, min_only=True)
+        trip = dist[inst.u[links]] + inst.cost[row, links] + dist[inst.v[links]]
+        best = np.minimum(best, trip)
+    reach = best[np.isfinite(best)]
+    return max(total, float(reach.max()) if len(reach) else 0.0)
+
+
+def _stitch(
+    network: PatrolNetwork,
+    sectors: Sequence[Sector],
+    outcomes: Sequence[_SectorOutcome],
+    *,
+    seed: int,
+    margin_m: float,
+) -> SectorPlan:
+    """One plan on the whole network from the sector plans."""
+    n_e = len(network.edges)
+    # the required roads: united (a road in two sectors' margins may be chosen by both)
+    reqs = [o.required for o in outcomes]
+    cost = sum(r.cost_s for r in reqs)
+    lower = sum(r.lower_bound_s for r in reqs)
+    unc = np.concatenate([np.asarray(r.uncoverable, dtype=np.int64) for r in reqs])
+    reasons = [x for r in reqs for x in r.uncoverable_reason]
+    required = RequiredRoads(
+        edges=np.unique(np.concatenate([r.edges for r in reqs])).astype(np.int64),
+        fixed=np.unique(np.concatenate([r.fixed for r in reqs])).astype(np.int64),
+        cost_s=float(cost),
+        lower_bound_s=float(lower),
+        gap_pct=100.0 * (cost - lower) / cost if cost > 0 else 0.0,
+        method="+".join(sorted({r.method for r in reqs})),
+        uncoverable=unc,
+        uncoverable_reason=reasons,
+        seconds=float(sum(r.seconds for r in reqs)),
+    )
+    # one instance on the whole network: its edges, then every sector's links in sector order
+    links: list[Link] = []
+    offset: list[int] = []
+    for o in outcomes:
+        offset.append(len(links))
+        links.extend(o.links)
+    rows, team_row = _cost_rows(network)
+    link_cost = (
+        np.column_stack([rows[:, list(lk.edges)].sum(axis=1) for lk in links])
+        if links
+        else np.empty((len(rows), 0))
+    )
+    team_ids = [str(t) for t in network.teams.index]
+    instance = ArcInstance(
+        n_nodes=len(network.nodes),
+        u=np.concatenate([network.edges["u"].to_numpy(), [lk.start for lk in links]]).astype(
+            np.int64
+        ),
+        v=np.concatenate([network.edges["v"].to_numpy(), [lk.end for lk in links]]).astype(
+            np.int64
+        ),
+        cost=np.hstack([rows, link_cost]),
+        required=np.concatenate([np.zeros(n_e, dtype=bool), np.ones(len(links), dtype=bool)]),
+        depots=network.teams["node"].to_numpy().astype(np.int64),
+        team_profile=team_row,
+        name=network.scenario.name,
+        team_names=tuple(team_ids),
+    )
+    patrol = PatrolInstance(
+        instance=instance,
+        links=tuple(links),
+        profiles=tuple(sorted(set(network.teams["vehicle"].astype(str)))),
+        teams=tuple(team_ids),
+        n_network_edges=n_e,
+        unreachable=tuple(lk for o in outcomes for lk in o.unreachable),
+        idle=tuple(t for o in outcomes for t in o.idle),
+    )
+    bound = whole_bound(patrol)
+
+    def stitched(which: str) -> RoutingResult:
+        tasks: dict[str, tuple[Step, ...]] = {}
+        walks: dict[str, tuple[Step, ...]] = {}
+        for o, off in zip(outcomes, offset, strict=True):
+            res: RoutingResult = getattr(o, which)
+            for i, team in enumerate(o.figures.teams):
+
+                def fix(steps: tuple[Step, ...], off: int = off) -> tuple[Step, ...]:
+                    return tuple((e if e >= 0 else n_e + off - 1 - e, f) for e, f in steps)
+
+                tasks[team] = fix(res.tasks[i])
+                walks[team] = fix(res.walks[i])
+        all_walks = tuple(walks[t] for t in team_ids)
+        costs = tuple(
+            float(sum(instance.cost[team_row[k], e] for e, _ in w)) for k, w in enumerate(all_walks)
+        )
+        first = [getattr(o, which) for o in outcomes]
+        return RoutingResult(
+            tasks=tuple(tasks[t] for t in team_ids),
+            walks=all_walks,
+            team_cost=costs,
+            max_cost=max(costs),
+            total_cost=sum(costs),
+            lower_bound=min(bound, max(costs)),
+            seconds=float(sum(r.seconds for r in first)),
+            iterations=int(sum(r.iterations for r in first)),
+            seed=seed,
+        )
+
+    result = stitched("result")
+    balanced = stitched("balanced")
+    by_team = {r.team: r for o in outcomes for r in o.routes}
+    routes = tuple(by_team[t] for t in team_ids)
+    window = outcomes[0].window_min
+    timeline = PatrolTimeline.from_walks(
+        network, {r.team: list(r.steps) for r in routes if r.on_patrol}, window_min=window
+    )
+    table = revisits(network, timeline)
+    passed = table["n_passes"].to_numpy() > 0
+    objective = night_objective(
+        table["worst_revisit_min"].to_numpy(),
+        passed,
+        risk_weights(network),
+        sum(r.loop_s + r.approach_s for r in routes if r.on_patrol) / 60.0,
+    )
+    patrolling = [r for r in routes if r.on_patrol]
+    schedule = NightSchedule(
+        teams=tuple(r.team for r in patrolling),
+        loop_min=tuple(r.loop_s / 60.0 for r in patrolling),
+        phase_min=tuple(0.0 for _ in patrolling),
+        worst_revisit_min=objective.worst_revisit_min,
+        timeline=timeline,
+    )
+    sector_bound = max(o.result.lower_bound for o in outcomes)
+    logger.info(
+        "sector plan: %d sectors, min-max loop %.1f min, whole-border bound %.1f min, "
+        "largest sector bound %.1f min, worst revisit %.1f min",
+        len(sectors),
+        result.max_cost / 60,
+        bound / 60,
+        sector_bound / 60,
+        objective.worst_revisit_min,
+    )
+    return SectorPlan(
+        required=required,
+        instance=patrol,
+        routes=routes,
+        result=result,
+        balanced=balanced,
+        schedule=schedule,
+        revisits=table,
+        objective=objective,
+        seconds={},
+        seed=seed,
+        sectors=tuple(sectors),
+        figures=tuple(o.figures for o in outcomes),
+        sector_bound=float(sector_bound),
+        margin_m=float(margin_m),
+    )
