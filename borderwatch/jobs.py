@@ -9,10 +9,13 @@ summary. Like the CLI, this module may import every part of the package.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import default_language, renamed_time_limit
@@ -26,8 +29,9 @@ if TYPE_CHECKING:
     from borderwatch.coverage import CoverageReport, PatrolTimeline
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.plan import PatrolPlan
+    from borderwatch.routing.replan import Replan
 
-__all__ = ["render_maps", "run_gaps", "run_plan"]
+__all__ = ["render_maps", "replan_section", "run_gaps", "run_plan", "write_replan"]
 
 logger = logging.getLogger(__name__)
 
@@ -206,3 +210,229 @@ def run_plan(
                 basemap=basemap,
             )
     return plan, summary
+
+
+def _finite(value: float, digits: int = 2) -> float | None:
+    return round(float(value), digits) if math.isfinite(value) else None
+
+
+def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
+    """The ``replan`` section of a re-planned folder's ``plan.json`` (JSON-ready, no NaN).
+
+    Times ``*_min`` are minutes after the ORIGINAL window start (``at_min``),
+    except ``positions.*.start_min``: minutes after the cut at which the team
+    starts its new loop (what :func:`borderwatch.routing.reload.load_plan`
+    needs to rebuild the remainder's timeline).
+    """
+    import shapely
+
+    from borderwatch.config import format_hhmm
+    from borderwatch.routing.replan_text import diff_lines
+
+    start0 = rp.network.config.night_start_min - rp.at_min
+    end = rp.network.config.night_end
+
+    def clock(minutes: float) -> str | None:
+        return format_hhmm(math.floor(start0 + minutes + 1e-9)) if math.isfinite(minutes) else None
+
+    units = rp.network.units
+    mid_km = (units["start_m"].to_numpy() + units["end_m"].to_numpy()) / 2000.0
+    out: dict[str, Any] = {
+        "at": rp.at_clock,
+        "at_min": _finite(rp.at_min),
+        "original_night_window": [format_hhmm(start0), end],
+        "original_night": night.isoformat() if night is not None else None,
+        "dropped": list(rp.dropped),
+        "hot": [
+            {
+                "label": h.label,
+                "start_km": h.start_km,
+                "end_km": h.end_km,
+                "weight": h.weight,
+                "passes_original": rp.hot_passes.get(h.label, (0, 0))[0],
+                "passes_new": rp.hot_passes.get(h.label, (0, 0))[1],
+                "units": len(h.units(rp.network)),
+            }
+            for h in rp.hot
+        ],
+        "positions": {},
+        "takeovers": [
+            {
+                "team": tk.team,
+                "from_team": tk.from_team,
+                "edges": [int(e) for e in tk.edges],
+                "km_from": _finite(tk.km_from, 3),
+                "km_to": _finite(tk.km_to, 3),
+                "first_pass": clock(tk.first_pass_min),
+                "first_pass_min": _finite(tk.first_pass_min),
+            }
+            for tk in rp.takeovers
+        ],
+        "unserved_edges": [int(e) for e in rp.unserved],
+        "worst_revisit_min": {
+            "new": _finite(rp.worst_revisit_min),
+            "original": _finite(rp.original_worst_revisit_min),
+        },
+        "weighted_worst_revisit_min": {
+            "new": _finite(rp.weighted_worst_revisit_min),
+            "original": _finite(rp.original_weighted_worst_revisit_min),
+        },
+        "diff": diff_lines(rp),
+    }
+    xy = rp.network.nodes
+    tree_geoms = units.geometry.to_numpy()
+    for team, pos in sorted(rp.positions.items()):
+        if team not in rp.network.teams.index:
+            continue
+        node_pt = xy.geometry.iloc[int(pos.node)]
+        nearest = int(np.argmin(shapely.distance(tree_geoms, node_pt)))
+        out["positions"][team] = {
+            "node": int(pos.node),
+            "ready": clock(pos.ready_min),
+            "ready_min": _finite(pos.ready_min, 3),
+            "start_min": round(float(pos.ready_min - rp.at_min), 6),
+            "source": pos.source,
+            "near_km": round(float(mid_km[nearest]), 2),
+        }
+    return out
+
+
+def write_replan(
+    rp: Replan,
+    out_dir: str | Path,
+    *,
+    night: date,
+    map_html: bool = True,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    progress: Progress = _noop,
+) -> dict[str, Any]:
+    """Write a re-plan into one folder, atomically: the ``plan`` files of the remainder, plus ``diff.txt``.
+
+    ``routes.geojson``, ``routes.gpx`` and ``gpx/<team>.gpx`` (from the cut),
+    ``plan.json`` (with a ``replan`` section, :func:`replan_section`),
+    ``report.txt`` (the plan report of the remainder and the radio diff),
+    ``diff.txt`` (:func:`borderwatch.routing.replan_text.diff_text`), the
+    coverage files of the remainder (``gaps_after.csv``, ``gaps.geojson``,
+    ``units.gpkg``, ``grids.csv``, ``summary.json``) and ``map.html`` with
+    the roads taken over highlighted in the taker's colour.
+
+    Parameters
+    ----------
+    rp
+        The re-plan.
+    out_dir
+        The output folder (replaced as a whole).
+    night
+        The date the ORIGINAL night starts on; the remainder's GPX times are on
+        the date of the cut (the next day when the cut is after midnight).
+
+    Returns
+    -------
+    dict
+        ``plan.json`` as written.
+    """
+    from datetime import timedelta
+
+    from borderwatch.routing.replan_text import diff_text
+
+    rem = rp.network
+    start0 = (rem.config.night_start_min - rp.at_min) % (24 * 60)  # the original start
+    # the remainder starts on the next day when the cut is after midnight
+    rem_night = night + timedelta(days=int((start0 + rp.at_min) // (24 * 60)))
+    target = rem.config.targets.max_revisit_min
+    progress("coverage of the rest of the night")
+    after = coverage_report(
+        rem,
+        criterion=("checkpoint", "revisit"),
+        timeline=rp.plan.schedule.timeline,
+        max_revisit_min=target,
+    )
+    text = diff_text(rp)
+    with atomic_folder(out_dir) as out, fixed_gpkg_time():
+        coverage_summary = write_coverage(after, out)
+        (out / "gaps.csv").replace(out / "gaps_after.csv")
+        keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
+        extra = {
+            "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
+            "replan": replan_section(rp, night=night),
+        }
+        summary = write_plan_files(rem, rp.plan, out, night=rem_night, extra=extra)
+        write_text(out / "diff.txt", text)
+        report = (out / "report.txt").read_text(encoding="utf-8")
+        write_text(
+            out / "report.txt",
+            report.replace("borderwatch patrol plan:", "borderwatch re-plan:", 1)
+            + "\nchanges (diff.txt):\n"
+            + text,
+        )
+        if map_html:
+            progress("drawing the map")
+            _replan_map(
+                rp,
+                out,
+                report=after,
+                plan_summary=summary,
+                lang=lang,
+                offline=offline,
+                basemap=basemap,
+            )
+    return summary
+
+
+def _replan_map(
+    rp: Replan,
+    out_dir: Path,
+    *,
+    report: CoverageReport,
+    plan_summary: dict[str, Any],
+    lang: str | None,
+    offline: bool,
+    basemap: str | None,
+) -> Path:
+    """``map.html`` of a re-plan: the plan map of the remainder with the roads taken over."""
+    import shapely
+
+    from borderwatch.maps import plan_map, save_map
+    from borderwatch.maps._i18n import labels
+    from borderwatch.maps.adapters import map_gaps, map_summary, required_edge_labels, units_status
+    from borderwatch.routing.export import routes_frame
+    from borderwatch.routing.replan_text import _clock
+
+    net = rp.network
+    lang = lang or default_language(net.scenario.timezone)
+    geoms = net.edges.geometry.to_numpy()
+    changes = []
+    for tk in rp.takeovers:
+        span = (
+            f" km {tk.km_from:.1f}-{tk.km_to:.1f}"
+            if math.isfinite(tk.km_from) and math.isfinite(tk.km_to)
+            else ""
+        )
+        first = (
+            f", first pass {_clock(rp, tk.first_pass_min)}"
+            if math.isfinite(tk.first_pass_min)
+            else ""
+        )
+        changes.append(
+            {
+                "team": tk.team,
+                "geometry": shapely.line_merge(shapely.union_all(geoms[list(tk.edges)])),
+                "text": f"{tk.team} takes {tk.from_team}'s loop{span}{first}",
+            }
+        )
+    m = plan_map(
+        net,
+        routes_frame(net, rp.plan),
+        required_edge_labels(net, rp.plan.required.edges),
+        units_status(report.units),
+        gaps=map_gaps(report.gaps),
+        summary=map_summary(report.summary, plan_summary),
+        lang=lang,
+        offline=offline,
+        basemap=basemap,
+        title=f"{labels(lang)['replan_title']} {rp.at_clock}-{net.config.night_end}",
+        changes=changes,
+    )
+    return save_map(m, out_dir / "map.html", offline=offline)

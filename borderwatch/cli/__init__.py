@@ -10,6 +10,7 @@ module         commands
 ``scenario``   ``scenario info | validate | generate``, ``network export``
 ``gaps``       ``gaps``, ``site``
 ``plan``       ``plan``, ``teams``
+``replan``     ``replan``
 ``maps``       ``map``
 ``roster``     ``roster``
 ``batch``      ``batch``
@@ -25,7 +26,7 @@ from borderwatch.cli.app import app
 __all__ = ["app"]
 
 # Registering the commands on ``app`` is what importing their modules does.
-for _name in ("scenario", "gaps", "plan", "maps", "roster", "batch", "brief"):
+for _name in ("scenario", "gaps", "plan", "replan", "maps", "roster", "batch", "brief"):
     try:
         importlib.import_module(f"borderwatch.cli.{_name}")
     except ModuleNotFoundError as exc:  # a command module not written yet (brief)

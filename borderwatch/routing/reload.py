@@ -34,8 +34,8 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +55,9 @@ from borderwatch.routing.schedule import NightSchedule
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.plan import PatrolPlan
+    from borderwatch.routing.replan import TeamPosition
 
-__all__ = ["load_plan", "plan_network", "plan_night"]
+__all__ = ["driven_from_gpx", "load_plan", "plan_network", "plan_night", "window_start"]
 
 logger = logging.getLogger(__name__)
 
@@ -367,6 +368,37 @@ def _required(r: _Reader, net: PatrolNetwork) -> RequiredRoads:
     )
 
 
+def _replan_starts(r: _Reader, net: PatrolNetwork) -> tuple[dict[str, float], np.ndarray]:
+    """A re-planned folder's loop starts (minutes into its window) and hot-stretch weights."""
+    from borderwatch.routing.replan import HotStretch
+
+    hot_w = np.ones(len(net.units))
+    replan = r.data.get("replan")
+    if not isinstance(replan, dict):
+        return {}, hot_w
+    starts = {}
+    for team, pos in replan["positions"].items():
+        where = f"replan.positions.{team}.start_min"
+        value = r.number(pos, "start_min", where, default=0.0)
+        if not 0.0 <= value < net.config.night_minutes:
+            raise r.fail("must lie inside the night window", where, value)
+        starts[str(team)] = value
+    hot = replan.get("hot", [])
+    if not isinstance(hot, list):
+        raise r.fail("must be a list", "replan.hot", hot)
+    for i, h in enumerate(hot):
+        where = f"replan.hot[{i}]"
+        if not isinstance(h, dict):
+            raise r.fail("must be an object with start_km, end_km, weight", where, h)
+        stretch = HotStretch(
+            r.number(h, "start_km", f"{where}.start_km"),
+            r.number(h, "end_km", f"{where}.end_km"),
+            r.number(h, "weight", f"{where}.weight"),
+        )
+        hot_w[stretch.units(net)] *= stretch.weight
+    return starts, hot_w
+
+
 def _stage(
     patrol: PatrolInstance,
     routes: list[TeamRoute],
@@ -462,15 +494,16 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
     if not active:
         raise r.fail("no team is on patrol in this plan", "routes", [x.team for x in routes])
     window = net.config.night_minutes
+    starts, hot_w = _replan_starts(r, net)
     timeline = PatrolTimeline.from_walks(
-        net, {x.team: list(x.steps) for x in active}, window_min=window
+        net, {x.team: list(x.steps) for x in active}, start_min=starts, window_min=window
     )
     table = revisits(net, timeline)
     passed = table["n_passes"].to_numpy() > 0
     objective = night_objective(
         table["worst_revisit_min"].to_numpy(),
         passed,
-        risk_weights(net),
+        risk_weights(net) * hot_w,
         sum(x.loop_s + x.approach_s for x in active) / 60.0,
     )
     schedule = NightSchedule(
@@ -502,3 +535,128 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
         seconds={},
         seed=seed,
     )
+
+
+def window_start(network: PatrolNetwork, night: date) -> datetime:
+    """The start of ``network``'s night window on ``night``, in the scenario's time zone."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(network.scenario.timezone or "UTC")
+    h, m = divmod(network.config.night_start_min, 60)
+    return datetime.combine(night, time(h, m), tzinfo=tz)
+
+
+def _last_points(
+    network: PatrolNetwork, files: Sequence[Path], until: datetime | None
+) -> dict[str, tuple[datetime, float, float]]:
+    """Per team, the last timed point of its tracks up to ``until``: ``(time, lon, lat)``."""
+    import gpxpy
+
+    from borderwatch.coverage.gpx import _track_team, _utc
+
+    known = set(network.teams.index.astype(str))
+    last: dict[str, tuple[datetime, float, float]] = {}
+    for path in files:
+        gpx = gpxpy.parse(path.read_text(encoding="utf-8"))  # read once already by from_gpx
+        for k, trk in enumerate(gpx.tracks):
+            team = _track_team(trk.name, path, known, k)
+            for seg in trk.segments:
+                for pt in seg.points:
+                    if pt.time is None:
+                        continue
+                    when = _utc(pt.time)
+                    if until is not None and when > until:
+                        continue
+                    if team not in last or when >= last[team][0]:
+                        last[team] = (when, float(pt.longitude), float(pt.latitude))
+    return last
+
+
+def _snap(network: PatrolNetwork, team: str, lon: float, lat: float) -> int:
+    """The node nearest ``(lon, lat)`` on a road the team's vehicle may drive."""
+    import pyproj
+
+    secs = network.edge_seconds(str(network.teams.loc[team, "vehicle"]))
+    ok = np.isfinite(secs)
+    nodes = np.unique(
+        np.concatenate([network.edges["u"].to_numpy()[ok], network.edges["v"].to_numpy()[ok]])
+    )
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True).transform(lon, lat)
+    d = np.hypot(network.nodes["x"].to_numpy()[nodes] - x, network.nodes["y"].to_numpy()[nodes] - y)
+    return int(nodes[int(np.argmin(d))])
+
+
+def driven_from_gpx(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    paths: Sequence[str | Path] | str | Path,
+    *,
+    at_min: float,
+    night: date | None = None,
+) -> tuple[PatrolTimeline, dict[str, TeamPosition]]:
+    """What was driven tonight according to GPS tracks, and where each tracked team is at the cut.
+
+    Parameters
+    ----------
+    network
+        The network the plan runs on (:func:`plan_network`).
+    plan
+        Tonight's plan: teams without a track are taken to have driven it.
+    paths
+        GPX files, or folders of them (:func:`~borderwatch.coverage.gpx.gpx_files`);
+        a track belongs to the team its name starts with, else the file's name.
+    at_min
+        The cut, minutes after the window start.
+    night
+        The date the night starts on (default: the night holding the first point).
+
+    Returns
+    -------
+    driven
+        A timeline on the window's clock: the tracks' passes (sightings) for
+        the tracked teams, the plan's traversals for the others.
+    positions
+        Per tracked team with a point at or before the cut, a
+        :class:`~borderwatch.routing.replan.TeamPosition` at the node (of a road
+        its vehicle may drive) nearest its last such point, ready at the cut,
+        source ``"gpx"``.
+
+    Raises
+    ------
+    CoverageError
+        Naming the GPX file: missing, unreadable, no timed points, a track of a
+        team not in the plan.
+    """
+    from borderwatch.coverage.gpx import gpx_files
+    from borderwatch.routing.replan import TeamPosition
+
+    files = gpx_files(paths)
+    start = window_start(network, night) if night is not None else None
+    tracks = PatrolTimeline.from_gpx(network, files, window_start=start)
+    if start is None:  # the same start from_gpx took: the night of the first point
+        from borderwatch.coverage.gpx import _night_start_containing
+
+        first = min(
+            (when for when, _, _ in _last_points(network, files, None).values()), default=None
+        )
+        start = _night_start_containing(network, first) if first is not None else None
+    cut = start + timedelta(minutes=at_min) if start is not None else None
+    tracked = set(tracks.teams)
+    plan_tl = plan.schedule.timeline
+    trav = plan_tl.traversals[~plan_tl.traversals["team"].isin(tracked)]
+    teams = tuple(dict.fromkeys([*plan_tl.teams, *tracks.teams]))
+    driven = PatrolTimeline(
+        window_min=plan_tl.window_min,
+        teams=teams,
+        traversals=trav,
+        sightings=tracks.sightings,
+        source=tracks.source,
+    )
+    positions = {
+        team: TeamPosition(team, _snap(network, team, lon, lat), float(at_min), "gpx")
+        for team, (_, lon, lat) in sorted(_last_points(network, files, cut).items())
+    }
+    logger.info(
+        "driven tonight: GPS tracks of %s, the plan for the rest", ", ".join(sorted(tracked))
+    )
+    return driven, positions
