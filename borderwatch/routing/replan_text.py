@@ -106,7 +106,9 @@ def diff_lines(rp: Replan) -> list[str]:
             f"{role}, from where it is at {ready}"
         )
     if kept:
-        out.append(f"{', '.join(kept)} keep {'its' if len(kept) == 1 else 'their'} loop")
+        out.append(
+            f"{kept[0]} keeps its loop" if len(kept) == 1 else f"{', '.join(kept)} keep their loops"
+        )
     for h in rp.hot:
         old_n, new_n = rp.hot_passes.get(h.label, (0, 0))
         out.append(
