@@ -337,13 +337,15 @@ def _night_start(network: PatrolNetwork, night: date) -> datetime:
 
 
 def _team_track(
-    network: PatrolNetwork, plan: PatrolPlan, team: str, lonlat: np.ndarray
+    plan: PatrolPlan, team: str, lonlat: np.ndarray, shapes: dict[tuple[int, bool], _Shape]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lon, lat and minutes from the window start of every point a team drives in the window.
 
     Built from the plan's timeline (the same traversals the coverage counts),
     each edge's vertices timed linearly by distance along it; a traversal
     under way at the window end is cut there, so no point lies outside the window.
+    ``shapes`` caches each (edge, direction)'s vertices and distance fractions:
+    a loop drives the same edges every lap.
     """
     trav = plan.schedule.timeline.traversals
     rows = trav[trav["team"] == team]
@@ -358,13 +360,12 @@ def _team_track(
         rows["forward"].to_numpy(),
         strict=True,
     ):
-        coords = np.asarray(lonlat[int(e)].coords)
-        if not fwd:
-            coords = coords[::-1]
-        seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
-        frac = seg / seg[-1] if seg[-1] > 0 else np.linspace(0.0, 1.0, len(seg))
+        key = (int(e), bool(fwd))
+        shape = shapes.get(key)
+        if shape is None:
+            shape = shapes[key] = _edge_shape(lonlat[key[0]], forward=key[1])
+        x, y, frac = shape
         t = t0 + frac * (t1 - t0)
-        x, y = coords[:, 0], coords[:, 1]
         if t1 > window:  # under way at the window end: cut the edge there
             keep = t < window
             xe, ye = np.interp(window, t, x), np.interp(window, t, y)
@@ -378,19 +379,31 @@ def _team_track(
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(ts)
 
 
-def _gpx(
-    network: PatrolNetwork, plan: PatrolPlan, night: date, teams: list[str] | None = None
-) -> str:
-    """GPX of the night: one track per team named ``"<team id> <name>"``, every loop, timed."""
+_Shape = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _edge_shape(line: Any, *, forward: bool) -> _Shape:
+    """Lon, lat and fraction of the length along ``line`` of each vertex, in driving direction."""
+    coords = np.asarray(line.coords)
+    if not forward:
+        coords = coords[::-1]
+    seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
+    frac = seg / seg[-1] if seg[-1] > 0 else np.linspace(0.0, 1.0, len(seg))
+    return coords[:, 0], coords[:, 1], frac
+
+
+def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[str, Any]:
+    """One ``gpxpy`` track per team on patrol, named ``"<team id> <name>"``: every loop, timed.
+
+    Built once and shared by ``routes.gpx`` and the per-team files.
+    """
     import gpxpy.gpx
 
     t0 = _night_start(network, night)
     lonlat = network.edges.to_crs("EPSG:4326").geometry.to_numpy()
-    gpx = gpxpy.gpx.GPX()
-    gpx.creator = "borderwatch"
+    shapes: dict[tuple[int, bool], _Shape] = {}
+    tracks: dict[str, Any] = {}
     for route in plan.routes:
-        if teams is not None and route.team not in teams:
-            continue
         if not route.on_patrol:
             continue
         track = gpxpy.gpx.GPXTrack(name=f"{route.team} {network.teams.loc[route.team, 'name']}")
@@ -402,17 +415,28 @@ def _gpx(
         )
         track.number = None
         segment = gpxpy.gpx.GPXTrackSegment()
-        x, y, t = _team_track(network, plan, route.team, lonlat)
-        for lon, lat, minutes in zip(x, y, t, strict=True):
-            segment.points.append(
-                gpxpy.gpx.GPXTrackPoint(
-                    latitude=round(float(lat), 7),
-                    longitude=round(float(lon), 7),
-                    time=t0 + timedelta(seconds=round(float(minutes) * 60.0, 1)),
-                )
-            )
+        x, y, t = _team_track(plan, route.team, lonlat, shapes)
+        lat = np.round(y, 7).tolist()
+        lon = np.round(x, 7).tolist()
+        secs = np.round(t * 60.0, 1).tolist()
+        segment.points = [
+            gpxpy.gpx.GPXTrackPoint(latitude=a, longitude=o, time=t0 + timedelta(seconds=s))
+            for a, o, s in zip(lat, lon, secs, strict=True)
+        ]
         track.segments.append(segment)
-        gpx.tracks.append(track)
+        tracks[route.team] = track
+    return tracks
+
+
+def _gpx(tracks: dict[str, Any], teams: list[str] | None = None) -> str:
+    """The GPX file of ``tracks`` (of ``teams``, default all, in plan order)."""
+    import gpxpy.gpx
+
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "borderwatch"
+    for team, track in tracks.items():
+        if teams is None or team in teams:
+            gpx.tracks.append(track)
     return gpx.to_xml()
 
 
@@ -452,12 +476,12 @@ def write_plan_files(
     frame["geometry"] = frame.geometry.set_precision(1e-6)
     with atomic_file(out / "routes.geojson") as tmp:
         frame.to_file(tmp, driver="GeoJSON", layer="routes")
-    write_text(out / "routes.gpx", _gpx(network, plan, night))
+    tracks = _gpx_tracks(network, plan, night)
+    write_text(out / "routes.gpx", _gpx(tracks))
     teams_dir = out / "gpx"
     teams_dir.mkdir(exist_ok=True)
-    for route in plan.routes:
-        if route.on_patrol:
-            write_text(teams_dir / f"{route.team}.gpx", _gpx(network, plan, night, [route.team]))
+    for team in tracks:
+        write_text(teams_dir / f"{team}.gpx", _gpx(tracks, [team]))
     write_text(
         out / "plan.json",
         json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=_json_default)
