@@ -229,25 +229,115 @@ def _nearest_unit(network: PatrolNetwork, geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _cuts(team_unit: np.ndarray, cum: np.ndarray, n: int) -> list[int]:
-    """Unit positions where sectors start (after the first): between two teams, near equal lengths."""
+#: Each cut may move this many team gaps away from the one nearest its equal-length place.
+CUT_WINDOW = 3
+
+
+class _Reach:
+    """How far, in chainage, a sector's teams must go for its units: the score of a split.
+
+    For a unit, the reach of a watching road is the chainage distance to the nearest
+    sector team whose vehicle may drive it; the unit's reach is that of its closest
+    watching road. A sector scores the larger of twice its largest unit reach (out and
+    back) and twice its border length per team (each team's share, out and back):
+    a lower bound-like proxy, in metres, of its longest loop.
+    """
+
+    def __init__(self, network: PatrolNetwork, team_unit: np.ndarray, cum: np.ndarray) -> None:
+        self.cum = cum
+        self.mid = (cum[:-1] + cum[1:]) / 2.0
+        self.team_unit = team_unit
+        self.vehicles = sorted(set(network.teams["vehicle"].astype(str)))
+        self.team_vehicle = np.searchsorted(
+            self.vehicles, network.teams["vehicle"].astype(str).to_numpy()
+        )
+        coo = network.watch.unit_edge.tocoo()
+        order = np.argsort(coo.row, kind="stable")
+        self.pair_unit = np.asarray(coo.row[order], dtype=np.int64)
+        pair_edge = np.asarray(coo.col[order], dtype=np.int64)
+        self.drive = np.vstack(
+            [np.isfinite(network.edge_seconds(v))[pair_edge] for v in self.vehicles]
+        )
+        self.penalty = 10.0 * float(cum[-1])  # a unit no sector team can watch
+        self._cache: dict[tuple[int, int], float] = {}
+
+    def score(self, lo: int, hi: int) -> float:
+        key = (lo, hi)
+        if key not in self._cache:
+            self._cache[key] = self._score(lo, hi)
+        return self._cache[key]
+
+    def _score(self, lo: int, hi: int) -> float:
+        mine = (self.team_unit >= lo) & (self.team_unit < hi)
+        if not mine.any():
+            return math.inf
+        a, b = np.searchsorted(self.pair_unit, [lo, hi])
+        units = self.pair_unit[a:b]
+        x = self.mid[units]
+        reach = np.full(len(units), np.inf)
+        for k in range(len(self.vehicles)):
+            chain = np.sort(self.mid[self.team_unit[mine & (self.team_vehicle == k)]])
+            if len(chain) == 0:
+                continue
+            i = np.searchsorted(chain, x)
+            left = np.abs(x - chain[np.maximum(i - 1, 0)])
+            right = np.abs(chain[np.minimum(i, len(chain) - 1)] - x)
+            d = np.minimum(left, right)
+            reach = np.where(self.drive[k, a:b], np.minimum(reach, d), reach)
+        per_unit = np.full(hi - lo, -1.0)  # -1: no road watches the unit (ignored)
+        per_unit[units - lo] = np.inf
+        np.minimum.at(per_unit, units - lo, reach)
+        per_unit[np.isinf(per_unit)] = self.penalty
+        far = float(per_unit.max()) if len(per_unit) else 0.0
+        return max(2.0 * far, 2.0 * float(self.cum[hi] - self.cum[lo]) / int(mine.sum()))
+
+
+def _cuts(reach: _Reach, team_unit: np.ndarray, cum: np.ndarray, n: int) -> list[int]:
+    """Unit positions where sectors start (after the first).
+
+    Cuts fall halfway between the units of two consecutive bases, so every sector
+    has a team. Each cut is taken among the :data:`CUT_WINDOW` team gaps either
+    side of the one nearest its equal-length place, the choice that minimises the
+    largest sector score of :class:`_Reach` (dynamic programming over the cuts).
+    """
     units = np.unique(team_unit)  # the units holding a base, in chainage order
     if n <= 1 or len(units) < 2:
         return []
-    # a cut between consecutive base units a < b, at the unit halfway
     cand = (units[:-1] + units[1:] + 1) // 2
-    n = min(n, len(cand) + 1)
+    c = len(cand)
+    n = min(n, c + 1)
     total = float(cum[-1])
-    out: list[int] = []
-    j0 = 0
-    for k in range(1, n):
-        target = k * total / n
-        hi = len(cand) - (n - 1 - k)  # leave a candidate for every cut still to come
-        window = np.arange(j0, hi)
-        j = int(window[np.argmin(np.abs(cum[cand[window]] - target))])
-        out.append(int(cand[j]))
-        j0 = j + 1
-    return out
+    windows = []
+    for k in range(n - 1):  # cut k may use candidates k .. c - n + 1 + k
+        near = int(np.argmin(np.abs(cum[cand] - (k + 1) * total / n)))
+        lo, hi = max(k, near - CUT_WINDOW), min(c - n + 1 + k, near + CUT_WINDOW)
+        if lo > hi:
+            lo = hi = min(max(near, k), c - n + 1 + k)
+        windows.append(range(lo, hi + 1))
+
+    # best[j]: (largest sector score, sum of squared scores, cuts) with the latest cut at j;
+    # the squares break ties of the largest towards balanced sectors
+    def add(state: tuple[float, float, list[int]], score: float, j: int | None) -> Any:
+        mx, sq, cuts = state
+        return (max(mx, score), sq + score * score, cuts if j is None else [*cuts, j])
+
+    best: dict[int, tuple[float, float, list[int]]] = {}
+    for j in windows[0]:
+        best[j] = add((0.0, 0.0, []), reach.score(0, int(cand[j])), j)
+    for k in range(1, n - 1):
+        step: dict[int, tuple[float, float, list[int]]] = {}
+        for j in windows[k]:
+            options = [
+                add(state, reach.score(int(cand[i]), int(cand[j])), j)
+                for i, state in best.items()
+                if i < j
+            ]
+            if options:
+                step[j] = min(options)
+        best = step
+    last = len(cum) - 1
+    final = min(add(state, reach.score(int(cand[j]), last), None) for j, state in best.items())
+    return [int(cand[j]) for j in final[2]]
 
 
 def split_sectors(
@@ -296,7 +386,7 @@ def split_sectors(
     node_unit = _nearest_unit(network, network.nodes.geometry.to_numpy())
     mid = (cum[:-1] + cum[1:]) / 2.0
     node_chain = mid[node_unit]
-    starts = [0, *_cuts(team_unit, cum, n), len(lengths)]
+    starts = [0, *_cuts(_Reach(network, team_unit, cum), team_unit, cum, n), len(lengths)]
     if len(starts) - 1 < n:
         logger.warning(
             "sectors: the team bases allow only %d sectors with a team each (asked %d)",
