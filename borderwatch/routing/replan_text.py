@@ -101,9 +101,10 @@ def diff_lines(rp: Replan) -> list[str]:
             continue
         was = f" (was {old.loop_s / 60:.0f} min)" if old is not None and old.on_patrol else ""
         role = f", {r.role}" if r.role and r.role not in ("min-max", "take-over") else ""
+        note = f" ({r.note})" if r.note else ""
         out.append(
             f"{r.team} new loop {r.loop_s / 60:.0f} min, {r.length_m(net) / 1000:.1f} km{was}"
-            f"{role}, from where it is at {ready}"
+            f"{role}, from where it is at {ready}{note}"
         )
     if kept:
         out.append(
