@@ -90,6 +90,23 @@ def test_changed_kept_and_standby_loops(rp) -> None:
             and f"(was {old.loop_s / 60:.0f} min)" in line
             for line in changed
         )
+    # a changed loop says its role and note
+    noted = dataclasses.replace(
+        new, role="extension", note="drives km 3-5 once more per loop (hot)"
+    )
+    shorter = dataclasses.replace(old, steps=old.steps[1:], seconds=old.seconds[1:])
+    other = dataclasses.replace(
+        rp,
+        original=dataclasses.replace(rp.original, routes=(shorter,)),
+        plan=dataclasses.replace(rp.plan, routes=(noted,)),
+    )
+    ready = rp.positions["T1"].ready_min + 20 * 60
+    line = next(x for x in diff_lines(other) if x.startswith("T1 new loop"))
+    assert line == (
+        f"T1 new loop {new.loop_s / 60:.0f} min, {new.length_m(rp.network) / 1000:.1f} km "
+        f"(was {shorter.loop_s / 60:.0f} min), extension, from where it is at "
+        f"{int(ready // 60) % 24:02d}:{int(ready % 60):02d} (drives km 3-5 once more per loop (hot))"
+    )
     standby = dataclasses.replace(
         new, steps=(), service=(), seconds=(), status="standby", standby_reason="no fuel"
     )
