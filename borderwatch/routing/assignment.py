@@ -58,7 +58,7 @@ def subset_cost(instance: ArcInstance, team: int, tasks: list[int]) -> float:
     Exact by dynamic programming over subsets (Held-Karp with orientations), so
     keep ``tasks`` short (at most about 13).
     """
-    return _exact(_Model(instance), team, tasks)
+    return _exact(_Model.of(instance), team, tasks)
 
 
 def _exact(model: _Model, team: int, tasks: list[int]) -> float:
@@ -219,7 +219,7 @@ def assignment_bound(
     """
     t0 = time.perf_counter()
     base = lower_bound(instance) if basic is None else basic
-    model = _Model(instance)
+    model = _Model.of(instance)
     m, k = model.m, model.k
     if m == 0 or k == 0:
         return base

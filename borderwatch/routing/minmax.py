@@ -120,6 +120,20 @@ class _Model:
             self.neighbours = []
             self.depot_dist = np.zeros(0)
 
+    @classmethod
+    def of(cls, inst: ArcInstance) -> _Model:
+        """The model of ``inst``, built once and kept with the instance.
+
+        The search, the bound, the take-over and every tour extension of a plan read the
+        same arrays; building them once saves a stack of key tables and a task
+        neighbour sort per use.
+        """
+        model = inst.__dict__.get("_minmax_model")
+        if not isinstance(model, cls):
+            model = cls(inst)
+            object.__setattr__(inst, "_minmax_model", model)
+        return model
+
     # -------------------------------------------------------------- routes
     def route_dp(self, r: int, seq: list[int]) -> tuple[float, list[int]]:
         """Cost of team ``r`` serving ``seq`` in order, best orientations."""
@@ -680,7 +694,7 @@ def evaluate_route(instance: ArcInstance, team: int, edges: list[int]) -> tuple[
     forward : list of bool
         Optimal direction of each edge (``True`` = ``u`` → ``v``).
     """
-    model = _Model(instance)
+    model = _Model.of(instance)
     pos = {int(e): i for i, e in enumerate(model.req)}
     try:
         seq = [pos[int(e)] for e in edges]
@@ -863,7 +877,7 @@ def solve_minmax(
     time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="solve_minmax")
     if time_limit_s <= 0 and max_iterations is None:
         raise RoutingError(f"time_limit_s must be > 0, got {time_limit_s}")
-    model = _Model(instance)
+    model = _Model.of(instance)
     rng = random.Random(seed)
     if alpha is None:
         alpha = _P["alpha"] / model.k
@@ -991,7 +1005,7 @@ def balance_loops(
         the input's; the input's lower bound, seconds and iterations (plus the moves).
     """
     t0 = time.perf_counter()
-    model = _Model(instance)
+    model = _Model.of(instance)
     if model.m == 0:
         return result
     pos = {int(e): i for i, e in enumerate(model.req)}
@@ -1093,7 +1107,7 @@ def extend_tour(
     cost : float
         Its cost.
     """
-    model = _Model(instance)
+    model = _Model.of(instance)
     pos = {int(e): i for i, e in enumerate(model.req)}
     seq = [pos[int(e)] for e in edges]
     cost, ori = model.route_dp(team, seq)
