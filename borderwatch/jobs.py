@@ -144,6 +144,9 @@ def run_plan(
     basemap: str | None = None,
     progress: Progress = _noop,
     time_limit: float | None = None,
+    sectors: int | str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> tuple[PatrolPlan, dict[str, Any]]:
     """The planners' main job: gaps before → required roads → routes → schedule → gaps after.
 
@@ -158,6 +161,12 @@ def run_plan(
     of them, spread along the border) and ``night_window`` (``"21:00-05:00"``)
     replace the scenario's for this plan
     (:func:`borderwatch.routing.plan.night_network`).
+
+    With ``sectors`` (``"auto"`` or a number) the border is planned in sectors
+    (:func:`borderwatch.routing.sectors.plan_sectors`, on a local Dask cluster
+    of ``workers`` processes, the scheduler at ``scheduler``, or in this process
+    with ``workers=0``); the files are those of a whole plan, and ``plan.json``
+    and ``report.txt`` say it was made in sectors, with each sector's figures.
     """
     from borderwatch.routing.plan import night_network
 
@@ -167,14 +176,29 @@ def run_plan(
         max_revisit_min = network.config.targets.max_revisit_min
     progress("coverage before the plan")
     before = coverage_report(network, criterion=("checkpoint",), max_revisit_min=max_revisit_min)
-    plan = plan_patrols(
-        network,
-        time_limit_s=time_limit_s,
-        max_iterations=max_iterations,
-        seed=seed,
-        always_patrol=always_patrol,
-        progress=progress,
-    )
+    if sectors is None:
+        plan = plan_patrols(
+            network,
+            time_limit_s=time_limit_s,
+            max_iterations=max_iterations,
+            seed=seed,
+            always_patrol=always_patrol,
+            progress=progress,
+        )
+    else:
+        from borderwatch.routing.sectors import plan_sectors
+
+        plan = plan_sectors(
+            network,
+            sectors,
+            time_limit_s=time_limit_s,
+            max_iterations=max_iterations,
+            seed=seed,
+            always_patrol=always_patrol,
+            progress=progress,
+            scheduler=scheduler,
+            workers=workers,
+        )
     progress("coverage after the plan")
     after = coverage_report(
         network,
@@ -196,6 +220,11 @@ def run_plan(
             "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
             "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
         }
+        if sectors is not None:
+            from borderwatch.routing.sectors import SectorPlan
+
+            assert isinstance(plan, SectorPlan)
+            extra["sectors"] = plan.sectors_summary()
         summary = write_plan_files(network, plan, out, night=night, extra=extra)
         if map_html:
             progress("drawing the map")

@@ -27,7 +27,7 @@ from borderwatch.cli.common import (
     parse_night_date,
     step,
 )
-from borderwatch.errors import PlanWarning
+from borderwatch.errors import ConfigError, PlanWarning
 
 __all__ = ["plan_command", "teams_command"]
 
@@ -85,6 +85,27 @@ def plan_command(
         ),
     ] = False,
     force: ForceOpt = False,
+    sectors: Annotated[
+        str | None,
+        typer.Option(
+            "--sectors",
+            help="Plan a long border in sectors: 'auto' (about 50 teams or 500 km each) or a "
+            "number; the sectors run in parallel on Dask.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler for --sectors, e.g. tcp://10.0.0.5:8786."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Local Dask workers for --sectors (default: one per sector, at most the "
+            "cores); 0 plans the sectors one after another in this process.",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
     from datetime import date
@@ -100,6 +121,22 @@ def plan_command(
                 f"no --night: planning for tonight, {day.isoformat()}", PlanWarning, stacklevel=2
             )
         check_choice("--lang", lang, LANGS)
+        if sectors is not None:
+            from borderwatch.routing.sectors import parse_sectors
+
+            parse_sectors(sectors)
+        elif scheduler is not None or workers is not None:
+            raise ConfigError(
+                "only with --sectors",
+                field="--scheduler" if scheduler is not None else "--workers",
+                value=scheduler if scheduler is not None else workers,
+            )
+        if scheduler is not None and workers is not None:
+            raise ConfigError(
+                "give --workers (a local cluster) or --scheduler, not both",
+                field="--workers",
+                value=workers,
+            )
         check_output_folder(out_dir, force=force)
         if brief:
             from borderwatch.maps.io import find_chromium
@@ -119,6 +156,9 @@ def plan_command(
                 teams=teams.split(",") if teams else None,
                 n_teams=n_teams,
                 night_window=night_window,
+                sectors=sectors,
+                scheduler=scheduler,
+                workers=workers,
                 map_html=not no_map,
                 lang=lang,
                 offline=offline,

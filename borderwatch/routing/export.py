@@ -316,6 +316,21 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         lines.append(
             f"required roads no team can reach: {len(plan.instance.unreachable)} links, {km:.1f} km"
         )
+    if "sectors" in summary:  # a plan made in sectors (borderwatch.routing.sectors)
+        sec = summary["sectors"]
+        lines += [
+            "",
+            f"planned in {sec['n_sectors']} sectors (lower bound above: valid for the whole "
+            f"border; the largest sector bound {sec['sector_bound_min']:.1f} min, gap "
+            f"{sec['sector_gap_pct']:.1f} %, bounds only plans that keep this split):",
+        ]
+        for s in sec["sectors"]:
+            lines.append(
+                f"  sector {s['sector'] + 1}: km {s['start_km']:.1f}-{s['end_km']:.1f}, "
+                f"{len(s['teams'])} teams, longest loop {s['max_loop_min']:.1f} min, bound "
+                f"{s['bound_min']:.1f} min, gap {s['opt_gap_pct']:.1f} %, worst revisit "
+                f"{s['worst_revisit_min']:.1f} min (own teams)"
+            )
     stretches = _stretches(network, plan)
     if stretches:
         lines += ["", "stretches no road reaches:", *stretches]
