@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -66,38 +67,75 @@ class WeekRoster:
     site: RosterSite | None = None
 
 
+def _plan_number(value: Any, *, file: str | Path | None, field: str) -> float:
+    """A finite, non-negative number of minutes from ``plan.json``, else an error naming it."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ScenarioError("expected a number of minutes", file=file, field=field, value=value)
+    if value < 0:
+        raise ScenarioError("minutes cannot be negative", file=file, field=field, value=value)
+    return float(value)
+
+
 def plan_variants(
     plan: Mapping[str, Any], *, file: str | Path | None = None
 ) -> dict[str, list[dict[str, Any]]]:
-    """Team id → route variants (``variant``, ``reverse``, ``phase_min``, ``loop_min``) from ``plan.json``."""
+    """Team id → route variants (``variant``, ``reverse``, ``phase_min``, ``loop_min``) from ``plan.json``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the field (``routes[3].loop_min``) and the value: a
+        route that is not an object or has no team, a ``loop_min`` or
+        ``phase_min`` that is not a finite number of minutes >= 0, a
+        ``reverse`` that is not true/false.
+    """
     routes = plan.get("routes")
     if not isinstance(routes, list):
         raise ScenarioError("plan has no list of routes", file=file, field="routes")
     out: dict[str, list[dict[str, Any]]] = {}
-    for r in routes:
-        team = str(r.get("team", ""))
+    for i, r in enumerate(routes):
+        if not isinstance(r, Mapping):
+            raise ScenarioError("a route is an object", file=file, field=f"routes[{i}]", value=r)
+        team = r.get("team")
+        if not isinstance(team, str) or not team.strip():
+            raise ScenarioError(
+                "route without a team", file=file, field=f"routes[{i}].team", value=team
+            )
+        raw_loop = r.get("loop_min")
+        loop = (
+            0.0
+            if raw_loop is None
+            else _plan_number(raw_loop, file=file, field=f"routes[{i}].loop_min")
+        )
         vs = r.get("variants") or []
-        if not team:
-            raise ScenarioError("route without a team", file=file, field="routes[].team")
-        loop = float(r.get("loop_min") or 0.0)
+        if not isinstance(vs, list):
+            raise ScenarioError(
+                "variants is a list", file=file, field=f"routes[{i}].variants", value=vs
+            )
         good = []
-        for v in vs:
-            try:
-                good.append(
-                    {
-                        "variant": str(v["variant"]),
-                        "reverse": bool(v["reverse"]),
-                        "phase_min": float(v["phase_min"]),
-                        "loop_min": loop,
-                    }
-                )
-            except (KeyError, TypeError, ValueError):
+        for j, v in enumerate(vs):
+            where = f"routes[{i}].variants[{j}]"
+            if not isinstance(v, Mapping) or not {"variant", "reverse", "phase_min"} <= set(v):
                 raise ScenarioError(
-                    "variant needs variant, reverse, phase_min",
+                    "variant needs variant, reverse, phase_min", file=file, field=where, value=v
+                )
+            if not isinstance(v["reverse"], bool):
+                raise ScenarioError(
+                    "reverse is true or false",
                     file=file,
-                    field="routes[].variants",
-                    value=v,
-                ) from None
+                    field=f"{where}.reverse",
+                    value=v["reverse"],
+                )
+            good.append(
+                {
+                    "variant": str(v["variant"]),
+                    "reverse": v["reverse"],
+                    "phase_min": _plan_number(
+                        v["phase_min"], file=file, field=f"{where}.phase_min"
+                    ),
+                    "loop_min": loop,
+                }
+            )
         if not good:
             good = [
                 {"variant": f"{team}-base", "reverse": False, "phase_min": 0.0, "loop_min": loop}

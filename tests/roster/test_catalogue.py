@@ -168,13 +168,45 @@ PLANS: dict[str, tuple[str | bytes, str]] = {
     ),
     "variant without phase": (
         _plan([{"team": "T1", "variants": [{"variant": "a", "reverse": False}]}]),
-        "{d}/plan.json, field 'routes[].variants', value {'variant': 'a', 'reverse': False}: "
+        "{d}/plan.json, field 'routes[0].variants[0]', value {'variant': 'a', 'reverse': False}: "
         "variant needs variant, reverse, phase_min",
     ),
     "variant a number": (
         _plan([{"team": "T1", "variants": [3]}]),
-        "{d}/plan.json, field 'routes[].variants', value 3: variant needs variant, reverse, "
+        "{d}/plan.json, field 'routes[0].variants[0]', value 3: variant needs variant, reverse, "
         "phase_min",
+    ),
+    "loop a word": (
+        _plan([{"team": "T1", "loop_min": "abc", "variants": [VARIANT]}]),
+        "{d}/plan.json, field 'routes[0].loop_min', value 'abc': expected a number of minutes",
+    ),
+    "loop negative": (
+        _plan([{"team": "T1", "loop_min": -5, "variants": [VARIANT]}]),
+        "{d}/plan.json, field 'routes[0].loop_min', value -5: minutes cannot be negative",
+    ),
+    "loop true": (
+        _plan([{"team": "T1", "loop_min": True}]),
+        "{d}/plan.json, field 'routes[0].loop_min', value True: expected a number of minutes",
+    ),
+    "phase NaN": (
+        '{"routes": [{"team": "T1", "variants": '
+        '[{"variant": "a", "reverse": false, "phase_min": NaN}]}]}',
+        "{d}/plan.json, field 'routes[0].variants[0].phase_min', value nan: expected a number "
+        "of minutes",
+    ),
+    "phase a string": (
+        _plan([{"team": "T1", "variants": [{**VARIANT, "phase_min": "10"}]}]),
+        "{d}/plan.json, field 'routes[0].variants[0].phase_min', value '10': expected a number "
+        "of minutes",
+    ),
+    "reverse a word": (
+        _plan([{"team": "T1", "variants": [{**VARIANT, "reverse": "false"}]}]),
+        "{d}/plan.json, field 'routes[0].variants[0].reverse', value 'false': reverse is true "
+        "or false",
+    ),
+    "variants an object": (
+        _plan([{"team": "T1", "variants": {"a": 1}}]),
+        "{d}/plan.json, field 'routes[0].variants', value {'a': 1}: variants is a list",
     ),
     "not utf-8": (
         b'{"routes": "\xff"}',
