@@ -117,10 +117,26 @@ def diff_lines(rp: Replan) -> list[str]:
         )
     kept_what = f"plan kept without {', '.join(rp.dropped)}" if rp.dropped else "plan kept"
     out.append(
-        f"worst revisit rest of night {_minutes(rp.worst_revisit_min)} "
+        f"worst revisit rest of night {_minutes(rp.worst_revisit_min)}{_worst_at(rp)} "
         f"({kept_what}: {_minutes(rp.original_worst_revisit_min)})"
     )
     return out
+
+
+def _worst_at(rp: Replan) -> str:
+    """`` at km 33.0`` : where the worst revisit of the rest of the night is (first such unit)."""
+    table = rp.revisits
+    if not len(table) or not math.isfinite(rp.worst_revisit_min):
+        return ""
+    watched = (table["n_passes"].to_numpy() > 0) | table["last_before_cut_min"].notna().to_numpy()
+    worst = table["worst_revisit_min"].to_numpy()
+    hit = watched & (abs(worst - rp.worst_revisit_min) <= 1e-6)
+    if not hit.any():
+        return ""
+    i = int(hit.argmax())
+    units = rp.network.units
+    mid = (float(units["start_m"].iat[i]) + float(units["end_m"].iat[i])) / 2000.0
+    return f" at {_km(mid)}"
 
 
 def _minutes(value: float) -> str:

@@ -34,8 +34,13 @@ def test_header_takeovers_and_worst_revisit_of_a_real_replan(rp) -> None:
         ) in lines
     old, new = rp.hot_passes["3.0-5.0"]
     assert f"hot km 3.0-5.0: {new} passes to 06:00 (plan kept: {old})" in lines
+    table = rp.revisits
+    watched = (table["n_passes"] > 0) | table["last_before_cut_min"].notna()
+    unit = table.loc[watched, "worst_revisit_min"].idxmax()
+    units = rp.network.units
+    mid = (units.loc[unit, "start_m"] + units.loc[unit, "end_m"]) / 2000
     assert lines[-1] == (
-        f"worst revisit rest of night {rp.worst_revisit_min:.0f} min "
+        f"worst revisit rest of night {rp.worst_revisit_min:.0f} min at km {mid:.1f} "
         f"(plan kept without T2: {rp.original_worst_revisit_min:.0f} min)"
     )
     # pure: the same re-plan, the same text
