@@ -1,0 +1,209 @@
+"""Sector plans (routing/sectors.py) on a generated 80 km border with 6 teams.
+
+Sequential (``workers=0``) except one command-line test that plans on a real
+Dask LocalCluster of 2 worker processes and must write the same files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from borderwatch.cli import app
+from borderwatch.routing.plan import plan_patrols
+from borderwatch.routing.sectors import (
+    SectorPlan,
+    auto_sector_count,
+    parse_sectors,
+    plan_sectors,
+    sector_network,
+    sector_seed,
+    split_sectors,
+    whole_bound,
+)
+
+FAST: dict[str, Any] = {"max_iterations": 60, "bound_rounds": 2, "seed": 3}
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def net():  # type: ignore[no-untyped-def]
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+
+    return build_network(generate_scenario(80, seed=7))
+
+
+@pytest.fixture(scope="module")
+def plan(net) -> SectorPlan:  # type: ignore[no-untyped-def]
+    return plan_sectors(net, 2, workers=0, **FAST)
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_every_unit_and_team_in_exactly_one_sector(net, n: int) -> None:  # type: ignore[no-untyped-def]
+    sectors = split_sectors(net, n)
+    assert len(sectors) == n
+    count = np.zeros(len(net.units), dtype=int)
+    for s in sectors:
+        count[s.unit_lo : s.unit_hi] += 1
+    assert (count == 1).all()  # no unit between sectors, none in two
+    assert [s.unit_lo for s in sectors[1:]] == [s.unit_hi for s in sectors[:-1]]
+    teams = [t for s in sectors for t in s.teams]
+    assert sorted(teams) == sorted(net.teams.index) and len(set(teams)) == len(teams)
+    assert all(s.teams for s in sectors)
+    assert sum(s.km for s in sectors) == pytest.approx(net.border_m / 1000.0)
+
+
+def test_sector_network_is_a_valid_subset(net) -> None:  # type: ignore[no-untyped-def]
+    for s in split_sectors(net, 3):
+        sub = sector_network(net, s)
+        assert len(sub.units) == s.n_units and len(sub.teams) == len(s.teams)
+        assert list(sub.nodes["osmid"]) == list(net.nodes["osmid"].iloc[s.nodes])
+        # edges keep their ends: sub edge i is whole edge s.edges[i]
+        eu, ev = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
+        assert (s.nodes[sub.edges["u"].to_numpy()] == eu[s.edges]).all()
+        assert (s.nodes[sub.edges["v"].to_numpy()] == ev[s.edges]).all()
+        bases = net.teams.loc[list(s.teams), "node"].to_numpy()
+        assert (s.nodes[sub.teams["node"].to_numpy()] == bases).all()
+        # every road that watches a sector unit is in the sub-network, with the same rows
+        whole = net.watch.unit_edge[s.unit_lo : s.unit_hi]
+        part = sub.watch.unit_edge
+        assert part.shape == (s.n_units, len(sub.edges))
+        for i in range(s.n_units):
+            row_whole = set(whole[[i]].indices.tolist())
+            row_sub = {int(s.edges[e]) for e in part[[i]].indices}
+            assert row_whole == row_sub
+        # the config and the edge times are the whole network's
+        vehicle = str(sub.teams["vehicle"].iloc[0])
+        assert np.array_equal(sub.edge_seconds(vehicle), net.edge_seconds(vehicle)[s.edges])
+
+
+def test_required_roads_of_every_sector_served(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
+    plan.result.validate(plan.instance.instance)  # each sector link served once, closed walks
+    plan.balanced.validate(plan.instance.instance)
+    served = {e for r in plan.routes for (e, _), s in zip(r.steps, r.service, strict=True) if s}
+    lost = {e for link in plan.instance.unreachable for e in link.edges}
+    assert set(plan.required.edges.tolist()) - lost <= served
+    # each sector's own required edges are among the plan's
+    assert sum(f.required_edges for f in plan.figures) >= len(plan.required.edges)
+
+
+def test_stitched_routes_valid_on_the_whole_network(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
+    u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
+    assert [r.team for r in plan.routes] == list(net.teams.index)
+
+    def ends(step: tuple[int, bool]) -> tuple[int, int]:
+        e, fwd = step
+        return (int(u[e]), int(v[e])) if fwd else (int(v[e]), int(u[e]))
+
+    for r in plan.routes:
+        assert r.on_patrol
+        secs = net.edge_seconds(r.vehicle)
+        walk = [*r.approach, *r.steps]
+        for a, b in zip(walk, walk[1:], strict=False):
+            assert ends(a)[1] == ends(b)[0]  # consecutive steps connected
+        assert ends(r.steps[-1])[1] == ends(r.steps[0])[0]  # a closed loop
+        start = ends(r.approach[0])[0] if r.approach else ends(r.steps[0])[0]
+        assert start == int(net.teams.loc[r.team, "node"])
+        assert r.seconds == tuple(float(secs[e]) for e, _ in r.steps)
+    # the revisits are the whole network's, over its units
+    assert len(plan.revisits) == len(net.units)
+    assert plan.objective.worst_revisit_min == pytest.approx(
+        plan.revisits.loc[plan.revisits["n_passes"] > 0, "worst_revisit_min"].max()
+    )
+
+
+def test_bounds(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
+    assert plan.sector_bound == max(f.bound_min for f in plan.figures) * 60.0
+    assert 0 < plan.result.lower_bound <= plan.result.max_cost
+    assert plan.result.max_cost == pytest.approx(max(f.minmax_loop_min for f in plan.figures) * 60)
+    # the whole-border bound is valid for a whole plan of the same network
+    whole = plan_patrols(net, **FAST)
+    assert whole_bound(whole.instance) <= whole.result.max_cost + 1e-6
+
+
+def test_sector_plan_equals_the_sectors_one_by_one(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
+    by_team = {r.team: r for r in plan.routes}
+    for s, fig in zip(plan.sectors, plan.figures, strict=True):
+        seed = sector_seed(FAST["seed"], s.index)
+        assert fig.seed == seed
+        one = plan_patrols(sector_network(net, s), **{**FAST, "seed": seed})
+        assert one.max_loop_min == pytest.approx(fig.max_loop_min)
+        for r in one.routes:
+            assert by_team[r.team].steps == tuple((int(s.edges[e]), f) for e, f in r.steps)
+            assert by_team[r.team].service == r.service
+
+
+def test_same_seed_same_plan(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
+    again = plan_sectors(net, 2, workers=0, **FAST)
+    assert again.routes == plan.routes
+    assert again.sectors_summary() == plan.sectors_summary()
+    assert sector_seed(3, 0) != sector_seed(3, 1) != sector_seed(4, 1)
+
+
+def test_parse_and_auto() -> None:
+    assert parse_sectors("auto") == "auto" and parse_sectors(" 3 ") == 3
+    assert auto_sector_count(160, 2000.0) == 4
+    assert auto_sector_count(400, 5000.0) == 10
+    assert auto_sector_count(8, 100.0) == 1
+    assert auto_sector_count(3, 5000.0) == 3  # never more sectors than teams
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sectors") / "s80"
+    result = runner.invoke(app, ["scenario", "generate", "-o", str(out), "--border-km", "80"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+PLAN = ["--max-iterations", "40", "--night", "2026-12-01", "--no-map", "--seed", "5"]
+
+
+def test_cli_sectors_on_dask_same_files_as_in_process(folder: Path, tmp_path: Path) -> None:
+    seq = runner.invoke(
+        app,
+        ["plan", str(folder), "-o", str(tmp_path / "a"), "--sectors", "2", "--workers", "0", *PLAN],
+    )
+    assert seq.exit_code == 0, seq.output
+    # a real LocalCluster of 2 worker processes
+    dask = runner.invoke(
+        app,
+        ["plan", str(folder), "-o", str(tmp_path / "b"), "--sectors", "2", "--workers", "2", *PLAN],
+    )
+    assert dask.exit_code == 0, dask.output
+    for name in ("plan.json", "report.txt", "routes.gpx", "routes.geojson", "gaps_after.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    data = json.loads((tmp_path / "a" / "plan.json").read_text(encoding="utf-8"))
+    sec = data["sectors"]
+    assert sec["n_sectors"] == 2 and len(sec["sectors"]) == 2
+    assert sum(len(s["teams"]) for s in sec["sectors"]) == data["teams"]
+    assert sec["sector_bound_min"] == max(s["bound_min"] for s in sec["sectors"])
+    assert data["bound_min"] <= data["minmax_loop_min"]
+    report = (tmp_path / "a" / "report.txt").read_text(encoding="utf-8")
+    assert "planned in 2 sectors" in report and "sector 2: km" in report
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "value"),
+    [
+        (["--sectors", "0"], "--sectors", "'0'"),
+        (["--sectors", "many"], "--sectors", "'many'"),
+        (["--sectors", "-2"], "--sectors", "'-2'"),
+        (["--sectors", "99"], "--sectors", "'99'"),  # more sectors than the 6 teams
+        (["--workers", "2"], "--workers", "2"),  # only with --sectors
+        (["--scheduler", "tcp://127.0.0.1:9"], "--scheduler", "tcp://127.0.0.1:9"),
+    ],
+)
+def test_cli_bad_sectors_values(
+    folder: Path, tmp_path: Path, args: list[str], option: str, value: str
+) -> None:
+    result = runner.invoke(app, ["plan", str(folder), "-o", str(tmp_path / "x"), *args, *PLAN])
+    assert result.exit_code == 2, result.output
+    assert option in result.output and value in result.output
+    assert not (tmp_path / "x" / "plan.json").exists()
