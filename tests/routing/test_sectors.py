@@ -207,3 +207,39 @@ def test_cli_bad_sectors_values(
     assert result.exit_code == 2, result.output
     assert option in result.output and value in result.output
     assert not (tmp_path / "x" / "plan.json").exists()
+
+
+def test_no_margin_still_reaches_every_road(net, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    """With no margin the sub-networks get the shortest paths their teams need, nothing is cut off."""
+    from borderwatch.routing.patrol import build_instance
+    from borderwatch.routing.required import choose_required_edges
+
+    with caplog.at_level("INFO", logger="borderwatch.routing.sectors"):
+        sectors = split_sectors(net, 3, margin_m=0.0)
+    assert "nodes added so that its motorcycle teams reach its roads" in caplog.text
+    for s in sectors:
+        sub = sector_network(net, s)
+        patrol = build_instance(sub, choose_required_edges(sub).edges)
+        assert patrol.unreachable == () and patrol.idle == ()
+    assert len(split_sectors(net, 3, margin_m=0.0)[0].nodes) < len(split_sectors(net, 3)[0].nodes)
+
+
+def test_subset_network_refuses_a_base_off_its_nodes(net) -> None:  # type: ignore[no-untyped-def]
+    from borderwatch.errors import RoutingError
+    from borderwatch.routing.sectors import subset_network
+
+    team = str(net.teams.index[0])
+    nodes = np.setdiff1d(np.arange(len(net.nodes)), [int(net.teams.loc[team, "node"])])
+    with pytest.raises(RoutingError, match=f"team base '{team}'"):
+        subset_network(net, units=slice(0, 10), nodes=nodes, teams=[team])
+
+
+def test_bad_values_in_the_library(net) -> None:  # type: ignore[no-untyped-def]
+    from borderwatch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="option '--sectors', value 7"):
+        split_sectors(net, 7)  # 6 teams
+    with pytest.raises(ConfigError, match="option '--workers', value -1"):
+        plan_sectors(net, 2, workers=-1)
+    with pytest.raises(ConfigError, match="margin_m"):
+        split_sectors(net, 2, margin_m=-5.0)
