@@ -6,9 +6,11 @@ A national border of thousands of kilometres is planned in sectors:
    whole, consecutive border units. Every unit belongs to exactly one sector
    (no unit is left between sectors, none is counted twice). Each team belongs
    to the sector of its base's chainage (the nearest border unit to the base);
-   the cuts fall between two teams, so every sector has at least one team, and
-   near equal lengths of border. A sector whose teams can reach none of the
-   roads that watch its units is merged with its neighbour.
+   the cuts fall between two teams, so every sector has at least one team, near
+   their equal-length places but moved by up to :data:`CUT_WINDOW` team gaps
+   where that brings every unit nearer a sector team whose vehicle may drive a
+   road that watches it (:func:`_cuts`). A sector whose teams can reach none of
+   the roads that watch its units is merged with its neighbour.
 2. :func:`sector_network` makes a valid :class:`~borderwatch.data.network.PatrolNetwork`
    of each sector (:func:`subset_network`): the sector's units; the road nodes
    whose nearest border unit lies within the sector's chainage span plus a
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTO_SECTOR_KM",
     "AUTO_SECTOR_TEAMS",
+    "CUT_WINDOW",
     "DEFAULT_MARGIN_M",
     "Sector",
     "SectorFigures",
