@@ -109,8 +109,9 @@ def replan_command(
         ),
     ] = None,
     time_limit: Annotated[
-        float, typer.Option(help="Most seconds of routing search.", min=0.1)
-    ] = 5.0,
+        float | None,
+        typer.Option(help="Most seconds of routing search (default: the engine's, 2 s).", min=0.1),
+    ] = None,
     max_iterations: Annotated[
         int | None,
         typer.Option(
@@ -185,10 +186,10 @@ def replan_command(
                 hot=stretches,
                 positions=positions,
                 driven=driven,
-                time_limit_s=time_limit,
                 max_iterations=max_iterations,
                 seed=seed,
                 progress=lambda msg: status.update(f"{msg} …"),
+                **({} if time_limit is None else {"time_limit_s": time_limit}),
             )
             write_replan(
                 rp,
