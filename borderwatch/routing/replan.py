@@ -256,7 +256,8 @@ class Replan:
         gone (what the commander gets by doing nothing).
     hot_passes
         Per hot stretch label, the passes after the cut over its least-passed
-        unit: ``(original plan with the dropped teams gone, new plan)``.
+        unit (of those either plan passes; units no road watches do not
+        count): ``(original plan with the dropped teams gone, new plan)``.
     seconds
         Wall-clock seconds per step and ``"total"``.
     weighted_worst_revisit_min, original_weighted_worst_revisit_min
@@ -570,6 +571,16 @@ def _passes_before(
     passes = pass_times(network, cut)
     limit = passes["team"].map(lambda x: ready.get(str(x), at_min)).to_numpy(dtype=float)
     return passes[passes["t"].to_numpy() <= limit + _TOL].reset_index(drop=True)
+
+
+def _stretch_passes(kept: pd.DataFrame, new: pd.DataFrame, units: np.ndarray) -> tuple[int, int]:
+    """Passes after the cut over the least-passed unit of ``units`` that either plan passes."""
+    a = kept["n_passes"].to_numpy()[units]
+    b = new["n_passes"].to_numpy()[units]
+    on = (a > 0) | (b > 0)
+    if not on.any():
+        return (0, 0)
+    return (int(a[on].min()), int(b[on].min()))
 
 
 def _weighted_worst(table: pd.DataFrame, hot_w: np.ndarray, watched: np.ndarray) -> float:
@@ -1213,13 +1224,7 @@ def replan(
     kept_watched = (kept_table["n_passes"].to_numpy() > 0) | ~np.isnan(
         kept_table["last_before_cut_min"].to_numpy()
     )
-    hot_passes = {
-        h.label: (
-            int(kept_table["n_passes"].to_numpy()[h.units(network)].min()),
-            int(cross["n_passes"].to_numpy()[h.units(network)].min()),
-        )
-        for h in hots
-    }
+    hot_passes = {h.label: _stretch_passes(kept_table, cross, h.units(network)) for h in hots}
     takeovers = _takeovers(network, plan, new_plan, dropped, after)
     served = {int(e) for r in routes for (e, _), s in zip(r.steps, r.service, strict=True) if s}
     unserved = tuple(sorted(int(e) for e in plan.required.edges if int(e) not in served))
