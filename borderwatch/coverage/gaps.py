@@ -222,55 +222,112 @@ def _km(m: float) -> str:
     return f"{m / 1000:.1f} km"
 
 
+#: The facts a gap's reason is made of, in each map/briefing language. ``{km}``-style
+#: values are formatted by :func:`reason_text`; the English text is the ``why``
+#: column, the Chinese one ``why_zh``.
+REASONS: dict[str, dict[str, str]] = {
+    "en": {
+        "no_road": "no road within {view} of the border",
+        "no_road_along": "no road within {view} along {length} of it",
+        "closed": "roads in view along {length} are closed to the teams' vehicles",
+        "no_checkpoint": "no checkpoint",
+        "checkpoint": "nearest checkpoint {cp} (radius {radius}) is {dist} from the gap, "
+        "its farthest unit {far} from any checkpoint",
+        "response": "slowest response {worst} min (target {target} min)",
+        "unreachable": "slowest response unreachable (target {target} min)",
+        "never": "no patrol passes all night",
+        "revisit": "worst revisit {worst} min (target {target} min)",
+        "never_along": "; never passed along {length}",
+        "sep": "; ",
+    },
+    "zh": {
+        "no_road": "边境线 {view} 范围内无道路",
+        "no_road_along": "其中 {length} 边境线 {view} 范围内无道路",
+        "closed": "视野内 {length} 道路巡逻车辆无法通行",
+        "no_checkpoint": "无执勤点",
+        "checkpoint": "最近执勤点 {cp}（半径 {radius}）距该缺口 {dist}，最远单元距任一执勤点 {far}",
+        "response": "最慢响应 {worst} 分钟（目标 {target} 分钟）",
+        "unreachable": "最慢响应：无法到达（目标 {target} 分钟）",
+        "never": "整夜无巡逻经过",
+        "revisit": "最长巡逻间隔 {worst} 分钟（目标 {target} 分钟）",
+        "never_along": "；其中 {length} 整夜无巡逻经过",
+        "sep": "；",
+    },
+}
+
+_Fact = tuple[str, dict[str, str]]
+
+
+def reason_text(facts: Sequence[_Fact], lang: str = "en") -> str:
+    """A gap's reason in ``lang`` (``"en"`` or ``"zh"``) from its facts (see :data:`REASONS`)."""
+    words = REASONS[lang]
+    out = ""
+    for key, values in facts:
+        text = words[key].format(**values)
+        out += text if not out or key == "never_along" else words["sep"] + text
+    return out
+
+
 def _why(
     run: pd.DataFrame,
     names: tuple[str, ...],
     view_m: float,
     targets: dict[str, float],
     radii: pd.Series,
-) -> str:
-    facts = []
+) -> list[_Fact]:
+    """The facts that explain a gap: no road in view, closed roads, checkpoint, response, revisit."""
+    facts: list[_Fact] = []
     length = run["length_m"].to_numpy()
     no_road = run["nearest_road_m"].to_numpy() > view_m
+    view = f"{view_m / 1000:g} km"
     if no_road.all():
-        facts.append(f"no road within {view_m / 1000:g} km of the border")
+        facts.append(("no_road", {"view": view}))
     elif no_road.any():
-        facts.append(
-            f"no road within {view_m / 1000:g} km along {_km(float(length[no_road].sum()))} of it"
-        )
+        facts.append(("no_road_along", {"view": view, "length": _km(float(length[no_road].sum()))}))
     closed = run["road_in_view"].to_numpy(dtype=bool) & ~run["drivable_in_view"].to_numpy(
         dtype=bool
     )
     if closed.any():
-        facts.append(
-            f"roads in view along {_km(float(length[closed].sum()))} are closed to the teams' vehicles"
-        )
+        facts.append(("closed", {"length": _km(float(length[closed].sum()))}))
     if "checkpoint" in names:
         d = run["nearest_checkpoint_m"].to_numpy(dtype=float)
         if np.isinf(d).all():
-            facts.append("no checkpoint")
+            facts.append(("no_checkpoint", {}))
         else:
             i = int(np.argmin(d))
             cp = str(run["nearest_checkpoint"].iloc[i])
             radius = float(radii.get(cp, np.nan))
             facts.append(
-                f"nearest checkpoint {cp} (radius {_km(radius)}) is {_km(float(d[i]))} from the gap, "
-                f"its farthest unit {_km(float(d.max()))} from any checkpoint"
+                (
+                    "checkpoint",
+                    {
+                        "cp": cp,
+                        "radius": _km(radius),
+                        "dist": _km(float(d[i])),
+                        "far": _km(float(d.max())),
+                    },
+                )
             )
     if "response" in names and "response_min" in run.columns:
         r = run["response_min"].to_numpy(dtype=float)
         worst = float(r.max())
-        text = "unreachable" if np.isinf(worst) else f"{worst:.0f} min"
-        facts.append(f"slowest response {text} (target {targets['response']:g} min)")
+        target = f"{targets['response']:g}"
+        if np.isinf(worst):
+            facts.append(("unreachable", {"target": target}))
+        else:
+            facts.append(("response", {"worst": f"{worst:.0f}", "target": target}))
     if "revisit" in names and "worst_revisit_min" in run.columns:
         never = run["never_passed"].to_numpy(dtype=bool)
         if never.all():
-            facts.append("no patrol passes all night")
+            facts.append(("never", {}))
         else:
             worst = float(run["worst_revisit_min"].max())
-            part = f"; never passed along {_km(float(length[never].sum()))}" if never.any() else ""
-            facts.append(f"worst revisit {worst:.0f} min (target {targets['revisit']:g} min){part}")
-    return "; ".join(facts)
+            facts.append(
+                ("revisit", {"worst": f"{worst:.0f}", "target": f"{targets['revisit']:g}"})
+            )
+            if never.any():
+                facts.append(("never_along", {"length": _km(float(length[never].sum()))}))
+    return facts
 
 
 def find_gaps(
@@ -351,7 +408,8 @@ def find_gaps(
             "worst_response_min": float(run["response_min"].max())
             if "response_min" in run
             else np.nan,
-            "why": _why(run, names, view, targets, radii),
+            "why": reason_text(facts := _why(run, names, view, targets, radii)),
+            "why_zh": reason_text(facts, "zh"),
         }
         rows.append(row)
         geoms.append(shapely.line_merge(shapely.union_all(run.geometry.to_numpy())))
@@ -372,6 +430,7 @@ def find_gaps(
         "worst_revisit_min",
         "worst_response_min",
         "why",
+        "why_zh",
     ]
     frame = pd.DataFrame(rows, columns=columns)
     gaps = gpd.GeoDataFrame(

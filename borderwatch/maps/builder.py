@@ -61,6 +61,14 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _local_why(row: Any, lang: str) -> Any:
+    """A gap's reason in the map's language: ``why_<lang>`` when the table has it, else ``why``."""
+    local = row.get(f"why_{lang}") if lang != "en" else None
+    if isinstance(local, str) and local:
+        return local
+    return row["why"]
+
+
 def _num(value: Any) -> float:
     try:
         out = float(value)
@@ -504,7 +512,7 @@ class MapBuilder:
                     "tw": esc(row["township"]),
                     "vi": esc(row["village"]),
                     "cp": cp,
-                    "why": esc(row["why"]),
+                    "why": esc(_local_why(row, self.lang)),
                 }
             )
         fg = self.group(name)

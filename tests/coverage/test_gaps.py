@@ -23,6 +23,7 @@ from borderwatch.coverage import (
     watched_mask,
     write_coverage,
 )
+from borderwatch.coverage.gaps import REASONS, reason_text
 from borderwatch.coverage.report import COVERAGE_FILES
 from borderwatch.data.units import unit_runs as _runs
 from tests.coverage.test_response import straight_scenario
@@ -285,3 +286,25 @@ def test_risk_weights_follow_the_incidents() -> None:
     assert w.argmax() in (7, 8)
     with pytest.raises(CoverageError, match="bandwidth_m"):
         risk_weights(net, bandwidth_m=0)
+
+
+def test_gap_reasons_in_english_and_chinese() -> None:
+    net = build_network(straight_scenario(1500.0))
+    rep = coverage_report(net, criterion="checkpoint")
+    g = rep.gaps.loc["G001"]
+    assert g["why"].startswith("nearest checkpoint CP1 (radius 1.5 km) is ")
+    assert g["why_zh"].startswith("最近执勤点 CP1（半径 1.5 km）距该缺口 ")
+    facts = [
+        ("revisit", {"worst": "95", "target": "60"}),
+        ("never_along", {"length": "1.0 km"}),
+        ("unreachable", {"target": "30"}),
+    ]
+    assert reason_text(facts) == (
+        "worst revisit 95 min (target 60 min); never passed along 1.0 km; "
+        "slowest response unreachable (target 30 min)"
+    )
+    assert reason_text(facts, "zh") == (
+        "最长巡逻间隔 95 分钟（目标 60 分钟）；其中 1.0 km 整夜无巡逻经过；"
+        "最慢响应：无法到达（目标 30 分钟）"
+    )
+    assert set(REASONS["en"]) == set(REASONS["zh"])

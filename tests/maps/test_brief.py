@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from borderwatch.data import build_network
 from borderwatch.data.synthetic import generate_scenario
@@ -341,3 +342,14 @@ def test_pdf_carries_no_wall_clock_date(brief: dict[str, Any]) -> None:
     )
     dates = [x for x in info.stdout.splitlines() if x.startswith(("CreationDate", "ModDate"))]
     assert len(dates) == 2 and all("1970" in x for x in dates), dates
+
+
+def test_gap_reasons_are_in_the_briefing_language(planned: dict[str, Any]) -> None:
+    folder = read_plan_folder(planned["root"] / "plan")
+    gaps = folder.gaps
+    assert len(gaps) > 0 and {"why", "why_zh"} <= set(gaps.columns)
+    zh = brief_html(folder, planned["net"], lang="zh")
+    en = brief_html(folder, planned["net"], lang="en")
+    for why, why_zh in zip(gaps["why"].map(escape), gaps["why_zh"].map(escape), strict=True):
+        assert why_zh in zh and why not in zh
+        assert why in en and why_zh not in en

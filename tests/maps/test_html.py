@@ -7,6 +7,7 @@ checkpoint and a team carry hostile names.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -332,3 +333,20 @@ def test_plan_map_team_styles_standby_gap_labels_km_marks_and_target(toy: tuple)
     assert "\u25b2 90" in html90 and "\u2265 180" in html90 and "target 90 min" in html90
     with pytest.raises(MapInputError, match="revisit_target_min must be a number > 0"):
         _plan(toy, revisit_target_min=0.0)
+
+
+def test_gap_reason_in_the_map_language(toy: tuple) -> None:
+    net, inp = toy
+    gaps = inp["gaps"].copy()
+    gaps["why"] = "no checkpoint"
+    gaps["why_zh"] = "无执勤点"
+    zh = to_html(coverage_map(net, inp["units_status"], gaps, inp["summary"], lang="zh"))
+    en = to_html(coverage_map(net, inp["units_status"], gaps, inp["summary"], lang="en"))
+    zh_why = json.dumps("无执勤点")[1:-1]  # folium embeds the GeoJSON \\u-escaped
+    assert zh_why in zh and "no checkpoint" not in zh
+    assert "no checkpoint" in en and zh_why not in en
+    # a table without the Chinese column falls back to the English reason
+    old = to_html(
+        coverage_map(net, inp["units_status"], gaps.drop(columns="why_zh"), inp["summary"])
+    )
+    assert "no checkpoint" in old

@@ -206,6 +206,15 @@ def _with_staff(cps: list[dict[str, Any]], roster: RosterNight | None) -> list[d
     return cps
 
 
+def _gap_reason(gap: Any, lang: str) -> str:
+    """A gap's reason in the briefing's language (``why_zh`` for Chinese when present)."""
+    for key in (f"why_{lang}", "why") if lang != "en" else ("why",):
+        text = gap.get(key)
+        if isinstance(text, str) and text and text != "nan":
+            return text
+    return ""
+
+
 def _gap_lines(folder: PlanFolder, network: PatrolNetwork) -> list[Any]:
     units = folder.units
     out = []
@@ -287,7 +296,7 @@ def brief_html(
                 if str(g.get("nearest_checkpoint", "")) == "nan"
                 else str(g.get("nearest_checkpoint", "")),
                 "cp_km": g.get("nearest_checkpoint_km"),
-                "why": "" if str(g.get("why", "")) == "nan" else str(g.get("why", "")),
+                "why": _gap_reason(g, lang),
             }
             for _, g in gaps.iterrows()
             if tw["township"] in str(g.get("township", "")).split(";")
