@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def test_routes_start_at_the_positions_and_the_dropped_team_is_gone(small, dropp
         # continuity: the loop leaves where the team is and comes back there, no approach
         assert _start(net, r.steps[0]) == p.node
         assert _end(net, r.steps[-1]) == p.node
-        assert all(_end(net, a) == _start(net, b) for a, b in zip(r.steps, r.steps[1:]))
+        assert all(_end(net, a) == _start(net, b) for a, b in pairwise(r.steps))
         assert r.approach == () and r.approach_s == 0.0
     # the remainder timeline starts each team when it is ready at its position
     tl = rp.plan.schedule.timeline
@@ -104,7 +105,9 @@ def test_positions_are_where_the_plan_has_each_team_at_the_cut(small, dropped) -
 def test_every_required_road_is_served_and_the_dropped_roads_taken_over(small, dropped) -> None:
     _net, plan = small
     rp = dropped
-    served = {int(e) for r in rp.plan.routes for (e, _), s in zip(r.steps, r.service) if s}
+    served = {
+        int(e) for r in rp.plan.routes for (e, _), s in zip(r.steps, r.service, strict=True) if s
+    }
     unreachable = {int(e) for link in rp.plan.instance.unreachable for e in link.edges}
     required = {int(e) for e in plan.required.edges}
     assert required - unreachable <= served
@@ -112,7 +115,9 @@ def test_every_required_road_is_served_and_the_dropped_roads_taken_over(small, d
     assert set(rp.unserved) <= unreachable
     # every required road T02 served tonight is in one take-over line of a surviving team
     gone = next(r for r in plan.routes if r.team == "T02")
-    t02 = {int(e) for (e, _), s in zip(gone.steps, gone.service) if s} - set(rp.unserved)
+    t02 = {int(e) for (e, _), s in zip(gone.steps, gone.service, strict=True) if s} - set(
+        rp.unserved
+    )
     assert t02
     taken = {e for tk in rp.takeovers for e in tk.edges}
     assert taken == t02
@@ -120,7 +125,9 @@ def test_every_required_road_is_served_and_the_dropped_roads_taken_over(small, d
         assert tk.from_team == "T02" and tk.team in rp.positions
         assert 0 <= tk.km_from < tk.km_to <= 25.5
         assert set(tk.edges) <= {
-            int(e) for (e, _), s in zip(rp.route(tk.team).steps, rp.route(tk.team).service) if s
+            int(e)
+            for (e, _), s in zip(rp.route(tk.team).steps, rp.route(tk.team).service, strict=True)
+            if s
         }
         assert AT < tk.first_pass_min <= 600.0
 
@@ -128,7 +135,7 @@ def test_every_required_road_is_served_and_the_dropped_roads_taken_over(small, d
 def _plain_worst(times: list[float], at: float, window: float) -> float:
     """Worst interval ending after ``at`` of passes ``times`` in ``[0, window]``, by hand."""
     points = [0.0, *sorted(times), window]
-    return max(b - a for a, b in zip(points, points[1:]) if b > at + 1e-9)
+    return max(b - a for a, b in pairwise(points) if b > at + 1e-9)
 
 
 def test_revisits_across_the_cut_count_what_was_driven_before(small, dropped) -> None:
@@ -208,7 +215,9 @@ def test_a_hot_stretch_gets_more_passes(small, dropped) -> None:
     assert hot.weighted_worst_revisit_min <= dropped.weighted_worst_revisit_min * HOT.weight
     assert any("hot" in r.note for r in hot.plan.routes)
     # the same roads are still served
-    served = {int(e) for r in hot.plan.routes for (e, _), s in zip(r.steps, r.service) if s}
+    served = {
+        int(e) for r in hot.plan.routes for (e, _), s in zip(r.steps, r.service, strict=True) if s
+    }
     assert {int(e) for e in plan.required.edges} - set(hot.unserved) <= served
 
 
@@ -282,7 +291,7 @@ def test_twin_toy_cut_mid_loop(toy_dir) -> None:
     assert rp.positions == positions
     route = rp.route("T1")
     assert _start(net, route.steps[0]) == positions["T1"].node
-    served = {int(e) for (e, _), s in zip(route.steps, route.service) if s}
+    served = {int(e) for (e, _), s in zip(route.steps, route.service, strict=True) if s}
     assert served == {int(e) for e in plan.required.edges}
     assert rp.worst_revisit_min <= rp.original_worst_revisit_min + 1e-6
 
@@ -292,7 +301,7 @@ def test_ningming_drop_t05_at_0210(ningming_net) -> None:
     plan = plan_patrols(ningming_net, max_iterations=300, seed=0, bound_rounds=0)
     rp = replan(plan, ningming_net, at="02:10", drop=["T05"], max_iterations=300, seed=0)
     t05 = next(r for r in plan.routes if r.team == "T05")
-    roads = {int(e) for (e, _), s in zip(t05.steps, t05.service) if s}
+    roads = {int(e) for (e, _), s in zip(t05.steps, t05.service, strict=True) if s}
     assert roads and rp.unserved == ()
     assert {e for tk in rp.takeovers for e in tk.edges} == roads
     assert rp.worst_revisit_min < rp.original_worst_revisit_min
