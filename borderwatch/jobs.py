@@ -421,36 +421,15 @@ def _replan_map(
     basemap: str | None,
 ) -> Path:
     """``map.html`` of a re-plan: the plan map of the remainder with the roads taken over."""
-    import shapely
-
     from borderwatch.maps import plan_map, save_map
     from borderwatch.maps._i18n import labels
     from borderwatch.maps.adapters import map_gaps, map_summary, required_edge_labels, units_status
+    from borderwatch.maps.plan import replan_changes
     from borderwatch.routing.export import routes_frame
-    from borderwatch.routing.replan_text import _clock
 
     net = rp.network
     lang = lang or default_language(net.scenario.timezone)
-    geoms = net.edges.geometry.to_numpy()
-    changes = []
-    for tk in rp.takeovers:
-        span = (
-            f" km {tk.km_from:.1f}-{tk.km_to:.1f}"
-            if math.isfinite(tk.km_from) and math.isfinite(tk.km_to)
-            else ""
-        )
-        first = (
-            f", first pass {_clock(rp, tk.first_pass_min)}"
-            if math.isfinite(tk.first_pass_min)
-            else ""
-        )
-        changes.append(
-            {
-                "team": tk.team,
-                "geometry": shapely.line_merge(shapely.union_all(geoms[list(tk.edges)])),
-                "text": f"{tk.team} takes {tk.from_team}'s loop{span}{first}",
-            }
-        )
+    changes = replan_changes(net, plan_summary["replan"]["takeovers"])
     m = plan_map(
         net,
         routes_frame(net, rp.plan),

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["plan_map", "route_arrows"]
+__all__ = ["plan_map", "replan_changes", "route_arrows"]
 
 
 def route_arrows(
@@ -113,6 +113,44 @@ def _required_layer(b: MapBuilder, required_edges: Iterable[Any]) -> folium.Feat
         ),
     ).add_to(fg)
     return fg
+
+
+def replan_changes(
+    network: PatrolNetwork, takeovers: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The ``changes`` of :func:`plan_map` from the ``takeovers`` of a re-planned ``plan.json``.
+
+    Each take-over (``team``, ``from_team``, ``edges``, ``km_from``, ``km_to``,
+    ``first_pass``) becomes its taken roads' geometry with the legend text
+    ``"T03 takes T05's loop km 30.0-38.0, first pass 02:25"``.
+
+    Raises
+    ------
+    MapInputError
+        A take-over names an edge the network does not have.
+    """
+    geoms = network.edges.geometry.to_numpy()
+    out = []
+    for tk in takeovers:
+        edges = [int(e) for e in tk.get("edges", [])]
+        bad = [e for e in edges if not 0 <= e < len(geoms)]
+        if bad:
+            raise MapInputError(
+                f"takeovers: edge {bad[0]!r} is not in network.edges (0..{len(geoms) - 1})"
+            )
+        a, b = tk.get("km_from"), tk.get("km_to")
+        span = f" km {a:.1f}-{b:.1f}" if a is not None and b is not None else ""
+        first = f", first pass {tk['first_pass']}" if tk.get("first_pass") else ""
+        out.append(
+            {
+                "team": str(tk["team"]),
+                "geometry": shapely.line_merge(shapely.union_all(geoms[edges]))
+                if edges
+                else shapely.LineString(),
+                "text": f"{tk['team']} takes {tk['from_team']}'s loop{span}{first}",
+            }
+        )
+    return out
 
 
 def _changes_layer(

@@ -11,11 +11,12 @@ import pandas as pd
 import pyogrio
 
 from borderwatch.config import default_language
+from borderwatch.maps._i18n import labels
 from borderwatch.maps._validate import MapInputError
 from borderwatch.maps.adapters import map_summary, units_status
 from borderwatch.maps.coverage import coverage_map
 from borderwatch.maps.io import save_map, save_png
-from borderwatch.maps.plan import plan_map
+from borderwatch.maps.plan import plan_map, replan_changes
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -67,6 +68,7 @@ def rerender_map(
     if plan_file.is_file():
         plan = json.loads(plan_file.read_text(encoding="utf-8"))
         routes = gpd.read_file(folder / "routes.geojson").to_crs(network.crs)
+        replan = plan.get("replan") if isinstance(plan.get("replan"), dict) else None
         m = plan_map(
             network,
             routes,
@@ -78,6 +80,13 @@ def rerender_map(
             offline=offline,
             basemap=basemap,
             focus_team=focus_team,
+            # a re-planned folder: its take-overs highlighted, as `borderwatch replan` drew them
+            changes=replan_changes(network, replan.get("takeovers", [])) if replan else (),
+            title=(
+                f"{labels(lang)['replan_title']} {plan['night_window'][0]}-{plan['night_window'][1]}"
+                if replan
+                else None
+            ),
         )
     else:
         m = coverage_map(

@@ -170,7 +170,13 @@ def test_the_replanned_folder_reloads_and_redraws(env, replanned, scenario: Path
     # borderwatch map re-draws it
     res = run_cli(["map", out, "--out", out.parent / "again.html", "--lang", "en"], env)
     assert res.returncode == 0, res.stderr
-    assert (out.parent / "again.html").stat().st_size > 10_000
+    html = (out.parent / "again.html").read_text(encoding="utf-8")
+    assert "Night patrol re-plan 02:10-06:00" in html
+    assert html.count('"className": "bw-takeover"') == len(plan["replan"]["takeovers"]) > 0
+    for t in plan["replan"]["takeovers"]:  # the legend text (its apostrophe escaped)
+        assert re.search(
+            rf"{t['team']} takes {t['from_team']}\S+s loop km {t['km_from']:.1f}", html
+        ), t
 
 
 def test_positions_from_driven_gpx(env, plan_dir: Path, dropped: str, tmp_path: Path) -> None:
