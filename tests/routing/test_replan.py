@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from borderwatch import build_network, load_scenario
-from borderwatch.coverage.timeline import pass_times
+from borderwatch.coverage.timeline import PatrolTimeline, pass_times
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.errors import BorderwatchWarning, ConfigError
 from borderwatch.routing.plan import plan_patrols
@@ -306,3 +306,32 @@ def test_ningming_drop_t05_at_0210(ningming_net) -> None:
     assert {e for tk in rp.takeovers for e in tk.edges} == roads
     assert rp.worst_revisit_min < rp.original_worst_revisit_min
     assert len(rp.plan.routes) == len(plan.routes) - 1
+
+
+def test_driven_tracks_replace_the_plan_before_the_cut(small, dropped) -> None:
+    """What was driven (here: the plan without T03, who stayed at base) is what counts before the cut."""
+    net, plan = small
+    tl = plan.schedule.timeline
+    driven = PatrolTimeline(
+        window_min=tl.window_min,
+        teams=tl.teams,
+        traversals=tl.traversals[tl.traversals["team"] != "T03"],
+        source="gpx",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        rp = replan(plan, net, at=AT, drop=["T02"], driven=driven, max_iterations=200, seed=0)
+    passes = pass_times(net, tl)
+    early = passes[passes["t"] <= AT]
+    only_t03 = sorted(
+        set(early.loc[early["team"] == "T03", "unit"])
+        - set(early.loc[early["team"] != "T03", "unit"])
+    )
+    assert only_t03
+    for u in only_t03:
+        row = rp.revisits.iloc[u]
+        # nobody passed it before the cut: it waits from the window start
+        assert math.isnan(row["last_before_cut_min"])
+        if row["n_passes"]:
+            assert row["worst_revisit_min"] >= row["first_pass_min"] > AT
+    assert rp.worst_revisit_min >= dropped.worst_revisit_min
