@@ -27,11 +27,12 @@ from borderwatch.routing.plan import plan_patrols
 
 if TYPE_CHECKING:
     from borderwatch.coverage import CoverageReport, PatrolTimeline
+    from borderwatch.coverage.siting import SitingResult
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.plan import PatrolPlan
     from borderwatch.routing.replan import Replan
 
-__all__ = ["render_maps", "replan_section", "run_gaps", "run_plan", "write_replan"]
+__all__ = ["render_maps", "replan_section", "run_gaps", "run_plan", "run_site", "write_replan"]
 
 logger = logging.getLogger(__name__)
 
@@ -444,3 +445,44 @@ def _replan_map(
         changes=changes,
     )
     return save_map(m, out_dir / "map.html", offline=offline)
+
+
+def run_site(
+    network: PatrolNetwork,
+    out_dir: str | Path,
+    *,
+    add: int,
+    risk: bool = False,
+    radius_m: float | None = None,
+    time_limit_s: float = 60.0,
+    map_html: bool = True,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    progress: Progress = _noop,
+) -> tuple[SitingResult, dict[str, Any]]:
+    """Propose ``add`` checkpoint sites; write sites.csv/.geojson, uncoverable.csv, siting.json, map.html.
+
+    The folder is written whole (:func:`~borderwatch.atomic.atomic_folder`):
+    a kill leaves the old folder or the new one.
+    """
+    from borderwatch.coverage import site_checkpoints, write_siting
+
+    progress(f"siting {add} checkpoints")
+    result = site_checkpoints(network, add, risk=risk, radius_m=radius_m, time_limit_s=time_limit_s)
+    with atomic_folder(out_dir) as stage:
+        summary = write_siting(result, stage)
+        if map_html:
+            from borderwatch.maps import save_map
+            from borderwatch.maps.siting import siting_map
+
+            progress("drawing the map")
+            m = siting_map(
+                network,
+                result,
+                lang=lang or default_language(network.scenario.timezone),
+                offline=offline,
+                basemap=basemap,
+            )
+            save_map(m, Path(stage) / "map.html", offline=offline)
+    return result, summary

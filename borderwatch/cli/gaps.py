@@ -108,23 +108,41 @@ def site_command(
         float, typer.Option("--time-limit", help="Seconds per MILP solve.", min=0.1)
     ] = 60.0,
     config: ConfigOpt = None,
+    lang: LangOpt = None,
+    offline: OfflineOpt = True,
+    basemap: BasemapOpt = None,
+    no_map: NoMapOpt = False,
     force: ForceOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Propose K new checkpoint sites (max coverage) and the fewest sites to watch everything."""
+    """Propose K new checkpoint sites (max coverage) and the fewest sites to watch everything.
+
+    Writes sites.csv, sites.geojson, uncoverable.csv, siting.json and map.html
+    (the sites numbered by rank, their radii, the border they newly watch).
+    """
     import pandas as pd
 
-    from borderwatch.coverage import site_checkpoints, write_siting
+    from borderwatch.jobs import run_site
+    from borderwatch.maps._i18n import LANGS
     from borderwatch.outputs import check_output_folder
 
     with guarded():
+        check_choice("--lang", lang, LANGS)
         check_output_folder(out_dir, force=force)
         net = load_network(scenario, config)
         with step(f"siting {add} checkpoints …"):
-            result = site_checkpoints(
-                net, add, risk=risk, radius_m=radius, time_limit_s=time_limit_s
+            _result, summary = run_site(
+                net,
+                out_dir,
+                add=add,
+                risk=risk,
+                radius_m=radius,
+                time_limit_s=time_limit_s,
+                map_html=not no_map,
+                lang=lang,
+                offline=offline,
+                basemap=basemap,
             )
-        summary = write_siting(result, out_dir)
         if as_json:
             shown = {k: v for k, v in summary.items() if k != "files"}
             out.print_json(json.dumps(shown, ensure_ascii=False, default=str))

@@ -199,7 +199,8 @@ def write_siting(result: SitingResult, out_dir: str | Path) -> dict[str, Any]:
         The summary as written to ``siting.json``.
     """
     out = Path(out_dir)
-    summary = dict(result.summary)
+    # no seconds in the file: the same inputs give the same bytes
+    summary = {k: v for k, v in result.summary.items() if k != "seconds"}
     summary["files"] = list(SITING_FILES)
     with _staging(out) as tmp:
         sites = result.sites

@@ -187,7 +187,19 @@ def test_site(env, scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     res = run_cli(["site", scenario, "--add", 2, "--out", out, "--json"], env)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert {"sites.csv", "sites.geojson", "uncoverable.csv", "siting.json"} <= set(files_under(out))
+    assert {
+        "sites.csv",
+        "sites.geojson",
+        "uncoverable.csv",
+        "siting.json",
+        "map.html",
+    } <= set(files_under(out))
+    assert '"bw-site"' in (out / "map.html").read_text(encoding="utf-8")
+    # same inputs, same bytes (no timings in siting.json)
+    again = tmp_path / "site2"
+    assert run_cli(["site", scenario, "--add", 2, "--out", again, "--json"], env).returncode == 0
+    for name in files_under(out):
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
     summary = json.loads((out / "siting.json").read_text(encoding="utf-8"))
     assert summary["k"] == 2
     assert summary["watched_after_km"] == pytest.approx(

@@ -261,3 +261,29 @@ def test_plan_focus_from_address(browser: object, maps: dict) -> None:
     assert page.page.locator(".bw-legend select").input_value() == "T1"
     assert page.blocked == [] and page.errors == []
     page.page.close()
+
+
+def test_siting_map_shows_ranked_sites_and_newly_watched_border(
+    browser: object, tmp_path: Path
+) -> None:
+    from borderwatch.coverage import site_checkpoints
+    from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.maps.siting import newly_watched, siting_map
+
+    net = build_network(generate_scenario(20, seed=5))
+    result = site_checkpoints(net, 3)
+    _before, new = newly_watched(net, result)
+    # the map's newly watched border is what the siting summary says the sites add
+    lengths = net.units["length_m"].to_numpy()
+    assert lengths[new].sum() / 1000 == pytest.approx(result.summary["new_km"], abs=1e-3)
+    path = save_map(siting_map(net, result, lang="en", offline=True), tmp_path / "site.html")
+    page = Page(browser, path)
+    assert page.blocked == [] and page.errors == []
+    assert page.count(".bw-site") == 3
+    ranks = page.page.locator(".bw-site b").all_inner_texts()
+    assert sorted(ranks) == ["1", "2", "3"]
+    assert page.count("path.bw-newly-watched") == int(new.sum())
+    assert page.count("path.bw-site-radius") == 3
+    legend = page.page.inner_text("body")
+    assert "Proposed new sites" in legend and "Border newly watched" in legend
+    assert "Proposed checkpoint sites" in legend
