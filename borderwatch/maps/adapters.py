@@ -45,11 +45,19 @@ def map_gaps(gaps: pd.DataFrame) -> pd.DataFrame:
 def map_summary(
     summary: dict[str, Any], plan_summary: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The title-box figures from a coverage summary (and a plan summary), and its revisit target."""
+    """The title-box figures from a coverage summary (and a plan summary), and its revisit target.
+
+    For a re-planned folder (``plan_summary["replan"]``) the worst revisit is that of
+    the rest of the night across the cut, as its radio text says.
+    """
     longest = summary.get("longest_gap") or {}
     worst = summary.get("worst_revisit_min")
     if plan_summary is not None:
         worst = plan_summary.get("worst_revisit_min", worst)
+        replan = plan_summary.get("replan")
+        if isinstance(replan, dict) and isinstance(replan.get("worst_revisit_min"), dict):
+            # a re-plan: the rest of the night with what was driven before the cut counted
+            worst = replan["worst_revisit_min"].get("new", worst)
     target = (summary.get("targets") or {}).get("max_revisit_min")
     return {
         "revisit_target_min": None if target is None else float(target),

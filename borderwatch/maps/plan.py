@@ -393,7 +393,8 @@ def plan_map(
                 f'<div class="bw-row bw-change-row"><span class="bw-sw" style="background:'
                 f"repeating-linear-gradient(to right,{team_style(team_ids.index(str(c['team'])))[0]} "
                 f'0 3px,transparent 3px 6px);height:8px"></span>'
-                f'<span class="bw-name">{esc(c["text"])}</span></div>'
+                # the whole sentence, wrapped: it is what the commander reads out
+                f'<span class="bw-name" style="white-space:normal">{esc(c["text"])}</span></div>'
                 for c in changes
             )
         )

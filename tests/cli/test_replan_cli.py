@@ -360,6 +360,8 @@ def test_map_highlights_the_takeovers_in_chromium(replanned) -> None:
         for t in section["takeovers"]:
             assert f"{t['team']} takes {t['from_team']}'s loop km {t['km_from']:.1f}" in legend
         assert page.locator(".bw-change-row").count() == len(section["takeovers"])
-        assert "Night patrol re-plan 02:10-06:00" in page.locator(".bw-title").inner_text()
+        title = page.locator(".bw-title").inner_text()
+        assert "Night patrol re-plan 02:10-06:00" in title
+        assert f"{section['worst_revisit_min']['new']:.0f} min" in title  # across the cut
         browser.close()
     assert blocked == [] and errors == []
