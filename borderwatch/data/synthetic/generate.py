@@ -1,12 +1,13 @@
 """The last step of the synthetic generator: :func:`generate_scenario`.
 
-It runs the steps of :mod:`borderwatch.data.synthetic` (border and area, roads,
-graph, grids, names) and places checkpoints, teams and incidents on the result.
+It runs the steps of :mod:`borderwatch.data.synthetic` in order (border and area,
+counts, grids and names, roads and graph) and places checkpoints, teams and
+incidents on the result (:mod:`~borderwatch.data.synthetic.placement`). Each step
+draws from its own random stream, spawned from the seed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 from collections.abc import Sequence
@@ -23,9 +24,17 @@ from shapely import LineString, MultiLineString, MultiPolygon, Polygon
 from borderwatch.data.scenario import Scenario
 from borderwatch.data.synthetic import geometry as geom
 from borderwatch.data.synthetic.graph import great_circle_lengths, roads_graph
-from borderwatch.data.synthetic.grids import partition
+from borderwatch.data.synthetic.grids import Partition, partition
 from borderwatch.data.synthetic.names import person_names, place_names
-from borderwatch.data.synthetic.roads import TRACK, RoadNet, build_roads
+from borderwatch.data.synthetic.placement import (
+    WGS84,
+    Places,
+    place_checkpoints,
+    place_incidents,
+    place_teams,
+    seq_ids,
+)
+from borderwatch.data.synthetic.roads import build_roads
 from borderwatch.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -39,21 +48,12 @@ logger = logging.getLogger(__name__)
 #: counts them) per km² of area; about 1.3·10⁴ edges for a 3,700 km² county.
 DEFAULT_ROAD_DENSITY = 3.5
 
-_WGS84 = "EPSG:4326"
-_VEHICLES = ("pickup", "suv", "motorcycle")
-_INCIDENT_KINDS = ("smuggling", "illegal_crossing", "other")
-
 
 def _check_count(name: str, value: int | None, minimum: int = 1) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ScenarioError(f"must be an integer >= {minimum}", field=name, value=value)
-
-
-def _seq_ids(prefix: str, n: int, width: int) -> list[str]:
-    w = max(width, len(str(n)))
-    return [f"{prefix}{i:0{w}d}" for i in range(1, n + 1)]
 
 
 def _round7(geom_: shapely.Geometry) -> shapely.Geometry:
@@ -69,76 +69,210 @@ def _exact_lonlat(
     last vertex (shared with the area outline) absorbs that, so a border of
     30 km is cut into 120 whole units of 250 m rather than 120 and a sliver.
     """
-    border_ll = _round7(geom.transform(border_m, crs, _WGS84))
-    ring = np.asarray(_round7(geom.transform(area_m, crs, _WGS84)).exterior.coords)
+    border_ll = _round7(geom.transform(border_m, crs, WGS84))
+    ring = np.asarray(_round7(geom.transform(area_m, crs, WGS84)).exterior.coords)
     coords = np.asarray(border_ll.coords)
     corner = np.flatnonzero((ring == coords[-1]).all(axis=1))
     target = length_m - 0.01
     for _ in range(6):
-        xy = shapely.get_coordinates(geom.transform(LineString(coords), _WGS84, crs))
+        xy = shapely.get_coordinates(geom.transform(LineString(coords), WGS84, crs))
         excess = float(np.hypot(*np.diff(xy, axis=0).T).sum()) - target
         if abs(excess) <= 0.008:
             break
         step = xy[-1] - xy[-2]
         end = xy[-1] - step / np.hypot(*step) * excess
-        ex, ey = geom.transform_xy(end[:1], end[1:], crs, _WGS84)
+        ex, ey = geom.transform_xy(end[:1], end[1:], crs, WGS84)
         coords[-1] = np.round([ex[0], ey[0]], 7)
     ring[corner] = coords[-1]
     return LineString(coords), Polygon(ring)
 
 
-def _even(n_have: int, n_want: int) -> np.ndarray:
-    """``n_want`` evenly spread indices of ``range(n_have)`` (``n_want <= n_have``)."""
-    return np.floor((np.arange(n_want) + 0.5) * n_have / n_want).astype(np.int64)
-
-
-def _frame(
-    ids: list[str], data: dict[str, object], xy: np.ndarray, crs: str, *, lonlat: bool = False
-) -> gpd.GeoDataFrame:
-    if lonlat:
-        x, y = xy[:, 0], xy[:, 1]
+def _border_area(
+    border_km: float,
+    border: LineString | MultiLineString | None,
+    area: Polygon | MultiPolygon | None,
+    depth_km: float | None,
+    origin: tuple[float, float],
+    r_border: np.random.Generator,
+) -> tuple[str, shapely.Geometry, shapely.Geometry, shapely.Geometry, shapely.Geometry]:
+    """``(crs, border_m, area_m, border_ll, area_ll)``: generated or given, projected and lon/lat."""
+    if border is None:
+        if not (isinstance(border_km, int | float) and math.isfinite(border_km) and border_km > 0):
+            raise ScenarioError(
+                "must be a positive number of km", field="border_km", value=border_km
+            )
+        depth = 1000.0 * depth_km if depth_km else geom.default_depth_m(border_km)
+        local_border, local_area = geom.make_border_area(1000.0 * border_km, depth, r_border)
+        # short edges: straight in UTM and straight in lon/lat then agree to < 1e-8 of the area
+        local_area = shapely.segmentize(local_area, 200.0)
+        crs = geom.utm_crs(*origin)
+        for _ in range(2):
+            ox, oy = geom.transform_xy(np.array([origin[0]]), np.array([origin[1]]), WGS84, crs)
+            shift = (float(ox[0]), float(oy[0]))
+            border_m = shapely.affinity.translate(local_border, *shift)
+            area_m = shapely.affinity.translate(local_area, *shift)
+            c = geom.transform(area_m.centroid, crs, WGS84)
+            crs2 = geom.utm_crs(c.x, c.y)
+            if crs2 == crs:
+                break
+            crs = crs2
+        border_ll, area_ll = _exact_lonlat(border_m, area_m, crs, 1000.0 * border_km)
+        # work on exactly the geometry that is stored (and written with 7 decimals)
+        border_m = geom.transform(border_ll, WGS84, crs)
+        area_m = geom.transform(area_ll, WGS84, crs)
     else:
-        x, y = (
-            geom.transform_xy(xy[:, 0], xy[:, 1], crs, _WGS84) if len(xy) else (xy[:, 0], xy[:, 1])
+        if not isinstance(border, LineString | MultiLineString) or border.is_empty:
+            raise ScenarioError(
+                "border must be a non-empty (Multi)LineString",
+                field="border",
+                value=border.geom_type if border is not None else None,
+            )
+        c = (area if area is not None else border).centroid
+        crs = geom.utm_crs(c.x, c.y)
+        border_m = geom.transform(border, WGS84, crs)
+        if area is None:
+            depth = (
+                1000.0 * depth_km if depth_km else geom.default_depth_m(border_m.length / 1000.0)
+            )
+            area_m = shapely.segmentize(geom.area_behind(border_m, depth), 200.0)
+            area_ll = _round7(geom.transform(area_m, crs, WGS84))
+        else:
+            if not isinstance(area, Polygon | MultiPolygon) or area.is_empty:
+                raise ScenarioError(
+                    "area must be a non-empty (Multi)Polygon", field="area", value=area.geom_type
+                )
+            area_m = shapely.make_valid(geom.transform(shapely.segmentize(area, 0.002), WGS84, crs))
+            area_m = geom.polygonal(area_m)
+            area_ll = area
+        border_ll = border
+    return crs, border_m, area_m, border_ll, area_ll
+
+
+def _counts(
+    area_km2: float,
+    border_len_km: float,
+    grid_counts: Sequence[int] | None,
+    n_border_townships: int | None,
+    n_checkpoints: int | None,
+    n_teams: int | None,
+) -> tuple[int, int, int, int, int, int]:
+    """``(townships, villages, cells, border townships, checkpoints, teams)``, given or scaled."""
+    if grid_counts is None:
+        n_t = max(2, round(area_km2 / 230.0))
+        n_v = max(3 * n_t, round(area_km2 / 19.4))
+        n_c = max(4 * n_v, round(area_km2 / 3.52))
+    else:
+        if len(grid_counts) != 3:
+            raise ScenarioError(
+                "needs three counts: township, village, cell",
+                field="grid_counts",
+                value=grid_counts,
+            )
+        for lvl, val in zip(("township", "village", "cell"), grid_counts, strict=True):
+            _check_count(f"grid_counts.{lvl}", val)
+        n_t, n_v, n_c = (int(v) for v in grid_counts)
+        if not n_t <= n_v <= n_c:
+            raise ScenarioError(
+                "counts must not decrease from township to cell",
+                field="grid_counts",
+                value=tuple(grid_counts),
+            )
+    k_b = max(1, round(n_t / 4)) if n_border_townships is None else int(n_border_townships)
+    if k_b > n_t:
+        raise ScenarioError(
+            f"cannot exceed the {n_t} townships", field="n_border_townships", value=k_b
         )
-    pts = shapely.points(np.round(x, 7), np.round(y, 7)) if len(xy) else np.empty(0, dtype=object)
-    index = pd.Index(ids, name="id", dtype=object)
-    return gpd.GeoDataFrame(data, index=index, geometry=gpd.GeoSeries(pts, index=index), crs=_WGS84)
+    n_cp = max(1, round(0.675 * border_len_km)) if n_checkpoints is None else int(n_checkpoints)
+    n_tm = max(1, round(border_len_km * 17 / 212)) if n_teams is None else int(n_teams)
+    return n_t, n_v, n_c, k_b, n_cp, n_tm
 
 
-def _off_road_where_needed(
-    net: RoadNet,
-    border_m: LineString,
-    base_xy: np.ndarray,
-    vehicles: np.ndarray,
-    view_m: float = 1000.0,
-) -> np.ndarray:
-    """Give an SUV to a pickup team whose base reaches no road near the border on made roads.
+def _seat(
+    seat: tuple[float, float] | None,
+    part: Partition,
+    area_m: shapely.Geometry,
+    crs: str,
+) -> tuple[np.ndarray | None, int]:
+    """``(seat_xy, seat_town)``: the given county seat, or the interior township nearest the centre."""
+    vxy, village_town, cell_village, tseed = (
+        part.village_xy, part.village_town, part.cell_village, part.town_seed,
+    )  # fmt: skip
+    k_b, n_t = part.n_border, len(part.towns)
+    if seat is not None:
+        sx, sy = geom.transform_xy(np.array([seat[0]]), np.array([seat[1]]), WGS84, crs)
+        seat_xy = np.array([sx[0], sy[0]])
+        if not shapely.contains_xy(area_m, seat_xy[0], seat_xy[1]):
+            raise ScenarioError("the county seat lies outside the area", field="seat", value=seat)
+        seat_town = int(cKDTree(part.cell_xy).query(seat_xy)[1])
+        seat_town = int(village_town[cell_village[seat_town]])
+    else:
+        seat_xy = None
+        cand = np.arange(k_b, n_t) if n_t > k_b else np.arange(n_t)
+        rp = area_m.point_on_surface()
+        d = np.hypot(vxy[tseed[cand], 0] - rp.x, vxy[tseed[cand], 1] - rp.y)
+        seat_town = int(cand[np.argmin(d)])
+    return seat_xy, seat_town
 
-    Pickups keep off tracks and paths (the default vehicle profiles); where the
-    made roads around a base are cut off from the border, the team would be
-    useless, and the network builder rejects it. Real teams there drive SUVs.
-    """
-    from scipy import sparse
-    from scipy.sparse import csgraph
 
-    pickup = _VEHICLES.index("pickup")
-    if not (vehicles == pickup).any():
-        return vehicles
-    n = len(net.node_xy)
-    made = net.edge_class < TRACK
-    u, v = net.edge_u[made] - 1, net.edge_v[made] - 1
-    labels = csgraph.connected_components(
-        sparse.csr_array((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False
-    )[1]
-    dist = geom.LineIndex.of(border_m).distance(net.coords[:, 0], net.coords[:, 1])
-    edge_near = np.minimum.reduceat(dist, net.ptr[:-1]) <= view_m
-    near = set(labels[(net.edge_u[made & edge_near]) - 1].tolist())
-    base_node = cKDTree(net.node_xy).query(base_xy)[1]
-    out = vehicles.copy()
-    cut = (vehicles == pickup) & ~np.isin(labels[base_node], list(near))
-    out[cut] = _VEHICLES.index("suv")
-    return out
+def _grid_tables(
+    part: Partition,
+    crs: str,
+    seat_town: int,
+    seat_name: str | None,
+    township_names: Sequence[str] | None,
+    scen_name: str,
+    r_grid: np.random.Generator,
+) -> tuple[dict[str, gpd.GeoDataFrame], list[str], list[str], np.ndarray]:
+    """``(grids, township names, village names, border townships)`` of the partition."""
+    cells, cell_village, villages, towns = part.cells, part.cell_village, part.villages, part.towns
+    village_town, k_b = part.village_town, part.n_border
+    n_t, n_v, n_c = len(towns), len(villages), len(cells)
+    taken: set[str] = set()
+    given_names = [str(s) for s in (township_names or [])]
+    taken.update(given_names)
+    if seat_name:
+        taken.add(seat_name)
+    gen = place_names(r_grid, n_t, ("镇", "乡", "镇"), taken)
+    t_names: list[str] = []
+    for i in range(n_t):
+        if i < len(given_names):
+            t_names.append(given_names[i])
+        elif i == seat_town and seat_name:
+            t_names.append(seat_name)
+        else:
+            farm = i >= k_b and i != seat_town and r_grid.uniform() < 0.12
+            t_names.append(gen[i][:-1] + "农场" if farm else gen[i])
+    v_names = place_names(r_grid, n_v, ("村",), taken)
+    c_rank = np.zeros(n_c, dtype=np.int64)
+    starts = np.searchsorted(cell_village, np.arange(n_v))
+    c_rank = np.arange(n_c) - starts[cell_village] + 1
+    c_names = [f"{v_names[cell_village[i]]}第{c_rank[i]}网格" for i in range(n_c)]
+    t_ids, v_ids, c_ids = seq_ids("TS", n_t, 2), seq_ids("VG", n_v, 3), seq_ids("CL", n_c, 4)
+    heads = person_names(r_grid, n_t + n_v + n_c)
+
+    def _grid(
+        polys: np.ndarray, ids: list[str], names: list[str], hd: list[str], parent: list[str]
+    ) -> gpd.GeoDataFrame:
+        g = _round7(geom.transform(polys, crs, WGS84))
+        bad = ~shapely.is_valid(g)
+        g[bad] = [geom.polygonal(shapely.make_valid(x)) for x in g[bad]]
+        index = pd.Index(ids, name="id", dtype=object)
+        return gpd.GeoDataFrame(
+            {"name": names, "head": hd, "parent": parent},
+            index=index, geometry=gpd.GeoSeries(g, index=index), crs=WGS84,
+        )  # fmt: skip
+
+    t_touch = np.zeros(n_t, dtype=bool)
+    t_touch[:k_b] = True
+    grids = {
+        "township": _grid(towns, t_ids, t_names, heads[:n_t], [scen_name] * n_t),
+        "village": _grid(
+            villages, v_ids, v_names, heads[n_t : n_t + n_v], [t_ids[i] for i in village_town]
+        ),
+        "cell": _grid(cells, c_ids, c_names, heads[n_t + n_v :], [v_ids[i] for i in cell_village]),
+    }
+    grids["township"]["border"] = t_touch.astype(np.int64)
+    return grids, t_names, v_names, t_touch
 
 
 def generate_scenario(
@@ -245,91 +379,17 @@ def generate_scenario(
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
     )
 
-    # ---- border and area, projected -----------------------------------------------------
-    if border is None:
-        if not (isinstance(border_km, int | float) and math.isfinite(border_km) and border_km > 0):
-            raise ScenarioError(
-                "must be a positive number of km", field="border_km", value=border_km
-            )
-        depth = 1000.0 * depth_km if depth_km else geom.default_depth_m(border_km)
-        local_border, local_area = geom.make_border_area(1000.0 * border_km, depth, r_border)
-        # short edges: straight in UTM and straight in lon/lat then agree to < 1e-8 of the area
-        local_area = shapely.segmentize(local_area, 200.0)
-        crs = geom.utm_crs(*origin)
-        for _ in range(2):
-            ox, oy = geom.transform_xy(np.array([origin[0]]), np.array([origin[1]]), _WGS84, crs)
-            shift = (float(ox[0]), float(oy[0]))
-            border_m = shapely.affinity.translate(local_border, *shift)
-            area_m = shapely.affinity.translate(local_area, *shift)
-            c = geom.transform(area_m.centroid, crs, _WGS84)
-            crs2 = geom.utm_crs(c.x, c.y)
-            if crs2 == crs:
-                break
-            crs = crs2
-        border_ll, area_ll = _exact_lonlat(border_m, area_m, crs, 1000.0 * border_km)
-        # work on exactly the geometry that is stored (and written with 7 decimals)
-        border_m = geom.transform(border_ll, _WGS84, crs)
-        area_m = geom.transform(area_ll, _WGS84, crs)
-    else:
-        if not isinstance(border, LineString | MultiLineString) or border.is_empty:
-            raise ScenarioError(
-                "border must be a non-empty (Multi)LineString",
-                field="border",
-                value=border.geom_type if border is not None else None,
-            )
-        c = (area if area is not None else border).centroid
-        crs = geom.utm_crs(c.x, c.y)
-        border_m = geom.transform(border, _WGS84, crs)
-        if area is None:
-            depth = (
-                1000.0 * depth_km if depth_km else geom.default_depth_m(border_m.length / 1000.0)
-            )
-            area_m = shapely.segmentize(geom.area_behind(border_m, depth), 200.0)
-            area_ll = _round7(geom.transform(area_m, crs, _WGS84))
-        else:
-            if not isinstance(area, Polygon | MultiPolygon) or area.is_empty:
-                raise ScenarioError(
-                    "area must be a non-empty (Multi)Polygon", field="area", value=area.geom_type
-                )
-            area_m = shapely.make_valid(
-                geom.transform(shapely.segmentize(area, 0.002), _WGS84, crs)
-            )
-            area_m = geom.polygonal(area_m)
-            area_ll = area
-        border_ll = border
+    crs, border_m, area_m, border_ll, area_ll = _border_area(
+        border_km, border, area, depth_km, origin, r_border
+    )
     # counts scale with the nominal length (the stored line is up to 2 cm shorter)
     border_len_km = float(border_km) if not given else border_m.length / 1000.0
     area_km2 = area_m.area / 1e6
     shapely.prepare(area_m)
 
-    # ---- counts ------------------------------------------------------------------------
-    if grid_counts is None:
-        n_t = max(2, round(area_km2 / 230.0))
-        n_v = max(3 * n_t, round(area_km2 / 19.4))
-        n_c = max(4 * n_v, round(area_km2 / 3.52))
-    else:
-        if len(grid_counts) != 3:
-            raise ScenarioError(
-                "needs three counts: township, village, cell",
-                field="grid_counts",
-                value=grid_counts,
-            )
-        for lvl, val in zip(("township", "village", "cell"), grid_counts, strict=True):
-            _check_count(f"grid_counts.{lvl}", val)
-        n_t, n_v, n_c = (int(v) for v in grid_counts)
-        if not n_t <= n_v <= n_c:
-            raise ScenarioError(
-                "counts must not decrease from township to cell",
-                field="grid_counts",
-                value=tuple(grid_counts),
-            )
-    k_b = max(1, round(n_t / 4)) if n_border_townships is None else int(n_border_townships)
-    if k_b > n_t:
-        raise ScenarioError(
-            f"cannot exceed the {n_t} townships", field="n_border_townships", value=k_b
-        )
-    n_cp = max(1, round(0.675 * border_len_km)) if n_checkpoints is None else int(n_checkpoints)
-    n_tm = max(1, round(border_len_km * 17 / 212)) if n_teams is None else int(n_teams)
+    n_t, n_v, n_c, k_b, n_cp, n_tm = _counts(
+        area_km2, border_len_km, grid_counts, n_border_townships, n_checkpoints, n_teams
+    )
     chain = geom.Chainage(border_m)
     seg_tree = shapely.STRtree(geom.segments(border_m))
 
@@ -338,75 +398,13 @@ def generate_scenario(
         area_m, seg_tree, (n_t, n_v, n_c), k_b,
         k_b_fixed=n_border_townships is not None, chain=chain, r_grid=r_grid,
     )  # fmt: skip
-    k_b = part.n_border
-    cells, cell_village, villages, towns = part.cells, part.cell_village, part.villages, part.towns
-    vxy, village_town, v_near, tseed = (
-        part.village_xy, part.village_town, part.village_near, part.town_seed,
-    )  # fmt: skip
-
-    # seat
-    if seat is not None:
-        sx, sy = geom.transform_xy(np.array([seat[0]]), np.array([seat[1]]), _WGS84, crs)
-        seat_xy = np.array([sx[0], sy[0]])
-        if not shapely.contains_xy(area_m, seat_xy[0], seat_xy[1]):
-            raise ScenarioError("the county seat lies outside the area", field="seat", value=seat)
-        seat_town = int(cKDTree(part.cell_xy).query(seat_xy)[1])
-        seat_town = int(village_town[cell_village[seat_town]])
-    else:
-        seat_xy = None
-        cand = np.arange(k_b, n_t) if n_t > k_b else np.arange(n_t)
-        rp = area_m.point_on_surface()
-        d = np.hypot(vxy[tseed[cand], 0] - rp.x, vxy[tseed[cand], 1] - rp.y)
-        seat_town = int(cand[np.argmin(d)])
-
-    # names
-    taken: set[str] = set()
-    given_names = [str(s) for s in (township_names or [])]
-    taken.update(given_names)
-    if seat_name:
-        taken.add(seat_name)
-    gen = place_names(r_grid, n_t, ("镇", "乡", "镇"), taken)
-    t_names: list[str] = []
-    for i in range(n_t):
-        if i < len(given_names):
-            t_names.append(given_names[i])
-        elif i == seat_town and seat_name:
-            t_names.append(seat_name)
-        else:
-            farm = i >= k_b and i != seat_town and r_grid.uniform() < 0.12
-            t_names.append(gen[i][:-1] + "农场" if farm else gen[i])
-    county_seat_name = t_names[seat_town]
-    v_names = place_names(r_grid, n_v, ("村",), taken)
-    c_rank = np.zeros(n_c, dtype=np.int64)
-    starts = np.searchsorted(cell_village, np.arange(n_v))
-    c_rank = np.arange(n_c) - starts[cell_village] + 1
-    c_names = [f"{v_names[cell_village[i]]}第{c_rank[i]}网格" for i in range(n_c)]
+    vxy, village_town, tseed = part.village_xy, part.village_town, part.town_seed
+    seat_xy, seat_town = _seat(seat, part, area_m, crs)
     scen_name = name or f"synthetic-{border_len_km:g}km-s{seed}"
-    t_ids, v_ids, c_ids = _seq_ids("TS", n_t, 2), _seq_ids("VG", n_v, 3), _seq_ids("CL", n_c, 4)
-    heads = person_names(r_grid, n_t + n_v + n_c)
-
-    def _grid(
-        polys: np.ndarray, ids: list[str], names: list[str], hd: list[str], parent: list[str]
-    ) -> gpd.GeoDataFrame:
-        g = _round7(geom.transform(polys, crs, _WGS84))
-        bad = ~shapely.is_valid(g)
-        g[bad] = [geom.polygonal(shapely.make_valid(x)) for x in g[bad]]
-        index = pd.Index(ids, name="id", dtype=object)
-        return gpd.GeoDataFrame(
-            {"name": names, "head": hd, "parent": parent},
-            index=index, geometry=gpd.GeoSeries(g, index=index), crs=_WGS84,
-        )  # fmt: skip
-
-    t_touch = np.zeros(n_t, dtype=bool)
-    t_touch[:k_b] = True
-    grids = {
-        "township": _grid(towns, t_ids, t_names, heads[:n_t], [scen_name] * n_t),
-        "village": _grid(
-            villages, v_ids, v_names, heads[n_t : n_t + n_v], [t_ids[i] for i in village_town]
-        ),
-        "cell": _grid(cells, c_ids, c_names, heads[n_t + n_v :], [v_ids[i] for i in cell_village]),
-    }
-    grids["township"]["border"] = t_touch.astype(np.int64)
+    grids, t_names, v_names, t_touch = _grid_tables(
+        part, crs, seat_town, seat_name, township_names, scen_name, r_grid
+    )
+    county_seat_name = t_names[seat_town]
 
     # ---- roads -----------------------------------------------------------------------------
     density = DEFAULT_ROAD_DENSITY if road_density is None else float(road_density)
@@ -431,132 +429,14 @@ def generate_scenario(
     )
     roads = roads_graph(net, crs)
 
-    # ---- checkpoints ---------------------------------------------------------------------------
-    pools = {
-        "crossing": net.crossing_xy,
-        "trail_end": net.trail_xy,
-        "border_road": net.border_road_xy,
-    }
-    want = {"crossing": n_cross, "trail_end": n_trail, "border_road": n_cp - n_cross - n_trail}
-    take = {k: min(want[k], len(pools[k])) for k in want}
-    short = n_cp - sum(take.values())
-    for k in ("border_road", "trail_end", "crossing"):
-        extra = min(short, len(pools[k]) - take[k])
-        take[k] += extra
-        short -= extra
-    kinds: list[str] = []
-    cp_xy_parts = []
-    for k in ("crossing", "trail_end", "border_road"):
-        pool = pools[k]
-        if take[k]:
-            order = np.argsort(chain(pool), kind="stable")
-            cp_xy_parts.append(pool[order][_even(len(pool), take[k])])
-            kinds += [k] * take[k]
-    if short > 0:  # fewer candidates than checkpoints: reuse road nodes nearest the border
-        dist = geom.LineIndex.of(border_m).distance(net.node_xy[:, 0], net.node_xy[:, 1])
-        near_nodes = net.node_xy[np.argsort(dist, kind="stable")]
-        reuse = near_nodes[np.arange(short) % len(near_nodes)]
-        cp_xy_parts.append(reuse)
-        kinds += ["border_road"] * short
-    cp_xy = np.vstack(cp_xy_parts) if cp_xy_parts else np.empty((0, 2))
-    ang = r_cp.uniform(0, 2 * np.pi, len(cp_xy))
-    rad = r_cp.uniform(0, 40.0, len(cp_xy))
-    cp_xy = cp_xy + np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
-    order = np.argsort(chain(cp_xy), kind="stable")
-    cp_xy = cp_xy[order]
-    kinds = [kinds[i] for i in order]
-    radius = np.full(len(cp_xy), np.nan)
-    special = r_cp.uniform(size=len(cp_xy)) < 0.1
-    radius[special] = r_cp.choice([1000.0, 2000.0], size=int(special.sum()))
-    cp_ids = _seq_ids("CP", len(cp_xy), 3)
-    town_tree = shapely.STRtree(towns)
-    vil_tree = shapely.STRtree(villages)
+    places = Places(crs, part.towns, part.villages, t_names, v_names)
+    checkpoints = place_checkpoints(net, border_m, chain, n_cp, n_cross, n_trail, places, r_cp)
 
-    def _where(xy: np.ndarray) -> tuple[list[str], list[str]]:
-        if len(xy) == 0:
-            return [], []
-        pts = shapely.points(xy)
-        ti = town_tree.query_nearest(pts, all_matches=False)[1]
-        vi = vil_tree.query_nearest(pts, all_matches=False)[1]
-        return [t_names[i] for i in ti], [v_names[i] for i in vi]
-
-    cp_town, cp_vil = _where(cp_xy)
-    checkpoints = _frame(
-        cp_ids,
-        {
-            "name": [f"{i} {v}卡点" for i, v in zip(cp_ids, cp_vil, strict=True)],
-            "township": cp_town,
-            "kind": kinds,
-            "radius_m": radius,
-        },
-        cp_xy,
-        crs,
+    teams = place_teams(
+        net, border_m, chain, n_tm, vxy, part.village_near, village_town, places, r_team
     )
-
-    # ---- teams -------------------------------------------------------------------------------
-    bv = np.flatnonzero(v_near)
-    bv = bv[np.argsort(chain(vxy[bv]), kind="stable")]
-    if n_tm <= len(bv):
-        base_v = bv[_even(len(bv), n_tm)]
-    else:
-        dist = geom.LineIndex.of(border_m).distance(vxy[:, 0], vxy[:, 1])
-        by_dist = np.argsort(dist, kind="stable")
-        others = by_dist[~np.isin(by_dist, bv)]
-        pool = np.r_[bv, others]
-        base_v = pool[np.arange(n_tm) % len(pool)]
-    team_ids = _seq_ids("T", n_tm, 2)
-    vehicles = r_team.choice(len(_VEHICLES), size=n_tm, p=[0.45, 0.3, 0.25])
-    vehicles = _off_road_where_needed(net, border_m, vxy[base_v], vehicles)
-    teams = _frame(
-        team_ids,
-        {
-            "name": [f"{v_names[v]}边境联防巡逻队" for v in base_v],
-            "vehicle": [_VEHICLES[i] for i in vehicles],
-            "crew": r_team.integers(4, 9, size=n_tm).astype(np.int64),
-            "township": [t_names[village_town[v]] for v in base_v],
-        },
-        vxy[base_v],
-        crs,
-    )
-
-    # ---- incidents -------------------------------------------------------------------------------
-    n_inc = round(incident_rate * border_len_km)
-    centres = (
-        np.vstack([net.crossing_xy, net.trail_xy])
-        if len(net.crossing_xy) + len(net.trail_xy)
-        else np.empty((0, 2))
-    )
-    if len(centres):
-        w = np.r_[np.full(len(net.crossing_xy), 3.0), np.ones(len(net.trail_xy))]
-        pick = r_inc.choice(len(centres), size=n_inc, p=w / w.sum())
-        base = centres[pick]
-    else:
-        samples = np.asarray(chain.tree.data)
-        base = samples[r_inc.integers(len(samples), size=n_inc)]
-    ixy = base + r_inc.normal(0.0, 400.0, size=(n_inc, 2))
-    inside = shapely.contains_xy(area_m, ixy[:, 0], ixy[:, 1]) if n_inc else np.empty(0, dtype=bool)
-    ixy[~inside] = base[~inside]
-    days = r_inc.integers(0, 365, size=n_inc)
-    kinds_i = r_inc.choice(len(_INCIDENT_KINDS), size=n_inc, p=[0.5, 0.35, 0.15])
-    start = dt.date(incident_year, 1, 1)
-    dates = [(start + dt.timedelta(days=int(d))).isoformat() for d in days]
-    ilon, ilat = (
-        geom.transform_xy(ixy[:, 0], ixy[:, 1], crs, _WGS84)
-        if n_inc
-        else (np.empty(0), np.empty(0))
-    )
-    ilon, ilat = np.round(ilon, 7), np.round(ilat, 7)
-    order = (
-        np.lexsort((ilat, ilon, np.array(dates, dtype=object)))
-        if n_inc
-        else np.empty(0, dtype=np.int64)
-    )
-    incidents = gpd.GeoDataFrame(
-        {"date": [dates[i] for i in order], "kind": [_INCIDENT_KINDS[kinds_i[i]] for i in order]},
-        geometry=gpd.GeoSeries(
-            shapely.points(ilon[order], ilat[order]) if n_inc else [], crs=_WGS84
-        ),
-        crs=_WGS84,
+    incidents = place_incidents(
+        net, area_m, chain, crs, border_len_km, incident_rate, incident_year, r_inc
     )
 
     provenance: Mapping[str, str] = {
