@@ -20,6 +20,7 @@ import pytest
 
 from tests.cli.run import files_under, offline_env, run_cli
 
+CHROMIUM = os.environ.get("BORDERWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 NIGHT = "2026-12-07"
 SEARCH = ("--max-iterations", "40", "--time-limit", "300")
 REPLAN_FILES = {
@@ -164,8 +165,13 @@ def test_the_replanned_folder_reloads_and_redraws(env, replanned, scenario: Path
     for key in ("worst_revisit_min", "mean_revisit_min", "max_loop_min", "patrolled_km"):
         assert again[key] == plan[key], key
     assert [r["steps"] for r in again["routes"]] == [r["steps"] for r in plan["routes"]]
+    u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
     for team, pos in plan["replan"]["positions"].items():
-        assert back.routes[[r.team for r in back.routes].index(team)].steps, team
+        route = back.routes[[r.team for r in back.routes].index(team)]
+        assert route.steps and not route.approach, team
+        # every new loop starts where the team is at the cut
+        e, fwd = route.steps[0]
+        assert int(u[e] if fwd else v[e]) == pos["node"], team
         assert int(plan_network(out, net).teams.loc[team, "node"]) == pos["node"]
     # borderwatch map re-draws it
     res = run_cli(["map", out, "--out", out.parent / "again.html", "--lang", "en"], env)
@@ -177,6 +183,19 @@ def test_the_replanned_folder_reloads_and_redraws(env, replanned, scenario: Path
         assert re.search(
             rf"{t['team']} takes {t['from_team']}\S+s loop km {t['km_from']:.1f}", html
         ), t
+
+
+def test_the_briefing_of_a_replanned_folder(env, replanned, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"the briefing needs Chromium at {CHROMIUM}")
+    out, _ = replanned
+    res = run_cli(["brief", out, "--out", tmp_path / "brief", "--lang", "en"], env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    html = (tmp_path / "brief" / "brief.html").read_text(encoding="utf-8")
+    assert "02:10–06:00" in html
+    dropped = _json(out / "plan.json")["replan"]["dropped"][0]
+    teams = [r["team"] for r in _json(out / "plan.json")["routes"]]
+    assert dropped not in teams and all(t in html for t in teams)
 
 
 def test_positions_from_driven_gpx(env, plan_dir: Path, dropped: str, tmp_path: Path) -> None:
@@ -311,9 +330,6 @@ def test_two_runs_are_byte_identical(
     assert files_under(first) == files_under(second)
     for name in files_under(first):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
-
-
-CHROMIUM = os.environ.get("BORDERWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def test_map_highlights_the_takeovers_in_chromium(replanned) -> None:
