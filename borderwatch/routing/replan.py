@@ -662,16 +662,17 @@ def _close_at(
 
 def _hot_key(
     ev: _Evaluator, routes: Sequence[TeamRoute], hot_w: np.ndarray, weights: np.ndarray
-) -> tuple[float, float, float]:
-    """``(weighted worst, risk x hot weighted mean, driving)`` of looping ``routes`` from 0."""
+) -> tuple[float, float, float, float]:
+    """``(weighted worst, worst, risk x hot weighted mean, driving)`` of looping ``routes`` from 0."""
     active = [r for r in routes if r.on_patrol]
     worst = ev.worst(active, [0.0] * len(active))
     seen = ev.passed(active)
     if not seen.any():
-        return (math.inf, math.inf, 0.0)
+        return (math.inf, math.inf, math.inf, 0.0)
     w = weights[seen]
     return (
         round(float((worst * hot_w)[seen].max()), 6),
+        round(float(worst[seen].max()), 6),
         round(float((w * worst[seen]).sum() / w.sum()), 6),
         round(sum(r.loop_s for r in active) / 60.0, 6),
     )
@@ -872,7 +873,7 @@ def hot_detours(
     longest loop (so the worst revisit elsewhere does not grow) and lies at
     least a quarter loop from the team's own passes there. Of the ``tries``
     cheapest such detours the one that lowers ``(weighted worst revisit,
-    weighted mean revisit, driving)`` most is kept, the worst interval counted
+    worst revisit, weighted mean revisit, driving)`` most is kept, the worst interval counted
     times the hot weight (a stretch of weight ``w`` aims at ``T / w``); again,
     up to ``max_extra`` extra passes per stretch, while that key drops.
     """
@@ -890,7 +891,7 @@ def hot_detours(
         if not blocks:
             continue
         for _ in range(max_extra):
-            best: tuple[tuple[float, float, float], int, TeamRoute] | None = None
+            best: tuple[tuple[float, float, float, float], int, TeamRoute] | None = None
             found = _block_candidates(network, patrol, out, blocks, units)
             for _cost, i, j, bi in found[:tries]:
                 cand = _insert_block(network, patrol, out[i], blocks[bi], j)
@@ -993,16 +994,20 @@ def orient_for_cut(
     at_min: float,
     window_min: float,
     *,
-    rounds: int = 2,
+    max_moves: int | None = None,
 ) -> list[TeamRoute]:
     """Drive each loop the way round that serves first the units waiting longest since the cut.
 
     A loop must start at the team's position, but it may be driven either way
-    round; that decides which units it reaches first after the cut. Coordinate
-    descent over the teams on ``(weighted worst, weighted mean)`` of the
-    intervals ending after the cut (:func:`cross_cut_revisits`), with what was
-    passed before the cut (``before_last``: last pass per unit, NaN if none)
-    counted. ``offsets``: when each team starts its loop (original clock).
+    round; that decides which units it reaches first after the cut. The key
+    is ``(weighted worst, worst, weighted mean)`` of the intervals ending after
+    the cut (:func:`cross_cut_revisits`), with what was passed before the cut
+    (``before_last``: last pass per unit, NaN if none) counted; of a steepest
+    descent (flip the loop whose flip lowers the key most, at most
+    ``max_moves`` flips, default twice the teams) and a first-improvement
+    descent (teams in order, twice round), the better is kept: the key is a
+    max, flat in most directions, and the two end in different places.
+    ``offsets``: when each team starts its loop (original clock).
     """
     out = list(routes)
     active = [i for i, r in enumerate(out) if r.on_patrol]
@@ -1011,31 +1016,48 @@ def orient_for_cut(
     ev = _Evaluator(network, window_min - at_min, weights)
     watched_before = ~np.isnan(before_last)
 
-    def key(rs: list[TeamRoute]) -> tuple[float, float]:
+    def key(rs: list[TeamRoute]) -> tuple[float, float, float]:
         act = [rs[i] for i in active]
         unit, t = _after_passes(ev, act, [offsets[r.team] for r in act], window_min)
         worst = _cross_worst(before_last, unit, t, window_min)
         seen = watched_before.copy()
         seen[unit] = True
         if not seen.any():
-            return (math.inf, math.inf)
+            return (math.inf, math.inf, math.inf)
         w = weights[seen]
         return (
             round(float((worst * hot_w)[seen].max()), 6),
+            round(float(worst[seen].max()), 6),
             round(float((w * worst[seen]).sum() / w.sum()), 6),
         )
 
-    best = key(out)
-    for _ in range(rounds):
-        improved = False
+    moves = max_moves if max_moves is not None else 2 * len(active)
+    flipped = {i: _reversed(out[i]) for i in active}
+    start = key(out)
+    # steepest descent: flip the loop whose flip lowers the key most, while one does
+    steep, best = list(out), start
+    for _ in range(moves):
+        move: tuple[tuple[float, float, float], int] | None = None
         for i in active:
-            trial = list(out)
-            trial[i] = _reversed(out[i])
+            trial = list(steep)
+            trial[i] = flipped[i] if steep[i] is out[i] else out[i]
             k = key(trial)
-            if k < best:
-                out, best, improved = trial, k, True
-        if not improved:
+            if k < best and (move is None or k < move[0]):
+                move = (k, i)
+        if move is None:
             break
+        best, i = move
+        steep[i] = flipped[i] if steep[i] is out[i] else out[i]
+    # first improvement in team order, twice round; the better of the two descents is kept
+    first, best_first = list(out), start
+    for _ in range(2):
+        for i in active:
+            trial = list(first)
+            trial[i] = flipped[i] if first[i] is out[i] else out[i]
+            k = key(trial)
+            if k < best_first:
+                first, best_first = trial, k
+    out = first if best_first < best else steep
     return out
 
 
@@ -1082,7 +1104,8 @@ def replan(
         The min-max search's limits and seed (default the plan's seed). The
         search starts warm from tonight's assignment and stops earlier when it
         converges; on Ningming it reaches its final longest loop within about
-        100 iterations, so 2 s is plenty. ``max_iterations`` makes the result
+        100 iterations, so 2 s is plenty. ``max_iterations`` (with a time
+        limit that does not stop the search first) makes the result
         independent of the machine's speed.
     progress
         Called with a short message before each step.

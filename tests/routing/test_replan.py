@@ -43,7 +43,7 @@ def dropped(small):
     net, plan = small
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        return replan(plan, net, at=AT, drop=["T02"], max_iterations=200, seed=0)
+        return replan(plan, net, at=AT, drop=["T02"], max_iterations=200, time_limit_s=60, seed=0)
 
 
 def _start(net, step) -> int:
@@ -202,7 +202,9 @@ def test_a_hot_stretch_gets_more_passes(small, dropped) -> None:
     net, plan = small
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        hot = replan(plan, net, at=AT, drop="T02", hot=[HOT], max_iterations=200, seed=0)
+        hot = replan(
+            plan, net, at=AT, drop="T02", hot=[HOT], max_iterations=200, time_limit_s=60, seed=0
+        )
     units = HOT.units(net)
     before = dropped.revisits["n_passes"].to_numpy()[units]
     now = hot.revisits["n_passes"].to_numpy()[units]
@@ -225,7 +227,9 @@ def test_same_inputs_same_replan(small, dropped) -> None:
     net, plan = small
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        again = replan(plan, net, at="22:00", drop=["T02"], max_iterations=200, seed=0)
+        again = replan(
+            plan, net, at="22:00", drop=["T02"], max_iterations=200, time_limit_s=60, seed=0
+        )
     assert again.plan.routes == dropped.plan.routes
     assert again.takeovers == dropped.takeovers
     assert dict(again.positions) == dict(dropped.positions)
@@ -238,7 +242,9 @@ def test_given_positions_override_the_plan(small) -> None:
     base = int(net.teams.loc["T03", "node"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        rp = replan(plan, net, at=AT, positions={"T03": base}, max_iterations=100, seed=0)
+        rp = replan(
+            plan, net, at=AT, positions={"T03": base}, max_iterations=100, time_limit_s=60, seed=0
+        )
     assert rp.dropped == ()
     assert rp.positions["T03"] == TeamPosition("T03", base, AT, "given")
     route = rp.route("T03")
@@ -320,7 +326,16 @@ def test_driven_tracks_replace_the_plan_before_the_cut(small, dropped) -> None:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        rp = replan(plan, net, at=AT, drop=["T02"], driven=driven, max_iterations=200, seed=0)
+        rp = replan(
+            plan,
+            net,
+            at=AT,
+            drop=["T02"],
+            driven=driven,
+            max_iterations=200,
+            time_limit_s=60,
+            seed=0,
+        )
     passes = pass_times(net, tl)
     early = passes[passes["t"] <= AT]
     only_t03 = sorted(
