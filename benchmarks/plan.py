@@ -46,12 +46,36 @@ def _network(name: str) -> Any:
     return build_network(scenario)
 
 
+#: Run in every planning process (this one and each Dask worker, by ``exec``: nothing of this
+#: script needs to be importable there). RoutingResult.seconds counts the solver's setup
+#: (bound, initial solutions) and its search; the search alone is timed around
+#: ``minmax._Search.run`` and summed in ``minmax._bench_search_s``.
+TIMER = """
+import time
+from borderwatch.routing import minmax
+if not hasattr(minmax, "_bench_search_s"):
+    minmax._bench_search_s = []
+    _run = minmax._Search.run
+    def _timed(self, *args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return _run(self, *args, **kwargs)
+        finally:
+            minmax._bench_search_s.append(time.perf_counter() - t)
+    minmax._Search.run = _timed
+"""
+COLLECT = "sum(__import__('borderwatch.routing.minmax', fromlist=['_']).__dict__.get('_bench_search_s', []))"
+
+
 def run_one(
     name: str, mode: str, time_limit: float, seed: int, sectors: str, workers: int
 ) -> dict[str, Any]:
     """Plan ``name`` (``"whole"`` or ``"sectors"``) and return its figures."""
+    from borderwatch.batch.runner import close_client, open_client
     from borderwatch.routing.plan import plan_patrols
     from borderwatch.routing.sectors import plan_sectors
+
+    exec(TIMER, {})
 
     t = time.perf_counter()
     net = _network(name)
@@ -59,19 +83,31 @@ def run_one(
     row.update(edges=len(net.edges), units=len(net.units), teams=len(net.teams))
     t = time.perf_counter()
     if mode == "sectors":
-        plan = plan_sectors(net, sectors, time_limit_s=time_limit, seed=seed, workers=workers)
+        if workers > 0:
+            client = open_client(local=workers)
+            client.run(exec, TIMER, {})
+            try:
+                plan = plan_sectors(net, sectors, time_limit_s=time_limit, seed=seed, client=client)
+                search = sum(client.run(eval, COLLECT).values())
+            finally:
+                close_client(client)
+        else:
+            plan = plan_sectors(net, sectors, time_limit_s=time_limit, seed=seed, workers=0)
+            search = eval(COLLECT)
         row["n_sectors"] = len(plan.sectors)
         row["sector_bound_min"] = plan.sector_bound_min
         row["sector_gap_pct"] = plan.sector_gap_pct
     else:
         plan = plan_patrols(net, time_limit_s=time_limit, seed=seed)
+        search = eval(COLLECT)
         row["n_sectors"] = 0
     row["plan_s"] = time.perf_counter() - t
     row["steps"] = {k: round(v, 1) for k, v in plan.seconds.items()}
     row.update(
         links=len(plan.instance.links),
         iterations=plan.result.iterations,
-        search_s=plan.result.seconds,
+        solve_s=plan.result.seconds,
+        search_s=search,
         max_loop_min=plan.max_loop_min,
         minmax_loop_min=plan.minmax_loop_min,
         bound_min=plan.bound_min,
@@ -112,7 +148,7 @@ def run(spec: str, args: argparse.Namespace) -> dict[str, Any]:
 
 HEADER = (
     f"{'scenario':<9} {'mode':<10} {'edges':>7} {'teams':>5} {'plan s':>7} {'peak MB':>7} "
-    f"{'worker MB':>9} {'iters':>7} {'search s':>8} {'max loop':>8} {'revisit':>7} "
+    f"{'worker MB':>9} {'iters':>7} {'solve s':>7} {'search s':>8} {'max loop':>8} {'revisit':>7} "
     f"{'bound':>7} {'gap %':>6}"
 )
 
@@ -125,7 +161,7 @@ def fmt(r: dict[str, Any]) -> str:
     return (
         f"{r['scenario']:<9} {mode:<10} {r['edges']:>7,} {r['teams']:>5} {r['plan_s']:>7.1f} "
         f"{r['peak_mb']:>7.0f} {r['worker_peak_mb']:>9.0f} {r['iterations']:>7,} "
-        f"{r['search_s']:>8.1f} {r['max_loop_min']:>8.1f} {r['worst_revisit_min']:>7.1f} "
+        f"{r['solve_s']:>7.1f} {r['search_s']:>8.1f} {r['max_loop_min']:>8.1f} {r['worst_revisit_min']:>7.1f} "
         f"{r['bound_min']:>7.1f} {r['gap_pct']:>6.1f}"
     )
 
@@ -167,18 +203,19 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace, notes: list[s
         "(generate_scenario(km, seed=7); each run in its own spawned process; 2 shared cores).",
         "",
         "| border | mode | roads | teams | plan s | peak MB | largest worker MB | search iterations "
-        "| search s | max loop min | worst revisit min | bound min | gap % |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| solve s | search s | max loop min | worst revisit min | bound min | gap % |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['scenario']} | {r['mode']} | {r['error']} |" + " |" * 10)
+            lines.append(f"| {r['scenario']} | {r['mode']} | {r['error']} |" + " |" * 11)
             continue
         mode = r["mode"] if r["mode"] == "whole" else f"{r['n_sectors']} sectors"
         worker = f"{r['worker_peak_mb']:.0f}" if r["mode"] == "sectors" else "-"
         lines.append(
             f"| {r['scenario']} | {mode} | {r['edges']:,} | {r['teams']} | {r['plan_s']:.1f} "
-            f"| {r['peak_mb']:.0f} | {worker} | {r['iterations']:,} | {r['search_s']:.1f} "
+            f"| {r['peak_mb']:.0f} | {worker} | {r['iterations']:,} | {r['solve_s']:.1f} "
+            f"| {r['search_s']:.1f} "
             f"| {r['max_loop_min']:.1f} | {r['worst_revisit_min']:.1f} | {r['bound_min']:.1f} "
             f"| {r['gap_pct']:.1f} |"
         )
@@ -190,7 +227,8 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace, notes: list[s
         "",
         "plan s: plan_patrols or plan_sectors (without building the network); sector runs on a "
         "local Dask cluster of the given workers, search iterations and seconds summed over the "
-        "sectors. Bound: a whole plan's own bound; a sector plan's whole-border bound "
+        "sectors. solve s: RoutingResult.seconds (the min-max solver's setup and search); "
+        "search s: the search alone (timed around minmax._Search.run). Bound: a whole plan's own bound; a sector plan's whole-border bound "
         "(routing/sectors.py whole_bound, valid for all teams on the whole network; the largest "
         "sector bound, above, bounds only plans that keep the split). Timings on this machine "
         "are noisy (2 cores shared); ratios within one run hold better.",
@@ -217,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.scenarios.split(","):
         rows.append(run(spec.strip(), args))
         print(fmt(rows[-1]), flush=True)
+        if "steps" in rows[-1]:
+            print(f"          steps: {rows[-1]['steps']}", flush=True)
     notes = ratios(rows)
     for line in notes:
         print(line)

@@ -34,11 +34,16 @@ The bounds
 The sector plan reports two bounds and says which is which:
 
 * ``bound_min`` (``PatrolPlan.result.lower_bound``, the "lower bound" of
-  ``report.txt``): :func:`whole_bound`, a bound valid for routing the stitched
-  required roads with *all* teams on the *whole* network: the longest loop is
-  at least the driving of every required link divided by the number of teams,
-  and at least the cheapest round trip from any base through any one link.
-  It is weak but valid, so ``opt_gap_pct`` is an honest gap.
+  ``report.txt``): a bound valid for routing the stitched required roads with
+  *all* teams on the *whole* network, so ``opt_gap_pct`` is an honest gap. Up
+  to :data:`FULL_BOUND_MAX_LINKS` required links it is the bound a whole plan
+  prints (the assignment MILP bound of
+  :func:`~borderwatch.routing.assignment.assignment_bound` over the basic
+  bound, on one instance of the whole network holding every sector's links);
+  above, only :func:`whole_bound` (the longest loop is at least the driving of
+  every required link divided by the number of teams, and at least the
+  cheapest round trip from a base through the dearest link), which is cheap
+  but weak. ``plan.json`` says which (``sectors.bound``).
 * ``sector_bound_min``: the largest of the sector plans' own bounds. Each sector
   bound bounds the best longest loop of *its* sector (its teams, its required
   roads, its sub-network), so their maximum bounds the best plan that keeps
@@ -87,6 +92,7 @@ __all__ = [
     "AUTO_SECTOR_TEAMS",
     "CUT_WINDOW",
     "DEFAULT_MARGIN_M",
+    "FULL_BOUND_MAX_LINKS",
     "Sector",
     "SectorFigures",
     "SectorPlan",
@@ -106,6 +112,9 @@ logger = logging.getLogger(__name__)
 AUTO_SECTOR_TEAMS = 50
 #: ... or this many km of border per sector, whichever gives more sectors.
 AUTO_SECTOR_KM = 500.0
+#: Up to this many required links (about a 2,000 km generated border) a sector plan's
+#: whole-border bound is the assignment bound on the whole instance (see plan_sectors).
+FULL_BOUND_MAX_LINKS = 1500
 #: Roads this far (in chainage) beyond a sector's ends belong to its sub-network.
 DEFAULT_MARGIN_M = 5000.0
 
@@ -752,6 +761,7 @@ class SectorPlan(PatrolPlan):
     figures: tuple[SectorFigures, ...] = ()
     sector_bound: float = 0.0
     margin_m: float = DEFAULT_MARGIN_M
+    bound_kind: str = "round trip"
 
     @property
     def sector_bound_min(self) -> float:
@@ -768,9 +778,9 @@ class SectorPlan(PatrolPlan):
         return {
             "n_sectors": len(self.sectors),
             "margin_m": self.margin_m,
-            "bound": "bound_min is valid for the whole border (all teams, whole network) for "
-            "the required roads chosen; sector_bound_min, the largest sector bound, bounds "
-            "only plans that keep this split",
+            "bound": f"bound_min ({self.bound_kind} bound on the whole network) is valid for "
+            "the whole border, all teams, the required roads chosen; sector_bound_min, the "
+            "largest sector bound, bounds only plans that keep this split",
             "sector_bound_min": round(self.sector_bound_min, 2),
             "sector_gap_pct": round(self.sector_gap_pct, 2),
             "sectors": [f.as_dict() for f in self.figures],
@@ -924,6 +934,7 @@ def plan_sectors(
     bound_rounds: int = 25,
     bound_time_s: float = 30.0,
     margin_m: float = DEFAULT_MARGIN_M,
+    full_bound: bool | None = None,
     client: Client | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
@@ -947,6 +958,14 @@ def plan_sectors(
         Called with a short message before each step.
     margin_m
         Chainage margin of the sub-networks.
+    full_bound
+        Bound the stitched plan with the assignment MILP bound
+        (:func:`~borderwatch.routing.assignment.assignment_bound`, ``bound_rounds``
+        rounds, at most ``bound_time_s``) on the whole network's instance, as a
+        whole plan does: strong, but it needs the whole instance's key-node
+        shortest paths. ``False``: only :func:`whole_bound` (a round-trip and
+        average bound, cheap, weak). Default: the full bound up to
+        :data:`FULL_BOUND_MAX_LINKS` required links.
     client
         A connected Dask client to plan the sectors on.
     scheduler
@@ -1021,7 +1040,20 @@ def plan_sectors(
     secs["sectors"] = time.perf_counter() - t
     t = time.perf_counter()
     say("stitching the sectors")
-    plan = _stitch(network, split, outcomes, seed=seed, margin_m=margin_m)
+    if full_bound is None:
+        full_bound = (
+            bound_rounds > 0 and sum(o.figures.links for o in outcomes) <= FULL_BOUND_MAX_LINKS
+        )
+    plan = _stitch(
+        network,
+        split,
+        outcomes,
+        seed=seed,
+        margin_m=margin_m,
+        full_bound=full_bound,
+        bound_rounds=bound_rounds,
+        bound_time_s=bound_time_s,
+    )
     secs["stitch"] = time.perf_counter() - t
     for key in ("required", "routing", "bound", "night", "schedule"):
         secs[f"sector_{key}"] = sum(o.figures.seconds.get(key, 0.0) for o in outcomes)
@@ -1080,10 +1112,16 @@ def whole_bound(patrol: PatrolInstance) -> float:
     best = np.full(len(links), np.inf)
     for row in np.unique(inst.team_profile):
         c = inst.cost[row, :n_e]
-        ok = np.isfinite(c) & (inst.u[:n_e] != inst.v[:n_e])
+        ok = np.flatnonzero(np.isfinite(c) & (inst.u[:n_e] != inst.v[:n_e]))
+        a = np.minimum(inst.u[ok], inst.v[ok])
+        b = np.maximum(inst.u[ok], inst.v[ok])
+        # parallel roads: keep the cheapest (a sparse matrix would add them up)
+        order = np.lexsort((c[ok], b, a))
+        a, b, w = a[order], b[order], c[ok][order]
+        first = np.ones(len(a), dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
         graph = sparse.csr_array(
-            (np.maximum(c[ok], 1e-9), (inst.u[:n_e][ok], inst.v[:n_e][ok])),
-            shape=(inst.n_nodes,) * 2,
+            (np.maximum(w[first], 1e-9), (a[first], b[first])), shape=(inst.n_nodes,) * 2
         )
         depots = inst.depots[inst.team_profile == row]
         dist = csgraph.dijkstra(graph, directed=False, indices=depots, min_only=True)
@@ -1100,6 +1138,9 @@ def _stitch(
     *,
     seed: int,
     margin_m: float,
+    full_bound: bool,
+    bound_rounds: int,
+    bound_time_s: float,
 ) -> SectorPlan:
     """One plan on the whole network from the sector plans."""
     n_e = len(network.edges)
@@ -1157,7 +1198,7 @@ def _stitch(
         unreachable=tuple(lk for o in outcomes for lk in o.unreachable),
         idle=tuple(t for o in outcomes for t in o.idle),
     )
-    bound = whole_bound(patrol)
+    bound = 0.0  # set below, once the longest loop is known
 
     def stitched(which: str) -> RoutingResult:
         tasks: dict[str, tuple[Step, ...]] = {}
@@ -1182,14 +1223,31 @@ def _stitch(
             team_cost=costs,
             max_cost=max(costs),
             total_cost=sum(costs),
-            lower_bound=min(bound, max(costs)),
+            lower_bound=0.0,
             seconds=float(sum(r.seconds for r in first)),
             iterations=int(sum(r.iterations for r in first)),
             seed=seed,
         )
 
     result = stitched("result")
-    balanced = stitched("balanced")
+    bound = whole_bound(patrol)
+    kind = "round trip"
+    if full_bound:
+        from borderwatch.routing.assignment import assignment_bound
+        from borderwatch.routing.bounds import lower_bound
+
+        basic = max(bound, lower_bound(instance))
+        full = assignment_bound(
+            instance,
+            time_limit_s=bound_time_s,
+            max_rounds=bound_rounds,
+            incumbent=result.max_cost,
+            basic=basic,
+        )
+        bound, kind = max(full, basic), "assignment"
+    bound = min(bound, result.max_cost)
+    result = dataclasses.replace(result, lower_bound=bound)
+    balanced = dataclasses.replace(stitched("balanced"), lower_bound=bound)
     by_team = {r.team: r for o in outcomes for r in o.routes}
     routes = tuple(by_team[t] for t in team_ids)
     window = outcomes[0].window_min
@@ -1237,4 +1295,5 @@ def _stitch(
         figures=tuple(o.figures for o in outcomes),
         sector_bound=float(sector_bound),
         margin_m=float(margin_m),
+        bound_kind=kind,
     )

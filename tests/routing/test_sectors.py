@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
+from borderwatch.routing.bounds import lower_bound
 from borderwatch.routing.plan import plan_patrols
 from borderwatch.routing.sectors import (
     SectorPlan,
@@ -125,6 +126,18 @@ def test_bounds(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
     # the whole-border bound is valid for a whole plan of the same network
     whole = plan_patrols(net, **FAST)
     assert whole_bound(whole.instance) <= whole.result.max_cost + 1e-6
+    # it relaxes the basic bound (nearest base to each end; no T-join)
+    for patrol in (whole.instance, plan.instance):
+        assert whole_bound(patrol) <= lower_bound(patrol.instance) + 1e-6
+    # the default (small plan): the assignment bound on the whole instance, at least the cheap one
+    assert plan.bound_kind == "assignment"
+    assert plan.result.lower_bound >= whole_bound(plan.instance) - 1e-6
+    cheap = plan_sectors(net, 2, workers=0, full_bound=False, **FAST)
+    assert cheap.bound_kind == "round trip" and cheap.routes == plan.routes
+    assert cheap.result.lower_bound == pytest.approx(
+        min(whole_bound(plan.instance), plan.result.max_cost)
+    )
+    assert "round trip bound" in cheap.sectors_summary()["bound"]
 
 
 def test_sector_plan_equals_the_sectors_one_by_one(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
