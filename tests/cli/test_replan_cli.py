@@ -185,6 +185,26 @@ def test_the_replanned_folder_reloads_and_redraws(env, replanned, scenario: Path
         ), t
 
 
+def test_replans_chain(env, replanned, dropped: str, tmp_path: Path) -> None:
+    first, _ = replanned
+    out = first.with_name("replan-of-replan")
+    res = run_cli(["replan", first, "--at", "04:00", *SEARCH, "--no-map", "--out", out], env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    plan = _json(out / "plan.json")
+    assert plan["night_window"] == ["04:00", "06:00"] and plan["night"] == "2026-12-08"
+    assert plan["replan"]["original_night_window"] == ["02:10", "06:00"]
+    assert sorted(plan["replan"]["positions"]) == sorted(
+        r["team"] for r in _json(first / "plan.json")["routes"]
+    )
+    # the team dropped at 02:10 is not in the re-planned folder any more, nor is 01:00 in its window
+    res = run_cli(
+        ["replan", first, "--at", "04:00", "--drop", dropped, "--out", tmp_path / "x"], env
+    )
+    assert res.returncode == 2 and "option '--drop'" in res.stderr
+    res = run_cli(["replan", first, "--at", "01:00", "--out", tmp_path / "x"], env)
+    assert res.returncode == 2 and "02:10-06:00" in res.stderr
+
+
 def test_the_briefing_of_a_replanned_folder(env, replanned, tmp_path: Path) -> None:
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"the briefing needs Chromium at {CHROMIUM}")
