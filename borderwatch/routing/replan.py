@@ -1202,10 +1202,17 @@ def replan(
     t = time.perf_counter()
     say("timing the rest of the night")
     active = [r for r in routes if r.on_patrol]
-    start = {r.team: pos[r.team].ready_min - at_min for r in active}
-    timeline = PatrolTimeline.from_walks(
-        rem, {r.team: list(r.steps) for r in active}, start_min=start, window_min=rem_window
-    )
+    # a team still finishing its road at the window end starts no loop
+    starters = [r for r in active if pos[r.team].ready_min < window - 1e-6]
+    if starters:
+        timeline = PatrolTimeline.from_walks(
+            rem,
+            {r.team: list(r.steps) for r in starters},
+            start_min={r.team: pos[r.team].ready_min - at_min for r in starters},
+            window_min=rem_window,
+        )
+    else:
+        timeline = PatrolTimeline(window_min=rem_window, teams=tuple(pos), source="plan")
     table = revisits(rem, timeline)
     objective = night_objective(
         table["worst_revisit_min"].to_numpy(),

@@ -350,3 +350,17 @@ def test_driven_tracks_replace_the_plan_before_the_cut(small, dropped) -> None:
         if row["n_passes"]:
             assert row["worst_revisit_min"] >= row["first_pass_min"] > AT
     assert rp.worst_revisit_min >= dropped.worst_revisit_min
+
+
+def test_a_cut_a_minute_before_the_end(small) -> None:
+    """At 05:59 the rest of the night is a minute; a team still on its road at 06:00 starts no loop."""
+    net, plan = small
+    node = int(net.teams.loc["T03", "node"])
+    late = TeamPosition("T03", node, 603.0, "gpx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        rp = replan(plan, net, at="05:59", drop=["T02"], positions={"T03": late}, max_iterations=20)
+    assert rp.plan.schedule.timeline.window_min == pytest.approx(1.0)
+    assert "T03" not in set(rp.plan.schedule.timeline.traversals["team"])
+    assert rp.positions["T03"] == late
+    assert np.isfinite(rp.worst_revisit_min) and rp.worst_revisit_min <= 600.0
