@@ -866,7 +866,8 @@ def solve_minmax(
         A warm start: per team, the required edge ids it serves, in order
         (e.g. tonight's plan when re-planning). Edges it lists that the team
         may not serve, or that no team lists, are added by best insertion; the
-        search starts from the best of this and the usual initial solutions.
+        search starts from the better of this and the greedy start (the
+        giant-tour start is skipped).
 
     Returns
     -------
@@ -884,7 +885,8 @@ def solve_minmax(
     beta = _P["beta"] / model.k
     bound = lower_bound(instance)
     starts: list[_State] = []
-    giant = _giant_tour(instance) if model.m else []
+    # a warm start stands in for the giant-tour start (its postman tour is the slow part)
+    giant = (_giant_tour(instance) if model.m else []) if initial is None else None
     if giant is not None:
         pieces = _split(model, giant)
         if pieces is not None:
