@@ -178,6 +178,7 @@ def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
                 "border_km",
                 border_km,
             )
+    _check_units(r.path.parent / "summary.json", net)
     replan = r.data.get("replan")
     if replan is None:
         return net
@@ -194,6 +195,26 @@ def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
             raise r.fail(f"node must be a node index 0..{n_nodes - 1}", f"{where}.node", node)
         teams.loc[team, "node"] = node
     return dataclasses.replace(net, teams=teams, _cache={})
+
+
+def _check_units(path: Path, net: PatrolNetwork) -> None:
+    """The folder's ``summary.json`` (if any) must count the units of ``net`` (same unit length)."""
+    import json
+
+    if not path.is_file():
+        return
+    try:
+        n_units = json.loads(path.read_text(encoding="utf-8")).get("n_units")
+    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return  # summary.json is the coverage's file; plan.json is what is reloaded
+    if isinstance(n_units, int) and not isinstance(n_units, bool) and n_units != len(net.units):
+        raise CoverageError(
+            f"the scenario's network has {len(net.units)} border units: not the scenario and "
+            "config the plan was made with (give its --config)",
+            file=path,
+            field="n_units",
+            value=n_units,
+        )
 
 
 def plan_network(folder: str | Path, network: PatrolNetwork) -> PatrolNetwork:

@@ -122,6 +122,17 @@ def test_bad_plan_files_name_file_field_and_value(
         assert f"value {value}" in text
 
 
+def test_a_network_of_another_unit_length_is_refused(twin_net, tmp_path: Path) -> None:
+    _plan(twin_net, tmp_path / "p")
+    path = tmp_path / "p" / "summary.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["n_units"] += 1
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CoverageError) as info:
+        load_plan(tmp_path / "p", twin_net)
+    assert str(path) in str(info.value) and "field 'n_units'" in str(info.value)
+
+
 def test_a_loop_that_breaks_is_refused(twin_net, tmp_path: Path) -> None:
     def cut(d) -> None:
         steps = next(r for r in d["routes"] if len(r["steps"]) > 2)["steps"]
