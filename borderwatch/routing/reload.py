@@ -677,7 +677,10 @@ def driven_from_gpx(
         team: TeamPosition(team, _snap(network, team, lon, lat), float(at_min), "gpx")
         for team, (_, lon, lat) in sorted(_last_points(network, files, cut).items())
     }
+    untracked = [t for t in plan_tl.teams if t not in tracked]
     logger.info(
-        "driven tonight: GPS tracks of %s, the plan for the rest", ", ".join(sorted(tracked))
+        "driven tonight: GPS tracks of %s; the plan's timeline of %s",
+        ", ".join(sorted(tracked)),
+        ", ".join(untracked) or "no other team",
     )
     return driven, positions
