@@ -34,6 +34,7 @@ time box; the result is never below :func:`~borderwatch.routing.bounds.lower_bou
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -47,9 +48,23 @@ from borderwatch.routing.bounds import lower_bound
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.minmax import _Model
 
-__all__ = ["assignment_bound", "subset_cost"]
+__all__ = [
+    "SCALED_MIN_ROUNDS",
+    "SCALED_REL_GAP",
+    "WHOLE_UP_TO",
+    "assignment_bound",
+    "subset_cost",
+]
 
 logger = logging.getLogger(__name__)
+
+#: Up to this many links the bound's MILP holds every link at once.
+WHOLE_UP_TO = 150
+#: Beyond, the rounds are scaled down (``max_rounds * WHOLE_UP_TO / links``, at least
+#: :data:`SCALED_MIN_ROUNDS`) and each MILP stops at a relative gap of :data:`SCALED_REL_GAP`.
+SCALED_MIN_ROUNDS = 5
+#: Relative MIP gap at which HiGHS stops a round beyond :data:`WHOLE_UP_TO` links.
+SCALED_REL_GAP = 0.01
 
 
 def subset_cost(instance: ArcInstance, team: int, tasks: list[int]) -> float:
@@ -182,6 +197,7 @@ def assignment_bound(
     n_min: int = 30,
     basic: float | None = None,
     prune: bool = True,
+    whole_up_to: int = WHOLE_UP_TO,
 ) -> float:
     """Lower bound on the longest tour from the assignment MILP with subset cuts.
 
@@ -211,6 +227,16 @@ def assignment_bound(
     basic
         :func:`~borderwatch.routing.bounds.lower_bound` of ``instance`` if the
         caller has it already (the solver's result carries it); computed otherwise.
+    whole_up_to
+        Largest number of links bounded with ``max_rounds`` rounds, each MILP solved
+        to HiGHS's default gap. Beyond, the bound is made scale-aware so that it
+        stays deterministic (a count of rounds, never the time cap: a single round of
+        hundreds of links and teams takes seconds and grows with the cuts, and a bound
+        stopped by time differs between runs): ``max(SCALED_MIN_ROUNDS, round(
+        max_rounds * whole_up_to / links))`` rounds, each MILP stopped at a relative gap
+        of :data:`SCALED_REL_GAP`. Its dual bound stays valid (HiGHS's proven bound,
+        not the solution's value), and the cuts of a non-optimal solution are valid
+        cuts all the same.
 
     Returns
     -------
@@ -223,25 +249,70 @@ def assignment_bound(
     m, k = model.m, model.k
     if m == 0 or k == 0:
         return base
+    deadline = t0 + time_limit_s
+    rounds = functools.partial(
+        _rounds,
+        model,
+        deadline=deadline,
+        max_exact=max_exact,
+        incumbent=incumbent,
+        lifted=lifted,
+        n_min=n_min,
+        prune=prune,
+    )
+    if m <= whole_up_to:
+        best, pruned, cuts = rounds(base=base, max_rounds=max_rounds)
+    else:
+        scaled = max(SCALED_MIN_ROUNDS, round(max_rounds * whole_up_to / m))
+        best, pruned, cuts = rounds(
+            base=base, max_rounds=min(max_rounds, scaled), rel_gap=SCALED_REL_GAP
+        )
+    logger.info(
+        "assignment bound: %.1f (basic %.1f), %d cuts, %.1f s",
+        best,
+        base,
+        cuts,
+        time.perf_counter() - t0,
+    )
+    if pruned:
+        best = min(best, float(incumbent))  # type: ignore[arg-type]
+    return best
+
+
+def _rounds(
+    model: _Model,
+    *,
+    base: float,
+    deadline: float,
+    max_rounds: int,
+    rel_gap: float | None = None,
+    max_exact: int,
+    incumbent: float | None,
+    lifted: bool,
+    n_min: int,
+    prune: bool,
+) -> tuple[float, bool, int]:
+    """The rounds of :func:`assignment_bound`.
+
+    Returns the bound, whether pairs were pruned by the incumbent (the bound must then be
+    capped at it) and the number of cuts. With ``rel_gap`` each MILP stops at that
+    relative gap: only its dual bound counts then (the solution's ``z`` may lie above
+    the relaxation's optimum).
+    """
+    m, k = model.m, model.k
     allowed = model.allowed  # (k, m)
     # round trip and additive weights per (team, task)
     rt = np.full((k, m), np.inf)
     add = np.full((k, m), np.inf)
+    s, e = model.S, model.E  # (m, 2)
     for t in range(k):
         p, d = int(model.slot[t]), int(model.dep[t])
         Dp = model.D[p]
-        serv = model.serv[p]
         ok = allowed[t]
         if not ok.any():
             continue
-        s, e = model.S, model.E  # (m, 2)
         trip = np.minimum(Dp[d, s[:, 0]] + Dp[e[:, 0], d], Dp[d, s[:, 1]] + Dp[e[:, 1], d])
-        rt[t] = np.where(ok, serv + trip, np.inf)
-        # cheapest entry into each task: from the base or the end of another allowed task
-        ends = np.concatenate([e[ok].ravel(), [d]])
-        into = np.min(Dp[np.ix_(ends, s.ravel())], axis=0).reshape(m, 2).min(axis=1)
-        # a task entered from its own far end is no cheaper than from another's: keep the min
-        add[t] = np.where(ok, serv + into, np.inf)
+        rt[t] = np.where(ok, model.serv[p] + trip, np.inf)
     usable = np.isfinite(rt)
     pruned = False
     if incumbent is not None and prune:
@@ -252,30 +323,55 @@ def assignment_bound(
         if near.any(axis=0).all():
             pruned = bool((usable & ~near).any())
             usable = near
+    for t in range(k):
+        # cheapest entry into each task: from the base or the end of another allowed task;
+        # a task entered from its own far end is no cheaper than from another's: keep the
+        # min. Only the pairs kept need it (the columns of the other tasks are not read).
+        cols = np.flatnonzero(usable[t])
+        if not len(cols):
+            continue
+        p, d = int(model.slot[t]), int(model.dep[t])
+        ends = np.concatenate([e[allowed[t]].ravel(), [d]])
+        into = np.min(model.D[p][np.ix_(ends, s[cols].ravel())], axis=0)
+        add[t, cols] = model.serv[p, cols] + into.reshape(len(cols), 2).min(axis=1)
     pairs = [(t, j) for t in range(k) for j in range(m) if usable[t, j]]
     nx = len(pairs)
     col = {pr: i for i, pr in enumerate(pairs)}
+    # the columns of each team, by task (pairs are team-major, tasks ascending)
+    team_cols: list[list[tuple[int, int]]] = [[] for _ in range(k)]
+    for i, (t, j) in enumerate(pairs):
+        team_cols[t].append((j, i))
     z = nx  # index of z
     n = nx + 1
-    rows: list[tuple[list[int], list[float], float, float]] = []
+    # the constraint matrix, kept as flat coordinate lists that grow with the cuts
+    data_r: list[int] = []
+    data_c: list[int] = []
+    data_v: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+
+    def add_row(idx: list[int], vals: list[float], a: float, b: float) -> None:
+        data_r.extend([len(lo)] * len(idx))
+        data_c.extend(idx)
+        data_v.extend(vals)
+        lo.append(a)
+        hi.append(b)
+
     # each task to exactly one team
     for j in range(m):
         idx = [col[(t, j)] for t in range(k) if (t, j) in col]
-        rows.append((idx, [1.0] * len(idx), 1.0, 1.0))
+        add_row(idx, [1.0] * len(idx), 1.0, 1.0)
     # round trip: z - rt x >= 0
     for (t, j), i in col.items():
-        rows.append(([z, i], [1.0, -float(rt[t, j])], 0.0, math.inf))
+        add_row([z, i], [1.0, -float(rt[t, j])], 0.0, math.inf)
     # additive per team: z - sum a x >= 0
     for t in range(k):
-        idx = [col[(t, j)] for j in range(m) if (t, j) in col]
-        if idx:
-            rows.append(
-                (
-                    [z, *idx],
-                    [1.0, *[-float(add[t, j]) for j in range(m) if (t, j) in col]],
-                    0.0,
-                    math.inf,
-                )
+        if team_cols[t]:
+            add_row(
+                [z, *[i for _, i in team_cols[t]]],
+                [1.0, *[-float(add[t, j]) for j, _ in team_cols[t]]],
+                0.0,
+                math.inf,
             )
     c = np.zeros(n)
     c[z] = 1.0
@@ -304,23 +400,17 @@ def assignment_bound(
         return table_cache[key]
 
     for rnd in range(max_rounds):
-        left = time_limit_s - (time.perf_counter() - t0)
+        left = deadline - time.perf_counter()
         if left <= 0.05:
             break
-        data_r, data_c, data_v, lo, hi = [], [], [], [], []
-        for r, (idx, vals, a, b) in enumerate(rows):
-            data_r += [r] * len(idx)
-            data_c += idx
-            data_v += vals
-            lo.append(a)
-            hi.append(b)
-        A = coo_array((data_v, (data_r, data_c)), shape=(len(rows), n)).tocsr()
+        A = coo_array((data_v, (data_r, data_c)), shape=(len(lo), n)).tocsr()
         res = milp(
             c,
             constraints=LinearConstraint(A, np.array(lo), np.array(hi)),
             integrality=integrality,
             bounds=bounds,
-            options={"time_limit": left, "disp": False},
+            options={"time_limit": left, "disp": False}
+            | ({} if rel_gap is None else {"mip_rel_gap": rel_gap}),
         )
         dual = getattr(res, "mip_dual_bound", None)
         if dual is not None and np.isfinite(dual):
@@ -335,7 +425,7 @@ def assignment_bound(
         zval = float(res.x[z])
         added = 0
         for t in range(k):
-            got = tuple(sorted(j for (tt, j), i in col.items() if tt == t and x[i]))
+            got = tuple(j for j, i in team_cols[t] if x[i])
             if not got:
                 continue
             # the set itself when small, and its pairs and triples: the cuts of the
@@ -365,34 +455,19 @@ def assignment_bound(
                 seen.add((t, q))
                 # z >= cost * (sum_{e in q} x[t, e] - |q| + 1)
                 idx = [col[(t, j)] for j in q]
-                rows.append(([z, *idx], [1.0, *[-cost] * len(idx)], cost * (1 - len(q)), math.inf))
+                add_row([z, *idx], [1.0, *[-cost] * len(idx)], cost * (1 - len(q)), math.inf)
                 added += 1
                 if q == got and table is not None and lifted:
                     w = _lifted_weights(table, len(got))
                     if w is not None:
                         # z >= c(S) - sum w_l (1 - x_l)  <=>  z - sum w_l x_l >= c(S) - sum w_l
-                        rows.append(
-                            (
-                                [z, *idx],
-                                [1.0, *(-w).tolist()],
-                                cost - float(w.sum()),
-                                math.inf,
-                            )
-                        )
+                        add_row([z, *idx], [1.0, *(-w).tolist()], cost - float(w.sum()), math.inf)
                         added += 1
         logger.debug(
             "assignment bound round %d: z %.1f, dual %.1f, %d cuts", rnd, zval, best, added
         )
         if added == 0:
-            best = max(best, zval)  # solved to optimality with every cut satisfied
+            if rel_gap is None:
+                best = max(best, zval)  # solved to optimality with every cut satisfied
             break
-    logger.info(
-        "assignment bound: %.1f (basic %.1f), %d cuts, %.1f s",
-        best,
-        base,
-        len(seen),
-        time.perf_counter() - t0,
-    )
-    if pruned:
-        best = min(best, float(incumbent))  # type: ignore[arg-type]
-    return best
+    return best, pruned, len(seen)
