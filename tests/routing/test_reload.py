@@ -153,3 +153,46 @@ def test_foreign_and_missing_folders(twin_net, toy_net, tmp_path: Path) -> None:
     (tmp_path / "junk" / "plan.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(CoverageError, match="not a valid JSON"):
         load_plan(tmp_path / "junk", twin_net)
+
+
+def test_driven_from_gpx_mixes_tracks_and_plan(twin_net, tmp_path: Path) -> None:
+    import gpxpy
+    import pyproj
+
+    from borderwatch.routing.reload import driven_from_gpx
+
+    _plan(twin_net, tmp_path / "p")
+    plan = load_plan(tmp_path / "p", twin_net)
+    # T1's track only, stopped at 23:00 (180 min into the night)
+    gpx = gpxpy.parse((tmp_path / "p" / "gpx" / "T1.gpx").read_text(encoding="utf-8"))
+    seg = gpx.tracks[0].segments[0]
+    seg.points = [p for p in seg.points if p.time.isoformat() <= "2026-12-07T23:00:00+08:00"]
+    last = seg.points[-1]
+    track = tmp_path / "T1-driven.gpx"
+    track.write_text(gpx.to_xml(), encoding="utf-8")
+    driven, positions = driven_from_gpx(
+        twin_net, plan, [track], at_min=250.0, night=date(2026, 12, 7)
+    )
+    assert set(driven.teams) == {"T1", "T2"}
+    assert set(driven.traversals["team"]) == {"T2"}  # T2: the plan's timeline
+    assert set(driven.sightings["team"]) == {"T1"} and driven.sightings["t"].max() <= 180.0 + 1e-6
+    assert list(positions) == ["T1"]
+    pos = positions["T1"]
+    assert (pos.source, pos.ready_min) == ("gpx", 250.0)
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", twin_net.crs, always_xy=True).transform(
+        last.longitude, last.latitude
+    )
+    nodes = twin_net.nodes
+    d = ((nodes["x"] - x) ** 2 + (nodes["y"] - y) ** 2) ** 0.5
+    # the nearest node its pickup may use (the toy's track node 30 is not one)
+    secs = twin_net.edge_seconds("pickup")
+    ok = set(twin_net.edges["u"][secs < float("inf")]) | set(
+        twin_net.edges["v"][secs < float("inf")]
+    )
+    assert pos.node == min(ok, key=lambda n: d.iloc[n])
+    # a track that starts after the cut gives no position (the plan's then holds)
+    seg.points = [p for p in seg.points if p.time.isoformat() >= "2026-12-07T21:00:00+08:00"]
+    late = tmp_path / "T1-late.gpx"
+    late.write_text(gpx.to_xml(), encoding="utf-8")
+    _, none = driven_from_gpx(twin_net, plan, [late], at_min=30.0, night=date(2026, 12, 7))
+    assert none == {}
