@@ -26,6 +26,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -59,6 +60,7 @@ def main(write: bool = False) -> dict[str, Any]:
         replan,
     )
 
+    load = os.getloadavg()[0]
     net = build_network(load_scenario("ningming"))
     plan, plan_wall, plan_cpu = _timed(lambda: plan_patrols(net, seed=0))
     rp, rp_wall, rp_cpu = _timed(lambda: replan(plan, net, at=AT, drop=[DROP]))
@@ -98,6 +100,7 @@ def main(write: bool = False) -> dict[str, Any]:
         return max(r.loop_s for r in p.routes if r.on_patrol) / 60.0
 
     out = {
+        "load_avg_1min_at_start": round(load, 1),
         "plan_patrols_s": round(plan_wall, 1),
         "plan_patrols_cpu_s": round(plan_cpu, 1),
         "replan_s": round(rp_wall, 1),
@@ -152,7 +155,9 @@ def _write(o: dict[str, Any]) -> None:
         "2 s search, warm start from tonight's assignment), the same with `hot=['40.5-42.0:2']`, and",
         "`plan_patrols` from scratch (default 20 s) on the re-plan's remainder network (the same 16",
         "teams at their 02:10 positions, window 02:10-06:00). 2-core machine shared with other",
-        "engineers: seconds drift between runs, ratios within the run hold.",
+        "engineers: seconds drift between runs, ratios within the run hold; the 1-minute load",
+        f"average at the start of this run was {o['load_avg_1min_at_start']} (2 cores), so wall seconds",
+        "are inflated; CPU seconds are given beside them.",
         "",
         "Worst revisit for the rest of the night = the worst, over the units passed tonight, of the",
         "interval ending after 02:10, with what was driven before 02:10 counted (a unit last passed at",

@@ -15,18 +15,26 @@ window end) for the teams still on duty:
   (:func:`remainder_network`): every new loop is a closed tour through where
   the team is, started when it is ready there, with no approach from base.
 * **Routing.** The same required roads as tonight's plan; the min-max search
-  starts warm from tonight's assignment (each survivor keeps its roads, the
-  dropped teams' roads go in by best insertion), so a short search suffices;
-  then the night stage of :func:`~borderwatch.routing.plan.plan_patrols`
+  starts from the better of tonight's assignment (each survivor keeps its
+  roads, the dropped teams' roads go in by best insertion) and the greedy
+  start (on Ningming the greedy one, and either reaches the final longest loop
+  within about 100 iterations), searched 2 s by default, with the basic lower
+  bound only (no assignment-bound rounds: they would cost more than the
+  re-plan); then the night stage of :func:`~borderwatch.routing.plan.plan_patrols`
   (take-over, extension, co-patrol, standby) with the risk weights of the
   scenario times the hot stretches' weights.
 * **Hot stretches.** Units whose chainage lies in a hot stretch weigh ``w``
-  times more. On top of the weighted night stage, a loop that serves hot units
-  gets a second pass over them, half a loop after the first (a detour), when
-  that lowers the *weighted* worst revisit (interval times weight, so the
-  target on a hot stretch is ``T / w``): the hot stretch gets about twice the
-  passes at the price of a longer loop for that team (measured in
-  :attr:`Replan.hot_passes` and the worst revisit).
+  times more, in the night stage and after it: the piece of road that passes
+  most of the stretch (a loop's visit there, or the road a vehicle may drive
+  that watches most of it) is driven once more per loop by the team whose
+  detour lowers the *weighted* worst revisit most (interval times weight, so
+  the target on a hot stretch is ``T / w``), up to three extra passes per
+  stretch (:func:`hot_detours`). The passes there go up; the price is a longer
+  loop for the teams that drive it (measured in :attr:`Replan.hot_passes`, the
+  worst revisit and ``benchmarks/results/replan.md``).
+* **Orientation.** A loop must start at the team's position but may be driven
+  either way round: each is driven the way that serves first the units
+  waiting longest since their last pass before the cut (:func:`orient_for_cut`).
 * **Revisits across the cut.** The passes before the cut and those of the new
   loops are put on one clock (minutes after the original window start); for
   every unit the worst interval that ends after the cut is reported, so a unit
