@@ -401,8 +401,8 @@ def _replan_starts(r: _Reader, net: PatrolNetwork) -> tuple[dict[str, float], np
     for team, pos in replan["positions"].items():
         where = f"replan.positions.{team}.start_min"
         value = r.number(pos, "start_min", where, default=0.0)
-        if not 0.0 <= value < net.config.night_minutes:
-            raise r.fail("must lie inside the night window", where, value)
+        if value < 0.0:
+            raise r.fail("must be 0 or more (minutes after the cut)", where, value)
         starts[str(team)] = value
     hot = replan.get("hot", [])
     if not isinstance(hot, list):
@@ -516,8 +516,17 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
         raise r.fail("no team is on patrol in this plan", "routes", [x.team for x in routes])
     window = net.config.night_minutes
     starts, hot_w = _replan_starts(r, net)
-    timeline = PatrolTimeline.from_walks(
-        net, {x.team: list(x.steps) for x in active}, start_min=starts, window_min=window
+    # in a re-plan, a team still finishing its road at the window end starts no loop
+    starters = [x for x in active if starts.get(x.team, 0.0) < window - 1e-6]
+    timeline = (
+        PatrolTimeline.from_walks(
+            net,
+            {x.team: list(x.steps) for x in starters},
+            start_min={x.team: starts.get(x.team, 0.0) for x in starters},
+            window_min=window,
+        )
+        if starters
+        else PatrolTimeline(window_min=window, teams=tuple(x.team for x in active))
     )
     table = revisits(net, timeline)
     passed = table["n_passes"].to_numpy() > 0

@@ -196,3 +196,32 @@ def test_driven_from_gpx_mixes_tracks_and_plan(twin_net, tmp_path: Path) -> None
     late.write_text(gpx.to_xml(), encoding="utf-8")
     _, none = driven_from_gpx(twin_net, plan, [late], at_min=30.0, night=date(2026, 12, 7))
     assert none == {}
+
+
+def test_reload_of_a_replanned_folder(twin_net, tmp_path: Path) -> None:
+    from borderwatch.jobs import write_replan
+    from borderwatch.routing.replan import replan
+
+    plan, _ = _plan(twin_net, tmp_path / "p")
+    rp = replan(plan, twin_net, at="02:10", hot=["3-5:3"], max_iterations=20)
+    write_replan(rp, tmp_path / "r", night=date(2026, 12, 7), map_html=False)
+    back = load_plan(tmp_path / "r", twin_net)
+    net = plan_network(tmp_path / "r", twin_net)
+    assert (net.config.night_start, net.config.night_end) == ("02:10", "06:00")
+    assert net.teams["node"].tolist() == rp.network.teams["node"].tolist()
+    assert back.routes == rp.plan.routes
+    # the loops start when each team is ready at its position, as the re-plan timed them
+    pd.testing.assert_frame_equal(back.revisits, rp.plan.revisits)
+    assert back.objective.worst_revisit_min == rp.plan.objective.worst_revisit_min
+    assert back.objective.mean_revisit_min == pytest.approx(rp.plan.objective.mean_revisit_min)
+    # a team that would be ready only after the window end starts no loop
+    path = tmp_path / "r" / "plan.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["replan"]["positions"]["T1"]["start_min"] = 999.0
+    path.write_text(json.dumps(data), encoding="utf-8")
+    late = load_plan(tmp_path / "r", twin_net)
+    assert "T1" not in set(late.schedule.timeline.traversals["team"])
+    data["replan"]["positions"]["T1"]["start_min"] = -1.0
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CoverageError, match=r"replan\.positions\.T1\.start_min"):
+        load_plan(tmp_path / "r", twin_net)
