@@ -393,7 +393,10 @@ def write_replan(
         report = (out / "report.txt").read_text(encoding="utf-8")
         write_text(
             out / "report.txt",
-            report.replace("borderwatch patrol plan:", "borderwatch re-plan:", 1)
+            # the teams are out already: their loops start at the cut, where they are
+            report.replace("borderwatch patrol plan:", "borderwatch re-plan:", 1).replace(
+                " leave base ", " loop start ", 1
+            )
             + "\nchanges (diff.txt):\n"
             + text,
         )
