@@ -53,12 +53,8 @@ def main(write: bool = False) -> dict[str, Any]:
     from borderwatch import build_network, load_scenario
     from borderwatch.coverage.timeline import pass_times
     from borderwatch.routing.plan import plan_patrols
-    from borderwatch.routing.replan import (
-        HotStretch,
-        _passes_before,
-        cross_cut_revisits,
-        replan,
-    )
+    from borderwatch.routing.replan import HotStretch, cross_cut_revisits, replan
+    from borderwatch.routing.replan.cut import passes_before
 
     load = os.getloadavg()[0]
     net = build_network(load_scenario("ningming"))
@@ -71,7 +67,7 @@ def main(write: bool = False) -> dict[str, Any]:
     at_min = rp.at_min
     window = float(net.config.night_minutes)
     ready = {t: p.ready_min for t, p in rp.positions.items()}
-    before = _passes_before(net, plan.schedule.timeline, at_min, ready)
+    before = passes_before(net, plan.schedule.timeline, at_min, ready)
     after = pass_times(rp.network, scratch.schedule.timeline)
     after = after.assign(t=after["t"] + at_min)
 

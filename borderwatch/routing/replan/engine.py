@@ -1,0 +1,270 @@
+"""``replan()``: the rest of the night, from the cut to the window end (see the package notes)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from borderwatch.config import format_hhmm
+from borderwatch.coverage.risk import risk_weights
+from borderwatch.coverage.timeline import PatrolTimeline, pass_times, revisits
+from borderwatch.routing.minmax import solve_minmax
+from borderwatch.routing.night import night_objective, night_routes
+from borderwatch.routing.patrol import build_instance
+from borderwatch.routing.plan import PatrolPlan
+from borderwatch.routing.replan.cut import (
+    check_positions,
+    cross_cut_revisits,
+    kept_passes,
+    parse_at,
+    parse_drop,
+    parse_hot,
+    passes_before,
+    plan_positions,
+    remainder_network,
+    stretch_passes,
+    weighted_worst,
+    worst_over,
+)
+from borderwatch.routing.replan.hot import hot_detours
+from borderwatch.routing.replan.loops import close_at, orient_for_cut, warm_start
+from borderwatch.routing.replan.model import HotStretch, Replan, TeamPosition
+from borderwatch.routing.replan.takeovers import takeovers as takeover_lines
+from borderwatch.routing.schedule import NightSchedule
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+
+__all__ = ["replan"]
+
+logger = logging.getLogger(__name__)
+
+
+def replan(
+    plan: PatrolPlan,
+    network: PatrolNetwork,
+    *,
+    at: str | float,
+    drop: Sequence[str] | str = (),
+    hot: Sequence[HotStretch | str] | str = (),
+    positions: Mapping[str, TeamPosition | int] | None = None,
+    driven: PatrolTimeline | None = None,
+    time_limit_s: float = 2.0,
+    max_iterations: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Replan:
+    """Re-plan the rest of tonight from ``at`` (see the module notes).
+
+    Parameters
+    ----------
+    plan
+        Tonight's plan, made on ``network``.
+    network
+        The network ``plan`` was made on.
+    at
+        The cut: ``"HH:MM"`` inside the night window (after midnight is the
+        next day) or whole minutes after the window start.
+    drop
+        Teams that dropped out (ids, or one comma-separated string).
+    hot
+        Hot stretches (:class:`HotStretch` or ``"40.5-42.0[:w]"``).
+    positions
+        Where teams are at the cut, overriding the plan's timeline: a
+        :class:`TeamPosition` or a node (then ready at the cut).
+    driven
+        What was driven tonight (e.g. ``PatrolTimeline.from_gpx``), on the
+        original window's clock; default the plan's timeline. Only what lies
+        before the cut is used.
+    time_limit_s, max_iterations, seed
+        The min-max search's limits and seed (default the plan's seed). The
+        search starts warm from tonight's assignment and stops earlier when it
+        converges; on Ningming it reaches its final longest loop within about
+        100 iterations, so 2 s is plenty. ``max_iterations`` (with a time
+        limit that does not stop the search first) makes the result
+        independent of the machine's speed.
+    progress
+        Called with a short message before each step.
+
+    Returns
+    -------
+    Replan
+
+    Raises
+    ------
+    ConfigError
+        Naming the field (``at``, ``drop``, ``hot``, ``positions``) and the
+        value: a cut outside the window, an unknown team, dropping every
+        team, a hot stretch outside the border or with a weight not above 0.
+    """
+    t_all = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    seed = plan.seed if seed is None else seed
+    secs: dict[str, float] = {}
+    t = time.perf_counter()
+    at_min = parse_at(at, network)
+    plan_teams = list(plan.instance.teams)
+    dropped = parse_drop(drop, plan_teams)
+    hots = parse_hot(hot, network)
+    survivors = [team for team in plan_teams if team not in dropped]
+    original_tl = plan.schedule.timeline
+    pos = plan_positions(network, original_tl, at_min, survivors)
+    if positions:
+        pos.update(check_positions(positions, network, survivors, at_min))
+    window = float(network.config.night_minutes)
+    n_units = len(network.units)
+
+    # weights: the scenario's risk times the hot stretches'
+    hot_w = np.ones(n_units)
+    for h in hots:
+        hot_w[h.units(network)] *= h.weight
+    weights = risk_weights(network) * hot_w
+
+    # what was driven before the cut, and the plan kept as it is
+    driven_tl = original_tl if driven is None else driven
+    ready = {team: p.ready_min for team, p in pos.items()}
+    before = passes_before(network, driven_tl, at_min, ready)
+    secs["cut"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say(
+        f"re-routing {len(survivors)} teams from {format_hhmm(network.config.night_start_min + at_min)}"
+    )
+    rem = remainder_network(network, at_min, pos)
+    rem_window = window - at_min
+    patrol = build_instance(rem, plan.required.edges)
+    initial = warm_start(plan, patrol, survivors)
+    result = solve_minmax(
+        patrol.instance,
+        time_limit_s=time_limit_s,
+        max_iterations=max_iterations,
+        seed=seed,
+        initial=initial,
+    )
+    result.validate(patrol.instance)
+    secs["routing"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say("giving every team its loop")
+    routes, balanced = night_routes(rem, patrol, result, weights=weights, window_min=rem_window)
+    routes = [close_at(rem, patrol, r, pos[r.team].node) for r in routes]
+    secs["night"] = time.perf_counter() - t
+    if hots:
+        t = time.perf_counter()
+        say("more passes on the hot stretches")
+        routes = hot_detours(rem, patrol, routes, hots, weights, rem_window)
+        secs["hot"] = time.perf_counter() - t
+    t = time.perf_counter()
+    say("driving each loop the way round that serves the longest-waiting units first")
+    before_last = np.full(n_units, np.nan)
+    if len(before):
+        np.fmax.at(
+            before_last,
+            before["unit"].to_numpy(dtype=np.int64),
+            np.clip(before["t"].to_numpy(dtype=float), 0.0, window),
+        )
+    routes = orient_for_cut(
+        rem,
+        routes,
+        {team: p.ready_min for team, p in pos.items()},
+        before_last,
+        weights,
+        hot_w,
+        at_min,
+        window,
+    )
+    secs["orient"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say("timing the rest of the night")
+    active = [r for r in routes if r.on_patrol]
+    # a team still finishing its road at the window end starts no loop
+    starters = [r for r in active if pos[r.team].ready_min < window - 1e-6]
+    if starters:
+        timeline = PatrolTimeline.from_walks(
+            rem,
+            {r.team: list(r.steps) for r in starters},
+            start_min={r.team: pos[r.team].ready_min - at_min for r in starters},
+            window_min=rem_window,
+        )
+    else:
+        timeline = PatrolTimeline(window_min=rem_window, teams=tuple(pos), source="plan")
+    table = revisits(rem, timeline)
+    objective = night_objective(
+        table["worst_revisit_min"].to_numpy(),
+        table["n_passes"].to_numpy() > 0,
+        weights,
+        sum(r.loop_s for r in active) / 60.0,
+    )
+    schedule = NightSchedule(
+        teams=tuple(r.team for r in active),
+        loop_min=tuple(r.loop_s / 60.0 for r in active),
+        phase_min=tuple(0.0 for _ in active),
+        worst_revisit_min=objective.worst_revisit_min,
+        timeline=timeline,
+    )
+    new_plan = PatrolPlan(
+        required=plan.required,
+        instance=patrol,
+        routes=tuple(routes),
+        result=result,
+        balanced=balanced,
+        schedule=schedule,
+        revisits=table,
+        objective=objective,
+        seconds=secs,
+        seed=seed,
+    )
+
+    # across the cut, on the original clock
+    after = pass_times(rem, timeline)
+    after = after.assign(t=after["t"] + at_min)
+    combined = pd.concat([before, after], ignore_index=True)
+    cross = cross_cut_revisits(combined, n_units, window, at_min, index=network.units.index)
+    cross["weight"] = weights
+    kept = kept_passes(network, original_tl, at_min, dropped, before, driven is None)
+    kept_table = cross_cut_revisits(kept, n_units, window, at_min, index=network.units.index)
+    watched = (cross["n_passes"].to_numpy() > 0) | ~np.isnan(
+        cross["last_before_cut_min"].to_numpy()
+    )
+    kept_watched = (kept_table["n_passes"].to_numpy() > 0) | ~np.isnan(
+        kept_table["last_before_cut_min"].to_numpy()
+    )
+    hot_passes = {h.label: stretch_passes(kept_table, cross, h.units(network)) for h in hots}
+    takeovers = takeover_lines(network, plan, new_plan, dropped, after)
+    served = {int(e) for r in routes for (e, _), s in zip(r.steps, r.service, strict=True) if s}
+    unserved = tuple(sorted(int(e) for e in plan.required.edges if int(e) not in served))
+    secs["schedule"] = time.perf_counter() - t
+    secs["total"] = time.perf_counter() - t_all
+    out = Replan(
+        original=plan,
+        network=rem,
+        plan=new_plan,
+        at_min=at_min,
+        dropped=dropped,
+        hot=hots,
+        positions=dict(pos),
+        takeovers=takeovers,
+        revisits=cross,
+        worst_revisit_min=worst_over(cross, watched),
+        original_worst_revisit_min=worst_over(kept_table, kept_watched),
+        hot_passes=hot_passes,
+        seconds=secs,
+        weighted_worst_revisit_min=weighted_worst(cross, hot_w, watched),
+        original_weighted_worst_revisit_min=weighted_worst(kept_table, hot_w, kept_watched),
+        unserved=unserved,
+    )
+    logger.info(
+        "replan at %s: dropped %s, worst revisit rest of night %.1f min (kept plan %.1f), %.1f s",
+        out.at_clock,
+        ", ".join(dropped) or "none",
+        out.worst_revisit_min,
+        out.original_worst_revisit_min,
+        secs["total"],
+    )
+    return out

@@ -1,0 +1,216 @@
+"""The new loops: warm start, closed at the team's position, driven the better way round, kept when as good."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from borderwatch.routing.night import _Evaluator
+from borderwatch.routing.replan.cut import edge_start
+from borderwatch.routing.replan.model import TOL
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.routing.patrol import PatrolInstance, TeamRoute
+    from borderwatch.routing.plan import PatrolPlan
+
+__all__ = ["close_at", "orient_for_cut", "reversed_route", "warm_start"]
+
+
+def warm_start(
+    original: PatrolPlan, patrol: PatrolInstance, survivors: Sequence[str]
+) -> list[list[int]]:
+    """Each new required link to the survivor that served most of its edges tonight (else none)."""
+    old = original.instance
+    owner: dict[int, str] = {}
+    order: dict[int, float] = {}
+    for team, tasks in zip(old.teams, original.balanced.tasks, strict=True):
+        for e, _ in tasks:
+            for edge in old.links[int(e) - old.n_network_edges].edges:
+                owner[int(edge)] = team
+                order[int(edge)] = float(len(order))
+    index = {t: i for i, t in enumerate(survivors)}
+    lists: list[list[tuple[float, int]]] = [[] for _ in survivors]
+    for j, link in enumerate(patrol.links):
+        votes: dict[str, int] = {}
+        for edge in link.edges:
+            t = owner.get(int(edge))
+            if t is not None:
+                votes[t] = votes.get(t, 0) + 1
+        if not votes:
+            continue
+        best = max(sorted(votes), key=lambda t: votes[t])
+        if best in index:
+            rank = min(order[int(e)] for e in link.edges if owner.get(int(e)) == best)
+            lists[index[best]].append((rank, patrol.n_network_edges + j))
+    return [[e for _, e in sorted(items)] for items in lists]
+
+
+def close_at(
+    network: PatrolNetwork, patrol: PatrolInstance, route: TeamRoute, node: int
+) -> TeamRoute:
+    """``route`` as a closed walk from ``node``: rotated there, or with a drive there and back."""
+    if not route.on_patrol:
+        return route
+    starts = [edge_start(network, e, f) for e, f in route.steps]
+    if starts[0] == node:
+        return route
+    if node in starts:
+        k = starts.index(node)
+        return dataclasses.replace(
+            route,
+            steps=route.steps[k:] + route.steps[:k],
+            service=route.service[k:] + route.service[:k],
+            seconds=route.seconds[k:] + route.seconds[:k],
+        )
+    inst = patrol.instance
+    t = patrol.teams.index(route.team)
+    row = int(inst.team_profile[t])
+    there = patrol.expand(inst.path(row, node, starts[0]))
+    back = [(e, not f) for e, f in reversed(there)]
+    secs = network.edge_seconds(route.vehicle)
+    steps = there + list(route.steps) + back
+    service = [False] * len(there) + list(route.service) + [False] * len(back)
+    return dataclasses.replace(
+        route,
+        steps=tuple(steps),
+        service=tuple(service),
+        seconds=tuple(float(secs[e]) for e, _ in steps),
+    )
+
+
+def reversed_route(route: TeamRoute) -> TeamRoute:
+    """``route`` driven the other way round (still a closed walk from the same node)."""
+    return dataclasses.replace(
+        route,
+        steps=tuple((e, not f) for e, f in reversed(route.steps)),
+        service=tuple(reversed(route.service)),
+        seconds=tuple(reversed(route.seconds)),
+    )
+
+
+def _after_passes(
+    ev: _Evaluator, routes: Sequence[TeamRoute], offsets: Sequence[float], end_min: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(unit, t)`` of every pass of looping ``routes``, each from its offset, up to ``end_min``."""
+    units, times = [], []
+    for r, off in zip(routes, offsets, strict=True):
+        u, t = ev.passes(r)
+        loop = r.loop_s / 60.0
+        if not len(u) or loop <= 0:
+            continue
+        n = max(1, math.ceil((end_min - off) / loop) + 1)
+        tt = (off + t[None, :] + loop * np.arange(n)[:, None]).ravel()
+        uu = np.tile(u, n)
+        keep = tt <= end_min + TOL
+        units.append(uu[keep])
+        times.append(tt[keep])
+    if not units:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(units), np.concatenate(times)
+
+
+def _cross_worst(
+    before_last: np.ndarray, unit: np.ndarray, t: np.ndarray, window_min: float
+) -> np.ndarray:
+    """Worst interval ending after the cut per unit, from the last pass before it and the passes after."""
+    n_units = len(before_last)
+    prev0 = np.where(np.isnan(before_last), 0.0, before_last)
+    worst = window_min - prev0
+    if not len(unit):
+        return worst
+    order = np.lexsort((t, unit))
+    u, tt = unit[order], t[order]
+    first = np.concatenate([[True], u[1:] != u[:-1]])
+    last = np.concatenate([u[1:] != u[:-1], [True]])
+    prev = np.empty(len(tt))
+    prev[1:] = tt[:-1]
+    prev[first] = prev0[u[first]]
+    out = np.zeros(n_units)
+    np.maximum.at(out, u, tt - prev)
+    tail = np.full(n_units, np.nan)
+    tail[u[last]] = window_min - tt[last]
+    seen = ~np.isnan(tail)
+    worst[seen] = np.maximum(out[seen], tail[seen])
+    return worst
+
+
+def orient_for_cut(
+    network: PatrolNetwork,
+    routes: Sequence[TeamRoute],
+    offsets: Mapping[str, float],
+    before_last: np.ndarray,
+    weights: np.ndarray,
+    hot_w: np.ndarray,
+    at_min: float,
+    window_min: float,
+    *,
+    max_moves: int | None = None,
+) -> list[TeamRoute]:
+    """Drive each loop the way round that serves first the units waiting longest since the cut.
+
+    A loop must start at the team's position, but it may be driven either way
+    round; that decides which units it reaches first after the cut. The key
+    is ``(weighted worst, worst, weighted mean)`` of the intervals ending after
+    the cut (:func:`cross_cut_revisits`), with what was passed before the cut
+    (``before_last``: last pass per unit, NaN if none) counted; of a steepest
+    descent (flip the loop whose flip lowers the key most, at most
+    ``max_moves`` flips, default twice the teams) and a first-improvement
+    descent (teams in order, twice round), the better is kept: the key is a
+    max, flat in most directions, and the two end in different places.
+    ``offsets``: when each team starts its loop (original clock).
+    """
+    out = list(routes)
+    active = [i for i, r in enumerate(out) if r.on_patrol]
+    if not active:
+        return out
+    ev = _Evaluator(network, window_min - at_min, weights)
+    watched_before = ~np.isnan(before_last)
+
+    def key(rs: list[TeamRoute]) -> tuple[float, float, float]:
+        act = [rs[i] for i in active]
+        unit, t = _after_passes(ev, act, [offsets[r.team] for r in act], window_min)
+        worst = _cross_worst(before_last, unit, t, window_min)
+        seen = watched_before.copy()
+        seen[unit] = True
+        if not seen.any():
+            return (math.inf, math.inf, math.inf)
+        w = weights[seen]
+        return (
+            round(float((worst * hot_w)[seen].max()), 6),
+            round(float(worst[seen].max()), 6),
+            round(float((w * worst[seen]).sum() / w.sum()), 6),
+        )
+
+    moves = max_moves if max_moves is not None else 2 * len(active)
+    flipped = {i: reversed_route(out[i]) for i in active}
+    start = key(out)
+    # steepest descent: flip the loop whose flip lowers the key most, while one does
+    steep, best = list(out), start
+    for _ in range(moves):
+        move: tuple[tuple[float, float, float], int] | None = None
+        for i in active:
+            trial = list(steep)
+            trial[i] = flipped[i] if steep[i] is out[i] else out[i]
+            k = key(trial)
+            if k < best and (move is None or k < move[0]):
+                move = (k, i)
+        if move is None:
+            break
+        best, i = move
+        steep[i] = flipped[i] if steep[i] is out[i] else out[i]
+    # first improvement in team order, twice round; the better of the two descents is kept
+    first, best_first = list(out), start
+    for _ in range(2):
+        for i in active:
+            trial = list(first)
+            trial[i] = flipped[i] if first[i] is out[i] else out[i]
+            k = key(trial)
+            if k < best_first:
+                first, best_first = trial, k
+    out = first if best_first < best else steep
+    return out
