@@ -144,49 +144,13 @@ def plan_variants(
     return out
 
 
-def build_week(
+def _checked_inputs(
     site: RosterSite,
     people: Sequence[Person],
-    week: str,
-    *,
-    plan: Mapping[str, Any] | None = None,
-    history: History | str | Path | None = None,
-    config: RosterConfig | None = None,
-    progress: Progress | None = None,
-    plan_file: str | Path | None = None,
-) -> WeekRoster:
-    """Build the roster of ISO ``week`` for ``site``.
-
-    Parameters
-    ----------
-    site
-        Checkpoints, teams, border townships (:meth:`RosterSite.from_scenario`).
-    people
-        The personnel file (:func:`load_people`).
-    week
-        ``YYYY-Www``.
-    plan
-        The parsed ``plan.json`` (route variants per team); None: teams drive their base route.
-    history
-        A :class:`History` or the folder of earlier weeks.
-    config
-        Rules and weights.
-    progress
-        Called as ``progress(pool_label, i, n)`` before each pool is solved.
-
-    Raises
-    ------
-    ScenarioError
-        Inconsistent inputs (unknown team, plan without a team of the scenario).
-    RosterInfeasibleError
-        No roster meets the rules; the message names the pool, day and numbers.
-    """
-    config = config or RosterConfig()
-    monday = iso_week(week)
-    label = week_label(monday)
-    hist = history if isinstance(history, History) else read_history(history, monday)
-
-    # -- inputs cross-checked
+    plan: Mapping[str, Any] | None,
+    plan_file: str | Path | None,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[Person]], set[str]]:
+    """``(variants per team, people by role, standby teams)``, the plan and people cross-checked."""
     variants = (
         plan_variants(plan, file=plan_file)
         if plan is not None
@@ -223,7 +187,7 @@ def build_week(
         warnings.warn(
             f"checkpoint staff of township(s) without checkpoints are not rostered: {', '.join(stray)}",
             ScenarioWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
 
     # teams the plan puts on standby (nothing their vehicle can reach): their crews reinforce
@@ -238,10 +202,20 @@ def build_week(
         warnings.warn(
             f"team(s) with a single route variant drive it every night: {', '.join(single)}",
             ScenarioWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
+    return variants, by_role, standby
 
-    # -- slots and pools
+
+def _pools(
+    site: RosterSite,
+    config: RosterConfig,
+    monday: date,
+    by_role: Mapping[str, list[Person]],
+    hist: History,
+) -> tuple[list[Pool], dict[str, list[Slot]], list[str]]:
+    """``(pools, slots by pool, inspected township per day)``: one pool per township, team, leaders."""
+    townships = site.townships
     slots = make_slots(site, config)
     ns, nl = night_minutes(site)
     inspect = leader_townships(list(site.border_townships), monday, salt=config.salt)
@@ -283,18 +257,24 @@ def build_week(
         pool.cum_nights = {k: v for k, v in hist.cum_nights.items() if k in ids}
         pool.last_end = {k: v for k, v in hist.last_end.items() if k in ids}
         pool.pattern = {k: v for k, v in hist.pattern.items() if k[0] in ids}
+    return pools, by_pool, inspect
 
-    # -- solve
-    results: dict[str, PoolResult] = {}
-    for i, pool in enumerate(pools):
-        if progress is not None:
-            progress(pool.label, i, len(pools))
-        results[pool.name] = solve_pool(pool, monday, config)
-    if progress is not None:
-        progress("done", len(pools), len(pools))
 
-    # -- places: checkpoint seats, team variants, inspected township
-    rotation = rotate_variants(variants, label, salt=config.salt, last=hist.last_variant)
+def _place_rows(
+    site: RosterSite,
+    people: Sequence[Person],
+    label: str,
+    monday: date,
+    config: RosterConfig,
+    results: Mapping[str, PoolResult],
+    by_pool: Mapping[str, list[Slot]],
+    rotation: Mapping[str, Any],
+    standby: set[str],
+    inspect: list[str],
+    hist: History,
+) -> list[dict[str, Any]]:
+    """The roster rows: checkpoint seats, team variants, inspected townships, sorted by start."""
+    townships = site.townships
     person = {p.id: p for p in people}
     rows: list[dict[str, Any]] = []
 
@@ -356,6 +336,67 @@ def build_week(
             for pid in sorted(results["leaders"].assigned[s.key]):
                 row(s, pid, s.place)
     rows.sort(key=lambda r: (r["start"], r["role"], r["place"], r["person"]))
+    return rows
+
+
+def build_week(
+    site: RosterSite,
+    people: Sequence[Person],
+    week: str,
+    *,
+    plan: Mapping[str, Any] | None = None,
+    history: History | str | Path | None = None,
+    config: RosterConfig | None = None,
+    progress: Progress | None = None,
+    plan_file: str | Path | None = None,
+) -> WeekRoster:
+    """Build the roster of ISO ``week`` for ``site``.
+
+    Parameters
+    ----------
+    site
+        Checkpoints, teams, border townships (:meth:`RosterSite.from_scenario`).
+    people
+        The personnel file (:func:`load_people`).
+    week
+        ``YYYY-Www``.
+    plan
+        The parsed ``plan.json`` (route variants per team); None: teams drive their base route.
+    history
+        A :class:`History` or the folder of earlier weeks.
+    config
+        Rules and weights.
+    progress
+        Called as ``progress(pool_label, i, n)`` before each pool is solved.
+
+    Raises
+    ------
+    ScenarioError
+        Inconsistent inputs (unknown team, plan without a team of the scenario).
+    RosterInfeasibleError
+        No roster meets the rules; the message names the pool, day and numbers.
+    """
+    config = config or RosterConfig()
+    monday = iso_week(week)
+    label = week_label(monday)
+    hist = history if isinstance(history, History) else read_history(history, monday)
+
+    variants, by_role, standby = _checked_inputs(site, people, plan, plan_file)
+    pools, by_pool, inspect = _pools(site, config, monday, by_role, hist)
+
+    # -- solve
+    results: dict[str, PoolResult] = {}
+    for i, pool in enumerate(pools):
+        if progress is not None:
+            progress(pool.label, i, len(pools))
+        results[pool.name] = solve_pool(pool, monday, config)
+    if progress is not None:
+        progress("done", len(pools), len(pools))
+
+    rotation = rotate_variants(variants, label, salt=config.salt, last=hist.last_variant)
+    rows = _place_rows(
+        site, people, label, monday, config, results, by_pool, rotation, standby, inspect, hist
+    )
 
     diff = week_diff(rows, hist, people, monday)
     summary = _summary(
