@@ -26,7 +26,14 @@ What ``plan.json`` does not hold is rebuilt as well as it can be, and said so:
 A plan made with ``--teams``, ``--n-teams`` or ``--night-window`` is reloaded
 on the same teams (in the plan's order) and window (:func:`plan_network`);
 a re-planned folder (``borderwatch replan``) also puts every team at its
-recorded position.
+recorded position, starts its loop when it was ready there and weights the
+objective by the hot stretches (its ``plan.json`` ``replan`` section). A
+``summary.json`` beside ``plan.json`` that counts other border units (another
+unit length) is refused.
+
+:func:`driven_from_gpx` reads what the teams drove tonight from GPS tracks:
+the passes before a cut and each tracked team's position, for
+:func:`~borderwatch.routing.replan.replan`.
 """
 
 from __future__ import annotations
