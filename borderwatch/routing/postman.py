@@ -366,6 +366,41 @@ def _join_components(dk: np.ndarray, comp_of_key: np.ndarray) -> list[tuple[int,
     return out
 
 
+def _join_matched(
+    inst: ArcInstance,
+    dk: np.ndarray,
+    keys: np.ndarray,
+    req: np.ndarray,
+    label: np.ndarray,
+    odd_required: list[int],
+) -> list[tuple[int, int]]:
+    """Deadheads (key-node pairs) of a tour made of one matching and a doubled tree.
+
+    The odd nodes of the required edges are matched (:func:`match_odd_nodes`, the call
+    :func:`~borderwatch.routing.bounds.odd_join_bound` makes, hence its cached result);
+    the required edges plus those shortest paths have even degrees everywhere. The
+    components they leave apart (and the start) are joined by the spanning tree of
+    :func:`_join_components`, each of its paths driven there and back, which keeps
+    every degree even. Costlier than Frederickson's order (tree, then a matching of the
+    tree's odd nodes) by at most the tree once more, but one matching instead of two
+    above a thousand odd nodes.
+    """
+    pairs = list(match_odd_nodes(dk, odd_required, sparse_up_to=0).pairs)
+    paths = inst.paths(0, [(int(keys[a]), int(keys[b])) for a, b in pairs])
+    used = np.concatenate([req, np.array([e for p in paths for e, _ in p], dtype=np.int64)])
+    g = csr_matrix((np.ones(len(used)), (inst.u[used], inst.v[used])), shape=(inst.n_nodes,) * 2)
+    _, joined = connected_components(g, directed=False)
+    comp_of_key = joined[keys]
+    tree = _join_components(dk, comp_of_key) if len(np.unique(comp_of_key)) > 1 else []
+    logger.debug(
+        "giant tour: %d odd nodes matched once, %d tree paths doubled (%d components before)",
+        len(odd_required),
+        len(tree),
+        len(np.unique(label[keys])),
+    )
+    return pairs + tree + tree
+
+
 def chinese_postman(
     graph: ArcInstance, *, profile: int = 0, start: int | None = None
 ) -> PostmanTour:
@@ -455,11 +490,18 @@ def rural_postman(graph: ArcInstance, *, profile: int = 0, start: int | None = N
     degree = np.zeros(len(keys), dtype=np.int64)
     np.add.at(degree, idx[inst.u[req]], 1)
     np.add.at(degree, idx[inst.v[req]], 1)
+    odd_required = np.flatnonzero(degree % 2).tolist()
     for a, b in deadheads:
         degree[a] += 1
         degree[b] += 1
     odd = np.flatnonzero(degree % 2).tolist()
-    deadheads += min_weight_odd_matching(dk, odd)
+    if len(odd) > SPARSE_MATCHING_UP_TO:
+        # beyond the blossom tiers: match the odd nodes of the required edges alone (the
+        # very matching the average bound asks for, so it is computed once and shared),
+        # then join what is still apart by a spanning tree driven there and back
+        deadheads = _join_matched(inst, dk, keys, req, label, odd_required)
+    else:
+        deadheads += min_weight_odd_matching(dk, odd)
 
     for steps in inst.paths(0, [(int(keys[a]), int(keys[b])) for a, b in deadheads]):
         for e, fwd in steps:

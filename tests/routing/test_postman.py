@@ -229,6 +229,40 @@ def test_bound_and_tour_share_one_matching() -> None:
     assert average_bound(inst, integral=False) == pytest.approx(tour.cost)
 
 
+@settings(max_examples=40, deadline=None)
+@given(connected_graphs(max_nodes=12), st.data())
+def test_tour_beyond_the_blossom_tiers_reuses_the_bounds_matching(
+    graph: tuple[int, list, list, list], data: st.DataObject
+) -> None:
+    """Beyond the tiers the giant tour matches the required edges' odd nodes once (the
+    bound's call, cached) and doubles the tree joining what is left apart (issue #12)."""
+    from borderwatch.routing import postman
+    from borderwatch.routing.bounds import odd_join_bound
+
+    n, u, v, cost = graph
+    req = data.draw(st.lists(st.booleans(), min_size=len(u), max_size=len(u)))
+    start = data.draw(st.integers(0, n - 1))
+    inst = ArcInstance(n, u, v, cost, req, [start])
+    frederickson = rural_postman(inst)
+    old = postman.SPARSE_MATCHING_UP_TO
+    postman.SPARSE_MATCHING_UP_TO = -1  # every tour takes the shared path
+    try:
+        postman._matching_cache.clear()
+        join = odd_join_bound(inst)  # the bound's matching
+        cached = len(postman._matching_cache)
+        tour = rural_postman(inst)
+        assert len(postman._matching_cache) == cached  # no matching of its own
+    finally:
+        postman.SPARSE_MATCHING_UP_TO = old
+    _check_walk(inst, tour)
+    service = sum(c for c, r in zip(cost, req, strict=True) if r)
+    assert tour.cost >= service + join - 1e-9
+    sub = nx.MultiGraph([(a, b) for a, b, r in zip(u, v, req, strict=True) if r])
+    if sub.number_of_nodes() and start in sub and nx.is_connected(sub):
+        # required edges and start connected: no tree, both tours are optimal
+        assert tour.cost == pytest.approx(frederickson.cost)
+
+
 def _join_components_networkx(dk: np.ndarray, comp_of_key: np.ndarray) -> list[tuple[int, int]]:
     """The former construction: networkx MST on the complete graph of components."""
     comps = sorted(set(comp_of_key.tolist()))
