@@ -193,6 +193,13 @@ def ratios(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+BEFORE = """Before (issue #12, same scenarios, 20 s search): 100 km 20 s / 334 MB / 10,776 iterations;
+500 km 39 s / 805 MB / 724 iterations; 1,000 km 151 s / 2.4 GB / 0 iterations (setup ate the
+deadline); 2,000 km did not finish (> 10.9 GB). Lead's run at 13:16 the same day (seed 0):
+1,000 km plan 69 s, 627 MB, worst revisit 233.6, bound 204.7, gap 14.1 %; 2,000 km plan 185 s,
+2,254 MB, worst revisit 196.6, bound 167.5, gap 17.4 % (/tmp/bw/p2000.log)."""
+
+
 def markdown(rows: list[dict[str, Any]], args: argparse.Namespace, notes: list[str]) -> str:
     """The results file."""
     lines = [
@@ -219,7 +226,7 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace, notes: list[s
             f"| {r['max_loop_min']:.1f} | {r['worst_revisit_min']:.1f} | {r['bound_min']:.1f} "
             f"| {r['gap_pct']:.1f} |"
         )
-    lines += ["", *[f"- {n}" for n in notes], "", "Seconds per step:", ""]
+    lines += ["", *[f"- {n}" for n in notes], "", BEFORE, "", "Seconds per step:", ""]
     for r in rows:
         if "steps" in r:
             lines.append(f"- {r['scenario']} {r['mode']}: {r['steps']}")
@@ -257,12 +264,13 @@ def main(argv: list[str] | None = None) -> int:
         print(fmt(rows[-1]), flush=True)
         if "steps" in rows[-1]:
             print(f"          steps: {rows[-1]['steps']}", flush=True)
+        if args.out is not None:  # after every run: a long run cut short keeps its rows
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(markdown(rows, args, ratios(rows)), encoding="utf-8")
     notes = ratios(rows)
     for line in notes:
         print(line)
     if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(markdown(rows, args, notes), encoding="utf-8")
         print(f"wrote {args.out}")
     bad = [r for r in rows if "error" in r]
     return 1 if bad else 0
