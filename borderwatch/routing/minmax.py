@@ -907,12 +907,22 @@ def solve_minmax(
     iterations = 0
     # the time limit caps the search itself: setup (bound, initial solutions) does not eat it
     deadline = time.perf_counter() + time_limit_s if time_limit_s > 0 else math.inf
+    t_search = time.perf_counter()
     if model.m:
         state, iterations = _Search(model, rng, alpha, beta, scale).run(
             state, max_iterations=max_iterations, deadline=deadline, bound=bound
         )
+    search_s = time.perf_counter() - t_search
     seconds = time.perf_counter() - t0
-    return _result(instance, model, state, bound, seed, iterations, seconds)
+    logger.info(
+        "min-max search: %d iterations in %.1f s (setup %.1f s), longest %.1f, bound %.1f",
+        iterations,
+        search_s,
+        t_search - t0,
+        state.key()[0],
+        bound,
+    )
+    return _result(instance, model, state, bound, seed, iterations, seconds, search_s)
 
 
 def _warm_state(
@@ -950,6 +960,7 @@ def _result(
     seed: int,
     iterations: int,
     seconds: float,
+    search_s: float = 0.0,
 ) -> RoutingResult:
     tasks, walks, costs = [], [], []
     for r in range(inst.n_teams):
@@ -967,6 +978,7 @@ def _result(
         seconds=seconds,
         iterations=iterations,
         seed=seed,
+        search_s=search_s,
     )
 
 
@@ -1030,6 +1042,7 @@ def balance_loops(
         result.seed,
         result.iterations + moves,
         result.seconds + time.perf_counter() - t0,
+        result.search_s,
     )
     logger.info(
         "balance: %d moves, longest %.1f -> %.1f, shortest %.1f -> %.1f",
@@ -1047,20 +1060,30 @@ def _walk(
 ) -> tuple[list[tuple[int, bool]], list[tuple[int, bool]], float]:
     """Tasks, closed walk (shortest-path deadheading) and cost of team ``r`` serving ``seq``."""
     p = int(inst.team_profile[r])
-    node = int(inst.depots[r])
-    steps: list[tuple[int, bool]] = []
+    depot = node = int(inst.depots[r])
+    # the deadhead paths between consecutive tasks, rebuilt in one batch
+    pairs: list[tuple[int, int]] = []
+    where: list[int] = []  # for each task: index of the path before it, or -1
     mine = []
     for t, o in zip(seq, ori, strict=True):
         e = int(model.req[t])
         fwd = o == 0
         a, b = (int(inst.u[e]), int(inst.v[e])) if fwd else (int(inst.v[e]), int(inst.u[e]))
+        where.append(len(pairs) if a != node else -1)
         if a != node:
-            steps += inst.path(p, node, a)
-        steps.append((e, fwd))
+            pairs.append((node, a))
         mine.append((e, fwd))
         node = b
-    if node != int(inst.depots[r]):
-        steps += inst.path(p, node, int(inst.depots[r]))
+    if node != depot:
+        pairs.append((node, depot))
+    paths = inst.paths(p, pairs) if pairs else []
+    steps: list[tuple[int, bool]] = []
+    for (e, fwd), w in zip(mine, where, strict=True):
+        if w >= 0:
+            steps += paths[w]
+        steps.append((e, fwd))
+    if node != depot:
+        steps += paths[-1]
     c = float(sum(float(inst.cost[p, e]) for e, _ in steps))
     if not math.isfinite(c):
         raise RoutingError(f"team {inst.team_label(r)}: no feasible tour found")

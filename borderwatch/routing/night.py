@@ -238,9 +238,8 @@ def _co_patrol(
     host_edges = np.array([e for e, _ in host.steps], dtype=np.int64)
     if not np.isfinite(inst.cost[row, host_edges]).all():
         return None
-    sp = inst.shortest_paths(row)
     depot = int(inst.depots[t])
-    dist = sp.dist[sp.index[depot]]
+    dist = inst.shortest_paths(row).distances_from(depot)
     starts = np.array([_start_node(network, s) for s in host.steps], dtype=np.int64)
     d = dist[starts]
     at = int(np.argmin(d))

@@ -48,6 +48,9 @@ class RoutingResult:
         Improvement iterations run.
     seed
         The random seed used.
+    search_s
+        Of ``seconds``, those of the search itself (after the setup: shortest paths,
+        bound, initial solutions); what ``time_limit_s`` caps.
     """
 
     tasks: tuple[tuple[Step, ...], ...]
@@ -59,6 +62,7 @@ class RoutingResult:
     seconds: float
     iterations: int
     seed: int
+    search_s: float = 0.0
 
     @property
     def gap_pct(self) -> float:
