@@ -256,58 +256,54 @@ class _Selection:
             self.name[e] = len(self.names) - 1
 
 
-def build_roads(
+@dataclass
+class _Candidates:
+    """The candidate road graph: points with their roles, candidate edges, the main-point graph."""
+
+    pts: np.ndarray
+    role: np.ndarray
+    ea: np.ndarray
+    eb: np.ndarray
+    elen: np.ndarray
+    main_edge: np.ndarray
+    end: np.ndarray
+    ekey: np.ndarray
+    main: csr_matrix
+
+    @property
+    def n(self) -> int:
+        return len(self.pts)
+
+    @property
+    def ne(self) -> int:
+        return len(self.ea)
+
+    def lookup(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Candidate edge index of each pair (either order), -1 where there is none."""
+        k = _edge_key(np.asarray(a), np.asarray(b), self.n)
+        pos = np.searchsorted(self.ekey, k)
+        pos = np.clip(pos, 0, self.ne - 1)
+        return np.where(self.ekey[pos] == k, pos, -1)
+
+    def path_edges(self, nodes: list[int]) -> np.ndarray:
+        """The candidate edges along a node path."""
+        if len(nodes) < 2:
+            return np.empty(0, dtype=np.int64)
+        arr = np.asarray(nodes)
+        pos = self.lookup(arr[:-1], arr[1:])
+        return pos[pos >= 0]
+
+
+def _random_junctions(
     area: shapely.Geometry,
     border: shapely.Geometry,
-    *,
-    seat_xy: np.ndarray | None,
-    seat_name: str,
-    seat_township: int,
-    township_xy: np.ndarray,
-    township_border: np.ndarray,
-    township_names: list[str],
-    village_xy: np.ndarray,
-    target_edges: int,
-    extra_share: float,
-    n_trail: int,
-    n_crossing: int,
+    bidx: LineIndex,
+    special_tree: cKDTree,
+    br_idx: LineIndex | None,
+    n_rand: int,
     rng: np.random.Generator,
-) -> RoadNet:
-    """Build the planar, already-simplified road network (see the module docstring).
-
-    ``township_xy`` rows are township seats and must also be rows of
-    ``village_xy`` (township seats are villages). ``target_edges`` counts
-    undirected edges.
-    """
-    bidx = LineIndex.of(border)
-    shapely.prepare(area)
-    frame = _inward_frame(border, area, spacing=200.0, smooth_m=2500.0)
-    special = village_xy if seat_xy is None else np.vstack([village_xy, seat_xy[None, :]])
-    special_tree = cKDTree(special)
-    runs = _border_road(frame, bidx, area, rng, special_tree)
-    br_xy = np.vstack(runs) if runs else np.empty((0, 2))
-    br_idx = (
-        LineIndex(
-            shapely.STRtree(
-                shapely.linestrings(
-                    np.vstack(runs), indices=np.repeat(np.arange(len(runs)), [len(r) for r in runs])
-                )
-            )
-        )
-        if runs
-        else None
-    )
-    avoid: list[tuple[LineIndex | cKDTree, float]] = [(special_tree, 150.0)]
-    if br_idx is not None:
-        avoid.append((br_idx, 250.0))
-    crossing_xy = _points_near_border(frame, bidx, area, n_crossing, 30.0, 200.0, rng, avoid)
-    trail_xy = _points_near_border(
-        frame, bidx, area, n_trail, 100.0, 800.0, rng, [*avoid, (cKDTree(crossing_xy), 300.0)]
-    )
-
-    # random junctions: enough main points for the target edge count
-    n_main = max(round(target_edges / EDGES_PER_POINT), 8)
-    n_rand = max(n_main - len(special) - len(br_xy), 0)
+) -> np.ndarray:
+    """``n_rand`` random junctions, away from the border, the villages and the border road."""
     a_km2 = area.area
     # points within 500 m of the border are dropped below: oversample for them
     frac_keep = max(0.3, 1.0 - 500.0 * border.length / max(a_km2, 1.0))
@@ -320,20 +316,25 @@ def build_roads(
     rand_xy = np.column_stack([rx[keep], ry[keep]])
     if len(rand_xy) > n_rand:  # a random subset, not the first rows (they are sorted by y)
         rand_xy = rand_xy[np.sort(rng.choice(len(rand_xy), size=n_rand, replace=False))]
-    walls = np.concatenate([segments(area), segments(border)])
-    n_village = len(village_xy)
-    seat = n_village if seat_xy is not None else None
-    br_start = n_village + (0 if seat_xy is None else 1)
+    return rand_xy
 
+
+def _candidate_graph(
+    fixed: list[tuple[np.ndarray, int]],
+    rand_xy: np.ndarray,
+    area: shapely.Geometry,
+    border: shapely.Geometry,
+    bidx: LineIndex,
+    rng: np.random.Generator,
+) -> _Candidates:
+    """Candidate edges between the ``fixed`` points (with roles) and the random junctions.
+
+    Where a narrow neck leaves the main points in parts, junctions are added
+    between the parts (up to three attempts).
+    """
+    walls = np.concatenate([segments(area), segments(border)])
     for attempt in range(3):
-        parts = [
-            (village_xy, R_VILLAGE),
-            (np.empty((0, 2)) if seat_xy is None else seat_xy[None, :], R_SEAT),
-            (br_xy, R_BORDER_ROAD),
-            (trail_xy, R_TRAIL),
-            (crossing_xy, R_CROSSING),
-            (rand_xy, R_RANDOM),
-        ]
+        parts = [*fixed, (rand_xy, R_RANDOM)]
         pts = np.vstack([p for p, _ in parts])
         role = np.concatenate([np.full(len(p), r, dtype=np.int8) for p, r in parts])
         n = len(pts)
@@ -361,17 +362,7 @@ def build_roads(
             break
         logger.debug("road candidates in parts; adding %d junctions", int(mixed.sum()))
         rand_xy = np.vstack([rand_xy, np.column_stack([mx[mixed], my[mixed]])])
-
     elen = np.hypot(*(pts[eb] - pts[ea]).T)
-    ne = len(e)
-    ekey = _edge_key(ea, eb, n)  # sorted ascending because e is sorted
-
-    def lookup(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        k = _edge_key(np.asarray(a), np.asarray(b), n)
-        pos = np.searchsorted(ekey, k)
-        pos = np.clip(pos, 0, ne - 1)
-        return np.where(ekey[pos] == k, pos, -1)
-
     main = csr_matrix(
         (
             np.r_[elen[main_edge], elen[main_edge]],
@@ -379,79 +370,77 @@ def build_roads(
         ),
         shape=(n, n),
     )
-    sel = _Selection(ne)
+    # sorted ascending because the candidate edges are sorted
+    return _Candidates(pts, role, ea, eb, elen, main_edge, end, _edge_key(ea, eb, n), main)
 
-    def path_edges(nodes: list[int]) -> np.ndarray:
-        if len(nodes) < 2:
-            return np.empty(0, dtype=np.int64)
-        arr = np.asarray(nodes)
-        pos = lookup(arr[:-1], arr[1:])
-        return pos[pos >= 0]
 
-    # trunk / primary from the county seat to every township seat
-    t_nodes = cKDTree(pts[:n_village]).query(township_xy)[1]
-    seat_node = seat if seat is not None else int(t_nodes[seat_township])
-    _, pred = dijkstra(main, directed=False, indices=seat_node, return_predecessors=True)
+def _trunk_roads(
+    c: _Candidates,
+    sel: _Selection,
+    t_nodes: np.ndarray,
+    seat_node: int,
+    township_border: np.ndarray,
+    seat_name: str,
+    township_names: list[str],
+) -> None:
+    """Trunk (to border townships) and primary roads from the county seat to every township seat."""
+    _, pred = dijkstra(c.main, directed=False, indices=seat_node, return_predecessors=True)
     for t, node in enumerate(t_nodes):
         if node == seat_node:
             continue
         cls = TRUNK if township_border[t] else PRIMARY
-        sel.add(path_edges(_walk(pred, int(node))), cls, f"{seat_name}至{township_names[t]}公路")
+        sel.add(c.path_edges(_walk(pred, int(node))), cls, f"{seat_name}至{township_names[t]}公路")
 
-    # secondary roads between neighbouring townships (spanning tree of the seats)
-    if len(t_nodes) > 1:
-        txy = pts[t_nodes]
-        tri_t = None
-        if len(t_nodes) > 3:
-            try:
-                tri_t = Delaunay(txy)
-            except Exception:
-                tri_t = None
-        if tri_t is not None:
-            ts = tri_t.simplices
-            te = np.unique(
-                np.sort(np.vstack([ts[:, [0, 1]], ts[:, [1, 2]], ts[:, [2, 0]]]), axis=1), axis=0
-            )
-        else:
-            te = np.array([(i, j) for i in range(len(t_nodes)) for j in range(i + 1, len(t_nodes))])
-        tw = np.hypot(*(txy[te[:, 1]] - txy[te[:, 0]]).T) + 1e-6
-        mst_t = minimum_spanning_tree(
-            coo_matrix((tw, (te[:, 0], te[:, 1])), shape=(len(t_nodes),) * 2)
-        ).tocoo()
-        links = sorted(zip(mst_t.row.tolist(), mst_t.col.tolist(), strict=True))
-        srcs = sorted({a for a, _ in links})
-        for chunk in range(0, len(srcs), 16):
-            group = srcs[chunk : chunk + 16]
-            limit = (
-                3.0 * max(float(np.hypot(*(txy[b] - txy[a]))) for a, b in links if a in group) + 1.0
-            )
-            _, preds = dijkstra(
-                main, directed=False, indices=t_nodes[group], return_predecessors=True, limit=limit
-            )
-            for gi, a in enumerate(group):
-                for a2, b in links:
-                    if a2 == a:
-                        name = f"{township_names[a]}至{township_names[b]}公路"
-                        sel.add(path_edges(_walk(preds[gi], int(t_nodes[b]))), SECONDARY, name)
 
-    # the border road
-    if len(br_xy):
-        nbr = len(br_xy)
-        a = np.arange(br_start, br_start + nbr - 1)
-        run_id = np.repeat(np.arange(len(runs)), [len(r) for r in runs])
-        same = run_id[:-1] == run_id[1:]
-        pos = lookup(a[same], a[same] + 1)
-        sel.add(pos[pos >= 0], TERTIARY, BORDER_ROAD_NAME)
+def _secondary_roads(
+    c: _Candidates, sel: _Selection, t_nodes: np.ndarray, township_names: list[str]
+) -> None:
+    """Secondary roads between neighbouring townships (spanning tree of the seats)."""
+    if len(t_nodes) <= 1:
+        return
+    txy = c.pts[t_nodes]
+    tri_t = None
+    if len(t_nodes) > 3:
+        try:
+            tri_t = Delaunay(txy)
+        except Exception:
+            tri_t = None
+    if tri_t is not None:
+        ts = tri_t.simplices
+        te = np.unique(
+            np.sort(np.vstack([ts[:, [0, 1]], ts[:, [1, 2]], ts[:, [2, 0]]]), axis=1), axis=0
+        )
+    else:
+        te = np.array([(i, j) for i in range(len(t_nodes)) for j in range(i + 1, len(t_nodes))])
+    tw = np.hypot(*(txy[te[:, 1]] - txy[te[:, 0]]).T) + 1e-6
+    mst_t = minimum_spanning_tree(
+        coo_matrix((tw, (te[:, 0], te[:, 1])), shape=(len(t_nodes),) * 2)
+    ).tocoo()
+    links = sorted(zip(mst_t.row.tolist(), mst_t.col.tolist(), strict=True))
+    srcs = sorted({a for a, _ in links})
+    for chunk in range(0, len(srcs), 16):
+        group = srcs[chunk : chunk + 16]
+        limit = 3.0 * max(float(np.hypot(*(txy[b] - txy[a]))) for a, b in links if a in group) + 1.0
+        _, preds = dijkstra(
+            c.main, directed=False, indices=t_nodes[group], return_predecessors=True, limit=limit
+        )
+        for gi, a in enumerate(group):
+            for a2, b in links:
+                if a2 == a:
+                    name = f"{township_names[a]}至{township_names[b]}公路"
+                    sel.add(c.path_edges(_walk(preds[gi], int(t_nodes[b]))), SECONDARY, name)
 
-    # villages to the network
-    on_net = np.zeros(n, dtype=bool)
+
+def _connect_villages(c: _Candidates, sel: _Selection, n_village: int, seat_node: int) -> None:
+    """Every village joined to the roads chosen so far by its shortest candidate path."""
+    on_net = np.zeros(c.n, dtype=bool)
     chosen = np.flatnonzero(sel.cls >= 0)
-    on_net[ea[chosen]] = True
-    on_net[eb[chosen]] = True
+    on_net[c.ea[chosen]] = True
+    on_net[c.eb[chosen]] = True
     if not on_net.any():
         on_net[seat_node] = True
     _, pred, _ = dijkstra(
-        main,
+        c.main,
         directed=False,
         indices=np.flatnonzero(on_net),
         return_predecessors=True,
@@ -459,67 +448,155 @@ def build_roads(
     )
     for v in range(n_village):
         if not on_net[v]:
-            nodes = _walk(pred, v)
-            sel.add(path_edges(nodes), UNCLASSIFIED)
+            sel.add(c.path_edges(_walk(pred, v)), UNCLASSIFIED)
 
-    # dist of every point to the nearest village and to the border decide the class of fill roads
-    vtree = cKDTree(village_xy)
-    mid = (pts[ea] + pts[eb]) / 2.0
-    near_village = vtree.query(mid)[0] < 700.0
+
+def _fill(
+    c: _Candidates,
+    sel: _Selection,
+    village_xy: np.ndarray,
+    bidx: LineIndex,
+    extra_share: float,
+    rng: np.random.Generator,
+) -> None:
+    """Fill roads: a spanning tree for connectivity (chosen roads first), then short extra edges.
+
+    The class of a fill road comes from its distance to the nearest village
+    (residential) and to the border (more tracks near it).
+    """
+    mid = (c.pts[c.ea] + c.pts[c.eb]) / 2.0
+    near_village = cKDTree(village_xy).query(mid)[0] < 700.0
     near_border = bidx.within(mid[:, 0], mid[:, 1], 3000.0)
-    u = rng.uniform(size=ne)
+    u = rng.uniform(size=c.ne)
     fill_cls = np.where(
         near_village,
         RESIDENTIAL,
         np.where(u < np.where(near_border, 0.6, 0.25), TRACK, UNCLASSIFIED),
     ).astype(np.int8)
-
-    # spanning tree for connectivity (selected roads first)
-    w = elen.copy()
+    w = c.elen.copy()
     w[sel.cls >= 0] *= 1e-6
     w = w + 1e-9
-    mst = minimum_spanning_tree(
-        csr_matrix((w[main_edge], (ea[main_edge], eb[main_edge])), shape=(n, n))
-    ).tocoo()
-    pos = lookup(mst.row, mst.col)
+    me = c.main_edge
+    mst = minimum_spanning_tree(csr_matrix((w[me], (c.ea[me], c.eb[me])), shape=(c.n, c.n))).tocoo()
+    pos = c.lookup(mst.row, mst.col)
     pos = pos[pos >= 0]
     sel.add(pos, fill_cls[pos])
-
-    # a share of short extra edges
-    n_main_pts = int((~end).sum())
-    free = np.flatnonzero((sel.cls < 0) & main_edge)
+    n_main_pts = int((~c.end).sum())
+    free = np.flatnonzero((sel.cls < 0) & me)
     n_extra = min(len(free), max(round(extra_share * n_main_pts), 0))
     if n_extra:
-        short = free[np.argsort(elen[free], kind="stable")][: max(n_extra, len(free) * 6 // 10)]
+        short = free[np.argsort(c.elen[free], kind="stable")][: max(n_extra, len(free) * 6 // 10)]
         pick = np.sort(rng.choice(len(short), size=min(n_extra, len(short)), replace=False))
         sel.add(short[pick], fill_cls[short[pick]])
 
-    # trail and crossing ends hang from their nearest main neighbour
-    end_edge = np.flatnonzero(end[ea] ^ end[eb])
-    if len(end_edge):
-        tip = np.where(end[ea[end_edge]], ea[end_edge], eb[end_edge])
-        order = np.lexsort((elen[end_edge], tip))
-        tip_sorted = tip[order]
-        first = np.r_[True, tip_sorted[1:] != tip_sorted[:-1]]
-        best = end_edge[order[first]]
-        best_tip = tip_sorted[first]
-        is_trail = role[best_tip] == R_TRAIL
-        end_cls = np.where(
-            is_trail, np.where(rng.uniform(size=len(best)) < 0.5, PATH, TRACK), UNCLASSIFIED
-        )
-        sel.add(best, end_cls.astype(np.int8))
-        trail_xy = pts[best_tip[is_trail]]
-        crossing_xy = pts[best_tip[~is_trail]]
-    else:
-        trail_xy = crossing_xy = np.empty((0, 2))
 
+def _hang_ends(
+    c: _Candidates, sel: _Selection, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Trail and crossing ends hang from their nearest main neighbour; their final points."""
+    end, ea, eb = c.end, c.ea, c.eb
+    end_edge = np.flatnonzero(end[ea] ^ end[eb])
+    if not len(end_edge):
+        return np.empty((0, 2)), np.empty((0, 2))
+    tip = np.where(end[ea[end_edge]], ea[end_edge], eb[end_edge])
+    order = np.lexsort((c.elen[end_edge], tip))
+    tip_sorted = tip[order]
+    first = np.r_[True, tip_sorted[1:] != tip_sorted[:-1]]
+    best = end_edge[order[first]]
+    best_tip = tip_sorted[first]
+    is_trail = c.role[best_tip] == R_TRAIL
+    end_cls = np.where(
+        is_trail, np.where(rng.uniform(size=len(best)) < 0.5, PATH, TRACK), UNCLASSIFIED
+    )
+    sel.add(best, end_cls.astype(np.int8))
+    return c.pts[best_tip[is_trail]], c.pts[best_tip[~is_trail]]
+
+
+def build_roads(
+    area: shapely.Geometry,
+    border: shapely.Geometry,
+    *,
+    seat_xy: np.ndarray | None,
+    seat_name: str,
+    seat_township: int,
+    township_xy: np.ndarray,
+    township_border: np.ndarray,
+    township_names: list[str],
+    village_xy: np.ndarray,
+    target_edges: int,
+    extra_share: float,
+    n_trail: int,
+    n_crossing: int,
+    rng: np.random.Generator,
+) -> RoadNet:
+    """Build the planar, already-simplified road network (see the module docstring).
+
+    ``township_xy`` rows are township seats and must also be rows of
+    ``village_xy`` (township seats are villages). ``target_edges`` counts
+    undirected edges. The steps draw from ``rng`` in a fixed order.
+    """
+    bidx = LineIndex.of(border)
+    shapely.prepare(area)
+    frame = _inward_frame(border, area, spacing=200.0, smooth_m=2500.0)
+    special = village_xy if seat_xy is None else np.vstack([village_xy, seat_xy[None, :]])
+    special_tree = cKDTree(special)
+    runs = _border_road(frame, bidx, area, rng, special_tree)
+    br_xy = np.vstack(runs) if runs else np.empty((0, 2))
+    br_idx = (
+        LineIndex(
+            shapely.STRtree(
+                shapely.linestrings(
+                    np.vstack(runs), indices=np.repeat(np.arange(len(runs)), [len(r) for r in runs])
+                )
+            )
+        )
+        if runs
+        else None
+    )
+    avoid: list[tuple[LineIndex | cKDTree, float]] = [(special_tree, 150.0)]
+    if br_idx is not None:
+        avoid.append((br_idx, 250.0))
+    crossing_xy = _points_near_border(frame, bidx, area, n_crossing, 30.0, 200.0, rng, avoid)
+    trail_xy = _points_near_border(
+        frame, bidx, area, n_trail, 100.0, 800.0, rng, [*avoid, (cKDTree(crossing_xy), 300.0)]
+    )
+    # random junctions: enough main points for the target edge count
+    n_main = max(round(target_edges / EDGES_PER_POINT), 8)
+    n_rand = max(n_main - len(special) - len(br_xy), 0)
+    rand_xy = _random_junctions(area, border, bidx, special_tree, br_idx, n_rand, rng)
+    n_village = len(village_xy)
+    seat = n_village if seat_xy is not None else None
+    br_start = n_village + (0 if seat_xy is None else 1)
+    fixed = [
+        (village_xy, R_VILLAGE),
+        (np.empty((0, 2)) if seat_xy is None else seat_xy[None, :], R_SEAT),
+        (br_xy, R_BORDER_ROAD),
+        (trail_xy, R_TRAIL),
+        (crossing_xy, R_CROSSING),
+    ]
+    c = _candidate_graph(fixed, rand_xy, area, border, bidx, rng)
+    sel = _Selection(c.ne)
+    t_nodes = cKDTree(c.pts[:n_village]).query(township_xy)[1]
+    seat_node = seat if seat is not None else int(t_nodes[seat_township])
+    _trunk_roads(c, sel, t_nodes, seat_node, township_border, seat_name, township_names)
+    _secondary_roads(c, sel, t_nodes, township_names)
+    if len(br_xy):  # the border road, run by run
+        a = np.arange(br_start, br_start + len(br_xy) - 1)
+        run_id = np.repeat(np.arange(len(runs)), [len(r) for r in runs])
+        same = run_id[:-1] == run_id[1:]
+        pos = c.lookup(a[same], a[same] + 1)
+        sel.add(pos[pos >= 0], TERTIARY, BORDER_ROAD_NAME)
+    _connect_villages(c, sel, n_village, seat_node)
+    _fill(c, sel, village_xy, bidx, extra_share, rng)
+    trail_xy, crossing_xy = _hang_ends(c, sel, rng)
     chosen = np.flatnonzero(sel.cls >= 0)
     br_used = np.flatnonzero(
         sel.name == (sel.names.index(BORDER_ROAD_NAME) if BORDER_ROAD_NAME in sel.names else -2)
     )
-    br_xy = pts[np.unique(np.r_[ea[br_used], eb[br_used]])] if len(br_used) else np.empty((0, 2))
+    ea, eb = c.ea, c.eb
+    br_xy = c.pts[np.unique(np.r_[ea[br_used], eb[br_used]])] if len(br_used) else np.empty((0, 2))
     return _finish(
-        pts, role, ea[chosen], eb[chosen], elen[chosen], sel.cls[chosen],
+        c.pts, c.role, ea[chosen], eb[chosen], c.elen[chosen], sel.cls[chosen],
         [sel.names[i] if i >= 0 else None for i in sel.name[chosen]],
         area, border, rng, trail_xy, crossing_xy, br_xy,
     )  # fmt: skip
