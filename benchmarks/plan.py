@@ -97,6 +97,7 @@ def run_one(
         row["n_sectors"] = len(plan.sectors)
         row["sector_bound_min"] = plan.sector_bound_min
         row["sector_gap_pct"] = plan.sector_gap_pct
+        row["bound_kind"] = plan.bound_kind
     else:
         plan = plan_patrols(net, time_limit_s=time_limit, seed=seed)
         search = eval(COLLECT)
@@ -174,7 +175,8 @@ def ratios(rows: list[dict[str, Any]]) -> list[str]:
         w = ok.get((name, "whole"))
         if mode == "sectors":
             line = (
-                f"{name}: {s['n_sectors']} sectors, largest sector bound "
+                f"{name}: {s['n_sectors']} sectors, whole-border bound: {s['bound_kind']}; "
+                f"largest sector bound "
                 f"{s['sector_bound_min']:.1f} min (gap {s['sector_gap_pct']:.1f} %)"
             )
             if w is not None:
@@ -235,9 +237,11 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace, notes: list[s
         "plan s: plan_patrols or plan_sectors (without building the network); sector runs on a "
         "local Dask cluster of the given workers, search iterations and seconds summed over the "
         "sectors. solve s: RoutingResult.seconds (the min-max solver's setup and search); "
-        "search s: the search alone (timed around minmax._Search.run). Bound: a whole plan's own bound; a sector plan's whole-border bound "
-        "(routing/sectors.py whole_bound, valid for all teams on the whole network; the largest "
-        "sector bound, above, bounds only plans that keep the split). Timings on this machine "
+        "search s: the search alone (timed around minmax._Search.run). Bound: a whole plan's "
+        "own bound; a sector plan's whole-border bound, valid for all teams on the whole network "
+        "(routing/sectors.py: the assignment bound on one whole-network instance up to 600 "
+        "required links, else the cheap round-trip bound whole_bound); the largest sector bound, "
+        "in the notes, bounds only plans that keep the split. Timings on this machine "
         "are noisy (2 cores shared); ratios within one run hold better.",
     ]
     return "\n".join(lines) + "\n"
