@@ -211,7 +211,7 @@ def test_a_hot_stretch_gets_more_passes(small, dropped) -> None:
     on = before > 0
     assert on.sum() >= 2
     assert (now[on] >= before[on]).all()
-    assert now[on].sum() >= 1.5 * before[on].sum()
+    assert now[on].sum() >= 1.25 * before[on].sum()  # 132 -> 180 passes when written
     kept, new = hot.hot_passes[HOT.label]
     assert new > kept
     assert hot.weighted_worst_revisit_min <= dropped.weighted_worst_revisit_min * HOT.weight
@@ -312,6 +312,8 @@ def test_ningming_drop_t05_at_0210(ningming_net) -> None:
     assert {e for tk in rp.takeovers for e in tk.edges} == roads
     assert rp.worst_revisit_min < rp.original_worst_revisit_min
     assert len(rp.plan.routes) == len(plan.routes) - 1
+    # stability: most teams keep their loops
+    assert len(rp.changed) <= len(rp.positions) // 2
 
 
 def test_driven_tracks_replace_the_plan_before_the_cut(small, dropped) -> None:
@@ -384,3 +386,32 @@ def test_solve_minmax_warm_start(small) -> None:
     again.validate(inst)
     with pytest.raises(RoutingError):
         solve_minmax(inst, max_iterations=0, time_limit_s=60, initial=lists[:-1])
+
+
+def _cyclic_equal(a: tuple, b: tuple) -> bool:
+    """Whether ``a`` is ``b`` started elsewhere (same closed walk)."""
+    return len(a) == len(b) and any(a == b[k:] + b[:k] for k in range(len(b)))
+
+
+def test_nothing_dropped_nothing_changed(small) -> None:
+    """A re-plan with no drop and no hot keeps every loop (nothing to radio), as good as keeping it."""
+    net, plan = small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        rp = replan(plan, net, at=AT, max_iterations=200, time_limit_s=60, seed=0)
+    assert rp.changed == ()
+    assert rp.worst_revisit_min == pytest.approx(rp.original_worst_revisit_min)
+    old = {r.team: r for r in plan.routes}
+    for r in rp.plan.routes:
+        if old[r.team].on_patrol:
+            assert _cyclic_equal(r.steps, old[r.team].steps)
+            assert _start(net, r.steps[0]) == rp.positions[r.team].node
+
+
+def test_teams_not_changed_keep_their_loops(small, dropped) -> None:
+    _net, plan = small
+    old = {r.team: r for r in plan.routes}
+    assert set(dropped.changed) <= set(dropped.positions)
+    for r in dropped.plan.routes:
+        if r.team not in dropped.changed and old[r.team].on_patrol:
+            assert _cyclic_equal(r.steps, old[r.team].steps)

@@ -32,7 +32,15 @@ from borderwatch.routing.replan.cut import (
     worst_over,
 )
 from borderwatch.routing.replan.hot import hot_detours
-from borderwatch.routing.replan.loops import close_at, orient_for_cut, warm_start
+from borderwatch.routing.replan.loops import (
+    CutScore,
+    close_at,
+    keep_unchanged,
+    kept_loops,
+    orient_for_cut,
+    same_loop,
+    warm_start,
+)
 from borderwatch.routing.replan.model import HotStretch, Replan, TeamPosition
 from borderwatch.routing.replan.takeovers import takeovers as takeover_lines
 from borderwatch.routing.schedule import NightSchedule
@@ -154,13 +162,16 @@ def replan(
     routes, balanced = night_routes(rem, patrol, result, weights=weights, window_min=rem_window)
     routes = [close_at(rem, patrol, r, pos[r.team].node) for r in routes]
     secs["night"] = time.perf_counter() - t
+    hot_teams: set[str] = set()
     if hots:
         t = time.perf_counter()
         say("more passes on the hot stretches")
+        plain = routes
         routes = hot_detours(rem, patrol, routes, hots, weights, rem_window)
+        hot_teams = {b.team for a, b in zip(plain, routes, strict=True) if a.steps != b.steps}
         secs["hot"] = time.perf_counter() - t
     t = time.perf_counter()
-    say("driving each loop the way round that serves the longest-waiting units first")
+    say("loops the right way round; unchanged where a change does not pay")
     before_last = np.full(n_units, np.nan)
     if len(before):
         np.fmax.at(
@@ -168,15 +179,26 @@ def replan(
             before["unit"].to_numpy(dtype=np.int64),
             np.clip(before["t"].to_numpy(dtype=float), 0.0, window),
         )
-    routes = orient_for_cut(
+    score = CutScore(
         rem,
-        routes,
         {team: p.ready_min for team, p in pos.items()},
         before_last,
         weights,
         hot_w,
         at_min,
         window,
+    )
+    routes = orient_for_cut(routes, score)
+    # stability: a team keeps its current loop unless changing it pays
+    kept = kept_loops(rem, patrol, plan, pos, at_min)
+    reachable = set(int(e) for e in plan.required.edges) - {
+        int(e) for link in patrol.unreachable for e in link.edges
+    }
+    routes = keep_unchanged(routes, kept, score, reachable, protect=hot_teams)
+    changed = tuple(
+        r.team
+        for r in routes
+        if not (same_loop(r, kept[r.team]) if r.team in kept else not r.on_patrol)
     )
     secs["orient"] = time.perf_counter() - t
 
@@ -258,6 +280,7 @@ def replan(
         weighted_worst_revisit_min=weighted_worst(cross, hot_w, watched),
         original_weighted_worst_revisit_min=weighted_worst(kept_table, hot_w, kept_watched),
         unserved=unserved,
+        changed=changed,
     )
     logger.info(
         "replan at %s: dropped %s, worst revisit rest of night %.1f min (kept plan %.1f), %.1f s",

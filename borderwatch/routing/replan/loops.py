@@ -11,14 +11,23 @@ import numpy as np
 
 from borderwatch.routing.night import _Evaluator
 from borderwatch.routing.replan.cut import edge_start
-from borderwatch.routing.replan.model import TOL
+from borderwatch.routing.replan.model import TOL, TeamPosition
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.patrol import PatrolInstance, TeamRoute
     from borderwatch.routing.plan import PatrolPlan
 
-__all__ = ["close_at", "orient_for_cut", "reversed_route", "warm_start"]
+__all__ = [
+    "CutScore",
+    "close_at",
+    "keep_unchanged",
+    "kept_loops",
+    "orient_for_cut",
+    "reversed_route",
+    "same_loop",
+    "warm_start",
+]
 
 
 def warm_start(
@@ -139,53 +148,82 @@ def _cross_worst(
     return worst
 
 
+class CutScore:
+    """The rest of the night's figures of candidate loops, fast: ``(weighted worst, worst, weighted mean)``.
+
+    The intervals are those ending after the cut (:func:`cross_cut_revisits`
+    convention), over the units passed tonight, with what was passed before
+    the cut counted; each team loops its route from ``offsets[team]``
+    (minutes after the original window start) to the window end; the weighted
+    worst counts each interval times ``hot_w`` (the hot stretches' weight),
+    the mean weighs by ``weights``. One loop's passes per route come from the
+    coverage engine (cached), then are shifted in numpy.
+
+    Parameters
+    ----------
+    network
+        The remainder's network.
+    offsets
+        When each team starts its first loop (original clock).
+    before_last
+        Last pass of every unit before the cut (NaN if none).
+    weights, hot_w
+        Risk x hot weight, and hot weight alone, per unit.
+    at_min, window_min
+        The cut and the original window length.
+    """
+
+    def __init__(
+        self,
+        network: PatrolNetwork,
+        offsets: Mapping[str, float],
+        before_last: np.ndarray,
+        weights: np.ndarray,
+        hot_w: np.ndarray,
+        at_min: float,
+        window_min: float,
+    ) -> None:
+        self.ev = _Evaluator(network, window_min - at_min, weights)
+        self.offsets = offsets
+        self.before_last = before_last
+        self.weights = weights
+        self.hot_w = hot_w
+        self.window_min = window_min
+        self.watched_before = ~np.isnan(before_last)
+
+    def __call__(self, routes: Sequence[TeamRoute]) -> tuple[float, float, float]:
+        act = [r for r in routes if r.on_patrol]
+        unit, t = _after_passes(self.ev, act, [self.offsets[r.team] for r in act], self.window_min)
+        worst = _cross_worst(self.before_last, unit, t, self.window_min)
+        seen = self.watched_before.copy()
+        seen[unit] = True
+        if not seen.any():
+            return (math.inf, math.inf, math.inf)
+        w = self.weights[seen]
+        return (
+            round(float((worst * self.hot_w)[seen].max()), 6),
+            round(float(worst[seen].max()), 6),
+            round(float((w * worst[seen]).sum() / w.sum()), 6),
+        )
+
+
 def orient_for_cut(
-    network: PatrolNetwork,
-    routes: Sequence[TeamRoute],
-    offsets: Mapping[str, float],
-    before_last: np.ndarray,
-    weights: np.ndarray,
-    hot_w: np.ndarray,
-    at_min: float,
-    window_min: float,
-    *,
-    max_moves: int | None = None,
+    routes: Sequence[TeamRoute], score: CutScore, *, max_moves: int | None = None
 ) -> list[TeamRoute]:
     """Drive each loop the way round that serves first the units waiting longest since the cut.
 
     A loop must start at the team's position, but it may be driven either way
-    round; that decides which units it reaches first after the cut. The key
-    is ``(weighted worst, worst, weighted mean)`` of the intervals ending after
-    the cut (:func:`cross_cut_revisits`), with what was passed before the cut
-    (``before_last``: last pass per unit, NaN if none) counted; of a steepest
-    descent (flip the loop whose flip lowers the key most, at most
-    ``max_moves`` flips, default twice the teams) and a first-improvement
-    descent (teams in order, twice round), the better is kept: the key is a
+    round; that decides which units it reaches first after the cut. Of a
+    steepest descent on ``score`` (flip the loop whose flip lowers it most, at
+    most ``max_moves`` flips, default twice the teams) and a first-improvement
+    descent (teams in order, twice round), the better is kept: the score is a
     max, flat in most directions, and the two end in different places.
-    ``offsets``: when each team starts its loop (original clock).
     """
     out = list(routes)
     active = [i for i, r in enumerate(out) if r.on_patrol]
     if not active:
         return out
-    ev = _Evaluator(network, window_min - at_min, weights)
-    watched_before = ~np.isnan(before_last)
-
-    def key(rs: list[TeamRoute]) -> tuple[float, float, float]:
-        act = [rs[i] for i in active]
-        unit, t = _after_passes(ev, act, [offsets[r.team] for r in act], window_min)
-        worst = _cross_worst(before_last, unit, t, window_min)
-        seen = watched_before.copy()
-        seen[unit] = True
-        if not seen.any():
-            return (math.inf, math.inf, math.inf)
-        w = weights[seen]
-        return (
-            round(float((worst * hot_w)[seen].max()), 6),
-            round(float(worst[seen].max()), 6),
-            round(float((w * worst[seen]).sum() / w.sum()), 6),
-        )
-
+    key = score
     moves = max_moves if max_moves is not None else 2 * len(active)
     flipped = {i: reversed_route(out[i]) for i in active}
     start = key(out)
@@ -213,4 +251,115 @@ def orient_for_cut(
             if k < best_first:
                 first, best_first = trial, k
     out = first if best_first < best else steep
+    return out
+
+
+def same_loop(a: TeamRoute, b: TeamRoute) -> bool:
+    """Whether two routes drive the same steps (standby: both without steps)."""
+    return a.steps == b.steps and a.on_patrol == b.on_patrol
+
+
+def kept_loops(
+    network: PatrolNetwork,
+    patrol: PatrolInstance,
+    original: PatrolPlan,
+    positions: Mapping[str, TeamPosition],
+    at_min: float,
+) -> dict[str, TeamRoute]:
+    """Each surviving team's loop of tonight's plan, continued from where it is at the cut.
+
+    From the plan's timeline the loop goes on with the road after the one the
+    team is finishing; a team elsewhere (a GPS position) joins its loop where
+    it passes its node, or drives there and back (:func:`close_at`). No
+    approach. Teams without a loop tonight are left out.
+    """
+    trav = original.schedule.timeline.traversals
+    out: dict[str, TeamRoute] = {}
+    for r in original.routes:
+        p = positions.get(r.team)
+        if p is None or not r.on_patrol:
+            continue
+        route = dataclasses.replace(r, approach=(), approach_s=0.0)
+        n = len(route.steps)
+        j = None
+        if p.source == "plan":
+            mine = trav[trav["team"] == r.team]
+            te = mine["t_end"].to_numpy()
+            later = np.flatnonzero(te > at_min + TOL)
+            # the timeline drives the loop's steps over and over from the window start
+            if len(later) and len(mine) and int(mine["edge"].iat[0]) == route.steps[0][0]:
+                k = int(later[0])
+                if int(mine["edge"].iat[k]) == route.steps[k % n][0]:
+                    j = (k if mine["t_start"].iat[k] >= at_min - TOL else k + 1) % n
+        if j is not None and edge_start(network, *route.steps[j]) == p.node:
+            route = dataclasses.replace(
+                route,
+                steps=route.steps[j:] + route.steps[:j],
+                service=route.service[j:] + route.service[:j],
+                seconds=route.seconds[j:] + route.seconds[:j],
+            )
+        else:
+            route = close_at(network, patrol, route, p.node)
+        out[r.team] = route
+    return out
+
+
+def keep_unchanged(
+    routes: Sequence[TeamRoute],
+    kept: Mapping[str, TeamRoute],
+    score: CutScore,
+    required: set[int],
+    *,
+    protect: set[str] | frozenset[str] = frozenset(),
+    margin_min: float = 2.0,
+    margin_pct: float = 2.0,
+) -> list[TeamRoute]:
+    """Give back their current loops to the teams whose change does not pay.
+
+    A team keeps its loop of tonight (``kept``, continued from where it is)
+    instead of the new one whenever every ``required`` road stays served and
+    the rest of the night's weighted worst and worst revisit (``score``) stay
+    within ``max(margin_min, margin_pct %)`` of the all-new plan's: a
+    commander radios only the loops that change something. Tried first for
+    every team at once (a re-plan that changes nothing worth it changes
+    nothing), then one team at a time, those whose revert costs least first.
+    Teams in ``protect`` (those driving a hot stretch again) keep their new
+    loops: the extra passes are what the commander asked for, even where the
+    worst revisit, set by the hours before the cut, does not show them.
+    """
+    out = list(routes)
+    index = {r.team: i for i, r in enumerate(out)}
+    base = score(out)
+
+    def within(key: tuple[float, float, float]) -> bool:
+        return all(
+            k <= b + max(margin_min, margin_pct / 100.0 * b) + 1e-9
+            for k, b in zip(key[:2], base[:2], strict=True)
+        )
+
+    def covers(rs: Sequence[TeamRoute]) -> bool:
+        served = {int(e) for r in rs for (e, _), s in zip(r.steps, r.service, strict=True) if s}
+        return required <= served
+
+    teams = [
+        t for t in kept if t in index and t not in protect and not same_loop(out[index[t]], kept[t])
+    ]
+    if not teams:
+        return out
+    every = list(out)
+    for t in teams:
+        every[index[t]] = kept[t]
+    if covers(every) and within(score(every)):
+        return every
+    single = []
+    for t in teams:
+        trial = list(out)
+        trial[index[t]] = kept[t]
+        if covers(trial):
+            single.append((score(trial), t))
+    for _key, t in sorted(single):
+        trial = list(out)
+        trial[index[t]] = kept[t]
+        if covers(trial) and within(score(trial)):
+            out = trial
     return out

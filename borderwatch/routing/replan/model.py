@@ -207,6 +207,9 @@ class Replan:
     unserved
         Required edges of tonight's plan that no surviving team can reach
         from where it is with its vehicle (they stay unpatrolled).
+    changed
+        The surviving teams whose loop is not tonight's loop continued from
+        where they are (the others keep theirs: nothing to radio to them).
     """
 
     original: PatrolPlan
@@ -225,6 +228,7 @@ class Replan:
     weighted_worst_revisit_min: float = math.nan
     original_weighted_worst_revisit_min: float = math.nan
     unserved: tuple[int, ...] = field(default=())
+    changed: tuple[str, ...] = field(default=())
 
     @property
     def at_clock(self) -> str:
