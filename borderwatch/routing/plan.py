@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from borderwatch.config import renamed_time_limit
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.result import RoutingResult
 
-__all__ = ["PatrolPlan", "night_network", "plan_patrols"]
+__all__ = ["PatrolPlan", "finish_plan", "night_network", "plan_patrols"]
 
 logger = logging.getLogger(__name__)
 
@@ -267,21 +268,18 @@ def plan_patrols(
         {r.team: list(r.steps) for r in routes if r.on_patrol},
         window_min=staggered.timeline.window_min,
     )
-    table = revisits(network, timeline)
-    passed = table["n_passes"].to_numpy() > 0
-    objective = night_objective(
-        table["worst_revisit_min"].to_numpy(),
-        passed,
-        weights,
-        sum(r.loop_s + r.approach_s for r in routes if r.on_patrol) / 60.0,
-    )
-    # one truth: the schedule's worst revisit is the coverage engine's, over patrolled units
-    schedule = NightSchedule(
-        teams=staggered.teams,
-        loop_min=staggered.loop_min,
-        phase_min=tuple(0.0 for _ in staggered.teams),
-        worst_revisit_min=objective.worst_revisit_min,
+    plan = finish_plan(
+        network,
+        required=required,
+        instance=instance,
+        routes=routes,
+        result=result,
+        balanced=balanced,
         timeline=timeline,
+        weights=weights,
+        seconds=secs,
+        seed=seed,
+        loop_min=staggered.loop_min,
     )
     secs["schedule"] = time.perf_counter() - t
     del mm_routes
@@ -291,9 +289,52 @@ def plan_patrols(
         result.max_cost / 60,
         result.lower_bound / 60,
         gap_pct(result.max_cost, result.lower_bound),
-        objective.worst_revisit_min,
-        objective.mean_revisit_min,
+        plan.objective.worst_revisit_min,
+        plan.objective.mean_revisit_min,
         sum(1 for r in routes if not r.on_patrol),
+    )
+    return plan
+
+
+def finish_plan(
+    network: PatrolNetwork,
+    *,
+    required: RequiredRoads,
+    instance: PatrolInstance,
+    routes: Sequence[TeamRoute],
+    result: RoutingResult,
+    balanced: RoutingResult,
+    timeline: PatrolTimeline,
+    weights: np.ndarray,
+    seconds: dict[str, float],
+    seed: int,
+    loop_min: Sequence[float] | None = None,
+) -> PatrolPlan:
+    """The :class:`PatrolPlan` of placed ``routes`` driven as ``timeline``: revisits, objective, schedule.
+
+    One truth: the schedule's worst revisit is the coverage engine's, over the
+    patrolled units; the driving is the loops plus the approach drives; every
+    loop starts at the window start (phases 0). ``loop_min``: the loop
+    durations of the teams on patrol as the schedule had them (default from
+    ``routes``). Used by :func:`plan_patrols`, the re-plan and the plan reloader.
+    """
+    table = revisits(network, timeline)
+    passed = table["n_passes"].to_numpy() > 0
+    active = [r for r in routes if r.on_patrol]
+    objective = night_objective(
+        table["worst_revisit_min"].to_numpy(),
+        passed,
+        weights,
+        sum(r.loop_s + r.approach_s for r in active) / 60.0,
+    )
+    schedule = NightSchedule(
+        teams=tuple(r.team for r in active),
+        loop_min=tuple(loop_min)
+        if loop_min is not None
+        else tuple(r.loop_s / 60.0 for r in active),
+        phase_min=tuple(0.0 for _ in active),
+        worst_revisit_min=objective.worst_revisit_min,
+        timeline=timeline,
     )
     return PatrolPlan(
         required=required,
@@ -304,6 +345,6 @@ def plan_patrols(
         schedule=schedule,
         revisits=table,
         objective=objective,
-        seconds=secs,
+        seconds=seconds,
         seed=seed,
     )

@@ -12,11 +12,11 @@ import pandas as pd
 
 from borderwatch.config import format_hhmm
 from borderwatch.coverage.risk import risk_weights
-from borderwatch.coverage.timeline import PatrolTimeline, pass_times, revisits
+from borderwatch.coverage.timeline import PatrolTimeline, pass_times
 from borderwatch.routing.minmax import solve_minmax
-from borderwatch.routing.night import night_objective, night_routes
+from borderwatch.routing.night import night_routes
 from borderwatch.routing.patrol import build_instance
-from borderwatch.routing.plan import PatrolPlan
+from borderwatch.routing.plan import PatrolPlan, finish_plan
 from borderwatch.routing.replan.cut import (
     check_positions,
     cross_cut_revisits,
@@ -43,7 +43,6 @@ from borderwatch.routing.replan.loops import (
 )
 from borderwatch.routing.replan.model import HotStretch, Replan, TeamPosition
 from borderwatch.routing.replan.takeovers import takeovers as takeover_lines
-from borderwatch.routing.schedule import NightSchedule
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -216,29 +215,15 @@ def replan(
         )
     else:
         timeline = PatrolTimeline(window_min=rem_window, teams=tuple(pos), source="plan")
-    table = revisits(rem, timeline)
-    objective = night_objective(
-        table["worst_revisit_min"].to_numpy(),
-        table["n_passes"].to_numpy() > 0,
-        weights,
-        sum(r.loop_s for r in active) / 60.0,
-    )
-    schedule = NightSchedule(
-        teams=tuple(r.team for r in active),
-        loop_min=tuple(r.loop_s / 60.0 for r in active),
-        phase_min=tuple(0.0 for _ in active),
-        worst_revisit_min=objective.worst_revisit_min,
-        timeline=timeline,
-    )
-    new_plan = PatrolPlan(
+    new_plan = finish_plan(
+        rem,
         required=plan.required,
         instance=patrol,
-        routes=tuple(routes),
+        routes=routes,
         result=result,
         balanced=balanced,
-        schedule=schedule,
-        revisits=table,
-        objective=objective,
+        timeline=timeline,
+        weights=weights,
         seconds=secs,
         seed=seed,
     )
