@@ -428,6 +428,10 @@ def _rounds(
             got = tuple(j for j, i in team_cols[t] if x[i])
             if not got:
                 continue
+            if _tour_upper(model, t, got) <= zval + 1e-6:
+                # a tour serving got costs at most that: so does every subset of it,
+                # and no cut of this team would be violated (the same cuts, cheaper)
+                continue
             # the set itself when small, and its pairs and triples: the cuts of the
             # subsets also bind the other assignments that contain them
             table: np.ndarray | None = None
@@ -471,3 +475,24 @@ def _rounds(
                 best = max(best, zval)  # solved to optimality with every cut satisfied
             break
     return best, pruned, len(seen)
+
+
+def _tour_upper(model: _Model, team: int, tasks: tuple[int, ...]) -> float:
+    """Cost of a tour serving ``tasks``: nearest-neighbour order, best orientations.
+
+    An upper bound on the exact cost of the set (and so of each of its subsets, as
+    shortest-path costs obey the triangle inequality).
+    """
+    p, d = int(model.slot[team]), int(model.dep[team])
+    Dp = model.D[p]
+    left = list(tasks)
+    order: list[int] = []
+    at = d
+    while left:
+        near = [float(min(Dp[at, model.S[j, 0]], Dp[at, model.S[j, 1]])) for j in left]
+        j = left.pop(int(np.argmin(near)))
+        order.append(j)
+        # continue from the nearer end's far side
+        at = int(model.E[j, 0] if Dp[at, model.S[j, 0]] <= Dp[at, model.S[j, 1]] else model.E[j, 1])
+    cost: float = model.route_dp(team, order)[0]
+    return cost
