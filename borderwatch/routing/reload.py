@@ -50,14 +50,12 @@ import numpy as np
 
 from borderwatch.config import parse_hhmm
 from borderwatch.coverage.risk import risk_weights
-from borderwatch.coverage.timeline import PatrolTimeline, revisits
+from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.errors import BorderwatchWarning, CoverageError
 from borderwatch.outputs import read_plan_file
-from borderwatch.routing.night import night_objective
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance
 from borderwatch.routing.required import RequiredRoads, unwatchable_units
 from borderwatch.routing.result import RoutingResult, Step
-from borderwatch.routing.schedule import NightSchedule
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -505,7 +503,7 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
         a team, edge or vehicle this scenario's network does not have, a loop
         that is not a closed walk on it, a bad number or flag.
     """
-    from borderwatch.routing.plan import PatrolPlan
+    from borderwatch.routing.plan import finish_plan
 
     r = _reader(folder)
     seed = r.data.get("seed")
@@ -535,43 +533,27 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
         if starters
         else PatrolTimeline(window_min=window, teams=tuple(x.team for x in active))
     )
-    table = revisits(net, timeline)
-    passed = table["n_passes"].to_numpy() > 0
-    objective = night_objective(
-        table["worst_revisit_min"].to_numpy(),
-        passed,
-        risk_weights(net) * hot_w,
-        sum(x.loop_s + x.approach_s for x in active) / 60.0,
-    )
-    schedule = NightSchedule(
-        teams=tuple(x.team for x in active),
-        loop_min=tuple(x.loop_s / 60.0 for x in active),
-        phase_min=tuple(0.0 for _ in active),
-        worst_revisit_min=objective.worst_revisit_min,
-        timeline=timeline,
-    )
     minmax = r.number(r.data, "minmax_loop_min", "minmax_loop_min") * 60.0
     bound = r.number(r.data, "bound_min", "bound_min", default=0.0) * 60.0
-    result = _stage(instance, routes, max_cost=minmax, lower_bound=bound, seed=seed)
-    balanced = _stage(instance, routes, max_cost=None, lower_bound=bound, seed=seed)
+    plan = finish_plan(
+        net,
+        required=required,
+        instance=instance,
+        routes=routes,
+        result=_stage(instance, routes, max_cost=minmax, lower_bound=bound, seed=seed),
+        balanced=_stage(instance, routes, max_cost=None, lower_bound=bound, seed=seed),
+        timeline=timeline,
+        weights=risk_weights(net) * hot_w,
+        seconds={},
+        seed=seed,
+    )
     logger.info(
         "reloaded plan %s: %d teams on patrol, worst revisit %.1f min",
         r.path,
         len(active),
-        objective.worst_revisit_min,
+        plan.objective.worst_revisit_min,
     )
-    return PatrolPlan(
-        required=required,
-        instance=instance,
-        routes=tuple(routes),
-        result=result,
-        balanced=balanced,
-        schedule=schedule,
-        revisits=table,
-        objective=objective,
-        seconds={},
-        seed=seed,
-    )
+    return plan
 
 
 def window_start(network: PatrolNetwork, night: date) -> datetime:
