@@ -320,7 +320,7 @@ def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
             "node": int(pos.node),
             "ready": clock(pos.ready_min),
             "ready_min": _finite(pos.ready_min, 3),
-            "start_min": round(float(pos.ready_min - rp.at_min), 6),
+            "start_min": float(pos.ready_min - rp.at_min),  # exact: load_plan times the loop by it
             "source": pos.source,
             "near_km": round(float(mid_km[nearest]), 2),
         }
