@@ -62,9 +62,9 @@ logger = logging.getLogger(__name__)
 WHOLE_UP_TO = 150
 #: Beyond, the rounds are scaled down (``max_rounds * WHOLE_UP_TO / links``, at least
 #: :data:`SCALED_MIN_ROUNDS`) and each MILP stops at a relative gap of :data:`SCALED_REL_GAP`.
-SCALED_MIN_ROUNDS = 5
+SCALED_MIN_ROUNDS = 8
 #: Relative MIP gap at which HiGHS stops a round beyond :data:`WHOLE_UP_TO` links.
-SCALED_REL_GAP = 0.01
+SCALED_REL_GAP = 0.05
 
 
 def subset_cost(instance: ArcInstance, team: int, tasks: list[int]) -> float:
