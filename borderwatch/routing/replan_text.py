@@ -37,10 +37,22 @@ def _clock(rp: Replan, minutes: float) -> str:
 
 
 def loop_changed(old: TeamRoute | None, new: TeamRoute) -> bool:
-    """Whether ``new`` drives other roads than ``old`` (a loop only rotated or restarted is the same)."""
+    """Whether ``new`` changes ``old``: other roads, or the same roads driven another way.
+
+    A loop only rotated (started elsewhere on it) is the same loop.
+    """
     if old is None or old.on_patrol != new.on_patrol:
         return True
-    return Counter(e for e, _ in old.steps) != Counter(e for e, _ in new.steps)
+    return _directed_changed(old, new)
+
+
+def _directed_changed(old: TeamRoute, new: TeamRoute) -> bool:
+    return Counter(old.steps) != Counter(new.steps)
+
+
+def _reversed(old: TeamRoute, new: TeamRoute) -> bool:
+    """The same roads, driven the other way round."""
+    return Counter(old.steps) == Counter((e, not f) for e, f in new.steps)
 
 
 def _km(value: float) -> str:
@@ -96,8 +108,13 @@ def diff_lines(rp: Replan) -> list[str]:
             out.append(f"{r.team} stands by from {rp.at_clock}: {r.standby_reason or 'no loop'}")
             continue
         old = old_routes.get(r.team)
-        if not loop_changed(old, r):
+        # the engine says who changes (Replan.changed); a loop on the same roads the same
+        # way round is the same loop to the crew (it goes on from where it is)
+        if r.team not in rp.changed or not loop_changed(old, r):
             kept.append(r.team)
+            continue
+        if old is not None and _reversed(old, r):
+            out.append(f"{r.team} drives its loop the other way round from where it is at {ready}")
             continue
         was = f" (was {old.loop_s / 60:.0f} min)" if old is not None and old.on_patrol else ""
         role = f", {r.role}" if r.role and r.role not in ("min-max", "take-over") else ""

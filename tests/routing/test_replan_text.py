@@ -69,16 +69,18 @@ def test_unserved_roads_are_said_loudly(rp) -> None:
 
 
 def test_changed_kept_and_standby_loops(rp) -> None:
+    from collections import Counter
+
     new = rp.route("T1")
     old = next(r for r in rp.original.routes if r.team == "T1")
-    assert loop_changed(old, new) == (
-        sorted(e for e, _ in old.steps) != sorted(e for e, _ in new.steps)
-    )
+    assert loop_changed(old, new) == (Counter(old.steps) != Counter(new.steps))
     # the same roads from another start is the same loop
     rotated = dataclasses.replace(old, steps=old.steps[3:] + old.steps[:3])
     assert not loop_changed(old, rotated)
     assert loop_changed(None, new)
-    kept = dataclasses.replace(rp, plan=dataclasses.replace(rp.plan, routes=(rotated,)))
+    kept = dataclasses.replace(
+        rp, plan=dataclasses.replace(rp.plan, routes=(rotated,)), changed=("T1",)
+    )
     assert "T1 keeps its loop" in diff_lines(kept)
     assert not any(line.startswith("T1 new loop") for line in diff_lines(kept))
     twins = dataclasses.replace(old, team="T9")
@@ -88,14 +90,25 @@ def test_changed_kept_and_standby_loops(rp) -> None:
         plan=dataclasses.replace(rp.plan, routes=(rotated, twins)),
     )
     assert "T1, T9 keep their loops" in diff_lines(both)
-    changed = diff_lines(rp)
-    if loop_changed(old, new):
-        assert any(
-            line.startswith(f"T1 new loop {new.loop_s / 60:.0f} min, ")
-            and f"(was {old.loop_s / 60:.0f} min)" in line
-            for line in changed
-        )
-    # a changed loop says its role and note
+    # the same roads the other way round: one line to radio (the toy's loops are there and
+    # back on a tree, the same either way round: a one-way sequence of its edges stands in)
+    one_way = dataclasses.replace(old, steps=((0, True), (1, True), (3, True)), seconds=(1.0,) * 3)
+    backwards = dataclasses.replace(one_way, steps=((3, False), (1, False), (0, False)))
+    assert loop_changed(one_way, backwards)
+    turned = dataclasses.replace(
+        rp,
+        original=dataclasses.replace(rp.original, routes=(one_way,)),
+        plan=dataclasses.replace(rp.plan, routes=(backwards,)),
+        changed=("T1",),
+    )
+    ready = rp.positions["T1"].ready_min + 20 * 60
+    clock = f"{int(ready // 60) % 24:02d}:{int(ready % 60):02d}"
+    assert f"T1 drives its loop the other way round from where it is at {clock}" in diff_lines(
+        turned
+    )
+    # a team the engine keeps (not in Replan.changed) keeps its loop, whatever its steps
+    assert "T1 keeps its loop" in diff_lines(dataclasses.replace(turned, changed=()))
+    # a changed loop says its minutes, the old loop's, its role and note
     noted = dataclasses.replace(
         new, role="extension", note="drives km 3-5 once more per loop (hot)"
     )
@@ -104,13 +117,13 @@ def test_changed_kept_and_standby_loops(rp) -> None:
         rp,
         original=dataclasses.replace(rp.original, routes=(shorter,)),
         plan=dataclasses.replace(rp.plan, routes=(noted,)),
+        changed=("T1",),
     )
-    ready = rp.positions["T1"].ready_min + 20 * 60
     line = next(x for x in diff_lines(other) if x.startswith("T1 new loop"))
     assert line == (
         f"T1 new loop {new.loop_s / 60:.0f} min, {new.length_m(rp.network) / 1000:.1f} km "
         f"(was {shorter.loop_s / 60:.0f} min), extension, from where it is at "
-        f"{int(ready // 60) % 24:02d}:{int(ready % 60):02d} (drives km 3-5 once more per loop (hot))"
+        f"{clock} (drives km 3-5 once more per loop (hot))"
     )
     standby = dataclasses.replace(
         new, steps=(), service=(), seconds=(), status="standby", standby_reason="no fuel"
