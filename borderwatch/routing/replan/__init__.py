@@ -35,6 +35,12 @@ window end) for the teams still on duty:
 * **Orientation.** A loop must start at the team's position but may be driven
   either way round: each is driven the way that serves first the units
   waiting longest since their last pass before the cut (:func:`orient_for_cut`).
+* **Stability.** A commander cannot radio sixteen new loops at 02:10: every
+  team keeps tonight's loop, continued from where it is, unless changing it
+  pays (:func:`~borderwatch.routing.replan.loops.keep_unchanged`: all kept
+  when every required road stays served and the rest of the night's worst
+  revisit stays within 2 min or 2 % of the all-new plan's, else team by
+  team); :attr:`Replan.changed` lists the teams whose loop changes.
 * **Revisits across the cut.** The passes before the cut and those of the new
   loops are put on one clock (minutes after the original window start); for
   every unit the worst interval that ends after the cut is reported, so a unit

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from borderwatch.routing.night import _Evaluator
 from borderwatch.routing.replan.cut import edge_start
 from borderwatch.routing.replan.model import TOL, TeamPosition
+from borderwatch.routing.schedule import loop_phases
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -103,7 +103,7 @@ def reversed_route(route: TeamRoute) -> TeamRoute:
 
 
 def _after_passes(
-    ev: _Evaluator, routes: Sequence[TeamRoute], offsets: Sequence[float], end_min: float
+    ev: CutScore, routes: Sequence[TeamRoute], offsets: Sequence[float], end_min: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(unit, t)`` of every pass of looping ``routes``, each from its offset, up to ``end_min``."""
     units, times = [], []
@@ -183,7 +183,10 @@ class CutScore:
         at_min: float,
         window_min: float,
     ) -> None:
-        self.ev = _Evaluator(network, window_min - at_min, weights)
+        self.network = network
+        self._cache: dict[
+            tuple[str, tuple[tuple[int, bool], ...]], tuple[np.ndarray, np.ndarray]
+        ] = {}
         self.offsets = offsets
         self.before_last = before_last
         self.weights = weights
@@ -191,9 +194,39 @@ class CutScore:
         self.window_min = window_min
         self.watched_before = ~np.isnan(before_last)
 
+    def prime(self, routes: Sequence[TeamRoute]) -> None:
+        """Compute one loop's passes of the ``routes`` not yet known, in one coverage-engine call."""
+        todo: dict[str, TeamRoute] = {}
+        for r in routes:
+            if r.on_patrol and (r.team, r.steps) not in self._cache and r.team not in todo:
+                todo[r.team] = r
+        if not todo:
+            return
+        team, unit, t = loop_phases(self.network, list(todo.values()))
+        for i, r in enumerate(todo.values()):
+            mine = team == i
+            self._cache[(r.team, r.steps)] = (unit[mine], t[mine])
+
+    def passes(self, route: TeamRoute) -> tuple[np.ndarray, np.ndarray]:
+        """``(unit, minutes into the loop)`` of every pass of one loop of ``route``."""
+        key = (route.team, route.steps)
+        if key not in self._cache:
+            self.prime([route])
+        return self._cache[key]
+
+    def flip(self, route: TeamRoute) -> TeamRoute:
+        """``route`` driven the other way round; its passes are the loop's mirrored in time."""
+        back = reversed_route(route)
+        key = (back.team, back.steps)
+        if key not in self._cache:
+            unit, t = self.passes(route)
+            loop = route.loop_s / 60.0
+            self._cache[key] = (unit, np.clip(loop - t, 0.0, loop))
+        return back
+
     def __call__(self, routes: Sequence[TeamRoute]) -> tuple[float, float, float]:
         act = [r for r in routes if r.on_patrol]
-        unit, t = _after_passes(self.ev, act, [self.offsets[r.team] for r in act], self.window_min)
+        unit, t = _after_passes(self, act, [self.offsets[r.team] for r in act], self.window_min)
         worst = _cross_worst(self.before_last, unit, t, self.window_min)
         seen = self.watched_before.copy()
         seen[unit] = True
@@ -213,7 +246,9 @@ def orient_for_cut(
     """Drive each loop the way round that serves first the units waiting longest since the cut.
 
     A loop must start at the team's position, but it may be driven either way
-    round; that decides which units it reaches first after the cut. Of a
+    round; that decides which units it reaches first after the cut (the
+    passes of a loop driven backwards are scored as its passes mirrored in
+    time, exact up to how a run of passes is split). Of a
     steepest descent on ``score`` (flip the loop whose flip lowers it most, at
     most ``max_moves`` flips, default twice the teams) and a first-improvement
     descent (teams in order, twice round), the better is kept: the score is a
@@ -225,7 +260,8 @@ def orient_for_cut(
         return out
     key = score
     moves = max_moves if max_moves is not None else 2 * len(active)
-    flipped = {i: reversed_route(out[i]) for i in active}
+    score.prime(out)
+    flipped = {i: score.flip(out[i]) for i in active}
     start = key(out)
     # steepest descent: flip the loop whose flip lowers the key most, while one does
     steep, best = list(out), start
@@ -329,6 +365,8 @@ def keep_unchanged(
     """
     out = list(routes)
     index = {r.team: i for i, r in enumerate(out)}
+    score.prime(out)
+    score.prime(list(kept.values()))
     base = score(out)
 
     def within(key: tuple[float, float, float]) -> bool:
