@@ -66,7 +66,7 @@ def replan(
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Replan:
-    """Re-plan the rest of tonight from ``at`` (see the module notes).
+    """Re-plan the rest of tonight from ``at`` (see the package notes).
 
     Parameters
     ----------
@@ -90,9 +90,9 @@ def replan(
         before the cut is used.
     time_limit_s, max_iterations, seed
         The min-max search's limits and seed (default the plan's seed). The
-        search starts warm from tonight's assignment and stops earlier when it
-        converges; on Ningming it reaches its final longest loop within about
-        100 iterations, so 2 s is plenty. ``max_iterations`` (with a time
+        search starts from the better of tonight's assignment and the greedy
+        start and stops earlier when it converges; on Ningming it reaches its
+        final longest loop within about 100 iterations, so 2 s is plenty. ``max_iterations`` (with a time
         limit that does not stop the search first) makes the result
         independent of the machine's speed.
     progress
