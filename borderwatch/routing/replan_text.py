@@ -91,7 +91,9 @@ def diff_lines(rp: Replan) -> list[str]:
             if math.isfinite(tk.first_pass_min)
             else f"no pass there before {end}"
         )
-        out.append(f"{tk.team} takes {tk.from_team}'s {where}, {when}")
+        # a taker that keeps its loop drives those roads already: nothing new to find
+        already = "" if tk.team in rp.changed else " (on its loop already)"
+        out.append(f"{tk.team} takes {tk.from_team}'s {where}, {when}{already}")
     if rp.unserved:
         lengths = rp.network.edges["length"].to_numpy()
         km = sum(float(lengths[e]) for e in rp.unserved) / 1000.0

@@ -26,11 +26,12 @@ def test_header_takeovers_and_worst_revisit_of_a_real_replan(rp) -> None:
     lines = diff_lines(rp)
     assert lines[0] == "Re-plan from 02:10 to 06:00: T2 out; hot km 3.0-5.0 x3."
     assert rp.takeovers, "the toy's T1 must take over T2's roads"
+    already = "" if "T1" in rp.changed else " (on its loop already)"
     for tk in rp.takeovers:
         h, m = divmod(math.floor(20 * 60 + tk.first_pass_min) % (24 * 60), 60)
         assert (
             f"T1 takes T2's loop from km {tk.km_from:.1f} to km {tk.km_to:.1f}, "
-            f"first pass {h:02d}:{m:02d}"
+            f"first pass {h:02d}:{m:02d}{already}"
         ) in lines
     old, new = rp.hot_passes["3.0-5.0"]
     assert f"hot km 3.0-5.0: {new} passes to 06:00 (plan kept: {old})" in lines
@@ -53,8 +54,12 @@ def test_takeover_line_clock_after_midnight_and_no_pass(rp) -> None:
         Takeover("T1", "T2", (1,), 1.0, 2.0, first_pass_min=math.nan),
         Takeover("T1", "T2", (2, 3), math.nan, math.nan, first_pass_min=3 * 60.0),  # 23:00
     )
-    lines = diff_lines(dataclasses.replace(rp, takeovers=tks))
+    lines = diff_lines(dataclasses.replace(rp, takeovers=tks, changed=("T1",)))
     assert "T1 takes T2's loop from km 30.0 to km 38.0, first pass 02:25" in lines
+    kept = diff_lines(dataclasses.replace(rp, takeovers=tks, changed=()))
+    assert (
+        "T1 takes T2's loop from km 30.0 to km 38.0, first pass 02:25 (on its loop already)" in kept
+    )
     assert "T1 takes T2's loop from km 1.0 to km 2.0, no pass there before 06:00" in lines
     assert "T1 takes T2's roads away from the border (2 roads), first pass 23:00" in lines
 
