@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 
 #: Up to this many links the bound's MILP holds every link at once.
 WHOLE_UP_TO = 150
-#: Beyond, the rounds are scaled down (``max_rounds * WHOLE_UP_TO / links``, at least
+#: Beyond, the rounds are scaled down (``max_rounds * (WHOLE_UP_TO / links) ** 2``, at least
 #: :data:`SCALED_MIN_ROUNDS`) and each MILP stops at a relative gap of :data:`SCALED_REL_GAP`.
 SCALED_MIN_ROUNDS = 8
 #: Relative MIP gap at which HiGHS stops a round beyond :data:`WHOLE_UP_TO` links.
@@ -233,7 +233,7 @@ def assignment_bound(
         stays deterministic (a count of rounds, never the time cap: a single round of
         hundreds of links and teams takes seconds and grows with the cuts, and a bound
         stopped by time differs between runs): ``max(SCALED_MIN_ROUNDS, round(
-        max_rounds * whole_up_to / links))`` rounds, each MILP stopped at a relative gap
+        max_rounds * (whole_up_to / links) ** 2))`` rounds, each MILP stopped at a relative gap
         of :data:`SCALED_REL_GAP`. Its dual bound stays valid (HiGHS's proven bound,
         not the solution's value), and the cuts of a non-optimal solution are valid
         cuts all the same.
@@ -263,7 +263,7 @@ def assignment_bound(
     if m <= whole_up_to:
         best, pruned, cuts = rounds(base=base, max_rounds=max_rounds)
     else:
-        scaled = max(SCALED_MIN_ROUNDS, round(max_rounds * whole_up_to / m))
+        scaled = max(SCALED_MIN_ROUNDS, round(max_rounds * (whole_up_to / m) ** 2))
         best, pruned, cuts = rounds(
             base=base, max_rounds=min(max_rounds, scaled), rel_gap=SCALED_REL_GAP
         )
