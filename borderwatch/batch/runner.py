@@ -143,7 +143,11 @@ def open_client(
             dashboard_address=":0" if dashboard else None,
             silence_logs=logging.ERROR,
         )
-        client = distributed.Client(cluster, set_as_default=False)
+        try:
+            client = distributed.Client(cluster, set_as_default=False)
+        except BaseException:
+            cluster.close()  # its worker processes would outlive the failed connection
+            raise
         _CLUSTERS[id(client)] = cluster
     try:
         versions = client.run(_probe)

@@ -203,3 +203,26 @@ def test_unreachable_scheduler_names_the_address() -> None:
 def test_local_and_scheduler_exclude_each_other() -> None:
     with pytest.raises(BorderwatchError, match="not both"):
         open_client(local=1, scheduler="tcp://127.0.0.1:9")
+
+
+def test_local_cluster_closed_when_the_client_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A LocalCluster started for a client that cannot connect is closed, not leaked."""
+    import distributed
+
+    started: list[Any] = []
+    real_cluster = distributed.LocalCluster
+
+    def cluster(*args: Any, **kwargs: Any) -> Any:
+        started.append(real_cluster(*args, **kwargs))
+        return started[-1]
+
+    def client(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(distributed, "LocalCluster", cluster)
+    monkeypatch.setattr(distributed, "Client", client)
+    with pytest.raises(OSError, match="connection refused"):
+        open_client(local=1)
+    assert len(started) == 1
+    assert started[0].status.name == "closed"
+    assert not started[0].workers  # its worker process is gone
