@@ -10,6 +10,7 @@ import typer
 from borderwatch.cli.app import app
 from borderwatch.cli.common import (
     ConfigOpt,
+    FolderScenarioOpt,
     LangOpt,
     OutDirOpt,
     check_choice,
@@ -39,10 +40,7 @@ def brief_command(
         str | None,
         typer.Option(help="Date the night starts, YYYY-MM-DD (default: the plan's night)."),
     ] = None,
-    scenario: Annotated[
-        str | None,
-        typer.Option(help="Scenario the plan was made from (default: as recorded in it)."),
-    ] = None,
+    scenario: FolderScenarioOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Write brief.pdf (A4) and brief.html: commander page, township pages, a card per team."""

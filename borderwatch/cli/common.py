@@ -30,8 +30,10 @@ from borderwatch.errors import (
 __all__ = [
     "BasemapOpt",
     "ConfigOpt",
+    "FolderScenarioOpt",
     "ForceOpt",
     "LangOpt",
+    "MaxIterationsOpt",
     "MaxRevisitOpt",
     "NoMapOpt",
     "OfflineOpt",
@@ -80,6 +82,18 @@ MaxRevisitOpt = Annotated[
 BasemapOpt = Annotated[
     str | None,
     typer.Option("--basemap", help="xyzservices name, a {z}/{x}/{y} URL/folder, or none."),
+]
+MaxIterationsOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Stop the routing search after this many iterations: the same files on any "
+        "machine (--time-limit then only caps it).",
+        min=0,
+    ),
+]
+FolderScenarioOpt = Annotated[
+    str | None,
+    typer.Option(help="Scenario the folder was made from (default: as recorded in it)."),
 ]
 
 

@@ -11,6 +11,7 @@ from borderwatch.cli.app import app
 from borderwatch.cli.common import (
     BasemapOpt,
     ConfigOpt,
+    FolderScenarioOpt,
     LangOpt,
     OfflineOpt,
     check_choice,
@@ -27,10 +28,7 @@ def map_command(
     folder: Annotated[
         Path, typer.Argument(help="Output folder of `borderwatch gaps` or `borderwatch plan`.")
     ],
-    scenario: Annotated[
-        str | None,
-        typer.Option(help="Scenario the folder was made from (default: as recorded in it)."),
-    ] = None,
+    scenario: FolderScenarioOpt = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="HTML file (default FOLDER/map.html).")
     ] = None,

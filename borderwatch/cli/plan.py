@@ -15,6 +15,7 @@ from borderwatch.cli.common import (
     ConfigOpt,
     ForceOpt,
     LangOpt,
+    MaxIterationsOpt,
     MaxRevisitOpt,
     NoMapOpt,
     OfflineOpt,
@@ -39,14 +40,7 @@ def plan_command(
     time_limit: Annotated[
         float, typer.Option(help="Most seconds of routing search.", min=0.1)
     ] = 20.0,
-    max_iterations: Annotated[
-        int | None,
-        typer.Option(
-            help="Stop the routing search after this many iterations: the same files on any "
-            "machine (--time-limit then only caps it).",
-            min=0,
-        ),
-    ] = None,
+    max_iterations: MaxIterationsOpt = None,
     seed: Annotated[
         int | None, typer.Option(help="Random seed (default: config seed).", min=0)
     ] = None,

@@ -12,8 +12,10 @@ from borderwatch.cli.app import app
 from borderwatch.cli.common import (
     BasemapOpt,
     ConfigOpt,
+    FolderScenarioOpt,
     ForceOpt,
     LangOpt,
+    MaxIterationsOpt,
     NoMapOpt,
     OfflineOpt,
     check_choice,
@@ -112,13 +114,7 @@ def replan_command(
         float | None,
         typer.Option(help="Most seconds of routing search (default: the engine's, 2 s).", min=0.1),
     ] = None,
-    max_iterations: Annotated[
-        int | None,
-        typer.Option(
-            help="Stop the routing search after this many iterations (the same files on any machine).",
-            min=0,
-        ),
-    ] = None,
+    max_iterations: MaxIterationsOpt = None,
     seed: Annotated[
         int | None, typer.Option(help="Random seed (default: the plan's).", min=0)
     ] = None,
@@ -126,10 +122,7 @@ def replan_command(
         str | None,
         typer.Option(help="Date the night started, YYYY-MM-DD (default: the plan's night)."),
     ] = None,
-    scenario: Annotated[
-        str | None,
-        typer.Option(help="Scenario the plan was made from (default: as recorded in it)."),
-    ] = None,
+    scenario: FolderScenarioOpt = None,
     config: ConfigOpt = None,
     lang: LangOpt = None,
     offline: OfflineOpt = True,
