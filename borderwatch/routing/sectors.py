@@ -72,17 +72,15 @@ from scipy.sparse import csgraph
 
 from borderwatch.config import renamed_time_limit
 from borderwatch.coverage.risk import risk_weights
-from borderwatch.coverage.timeline import PatrolTimeline, revisits
+from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.network import PatrolNetwork, WatchIndex, _components
 from borderwatch.errors import ConfigError, RoutingError
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link
-from borderwatch.routing.night import night_objective
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute
-from borderwatch.routing.plan import PatrolPlan, plan_patrols
+from borderwatch.routing.plan import PatrolPlan, finish_plan, plan_patrols
 from borderwatch.routing.required import RequiredRoads
 from borderwatch.routing.result import RoutingResult, Step, gap_pct
-from borderwatch.routing.schedule import NightSchedule
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -140,6 +138,11 @@ class Sector:
     nodes, edges, checkpoints
         Positions in the whole network's node, edge and checkpoint tables of
         the sub-network's (sorted: the sub-network's own positions follow them).
+    lost_units
+        Positions of the sector's units that a team can watch on the whole
+        network but no team of the sector can (lost to the split; empty
+        unless merging neighbours could not rescue them, see
+        :func:`split_sectors`).
     """
 
     index: int
@@ -151,6 +154,9 @@ class Sector:
     nodes: np.ndarray
     edges: np.ndarray
     checkpoints: np.ndarray
+    lost_units: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64)
+    )
 
     @property
     def n_units(self) -> int:
@@ -407,14 +413,27 @@ def split_sectors(
             len(starts) - 1,
             n,
         )
+    can = _team_watch(network)  # teams x units: what each team can watch on the whole network
     while True:
         built = [
             _build_sector(network, i, lo, hi, team_unit, node_chain, cum, margin_m)
             for i, (lo, hi) in enumerate(zip(starts[:-1], starts[1:], strict=True))
         ]
-        bad = [i for i, (_, ok) in enumerate(built) if not ok]
-        if not bad or len(starts) <= 2:
+        if len(starts) <= 2:
             break
+        bad = [i for i, (_, ok) in enumerate(built) if not ok]
+        if not bad:
+            drop = _rescue(starts, team_unit, can, lengths)
+            if drop is None:
+                break
+            logger.warning(
+                "sectors: units of km %.1f-%.1f only teams of the next sector can watch; "
+                "the two sectors merged",
+                cum[starts[drop - 1]] / 1000.0,
+                cum[starts[drop + 1]] / 1000.0,
+            )
+            del starts[drop]
+            continue
         i = bad[0]
         # merge it with the shorter neighbour (the only one at either end)
         left = starts[i] - starts[i - 1] if i > 0 else math.inf
@@ -426,7 +445,10 @@ def split_sectors(
             cum[starts[i + 1]] / 1000.0,
         )
         del starts[drop]
-    out = tuple(s for s, _ in built)
+    out = tuple(
+        dataclasses.replace(s, lost_units=_lost_units(s.unit_lo, s.unit_hi, s.teams, network, can))
+        for s, _ in built
+    )
     logger.info(
         "sectors: %d sectors of %s km, %s teams",
         len(out),
@@ -434,6 +456,70 @@ def split_sectors(
         "/".join(str(len(s.teams)) for s in out),
     )
     return out
+
+
+def _team_watch(network: PatrolNetwork) -> np.ndarray:
+    """Which units each team can watch on the whole network (teams x units, bool).
+
+    A team can watch a unit when a road that watches it is one its vehicle may
+    drive, in the road component of its base for that vehicle (the rows of
+    :func:`_cost_rows`).
+    """
+    rows, team_row = _cost_rows(network)
+    drive = np.isfinite(rows).T.astype(np.int32)  # edges x rows
+    unit_edge = sparse.csr_array(network.watch.unit_edge, dtype=np.int32)
+    watched = np.asarray(unit_edge @ drive) > 0  # units x rows
+    out: np.ndarray = watched.T[team_row]
+    return out
+
+
+def _sector_can(can: np.ndarray, team_unit: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The units the teams based at units ``lo .. hi - 1`` can watch (bool per unit)."""
+    mine = (team_unit >= lo) & (team_unit < hi)
+    out: np.ndarray = can[mine].any(axis=0)
+    return out
+
+
+def _lost_units(
+    lo: int, hi: int, teams: Sequence[str], network: PatrolNetwork, can: np.ndarray
+) -> np.ndarray:
+    """Units ``lo .. hi - 1`` some team can watch on the whole network but none of ``teams``."""
+    mine = network.teams.index.isin(list(teams))
+    anyone = can[:, lo:hi].any(axis=0)
+    own = can[mine, lo:hi].any(axis=0)
+    return (lo + np.flatnonzero(anyone & ~own)).astype(np.int64)
+
+
+def _rescue(
+    starts: Sequence[int], team_unit: np.ndarray, can: np.ndarray, lengths: np.ndarray
+) -> int | None:
+    """The sector start to delete (merging two neighbours) so that fewer units are lost, or None.
+
+    A unit is lost to the split when a team can watch it on the whole network
+    but no team of its own sector can. The first sector (in chainage order)
+    with lost units that a neighbour's teams can watch is merged with the
+    neighbour that rescues more of their length (ties: the shorter
+    neighbour). Units only teams two or more sectors away can watch are not
+    rescued by a merge of neighbours; they are rescued later only if a merge
+    brings such a team next to them.
+    """
+    anyone = can.any(axis=0)
+    n = len(starts) - 1
+    for i in range(n):
+        lo, hi = starts[i], starts[i + 1]
+        lost = anyone[lo:hi] & ~_sector_can(can, team_unit, lo, hi)[lo:hi]
+        if not lost.any():
+            continue
+        gain = []
+        for j in (i - 1, i + 1):
+            if 0 <= j < n:
+                other = _sector_can(can, team_unit, starts[j], starts[j + 1])[lo:hi]
+                size = starts[j + 1] - starts[j]
+                gain.append((-float(lengths[lo:hi][lost & other].sum()), size, j))
+        best = min(gain)
+        if best[0] < 0:
+            return i if best[2] < i else i + 1  # delete the start between the two
+    return None
 
 
 def _build_sector(
@@ -1252,25 +1338,23 @@ def _stitch(
     balanced = dataclasses.replace(stitched("balanced"), lower_bound=bound)
     by_team = {r.team: r for o in outcomes for r in o.routes}
     routes = tuple(by_team[t] for t in team_ids)
-    window = outcomes[0].window_min
     timeline = PatrolTimeline.from_walks(
-        network, {r.team: list(r.steps) for r in routes if r.on_patrol}, window_min=window
+        network,
+        {r.team: list(r.steps) for r in routes if r.on_patrol},
+        window_min=outcomes[0].window_min,
     )
-    table = revisits(network, timeline)
-    passed = table["n_passes"].to_numpy() > 0
-    objective = night_objective(
-        table["worst_revisit_min"].to_numpy(),
-        passed,
-        risk_weights(network),
-        sum(r.loop_s + r.approach_s for r in routes if r.on_patrol) / 60.0,
-    )
-    patrolling = [r for r in routes if r.on_patrol]
-    schedule = NightSchedule(
-        teams=tuple(r.team for r in patrolling),
-        loop_min=tuple(r.loop_s / 60.0 for r in patrolling),
-        phase_min=tuple(0.0 for _ in patrolling),
-        worst_revisit_min=objective.worst_revisit_min,
+    # revisits, objective and schedule on the whole network, as plan_patrols makes them
+    whole = finish_plan(
+        network,
+        required=required,
+        instance=patrol,
+        routes=routes,
+        result=result,
+        balanced=balanced,
         timeline=timeline,
+        weights=risk_weights(network),
+        seconds={},
+        seed=seed,
     )
     sector_bound = max(o.result.lower_bound for o in outcomes)
     logger.info(
@@ -1280,19 +1364,10 @@ def _stitch(
         result.max_cost / 60,
         bound / 60,
         sector_bound / 60,
-        objective.worst_revisit_min,
+        whole.objective.worst_revisit_min,
     )
     return SectorPlan(
-        required=required,
-        instance=patrol,
-        routes=routes,
-        result=result,
-        balanced=balanced,
-        schedule=schedule,
-        revisits=table,
-        objective=objective,
-        seconds={},
-        seed=seed,
+        **{f.name: getattr(whole, f.name) for f in dataclasses.fields(PatrolPlan)},
         sectors=tuple(sectors),
         figures=tuple(o.figures for o in outcomes),
         sector_bound=float(sector_bound),
