@@ -15,7 +15,7 @@ from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline, pass_times
 from borderwatch.routing.minmax import solve_minmax
 from borderwatch.routing.night import night_routes
-from borderwatch.routing.patrol import build_instance
+from borderwatch.routing.patrol import TeamRoute, build_instance
 from borderwatch.routing.plan import PatrolPlan, finish_plan
 from borderwatch.routing.replan.cut import (
     check_positions,
@@ -161,16 +161,6 @@ def replan(
     routes, balanced = night_routes(rem, patrol, result, weights=weights, window_min=rem_window)
     routes = [close_at(rem, patrol, r, pos[r.team].node) for r in routes]
     secs["night"] = time.perf_counter() - t
-    hot_teams: set[str] = set()
-    if hots:
-        t = time.perf_counter()
-        say("more passes on the hot stretches")
-        plain = routes
-        routes = hot_detours(rem, patrol, routes, hots, weights, rem_window)
-        hot_teams = {b.team for a, b in zip(plain, routes, strict=True) if a.steps != b.steps}
-        secs["hot"] = time.perf_counter() - t
-    t = time.perf_counter()
-    say("loops the right way round; unchanged where a change does not pay")
     before_last = np.full(n_units, np.nan)
     if len(before):
         np.fmax.at(
@@ -187,19 +177,52 @@ def replan(
         at_min,
         window,
     )
+    score.prime(routes)
+    t = time.perf_counter()
+    say("loops the right way round; unchanged where a change does not pay")
     routes = orient_for_cut(routes, score)
     # stability: a team keeps its current loop unless changing it pays
     kept = kept_loops(rem, patrol, plan, pos, at_min)
     reachable = set(int(e) for e in plan.required.edges) - {
         int(e) for link in patrol.unreachable for e in link.edges
     }
-    routes = keep_unchanged(routes, kept, score, reachable, protect=hot_teams)
+    kept_first = keep_unchanged(routes, kept, score, reachable)
+    secs["orient"] = time.perf_counter() - t
+    if hots:
+        # hot detours on the loops as kept or on the new ones, judged on the rest of the night
+        # (score) or on the loops alone (that still adds passes when a hot unit's interval
+        # across the cut pins the weighted worst), then kept where it pays (the detouring
+        # teams excepted); a variant that adds passes there wins, then the score, then the
+        # fewer changed loops
+        t = time.perf_counter()
+        say("more passes on the hot stretches")
+        variants = []
+        for start, judge in (
+            (kept_first, None),
+            (kept_first, score),
+            (routes, score),
+            (routes, None),
+        ):
+            found = hot_detours(rem, patrol, start, hots, weights, rem_window, score=judge)
+            moved = {b.team for a, b in zip(start, found, strict=True) if a.steps != b.steps}
+            variants.append(keep_unchanged(found, kept, score, reachable, protect=moved))
+        hot_units = np.unique(np.concatenate([h.units(network) for h in hots]))
+        plain_passes = score.passes_on(kept_first, hot_units)
+
+        def rank(rs: list[TeamRoute]) -> tuple[bool, tuple[float, ...], int]:
+            moved = sum(1 for r in rs if r.team in kept and not same_loop(r, kept[r.team]))
+            more = score.passes_on(rs, hot_units) > plain_passes
+            return (not more, score(rs), moved)
+
+        routes = min(variants, key=rank)
+        secs["hot"] = time.perf_counter() - t
+    else:
+        routes = kept_first
     changed = tuple(
         r.team
         for r in routes
         if not (same_loop(r, kept[r.team]) if r.team in kept else not r.on_patrol)
     )
-    secs["orient"] = time.perf_counter() - t
 
     t = time.perf_counter()
     say("timing the rest of the night")

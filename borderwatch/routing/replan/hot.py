@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -230,20 +230,24 @@ def hot_detours(
     weights: np.ndarray,
     window_min: float,
     *,
+    score: Callable[[Sequence[TeamRoute]], tuple[float, ...]] | None = None,
     max_extra: int = 3,
     tries: int = 8,
 ) -> list[TeamRoute]:
-    """Drive the hot stretches more often, with the night's spare capacity (see the module notes).
+    """Drive the hot stretches more often, where the night's loops can take it.
 
-    For each hot stretch, the piece of a loop that passes most of its units
-    (the *block*) is driven once more by some team: a detour from a node of
-    its loop, there and back, that leaves its loop no longer than the night's
-    longest loop (so the worst revisit elsewhere does not grow) and lies at
-    least a quarter loop from the team's own passes there. Of the ``tries``
-    cheapest such detours the one that lowers ``(weighted worst revisit,
-    worst revisit, weighted mean revisit, driving)`` most is kept, the worst interval counted
-    times the hot weight (a stretch of weight ``w`` aims at ``T / w``); again,
-    up to ``max_extra`` extra passes per stretch, while that key drops.
+    For each hot stretch, a *block* (the longest visit of a loop to the
+    stretch, or per vehicle the road it may drive that watches most of the
+    stretch, there and back) is driven once more by some team: a detour from a
+    node of its loop, at most a third of the loop, leaving the loop at most
+    :data:`HOT_MAX_GROWTH` times the night's longest, a quarter loop or more
+    from the team's own passes there. Of the ``tries`` cheapest detours the one
+    that lowers the key most is kept, again up to ``max_extra`` extra passes per
+    stretch while the key drops. The key is ``score`` (the re-plan passes its
+    :class:`~borderwatch.routing.replan.loops.CutScore`: the rest of the night
+    with what was driven before the cut), else ``(weighted worst, worst,
+    weighted mean, driving)`` of the loops alone; the weighted worst counts each
+    interval times the hot weight, so a stretch of weight ``w`` aims at ``T / w``.
     """
     out = list(routes)
     if not hot:
@@ -252,19 +256,23 @@ def hot_detours(
     for h in hot:
         hot_w[h.units(network)] *= h.weight
     ev = _Evaluator(network, window_min, weights)
-    key = _hot_key(ev, out, hot_w, weights)
+
+    def judge(rs: Sequence[TeamRoute]) -> tuple[float, ...]:
+        return score(rs) if score is not None else _hot_key(ev, rs, hot_w, weights)
+
+    key = judge(out)
     for h in hot:
         units = h.units(network)
         blocks = _hot_blocks(network, out, units)
         if not blocks:
             continue
         for _ in range(max_extra):
-            best: tuple[tuple[float, float, float, float], int, TeamRoute] | None = None
+            best: tuple[tuple[float, ...], int, TeamRoute] | None = None
             found = _block_candidates(network, patrol, out, blocks, units)
             for _cost, i, j, bi in found[:tries]:
                 cand = _insert_block(network, patrol, out[i], blocks[bi], j)
                 trial = [*out[:i], cand, *out[i + 1 :]]
-                new_key = _hot_key(ev, trial, hot_w, weights)
+                new_key = judge(trial)
                 if new_key < key and (best is None or new_key < best[0]):
                     best = (new_key, i, cand)
             if best is None:

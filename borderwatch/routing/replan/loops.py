@@ -224,6 +224,13 @@ class CutScore:
             self._cache[key] = (unit, np.clip(loop - t, 0.0, loop))
         return back
 
+    def passes_on(self, routes: Sequence[TeamRoute], units: np.ndarray) -> int:
+        """Passes after the cut over the least-passed of ``units`` that a loop passes (0 if none)."""
+        act = [r for r in routes if r.on_patrol]
+        unit, _t = _after_passes(self, act, [self.offsets[r.team] for r in act], self.window_min)
+        n = np.bincount(unit, minlength=len(self.before_last))[units]
+        return int(n[n > 0].min()) if (n > 0).any() else 0
+
     def __call__(self, routes: Sequence[TeamRoute]) -> tuple[float, float, float]:
         act = [r for r in routes if r.on_patrol]
         unit, t = _after_passes(self, act, [self.offsets[r.team] for r in act], self.window_min)
