@@ -320,10 +320,16 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         sec = summary["sectors"]
         lines += [
             "",
-            f"planned in {sec['n_sectors']} sectors (lower bound above: valid for the whole "
-            f"border; the largest sector bound {sec['sector_bound_min']:.1f} min, gap "
+            f"planned in {sec['n_sectors']} sectors (lower bound above: valid for plans that "
+            "serve the stitched required roads with all teams, not for plans that choose other "
+            f"roads; the largest sector bound {sec['sector_bound_min']:.1f} min, gap "
             f"{sec['sector_gap_pct']:.1f} %, bounds only plans that keep this split):",
         ]
+        if sec.get("lost_units"):
+            lines.append(
+                f"  lost to the split: {sec['lost_km']:.1f} km of border ({sec['lost_units']} "
+                "units) a team of another sector could watch, none of their own sector"
+            )
         for s in sec["sectors"]:
             lines.append(
                 f"  sector {s['sector'] + 1}: km {s['start_km']:.1f}-{s['end_km']:.1f}, "

@@ -191,6 +191,7 @@ def plan_patrols(
     time_limit: float | None = None,
     bound_rounds: int = 25,
     bound_time_s: float = 30.0,
+    fixed_edges: Sequence[int] | np.ndarray = (),
 ) -> PatrolPlan:
     """Plan the night patrols of every team of ``network``.
 
@@ -217,6 +218,9 @@ def plan_patrols(
     bound_time_s
         Safety cap on the assignment bound's seconds (a bound stopped by it is
         still valid, but may differ between runs).
+    fixed_edges
+        Edge positions patrolled in any case, besides ``always_patrol``
+        (:func:`~borderwatch.routing.required.choose_required_edges`).
 
     Returns
     -------
@@ -229,7 +233,10 @@ def plan_patrols(
     t = time.perf_counter()
     say("choosing required roads")
     required = choose_required_edges(
-        network, always_patrol=always_patrol, time_limit_s=min(time_limit_s, 30.0)
+        network,
+        always_patrol=always_patrol,
+        fixed_edges=fixed_edges,
+        time_limit_s=min(time_limit_s, 30.0),
     )
     secs["required"] = time.perf_counter() - t
     t = time.perf_counter()

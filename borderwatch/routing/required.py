@@ -177,6 +177,7 @@ def choose_required_edges(
     time_limit_s: float = 20.0,
     max_milp_columns: int = 200_000,
     time_limit: float | None = None,
+    fixed_edges: Sequence[int] | np.ndarray = (),
 ) -> RequiredRoads:
     """Choose the road edges whose driving watches every coverable border unit.
 
@@ -197,6 +198,10 @@ def choose_required_edges(
         Above this many candidate edges only the greedy cover runs.
     time_limit
         Deprecated name of ``time_limit_s``.
+    fixed_edges
+        Edge positions fixed in the cover besides those ``always_patrol``
+        names (a sector plan resolves the names once on the whole network and
+        gives each sector its own edges).
 
     Returns
     -------
@@ -213,8 +218,10 @@ def choose_required_edges(
     unit_edge = sparse.csc_array(network.watch.unit_edge[:, drivable], dtype=bool)
     cand = np.flatnonzero(drivable)
     coverable, reasons = _coverable(network, unit_edge, profiles)
-    fixed = _fixed_edges(network, always_patrol)
-    fixed = fixed[drivable[fixed]]
+    fixed = np.union1d(
+        _fixed_edges(network, always_patrol), np.asarray(fixed_edges, dtype=np.int64)
+    )
+    fixed = fixed[drivable[fixed]].astype(np.int64)
     fixed_cols = np.searchsorted(cand, fixed)
     rows = unit_edge[:, fixed_cols] if len(fixed_cols) else None
     covered = (

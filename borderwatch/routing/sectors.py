@@ -10,7 +10,11 @@ A national border of thousands of kilometres is planned in sectors:
    their equal-length places but moved by up to :data:`CUT_WINDOW` team gaps
    where that brings every unit nearer a sector team whose vehicle may drive a
    road that watches it (:func:`_cuts`). A sector whose teams can reach none of
-   the roads that watch its units is merged with its neighbour.
+   the roads that watch its units is merged with its neighbour; so is a sector
+   with units that a team can watch on the whole network but none of its own
+   teams can, when a neighbour's teams can (:func:`_rescue`, repeated). Units
+   only a team two or more sectors away could watch stay lost to the split:
+   :func:`plan_sectors` warns and reports their km (``lost_km``).
 2. :func:`sector_network` makes a valid :class:`~borderwatch.data.network.PatrolNetwork`
    of each sector (:func:`subset_network`): the sector's units; the road nodes
    whose nearest border unit lies within the sector's chainage span plus a
@@ -35,7 +39,8 @@ The sector plan reports two bounds and says which is which:
 
 * ``bound_min`` (``PatrolPlan.result.lower_bound``, the "lower bound" of
   ``report.txt``): a bound valid for routing the stitched required roads with
-  *all* teams on the *whole* network, so ``opt_gap_pct`` is an honest gap. Up
+  *all* teams on the *whole* network, so ``opt_gap_pct`` is an honest gap for
+  those roads (not a bound for a plan that chooses other required roads). Up
   to :data:`FULL_BOUND_MAX_LINKS` required links it is the bound a whole plan
   prints (the assignment MILP bound of
   :func:`~borderwatch.routing.assignment.assignment_bound` over the basic
@@ -60,6 +65,7 @@ import dataclasses
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -74,12 +80,12 @@ from borderwatch.config import renamed_time_limit
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.network import PatrolNetwork, WatchIndex, _components
-from borderwatch.errors import ConfigError, RoutingError
+from borderwatch.errors import ConfigError, PlanWarning, RoutingError
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute
 from borderwatch.routing.plan import PatrolPlan, finish_plan, plan_patrols
-from borderwatch.routing.required import RequiredRoads
+from borderwatch.routing.required import RequiredRoads, _fixed_edges
 from borderwatch.routing.result import RoutingResult, Step, gap_pct
 
 if TYPE_CHECKING:
@@ -154,9 +160,7 @@ class Sector:
     nodes: np.ndarray
     edges: np.ndarray
     checkpoints: np.ndarray
-    lost_units: np.ndarray = dataclasses.field(
-        default_factory=lambda: np.zeros(0, dtype=np.int64)
-    )
+    lost_units: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_units(self) -> int:
@@ -476,7 +480,7 @@ def _team_watch(network: PatrolNetwork) -> np.ndarray:
 def _sector_can(can: np.ndarray, team_unit: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """The units the teams based at units ``lo .. hi - 1`` can watch (bool per unit)."""
     mine = (team_unit >= lo) & (team_unit < hi)
-    out: np.ndarray = can[mine].any(axis=0)
+    out: np.ndarray = np.asarray(can[mine].any(axis=0), dtype=bool)
     return out
 
 
@@ -503,7 +507,7 @@ def _rescue(
     rescued by a merge of neighbours; they are rescued later only if a merge
     brings such a team next to them.
     """
-    anyone = can.any(axis=0)
+    anyone = np.asarray(can.any(axis=0), dtype=bool)
     n = len(starts) - 1
     for i in range(n):
         lo, hi = starts[i], starts[i + 1]
@@ -843,6 +847,11 @@ class SectorPlan(PatrolPlan):
         keeps this split, not the whole border's best plan.
     margin_m
         The chainage margin of the sub-networks.
+    bound_kind
+        ``"assignment"`` or ``"round trip"``: which bound ``result.lower_bound`` is.
+    lost_km, lost_units
+        Border a team could watch on the whole network but no team of its own
+        sector can (:attr:`Sector.lost_units`): lost to the split.
     """
 
     sectors: tuple[Sector, ...] = ()
@@ -850,6 +859,8 @@ class SectorPlan(PatrolPlan):
     sector_bound: float = 0.0
     margin_m: float = DEFAULT_MARGIN_M
     bound_kind: str = "round trip"
+    lost_km: float = 0.0
+    lost_units: int = 0
 
     @property
     def sector_bound_min(self) -> float:
@@ -867,10 +878,13 @@ class SectorPlan(PatrolPlan):
             "n_sectors": len(self.sectors),
             "margin_m": self.margin_m,
             "bound": f"bound_min ({self.bound_kind} bound on the whole network) is valid for "
-            "the whole border, all teams, the required roads chosen; sector_bound_min, the "
-            "largest sector bound, bounds only plans that keep this split",
+            "plans that serve the stitched required roads with all teams, not for plans that "
+            "choose other roads; sector_bound_min, the largest sector bound, bounds only plans "
+            "that keep this split",
             "sector_bound_min": round(self.sector_bound_min, 2),
             "sector_gap_pct": round(self.sector_gap_pct, 2),
+            "lost_km": round(self.lost_km, 3),
+            "lost_units": self.lost_units,
             "sectors": [f.as_dict() for f in self.figures],
         }
 
@@ -896,17 +910,20 @@ def _plan_one(
     seed: int,
     time_limit_s: float,
     max_iterations: int | None,
-    always_patrol: Sequence[str],
+    fixed_edges: np.ndarray,
     bound_rounds: int,
     bound_time_s: float,
 ) -> _SectorOutcome:
-    """Plan one sector (runs on a Dask worker or in this process) and map it to whole ids."""
+    """Plan one sector (runs on a Dask worker or in this process) and map it to whole ids.
+
+    ``fixed_edges`` are whole-network edge ids of the sector's own always-patrolled roads.
+    """
     plan = plan_patrols(
         sub,
         time_limit_s=time_limit_s,
         max_iterations=max_iterations,
         seed=seed,
-        always_patrol=always_patrol,
+        fixed_edges=np.searchsorted(sector.edges, fixed_edges),
         bound_rounds=bound_rounds,
         bound_time_s=bound_time_s,
     )
@@ -1010,6 +1027,44 @@ def _run_dask(
         client.cancel([f for f in futures if not f.done()])
 
 
+def _own_fixed(
+    network: PatrolNetwork, sectors: Sequence[Sector], fixed: np.ndarray
+) -> list[np.ndarray]:
+    """Each sector's own always-patrolled edges (whole-network ids), each edge in one sector.
+
+    An edge goes to a sector whose sub-network holds it and one of whose teams
+    may drive it: the sector of its nearest border unit if that one can, else
+    the one whose chainage is nearest. An edge no sector can take is left out
+    (logged), as a whole plan leaves out an always-patrolled road no team
+    vehicle may drive.
+    """
+    out: list[list[int]] = [[] for _ in sectors]
+    if len(fixed) == 0:
+        return [np.zeros(0, dtype=np.int64) for _ in sectors]
+    unit = _nearest_unit(network, network.edges.geometry.to_numpy()[fixed])
+    cum = np.concatenate([[0.0], np.cumsum(network.units["length_m"].to_numpy(dtype=float))])
+    at = (cum[unit] + cum[unit + 1]) / 2.0
+    vehicles = network.teams["vehicle"].astype(str)
+    drive = {v: np.isfinite(network.edge_seconds(v)) for v in sorted(set(vehicles))}
+    left = 0
+    for e, x in zip(fixed.tolist(), at.tolist(), strict=True):
+        options = []
+        for k, s in enumerate(sectors):
+            pos = int(np.searchsorted(s.edges, e))
+            held = pos < len(s.edges) and int(s.edges[pos]) == e
+            if held and any(drive[str(vehicles[t])][e] for t in s.teams):
+                options.append((max(0.0, s.start_m - x, x - s.end_m), k))
+        if options:
+            out[min(options)[1]].append(e)
+        else:
+            left += 1
+    if left:
+        logger.warning(
+            "sectors: %d always-patrolled edges no sector's teams may drive are left out", left
+        )
+    return [np.asarray(x, dtype=np.int64) for x in out]
+
+
 def plan_sectors(
     network: PatrolNetwork,
     sectors: int | str = "auto",
@@ -1070,9 +1125,20 @@ def plan_sectors(
     -------
     SectorPlan
         A :class:`PatrolPlan` on the whole network. Its ``result.lower_bound``
-        is :func:`whole_bound`, valid for the whole border; ``sector_bound`` is
-        the largest sector bound, which bounds only plans that keep the split
-        (see the module docstring).
+        bounds the longest loop of any plan that serves the stitched required
+        roads (``required.edges``, the union of the sectors' choices) with all
+        teams on the whole network; not a plan that chooses other roads. Up to
+        :data:`FULL_BOUND_MAX_LINKS` links it is the assignment bound, above
+        :func:`whole_bound` (``bound_kind`` says which). ``sector_bound`` is the
+        largest sector bound, which bounds only plans that keep the split (see
+        the module docstring). ``lost_km`` is the border lost to the split
+        (warned, see :func:`split_sectors`).
+
+    Warns
+    -----
+    PlanWarning
+        When the split leaves units that a team of another sector could watch
+        but none of their own (``lost_km`` > 0).
 
     Raises
     ------
@@ -1091,7 +1157,18 @@ def plan_sectors(
     secs: dict[str, float] = {}
     t = time.perf_counter()
     say("splitting the border into sectors")
+    fixed = _fixed_edges(network, always_patrol)  # a name matching no edge anywhere: an error
     split = split_sectors(network, sectors, margin_m=margin_m)
+    lost = np.concatenate([s.lost_units for s in split])
+    if len(lost):
+        km = float(network.units["length_m"].to_numpy()[lost].sum()) / 1000.0
+        warnings.warn(
+            f"the sector split loses {km:.1f} km of border ({len(lost)} units) that a team of "
+            "another sector could watch; plan with fewer sectors (or none) to patrol them",
+            PlanWarning,
+            stacklevel=2,
+        )
+    owned = _own_fixed(network, split, fixed)
     subs = [sector_network(network, s) for s in split]
     secs["split"] = time.perf_counter() - t
     options: list[dict[str, Any]] = [
@@ -1099,11 +1176,11 @@ def plan_sectors(
             "seed": sector_seed(seed, s.index),
             "time_limit_s": time_limit_s,
             "max_iterations": max_iterations,
-            "always_patrol": tuple(always_patrol),
+            "fixed_edges": own,
             "bound_rounds": bound_rounds,
             "bound_time_s": bound_time_s,
         }
-        for s in split
+        for s, own in zip(split, owned, strict=True)
     ]
     t = time.perf_counter()
     say(f"planning {len(split)} sectors")
@@ -1238,6 +1315,15 @@ def _stitch(
     lower = sum(r.lower_bound_s for r in reqs)
     unc = np.concatenate([np.asarray(r.uncoverable, dtype=np.int64) for r in reqs])
     reasons = [x for r in reqs for x in r.uncoverable_reason]
+    lost = np.concatenate([s.lost_units for s in sectors]).astype(np.int64)
+    if len(lost):  # a sector's reason names only its own vehicles: say who could watch it
+        can = _team_watch(network)
+        names = np.asarray([str(t) for t in network.teams.index])
+        for k in np.flatnonzero(np.isin(unc, lost)):
+            who = ", ".join(names[can[:, int(unc[k])]])
+            reasons[k] = (
+                f"lost to the sector split: only teams of other sectors ({who}) can watch it"
+            )
     required = RequiredRoads(
         edges=np.unique(np.concatenate([r.edges for r in reqs])).astype(np.int64),
         fixed=np.unique(np.concatenate([r.fixed for r in reqs])).astype(np.int64),
@@ -1373,4 +1459,6 @@ def _stitch(
         sector_bound=float(sector_bound),
         margin_m=float(margin_m),
         bound_kind=kind,
+        lost_km=float(network.units["length_m"].to_numpy()[lost].sum()) / 1000.0,
+        lost_units=len(lost),
     )
