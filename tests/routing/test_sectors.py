@@ -256,3 +256,114 @@ def test_bad_values_in_the_library(net) -> None:  # type: ignore[no-untyped-def]
         plan_sectors(net, 2, workers=-1)
     with pytest.raises(ConfigError, match="margin_m"):
         split_sectors(net, 2, margin_m=-5.0)
+
+
+# --------------------------------------------------------------------------- review fixes
+def _vehicles(network, vehicles: list[str]):  # type: ignore[no-untyped-def]
+    """``network`` with other team vehicles (a real network; the caches rebuilt)."""
+    import dataclasses
+
+    frame = network.teams.copy()
+    frame["vehicle"] = vehicles
+    return dataclasses.replace(network, teams=frame, _cache={})
+
+
+@pytest.fixture(scope="module")
+def net40():  # type: ignore[no-untyped-def]
+    """40 km, seed 11, 6 teams: the only motorcycle team (T03) sits in the middle sector."""
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+
+    return build_network(generate_scenario(40, seed=11, n_teams=6))
+
+
+def test_split_loses_no_unit_a_team_could_watch(net40) -> None:  # type: ignore[no-untyped-def]
+    """Units only a motorcycle may watch stay with the motorcycle team: same units as a whole plan."""
+    from borderwatch.routing.sectors import _team_watch
+
+    opts: dict[str, Any] = {"max_iterations": 40, "bound_rounds": 0, "seed": 0}
+    sectors = plan_sectors(net40, 3, workers=0, **opts)
+    whole = plan_patrols(net40, **opts)
+    can = _team_watch(net40)
+    for s in sectors.sectors:
+        mine = net40.teams.index.isin(list(s.teams))
+        span = slice(s.unit_lo, s.unit_hi)
+        assert not (can[:, span].any(axis=0) & ~can[mine, span].any(axis=0)).any()
+        assert len(s.lost_units) == 0
+    assert sectors.lost_km == 0.0 and sectors.sectors_summary()["lost_units"] == 0
+    passed_s = sectors.revisits["n_passes"].to_numpy() > 0
+    passed_w = whole.revisits["n_passes"].to_numpy() > 0
+    assert (passed_w & ~passed_s).sum() == 0  # before the fix: 27 units
+    assert passed_s.sum() == passed_w.sum()
+    assert set(sectors.required.uncoverable.tolist()) == set(whole.required.uncoverable.tolist())
+
+
+def test_units_lost_to_the_split_are_warned_and_reported() -> None:
+    """A unit only a team two sectors away can watch: not merged away, but warned and counted."""
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.errors import PlanWarning
+    from borderwatch.routing.export import plan_summary, report_text
+    from borderwatch.routing.sectors import _team_watch
+
+    base = build_network(generate_scenario(60, seed=7, n_teams=6))
+    net = _vehicles(base, ["pickup", "pickup", "pickup", "suv", "suv", "motorcycle"])
+    with pytest.warns(PlanWarning, match=r"the sector split loses \d+\.\d km of border \(9 units\)"):
+        plan = plan_sectors(net, 3, workers=0, max_iterations=20, bound_rounds=0, seed=0)
+    assert len(plan.sectors) == 3
+    lost = np.concatenate([s.lost_units for s in plan.sectors])
+    assert len(lost) == plan.lost_units == 9
+    lengths = net.units["length_m"].to_numpy()
+    assert plan.lost_km == pytest.approx(lengths[lost].sum() / 1000.0)
+    can = _team_watch(net)
+    assert can[:, lost].any(axis=0).all()  # some team could watch each of them ...
+    first = plan.sectors[0]
+    assert all(first.unit_lo <= u < first.unit_hi for u in lost)
+    assert not can[net.teams.index.isin(list(first.teams))][:, lost].any()  # ... none of its own
+    reasons = dict(zip(plan.required.uncoverable.tolist(), plan.required.uncoverable_reason))
+    assert all("lost to the sector split" in reasons[u] and "T06" in reasons[u] for u in lost)
+    summary = plan_summary(net, plan, extra={"sectors": plan.sectors_summary()})
+    assert summary["sectors"]["lost_units"] == 9
+    text = report_text(net, plan, summary)
+    assert f"lost to the split: {plan.lost_km:.1f} km of border (9 units)" in text
+
+
+def test_rescue_merges_only_with_a_neighbour_that_can_watch() -> None:
+    from borderwatch.routing.sectors import _rescue
+
+    lengths = np.ones(6)
+    team_unit = np.array([0, 2, 4])  # one team per sector of 2 units
+    can = np.zeros((3, 6), dtype=bool)
+    can[0, 1] = can[1, 2:4] = can[2, 4:6] = True
+    can[2, 0] = True  # unit 0: only the team two sectors away
+    assert _rescue([0, 2, 4, 6], team_unit, can, lengths) is None
+    can[1, 0] = True  # now the neighbour's team can: merge sectors 0 and 1
+    assert _rescue([0, 2, 4, 6], team_unit, can, lengths) == 1
+    can[1, 0] = False
+    can[1, 5] = True  # sector 2 loses nothing (its team watches 4, 5); sector 0 still lost
+    assert _rescue([0, 2, 4, 6], team_unit, can, lengths) is None
+
+
+def test_always_patrolled_road_in_one_sector_only(net) -> None:  # type: ignore[no-untyped-def]
+    """--always names are resolved on the whole network; each sector fixes only its own edges."""
+    from borderwatch.errors import RoutingError
+    from borderwatch.routing.required import choose_required_edges
+    from borderwatch.routing.sectors import _own_fixed
+
+    only_first = "枯坤镇至坡农乡公路"  # in sector 1's sub-network only (80 km, seed 7, 2 sectors)
+    always = [only_first, "边境公路"]  # the border road runs through both
+    split = split_sectors(net, 2)
+    hit = np.flatnonzero((net.edges["name"] == only_first).to_numpy())
+    assert np.isin(hit, split[0].edges).all() and not np.isin(hit, split[1].edges).any()
+    plan = plan_sectors(net, 2, workers=0, always_patrol=always, **FAST)  # raised RoutingError
+    whole = choose_required_edges(net, always_patrol=always)
+    assert np.array_equal(plan.required.fixed, whole.fixed)
+    assert set(plan.required.fixed.tolist()) <= set(plan.required.edges.tolist())
+    served = {e for r in plan.routes for (e, _), s in zip(r.steps, r.service, strict=True) if s}
+    assert set(plan.required.fixed.tolist()) <= served
+    # each fixed edge belongs to exactly one sector, one that holds it
+    own = _own_fixed(net, split, np.union1d(hit, whole.fixed))
+    assert sum(len(x) for x in own) == len(np.unique(np.concatenate(own))) == len(whole.fixed)
+    assert all(np.isin(x, s.edges).all() for x, s in zip(own, split, strict=True))
+    with pytest.raises(RoutingError, match="'no such road' matches no edge"):
+        plan_sectors(net, 2, workers=0, always_patrol=["no such road"], **FAST)
