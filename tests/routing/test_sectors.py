@@ -308,7 +308,9 @@ def test_units_lost_to_the_split_are_warned_and_reported() -> None:
 
     base = build_network(generate_scenario(60, seed=7, n_teams=6))
     net = _vehicles(base, ["pickup", "pickup", "pickup", "suv", "suv", "motorcycle"])
-    with pytest.warns(PlanWarning, match=r"the sector split loses \d+\.\d km of border \(9 units\)"):
+    with pytest.warns(
+        PlanWarning, match=r"the sector split loses \d+\.\d km of border \(9 units\)"
+    ):
         plan = plan_sectors(net, 3, workers=0, max_iterations=20, bound_rounds=0, seed=0)
     assert len(plan.sectors) == 3
     lost = np.concatenate([s.lost_units for s in plan.sectors])
@@ -320,7 +322,9 @@ def test_units_lost_to_the_split_are_warned_and_reported() -> None:
     first = plan.sectors[0]
     assert all(first.unit_lo <= u < first.unit_hi for u in lost)
     assert not can[net.teams.index.isin(list(first.teams))][:, lost].any()  # ... none of its own
-    reasons = dict(zip(plan.required.uncoverable.tolist(), plan.required.uncoverable_reason))
+    reasons = dict(
+        zip(plan.required.uncoverable.tolist(), plan.required.uncoverable_reason, strict=True)
+    )
     assert all("lost to the sector split" in reasons[u] and "T06" in reasons[u] for u in lost)
     summary = plan_summary(net, plan, extra={"sectors": plan.sectors_summary()})
     assert summary["sectors"]["lost_units"] == 9
