@@ -415,3 +415,19 @@ def test_teams_not_changed_keep_their_loops(small, dropped) -> None:
     for r in dropped.plan.routes:
         if r.team not in dropped.changed and old[r.team].on_patrol:
             assert _cyclic_equal(r.steps, old[r.team].steps)
+
+
+def test_a_hot_stretch_alone_gets_more_passes_from_spare_capacity(small) -> None:
+    """No team dropped: a short loop's spare time drives the hot stretch again; the worst stays."""
+    net, plan = small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        calm = replan(plan, net, at=AT, max_iterations=200, time_limit_s=60, seed=0)
+        hot = replan(plan, net, at=AT, hot=[HOT], max_iterations=200, time_limit_s=60, seed=0)
+    units = HOT.units(net)
+    before = calm.revisits["n_passes"].to_numpy()[units]
+    now = hot.revisits["n_passes"].to_numpy()[units]
+    on = before > 0
+    assert (now[on] >= before[on]).all() and now[on].sum() >= 1.5 * before[on].sum()
+    assert 0 < len(hot.changed) < len(hot.positions)
+    assert hot.worst_revisit_min <= calm.worst_revisit_min + 1e-6

@@ -113,17 +113,23 @@ def _block_candidates(
     *,
     per_route: int = 2,
     max_growth: float = HOT_MAX_GROWTH,
+    longest_min: float | None = None,
 ) -> list[tuple[float, int, int, int]]:
     """``(detour minutes, route, step, block)`` of cheap places to drive a hot block once more.
 
     A loop takes a block its vehicle may drive at its cheapest nodes (a
-    quarter loop apart), the detour at most a third of its loop and the loop
-    at most ``max_growth`` times the night's longest; a loop that already
+    quarter loop apart), the detour at most a third of its loop or its spare
+    time up to the night's longest loop, and the loop at most ``max_growth``
+    times the night's longest (``longest_min``, default of ``routes``); a loop that already
     passes every unit of the block takes it only a quarter loop or more away
     from its own passes there.
     """
     inst = patrol.instance
-    longest = max((r.loop_s for r in routes if r.on_patrol), default=0.0) / 60.0
+    longest = (
+        max((r.loop_s for r in routes if r.on_patrol), default=0.0) / 60.0
+        if longest_min is None
+        else longest_min
+    )
     dist: dict[tuple[int, int], np.ndarray] = {}
     out: list[tuple[float, int, int, int]] = []
     for i, r in enumerate(routes):
@@ -150,7 +156,7 @@ def _block_candidates(
             cost = dist[(row, bi)][nodes] + float(s[block_e].sum()) / 60.0
             ok = (
                 np.isfinite(cost)
-                & (cost <= loop / 3.0)
+                & (cost <= max(loop / 3.0, longest - loop))
                 & (loop + cost <= max_growth * longest + 1e-6)
             )
             if set(_watched(network, block, hot).tolist()) <= own_units:
@@ -232,14 +238,15 @@ def hot_detours(
     *,
     score: Callable[[Sequence[TeamRoute]], tuple[float, ...]] | None = None,
     max_extra: int = 3,
-    tries: int = 8,
+    tries: int = 6,
 ) -> list[TeamRoute]:
     """Drive the hot stretches more often, where the night's loops can take it.
 
     For each hot stretch, a *block* (the longest visit of a loop to the
     stretch, or per vehicle the road it may drive that watches most of the
     stretch, there and back) is driven once more by some team: a detour from a
-    node of its loop, at most a third of the loop, leaving the loop at most
+    node of its loop, at most a third of the loop or the loop's spare time up to
+    the night's longest, leaving the loop at most
     :data:`HOT_MAX_GROWTH` times the night's longest, a quarter loop or more
     from the team's own passes there. Of the ``tries`` cheapest detours the one
     that lowers the key most is kept, again up to ``max_extra`` extra passes per
@@ -252,6 +259,8 @@ def hot_detours(
     out = list(routes)
     if not hot:
         return out
+    # the growth cap is on the longest loop before any detour (no creeping up)
+    longest0 = max((r.loop_s for r in out if r.on_patrol), default=0.0) / 60.0
     hot_w = np.ones(len(network.units))
     for h in hot:
         hot_w[h.units(network)] *= h.weight
@@ -268,7 +277,7 @@ def hot_detours(
             continue
         for _ in range(max_extra):
             best: tuple[tuple[float, ...], int, TeamRoute] | None = None
-            found = _block_candidates(network, patrol, out, blocks, units)
+            found = _block_candidates(network, patrol, out, blocks, units, longest_min=longest0)
             for _cost, i, j, bi in found[:tries]:
                 cand = _insert_block(network, patrol, out[i], blocks[bi], j)
                 trial = [*out[:i], cand, *out[i + 1 :]]
