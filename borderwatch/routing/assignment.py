@@ -49,6 +49,8 @@ from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.minmax import _Model
 
 __all__ = [
+    "SCALED_LINK_ROUNDS",
+    "SCALED_MAX_ROUNDS",
     "SCALED_MIN_ROUNDS",
     "SCALED_REL_GAP",
     "WHOLE_UP_TO",
@@ -60,9 +62,12 @@ logger = logging.getLogger(__name__)
 
 #: Up to this many links the bound's MILP holds every link at once.
 WHOLE_UP_TO = 150
-#: Beyond, the rounds are scaled down (``max_rounds * (WHOLE_UP_TO / links) ** 2``, at least
-#: :data:`SCALED_MIN_ROUNDS`) and each MILP stops at a relative gap of :data:`SCALED_REL_GAP`.
-SCALED_MIN_ROUNDS = 8
+#: Beyond, about this many link-rounds (rounds = SCALED_LINK_ROUNDS / links, between
+#: :data:`SCALED_MIN_ROUNDS` and :data:`SCALED_MAX_ROUNDS`), each MILP stopped at a relative
+#: gap of :data:`SCALED_REL_GAP`: a count, so the bound is the same on every run.
+SCALED_LINK_ROUNDS = 4000
+SCALED_MIN_ROUNDS = 3
+SCALED_MAX_ROUNDS = 10
 #: Relative MIP gap at which HiGHS stops a round beyond :data:`WHOLE_UP_TO` links.
 SCALED_REL_GAP = 0.05
 
@@ -232,8 +237,8 @@ def assignment_bound(
         to HiGHS's default gap. Beyond, the bound is made scale-aware so that it
         stays deterministic (a count of rounds, never the time cap: a single round of
         hundreds of links and teams takes seconds and grows with the cuts, and a bound
-        stopped by time differs between runs): ``max(SCALED_MIN_ROUNDS, round(
-        max_rounds * (whole_up_to / links) ** 2))`` rounds, each MILP stopped at a relative gap
+        stopped by time differs between runs): ``SCALED_LINK_ROUNDS / links`` rounds
+        (between 3 and 10; 500 km: 10, 1,000 km: 8, 2,000 km: 4), each MILP stopped at a relative gap
         of :data:`SCALED_REL_GAP`. Its dual bound stays valid (HiGHS's proven bound,
         not the solution's value), and the cuts of a non-optimal solution are valid
         cuts all the same.
@@ -263,7 +268,7 @@ def assignment_bound(
     if m <= whole_up_to:
         best, pruned, cuts = rounds(base=base, max_rounds=max_rounds)
     else:
-        scaled = max(SCALED_MIN_ROUNDS, round(max_rounds * (whole_up_to / m) ** 2))
+        scaled = min(SCALED_MAX_ROUNDS, max(SCALED_MIN_ROUNDS, round(SCALED_LINK_ROUNDS / m)))
         best, pruned, cuts = rounds(
             base=base, max_rounds=min(max_rounds, scaled), rel_gap=SCALED_REL_GAP
         )
