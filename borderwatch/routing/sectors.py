@@ -29,7 +29,8 @@ A national border of thousands of kilometres is planned in sectors:
    process), each with its own seed (:func:`sector_seed`: the same seed gives
    the same plan whatever the number of workers), and stitches the sector plans
    into one :class:`~borderwatch.routing.plan.PatrolPlan` on the whole network:
-   routes mapped back to whole-network edge ids, the required roads united,
+   routes mapped back to whole-network edge ids, the required roads united
+   (a road two sectors chose is served by one of them, :func:`_dedupe_links`),
    and the timeline, the revisits and the night objective computed on the
    whole network (a team near a seam also watches units of the next sector).
 
@@ -1296,6 +1297,89 @@ def whole_bound(patrol: PatrolInstance) -> float:
     return max(total, float(reach.max()) if len(reach) else 0.0)
 
 
+def _dedupe_links(
+    network: PatrolNetwork, sectors: Sequence[Sector], outcomes: Sequence[_SectorOutcome]
+) -> tuple[list[Link], list[list[list[Step]]], list[set[int]]]:
+    """The stitched links, each required edge in one of them, and how sector links map to them.
+
+    A road in two sectors' margins may be chosen by both; it stays with the
+    sector whose border units it watches most (ties: the first) and becomes
+    driving without service in the others' links, which are cut into the
+    pieces around it.
+
+    Returns
+    -------
+    links
+        The stitched links, in sector order.
+    pieces
+        Per sector, per sector link ``j``: the link from its start as steps,
+        ``(-(1 + i), True)`` for stitched link ``i`` and ``(edge, forward)`` for
+        an edge another sector serves.
+    dropped
+        Per sector, the edges its links hold that another sector serves.
+    """
+    share: dict[int, list[int]] = {}
+    for k, o in enumerate(outcomes):
+        for e in sorted({e for lk in o.links for e in lk.edges}):
+            share.setdefault(e, []).append(k)
+    owner: dict[int, int] = {}
+    unit_edge = sparse.csc_array(network.watch.unit_edge)
+    for e, ks in share.items():
+        if len(ks) > 1:
+            units = unit_edge.indices[unit_edge.indptr[e] : unit_edge.indptr[e + 1]]
+            counts = [
+                int(((units >= sectors[k].unit_lo) & (units < sectors[k].unit_hi)).sum())
+                for k in ks
+            ]
+            owner[e] = ks[int(np.argmax(counts))]
+    if owner:
+        logger.info(
+            "sectors: %d required edges chosen by two sectors, each served by one", len(owner)
+        )
+    eu = network.edges["u"].to_numpy()
+    ev = network.edges["v"].to_numpy()
+    links: list[Link] = []
+    pieces: list[list[list[Step]]] = []
+    dropped: list[set[int]] = []
+    for k, o in enumerate(outcomes):
+        gone = {e for e, w in owner.items() if w != k}
+        dropped.append(gone)
+        mine: list[list[Step]] = []
+        for lk in o.links:
+            if not gone.intersection(lk.edges):
+                links.append(lk)
+                mine.append([(-len(links), True)])
+                continue
+            seg: list[Step] = []
+            run: list[Step] = []
+
+            def close(run: list[Step], seg: list[Step]) -> None:
+                if run:
+                    a = int(eu[run[0][0]] if run[0][1] else ev[run[0][0]])
+                    b = int(ev[run[-1][0]] if run[-1][1] else eu[run[-1][0]])
+                    links.append(
+                        Link(
+                            edges=tuple(e for e, _ in run),
+                            forward=tuple(f for _, f in run),
+                            start=a,
+                            end=b,
+                        )
+                    )
+                    seg.append((-len(links), True))
+
+            for e, f in lk.steps():
+                if e in gone:
+                    close(run, seg)
+                    run = []
+                    seg.append((e, f))
+                else:
+                    run.append((e, f))
+            close(run, seg)
+            mine.append(seg)
+        pieces.append(mine)
+    return links, pieces, dropped
+
+
 def _stitch(
     network: PatrolNetwork,
     sectors: Sequence[Sector],
@@ -1335,12 +1419,9 @@ def _stitch(
         uncoverable_reason=reasons,
         seconds=float(sum(r.seconds for r in reqs)),
     )
-    # one instance on the whole network: its edges, then every sector's links in sector order
-    links: list[Link] = []
-    offset: list[int] = []
-    for o in outcomes:
-        offset.append(len(links))
-        links.extend(o.links)
+    # one instance on the whole network: its edges, then every sector's links in sector order,
+    # each required edge in one link only (a road two sectors chose is served by one of them)
+    links, pieces, dropped = _dedupe_links(network, sectors, outcomes)
     rows, team_row = _cost_rows(network)
     link_cost = (
         np.column_stack([rows[:, list(lk.edges)].sum(axis=1) for lk in links])
@@ -1377,14 +1458,28 @@ def _stitch(
     def stitched(which: str) -> RoutingResult:
         tasks: dict[str, tuple[Step, ...]] = {}
         walks: dict[str, tuple[Step, ...]] = {}
-        for o, off in zip(outcomes, offset, strict=True):
+        for o, segs in zip(outcomes, pieces, strict=True):
             res: RoutingResult = getattr(o, which)
             for i, team in enumerate(o.figures.teams):
 
-                def fix(steps: tuple[Step, ...], off: int = off) -> tuple[Step, ...]:
-                    return tuple((e if e >= 0 else n_e + off - 1 - e, f) for e, f in steps)
+                def fix(
+                    steps: tuple[Step, ...], segs: list[list[Step]] = segs, served: bool = False
+                ) -> tuple[Step, ...]:
+                    out: list[Step] = []
+                    for e, f in steps:
+                        if e >= 0:
+                            out.append((e, f))
+                            continue
+                        # sector link -(1 + j): its pieces (links n_e + id) and dropped edges
+                        seg = segs[-1 - e] if f else [(x, not g) for x, g in segs[-1 - e][::-1]]
+                        out.extend(
+                            (n_e + (-1 - x), g) if x < 0 else (x, g)
+                            for x, g in seg
+                            if x < 0 or not served
+                        )
+                    return tuple(out)
 
-                tasks[team] = fix(res.tasks[i])
+                tasks[team] = fix(res.tasks[i], served=True)
                 walks[team] = fix(res.walks[i])
         all_walks = tuple(walks[t] for t in team_ids)
         costs = tuple(
@@ -1422,7 +1517,16 @@ def _stitch(
     bound = min(bound, result.max_cost)
     result = dataclasses.replace(result, lower_bound=bound)
     balanced = dataclasses.replace(stitched("balanced"), lower_bound=bound)
-    by_team = {r.team: r for o in outcomes for r in o.routes}
+    by_team = {
+        r.team: dataclasses.replace(
+            r,
+            service=tuple(
+                v and e not in gone for (e, _), v in zip(r.steps, r.service, strict=True)
+            ),
+        )
+        for o, gone in zip(outcomes, dropped, strict=True)
+        for r in o.routes
+    }
     routes = tuple(by_team[t] for t in team_ids)
     timeline = PatrolTimeline.from_walks(
         network,

@@ -371,3 +371,28 @@ def test_always_patrolled_road_in_one_sector_only(net) -> None:  # type: ignore[
     assert all(np.isin(x, s.edges).all() for x, s in zip(own, split, strict=True))
     with pytest.raises(RoutingError, match="'no such road' matches no edge"):
         plan_sectors(net, 2, workers=0, always_patrol=["no such road"], **FAST)
+
+
+def test_a_road_two_sectors_chose_is_one_link_served_once() -> None:
+    """50 km, seed 3, 8 teams, 4 sectors: a road in two sectors' margins is chosen by both."""
+    from collections import Counter
+
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+
+    net = build_network(generate_scenario(50, seed=3, n_teams=8))
+    plan = plan_sectors(net, 4, workers=0, max_iterations=40, bound_rounds=0, seed=0)
+    assert len(plan.sectors) == 4
+    # the sectors chose some road twice (their counts add up to more than the union) ...
+    assert sum(f.required_edges for f in plan.figures) > len(plan.required.edges)
+    # ... the stitched instance holds every required edge in one link only
+    count = Counter(e for lk in plan.instance.links for e in lk.edges)
+    assert count and max(count.values()) == 1
+    plan.result.validate(plan.instance.instance)  # every link served exactly once, closed walks
+    plan.balanced.validate(plan.instance.instance)
+    # the links are pieces of the sectors' links: same edges, each still a connected chain
+    u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
+    for lk in plan.instance.links:
+        nodes = [(u[e], v[e]) if f else (v[e], u[e]) for e, f in lk.steps()]
+        assert nodes[0][0] == lk.start and nodes[-1][1] == lk.end
+        assert all(a[1] == b[0] for a, b in zip(nodes, nodes[1:], strict=False))
