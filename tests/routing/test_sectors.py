@@ -330,6 +330,10 @@ def test_units_lost_to_the_split_are_warned_and_reported() -> None:
     assert summary["sectors"]["lost_units"] == 9
     text = report_text(net, plan, summary)
     assert f"lost to the split: {plan.lost_km:.1f} km of border (9 units)" in text
+    # the bound is claimed for the stitched required roads, not the whole border's best plan
+    assert "valid for plans that serve the stitched required roads with all teams" in text
+    assert "valid for the whole border" not in text
+    assert "plans that serve the stitched required roads" in summary["sectors"]["bound"]
 
 
 def test_rescue_merges_only_with_a_neighbour_that_can_watch() -> None:
@@ -396,3 +400,17 @@ def test_a_road_two_sectors_chose_is_one_link_served_once() -> None:
         nodes = [(u[e], v[e]) if f else (v[e], u[e]) for e, f in lk.steps()]
         assert nodes[0][0] == lk.start and nodes[-1][1] == lk.end
         assert all(a[1] == b[0] for a, b in zip(nodes, nodes[1:], strict=False))
+
+
+def test_cli_always_with_a_road_in_one_sector(folder: Path, tmp_path: Path) -> None:
+    """`plan --sectors 2 --always ROAD` with a road only sector 1 holds (was a RoutingError)."""
+    from borderwatch.errors import RoutingError
+
+    out = tmp_path / "always"
+    args = ["plan", str(folder), "-o", str(out), "--sectors", "2", "--workers", "0", *PLAN]
+    result = runner.invoke(app, [*args, "--always", "枯坤镇至坡农乡公路"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert data["sectors"]["n_sectors"] == 2
+    bad = runner.invoke(app, [*args[:3], str(tmp_path / "bad"), *args[4:], "--always", "nowhere"])
+    assert bad.exit_code == RoutingError.exit_code and "'nowhere' matches no edge" in bad.output
