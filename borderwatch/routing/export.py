@@ -320,7 +320,8 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         sec = summary["sectors"]
         lines += [
             "",
-            f"planned in {sec['n_sectors']} sectors (lower bound above: valid for plans that "
+            f"planned in {sec['n_sectors']} sector{'s' if sec['n_sectors'] != 1 else ''} "
+            "(lower bound above: valid for plans that "
             "serve the stitched required roads with all teams, not for plans that choose other "
             f"roads; the largest sector bound {sec['sector_bound_min']:.1f} min, gap "
             f"{sec['sector_gap_pct']:.1f} %, bounds only plans that keep this split):",
