@@ -279,6 +279,13 @@ def assignment_bound(
         cuts,
         time.perf_counter() - t0,
     )
+    if time.perf_counter() >= deadline - 0.05:
+        logger.warning(
+            "assignment bound stopped by its %.0f s cap before its last round: the bound "
+            "%.1f is valid but may differ between runs (give a larger cap)",
+            time_limit_s,
+            best,
+        )
     if pruned:
         best = min(best, float(incumbent))  # type: ignore[arg-type]
     return best

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.result import RoutingResult
 
-__all__ = ["PatrolPlan", "finish_plan", "night_network", "plan_patrols"]
+__all__ = ["PatrolPlan", "bound_cap_s", "finish_plan", "night_network", "plan_patrols"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,15 @@ class PatrolPlan:
     def opt_gap_pct(self) -> float:
         """The optimality gap (same as :attr:`gap_pct`; not a coverage gap)."""
         return self.gap_pct
+
+
+def bound_cap_s(n_links: int) -> float:
+    """The default safety cap of the assignment bound: 30 s, or 0.1 s per required link beyond.
+
+    Measured (benchmarks/results/scale_whole.md): 2,000 km (989 links) takes ~29 s
+    for its 4 rounds under load; 0.1 s a link gives it about three times that.
+    """
+    return max(30.0, 0.1 * n_links)
 
 
 def night_network(
@@ -190,7 +199,7 @@ def plan_patrols(
     progress: Callable[[str], None] | None = None,
     time_limit: float | None = None,
     bound_rounds: int = 25,
-    bound_time_s: float = 30.0,
+    bound_time_s: float | None = None,
     fixed_edges: Sequence[int] | np.ndarray = (),
 ) -> PatrolPlan:
     """Plan the night patrols of every team of ``network``.
@@ -217,7 +226,9 @@ def plan_patrols(
         that the printed bound is the same on every run; 0 keeps the basic bound.
     bound_time_s
         Safety cap on the assignment bound's seconds (a bound stopped by it is
-        still valid, but may differ between runs).
+        still valid, but may differ between runs, and a warning is logged).
+        Default :func:`bound_cap_s`: it grows with the instance, so that the
+        bound ends by its round count on a loaded machine.
     fixed_edges
         Edge positions patrolled in any case, besides ``always_patrol``
         (:func:`~borderwatch.routing.required.choose_required_edges`).
@@ -251,7 +262,7 @@ def plan_patrols(
         say("bounding the longest loop")
         bound = assignment_bound(
             instance.instance,
-            time_limit_s=bound_time_s,
+            time_limit_s=bound_cap_s(len(instance.links)) if bound_time_s is None else bound_time_s,
             max_rounds=bound_rounds,
             incumbent=result.max_cost,
             basic=result.lower_bound,
