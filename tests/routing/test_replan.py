@@ -166,7 +166,9 @@ def test_revisits_across_the_cut_count_what_was_driven_before(small, dropped) ->
             assert row["last_before_cut_min"] == pytest.approx(max(t_before))
             assert row["worst_revisit_min"] < AT
     assert checked > 20 and recent > 0
+    tonight = set(pass_times(net, plan.schedule.timeline)["unit"])
     watched = (table["n_passes"] > 0) | table["last_before_cut_min"].notna()
+    watched |= np.isin(np.arange(len(table)), list(tonight))
     assert rp.worst_revisit_min == pytest.approx(table.loc[watched, "worst_revisit_min"].max())
 
 
@@ -174,9 +176,11 @@ def test_the_kept_plan_figure_is_the_plan_with_the_dropped_team_gone(small, drop
     net, plan = small
     passes = pass_times(net, plan.schedule.timeline)
     keep = (passes["t"] <= AT) | (passes["team"] != "T02")
-    worst = []
-    for _u, grp in passes[keep].groupby("unit"):
-        worst.append(_plain_worst(grp["t"].tolist(), AT, 600.0))
+    kept = passes[keep]
+    # over every unit tonight's plan or the new one passes; a unit the kept plan no longer
+    # passes after the cut waits from its last pass to the window end
+    units = set(passes["unit"]) | set(np.flatnonzero(dropped.revisits["n_passes"] > 0))
+    worst = [_plain_worst(kept.loc[kept["unit"] == u, "t"].tolist(), AT, 600.0) for u in units]
     assert dropped.original_worst_revisit_min == pytest.approx(max(worst))
     # re-planning does not leave the commander worse off than doing nothing
     assert dropped.worst_revisit_min <= dropped.original_worst_revisit_min + 1e-6
@@ -366,6 +370,19 @@ def test_a_cut_a_minute_before_the_end(small) -> None:
     assert "T03" not in set(rp.plan.schedule.timeline.traversals["team"])
     assert rp.positions["T03"] == late
     assert np.isfinite(rp.worst_revisit_min) and rp.worst_revisit_min <= 600.0
+    # it drives nothing in the rest of the night: standby, its roads not counted as served
+    route = rp.route("T03")
+    assert not route.on_patrol and "window end" in route.standby_reason
+    assert "T03" in rp.changed
+    served = {
+        int(e)
+        for r in rp.plan.routes
+        if r.on_patrol
+        for (e, _), s in zip(r.steps, r.service, strict=True)
+        if s
+    }
+    assert set(rp.unserved) == {int(e) for e in plan.required.edges} - served
+    assert all(t.team != "T03" for t in rp.takeovers)
 
 
 def test_solve_minmax_warm_start(small) -> None:
@@ -431,3 +448,105 @@ def test_a_hot_stretch_alone_gets_more_passes_from_spare_capacity(small) -> None
     assert (now[on] >= before[on]).all() and now[on].sum() >= 1.5 * before[on].sum()
     assert 0 < len(hot.changed) < len(hot.positions)
     assert hot.worst_revisit_min <= calm.worst_revisit_min + 1e-6
+
+
+def test_doing_nothing_counts_the_roads_it_leaves_unpassed() -> None:
+    """Kept vs new over the same units: the kept plan's unpassed roads wait to the window end.
+
+    15 km, seed 11, five teams, T02 out 7 min into the night: the kept plan never passes
+    again the units only T02 passed; they used to be left out of its figure (24 min kept
+    against 63 min re-planned), so doing nothing looked better.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        net = build_network(generate_scenario(15, seed=11, n_teams=5))
+        plan = plan_patrols(net, max_iterations=60, seed=0, bound_rounds=0)
+        rp = replan(plan, net, at=7.0, drop=["T02"], max_iterations=30, time_limit_s=60, seed=0)
+    passes = pass_times(net, plan.schedule.timeline)
+    kept = passes[(passes["t"] <= 7.0) | (passes["team"] != "T02")]
+    units = set(passes["unit"]) | set(np.flatnonzero(rp.revisits["n_passes"] > 0))
+    kept_after = set(kept.loc[kept["t"] > 7.0, "unit"])
+    lost = sorted(u for u in units if u not in kept_after)
+    assert lost  # the kept plan leaves roads unpassed after the cut ...
+    assert (rp.revisits["n_passes"].to_numpy()[lost] > 0).all()  # ... the new plan passes them
+    worst = [_plain_worst(kept.loc[kept["unit"] == u, "t"].tolist(), 7.0, 600.0) for u in units]
+    assert rp.original_worst_revisit_min == pytest.approx(max(worst))
+    assert rp.original_worst_revisit_min >= 600.0 - 7.0 - 1e-6
+    assert rp.worst_revisit_min < rp.original_worst_revisit_min
+    km = (net.units["end_m"] - net.units["start_m"]).to_numpy() / 1000.0
+    assert rp.original_unpassed_km == pytest.approx(km[lost].sum())
+    new_lost = [u for u in units if rp.revisits["n_passes"].iat[u] == 0]
+    assert rp.unpassed_km == pytest.approx(km[new_lost].sum()) and rp.unpassed_km < 1e-9
+
+
+def _fragments(net, plan, team: str) -> list[tuple[int, bool]]:
+    """Nodes on road fragments ``team``'s vehicle cannot leave, away from its base: (node, holds a required road)."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    ok = np.isfinite(net.edge_seconds(str(net.teams.loc[team, "vehicle"])))
+    u, v = net.edges["u"].to_numpy()[ok], net.edges["v"].to_numpy()[ok]
+    n = len(net.nodes)
+    graph = sparse.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
+    _n, label = csgraph.connected_components(graph, directed=False)
+    required = {int(e) for e in plan.required.edges}
+    base = label[int(net.teams.loc[team, "node"])]
+    out = []
+    for comp in sorted(set(label[np.r_[u, v]]) - {base}):
+        nodes = np.flatnonzero(label == comp)
+        on = np.flatnonzero(ok & np.isin(net.edges["u"].to_numpy(), nodes))
+        out.append((int(nodes.min()), bool(required & set(on.tolist()))))
+    return out
+
+
+def test_a_team_on_an_isolated_road_fragment_does_not_crash_the_replan(small) -> None:
+    """A position the vehicle cannot leave: standby with the reason (or its fragment's roads)."""
+    net, plan = small
+    frags = _fragments(net, plan, "T01")
+    bare = next(node for node, req in frags if not req)
+    with_road = next(node for node, req in frags if req)
+    required = {int(e) for e in plan.required.edges}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        stuck = replan(
+            plan,
+            net,
+            at=AT,
+            drop=["T02"],
+            positions={"T01": bare},
+            max_iterations=50,
+            time_limit_s=60,
+            seed=0,
+        )
+        local = replan(
+            plan,
+            net,
+            at=AT,
+            drop=["T02"],
+            positions={"T01": with_road},
+            max_iterations=50,
+            time_limit_s=60,
+            seed=0,
+        )
+    route = stuck.route("T01")
+    assert not route.on_patrol
+    assert f"from where it is at 22:00 (node {bare})" in route.standby_reason
+    assert "T01" in stuck.changed
+    for rp in (stuck, local):
+        served = {
+            int(e)
+            for r in rp.plan.routes
+            for (e, _), s in zip(r.steps, r.service, strict=True)
+            if s
+        }
+        assert served | set(rp.unserved) == required
+        for r in rp.plan.routes:
+            if r.on_patrol:
+                assert _start(net, r.steps[0]) == rp.positions[r.team].node
+                assert all(_end(net, a) == _start(net, b) for a, b in pairwise(r.steps))
+    # the others take over what it can no longer reach; doing nothing leaves that unpassed
+    assert stuck.original_unpassed_km > 0.0
+    # on a fragment holding a required road it patrols that road
+    route = local.route("T01")
+    assert route.on_patrol
+    assert {int(e) for (e, _), s in zip(route.steps, route.service, strict=True) if s} <= required

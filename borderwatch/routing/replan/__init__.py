@@ -46,7 +46,11 @@ window end) for the teams still on duty:
   every unit the worst interval that ends after the cut is reported, so a unit
   passed at 01:55 is not "unpassed since 20:00". The same figure for tonight's
   plan kept as it is with the dropped teams gone is what the commander gets by
-  doing nothing (:attr:`Replan.original_worst_revisit_min`).
+  doing nothing (:attr:`Replan.original_worst_revisit_min`); both figures run
+  over the same units (those tonight's plan, the kept or the new plan passes),
+  a unit a plan no longer passes after the cut counting to the window end, and
+  :attr:`Replan.unpassed_km` / :attr:`Replan.original_unpassed_km` say how
+  much border each leaves unpassed.
 """
 
 from borderwatch.routing.replan.cut import cross_cut_revisits, plan_positions, remainder_network

@@ -39,6 +39,7 @@ from borderwatch.routing.replan.loops import (
     kept_loops,
     orient_for_cut,
     same_loop,
+    standby,
     warm_start,
 )
 from borderwatch.routing.replan.model import HotStretch, Replan, TeamPosition
@@ -160,6 +161,20 @@ def replan(
     say("giving every team its loop")
     routes, balanced = night_routes(rem, patrol, result, weights=weights, window_min=rem_window)
     routes = [close_at(rem, patrol, r, pos[r.team].node) for r in routes]
+    # a team that reaches no required road from where it is (an isolated road): standby,
+    # said from its position, not its base
+    cut_clock = format_hhmm(network.config.night_start_min + at_min)
+    idle = set(patrol.idle)
+    routes = [
+        r
+        if r.on_patrol or r.team not in idle
+        else standby(
+            r,
+            f"its {r.vehicle} reaches no required road from where it is at {cut_clock} "
+            f"(node {pos[r.team].node})",
+        )
+        for r in routes
+    ]
     secs["night"] = time.perf_counter() - t
     before_last = np.full(n_units, np.nan)
     if len(before):
@@ -218,17 +233,32 @@ def replan(
         secs["hot"] = time.perf_counter() - t
     else:
         routes = kept_first
+    # a team still finishing its road at the window end starts no loop: standby, so its
+    # loop's roads do not count as served (they are in ``unserved`` unless another serves them)
+    routes = [
+        standby(
+            r,
+            "still on its road at the window end (ready "
+            f"{format_hhmm(network.config.night_start_min + pos[r.team].ready_min)})",
+        )
+        if r.on_patrol and pos[r.team].ready_min >= window - 1e-6
+        else r
+        for r in routes
+    ]
+    was_on = {r.team for r in plan.routes if r.on_patrol}
     changed = tuple(
         r.team
         for r in routes
-        if not (same_loop(r, kept[r.team]) if r.team in kept else not r.on_patrol)
+        if not (
+            same_loop(r, kept[r.team])
+            if r.team in kept
+            else not r.on_patrol and r.team not in was_on
+        )
     )
 
     t = time.perf_counter()
     say("timing the rest of the night")
-    active = [r for r in routes if r.on_patrol]
-    # a team still finishing its road at the window end starts no loop
-    starters = [r for r in active if pos[r.team].ready_min < window - 1e-6]
+    starters = [r for r in routes if r.on_patrol]
     if starters:
         timeline = PatrolTimeline.from_walks(
             rem,
@@ -257,14 +287,20 @@ def replan(
     combined = pd.concat([before, after], ignore_index=True)
     cross = cross_cut_revisits(combined, n_units, window, at_min, index=network.units.index)
     cross["weight"] = weights
-    kept = kept_passes(network, original_tl, at_min, dropped, before, driven is None)
+    # doing nothing: the dropped teams gone, and those that cannot get back to their loop
+    stranded = tuple(t for t in survivors if t in was_on and t not in kept)
+    kept = kept_passes(network, original_tl, at_min, dropped + stranded, before, driven is None)
     kept_table = cross_cut_revisits(kept, n_units, window, at_min, index=network.units.index)
-    watched = (cross["n_passes"].to_numpy() > 0) | ~np.isnan(
-        cross["last_before_cut_min"].to_numpy()
-    )
-    kept_watched = (kept_table["n_passes"].to_numpy() > 0) | ~np.isnan(
-        kept_table["last_before_cut_min"].to_numpy()
-    )
+    # both figures over the same units: those tonight's plan passes, or the kept or new
+    # plan passes (before or after the cut); a unit a plan no longer passes after the cut
+    # counts from its last pass before it (or the window start) to the window end
+    tonight = np.zeros(n_units, dtype=bool)
+    tonight[pass_times(network, original_tl)["unit"].to_numpy(dtype=np.int64)] = True
+    watched = tonight | _watched(cross) | _watched(kept_table)
+    unit_km = (
+        network.units["end_m"].to_numpy(dtype=float)
+        - network.units["start_m"].to_numpy(dtype=float)
+    ) / 1000.0
     hot_passes = {h.label: stretch_passes(kept_table, cross, h.units(network)) for h in hots}
     takeovers = takeover_lines(network, plan, new_plan, dropped, after)
     served = {int(e) for r in routes for (e, _), s in zip(r.steps, r.service, strict=True) if s}
@@ -282,13 +318,15 @@ def replan(
         takeovers=takeovers,
         revisits=cross,
         worst_revisit_min=worst_over(cross, watched),
-        original_worst_revisit_min=worst_over(kept_table, kept_watched),
+        original_worst_revisit_min=worst_over(kept_table, watched),
         hot_passes=hot_passes,
         seconds=secs,
         weighted_worst_revisit_min=weighted_worst(cross, hot_w, watched),
-        original_weighted_worst_revisit_min=weighted_worst(kept_table, hot_w, kept_watched),
+        original_weighted_worst_revisit_min=weighted_worst(kept_table, hot_w, watched),
         unserved=unserved,
         changed=changed,
+        unpassed_km=_unpassed_km(cross, watched, unit_km),
+        original_unpassed_km=_unpassed_km(kept_table, watched, unit_km),
     )
     logger.info(
         "replan at %s: dropped %s, worst revisit rest of night %.1f min (kept plan %.1f), %.1f s",
@@ -299,3 +337,16 @@ def replan(
         secs["total"],
     )
     return out
+
+
+def _watched(table: pd.DataFrame) -> np.ndarray:
+    """Units a cross-cut table has passed, before or after the cut."""
+    passed = (table["n_passes"].to_numpy() > 0) | ~np.isnan(
+        table["last_before_cut_min"].to_numpy(dtype=float)
+    )
+    return np.asarray(passed, dtype=bool)
+
+
+def _unpassed_km(table: pd.DataFrame, units: np.ndarray, unit_km: np.ndarray) -> float:
+    """Km of border of ``units`` that ``table``'s plan never passes after the cut."""
+    return round(float(unit_km[units & (table["n_passes"].to_numpy() == 0)].sum()), 6)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from borderwatch.errors import RoutingError
 from borderwatch.routing.replan.cut import edge_start
 from borderwatch.routing.replan.model import TOL, TeamPosition
 from borderwatch.routing.schedule import loop_phases
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from borderwatch.routing.patrol import PatrolInstance, TeamRoute
     from borderwatch.routing.plan import PatrolPlan
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "CutScore",
     "close_at",
@@ -26,6 +30,7 @@ __all__ = [
     "orient_for_cut",
     "reversed_route",
     "same_loop",
+    "standby",
     "warm_start",
 ]
 
@@ -314,7 +319,8 @@ def kept_loops(
     From the plan's timeline the loop goes on with the road after the one the
     team is finishing; a team elsewhere (a GPS position) joins its loop where
     it passes its node, or drives there and back (:func:`close_at`). No
-    approach. Teams without a loop tonight are left out.
+    approach. Teams without a loop tonight, or whose vehicle cannot get from
+    where they are to it (an isolated road fragment), are left out.
     """
     trav = original.schedule.timeline.traversals
     out: dict[str, TeamRoute] = {}
@@ -342,9 +348,32 @@ def kept_loops(
                 seconds=route.seconds[j:] + route.seconds[:j],
             )
         else:
-            route = close_at(network, patrol, route, p.node)
+            try:
+                route = close_at(network, patrol, route, p.node)
+            except RoutingError:
+                # its vehicle cannot get from where it is to its loop (an isolated road):
+                # it has no loop to keep; the new plan routes it where it can go, if anywhere
+                logger.info(
+                    "%s cannot reach its loop from node %d: no loop to keep", r.team, p.node
+                )
+                continue
         out[r.team] = route
     return out
+
+
+def standby(route: TeamRoute, reason: str) -> TeamRoute:
+    """``route`` on standby (no steps) for ``reason``."""
+    return dataclasses.replace(
+        route,
+        steps=(),
+        service=(),
+        seconds=(),
+        approach=(),
+        approach_s=0.0,
+        status="standby",
+        role="",
+        standby_reason=reason,
+    )
 
 
 def keep_unchanged(

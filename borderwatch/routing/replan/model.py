@@ -190,11 +190,14 @@ class Replan:
         those intervals), ``never_passed`` (no pass after the cut), ``teams``
         (passing after the cut, ``;``-joined), ``weight`` (risk x hot weight).
     worst_revisit_min
-        Worst of ``revisits.worst_revisit_min`` over the units passed tonight
-        (before or after the cut).
+        Worst of ``revisits.worst_revisit_min`` over the units tonight's plan
+        passes or the new or kept plan passes (before or after the cut); a
+        unit not passed after the cut counts from its last pass before it (or
+        the window start) to the window end.
     original_worst_revisit_min
-        The same figure had tonight's plan been kept with the dropped teams
-        gone (what the commander gets by doing nothing).
+        The same figure, over the same units, had tonight's plan been kept
+        with the dropped teams gone (what the commander gets by doing
+        nothing: the units only the dropped teams passed count, unpassed).
     hot_passes
         Per hot stretch label, the passes after the cut over its least-passed
         unit (of those either plan passes; units no road watches do not
@@ -205,11 +208,17 @@ class Replan:
         The worst of interval x hot weight (the hot stretches' target is
         ``T / w``), new and kept plan.
     unserved
-        Required edges of tonight's plan that no surviving team can reach
-        from where it is with its vehicle (they stay unpatrolled).
+        Required edges of tonight's plan that no surviving team patrols in
+        the rest of the night: none can reach them from where it is with its
+        vehicle, or the team given them is still on its road at the window
+        end (standby); they stay unpatrolled.
     changed
         The surviving teams whose loop is not tonight's loop continued from
         where they are (the others keep theirs: nothing to radio to them).
+    unpassed_km, original_unpassed_km
+        Km of border (units of the worst-revisit figures) never passed after
+        the cut by the new plan, and by tonight's plan kept with the dropped
+        teams gone.
     """
 
     original: PatrolPlan
@@ -229,6 +238,8 @@ class Replan:
     original_weighted_worst_revisit_min: float = math.nan
     unserved: tuple[int, ...] = field(default=())
     changed: tuple[str, ...] = field(default=())
+    unpassed_km: float = 0.0
+    original_unpassed_km: float = 0.0
 
     @property
     def at_clock(self) -> str:
