@@ -167,7 +167,13 @@ def replan_command(
             driven = None
             positions = None
             if gpx:
-                driven, found = driven_from_gpx(pnet, plan, gpx, at_min=at_min, night=day)
+                # tracks of teams not on duty in this plan (dropped earlier tonight) are left out
+                off_duty = sorted(
+                    set(net.teams.index.astype(str)) - set(pnet.teams.index.astype(str))
+                )
+                driven, found = driven_from_gpx(
+                    pnet, plan, gpx, at_min=at_min, night=day, skip_teams=off_duty
+                )
                 positions = {t: p for t, p in found.items() if t not in dropped}
             from borderwatch.routing.replan import replan
 

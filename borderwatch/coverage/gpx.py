@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,6 +83,7 @@ def timeline_from_gpx(
     window_start: datetime | None = None,
     window_min: float | None = None,
     max_gap_s: float = 300.0,
+    skip_teams: Collection[str] = (),
 ) -> PatrolTimeline:
     """Build a timeline from driven GPS tracks (GPX files).
 
@@ -103,6 +104,10 @@ def timeline_from_gpx(
     max_gap_s
         A silence between two fixes longer than this is a logging gap: not
         interpolated across, and no pass spans it.
+    skip_teams
+        Teams whose tracks are left out with a warning (for instance teams
+        dropped earlier in the night, whose tracks sit in the night's folder),
+        rather than refused as unknown.
 
     Returns
     -------
@@ -145,8 +150,12 @@ def timeline_from_gpx(
             raise CoverageError(f"not a valid GPX file: {err}", file=path) from None
         segments: list[tuple[str, list[gpxpy.gpx.GPXTrackPoint]]] = []
         n_points = n_untimed = 0
+        skipped: list[str] = []
         for k, trk in enumerate(gpx.tracks):
-            team = forced or _track_team(trk.name, path, known, k)
+            team = forced or _track_team(trk.name, path, known | set(skip_teams), k)
+            if team in skip_teams and team not in known:
+                skipped.append(team)
+                continue
             for trkseg in trk.segments:
                 pts = list(trkseg.points)
                 n_points += len(pts)
@@ -154,6 +163,15 @@ def timeline_from_gpx(
                 n_untimed += len(pts) - len(timed)
                 if timed:
                     segments.append((team, timed))
+        if skipped:
+            warnings.warn(
+                f"{path}: track(s) of {', '.join(sorted(set(skipped)))} left out "
+                f"(not on duty in this plan)",
+                BorderwatchWarning,
+                stacklevel=2,
+            )
+            if n_points == 0:  # the file holds only tracks left out
+                continue
         if n_points == 0:
             raise CoverageError("GPX file holds no track points", file=path, field="trkpt")
         if not segments:
@@ -177,7 +195,10 @@ def timeline_from_gpx(
             t0 = min(times)
             first_time = t0 if first_time is None or t0 < first_time else first_time
             per_team.setdefault(team, []).append((ts, lon, lat))
-    assert first_time is not None
+    if first_time is None:
+        raise CoverageError(
+            "no GPX track of a team on duty", field="tracks", value=[str(p) for _, p in items]
+        )
     if window_start is None:
         window_start = _night_start_containing(network, first_time)
     elif window_start.tzinfo is None:

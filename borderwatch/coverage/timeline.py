@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -358,12 +358,18 @@ class PatrolTimeline:
         window_start: datetime | None = None,
         max_gap_s: float = 300.0,
         window_min: float | None = None,
+        skip_teams: Collection[str] = (),
     ) -> PatrolTimeline:
         """Build a timeline from driven GPS tracks (see :func:`borderwatch.coverage.gpx.timeline_from_gpx`)."""
         from borderwatch.coverage.gpx import timeline_from_gpx
 
         return timeline_from_gpx(
-            network, tracks, window_start=window_start, window_min=window_min, max_gap_s=max_gap_s
+            network,
+            tracks,
+            window_start=window_start,
+            window_min=window_min,
+            max_gap_s=max_gap_s,
+            skip_teams=skip_teams,
         )
 
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -566,7 +566,10 @@ def window_start(network: PatrolNetwork, night: date) -> datetime:
 
 
 def _last_points(
-    network: PatrolNetwork, files: Sequence[Path], until: datetime | None
+    network: PatrolNetwork,
+    files: Sequence[Path],
+    until: datetime | None,
+    skip_teams: Collection[str] = (),
 ) -> dict[str, tuple[datetime, float, float]]:
     """Per team, the last timed point of its tracks up to ``until``: ``(time, lon, lat)``."""
     import gpxpy
@@ -578,7 +581,9 @@ def _last_points(
     for path in files:
         gpx = gpxpy.parse(path.read_text(encoding="utf-8"))  # read once already by from_gpx
         for k, trk in enumerate(gpx.tracks):
-            team = _track_team(trk.name, path, known, k)
+            team = _track_team(trk.name, path, known | set(skip_teams), k)
+            if team not in known:
+                continue
             for seg in trk.segments:
                 for pt in seg.points:
                     if pt.time is None:
@@ -592,14 +597,27 @@ def _last_points(
 
 
 def _snap(network: PatrolNetwork, team: str, lon: float, lat: float) -> int:
-    """The node nearest ``(lon, lat)`` on a road the team's vehicle may drive."""
+    """The node nearest ``(lon, lat)`` on a road the team's vehicle may drive, joined to its base.
+
+    Only nodes of the team's road component (the roads its vehicle may drive
+    that connect to its base, or in a re-planned network to its recorded
+    position) count: the nearest node of a stub cut off from the team's
+    roads would leave it nowhere to drive.
+    """
     import pyproj
+    from scipy import sparse
+    from scipy.sparse import csgraph
 
     secs = network.edge_seconds(str(network.teams.loc[team, "vehicle"]))
     ok = np.isfinite(secs)
-    nodes = np.unique(
-        np.concatenate([network.edges["u"].to_numpy()[ok], network.edges["v"].to_numpy()[ok]])
-    )
+    u, v = network.edges["u"].to_numpy()[ok], network.edges["v"].to_numpy()[ok]
+    n = len(network.nodes)
+    labels = csgraph.connected_components(
+        sparse.coo_array((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False
+    )[1]
+    home = labels[int(network.teams.loc[team, "node"])]
+    nodes = np.unique(np.concatenate([u, v]))
+    nodes = nodes[labels[nodes] == home]
     x, y = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True).transform(lon, lat)
     d = np.hypot(network.nodes["x"].to_numpy()[nodes] - x, network.nodes["y"].to_numpy()[nodes] - y)
     return int(nodes[int(np.argmin(d))])
@@ -612,6 +630,7 @@ def driven_from_gpx(
     *,
     at_min: float,
     night: date | None = None,
+    skip_teams: Collection[str] = (),
 ) -> tuple[PatrolTimeline, dict[str, TeamPosition]]:
     """What was driven tonight according to GPS tracks, and where each tracked team is at the cut.
 
@@ -628,6 +647,10 @@ def driven_from_gpx(
         The cut, minutes after the window start.
     night
         The date the night starts on (default: the night holding the first point).
+    skip_teams
+        Teams whose tracks are left out with a warning instead of refused:
+        teams of the scenario that are not on duty in this plan (dropped by an
+        earlier re-plan), whose tracks are in the night's folder.
 
     Returns
     -------
@@ -651,12 +674,13 @@ def driven_from_gpx(
 
     files = gpx_files(paths)
     start = window_start(network, night) if night is not None else None
-    tracks = PatrolTimeline.from_gpx(network, files, window_start=start)
+    tracks = PatrolTimeline.from_gpx(network, files, window_start=start, skip_teams=skip_teams)
     if start is None:  # the same start from_gpx took: the night of the first point
         from borderwatch.coverage.gpx import _night_start_containing
 
         first = min(
-            (when for when, _, _ in _last_points(network, files, None).values()), default=None
+            (when for when, _, _ in _last_points(network, files, None, skip_teams).values()),
+            default=None,
         )
         start = _night_start_containing(network, first) if first is not None else None
     cut = start + timedelta(minutes=at_min) if start is not None else None
@@ -673,7 +697,7 @@ def driven_from_gpx(
     )
     positions = {
         team: TeamPosition(team, _snap(network, team, lon, lat), float(at_min), "gpx")
-        for team, (_, lon, lat) in sorted(_last_points(network, files, cut).items())
+        for team, (_, lon, lat) in sorted(_last_points(network, files, cut, skip_teams).items())
     }
     untracked = [t for t in plan_tl.teams if t not in tracked]
     logger.info(

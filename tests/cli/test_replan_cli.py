@@ -185,11 +185,16 @@ def test_the_replanned_folder_reloads_and_redraws(env, replanned, scenario: Path
         ), t
 
 
-def test_replans_chain(env, replanned, dropped: str, tmp_path: Path) -> None:
+def test_replans_chain(env, replanned, plan_dir: Path, dropped: str, tmp_path: Path) -> None:
     first, _ = replanned
     out = first.with_name("replan-of-replan")
     res = run_cli(["replan", first, "--at", "04:00", *SEARCH, "--no-map", "--out", out], env)
     assert res.returncode == 0, res.stdout + res.stderr
+    # tonight's tracks folder holds the dropped team's track too: left out with a warning
+    args = ["replan", first, "--at", "04:00", "--gpx", plan_dir / "gpx", *SEARCH, "--no-map"]
+    res = run_cli([*args, "--out", tmp_path / "with-tracks"], env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert f"track(s) of {dropped} left out" in " ".join(res.stderr.split()), res.stderr
     plan = _json(out / "plan.json")
     assert plan["night_window"] == ["04:00", "06:00"] and plan["night"] == "2026-12-08"
     assert plan["replan"]["original_night_window"] == ["02:10", "06:00"]

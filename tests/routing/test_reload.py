@@ -6,10 +6,12 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from borderwatch import build_network, load_scenario
+from borderwatch.data.synthetic import generate_scenario
 from borderwatch.errors import BorderwatchError, CoverageError
 from borderwatch.jobs import run_plan
 from borderwatch.routing.export import plan_summary
@@ -225,3 +227,35 @@ def test_reload_of_a_replanned_folder(twin_net, tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(CoverageError, match=r"replan\.positions\.T1\.start_min"):
         load_plan(tmp_path / "r", twin_net)
+
+
+def test_a_gps_position_snaps_within_the_teams_roads() -> None:
+    """A last fix beside a road stub cut off from the team's roads snaps to its own roads."""
+    import pyproj
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    from borderwatch.routing.reload import _snap
+
+    net = build_network(generate_scenario(20, seed=5))  # pickups with cut-off stubs (53 nodes)
+    for team_id, row in net.teams.iterrows():  # noqa: B007 (the team found is used below)
+        secs = net.edge_seconds(str(row["vehicle"]))
+        ok = np.isfinite(secs)
+        u, v = net.edges["u"].to_numpy()[ok], net.edges["v"].to_numpy()[ok]
+        n = len(net.nodes)
+        labels = csgraph.connected_components(
+            sparse.coo_array((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False
+        )[1]
+        drivable = np.unique(np.r_[u, v])
+        stubs = drivable[labels[drivable] != labels[int(row["node"])]]
+        if len(stubs):
+            break
+    else:
+        pytest.skip("no vehicle road stub cut off from a base in this scenario")
+    stub = int(stubs[0])
+    lon, lat = pyproj.Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True).transform(
+        net.nodes["x"].iloc[stub], net.nodes["y"].iloc[stub]
+    )
+    node = _snap(net, str(team_id), lon, lat)
+    assert node != stub
+    assert labels[node] == labels[int(row["node"])]
