@@ -307,6 +307,11 @@ def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
             "new": _finite(rp.weighted_worst_revisit_min),
             "original": _finite(rp.original_weighted_worst_revisit_min),
         },
+        # km of border never passed after the cut (same units as the worst figures)
+        "unpassed_km": {
+            "new": _finite(rp.unpassed_km, 3),
+            "original": _finite(rp.original_unpassed_km, 3),
+        },
         "diff": diff_lines(rp),
     }
     xy = rp.network.nodes

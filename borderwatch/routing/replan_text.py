@@ -136,10 +136,17 @@ def diff_lines(rp: Replan) -> list[str]:
         )
     kept_what = f"plan kept without {', '.join(rp.dropped)}" if rp.dropped else "plan kept"
     out.append(
-        f"worst revisit rest of night {_minutes(rp.worst_revisit_min)}{_worst_at(rp)} "
-        f"({kept_what}: {_minutes(rp.original_worst_revisit_min)})"
+        f"worst revisit rest of night {_minutes(rp.worst_revisit_min)}{_worst_at(rp)}"
+        f"{_unpassed(rp.unpassed_km)} "
+        f"({kept_what}: {_minutes(rp.original_worst_revisit_min)}"
+        f"{_unpassed(rp.original_unpassed_km)})"
     )
     return out
+
+
+def _unpassed(km: float) -> str:
+    """``", 2.2 km never passed again"`` (border no pass after the cut reaches), or nothing."""
+    return f", {km:.1f} km never passed again" if km >= 0.05 else ""
 
 
 def _worst_at(rp: Replan) -> str:
@@ -147,9 +154,10 @@ def _worst_at(rp: Replan) -> str:
     table = rp.revisits
     if not len(table) or not math.isfinite(rp.worst_revisit_min):
         return ""
-    watched = (table["n_passes"].to_numpy() > 0) | table["last_before_cut_min"].notna().to_numpy()
+    # the figure runs over every unit tonight's, the kept or the new plan passes, a unit no
+    # longer passed after the cut included (Replan.worst_revisit_min)
     worst = table["worst_revisit_min"].to_numpy()
-    hit = watched & (abs(worst - rp.worst_revisit_min) <= 1e-6)
+    hit = abs(worst - rp.worst_revisit_min) <= 1e-6
     if not hit.any():
         return ""
     i = int(hit.argmax())

@@ -128,9 +128,14 @@ def test_replan_writes_the_plan_files_of_the_remainder(
         if t["first_pass"]:
             assert f"first pass {t['first_pass']}" in diff
     worst = section["worst_revisit_min"]
+    lost = section["unpassed_km"]
+
+    def km(value: float) -> str:
+        return re.escape(f", {value:.1f} km never passed again") if value >= 0.05 else ""
+
     assert re.search(
-        rf"worst revisit rest of night {worst['new']:.0f} min at km [\d.]+ "
-        rf"\(plan kept without {dropped}: {worst['original']:.0f} min\)",
+        rf"worst revisit rest of night {worst['new']:.0f} min at km [\d.]+{km(lost['new'])} "
+        rf"\(plan kept without {dropped}: {worst['original']:.0f} min{km(lost['original'])}\)",
         diff,
     )
     # every required road of the dropped team is served by someone now

@@ -36,13 +36,18 @@ def test_header_takeovers_and_worst_revisit_of_a_real_replan(rp) -> None:
     old, new = rp.hot_passes["3.0-5.0"]
     assert f"hot km 3.0-5.0: {new} passes to 06:00 (plan kept: {old})" in lines
     table = rp.revisits
-    watched = (table["n_passes"] > 0) | table["last_before_cut_min"].notna()
-    unit = table.loc[watched, "worst_revisit_min"].idxmax()
+    unit = table.index[(table["worst_revisit_min"] - rp.worst_revisit_min).abs() <= 1e-6][0]
     units = rp.network.units
     mid = (units.loc[unit, "start_m"] + units.loc[unit, "end_m"]) / 2000
+    new_km = f", {rp.unpassed_km:.1f} km never passed again" if rp.unpassed_km >= 0.05 else ""
+    kept_km = (
+        f", {rp.original_unpassed_km:.1f} km never passed again"
+        if rp.original_unpassed_km >= 0.05
+        else ""
+    )
     assert lines[-1] == (
-        f"worst revisit rest of night {rp.worst_revisit_min:.0f} min at km {mid:.1f} "
-        f"(plan kept without T2: {rp.original_worst_revisit_min:.0f} min)"
+        f"worst revisit rest of night {rp.worst_revisit_min:.0f} min at km {mid:.1f}{new_km} "
+        f"(plan kept without T2: {rp.original_worst_revisit_min:.0f} min{kept_km})"
     )
     # pure: the same re-plan, the same text
     assert diff_text(rp) == diff_text(rp) == "\n".join(lines) + "\n"
@@ -135,6 +140,20 @@ def test_changed_kept_and_standby_loops(rp) -> None:
     )
     off = dataclasses.replace(rp, plan=dataclasses.replace(rp.plan, routes=(standby,)))
     assert "T1 stands by from 02:10: no fuel" in diff_lines(off)
+
+
+def test_worst_line_says_the_km_never_passed_again(rp) -> None:
+    """Doing nothing that leaves roads unpassed says so, beside the kept figure."""
+    lost = dataclasses.replace(rp, original_worst_revisit_min=600.0, original_unpassed_km=2.25)
+    assert diff_lines(lost)[-1].endswith(
+        "(plan kept without T2: 600 min, 2.2 km never passed again)"
+    )
+    both = dataclasses.replace(lost, unpassed_km=1.04)
+    assert (
+        ", 1.0 km never passed again (plan kept without T2: 600 min, 2.2 km" in diff_lines(both)[-1]
+    )
+    none = dataclasses.replace(rp, unpassed_km=0.0, original_unpassed_km=0.0)
+    assert "never passed" not in diff_lines(none)[-1]
 
 
 def test_no_drop_no_hot(rp) -> None:
