@@ -153,6 +153,21 @@ def replan_command(
                 PlanWarning,
                 stacklevel=2,
             )
+        earlier = recorded.get("replan")
+        if isinstance(earlier, dict):
+            # a chained re-plan: its window starts at the earlier cut (docs/replan.md, Known limits)
+            labels = ", ".join(
+                str(h.get("label", "?")) for h in earlier.get("hot") or [] if isinstance(h, dict)
+            )
+            cut = earlier.get("at", "?")
+            warnings.warn(
+                f"{plan_dir} is itself a re-plan (cut at {cut}): tonight's passes before {cut} "
+                f"and its hot stretches ({labels or 'none'}) are not carried; the worst revisit "
+                f"counts from {cut} as if the night began there; give --hot again, or re-plan "
+                "from tonight's original plan folder",
+                PlanWarning,
+                stacklevel=2,
+            )
         if out_dir.resolve() == Path(plan_dir).resolve():
             raise ConfigError(
                 "must not be the plan folder itself", field="--out", value=str(out_dir)

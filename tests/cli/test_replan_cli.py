@@ -195,6 +195,10 @@ def test_replans_chain(env, replanned, plan_dir: Path, dropped: str, tmp_path: P
     out = first.with_name("replan-of-replan")
     res = run_cli(["replan", first, "--at", "04:00", *SEARCH, "--no-map", "--out", out], env)
     assert res.returncode == 0, res.stdout + res.stderr
+    # what a chained re-plan does not carry is said loudly (docs/replan.md, Known limits)
+    said = " ".join(res.stderr.split())
+    assert "is itself a re-plan (cut at 02:10)" in said, res.stderr
+    assert "passes before 02:10 and its hot stretches (5.0-7.0) are not carried" in said
     # tonight's tracks folder holds the dropped team's track too: left out with a warning
     args = ["replan", first, "--at", "04:00", "--gpx", plan_dir / "gpx", *SEARCH, "--no-map"]
     res = run_cli([*args, "--out", tmp_path / "with-tracks"], env)
