@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import write_toy_scenario
+
+# one road-graph cache for the session, not the user's ~/.cache (subprocesses inherit it);
+# tests of the cache itself point it elsewhere
+os.environ.setdefault("BORDERWATCH_CACHE_DIR", tempfile.mkdtemp(prefix="borderwatch-test-cache-"))
 
 # ---------------------------------------------------------------------------
 # strict skips: in CI (.ci/run sets BORDERWATCH_STRICT_SKIPS=1) a test that would skip for

@@ -496,17 +496,25 @@ def read_roads(path: str | Path) -> nx.MultiDiGraph:
     ------
     ScenarioError
         If the file is missing, of an unknown kind or malformed.
+
+    Notes
+    -----
+    OSM files (XML and PBF) are read once per content: the graph is kept in
+    :mod:`borderwatch.data.road_cache` and a later read of the same bytes
+    takes it from there, with the same warnings.
     """
     path = Path(path)
     if not path.is_file():
         raise ScenarioError("road file not found", file=path, field="roads")
+    from borderwatch.data.road_cache import cached_graph
+
     name = path.name.lower()
     if name.endswith(".pbf"):
-        graph = _read_pbf(path)
+        graph = cached_graph(path, _read_pbf)
     elif name.endswith(".gpkg"):
         graph = _read_gpkg(path)
     elif name.endswith(_XML_SUFFIXES):
-        graph = _read_xml(path)
+        graph = cached_graph(path, _read_xml)
     else:
         raise ScenarioError(
             "unknown road file kind; use .osm, .osm.gz, .osm.bz2, .osm.xz, .osm.pbf or .gpkg",
