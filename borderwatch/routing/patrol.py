@@ -187,7 +187,7 @@ def build_instance(
     for vehicle, node in zip(teams["vehicle"].astype(str), teams["node"], strict=True):
         secs = network.edge_seconds(vehicle)
         ok = np.isfinite(secs)
-        labels = _components(n_nodes, eu[ok], ev[ok])
+        labels = node_components(n_nodes, eu[ok], ev[ok])
         key = (vehicle, int(labels[int(node)]))
         if key not in row_of:
             inside = ok & (labels[eu] == key[1]) & (labels[ev] == key[1])
@@ -261,7 +261,8 @@ def build_instance(
     )
 
 
-def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def node_components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Component label of each of ``n`` nodes joined by the edges ``u``-``v`` (undirected)."""
     graph = sparse.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
     labels: np.ndarray = csgraph.connected_components(graph, directed=False)[1]
     return labels

@@ -605,16 +605,13 @@ def _snap(network: PatrolNetwork, team: str, lon: float, lat: float) -> int:
     roads would leave it nowhere to drive.
     """
     import pyproj
-    from scipy import sparse
-    from scipy.sparse import csgraph
+
+    from borderwatch.routing.patrol import node_components
 
     secs = network.edge_seconds(str(network.teams.loc[team, "vehicle"]))
     ok = np.isfinite(secs)
     u, v = network.edges["u"].to_numpy()[ok], network.edges["v"].to_numpy()[ok]
-    n = len(network.nodes)
-    labels = csgraph.connected_components(
-        sparse.coo_array((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False
-    )[1]
+    labels = node_components(len(network.nodes), u, v)
     home = labels[int(network.teams.loc[team, "node"])]
     nodes = np.unique(np.concatenate([u, v]))
     nodes = nodes[labels[nodes] == home]

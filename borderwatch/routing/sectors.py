@@ -84,7 +84,7 @@ from borderwatch.data.network import PatrolNetwork, WatchIndex, _components
 from borderwatch.errors import ConfigError, PlanWarning, RoutingError
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link
-from borderwatch.routing.patrol import PatrolInstance, TeamRoute
+from borderwatch.routing.patrol import PatrolInstance, TeamRoute, node_components
 from borderwatch.routing.plan import PatrolPlan, finish_plan, plan_patrols
 from borderwatch.routing.required import RequiredRoads, _fixed_edges
 from borderwatch.routing.result import RoutingResult, Step, gap_pct
@@ -570,7 +570,7 @@ def _build_sector(
             continue
         src = bases[vehicles == vehicle]
         inside = ok & keep[eu] & keep[ev]
-        labels = _labels(n_nodes, eu[inside], ev[inside])
+        labels = node_components(n_nodes, eu[inside], ev[inside])
         missing = targets[~np.isin(labels[targets], labels[src])]
         if len(missing):
             # reachable on the whole network but not inside the subset: add the shortest paths
@@ -598,7 +598,7 @@ def _build_sector(
                     vehicle,
                 )
             inside = ok & keep[eu] & keep[ev]
-            labels = _labels(n_nodes, eu[inside], ev[inside])
+            labels = node_components(n_nodes, eu[inside], ev[inside])
         reached_any = reached_any or bool(np.isin(labels[targets], labels[src]).any())
 
     nodes = np.flatnonzero(keep)
@@ -615,12 +615,6 @@ def _build_sector(
         checkpoints=cps,
     )
     return sector, reached_any and bool(team_ids)
-
-
-def _labels(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    graph = sparse.csr_array((np.ones(len(u)), (u, v)), shape=(n, n))
-    labels: np.ndarray = csgraph.connected_components(graph, directed=False)[1]
-    return labels
 
 
 # --------------------------------------------------------------------------- sub-networks
@@ -1245,7 +1239,7 @@ def _cost_rows(network: PatrolNetwork) -> tuple[np.ndarray, np.ndarray]:
         secs = network.edge_seconds(vehicle)
         ok = np.isfinite(secs)
         if vehicle not in labels_of:
-            labels_of[vehicle] = _labels(n, eu[ok], ev[ok])
+            labels_of[vehicle] = node_components(n, eu[ok], ev[ok])
         labels = labels_of[vehicle]
         key = (vehicle, int(labels[int(node)]))
         if key not in row_of:
