@@ -125,6 +125,7 @@ def timeline_from_gpx(
     import gpxpy.gpx
 
     known = set(network.teams.index.astype(str))
+    named = known | set(skip_teams)  # a track may name these; skipped ones are left out
     if isinstance(tracks, Mapping):
         items: list[tuple[str | None, Path]] = [(str(k), Path(v)) for k, v in tracks.items()]
     else:
@@ -152,7 +153,7 @@ def timeline_from_gpx(
         n_points = n_untimed = 0
         skipped: list[str] = []
         for k, trk in enumerate(gpx.tracks):
-            team = forced or _track_team(trk.name, path, known | set(skip_teams), k)
+            team = forced or _track_team(trk.name, path, named, k)
             if team in skip_teams and team not in known:
                 skipped.append(team)
                 continue

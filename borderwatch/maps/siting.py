@@ -9,8 +9,8 @@ import folium
 import numpy as np
 import pandas as pd
 
-from borderwatch.coverage.gaps import unit_coverage, watched_mask
 from borderwatch.coverage.siting import coverage_matrix
+from borderwatch.coverage.static import checkpoint_watch
 from borderwatch.maps.builder import (
     MapBuilder,
     display_geoms,
@@ -34,8 +34,7 @@ SITE_COLOUR = TEAM_COLOURS[1]
 
 def newly_watched(network: PatrolNetwork, result: SitingResult) -> tuple[np.ndarray, np.ndarray]:
     """``(watched_before, newly_watched)`` masks over ``network.units`` (checkpoint midpoint rule)."""
-    table = unit_coverage(network, response=False, risk=False)
-    before = np.asarray(watched_mask(table, criterion="checkpoint"), dtype=bool)
+    before = checkpoint_watch(network)["watched"].to_numpy(dtype=bool)
     cover = coverage_matrix(network, result.sites, radius_m=float(result.summary["radius_m"]))
     by_sites = np.asarray(cover.sum(axis=1)).ravel() > 0
     return before, by_sites & ~before

@@ -577,11 +577,12 @@ def _last_points(
     from borderwatch.coverage.gpx import _track_team, _utc
 
     known = set(network.teams.index.astype(str))
+    named = known | set(skip_teams)
     last: dict[str, tuple[datetime, float, float]] = {}
     for path in files:
         gpx = gpxpy.parse(path.read_text(encoding="utf-8"))  # read once already by from_gpx
         for k, trk in enumerate(gpx.tracks):
-            team = _track_team(trk.name, path, known | set(skip_teams), k)
+            team = _track_team(trk.name, path, named, k)
             if team not in known:
                 continue
             for seg in trk.segments:
