@@ -307,15 +307,17 @@ def passes_before(
 
 
 def kept_passes(
-    network: PatrolNetwork,
-    original_tl: PatrolTimeline,
+    passes: pd.DataFrame,
     at_min: float,
     dropped: Sequence[str],
     before: pd.DataFrame,
     driven_is_plan: bool,
 ) -> pd.DataFrame:
-    """Passes had tonight's plan been kept with the dropped teams gone after the cut."""
-    passes = pass_times(network, original_tl)
+    """Passes had tonight's plan been kept with the dropped teams gone after the cut.
+
+    ``passes`` are tonight's plan's (:func:`~borderwatch.coverage.revisit.pass_times`
+    of its timeline).
+    """
     late = passes["t"].to_numpy() > at_min + TOL
     gone = passes["team"].isin(list(dropped)).to_numpy()
     after = passes[late & ~gone]

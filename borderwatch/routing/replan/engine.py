@@ -289,13 +289,14 @@ def replan(
     cross["weight"] = weights
     # doing nothing: the dropped teams gone, and those that cannot get back to their loop
     stranded = tuple(t for t in survivors if t in was_on and t not in kept)
-    kept = kept_passes(network, original_tl, at_min, dropped + stranded, before, driven is None)
+    tonight_passes = pass_times(network, original_tl)
+    kept = kept_passes(tonight_passes, at_min, dropped + stranded, before, driven is None)
     kept_table = cross_cut_revisits(kept, n_units, window, at_min, index=network.units.index)
     # both figures over the same units: those tonight's plan passes, or the kept or new
     # plan passes (before or after the cut); a unit a plan no longer passes after the cut
     # counts from its last pass before it (or the window start) to the window end
     tonight = np.zeros(n_units, dtype=bool)
-    tonight[pass_times(network, original_tl)["unit"].to_numpy(dtype=np.int64)] = True
+    tonight[tonight_passes["unit"].to_numpy(dtype=np.int64)] = True
     watched = tonight | _watched(cross) | _watched(kept_table)
     unit_km = (
         network.units["end_m"].to_numpy(dtype=float)
