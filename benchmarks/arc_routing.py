@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from borderwatch.routing.carplib import (  # noqa: E402
+from benchmarks.carplib import (  # noqa: E402
     graph_name,
     parse_carplib,
     read_reference,

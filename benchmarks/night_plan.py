@@ -24,7 +24,7 @@ def run_one(name: str, time_limit_s: float = 20.0, seed: int = 0) -> dict[str, A
     from borderwatch import build_network, load_scenario
     from borderwatch.coverage.risk import risk_weights
     from borderwatch.data.synthetic import generate_scenario
-    from borderwatch.routing.plan import plan_patrols
+    from borderwatch.plan.patrols import plan_patrols
 
     scenario = (
         generate_scenario(float(name[:-2]), seed=7) if name.endswith("km") else load_scenario(name)

@@ -72,8 +72,8 @@ def run_one(
 ) -> dict[str, Any]:
     """Plan ``name`` (``"whole"`` or ``"sectors"``) and return its figures."""
     from borderwatch.batch.runner import close_client, open_client
-    from borderwatch.routing.plan import plan_patrols
-    from borderwatch.routing.sectors import plan_sectors
+    from borderwatch.plan.patrols import plan_patrols
+    from borderwatch.plan.sectors import plan_sectors
 
     exec(TIMER, {})
 
@@ -239,7 +239,7 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace, notes: list[s
         "sectors. solve s: RoutingResult.seconds (the min-max solver's setup and search); "
         "search s: the search alone (timed around minmax._Search.run). Bound: a whole plan's "
         "own bound; a sector plan's whole-border bound, valid for all teams on the whole network "
-        "(routing/sectors.py: the assignment bound on one whole-network instance up to 600 "
+        "(plan/sectors.py: the assignment bound on one whole-network instance up to 600 "
         "required links, else the cheap round-trip bound whole_bound); the largest sector bound, "
         "in the notes, bounds only plans that keep the split. Timings on this machine "
         "are noisy (2 cores shared); ratios within one run hold better.",

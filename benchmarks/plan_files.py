@@ -1,6 +1,6 @@
 """Benchmark: writing a plan's files (GeoJSON, GPX of every loop, plan.json, report) on Ningming.
 
-The baseline is ``borderwatch/routing/export.py`` as of a git revision
+The baseline is ``borderwatch/planfiles/export.py`` as of a git revision
 (``--baseline-rev``), loaded beside the current module and run in the same
 process on the same plan; the script prints seconds of both (best of
 ``--repeat``), their ratio, and whether the written folders are byte-identical.
@@ -27,12 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _module_at(rev: str, folder: Path) -> ModuleType:
-    text = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{rev}:borderwatch/routing/export.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    # the writer moved from routing/ to planfiles/ (issue #20): take whichever the revision has
+    for where in ("borderwatch/planfiles/export.py", "borderwatch/routing/export.py"):
+        shown = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{rev}:{where}"], capture_output=True, text=True
+        )
+        if shown.returncode == 0:
+            break
+    shown.check_returncode()
+    text = shown.stdout
     path = folder / "export_baseline.py"
     path.write_text(text)
     spec = importlib.util.spec_from_file_location("export_baseline", path)
@@ -51,8 +54,8 @@ def _same(a: Path, b: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     from borderwatch import build_network, load_scenario
-    from borderwatch.routing import export
-    from borderwatch.routing.plan import plan_patrols
+    from borderwatch.plan.patrols import plan_patrols
+    from borderwatch.planfiles import export
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-rev", default="8ff4b62")

@@ -53,9 +53,9 @@ def _served(route: Any) -> set[int]:
 def main(write: bool = False) -> dict[str, Any]:
     from borderwatch import build_network, load_scenario
     from borderwatch.coverage.timeline import pass_times
-    from borderwatch.routing.plan import plan_patrols
-    from borderwatch.routing.replan import HotStretch, cross_cut_revisits, replan
-    from borderwatch.routing.replan.cut import passes_before
+    from borderwatch.plan.patrols import plan_patrols
+    from borderwatch.plan.replan import HotStretch, cross_cut_revisits, replan
+    from borderwatch.plan.replan.cut import passes_before
 
     load = os.getloadavg()[0]
     net = build_network(load_scenario("ningming"))
@@ -100,8 +100,8 @@ def main(write: bool = False) -> dict[str, Any]:
     hot_worst_hot = float(hot_rp.revisits["worst_revisit_min"].iloc[units].max())
 
     # warm start vs the solver's own starts, by iterations (deterministic)
+    from borderwatch.plan.replan.loops import warm_start
     from borderwatch.routing.minmax import solve_minmax
-    from borderwatch.routing.replan.loops import warm_start
 
     inst = rp.plan.instance.instance
     initial = warm_start(plan, rp.plan.instance, list(rp.positions))

@@ -40,8 +40,8 @@ def child(km: float, time_limit: float) -> dict[str, Any]:
     import borderwatch
     from borderwatch import build_network
     from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.plan.patrols import plan_patrols
     from borderwatch.routing import minmax
-    from borderwatch.routing.plan import plan_patrols
 
     search = {"s": 0.0, "iterations": 0}
     run = minmax._Search.run

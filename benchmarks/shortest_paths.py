@@ -130,11 +130,11 @@ def run_one(km: float, required_s: float) -> Iterator[str]:
     from borderwatch import build_network
     from borderwatch.data.synthetic import generate_scenario
     from borderwatch.errors import RoutingError
+    from borderwatch.plan.required import choose_required_edges
     from borderwatch.routing.bounds import average_bound
     from borderwatch.routing.instance import ArcInstance
     from borderwatch.routing.patrol import build_instance
     from borderwatch.routing.postman import _join_components
-    from borderwatch.routing.required import choose_required_edges
 
     t = time.perf_counter()
     net = build_network(generate_scenario(km, seed=7))

@@ -174,7 +174,7 @@ def test_written_scenario_keeps_targets(toy_dir: Path, tmp_path: Path) -> None:
 
 def test_old_time_limit_keyword_warns(toy_net) -> None:
     from borderwatch.config import renamed_time_limit
-    from borderwatch.routing import choose_required_edges
+    from borderwatch.plan import choose_required_edges
 
     assert renamed_time_limit(7.0, None, where="f") == 7.0
     with pytest.warns(DeprecationWarning, match=r"f\(time_limit=\.\.\.\) is deprecated"):

@@ -62,11 +62,11 @@ MUTATIONS: tuple[Mutation, ...] = (
     # ------------------------------------------------------------ the four breaks of issue #15
     Mutation(
         "greedy_cover_ignores_cost",
-        "borderwatch/routing/required.py",
+        "borderwatch/plan/required.py",
         "ratio = np.where(ok, cost / np.maximum(gain, 1), np.inf)",
         "ratio = np.where(ok, -gain.astype(float), np.inf)",
         (
-            "tests/routing/test_required.py",
+            "tests/plan/test_required.py",
             "tests/routing/test_quality.py",
             "-k",
             "cover or required",
@@ -91,11 +91,11 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "routes_layer_tmp_name",
-        "borderwatch/routing/export.py",
+        "borderwatch/planfiles/export.py",
         'frame.to_file(tmp, driver="GeoJSON", layer="routes")',
         'frame.to_file(tmp, driver="GeoJSON")',
         (
-            "tests/routing/test_plan.py",
+            "tests/plan/test_plan.py",
             "tests/batch/test_dask.py",
             "tests/cli/test_end_to_end.py::test_plan_files_and_numbers",
         ),
@@ -136,10 +136,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "required_milp_skipped",
-        "borderwatch/routing/required.py",
+        "borderwatch/plan/required.py",
         "if len(useful) <= max_milp_columns:",
         "if False:",
-        ("tests/routing/test_required.py", "tests/routing/test_quality.py", "-k", "required"),
+        ("tests/plan/test_required.py", "tests/routing/test_quality.py", "-k", "required"),
         "required roads by greedy only (the MILP never runs)",
     ),
     Mutation(

@@ -47,7 +47,7 @@ def brief_command(
     from borderwatch.maps._i18n import LANGS
     from borderwatch.maps.brief import write_brief
     from borderwatch.maps.io import find_chromium
-    from borderwatch.outputs import read_plan_file, scenario_of_folder
+    from borderwatch.planfiles.folders import read_plan_file, scenario_of_folder
 
     with guarded():
         check_choice("--lang", lang, LANGS)

@@ -63,7 +63,7 @@ def gaps_command(
     from borderwatch.coverage import CRITERIA, PatrolTimeline, format_summary
     from borderwatch.jobs import run_gaps
     from borderwatch.maps._i18n import LANGS
-    from borderwatch.outputs import check_output_folder
+    from borderwatch.planfiles.folders import check_output_folder
 
     with guarded():
         names = [c.strip() for c in criterion.split(",") if c.strip()]
@@ -124,7 +124,7 @@ def site_command(
 
     from borderwatch.jobs import run_site
     from borderwatch.maps._i18n import LANGS
-    from borderwatch.outputs import check_output_folder
+    from borderwatch.planfiles.folders import check_output_folder
 
     with guarded():
         check_choice("--lang", lang, LANGS)

@@ -46,7 +46,7 @@ def map_command(
     """Re-render map.html (and a PNG) from a gaps or plan output folder."""
     from borderwatch.maps._i18n import LANGS
     from borderwatch.maps.rerender import rerender_map
-    from borderwatch.outputs import read_plan_file, scenario_of_folder
+    from borderwatch.planfiles.folders import read_plan_file, scenario_of_folder
 
     with guarded():
         check_choice("--lang", lang, LANGS)

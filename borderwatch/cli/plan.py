@@ -106,7 +106,7 @@ def plan_command(
 
     from borderwatch.jobs import run_plan
     from borderwatch.maps._i18n import LANGS
-    from borderwatch.outputs import check_output_folder
+    from borderwatch.planfiles.folders import check_output_folder
 
     with guarded():
         day = parse_night_date(night) or date.today()
@@ -116,7 +116,7 @@ def plan_command(
             )
         check_choice("--lang", lang, LANGS)
         if sectors is not None:
-            from borderwatch.routing.sectors import parse_sectors
+            from borderwatch.plan.sectors import parse_sectors
 
             parse_sectors(sectors)
         elif scheduler is not None or workers is not None:
@@ -192,8 +192,8 @@ def teams_command(
     force: ForceOpt = False,
 ) -> None:
     """Team sizing: the fewest teams reaching a worst-revisit target, and the stretches that bind."""
-    from borderwatch.outputs import check_output_folder
-    from borderwatch.routing.sizing import size_teams, write_sizing
+    from borderwatch.plan.sizing import size_teams, write_sizing
+    from borderwatch.planfiles.folders import check_output_folder
 
     with guarded():
         if out_dir is not None:

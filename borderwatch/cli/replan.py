@@ -68,7 +68,7 @@ def _check_drop(drop: list[str], plan: dict[str, Any]) -> list[str]:
 
 
 def _check_hot(hot: list[str], plan: dict[str, Any]) -> list[Any]:
-    from borderwatch.routing.replan import HotStretch
+    from borderwatch.plan.replan import HotStretch
 
     border_km = plan.get("border_km")
     out = []
@@ -135,8 +135,12 @@ def replan_command(
 
     from borderwatch.jobs import write_replan
     from borderwatch.maps._i18n import LANGS
-    from borderwatch.outputs import check_output_folder, read_plan_file, scenario_of_folder
-    from borderwatch.routing.reload import driven_from_gpx, load_plan, plan_network, plan_night
+    from borderwatch.planfiles.folders import (
+        check_output_folder,
+        read_plan_file,
+        scenario_of_folder,
+    )
+    from borderwatch.planfiles.reload import driven_from_gpx, load_plan, plan_network, plan_night
 
     with guarded():
         recorded = read_plan_file(plan_dir)
@@ -190,7 +194,7 @@ def replan_command(
                     pnet, plan, gpx, at_min=at_min, night=day, skip_teams=off_duty
                 )
                 positions = {t: p for t, p in found.items() if t not in dropped}
-            from borderwatch.routing.replan import replan
+            from borderwatch.plan.replan import replan
 
             rp = replan(
                 plan,

@@ -120,7 +120,7 @@ def _build(
     err_console: Console,
 ) -> tuple[Any, Path | None]:
     from borderwatch.data import load_scenario
-    from borderwatch.outputs import read_plan_file
+    from borderwatch.planfiles.folders import read_plan_file
     from borderwatch.roster.build import build_week
     from borderwatch.roster.config import SALT_ENV, RosterConfig
     from borderwatch.roster.io import FORMATS, write_week

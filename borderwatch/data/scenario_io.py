@@ -47,7 +47,7 @@ def source_record(source: str | Path | None, out_dir: str | Path) -> str | None:
     An embedded scenario by its name (``"ningming"``), so the record survives a
     reinstall; a scenario folder by its path relative to ``out_dir`` (portable
     when both are copied together), absolute only where no relative path exists.
-    :func:`borderwatch.outputs.scenario_of_folder` reads it back.
+    :func:`borderwatch.planfiles.folders.scenario_of_folder` reads it back.
     """
     if source is None:
         return None

@@ -140,7 +140,7 @@ def test_results_equal_the_sequential_run(folder: Path, spec: BatchSpec, dask_ru
             b = (folder / "out-dask" / "tasks" / task_id / name).read_bytes()
             assert a == b, f"{task_id}/{name} differs between Dask and sequential runs"
         # routes.geojson: same features; its "name" member holds the writer's temporary
-        # file name (with the process id), which routing/export.py should not leak
+        # file name (with the process id), which planfiles/export.py should not leak
         a, b = (
             json.loads((folder / run / "tasks" / task_id / "routes.geojson").read_text("utf-8"))
             for run in ("out-seq", "out-dask")

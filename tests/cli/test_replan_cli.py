@@ -159,8 +159,8 @@ def test_gpx_times_start_at_the_cut_on_the_right_date(replanned) -> None:
 
 def test_the_replanned_folder_reloads_and_redraws(env, replanned, scenario: Path) -> None:
     from borderwatch import build_network, load_scenario
-    from borderwatch.routing.export import plan_summary
-    from borderwatch.routing.reload import load_plan, plan_network
+    from borderwatch.planfiles.export import plan_summary
+    from borderwatch.planfiles.reload import load_plan, plan_network
 
     out, _ = replanned
     net = build_network(load_scenario(scenario))
@@ -237,7 +237,7 @@ def test_positions_from_driven_gpx(env, plan_dir: Path, dropped: str, tmp_path: 
     import gpxpy
 
     from borderwatch import build_network, load_scenario
-    from borderwatch.outputs import scenario_of_folder
+    from borderwatch.planfiles.folders import scenario_of_folder
 
     tracks = tmp_path / "driven"
     tracks.mkdir()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from borderwatch.errors import BorderwatchError, RosterWarning
-from borderwatch.outputs import read_plan_file
+from borderwatch.planfiles.folders import read_plan_file
 from borderwatch.roster.build import plan_variants
 from borderwatch.roster.history import COLUMNS, read_history
 

@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from borderwatch.errors import RoutingError
-from borderwatch.routing.bounds import lower_bound
-from borderwatch.routing.carplib import (
+from benchmarks.carplib import (
     graph_name,
     parse_carplib,
     read_carplib,
     read_reference,
 )
+from borderwatch.errors import RoutingError
+from borderwatch.routing.bounds import lower_bound
 from tests.helpers import carplib_path
 
 TINY = """ NOMBRE : tiny1A

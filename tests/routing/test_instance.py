@@ -192,8 +192,8 @@ def _check_against_dense(inst: ArcInstance, n_pairs: int = 300) -> None:
 def generated_patrol():
     from borderwatch import build_network
     from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.plan.required import choose_required_edges
     from borderwatch.routing.patrol import build_instance
-    from borderwatch.routing.required import choose_required_edges
 
     net = build_network(generate_scenario(40.0, seed=7))
     return build_instance(net, choose_required_edges(net, time_limit_s=5).edges)
@@ -204,8 +204,8 @@ def test_generated_scenario_equals_dense_run(generated_patrol) -> None:
 
 
 def test_ningming_equals_dense_run(ningming_net) -> None:
+    from borderwatch.plan.required import choose_required_edges
     from borderwatch.routing.patrol import build_instance
-    from borderwatch.routing.required import choose_required_edges
 
     required = choose_required_edges(ningming_net, time_limit_s=5)
     _check_against_dense(build_instance(ningming_net, required.edges).instance)

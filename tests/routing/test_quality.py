@@ -22,13 +22,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
+from benchmarks.carplib import read_carplib, read_reference
 from borderwatch import PlanConfig, build_network, load_scenario
-from borderwatch.routing import choose_required_edges, lower_bound, solve_minmax
+from borderwatch.plan import choose_required_edges
+from borderwatch.plan.required import greedy_cover
+from borderwatch.routing import lower_bound, solve_minmax
 from borderwatch.routing.bounds import average_bound, round_trip_bound
-from borderwatch.routing.carplib import read_carplib, read_reference
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.postman import chinese_postman
-from borderwatch.routing.required import greedy_cover
 from tests.helpers import carplib_path, write_toy_scenario
 from tests.routing.test_minmax import grid
 

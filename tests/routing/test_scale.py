@@ -15,10 +15,10 @@ import pytest
 
 from borderwatch import build_network
 from borderwatch.data.synthetic import generate_scenario
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.plan.required import choose_required_edges
 from borderwatch.routing.minmax import _Model, _Relocations, _State, balance_loops, solve_minmax
 from borderwatch.routing.patrol import build_instance
-from borderwatch.routing.plan import plan_patrols
-from borderwatch.routing.required import choose_required_edges
 
 # name -> (max, total, lower bound, tasks, walks, balanced max, balanced total,
 #          balanced tasks, balanced walks, take-over moves); solve_minmax(max_iterations=200, seed=0)

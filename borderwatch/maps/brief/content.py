@@ -379,7 +379,7 @@ def variant_text(
     -------
     tuple
         ``(words, leave_base "HH:MM", reverse)``. A variant's phase is how far
-        into the loop the team is at the window start (``routing/variants.py``),
+        into the loop the team is at the window start (``plan/variants.py``),
         so it leaves ``phase_min`` (plus the drive from the base to the loop,
         ``approach_min``) before the window starts; the words compare that with
         the plan's own leaving time.

@@ -216,7 +216,7 @@ def load_network_of(folder: PlanFolder) -> PatrolNetwork:
         If the scenario's network does not match ``units.gpkg`` or the routes.
     """
     from borderwatch.data import build_network, load_scenario
-    from borderwatch.outputs import scenario_of_folder
+    from borderwatch.planfiles.folders import scenario_of_folder
 
     network = build_network(load_scenario(scenario_of_folder(folder.folder)))
     check_network(folder, network)

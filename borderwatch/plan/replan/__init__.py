@@ -1,6 +1,6 @@
 """Re-plan the rest of the night when a team drops out or a stretch of the border turns hot.
 
-:func:`replan` takes tonight's :class:`~borderwatch.routing.plan.PatrolPlan`, a
+:func:`replan` takes tonight's :class:`~borderwatch.plan.patrols.PatrolPlan`, a
 cut time ``at`` inside the night window, the teams that dropped out and the
 stretches that turned hot, and plans the rest of the night (``at`` to the
 window end) for the teams still on duty:
@@ -20,7 +20,7 @@ window end) for the teams still on duty:
   start (on Ningming the greedy one, and either reaches the final longest loop
   within about 100 iterations), searched 2 s by default, with the basic lower
   bound only (no assignment-bound rounds: they would cost more than the
-  re-plan); then the night stage of :func:`~borderwatch.routing.plan.plan_patrols`
+  re-plan); then the night stage of :func:`~borderwatch.plan.patrols.plan_patrols`
   (take-over, extension, co-patrol, standby) with the risk weights of the
   scenario times the hot stretches' weights.
 * **Hot stretches.** Units whose chainage lies in a hot stretch weigh ``w``
@@ -37,7 +37,7 @@ window end) for the teams still on duty:
   waiting longest since their last pass before the cut (:func:`orient_for_cut`).
 * **Stability.** A commander cannot radio sixteen new loops at 02:10: every
   team keeps tonight's loop, continued from where it is, unless changing it
-  pays (:func:`~borderwatch.routing.replan.loops.keep_unchanged`: all kept
+  pays (:func:`~borderwatch.plan.replan.loops.keep_unchanged`: all kept
   when every required road stays served and the rest of the night's worst
   revisit stays within 2 min or 2 % of the all-new plan's, else team by
   team); :attr:`Replan.changed` lists the teams whose loop changes.
@@ -53,11 +53,11 @@ window end) for the teams still on duty:
   much border each leaves unpassed.
 """
 
-from borderwatch.routing.replan.cut import cross_cut_revisits, plan_positions, remainder_network
-from borderwatch.routing.replan.engine import replan
-from borderwatch.routing.replan.hot import hot_detours
-from borderwatch.routing.replan.loops import orient_for_cut
-from borderwatch.routing.replan.model import HotStretch, Replan, Takeover, TeamPosition
+from borderwatch.plan.replan.cut import cross_cut_revisits, plan_positions, remainder_network
+from borderwatch.plan.replan.engine import replan
+from borderwatch.plan.replan.hot import hot_detours
+from borderwatch.plan.replan.loops import orient_for_cut
+from borderwatch.plan.replan.model import HotStretch, Replan, Takeover, TeamPosition
 
 __all__ = [
     "HotStretch",

@@ -13,11 +13,9 @@ import pandas as pd
 from borderwatch.config import format_hhmm
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline, pass_times
-from borderwatch.routing.minmax import solve_minmax
-from borderwatch.routing.night import night_routes
-from borderwatch.routing.patrol import TeamRoute, build_instance
-from borderwatch.routing.plan import PatrolPlan, finish_plan
-from borderwatch.routing.replan.cut import (
+from borderwatch.plan.night import night_routes
+from borderwatch.plan.patrols import PatrolPlan, finish_plan
+from borderwatch.plan.replan.cut import (
     check_positions,
     cross_cut_revisits,
     kept_passes,
@@ -31,8 +29,8 @@ from borderwatch.routing.replan.cut import (
     weighted_worst,
     worst_over,
 )
-from borderwatch.routing.replan.hot import hot_detours
-from borderwatch.routing.replan.loops import (
+from borderwatch.plan.replan.hot import hot_detours
+from borderwatch.plan.replan.loops import (
     CutScore,
     close_at,
     keep_unchanged,
@@ -42,8 +40,10 @@ from borderwatch.routing.replan.loops import (
     standby,
     warm_start,
 )
-from borderwatch.routing.replan.model import HotStretch, Replan, TeamPosition
-from borderwatch.routing.replan.takeovers import takeovers as takeover_lines
+from borderwatch.plan.replan.model import HotStretch, Replan, TeamPosition
+from borderwatch.plan.replan.takeovers import takeovers as takeover_lines
+from borderwatch.routing.minmax import solve_minmax
+from borderwatch.routing.patrol import TeamRoute, build_instance
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from borderwatch.errors import RoutingError
-from borderwatch.routing.replan.cut import edge_start
-from borderwatch.routing.replan.model import TOL, TeamPosition
-from borderwatch.routing.schedule import loop_phases
+from borderwatch.plan.replan.cut import edge_start
+from borderwatch.plan.replan.model import TOL, TeamPosition
+from borderwatch.plan.schedule import loop_phases
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.patrols import PatrolPlan
     from borderwatch.routing.patrol import PatrolInstance, TeamRoute
-    from borderwatch.routing.plan import PatrolPlan
 
 logger = logging.getLogger(__name__)
 

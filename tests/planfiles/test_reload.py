@@ -14,8 +14,8 @@ from borderwatch import build_network, load_scenario
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.errors import BorderwatchError, CoverageError
 from borderwatch.jobs import run_plan
-from borderwatch.routing.export import plan_summary
-from borderwatch.routing.reload import load_plan, plan_network, plan_night
+from borderwatch.planfiles.export import plan_summary
+from borderwatch.planfiles.reload import load_plan, plan_network, plan_night
 from tests.helpers import add_twin_team, write_toy_scenario
 
 
@@ -55,7 +55,7 @@ def test_reload_reproduces_the_plan(twin_net, tmp_path: Path) -> None:
 
 
 def test_reload_honours_teams_and_night_window(twin_net, tmp_path: Path) -> None:
-    from borderwatch.routing.plan import night_network
+    from borderwatch.plan.patrols import night_network
 
     plan, _ = _plan(twin_net, tmp_path / "p", teams=["T2"], night_window="22:00-04:00")
     net = plan_network(tmp_path / "p", twin_net)
@@ -161,7 +161,7 @@ def test_driven_from_gpx_mixes_tracks_and_plan(twin_net, tmp_path: Path) -> None
     import gpxpy
     import pyproj
 
-    from borderwatch.routing.reload import driven_from_gpx
+    from borderwatch.planfiles.reload import driven_from_gpx
 
     _plan(twin_net, tmp_path / "p")
     plan = load_plan(tmp_path / "p", twin_net)
@@ -202,7 +202,7 @@ def test_driven_from_gpx_mixes_tracks_and_plan(twin_net, tmp_path: Path) -> None
 
 def test_reload_of_a_replanned_folder(twin_net, tmp_path: Path) -> None:
     from borderwatch.jobs import write_replan
-    from borderwatch.routing.replan import replan
+    from borderwatch.plan.replan import replan
 
     plan, _ = _plan(twin_net, tmp_path / "p")
     rp = replan(plan, twin_net, at="02:10", hot=["3-5:3"], max_iterations=20)
@@ -235,7 +235,7 @@ def test_a_gps_position_snaps_within_the_teams_roads() -> None:
     from scipy import sparse
     from scipy.sparse import csgraph
 
-    from borderwatch.routing.reload import _snap
+    from borderwatch.planfiles.reload import _snap
 
     net = build_network(generate_scenario(20, seed=5))  # pickups with cut-off stubs (53 nodes)
     for team_id, row in net.teams.iterrows():  # noqa: B007 (the team found is used below)

@@ -1,4 +1,4 @@
-"""Sector plans (routing/sectors.py) on a generated 80 km border with 6 teams.
+"""Sector plans (plan/sectors.py) on a generated 80 km border with 6 teams.
 
 Sequential (``workers=0``) except one command-line test that plans on a real
 Dask LocalCluster of 2 worker processes and must write the same files.
@@ -15,9 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
-from borderwatch.routing.bounds import lower_bound
-from borderwatch.routing.plan import plan_patrols
-from borderwatch.routing.sectors import (
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.plan.sectors import (
     SectorPlan,
     auto_sector_count,
     parse_sectors,
@@ -27,6 +26,7 @@ from borderwatch.routing.sectors import (
     split_sectors,
     whole_bound,
 )
+from borderwatch.routing.bounds import lower_bound
 
 FAST: dict[str, Any] = {"max_iterations": 60, "bound_rounds": 2, "seed": 3}
 runner = CliRunner()
@@ -224,10 +224,10 @@ def test_cli_bad_sectors_values(
 
 def test_no_margin_still_reaches_every_road(net, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
     """With no margin the sub-networks get the shortest paths their teams need, nothing is cut off."""
+    from borderwatch.plan.required import choose_required_edges
     from borderwatch.routing.patrol import build_instance
-    from borderwatch.routing.required import choose_required_edges
 
-    with caplog.at_level("INFO", logger="borderwatch.routing.sectors"):
+    with caplog.at_level("INFO", logger="borderwatch.plan.sectors"):
         sectors = split_sectors(net, 3, margin_m=0.0)
     assert "nodes added so that its motorcycle teams reach its roads" in caplog.text
     for s in sectors:
@@ -239,7 +239,7 @@ def test_no_margin_still_reaches_every_road(net, caplog: pytest.LogCaptureFixtur
 
 def test_subset_network_refuses_a_base_off_its_nodes(net) -> None:  # type: ignore[no-untyped-def]
     from borderwatch.errors import RoutingError
-    from borderwatch.routing.sectors import subset_network
+    from borderwatch.plan.sectors import subset_network
 
     team = str(net.teams.index[0])
     nodes = np.setdiff1d(np.arange(len(net.nodes)), [int(net.teams.loc[team, "node"])])
@@ -279,7 +279,7 @@ def net40():  # type: ignore[no-untyped-def]
 
 def test_split_loses_no_unit_a_team_could_watch(net40) -> None:  # type: ignore[no-untyped-def]
     """Units only a motorcycle may watch stay with the motorcycle team: same units as a whole plan."""
-    from borderwatch.routing.sectors import _team_watch
+    from borderwatch.plan.sectors import _team_watch
 
     opts: dict[str, Any] = {"max_iterations": 40, "bound_rounds": 0, "seed": 0}
     sectors = plan_sectors(net40, 3, workers=0, **opts)
@@ -303,8 +303,8 @@ def test_units_lost_to_the_split_are_warned_and_reported() -> None:
     from borderwatch import build_network
     from borderwatch.data.synthetic import generate_scenario
     from borderwatch.errors import PlanWarning
-    from borderwatch.routing.export import plan_summary, report_text
-    from borderwatch.routing.sectors import _team_watch
+    from borderwatch.plan.sectors import _team_watch
+    from borderwatch.planfiles.export import plan_summary, report_text
 
     base = build_network(generate_scenario(60, seed=7, n_teams=6))
     net = _vehicles(base, ["pickup", "pickup", "pickup", "suv", "suv", "motorcycle"])
@@ -337,7 +337,7 @@ def test_units_lost_to_the_split_are_warned_and_reported() -> None:
 
 
 def test_rescue_merges_only_with_a_neighbour_that_can_watch() -> None:
-    from borderwatch.routing.sectors import _rescue
+    from borderwatch.plan.sectors import _rescue
 
     lengths = np.ones(6)
     team_unit = np.array([0, 2, 4])  # one team per sector of 2 units
@@ -355,8 +355,8 @@ def test_rescue_merges_only_with_a_neighbour_that_can_watch() -> None:
 def test_always_patrolled_road_in_one_sector_only(net) -> None:  # type: ignore[no-untyped-def]
     """--always names are resolved on the whole network; each sector fixes only its own edges."""
     from borderwatch.errors import RoutingError
-    from borderwatch.routing.required import choose_required_edges
-    from borderwatch.routing.sectors import _own_fixed
+    from borderwatch.plan.required import choose_required_edges
+    from borderwatch.plan.sectors import _own_fixed
 
     only_first = "枯坤镇至坡农乡公路"  # in sector 1's sub-network only (80 km, seed 7, 2 sectors)
     always = [only_first, "边境公路"]  # the border road runs through both

@@ -13,7 +13,7 @@ from scipy import sparse
 
 from borderwatch import PlanConfig, build_network, load_scenario
 from borderwatch.errors import RoutingError
-from borderwatch.routing.required import choose_required_edges, greedy_cover
+from borderwatch.plan.required import choose_required_edges, greedy_cover
 
 
 def test_toy_required_roads_are_the_border_road(toy_dir: Path) -> None:

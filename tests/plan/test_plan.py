@@ -16,9 +16,9 @@ from borderwatch.coverage import revisits
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.errors import RoutingError
 from borderwatch.jobs import run_plan
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.plan.schedule import schedule_night
 from borderwatch.routing.patrol import TeamRoute
-from borderwatch.routing.plan import plan_patrols
-from borderwatch.routing.schedule import schedule_night
 from tests.helpers import add_twin_team
 
 runner = CliRunner()
@@ -170,7 +170,7 @@ def test_cli_gaps_and_map(toy_dir: Path, tmp_path: Path) -> None:
 
 
 def test_team_sizing(toy_dir: Path) -> None:
-    from borderwatch.routing.sizing import size_teams
+    from borderwatch.plan.sizing import size_teams
 
     net = build_network(load_scenario(toy_dir))
     ok = size_teams(net, target_min=60, max_iterations=30)
@@ -214,7 +214,7 @@ def test_team_that_reaches_no_required_road_stays_at_base(toy_dir: Path) -> None
 
 def test_planner_knobs_library_and_cli(toy_dir: Path, tmp_path: Path) -> None:
     from borderwatch.errors import ConfigError
-    from borderwatch.routing.plan import night_network
+    from borderwatch.plan.patrols import night_network
 
     net = build_network(generate_scenario(30, seed=1))
     two = night_network(net, n_teams=1)

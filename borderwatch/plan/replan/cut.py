@@ -13,8 +13,8 @@ import pandas as pd
 from borderwatch.config import format_hhmm, parse_hhmm
 from borderwatch.coverage.timeline import PatrolTimeline, pass_times
 from borderwatch.errors import ConfigError
-from borderwatch.routing.plan import night_network
-from borderwatch.routing.replan.model import TOL, HotStretch, TeamPosition
+from borderwatch.plan.patrols import night_network
+from borderwatch.plan.replan.model import TOL, HotStretch, TeamPosition
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork

@@ -24,11 +24,11 @@ A national border of thousands of kilometres is planned in sectors:
    but not inside this subset, the nodes of its shortest path to it are added.
    The roads are the edges with both ends in that node set.
 3. :func:`plan_sectors` plans the sectors independently with
-   :func:`~borderwatch.routing.plan.plan_patrols` (in parallel on Dask, see
+   :func:`~borderwatch.plan.patrols.plan_patrols` (in parallel on Dask, see
    :func:`borderwatch.batch.runner.open_client`, or one after another in this
    process), each with its own seed (:func:`sector_seed`: the same seed gives
    the same plan whatever the number of workers), and stitches the sector plans
-   into one :class:`~borderwatch.routing.plan.PatrolPlan` on the whole network:
+   into one :class:`~borderwatch.plan.patrols.PatrolPlan` on the whole network:
    routes mapped back to whole-network edge ids, the required roads united
    (a road two sectors chose is served by one of them, :func:`_dedupe_links`),
    and the timeline, the revisits and the night objective computed on the
@@ -82,11 +82,11 @@ from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.network import PatrolNetwork, WatchIndex, _components
 from borderwatch.errors import ConfigError, PlanWarning, RoutingError
+from borderwatch.plan.patrols import PatrolPlan, finish_plan, plan_patrols
+from borderwatch.plan.required import RequiredRoads, _fixed_edges
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, node_components
-from borderwatch.routing.plan import PatrolPlan, finish_plan, plan_patrols
-from borderwatch.routing.required import RequiredRoads, _fixed_edges
 from borderwatch.routing.result import RoutingResult, Step, gap_pct
 
 if TYPE_CHECKING:
@@ -1087,7 +1087,7 @@ def plan_sectors(
     sectors
         ``"auto"`` or the number of sectors (:func:`split_sectors`).
     time_limit_s, max_iterations, always_patrol, bound_rounds, bound_time_s
-        Passed to :func:`~borderwatch.routing.plan.plan_patrols` of every
+        Passed to :func:`~borderwatch.plan.patrols.plan_patrols` of every
         sector (each sector's search gets ``time_limit_s`` of its own).
     seed
         The plan's seed (default ``network.config.seed``); sector ``i`` plans

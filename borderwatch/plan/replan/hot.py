@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from borderwatch.routing.night import _Evaluator
-from borderwatch.routing.replan.cut import edge_end, edge_start
-from borderwatch.routing.replan.model import HotStretch
+from borderwatch.plan.night import _Evaluator
+from borderwatch.plan.replan.cut import edge_end, edge_start
+from borderwatch.plan.replan.model import HotStretch
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -251,7 +251,7 @@ def hot_detours(
     from the team's own passes there. Of the ``tries`` cheapest detours the one
     that lowers the key most is kept, again up to ``max_extra`` extra passes per
     stretch while the key drops. The key is ``score`` (the re-plan passes its
-    :class:`~borderwatch.routing.replan.loops.CutScore`: the rest of the night
+    :class:`~borderwatch.plan.replan.loops.CutScore`: the rest of the night
     with what was driven before the cut), else ``(weighted worst, worst,
     weighted mean, driving)`` of the loops alone; the weighted worst counts each
     interval times the hot weight, so a stretch of weight ``w`` aims at ``T / w``.

@@ -24,7 +24,7 @@ import numpy as np
 from borderwatch.config import TARGETS, renamed_time_limit
 from borderwatch.data.units import unit_runs
 from borderwatch.errors import RoutingError
-from borderwatch.routing.plan import PatrolPlan, plan_patrols
+from borderwatch.plan.patrols import PatrolPlan, plan_patrols
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork

@@ -22,15 +22,15 @@ from borderwatch.config import default_language, renamed_time_limit
 from borderwatch.coverage import coverage_report, write_coverage
 from borderwatch.data.gpkg import fixed_gpkg_time
 from borderwatch.data.safe_csv import neutralise_frame
-from borderwatch.routing.export import write_plan_files
-from borderwatch.routing.plan import plan_patrols
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.planfiles.export import write_plan_files
 
 if TYPE_CHECKING:
     from borderwatch.coverage import CoverageReport, PatrolTimeline
     from borderwatch.coverage.siting import SitingResult
     from borderwatch.data.network import PatrolNetwork
-    from borderwatch.routing.plan import PatrolPlan
-    from borderwatch.routing.replan import Replan
+    from borderwatch.plan.patrols import PatrolPlan
+    from borderwatch.plan.replan import Replan
 
 __all__ = ["render_maps", "replan_section", "run_gaps", "run_plan", "run_site", "write_replan"]
 
@@ -97,7 +97,7 @@ def render_maps(
     """Write ``map.html`` (the coverage map, or the plan map when a plan is given)."""
     from borderwatch.maps import coverage_map, plan_map, save_map, save_png
     from borderwatch.maps.adapters import map_gaps, map_summary, required_edge_labels, units_status
-    from borderwatch.routing.export import routes_frame
+    from borderwatch.planfiles.export import routes_frame
 
     lang = lang or default_language(network.scenario.timezone)
     status = units_status(report.units)
@@ -161,15 +161,15 @@ def run_plan(
     The planner's knobs: ``teams`` (ids to plan with), ``n_teams`` (that many
     of them, spread along the border) and ``night_window`` (``"21:00-05:00"``)
     replace the scenario's for this plan
-    (:func:`borderwatch.routing.plan.night_network`).
+    (:func:`borderwatch.plan.patrols.night_network`).
 
     With ``sectors`` (``"auto"`` or a number) the border is planned in sectors
-    (:func:`borderwatch.routing.sectors.plan_sectors`, on a local Dask cluster
+    (:func:`borderwatch.plan.sectors.plan_sectors`, on a local Dask cluster
     of ``workers`` processes, the scheduler at ``scheduler``, or in this process
     with ``workers=0``); the files are those of a whole plan, and ``plan.json``
     and ``report.txt`` say it was made in sectors, with each sector's figures.
     """
-    from borderwatch.routing.plan import night_network
+    from borderwatch.plan.patrols import night_network
 
     time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="run_plan")
     network = night_network(network, teams=teams, n_teams=n_teams, night_window=night_window)
@@ -187,7 +187,7 @@ def run_plan(
             progress=progress,
         )
     else:
-        from borderwatch.routing.sectors import plan_sectors
+        from borderwatch.plan.sectors import plan_sectors
 
         plan = plan_sectors(
             network,
@@ -222,7 +222,7 @@ def run_plan(
             "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
         }
         if sectors is not None:
-            from borderwatch.routing.sectors import SectorPlan
+            from borderwatch.plan.sectors import SectorPlan
 
             assert isinstance(plan, SectorPlan)
             extra["sectors"] = plan.sectors_summary()
@@ -251,13 +251,13 @@ def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
 
     Times ``*_min`` are minutes after the ORIGINAL window start (``at_min``),
     except ``positions.*.start_min``: minutes after the cut at which the team
-    starts its new loop (what :func:`borderwatch.routing.reload.load_plan`
+    starts its new loop (what :func:`borderwatch.planfiles.reload.load_plan`
     needs to rebuild the remainder's timeline).
     """
     import shapely
 
     from borderwatch.config import format_hhmm
-    from borderwatch.routing.replan_text import diff_lines
+    from borderwatch.plan.replan_text import diff_lines
 
     start0 = rp.network.config.night_start_min - rp.at_min
     end = rp.network.config.night_end
@@ -348,7 +348,7 @@ def write_replan(
     ``routes.geojson``, ``routes.gpx`` and ``gpx/<team>.gpx`` (from the cut),
     ``plan.json`` (with a ``replan`` section, :func:`replan_section`),
     ``report.txt`` (the plan report of the remainder and the radio diff),
-    ``diff.txt`` (:func:`borderwatch.routing.replan_text.diff_text`), the
+    ``diff.txt`` (:func:`borderwatch.plan.replan_text.diff_text`), the
     coverage files of the remainder (``gaps_after.csv``, ``gaps.geojson``,
     ``units.gpkg``, ``grids.csv``, ``summary.json``) and ``map.html`` with
     the roads taken over highlighted in the taker's colour.
@@ -370,7 +370,7 @@ def write_replan(
     """
     from datetime import timedelta
 
-    from borderwatch.routing.replan_text import diff_text
+    from borderwatch.plan.replan_text import diff_text
 
     rem = rp.network
     start0 = (rem.config.night_start_min - rp.at_min) % (24 * 60)  # the original start
@@ -434,7 +434,7 @@ def _replan_map(
     from borderwatch.maps._i18n import labels
     from borderwatch.maps.adapters import map_gaps, map_summary, required_edge_labels, units_status
     from borderwatch.maps.plan import replan_changes
-    from borderwatch.routing.export import routes_frame
+    from borderwatch.planfiles.export import routes_frame
 
     net = rp.network
     lang = lang or default_language(net.scenario.timezone)

@@ -16,8 +16,8 @@ from borderwatch.errors import ConfigError
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.patrols import PatrolPlan
     from borderwatch.routing.patrol import TeamRoute
-    from borderwatch.routing.plan import PatrolPlan
 
 __all__ = ["HotStretch", "Replan", "Takeover", "TeamPosition"]
 

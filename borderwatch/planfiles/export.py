@@ -1,4 +1,4 @@
-"""Write a :class:`~borderwatch.routing.plan.PatrolPlan` to files.
+"""Write a :class:`~borderwatch.plan.patrols.PatrolPlan` to files.
 
 ``routes.geojson`` (one feature per team, lon/lat), ``routes.gpx`` (one timed
 track per team named ``"<team id> <name>"`` with every loop of the night, from
@@ -24,11 +24,11 @@ from borderwatch.atomic import atomic_file, write_text
 from borderwatch.config import format_hhmm
 from borderwatch.data.scenario_io import source_record
 from borderwatch.data.units import unit_runs
-from borderwatch.routing.variants import route_variants
+from borderwatch.plan.variants import route_variants
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
-    from borderwatch.routing.plan import PatrolPlan
+    from borderwatch.plan.patrols import PatrolPlan
 
 __all__ = ["plan_summary", "routes_frame", "write_plan_files"]
 
@@ -316,7 +316,7 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         lines.append(
             f"required roads no team can reach: {len(plan.instance.unreachable)} links, {km:.1f} km"
         )
-    if "sectors" in summary:  # a plan made in sectors (borderwatch.routing.sectors)
+    if "sectors" in summary:  # a plan made in sectors (borderwatch.plan.sectors)
         sec = summary["sectors"]
         lines += [
             "",

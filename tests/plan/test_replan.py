@@ -14,8 +14,8 @@ from borderwatch import build_network, load_scenario
 from borderwatch.coverage.timeline import PatrolTimeline, pass_times
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.errors import BorderwatchWarning, ConfigError
-from borderwatch.routing.plan import plan_patrols
-from borderwatch.routing.replan import (
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.plan.replan import (
     HotStretch,
     TeamPosition,
     cross_cut_revisits,

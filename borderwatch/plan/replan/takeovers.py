@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from borderwatch.routing.replan.model import Takeover
+from borderwatch.plan.replan.model import Takeover
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
-    from borderwatch.routing.plan import PatrolPlan
+    from borderwatch.plan.patrols import PatrolPlan
 
 __all__ = ["takeovers"]
 

@@ -1,6 +1,6 @@
 """The radio text of a re-plan: one short line per change, for a commander to read out.
 
-:func:`diff_lines` turns a :class:`~borderwatch.routing.replan.Replan` into
+:func:`diff_lines` turns a :class:`~borderwatch.plan.replan.Replan` into
 lines like::
 
     T03 takes T05's loop from km 30.0 to km 38.0, first pass 02:25
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from borderwatch.config import format_hhmm
 
 if TYPE_CHECKING:
+    from borderwatch.plan.replan import Replan
     from borderwatch.routing.patrol import TeamRoute
-    from borderwatch.routing.replan import Replan
 
 __all__ = ["diff_lines", "diff_text", "loop_changed"]
 
@@ -65,7 +65,7 @@ def diff_lines(rp: Replan) -> list[str]:
     Parameters
     ----------
     rp
-        A re-plan (:func:`~borderwatch.routing.replan.replan`).
+        A re-plan (:func:`~borderwatch.plan.replan.replan`).
 
     Returns
     -------

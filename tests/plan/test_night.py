@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from borderwatch import build_network, load_scenario
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.plan.required import choose_required_edges
 from borderwatch.routing.minmax import balance_loops, solve_minmax
 from borderwatch.routing.patrol import build_instance
-from borderwatch.routing.plan import plan_patrols
-from borderwatch.routing.required import choose_required_edges
 from tests.helpers import add_twin_team
 
 

@@ -192,7 +192,7 @@ def schedule_night(
         per_unit = np.bincount(pairs[:, 0], minlength=n_units)
         shared[np.unique(pairs[per_unit[pairs[:, 0]] > 1, 1])] = True
     # phases lie on edge ends, so that a loop rotated to its phase starts at a node
-    # inside the window (see borderwatch.routing.night.place_loops)
+    # inside the window (see borderwatch.plan.night.place_loops)
     ends = [np.concatenate([[0.0], np.cumsum(r.seconds)[:-1]]) / 60.0 for r in active]
     for _ in range(rounds):
         improved = False

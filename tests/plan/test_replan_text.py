@@ -8,9 +8,9 @@ import math
 import pytest
 
 from borderwatch import build_network, load_scenario
-from borderwatch.routing.plan import plan_patrols
-from borderwatch.routing.replan import HotStretch, Takeover, replan
-from borderwatch.routing.replan_text import diff_lines, diff_text, loop_changed
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.plan.replan import HotStretch, Takeover, replan
+from borderwatch.plan.replan_text import diff_lines, diff_text, loop_changed
 from tests.helpers import add_twin_team, write_toy_scenario
 
 

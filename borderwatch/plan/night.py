@@ -33,7 +33,7 @@ by risk, with every team working. Lexicographically, a plan is better when
   can reach (said in the route's note).
 * a team that reaches nothing is on **standby**, with the reason.
 
-The schedule (:func:`~borderwatch.routing.schedule.schedule_night`) then staggers
+The schedule (:func:`~borderwatch.plan.schedule.schedule_night`) then staggers
 the teams sharing units, and :func:`place_loops` starts every loop at the
 window start where the team is then: the drive from base to there is the
 approach, done before the window ("leave base 19:38").
@@ -50,16 +50,16 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from borderwatch.coverage.risk import risk_weights
+from borderwatch.plan.schedule import loop_phases, worst_intervals
 from borderwatch.routing.minmax import balance_loops, extend_tour
 from borderwatch.routing.patrol import TeamRoute, routes_from_result
 from borderwatch.routing.result import Step
-from borderwatch.routing.schedule import loop_phases, worst_intervals
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.schedule import NightSchedule
     from borderwatch.routing.patrol import PatrolInstance
     from borderwatch.routing.result import RoutingResult
-    from borderwatch.routing.schedule import NightSchedule
 
 logger = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ import pandas as pd
 from borderwatch.config import renamed_time_limit
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline, revisits
+from borderwatch.plan.night import NightObjective, night_objective, night_routes, place_loops
+from borderwatch.plan.required import RequiredRoads, choose_required_edges
+from borderwatch.plan.schedule import NightSchedule, schedule_night
 from borderwatch.routing.assignment import assignment_bound
-from borderwatch.routing.night import NightObjective, night_objective, night_routes, place_loops
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance, route_teams
-from borderwatch.routing.required import RequiredRoads, choose_required_edges
 from borderwatch.routing.result import gap_pct
-from borderwatch.routing.schedule import NightSchedule, schedule_night
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -44,7 +44,7 @@ class PatrolPlan:
     routes
         One route per team for the night: its loop, started where the team is
         at the window start, and the approach from its base (see
-        :mod:`borderwatch.routing.night`); standby teams have no steps.
+        :mod:`borderwatch.plan.night`); standby teams have no steps.
     result
         The min-max solver's result (seconds): the first stage, which the
         bound and the optimality gap refer to.
@@ -132,7 +132,7 @@ def night_network(
         Team ids to plan with (``["T01", "T03"]``); default all.
     n_teams
         Plan with this many teams, chosen spread out along the border
-        (:func:`~borderwatch.routing.sizing.spread_order`) from ``teams`` (or all).
+        (:func:`~borderwatch.plan.sizing.spread_order`) from ``teams`` (or all).
     night_window
         ``"21:00-05:00"`` or ``("21:00", "05:00")``; default the config's.
 
@@ -152,7 +152,7 @@ def night_network(
 
     from borderwatch.config import parse_night_window
     from borderwatch.errors import ConfigError
-    from borderwatch.routing.sizing import spread_order
+    from borderwatch.plan.sizing import spread_order
 
     frame = network.teams
     if teams is not None:
@@ -231,7 +231,7 @@ def plan_patrols(
         bound ends by its round count on a loaded machine.
     fixed_edges
         Edge positions patrolled in any case, besides ``always_patrol``
-        (:func:`~borderwatch.routing.required.choose_required_edges`).
+        (:func:`~borderwatch.plan.required.choose_required_edges`).
 
     Returns
     -------

@@ -1,12 +1,12 @@
-"""Reload the :class:`~borderwatch.routing.plan.PatrolPlan` that ``borderwatch plan`` wrote.
+"""Reload the :class:`~borderwatch.plan.patrols.PatrolPlan` that ``borderwatch plan`` wrote.
 
 A plan folder holds the plan's decisions in ``plan.json``: per team its loop
 (``steps``, with ``service`` flags since issue #14), the approach from its base,
 its status, role and note; the required roads; the seed, the night window and
 the figures of the min-max stage. Everything else of a
-:class:`~borderwatch.routing.plan.PatrolPlan` follows from those and the
+:class:`~borderwatch.plan.patrols.PatrolPlan` follows from those and the
 scenario's network, and is recomputed here the way
-:func:`~borderwatch.routing.plan.plan_patrols` computes it: the routing
+:func:`~borderwatch.plan.patrols.plan_patrols` computes it: the routing
 instance, the timeline (every loop starting at the window start), the
 revisits table and the night objective. So a reloaded plan has the same
 routes, worst revisit and revisits table as the plan that was written.
@@ -33,7 +33,7 @@ unit length) is refused.
 
 :func:`driven_from_gpx` reads what the teams drove tonight from GPS tracks:
 the passes before a cut and each tracked team's position, for
-:func:`~borderwatch.routing.replan.replan`.
+:func:`~borderwatch.plan.replan.replan`.
 """
 
 from __future__ import annotations
@@ -52,15 +52,15 @@ from borderwatch.config import parse_hhmm
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.errors import BorderwatchWarning, CoverageError
-from borderwatch.outputs import read_plan_file
+from borderwatch.plan.required import RequiredRoads, unwatchable_units
+from borderwatch.planfiles.folders import read_plan_file
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance
-from borderwatch.routing.required import RequiredRoads, unwatchable_units
 from borderwatch.routing.result import RoutingResult, Step
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
-    from borderwatch.routing.plan import PatrolPlan
-    from borderwatch.routing.replan import TeamPosition
+    from borderwatch.plan.patrols import PatrolPlan
+    from borderwatch.plan.replan import TeamPosition
 
 __all__ = ["driven_from_gpx", "load_plan", "plan_network", "plan_night", "window_start"]
 
@@ -156,7 +156,7 @@ def _window(r: _Reader) -> str | None:
 def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
     import dataclasses
 
-    from borderwatch.routing.plan import night_network
+    from borderwatch.plan.patrols import night_network
 
     routes = r.data["routes"]
     ids = [str(x["team"]) for x in routes]
@@ -237,7 +237,7 @@ def plan_network(folder: str | Path, network: PatrolNetwork) -> PatrolNetwork:
     -------
     PatrolNetwork
         ``network`` with the plan's team subset and night window
-        (:func:`~borderwatch.routing.plan.night_network`); for a re-planned
+        (:func:`~borderwatch.plan.patrols.night_network`); for a re-planned
         folder with every team's ``node`` at its recorded position.
 
     Raises
@@ -396,7 +396,7 @@ def _required(r: _Reader, net: PatrolNetwork) -> RequiredRoads:
 
 def _replan_starts(r: _Reader, net: PatrolNetwork) -> tuple[dict[str, float], np.ndarray]:
     """A re-planned folder's loop starts (minutes into its window) and hot-stretch weights."""
-    from borderwatch.routing.replan import HotStretch
+    from borderwatch.plan.replan import HotStretch
 
     hot_w = np.ones(len(net.units))
     replan = r.data.get("replan")
@@ -475,7 +475,7 @@ def _stage(
 
 
 def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
-    """Rebuild the :class:`~borderwatch.routing.plan.PatrolPlan` of a plan folder.
+    """Rebuild the :class:`~borderwatch.plan.patrols.PatrolPlan` of a plan folder.
 
     Parameters
     ----------
@@ -503,7 +503,7 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
         a team, edge or vehicle this scenario's network does not have, a loop
         that is not a closed walk on it, a bad number or flag.
     """
-    from borderwatch.routing.plan import finish_plan
+    from borderwatch.plan.patrols import finish_plan
 
     r = _reader(folder)
     seed = r.data.get("seed")
@@ -657,7 +657,7 @@ def driven_from_gpx(
         the tracked teams, the plan's traversals for the others.
     positions
         Per tracked team with a point at or before the cut, a
-        :class:`~borderwatch.routing.replan.TeamPosition` at the node (of a road
+        :class:`~borderwatch.plan.replan.TeamPosition` at the node (of a road
         its vehicle may drive) nearest its last such point, ready at the cut,
         source ``"gpx"``.
 
@@ -668,7 +668,7 @@ def driven_from_gpx(
         team not in the plan.
     """
     from borderwatch.coverage.gpx import gpx_files
-    from borderwatch.routing.replan import TeamPosition
+    from borderwatch.plan.replan import TeamPosition
 
     files = gpx_files(paths)
     start = window_start(network, night) if night is not None else None
