@@ -14,7 +14,8 @@ code meaning
 1    an unexpected internal error (a bug: please report it with the traceback)
 2    bad input: a file, field, option or value is wrong
 3    infeasible: the input is valid but no plan or roster meets the rules
-4    output exists or is locked by another run
+4    output exists, is locked by another run, or cannot be written (read-only,
+     disk full, no permission); the old output is left as it was
 5    a required external program is missing (Chromium for PNG and PDF)
 ==== =========================================================================
 """
@@ -40,6 +41,7 @@ __all__ = [
     "OfflineAssetError",
     "OutputExistsError",
     "OutputLockedError",
+    "OutputWriteError",
     "PlanWarning",
     "RosterExistsError",
     "RosterInfeasibleError",
@@ -170,6 +172,15 @@ class OutputExistsError(BorderwatchError, FileExistsError):
 
 class OutputLockedError(BorderwatchError):
     """Another run holds the lock of an output folder."""
+
+    exit_code = EXIT_OUTPUT_EXISTS
+
+
+class OutputWriteError(BorderwatchError):
+    """The output cannot be written: read-only, disk full, no permission, a folder in the way.
+
+    The message names the path and the cause; the old output is left as it was.
+    """
 
     exit_code = EXIT_OUTPUT_EXISTS
 

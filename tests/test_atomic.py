@@ -51,11 +51,11 @@ def test_folder_swap_and_failure(tmp_path: Path) -> None:
         (st / "a").write_text("1")
     with atomic_folder(out) as st:
         (st / "b").write_text("2")
-    assert sorted(x.name for x in out.iterdir()) == ["b"]
+    assert sorted(x.name for x in out.iterdir()) == [".borderwatch.json", "b"]
     with pytest.raises(RuntimeError), atomic_folder(out) as st:
         (st / "c").write_text("3")
         raise RuntimeError("boom")
-    assert sorted(x.name for x in out.iterdir()) == ["b"]
+    assert sorted(x.name for x in out.iterdir()) == [".borderwatch.json", "b"]
     assert sorted(x.name for x in tmp_path.iterdir()) == ["out"]
     with (
         pytest.raises(OutputExistsError, match="exists already"),
