@@ -17,6 +17,7 @@ code meaning
 4    output exists, is locked by another run, or cannot be written (read-only,
      disk full, no permission); the old output is left as it was
 5    a required external program is missing (Chromium for PNG and PDF)
+6    the night is in the duty log already with other content (``log record``)
 ==== =========================================================================
 """
 
@@ -29,6 +30,7 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_INFEASIBLE",
     "EXIT_MISSING_PROGRAM",
+    "EXIT_NIGHT_RECORDED",
     "EXIT_OUTPUT_EXISTS",
     "BorderwatchError",
     "BorderwatchWarning",
@@ -37,7 +39,9 @@ __all__ = [
     "ConfigError",
     "ConfigWarning",
     "CoverageError",
+    "LogError",
     "MapInputError",
+    "NightRecordedError",
     "OfflineAssetError",
     "OutputExistsError",
     "OutputLockedError",
@@ -55,6 +59,7 @@ EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_OUTPUT_EXISTS = 4
 EXIT_MISSING_PROGRAM = 5
+EXIT_NIGHT_RECORDED = 6
 
 
 class BorderwatchError(Exception):
@@ -183,6 +188,16 @@ class OutputWriteError(BorderwatchError):
     """
 
     exit_code = EXIT_OUTPUT_EXISTS
+
+
+class LogError(_LocatedError):
+    """The duty log cannot be opened, or a night's files or records are invalid."""
+
+
+class NightRecordedError(BorderwatchError):
+    """The night is in the duty log already with other content (``--replace`` to overwrite)."""
+
+    exit_code = EXIT_NIGHT_RECORDED
 
 
 class RosterExistsError(OutputExistsError):
