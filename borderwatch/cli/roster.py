@@ -214,10 +214,11 @@ def _report(
     )
     ch = s["changes"]
     if s["history"]["previous"]:
-        reasons = ", ".join(f"{k} {v}" for k, v in ch["reasons"].items()) or "none"
+        reasons = ", ".join(f"{k} {v}" for k, v in ch["moved_reasons"].items()) or "none"
         con.print(
-            f"changes vs {s['history']['previous']}: {ch['assignments']} assignments of "
-            f"{ch['people']} people ({reasons})",
+            f"changes vs {s['history']['previous']}: {ch['duties_moved']} of {ch['duties']} "
+            f"duties moved to another person or place ({reasons}); {ch['people']} people "
+            f"affected, {ch['rows']} rows in diff.csv (who left a duty, who took it)",
             highlight=False,
         )
     ins = " · ".join(f"{i['date'][5:]} {i['township']} {i['leader']}" for i in s["inspections"])

@@ -493,6 +493,29 @@ def week_diff(
     return out
 
 
+def _changes(diff: Sequence[Mapping[str, Any]], duties: int) -> dict[str, Any]:
+    """How much of the week moved against last week, each moved duty counted once.
+
+    A duty that passes from one person to another is two rows of ``diff.csv``
+    (the person who left it, the person who took it); a person moved to another
+    place in the same shift is one row. A duty of this week has moved when the
+    person holding it did not hold it last week: the rows with an ``after``.
+    ``reasons`` counts the rows of ``diff.csv`` (per person changed), ``moved_reasons``
+    the moved duties by the reason of the person who took them.
+    """
+    moved = [d for d in diff if d["after"]]
+    return {
+        "duties_moved": len(moved),
+        "duties": duties,
+        "rows": len(diff),
+        "people": len({d["person"] for d in diff}),
+        "reasons": dict(sorted(Counter(str(d["reason"]).split(":")[0] for d in diff).items())),
+        "moved_reasons": dict(
+            sorted(Counter(str(d["reason"]).split(":")[0] for d in moved).items())
+        ),
+    }
+
+
 def _spreads(results: Mapping[str, PoolResult]) -> dict[str, int]:
     """Largest night-duty spread over all pools: this week, and including history."""
     out = {"night_week_max_spread": 0, "night_total_max_spread": 0}
@@ -559,9 +582,5 @@ def _summary(
             for d in range(len(inspect))
         ],
         "history": {"weeks": hist.weeks, "previous": hist.previous_week},
-        "changes": {
-            "assignments": len(diff),
-            "people": len({d["person"] for d in diff}),
-            "reasons": dict(sorted(Counter(str(d["reason"]).split(":")[0] for d in diff).items())),
-        },
+        "changes": _changes(diff, len(rows)),
     }

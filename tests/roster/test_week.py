@@ -139,6 +139,14 @@ def test_leave_forces_changes_and_diff_says_why(tmp_path, site, rows):
     mine = [d for d in w2.diff if d["person"] == busiest]
     assert mine and all(d["reason"] == "on leave" and d["after"] == "" for d in mine)
     assert w2.summary["changes"]["reasons"]["on leave"] == len(mine)
+    # each moved duty counted once: this week's duties nobody held the same way last week
+    held = {(r["person"], r["weekday"], r["shift"], r["place"]) for r in w1.rows}
+    moved = [r for r in w2.rows if (r["person"], r["weekday"], r["shift"], r["place"]) not in held]
+    ch = w2.summary["changes"]
+    assert ch["duties_moved"] == len(moved) > 0
+    assert ch["duties"] == len(w2.rows)
+    assert ch["rows"] == len(w2.diff) > ch["duties_moved"]
+    assert sum(ch["moved_reasons"].values()) == ch["duties_moved"]
 
 
 def test_infeasible_message_names_township_day_and_numbers(site):
