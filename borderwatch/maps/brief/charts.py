@@ -12,9 +12,12 @@ import functools
 import io
 import logging
 import math
+import shutil
+import subprocess
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,18 +50,73 @@ ROAD_GREY = "#c8c8c8"
 BORDER_COLOUR = "#5a3e85"
 
 
+def _fontconfig_cjk() -> list[tuple[str, str]]:
+    """``(file, first family name)`` of every Chinese font fontconfig knows (``fc-list :lang=zh``).
+
+    Empty when ``fc-list`` is missing or fails: matplotlib's own list is then all we know.
+    """
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return []
+    try:
+        done = subprocess.run(
+            [exe, ":lang=zh", "file", "family"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    out = []
+    for line in done.stdout.splitlines():
+        path, _, families = line.partition(": ")
+        if path and families:
+            out.append((path.strip(), families.split(",")[0].strip()))
+    return sorted(set(out))
+
+
 @functools.cache
 def cjk_font() -> str | None:
-    """The first of :data:`CJK_FONTS` that matplotlib's font manager knows, or None (with a warning)."""
+    """The CJK font family the charts draw Chinese text with, or None (with one warning).
+
+    The first of :data:`CJK_FONTS` that matplotlib's font manager knows, else the
+    first Chinese font fontconfig knows. matplotlib keeps its font list in a cache
+    built on its first run; a font installed after that is missing from it (the
+    charts then print boxes although the font is there). Font files that
+    ``fc-list :lang=zh`` reports and matplotlib's list lacks are therefore added to
+    the font manager (``FontManager.addfont``) before looking.
+    """
     from matplotlib import font_manager
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
+    manager = font_manager.fontManager
+    known_files = {f.fname for f in manager.ttflist}
+    added = []
+    system = _fontconfig_cjk()
+    for path, _family in system:
+        if path not in known_files and Path(path).is_file():
+            try:
+                manager.addfont(path)
+            except (OSError, RuntimeError, ValueError) as exc:  # pragma: no cover - bad font file
+                logger.info("matplotlib cannot read the font %s: %s", path, exc)
+                continue
+            known_files.add(path)
+            added.append(path)
+    if added:
+        logger.info(
+            "added %d CJK font file(s) that fontconfig knows and matplotlib's font cache "
+            "(older than the font) lacked: %s",
+            len(added),
+            ", ".join(added),
+        )
+    names = {f.name for f in manager.ttflist}
+    for name in (*CJK_FONTS, *(family for _, family in system)):
         if name in names:
             return name
     warnings.warn(
         "no CJK font found for the briefing's charts (looked for "
-        f"{', '.join(CJK_FONTS)}); Chinese names will show as boxes: "
+        f"{', '.join(CJK_FONTS)} in matplotlib's font list and for any Chinese font with "
+        "'fc-list :lang=zh'); Chinese names will show as boxes: "
         "apt-get install fonts-wqy-microhei (or fonts-noto-cjk)",
         BriefWarning,
         stacklevel=2,
@@ -72,19 +130,25 @@ def _style() -> Iterator[None]:
 
     font = cjk_font()
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    with matplotlib.rc_context(
-        {
-            "font.family": "sans-serif",
-            "font.sans-serif": families,
-            "font.size": 8,
-            "axes.unicode_minus": False,
-            "svg.hashsalt": "borderwatch-brief",
-            "svg.fonttype": "path",
-            "path.simplify": True,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-        }
+    with (
+        warnings.catch_warnings(),
+        matplotlib.rc_context(
+            {
+                "font.family": "sans-serif",
+                "font.sans-serif": families,
+                "font.size": 8,
+                "axes.unicode_minus": False,
+                "svg.hashsalt": "borderwatch-brief",
+                "svg.fonttype": "path",
+                "path.simplify": True,
+                "axes.spines.top": False,
+                "axes.spines.right": False,
+            }
+        ),
     ):
+        if font is None:
+            # said once by cjk_font(); not once per character drawn
+            warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
         yield
 
 
