@@ -52,7 +52,7 @@ def _served(route: Any) -> set[int]:
 
 def main(write: bool = False) -> dict[str, Any]:
     from borderwatch import build_network, load_scenario
-    from borderwatch.coverage.timeline import pass_times
+    from borderwatch.coverage.revisit import pass_times
     from borderwatch.plan.patrols import plan_patrols
     from borderwatch.plan.replan import HotStretch, cross_cut_revisits, replan
     from borderwatch.plan.replan.cut import passes_before

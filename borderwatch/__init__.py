@@ -7,11 +7,10 @@ weekly rosters; draw it all on folium maps.
 
 from __future__ import annotations
 
+from borderwatch._version import __version__
 from borderwatch.config import PlanConfig, VehicleProfile, load_config
 from borderwatch.data import PatrolNetwork, Scenario, build_network, load_scenario
 from borderwatch.errors import BorderwatchError, ConfigError, ScenarioError, ScenarioWarning
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BorderwatchError",

@@ -9,7 +9,6 @@ the same files. Dask (``dask.distributed``) is imported lazily: only
 from __future__ import annotations
 
 import logging
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from borderwatch._dask import close_client, import_distributed, open_client
 from borderwatch.batch.results import summary_frame, write_summary
 from borderwatch.batch.spec import BatchSpec
 from borderwatch.batch.tasks import Task, error_row, expand_tasks, finished_row, run_task
@@ -33,11 +33,6 @@ logger = logging.getLogger(__name__)
 
 #: Called with each task's row as it finishes (resumed tasks first).
 OnResult = Callable[[dict[str, Any]], None]
-
-#: Local clusters started by open_client, by id of their client.
-_CLUSTERS: dict[int, Any] = {}
-
-_INSTALL_HINT = "the batch runner needs Dask: pip install 'borderwatch[batch]'"
 
 
 @dataclass(frozen=True)
@@ -75,102 +70,6 @@ class BatchResult:
     def failed(self) -> pd.DataFrame:
         """Task id and error of each failed task."""
         return self.table.loc[self.table["status"] != "ok", ["task_id", "error"]]
-
-
-def _import_distributed() -> Any:
-    try:
-        import distributed
-    except ImportError:
-        raise BorderwatchError(_INSTALL_HINT) from None
-    return distributed
-
-
-def _probe() -> str:
-    from borderwatch import __version__
-
-    return __version__
-
-
-def open_client(
-    *,
-    local: int | None = None,
-    scheduler: str | None = None,
-    timeout: float = 10.0,
-    dashboard: bool = False,
-) -> Client:
-    """Connect to a Dask scheduler, or start a local cluster of worker processes.
-
-    Parameters
-    ----------
-    local
-        Start a :class:`distributed.LocalCluster` of this many worker processes
-        with one thread each (default when ``scheduler`` is None: the machine's
-        cores). Closed together with the client.
-    scheduler
-        Address of a running scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
-    timeout
-        Seconds to wait for the scheduler before giving up.
-    dashboard
-        Serve the Dask dashboard of a local cluster (on a free port).
-
-    Raises
-    ------
-    BorderwatchError
-        If both ``local`` and ``scheduler`` are given, ``local`` is not
-        positive, the scheduler cannot be reached (the message names its
-        address), or the workers cannot import borderwatch.
-    """
-    distributed = _import_distributed()
-    if local is not None and scheduler is not None:
-        raise BorderwatchError("give either a local cluster size or a scheduler address, not both")
-    if scheduler is not None:
-        try:
-            client: Client = distributed.Client(
-                scheduler, timeout=f"{timeout}s", set_as_default=False
-            )
-        except (OSError, TimeoutError, ValueError) as err:
-            raise BorderwatchError(
-                f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s: {err}"
-            ) from None
-    else:
-        n = local if local is not None else (os.cpu_count() or 1)
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise BorderwatchError(f"--local: number of workers must be at least 1, got {n!r}")
-        cluster = distributed.LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0" if dashboard else None,
-            silence_logs=logging.ERROR,
-        )
-        try:
-            client = distributed.Client(cluster, set_as_default=False)
-        except BaseException:
-            cluster.close()  # its worker processes would outlive the failed connection
-            raise
-        _CLUSTERS[id(client)] = cluster
-    try:
-        versions = client.run(_probe)
-    except Exception as err:  # a worker without borderwatch fails to unpickle _probe
-        close_client(client)
-        raise BorderwatchError(
-            f"Dask workers cannot run borderwatch ({type(err).__name__}: {err}); "
-            "install borderwatch[batch] in the workers' environment"
-        ) from None
-    from borderwatch import __version__
-
-    other = sorted({v for v in versions.values() if v != __version__})
-    if other:
-        logger.warning("workers run borderwatch %s, this client %s", ", ".join(other), __version__)
-    return client
-
-
-def close_client(client: Client) -> None:
-    """Close ``client`` and the local cluster :func:`open_client` started for it, if any."""
-    cluster = _CLUSTERS.pop(id(client), None)
-    client.close()
-    if cluster is not None:
-        cluster.close()
 
 
 def _finish(
@@ -260,7 +159,7 @@ def run_batch(
     -------
     BatchResult
     """
-    distributed = _import_distributed()
+    distributed = import_distributed()
     t0 = time.perf_counter()
     out, tasks, rows, todo = _prepare(spec, out_dir, resume, on_result)
     run_id = uuid.uuid4().hex[:8]

@@ -161,7 +161,7 @@ def expand_tasks(spec: BatchSpec) -> list[Task]:
     Runs on the client; reads the scenario folders once to hash their files,
     builds nothing.
     """
-    from borderwatch import __version__
+    from borderwatch._version import __version__
 
     if spec.job == "plan":
         specific: tuple[tuple[str, Any], ...] = (
@@ -378,7 +378,7 @@ def run_task(task: Task, out_dir: str | Path, *, resume: bool = True) -> dict[st
         Return the recorded row, without running, when the task folder holds a
         successful run with the same input hash.
     """
-    from borderwatch import __version__
+    from borderwatch._version import __version__
 
     if resume:
         done = finished_row(task, out_dir)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from borderwatch import __version__
+from borderwatch._version import __version__
 from borderwatch.cli.common import out
 
 __all__ = ["app", "network_app", "scenario_app"]

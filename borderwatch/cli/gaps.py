@@ -60,7 +60,8 @@ def gaps_command(
     force: ForceOpt = False,
 ) -> None:
     """Find where the border is not watched; write gaps.csv/.geojson, units.gpkg, grids.csv, summary.json, map.html."""
-    from borderwatch.coverage import CRITERIA, PatrolTimeline, format_summary
+    from borderwatch.coverage import CRITERIA, format_summary
+    from borderwatch.coverage.gpx import timeline_from_gpx
     from borderwatch.jobs import run_gaps
     from borderwatch.maps._i18n import LANGS
     from borderwatch.planfiles.folders import check_output_folder
@@ -73,7 +74,7 @@ def gaps_command(
         check_files("--gpx", gpx)
         check_output_folder(out_dir, force=force)
         net = load_network(scenario, config)
-        timeline = PatrolTimeline.from_gpx(net, gpx) if gpx else None
+        timeline = timeline_from_gpx(net, gpx) if gpx else None
         with step("measuring coverage …"):
             report, _ = run_gaps(
                 net,

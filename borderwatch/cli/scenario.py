@@ -11,6 +11,7 @@ from rich.table import Table
 
 from borderwatch.cli.app import network_app, scenario_app
 from borderwatch.cli.common import ConfigOpt, ScenarioArg, guarded, load_network, out, step
+from borderwatch.data.export import write_network_gpkg
 
 __all__ = ["network_export", "scenario_generate", "scenario_info", "scenario_validate"]
 
@@ -144,7 +145,7 @@ def network_export(
     with guarded():
         net = load_network(scenario, config)
         with step(f"writing {gpkg} …"):
-            net.to_gpkg(gpkg)
+            write_network_gpkg(net, gpkg)
         out.print(
             f"wrote {gpkg}: {len(net.nodes):,} nodes, {len(net.edges):,} edges, "
             f"{len(net.units):,} units, {len(net.checkpoints)} checkpoints, {len(net.teams)} teams",

@@ -35,7 +35,8 @@ from borderwatch.config import TARGETS
 from borderwatch.coverage.response import response_times
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.static import checkpoint_watch
-from borderwatch.coverage.timeline import PatrolTimeline, revisits
+from borderwatch.coverage.revisit import revisits
+from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.units import unit_runs
 from borderwatch.errors import CoverageError
 

@@ -4,22 +4,17 @@ A :class:`PatrolTimeline` says, for every team, which network edges it drives
 and when, in minutes from the start of the night window. The routing step
 produces one from its closed walks (:meth:`PatrolTimeline.from_walks`); a
 commander can build one from the GPS tracks the teams actually drove
-(:meth:`PatrolTimeline.from_gpx`, in :mod:`borderwatch.coverage.gpx`) and
-compare the two with :func:`~borderwatch.coverage.revisit.revisits`.
-
-The pass and interval conventions are in :mod:`borderwatch.coverage.revisit`;
-:func:`pass_times` and :func:`revisits` are re-exported here so that older
-imports keep working.
+(:func:`borderwatch.coverage.gpx.timeline_from_gpx`) and compare the two with
+:func:`~borderwatch.coverage.revisit.revisits`, which also holds the pass and
+interval conventions.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,7 +25,7 @@ from borderwatch.errors import CoverageError
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["PatrolTimeline", "Step", "_intervals", "pass_times", "revisits"]
+__all__ = ["PatrolTimeline", "Step"]
 
 logger = logging.getLogger(__name__)
 
@@ -348,30 +343,3 @@ class PatrolTimeline:
         return cls(
             window_min=window, teams=tuple(str(t) for t in walks), traversals=trav, source="plan"
         )
-
-    @classmethod
-    def from_gpx(
-        cls,
-        network: PatrolNetwork,
-        tracks: Mapping[str, str | Path] | Sequence[str | Path] | str | Path,
-        *,
-        window_start: datetime | None = None,
-        max_gap_s: float = 300.0,
-        window_min: float | None = None,
-        skip_teams: Collection[str] = (),
-    ) -> PatrolTimeline:
-        """Build a timeline from driven GPS tracks (see :func:`borderwatch.coverage.gpx.timeline_from_gpx`)."""
-        from borderwatch.coverage.gpx import timeline_from_gpx
-
-        return timeline_from_gpx(
-            network,
-            tracks,
-            window_start=window_start,
-            window_min=window_min,
-            max_gap_s=max_gap_s,
-            skip_teams=skip_teams,
-        )
-
-
-# re-exported: the pass and revisit functions lived here before the split
-from borderwatch.coverage.revisit import _intervals, pass_times, revisits  # noqa: E402

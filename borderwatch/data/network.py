@@ -30,8 +30,6 @@ from borderwatch.data.validate import check_crs_fits, check_scale, warn
 from borderwatch.errors import ScenarioError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import networkx as nx
 
     from borderwatch.data.scenario import Scenario
@@ -185,12 +183,6 @@ class PatrolNetwork:
             c = cost[ok]
             self._cache[key] = _symmetric_min_csr(u, w, c, len(self.nodes))
         return self._cache[key]  # type: ignore[no-any-return]
-
-    def to_gpkg(self, path: str | Path) -> Path:
-        """Write nodes, edges, units, checkpoints and teams as GeoPackage layers (atomically)."""
-        from borderwatch.data.export import write_network_gpkg
-
-        return write_network_gpkg(self, path)
 
 
 def _symmetric_min_csr(u: np.ndarray, v: np.ndarray, c: np.ndarray, n: int) -> sparse.csr_array:

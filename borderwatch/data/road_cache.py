@@ -51,10 +51,10 @@ def cache_dir() -> Path | None:
 def _key(path: Path) -> str:
     import osmnx
 
-    import borderwatch
+    from borderwatch._version import __version__
 
     h = hashlib.sha256()
-    for part in (borderwatch.__version__, osmnx.__version__, nx.__version__, READER_VERSION):
+    for part in (__version__, osmnx.__version__, nx.__version__, READER_VERSION):
         h.update(f"{part}\0".encode())
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

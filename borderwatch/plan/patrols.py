@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from borderwatch.config import renamed_time_limit
+from borderwatch.coverage.revisit import revisits
 from borderwatch.coverage.risk import risk_weights
-from borderwatch.coverage.timeline import PatrolTimeline, revisits
+from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.plan.night import NightObjective, night_objective, night_routes, place_loops
 from borderwatch.plan.required import RequiredRoads, choose_required_edges
 from borderwatch.plan.schedule import NightSchedule, schedule_night
@@ -106,6 +107,21 @@ class PatrolPlan:
         return self.gap_pct
 
 
+def spread_order(network: PatrolNetwork) -> list[str]:
+    """Team ids by farthest-point sampling of their bases (projected distance)."""
+    teams = network.teams
+    xy = np.column_stack([teams.geometry.x, teams.geometry.y])
+    mid = network.border.interpolate(0.5, normalized=True)
+    first = int(np.argmin(np.hypot(xy[:, 0] - mid.x, xy[:, 1] - mid.y)))
+    chosen = [first]
+    dist = np.hypot(xy[:, 0] - xy[first, 0], xy[:, 1] - xy[first, 1])
+    while len(chosen) < len(xy):
+        nxt = int(np.argmax(np.where(np.isin(np.arange(len(xy)), chosen), -1.0, dist)))
+        chosen.append(nxt)
+        dist = np.minimum(dist, np.hypot(xy[:, 0] - xy[nxt, 0], xy[:, 1] - xy[nxt, 1]))
+    return [str(teams.index[i]) for i in chosen]
+
+
 def bound_cap_s(n_links: int) -> float:
     """The default safety cap of the assignment bound: 30 s, or 0.1 s per required link beyond.
 
@@ -132,7 +148,7 @@ def night_network(
         Team ids to plan with (``["T01", "T03"]``); default all.
     n_teams
         Plan with this many teams, chosen spread out along the border
-        (:func:`~borderwatch.plan.sizing.spread_order`) from ``teams`` (or all).
+        (:func:`spread_order`) from ``teams`` (or all).
     night_window
         ``"21:00-05:00"`` or ``("21:00", "05:00")``; default the config's.
 
@@ -152,7 +168,6 @@ def night_network(
 
     from borderwatch.config import parse_night_window
     from borderwatch.errors import ConfigError
-    from borderwatch.plan.sizing import spread_order
 
     frame = network.teams
     if teams is not None:

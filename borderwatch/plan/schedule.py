@@ -11,7 +11,7 @@ mean of the per-unit worst intervals. Phases lie on the ends of the loop's
 edges, so that each loop can be rotated to start at a node at the window start.
 
 The pass times of one loop come from the coverage engine
-(:func:`borderwatch.coverage.timeline.pass_times`), so the schedule and the
+(:func:`borderwatch.coverage.revisit.pass_times`), so the schedule and the
 coverage report agree on what a pass is; the search then shifts them in numpy.
 """
 
@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from borderwatch.coverage.timeline import PatrolTimeline, pass_times
+from borderwatch.coverage.revisit import pass_times
+from borderwatch.coverage.timeline import PatrolTimeline
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork

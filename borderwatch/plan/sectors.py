@@ -25,7 +25,7 @@ A national border of thousands of kilometres is planned in sectors:
    The roads are the edges with both ends in that node set.
 3. :func:`plan_sectors` plans the sectors independently with
    :func:`~borderwatch.plan.patrols.plan_patrols` (in parallel on Dask, see
-   :func:`borderwatch.batch.runner.open_client`, or one after another in this
+   :func:`borderwatch._dask.open_client`, or one after another in this
    process), each with its own seed (:func:`sector_seed`: the same seed gives
    the same plan whatever the number of workers), and stitches the sector plans
    into one :class:`~borderwatch.plan.patrols.PatrolPlan` on the whole network:
@@ -1140,7 +1140,7 @@ def plan_sectors(
     ConfigError
         A bad ``sectors`` or ``workers`` value.
     BorderwatchError
-        The Dask scheduler cannot be reached (from :func:`~borderwatch.batch.runner.open_client`).
+        The Dask scheduler cannot be reached (from :func:`~borderwatch._dask.open_client`).
     """
     time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="plan_sectors")
     if workers is not None and (
@@ -1184,7 +1184,7 @@ def plan_sectors(
             _plan_one(sub, s, **opts) for sub, s, opts in zip(subs, split, options, strict=True)
         ]
     else:
-        from borderwatch.batch.runner import close_client, open_client
+        from borderwatch._dask import close_client, open_client
 
         own = client is None
         if client is None:

@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from borderwatch.config import TARGETS, renamed_time_limit
 from borderwatch.data.units import unit_runs
 from borderwatch.errors import RoutingError
-from borderwatch.plan.patrols import PatrolPlan, plan_patrols
+from borderwatch.plan.patrols import PatrolPlan, plan_patrols, spread_order
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -61,21 +59,6 @@ class TeamSizing:
     fewest: int | None
     best_min: float
     binding: tuple[tuple[float, float, str, float], ...]
-
-
-def spread_order(network: PatrolNetwork) -> list[str]:
-    """Team ids by farthest-point sampling of their bases (projected distance)."""
-    teams = network.teams
-    xy = np.column_stack([teams.geometry.x, teams.geometry.y])
-    mid = network.border.interpolate(0.5, normalized=True)
-    first = int(np.argmin(np.hypot(xy[:, 0] - mid.x, xy[:, 1] - mid.y)))
-    chosen = [first]
-    dist = np.hypot(xy[:, 0] - xy[first, 0], xy[:, 1] - xy[first, 1])
-    while len(chosen) < len(xy):
-        nxt = int(np.argmax(np.where(np.isin(np.arange(len(xy)), chosen), -1.0, dist)))
-        chosen.append(nxt)
-        dist = np.minimum(dist, np.hypot(xy[:, 0] - xy[nxt, 0], xy[:, 1] - xy[nxt, 1]))
-    return [str(teams.index[i]) for i in chosen]
 
 
 def binding_stretches(
@@ -180,14 +163,14 @@ def size_teams(
 def write_sizing(result: TeamSizing, out_dir: str | Path) -> list[Path]:
     """Write ``teams.json`` (the whole answer) and ``teams.csv`` (worst revisit by team count).
 
-    Both are written atomically into ``out_dir`` (created if missing); returns their paths.
+    The folder is written whole (:func:`~borderwatch.atomic.atomic_folder`, kind
+    ``"teams"``; files of others in it are kept); returns the two paths.
     """
     import json
 
-    from borderwatch.atomic import write_text
+    from borderwatch.atomic import atomic_folder
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     record = {
         "target_min": result.target_min,
         "order": list(result.order),
@@ -199,11 +182,12 @@ def write_sizing(result: TeamSizing, out_dir: str | Path) -> list[Path]:
             for a, b, t, w in result.binding
         ],
     }
-    json_path = write_text(
-        out / "teams.json", json.dumps(record, ensure_ascii=False, indent=1) + "\n"
-    )
     lines = ["teams,worst_revisit_min,teams_in_order"]
     for k, worst in sorted(result.worst_by_k.items()):
         lines.append(f"{k},{worst:.2f},{' '.join(result.order[:k])}")
-    csv_path = write_text(out / "teams.csv", "\n".join(lines) + "\n")
-    return [json_path, csv_path]
+    with atomic_folder(out, kind="teams") as stage:
+        (stage / "teams.json").write_text(
+            json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+        (stage / "teams.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [out / "teams.json", out / "teams.csv"]

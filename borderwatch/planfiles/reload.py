@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from borderwatch.config import parse_hhmm
+from borderwatch.coverage.gpx import timeline_from_gpx
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.errors import BorderwatchWarning, CoverageError
@@ -580,7 +581,9 @@ def _last_points(
     named = known | set(skip_teams)
     last: dict[str, tuple[datetime, float, float]] = {}
     for path in files:
-        gpx = gpxpy.parse(path.read_text(encoding="utf-8"))  # read once already by from_gpx
+        gpx = gpxpy.parse(
+            path.read_text(encoding="utf-8")
+        )  # read once already by timeline_from_gpx
         for k, trk in enumerate(gpx.tracks):
             team = _track_team(trk.name, path, named, k)
             if team not in known:
@@ -672,8 +675,8 @@ def driven_from_gpx(
 
     files = gpx_files(paths)
     start = window_start(network, night) if night is not None else None
-    tracks = PatrolTimeline.from_gpx(network, files, window_start=start, skip_teams=skip_teams)
-    if start is None:  # the same start from_gpx took: the night of the first point
+    tracks = timeline_from_gpx(network, files, window_start=start, skip_teams=skip_teams)
+    if start is None:  # the same start timeline_from_gpx took: the night of the first point
         from borderwatch.coverage.gpx import _night_start_containing
 
         first = min(

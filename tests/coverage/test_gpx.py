@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from borderwatch import build_network, load_scenario
 from borderwatch.cli import app
-from borderwatch.coverage import CoverageError, PatrolTimeline, revisits
+from borderwatch.coverage import CoverageError, revisits
 from borderwatch.coverage.gpx import gpx_files, timeline_from_gpx
 from borderwatch.jobs import run_plan
 
@@ -51,12 +51,12 @@ def test_replaying_the_plans_gpx_gives_the_plans_coverage(planned) -> None:
     net, plan, out = planned
     want = _passed(plan.revisits)
     for source in ([out / "routes.gpx"], [out / "gpx"], sorted((out / "gpx").glob("*.gpx"))):
-        tl = PatrolTimeline.from_gpx(net, source)
+        tl = timeline_from_gpx(net, source)
         assert set(tl.teams) == {r.team for r in plan.routes if r.on_patrol}
         got = _passed(revisits(net, tl))
         assert int((got != want).sum()) <= 1, source  # within one unit
     # the worst revisit of the replay is the plan's, within the densification step
-    replay = revisits(net, PatrolTimeline.from_gpx(net, [out / "routes.gpx"]))
+    replay = revisits(net, timeline_from_gpx(net, [out / "routes.gpx"]))
     both = want & _passed(replay)
     diff = np.abs(
         replay["worst_revisit_min"].to_numpy()[both]
@@ -90,9 +90,9 @@ def _perturbed(
 
 def test_gps_noise_of_15_m_hardly_changes_the_replay(planned, tmp_path: Path) -> None:
     net, plan, out = planned
-    clean = revisits(net, PatrolTimeline.from_gpx(net, [out / "routes.gpx"]))
+    clean = revisits(net, timeline_from_gpx(net, [out / "routes.gpx"]))
     noisy_file = _perturbed(out / "routes.gpx", tmp_path / "noisy.gpx", noise_m=15.0)
-    noisy = revisits(net, PatrolTimeline.from_gpx(net, [noisy_file]))
+    noisy = revisits(net, timeline_from_gpx(net, [noisy_file]))
     assert int((_passed(noisy) != _passed(clean)).sum()) <= 1
     both = _passed(noisy) & _passed(clean)
     # noise moves a pass by the time it takes to drive a few tens of metres; a track grazing
@@ -108,17 +108,17 @@ def test_a_logging_gap_is_not_bridged(planned, tmp_path: Path) -> None:
     net, _plan, out = planned
     hole = (100.0, 160.0)
     holed = _perturbed(out / "routes.gpx", tmp_path / "holed.gpx", hole=hole)
-    tl = PatrolTimeline.from_gpx(net, [holed])
+    tl = timeline_from_gpx(net, [holed])
     t = tl.sightings["t"].to_numpy()
     # no pass inside the silence (the straight line between its fixes is not where the team was)
     assert not ((t > hole[0] + 0.5) & (t < hole[1] - 0.5)).any()
     # before and after it the night replays as before
-    clean = PatrolTimeline.from_gpx(net, [out / "routes.gpx"]).sightings
+    clean = timeline_from_gpx(net, [out / "routes.gpx"]).sightings
     before = clean[clean["t"] < hole[0] - 5]
     got = tl.sightings[tl.sightings["t"] < hole[0] - 5]
     assert len(got) == len(before)
     # and the revisit of the units only seen in the hole gets longer, not shorter
-    r_clean = revisits(net, PatrolTimeline.from_gpx(net, [out / "routes.gpx"]))
+    r_clean = revisits(net, timeline_from_gpx(net, [out / "routes.gpx"]))
     r_hole = revisits(net, tl)
     assert (
         r_hole["worst_revisit_min"].to_numpy() >= r_clean["worst_revisit_min"].to_numpy() - 1.0
@@ -143,7 +143,7 @@ def test_files_folders_and_team_names(planned, tmp_path: Path) -> None:
     bad = tmp_path / "drive.gpx"
     bad.write_text(gpx.to_xml(), encoding="utf-8")
     with pytest.raises(CoverageError, match=r"drive\.gpx.*names no known team"):
-        PatrolTimeline.from_gpx(net, [bad])
+        timeline_from_gpx(net, [bad])
 
 
 def test_cli_gaps_replays_routes_gpx(planned, tmp_path: Path) -> None:

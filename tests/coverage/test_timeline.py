@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borderwatch.coverage import CoverageError, PatrolTimeline, pass_times, revisits
-from borderwatch.coverage.timeline import _intervals
+from borderwatch.coverage.revisit import _intervals
 
 # the toy's border road after osmnx simplification: node 0 (km 0), 1 (km 5, junction of the
 # access road to the base, node 4), 2 (km 8, the track), 3 (km 10)

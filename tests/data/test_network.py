@@ -15,6 +15,7 @@ from shapely.geometry import LineString, MultiLineString
 
 from borderwatch import PlanConfig, ScenarioWarning, build_network, load_scenario
 from borderwatch.data import split_border
+from borderwatch.data.export import write_network_gpkg
 
 
 def test_units_have_chainage_and_sum_to_border(toy_net) -> None:
@@ -96,7 +97,7 @@ def test_config_overrides_change_the_index(toy_dir: Path) -> None:
 
 
 def test_gpkg_export_round_trip(toy_net, tmp_path: Path) -> None:
-    path = toy_net.to_gpkg(tmp_path / "net.gpkg")
+    path = write_network_gpkg(toy_net, tmp_path / "net.gpkg")
     units = gpd.read_file(path, layer="units")
     edges = gpd.read_file(path, layer="edges")
     cps = gpd.read_file(path, layer="checkpoints")

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from borderwatch import build_network, load_scenario
-from borderwatch.coverage.timeline import PatrolTimeline, pass_times
+from borderwatch.coverage.revisit import pass_times
+from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.errors import BorderwatchWarning, ConfigError
 from borderwatch.plan.patrols import plan_patrols

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from borderwatch.config import format_hhmm, parse_hhmm
-from borderwatch.coverage.timeline import PatrolTimeline, pass_times
+from borderwatch.coverage.revisit import pass_times
+from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.errors import ConfigError
 from borderwatch.plan.patrols import night_network
 from borderwatch.plan.replan.model import TOL, HotStretch, TeamPosition

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from borderwatch.config import format_hhmm
+from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.risk import risk_weights
-from borderwatch.coverage.timeline import PatrolTimeline, pass_times
+from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.plan.night import night_routes
 from borderwatch.plan.patrols import PatrolPlan, finish_plan
 from borderwatch.plan.replan.cut import (
@@ -86,7 +87,7 @@ def replan(
         Where teams are at the cut, overriding the plan's timeline: a
         :class:`TeamPosition` or a node (then ready at the cut).
     driven
-        What was driven tonight (e.g. ``PatrolTimeline.from_gpx``), on the
+        What was driven tonight (e.g. ``timeline_from_gpx``), on the
         original window's clock; default the plan's timeline. Only what lies
         before the cut is used.
     time_limit_s, max_iterations, seed
