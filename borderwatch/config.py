@@ -49,10 +49,12 @@ import tomllib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from borderwatch.errors import ConfigError, ConfigWarning
+from borderwatch.limits import Limits, limits_from_mapping
 
 __all__ = [
     "DEFAULT_PROFILES",
@@ -62,6 +64,7 @@ __all__ = [
     "RANGES",
     "SCALAR_FIELDS",
     "TARGETS",
+    "NightWindow",
     "PlanConfig",
     "PlanOptions",
     "Targets",
@@ -228,6 +231,176 @@ def parse_night_window(text: Any, *, field: str = "--night-window") -> tuple[str
             stacklevel=2,
         )
     return start, end
+
+
+def _zone(timezone: str | None) -> Any:
+    """The ``ZoneInfo`` of ``timezone`` (UTC when ``None``), a :class:`ConfigError` naming it when unknown."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(
+            "unknown time zone (an IANA name such as 'Asia/Shanghai')",
+            field="timezone",
+            value=timezone,
+        ) from None
+
+
+@dataclass(frozen=True)
+class NightWindow:
+    """The night window: a start and an end time of day, local wall time, the end maybe next day.
+
+    This is the one representation of the window: parsing, its length, the
+    clock of an offset and the window's instants in a scenario's time zone all
+    live here. Offsets are elapsed minutes from the start of the window, so on a
+    daylight-saving changeover night (a 20:00-06:00 window is then 9 or 11 h
+    long) an offset still names one instant and its wall clock is read in the zone.
+    Without a date and a zone the nominal length and clock are used (no DST).
+
+    Parameters
+    ----------
+    start, end
+        Local times of day ``"HH:MM"``; an end before the start is on the next
+        day, an end equal to the start is refused.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``night.start`` / ``night.end`` and the value.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> w = NightWindow.parse("20:00-06:00")
+    >>> w.minutes(), w.clock(75), str(w)
+    (600, '21:15', '20:00-06:00')
+    >>> w.minutes(date(2026, 3, 28), "Europe/Berlin"), w.minutes(date(2026, 10, 24), "Europe/Berlin")
+    (540, 660)
+    >>> w.clock(360, date(2026, 3, 28), "Europe/Berlin")  # clocks went 02:00 -> 03:00
+    '03:00'
+    """
+
+    start: str = "20:00"
+    end: str = "06:00"
+
+    def __post_init__(self) -> None:
+        parse_hhmm(self.start, field="night.start")
+        parse_hhmm(self.end, field="night.end")
+        if self.start == self.end:
+            raise ConfigError(
+                "night window is empty: the end equals the start", field="night.end", value=self.end
+            )
+
+    @classmethod
+    def parse(cls, text: Any, *, field: str = "--night-window") -> NightWindow:
+        """Read ``"HH:MM-HH:MM"`` (rules and warnings of :func:`parse_night_window`)."""
+        start, end = parse_night_window(text, field=field)
+        return cls(start, end)
+
+    @classmethod
+    def of(cls, value: Any, *, field: str = "night_window") -> NightWindow:
+        """A window from a :class:`NightWindow`, ``"HH:MM-HH:MM"`` or a ``(start, end)`` pair.
+
+        Raises
+        ------
+        ConfigError
+            Naming ``field`` and the value.
+        """
+        if isinstance(value, NightWindow):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value, field=field)
+        if isinstance(value, list | tuple) and len(value) == 2:
+            for i, part in enumerate(value):
+                parse_hhmm(part, field=f"{field}[{i}]")
+            try:
+                return cls(str(value[0]), str(value[1]))
+            except ConfigError:
+                raise ConfigError(
+                    "night window is empty: the end equals the start", field=field, value=value
+                ) from None
+        raise ConfigError(
+            "must be a night window 'HH:MM-HH:MM' or [start, end]", field=field, value=value
+        )
+
+    @property
+    def start_min(self) -> int:
+        """Start in minutes after midnight."""
+        return parse_hhmm(self.start, field="night.start")
+
+    @property
+    def end_min(self) -> int:
+        """End in minutes after midnight (of the next day when before the start)."""
+        return parse_hhmm(self.end, field="night.end")
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """``(start, end)`` as ``"HH:MM"`` (the plan file's and scenario's form)."""
+        return (self.start, self.end)
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+    def start_at(self, night: date, timezone: str | None) -> datetime:
+        """The window's start on the evening of ``night``, an aware datetime in ``timezone``."""
+        s = self.start_min
+        return datetime.combine(night, time(s // 60, s % 60), tzinfo=_zone(timezone))
+
+    def end_at(self, night: date, timezone: str | None) -> datetime:
+        """The window's end for the night starting on ``night`` (aware, in ``timezone``)."""
+        e = self.end_min
+        day = night + timedelta(days=1) if e <= self.start_min else night
+        return datetime.combine(day, time(e // 60, e % 60), tzinfo=_zone(timezone))
+
+    def minutes(self, night: date | None = None, timezone: str | None = None) -> int:
+        """Length in elapsed minutes; of the dated night in ``timezone`` when ``night`` is given.
+
+        A window over a daylight-saving changeover is an hour shorter or longer
+        than its nominal length (``20:00``-``06:00``: 540 or 660 minutes).
+        """
+        if night is None:
+            return (self.end_min - self.start_min) % _DAY_MIN
+        span = self.end_at(night, timezone).astimezone(UTC) - self.start_at(
+            night, timezone
+        ).astimezone(UTC)
+        return round(span.total_seconds() / 60.0)
+
+    def at(self, offset_min: float, night: date, timezone: str | None) -> datetime:
+        """The instant ``offset_min`` elapsed minutes after the start, aware, in ``timezone``."""
+        start = self.start_at(night, timezone)
+        return (start.astimezone(UTC) + timedelta(minutes=offset_min)).astimezone(start.tzinfo)
+
+    def clock(
+        self,
+        offset_min: float,
+        night: date | None = None,
+        timezone: str | None = None,
+        *,
+        floor: bool = False,
+    ) -> str:
+        """Local ``"HH:MM"`` of ``offset_min`` minutes after the start (rounded, or floored).
+
+        Without ``night`` the nominal clock (no DST); with it, the wall clock of
+        that instant in ``timezone``. ``floor`` rounds down (a time to leave by).
+        """
+        m = math.floor(offset_min + 1e-9) if floor else round(offset_min)
+        if night is None:
+            return format_hhmm(self.start_min + m)
+        return self.at(m, night, timezone).strftime("%H:%M")
+
+    def offset_of(self, moment: datetime, night: date, timezone: str | None) -> float:
+        """Elapsed minutes from the start of the night of ``night`` to the aware ``moment``."""
+        start = self.start_at(night, timezone).astimezone(UTC)
+        return (moment.astimezone(UTC) - start).total_seconds() / 60.0
+
+    def containing(self, moment: datetime, timezone: str | None) -> date | None:
+        """The date of the night whose window holds the aware ``moment`` (start included), or ``None``."""
+        local = moment.astimezone(_zone(timezone)).date()
+        for night in (local - timedelta(days=1), local):
+            if 0.0 <= self.offset_of(moment, night, timezone) < self.minutes(night, timezone):
+                return night
+        return None
 
 
 def default_language(timezone: str | None) -> str:
@@ -488,6 +661,13 @@ class PlanConfig:
         Seed of every randomised step.
     targets
         The coverage targets (``[targets]`` in TOML).
+    limits
+        Input size limits (``[limits]`` in TOML, :mod:`borderwatch.limits`).
+    night_date, timezone
+        The date the planned night starts on and the scenario's zone, set only
+        when that night's wall-clock length differs from the nominal one (a
+        daylight-saving changeover): :attr:`night_minutes` is then 540 or 660
+        for a 20:00-06:00 window. Not options of a TOML file.
     """
 
     unit_length_m: float = 250.0
@@ -502,6 +682,9 @@ class PlanConfig:
     profiles: Mapping[str, VehicleProfile] = field(default_factory=lambda: dict(DEFAULT_PROFILES))
     seed: int = 0
     targets: Targets = field(default_factory=Targets)
+    limits: Limits = field(default_factory=Limits)
+    night_date: date | None = None
+    timezone: str | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -542,9 +725,27 @@ class PlanConfig:
         return parse_hhmm(self.night_start, field="night_start")
 
     @property
+    def night(self) -> NightWindow:
+        """The night window (:class:`NightWindow`) of ``night_start`` and ``night_end``."""
+        return NightWindow(self.night_start, self.night_end)
+
+    @property
     def night_minutes(self) -> float:
-        """Length of the night window in minutes (an end before the start is on the next day)."""
-        return float(night_length_min(self.night_start, self.night_end))
+        """Length of the night window in minutes (an end before the start is on the next day).
+
+        Of the dated night in ``timezone`` when ``night_date`` is set (a DST changeover).
+        """
+        return float(self.night.minutes(self.night_date, self.timezone))
+
+    def on_night(self, night: date, timezone: str | None) -> PlanConfig:
+        """This config for the night starting on ``night`` in ``timezone``.
+
+        ``self`` when that night is as long as the nominal window (no DST
+        changeover), else a copy whose :attr:`night_minutes` is the wall-clock length.
+        """
+        if self.night.minutes(night, timezone) == self.night.minutes():
+            return self
+        return dataclasses.replace(self, night_date=night, timezone=timezone)
 
     def profile(self, name: str) -> VehicleProfile:
         """Return the vehicle profile ``name``.
@@ -572,7 +773,9 @@ _FIELDS = {f.name for f in dataclasses.fields(PlanConfig)}
 
 #: PlanConfig fields holding one scalar (all but ``profiles`` and ``targets``), in declaration order.
 SCALAR_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(PlanConfig) if f.name not in ("profiles", "targets")
+    f.name
+    for f in dataclasses.fields(PlanConfig)
+    if f.name not in ("profiles", "targets", "limits", "night_date", "timezone")
 )
 
 #: PlanConfig fields written in a TOML file's ``[defaults]`` table (``profiles`` as
@@ -580,13 +783,13 @@ SCALAR_FIELDS: tuple[str, ...] = tuple(
 OPTION_FIELDS: tuple[str, ...] = tuple(
     f.name
     for f in dataclasses.fields(PlanConfig)
-    if f.name not in ("night_start", "night_end", "targets")
+    if f.name not in ("night_start", "night_end", "targets", "limits", "night_date", "timezone")
 )
 
 _TARGET_FIELDS = tuple(f.name for f in dataclasses.fields(Targets))
 _NIGHT_KEYS = {"start": "night_start", "end": "night_end"}
 #: The planning tables shared by scenario.toml and a --config file.
-PLAN_TABLES = ("night", "defaults", "targets")
+PLAN_TABLES = ("night", "defaults", "targets", "limits")
 
 
 def read_toml(
@@ -669,6 +872,8 @@ def from_mapping(
                 value = _profiles(value, base.profiles, file)
             elif key == "targets":
                 value = _targets(value, base.targets)
+            elif key == "limits":
+                value = limits_from_mapping(value, base=base.limits)
             kwargs[key] = value
         return dataclasses.replace(base, **kwargs)
     except ConfigError as err:
@@ -820,6 +1025,10 @@ def plan_options(
                 if k not in _TARGET_FIELDS:
                     raise unknown(k, v, _TARGET_FIELDS, f"targets.{k}")
             put("targets", dict(table), "targets")
+        elif key == "limits":
+            table = _table(value, key, "input size limits, see borderwatch.limits", file, error)
+            limits_from_mapping(table)  # unknown keys and bad values named as limits.KEY
+            put("limits", dict(table), "limits")
         elif key in ("night_start", "night_end"):
             old.append(f"{key} as [night] {key[6:]}")
             put(key, value, key)
