@@ -39,6 +39,7 @@ __all__ = [
     "ConfigError",
     "ConfigWarning",
     "CoverageError",
+    "InputLimitError",
     "LogError",
     "MapInputError",
     "NightRecordedError",
@@ -132,6 +133,14 @@ class ConfigError(_LocatedError):
     """A configuration option has a bad value (names the option, the value and the file)."""
 
     _field_word = "option"
+
+
+class InputLimitError(_LocatedError):
+    """An input is larger than a ``[limits]`` option allows (names the file, the limit and the count).
+
+    Checked before the input is parsed (:mod:`borderwatch.limits`); the message
+    says how to raise the limit.
+    """
 
 
 class ConfigWarning(BorderwatchWarning):
