@@ -112,7 +112,11 @@ def replan_command(
     ] = None,
     time_limit: Annotated[
         float | None,
-        typer.Option(help="Most seconds of routing search (default: the engine's, 2 s).", min=0.1),
+        typer.Option(
+            help="Most seconds of routing search (default: the engine's 20 s cap; "
+            "the search stops when it converges).",
+            min=0.1,
+        ),
     ] = None,
     max_iterations: MaxIterationsOpt = None,
     seed: Annotated[

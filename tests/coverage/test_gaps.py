@@ -26,7 +26,7 @@ from borderwatch.coverage import (
 from borderwatch.coverage.gaps import REASONS, reason_text
 from borderwatch.coverage.report import COVERAGE_FILES
 from borderwatch.data.units import unit_runs as _runs
-from tests.coverage.test_response import straight_scenario
+from tests.coverage.helpers import straight_scenario
 
 
 @pytest.fixture(scope="module")

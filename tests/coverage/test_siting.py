@@ -28,7 +28,7 @@ from borderwatch.coverage.siting import (
     _milp_max_coverage,
     _milp_set_cover,
 )
-from tests.coverage.test_response import straight_scenario
+from tests.coverage.helpers import straight_scenario
 
 
 @pytest.fixture(scope="module")

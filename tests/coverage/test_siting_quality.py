@@ -16,7 +16,7 @@ import shapely
 
 from borderwatch import build_network
 from borderwatch.coverage import checkpoint_watch, site_checkpoints
-from tests.coverage.test_response import straight_scenario
+from tests.coverage.helpers import straight_scenario
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ sync_api = pytest.importorskip(
     "playwright.sync_api", reason="browser tests need Playwright (pip install playwright)"
 )
 
-from tests.maps.test_html import FORCED_GAPS, XSS_CP, XSS_TEAM, write_hostile_toy  # noqa: E402
+from tests.maps.hostile import FORCED_GAPS, XSS_CP, XSS_TEAM, write_hostile_toy  # noqa: E402
 
 
 @pytest.fixture(scope="module")

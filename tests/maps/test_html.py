@@ -29,23 +29,8 @@ from borderwatch.maps import (
     save_png,
     to_html,
 )
+from tests.maps.hostile import FORCED_GAPS, XSS_CP, XSS_TEAM, write_hostile_toy
 from tests.maps.synthetic import synthetic_inputs
-
-XSS_CP = "<img src=x onerror=alert(1)>"
-XSS_TEAM = "</script><script>alert(2)</script>"
-FORCED_GAPS = [(4, 7), (30, 33)]
-
-
-def write_hostile_toy(folder: Path) -> Path:
-    """The toy scenario with hostile checkpoint and team names."""
-    from tests.helpers import write_toy_scenario
-
-    write_toy_scenario(folder)
-    cps = (folder / "checkpoints.csv").read_text(encoding="utf-8")
-    (folder / "checkpoints.csv").write_text(cps.replace("West post", XSS_CP), encoding="utf-8")
-    teams = (folder / "teams.csv").read_text(encoding="utf-8")
-    (folder / "teams.csv").write_text(teams.replace("Team one", f'"{XSS_TEAM}"'), encoding="utf-8")
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -302,12 +287,21 @@ def test_team_colours_never_a_status_colour_and_distinct_for_colour_blind_reader
     for vision in CVD:
         for team, status in itertools.product(TEAM_COLOURS, STATUS_COLOURS.values()):
             assert delta_e(team, status, vision) >= MIN_DELTA_E, (team, status, vision)
-        for a, b in itertools.combinations(TEAM_COLOURS, 2):
-            assert delta_e(a, b, vision) >= MIN_DELTA_E, (a, b, vision)
+    # two of up to 27 teams drawn alike (same dash) differ by colour in every vision; any two
+    # in normal vision; 54 teams before a style repeats
+    styles = [team_style(i) for i in range(54)]
+    assert len(set(styles)) == 54 and styles[9] == (TEAM_COLOURS[9], "10 6")
+    for (ca, da), (cb, db) in itertools.combinations(styles[:27], 2):
+        if ca == cb:
+            assert da != db
+            continue
+        assert delta_e(ca, cb) >= 11.0, (ca, cb)
+        if da == db:
+            assert min(delta_e(ca, cb, v) for v in CVD) >= 9.0, (ca, cb)
+    # hue first: the first nine teams are nine colours drawn solid
+    assert len({c for c, _ in styles[:9]}) == 9 and {d for _, d in styles[:9]} == {""}
     # the simulation is real: red and green collapse for a deuteranope
     assert delta_e("#d7191c", "#1a9850") > 60 > delta_e("#ff0000", "#00ff00", "deuteranopia") / 2
-    styles = [team_style(i) for i in range(21)]
-    assert len(set(styles)) == 21 and styles[7] == (TEAM_COLOURS[0], "10 6")
 
 
 def test_plan_map_team_styles_standby_gap_labels_km_marks_and_target(toy: tuple) -> None:

@@ -31,7 +31,7 @@ from borderwatch.routing.bounds import average_bound, round_trip_bound
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.postman import chinese_postman
 from tests.helpers import carplib_path, write_toy_scenario
-from tests.routing.test_minmax import grid
+from tests.routing.helpers import grid
 
 
 # ---------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def replan(
     hot: Sequence[HotStretch | str] | str = (),
     positions: Mapping[str, TeamPosition | int] | None = None,
     driven: PatrolTimeline | None = None,
-    time_limit_s: float = 2.0,
+    time_limit_s: float = 20.0,
     max_iterations: int | None = None,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
@@ -93,10 +93,12 @@ def replan(
     time_limit_s, max_iterations, seed
         The min-max search's limits and seed (default the plan's seed). The
         search starts from the better of tonight's assignment and the greedy
-        start and stops earlier when it converges; on Ningming it reaches its
-        final longest loop within about 100 iterations, so 2 s is plenty. ``max_iterations`` (with a time
-        limit that does not stop the search first) makes the result
-        independent of the machine's speed.
+        start and stops when it converges; on Ningming it reaches its final
+        longest loop within about 100 iterations (about 1 s). The 20 s limit
+        is a safety cap that convergence reaches first even on a loaded
+        machine, so that the same inputs give the same re-plan (a 2 s cap
+        bound under load and made re-plans differ between runs).
+        ``max_iterations`` fixes the search's length outright.
     progress
         Called with a short message before each step.
 
