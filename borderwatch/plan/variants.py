@@ -11,11 +11,16 @@ guarantee; variants trade it for unpredictability, in the spirit of the
 randomised patrol schedules of deployed security games (ARMOR at LAX).
 
 The choice among variants is drawn from a seeded generator, so a week's
-draws are reproducible from the seed and unpredictable without it.
+draws are reproducible from the seed and unpredictable without it; the odds of
+the draw are chosen by :mod:`borderwatch.plan.odds` (an LP that maximises the
+detection an intruder who knows the variants and odds can be sure of). A phase
+grid finer than the crossing time (:func:`phase_count`: a loop started at a
+drawn point) is what lets the odds close every window between passes.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,7 +29,7 @@ import numpy as np
 if TYPE_CHECKING:
     from borderwatch.routing.patrol import TeamRoute
 
-__all__ = ["RouteVariant", "reverse_steps", "route_variants"]
+__all__ = ["RouteVariant", "phase_count", "reverse_steps", "route_variants"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,21 @@ class RouteVariant:
 def reverse_steps(steps: tuple[tuple[int, bool], ...]) -> tuple[tuple[int, bool], ...]:
     """The same closed walk driven the other way round."""
     return tuple((e, not f) for e, f in reversed(steps))
+
+
+def phase_count(
+    loop_min: float, crossing_min: float | None, *, least: int = 4, most: int = 24
+) -> int:
+    """Phases per direction so that consecutive phases lie at most τ/2 apart (``least``..``most``).
+
+    With phases ``τ/2`` apart, every exposure of ``τ`` minutes holds a pass of
+    at least one variant of each direction, so odds exist that see every
+    crossing on the loop with a positive probability. ``crossing_min=None``
+    gives ``least`` (the roster's historical 4).
+    """
+    if crossing_min is None or loop_min <= 0:
+        return least
+    return int(max(least, min(most, math.ceil(2.0 * loop_min / float(crossing_min) - 1e-9))))
 
 
 def route_variants(route: TeamRoute, n_phases: int = 4) -> list[RouteVariant]:
