@@ -97,6 +97,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "speed_kmh": (0.5, 300.0, "km/h"),
     "max_response_min": (1.0, 1440.0, "min"),
     "max_revisit_min": (1.0, 1440.0, "min"),
+    "crossing_min": (0.5, 600.0, "min"),
 }
 
 #: A night window longer than this (minutes) is accepted with a warning.
@@ -659,6 +660,10 @@ class PlanConfig:
         Vehicle profiles by name.
     seed
         Seed of every randomised step.
+    crossing_min
+        Exposure τ of a crossing: minutes a person crossing at a border unit is in
+        view of the roads and checkpoints that watch it
+        (:mod:`borderwatch.coverage.detection`).
     targets
         The coverage targets (``[targets]`` in TOML).
     limits
@@ -681,6 +686,7 @@ class PlanConfig:
     min_loop_min: float = 20.0
     profiles: Mapping[str, VehicleProfile] = field(default_factory=lambda: dict(DEFAULT_PROFILES))
     seed: int = 0
+    crossing_min: float = 15.0
     targets: Targets = field(default_factory=Targets)
     limits: Limits = field(default_factory=Limits)
     night_date: date | None = None
@@ -695,6 +701,7 @@ class PlanConfig:
             "walk_speed_kmh",
             "walk_detour",
             "min_loop_min",
+            "crossing_min",
         ):
             _positive(name, getattr(self, name))
         if self.walk_detour < 1:
