@@ -291,29 +291,12 @@ def assignment_bound(
     return best
 
 
-def _rounds(
-    model: _Model,
-    *,
-    base: float,
-    deadline: float,
-    max_rounds: int,
-    rel_gap: float | None = None,
-    max_exact: int,
-    incumbent: float | None,
-    lifted: bool,
-    n_min: int,
-    prune: bool,
-) -> tuple[float, bool, int]:
-    """The rounds of :func:`assignment_bound`.
-
-    Returns the bound, whether pairs were pruned by the incumbent (the bound must then be
-    capped at it) and the number of cuts. With ``rel_gap`` each MILP stops at that
-    relative gap: only its dual bound counts then (the solution's ``z`` may lie above
-    the relaxation's optimum).
-    """
+def _trip_weights(
+    model: _Model, incumbent: float | None, prune: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Round trip and additive weights per (team, task), the pairs kept, and whether any was pruned."""
     m, k = model.m, model.k
     allowed = model.allowed  # (k, m)
-    # round trip and additive weights per (team, task)
     rt = np.full((k, m), np.inf)
     add = np.full((k, m), np.inf)
     s, e = model.S, model.E  # (m, 2)
@@ -346,7 +329,150 @@ def _rounds(
         ends = np.concatenate([e[allowed[t]].ravel(), [d]])
         into = np.min(model.D[p][np.ix_(ends, s[cols].ravel())], axis=0)
         add[t, cols] = model.serv[p, cols] + into.reshape(len(cols), 2).min(axis=1)
-    pairs = [(t, j) for t in range(k) for j in range(m) if usable[t, j]]
+    return rt, add, usable, pruned
+
+
+class _Rows:
+    """The constraint matrix as flat coordinate lists that grow with the cuts."""
+
+    def __init__(self) -> None:
+        self.r: list[int] = []
+        self.c: list[int] = []
+        self.v: list[float] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+
+    def add(self, idx: list[int], vals: list[float], a: float, b: float) -> None:
+        self.r.extend([len(self.lo)] * len(idx))
+        self.c.extend(idx)
+        self.v.extend(vals)
+        self.lo.append(a)
+        self.hi.append(b)
+
+    def constraint(self, n: int) -> LinearConstraint:
+        A = coo_array((self.v, (self.r, self.c)), shape=(len(self.lo), n)).tocsr()
+        return LinearConstraint(A, np.array(self.lo), np.array(self.hi))
+
+
+class _Cuts:
+    """Subset cuts of one assignment MILP: exact tour costs (cached) and the cuts already added."""
+
+    def __init__(self, model: _Model, *, max_exact: int, lifted: bool, n_min: int) -> None:
+        self.model = model
+        self.max_exact = max_exact
+        self.lifted = lifted
+        self.n_min = n_min
+        self.seen: set[tuple[int, tuple[int, ...]]] = set()
+        self.exact_cache: dict[tuple[int, tuple[int, ...]], float] = {}
+        self.table_cache: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
+
+    def exact(self, t: int, s: tuple[int, ...]) -> float:
+        key = (t, s)
+        if key not in self.exact_cache:
+            self.exact_cache[key] = _exact(self.model, t, list(s))
+        return self.exact_cache[key]
+
+    def exact_all(self, t: int, s: tuple[int, ...]) -> np.ndarray:
+        key = (t, s)
+        if key not in self.table_cache:
+            self.table_cache[key] = _exact_all(self.model, t, list(s))
+            self.exact_cache[key] = float(self.table_cache[key][-1])
+        return self.table_cache[key]
+
+    def subsets(self, t: int, got: tuple[int, ...], zval: float) -> tuple[list, np.ndarray | None]:
+        """The set itself when small, its minimal violated subsets, pairs and triples."""
+        # the cuts of the subsets also bind the other assignments that contain them
+        table: np.ndarray | None = None
+        subsets: list[tuple[int, ...]] = []
+        if len(got) <= self.max_exact:
+            table = self.exact_all(t, got)
+            subsets = [got]
+            subsets += [tuple(got[b] for b in bs) for bs in _minimal(table, zval, self.n_min)]
+        subsets += list(itertools.combinations(got, 2))
+        if len(got) <= 10:
+            subsets += list(itertools.combinations(got, 3))
+        return subsets, table
+
+    def add_team(
+        self, rows: _Rows, col: dict[tuple[int, int], int], z: int, t: int, got: tuple, zval: float
+    ) -> int:
+        """Add the cuts that team ``t``'s set ``got`` violates at ``zval``; return how many."""
+        subsets, table = self.subsets(t, got, zval)
+        pos = {j: b for b, j in enumerate(got)}
+        added = 0
+        for q in subsets:
+            if (t, q) in self.seen:
+                continue
+            if table is not None:
+                cost = float(table[sum(1 << pos[j] for j in q)])
+                self.exact_cache.setdefault((t, q), cost)
+            else:
+                cost = self.exact(t, q)
+            if cost <= zval + 1e-6:
+                continue
+            self.seen.add((t, q))
+            # z >= cost * (sum_{e in q} x[t, e] - |q| + 1)
+            idx = [col[(t, j)] for j in q]
+            rows.add([z, *idx], [1.0, *[-cost] * len(idx)], cost * (1 - len(q)), math.inf)
+            added += 1
+            if q == got and table is not None and self.lifted:
+                w = _lifted_weights(table, len(got))
+                if w is not None:
+                    # z >= c(S) - sum w_l (1 - x_l)  <=>  z - sum w_l x_l >= c(S) - sum w_l
+                    rows.add([z, *idx], [1.0, *(-w).tolist()], cost - float(w.sum()), math.inf)
+                    added += 1
+        return added
+
+
+def _base_rows(
+    model: _Model,
+    rt: np.ndarray,
+    add: np.ndarray,
+    col: dict[tuple[int, int], int],
+    team_cols: list[list[tuple[int, int]]],
+    z: int,
+) -> _Rows:
+    """One team per task, the round-trip rows and the additive row of each team."""
+    rows = _Rows()
+    for j in range(model.m):
+        idx = [col[(t, j)] for t in range(model.k) if (t, j) in col]
+        rows.add(idx, [1.0] * len(idx), 1.0, 1.0)
+    for (t, j), i in col.items():  # round trip: z - rt x >= 0
+        rows.add([z, i], [1.0, -float(rt[t, j])], 0.0, math.inf)
+    for t in range(model.k):  # additive per team: z - sum a x >= 0
+        if team_cols[t]:
+            rows.add(
+                [z, *[i for _, i in team_cols[t]]],
+                [1.0, *[-float(add[t, j]) for j, _ in team_cols[t]]],
+                0.0,
+                math.inf,
+            )
+    return rows
+
+
+def _rounds(
+    model: _Model,
+    *,
+    base: float,
+    deadline: float,
+    max_rounds: int,
+    rel_gap: float | None = None,
+    max_exact: int,
+    incumbent: float | None,
+    lifted: bool,
+    n_min: int,
+    prune: bool,
+) -> tuple[float, bool, int]:
+    """The rounds of :func:`assignment_bound`.
+
+    Returns the bound, whether pairs were pruned by the incumbent (the bound must then be
+    capped at it) and the number of cuts. With ``rel_gap`` each MILP stops at that
+    relative gap: only its dual bound counts then (the solution's ``z`` may lie above
+    the relaxation's optimum).
+    """
+    k = model.k
+    rt, add, usable, pruned = _trip_weights(model, incumbent, prune)
+    pairs = [(t, j) for t in range(k) for j in range(model.m) if usable[t, j]]
     nx = len(pairs)
     col = {pr: i for i, pr in enumerate(pairs)}
     # the columns of each team, by task (pairs are team-major, tasks ascending)
@@ -355,36 +481,7 @@ def _rounds(
         team_cols[t].append((j, i))
     z = nx  # index of z
     n = nx + 1
-    # the constraint matrix, kept as flat coordinate lists that grow with the cuts
-    data_r: list[int] = []
-    data_c: list[int] = []
-    data_v: list[float] = []
-    lo: list[float] = []
-    hi: list[float] = []
-
-    def add_row(idx: list[int], vals: list[float], a: float, b: float) -> None:
-        data_r.extend([len(lo)] * len(idx))
-        data_c.extend(idx)
-        data_v.extend(vals)
-        lo.append(a)
-        hi.append(b)
-
-    # each task to exactly one team
-    for j in range(m):
-        idx = [col[(t, j)] for t in range(k) if (t, j) in col]
-        add_row(idx, [1.0] * len(idx), 1.0, 1.0)
-    # round trip: z - rt x >= 0
-    for (t, j), i in col.items():
-        add_row([z, i], [1.0, -float(rt[t, j])], 0.0, math.inf)
-    # additive per team: z - sum a x >= 0
-    for t in range(k):
-        if team_cols[t]:
-            add_row(
-                [z, *[i for _, i in team_cols[t]]],
-                [1.0, *[-float(add[t, j]) for j, _ in team_cols[t]]],
-                0.0,
-                math.inf,
-            )
+    rows = _base_rows(model, rt, add, col, team_cols, z)
     c = np.zeros(n)
     c[z] = 1.0
     integrality = np.ones(n)
@@ -394,31 +491,14 @@ def _rounds(
     pruned = pruned or math.isfinite(ztop)
     bounds = Bounds(np.r_[np.zeros(nx), base], np.r_[np.ones(nx), max(ztop, base)])
     best = base
-    seen: set[tuple[int, tuple[int, ...]]] = set()
-    exact_cache: dict[tuple[int, tuple[int, ...]], float] = {}
-    table_cache: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
-
-    def exact(t: int, s: tuple[int, ...]) -> float:
-        key = (t, s)
-        if key not in exact_cache:
-            exact_cache[key] = _exact(model, t, list(s))
-        return exact_cache[key]
-
-    def exact_all(t: int, s: tuple[int, ...]) -> np.ndarray:
-        key = (t, s)
-        if key not in table_cache:
-            table_cache[key] = _exact_all(model, t, list(s))
-            exact_cache[key] = float(table_cache[key][-1])
-        return table_cache[key]
-
+    cuts = _Cuts(model, max_exact=max_exact, lifted=lifted, n_min=n_min)
     for rnd in range(max_rounds):
         left = deadline - time.perf_counter()
         if left <= 0.05:
             break
-        A = coo_array((data_v, (data_r, data_c)), shape=(len(lo), n)).tocsr()
         res = milp(
             c,
-            constraints=LinearConstraint(A, np.array(lo), np.array(hi)),
+            constraints=rows.constraint(n),
             integrality=integrality,
             bounds=bounds,
             options={"time_limit": left, "disp": False}
@@ -438,47 +518,9 @@ def _rounds(
         added = 0
         for t in range(k):
             got = tuple(j for j, i in team_cols[t] if x[i])
-            if not got:
-                continue
-            if _tour_upper(model, t, got) <= zval + 1e-6:
-                # a tour serving got costs at most that: so does every subset of it,
-                # and no cut of this team would be violated (the same cuts, cheaper)
-                continue
-            # the set itself when small, and its pairs and triples: the cuts of the
-            # subsets also bind the other assignments that contain them
-            table: np.ndarray | None = None
-            if len(got) <= max_exact:
-                table = exact_all(t, got)
-                subsets: list[tuple[int, ...]] = [got]
-            else:
-                subsets = []
-            if table is not None:
-                subsets += [tuple(got[b] for b in bs) for bs in _minimal(table, zval, n_min)]
-            subsets += list(itertools.combinations(got, 2))
-            if len(got) <= 10:
-                subsets += list(itertools.combinations(got, 3))
-            pos = {j: b for b, j in enumerate(got)}
-            for q in subsets:
-                if (t, q) in seen:
-                    continue
-                if table is not None:
-                    cost = float(table[sum(1 << pos[j] for j in q)])
-                    exact_cache.setdefault((t, q), cost)
-                else:
-                    cost = exact(t, q)
-                if cost <= zval + 1e-6:
-                    continue
-                seen.add((t, q))
-                # z >= cost * (sum_{e in q} x[t, e] - |q| + 1)
-                idx = [col[(t, j)] for j in q]
-                add_row([z, *idx], [1.0, *[-cost] * len(idx)], cost * (1 - len(q)), math.inf)
-                added += 1
-                if q == got and table is not None and lifted:
-                    w = _lifted_weights(table, len(got))
-                    if w is not None:
-                        # z >= c(S) - sum w_l (1 - x_l)  <=>  z - sum w_l x_l >= c(S) - sum w_l
-                        add_row([z, *idx], [1.0, *(-w).tolist()], cost - float(w.sum()), math.inf)
-                        added += 1
+            # a tour serving got costing at most z bounds every subset too: no cut violated
+            if got and _tour_upper(model, t, got) > zval + 1e-6:
+                added += cuts.add_team(rows, col, z, t, got, zval)
         logger.debug(
             "assignment bound round %d: z %.1f, dual %.1f, %d cuts", rnd, zval, best, added
         )
@@ -486,7 +528,7 @@ def _rounds(
             if rel_gap is None:
                 best = max(best, zval)  # solved to optimality with every cut satisfied
             break
-    return best, pruned, len(seen)
+    return best, pruned, len(cuts.seen)
 
 
 def _tour_upper(model: _Model, team: int, tasks: tuple[int, ...]) -> float:
