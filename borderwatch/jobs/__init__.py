@@ -172,7 +172,9 @@ def run_plan(
     from borderwatch.plan.patrols import night_network
 
     time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="run_plan")
-    network = night_network(network, teams=teams, n_teams=n_teams, night_window=night_window)
+    network = night_network(
+        network, teams=teams, n_teams=n_teams, night_window=night_window, night=night
+    )
     if max_revisit_min is None:
         max_revisit_min = network.config.targets.max_revisit_min
     progress("coverage before the plan")

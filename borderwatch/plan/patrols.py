@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -137,6 +138,7 @@ def night_network(
     teams: Sequence[str] | None = None,
     n_teams: int | None = None,
     night_window: str | tuple[str, str] | None = None,
+    night: date | None = None,
 ) -> PatrolNetwork:
     """The network for one night's plan: a subset or number of teams, another night window.
 
@@ -166,7 +168,7 @@ def night_network(
     """
     import dataclasses
 
-    from borderwatch.config import parse_night_window
+    from borderwatch.config import NightWindow
     from borderwatch.errors import ConfigError
 
     frame = network.teams
@@ -196,9 +198,10 @@ def night_network(
         frame = frame.loc[spread_order(sub)[:n_teams]]
     config = network.config
     if night_window is not None:
-        text = night_window if isinstance(night_window, str) else "-".join(night_window)
-        start, end = parse_night_window(text, field="night_window")
-        config = config.replace(night_start=start, night_end=end)
+        window = NightWindow.of(night_window, field="night_window")
+        config = config.replace(night_start=window.start, night_end=window.end)
+    if night is not None:  # a DST changeover night is an hour shorter or longer
+        config = config.on_night(night, network.scenario.timezone)
     if frame is network.teams and config is network.config:
         return network
     return dataclasses.replace(network, teams=frame, config=config, _cache={})

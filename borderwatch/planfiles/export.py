@@ -27,10 +27,13 @@ from borderwatch.data.units import unit_runs
 from borderwatch.plan.variants import route_variants
 
 if TYPE_CHECKING:
+    from borderwatch.config import NightWindow
     from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.duty import DutyTimes
     from borderwatch.plan.patrols import PatrolPlan
+    from borderwatch.planfiles.planfile import PlanFile, PlanRoute
 
-__all__ = ["plan_summary", "routes_frame", "write_plan_files"]
+__all__ = ["plan_file", "plan_summary", "routes_frame", "write_plan_files"]
 
 
 def _clock(network: PatrolNetwork, offset_min: float) -> str:
@@ -504,13 +507,85 @@ def write_plan_files(
     teams_dir.mkdir(exist_ok=True)
     for team in tracks:
         write_text(teams_dir / f"{team}.gpx", _gpx(tracks, [team]))
-    write_text(
-        out / "plan.json",
-        json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=_json_default)
-        + "\n",
-    )
+    written = plan_file(network, plan, summary, night=night)
+    written.write(out / "plan.json")
     write_text(out / "report.txt", report_text(network, plan, summary))
-    return summary
+    return written.to_dict()
+
+
+def plan_file(
+    network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any], *, night: date
+) -> PlanFile:
+    """The typed ``plan.json`` of ``plan`` for the night starting on ``night``.
+
+    ``summary`` (:func:`plan_summary`) gives the figures; each route gets its
+    start times and every variant's duty times (:mod:`borderwatch.plan.duty`)
+    as local times of the scenario's zone, DST-correct.
+    """
+    from borderwatch.plan.duty import duty_times
+    from borderwatch.planfiles.planfile import TYPED_FIELDS, PlanFile
+
+    tz = network.scenario.timezone
+    window = network.config.night
+    duties = duty_times(network, plan)
+    routes = []
+    for route, entry in zip(plan.routes, summary["routes"], strict=True):
+        routes.append(_plan_route(entry, duties[route.team], window, night, tz))
+    figures = {k: v for k, v in summary.items() if k not in TYPED_FIELDS}
+    return PlanFile(
+        scenario=str(summary["scenario"]),
+        night=night,
+        night_window=window,
+        timezone=tz,
+        seed=int(summary["seed"]),
+        routes=tuple(routes),
+        figures=json.loads(json.dumps(figures, default=_json_default)),
+    )
+
+
+def _plan_route(
+    entry: dict[str, Any], duties: list[DutyTimes], window: NightWindow, night: date, tz: str
+) -> PlanRoute:
+    """One route of the plan file: the summary's entry with ISO times and the variants' duties."""
+    from borderwatch.planfiles.planfile import PlanRoute, PlanVariant
+
+    def at(offset_min: float) -> datetime:
+        return window.at(offset_min, night, tz)
+
+    variants = tuple(
+        PlanVariant(
+            variant=d.variant,
+            reverse=d.reverse,
+            phase_min=round(d.phase_min, 3),
+            leave_base=at(d.leave_base_min),
+            on_loop=at(round(d.on_loop_min)),
+            loop_starts=tuple(at(round(t)) for t in d.loop_starts_min),
+            off_loop=at(d.off_loop_min),
+            back_base=at(d.back_base_min),
+        )
+        for d in duties
+    )
+    own = variants[0] if variants else None  # variant f0: the plan's own schedule
+    return PlanRoute(
+        team=entry["team"],
+        name=entry["name"],
+        vehicle=entry["vehicle"],
+        status=entry["status"],
+        standby_reason=entry["standby_reason"],
+        role=entry["role"],
+        note=entry["note"],
+        leave_base=own.leave_base if own else None,
+        approach_min=entry["approach_min"],
+        loop_km=entry["loop_km"],
+        loop_min=entry["loop_min"],
+        service_km=entry["service_km"],
+        start_times=tuple(t for t in own.loop_starts if t >= at(0.0)) if own else (),
+        approach=tuple((int(e), bool(f)) for e, f in entry["approach"]),
+        steps=tuple((int(e), bool(f)) for e, f in entry["steps"]),
+        service=tuple(entry["service"]),
+        variants=variants,
+        colour=entry.get("colour"),  # the scenario-fixed team colour (scenario_styles)
+    )
 
 
 def _json_default(value: Any) -> Any:
