@@ -56,6 +56,7 @@ __all__ = [
     "foreign_files",
     "id_problem",
     "input_file",
+    "not_regular",
     "output_error",
     "read_marker",
     "recover_folder",
@@ -178,6 +179,24 @@ _KINDS = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
 )
+
+
+def not_regular(path: str | Path) -> str | None:
+    """Why ``path``, which exists, cannot be read as a file; None if it is a regular file or missing.
+
+    Readers call it where ``path.is_file()`` is False, so that a FIFO, device or
+    socket (which could block a reader forever) is named as such, not "not found".
+    """
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return f"is not a regular file but {kind}; give a plain file"
 
 
 def input_file(path: str | Path, *, what: str = "input file") -> Path:
@@ -489,7 +508,7 @@ def _follow(target: Path) -> Path:
     return real
 
 
-def _finish(staging: Path, target: Path, kind: str, keep: str) -> None:
+def _finish(staging: Path, target: Path, kind: str, keep: str, drop: tuple[str, ...]) -> None:
     """Carry the old folder's files to keep into ``staging`` and write the marker."""
     written = {e for e in _entries(staging) if e != MARKER}
     kept_ours: set[str] = set()
@@ -501,13 +520,13 @@ def _finish(staging: Path, target: Path, kind: str, keep: str) -> None:
         for rel in _entries(target):
             if rel == MARKER or rel in written:
                 continue
-            if rel in ours and keep != "all":
+            if rel in ours and (keep != "all" or rel in drop):
                 continue  # the old run's own file: replaced (or gone) with this run
             _carry(target, staging, rel)
             if rel in ours:
                 kept_ours.add(rel)
     files = sorted(e for e in written | kept_ours if not e.endswith("/"))
-    from borderwatch import __version__
+    from borderwatch._version import __version__
 
     marker = {"files": files, "format": MARKER_FORMAT, "kind": kind, "version": __version__}
     (staging / MARKER).write_text(
@@ -522,6 +541,7 @@ def atomic_folder(
     replace: bool = True,
     kind: str = "output",
     keep: str = "foreign",
+    drop: tuple[str, ...] = (),
 ) -> Iterator[Path]:
     """Yield a staging folder beside ``target``; swap it in for ``target`` on success.
 
@@ -547,6 +567,10 @@ def atomic_folder(
         one does not are dropped (a new plan leaves no stale brief); ``"all"``:
         every old file is kept (``brief`` and ``map`` adding files to a plan folder,
         whose kind then stays).
+    drop
+        With ``keep="all"``: files of earlier runs that this writer owns and drops
+        when it does not write them again (``brief`` owns brief.html and brief.pdf:
+        a new HTML never stands beside an old PDF).
 
     Raises
     ------
@@ -572,7 +596,7 @@ def atomic_folder(
         raise (output_error(exc, target) or exc) from None
     try:
         yield staging
-        _finish(staging, target, kind, keep)
+        _finish(staging, target, kind, keep, drop)
         staging.chmod(0o755)
         if target.exists():
             if _exchange(staging, target):

@@ -39,6 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from borderwatch.atomic import ID_RULE, id_problem
 from borderwatch.config import SCALAR_FIELDS, TARGETS, read_toml, unknown_key
 from borderwatch.errors import ConfigError, ConfigWarning
 
@@ -360,7 +361,7 @@ def parse_spec(
             )
         if not _safe(label):
             raise ConfigError(
-                "a scenario label may hold only letters, digits, '.', '_' and '-'",
+                f"a scenario label names a folder: it is an id, {ID_RULE}",
                 field="scenario.label",
                 value=label,
                 file=f,
@@ -482,7 +483,7 @@ def _renamed(values: Mapping[str, Any], prefix: str, file: Path | None) -> Mappi
 
 
 def _safe(text: str) -> bool:
-    return all(c.isalnum() or c in "._-" for c in text) and not text.startswith(".")
+    return id_problem(text) is None
 
 
 def load_spec(path: str | Path) -> BatchSpec:

@@ -392,7 +392,7 @@ def run_task(task: Task, out_dir: str | Path, *, resume: bool = True) -> dict[st
         "borderwatch_version": __version__,
         "inputs": task.inputs(),
     }
-    with atomic_folder(final) as staging:
+    with atomic_folder(final, kind="batch-task") as staging:
         row = _run_into(task, out_dir, staging, record, t0)
     return row
 

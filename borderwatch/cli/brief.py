@@ -11,6 +11,7 @@ from borderwatch.cli.app import app
 from borderwatch.cli.common import (
     ConfigOpt,
     FolderScenarioOpt,
+    ForceOpt,
     LangOpt,
     OutDirOpt,
     check_choice,
@@ -42,12 +43,17 @@ def brief_command(
     ] = None,
     scenario: FolderScenarioOpt = None,
     config: ConfigOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Write brief.pdf (A4) and brief.html: commander page, township pages, a card per team."""
     from borderwatch.maps._i18n import LANGS
     from borderwatch.maps.brief import write_brief
     from borderwatch.maps.io import find_chromium
-    from borderwatch.planfiles.folders import read_plan_file, scenario_of_folder
+    from borderwatch.planfiles.folders import (
+        check_output_folder,
+        read_plan_file,
+        scenario_of_folder,
+    )
 
     with guarded():
         check_choice("--lang", lang, LANGS)
@@ -55,6 +61,7 @@ def brief_command(
         day = parse_night_date(night)
         read_plan_file(plan_dir)
         source = scenario or scenario_of_folder(plan_dir)
+        check_output_folder(out_dir, force=force, scenario=source)
         find_chromium()
         net = load_network(source, config)
         with step("writing the briefing …"):

@@ -72,7 +72,7 @@ def gaps_command(
             check_choice("--criterion", name, list(CRITERIA))
         check_choice("--lang", lang, LANGS)
         check_files("--gpx", gpx)
-        check_output_folder(out_dir, force=force)
+        check_output_folder(out_dir, force=force, kind="gaps", scenario=scenario)
         net = load_network(scenario, config)
         timeline = timeline_from_gpx(net, gpx) if gpx else None
         with step("measuring coverage …"):
@@ -129,7 +129,7 @@ def site_command(
 
     with guarded():
         check_choice("--lang", lang, LANGS)
-        check_output_folder(out_dir, force=force)
+        check_output_folder(out_dir, force=force, kind="site", scenario=scenario)
         net = load_network(scenario, config)
         with step(f"siting {add} checkpoints …"):
             _result, summary = run_site(

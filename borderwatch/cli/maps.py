@@ -42,18 +42,26 @@ def map_command(
         Path | None, typer.Option("--png", help="Also save a PNG screenshot (needs chromium).")
     ] = None,
     config: ConfigOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing map.html (or --out, --png file).")
+    ] = False,
 ) -> None:
-    """Re-render map.html (and a PNG) from a gaps or plan output folder."""
+    """Re-render map.html (and a PNG) from a gaps or plan output folder.
+
+    An existing map (FOLDER/map.html, the --out file, the --png file) is replaced
+    only with --force: a map in another language goes to another file (--out).
+    """
     from borderwatch.maps._i18n import LANGS
     from borderwatch.maps.rerender import rerender_map
     from borderwatch.planfiles.folders import read_plan_file, scenario_of_folder
 
     with guarded():
         check_choice("--lang", lang, LANGS)
+        _check_map_targets(folder, out_file, png, force=force)
         source = scenario or scenario_of_folder(folder)
         if focus is not None:
             plan = read_plan_file(folder)
-            teams = [str(r["team"]) for r in plan["routes"]]
+            teams = list(plan.teams)
             check_choice("--focus", focus, teams)
         if png is not None:
             from borderwatch.maps.io import find_chromium
@@ -71,3 +79,26 @@ def map_command(
             png=png,
         )
         out.print(f"wrote {path}" + (f" and {png}" if png else ""), highlight=False)
+
+
+def _check_map_targets(
+    folder: Path, out_file: Path | None, png: Path | None, *, force: bool
+) -> None:
+    """Refuse a map or PNG target that is a folder, or that exists without ``--force``."""
+    from borderwatch.errors import BorderwatchError, OutputExistsError
+
+    targets = [("--out", out_file or folder / "map.html"), ("--png", png)]
+    for option, path in targets:
+        if path is None:
+            continue
+        if path.is_dir():
+            raise BorderwatchError(
+                f"{path}: {option} is a folder; give the name of a file, e.g. {path / 'map.html'}"
+                if option == "--out"
+                else f"{path}: {option} is a folder; give the name of a file, e.g. {path / 'map.png'}"
+            )
+        if path.exists() and not force:
+            raise OutputExistsError(
+                f"{path}: exists already; use --force to replace it, or --out/--png to write "
+                "another file (e.g. map-en.html for a map in another language)"
+            )

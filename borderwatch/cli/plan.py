@@ -131,7 +131,7 @@ def plan_command(
                 field="--workers",
                 value=workers,
             )
-        check_output_folder(out_dir, force=force)
+        check_output_folder(out_dir, force=force, kind="plan", scenario=scenario)
         if brief:
             from borderwatch.maps.io import find_chromium
 
@@ -197,7 +197,7 @@ def teams_command(
 
     with guarded():
         if out_dir is not None:
-            check_output_folder(out_dir, force=force)
+            check_output_folder(out_dir, force=force, kind="teams", scenario=scenario)
         net = load_network(scenario, config)
         goal = net.config.targets.max_revisit_min if target is None else target
         with step("sizing teams …"):

@@ -180,8 +180,8 @@ def replan_command(
             raise ConfigError(
                 "must not be the plan folder itself", field="--out", value=str(out_dir)
             )
-        check_output_folder(out_dir, force=force)
         source = scenario or scenario_of_folder(plan_dir)
+        check_output_folder(out_dir, force=force, kind="plan", scenario=source)
         net = load_network(source, config)
         with step("re-planning …") as status:
             status.update("reading tonight's plan …")

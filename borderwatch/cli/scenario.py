@@ -140,9 +140,18 @@ def network_export(
         "network.gpkg"
     ),
     config: ConfigOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Write nodes, edges, units, checkpoints and teams as GeoPackage layers."""
+    from borderwatch.errors import BorderwatchError, OutputExistsError
+
     with guarded():
+        if gpkg.is_dir():
+            raise BorderwatchError(
+                f"{gpkg}: --gpkg is a folder; give the name of a file, e.g. {gpkg / 'network.gpkg'}"
+            )
+        if gpkg.exists() and not force:
+            raise OutputExistsError(f"{gpkg}: exists already; use --force to replace it")
         net = load_network(scenario, config)
         with step(f"writing {gpkg} …"):
             write_network_gpkg(net, gpkg)

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from borderwatch.atomic import not_regular
 from borderwatch.coverage.timeline import PatrolTimeline, _empty_sightings
 from borderwatch.errors import BorderwatchWarning, CoverageError
 
@@ -72,7 +73,7 @@ def gpx_files(paths: Sequence[str | Path] | str | Path) -> list[Path]:
         elif p.is_file():
             out.append(p)
         else:
-            raise CoverageError("GPX file not found", file=p, field="gpx")
+            raise CoverageError(not_regular(p) or "GPX file not found", file=p, field="gpx")
     return list(dict.fromkeys(out))
 
 

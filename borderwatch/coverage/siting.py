@@ -37,6 +37,7 @@ import shapely
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from borderwatch.atomic import not_regular
 from borderwatch.coverage.geometry import unit_midpoints
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.static import checkpoint_watch
@@ -89,7 +90,7 @@ def candidate_sites(
     if file is not None:
         path = Path(file)
         if not path.is_file():
-            raise CoverageError("candidate file not found", file=path)
+            raise CoverageError(not_regular(path) or "candidate file not found", file=path)
         try:
             frame = pd.read_csv(path, dtype={"id": str}, encoding="utf-8")
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:

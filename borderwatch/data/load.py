@@ -15,6 +15,7 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry import LineString, MultiLineString
 
+from borderwatch.atomic import not_regular
 from borderwatch.config import RANGES, PlanConfig, plan_options, read_toml
 from borderwatch.data import validate as v
 from borderwatch.data.roads import find_road_file, read_roads
@@ -169,7 +170,7 @@ def scenario_file(
 
 def _read_geojson(path: Path, allowed: list[str]) -> Any:
     if not path.is_file():
-        raise ScenarioError("file not found", file=path)
+        raise ScenarioError(not_regular(path) or "file not found", file=path)
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -184,7 +185,7 @@ def _points(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> gpd.GeoDataFra
 
 def _read_checkpoints(path: Path) -> gpd.GeoDataFrame:
     frame = v.read_csv_table(path, CHECKPOINT_COLUMNS, CHECKPOINT_OPTIONAL)
-    v.check_unique(frame, "id", file=path)
+    v.check_ids(frame, "id", file=path)
     x, y = v.check_lonlat(frame, "lon", "lat", file=path)
     lo, hi, _ = RANGES["checkpoint_radius_m"]
     radius = v.to_float(frame, "radius_m", file=path, allow_empty=True, minimum=lo, maximum=hi)
@@ -195,7 +196,7 @@ def _read_checkpoints(path: Path) -> gpd.GeoDataFrame:
 
 def _read_teams(path: Path, config: PlanConfig) -> gpd.GeoDataFrame:
     frame = v.read_csv_table(path, TEAM_COLUMNS, TEAM_OPTIONAL)
-    v.check_unique(frame, "id", file=path)
+    v.check_ids(frame, "id", file=path)
     x, y = v.check_lonlat(frame, "base_lon", "base_lat", file=path)
     crew = v.to_int(frame, "crew", file=path, minimum=1, maximum=MAX_CREW)
     for i, vehicle in enumerate(frame["vehicle"]):

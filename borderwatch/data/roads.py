@@ -33,6 +33,7 @@ from xml.sax import saxutils
 
 import numpy as np
 
+from borderwatch.atomic import not_regular
 from borderwatch.data import validate as v
 from borderwatch.errors import ScenarioError
 
@@ -505,7 +506,7 @@ def read_roads(path: str | Path) -> nx.MultiDiGraph:
     """
     path = Path(path)
     if not path.is_file():
-        raise ScenarioError("road file not found", file=path, field="roads")
+        raise ScenarioError(not_regular(path) or "road file not found", file=path, field="roads")
     from borderwatch.data.road_cache import cached_graph
 
     name = path.name.lower()

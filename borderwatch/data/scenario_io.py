@@ -282,7 +282,7 @@ def write_scenario(
             raise ScenarioError(
                 "folder exists and is not empty; pass overwrite=True to replace it", file=folder
             )
-    with atomic_folder(folder) as tmp, fixed_gpkg_time():
+    with atomic_folder(folder, kind="scenario") as tmp, fixed_gpkg_time():
         _write_into(scenario, tmp, roads_format)
         for name, text in sorted((extra_files or {}).items()):
             if Path(name).name != name or name.startswith("."):

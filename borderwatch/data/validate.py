@@ -22,6 +22,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from borderwatch.atomic import ID_RULE, id_problem, not_regular
 from borderwatch.errors import ScenarioError, ScenarioWarning
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def read_csv_table(
     holds the file line of each row, which error messages use.
     """
     if not path.is_file():
-        raise ScenarioError("file not found", file=path)
+        raise ScenarioError(not_regular(path) or "file not found", file=path)
     header, rows, lines = read_csv_rows(path, decode_csv(path))
     frame = pd.DataFrame(rows, columns=header, dtype=str)
     check_columns(frame, required, file=path)
@@ -291,6 +292,24 @@ def check_lonlat(
     x = to_float(frame, lon, file=file, minimum=-180.0, maximum=180.0)
     y = to_float(frame, lat, file=file, minimum=-90.0, maximum=90.0)
     return x, y
+
+
+def check_ids(frame: pd.DataFrame, column: str, *, file: Path | str) -> None:
+    """Raise unless every value of ``column`` is a unique id that can be part of a file name.
+
+    The rule is :data:`borderwatch.atomic.ID_RULE` (letters of any script, digits,
+    ``-_.``, at most 64 characters, no leading dot): ids are data, never paths.
+    """
+    check_unique(frame, column, file=file)
+    for i, value in enumerate(frame[column]):
+        problem = id_problem(value)
+        if problem is not None:
+            raise ScenarioError(
+                f"row {_line(frame, i)}: not an id ({problem}); an id is {ID_RULE}",
+                file=file,
+                field=column,
+                value=value,
+            )
 
 
 def check_unique(frame: pd.DataFrame, column: str, *, file: Path | str) -> None:

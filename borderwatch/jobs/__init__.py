@@ -73,7 +73,7 @@ def run_gaps(
         max_revisit_min=max_revisit_min,
     )
     # the whole folder is staged beside out_dir and swapped in: a kill leaves the old or the new
-    with atomic_folder(out_dir) as stage, fixed_gpkg_time():
+    with atomic_folder(out_dir, kind="gaps") as stage, fixed_gpkg_time():
         summary = write_coverage(report, stage)
         if map_html:
             progress("drawing the map")
@@ -211,7 +211,7 @@ def run_plan(
     )
     # every file is written into a staging folder beside out_dir, then the folder is swapped
     # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
-    with atomic_folder(out_dir) as out, fixed_gpkg_time():
+    with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
         coverage_summary = write_coverage(after, out)
         (out / "gaps.csv").replace(out / "gaps_after.csv")
         write_text(
@@ -387,7 +387,7 @@ def write_replan(
         max_revisit_min=target,
     )
     text = diff_text(rp)
-    with atomic_folder(out_dir) as out, fixed_gpkg_time():
+    with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
         coverage_summary = write_coverage(after, out)
         (out / "gaps.csv").replace(out / "gaps_after.csv")
         keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
@@ -480,7 +480,7 @@ def run_site(
 
     progress(f"siting {add} checkpoints")
     result = site_checkpoints(network, add, risk=risk, radius_m=radius_m, time_limit_s=time_limit_s)
-    with atomic_folder(out_dir) as stage:
+    with atomic_folder(out_dir, kind="site") as stage:
         summary = write_siting(result, stage)
         if map_html:
             from borderwatch.maps import save_map

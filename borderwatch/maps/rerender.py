@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from borderwatch.atomic import atomic_folder
 from borderwatch.config import default_language
 from borderwatch.maps._i18n import labels
 from borderwatch.maps._validate import MapInputError
@@ -92,7 +93,12 @@ def rerender_map(
         m = coverage_map(
             network, status, gaps, map_summary(summary), lang=lang, offline=offline, basemap=basemap
         )
-    path = save_map(m, Path(out_file) if out_file else folder / "map.html", offline=offline)
+    if out_file is not None:
+        path = save_map(m, Path(out_file), offline=offline)
+    else:  # into the output folder: through its staged swap, its marker records map.html
+        with atomic_folder(folder, kind="map", keep="all") as stage:
+            save_map(m, stage / "map.html", offline=offline)
+        path = folder / "map.html"
     if png is not None:
         save_png(path, png)
     return path

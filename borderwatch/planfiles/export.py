@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import geopandas as gpd
 import numpy as np
 
-from borderwatch.atomic import atomic_file, write_text
+from borderwatch.atomic import atomic_file, safe_name, write_text
 from borderwatch.config import format_hhmm
 from borderwatch.data.scenario_io import source_record
 from borderwatch.data.units import unit_runs
@@ -506,7 +506,8 @@ def write_plan_files(
     teams_dir = out / "gpx"
     teams_dir.mkdir(exist_ok=True)
     for team in tracks:
-        write_text(teams_dir / f"{team}.gpx", _gpx(tracks, [team]))
+        # the one way an id becomes a file name: never a path (issue #22)
+        write_text(teams_dir / safe_name(team, ".gpx", what="team id"), _gpx(tracks, [team]))
     written = plan_file(network, plan, summary, night=night)
     written.write(out / "plan.json")
     write_text(out / "report.txt", report_text(network, plan, summary))

@@ -12,41 +12,98 @@ import json
 from pathlib import Path
 from typing import Any
 
+from borderwatch.atomic import MARKER, foreign_files, not_regular, read_marker
 from borderwatch.errors import BorderwatchError, CoverageError, OutputExistsError
 
-__all__ = ["MARKER_FILES", "check_output_folder", "read_plan_file", "scenario_of_folder"]
-
-MARKER_FILES = ("summary.json", "siting.json", "teams.json", "brief.html")
-"""Files whose presence marks a folder as earlier borderwatch output (safe to replace)."""
+__all__ = ["check_output_folder", "read_plan_file", "scenario_of_folder"]
 
 
-def check_output_folder(out_dir: str | Path, *, force: bool = False, option: str = "--out") -> Path:
+def _shown(names: list[str], n: int = 5) -> str:
+    more = f" and {len(names) - n} more" if len(names) > n else ""
+    return ", ".join(names[:n]) + more
+
+
+def check_output_folder(
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    option: str = "--out",
+    kind: str | None = None,
+    scenario: str | Path | None = None,
+) -> Path:
     """Check that a job may write its output into ``out_dir``; return it as a Path.
 
-    A folder that does not exist, is empty, or holds earlier borderwatch output
-    (one of :data:`MARKER_FILES`) is fine; any other non-empty folder needs
-    ``force``, so that a typo never replaces a user's own files.
+    A folder that does not exist, is empty, or is a borderwatch output folder of
+    the same ``kind`` (its marker :data:`borderwatch.atomic.MARKER` says so) is
+    fine. A non-empty folder without a marker, or with another kind's output,
+    needs ``force``: a typo never touches a user's files. Even then nothing but
+    borderwatch's own files is replaced: :func:`borderwatch.atomic.atomic_folder`
+    keeps every foreign file (``--force`` replaces foreign files only where the
+    job writes a file of the same name). A symlink to a folder is followed.
+
+    Parameters
+    ----------
+    out_dir
+        The output folder.
+    force
+        Write into a non-empty folder that is not this kind's output.
+    option
+        The option's name, for messages.
+    kind
+        The job's kind of output (``"plan"``, ``"gaps"``, ``"site"`` ...).
+    scenario
+        The scenario (name or folder) the job reads: ``out_dir`` may not be,
+        contain or lie inside its folder.
 
     Raises
     ------
     BorderwatchError
-        ``out_dir`` is a file (exit code 2).
+        ``out_dir`` is a file, or is, contains or lies inside the scenario folder (exit code 2).
     OutputExistsError
         ``out_dir`` is a foreign non-empty folder and ``force`` is not given (exit code 4).
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise BorderwatchError(f"{out}: {option} exists and is not a folder")
-    ours = any((out / name).is_file() for name in MARKER_FILES)
-    if out.is_dir() and any(out.iterdir()) and not (force or ours):
+    if out.is_symlink() and not out.exists():
+        raise BorderwatchError(f"{out}: {option} is a symlink to a missing folder")
+    if scenario is not None:
+        _check_not_scenario(out, scenario, option)
+    if not out.is_dir() or not any(out.iterdir()):
+        return out
+    marker = read_marker(out)
+    if marker is None and not force:
         raise OutputExistsError(
-            f"{out}: output folder is not empty and holds no earlier borderwatch output; "
-            "use --force to write into it"
+            f"{out}: {option} is not empty and is no borderwatch output folder (no {MARKER}); "
+            f"it holds {_shown(foreign_files(out))}. Use --force to write into it: "
+            "its files are kept, only files of the names this command writes are replaced"
+        )
+    if marker is not None and kind is not None and marker["kind"] != kind and not force:
+        raise OutputExistsError(
+            f"{out}: {option} holds the output of `{marker['kind']}`, not `{kind}`; use --force "
+            f"to replace that output (files borderwatch did not write are kept)"
         )
     return out
 
 
+def _check_not_scenario(out: Path, scenario: str | Path, option: str) -> None:
+    from borderwatch.data.load import resolve_scenario_path
+
+    try:
+        folder = resolve_scenario_path(scenario).resolve()
+    except BorderwatchError:
+        return  # the scenario's own loading names that error
+    real = out.resolve()
+    if real == folder or folder in real.parents or real in folder.parents:
+        raise BorderwatchError(
+            f"{out}: {option} may not be, contain or lie inside the scenario folder "
+            f"{folder}, which this command reads; give another folder"
+        )
+
+
 def _read_json(path: Path, what: str) -> dict[str, Any]:
+    if not_regular(path):
+        raise BorderwatchError(f"{path}: {what} {not_regular(path)}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from borderwatch.atomic import atomic_folder, folder_lock
+from borderwatch.atomic import atomic_folder, folder_lock, safe_name
 from borderwatch.data.safe_csv import FORMULA_STARTS, neutralise_cell
 from borderwatch.errors import BorderwatchError, RosterExistsError, RosterWarning
 from borderwatch.roster.build import WeekRoster
@@ -66,8 +66,8 @@ def roster_csv_text(roster: WeekRoster) -> str:
 
 def _safe(name: str) -> str:
     s = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-    if s != name or not s:
-        s = f"{s}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}"
+    if s != name or not s or s[0] == "." or s[-1] == ".":
+        s = f"{s.strip('.')[:48]}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}"
     return s
 
 
@@ -347,7 +347,7 @@ def write_week(
         warnings.warn(message, RosterWarning, stacklevel=2)
     # staged beside the target and swapped in (renameat2 exchange on Linux): there is no
     # moment in which the week is missing
-    with atomic_folder(target) as tmp:
+    with atomic_folder(target, kind="roster-week") as tmp:
         for rel, data in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)

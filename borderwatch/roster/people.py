@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from borderwatch.atomic import ID_RULE, id_problem, not_regular
 from borderwatch.errors import ScenarioError
 
 __all__ = ["ROLES", "Person", "load_people", "parse_leave", "people_from_rows"]
@@ -81,6 +82,14 @@ def people_from_rows(rows: list[dict[str, str]], *, file: str | Path | None = No
             raise ScenarioError(f"row {i}: empty id", file=file, field="id", value=pid)
         if pid in seen:
             raise ScenarioError(f"row {i}: duplicate id", file=file, field="id", value=pid)
+        problem = id_problem(pid)
+        if problem is not None:  # ids become calendar file names: data, never paths
+            raise ScenarioError(
+                f"row {i}: not an id ({problem}); an id is {ID_RULE}",
+                file=file,
+                field="id",
+                value=pid,
+            )
         seen.add(pid)
         role = str(row.get("role") or "").strip()
         if role not in ROLES:
@@ -121,6 +130,8 @@ def load_people(path: str | Path) -> list[Person]:
         Naming the file, the column and the bad value.
     """
     path = Path(path)
+    if not_regular(path):
+        raise ScenarioError(f"personnel file {not_regular(path)}", file=path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import shapely
 from jinja2 import Environment, StrictUndefined
 
-from borderwatch.atomic import write_text
+from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import default_language
 from borderwatch.maps.brief import charts
 from borderwatch.maps.brief.content import (
@@ -385,8 +385,10 @@ def write_brief(
     lang = lang or default_language(network.scenario.timezone)
     html = brief_html(folder, network, roster=roster, lang=lang, night=night)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    html_path = write_text(out / "brief.html", html)
-    if not pdf:
-        return html_path
-    return print_pdf(html_path, out / "brief.pdf", chromium=chromium)
+    # brief.html and brief.pdf are staged together and swapped in with the folder's other
+    # files (a plan folder keeps them): a kill leaves the old pair or the new pair
+    with atomic_folder(out, kind="brief", keep="all", drop=("brief.html", "brief.pdf")) as stage:
+        html_path = write_text(stage / "brief.html", html)
+        if pdf:
+            print_pdf(html_path, stage / "brief.pdf", chromium=chromium)
+    return out / ("brief.pdf" if pdf else "brief.html")

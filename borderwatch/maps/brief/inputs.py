@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from borderwatch.atomic import not_regular
 from borderwatch.errors import BriefWarning, MapInputError
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ def read_plan_folder(plan_dir: str | Path) -> PlanFolder:
     for name in PLAN_FILES:
         if not (folder / name).is_file():
             raise MapInputError(
-                f"{folder / name}: not found; a plan folder holds {', '.join(PLAN_FILES)}"
+                f"{folder / name}: {not_regular(folder / name) or 'not found'}; a plan folder holds {', '.join(PLAN_FILES)}"
             )
     plan = _read_json(folder / "plan.json")
     routes = plan.get("routes")
@@ -274,7 +275,9 @@ def read_roster_night(roster_dir: str | Path, night: date) -> RosterNight | None
         if nested.is_file():
             path = nested
         else:
-            raise MapInputError(f"{path}: not found; give a week folder of borderwatch roster")
+            raise MapInputError(
+                f"{path}: {not_regular(path) or 'not found'}; give a week folder of borderwatch roster"
+            )
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         need = ("date", "shift", "start", "end", "person", "name", "role", "township", "place")
