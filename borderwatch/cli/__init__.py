@@ -14,6 +14,7 @@ module         commands
 ``maps``       ``map``
 ``roster``     ``roster``
 ``batch``      ``batch``
+``log``        ``log record | night | report``
 =============  ==================================================
 """
 
@@ -26,7 +27,7 @@ from borderwatch.cli.app import app
 __all__ = ["app"]
 
 # Registering the commands on ``app`` is what importing their modules does.
-for _name in ("scenario", "gaps", "plan", "replan", "maps", "roster", "batch", "brief"):
+for _name in ("scenario", "gaps", "plan", "replan", "maps", "roster", "batch", "brief", "log"):
     try:
         importlib.import_module(f"borderwatch.cli.{_name}")
     except ModuleNotFoundError as exc:  # a command module not written yet (brief)
