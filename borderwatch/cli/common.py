@@ -124,6 +124,14 @@ def guarded() -> Iterator[None]:
     except BorderwatchError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
+    except OSError as exc:  # a full, read-only or forbidden disk outside the atomic writers
+        from borderwatch.atomic import output_error
+
+        error = output_error(exc, exc.filename or ".")
+        if error is None:
+            raise
+        err.print(f"[red]error:[/] {escape(str(error))}", highlight=False)
+        raise typer.Exit(error.exit_code) from None
 
 
 class _LogStatus:
@@ -162,9 +170,12 @@ def parse_night_date(text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ConfigError("not a date YYYY-MM-DD", field="--night", value=text) from None
+    if not 1900 <= day.year <= 9998:  # a night runs into the next day, GPX times need room
+        raise ConfigError("a date of the years 1900-9998", field="--night", value=text)
+    return day
 
 
 def load_scenario_config(scenario: str, config: Path | None) -> tuple[Any, Any]:

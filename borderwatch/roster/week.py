@@ -26,6 +26,8 @@ def iso_week(text: str) -> date:
     m = _WEEK.match(str(text).strip())
     if not m:
         raise ConfigError("expected an ISO week YYYY-Www, e.g. 2026-W49", field="week", value=text)
+    if not 1900 <= int(m.group(1)) <= 9998:  # the roster looks at weeks before and after
+        raise ConfigError("a week of the years 1900-9998", field="week", value=text)
     try:
         return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
