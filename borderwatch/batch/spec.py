@@ -42,6 +42,7 @@ from typing import Any
 from borderwatch.atomic import ID_RULE, id_problem
 from borderwatch.config import SCALAR_FIELDS, TARGETS, read_toml, unknown_key
 from borderwatch.errors import ConfigError, ConfigWarning
+from borderwatch.limits import DEFAULT_LIMITS, Limits, check_limit, limits_from_mapping
 
 __all__ = [
     "GRID_KEYS",
@@ -77,6 +78,7 @@ _TOP_KEYS = (
     "scenario",
     "config",
     "grid",
+    "limits",
 )
 _JOBS = ("gaps", "plan")
 _CRITERIA = ("checkpoint", "response", "road", "revisit")
@@ -225,7 +227,9 @@ def _check_grid_value(key: str, value: Any, file: Path | None) -> None:
             raise ConfigError("must be greater than 0", field=where, value=value, file=file)
 
 
-def _scenario(entry: Any, i: int, base_dir: Path, file: Path | None) -> ScenarioRef:
+def _scenario(
+    entry: Any, i: int, base_dir: Path, file: Path | None, limits: Limits = DEFAULT_LIMITS
+) -> ScenarioRef:
     where = f"scenario[{i}]"
     if not isinstance(entry, Mapping):
         raise ConfigError("must be a table", field=where, value=entry, file=file)
@@ -299,6 +303,14 @@ def _scenario(entry: Any, i: int, base_dir: Path, file: Path | None) -> Scenario
             )
     if "border_km" in raw:
         _number(f"{where}.generate.border_km", raw["border_km"], file, minimum=1.0)
+        check_limit(  # a border of 1e9 km asks for tens of GiB before the first line of output
+            raw["border_km"],
+            limits,
+            "border_km",
+            what=f"{where}.generate.border_km",
+            file=file,
+            raise_in="the batch spec",
+        )
     if "seed" in raw:
         _number(f"{where}.generate.seed", raw["seed"], file, integer=True)
     frozen = _freeze(raw)
@@ -339,6 +351,7 @@ def parse_spec(
     job = values.get("job", "plan")
     if job not in _JOBS:
         raise ConfigError("job must be 'gaps' or 'plan'", field="job", value=job, file=f)
+    limits = limits_from_mapping(values.get("limits", {}), file=f)
     raw_scenarios = values.get("scenario")
     if not isinstance(raw_scenarios, list) or not raw_scenarios:
         raise ConfigError(
@@ -348,7 +361,7 @@ def parse_spec(
             file=f,
         )
     scenarios = tuple(
-        _scenario(entry, i, Path(base_dir), f) for i, entry in enumerate(raw_scenarios)
+        _scenario(entry, i, Path(base_dir), f, limits) for i, entry in enumerate(raw_scenarios)
     )
     labels = [s.label for s in scenarios]
     for label in labels:
@@ -448,7 +461,7 @@ def parse_spec(
         kwargs["map_html"] = values["map_html"]
     if "lang" in values:
         kwargs["lang"] = str(values["lang"])
-    return BatchSpec(
+    spec = BatchSpec(
         job=job,
         scenarios=scenarios,
         grid=grid,
@@ -456,6 +469,15 @@ def parse_spec(
         file=f,
         **kwargs,
     )
+    check_limit(
+        spec.n_tasks,
+        limits,
+        "batch_tasks",
+        what="batch tasks (scenarios x grid)",
+        file=f,
+        raise_in="the batch spec",
+    )
+    return spec
 
 
 def _renamed(values: Mapping[str, Any], prefix: str, file: Path | None) -> Mapping[str, Any]:

@@ -9,11 +9,12 @@ print as ``warning: …`` and errors as ``error: …`` with the exit code of the
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -134,22 +135,35 @@ def guarded() -> Iterator[None]:
         raise typer.Exit(error.exit_code) from None
 
 
-class _LogStatus:
-    """Stands in for a rich status off a terminal: each update is one log line."""
+def _progress_line(message: str) -> None:
+    """One plain progress line on stderr (a cron log reads it), with the wall-clock time."""
+    if os.environ.get("BORDERWATCH_QUIET"):
+        return
+    stamp = datetime.now().strftime("%H:%M:%S")
+    print(f"{stamp} {message.rstrip(' …')}", file=sys.stderr, flush=True)
+
+
+class _LineStatus:
+    """Stands in for a rich status off a terminal: each update is one progress line."""
 
     def update(self, message: str) -> None:
-        log.info(message.rstrip(" …"))
+        _progress_line(message)
 
 
 @contextmanager
 def step(message: str) -> Iterator[Any]:
-    """A spinner with ``message`` on a terminal; a log line elsewhere. Yields an object with ``update``."""
+    """A spinner with ``message`` on a terminal; a progress line elsewhere.
+
+    Off a terminal (piped, cron) every step and update prints one line on stderr,
+    ``HH:MM:SS message``, so that a log shows what a long run is doing
+    (``BORDERWATCH_QUIET=1`` turns them off). Yields an object with ``update``.
+    """
     if sys.stderr.isatty():
         with err.status(message, spinner="dots") as status:
             yield status
     else:
-        log.info(message.rstrip(" …"))
-        yield _LogStatus()
+        _progress_line(message)
+        yield _LineStatus()
 
 
 def check_choice(option: str, value: str | None, allowed: Sequence[str]) -> None:

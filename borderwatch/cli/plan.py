@@ -200,12 +200,13 @@ def teams_command(
             check_output_folder(out_dir, force=force, kind="teams", scenario=scenario)
         net = load_network(scenario, config)
         goal = net.config.targets.max_revisit_min if target is None else target
-        with step("sizing teams …"):
+        with step("sizing teams …") as status:
             result = size_teams(
                 net,
                 target_min=goal,
                 time_limit_s=time_limit,
                 seed=net.config.seed if seed is None else seed,
+                progress=lambda msg: status.update(f"{msg} …"),
             )
         table = Table(
             title=f"worst revisit by number of teams (target {goal:g} min)", title_justify="left"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,13 @@ from borderwatch.data import validate as v
 from borderwatch.data.roads import find_road_file, read_roads
 from borderwatch.data.scenario import GRID_LEVELS, Scenario
 from borderwatch.errors import ScenarioError, ScenarioWarning
+from borderwatch.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_geojson_vertices,
+    file_bytes_limit,
+    limits_from_mapping,
+)
 
 __all__ = ["embedded_scenarios", "load_scenario", "resolve_scenario_path", "utm_crs"]
 
@@ -168,13 +177,17 @@ def scenario_file(
     return path
 
 
-def _read_geojson(path: Path, allowed: list[str]) -> Any:
+def _read_geojson(path: Path, allowed: list[str], limits: Limits = DEFAULT_LIMITS) -> Any:
     if not path.is_file():
         raise ScenarioError(not_regular(path) or "file not found", file=path)
+    file_bytes_limit(path, limits, what="GeoJSON")
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ScenarioError(f"not valid JSON: {err}", file=path) from None
+    except RecursionError:
+        raise ScenarioError("not valid JSON: nested too deeply", file=path) from None
+    check_geojson_vertices(obj, limits, file=path)
     return v.geometry_from_geojson(obj, file=path, allowed=allowed)
 
 
@@ -183,8 +196,8 @@ def _points(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> gpd.GeoDataFra
     return gdf.set_index("id")
 
 
-def _read_checkpoints(path: Path) -> gpd.GeoDataFrame:
-    frame = v.read_csv_table(path, CHECKPOINT_COLUMNS, CHECKPOINT_OPTIONAL)
+def _read_checkpoints(path: Path, limits: Limits = DEFAULT_LIMITS) -> gpd.GeoDataFrame:
+    frame = v.read_csv_table(path, CHECKPOINT_COLUMNS, CHECKPOINT_OPTIONAL, limits=limits)
     v.check_ids(frame, "id", file=path)
     x, y = v.check_lonlat(frame, "lon", "lat", file=path)
     lo, hi, _ = RANGES["checkpoint_radius_m"]
@@ -195,7 +208,7 @@ def _read_checkpoints(path: Path) -> gpd.GeoDataFrame:
 
 
 def _read_teams(path: Path, config: PlanConfig) -> gpd.GeoDataFrame:
-    frame = v.read_csv_table(path, TEAM_COLUMNS, TEAM_OPTIONAL)
+    frame = v.read_csv_table(path, TEAM_COLUMNS, TEAM_OPTIONAL, limits=config.limits)
     v.check_ids(frame, "id", file=path)
     x, y = v.check_lonlat(frame, "base_lon", "base_lat", file=path)
     crew = v.to_int(frame, "crew", file=path, minimum=1, maximum=MAX_CREW)
@@ -213,8 +226,8 @@ def _read_teams(path: Path, config: PlanConfig) -> gpd.GeoDataFrame:
     return _points(out, x, y)
 
 
-def _read_incidents(path: Path) -> gpd.GeoDataFrame:
-    frame = v.read_csv_table(path, INCIDENT_COLUMNS)
+def _read_incidents(path: Path, limits: Limits = DEFAULT_LIMITS) -> gpd.GeoDataFrame:
+    frame = v.read_csv_table(path, INCIDENT_COLUMNS, limits=limits)
     x, y = v.check_lonlat(frame, "lon", "lat", file=path)
     dates = pd.to_datetime(frame["date"], errors="coerce", format="ISO8601")
     if dates.isna().any():
@@ -260,6 +273,7 @@ def load_scenario(
     name_or_path: str | Path = "ningming",
     *,
     config: PlanConfig | None = None,
+    limits: Mapping[str, Any] | None = None,
 ) -> Scenario:
     """Load a scenario from a folder, or the embedded scenario of that name.
 
@@ -272,6 +286,10 @@ def load_scenario(
         Options used by the checks (the known vehicle profiles); the
         scenario's own ``[defaults]`` apply over the built-in defaults when
         None.
+    limits
+        A ``[limits]`` table (a ``--config`` file's) applied over the
+        scenario's own ``[limits]`` (or ``config.limits`` when ``config`` is
+        given): input sizes checked before each file is parsed.
 
     Returns
     -------
@@ -306,6 +324,9 @@ def load_scenario(
     _check_meta(meta, meta_path)
     own = options.to_config()  # the scenario's defaults are checked even when config is given
     cfg = config or own
+    if limits is not None:
+        cfg = dataclasses.replace(cfg, limits=limits_from_mapping(limits, base=cfg.limits))
+    lim = cfg.limits
     night_window = (own.night_start, own.night_end)
     defaults = {
         k: val for k, val in options.values.items() if k not in ("night_start", "night_end")
@@ -318,12 +339,12 @@ def load_scenario(
         )
 
     border_path = inside("border.geojson", "border")
-    border = _read_geojson(border_path, ["LineString", "MultiLineString"])
+    border = _read_geojson(border_path, ["LineString", "MultiLineString"], lim)
     assert isinstance(border, LineString | MultiLineString)
     v.check_border_line(border, file=border_path)
     area = None
     if (folder / "area.geojson").is_file():
-        area = _read_geojson(inside("area.geojson", "area"), ["Polygon", "MultiPolygon"])
+        area = _read_geojson(inside("area.geojson", "area"), ["Polygon", "MultiPolygon"], lim)
 
     timezone = str(meta.get("timezone", "UTC"))
     try:
@@ -354,12 +375,12 @@ def load_scenario(
     else:
         road_file = find_road_file(folder)
         inside(road_file.name, "roads")
-    roads = read_roads(road_file)
-    checkpoints = _read_checkpoints(inside("checkpoints.csv", "checkpoints"))
+    roads = read_roads(road_file, limits=lim)
+    checkpoints = _read_checkpoints(inside("checkpoints.csv", "checkpoints"), lim)
     teams = _read_teams(inside("teams.csv", "teams"), cfg)
     grids = _read_grids(inside("grids.gpkg", "grids")) if (folder / "grids.gpkg").is_file() else {}
     incidents = (
-        _read_incidents(inside("incidents.csv", "incidents"))
+        _read_incidents(inside("incidents.csv", "incidents"), lim)
         if (folder / "incidents.csv").is_file()
         else None
     )

@@ -19,6 +19,7 @@ have network access; nothing in borderwatch calls it by default.
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import logging
 import lzma
@@ -36,6 +37,7 @@ import numpy as np
 from borderwatch.atomic import not_regular
 from borderwatch.data import validate as v
 from borderwatch.errors import ScenarioError
+from borderwatch.limits import DEFAULT_LIMITS, Limits, check_limit, file_bytes_limit, scan_stream
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -225,7 +227,7 @@ def _parse_xml(path: Path) -> _RoadData:
     return data
 
 
-def _parse_pbf(path: Path) -> _RoadData:
+def _parse_pbf(path: Path, limits: Limits = DEFAULT_LIMITS) -> _RoadData:
     """Read OSM PBF with pyosmium: highway ways first, then only the nodes they use."""
     try:
         import osmium
@@ -237,8 +239,13 @@ def _parse_pbf(path: Path) -> _RoadData:
     data = _RoadData(path)
     node_tags, way_tags = _osmnx_tags()
     needed: set[int] = set()
+    file_bytes_limit(path, limits, what="OSM PBF")
+    n_ways = n_nodes = 0
     try:
         for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            n_ways += 1
+            if n_ways > limits.osm_ways:
+                check_limit(n_ways, limits, "osm_ways", what="OSM ways", file=path, at_least=True)
             values = [t.v for t in way.tags if t.k == "highway"]
             if not values:
                 data.other_ways += 1
@@ -255,6 +262,9 @@ def _parse_pbf(path: Path) -> _RoadData:
             data.ways.append((way.id, refs, tags, ""))
             needed.update(refs)
         for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            n_nodes += 1
+            if n_nodes > limits.osm_nodes:
+                check_limit(n_nodes, limits, "osm_nodes", what="OSM nodes", file=path, at_least=True)
             if node.id not in needed:
                 continue
             loc = node.location  # type: ignore[union-attr]
@@ -405,7 +415,7 @@ def _write_clean_xml(
         fh.write("</osm>\n")
 
 
-def _graph_from_data(data: _RoadData) -> nx.MultiDiGraph:
+def _graph_from_data(data: _RoadData, limits: Limits = DEFAULT_LIMITS) -> nx.MultiDiGraph:
     import osmnx as ox
     from osmnx._errors import InsufficientResponseError
 
@@ -418,6 +428,7 @@ def _graph_from_data(data: _RoadData) -> nx.MultiDiGraph:
             field="highway",
         )
     _report(data, stats)
+    check_limit(len(nodes), limits, "osm_road_nodes", what="OSM nodes on highway ways", file=path)
     with tempfile.TemporaryDirectory(prefix="borderwatch-osm-") as tmp:
         clean = Path(tmp) / "roads.osm"
         _write_clean_xml(clean, nodes, ways)
@@ -434,12 +445,24 @@ def _graph_from_data(data: _RoadData) -> nx.MultiDiGraph:
     return graph
 
 
-def _read_xml(path: Path) -> nx.MultiDiGraph:
-    return _graph_from_data(_parse_xml(path))
+#: OSM XML elements counted before the parse, with their limit and their words.
+_XML_COUNTED = {b"<node": ("osm_nodes", "OSM nodes"), b"<way": ("osm_ways", "OSM ways")}
 
 
-def _read_pbf(path: Path) -> nx.MultiDiGraph:
-    return _graph_from_data(_parse_pbf(path))
+def _scan_xml(path: Path, limits: Limits) -> None:
+    """Count decompressed bytes, nodes and ways before the parse (and before the cache)."""
+    try:  # a compression bomb costs the time to decompress the limit, not memory
+        scan_stream(path, limits, what="OSM XML", elements=_XML_COUNTED)
+    except (OSError, EOFError, lzma.LZMAError) as err:
+        raise ScenarioError(f"cannot read compressed file: {err}", file=path, field="xml") from None
+
+
+def _read_xml(path: Path, limits: Limits = DEFAULT_LIMITS) -> nx.MultiDiGraph:
+    return _graph_from_data(_parse_xml(path), limits)
+
+
+def _read_pbf(path: Path, limits: Limits = DEFAULT_LIMITS) -> nx.MultiDiGraph:
+    return _graph_from_data(_parse_pbf(path, limits), limits)
 
 
 def _read_gpkg(path: Path) -> nx.MultiDiGraph:
@@ -479,13 +502,17 @@ def _read_gpkg(path: Path) -> nx.MultiDiGraph:
     return ox.graph_from_gdfs(nodes, edges)
 
 
-def read_roads(path: str | Path) -> nx.MultiDiGraph:
+def read_roads(path: str | Path, *, limits: Limits | None = None) -> nx.MultiDiGraph:
     """Read a road network file into an osmnx ``MultiDiGraph`` in lon/lat.
 
     Parameters
     ----------
     path
         ``.osm``, ``.osm.gz``, ``.osm.bz2``, ``.osm.xz``, ``.osm.pbf`` or ``.gpkg``.
+    limits
+        Input size limits (default :data:`~borderwatch.limits.DEFAULT_LIMITS`):
+        an OSM file's decompressed bytes, nodes and ways are counted before it
+        is parsed.
 
     Returns
     -------
@@ -497,6 +524,8 @@ def read_roads(path: str | Path) -> nx.MultiDiGraph:
     ------
     ScenarioError
         If the file is missing, of an unknown kind or malformed.
+    InputLimitError
+        If the file is larger than ``limits`` allow (naming the limit).
 
     Notes
     -----
@@ -509,13 +538,16 @@ def read_roads(path: str | Path) -> nx.MultiDiGraph:
         raise ScenarioError(not_regular(path) or "road file not found", file=path, field="roads")
     from borderwatch.data.road_cache import cached_graph
 
+    lim = limits or DEFAULT_LIMITS
     name = path.name.lower()
     if name.endswith(".pbf"):
-        graph = cached_graph(path, _read_pbf)
+        graph = cached_graph(path, functools.partial(_read_pbf, limits=lim))
     elif name.endswith(".gpkg"):
+        file_bytes_limit(path, lim, what="road GeoPackage")
         graph = _read_gpkg(path)
     elif name.endswith(_XML_SUFFIXES):
-        graph = cached_graph(path, _read_xml)
+        _scan_xml(path, lim)  # the same limits whether the graph is parsed or cached
+        graph = cached_graph(path, functools.partial(_read_xml, limits=lim))
     else:
         raise ScenarioError(
             "unknown road file kind; use .osm, .osm.gz, .osm.bz2, .osm.xz, .osm.pbf or .gpkg",

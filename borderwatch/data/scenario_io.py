@@ -114,14 +114,15 @@ def scenario_toml(scenario: Scenario) -> str:
     _toml_table(
         lines, "night", {"start": scenario.night_window[0], "end": scenario.night_window[1]}
     )
-    options = {k: v for k, v in scenario.defaults.items() if k != "targets"}
+    options = {k: v for k, v in scenario.defaults.items() if k not in ("targets", "limits")}
     if options:
         _toml_table(lines, "defaults", options)
-    targets = scenario.defaults.get("targets")
-    if targets is not None:  # a table of its own in the shared format (borderwatch.config)
-        if dataclasses.is_dataclass(targets) and not isinstance(targets, type):
-            targets = dataclasses.asdict(targets)
-        _toml_table(lines, "targets", targets)
+    for table in ("targets", "limits"):  # tables of their own in the shared format (config)
+        value = scenario.defaults.get(table)
+        if value is not None:
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                value = dataclasses.asdict(value)
+            _toml_table(lines, table, value)
     if scenario.provenance:
         _toml_table(lines, "provenance", {str(k): str(v) for k, v in scenario.provenance.items()})
     return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from borderwatch.atomic import ID_RULE, id_problem, not_regular
 from borderwatch.errors import ScenarioError, ScenarioWarning
+from borderwatch.limits import DEFAULT_LIMITS, Limits, count_lines
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -156,7 +157,11 @@ def read_csv_rows(path: Path, text: str) -> tuple[list[str], list[list[str]], li
 
 
 def read_csv_table(
-    path: Path, required: Sequence[str], optional: Sequence[str] = ()
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    limits: Limits | None = None,
 ) -> pd.DataFrame:
     """Read a CSV file as strings, checking that it exists and has the ``required`` columns.
 
@@ -164,10 +169,13 @@ def read_csv_table(
     surrounding white space; empty cells become ``""``. Rows with more or fewer
     fields than the header are errors naming the line; files in GB18030/GBK or
     UTF-16 are decoded with a warning (:func:`decode_csv`). ``frame.attrs["lines"]``
-    holds the file line of each row, which error messages use.
+    holds the file line of each row, which error messages use. The file's size
+    and lines are checked against ``limits`` (``file_mb``, ``csv_rows``) before
+    it is parsed.
     """
     if not path.is_file():
         raise ScenarioError(not_regular(path) or "file not found", file=path)
+    count_lines(path, limits or DEFAULT_LIMITS, what="CSV")
     header, rows, lines = read_csv_rows(path, decode_csv(path))
     frame = pd.DataFrame(rows, columns=header, dtype=str)
     check_columns(frame, required, file=path)

@@ -91,6 +91,7 @@ def size_teams(
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
     time_limit: float | None = None,
+    bound_rounds: int = 0,
 ) -> TeamSizing:
     """Find the fewest teams whose plan keeps every patrolled unit's worst revisit within ``target_min``.
 
@@ -105,6 +106,10 @@ def size_teams(
         ``network.config.seed``, as in :func:`~borderwatch.routing.plan_patrols`).
     progress
         Called with a message before each plan.
+    bound_rounds
+        Rounds of the assignment bound in each plan (default 0: sizing compares
+        worst revisits, not gaps to a bound, and the bound was about a third of
+        each plan's time; ``benchmarks/teams.py``).
     time_limit
         Old spelling of ``time_limit_s``, still accepted but deprecated.
 
@@ -127,7 +132,11 @@ def size_teams(
             sub = dataclasses.replace(network, teams=network.teams.loc[order[:k]], _cache={})
             try:
                 plans[k] = plan_patrols(
-                    sub, time_limit_s=time_limit_s, max_iterations=max_iterations, seed=seed
+                    sub,
+                    time_limit_s=time_limit_s,
+                    max_iterations=max_iterations,
+                    seed=seed,
+                    bound_rounds=bound_rounds,
                 )
             except RoutingError as err:
                 logger.info("k=%d: %s", k, err)

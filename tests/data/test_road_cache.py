@@ -49,7 +49,7 @@ def test_a_second_read_comes_from_the_cache_and_equals_the_first(
     # the second read must not parse the file: make parsing fail loudly
     import borderwatch.data.roads as roads
 
-    def boom(_path: Path) -> None:
+    def boom(_path: Path, **_limits: object) -> None:
         raise AssertionError("parsed again")
 
     monkeypatch.setattr(roads, "_read_xml", boom)

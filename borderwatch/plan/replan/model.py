@@ -24,9 +24,10 @@ __all__ = ["HotStretch", "Replan", "Takeover", "TeamPosition"]
 TOL = 1e-9
 """Tolerance of time comparisons (minutes)."""
 
-_HOT_RE = re.compile(
-    r"^\s*(?P<a>\d+(?:\.\d*)?)\s*-\s*(?P<b>\d+(?:\.\d*)?)\s*(?::\s*(?P<w>[-+]?\d+(?:\.\d*)?))?\s*$"
-)
+_NUM = r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
+_HOT_RE = re.compile(rf"^\s*(?P<a>{_NUM})\s*-\s*(?P<b>{_NUM})\s*(?::\s*(?P<w>[-+]?{_NUM}))?\s*$")
+#: Largest weight of a hot stretch (a weight of 1e308 is a typo, not a priority).
+MAX_HOT_WEIGHT = 100.0
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,12 @@ class HotStretch:
                 field="hot",
                 value=self.label,
             )
-        if not self.weight > 0:
-            raise ConfigError("the weight must be above 0", field="hot", value=self.weight)
+        if not 0 < self.weight <= MAX_HOT_WEIGHT:
+            raise ConfigError(
+                f"the weight must be above 0 and at most {MAX_HOT_WEIGHT:g}",
+                field="hot",
+                value=self.weight,
+            )
 
     @property
     def label(self) -> str:
@@ -85,14 +90,25 @@ class HotStretch:
             )
         a, b = float(m.group("a")), float(m.group("b"))
         w = 2.0 if m.group("w") is None else float(m.group("w"))
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ConfigError(
+                "the km of a hot stretch is too large to be a km of a border",
+                field=field,
+                value=text,
+            )
         if b <= a:
             raise ConfigError(
                 "a hot stretch runs from a km to a larger km (e.g. 40.5-42.0)",
                 field=field,
                 value=text,
             )
-        if not w > 0:
-            raise ConfigError("the weight must be above 0", field=field, value=text)
+        if not (0 < w <= MAX_HOT_WEIGHT):  # 1e308 is a number, but no weight
+            raise ConfigError(
+                f"the weight must be above 0 and at most {MAX_HOT_WEIGHT:g} "
+                "(2 asks for about twice the passes)",
+                field=field,
+                value=text,
+            )
         return cls(a, b, w)
 
     def units(self, network: PatrolNetwork) -> np.ndarray:
