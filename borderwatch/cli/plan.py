@@ -100,6 +100,16 @@ def plan_command(
             min=0,
         ),
     ] = None,
+    crossing_min: Annotated[
+        float | None,
+        typer.Option(
+            "--crossing-min",
+            help="Minutes a crossing is in view of the roads that watch it, for the detection "
+            "probabilities (default: the scenario's, 15; crossing.csv overrides per stretch).",
+            min=0.5,
+            max=600,
+        ),
+    ] = None,
 ) -> None:
     """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
     from datetime import date
@@ -153,6 +163,7 @@ def plan_command(
                 sectors=sectors,
                 scheduler=scheduler,
                 workers=workers,
+                crossing_min=crossing_min,
                 map_html=not no_map,
                 lang=lang,
                 offline=offline,

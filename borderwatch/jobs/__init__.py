@@ -148,6 +148,7 @@ def run_plan(
     sectors: int | str | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
+    crossing_min: float | None = None,
 ) -> tuple[PatrolPlan, dict[str, Any]]:
     """The planners' main job: gaps before → required roads → routes → schedule → gaps after.
 
@@ -168,6 +169,12 @@ def run_plan(
     of ``workers`` processes, the scheduler at ``scheduler``, or in this process
     with ``workers=0``); the files are those of a whole plan, and ``plan.json``
     and ``report.txt`` say it was made in sectors, with each sector's figures.
+
+    Detection (:mod:`borderwatch.plan.odds`): ``crossing_min`` (default the
+    config's, 15) is the exposure of a crossing, overridden per stretch by the
+    scenario folder's ``crossing.csv``; the per-unit probabilities go to
+    ``units.gpkg`` and the gaps, the figures and the variants' odds to
+    ``plan.json`` (``detection``), the lines to ``report.txt``.
     """
     from borderwatch.plan.patrols import night_network
 
@@ -209,6 +216,8 @@ def run_plan(
         timeline=plan.schedule.timeline,
         max_revisit_min=max_revisit_min,
     )
+    progress("detection probabilities")
+    after, detection = _detection(network, plan, after, crossing_min, max_revisit_min)
     # every file is written into a staging folder beside out_dir, then the folder is swapped
     # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
     with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
@@ -222,6 +231,7 @@ def run_plan(
         extra = {
             "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
             "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
+            "detection": detection,
         }
         if sectors is not None:
             from borderwatch.plan.sectors import SectorPlan
@@ -242,6 +252,31 @@ def run_plan(
                 basemap=basemap,
             )
     return plan, summary
+
+
+def _detection(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    after: CoverageReport,
+    crossing_min: float | None,
+    max_revisit_min: float,
+) -> tuple[CoverageReport, dict[str, Any]]:
+    """The plan's detection figures on the coverage report, and the ``plan.json`` entry."""
+    from borderwatch.coverage.detection import with_detection
+    from borderwatch.plan.odds import detect_night, scenario_crossing_csv
+
+    det = detect_night(
+        network,
+        plan.routes,
+        plan.schedule.timeline,
+        crossing_min=crossing_min,
+        stretches=scenario_crossing_csv(network),
+        max_revisit_min=max_revisit_min,
+    )
+    after = with_detection(after, det.units)
+    figures = det.summary(after.units)
+    after = with_detection(after, det.units, figures)
+    return after, {**figures, "odds": det.odds_of()}
 
 
 def _finite(value: float, digits: int = 2) -> float | None:

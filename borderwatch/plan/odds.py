@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,7 +54,7 @@ from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.static import checkpoint_watch
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.errors import RoutingError
-from borderwatch.plan.variants import RouteVariant, phase_count, reverse_steps, route_variants
+from borderwatch.plan.variants import RouteVariant, reverse_steps, route_variants
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -65,6 +66,7 @@ __all__ = [
     "lp_odds",
     "plan_variant_set",
     "report_lines",
+    "scenario_crossing_csv",
     "team_odds",
     "uniform_odds",
     "variant_passes",
@@ -75,21 +77,14 @@ logger = logging.getLogger(__name__)
 
 
 def plan_variant_set(
-    routes: Sequence[TeamRoute], crossing_min: float | None, *, n_phases: int | None = None
+    routes: Sequence[TeamRoute], *, n_phases: int | None = None
 ) -> dict[str, list[RouteVariant]]:
-    """Team id → its variants: both directions × phases (patrolling teams).
+    """Team id → its variants (:func:`~borderwatch.plan.variants.route_variants`; patrolling teams).
 
     ``n_phases`` fixes the phases per direction (4: the roster's historical
-    set); by default :func:`~borderwatch.plan.variants.phase_count` spaces them
-    at most ``τ/2`` apart.
+    set); by default they are those of ``plan.json`` (``route_variants``).
     """
-    out = {}
-    for r in routes:
-        if not r.on_patrol:
-            continue
-        n = n_phases if n_phases is not None else phase_count(r.loop_s / 60.0, crossing_min)
-        out[r.team] = route_variants(r, n)
-    return out
+    return {r.team: route_variants(r, n_phases) for r in routes if r.on_patrol}
 
 
 def variant_passes(
@@ -379,6 +374,15 @@ class Detection:
         return out
 
 
+def scenario_crossing_csv(network: PatrolNetwork) -> Path | None:
+    """The scenario folder's ``crossing.csv`` (per-stretch crossing times), if it has one."""
+    src = network.scenario.source
+    if src is None:
+        return None
+    path = Path(src) / "crossing.csv"
+    return path if path.is_file() else None
+
+
 def report_lines(det: Mapping[str, Any]) -> list[str]:
     """The report's lines for a ``detection`` summary (:meth:`Detection.summary`)."""
     tau = det["crossing_min"]
@@ -386,7 +390,8 @@ def report_lines(det: Mapping[str, Any]) -> list[str]:
     def at(m: Mapping[str, Any] | None) -> str:
         if not m:
             return ""
-        return f" at km {m['start_km']:.2f}-{m['end_km']:.2f} ({m['township']})"
+        town = f" ({m['township']})" if m.get("township") else ""  # no township grid: no "()"
+        return f" at km {m['start_km']:.2f}-{m['end_km']:.2f}{town}"
 
     un, inf, uni, wa = (
         det["uninformed_min"],
@@ -458,7 +463,7 @@ def detect_night(
     pu, pt = tonight["unit"].to_numpy(), tonight["t"].to_numpy()
     p_un = np.where(cp, 1.0, uninformed(pu, pt, tau, window, n))
     w = watching(pu, pt, tau, window, n)
-    variants = plan_variant_set(routes, tau0, n_phases=n_phases)
+    variants = plan_variant_set(routes, n_phases=n_phases)
     passes = variant_passes(network, routes, variants, window)
     odds, guarantee = team_odds(passes, tau, window, max_revisit_min=max_revisit_min, checkpoint=cp)
     uni = uniform_odds(passes)

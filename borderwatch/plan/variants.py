@@ -15,7 +15,8 @@ draws are reproducible from the seed and unpredictable without it; the odds of
 the draw are chosen by :mod:`borderwatch.plan.odds` (an LP that maximises the
 detection an intruder who knows the variants and odds can be sure of). A phase
 grid finer than the crossing time (:func:`phase_count`: a loop started at a
-drawn point) is what lets the odds close every window between passes.
+drawn point, phases at most 7.5 min apart) is what lets the odds close every
+window between passes; the historical 4 phases left windows no variant passes in.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 if TYPE_CHECKING:
     from borderwatch.routing.patrol import TeamRoute
 
-__all__ = ["RouteVariant", "phase_count", "reverse_steps", "route_variants"]
+__all__ = ["PHASE_SPACING_MIN", "RouteVariant", "phase_count", "reverse_steps", "route_variants"]
 
 
 @dataclass(frozen=True)
@@ -62,22 +63,32 @@ def reverse_steps(steps: tuple[tuple[int, bool], ...]) -> tuple[tuple[int, bool]
     return tuple((e, not f) for e, f in reversed(steps))
 
 
+#: Consecutive phases of a loop's variants lie at most this far apart (minutes): half
+#: the default crossing time, so that every 15-minute crossing meets some variant's pass.
+PHASE_SPACING_MIN = 7.5
+
+
 def phase_count(
-    loop_min: float, crossing_min: float | None, *, least: int = 4, most: int = 24
+    loop_min: float, spacing_min: float = PHASE_SPACING_MIN, *, least: int = 4, most: int = 24
 ) -> int:
-    """Phases per direction so that consecutive phases lie at most τ/2 apart (``least``..``most``).
+    """Phases per direction so that consecutive phases lie at most ``spacing_min`` apart.
 
-    With phases ``τ/2`` apart, every exposure of ``τ`` minutes holds a pass of
-    at least one variant of each direction, so odds exist that see every
-    crossing on the loop with a positive probability. ``crossing_min=None``
-    gives ``least`` (the roster's historical 4).
+    Between ``least`` (the roster's historical 4) and ``most``. With phases
+    ``τ/2`` apart, every exposure of ``τ`` minutes holds a pass of some variant
+    of each direction, so odds exist that see every crossing on the loop with
+    a positive probability (:mod:`borderwatch.plan.odds`).
+
+    Examples
+    --------
+    >>> phase_count(88.1), phase_count(20.0), phase_count(600.0)
+    (12, 4, 24)
     """
-    if crossing_min is None or loop_min <= 0:
+    if loop_min <= 0:
         return least
-    return int(max(least, min(most, math.ceil(2.0 * loop_min / float(crossing_min) - 1e-9))))
+    return int(max(least, min(most, math.ceil(loop_min / float(spacing_min) - 1e-9))))
 
 
-def route_variants(route: TeamRoute, n_phases: int = 4) -> list[RouteVariant]:
+def route_variants(route: TeamRoute, n_phases: int | None = None) -> list[RouteVariant]:
     """All variants of ``route``: both directions × ``n_phases`` evenly spaced phases.
 
     Parameters
@@ -85,13 +96,17 @@ def route_variants(route: TeamRoute, n_phases: int = 4) -> list[RouteVariant]:
     route
         A team's loop.
     n_phases
-        Phases per direction (``loop * j / n_phases``).
+        Phases per direction (``loop * j / n_phases``); default
+        :func:`phase_count` of the loop (at most 7.5 min apart, 4 to 24): a
+        loop started at a drawn point.
 
     Returns
     -------
     list of RouteVariant
         ``2 * n_phases`` variants (just one for a team with an empty route).
     """
+    if n_phases is None:
+        n_phases = phase_count(route.loop_s / 60.0)
     if n_phases < 1:
         raise ValueError(f"n_phases must be at least 1, not {n_phases}")
     loop = route.loop_s / 60.0

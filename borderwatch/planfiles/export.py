@@ -352,6 +352,10 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
                 f"{when} ({c['criterion']}): {c['watched_pct']:.1f} % watched, "
                 f"{c['gap_km']:.1f} km in {c['n_gaps']} coverage gaps"
             )
+    if summary.get("detection"):  # issue #25: the chance a crossing is seen
+        from borderwatch.plan.odds import report_lines
+
+        lines += ["", *report_lines(summary["detection"])]
     return "\n".join(lines) + "\n"
 
 

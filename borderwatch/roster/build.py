@@ -16,6 +16,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from borderwatch.errors import ScenarioError, ScenarioWarning
+from borderwatch.planfiles.planfile import PlanFile
 from borderwatch.roster.config import RosterConfig
 from borderwatch.roster.history import History, read_history
 from borderwatch.roster.model import Pool, PoolResult, solve_pool
@@ -31,7 +32,7 @@ from borderwatch.roster.week import (
     week_label,
 )
 
-__all__ = ["WeekRoster", "build_week", "plan_variants"]
+__all__ = ["WeekRoster", "build_week", "duty_windows", "plan_variants"]
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def plan_variants(
     routes = plan.get("routes")
     if not isinstance(routes, list):
         raise ScenarioError("plan has no list of routes", file=file, field="routes")
+    odds = _plan_odds(plan, file=file)
     out: dict[str, list[dict[str, Any]]] = {}
     for i, r in enumerate(routes):
         if not isinstance(r, Mapping):
@@ -136,11 +138,70 @@ def plan_variants(
                     "loop_min": loop,
                 }
             )
+        if good and odds is not None:
+            missing = [str(g["variant"]) for g in good if str(g["variant"]) not in odds]
+            if missing:
+                raise ScenarioError(
+                    "variant has no odds in detection.odds",
+                    file=file,
+                    field="detection.odds",
+                    value=missing[0],
+                )
+            total = float(sum(odds[str(g["variant"])] for g in good))
+            if abs(total - 1.0) > 1e-3:
+                raise ScenarioError(
+                    f"odds of team {team}'s variants sum to {total:g}, not 1",
+                    file=file,
+                    field="detection.odds",
+                    value=total,
+                )
+            for g in good:
+                g["odds"] = odds[str(g["variant"])]
         if not good:
             good = [
                 {"variant": f"{team}-base", "reverse": False, "phase_min": 0.0, "loop_min": loop}
             ]
         out[team] = good
+    return out
+
+
+def _plan_odds(plan: Mapping[str, Any], *, file: str | Path | None) -> dict[str, float] | None:
+    """Variant id → odds from ``plan.json``'s ``detection.odds`` (issue #25), or None if absent."""
+    det = plan.get("detection")
+    if not isinstance(det, Mapping) or det.get("odds") is None:
+        return None
+    raw = det["odds"]
+    if not isinstance(raw, Mapping):
+        raise ScenarioError("odds is an object", file=file, field="detection.odds", value=raw)
+    out = {}
+    for k, v in raw.items():
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
+            raise ScenarioError(
+                "odds is a probability (0 to 1)", file=file, field=f"detection.odds.{k}", value=v
+            )
+        out[str(k)] = float(v)
+    return out
+
+
+def duty_windows(
+    plan: PlanFile, rotation: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> dict[str, list[tuple[int, int]]]:
+    """Team id -> per night ``(lead_min, tail_min)`` of the night's variant, from the plan's duty times.
+
+    ``lead_min``: minutes from leaving the base to the window start;
+    ``tail_min``: from the window end to being back at the base (both whole
+    minutes, the plan rounds the leaving time down and the return up). A team
+    on standby or on its base route is on duty in the window: ``(0, 0)``.
+    """
+    out: dict[str, list[tuple[int, int]]] = {}
+    for route in plan.routes:
+        nights = []
+        for pick in rotation.get(route.team, []):
+            v = route.variant(str(pick["variant"]))
+            nights.append(
+                (0, 0) if v is None else (round(plan.lead_min(v)), round(plan.tail_min(v)))
+            )
+        out[route.team] = nights
     return out
 
 
@@ -213,10 +274,11 @@ def _pools(
     monday: date,
     by_role: Mapping[str, list[Person]],
     hist: History,
+    duty: Mapping[str, Sequence[tuple[int, int]]] | None = None,
 ) -> tuple[list[Pool], dict[str, list[Slot]], list[str]]:
     """``(pools, slots by pool, inspected township per day)``: one pool per township, team, leaders."""
     townships = site.townships
-    slots = make_slots(site, config)
+    slots = make_slots(site, config, duty)
     ns, nl = night_minutes(site)
     inspect = leader_townships(list(site.border_townships), monday, salt=config.salt)
     for d, t in enumerate(inspect):
@@ -344,7 +406,7 @@ def build_week(
     people: Sequence[Person],
     week: str,
     *,
-    plan: Mapping[str, Any] | None = None,
+    plan: PlanFile | Mapping[str, Any] | None = None,
     history: History | str | Path | None = None,
     config: RosterConfig | None = None,
     progress: Progress | None = None,
@@ -361,7 +423,10 @@ def build_week(
     week
         ``YYYY-Www``.
     plan
-        The parsed ``plan.json`` (route variants per team); None: teams drive their base route.
+        The plan file (:class:`~borderwatch.planfiles.planfile.PlanFile`, or its
+        JSON document): route variants per team and their duty times; a crew's
+        patrol duty runs from leaving the base to being back there for the
+        night's variant. None: teams drive their base route in the window.
     history
         A :class:`History` or the folder of earlier weeks.
     config
@@ -381,8 +446,14 @@ def build_week(
     label = week_label(monday)
     hist = history if isinstance(history, History) else read_history(history, monday)
 
-    variants, by_role, standby = _checked_inputs(site, people, plan, plan_file)
-    pools, by_pool, inspect = _pools(site, config, monday, by_role, hist)
+    if plan is not None and not isinstance(plan, PlanFile):
+        plan = PlanFile.from_dict(plan, file=plan_file, error=ScenarioError)
+    variants, by_role, standby = _checked_inputs(
+        site, people, plan.to_dict() if plan else None, plan_file
+    )
+    rotation = rotate_variants(variants, label, salt=config.salt, last=hist.last_variant)
+    duty = duty_windows(plan, rotation) if plan is not None else None
+    pools, by_pool, inspect = _pools(site, config, monday, by_role, hist, duty)
 
     # -- solve
     results: dict[str, PoolResult] = {}
@@ -393,7 +464,6 @@ def build_week(
     if progress is not None:
         progress("done", len(pools), len(pools))
 
-    rotation = rotate_variants(variants, label, salt=config.salt, last=hist.last_variant)
     rows = _place_rows(
         site, people, label, monday, config, results, by_pool, rotation, standby, inspect, hist
     )
@@ -570,6 +640,14 @@ def _summary(
                 "loop_min": float(variants[t][0].get("loop_min", 0.0)) if variants.get(t) else 0.0,
                 "nights": [str(v["variant"]) for v in rotation.get(t, [])],
                 "variants": len(variants.get(t, [])),
+                # how the nights were drawn: with the plan's odds (recorded), or the
+                # older no-repeat rotation when plan.json carries no odds
+                "draw": "odds" if any("odds" in v for v in variants.get(t, [])) else "rotation",
+                "odds": {
+                    str(v["variant"]): round(float(v["odds"]), 6)
+                    for v in variants.get(t, [])
+                    if "odds" in v and float(v["odds"]) > 0
+                },
             }
             for t in site.teams
         },

@@ -48,9 +48,13 @@ def rotate_variants(
     Returns
     -------
     dict
-        Team id → ``nights`` variant dicts. Where a team has two or more
-        variants, consecutive nights differ; where possible they differ in
-        start phase too, and the loop direction alternates at random.
+        Team id → ``nights`` variant dicts. Where the variants carry ``odds``
+        (the plan's LP odds, :mod:`borderwatch.plan.odds`), each night is an
+        independent draw with those odds: any rule between nights (such as
+        "never the same twice") would tell an intruder who knows it more than
+        the odds do. Otherwise (an older plan.json), where a team has two or
+        more variants, consecutive nights differ; where possible they differ
+        in start phase too, and the loop direction alternates at random.
     """
     last = last or {}
     out: dict[str, list[dict[str, Any]]] = {}
@@ -60,6 +64,11 @@ def rotate_variants(
             out[team] = []
             continue
         rng = np.random.default_rng(seed_for(salt, week, team))
+        if all("odds" in v for v in vs):
+            p = np.asarray([float(v["odds"]) for v in vs])
+            picks_i = rng.choice(len(vs), size=nights, p=p / p.sum())
+            out[team] = [dict(vs[int(i)]) for i in picks_i]
+            continue
         prev = next((v for v in vs if v["variant"] == last.get(team)), None)
         picks: list[dict[str, Any]] = []
         for _ in range(nights):
