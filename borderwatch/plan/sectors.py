@@ -1374,20 +1374,10 @@ def _dedupe_links(
     return links, pieces, dropped
 
 
-def _stitch(
-    network: PatrolNetwork,
-    sectors: Sequence[Sector],
-    outcomes: Sequence[_SectorOutcome],
-    *,
-    seed: int,
-    margin_m: float,
-    full_bound: bool,
-    bound_rounds: int,
-    bound_time_s: float,
-) -> SectorPlan:
-    """One plan on the whole network from the sector plans."""
-    n_e = len(network.edges)
-    # the required roads: united (a road in two sectors' margins may be chosen by both)
+def _united_required(
+    network: PatrolNetwork, sectors: Sequence[Sector], outcomes: Sequence[_SectorOutcome]
+) -> tuple[RequiredRoads, np.ndarray]:
+    """The sectors' required roads united (a road in two margins may be chosen by both), and the units lost."""
     reqs = [o.required for o in outcomes]
     cost = sum(r.cost_s for r in reqs)
     lower = sum(r.lower_bound_s for r in reqs)
@@ -1413,9 +1403,14 @@ def _stitch(
         uncoverable_reason=reasons,
         seconds=float(sum(r.seconds for r in reqs)),
     )
-    # one instance on the whole network: its edges, then every sector's links in sector order,
-    # each required edge in one link only (a road two sectors chose is served by one of them)
-    links, pieces, dropped = _dedupe_links(network, sectors, outcomes)
+    return required, lost
+
+
+def _whole_instance(
+    network: PatrolNetwork, outcomes: Sequence[_SectorOutcome], links: list
+) -> tuple[PatrolInstance, np.ndarray]:
+    """One instance on the whole network: its edges, then every sector's links in sector order."""
+    n_e = len(network.edges)
     rows, team_row = _cost_rows(network)
     link_cost = (
         np.column_stack([rows[:, list(lk.edges)].sum(axis=1) for lk in links])
@@ -1447,70 +1442,114 @@ def _stitch(
         unreachable=tuple(lk for o in outcomes for lk in o.unreachable),
         idle=tuple(t for o in outcomes for t in o.idle),
     )
-    bound = 0.0  # set below, once the longest loop is known
+    return patrol, team_row
 
-    def stitched(which: str) -> RoutingResult:
-        tasks: dict[str, tuple[Step, ...]] = {}
-        walks: dict[str, tuple[Step, ...]] = {}
-        for o, segs in zip(outcomes, pieces, strict=True):
-            res: RoutingResult = getattr(o, which)
-            for i, team in enumerate(o.figures.teams):
 
-                def fix(
-                    steps: tuple[Step, ...], segs: list[list[Step]] = segs, served: bool = False
-                ) -> tuple[Step, ...]:
-                    out: list[Step] = []
-                    for e, f in steps:
-                        if e >= 0:
-                            out.append((e, f))
-                            continue
-                        # sector link -(1 + j): its pieces (links n_e + id) and dropped edges
-                        seg = segs[-1 - e] if f else [(x, not g) for x, g in segs[-1 - e][::-1]]
-                        out.extend(
-                            (n_e + (-1 - x), g) if x < 0 else (x, g)
-                            for x, g in seg
-                            if x < 0 or not served
-                        )
-                    return tuple(out)
+def _whole_steps(
+    steps: tuple[Step, ...], segs: list[list[Step]], n_e: int, served: bool
+) -> tuple[Step, ...]:
+    """A sector walk's steps on the whole instance: sector link -(1 + j) becomes its pieces."""
+    out: list[Step] = []
+    for e, f in steps:
+        if e >= 0:
+            out.append((e, f))
+            continue
+        # sector link -(1 + j): its pieces (links n_e + id) and dropped edges
+        seg = segs[-1 - e] if f else [(x, not g) for x, g in segs[-1 - e][::-1]]
+        out.extend((n_e + (-1 - x), g) if x < 0 else (x, g) for x, g in seg if x < 0 or not served)
+    return tuple(out)
 
-                tasks[team] = fix(res.tasks[i], served=True)
-                walks[team] = fix(res.walks[i])
-        all_walks = tuple(walks[t] for t in team_ids)
-        costs = tuple(
-            float(sum(instance.cost[team_row[k], e] for e, _ in w)) for k, w in enumerate(all_walks)
-        )
-        first = [getattr(o, which) for o in outcomes]
-        return RoutingResult(
-            tasks=tuple(tasks[t] for t in team_ids),
-            walks=all_walks,
-            team_cost=costs,
-            max_cost=max(costs),
-            total_cost=sum(costs),
-            lower_bound=0.0,
-            seconds=float(sum(r.seconds for r in first)),
-            iterations=int(sum(r.iterations for r in first)),
-            seed=seed,
-        )
 
-    result = stitched("result")
+def _stitched(
+    outcomes: Sequence[_SectorOutcome],
+    pieces: list,
+    patrol: PatrolInstance,
+    team_row: np.ndarray,
+    which: str,
+    seed: int,
+) -> RoutingResult:
+    """The sectors' ``which`` results (``"result"`` or ``"balanced"``) as one result on the whole instance."""
+    n_e, instance, team_ids = patrol.n_network_edges, patrol.instance, list(patrol.teams)
+    tasks: dict[str, tuple[Step, ...]] = {}
+    walks: dict[str, tuple[Step, ...]] = {}
+    for o, segs in zip(outcomes, pieces, strict=True):
+        res: RoutingResult = getattr(o, which)
+        for i, team in enumerate(o.figures.teams):
+            tasks[team] = _whole_steps(res.tasks[i], segs, n_e, served=True)
+            walks[team] = _whole_steps(res.walks[i], segs, n_e, served=False)
+    all_walks = tuple(walks[t] for t in team_ids)
+    costs = tuple(
+        float(sum(instance.cost[team_row[k], e] for e, _ in w)) for k, w in enumerate(all_walks)
+    )
+    first = [getattr(o, which) for o in outcomes]
+    return RoutingResult(
+        tasks=tuple(tasks[t] for t in team_ids),
+        walks=all_walks,
+        team_cost=costs,
+        max_cost=max(costs),
+        total_cost=sum(costs),
+        lower_bound=0.0,
+        seconds=float(sum(r.seconds for r in first)),
+        iterations=int(sum(r.iterations for r in first)),
+        seed=seed,
+    )
+
+
+def _stitched_bound(
+    patrol: PatrolInstance,
+    result: RoutingResult,
+    *,
+    full_bound: bool,
+    bound_rounds: int,
+    bound_time_s: float,
+) -> tuple[float, str]:
+    """The whole-border bound of a stitched plan and its kind (round trip or assignment)."""
     bound = whole_bound(patrol)
     kind = "round trip"
     if full_bound:
         from borderwatch.routing.assignment import assignment_bound
         from borderwatch.routing.bounds import lower_bound
 
-        basic = max(bound, lower_bound(instance))
+        basic = max(bound, lower_bound(patrol.instance))
         full = assignment_bound(
-            instance,
+            patrol.instance,
             time_limit_s=bound_time_s,
             max_rounds=bound_rounds,
             incumbent=result.max_cost,
             basic=basic,
         )
         bound, kind = max(full, basic), "assignment"
-    bound = min(bound, result.max_cost)
+    return min(bound, result.max_cost), kind
+
+
+def _stitch(
+    network: PatrolNetwork,
+    sectors: Sequence[Sector],
+    outcomes: Sequence[_SectorOutcome],
+    *,
+    seed: int,
+    margin_m: float,
+    full_bound: bool,
+    bound_rounds: int,
+    bound_time_s: float,
+) -> SectorPlan:
+    """One plan on the whole network from the sector plans."""
+    required, lost = _united_required(network, sectors, outcomes)
+    # each required edge in one link only (a road two sectors chose is served by one of them)
+    links, pieces, dropped = _dedupe_links(network, sectors, outcomes)
+    patrol, team_row = _whole_instance(network, outcomes, links)
+    result = _stitched(outcomes, pieces, patrol, team_row, "result", seed)
+    bound, kind = _stitched_bound(
+        patrol,
+        result,
+        full_bound=full_bound,
+        bound_rounds=bound_rounds,
+        bound_time_s=bound_time_s,
+    )
     result = dataclasses.replace(result, lower_bound=bound)
-    balanced = dataclasses.replace(stitched("balanced"), lower_bound=bound)
+    balanced = dataclasses.replace(
+        _stitched(outcomes, pieces, patrol, team_row, "balanced", seed), lower_bound=bound
+    )
     by_team = {
         r.team: dataclasses.replace(
             r,
@@ -1521,7 +1560,7 @@ def _stitch(
         for o, gone in zip(outcomes, dropped, strict=True)
         for r in o.routes
     }
-    routes = tuple(by_team[t] for t in team_ids)
+    routes = tuple(by_team[t] for t in patrol.teams)
     timeline = PatrolTimeline.from_walks(
         network,
         {r.team: list(r.steps) for r in routes if r.on_patrol},
