@@ -475,7 +475,7 @@ def _replan_map(
 
     net = rp.network
     lang = lang or default_language(net.scenario.timezone)
-    changes = replan_changes(net, plan_summary["replan"]["takeovers"])
+    changes = replan_changes(net, plan_summary["replan"]["takeovers"], lang)
     m = plan_map(
         net,
         routes_frame(net, rp.plan),

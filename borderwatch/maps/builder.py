@@ -25,7 +25,7 @@ from jinja2 import Template
 from borderwatch.config import TARGETS
 from borderwatch.errors import BorderwatchWarning
 from borderwatch.maps._assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, js_json, own_css, own_js
-from borderwatch.maps._i18n import labels
+from borderwatch.maps._i18n import CHECKPOINT_KIND, VEHICLE, criterion_text, labels, term
 from borderwatch.maps._validate import GAP_COLUMNS, MapInputError
 from borderwatch.maps.colours import NO_DATA, REVISIT_COLOURS, STATUS_COLOURS, TEAM_COLOURS
 
@@ -352,7 +352,8 @@ class MapBuilder:
             location=[(south + north) / 2, (west + east) / 2],
             zoom_start=10,
             tiles=None,
-            control_scale=True,
+            # a metric scale bar is added by bw.js (folium's also prints miles)
+            control_scale=False,
             zoom_snap=0.25,
             zoom_delta=0.5,
         )
@@ -370,7 +371,21 @@ class MapBuilder:
         self.m = m
         self.m.borderwatch_offline = offline  # type: ignore[attr-defined]
         self.config: dict[str, Any] = {
-            "t": {k: self.t[k] for k in ("fullscreen", "measure", "measure_hint", "km", "m")},
+            "t": {
+                k: self.t[k]
+                for k in (
+                    "fullscreen",
+                    "measure",
+                    "measure_hint",
+                    "km",
+                    "m",
+                    "zoom_in",
+                    "zoom_out",
+                    "layers",
+                    "leaflet",
+                )
+            },
+            "scale": True,
             "fullscreen": True,
             "measure": True,
             "nobase": self.nobase,
@@ -507,7 +522,7 @@ class MapBuilder:
                     "id": esc(row["gap_id"]),
                     "rng": f"{fmt(row['start_km'], 2)}–{fmt(row['end_km'], 2)} {t['km']}",
                     "len": fmt(row["length_km"], 2, t["km"]),
-                    "cr": esc(row["criterion"]),
+                    "cr": esc(criterion_text(row["criterion"], self.lang)),
                     "wv": worst_txt,
                     "tw": esc(row["township"]),
                     "vi": esc(row["village"]),
@@ -616,7 +631,7 @@ class MapBuilder:
             {
                 "n": esc(row.get("name", ident)),
                 "id": esc(ident),
-                "k": esc(row.get("kind", "")),
+                "k": esc(term(CHECKPOINT_KIND, row.get("kind", ""), self.lang)),
                 "tw": esc(row.get("township", "")),
                 "r": fmt(r, 0, t["m"]),
             }
@@ -651,7 +666,7 @@ class MapBuilder:
         props = [
             {
                 "n": esc(row.get("name", ident)),
-                "v": esc(row.get("vehicle", "")),
+                "v": esc(term(VEHICLE, row.get("vehicle", ""), self.lang)),
                 "c": esc(row.get("crew", "")),
                 "tw": esc(row.get("township", "")),
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from borderwatch.maps._i18n import HIGHWAY, VEHICLE, labels, plan_note, term
 from borderwatch.maps._validate import (
     MapInputError,
     check_gaps,
@@ -38,7 +40,74 @@ if TYPE_CHECKING:
 
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["plan_map", "replan_changes", "route_arrows"]
+__all__ = ["plan_map", "replan_changes", "route_arrows", "start_times_text"]
+
+#: The loop start times as ``routes_frame`` writes them (``borderwatch.plan.laps``, English):
+#: "20:00, then every 27.9 min (21 loops + 1 partial: 14.1 min of 27.9 min)",
+#: "20:00, 22:47 (last partial: 99.0 min of 167.0 min)", a flag "!! loop longer than the night".
+_NUM = r"[\d.,]+"
+_EVERY = re.compile(
+    rf"^(?P<first>\d{{1,2}}:\d{{2}}), then every (?P<loop>{_NUM}) min \((?P<n>\d+) loops"
+    rf"(?: \+ 1 partial: (?P<p>{_NUM}) min of (?P<l>{_NUM}) min)?\)"
+)
+_LIST = re.compile(
+    r"^(?P<clocks>\d{1,2}:\d{2}(?:, \d{1,2}:\d{2})*)"
+    rf"(?: \(last partial: (?P<p>{_NUM}) min of (?P<l>{_NUM}) min\))?"
+)
+_TOO_LONG = re.compile(
+    rf"!! loop longer than the night \((?P<loop>{_NUM}) min > (?P<win>{_NUM}) min\)"
+)
+#: Most start times listed one by one; more are said as "first, then every N min".
+LIST_TIMES = 6
+
+
+def _clock(value: str) -> str:
+    """``HH:MM`` of an ISO date-time or of a clock time."""
+    m = re.search(r"(\d{1,2}:\d{2})(?::\d{2})?(?:[+-]\d{2}:?\d{2}|Z)?$", value.strip())
+    return m.group(1) if m else value.strip()
+
+
+def start_times_text(value: Any, loop_min: Any, lang: str) -> str:
+    """A team's loop start times in the map's language, the same figures as the plan's text.
+
+    ``value`` is a list of start times (ISO date-times or ``HH:MM``) or the text
+    ``routes_frame`` writes (English, the numbers formatted once by the plan); the
+    Chinese text says the same with the same numbers. A text of another shape is
+    shown as written.
+
+    Examples
+    --------
+    >>> start_times_text("20:00, then every 27.9 min (21 loops + 1 partial: 14.1 min of 27.9 min)", 27.9, "zh")
+    '20:00 起每 27.9 分钟一圈（21 整圈，另最后一圈只巡 14.1 / 27.9 分钟）'
+    >>> start_times_text(["2026-12-17T20:00:00+08:00", "2026-12-17T21:30:00+08:00"], 90, "en")
+    '20:00, 21:30'
+    """
+    t = labels(lang)
+    if isinstance(value, list | tuple):
+        times = [_clock(str(v)) for v in value]
+        if len(times) <= LIST_TIMES:
+            return ", ".join(times)
+        try:
+            loop = f"{float(loop_min):.1f}"
+        except (TypeError, ValueError):
+            return ", ".join(times)
+        return t["every_loop"].format(first=times[0], loop=loop, n=len(times), partial="")
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    if lang == "en" or not text:
+        return text
+    out = ""
+    m = _EVERY.match(text)
+    if m:
+        partial = t["every_partial"].format(p=m["p"], l=m["l"]) if m["p"] else ""
+        out = t["every_loop"].format(first=m["first"], loop=m["loop"], n=m["n"], partial=partial)
+    elif (m := _LIST.match(text)) is not None:
+        out = m["clocks"] + (t["last_partial"].format(p=m["p"], l=m["l"]) if m["p"] else "")
+    else:
+        return text
+    too_long = _TOO_LONG.search(text)
+    if too_long:
+        out += "  " + t["loop_too_long"].format(loop=too_long["loop"], win=too_long["win"])
+    return out
 
 
 def route_arrows(
@@ -95,7 +164,11 @@ def _required_layer(b: MapBuilder, required_edges: Iterable[Any]) -> folium.Feat
     sel = edges.loc[ids]
     geoms = display_geoms(sel.geometry, b.crs, simplify_m=b.simplify_m)
     props = [
-        {"n": esc(n) or "—", "h": esc(h), "l": fmt(length / 1000, 2, t["km"])}
+        {
+            "n": esc(n) or "—",
+            "h": esc(term(HIGHWAY, h, b.lang)),
+            "l": fmt(length / 1000, 2, t["km"]),
+        }
         for n, h, length in zip(sel["name"], sel["highway"], sel["length"], strict=True)
     ]
     folium.GeoJson(
@@ -116,19 +189,21 @@ def _required_layer(b: MapBuilder, required_edges: Iterable[Any]) -> folium.Feat
 
 
 def replan_changes(
-    network: PatrolNetwork, takeovers: Iterable[Mapping[str, Any]]
+    network: PatrolNetwork, takeovers: Iterable[Mapping[str, Any]], lang: str = "en"
 ) -> list[dict[str, Any]]:
     """The ``changes`` of :func:`plan_map` from the ``takeovers`` of a re-planned ``plan.json``.
 
     Each take-over (``team``, ``from_team``, ``edges``, ``km_from``, ``km_to``,
-    ``first_pass``) becomes its taken roads' geometry with the legend text
-    ``"T03 takes T05's loop km 30.0-38.0, first pass 02:25"``.
+    ``first_pass``) becomes its taken roads' geometry with the legend text in
+    ``lang``: ``"T03 takes T05's loop km 30.0-38.0, first pass 02:25"``,
+    ``"T03 接替 T05 的路段（30.0–38.0 公里），首次经过 02:25"``.
 
     Raises
     ------
     MapInputError
         A take-over names an edge the network does not have.
     """
+    t = labels(lang)
     geoms = network.edges.geometry.to_numpy()
     out = []
     for tk in takeovers:
@@ -139,15 +214,21 @@ def replan_changes(
                 f"takeovers: edge {bad[0]!r} is not in network.edges (0..{len(geoms) - 1})"
             )
         a, b = tk.get("km_from"), tk.get("km_to")
-        span = f" km {a:.1f}-{b:.1f}" if a is not None and b is not None else ""
-        first = f", first pass {tk['first_pass']}" if tk.get("first_pass") else ""
+        span = (
+            t["takeover_span"].format(a=f"{a:.1f}", b=f"{b:.1f}")
+            if a is not None and b is not None
+            else ""
+        )
+        first = t["takeover_first"].format(clock=tk["first_pass"]) if tk.get("first_pass") else ""
         out.append(
             {
                 "team": str(tk["team"]),
                 "geometry": shapely.line_merge(shapely.union_all(geoms[edges]))
                 if edges
                 else shapely.LineString(),
-                "text": f"{tk['team']} takes {tk['from_team']}'s loop{span}{first}",
+                "text": t["takeover_text"].format(
+                    team=tk["team"], from_team=tk["from_team"], span=span, first=first
+                ),
             }
         )
     return out
@@ -285,7 +366,8 @@ def plan_map(
         colour, dash = team_style(i)
         name = str(names.get(team, team)) if len(names) else team
         standby = _is_standby(row, shown)
-        label = f"{name} · {row.vehicle}" + (f" · {t['standby']}" if standby else "")
+        vehicle = term(VEHICLE, row.vehicle, b.lang)
+        label = f"{name} · {vehicle}" + (f" · {t['standby']}" if standby else "")
         # the units this team watches: shown in focus mode only
         geom = routes.geometry.iloc[i]
         watched = (
@@ -310,10 +392,10 @@ def plan_map(
         fg = b.group(label)
         props = {
             "tm": esc(name),
-            "v": esc(row.vehicle),
+            "v": esc(vehicle),
             "lk": fmt(row.loop_km, 1, t["km"]),
             "lm": fmt(row.loop_min, 0, t["min"]),
-            "st": esc(row.start_times),
+            "st": esc(start_times_text(row.start_times, row.loop_min, b.lang)),
         }
         if shown is not None and not shapely.is_empty(shown):
             folium.GeoJson(
@@ -350,7 +432,7 @@ def plan_map(
         teams_cfg.append({"id": team, "name": name, "group": fg, "units": units_layer})
         shown_name = team if name == team else f"{team} {name}"
         if standby:
-            reason = str(getattr(row, "standby_reason", "") or "")
+            reason = plan_note(getattr(row, "standby_reason", ""), b.lang)
             legend_rows.append(
                 f'<div class="bw-row bw-standby" title="{esc(reason)}">'
                 f'<span class="bw-sw" style="background:none;border:1px dashed #666"></span>'
@@ -372,7 +454,7 @@ def plan_map(
                 else f"background:{colour}"
             )
             legend_rows.append(
-                f'<div class="bw-row" title="{esc(row.vehicle)} · {fmt(row.loop_km, 1, t["km"])} · '
+                f'<div class="bw-row" title="{esc(vehicle)} · {fmt(row.loop_km, 1, t["km"])} · '
                 f'{fmt(row.loop_min, 0, t["min"])}"><span class="bw-sw" style="{swatch}"></span>'
                 f'<span class="bw-name">{esc(shown_name)}</span></div>'
             )

@@ -82,7 +82,7 @@ def rerender_map(
             basemap=basemap,
             focus_team=focus_team,
             # a re-planned folder: its take-overs highlighted, as `borderwatch replan` drew them
-            changes=replan_changes(network, replan.get("takeovers", [])) if replan else (),
+            changes=replan_changes(network, replan.get("takeovers", []), lang) if replan else (),
             title=(
                 f"{labels(lang)['replan_title']} {plan['night_window'][0]}-{plan['night_window'][1]}"
                 if replan

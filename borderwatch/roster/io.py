@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from borderwatch.atomic import atomic_folder, folder_lock, safe_name
+from borderwatch.config import default_language
 from borderwatch.data.safe_csv import FORMULA_STARTS, neutralise_cell
 from borderwatch.errors import BorderwatchError, RosterExistsError, RosterWarning
 from borderwatch.roster.build import WeekRoster
@@ -234,8 +235,37 @@ def _vtimezones(tz: str) -> list[Any]:
     )
 
 
-def _ics_files(roster: WeekRoster) -> dict[str, bytes]:
+#: The words of the calendars (names, ids and places from the data are shown as given).
+ICS_WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "shift": "{shift}值班 · {place}",
+        "patrol": "夜间巡逻 {team} · 路线 {variant}",
+        "team_patrol": "夜间巡逻 · 路线 {variant}",
+        "inspection": "夜间督查 · {place}",
+        "crew": "车组：{names}",
+        "sep": "、",
+    },
+    "en": {
+        "shift": "{shift} shift · {place}",
+        "patrol": "night patrol {team} · route {variant}",
+        "team_patrol": "night patrol · route {variant}",
+        "inspection": "night inspection · {place}",
+        "crew": "crew: {names}",
+        "sep": ", ",
+    },
+}
+#: Shift names of the default roster config; other names are the user's, shown as given.
+SHIFT_WORDS: dict[str, dict[str, str]] = {
+    "zh": {"day": "白班", "evening": "中班", "night": "夜班"},
+    "en": {},
+}
+
+
+def _ics_files(roster: WeekRoster, lang: str | None = None) -> dict[str, bytes]:
     tz = roster.summary.get("timezone", "UTC")
+    lang = lang if lang in ICS_WORDS else default_language(tz)
+    w = ICS_WORDS[lang]
+    shifts = SHIFT_WORDS[lang]
     stamp = datetime.combine(roster.monday, datetime.min.time())
     names = (roster.site.checkpoint_names if roster.site is not None else {}) or {}
     per_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -246,13 +276,15 @@ def _ics_files(roster: WeekRoster) -> dict[str, bytes]:
             crews[(r["place"], r["date"])].append(r["name"])
     for r in roster.rows:
         if r["role"] == "checkpoint_staff":
-            summary = f"{r['shift']} shift · {names.get(r['place'], r['place'])}"
+            summary = w["shift"].format(
+                shift=shifts.get(r["shift"], r["shift"]), place=names.get(r["place"], r["place"])
+            )
             loc = f"{r['place']}, {r['township']}"
         elif r["role"] == "team_member":
-            summary = f"night patrol {r['place']} · route {r['variant']}"
+            summary = w["patrol"].format(team=r["place"], variant=r["variant"])
             loc = r["place"]
         else:
-            summary = f"night inspection · {r['place']}"
+            summary = w["inspection"].format(place=r["place"])
             loc = r["place"]
         per_person[r["person"]].append(
             {
@@ -272,8 +304,10 @@ def _ics_files(roster: WeekRoster) -> dict[str, bytes]:
                     "uid": f"{roster.week}-{r['place']}-{r['start']}@borderwatch",
                     "start": r["start"],
                     "end": r["end"],
-                    "summary": f"night patrol · route {r['variant']}",
-                    "description": "crew: " + ", ".join(crews[(r["place"], r["date"])]),
+                    "summary": w["team_patrol"].format(variant=r["variant"]),
+                    "description": w["crew"].format(
+                        names=w["sep"].join(crews[(r["place"], r["date"])])
+                    ),
                     "location": r["place"],
                 }
             )

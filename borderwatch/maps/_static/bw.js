@@ -191,8 +191,23 @@
     });
   }
 
+  // Leaflet's own controls speak English: their titles in the map's language, a metric scale
+  function localise(map, t) {
+    var c = map.getContainer();
+    function retitle(sel, text) {
+      Array.prototype.forEach.call(c.querySelectorAll(sel), function (el) {
+        if (text) { el.setAttribute("title", text); el.setAttribute("aria-label", text); }
+      });
+    }
+    retitle(".leaflet-control-zoom-in", t.zoom_in);
+    retitle(".leaflet-control-zoom-out", t.zoom_out);
+    retitle(".leaflet-control-layers-toggle", t.layers);
+    retitle(".leaflet-control-attribution a[title]", t.leaflet);
+  }
+
   BW.init = function (map, cfg) {
     if (cfg.nobase) { L.DomUtil.addClass(map.getContainer(), "bw-nobase"); }
+    if (cfg.scale) { L.control.scale({ imperial: false }).addTo(map); }
     if (cfg.arrows) { arrows(cfg.arrows); }
     if (cfg.title) {
       var tb = box(map, "topright", "bw-title", cfg.title);
@@ -203,6 +218,7 @@
     if (cfg.measure) { measure(map, cfg.t); }
     if (cfg.colour) { colourSwitch(map, legend, cfg.colour); }
     if (cfg.focus) { focus(map, legend, cfg.focus); }
+    if (cfg.t) { localise(map, cfg.t); }
     map.getContainer().setAttribute("data-bw-ready", "1");
   };
 })();

@@ -14,6 +14,7 @@ from jinja2 import Environment, StrictUndefined
 
 from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import default_language
+from borderwatch.maps._i18n import plan_note
 from borderwatch.maps.brief import charts
 from borderwatch.maps.brief.content import (
     clock,
@@ -121,7 +122,7 @@ def _team_cards(
             "gaps": gap_lines,
         }
         if status == "standby":
-            card["reason"] = reason or t["standby_default"]
+            card["reason"] = plan_note(reason, lang) or t["standby_default"]
             card["cps"] = _with_staff(nearest_checkpoints(network, base), roster)
             card["map"] = _img(
                 charts.route_map(
@@ -158,7 +159,7 @@ def _team_cards(
                 "loops": loops,
                 "approach_min": approach_min,
                 "loop_start": clock(loop_start),
-                "note": str(route.get("note") or ""),
+                "note": plan_note(route.get("note"), lang),
                 "start_times": str(route.get("start_times") or ""),
                 "variant_code": code or "",
                 "variant": words,

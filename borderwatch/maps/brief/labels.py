@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from borderwatch.maps._i18n import HIGHWAY, VEHICLE
+
 __all__ = ["HIGHWAY", "VEHICLE", "brief_labels"]
 
 _LABELS: Final[dict[str, dict[str, str]]] = {
@@ -209,43 +211,6 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "duty": "Roster duty",
         "note": "Note",
     },
-}
-
-#: Road classes (OSM ``highway``) in words, for roads without a name.
-HIGHWAY: Final[dict[str, dict[str, str]]] = {
-    "zh": {
-        "motorway": "高速公路",
-        "trunk": "国道",
-        "primary": "省道",
-        "secondary": "县道",
-        "tertiary": "乡道",
-        "unclassified": "村道",
-        "residential": "村内道路",
-        "service": "专用道路",
-        "track": "机耕路",
-        "path": "小路",
-        "footway": "步道",
-    },
-    "en": {
-        "motorway": "motorway",
-        "trunk": "trunk road",
-        "primary": "primary road",
-        "secondary": "secondary road",
-        "tertiary": "tertiary road",
-        "unclassified": "minor road",
-        "residential": "village street",
-        "service": "service road",
-        "track": "track",
-        "path": "path",
-        "footway": "footpath",
-    },
-}
-
-
-#: Vehicle profiles in words.
-VEHICLE: Final[dict[str, dict[str, str]]] = {
-    "zh": {"pickup": "皮卡", "suv": "越野车", "motorcycle": "摩托车", "foot": "徒步"},
-    "en": {"pickup": "pickup", "suv": "SUV", "motorcycle": "motorcycle", "foot": "on foot"},
 }
 
 
