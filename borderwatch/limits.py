@@ -8,8 +8,9 @@ of the ``[limits]`` table of ``scenario.toml`` or of a ``--config`` file (a
 batch spec has its own ``[limits]`` for ``batch_tasks`` and ``border_km``)::
 
     [limits]
-    osm_nodes = 3000000     # nodes in an OSM file (XML or PBF)
-    file_mb = 1024          # MB of one input file, after decompression
+    osm_nodes = 10000000    # nodes in an OSM file (XML or PBF)
+    osm_road_nodes = 1000000  # of which highway ways use
+    file_mb = 2000          # MB of one input file, after decompression
 
 The defaults (:data:`DEFAULT_LIMITS`) keep ``scenario validate`` well inside a
 few GB of memory (``benchmarks/validate_memory.py`` measures the peak per
@@ -20,6 +21,9 @@ million OSM nodes). How each limit is counted:
   GeoJSON, GPX and plan.json by their size on disk.
 * ``osm_nodes``, ``osm_ways``: ``<node`` and ``<way`` elements counted in the
   same stream pass (XML); PBF files are counted while they stream.
+* ``osm_road_nodes``: nodes the highway ways use, counted after the light
+  first read (about 0.1 GB per million nodes) and before the road graph is
+  built (several GB per million road nodes).
 * ``csv_rows``: lines of a CSV file, counted before it is parsed.
 * ``geojson_vertices``: coordinate pairs of a GeoJSON file (counted in the
   parsed JSON before any geometry is built).
@@ -70,6 +74,9 @@ class Limits:
         ``<node>`` elements of an OSM file.
     osm_ways
         ``<way>`` elements of an OSM file.
+    osm_road_nodes
+        Nodes that highway ways use (each becomes part of the road graph:
+        the costly part, several GB per million).
     csv_rows
         Lines of one CSV file (checkpoints, teams, people, incidents).
     geojson_vertices
@@ -82,9 +89,10 @@ class Limits:
         Border length of a generated scenario (batch ``generate`` tables).
     """
 
-    file_mb: float = 1024.0
-    osm_nodes: int = 3_000_000
-    osm_ways: int = 500_000
+    file_mb: float = 2000.0
+    osm_nodes: int = 10_000_000
+    osm_ways: int = 2_000_000
+    osm_road_nodes: int = 1_000_000
     csv_rows: int = 200_000
     geojson_vertices: int = 2_000_000
     gpx_points: int = 2_000_000
@@ -154,6 +162,7 @@ def check_limit(
     what: str,
     file: str | Path | None = None,
     at_least: bool = False,
+    raise_in: str = "scenario.toml or a --config file",
 ) -> None:
     """Raise :class:`InputLimitError` if ``count`` exceeds ``limits.<key>``.
 
@@ -171,17 +180,24 @@ def check_limit(
         The file counted.
     at_least
         The count stopped early at the limit: say "more than".
+    raise_in
+        Where a ``[limits]`` table can raise the limit.
     """
     limit = getattr(limits, key)
     if count > limit:
-        shown = f"more than {limit:,g}" if at_least else f"{count:,g}"
+        shown = f"more than {_fmt(limit)}" if at_least else _fmt(count)
         raise InputLimitError(
-            f"{what}: {shown} exceeds the limit of {limit:,g} (limits.{key}); if the input is "
-            f"meant, raise it with [limits] {key} = N in scenario.toml or a --config file",
+            f"{what}: {shown} exceeds the limit of {_fmt(limit)} (limits.{key}); if the input is "
+            f"meant, raise it with [limits] {key} = N in {raise_in}",
             file=file,
             field=f"limits.{key}",
             value=count if not at_least else None,
         )
+
+
+def _fmt(x: float) -> str:
+    x = float(x)
+    return f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else f"{x:,.6g}"
 
 
 def file_bytes_limit(path: Path, limits: Limits, *, what: str) -> None:

@@ -198,8 +198,13 @@ def load_scenario_config(scenario: str, config: Path | None) -> tuple[Any, Any]:
     from borderwatch.data import load_scenario
 
     check_files("--config", [config] if config else None)
+    limits = None
+    if config:  # a --config [limits] table guards the scenario's files too
+        from borderwatch.config import read_toml
+
+        limits = read_toml(config, what="config file").get("limits")
     with step(f"loading scenario {scenario} …"):
-        scn = load_scenario(scenario)
+        scn = load_scenario(scenario, limits=limits)
     base = scn.default_config()
     cfg = load_config(config, base=base) if config else base
     return scn, cfg

@@ -264,7 +264,9 @@ def _parse_pbf(path: Path, limits: Limits = DEFAULT_LIMITS) -> _RoadData:
         for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
             n_nodes += 1
             if n_nodes > limits.osm_nodes:
-                check_limit(n_nodes, limits, "osm_nodes", what="OSM nodes", file=path, at_least=True)
+                check_limit(
+                    n_nodes, limits, "osm_nodes", what="OSM nodes", file=path, at_least=True
+                )
             if node.id not in needed:
                 continue
             loc = node.location  # type: ignore[union-attr]
