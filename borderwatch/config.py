@@ -24,6 +24,11 @@ top::
     track = 30
     path = 15
 
+    [defaults.access]          # beyond OSM access tags (borderwatch.access)
+    allow = ["private", "military"]   # closed-to-public roads the patrol may use
+    gate_keys = true                  # teams open gates, lift gates, chains
+    fords = ["suv", "motorcycle"]     # profiles that may cross fords
+
     [targets]               # coverage targets (minutes)
     max_response_min = 30
     max_revisit_min = 120
@@ -54,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from borderwatch.errors import ConfigError, ConfigWarning
+from borderwatch.access import AccessRules, access_from_mapping
 from borderwatch.limits import Limits, limits_from_mapping
 
 __all__ = [
@@ -668,6 +674,9 @@ class PlanConfig:
         The coverage targets (``[targets]`` in TOML).
     limits
         Input size limits (``[limits]`` in TOML, :mod:`borderwatch.limits`).
+    access
+        Roads closed to the public that the patrol may use, gate keys and
+        fords (``[defaults.access]`` in TOML, :class:`borderwatch.access.AccessRules`).
     night_date, timezone
         The date the planned night starts on and the scenario's zone, set only
         when that night's wall-clock length differs from the nominal one (a
@@ -689,6 +698,7 @@ class PlanConfig:
     crossing_min: float = 15.0
     targets: Targets = field(default_factory=Targets)
     limits: Limits = field(default_factory=Limits)
+    access: AccessRules = field(default_factory=AccessRules)
     night_date: date | None = None
     timezone: str | None = None
 
@@ -782,7 +792,7 @@ _FIELDS = {f.name for f in dataclasses.fields(PlanConfig)}
 SCALAR_FIELDS: tuple[str, ...] = tuple(
     f.name
     for f in dataclasses.fields(PlanConfig)
-    if f.name not in ("profiles", "targets", "limits", "night_date", "timezone")
+    if f.name not in ("profiles", "targets", "limits", "access", "night_date", "timezone")
 )
 
 #: PlanConfig fields written in a TOML file's ``[defaults]`` table (``profiles`` as
@@ -881,6 +891,8 @@ def from_mapping(
                 value = _targets(value, base.targets)
             elif key == "limits":
                 value = limits_from_mapping(value, base=base.limits)
+            elif key == "access":
+                value = access_from_mapping(value, base=base.access)
             kwargs[key] = value
         return dataclasses.replace(base, **kwargs)
     except ConfigError as err:

@@ -98,19 +98,68 @@ FolderScenarioOpt = Annotated[
 ]
 
 
-def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-    err.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False)
+def _print_warning(message: str) -> None:
+    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+
+
+class _WarningLog(logging.Filter):
+    """One line per warning: a library WARNING log record prints as ``warning: …``.
+
+    Library code often logs a warning and issues it as a Python warning (e.g.
+    :func:`borderwatch.data.validate.warn`); both used to reach the terminal
+    (``WARNING borderwatch…: x`` and ``warning: x``). This filter, on the
+    terminal's log handler, prints a ``borderwatch.*`` WARNING record as
+    ``warning: …`` and counts it, so that the Python warning of the same text
+    that follows is not printed again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING or not record.name.startswith("borderwatch"):
+            return True
+        text = record.getMessage()
+        self.pending[text] = self.pending.get(text, 0) + 1
+        _print_warning(text)
+        return False
+
+    def seen(self, text: str) -> bool:
+        """Whether ``text`` was printed from the log (then it is not printed again)."""
+        left = self.pending.get(text, 0)
+        if left:
+            self.pending[text] = left - 1
+        return left > 0
 
 
 @contextmanager
 def shown_warnings() -> Iterator[None]:
-    """Print warnings as ``warning: …`` on stderr while the block runs."""
+    """Print warnings as ``warning: …`` on stderr while the block runs, each once.
+
+    A warning both logged (WARNING, from a ``borderwatch`` logger) and issued
+    as a Python warning prints one line (see :class:`_WarningLog`).
+    """
     previous = warnings.showwarning
-    warnings.showwarning = _show_warning
+    dedupe = _WarningLog()
+    # the terminal's handler from logging.basicConfig (plain StreamHandlers only: test
+    # harnesses' capture handlers keep every record)
+    handlers = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        text = str(message)
+        if not dedupe.seen(text):
+            _print_warning(text)
+
+    warnings.showwarning = show
+    for h in handlers[:1]:
+        h.addFilter(dedupe)
     try:
         yield
     finally:
         warnings.showwarning = previous
+        for h in handlers[:1]:
+            h.removeFilter(dedupe)
 
 
 @contextmanager

@@ -269,6 +269,33 @@ def _read_grids(path: Path) -> dict[str, gpd.GeoDataFrame]:
     return grids
 
 
+#: An admin-boundary file a scenario without grids.gpkg may hold: township polygons.
+TOWNSHIPS_FILE = "townships.geojson"
+
+
+def _read_townships(path: Path) -> dict[str, gpd.GeoDataFrame]:
+    """Township polygons from an admin-boundary GeoJSON (``name``, optional ``id`` properties)."""
+    try:
+        frame = gpd.read_file(path)
+    except Exception as err:  # pyogrio's DataSourceError and friends
+        raise ScenarioError(f"not a readable GeoJSON file: {err}", file=path) from None
+    if "name" not in frame.columns:
+        raise ScenarioError(
+            "each township polygon needs a 'name' property", file=path, field="name"
+        )
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs("EPSG:4326")
+    frame["name"] = frame["name"].fillna("").astype(str).str.strip()
+    frame["id"] = frame["id"].astype(str) if "id" in frame.columns else frame["name"]
+    for col in ("head", "parent"):
+        frame[col] = frame[col].fillna("").astype(str) if col in frame.columns else ""
+    frame = frame[["id", "name", "head", "parent", "geometry"]]
+    if frame.empty:
+        raise ScenarioError("holds no township polygons", file=path, field="features")
+    v.check_grid_layer(frame, "township", file=path)
+    return {"township": frame.set_index("id")}
+
+
 def load_scenario(
     name_or_path: str | Path = "ningming",
     *,
@@ -379,6 +406,9 @@ def load_scenario(
     checkpoints = _read_checkpoints(inside("checkpoints.csv", "checkpoints"), lim)
     teams = _read_teams(inside("teams.csv", "teams"), cfg)
     grids = _read_grids(inside("grids.gpkg", "grids")) if (folder / "grids.gpkg").is_file() else {}
+    if "township" not in grids and (folder / TOWNSHIPS_FILE).is_file():
+        # no township grid: townships from an admin-boundary file (the README's scenario folders)
+        grids = {**_read_townships(inside(TOWNSHIPS_FILE, "townships")), **grids}
     incidents = (
         _read_incidents(inside("incidents.csv", "incidents"), lim)
         if (folder / "incidents.csv").is_file()

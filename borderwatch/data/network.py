@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from borderwatch.data.scenario import Scenario
 
-__all__ = ["HIGHWAY_RANK", "PatrolNetwork", "WatchIndex", "build_network"]
+__all__ = ["HIGHWAY_RANK", "PatrolNetwork", "WatchIndex", "build_network", "closed_reasons"]
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,10 @@ class PatrolNetwork:
         Columns ``u``, ``v`` (node positions), ``osmid``, ``highway``, ``name``,
         ``length`` (m, of the projected geometry), ``maxspeed_kmh`` (the OSM
         ``maxspeed``, NaN if none), ``built_up`` (in a dense street grid: motor
-        speeds capped at :data:`~borderwatch.data.roads.BUILT_UP_KMH`); LineString
+        speeds capped at :data:`~borderwatch.data.roads.BUILT_UP_KMH`),
+        ``access_car``, ``access_motorcycle`` (the closing access value, ``""``
+        when open), ``barrier`` (a closing barrier on an end node), ``ford``
+        (see :mod:`borderwatch.access` and :func:`closed_reasons`); LineString
         geometry. Each road appears once; every road is driven in both directions.
     border
         The projected border line.
@@ -260,6 +263,8 @@ def _road_tables(graph: nx.MultiDiGraph, crs: str) -> tuple[gpd.GeoDataFrame, gp
         geoms[flip] = shapely.reverse(geoms[flip])
         edges = edges.set_geometry(gpd.GeoSeries(geoms, crs=crs, index=edges.index))
     edges["length"] = edges.geometry.length
+    for col, value in _access_columns(edges_ll, nodes_ll).items():
+        edges[col] = value
     # built-up areas: a posted maxspeed, or dense streets, lower motor speeds (_profile_seconds)
     raw = edges_ll["maxspeed"].to_numpy() if "maxspeed" in edges_ll else [None] * len(edges)
     edges["maxspeed_kmh"] = np.array([maxspeed_kmh(m) for m in raw], dtype=float)
@@ -269,6 +274,52 @@ def _road_tables(graph: nx.MultiDiGraph, crs: str) -> tuple[gpd.GeoDataFrame, gp
     edges.index.name = "edge"
     nodes.index.name = "node"
     return nodes, edges
+
+
+def _text_column(frame: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return np.array([_first_str(x) for x in frame[col].to_numpy()], dtype=object)
+
+
+def _access_columns(edges_ll: pd.DataFrame, nodes_ll: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The access attributes of each edge (:mod:`borderwatch.access`).
+
+    ``access_car``/``access_motorcycle`` and a way's ``ford`` come from the edge
+    (simplification never merges roads that differ in them); a closing barrier
+    or a ford on either end node closes the edge too (a gate closes both roads
+    that meet at it).
+    """
+    barrier = pd.Series(_text_column(nodes_ll, "barrier"), index=nodes_ll.index)
+    node_ford = pd.Series(_text_column(nodes_ll, "ford") != "", index=nodes_ll.index)
+    u, v = edges_ll["u"].to_numpy(), edges_ll["v"].to_numpy()
+    bu, bv = barrier.loc[u].to_numpy(), barrier.loc[v].to_numpy()
+    return {
+        "access_car": _text_column(edges_ll, "access_car"),
+        "access_motorcycle": _text_column(edges_ll, "access_motorcycle"),
+        "barrier": np.where(bu != "", bu, bv),
+        "ford": (_text_column(edges_ll, "ford") != "")
+        | node_ford.loc[u].to_numpy()
+        | node_ford.loc[v].to_numpy(),
+    }
+
+
+def closed_reasons(edges: gpd.GeoDataFrame, config: PlanConfig, profile: str) -> np.ndarray:
+    """Why ``profile`` may not use each edge by its access tags, barriers and fords (``""``: it may).
+
+    The highway class is not looked at here (see :meth:`VehicleProfile.allows`).
+    """
+    n = len(edges)
+    if "access_car" not in edges.columns:  # a GeoPackage road file without access columns
+        return np.full(n, "", dtype=object)
+    cols = [edges[c].to_numpy() for c in ("access_car", "access_motorcycle", "barrier")]
+    ford = edges["ford"].to_numpy(dtype=bool)
+    rules = config.access
+    out = np.full(n, "", dtype=object)
+    pending = np.flatnonzero((cols[0] != "") | (cols[1] != "") | (cols[2] != "") | ford)
+    for i in pending:
+        out[i] = rules.reason(profile, cols[0][i], cols[1][i], cols[2][i], bool(ford[i]))
+    return out
 
 
 def _components(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> np.ndarray:
@@ -413,6 +464,8 @@ def _profile_seconds(edges: gpd.GeoDataFrame, config: PlanConfig, profile: str) 
         cap = edges["maxspeed_kmh"].to_numpy(dtype=float)
         cap = np.where(np.isnan(cap) & edges["built_up"].to_numpy(bool), BUILT_UP_KMH, cap)
         speed = np.where(np.isnan(cap), speed, np.minimum(speed, cap / 3.6))
+    # roads closed to the profile by access tags, barriers or fords
+    speed = np.where(closed_reasons(edges, config, profile) != "", 0.0, speed)
     with np.errstate(divide="ignore"):
         return np.where(speed > 0, edges["length"].to_numpy() / np.maximum(speed, 1e-12), np.inf)
 

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 CACHE_ENV = "BORDERWATCH_CACHE_DIR"
 NO_CACHE_ENV = "BORDERWATCH_NO_CACHE"
 #: Bump when the reader's output changes for the same file (the key holds the versions too).
-READER_VERSION = 1
+READER_VERSION = 2
 
 
 def cache_dir() -> Path | None:

@@ -34,6 +34,7 @@ from xml.sax import saxutils
 
 import numpy as np
 
+from borderwatch import access as acc
 from borderwatch.atomic import not_regular
 from borderwatch.data import validate as v
 from borderwatch.errors import ScenarioError
@@ -198,9 +199,27 @@ def _open_xml(path: Path) -> IO[bytes]:
 
 
 def _osmnx_tags() -> tuple[frozenset[str], frozenset[str]]:
+    """The node and way tags the parsers keep: osmnx's useful tags and the access tags."""
     import osmnx as ox
 
-    return frozenset(ox.settings.useful_tags_node), frozenset(ox.settings.useful_tags_way)
+    return (
+        frozenset(ox.settings.useful_tags_node) | frozenset(acc.NODE_ACCESS_TAGS),
+        frozenset(ox.settings.useful_tags_way) | frozenset(acc.WAY_ACCESS_TAGS),
+    )
+
+
+def _node_tags(tags: dict[str, str], keep: frozenset[str]) -> dict[str, str]:
+    """osmnx's node tags plus the derived ``barrier``/``ford`` (raw access tags dropped)."""
+    out = {k: val for k, val in tags.items() if k in keep and k not in ("barrier", "ford")}
+    out.update(acc.node_attributes(tags))
+    return out
+
+
+def _way_tags(tags: dict[str, str], keep: frozenset[str]) -> dict[str, str]:
+    """osmnx's way tags plus the derived access attributes (:mod:`borderwatch.access`)."""
+    out = {k: val for k, val in tags.items() if k in keep and k != "ford"}
+    out.update(acc.way_attributes(tags))
+    return out
 
 
 def _parse_xml(path: Path) -> _RoadData:
@@ -321,7 +340,12 @@ def _clean(data: _RoadData) -> tuple[dict[int, tuple[float, float, dict[str, str
     stats = {"ways": len(data.ways), "clipped_ways": 0, "missing_refs": 0, "pieces": 0,
              "dropped_ways": 0, "multi_highway": 0, "repeated_nodes": 0}  # fmt: skip
     next_id = max((w[0] for w in data.ways), default=0) + 1
-    for wid, refs, tags, _where in data.ways:
+    import osmnx as ox
+
+    keep_node = frozenset(ox.settings.useful_tags_node)
+    keep_way = frozenset(ox.settings.useful_tags_way)
+    for wid, refs, raw_tags, _where in data.ways:
+        tags = _way_tags(raw_tags, keep_way)
         highway = tags.get("highway", "")
         if ";" in highway:
             # an OSM "a;b" list: the first value is the way's main class
@@ -369,7 +393,7 @@ def _clean(data: _RoadData) -> tuple[dict[int, tuple[float, float, dict[str, str
                             value=r,
                         )
                     stats["repeated_nodes"] += 1
-                used[r] = (lat, lon, ntags)
+                used[r] = (lat, lon, _node_tags(ntags, keep_node))
     # nodes in file order (as osmnx would have read them)
     return {k: used[k] for k in data.nodes if k in used}, ways, stats
 
@@ -417,8 +441,33 @@ def _write_clean_xml(
         fh.write("</osm>\n")
 
 
-def _graph_from_data(data: _RoadData, limits: Limits = DEFAULT_LIMITS) -> nx.MultiDiGraph:
+#: Edge attributes whose change along a road keeps a node: simplification never merges
+#: ways of different classes or access (a vehicle may use one and not the other).
+SIMPLIFY_EDGE_ATTRS = ("highway", "access_car", "access_motorcycle", "ford")
+#: Node attributes that keep a node: barriers and fords close roads per profile.
+SIMPLIFY_NODE_ATTRS = ("barrier", "ford")
+
+
+def _graph_from_clean_xml(clean: Path) -> nx.MultiDiGraph:
+    """Read the cleaned OSM XML two-way, then simplify without merging unlike roads."""
     import osmnx as ox
+
+    settings = ox.settings
+    saved = (settings.useful_tags_node, settings.useful_tags_way)
+    settings.useful_tags_node = [*saved[0], *SIMPLIFY_NODE_ATTRS]
+    settings.useful_tags_way = [*saved[1], *acc.ACCESS_COLUMNS[:2], "ford"]
+    try:
+        graph = ox.graph_from_xml(clean, bidirectional=True, simplify=False, retain_all=True)
+    finally:
+        settings.useful_tags_node, settings.useful_tags_way = saved
+    return ox.simplify_graph(
+        graph,
+        edge_attrs_differ=list(SIMPLIFY_EDGE_ATTRS),
+        node_attrs_include=list(SIMPLIFY_NODE_ATTRS),
+    )
+
+
+def _graph_from_data(data: _RoadData, limits: Limits = DEFAULT_LIMITS) -> nx.MultiDiGraph:
     from osmnx._errors import InsufficientResponseError
 
     path = data.path
@@ -435,7 +484,7 @@ def _graph_from_data(data: _RoadData, limits: Limits = DEFAULT_LIMITS) -> nx.Mul
         clean = Path(tmp) / "roads.osm"
         _write_clean_xml(clean, nodes, ways)
         try:
-            graph = ox.graph_from_xml(clean, bidirectional=True, simplify=True, retain_all=True)
+            graph = _graph_from_clean_xml(clean)
         except InsufficientResponseError:
             raise ScenarioError("holds no nodes or ways", file=path, field="xml") from None
         except (ValueError, KeyError, TypeError) as err:

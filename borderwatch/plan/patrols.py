@@ -17,7 +17,9 @@ from borderwatch.config import renamed_time_limit
 from borderwatch.coverage.revisit import revisits
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
+from borderwatch.plan.guard import check_routes
 from borderwatch.plan.night import NightObjective, night_objective, night_routes, place_loops
+from borderwatch.plan.outliers import explain_outliers
 from borderwatch.plan.required import RequiredRoads, choose_required_edges
 from borderwatch.plan.schedule import NightSchedule, schedule_night
 from borderwatch.routing.assignment import assignment_bound
@@ -298,6 +300,7 @@ def plan_patrols(
     say("scheduling the night")
     staggered = schedule_night(network, routes, weights=weights)
     routes = place_loops(network, instance, routes, staggered)
+    routes = explain_outliers(network, routes)  # a far longer loop says why
     # the night's timeline from the placed loops: each starts at the window start
     timeline = PatrolTimeline.from_walks(
         network,
@@ -353,7 +356,13 @@ def finish_plan(
     loop starts at the window start (phases 0). ``loop_min``: the loop
     durations of the teams on patrol as the schedule had them (default from
     ``routes``). Used by :func:`plan_patrols`, the re-plan and the plan reloader.
+
+    Raises
+    ------
+    ProfileViolation
+        If a step of a route is closed to its vehicle (:func:`~borderwatch.plan.guard.check_routes`).
     """
+    check_routes(network, routes)
     table = revisits(network, timeline)
     passed = table["n_passes"].to_numpy() > 0
     active = [r for r in routes if r.on_patrol]
