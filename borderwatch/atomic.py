@@ -40,6 +40,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +288,7 @@ def atomic_file(path: str | Path, *, mode: int = 0o644) -> Iterator[Path]:
         raise BorderwatchError(f"{path.parent}: output folder does not exist")
     if path.is_dir():
         raise BorderwatchError(f"{path}: is a folder; give the name of a file to write")
+    _clean_stale_files(path)
     try:
         fd, name = tempfile.mkstemp(
             prefix=f".{path.name}.{os.getpid()}.", suffix=f".tmp{path.suffix}", dir=path.parent
@@ -379,6 +381,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _clean_stale_files(path: Path) -> list[Path]:
+    """Remove the temporary files of :func:`atomic_file` beside ``path`` of dead processes."""
+    removed = []
+    for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp*"):
+        pid = stale.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+            removed.append(stale)
+    return removed
+
+
 def recover_folder(target: str | Path) -> bool:
     """Put back the old folder of a swap that died half-way; True if one was restored.
 
@@ -401,16 +414,16 @@ def recover_folder(target: str | Path) -> bool:
 
 
 def clean_stale(target: str | Path) -> list[Path]:
-    """Remove staging and old folders beside ``target`` left by dead processes.
+    """Remove staging and old folders (and temporary files) beside ``target`` left by dead processes.
 
     Runs :func:`recover_folder` first, so an interrupted swap is repaired rather than
     lost. Returns the folders removed.
     """
     target = Path(target)
     recover_folder(target)
-    removed: list[Path] = []
     if not target.parent.is_dir():
-        return removed
+        return []
+    removed = _clean_stale_files(target)  # a killed atomic_file of a file target
     for marker in (_STAGING, _OLD):
         for p in sorted(target.parent.glob(f".{target.name}{marker}*")):
             pid = _pid_of(p.name, marker)
