@@ -110,6 +110,18 @@ def plan_command(
             max=600,
         ),
     ] = None,
+    risk_from_log: Annotated[
+        bool,
+        typer.Option(
+            "--risk-from-log",
+            help="Weight stretches by the duty log's recorded incidents (decayed Gamma-Poisson "
+            "estimate) and repeatedly missed stretches, instead of incidents.csv.",
+        ),
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Duty log URL for --risk-from-log (default: the user's log)."),
+    ] = None,
 ) -> None:
     """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
     from datetime import date
@@ -147,6 +159,18 @@ def plan_command(
 
             find_chromium()
         net = load_network(scenario, config)
+        weights = None
+        if risk_from_log:
+            from borderwatch.log.db import open_log
+            from borderwatch.log.risk import risk_from_log as log_risk
+
+            risk = log_risk(open_log(db), net, day)
+            weights = risk.weights
+            out.print(
+                f"risk from the duty log: {risk.nights} nights, {risk.incidents} incidents; "
+                f"weights {weights.min():.2f}-{weights.max():.2f}",
+                highlight=False,
+            )
         with step("planning …") as status:
             run_plan(
                 net,
@@ -164,6 +188,7 @@ def plan_command(
                 scheduler=scheduler,
                 workers=workers,
                 crossing_min=crossing_min,
+                risk_weights=weights,
                 map_html=not no_map,
                 lang=lang,
                 offline=offline,

@@ -149,6 +149,7 @@ def run_plan(
     scheduler: str | None = None,
     workers: int | None = None,
     crossing_min: float | None = None,
+    risk_weights: np.ndarray | None = None,
 ) -> tuple[PatrolPlan, dict[str, Any]]:
     """The planners' main job: gaps before → required roads → routes → schedule → gaps after.
 
@@ -194,6 +195,7 @@ def run_plan(
             seed=seed,
             always_patrol=always_patrol,
             progress=progress,
+            weights=risk_weights,  # plan --risk-from-log (a whole plan; sectors: the scenario's)
         )
     else:
         from borderwatch.plan.sectors import plan_sectors

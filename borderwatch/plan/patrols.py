@@ -221,6 +221,7 @@ def plan_patrols(
     bound_rounds: int = 25,
     bound_time_s: float | None = None,
     fixed_edges: Sequence[int] | np.ndarray = (),
+    weights: np.ndarray | None = None,
 ) -> PatrolPlan:
     """Plan the night patrols of every team of ``network``.
 
@@ -252,6 +253,10 @@ def plan_patrols(
     fixed_edges
         Edge positions patrolled in any case, besides ``always_patrol``
         (:func:`~borderwatch.plan.required.choose_required_edges`).
+    weights
+        Risk weight per unit for the night objective (default
+        :func:`~borderwatch.coverage.risk.risk_weights` of the scenario's incidents;
+        ``plan --risk-from-log``: :func:`borderwatch.log.risk.risk_from_log`).
 
     Returns
     -------
@@ -293,7 +298,7 @@ def plan_patrols(
         secs["bound"] = time.perf_counter() - t
     t = time.perf_counter()
     say("giving every team its loop")
-    weights = risk_weights(network)
+    weights = risk_weights(network) if weights is None else np.asarray(weights, dtype=float)
     routes, balanced = night_routes(network, instance, result, weights=weights)
     secs["night"] = time.perf_counter() - t
     t = time.perf_counter()
