@@ -90,7 +90,7 @@ def test_write_scenario_folder_layout(scenario: Scenario, tmp_path: Path) -> Non
     folder = scenario_io.write_scenario(scenario, tmp_path / "sc")
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
-        "area.geojson", "border.geojson", "checkpoints.csv", "grids.gpkg",
+        ".borderwatch.json", "area.geojson", "border.geojson", "checkpoints.csv", "grids.gpkg",
         "incidents.csv", "roads.osm.gz", "scenario.toml", "teams.csv",
     ]  # fmt: skip
     meta = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
@@ -147,7 +147,7 @@ def test_write_scenario_refuses_to_overwrite(scenario: Scenario, tmp_path: Path)
     assert [p.name for p in folder.iterdir()] == ["keep.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sc"]  # no temporary left behind
     scenario_io.write_scenario(scenario, folder, overwrite=True)
-    assert not (folder / "keep.txt").exists()
+    assert (folder / "keep.txt").read_text() == "mine"  # a foreign file is never lost (#22)
     assert (folder / "scenario.toml").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sc"]
 
