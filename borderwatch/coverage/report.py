@@ -174,11 +174,18 @@ def format_summary(report: CoverageReport, *, top: int = 10) -> str:
             lines.append(f"  never passed: {s['never_passed_km']:.2f} km")
     if len(report.gaps):
         lines.append("")
-        lines.append(f"  {'gap':<6}{'km':>15}{'length':>8}  {'township':<12}why")
-        for gid, g in report.gaps.head(top).iterrows():
+        shown = report.gaps.head(top)
+        # no township grid: no empty township column
+        named = "township" in shown.columns and bool(
+            shown["township"].fillna("").astype(str).str.strip().ne("").any()
+        )
+        town_head = f"{'township':<12}" if named else ""
+        lines.append(f"  {'gap':<6}{'km':>15}{'length':>8}  {town_head}why")
+        for gid, g in shown.iterrows():
+            town = f"{str(g['township'])[:12]:<12}" if named else ""
             lines.append(
                 f"  {gid:<6}{g['start_km']:>7.2f}-{g['end_km']:<7.2f}{g['length_km']:>8.2f}  "
-                f"{str(g['township'])[:12]:<12}{g['why']}"
+                f"{town}{g['why']}"
             )
     return "\n".join(lines)
 

@@ -238,12 +238,20 @@ def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
     )
     lines = []
     for i, j in unit_runs(bad, units["part"].to_numpy()):
+        # no township grid: no empty field ("(3.20 km, )")
+        length = f"{(units['end_m'].iat[j] - units['start_m'].iat[i]) / 1000:.2f} km"
+        place = ", ".join(x for x in (length, _name(units["township"].iat[i])) if x)
         lines.append(
             f"  km {units['start_m'].iat[i] / 1000:7.2f}-{units['end_m'].iat[j] / 1000:7.2f} "
-            f"({(units['end_m'].iat[j] - units['start_m'].iat[i]) / 1000:.2f} km, {units['township'].iat[i]}): "
-            f"{reasons[i]}"
+            f"({place}): {reasons[i]}"
         )
     return lines
+
+
+def _name(value: Any) -> str:
+    """A grid name for the report: ``""`` where the scenario has no such grid."""
+    text = "" if value is None else str(value)
+    return "" if text in ("nan", "None") else text
 
 
 def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any]) -> str:
@@ -288,8 +296,9 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
     ]
     at = summary.get("worst_revisit_at")
     where = (
-        f" at km {at['start_km']:.2f}-{at['end_km']:.2f} ({at['township']}, "
-        f"{', '.join(at['teams']) or 'no team'})"
+        f" at km {at['start_km']:.2f}-{at['end_km']:.2f} ("
+        + ", ".join(x for x in (_name(at["township"]), ", ".join(at["teams"]) or "no team") if x)
+        + ")"
         if at
         else ""
     )
