@@ -469,3 +469,11 @@ def test_marker_is_deterministic(tmp_path: Path) -> None:
             (st / "x.csv").write_text("1")
     assert (tmp_path / "a" / MARKER).read_bytes() == (tmp_path / "b" / MARKER).read_bytes()
     assert json.loads((tmp_path / "a" / MARKER).read_text())["files"] == ["x.csv"]
+
+
+def test_roster_out_is_never_inside_the_scenario(toy: Path) -> None:
+    before = _tree(toy)
+    code, output = _run("roster", "--week", "2026-W49", toy, "--out", toy / "rosters")
+    assert code == 2
+    assert "--out may not be, contain or lie inside the scenario folder" in output
+    assert _tree(toy) == before

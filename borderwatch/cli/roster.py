@@ -83,6 +83,9 @@ def roster_command(
     from borderwatch.roster.io import lock_history
 
     try:
+        from borderwatch.planfiles.folders import check_not_scenario
+
+        check_not_scenario(out, scenario)  # before the lock file is made in it
         # one run at a time per output folder: a second one exits 4 (OutputLockedError)
         with contextlib.nullcontext() if dry_run else lock_history(out):
             roster, folder = _build(

@@ -15,7 +15,7 @@ from typing import Any
 from borderwatch.atomic import MARKER, foreign_files, not_regular, read_marker
 from borderwatch.errors import BorderwatchError, CoverageError, OutputExistsError
 
-__all__ = ["check_output_folder", "read_plan_file", "scenario_of_folder"]
+__all__ = ["check_not_scenario", "check_output_folder", "read_plan_file", "scenario_of_folder"]
 
 
 def _shown(names: list[str], n: int = 5) -> str:
@@ -68,7 +68,7 @@ def check_output_folder(
     if out.is_symlink() and not out.exists():
         raise BorderwatchError(f"{out}: {option} is a symlink to a missing folder")
     if scenario is not None:
-        _check_not_scenario(out, scenario, option)
+        check_not_scenario(out, scenario, option)
     if not out.is_dir() or not any(out.iterdir()):
         return out
     marker = read_marker(out)
@@ -86,9 +86,17 @@ def check_output_folder(
     return out
 
 
-def _check_not_scenario(out: Path, scenario: str | Path, option: str) -> None:
+def check_not_scenario(out: str | Path, scenario: str | Path, option: str = "--out") -> None:
+    """Refuse an output folder that is, contains or lies inside the folder of ``scenario``.
+
+    Raises
+    ------
+    BorderwatchError
+        Naming the option, the folder and the scenario folder (exit code 2).
+    """
     from borderwatch.data.load import resolve_scenario_path
 
+    out = Path(out)
     try:
         folder = resolve_scenario_path(scenario).resolve()
     except BorderwatchError:
