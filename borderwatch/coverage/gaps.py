@@ -22,6 +22,7 @@ maximal run of consecutive failing units within one border part.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,23 +34,29 @@ import shapely
 
 from borderwatch.config import TARGETS
 from borderwatch.coverage.response import response_times
+from borderwatch.coverage.revisit import revisits
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.static import checkpoint_watch
-from borderwatch.coverage.revisit import revisits
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.units import unit_runs
 from borderwatch.errors import CoverageError
+from borderwatch.fmt import gap_ids
+from borderwatch.fmt import km as fmt_km
+from borderwatch.fmt import minutes as fmt_min
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
 __all__ = [
+    "COVERAGE_TERMS",
     "CRITERIA",
     "CoverageReport",
     "by_grid",
     "coverage_report",
     "find_gaps",
     "summarize",
+    "target_check",
+    "target_lines",
     "unit_coverage",
     "watched_mask",
 ]
@@ -220,7 +227,7 @@ def _names(values: pd.Series) -> str:
 
 
 def _km(m: float) -> str:
-    return f"{m / 1000:.1f} km"
+    return fmt_km(m / 1000)
 
 
 #: The facts a gap's reason is made of, in each map/briefing language. ``{km}``-style
@@ -316,7 +323,7 @@ def _why(
         if np.isinf(worst):
             facts.append(("unreachable", {"target": target}))
         else:
-            facts.append(("response", {"worst": f"{worst:.0f}", "target": target}))
+            facts.append(("response", {"worst": fmt_min(worst, ""), "target": target}))
     if "revisit" in names and "worst_revisit_min" in run.columns:
         never = run["never_passed"].to_numpy(dtype=bool)
         if never.all():
@@ -324,7 +331,7 @@ def _why(
         else:
             worst = float(run["worst_revisit_min"].max())
             facts.append(
-                ("revisit", {"worst": f"{worst:.0f}", "target": f"{targets['revisit']:g}"})
+                ("revisit", {"worst": fmt_min(worst, ""), "target": f"{targets['revisit']:g}"})
             )
             if never.any():
                 facts.append(("never_along", {"length": _km(float(length[never].sum()))}))
@@ -355,7 +362,8 @@ def find_gaps(
     Returns
     -------
     geopandas.GeoDataFrame
-        Index ``gap`` (``G001``... from the longest); columns ``part``,
+        Index ``gap`` (:func:`borderwatch.fmt.gap_id`: ``G5.25-5.75``, the
+        stretch's chainage, the same in every output); columns ``part``,
         ``start_km``, ``end_km``, ``length_km``, ``n_units``, ``criterion``,
         ``worst_value`` and ``worst_of`` (the worst value of the first criterion
         over the gap and its column name), ``township``, ``village`` (names met
@@ -441,8 +449,10 @@ def find_gaps(
         # longest first (to the metre, so float noise does not reorder equal gaps), then chainage
         key = (-gaps["length_km"].round(3)).to_numpy()
         gaps = gaps.iloc[np.lexsort((gaps["start_km"].to_numpy(), key))].reset_index(drop=True)
-        width = max(3, len(str(len(gaps))))
-        gaps.index = pd.Index([f"G{i + 1:0{width}d}" for i in range(len(gaps))], name="gap")
+        # ids by chainage (borderwatch.fmt.gap_id): the same stretch has the same id in every output
+        gaps.index = pd.Index(
+            gap_ids(gaps["start_km"].tolist(), gaps["end_km"].tolist()), name="gap"
+        )
     else:
         gaps.index = pd.Index([], name="gap", dtype=object)
     logger.info(
@@ -608,7 +618,116 @@ def summarize(
         r = table["response_min"].to_numpy(dtype=float)
         out["median_response_min"] = round(float(np.median(r)), 2)
         out["worst_response_min"] = round(float(r.max()), 2) if np.isfinite(r).all() else None
+    out["target_check"] = target_check(
+        table, max_response_min=max_response_min, max_revisit_min=max_revisit_min
+    )
+    out["coverage_terms"] = dict(COVERAGE_TERMS)
     return out
+
+
+#: What the two coverage shares mean (``summary.json`` ``coverage_terms``, the report's lines).
+COVERAGE_TERMS: dict[str, str] = {
+    "watched_pct": "share of the border watched under the criterion: a checkpoint sees it, "
+    "or (criterion revisit) a patrol passes it at least every max_revisit_min all night",
+    "patrolled_pct": "share of the border a patrol passes at least once in the night, "
+    "however long between passes (plan.json, report.txt)",
+}
+
+
+def _runs_over(table: pd.DataFrame, over: np.ndarray, values: np.ndarray) -> list[dict[str, Any]]:
+    """The stretches of ``over`` units: km range and the worst value there."""
+    units_start = table["start_m"].to_numpy(dtype=float)
+    units_end = table["end_m"].to_numpy(dtype=float)
+    out = []
+    for a, b in unit_runs(over, table["part"].to_numpy()):
+        worst = float(np.max(values[a : b + 1]))
+        out.append(
+            {
+                "start_km": round(units_start[a] / 1000, 3),
+                "end_km": round(units_end[b] / 1000, 3),
+                "worst_min": round(worst, 2) if np.isfinite(worst) else None,
+            }
+        )
+    return out
+
+
+def target_check(
+    table: pd.DataFrame,
+    *,
+    max_response_min: float = TARGETS.max_response_min,
+    max_revisit_min: float = TARGETS.max_revisit_min,
+) -> dict[str, dict[str, Any]]:
+    """Whether each target is met, and where not: by how much, over which km ranges.
+
+    ``revisit`` (when the table has a timeline's revisits): met when every
+    unit a patrol passes is passed again within ``max_revisit_min``; units no
+    patrol passes are counted apart (``never_passed_km``: a revisit target
+    cannot be met where nobody passes, the gaps tables say why). ``response``
+    (when the table has response times): met when every unit is reached within
+    ``max_response_min``. Each entry: ``target_min``, ``worst_min``, ``met``,
+    ``over_min`` (worst minus target, 0 when met), ``over_km`` and ``where``
+    (the stretches over the target, each with its worst value; ``None`` =
+    unreachable).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    length = table["length_m"].to_numpy(dtype=float)
+    if "worst_revisit_min" in table.columns:
+        worst = table["worst_revisit_min"].to_numpy(dtype=float)
+        passed = ~table["never_passed"].to_numpy(dtype=bool)
+        over = passed & (np.round(worst, 2) > max_revisit_min)
+        top = float(worst[passed].max()) if passed.any() else math.nan
+        out["revisit"] = {
+            "target_min": float(max_revisit_min),
+            "worst_min": round(top, 2) if math.isfinite(top) else None,
+            "met": bool(not over.any()),
+            "over_min": round(max(top - max_revisit_min, 0.0), 2) if math.isfinite(top) else 0.0,
+            "over_km": round(float(length[over].sum()) / 1000, 3),
+            "where": _runs_over(table, over, worst),
+            "never_passed_km": round(float(length[~passed].sum()) / 1000, 3),
+        }
+    if "response_min" in table.columns:
+        r = table["response_min"].to_numpy(dtype=float)
+        over = ~(np.round(r, 2) <= max_response_min)
+        top = float(r.max()) if len(r) else 0.0
+        out["response"] = {
+            "target_min": float(max_response_min),
+            "worst_min": round(top, 2) if math.isfinite(top) else None,
+            "met": bool(not over.any()),
+            "over_min": round(max(top - max_response_min, 0.0), 2) if math.isfinite(top) else None,
+            "over_km": round(float(length[over].sum()) / 1000, 3),
+            "where": _runs_over(table, over, r),
+        }
+    return out
+
+
+def target_lines(check: dict[str, dict[str, Any]], *, window: str = "", top: int = 5) -> list[str]:
+    """The plain-text lines of :func:`target_check` (report.txt, the command line)."""
+    lines = []
+    names = {"revisit": "revisit target", "response": "response target"}
+    for key in ("revisit", "response"):
+        c = check.get(key)
+        if not c:
+            continue
+        head = f"{names[key]} {fmt_min(c['target_min'])}"
+        if key == "revisit" and window:
+            head += f" ({window})"
+        if c["met"]:
+            lines.append(f"{head}: met (worst {fmt_min(c['worst_min'])})")
+        else:
+            where = ", ".join(
+                f"km {fmt_km(w['start_km'], '')}-{fmt_km(w['end_km'], '')}"
+                f" ({fmt_min(w['worst_min']) if w['worst_min'] is not None else 'unreachable'})"
+                for w in c["where"][:top]
+            )
+            more = f" and {len(c['where']) - top} more" if len(c["where"]) > top else ""
+            by = fmt_min(c["over_min"]) if c["over_min"] is not None else "unreachable"
+            lines.append(
+                f"{head}: NOT MET, worst {fmt_min(c['worst_min'])} (over by {by}) "
+                f"along {fmt_km(c['over_km'])}: {where}{more}"
+            )
+        if key == "revisit" and c.get("never_passed_km"):
+            lines.append(f"  and {fmt_km(c['never_passed_km'])} no patrol passes (see the gaps)")
+    return lines
 
 
 @dataclass(frozen=True, eq=False)

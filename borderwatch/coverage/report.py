@@ -22,7 +22,11 @@ import pandas as pd
 
 from borderwatch.data.safe_csv import neutralise_frame as safe
 from borderwatch.data.scenario_io import source_record
+from borderwatch.describe import SCHEMA_VERSION
 from borderwatch.errors import BorderwatchError
+from borderwatch.fmt import km as fmt_km
+from borderwatch.fmt import minutes as fmt_min
+from borderwatch.fmt import pct as fmt_pct
 
 if TYPE_CHECKING:
     from borderwatch.coverage.gaps import CoverageReport
@@ -91,11 +95,15 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     )
 
 
+#: Columns of degrees: kept to 6 decimals (about 0.1 m), not the 3 of the other figures.
+DEGREE_COLUMNS = ("lon", "lat")
+
+
 def _round(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(digits)
+            out[col] = out[col].round(6 if col in DEGREE_COLUMNS else digits)
     return out
 
 
@@ -125,6 +133,7 @@ def write_coverage(report: CoverageReport, out_dir: str | Path) -> dict[str, Any
     summary = dict(report.summary)
     if "source" in summary:  # embedded scenarios by name, folders relative to the output
         summary["source"] = source_record(summary["source"], out)
+    summary["schema_version"] = SCHEMA_VERSION
     summary["files"] = list(COVERAGE_FILES)
     with _staging(out) as tmp:
         safe(_round(gaps.drop(columns="geometry"))).to_csv(
@@ -151,41 +160,50 @@ def write_coverage(report: CoverageReport, out_dir: str | Path) -> dict[str, Any
 
 
 def format_summary(report: CoverageReport, *, top: int = 10) -> str:
-    """A short plain-text table of the summary and the longest gaps, for the CLI."""
+    """A short plain-text table of the summary and the longest gaps, for the CLI.
+
+    Figures are printed by :mod:`borderwatch.fmt` (as in every other output); the
+    targets say met or not met, where and by how much.
+    """
+    from borderwatch.coverage.gaps import target_lines
+
     s = report.summary
     lines = [
-        f"{s['scenario']}: {s['border_km']:.1f} km of border, criterion {s['criterion']}",
-        f"  watched {s['watched_km']:.1f} km ({s['watched_pct']:.1f} %), "
-        f"{s['gap_km']:.1f} km in {s['n_gaps']} gaps",
+        f"{s['scenario']}: {fmt_km(s['border_km'])} of border, criterion {s['criterion']}",
+        f"  watched {fmt_km(s['watched_km'])} ({fmt_pct(s['watched_pct'])}), "
+        f"{fmt_km(s['gap_km'])} in {s['n_gaps']} gaps",
     ]
     if s.get("longest_gap"):
         g = s["longest_gap"]
         lines.append(
-            f"  longest gap {g['id']}: km {g['start_km']:.2f}-{g['end_km']:.2f} ({g['length_km']:.2f} km)"
+            f"  longest gap {g['id']}: km {fmt_km(g['start_km'], '')}-{fmt_km(g['end_km'], '')} "
+            f"({fmt_km(g['length_km'])})"
         )
     if "worst_revisit_min" in s:
         worst = s["worst_revisit_min"]
         lines.append(
-            f"  worst revisit interval {worst:.1f} min (patrolled units)"
+            f"  worst revisit interval {fmt_min(worst)} (patrolled units)"
             if worst is not None
             else "  no unit is passed by a patrol"
         )
         if s.get("never_passed_km"):
-            lines.append(f"  never passed: {s['never_passed_km']:.2f} km")
+            lines.append(f"  never passed: {fmt_km(s['never_passed_km'])}")
+    lines += [f"  {x}" for x in target_lines(s.get("target_check") or {})]
     if len(report.gaps):
         lines.append("")
+        width = max(6, max(len(str(g)) for g in report.gaps.index) + 1)
         shown = report.gaps.head(top)
         # no township grid: no empty township column
         named = "township" in shown.columns and bool(
             shown["township"].fillna("").astype(str).str.strip().ne("").any()
         )
         town_head = f"{'township':<12}" if named else ""
-        lines.append(f"  {'gap':<6}{'km':>15}{'length':>8}  {town_head}why")
+        lines.append(f"  {'gap':<{width}}{'km':>17}{'length':>8}  {town_head}why")
         for gid, g in shown.iterrows():
             town = f"{str(g['township'])[:12]:<12}" if named else ""
             lines.append(
-                f"  {gid:<6}{g['start_km']:>7.2f}-{g['end_km']:<7.2f}{g['length_km']:>8.2f}  "
-                f"{town}{g['why']}"
+                f"  {gid!s:<{width}}{fmt_km(g['start_km'], ''):>8}-{fmt_km(g['end_km'], ''):<8}"
+                f"{fmt_km(g['length_km'], ''):>8}  {town}{g['why']}"
             )
     return "\n".join(lines)
 
@@ -208,6 +226,7 @@ def write_siting(result: SitingResult, out_dir: str | Path) -> dict[str, Any]:
     out = Path(out_dir)
     # no seconds in the file: the same inputs give the same bytes
     summary = {k: v for k, v in result.summary.items() if k != "seconds"}
+    summary["schema_version"] = SCHEMA_VERSION
     summary["files"] = list(SITING_FILES)
     with _staging(out) as tmp:
         sites = result.sites

@@ -78,7 +78,15 @@ def run_gaps(
         if map_html:
             progress("drawing the map")
             render_maps(network, stage, report=report, lang=lang, offline=offline, basemap=basemap)
+        summary = _describe(stage, "summary.json", "gaps")
     return report, summary
+
+
+def _describe(folder: Path, name: str, command: str) -> dict[str, Any]:
+    """The folder's JSON summary re-written last: ``files`` = its files, the command's name."""
+    from borderwatch.describe import rewrite_summary
+
+    return rewrite_summary(folder, name, {"command": command})
 
 
 def render_maps(
@@ -229,7 +237,7 @@ def run_plan(
             out / "gaps_before.csv",
             neutralise_frame(before.gaps.drop(columns="geometry").round(3)).to_csv(index=True),
         )
-        keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
+        keep = _COVERAGE_KEEP
         extra = {
             "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
             "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
@@ -253,7 +261,58 @@ def run_plan(
                 offline=offline,
                 basemap=basemap,
             )
+        describe_plan_folder(out, summary, command="plan")
     return plan, summary
+
+
+#: The coverage figures a plan.json carries (coverage_before / coverage_after).
+_COVERAGE_KEEP = (
+    "criterion",
+    "watched_km",
+    "watched_pct",
+    "gap_km",
+    "n_gaps",
+    "worst_revisit_min",
+    "target_check",
+)
+
+
+def describe_plan_folder(out: Path, summary: dict[str, Any], *, command: str) -> dict[str, Any]:
+    """Re-write a plan folder's ``summary.json`` last: its files and the plan's headline figures.
+
+    ``files`` lists exactly the files of the folder (:func:`borderwatch.describe.rewrite_summary`);
+    ``plan`` holds the headline figures of ``report.txt`` (the same values as
+    ``plan.json``); a re-plan's worst revisit is that of the rest of the night
+    across the cut (``revisit_window`` says so), the figure its radio text and map give.
+    """
+    from borderwatch.describe import rewrite_summary
+
+    keys = (
+        "teams",
+        "teams_on_patrol",
+        "shortest_loop_min",
+        "max_loop_min",
+        "bound_min",
+        "opt_gap_pct",
+        "worst_revisit_min",
+        "revisit_window",
+        "mean_revisit_min",
+        "patrolled_km",
+        "patrolled_pct",
+        "border_km",
+    )
+    headline = {k: summary[k] for k in keys if k in summary}
+    never = summary.get("never_passed")
+    if isinstance(never, dict):
+        headline["never_passed_km"] = never.get("km")
+    extra: dict[str, Any] = {"command": command, "plan": headline}
+    if "revisit_window" in summary:  # a re-plan: one worst figure for the folder
+        extra["worst_revisit_min"] = summary["worst_revisit_min"]
+        extra["revisit_window"] = summary["revisit_window"]
+        after = summary.get("coverage_after") or {}
+        if "target_check" in after:
+            extra["target_check"] = after["target_check"]
+    return rewrite_summary(out, "summary.json", extra)
 
 
 def _detection(
@@ -371,6 +430,59 @@ def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
     return out
 
 
+def replan_worst(rp: Replan, target_min: float) -> dict[str, Any]:
+    """The re-plan folder's worst revisit: the rest of the night across the cut (``Replan.worst_revisit_min``).
+
+    Returns ``worst_revisit_min``, ``worst_revisit_at`` (km range, township,
+    teams), ``revisit_window`` (what the figure covers) and ``target_check``
+    (``revisit``: met or not, where, over the same units and intervals).
+    """
+    from borderwatch.coverage.gaps import target_check
+    from borderwatch.data.units import unit_runs
+
+    net = rp.network
+    units = net.units
+    table = rp.revisits
+    worst = table["worst_revisit_min"].to_numpy(dtype=float)
+    # the units the figure runs over: passed tonight before the cut or after it (units no one
+    # passes all night, no road in view, are counted apart as never passed)
+    passed = table["n_passes"].to_numpy() > 0
+    if "last_before_cut_min" in table.columns:
+        passed |= np.isfinite(table["last_before_cut_min"].to_numpy(dtype=float))
+    counted = np.isfinite(worst) & passed
+    frame = units[["part", "start_m", "end_m", "length_m"]].copy()
+    frame["worst_revisit_min"] = np.where(counted, worst, np.nan)
+    frame["never_passed"] = ~counted
+    check = target_check(frame, max_revisit_min=target_min)
+    value = float(rp.worst_revisit_min)
+    if "revisit" in check and math.isfinite(value):  # the figure itself, as the radio says it
+        check["revisit"]["worst_min"] = round(value, 2)
+        check["revisit"]["over_min"] = round(max(value - target_min, 0.0), 2)
+        check["revisit"]["met"] = bool(check["revisit"]["met"] and value <= target_min)
+    at: dict[str, Any] | None = None
+    hit = counted & (np.abs(worst - value) <= 1e-6)
+    if hit.any() and math.isfinite(value):
+        i, j = next(iter(unit_runs(hit, units["part"].to_numpy())))
+        teams = sorted(
+            {t for k in range(i, j + 1) for t in str(table["teams"].iat[k]).split(";") if t}
+        )
+        at = {
+            "worst_revisit_min": round(value, 2),
+            "start_km": round(float(units["start_m"].iat[i]) / 1000.0, 3),
+            "end_km": round(float(units["end_m"].iat[j]) / 1000.0, 3),
+            "township": str(units["township"].iat[i]),
+            "teams": teams,
+            "n_units": int(hit.sum()),
+        }
+    return {
+        "worst_revisit_min": _finite(value),
+        "worst_revisit_at": at,
+        "revisit_window": f"{rp.at_clock}-{net.config.night_end}, the rest of the night "
+        "with the passes before the cut counted",
+        "target_check": {"revisit": check["revisit"]} if "revisit" in check else {},
+    }
+
+
 def write_replan(
     rp: Replan,
     out_dir: str | Path,
@@ -427,11 +539,21 @@ def write_replan(
     with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
         coverage_summary = write_coverage(after, out)
         (out / "gaps.csv").replace(out / "gaps_after.csv")
-        keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
+        keep = _COVERAGE_KEEP
         extra = {
             "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
             "replan": replan_section(rp, night=night),
         }
+        # one worst-revisit figure for the folder: the rest of the night across the cut (the
+        # radio text's and the map's), not the remainder alone
+        worst = replan_worst(rp, target)
+        extra.update(worst)
+        extra["coverage_after"]["worst_revisit_min"] = worst["worst_revisit_min"]
+        extra["coverage_after"]["target_check"] = {
+            **extra["coverage_after"].get("target_check", {}),
+            **worst["target_check"],
+        }
+        del extra["target_check"]
         summary = write_plan_files(rem, rp.plan, out, night=rem_night, extra=extra)
         write_text(out / "diff.txt", text)
         report = (out / "report.txt").read_text(encoding="utf-8")
@@ -455,6 +577,7 @@ def write_replan(
                 offline=offline,
                 basemap=basemap,
             )
+        describe_plan_folder(out, summary, command="replan")
     return summary
 
 
@@ -532,4 +655,5 @@ def run_site(
                 basemap=basemap,
             )
             save_map(m, Path(stage) / "map.html", offline=offline)
+        summary = _describe(Path(stage), "siting.json", "site")
     return result, summary

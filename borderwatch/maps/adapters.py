@@ -59,7 +59,15 @@ def map_summary(
             # a re-plan: the rest of the night with what was driven before the cut counted
             worst = replan["worst_revisit_min"].get("new", worst)
     target = (summary.get("targets") or {}).get("max_revisit_min")
+    check = dict(summary.get("target_check") or {})
+    patrolled = None
+    if plan_summary is not None:
+        after = plan_summary.get("coverage_after") or {}
+        check.update(after.get("target_check") or {})
+        patrolled = plan_summary.get("patrolled_pct")
     return {
+        "target_check": check,
+        "patrolled_pct": patrolled,
         "revisit_target_min": None if target is None else float(target),
         "watched_pct": float(summary["watched_pct"]),
         "gap_km": float(summary["gap_km"]),

@@ -24,6 +24,10 @@ from jinja2 import Template
 
 from borderwatch.config import TARGETS
 from borderwatch.errors import BorderwatchWarning
+from borderwatch.fmt import gap_ids
+from borderwatch.fmt import km as fmt_km
+from borderwatch.fmt import minutes as fmt_min
+from borderwatch.fmt import pct as fmt_pct
 from borderwatch.maps._assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, js_json, own_css, own_js
 from borderwatch.maps._i18n import CHECKPOINT_KIND, VEHICLE, criterion_text, labels, term
 from borderwatch.maps._validate import GAP_COLUMNS, MapInputError
@@ -169,6 +173,29 @@ def ramp(values: np.ndarray, vmax: float, colours: Sequence[str]) -> list[str]:
     return out
 
 
+def target_rows(check: Mapping[str, Any], t: Mapping[str, str]) -> list[tuple[str, str]]:
+    """One row per target of a ``target_check``: ``(label, "met")`` or ``(label, "NOT met, over by …: km …")``.
+
+    The map header and the briefing's commander page print the same rows.
+    """
+    rows = []
+    for key, label in (("revisit", "target_revisit"), ("response", "target_response")):
+        c = check.get(key)
+        if not c:
+            continue
+        head = f"{t[label]} {fmt_min(c['target_min'], t['min'])}"
+        if c["met"]:
+            rows.append((head, t["target_met"]))
+            continue
+        where = ", ".join(
+            f"{fmt_km(w['start_km'], '')}–{fmt_km(w['end_km'], t['km'])}" for w in c["where"][:3]
+        )
+        more = f" +{len(c['where']) - 3}" if len(c["where"]) > 3 else ""
+        over = fmt_min(c["over_min"], t["min"]) if c.get("over_min") is not None else "∞"
+        rows.append((head, f"{t['target_not_met']}, {t['over_by']} {over}: {where}{more}"))
+    return rows
+
+
 def gap_runs(units: gpd.GeoDataFrame, status: pd.Series) -> pd.DataFrame:
     """The gaps table (:data:`GAP_COLUMNS` + ``first_unit``, ``last_unit``) of the runs of gap units.
 
@@ -189,7 +216,7 @@ def gap_runs(units: gpd.GeoDataFrame, status: pd.Series) -> pd.DataFrame:
         start_km, end_km = float(first["start_m"]) / 1000, float(last["end_m"]) / 1000
         rows.append(
             {
-                "gap_id": f"G{len(rows) + 1:03d}",
+                "gap_id": "",
                 "start_km": start_km,
                 "end_km": end_km,
                 "length_km": float(units["length_m"].iloc[i : j + 1].sum()) / 1000,
@@ -205,7 +232,10 @@ def gap_runs(units: gpd.GeoDataFrame, status: pd.Series) -> pd.DataFrame:
             }
         )
         i = j + 1
-    return pd.DataFrame(rows, columns=[*GAP_COLUMNS, "first_unit", "last_unit"])
+    frame = pd.DataFrame(rows, columns=[*GAP_COLUMNS, "first_unit", "last_unit"])
+    # ids by chainage, as the coverage tables name the same stretches (borderwatch.fmt.gap_id)
+    frame["gap_id"] = gap_ids(frame["start_km"].tolist(), frame["end_km"].tolist())
+    return frame
 
 
 def summary_from_units(units: gpd.GeoDataFrame, units_status: pd.DataFrame) -> dict[str, float]:
@@ -445,7 +475,7 @@ class MapBuilder:
                 "c1": c_rev[i],
                 "km": f"{start[i]:.2f}–{end[i]:.2f} {t['km']}",
                 "st": esc(t[status[i]]),
-                "rv": fmt(revisit[i], 0, t["min"])
+                "rv": fmt_min(revisit[i], t["min"])
                 if np.isfinite(revisit[i])
                 else esc(t["not_patrolled"]),
                 "tw": esc(twn[i]),
@@ -453,7 +483,7 @@ class MapBuilder:
             }
             if has_resp:
                 p["c2"] = c_resp[i]
-                p["rs"] = fmt(resp[i], 0, t["min"])
+                p["rs"] = fmt_min(resp[i], t["min"])
             props.append(p)
         data = feature_collection(self.units_geo, props)
         fields = ["km", "st", "rv", "tw", "vi"]
@@ -516,12 +546,12 @@ class MapBuilder:
             cp = esc(row["nearest_checkpoint"])
             cp_km = _num(row["nearest_checkpoint_km"])
             if cp and np.isfinite(cp_km):
-                cp = f"{cp} ({fmt(cp_km, 1, t['km'])})"
+                cp = f"{cp} ({fmt_km(cp_km, t['km'])})"
             props.append(
                 {
                     "id": esc(row["gap_id"]),
                     "rng": f"{fmt(row['start_km'], 2)}–{fmt(row['end_km'], 2)} {t['km']}",
-                    "len": fmt(row["length_km"], 2, t["km"]),
+                    "len": fmt_km(row["length_km"], t["km"]),
                     "cr": esc(criterion_text(row["criterion"], self.lang)),
                     "wv": worst_txt,
                     "tw": esc(row["township"]),
@@ -692,18 +722,29 @@ class MapBuilder:
         t = self.t
         sub = self.network.scenario.title or self.network.scenario.name
         rows = [
-            (t["watched_pct"], fmt(summary["watched_pct"], 1, "%")),
-            (t["gap_km_total"], fmt(summary["gap_km"], 1, t["km"])),
-            (t["longest_gap"], fmt(summary["longest_gap_km"], 1, t["km"])),
-            (t["worst_revisit"], fmt(summary["worst_revisit_min"], 0, t["min"])),
-            (t["border_km"], fmt(summary["border_km"], 1, t["km"])),
+            (t["watched_pct"], fmt_pct(summary["watched_pct"])),
+            (t["gap_km_total"], fmt_km(summary["gap_km"], t["km"])),
+            (t["longest_gap"], fmt_km(summary["longest_gap_km"], t["km"])),
+            (t["worst_revisit"], fmt_min(summary["worst_revisit_min"], t["min"])),
+            (t["border_km"], fmt_km(summary["border_km"], t["km"])),
         ]
+        if summary.get("patrolled_pct") is not None:
+            rows.insert(1, (t["patrolled_pct"], fmt_pct(summary["patrolled_pct"])))
+        rows += self._target_rows(summary.get("target_check") or {})
         body = "".join(
             f'<tr><td>{esc(k)}</td><td class="bw-num">{esc(v)}</td></tr>' for k, v in rows
         )
-        self.config["title"] = (
-            f'<h1>{esc(title)}</h1><div class="bw-sub">{esc(sub)}</div><table>{body}</table>'
+        note = (
+            f'<div class="bw-sub bw-terms">{esc(t["watched_note"])}</div>'
+            if summary.get("patrolled_pct") is not None
+            else ""
         )
+        self.config["title"] = (
+            f'<h1>{esc(title)}</h1><div class="bw-sub">{esc(sub)}</div><table>{body}</table>' + note
+        )
+
+    def _target_rows(self, check: Mapping[str, Any]) -> list[tuple[str, str]]:
+        return target_rows(check, self.t)
 
     def legend_units(self) -> None:
         t = self.t

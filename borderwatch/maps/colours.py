@@ -1,13 +1,14 @@
 """Colours of the maps and the briefing: border status, revisit scale, teams.
 
-Team colours never reuse a status colour: every team colour differs from every
-status colour, and from every other team colour, by a colour difference (CIE76
-ΔE in CIELAB) of at least :data:`MIN_DELTA_E` for normal vision and for the
-simulated protanopia, deuteranopia and tritanopia (Machado, Oliveira and
-Fernandes 2009, severity 1). Past seven teams the colours repeat with another
-dash pattern (:func:`team_style`), so that no two of up to 21 teams look alike
-even to a colour-blind reader; the maps and cards also label each route with
-its team id.
+The team palette lives in :mod:`borderwatch.identity` (a team's colour is fixed
+by the scenario and recorded in ``plan.json``; re-exported here). Team colours
+never reuse a status colour: every team colour differs from every status
+colour by a colour difference (CIE76 ΔE in CIELAB) of at least
+:data:`MIN_DELTA_E` for normal vision and for the simulated protanopia,
+deuteranopia and tritanopia (Machado, Oliveira and Fernandes 2009, severity
+1). Two teams drawn with the same dash differ by at least 9 in every vision
+simulated (up to 27 teams), any two by at least 11 in normal vision (tests/maps); the
+maps and cards also label each route with its team id.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
+
+from borderwatch.identity import TEAM_COLOURS, TEAM_DASHES, team_style, team_styles
 
 __all__ = [
     "CVD",
@@ -27,6 +30,7 @@ __all__ = [
     "delta_e",
     "simulate",
     "team_style",
+    "team_styles",
 ]
 
 #: Border status colours (checkpoint watch, patrol only, gap).
@@ -40,28 +44,8 @@ NO_DATA: Final = "#9e9e9e"
 #: The revisit ramp from 0 (good) to twice the target (bad); the target sits in the middle.
 REVISIT_COLOURS: Final = ("#1a9850", "#a6d96a", "#fee08b", "#fc8d59", "#d73027")
 
-#: Seven team colours from the Okabe–Ito and Paul Tol colour-blind-safe palettes, without
-#: their greens, mid blues and reds (too near the status colours).
-TEAM_COLOURS: Final = (
-    "#E69F00",  # orange
-    "#332288",  # indigo
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#882255",  # wine
-    "#000000",  # black
-    "#DDCC77",  # sand
-)
-#: Dash patterns (Leaflet ``dashArray``; matplotlib takes the same numbers): solid, dashed, dotted.
-TEAM_DASHES: Final = ("", "10 6", "2 5")
-#: The least ΔE between a team colour and a status colour, and between two team colours,
-#: in every vision simulated (the palette's worst pair is 17.2).
+#: The least ΔE between a team colour and a status colour, in every vision simulated.
 MIN_DELTA_E: Final = 15.0
-
-
-def team_style(i: int) -> tuple[str, str]:
-    """``(colour, dash)`` of the ``i``-th team (0-based)."""
-    n = len(TEAM_COLOURS)
-    return TEAM_COLOURS[i % n], TEAM_DASHES[(i // n) % len(TEAM_DASHES)]
 
 
 # --- colour-vision simulation ------------------------------------------------------------

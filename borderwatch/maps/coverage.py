@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from borderwatch.fmt import km as fmt_km
 from borderwatch.maps._validate import check_gaps, check_summary, check_units_status
 from borderwatch.maps.builder import (
     CHORO_COLOURS,
@@ -18,7 +19,6 @@ from borderwatch.maps.builder import (
     display_geoms,
     esc,
     feature_collection,
-    fmt,
     ramp,
     revisit_target,
 )
@@ -99,7 +99,7 @@ def _choropleth(b: MapBuilder, gaps: pd.DataFrame) -> float:
         colours = ramp(values, vmax, CHORO_COLOURS)
         geoms = display_geoms(polys.geometry, b.crs, simplify_m=max(b.simplify_m, 25.0))
         props = [
-            {"n": esc(n), "km": fmt(v, 2, t["km"]), "c": c, "z": bool(v > 0)}
+            {"n": esc(n), "km": fmt_km(v, t["km"]), "c": c, "z": bool(v > 0)}
             for n, v, c in zip(polys["name"], values, colours, strict=True)
         ]
         fg = b.group(label, show=show)

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from borderwatch.fmt import km as fmt_km
+from borderwatch.fmt import minutes as fmt_min
 from borderwatch.maps._i18n import HIGHWAY, VEHICLE, labels, plan_note, term
 from borderwatch.maps._validate import (
     MapInputError,
@@ -25,13 +27,12 @@ from borderwatch.maps.builder import (
     display_geoms,
     esc,
     feature_collection,
-    fmt,
     gap_runs,
     revisit_target,
     summary_from_units,
     text_label,
 )
-from borderwatch.maps.colours import team_style
+from borderwatch.maps.colours import team_styles
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -167,7 +168,7 @@ def _required_layer(b: MapBuilder, required_edges: Iterable[Any]) -> folium.Feat
         {
             "n": esc(n) or "—",
             "h": esc(term(HIGHWAY, h, b.lang)),
-            "l": fmt(length / 1000, 2, t["km"]),
+            "l": fmt_km(length / 1000, t["km"]),
         }
         for n, h, length in zip(sel["name"], sel["highway"], sel["length"], strict=True)
     ]
@@ -234,8 +235,28 @@ def replan_changes(
     return out
 
 
+def _styles(network: PatrolNetwork, routes: gpd.GeoDataFrame) -> dict[str, tuple[str, str]]:
+    """Each route's ``(colour, dash)``: the routes' own ``colour``/``dash`` columns (plan.json's)
+    where given, else fixed by the scenario's teams.csv order (:mod:`borderwatch.identity`)."""
+    order = list(network.scenario.teams.index.astype(str))
+    extra = [str(t) for t in routes["team"] if str(t) not in set(order)]
+    styles = team_styles([*order, *extra])
+    if "colour" in routes.columns:
+        dashes = routes["dash"] if "dash" in routes.columns else [None] * len(routes)
+        for team, colour, dash in zip(routes["team"], routes["colour"], dashes, strict=True):
+            if isinstance(colour, str) and colour:
+                styles[str(team)] = (
+                    colour,
+                    dash if isinstance(dash, str) else styles[str(team)][1],
+                )
+    return styles
+
+
 def _changes_layer(
-    b: MapBuilder, changes: Sequence[Mapping[str, Any]], team_ids: list[str]
+    b: MapBuilder,
+    changes: Sequence[Mapping[str, Any]],
+    team_ids: list[str],
+    styles: Mapping[str, tuple[str, str]],
 ) -> folium.FeatureGroup:
     """The roads taken over in a re-plan: wide dotted lines in the taker's colour."""
     for c in changes:
@@ -248,7 +269,7 @@ def _changes_layer(
     for c, shown in zip(changes, geoms, strict=True):
         if shown is None or shapely.is_empty(shown):
             continue
-        colour = team_style(team_ids.index(str(c["team"])))[0]
+        colour = styles[str(c["team"])][0]
         folium.GeoJson(
             feature_collection([shown], [{"x": esc(c["text"])}]),
             style_function=lambda f, col=colour: {
@@ -361,9 +382,10 @@ def plan_map(
     teams_cfg = []
     arrows_cfg = []
     legend_rows = []
+    styles = _styles(network, routes)
     for i, (row, shown) in enumerate(zip(routes.itertuples(index=False), route_geoms, strict=True)):
         team = str(row.team)
-        colour, dash = team_style(i)
+        colour, dash = styles[team]
         name = str(names.get(team, team)) if len(names) else team
         standby = _is_standby(row, shown)
         vehicle = term(VEHICLE, row.vehicle, b.lang)
@@ -393,8 +415,8 @@ def plan_map(
         props = {
             "tm": esc(name),
             "v": esc(vehicle),
-            "lk": fmt(row.loop_km, 1, t["km"]),
-            "lm": fmt(row.loop_min, 0, t["min"]),
+            "lk": fmt_km(row.loop_km, t["km"]),
+            "lm": fmt_min(row.loop_min, t["min"]),
             "st": esc(start_times_text(row.start_times, row.loop_min, b.lang)),
         }
         if shown is not None and not shapely.is_empty(shown):
@@ -454,11 +476,11 @@ def plan_map(
                 else f"background:{colour}"
             )
             legend_rows.append(
-                f'<div class="bw-row" title="{esc(vehicle)} · {fmt(row.loop_km, 1, t["km"])} · '
-                f'{fmt(row.loop_min, 0, t["min"])}"><span class="bw-sw" style="{swatch}"></span>'
+                f'<div class="bw-row" title="{esc(vehicle)} · {fmt_km(row.loop_km, t["km"])} · '
+                f'{fmt_min(row.loop_min, t["min"])}"><span class="bw-sw" style="{swatch}"></span>'
                 f'<span class="bw-name">{esc(shown_name)}</span></div>'
             )
-    changes_fg = _changes_layer(b, changes, team_ids) if changes else None
+    changes_fg = _changes_layer(b, changes, team_ids, styles) if changes else None
     b.checkpoints_layer(radius_px=3.5)
     b.bases_layer()
     b.title_box(title if title is not None else t["plan_title"], summary)
@@ -473,7 +495,7 @@ def plan_map(
             f"<h2>{esc(t['changes'])}</h2>"
             + "".join(
                 f'<div class="bw-row bw-change-row"><span class="bw-sw" style="background:'
-                f"repeating-linear-gradient(to right,{team_style(team_ids.index(str(c['team'])))[0]} "
+                f"repeating-linear-gradient(to right,{styles[str(c['team'])][0]} "
                 f'0 3px,transparent 3px 6px);height:8px"></span>'
                 # the whole sentence, wrapped: it is what the commander reads out
                 f'<span class="bw-name" style="white-space:normal">{esc(c["text"])}</span></div>'

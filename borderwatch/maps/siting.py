@@ -11,6 +11,7 @@ import pandas as pd
 
 from borderwatch.coverage.siting import coverage_matrix
 from borderwatch.coverage.static import checkpoint_watch
+from borderwatch.fmt import km as fmt_km
 from borderwatch.maps.builder import (
     MapBuilder,
     display_geoms,
@@ -122,6 +123,14 @@ def _newly_watched_layer(b: MapBuilder, new: np.ndarray) -> None:
     ).add_to(fg)
 
 
+def _stretch_text(row: pd.Series, t: dict[str, str]) -> str:
+    """The km ranges a site newly watches (``stretches``), with the page's km unit."""
+    text = str(row.get("stretches", "") or "")
+    if not text or text == "nan":
+        return "—"
+    return f"{text.replace('-', '–')} {t['km']}"
+
+
 def _sites_layer(b: MapBuilder, result: SitingResult) -> None:
     sites = result.sites
     t = b.t
@@ -147,8 +156,9 @@ def _sites_layer(b: MapBuilder, result: SitingResult) -> None:
     for pt, (ident, row) in zip(pts, sites.iterrows(), strict=True):
         tip = (
             f"{esc(t['site_rank'])} {int(row['rank'])} · {esc(ident)}<br>"
-            f"{esc(t['border_chainage'])} {fmt(float(row['border_m']) / 1000, 2, t['km'])}<br>"
-            f"{esc(t['site_new_km'])} {fmt(float(row['new_km']), 2, t['km'])}"
+            f"{esc(t['border_chainage'])} {esc(_stretch_text(row, t))}<br>"
+            f"{esc(t['to_border'])} {fmt(float(row['to_border_m']), 0, t['m'])}<br>"
+            f"{esc(t['site_new_km'])} {fmt_km(float(row['new_km']), t['km'])}"
         )
         folium.Marker(
             location=(pt.y, pt.x),

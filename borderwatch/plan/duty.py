@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from borderwatch.plan.laps import laps
 from borderwatch.plan.variants import RouteVariant, route_variants
 
 if TYPE_CHECKING:
@@ -97,7 +98,6 @@ def team_duties(
     out = []
     for v in route_variants(route):
         on = -v.phase_min
-        n = max(1, math.ceil((window_min - on) / loop - 1e-9)) if loop > 0 else 1
         back = window_min + _back_after_min(network, route, v, window_min, home_s)
         out.append(
             DutyTimes(
@@ -106,7 +106,8 @@ def team_duties(
                 phase_min=v.phase_min,
                 leave_base_min=math.floor(on - approach + 1e-9),
                 on_loop_min=on,
-                loop_starts_min=tuple(on + k * loop for k in range(n)),
+                # the loops that fit the window (borderwatch.plan.laps: no last-minute fragment)
+                loop_starts_min=laps(loop, window_min, on).starts or (on,),
                 off_loop_min=window_min,
                 back_base_min=math.ceil(back - 1e-9),
             )

@@ -30,7 +30,10 @@ by risk, with every team working. Lexicographically, a plan is better when
     and within ``max_approach_min`` of its base.
 
   A loop shorter than ``min_loop_min`` is kept only when it is all the team
-  can reach (said in the route's note).
+  can reach and only that team drives some of its roads (the note says so and
+  names the alternative: the checkpoint nearest its base); when other teams
+  drive all its roads, it goes on standby for checkpoint reinforcement there
+  (:func:`short_loop_rule`).
 * a team that reaches nothing is on **standby**, with the reason.
 
 The schedule (:func:`~borderwatch.plan.schedule.schedule_night`) then staggers
@@ -50,6 +53,8 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from borderwatch.coverage.risk import risk_weights
+from borderwatch.fmt import km as fmt_km
+from borderwatch.fmt import minutes as fmt_min
 from borderwatch.plan.schedule import loop_phases, worst_intervals
 from borderwatch.routing.minmax import balance_loops, extend_tour
 from borderwatch.routing.patrol import TeamRoute, routes_from_result
@@ -374,10 +379,7 @@ def night_routes(
             scored.append((cand.loop_s < min_loop * 60.0 - 1e-6, obj.key(), cand.role, cand))
         if not scored:
             if own.steps:
-                routes[i] = replace(
-                    own,
-                    note=f"loop {own.loop_s / 60:.1f} min: all its {own.vehicle} can reach",
-                )
+                routes[i] = short_loop_rule(network, routes, i, own, min_loop)
             else:
                 routes[i] = replace(
                     own,
@@ -394,9 +396,7 @@ def night_routes(
         if short and own.steps and pick.loop_s <= own.loop_s:
             pick = own
         if short:
-            pick = replace(
-                pick, note=f"loop {pick.loop_s / 60:.1f} min: all its {own.vehicle} can reach"
-            )
+            pick = short_loop_rule(network, routes, i, pick, min_loop)
         routes[i] = pick
         logger.info(
             "night: team %s %s, loop %.1f -> %.1f min",
@@ -406,6 +406,62 @@ def night_routes(
             pick.loop_s / 60,
         )
     return routes, balanced
+
+
+def _nearest_checkpoint(network: PatrolNetwork, team: str) -> tuple[str, float] | None:
+    """The checkpoint nearest the team's base, and its distance (km, straight line)."""
+    cps = network.checkpoints
+    if not len(cps) or team not in network.teams.index:
+        return None
+    d = cps.geometry.distance(network.teams.geometry.loc[team])
+    k = int(np.argmin(d.to_numpy()))
+    return str(cps.index[k]), float(d.iloc[k]) / 1000.0
+
+
+def short_loop_rule(
+    network: PatrolNetwork, routes: Sequence[TeamRoute], i: int, pick: TeamRoute, min_loop: float
+) -> TeamRoute:
+    """A team whose best loop stays shorter than ``min_loop`` minutes: keep it, or reinforce a checkpoint.
+
+    The rule (docs/routing.md): when every road the short loop serves is also
+    driven by another team's loop tonight, the team gains the border nothing
+    there: it goes on **standby for checkpoint reinforcement** at the checkpoint
+    nearest its base (``standby_reason`` says so). Otherwise it is the only
+    team driving those roads and **keeps its loop**; the note says why, how
+    much road only it drives, and the alternative (that checkpoint) should the
+    commander prefer the crew there.
+    """
+    served = {int(e) for (e, _), s in zip(pick.steps, pick.service, strict=True) if s}
+    driven = {int(e) for j, r in enumerate(routes) if j != i and r.on_patrol for e, _ in r.steps}
+    alone = served - driven
+    cp = _nearest_checkpoint(network, pick.team)
+    where = f"checkpoint {cp[0]}, {fmt_km(cp[1])} from its base" if cp else "a checkpoint"
+    loop = fmt_min(pick.loop_s / 60)
+    floor = fmt_min(min_loop)
+    if served and not alone and cp is not None:
+        return replace(
+            pick,
+            steps=(),
+            service=(),
+            seconds=(),
+            approach=(),
+            approach_s=0.0,
+            status="standby",
+            role="",
+            note="",
+            standby_reason=(
+                f"checkpoint reinforcement at {where}: its best loop ({loop}) is shorter than "
+                f"{floor} and every road it serves is driven by another team"
+            ),
+        )
+    km_alone = float(sum(float(network.edges["length"].iat[e]) for e in alone)) / 1000.0
+    return replace(
+        pick,
+        note=(
+            f"loop {loop}: all its {pick.vehicle} can reach, shorter than {floor}; kept: only it "
+            f"drives {fmt_km(km_alone)} of required road; alternative: reinforce {where}"
+        ),
+    )
 
 
 def place_loops(

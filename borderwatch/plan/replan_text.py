@@ -11,8 +11,9 @@ against tonight's plan kept with the dropped teams gone. It is a pure
 function of the Replan (no clock, no files): the same re-plan gives the same
 text, and ``borderwatch replan`` writes it as ``diff.txt``.
 
-Times are clock times of the night (``02:25``); chainage is km along the
-border with one decimal, as the planners' maps label it.
+Times are clock times of the night (``02:25``); chainage, distances and
+minutes are printed by :mod:`borderwatch.fmt` (``km 21.75``, ``130.1 min``),
+as in every other output of the folder.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from borderwatch.config import format_hhmm
+from borderwatch.fmt import km as fmt_km
+from borderwatch.fmt import minutes as fmt_min
 
 if TYPE_CHECKING:
     from borderwatch.plan.replan import Replan
@@ -56,7 +59,7 @@ def _reversed(old: TeamRoute, new: TeamRoute) -> bool:
 
 
 def _km(value: float) -> str:
-    return f"km {value:.1f}"
+    return f"km {fmt_km(value, '')}"
 
 
 def diff_lines(rp: Replan) -> list[str]:
@@ -77,10 +80,18 @@ def diff_lines(rp: Replan) -> list[str]:
     end = net.config.night_end
     out = []
     what = [f"{', '.join(rp.dropped)} out"] if rp.dropped else []
-    what += [f"hot {_km(h.start_km)}-{h.end_km:.1f} x{h.weight:g}" for h in rp.hot]
+    what += [f"hot {_km(h.start_km)}-{fmt_km(h.end_km, '')} x{h.weight:g}" for h in rp.hot]
     out.append(
         f"Re-plan from {rp.at_clock} to {end}" + (f": {'; '.join(what)}" if what else "") + "."
     )
+    old_routes = {r.team: r for r in rp.original.routes}
+    # the teams that go on with tonight's loop (the engine's Replan.changed, and a loop on the
+    # same roads the same way round is the same loop to the crew)
+    same_loop = {
+        r.team
+        for r in rp.plan.routes
+        if r.on_patrol and (r.team not in rp.changed or not loop_changed(old_routes.get(r.team), r))
+    }
     for tk in rp.takeovers:
         if math.isfinite(tk.km_from) and math.isfinite(tk.km_to):
             where = f"loop from {_km(tk.km_from)} to {_km(tk.km_to)}"
@@ -92,16 +103,15 @@ def diff_lines(rp: Replan) -> list[str]:
             else f"no pass there before {end}"
         )
         # a taker that keeps its loop drives those roads already: nothing new to find
-        already = "" if tk.team in rp.changed else " (on its loop already)"
+        already = " (on its loop already)" if tk.team in same_loop else ""
         out.append(f"{tk.team} takes {tk.from_team}'s {where}, {when}{already}")
     if rp.unserved:
         lengths = rp.network.edges["length"].to_numpy()
         km = sum(float(lengths[e]) for e in rp.unserved) / 1000.0
         out.append(
-            f"!! {len(rp.unserved)} required roads ({km:.1f} km) stay unpatrolled: "
+            f"!! {len(rp.unserved)} required roads ({fmt_km(km)}) stay unpatrolled: "
             "no team on duty reaches them from where it is"
         )
-    old_routes = {r.team: r for r in rp.original.routes}
     kept = []
     for r in rp.plan.routes:
         pos = rp.positions.get(r.team)
@@ -118,13 +128,16 @@ def diff_lines(rp: Replan) -> list[str]:
         if old is not None and _reversed(old, r):
             out.append(f"{r.team} drives its loop the other way round from where it is at {ready}")
             continue
-        was = f" (was {old.loop_s / 60:.0f} min)" if old is not None and old.on_patrol else ""
+        was = f" (was {fmt_min(old.loop_s / 60)})" if old is not None and old.on_patrol else ""
         role = f", {r.role}" if r.role and r.role not in ("min-max", "take-over") else ""
         note = f" ({r.note})" if r.note else ""
         out.append(
-            f"{r.team} new loop {r.loop_s / 60:.0f} min, {r.length_m(net) / 1000:.1f} km{was}"
+            f"{r.team} new loop {fmt_min(r.loop_s / 60)}, {fmt_km(r.length_m(net) / 1000)}{was}"
             f"{role}, from where it is at {ready}{note}"
         )
+    # a team is in one list: a taker that keeps its loop is said once, in its take-over line
+    takers = {tk.team for tk in rp.takeovers}
+    kept = [t for t in kept if t not in takers]
     if kept:
         out.append(
             f"{kept[0]} keeps its loop" if len(kept) == 1 else f"{', '.join(kept)} keep their loops"
@@ -132,7 +145,8 @@ def diff_lines(rp: Replan) -> list[str]:
     for h in rp.hot:
         old_n, new_n = rp.hot_passes.get(h.label, (0, 0))
         out.append(
-            f"hot {_km(h.start_km)}-{h.end_km:.1f}: {new_n} passes to {end} (plan kept: {old_n})"
+            f"hot {_km(h.start_km)}-{fmt_km(h.end_km, '')}: {new_n} passes to {end} "
+            f"(plan kept: {old_n})"
         )
     kept_what = f"plan kept without {', '.join(rp.dropped)}" if rp.dropped else "plan kept"
     out.append(
@@ -146,7 +160,7 @@ def diff_lines(rp: Replan) -> list[str]:
 
 def _unpassed(km: float) -> str:
     """``", 2.2 km never passed again"`` (border no pass after the cut reaches), or nothing."""
-    return f", {km:.1f} km never passed again" if km >= 0.05 else ""
+    return f", {fmt_km(km)} never passed again" if km >= 0.005 else ""
 
 
 def _worst_at(rp: Replan) -> str:
@@ -167,7 +181,7 @@ def _worst_at(rp: Replan) -> str:
 
 
 def _minutes(value: float) -> str:
-    return f"{value:.0f} min" if math.isfinite(value) else "no pass"
+    return fmt_min(value) if math.isfinite(value) else "no pass"
 
 
 def diff_text(rp: Replan) -> str:

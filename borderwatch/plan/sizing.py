@@ -180,7 +180,11 @@ def write_sizing(result: TeamSizing, out_dir: str | Path) -> list[Path]:
     from borderwatch.atomic import atomic_folder
 
     out = Path(out_dir)
+    from borderwatch.describe import SCHEMA_VERSION
+
     record = {
+        "schema_version": SCHEMA_VERSION,
+        "files": ["teams.csv", "teams.json"],
         "target_min": result.target_min,
         "order": list(result.order),
         "worst_by_k": {str(k): round(v, 2) for k, v in sorted(result.worst_by_k.items())},

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +24,11 @@ from borderwatch.atomic import atomic_file, safe_name, write_text
 from borderwatch.config import format_hhmm
 from borderwatch.data.scenario_io import source_record
 from borderwatch.data.units import unit_runs
+from borderwatch.fmt import km as fmt_km
+from borderwatch.fmt import minutes as fmt_min
+from borderwatch.fmt import pct as fmt_pct
+from borderwatch.identity import team_styles
+from borderwatch.plan.laps import laps
 from borderwatch.plan.variants import route_variants
 
 if TYPE_CHECKING:
@@ -33,7 +38,7 @@ if TYPE_CHECKING:
     from borderwatch.plan.patrols import PatrolPlan
     from borderwatch.planfiles.planfile import PlanFile, PlanRoute
 
-__all__ = ["plan_file", "plan_summary", "routes_frame", "write_plan_files"]
+__all__ = ["plan_file", "plan_summary", "routes_frame", "scenario_styles", "write_plan_files"]
 
 
 def _clock(network: PatrolNetwork, offset_min: float) -> str:
@@ -46,6 +51,17 @@ def _leave_base(network: PatrolNetwork, approach_s: float) -> str:
     return format_hhmm(math.floor(base - approach_s / 60.0 + 1e-9))
 
 
+def scenario_styles(network: PatrolNetwork) -> dict[str, tuple[str, str]]:
+    """``{team: (colour, dash)}`` fixed by the scenario's teams.csv order (:mod:`borderwatch.identity`).
+
+    Tonight's teams may be a subset (``--teams``, a re-plan): a team keeps its
+    scenario colour.
+    """
+    order = list(network.scenario.teams.index.astype(str))
+    extra = [str(t) for t in network.teams.index if str(t) not in set(order)]
+    return team_styles([*order, *extra])
+
+
 def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
     """One row per team: ``team``, ``name``, ``vehicle``, ``status``, ``leave_base``, ``loop_km``, ``loop_min``, ``start_times``, geometry (projected).
 
@@ -56,16 +72,12 @@ def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
     """
     rows = []
     window = network.config.night_minutes
+    styles = scenario_styles(network)
     for route in plan.routes:
         loop_min = route.loop_s / 60.0
+        fit = laps(loop_min, window)
         if route.on_patrol and loop_min > 0:
-            n_loops = math.ceil(window / loop_min - 1e-9)
-            if n_loops <= 6:
-                start_times = ", ".join(_clock(network, i * loop_min) for i in range(n_loops))
-            else:
-                start_times = (
-                    f"{_clock(network, 0.0)}, then every {loop_min:.0f} min ({n_loops} loops)"
-                )
+            start_times = fit.text(network.config.night_start_min)
             leave = _leave_base(network, route.approach_s)
         else:
             start_times = ""
@@ -83,6 +95,9 @@ def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
                 "loop_km": round(route.length_m(network) / 1000.0, 3),
                 "loop_min": round(loop_min, 2),
                 "start_times": start_times,
+                "full_loops": fit.full if route.on_patrol else 0,
+                "partial_min": round(fit.partial_min, 2) if route.on_patrol else 0.0,
+                "longer_than_night": bool(route.on_patrol and fit.longer_than_night),
                 "service_km": round(
                     float(
                         sum(
@@ -95,6 +110,8 @@ def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
                     3,
                 ),
                 "note": route.note,
+                "colour": styles[route.team][0],
+                "dash": styles[route.team][1],
                 "geometry": route.geometry(network),
             }
         )
@@ -213,6 +230,8 @@ def plan_summary(
                 "loop_min": row.loop_min,
                 "service_km": row.service_km,
                 "start_times": row.start_times,
+                "colour": row.colour,
+                "dash": row.dash,
                 "approach": [[int(e), bool(f)] for e, f in route.approach],
                 "steps": [[int(e), bool(f)] for e, f in route.steps],
                 # 1 where the step serves a required road (reloading a plan needs it)
@@ -225,26 +244,43 @@ def plan_summary(
                 else [],
             }
         )
+    # which loops fit the window (borderwatch.plan.laps): plan.json keeps it beside the routes
+    out["loops_fit"] = {
+        row.team: {
+            "full_loops": int(row.full_loops),
+            "last_partial_min": float(row.partial_min),
+            "longer_than_night": bool(row.longer_than_night),
+        }
+        for row in frame.itertuples()
+        if row.status == "patrol"
+    }
     out.update(extra or {})
     return out
 
 
 def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
+    """The stretches no road reaches; a stretch's nearest road is the least over its units (as in the briefing)."""
     units = network.units
     bad = np.zeros(len(units), dtype=bool)
     bad[plan.required.uncoverable] = True
     reasons = dict(
         zip(plan.required.uncoverable.tolist(), plan.required.uncoverable_reason, strict=True)
     )
+    near = np.asarray(network.watch.nearest_road_m, dtype=float)
+    view_m = float(network.config.patrol_view_m)
     lines = []
     for i, j in unit_runs(bad, units["part"].to_numpy()):
-        # no township grid: no empty field ("(3.20 km, )")
-        length = f"{(units['end_m'].iat[j] - units['start_m'].iat[i]) / 1000:.2f} km"
-        place = ", ".join(x for x in (length, _name(units["township"].iat[i])) if x)
-        lines.append(
-            f"  km {units['start_m'].iat[i] / 1000:7.2f}-{units['end_m'].iat[j] / 1000:7.2f} "
-            f"({place}): {reasons[i]}"
+        run = near[i : j + 1]
+        why = (
+            f"no road within {view_m / 1000:g} km of the border (nearest road "
+            f"{fmt_km(float(run.min()) / 1000)})"
+            if (run > view_m).all()
+            else reasons[i]
         )
+        a, b = float(units["start_m"].iat[i]) / 1000, float(units["end_m"].iat[j]) / 1000
+        # no township grid: no empty field ("(3.20 km, )")
+        place = ", ".join(x for x in (fmt_km(b - a), _name(units["township"].iat[i])) if x)
+        lines.append(f"  km {fmt_km(a, ''):>7}-{fmt_km(b, ''):>7} ({place}): {why}")
     return lines
 
 
@@ -278,8 +314,8 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         if r["note"]:
             how += f"  ({r['note']})"
         lines.append(
-            f"{r['team']:<6} {r['vehicle']:<11} {r['leave_base']:>10} {r['loop_km']:>8.1f} "
-            f"{r['loop_min']:>9.1f} {r['service_km']:>10.1f}  {how}"
+            f"{r['team']:<6} {r['vehicle']:<11} {r['leave_base']:>10} {fmt_km(r['loop_km'], ''):>8} "
+            f"{fmt_min(r['loop_min'], ''):>9} {fmt_km(r['service_km'], ''):>10}  {how}"
         )
     if standby:
         lines += [
@@ -290,31 +326,35 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
     lines += [
         "",
         f"teams on patrol {summary['teams_on_patrol']} of {summary['teams']}, "
-        f"shortest loop {summary['shortest_loop_min']:.1f} min, longest {summary['max_loop_min']:.1f} min",
-        f"min-max loop {summary['minmax_loop_min']:.1f} min, lower bound {summary['bound_min']:.1f} min, "
-        f"optimality gap {summary['opt_gap_pct']:.1f} %",
+        f"shortest loop {fmt_min(summary['shortest_loop_min'])}, "
+        f"longest {fmt_min(summary['max_loop_min'])}",
+        f"min-max loop {fmt_min(summary['minmax_loop_min'])}, "
+        f"lower bound {fmt_min(summary['bound_min'])}, "
+        f"optimality gap {fmt_pct(summary['opt_gap_pct'])}",
     ]
     at = summary.get("worst_revisit_at")
     where = (
-        f" at km {at['start_km']:.2f}-{at['end_km']:.2f} ("
+        f" at km {fmt_km(at['start_km'], '')}-{fmt_km(at['end_km'], '')} ("
         + ", ".join(x for x in (_name(at["township"]), ", ".join(at["teams"]) or "no team") if x)
         + ")"
         if at
         else ""
     )
     lines += [
-        f"worst revisit interval {summary['worst_revisit_min']:.1f} min (patrolled border){where}",
-        f"risk-weighted mean revisit interval {summary['mean_revisit_min']:.1f} min",
+        f"worst revisit interval {fmt_min(summary['worst_revisit_min'])} "
+        f"(patrolled border, {summary.get('revisit_window', _window(network))}){where}",
+        f"risk-weighted mean revisit interval {fmt_min(summary['mean_revisit_min'])}",
     ]
     never = summary["never_passed"]
     if never["km"] > 0:
-        lines.append(f"never passed: {never['km']:.2f} km, {never['why']}")
+        lines.append(f"never passed: {fmt_km(never['km'])}, {never['why']}")
     lines += [
-        f"border patrolled {summary['patrolled_km']:.1f} of {summary['border_km']:.1f} km "
-        f"({summary['patrolled_pct']:.1f} %)",
+        f"border patrolled (a patrol passes at least once): {fmt_km(summary['patrolled_km'], '')} "
+        f"of {fmt_km(summary['border_km'])} ({fmt_pct(summary['patrolled_pct'])})",
         f"required roads: {summary['required_roads']['edges']} edges in "
-        f"{summary['required_roads']['links']} links, {summary['required_roads']['drive_min']:.0f} min of driving "
-        f"({summary['required_roads']['method']}, optimality gap {summary['required_roads']['gap_pct']:.2f} %)",
+        f"{summary['required_roads']['links']} links, {fmt_min(summary['required_roads']['drive_min'])} of driving "
+        f"({summary['required_roads']['method']}, optimality gap "
+        f"{fmt_pct(summary['required_roads']['gap_pct'])})",
     ]
     if plan.instance.unreachable:
         km = (
@@ -358,9 +398,10 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         if key in summary:
             c = summary[key]
             lines.append(
-                f"{when} ({c['criterion']}): {c['watched_pct']:.1f} % watched, "
-                f"{c['gap_km']:.1f} km in {c['n_gaps']} coverage gaps"
+                f"{when} ({c['criterion']}): {fmt_pct(c['watched_pct'])} watched, "
+                f"{fmt_km(c['gap_km'])} in {c['n_gaps']} coverage gaps"
             )
+    lines += _target_section(summary, network)
     if summary.get("detection"):  # issue #25: the chance a crossing is seen
         from borderwatch.plan.odds import report_lines
 
@@ -368,10 +409,31 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
     return "\n".join(lines) + "\n"
 
 
+def _window(network: PatrolNetwork) -> str:
+    return f"{network.config.night_start}-{network.config.night_end}"
+
+
+def _target_section(summary: dict[str, Any], network: PatrolNetwork) -> list[str]:
+    """Targets met or not (where and by how much), and what the two coverage shares mean."""
+    from borderwatch.coverage.gaps import target_lines
+
+    check = (summary.get("coverage_after") or {}).get("target_check")
+    out: list[str] = []
+    if check:
+        window = summary.get("revisit_window", _window(network))
+        out += ["", "targets:", *(f"  {x}" for x in target_lines(check, window=window))]
+    if "coverage_after" in summary:
+        out += [
+            "",
+            "'watched' = a checkpoint sees the unit, or a patrol passes it at least every "
+            "revisit target all night; 'patrolled' = a patrol passes it at least once: "
+            "a stretch passed less often than the target is patrolled but not watched",
+        ]
+    return out
+
+
 def _night_start(network: PatrolNetwork, night: date) -> datetime:
-    tz = ZoneInfo(network.scenario.timezone)
-    start = network.config.night_start_min
-    return datetime.combine(night, time(start // 60, start % 60), tzinfo=tz)
+    return network.config.night.start_at(night, network.scenario.timezone)
 
 
 def _team_track(
@@ -433,6 +495,9 @@ def _edge_shape(line: Any, *, forward: bool) -> _Shape:
 def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[str, Any]:
     """One ``gpxpy`` track per team on patrol, named ``"<team id> <name>"``: every loop, timed.
 
+    The description and ``<extensions><color>`` carry the team's colour (the
+    same as ``plan.json``, the map and the briefing).
+
     Built once and shared by ``routes.gpx`` and the per-team files.
     """
     import gpxpy.gpx
@@ -441,16 +506,25 @@ def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[s
     lonlat = network.edges.to_crs("EPSG:4326").geometry.to_numpy()
     shapes: dict[tuple[int, bool], _Shape] = {}
     tracks: dict[str, Any] = {}
+    styles = scenario_styles(network)
     for route in plan.routes:
         if not route.on_patrol:
             continue
         track = gpxpy.gpx.GPXTrack(name=f"{route.team} {network.teams.loc[route.team, 'name']}")
-        n_loops = math.ceil(network.config.night_minutes / (route.loop_s / 60.0) - 1e-9)
+        fit = laps(route.loop_s / 60.0, float(network.config.night_minutes))
+        colour, dash = styles[route.team]
         track.description = (
             f"team {route.team}, {route.vehicle}: leave base "
-            f"{_leave_base(network, route.approach_s)}, loop {route.loop_s / 60:.1f} min, "
-            f"{n_loops} loops from {network.config.night_start} to {network.config.night_end}"
+            f"{_leave_base(network, route.approach_s)}, loop {fmt_min(route.loop_s / 60)}, "
+            f"{fit.full} loops"
+            + (f" + 1 partial of {fmt_min(fit.partial_min)}" if fit.partial_min > 0 else "")
+            + f" from {network.config.night_start} to {network.config.night_end}; "
+            f"colour {colour}" + (f", dash {dash}" if dash else ", solid")
         )
+        # the team's scenario-fixed colour for GPX viewers (<extensions><color>)
+        ext = ElementTree.Element("color")
+        ext.text = colour
+        track.extensions = [ext]
         track.number = None
         segment = gpxpy.gpx.GPXTrackSegment()
         x, y, t = _team_track(plan, route.team, lonlat, shapes)

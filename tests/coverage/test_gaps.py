@@ -39,19 +39,20 @@ def test_one_checkpoint_in_the_middle_leaves_two_gaps() -> None:
     net = build_network(straight_scenario(1500.0))
     rep = coverage_report(net, criterion="checkpoint")
     gaps = rep.gaps
-    assert list(gaps.index) == ["G001", "G002"]
+    # ids by chainage (borderwatch.fmt.gap_id), the same stretch the same id in every output
+    assert list(gaps.index) == ["G0.00-3.50", "G6.50-10.00"]
     assert gaps["start_km"].tolist() == pytest.approx([0.0, 6.5], abs=1e-3)
     assert gaps["end_km"].tolist() == pytest.approx([3.5, 10.0], abs=1e-3)
     assert gaps["length_km"].tolist() == pytest.approx([3.5, 3.5], abs=1e-3)
     assert (gaps["nearest_checkpoint"] == "CP1").all()
-    assert gaps["why"].str.contains("nearest checkpoint CP1 \\(radius 1.5 km\\)").all()
-    assert gaps.loc["G001", "worst_value"] == pytest.approx(
+    assert gaps["why"].str.contains("nearest checkpoint CP1 \\(radius 1.50 km\\)").all()
+    assert gaps.loc["G0.00-3.50", "worst_value"] == pytest.approx(
         5000 - 250, abs=1
     )  # unit 0 ends 4.75 km away
     s = rep.summary
     assert s["watched_km"] == pytest.approx(3.0, abs=1e-3)
     assert s["watched_km"] + s["gap_km"] == pytest.approx(s["border_km"], abs=1e-9)
-    assert s["longest_gap"]["id"] == "G001"
+    assert s["longest_gap"]["id"] == "G0.00-3.50"
     assert gaps.crs == net.crs
 
 
@@ -211,7 +212,7 @@ def test_write_coverage_files(synth_net, tmp_path: Path) -> None:
         grids.columns
     )
     text = format_summary(rep)
-    assert "watched" in text and (len(rep.gaps) == 0 or "G001" in text)
+    assert "watched" in text and (len(rep.gaps) == 0 or str(rep.gaps.index[0]) in text)
 
 
 def test_write_coverage_is_deterministic_and_atomic(synth_net, tmp_path: Path, monkeypatch) -> None:
@@ -291,9 +292,9 @@ def test_risk_weights_follow_the_incidents() -> None:
 def test_gap_reasons_in_english_and_chinese() -> None:
     net = build_network(straight_scenario(1500.0))
     rep = coverage_report(net, criterion="checkpoint")
-    g = rep.gaps.loc["G001"]
-    assert g["why"].startswith("nearest checkpoint CP1 (radius 1.5 km) is ")
-    assert g["why_zh"].startswith("最近执勤点 CP1（半径 1.5 km）距该缺口 ")
+    g = rep.gaps.loc["G0.00-3.50"]
+    assert g["why"].startswith("nearest checkpoint CP1 (radius 1.50 km) is ")
+    assert g["why_zh"].startswith("最近执勤点 CP1（半径 1.50 km）距该缺口 ")
     facts = [
         ("revisit", {"worst": "95", "target": "60"}),
         ("never_along", {"length": "1.0 km"}),

@@ -61,7 +61,7 @@ REMOTE = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)=\"https?://", re.IGNOR
 
 def test_inputs_as_expected(toy: tuple) -> None:
     net, inp = toy
-    assert list(inp["gaps"]["gap_id"]) == ["G001", "G002"]
+    assert list(inp["gaps"]["gap_id"]) == ["G1.00-2.00", "G7.50-8.50"]  # ids by chainage
     assert inp["units_status"]["status"].value_counts()["gap"] == 8
     assert net.checkpoints["name"].iloc[0] == XSS_CP
 

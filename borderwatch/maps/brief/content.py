@@ -228,7 +228,7 @@ def no_road_stretches(folder: PlanFolder) -> list[dict[str, Any]]:
                 "length_km": float(units["length_m"].iloc[i : j + 1].sum()) / 1000,
                 "township": str(units["township"].iat[i]),
                 "village": str(units["village"].iat[i]) if "village" in units.columns else "",
-                "nearest_road_km": float(np.nanmax(seg)) / 1000
+                "nearest_road_km": float(np.nanmin(seg)) / 1000  # the least, as report.txt
                 if np.isfinite(seg).any()
                 else math.nan,
             }

@@ -14,6 +14,10 @@ from jinja2 import Environment, StrictUndefined
 
 from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import default_language
+from borderwatch.fmt import km as fmt_km
+from borderwatch.fmt import minutes as fmt_min
+from borderwatch.fmt import pct as fmt_pct
+from borderwatch.maps._i18n import labels as map_labels
 from borderwatch.maps._i18n import plan_note
 from borderwatch.maps.brief import charts
 from borderwatch.maps.brief.content import (
@@ -40,7 +44,8 @@ from borderwatch.maps.brief.inputs import (
 )
 from borderwatch.maps.brief.labels import VEHICLE, brief_labels
 from borderwatch.maps.brief.pdf import print_pdf
-from borderwatch.maps.colours import STATUS_COLOURS, team_style
+from borderwatch.maps.builder import target_rows
+from borderwatch.maps.colours import STATUS_COLOURS, team_style, team_styles
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -69,9 +74,20 @@ def _num(value: Any, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
 
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def _env() -> Environment:
     env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters["num"] = _num
+    # one text per figure (borderwatch.fmt), as in report.txt and the map
+    env.filters["km"] = lambda x, unit="": fmt_km(_float(x), unit)
+    env.filters["mins"] = lambda x, unit="": fmt_min(_float(x), unit)
+    env.filters["pct"] = lambda x, unit="%": fmt_pct(_float(x), unit)
     return env
 
 
@@ -89,10 +105,14 @@ def _team_cards(
     gap_lines = _gap_lines(folder, network)
     edges = network.edges
     cards = []
+    styles = team_styles(network.scenario.teams.index.astype(str))
     for i, route in enumerate(folder.routes):
         team = str(route["team"])
         status, reason = route_status(route)
-        colour, dash = team_style(i)
+        # the scenario-fixed style (borderwatch.identity); plan.json's colour where recorded
+        colour, dash = styles.get(team, team_style(i))
+        if isinstance(route.get("colour"), str) and route["colour"]:
+            colour = route["colour"]
         name = str(route.get("name") or (teams.loc[team, "name"] if team in teams.index else team))
         base = teams.geometry.loc[team] if team in teams.index else shapely.Point()
         township = str(teams.loc[team, "township"]) if team in teams.index else ""
@@ -257,6 +277,8 @@ def brief_html(
     night = night or (date.fromisoformat(plan["night"]) if plan.get("night") else None)
     start, end = folder.night_window
     figures = commander_figures(folder)
+    # met / not met, by how much and where: the same rows as the map header
+    figures["targets"] = target_rows(folder.summary.get("target_check") or {}, map_labels(lang))
     towns = township_rows(folder)
     staff = staffing(network, roster, [r["township"] for r in towns])
     chart = _img(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +18,8 @@ if TYPE_CHECKING:
     from borderwatch.plan.patrols import PatrolPlan
 
 __all__ = ["takeovers"]
+
+logger = logging.getLogger(__name__)
 
 SPAN_GAP_KM = 0.5
 """Taken-over roads further apart than this along the border are two lines."""
@@ -91,4 +95,52 @@ def takeovers(
     out.sort(
         key=lambda x: (x.from_team, x.km_from if math.isfinite(x.km_from) else math.inf, x.team)
     )
+    return _tile(out, mid, after)
+
+
+def _tile(spans: list[Takeover], mid: np.ndarray, after: pd.DataFrame) -> tuple[Takeover, ...]:
+    """Take-over spans of one dropped team that never overlap: each km has one taker.
+
+    Two takers' roads can watch the same units; the radio text must still name
+    one team per stretch. In chainage order, a span starts where the one before
+    it ends (its first pass counted over what is left); a span wholly inside
+    earlier ones is folded into the span that covers it when the taker is the
+    same, else left out of the text (its roads are within a stretch another
+    team is named for; the log says so).
+    """
+    out: list[Takeover] = []
+    reach: dict[str, float] = {}
+    for tk in spans:
+        if not (math.isfinite(tk.km_from) and math.isfinite(tk.km_to)):
+            out.append(tk)
+            continue
+        start = max(tk.km_from, reach.get(tk.from_team, -math.inf))
+        if start >= tk.km_to - 1e-9:
+            same = next(
+                (o for o in reversed(out) if o.team == tk.team and o.from_team == tk.from_team),
+                None,
+            )
+            if same is not None and same.km_to >= tk.km_to - 1e-9:
+                out[out.index(same)] = replace(same, edges=tuple(sorted({*same.edges, *tk.edges})))
+            else:
+                logger.info(
+                    "take-over %s of %s km %.2f-%.2f lies within stretches named for other "
+                    "teams: left out of the radio text",
+                    tk.team,
+                    tk.from_team,
+                    tk.km_from,
+                    tk.km_to,
+                )
+            continue
+        if start > tk.km_from:
+            mine = after[after["team"] == tk.team]
+            inside = np.flatnonzero((mid > start) & (mid < tk.km_to))
+            times = mine["t"].to_numpy()[np.isin(mine["unit"].to_numpy(), inside)]
+            tk = replace(
+                tk,
+                km_from=start,
+                first_pass_min=float(times.min()) if len(times) else tk.first_pass_min,
+            )
+        out.append(tk)
+        reach[tk.from_team] = max(reach.get(tk.from_team, -math.inf), tk.km_to)
     return tuple(out)

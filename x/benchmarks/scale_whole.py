@@ -1,0 +1,178 @@
+"""Benchmark (issue #12): the whole plan at 500, 1,000 and 2,000 km, before and after, one run.
+
+Every (tree, border) pair is planned in its own child process, one after the other, so
+that its peak memory (``ru_maxrss``) is its own; all children of one invocation run on the
+same machine under the same load, and the ratios (2,000 km against 500 km, after against
+before) come from that one invocation. A child builds ``generate_scenario(km, seed=7)``,
+``build_network`` and runs ``plan_patrols(time_limit_s=20, seed=0)``; it reports the
+seconds per step, the min-max search's iterations and seconds (timed around the search
+loop itself, the same way in both trees), the peak memory, the longest loop, the worst
+revisit, the teams on patrol, the bound and the gap.
+
+``--before DIR`` names a source tree of the baseline (``git archive <commit> borderwatch |
+tar -x -C DIR``): its children run with ``PYTHONPATH=DIR``; the current tree is the
+installed (editable) package.
+
+Usage::
+
+    python benchmarks/scale_whole.py --sizes 500,1000,2000 --before /tmp/base_tree \\
+        --out benchmarks/results/scale_whole.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+STEPS = ("required", "routing", "bound", "night", "schedule")
+
+
+def child(km: float, time_limit: float) -> dict[str, Any]:
+    """Plan one generated border in this process and return its figures."""
+    import resource
+
+    import borderwatch
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.plan.patrols import plan_patrols
+    from borderwatch.routing import minmax
+
+    search = {"s": 0.0, "iterations": 0}
+    run = minmax._Search.run
+
+    def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        out = run(self, *args, **kwargs)
+        search["s"] += time.perf_counter() - t
+        search["iterations"] += out[1]
+        return out
+
+    minmax._Search.run = timed  # type: ignore[method-assign]
+    t = time.perf_counter()
+    net = build_network(generate_scenario(km, seed=7))
+    build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    plan = plan_patrols(net, time_limit_s=time_limit, seed=0)
+    plan_s = time.perf_counter() - t
+    on = sum(1 for r in plan.routes if r.on_patrol)
+    return {
+        "km": km,
+        "tree": str(Path(borderwatch.__file__).parent.parent),
+        "roads": len(net.edges),
+        "teams": len(net.teams),
+        "build_s": build_s,
+        "plan_s": plan_s,
+        "steps": {k: float(plan.seconds.get(k, 0.0)) for k in STEPS},
+        "iterations": search["iterations"],
+        "search_s": search["s"],
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "max_loop_min": plan.max_loop_min,
+        "minmax_loop_min": plan.minmax_loop_min,
+        "worst_revisit_min": plan.objective.worst_revisit_min,
+        "mean_revisit_min": plan.objective.mean_revisit_min,
+        "bound_min": plan.bound_min,
+        "gap_pct": plan.gap_pct,
+        "on_patrol": on,
+    }
+
+
+def _run(km: float, time_limit: float, tree: str | None) -> dict[str, Any]:
+    env = dict(os.environ)
+    if tree:
+        env["PYTHONPATH"] = tree + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, __file__, "--child", str(km), "--time-limit", str(time_limit)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd="/")
+    lines = [x for x in out.stdout.splitlines() if x.startswith("{")]
+    if out.returncode or not lines:
+        raise SystemExit(f"child {km} km ({tree or 'current'}) failed:\n{out.stderr[-3000:]}")
+    row: dict[str, Any] = json.loads(lines[-1])
+    return row
+
+
+def _line(label: str, r: dict[str, Any]) -> str:
+    st = r["steps"]
+    return (
+        f"| {r['km']:,.0f} km | {label} | {r['roads']:,} / {r['teams']} | {r['plan_s']:.1f} | "
+        + " | ".join(f"{st[k]:.1f}" for k in STEPS)
+        + f" | {r['iterations']:,} | {r['search_s']:.1f} | {r['peak_mb']:,.0f} | "
+        f"{r['worst_revisit_min']:.1f} | {r['on_patrol']}/{r['teams']} | {r['bound_min']:.1f} | "
+        f"{r['gap_pct']:.1f} % |"
+    )
+
+
+def markdown(rows: list[tuple[str, dict[str, Any]]], args: argparse.Namespace) -> str:
+    """The results table and the ratios of the run."""
+    head = (
+        "| border | tree | roads / teams | plan s | "
+        + " | ".join(f"{k} s" for k in STEPS)
+        + " | search iterations | search s | peak MB | worst revisit min | teams on patrol | "
+        "bound min | gap |"
+    )
+    out = [
+        "# Whole plan at scale, before and after (issue #12)",
+        "",
+        f"`python benchmarks/scale_whole.py --sizes {args.sizes} --time-limit {args.time_limit:g}"
+        + (" --before <tree of the baseline>" if args.before else "")
+        + "`: generate_scenario(km, seed=7), build_network, plan_patrols(time_limit_s="
+        f"{args.time_limit:g}, seed=0); each row its own child process, all in one run, one "
+        "after the other (peak MB = that process's ru_maxrss, network build included; plan s "
+        "without the build). Search seconds are timed around the search loop itself.",
+        "",
+        head,
+        "|" + "---|" * (head.count("|") - 1),
+        *[_line(label, r) for label, r in rows],
+        "",
+    ]
+    for label in dict.fromkeys(lab for lab, _ in rows):
+        by = {r["km"]: r for lab, r in rows if lab == label}
+        if 500.0 in by and 2000.0 in by:
+            ratio = by[2000.0]["plan_s"] / by[500.0]["plan_s"]
+            out.append(f"- {label}: 2,000 km plan / 500 km plan = {ratio:.2f}x (issue: <= 6x)")
+    before = {r["km"]: r for lab, r in rows if lab == "before"}
+    for lab, r in rows:
+        if lab == "after" and r["km"] in before:
+            b = before[r["km"]]
+            out.append(
+                f"- {r['km']:,.0f} km after / before: plan {r['plan_s'] / b['plan_s']:.2f}x, "
+                f"peak memory {r['peak_mb'] / b['peak_mb']:.2f}x, worst revisit "
+                f"{r['worst_revisit_min']:.1f} vs {b['worst_revisit_min']:.1f} min"
+            )
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    """Run the children and print (and write) the table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="500,1000,2000", help="border lengths in km")
+    ap.add_argument("--time-limit", type=float, default=20.0, help="search seconds")
+    ap.add_argument("--before", default=None, help="source tree of the baseline")
+    ap.add_argument("--out", type=Path, default=None, help="markdown results file")
+    ap.add_argument("--child", type=float, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child is not None:
+        print(json.dumps(child(args.child, args.time_limit)), flush=True)
+        return
+    rows: list[tuple[str, dict[str, Any]]] = []
+    trees = ([("before", args.before)] if args.before else []) + [("after", None)]
+    for km in [float(x) for x in args.sizes.split(",")]:
+        for label, tree in trees:
+            t = time.perf_counter()
+            row = _run(km, args.time_limit, tree)
+            rows.append((label, row))
+            print(_line(label, row), f"({time.perf_counter() - t:.0f} s wall)", flush=True)
+    text = markdown(rows, args)
+    print(text)
+    if args.out:
+        from borderwatch.atomic import write_text
+
+        write_text(args.out, text)
+
+
+if __name__ == "__main__":
+    main()

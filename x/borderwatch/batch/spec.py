@@ -1,0 +1,515 @@
+"""The batch spec: a TOML file listing scenarios, a grid of variants and the job to run.
+
+Example::
+
+    job = "plan"              # or "gaps"
+    max_iterations = 200      # fixed search effort: the same numbers on any number of workers
+    time_limit_s = 60.0       # seconds, a safety cap on each task's search
+    night = "2026-01-05"      # date of the night (plan.json; default: today, fixed at expansion)
+
+    [[scenario]]
+    name = "ningming"                      # embedded scenario
+
+    [[scenario]]
+    path = "counties/longzhou"             # folder, relative to the spec file
+
+    [[scenario]]
+    generate = { border_km = 60, seed = 3 }   # synthetic, rebuilt on the worker
+    label = "g60"                          # optional: the scenario's name in folders and tables
+
+    [config]                  # PlanConfig options for every task (optional)
+    unit_length_m = 250.0
+
+    [grid]                    # every combination is one task per scenario
+    n_teams = [8, 12, 17]
+    max_revisit_min = [90, 120]
+
+Validation is funnelled through :func:`parse_spec`; every error is a
+:class:`~borderwatch.errors.ConfigError` naming the spec file, the key and the
+bad value.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from borderwatch.atomic import ID_RULE, id_problem
+from borderwatch.config import SCALAR_FIELDS, TARGETS, read_toml, unknown_key
+from borderwatch.errors import ConfigError, ConfigWarning
+from borderwatch.limits import DEFAULT_LIMITS, Limits, check_limit, limits_from_mapping
+
+__all__ = [
+    "GRID_KEYS",
+    "JOB_KEYS",
+    "BatchSpec",
+    "ScenarioRef",
+    "load_spec",
+    "parse_spec",
+]
+
+#: Grid keys that are not :class:`~borderwatch.config.PlanConfig` fields.
+JOB_KEYS = ("n_teams", "max_revisit_min", "max_response_min", "time_limit_s", "max_iterations")
+
+#: PlanConfig fields that may be varied in ``[grid]`` (``profiles`` may not).
+_CONFIG_KEYS = SCALAR_FIELDS
+
+#: Every key allowed in ``[grid]``.
+GRID_KEYS = JOB_KEYS + _CONFIG_KEYS
+
+#: Old key names still read, with a ConfigWarning: old -> new.
+_RENAMED = {"time_limit": "time_limit_s"}
+
+_TOP_KEYS = (
+    "job",
+    "time_limit_s",
+    "max_iterations",
+    "max_revisit_min",
+    "max_response_min",
+    "criterion",
+    "night",
+    "map_html",
+    "lang",
+    "scenario",
+    "config",
+    "grid",
+    "limits",
+)
+_JOBS = ("gaps", "plan")
+_CRITERIA = ("checkpoint", "response", "road", "revisit")
+#: generate_scenario keywords a spec may give (scalars and short lists only).
+_GENERATE_KEYS = (
+    "border_km",
+    "seed",
+    "name",
+    "title",
+    "n_checkpoints",
+    "n_teams",
+    "n_border_townships",
+    "grid_counts",
+    "road_density",
+    "extra_edge_share",
+    "depth_km",
+    "incident_rate",
+    "incident_year",
+    "origin",
+    "timezone",
+    "night_window",
+)
+
+
+@dataclass(frozen=True)
+class ScenarioRef:
+    """Where a task's scenario comes from; small enough to ship to a worker.
+
+    Parameters
+    ----------
+    label
+        The scenario's name in output folders and in the summary table.
+    kind
+        ``"name"`` (embedded), ``"path"`` (a folder) or ``"generate"``.
+    value
+        The embedded name, the absolute folder path, or the
+        :func:`~borderwatch.data.synthetic.generate_scenario` keywords as
+        sorted ``(key, value)`` pairs.
+    """
+
+    label: str
+    kind: str
+    value: str | tuple[tuple[str, Any], ...]
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready description (for ``task.json`` and the input hash)."""
+        if self.kind == "generate":
+            assert isinstance(self.value, tuple)
+            return {"generate": {k: _plain(v) for k, v in self.value}}
+        return {self.kind: self.value}
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """A parsed, validated batch spec.
+
+    Parameters
+    ----------
+    job
+        ``"gaps"`` or ``"plan"``.
+    scenarios
+        The scenarios, in spec order.
+    grid
+        Variant key to the list of its values, in spec order.
+    config
+        PlanConfig options applied to every task (under the grid values).
+    time_limit_s, max_iterations
+        Routing search limits (``plan``), unless varied in the grid
+        (``time_limit``, the old name of ``time_limit_s``, is read with a warning).
+    max_revisit_min, max_response_min
+        Coverage targets, unless varied in the grid.
+    criterion
+        Coverage criteria of a ``gaps`` job.
+    night
+        Date of the night (``plan``).
+    map_html
+        Whether each task also draws ``map.html`` (default False: maps are
+        big and a batch is read through its summary table).
+    lang
+        Map language (default: by the scenario's time zone).
+    file
+        The spec file, if read from one.
+    """
+
+    job: str
+    scenarios: tuple[ScenarioRef, ...]
+    grid: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    time_limit_s: float = 20.0
+    max_iterations: int | None = None
+    max_revisit_min: float = TARGETS.max_revisit_min
+    max_response_min: float = TARGETS.max_response_min
+    criterion: tuple[str, ...] = ("checkpoint",)
+    night: date = field(default_factory=date.today)
+    map_html: bool = False
+    lang: str | None = None
+    file: Path | None = None
+
+    @property
+    def n_variants(self) -> int:
+        """Number of grid combinations (1 for an empty grid)."""
+        return math.prod(len(v) for v in self.grid.values())
+
+    @property
+    def n_tasks(self) -> int:
+        """Number of tasks: scenarios × variants."""
+        return len(self.scenarios) * self.n_variants
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    return value
+
+
+def _number(
+    key: str, value: Any, file: Path | None, *, integer: bool = False, minimum: float = 0.0
+) -> None:
+    ok = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok or not math.isfinite(value) or value < minimum:
+        what = "an integer" if integer else "a number"
+        raise ConfigError(
+            f"must be {what} of at least {minimum:g}", field=key, value=value, file=file
+        )
+
+
+def _check_grid_value(key: str, value: Any, file: Path | None) -> None:
+    """Check one grid value on the client (the full PlanConfig check runs in the task)."""
+    where = f"grid.{key}"
+    if key in ("n_teams", "max_iterations", "seed"):
+        _number(where, value, file, integer=True, minimum=1 if key == "n_teams" else 0)
+    elif key in ("night_start", "night_end"):
+        if not isinstance(value, str):
+            raise ConfigError("must be a time of day 'HH:MM'", field=where, value=value, file=file)
+    else:
+        _number(where, value, file, minimum=0.0)
+        if value == 0:
+            raise ConfigError("must be greater than 0", field=where, value=value, file=file)
+
+
+def _scenario(
+    entry: Any, i: int, base_dir: Path, file: Path | None, limits: Limits = DEFAULT_LIMITS
+) -> ScenarioRef:
+    where = f"scenario[{i}]"
+    if not isinstance(entry, Mapping):
+        raise ConfigError("must be a table", field=where, value=entry, file=file)
+    unknown = set(entry) - {"path", "name", "generate", "label"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(
+            "unknown key; known: generate, label, name, path",
+            field=f"{where}.{key}",
+            value=entry[key],
+            file=file,
+        )
+    sources = [k for k in ("path", "name", "generate") if k in entry]
+    if len(sources) != 1:
+        raise ConfigError(
+            "give exactly one of path, name, generate",
+            field=where,
+            value=dict(entry),
+            file=file,
+        )
+    kind = sources[0]
+    raw = entry[kind]
+    label = entry.get("label")
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise ConfigError(
+            "must be a non-empty string", field=f"{where}.label", value=label, file=file
+        )
+    if kind == "name":
+        from borderwatch.data import embedded_scenarios
+
+        known = embedded_scenarios()
+        if raw not in known:
+            raise ConfigError(
+                f"unknown embedded scenario; known: {', '.join(known) or 'none'}",
+                field=f"{where}.name",
+                value=raw,
+                file=file,
+            )
+        return ScenarioRef(label or str(raw), "name", str(raw))
+    if kind == "path":
+        if not isinstance(raw, str) or not raw:
+            raise ConfigError("must be a folder path", field=f"{where}.path", value=raw, file=file)
+        folder = Path(raw).expanduser()
+        if not folder.is_absolute():
+            folder = base_dir / folder
+        folder = folder.resolve()
+        if folder.is_file() and folder.name == "scenario.toml":
+            folder = folder.parent
+        if not (folder / "scenario.toml").is_file():
+            raise ConfigError(
+                f"not a scenario folder (no scenario.toml in {folder})",
+                field=f"{where}.path",
+                value=raw,
+                file=file,
+            )
+        return ScenarioRef(label or folder.name, "path", str(folder))
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            "must be a table of generate_scenario options",
+            field=f"{where}.generate",
+            value=raw,
+            file=file,
+        )
+    for key, value in raw.items():
+        if key not in _GENERATE_KEYS:
+            raise ConfigError(
+                f"unknown generator option; known: {', '.join(_GENERATE_KEYS)}",
+                field=f"{where}.generate.{key}",
+                value=value,
+                file=file,
+            )
+    if "border_km" in raw:
+        _number(f"{where}.generate.border_km", raw["border_km"], file, minimum=1.0)
+        check_limit(  # a border of 1e9 km asks for tens of GiB before the first line of output
+            raw["border_km"],
+            limits,
+            "border_km",
+            what=f"{where}.generate.border_km",
+            file=file,
+            raise_in="the batch spec",
+        )
+    if "seed" in raw:
+        _number(f"{where}.generate.seed", raw["seed"], file, integer=True)
+    frozen = _freeze(raw)
+    auto = f"gen{_fmt(raw.get('border_km', 60))}km-s{raw.get('seed', 7)}"
+    return ScenarioRef(label or str(raw.get("name") or auto), "generate", frozen)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_spec(
+    values: Mapping[str, Any], *, base_dir: str | Path = ".", file: str | Path | None = None
+) -> BatchSpec:
+    """Validate plain values (a parsed TOML document) into a :class:`BatchSpec`.
+
+    Parameters
+    ----------
+    values
+        The spec's top-level table.
+    base_dir
+        Folder that relative scenario paths start from.
+    file
+        The spec file, named in error messages.
+
+    Raises
+    ------
+    ConfigError
+        Naming the spec file, the key and the bad value.
+    """
+    f = None if file is None else Path(file)
+    values = _renamed(values, "", f)
+    for key, value in values.items():
+        if key not in _TOP_KEYS:
+            raise unknown_key(key, value, _TOP_KEYS, file=f)
+    job = values.get("job", "plan")
+    if job not in _JOBS:
+        raise ConfigError("job must be 'gaps' or 'plan'", field="job", value=job, file=f)
+    limits = limits_from_mapping(values.get("limits", {}), file=f)
+    raw_scenarios = values.get("scenario")
+    if not isinstance(raw_scenarios, list) or not raw_scenarios:
+        raise ConfigError(
+            "the spec needs at least one [[scenario]] table",
+            field="scenario",
+            value=raw_scenarios,
+            file=f,
+        )
+    scenarios = tuple(
+        _scenario(entry, i, Path(base_dir), f, limits) for i, entry in enumerate(raw_scenarios)
+    )
+    labels = [s.label for s in scenarios]
+    for label in labels:
+        if labels.count(label) > 1:
+            raise ConfigError(
+                "two scenarios share this label; give each a distinct 'label'",
+                field="scenario.label",
+                value=label,
+                file=f,
+            )
+        if not _safe(label):
+            raise ConfigError(
+                f"a scenario label names a folder: it is an id, {ID_RULE}",
+                field="scenario.label",
+                value=label,
+                file=f,
+            )
+
+    config = values.get("config", {})
+    if not isinstance(config, Mapping):
+        raise ConfigError("must be a table", field="config", value=config, file=f)
+    from borderwatch.config import from_mapping
+
+    try:
+        from_mapping(config)  # validates keys and values once, on the client
+    except ConfigError as err:
+        raise ConfigError(
+            err.message,
+            field=f"config.{err.field}",
+            value=err.value,
+            file=f,
+        ) from None
+
+    raw_grid = values.get("grid", {})
+    if not isinstance(raw_grid, Mapping):
+        raise ConfigError("must be a table", field="grid", value=raw_grid, file=f)
+    grid: dict[str, tuple[Any, ...]] = {}
+    raw_grid = _renamed(raw_grid, "grid.", f)
+    for key, vals in raw_grid.items():
+        if key not in GRID_KEYS:
+            raise unknown_key(key, vals, GRID_KEYS, where=f"grid.{key}", file=f, what="grid key")
+        unused = {"plan": ("max_response_min",), "gaps": ("time_limit_s", "max_iterations")}
+        if key in unused[job]:
+            raise ConfigError(f"not used by a {job} job", field=f"grid.{key}", value=vals, file=f)
+        if not isinstance(vals, list):
+            vals = [vals]
+        if not vals:
+            raise ConfigError(
+                "a grid key needs at least one value", field=f"grid.{key}", value=vals, file=f
+            )
+        for v in vals:
+            _check_grid_value(key, v, f)
+        if len(set(vals)) != len(vals):
+            raise ConfigError(
+                "repeated value in a grid list", field=f"grid.{key}", value=vals, file=f
+            )
+        grid[key] = tuple(vals)
+
+    kwargs: dict[str, Any] = {}
+    for key in ("time_limit_s", "max_revisit_min", "max_response_min"):
+        if key in values:
+            _number(key, values[key], f)
+            if values[key] <= 0:
+                raise ConfigError("must be greater than 0", field=key, value=values[key], file=f)
+            kwargs[key] = float(values[key])
+    if "max_iterations" in values:
+        _number("max_iterations", values["max_iterations"], f, integer=True, minimum=1)
+        kwargs["max_iterations"] = int(values["max_iterations"])
+    if "criterion" in values:
+        crit = values["criterion"]
+        names = [c.strip() for c in crit.split(",")] if isinstance(crit, str) else crit
+        if not isinstance(names, list) or not names or any(n not in _CRITERIA for n in names):
+            raise ConfigError(
+                f"criterion must be one or more of {', '.join(_CRITERIA)}",
+                field="criterion",
+                value=crit,
+                file=f,
+            )
+        kwargs["criterion"] = tuple(names)
+    if "night" in values:
+        night = values["night"]
+        if isinstance(night, str):
+            try:
+                night = date.fromisoformat(night)
+            except ValueError:
+                night = None
+        if not isinstance(night, date):
+            raise ConfigError(
+                "must be a date YYYY-MM-DD", field="night", value=values["night"], file=f
+            )
+        kwargs["night"] = night
+    if "map_html" in values:
+        if not isinstance(values["map_html"], bool):
+            raise ConfigError(
+                "must be true or false", field="map_html", value=values["map_html"], file=f
+            )
+        kwargs["map_html"] = values["map_html"]
+    if "lang" in values:
+        kwargs["lang"] = str(values["lang"])
+    spec = BatchSpec(
+        job=job,
+        scenarios=scenarios,
+        grid=grid,
+        config=dict(config),
+        file=f,
+        **kwargs,
+    )
+    check_limit(
+        spec.n_tasks,
+        limits,
+        "batch_tasks",
+        what="batch tasks (scenarios x grid)",
+        file=f,
+        raise_in="the batch spec",
+    )
+    return spec
+
+
+def _renamed(values: Mapping[str, Any], prefix: str, file: Path | None) -> Mapping[str, Any]:
+    """``values`` with old key names replaced by the new ones (a ConfigWarning for each)."""
+    old = [k for k in _RENAMED if k in values]
+    if not old:
+        return values
+    out = dict(values)
+    for key in old:
+        new = _RENAMED[key]
+        if new in out:
+            raise ConfigError(
+                f"given twice: as {prefix}{key} (the old name) and as {prefix}{new}",
+                field=f"{prefix}{key}",
+                value=out[key],
+                file=file,
+            )
+        where = f"{file}: " if file is not None else ""
+        warnings.warn(
+            ConfigWarning(f"{where}{prefix}{key} is now called {prefix}{new} (seconds)"),
+            stacklevel=3,
+        )
+        out[new] = out.pop(key)
+    return out
+
+
+def _safe(text: str) -> bool:
+    return id_problem(text) is None
+
+
+def load_spec(path: str | Path) -> BatchSpec:
+    """Read and validate a batch spec TOML file (relative paths start at its folder)."""
+    path = Path(path)
+    values = read_toml(path, what="batch spec file")
+    return parse_spec(values, base_dir=path.resolve().parent, file=path)

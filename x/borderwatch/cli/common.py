@@ -1,0 +1,272 @@
+"""What every command shares: consoles, option types, error handling, progress, loading.
+
+Output reads well in a terminal and in a log file: nothing is wrapped at 80 columns
+when piped (``soft_wrap``), spinners only on a terminal (else a log line), warnings
+print as ``warning: …`` and errors as ``error: …`` with the exit code of their class
+(:attr:`borderwatch.errors.BorderwatchError.exit_code`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from borderwatch.errors import (
+    BorderwatchError,
+    ConfigError,
+    RosterInfeasibleError,
+)
+
+__all__ = [
+    "BasemapOpt",
+    "ConfigOpt",
+    "FolderScenarioOpt",
+    "ForceOpt",
+    "LangOpt",
+    "MaxIterationsOpt",
+    "MaxRevisitOpt",
+    "NoMapOpt",
+    "OfflineOpt",
+    "OutDirOpt",
+    "ScenarioArg",
+    "check_choice",
+    "check_files",
+    "err",
+    "guarded",
+    "load_network",
+    "load_scenario_config",
+    "out",
+    "parse_night_date",
+    "shown_warnings",
+    "step",
+]
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+log = logging.getLogger("borderwatch.cli")
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Embedded scenario name (ningming) or a scenario folder.")
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML file of PlanConfig options.", exists=False),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Map language: zh or en (default: zh for Chinese scenarios)."),
+]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline/--online", help="Inline every script in map.html (no CDN; default) or link them."
+    ),
+]
+OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")]
+NoMapOpt = Annotated[bool, typer.Option("--no-map", help="Do not write map.html.")]
+MaxRevisitOpt = Annotated[
+    float | None,
+    typer.Option(help="Revisit-interval target, minutes (default: the scenario's, 120).", min=1),
+]
+BasemapOpt = Annotated[
+    str | None,
+    typer.Option("--basemap", help="xyzservices name, a {z}/{x}/{y} URL/folder, or none."),
+]
+MaxIterationsOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Stop the routing search after this many iterations: the same files on any "
+        "machine (--time-limit then only caps it).",
+        min=0,
+    ),
+]
+FolderScenarioOpt = Annotated[
+    str | None,
+    typer.Option(help="Scenario the folder was made from (default: as recorded in it)."),
+]
+
+
+def _print_warning(message: str) -> None:
+    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+
+
+class _WarningLog(logging.Filter):
+    """One line per warning: a library WARNING log record prints as ``warning: …``.
+
+    Library code often logs a warning and issues it as a Python warning (e.g.
+    :func:`borderwatch.data.validate.warn`); both used to reach the terminal
+    (``WARNING borderwatch…: x`` and ``warning: x``). This filter, on the
+    terminal's log handler, prints a ``borderwatch.*`` WARNING record as
+    ``warning: …`` and counts it, so that the Python warning of the same text
+    that follows is not printed again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING or not record.name.startswith("borderwatch"):
+            return True
+        text = record.getMessage()
+        self.pending[text] = self.pending.get(text, 0) + 1
+        _print_warning(text)
+        return False
+
+    def seen(self, text: str) -> bool:
+        """Whether ``text`` was printed from the log (then it is not printed again)."""
+        left = self.pending.get(text, 0)
+        if left:
+            self.pending[text] = left - 1
+        return left > 0
+
+
+@contextmanager
+def shown_warnings() -> Iterator[None]:
+    """Print warnings as ``warning: …`` on stderr while the block runs, each once.
+
+    A warning both logged (WARNING, from a ``borderwatch`` logger) and issued
+    as a Python warning prints one line (see :class:`_WarningLog`).
+    """
+    previous = warnings.showwarning
+    dedupe = _WarningLog()
+    # the terminal's handler from logging.basicConfig (plain StreamHandlers only: test
+    # harnesses' capture handlers keep every record)
+    handlers = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        text = str(message)
+        if not dedupe.seen(text):
+            _print_warning(text)
+
+    warnings.showwarning = show
+    for h in handlers[:1]:
+        h.addFilter(dedupe)
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+        for h in handlers[:1]:
+            h.removeFilter(dedupe)
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Run a command body: warnings as ``warning: …``; errors as one line and their exit code."""
+    try:
+        with shown_warnings():
+            yield
+    except RosterInfeasibleError as exc:
+        err.print(f"[red]infeasible:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except BorderwatchError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except OSError as exc:  # a full, read-only or forbidden disk outside the atomic writers
+        from borderwatch.atomic import output_error
+
+        error = output_error(exc, exc.filename or ".")
+        if error is None:
+            raise
+        err.print(f"[red]error:[/] {escape(str(error))}", highlight=False)
+        raise typer.Exit(error.exit_code) from None
+
+
+def _progress_line(message: str) -> None:
+    """One plain progress line on stderr (a cron log reads it), with the wall-clock time."""
+    if os.environ.get("BORDERWATCH_QUIET"):
+        return
+    stamp = datetime.now().strftime("%H:%M:%S")
+    print(f"{stamp} {message.rstrip(' …')}", file=sys.stderr, flush=True)
+
+
+class _LineStatus:
+    """Stands in for a rich status off a terminal: each update is one progress line."""
+
+    def update(self, message: str) -> None:
+        _progress_line(message)
+
+
+@contextmanager
+def step(message: str) -> Iterator[Any]:
+    """A spinner with ``message`` on a terminal; a progress line elsewhere.
+
+    Off a terminal (piped, cron) every step and update prints one line on stderr,
+    ``HH:MM:SS message``, so that a log shows what a long run is doing
+    (``BORDERWATCH_QUIET=1`` turns them off). Yields an object with ``update``.
+    """
+    if sys.stderr.isatty():
+        with err.status(message, spinner="dots") as status:
+            yield status
+    else:
+        _progress_line(message)
+        yield _LineStatus()
+
+
+def check_choice(option: str, value: str | None, allowed: Sequence[str]) -> None:
+    """Refuse an option value outside ``allowed`` before any slow work."""
+    if value is not None and value not in allowed:
+        raise ConfigError(f"allowed: {', '.join(allowed)}", field=option, value=value)
+
+
+def check_files(option: str, paths: Sequence[Path] | None) -> None:
+    """Refuse a missing input file or folder before any slow work."""
+    for p in paths or ():
+        if not Path(p).exists():
+            raise ConfigError("no such file or folder", field=option, value=str(p))
+
+
+def parse_night_date(text: str | None) -> date | None:
+    """``--night YYYY-MM-DD`` as a date (None when not given)."""
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError("not a date YYYY-MM-DD", field="--night", value=text) from None
+    if not 1900 <= day.year <= 9998:  # a night runs into the next day, GPX times need room
+        raise ConfigError("a date of the years 1900-9998", field="--night", value=text)
+    return day
+
+
+def load_scenario_config(scenario: str, config: Path | None) -> tuple[Any, Any]:
+    """Load a scenario and its PlanConfig (scenario defaults, then ``--config``)."""
+    from borderwatch.config import load_config
+    from borderwatch.data import load_scenario
+
+    check_files("--config", [config] if config else None)
+    limits = None
+    if config:  # a --config [limits] table guards the scenario's files too
+        from borderwatch.config import read_toml
+
+        limits = read_toml(config, what="config file").get("limits")
+    with step(f"loading scenario {scenario} …"):
+        scn = load_scenario(scenario, limits=limits)
+    base = scn.default_config()
+    cfg = load_config(config, base=base) if config else base
+    return scn, cfg
+
+
+def load_network(scenario: str, config: Path | None, **overrides: Any) -> Any:
+    """Load a scenario and build its PatrolNetwork; ``overrides`` are PlanConfig fields."""
+    import dataclasses
+
+    from borderwatch.data import build_network
+
+    scn, cfg = load_scenario_config(scenario, config)
+    if overrides:
+        cfg = dataclasses.replace(cfg, **overrides)
+    with step("building the patrol network …"):
+        return build_network(scn, cfg)

@@ -1,0 +1,696 @@
+"""Gaps: stretches of border that fail a coverage criterion, by township and grid.
+
+The per-unit table (:func:`unit_coverage`) gathers every coverage measure of a
+unit. A *criterion* says when a unit counts as watched:
+
+``"checkpoint"``
+    a checkpoint watches it (:func:`~borderwatch.coverage.checkpoint_watch`);
+``"response"``
+    some team or checkpoint crew reaches it within ``max_response_min``;
+``"revisit"``
+    under the night timeline its worst revisit interval is at most
+    ``max_revisit_min`` (needs a timeline);
+``"road"``
+    a road that some team's vehicle may drive comes within ``patrol_view_m``
+    (the static precondition of any patrol watch).
+
+A combination (a sequence of names) counts a unit as watched when it meets
+*any* of them: "watched by a checkpoint or revisited often enough". A gap is a
+maximal run of consecutive failing units within one border part.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from borderwatch.config import TARGETS
+from borderwatch.coverage.response import response_times
+from borderwatch.coverage.risk import risk_weights
+from borderwatch.coverage.static import checkpoint_watch
+from borderwatch.coverage.revisit import revisits
+from borderwatch.coverage.timeline import PatrolTimeline
+from borderwatch.data.units import unit_runs
+from borderwatch.errors import CoverageError
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+
+__all__ = [
+    "CRITERIA",
+    "CoverageReport",
+    "by_grid",
+    "coverage_report",
+    "find_gaps",
+    "summarize",
+    "unit_coverage",
+    "watched_mask",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The coverage criteria :func:`find_gaps` knows, with the column of their worst value.
+CRITERIA: dict[str, str] = {
+    "checkpoint": "nearest_checkpoint_m",
+    "response": "response_min",
+    "revisit": "worst_revisit_min",
+    "road": "nearest_road_m",
+}
+
+_GRID_LEVELS = ("township", "village", "cell")
+
+
+def unit_coverage(
+    network: PatrolNetwork,
+    *,
+    timeline: PatrolTimeline | None = None,
+    response: bool = True,
+    risk: bool | np.ndarray = True,
+    checkpoint_rule: str = "midpoint",
+) -> gpd.GeoDataFrame:
+    """Every coverage measure of every border unit in one table.
+
+    Parameters
+    ----------
+    network
+        The patrol network.
+    timeline
+        A plan's or GPS tracks' timeline; adds the revisit columns.
+    response
+        Compute response times (adds ``response_min``, ``responder``, ...).
+    risk
+        ``True``: risk weights from the scenario's incidents
+        (:func:`~borderwatch.coverage.risk_weights`); ``False``: weight 1; or an
+        array of one weight per unit.
+    checkpoint_rule
+        See :func:`~borderwatch.coverage.checkpoint_watch`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Index ``unit``; the unit columns of ``network.units`` (``part``,
+        ``start_m``, ``end_m``, ``length_m``, ``township``, ``village``,
+        ``cell``, geometry); ``checkpoint_watched``, ``n_checkpoints``,
+        ``checkpoints``, ``nearest_checkpoint``, ``nearest_checkpoint_m``;
+        ``nearest_road_m``, ``road_in_view`` (any road within
+        ``patrol_view_m``), ``drivable_in_view`` (a road some team's vehicle
+        may drive); ``risk``; with ``response``: ``response_min``,
+        ``responder``, ``responder_kind``; with ``timeline``: ``n_passes``,
+        ``worst_revisit_min``, ``mean_revisit_min``, ``never_passed``,
+        ``first_pass_min``, ``last_pass_min``, ``teams``.
+    """
+    units = network.units
+    out = units[
+        [c for c in ("part", "start_m", "end_m", "length_m", *_GRID_LEVELS) if c in units.columns]
+    ].copy()
+    for level in _GRID_LEVELS:
+        if level not in out.columns:
+            out[level] = ""
+    cw = checkpoint_watch(network, rule=checkpoint_rule)
+    out["checkpoint_watched"] = cw["watched"].to_numpy()
+    for col in ("n_checkpoints", "checkpoints", "nearest_checkpoint", "nearest_checkpoint_m"):
+        out[col] = cw[col].to_numpy()
+    w = network.watch
+    out["nearest_road_m"] = np.asarray(w.nearest_road_m, dtype=float)
+    in_view = np.asarray(w.unit_edge.sum(axis=1)).ravel() > 0
+    out["road_in_view"] = in_view
+    drivable = np.zeros(len(network.edges), dtype=bool)
+    for prof in sorted(set(network.teams["vehicle"].astype(str))):
+        drivable |= np.isfinite(network.edge_seconds(prof))
+    ue = w.unit_edge.tocsr()
+    out["drivable_in_view"] = (
+        (ue @ drivable.astype(np.int64)) > 0 if ue.nnz else np.zeros(len(units), bool)
+    )
+    if isinstance(risk, np.ndarray):
+        if risk.shape != (len(units),):
+            raise CoverageError(
+                f"risk must hold one weight per unit ({len(units)})", field="risk", value=risk.shape
+            )
+        out["risk"] = risk.astype(float)
+    else:
+        out["risk"] = risk_weights(network) if risk else np.ones(len(units))
+    if response:
+        rt = response_times(network)
+        for col in ("response_min", "responder", "responder_kind"):
+            out[col] = rt[col].to_numpy()
+    if timeline is not None:
+        rv = revisits(network, timeline)
+        for col in rv.columns:
+            out[col] = rv[col].to_numpy()
+    out = gpd.GeoDataFrame(
+        out, geometry=units.geometry.to_numpy(), crs=units.crs, index=units.index
+    )
+    out.index.name = "unit"
+    return out
+
+
+def _criteria(criterion: str | Sequence[str]) -> tuple[str, ...]:
+    names = (criterion,) if isinstance(criterion, str) else tuple(criterion)
+    if not names:
+        raise CoverageError(
+            f"no criterion given; known: {', '.join(CRITERIA)}", field="criterion", value=names
+        )
+    for name in names:
+        if name not in CRITERIA:
+            raise CoverageError(
+                f"unknown criterion; known: {', '.join(CRITERIA)}", field="criterion", value=name
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def watched_mask(
+    table: pd.DataFrame,
+    *,
+    criterion: str | Sequence[str] = "checkpoint",
+    max_response_min: float = TARGETS.max_response_min,
+    max_revisit_min: float = TARGETS.max_revisit_min,
+) -> np.ndarray:
+    """Whether each unit of ``table`` counts as watched under ``criterion``.
+
+    Parameters
+    ----------
+    table
+        From :func:`unit_coverage`.
+    criterion
+        A name of :data:`CRITERIA`, or several (watched when any holds).
+    max_response_min, max_revisit_min
+        Targets of the ``response`` and ``revisit`` criteria.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one per unit.
+
+    Raises
+    ------
+    CoverageError
+        For an unknown criterion, or one whose columns ``table`` lacks.
+    """
+    names = _criteria(criterion)
+    ok = np.zeros(len(table), dtype=bool)
+    for name in names:
+        col = CRITERIA[name]
+        if col not in table.columns:
+            need = "a timeline" if name == "revisit" else "response=True"
+            raise CoverageError(
+                f"criterion {name!r} needs {need} in unit_coverage", field="criterion", value=name
+            )
+        if name == "checkpoint":
+            ok |= table["checkpoint_watched"].to_numpy(dtype=bool)
+        elif name == "response":
+            ok |= table["response_min"].to_numpy(dtype=float) <= max_response_min
+        elif name == "revisit":
+            ok |= table["worst_revisit_min"].to_numpy(dtype=float) <= max_revisit_min
+        else:
+            ok |= table["drivable_in_view"].to_numpy(dtype=bool)
+    return ok
+
+
+def _names(values: pd.Series) -> str:
+    """Grid names of a run: in chainage order, each once, blanks dropped."""
+    seen = [str(v) for v in dict.fromkeys(values.tolist()) if str(v)]
+    return ";".join(seen)
+
+
+def _km(m: float) -> str:
+    return f"{m / 1000:.1f} km"
+
+
+#: The facts a gap's reason is made of, in each map/briefing language. ``{km}``-style
+#: values are formatted by :func:`reason_text`; the English text is the ``why``
+#: column, the Chinese one ``why_zh``.
+REASONS: dict[str, dict[str, str]] = {
+    "en": {
+        "no_road": "no road within {view} of the border",
+        "no_road_along": "no road within {view} along {length} of it",
+        "closed": "roads in view along {length} are closed to the teams' vehicles",
+        "no_checkpoint": "no checkpoint",
+        "checkpoint": "nearest checkpoint {cp} (radius {radius}) is {dist} from the gap, "
+        "its farthest unit {far} from any checkpoint",
+        "response": "slowest response {worst} min (target {target} min)",
+        "unreachable": "slowest response unreachable (target {target} min)",
+        "never": "no patrol passes all night",
+        "revisit": "worst revisit {worst} min (target {target} min)",
+        "never_along": "; never passed along {length}",
+        "sep": "; ",
+    },
+    "zh": {
+        "no_road": "边境线 {view} 范围内无道路",
+        "no_road_along": "其中 {length} 边境线 {view} 范围内无道路",
+        "closed": "视野内 {length} 道路巡逻车辆无法通行",
+        "no_checkpoint": "无执勤点",
+        "checkpoint": "最近执勤点 {cp}（半径 {radius}）距该缺口 {dist}，最远单元距任一执勤点 {far}",
+        "response": "最慢响应 {worst} 分钟（目标 {target} 分钟）",
+        "unreachable": "最慢响应：无法到达（目标 {target} 分钟）",
+        "never": "整夜无巡逻经过",
+        "revisit": "最长巡逻间隔 {worst} 分钟（目标 {target} 分钟）",
+        "never_along": "；其中 {length} 整夜无巡逻经过",
+        "sep": "；",
+    },
+}
+
+_Fact = tuple[str, dict[str, str]]
+
+
+def reason_text(facts: Sequence[_Fact], lang: str = "en") -> str:
+    """A gap's reason in ``lang`` (``"en"`` or ``"zh"``) from its facts (see :data:`REASONS`)."""
+    words = REASONS[lang]
+    out = ""
+    for key, values in facts:
+        text = words[key].format(**values)
+        out += text if not out or key == "never_along" else words["sep"] + text
+    return out
+
+
+def _why(
+    run: pd.DataFrame,
+    names: tuple[str, ...],
+    view_m: float,
+    targets: dict[str, float],
+    radii: pd.Series,
+) -> list[_Fact]:
+    """The facts that explain a gap: no road in view, closed roads, checkpoint, response, revisit."""
+    facts: list[_Fact] = []
+    length = run["length_m"].to_numpy()
+    no_road = run["nearest_road_m"].to_numpy() > view_m
+    view = f"{view_m / 1000:g} km"
+    if no_road.all():
+        facts.append(("no_road", {"view": view}))
+    elif no_road.any():
+        facts.append(("no_road_along", {"view": view, "length": _km(float(length[no_road].sum()))}))
+    closed = run["road_in_view"].to_numpy(dtype=bool) & ~run["drivable_in_view"].to_numpy(
+        dtype=bool
+    )
+    if closed.any():
+        facts.append(("closed", {"length": _km(float(length[closed].sum()))}))
+    if "checkpoint" in names:
+        d = run["nearest_checkpoint_m"].to_numpy(dtype=float)
+        if np.isinf(d).all():
+            facts.append(("no_checkpoint", {}))
+        else:
+            i = int(np.argmin(d))
+            cp = str(run["nearest_checkpoint"].iloc[i])
+            radius = float(radii.get(cp, np.nan))
+            facts.append(
+                (
+                    "checkpoint",
+                    {
+                        "cp": cp,
+                        "radius": _km(radius),
+                        "dist": _km(float(d[i])),
+                        "far": _km(float(d.max())),
+                    },
+                )
+            )
+    if "response" in names and "response_min" in run.columns:
+        r = run["response_min"].to_numpy(dtype=float)
+        worst = float(r.max())
+        target = f"{targets['response']:g}"
+        if np.isinf(worst):
+            facts.append(("unreachable", {"target": target}))
+        else:
+            facts.append(("response", {"worst": f"{worst:.0f}", "target": target}))
+    if "revisit" in names and "worst_revisit_min" in run.columns:
+        never = run["never_passed"].to_numpy(dtype=bool)
+        if never.all():
+            facts.append(("never", {}))
+        else:
+            worst = float(run["worst_revisit_min"].max())
+            facts.append(
+                ("revisit", {"worst": f"{worst:.0f}", "target": f"{targets['revisit']:g}"})
+            )
+            if never.any():
+                facts.append(("never_along", {"length": _km(float(length[never].sum()))}))
+    return facts
+
+
+def find_gaps(
+    network: PatrolNetwork,
+    table: pd.DataFrame,
+    *,
+    criterion: str | Sequence[str] = "checkpoint",
+    max_response_min: float = TARGETS.max_response_min,
+    max_revisit_min: float = TARGETS.max_revisit_min,
+) -> gpd.GeoDataFrame:
+    """Merge the units that fail ``criterion`` into gap stretches.
+
+    Parameters
+    ----------
+    network
+        The patrol network.
+    table
+        From :func:`unit_coverage` on ``network``.
+    criterion
+        A name of :data:`CRITERIA` or several (a unit fails when it fails all).
+    max_response_min, max_revisit_min
+        Targets of the ``response`` and ``revisit`` criteria.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Index ``gap`` (``G001``... from the longest); columns ``part``,
+        ``start_km``, ``end_km``, ``length_km``, ``n_units``, ``criterion``,
+        ``worst_value`` and ``worst_of`` (the worst value of the first criterion
+        over the gap and its column name), ``township``, ``village`` (names met
+        in chainage order, ``;``-joined), ``nearest_checkpoint``,
+        ``nearest_checkpoint_km``, ``risk`` (mean weight), ``worst_revisit_min``
+        and ``worst_response_min`` (where measured), ``why``; geometry: the
+        stretch of border. Sorted by length (longest first), then chainage.
+    """
+    names = _criteria(criterion)
+    targets = {"response": float(max_response_min), "revisit": float(max_revisit_min)}
+    if len(table) != len(network.units):
+        raise CoverageError(
+            f"table must have one row per unit ({len(network.units)})",
+            field="table",
+            value=len(table),
+        )
+    ok = watched_mask(
+        table, criterion=names, max_response_min=max_response_min, max_revisit_min=max_revisit_min
+    )
+    part = table["part"].to_numpy()
+    worst_col = CRITERIA[names[0]]
+    rows: list[dict[str, Any]] = []
+    geoms = []
+    view = network.config.patrol_view_m
+    radii = pd.Series(
+        network.checkpoints["radius_m"].to_numpy(dtype=float),
+        index=network.checkpoints.index.astype(str),
+    )
+    for a, b in unit_runs(~ok, part):
+        run = table.iloc[a : b + 1]
+        length = run["length_m"].to_numpy(dtype=float)
+        d = run["nearest_checkpoint_m"].to_numpy(dtype=float)
+        i = int(np.argmin(d))
+        row: dict[str, Any] = {
+            "part": int(part[a]),
+            "start_km": float(run["start_m"].iloc[0]) / 1000,
+            "end_km": float(run["end_m"].iloc[-1]) / 1000,
+            "length_km": float(length.sum()) / 1000,
+            "n_units": int(b - a + 1),
+            "criterion": "+".join(names),
+            "worst_value": float(run[worst_col].max()),
+            "worst_of": worst_col,
+            "township": _names(run["township"]),
+            "village": _names(run["village"]),
+            "nearest_checkpoint": str(run["nearest_checkpoint"].iloc[i]),
+            "nearest_checkpoint_km": float(d[i]) / 1000,
+            "risk": float(np.average(run["risk"].to_numpy(dtype=float), weights=length)),
+            "worst_revisit_min": float(run["worst_revisit_min"].max())
+            if "worst_revisit_min" in run
+            else np.nan,
+            "worst_response_min": float(run["response_min"].max())
+            if "response_min" in run
+            else np.nan,
+            "why": reason_text(facts := _why(run, names, view, targets, radii)),
+            "why_zh": reason_text(facts, "zh"),
+        }
+        rows.append(row)
+        geoms.append(shapely.line_merge(shapely.union_all(run.geometry.to_numpy())))
+    columns = [
+        "part",
+        "start_km",
+        "end_km",
+        "length_km",
+        "n_units",
+        "criterion",
+        "worst_value",
+        "worst_of",
+        "township",
+        "village",
+        "nearest_checkpoint",
+        "nearest_checkpoint_km",
+        "risk",
+        "worst_revisit_min",
+        "worst_response_min",
+        "why",
+        "why_zh",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    gaps = gpd.GeoDataFrame(
+        frame, geometry=gpd.GeoSeries(geoms, crs=network.crs).to_numpy(), crs=network.crs
+    )
+    if len(gaps):
+        # longest first (to the metre, so float noise does not reorder equal gaps), then chainage
+        key = (-gaps["length_km"].round(3)).to_numpy()
+        gaps = gaps.iloc[np.lexsort((gaps["start_km"].to_numpy(), key))].reset_index(drop=True)
+        width = max(3, len(str(len(gaps))))
+        gaps.index = pd.Index([f"G{i + 1:0{width}d}" for i in range(len(gaps))], name="gap")
+    else:
+        gaps.index = pd.Index([], name="gap", dtype=object)
+    logger.info(
+        "gaps (%s): %d stretches, %.1f km",
+        "+".join(names),
+        len(gaps),
+        float(gaps["length_km"].sum()),
+    )
+    return gaps
+
+
+def by_grid(
+    table: pd.DataFrame,
+    watched: np.ndarray,
+    *,
+    county: str = "county",
+) -> pd.DataFrame:
+    """The commanders' table: border km, km in gaps, % watched and worst revisit per grid.
+
+    Parameters
+    ----------
+    table
+        From :func:`unit_coverage`.
+    watched
+        From :func:`watched_mask`.
+    county
+        Name of the level-1 (whole border) row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``level`` (``county``, ``township``, ``village``, ``cell``),
+        ``name``, ``border_km``, ``gap_km``, ``watched_km``, ``watched_pct``,
+        ``n_gap_stretches`` (runs of failing units within the grid),
+        ``worst_revisit_min`` and ``worst_response_min`` (NaN where not
+        measured). Levels without names (no grid file) are left out.
+    """
+    length = table["length_m"].to_numpy(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "part": table["part"].to_numpy(),
+            "len": length,
+            "gap": np.where(watched, 0.0, length),
+            "start": ~watched
+            & np.concatenate([[True], watched[:-1] | (np.diff(table["part"].to_numpy()) != 0)]),
+            "revisit": table["worst_revisit_min"].to_numpy(dtype=float)
+            if "worst_revisit_min" in table
+            else np.nan,
+            "response": table["response_min"].to_numpy(dtype=float)
+            if "response_min" in table
+            else np.nan,
+        }
+    )
+    frame["county"] = county
+    for level in _GRID_LEVELS:
+        frame[level] = table[level].astype(str).to_numpy() if level in table.columns else ""
+    out = []
+    for level in ("county", *_GRID_LEVELS):
+        names = frame[level]
+        if (names == "").all():
+            continue
+        # a run that enters a grid mid-gap starts a stretch there too
+        entering = ~watched & np.concatenate(
+            [[True], names.to_numpy()[1:] != names.to_numpy()[:-1]]
+        )
+        g = frame.assign(stretch=frame["start"] | entering).groupby(level, sort=True)
+        agg = pd.DataFrame(
+            {
+                "border_km": g["len"].sum() / 1000,
+                "gap_km": g["gap"].sum() / 1000,
+                "n_gap_stretches": g["stretch"].sum().astype(np.int64),
+                "worst_revisit_min": g["revisit"].max(),
+                "worst_response_min": g["response"].max(),
+            }
+        )
+        agg["watched_km"] = agg["border_km"] - agg["gap_km"]
+        agg["watched_pct"] = 100 * agg["watched_km"] / agg["border_km"]
+        agg = agg.reset_index(names="name")
+        agg.insert(0, "level", level)
+        out.append(agg)
+    cols = [
+        "level",
+        "name",
+        "border_km",
+        "gap_km",
+        "watched_km",
+        "watched_pct",
+        "n_gap_stretches",
+        "worst_revisit_min",
+        "worst_response_min",
+    ]
+    return pd.concat(out, ignore_index=True)[cols]
+
+
+def summarize(
+    network: PatrolNetwork,
+    table: pd.DataFrame,
+    gaps: pd.DataFrame,
+    *,
+    criterion: str | Sequence[str] = "checkpoint",
+    max_response_min: float = TARGETS.max_response_min,
+    max_revisit_min: float = TARGETS.max_revisit_min,
+) -> dict[str, Any]:
+    """Headline figures: km and % watched, km in gaps, the longest gap, worst revisit.
+
+    Returns
+    -------
+    dict
+        Plain JSON-ready values (floats rounded to metres / 0.01 %).
+        ``watched_km + gap_km == border_km`` holds by construction.
+    """
+    names = _criteria(criterion)
+    border_km = float(table["length_m"].sum()) / 1000
+    gap_km = float(gaps["length_km"].sum()) if len(gaps) else 0.0
+    longest: dict[str, Any] | None = None
+    if len(gaps):
+        g = gaps.iloc[0]
+        longest = {
+            "id": str(gaps.index[0]),
+            "start_km": round(float(g["start_km"]), 3),
+            "end_km": round(float(g["end_km"]), 3),
+            "length_km": round(float(g["length_km"]), 3),
+            "township": str(g["township"]),
+            "why": str(g["why"]),
+        }
+    out: dict[str, Any] = {
+        "scenario": network.scenario.name,
+        "source": None if network.scenario.source is None else str(network.scenario.source),
+        "criterion": "+".join(names),
+        "targets": {
+            "max_response_min": float(max_response_min),
+            "max_revisit_min": float(max_revisit_min),
+        },
+        "n_units": len(table),
+        "unit_length_m": float(network.config.unit_length_m),
+        "border_km": round(border_km, 3),
+        "official_border_km": network.scenario.official_border_km,
+        # rounded to the metre so that watched_km + gap_km == border_km holds on the written values
+        "watched_km": round(round(border_km, 3) - round(gap_km, 3), 3),
+        "watched_pct": round(100 * (border_km - gap_km) / border_km, 2) if border_km else 0.0,
+        "gap_km": round(gap_km, 3),
+        "n_gaps": len(gaps),
+        "longest_gap": longest,
+        "checkpoint_watched_km": round(
+            float(table.loc[table["checkpoint_watched"], "length_m"].sum()) / 1000, 3
+        ),
+        "n_checkpoints": len(network.checkpoints),
+        "n_teams": len(network.teams),
+    }
+    if "worst_revisit_min" in table.columns:
+        # one truth with the plan's files: the worst revisit among the units a patrol passes;
+        # units never passed are counted apart (never_passed_km)
+        passed = ~table["never_passed"].to_numpy(dtype=bool)
+        out["worst_revisit_min"] = (
+            round(float(table["worst_revisit_min"].to_numpy()[passed].max()), 2)
+            if passed.any()
+            else None
+        )
+        out["never_passed_km"] = round(
+            float(table.loc[table["never_passed"], "length_m"].sum()) / 1000, 3
+        )
+    if "response_min" in table.columns:
+        r = table["response_min"].to_numpy(dtype=float)
+        out["median_response_min"] = round(float(np.median(r)), 2)
+        out["worst_response_min"] = round(float(r.max()), 2) if np.isfinite(r).all() else None
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageReport:
+    """Everything :func:`coverage_report` computes.
+
+    Attributes
+    ----------
+    units
+        The per-unit table (:func:`unit_coverage`) with a ``watched`` column.
+    gaps
+        :func:`find_gaps`.
+    grids
+        :func:`by_grid`.
+    summary
+        :func:`summarize`.
+    """
+
+    units: gpd.GeoDataFrame
+    gaps: gpd.GeoDataFrame
+    grids: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def coverage_report(
+    network: PatrolNetwork,
+    *,
+    criterion: str | Sequence[str] = "checkpoint",
+    timeline: PatrolTimeline | None = None,
+    max_response_min: float = TARGETS.max_response_min,
+    max_revisit_min: float = TARGETS.max_revisit_min,
+    response: bool = True,
+    risk: bool | np.ndarray = True,
+) -> CoverageReport:
+    """Per-unit coverage, gaps, the grid table and the summary in one call.
+
+    Parameters
+    ----------
+    network
+        The patrol network.
+    criterion
+        See :func:`find_gaps`. ``"revisit"`` needs ``timeline``.
+    timeline
+        The night timeline of a plan or of GPS tracks.
+    max_response_min, max_revisit_min
+        Targets.
+    response, risk
+        See :func:`unit_coverage`.
+
+    Returns
+    -------
+    CoverageReport
+    """
+    names = _criteria(criterion)
+    if "revisit" in names and timeline is None:
+        raise CoverageError(
+            "criterion 'revisit' needs a timeline (a plan or GPS tracks)",
+            field="criterion",
+            value="revisit",
+        )
+    table = unit_coverage(
+        network, timeline=timeline, response=response or "response" in names, risk=risk
+    )
+    watched = watched_mask(
+        table, criterion=names, max_response_min=max_response_min, max_revisit_min=max_revisit_min
+    )
+    table["watched"] = watched
+    gaps = find_gaps(
+        network,
+        table,
+        criterion=names,
+        max_response_min=max_response_min,
+        max_revisit_min=max_revisit_min,
+    )
+    county = network.scenario.title or network.scenario.name
+    grids = by_grid(table, watched, county=county)
+    summary = summarize(
+        network,
+        table,
+        gaps,
+        criterion=names,
+        max_response_min=max_response_min,
+        max_revisit_min=max_revisit_min,
+    )
+    return CoverageReport(units=table, gaps=gaps, grids=grids, summary=summary)

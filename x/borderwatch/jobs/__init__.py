@@ -1,0 +1,535 @@
+"""Whole jobs: ``gaps`` and ``plan`` from a network to an output folder.
+
+These are what the CLI commands (and a batch runner) call: each takes a built
+:class:`~borderwatch.data.network.PatrolNetwork`, runs the steps of the data
+flow, writes every output file atomically into one folder and returns the
+summary. Like the CLI, this module may import every part of the package.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from borderwatch.atomic import atomic_folder, write_text
+from borderwatch.config import default_language, renamed_time_limit
+from borderwatch.coverage import coverage_report, write_coverage
+from borderwatch.data.gpkg import fixed_gpkg_time
+from borderwatch.data.safe_csv import neutralise_frame
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.planfiles.export import write_plan_files
+
+if TYPE_CHECKING:
+    from borderwatch.coverage import CoverageReport, PatrolTimeline
+    from borderwatch.coverage.siting import SitingResult
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.patrols import PatrolPlan
+    from borderwatch.plan.replan import Replan
+
+__all__ = ["render_maps", "replan_section", "run_gaps", "run_plan", "run_site", "write_replan"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def _noop(_msg: str) -> None:
+    return None
+
+
+def run_gaps(
+    network: PatrolNetwork,
+    out_dir: str | Path,
+    *,
+    criterion: Sequence[str] = ("checkpoint",),
+    timeline: PatrolTimeline | None = None,
+    max_response_min: float | None = None,
+    max_revisit_min: float | None = None,
+    map_html: bool = True,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    progress: Progress = _noop,
+) -> tuple[CoverageReport, dict[str, Any]]:
+    """Coverage gaps of ``network``: write gaps.csv, gaps.geojson, units.gpkg, grids.csv, summary.json, map.html.
+
+    The targets default to ``network.config.targets``.
+    """
+    targets = network.config.targets
+    max_response_min = targets.max_response_min if max_response_min is None else max_response_min
+    max_revisit_min = targets.max_revisit_min if max_revisit_min is None else max_revisit_min
+    progress("measuring coverage")
+    report = coverage_report(
+        network,
+        criterion=tuple(criterion),
+        timeline=timeline,
+        max_response_min=max_response_min,
+        max_revisit_min=max_revisit_min,
+    )
+    # the whole folder is staged beside out_dir and swapped in: a kill leaves the old or the new
+    with atomic_folder(out_dir, kind="gaps") as stage, fixed_gpkg_time():
+        summary = write_coverage(report, stage)
+        if map_html:
+            progress("drawing the map")
+            render_maps(network, stage, report=report, lang=lang, offline=offline, basemap=basemap)
+    return report, summary
+
+
+def render_maps(
+    network: PatrolNetwork,
+    out_dir: str | Path,
+    *,
+    report: CoverageReport,
+    plan: PatrolPlan | None = None,
+    plan_summary: dict[str, Any] | None = None,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    focus_team: str | None = None,
+    png: str | Path | None = None,
+) -> Path:
+    """Write ``map.html`` (the coverage map, or the plan map when a plan is given)."""
+    from borderwatch.maps import coverage_map, plan_map, save_map, save_png
+    from borderwatch.maps.adapters import map_gaps, map_summary, required_edge_labels, units_status
+    from borderwatch.planfiles.export import routes_frame
+
+    lang = lang or default_language(network.scenario.timezone)
+    status = units_status(report.units)
+    gaps = map_gaps(report.gaps)
+    summary = map_summary(report.summary, plan_summary)
+    if plan is None:
+        m = coverage_map(
+            network, status, gaps, summary, lang=lang, offline=offline, basemap=basemap
+        )
+    else:
+        m = plan_map(
+            network,
+            routes_frame(network, plan),
+            required_edge_labels(network, plan.required.edges),
+            status,
+            gaps=gaps,
+            summary=summary,
+            lang=lang,
+            offline=offline,
+            basemap=basemap,
+            focus_team=focus_team,
+        )
+    path = save_map(m, Path(out_dir) / "map.html", offline=offline)
+    if png is not None:
+        save_png(path, png)
+    return path
+
+
+def run_plan(
+    network: PatrolNetwork,
+    out_dir: str | Path,
+    *,
+    night: date,
+    time_limit_s: float = 20.0,
+    max_iterations: int | None = None,
+    seed: int | None = None,
+    always_patrol: Sequence[str] = (),
+    max_revisit_min: float | None = None,
+    teams: Sequence[str] | None = None,
+    n_teams: int | None = None,
+    night_window: str | tuple[str, str] | None = None,
+    map_html: bool = True,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    progress: Progress = _noop,
+    time_limit: float | None = None,
+    sectors: int | str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    crossing_min: float | None = None,
+    risk_weights: np.ndarray | None = None,
+) -> tuple[PatrolPlan, dict[str, Any]]:
+    """The planners' main job: gaps before → required roads → routes → schedule → gaps after.
+
+    Writes ``gaps_before.csv``, ``routes.geojson``, ``routes.gpx``,
+    ``plan.json``, ``gaps_after.csv`` (and the coverage files of the plan:
+    ``gaps.geojson``, ``units.gpkg``, ``grids.csv``, ``summary.json``),
+    ``report.txt`` and ``map.html``. The revisit target defaults to
+    ``network.config.targets.max_revisit_min``; ``time_limit`` is the
+    deprecated name of ``time_limit_s``.
+
+    The planner's knobs: ``teams`` (ids to plan with), ``n_teams`` (that many
+    of them, spread along the border) and ``night_window`` (``"21:00-05:00"``)
+    replace the scenario's for this plan
+    (:func:`borderwatch.plan.patrols.night_network`).
+
+    With ``sectors`` (``"auto"`` or a number) the border is planned in sectors
+    (:func:`borderwatch.plan.sectors.plan_sectors`, on a local Dask cluster
+    of ``workers`` processes, the scheduler at ``scheduler``, or in this process
+    with ``workers=0``); the files are those of a whole plan, and ``plan.json``
+    and ``report.txt`` say it was made in sectors, with each sector's figures.
+
+    Detection (:mod:`borderwatch.plan.odds`): ``crossing_min`` (default the
+    config's, 15) is the exposure of a crossing, overridden per stretch by the
+    scenario folder's ``crossing.csv``; the per-unit probabilities go to
+    ``units.gpkg`` and the gaps, the figures and the variants' odds to
+    ``plan.json`` (``detection``), the lines to ``report.txt``.
+    """
+    from borderwatch.plan.patrols import night_network
+
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="run_plan")
+    network = night_network(
+        network, teams=teams, n_teams=n_teams, night_window=night_window, night=night
+    )
+    if max_revisit_min is None:
+        max_revisit_min = network.config.targets.max_revisit_min
+    progress("coverage before the plan")
+    before = coverage_report(network, criterion=("checkpoint",), max_revisit_min=max_revisit_min)
+    if sectors is None:
+        plan = plan_patrols(
+            network,
+            time_limit_s=time_limit_s,
+            max_iterations=max_iterations,
+            seed=seed,
+            always_patrol=always_patrol,
+            progress=progress,
+            weights=risk_weights,  # plan --risk-from-log (a whole plan; sectors: the scenario's)
+        )
+    else:
+        from borderwatch.plan.sectors import plan_sectors
+
+        plan = plan_sectors(
+            network,
+            sectors,
+            time_limit_s=time_limit_s,
+            max_iterations=max_iterations,
+            seed=seed,
+            always_patrol=always_patrol,
+            progress=progress,
+            scheduler=scheduler,
+            workers=workers,
+        )
+    progress("coverage after the plan")
+    after = coverage_report(
+        network,
+        criterion=("checkpoint", "revisit"),
+        timeline=plan.schedule.timeline,
+        max_revisit_min=max_revisit_min,
+    )
+    progress("detection probabilities")
+    after, detection = _detection(network, plan, after, crossing_min, max_revisit_min)
+    # every file is written into a staging folder beside out_dir, then the folder is swapped
+    # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
+    with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
+        coverage_summary = write_coverage(after, out)
+        (out / "gaps.csv").replace(out / "gaps_after.csv")
+        write_text(
+            out / "gaps_before.csv",
+            neutralise_frame(before.gaps.drop(columns="geometry").round(3)).to_csv(index=True),
+        )
+        keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
+        extra = {
+            "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
+            "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
+            "detection": detection,
+        }
+        if sectors is not None:
+            from borderwatch.plan.sectors import SectorPlan
+
+            assert isinstance(plan, SectorPlan)
+            extra["sectors"] = plan.sectors_summary()
+        summary = write_plan_files(network, plan, out, night=night, extra=extra)
+        if map_html:
+            progress("drawing the map")
+            render_maps(
+                network,
+                out,
+                report=after,
+                plan=plan,
+                plan_summary=summary,
+                lang=lang,
+                offline=offline,
+                basemap=basemap,
+            )
+    return plan, summary
+
+
+def _detection(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    after: CoverageReport,
+    crossing_min: float | None,
+    max_revisit_min: float,
+) -> tuple[CoverageReport, dict[str, Any]]:
+    """The plan's detection figures on the coverage report, and the ``plan.json`` entry."""
+    from borderwatch.coverage.detection import with_detection
+    from borderwatch.plan.odds import detect_night, scenario_crossing_csv
+
+    det = detect_night(
+        network,
+        plan.routes,
+        plan.schedule.timeline,
+        crossing_min=crossing_min,
+        stretches=scenario_crossing_csv(network),
+        max_revisit_min=max_revisit_min,
+    )
+    after = with_detection(after, det.units)
+    figures = det.summary(after.units)
+    after = with_detection(after, det.units, figures)
+    return after, {**figures, "odds": det.odds_of()}
+
+
+def _finite(value: float, digits: int = 2) -> float | None:
+    return round(float(value), digits) if math.isfinite(value) else None
+
+
+def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
+    """The ``replan`` section of a re-planned folder's ``plan.json`` (JSON-ready, no NaN).
+
+    Times ``*_min`` are minutes after the ORIGINAL window start (``at_min``),
+    except ``positions.*.start_min``: minutes after the cut at which the team
+    starts its new loop (what :func:`borderwatch.planfiles.reload.load_plan`
+    needs to rebuild the remainder's timeline).
+    """
+    import shapely
+
+    from borderwatch.config import format_hhmm
+    from borderwatch.plan.replan_text import diff_lines
+
+    start0 = rp.network.config.night_start_min - rp.at_min
+    end = rp.network.config.night_end
+
+    def clock(minutes: float) -> str | None:
+        return format_hhmm(math.floor(start0 + minutes + 1e-9)) if math.isfinite(minutes) else None
+
+    units = rp.network.units
+    mid_km = (units["start_m"].to_numpy() + units["end_m"].to_numpy()) / 2000.0
+    out: dict[str, Any] = {
+        "at": rp.at_clock,
+        "at_min": _finite(rp.at_min),
+        "original_night_window": [format_hhmm(start0), end],
+        "original_night": night.isoformat() if night is not None else None,
+        "dropped": list(rp.dropped),
+        "hot": [
+            {
+                "label": h.label,
+                "start_km": h.start_km,
+                "end_km": h.end_km,
+                "weight": h.weight,
+                "passes_original": rp.hot_passes.get(h.label, (0, 0))[0],
+                "passes_new": rp.hot_passes.get(h.label, (0, 0))[1],
+                "units": len(h.units(rp.network)),
+            }
+            for h in rp.hot
+        ],
+        "positions": {},
+        "takeovers": [
+            {
+                "team": tk.team,
+                "from_team": tk.from_team,
+                "edges": [int(e) for e in tk.edges],
+                "km_from": _finite(tk.km_from, 3),
+                "km_to": _finite(tk.km_to, 3),
+                "first_pass": clock(tk.first_pass_min),
+                "first_pass_min": _finite(tk.first_pass_min),
+            }
+            for tk in rp.takeovers
+        ],
+        "unserved_edges": [int(e) for e in rp.unserved],
+        "worst_revisit_min": {
+            "new": _finite(rp.worst_revisit_min),
+            "original": _finite(rp.original_worst_revisit_min),
+        },
+        "weighted_worst_revisit_min": {
+            "new": _finite(rp.weighted_worst_revisit_min),
+            "original": _finite(rp.original_weighted_worst_revisit_min),
+        },
+        # km of border never passed after the cut (same units as the worst figures)
+        "unpassed_km": {
+            "new": _finite(rp.unpassed_km, 3),
+            "original": _finite(rp.original_unpassed_km, 3),
+        },
+        "diff": diff_lines(rp),
+    }
+    xy = rp.network.nodes
+    tree_geoms = units.geometry.to_numpy()
+    for team, pos in sorted(rp.positions.items()):
+        if team not in rp.network.teams.index:
+            continue
+        node_pt = xy.geometry.iloc[int(pos.node)]
+        nearest = int(np.argmin(shapely.distance(tree_geoms, node_pt)))
+        out["positions"][team] = {
+            "node": int(pos.node),
+            "ready": clock(pos.ready_min),
+            "ready_min": _finite(pos.ready_min, 3),
+            "start_min": float(pos.ready_min - rp.at_min),  # exact: load_plan times the loop by it
+            "source": pos.source,
+            "near_km": round(float(mid_km[nearest]), 2),
+        }
+    return out
+
+
+def write_replan(
+    rp: Replan,
+    out_dir: str | Path,
+    *,
+    night: date,
+    map_html: bool = True,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    progress: Progress = _noop,
+) -> dict[str, Any]:
+    """Write a re-plan into one folder, atomically: the ``plan`` files of the remainder, plus ``diff.txt``.
+
+    ``routes.geojson``, ``routes.gpx`` and ``gpx/<team>.gpx`` (from the cut),
+    ``plan.json`` (with a ``replan`` section, :func:`replan_section`),
+    ``report.txt`` (the plan report of the remainder and the radio diff),
+    ``diff.txt`` (:func:`borderwatch.plan.replan_text.diff_text`), the
+    coverage files of the remainder (``gaps_after.csv``, ``gaps.geojson``,
+    ``units.gpkg``, ``grids.csv``, ``summary.json``) and ``map.html`` with
+    the roads taken over highlighted in the taker's colour.
+
+    Parameters
+    ----------
+    rp
+        The re-plan.
+    out_dir
+        The output folder (replaced as a whole).
+    night
+        The date the ORIGINAL night starts on; the remainder's GPX times are on
+        the date of the cut (the next day when the cut is after midnight).
+
+    Returns
+    -------
+    dict
+        ``plan.json`` as written.
+    """
+    from datetime import timedelta
+
+    from borderwatch.plan.replan_text import diff_text
+
+    rem = rp.network
+    start0 = (rem.config.night_start_min - rp.at_min) % (24 * 60)  # the original start
+    # the remainder starts on the next day when the cut is after midnight
+    rem_night = night + timedelta(days=int((start0 + rp.at_min) // (24 * 60)))
+    target = rem.config.targets.max_revisit_min
+    progress("coverage of the rest of the night")
+    after = coverage_report(
+        rem,
+        criterion=("checkpoint", "revisit"),
+        timeline=rp.plan.schedule.timeline,
+        max_revisit_min=target,
+    )
+    text = diff_text(rp)
+    with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
+        coverage_summary = write_coverage(after, out)
+        (out / "gaps.csv").replace(out / "gaps_after.csv")
+        keep = ("criterion", "watched_km", "watched_pct", "gap_km", "n_gaps", "worst_revisit_min")
+        extra = {
+            "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
+            "replan": replan_section(rp, night=night),
+        }
+        summary = write_plan_files(rem, rp.plan, out, night=rem_night, extra=extra)
+        write_text(out / "diff.txt", text)
+        report = (out / "report.txt").read_text(encoding="utf-8")
+        write_text(
+            out / "report.txt",
+            # the teams are out already: their loops start at the cut, where they are
+            report.replace("borderwatch patrol plan:", "borderwatch re-plan:", 1).replace(
+                " leave base ", " loop start ", 1
+            )
+            + "\nchanges (diff.txt):\n"
+            + text,
+        )
+        if map_html:
+            progress("drawing the map")
+            _replan_map(
+                rp,
+                out,
+                report=after,
+                plan_summary=summary,
+                lang=lang,
+                offline=offline,
+                basemap=basemap,
+            )
+    return summary
+
+
+def _replan_map(
+    rp: Replan,
+    out_dir: Path,
+    *,
+    report: CoverageReport,
+    plan_summary: dict[str, Any],
+    lang: str | None,
+    offline: bool,
+    basemap: str | None,
+) -> Path:
+    """``map.html`` of a re-plan: the plan map of the remainder with the roads taken over."""
+    from borderwatch.maps import plan_map, save_map
+    from borderwatch.maps._i18n import labels
+    from borderwatch.maps.adapters import map_gaps, map_summary, required_edge_labels, units_status
+    from borderwatch.maps.plan import replan_changes
+    from borderwatch.planfiles.export import routes_frame
+
+    net = rp.network
+    lang = lang or default_language(net.scenario.timezone)
+    changes = replan_changes(net, plan_summary["replan"]["takeovers"], lang)
+    m = plan_map(
+        net,
+        routes_frame(net, rp.plan),
+        required_edge_labels(net, rp.plan.required.edges),
+        units_status(report.units),
+        gaps=map_gaps(report.gaps),
+        summary=map_summary(report.summary, plan_summary),
+        lang=lang,
+        offline=offline,
+        basemap=basemap,
+        title=f"{labels(lang)['replan_title']} {rp.at_clock}-{net.config.night_end}",
+        changes=changes,
+    )
+    return save_map(m, out_dir / "map.html", offline=offline)
+
+
+def run_site(
+    network: PatrolNetwork,
+    out_dir: str | Path,
+    *,
+    add: int,
+    risk: bool = False,
+    radius_m: float | None = None,
+    time_limit_s: float = 60.0,
+    map_html: bool = True,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    progress: Progress = _noop,
+) -> tuple[SitingResult, dict[str, Any]]:
+    """Propose ``add`` checkpoint sites; write sites.csv/.geojson, uncoverable.csv, siting.json, map.html.
+
+    The folder is written whole (:func:`~borderwatch.atomic.atomic_folder`):
+    a kill leaves the old folder or the new one.
+    """
+    from borderwatch.coverage import site_checkpoints, write_siting
+
+    progress(f"siting {add} checkpoints")
+    result = site_checkpoints(network, add, risk=risk, radius_m=radius_m, time_limit_s=time_limit_s)
+    with atomic_folder(out_dir, kind="site") as stage:
+        summary = write_siting(result, stage)
+        if map_html:
+            from borderwatch.maps import save_map
+            from borderwatch.maps.siting import siting_map
+
+            progress("drawing the map")
+            m = siting_map(
+                network,
+                result,
+                lang=lang or default_language(network.scenario.timezone),
+                offline=offline,
+                basemap=basemap,
+            )
+            save_map(m, Path(stage) / "map.html", offline=offline)
+    return result, summary

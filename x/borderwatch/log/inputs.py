@@ -1,0 +1,382 @@
+"""What a night's record is made of: the plan folder, the driven GPX, incidents and inspections.
+
+Each reader checks its file and raises :class:`~borderwatch.errors.LogError`
+naming the file, the line and field, and the bad value.
+
+``incidents.csv`` columns (one row per incident; ``cases``, ``people`` and
+``note`` optional)::
+
+    time,lon,lat,kind,outcome,cases,people,note
+    2026-12-17T23:40+08:00,106.93,21.96,smuggling,caught,1,3,frozen meat
+
+``time`` is ISO 8601 (a time without offset is in the scenario's time zone) or
+``HH:MM`` (on the night: a time before noon is on the next morning).
+``inspections.csv`` columns: ``leader,time,place[,lon,lat][,note]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import shapely
+
+from borderwatch.errors import LogError
+
+__all__ = [
+    "DrivenTrack",
+    "PlanFolder",
+    "PlannedTeam",
+    "read_incidents",
+    "read_inspections",
+    "read_plan_folder",
+    "read_tracks",
+    "sha256",
+]
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlannedTeam:
+    """One team's planned night as the plan file states it."""
+
+    team: str
+    status: str
+    loops: float
+    loop_km: float
+    loop_min: float
+    leave_base: str
+
+
+@dataclass(frozen=True)
+class PlanFolder:
+    """A plan output folder: its plan file (text, hash, parsed) and its per-team GPX."""
+
+    path: Path
+    text: str
+    hash: str
+    night: str
+    window: tuple[str, str]
+    scenario: str
+    teams: tuple[PlannedTeam, ...]
+    gpx: dict[str, Path] = field(default_factory=dict)
+
+
+_LOOPS = re.compile(r"\((\d+) loops?\)")
+
+
+def read_plan_folder(folder: str | Path) -> PlanFolder:
+    """Read a ``borderwatch plan`` output folder (``plan.json`` and ``gpx/<team>.gpx``).
+
+    Raises
+    ------
+    LogError
+        If the folder has no ``plan.json`` or it lacks a field the log needs.
+    """
+    from borderwatch.planfiles.folders import scenario_of_folder
+
+    folder = Path(folder)
+    path = folder / "plan.json"
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+    except OSError as err:
+        raise LogError(f"cannot read the plan file: {err.strerror or err}", file=path) from None
+    except ValueError as err:
+        raise LogError(f"not a JSON plan file: {err}", file=path) from None
+    teams = []
+    for k, route in enumerate(_need(data, "routes", path, list)):
+        if not isinstance(route, dict) or not isinstance(route.get("team"), str):
+            raise LogError("a route names no team", file=path, field=f"routes[{k}].team")
+        status = str(route.get("status", "patrol"))
+        m = _LOOPS.search(str(route.get("start_times", "")))
+        loops = float(m.group(1)) if m else (1.0 if status == "patrol" else 0.0)
+        teams.append(
+            PlannedTeam(
+                team=route["team"],
+                status=status,
+                loops=loops if status == "patrol" else 0.0,
+                loop_km=float(route.get("loop_km") or 0.0),
+                loop_min=float(route.get("loop_min") or 0.0),
+                leave_base=str(route.get("leave_base") or ""),
+            )
+        )
+    window = _need(data, "night_window", path, list)
+    gpx_dir = folder / "gpx"
+    gpx = (
+        {p.stem: p for p in sorted(gpx_dir.glob("*.gpx")) if p.is_file()}
+        if gpx_dir.is_dir()
+        else {}
+    )
+    if not gpx:
+        raise LogError("the plan folder holds no gpx/<team>.gpx", file=gpx_dir, field="gpx")
+    return PlanFolder(
+        path=folder,
+        text=raw.decode("utf-8"),
+        hash=sha256(raw),
+        night=str(_need(data, "night", path, str)),
+        window=(str(window[0]), str(window[1])),
+        scenario=scenario_of_folder(folder),
+        teams=tuple(teams),
+        gpx=gpx,
+    )
+
+
+def _need(data: Any, key: str, path: Path, kind: type) -> Any:
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, kind):
+        raise LogError(f"missing or not a {kind.__name__}", file=path, field=key, value=value)
+    return value
+
+
+@dataclass(frozen=True)
+class DrivenTrack:
+    """A team's driven GPX file: text, hash, fixes and the line driven (lon/lat)."""
+
+    team: str
+    file_name: str
+    text: str
+    hash: str
+    n_points: int
+    first_fix: datetime | None
+    last_fix: datetime | None
+    geom: shapely.MultiLineString | None
+    lonlat: np.ndarray
+    """All timed fixes, (n, 2) lon/lat."""
+
+
+def read_tracks(
+    folder: str | Path, known: set[str], *, window: tuple[datetime, datetime] | None = None
+) -> dict[str, DrivenTrack]:
+    """Read a folder of driven GPX (one file per team, ``<team>.gpx`` or named by its tracks).
+
+    Parameters
+    ----------
+    folder
+        A folder of ``*.gpx`` (or one GPX file).
+    known
+        Team ids; a track's team is the first word of its name, else the file stem.
+    window
+        If given, a track with no fix inside it is refused (a GPX of another night).
+
+    Raises
+    ------
+    LogError
+        If a file cannot be parsed, names no known team, or two files hold one team.
+    """
+    import gpxpy
+    import gpxpy.gpx
+
+    from borderwatch.coverage.gpx import gpx_files
+
+    out: dict[str, DrivenTrack] = {}
+    for path in gpx_files(folder):
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        try:
+            gpx = gpxpy.parse(text)
+        except (gpxpy.gpx.GPXException, ValueError) as err:
+            raise LogError(f"not a valid GPX file: {err}", file=path) from None
+        team = None
+        lines = []
+        times: list[datetime] = []
+        pts: list[tuple[float, float]] = []
+        for trk in gpx.tracks:
+            words = (trk.name or "").split()
+            name = words[0] if words and words[0] in known else path.stem
+            if name not in known:
+                raise LogError(
+                    f"GPX track names no known team, nor does the file name; known: "
+                    f"{', '.join(sorted(known))}",
+                    file=path,
+                    field="trk/name",
+                    value=trk.name,
+                )
+            if team is not None and name != team:
+                raise LogError(
+                    "one file per team: this file holds tracks of two teams",
+                    file=path,
+                    field="trk/name",
+                    value=name,
+                )
+            team = name
+            for seg in trk.segments:
+                seg_pts = [(p.longitude, p.latitude) for p in seg.points if p.time is not None]
+                times.extend(p.time for p in seg.points if p.time is not None)
+                pts.extend(seg_pts)
+                if len(seg_pts) >= 2:
+                    lines.append(seg_pts)
+        team = team or path.stem
+        if team not in known:
+            raise LogError("GPX file names no known team", file=path, field="team", value=team)
+        if team in out:
+            raise LogError(
+                f"a second GPX file for team {team} (first: {out[team].file_name})",
+                file=path,
+                field="team",
+                value=team,
+            )
+        first = min(times) if times else None
+        last = max(times) if times else None
+        if (
+            window is not None
+            and first is not None
+            and last is not None
+            and (last < window[0] or first > window[1])
+        ):
+            raise LogError(
+                f"the track has no fix in the night {window[0].isoformat()} – "
+                f"{window[1].isoformat()} (first fix {first.isoformat()})",
+                file=path,
+                field="time",
+                value=first.isoformat(),
+            )
+        out[team] = DrivenTrack(
+            team=team,
+            file_name=path.name,
+            text=text,
+            hash=sha256(text.encode("utf-8")),
+            n_points=len(pts),
+            first_fix=first,
+            last_fix=last,
+            geom=shapely.MultiLineString(lines) if lines else None,
+            lonlat=np.asarray(pts, dtype=float).reshape(-1, 2),
+        )
+    return dict(sorted(out.items()))
+
+
+def _parse_time(text: str, night: date, tz: ZoneInfo, path: Path, line: int, col: str) -> datetime:
+    """An instant from ISO 8601 or ``HH:MM`` on the night (before noon: next morning)."""
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{1,2}:\d{2}", text):
+            t = time.fromisoformat(text.zfill(5))
+            day = night + timedelta(days=1) if t.hour < 12 else night
+            return datetime.combine(day, t, tzinfo=tz)
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise LogError(
+            "not a time (ISO 8601 or HH:MM)", file=path, field=f"line {line}, {col}", value=text
+        ) from None
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=tz)
+
+
+def _rows(path: Path, required: tuple[str, ...]) -> tuple[bytes, list[tuple[int, dict[str, str]]]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise LogError(f"cannot read: {err.strerror or err}", file=path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LogError("not UTF-8 text", file=path) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise LogError(
+            f"missing column(s) {', '.join(missing)}; columns: {', '.join(header)}",
+            file=path,
+            field=missing[0],
+        )
+    rows = [
+        (k + 2, {(a or "").strip(): (b or "").strip() for a, b in row.items() if a})
+        for k, row in enumerate(reader)
+    ]
+    return raw, rows
+
+
+def _float(
+    row: dict[str, str], col: str, path: Path, line: int, lo: float, hi: float
+) -> float | None:
+    text = row.get(col, "")
+    if text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (lo <= value <= hi):
+        raise LogError(
+            f"must be a number in [{lo:g}, {hi:g}]",
+            file=path,
+            field=f"line {line}, {col}",
+            value=text,
+        )
+    return value
+
+
+def _count(row: dict[str, str], col: str, path: Path, line: int) -> int:
+    text = row.get(col, "") or "0"
+    if not text.isdigit():
+        raise LogError(
+            "must be a whole number ≥ 0", file=path, field=f"line {line}, {col}", value=text
+        )
+    return int(text)
+
+
+def read_incidents(
+    path: str | Path, night: date, tz: ZoneInfo
+) -> tuple[bytes, list[dict[str, Any]]]:
+    """Read ``incidents.csv``: (file bytes, one dict per incident, in file order)."""
+    path = Path(path)
+    raw, rows = _rows(path, ("time", "lon", "lat", "kind", "outcome"))
+    out = []
+    for line, row in rows:
+        lon = _float(row, "lon", path, line, -180, 180)
+        lat = _float(row, "lat", path, line, -90, 90)
+        if lon is None or lat is None:
+            raise LogError(
+                "an incident needs lon and lat", file=path, field=f"line {line}, lon/lat", value=""
+            )
+        if not row.get("kind"):
+            raise LogError("empty", file=path, field=f"line {line}, kind", value="")
+        out.append(
+            {
+                "time": _parse_time(row["time"], night, tz, path, line, "time"),
+                "lon": lon,
+                "lat": lat,
+                "kind": row["kind"],
+                "outcome": row.get("outcome", ""),
+                "cases": _count(row, "cases", path, line),
+                "people": _count(row, "people", path, line),
+                "note": row.get("note", ""),
+            }
+        )
+    return raw, out
+
+
+def read_inspections(
+    path: str | Path, night: date, tz: ZoneInfo
+) -> tuple[bytes, list[dict[str, Any]]]:
+    """Read ``inspections.csv``: (file bytes, one dict per inspection, in file order)."""
+    path = Path(path)
+    raw, rows = _rows(path, ("leader", "time", "place"))
+    out = []
+    for line, row in rows:
+        if not row.get("leader"):
+            raise LogError("empty", file=path, field=f"line {line}, leader", value="")
+        out.append(
+            {
+                "leader": row["leader"],
+                "time": _parse_time(row["time"], night, tz, path, line, "time"),
+                "place": row.get("place", ""),
+                "lon": _float(row, "lon", path, line, -180, 180),
+                "lat": _float(row, "lat", path, line, -90, 90),
+                "note": row.get("note", ""),
+            }
+        )
+    return raw, out

@@ -1,0 +1,147 @@
+"""Reading the duty log back: one night, or the nights of a day, a week, a range.
+
+Everything read is ordered by its key (night, team, unit, seq), so that the same
+log on SQLite and on PostgreSQL gives the same frames, and the same reports.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from borderwatch.errors import LogError
+from borderwatch.log import schema as S
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+__all__ = ["NightRecord", "clock", "iso_week", "night_json", "nights_between", "read_night"]
+
+
+@dataclass
+class NightRecord:
+    """A recorded night as stored."""
+
+    night: date
+    scenario: str
+    window_start: datetime
+    window_min: float
+    teams_on_duty: list[str]
+    achieved: dict[str, Any]
+    planned: dict[str, Any]
+    teams: pd.DataFrame
+    units: pd.DataFrame
+    stretches: pd.DataFrame
+    incidents: pd.DataFrame
+    inspections: pd.DataFrame
+    tracks: pd.DataFrame
+    """team, driven_km, first_fix, last_fix, geom (shapely, lon/lat); no GPX text."""
+
+    def clock(self, minutes: float | None) -> str:
+        """``HH:MM`` of minutes from the window start (empty for None)."""
+        return clock(self.window_start, minutes)
+
+
+def clock(start: datetime, minutes: float | None) -> str:
+    """``HH:MM`` of ``minutes`` after ``start`` (empty for None or NaN)."""
+    if minutes is None or minutes != minutes:
+        return ""
+    return (start + timedelta(minutes=float(minutes))).strftime("%H:%M")
+
+
+def _frame(
+    conn: Any, table: sa.Table, nid: int, order: list[str], drop: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    cols = [c for c in table.c if c.name not in ("night_id", *drop)]
+    rows = conn.execute(
+        sa.select(*cols).where(table.c.night_id == nid).order_by(*[table.c[o] for o in order])
+    ).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=[c.name for c in cols])
+
+
+def read_night(engine: Engine, night: date) -> NightRecord:
+    """The recorded ``night``.
+
+    Raises
+    ------
+    LogError
+        If the night is not in the log.
+    """
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(S.nights).where(S.nights.c.night == night)).mappings().first()
+        if row is None:
+            raise LogError("night not in the duty log", field="NIGHT", value=night.isoformat())
+        nid = row["id"]
+        return NightRecord(
+            night=row["night"],
+            scenario=row["scenario"],
+            window_start=datetime.fromisoformat(row["window_start"]),
+            window_min=float(row["window_min"]),
+            teams_on_duty=[t for t in row["teams_on_duty"].split(",") if t],
+            achieved=json.loads(row["achieved_json"]),
+            planned=json.loads(row["planned_json"]),
+            teams=_frame(conn, S.team_figures, nid, ["team"]),
+            units=_frame(conn, S.unit_figures, nid, ["unit"]),
+            stretches=_frame(conn, S.stretches, nid, ["seq"]),
+            incidents=_frame(conn, S.incidents, nid, ["seq"]),
+            inspections=_frame(conn, S.inspections, nid, ["seq"]),
+            tracks=_frame(conn, S.tracks, nid, ["team"], drop=("gpx",)),
+        )
+
+
+def nights_between(engine: Engine, first: date, last: date) -> list[date]:
+    """Recorded nights from ``first`` to ``last`` (inclusive), in order."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(S.nights.c.night)
+            .where(S.nights.c.night >= first, S.nights.c.night <= last)
+            .order_by(S.nights.c.night)
+        ).all()
+    return [r[0] for r in rows]
+
+
+def iso_week(text: str) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week ``YYYY-Www``.
+
+    Raises
+    ------
+    LogError
+        If ``text`` is not an ISO week.
+    """
+    try:
+        monday = datetime.strptime(text + "-1", "%G-W%V-%u").date()
+    except ValueError:
+        raise LogError("not an ISO week (e.g. 2026-W51)", field="--week", value=text) from None
+    return monday, monday + timedelta(days=6)
+
+
+def _plain(frame: pd.DataFrame, drop: tuple[str, ...] = ("geom",)) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.drop(columns=[c for c in drop if c in frame.columns]).to_dict("records"):
+        out.append({k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()})
+    return out
+
+
+def night_json(rec: NightRecord) -> dict[str, Any]:
+    """A night for scripts: the achieved headline keys of a ``gaps`` ``summary.json`` first,
+    then ``night``, ``planned`` (the plan's own headline), ``teams``, ``stretches``,
+    ``incidents`` and ``inspections``."""
+    out = dict(rec.achieved)
+    out["night"] = rec.night.isoformat()
+    out["window_start"] = rec.window_start.isoformat()
+    out["teams_on_duty"] = rec.teams_on_duty
+    out["planned"] = rec.planned
+    out["teams"] = _plain(rec.teams)
+    stretches = _plain(rec.stretches)
+    for s in stretches:
+        s["from"] = rec.clock(s["from_min"])
+        s["to"] = rec.clock(s["to_min"])
+    out["stretches"] = stretches
+    out["incidents"] = _plain(rec.incidents)
+    out["inspections"] = _plain(rec.inspections)
+    return out

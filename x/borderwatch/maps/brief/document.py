@@ -1,0 +1,395 @@
+"""Assemble the night briefing: commander page, township pages, a card per team; HTML and PDF."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import shapely
+from jinja2 import Environment, StrictUndefined
+
+from borderwatch.atomic import atomic_folder, write_text
+from borderwatch.config import default_language
+from borderwatch.maps._i18n import plan_note
+from borderwatch.maps.brief import charts
+from borderwatch.maps.brief.content import (
+    clock,
+    commander_figures,
+    minutes_of,
+    nearest_checkpoints,
+    no_road_stretches,
+    road_label,
+    route_geometry,
+    staffing,
+    township_rows,
+    turn_list,
+    variant_text,
+)
+from borderwatch.maps.brief.inputs import (
+    PlanFolder,
+    RosterNight,
+    check_network,
+    load_network_of,
+    read_plan_folder,
+    read_roster_night,
+    route_status,
+)
+from borderwatch.maps.brief.labels import VEHICLE, brief_labels
+from borderwatch.maps.brief.pdf import print_pdf
+from borderwatch.maps.colours import STATUS_COLOURS, team_style
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+
+__all__ = ["brief_html", "write_brief"]
+
+logger = logging.getLogger(__name__)
+
+#: Longest turn list printed in one column; longer ones go in two, side by side.
+TURNS_ONE_COLUMN = 16
+
+_STATIC = Path(__file__).resolve().parent.parent / "_static"
+
+
+def _img(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if not math.isfinite(x):
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def _env() -> Environment:
+    env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters["num"] = _num
+    return env
+
+
+def _team_cards(
+    folder: PlanFolder,
+    network: PatrolNetwork,
+    roster: RosterNight | None,
+    lang: str,
+    t: dict[str, str],
+) -> list[dict[str, Any]]:
+    start, end = folder.night_window
+    night_min = (minutes_of(end) - minutes_of(start)) % 1440 or 1440
+    teams = network.teams
+    geoms = {r["team"]: route_geometry(network, r["steps"]) for r in folder.routes}
+    gap_lines = _gap_lines(folder, network)
+    edges = network.edges
+    cards = []
+    for i, route in enumerate(folder.routes):
+        team = str(route["team"])
+        status, reason = route_status(route)
+        colour, dash = team_style(i)
+        name = str(route.get("name") or (teams.loc[team, "name"] if team in teams.index else team))
+        base = teams.geometry.loc[team] if team in teams.index else shapely.Point()
+        township = str(teams.loc[team, "township"]) if team in teams.index else ""
+        crew_n = teams.loc[team, "crew"] if team in teams.index and "crew" in teams else ""
+        crew = roster.crews.get(team, []) if roster is not None else []
+        code = roster.variants.get(team) if roster is not None else None
+        vehicle = str(route["vehicle"])
+        card: dict[str, Any] = {
+            "team": team,
+            "name": name,
+            "status": status,
+            "colour": colour,
+            "vehicle": VEHICLE[lang].get(vehicle, vehicle),
+            "township": township,
+            "crew": crew,
+            "crew_n": str(crew_n),
+            "reserve": roster.reserve.get(team, "") if roster is not None else "",
+        }
+        others = [g for k, g in geoms.items() if k != team and not g.is_empty]
+        # what the card map of a standby and of an active team share
+        drawing: dict[str, Any] = {
+            "colour": colour,
+            "dash": dash,
+            "labels": t,
+            "base": base,
+            "others": others,
+            "gaps": gap_lines,
+        }
+        if status == "standby":
+            card["reason"] = plan_note(reason, lang) or t["standby_default"]
+            card["cps"] = _with_staff(nearest_checkpoints(network, base), roster)
+            card["map"] = _img(
+                charts.route_map(
+                    network,
+                    None,
+                    **drawing,
+                    label_cps=[c["id"] for c in card["cps"]],
+                    width_mm=120,
+                    height_mm=95,
+                    min_span_m=6000.0,
+                )
+            )
+            cards.append(card)
+            continue
+        steps = route["steps"]
+        words, leave, reverse = variant_text(route, code, start, t)
+        if reverse:
+            steps = [[e, not f] for e, f in reversed(steps)]
+        geom = route_geometry(network, steps)
+        loop_min = float(route["loop_min"])
+        turns = turn_list(network, steps, vehicle, lang)
+        approach_min = float(route.get("approach_min") or 0.0)
+        leave_min = minutes_of(leave)
+        loop_start = leave_min + approach_min
+        ahead = (minutes_of(start) - loop_start) % 1440
+        ahead = ahead if ahead < 720 else ahead - 1440
+        loops = math.ceil((night_min + ahead) / loop_min - 1e-9) if loop_min > 0 else 0
+        card.update(
+            {
+                "leave": leave,
+                "loop_min": loop_min,
+                "loop_km": float(route["loop_km"]),
+                "service_km": route.get("service_km"),
+                "loops": loops,
+                "approach_min": approach_min,
+                "loop_start": clock(loop_start),
+                "note": plan_note(route.get("note"), lang),
+                "start_times": str(route.get("start_times") or ""),
+                "variant_code": code or "",
+                "variant": words,
+                "turns": [
+                    {
+                        "i": k + 1,
+                        "road": x.road,
+                        "named": x.named,
+                        "km": x.km,
+                        "cum_km": x.cum_km,
+                        "cum_min": x.cum_min,
+                        "clock": clock(loop_start + x.cum_min),
+                    }
+                    for k, x in enumerate(turns)
+                ],
+                "cps": _with_staff(nearest_checkpoints(network, geom), roster),
+            }
+        )
+        rows = card["turns"]
+        half = (len(rows) + 1) // 2
+        card["turn_cols"] = [rows] if len(rows) <= TURNS_ONE_COLUMN else [rows[:half], rows[half:]]
+        names: dict[str, list[Any]] = {}
+        for e, _ in steps:
+            label, named = road_label(edges["name"].iat[int(e)], "", lang)
+            if named:
+                names.setdefault(label, []).append(edges.geometry.iat[int(e)])
+        road_names = [(n, max(parts, key=lambda g: g.length)) for n, parts in sorted(names.items())]
+        card["map"] = _img(
+            charts.route_map(
+                network,
+                geom,
+                **drawing,
+                label_cps=[c["id"] for c in card["cps"]],
+                road_names=road_names[:8],
+                approach=route_geometry(network, route.get("approach") or []),
+            )
+        )
+        cards.append(card)
+    return cards
+
+
+def _with_staff(cps: list[dict[str, Any]], roster: RosterNight | None) -> list[dict[str, Any]]:
+    for c in cps:
+        c["staff"] = roster.shifts.get(c["id"], {}).get("night", []) if roster is not None else []
+    return cps
+
+
+def _gap_reason(gap: Any, lang: str) -> str:
+    """A gap's reason in the briefing's language (``why_zh`` for Chinese when present)."""
+    for key in (f"why_{lang}", "why") if lang != "en" else ("why",):
+        text = gap.get(key)
+        if isinstance(text, str) and text and text != "nan":
+            return text
+    return ""
+
+
+def _gap_lines(folder: PlanFolder, network: PatrolNetwork) -> list[Any]:
+    units = folder.units
+    out = []
+    start = units["start_m"].to_numpy(dtype=float) / 1000
+    end = units["end_m"].to_numpy(dtype=float) / 1000
+    geoms = network.units.geometry.to_numpy()
+    for _, g in folder.gaps.iterrows():
+        sel = (start >= float(g["start_km"]) - 1e-6) & (end <= float(g["end_km"]) + 1e-6)
+        if sel.any():
+            out.append(shapely.line_merge(shapely.union_all(geoms[sel])))
+    return out
+
+
+def brief_html(
+    folder: PlanFolder,
+    network: PatrolNetwork,
+    *,
+    roster: RosterNight | None = None,
+    lang: str = "zh",
+    night: date | None = None,
+) -> str:
+    """The briefing as one HTML document (print it to A4 with :func:`print_pdf`).
+
+    Parameters
+    ----------
+    folder
+        The plan folder (:func:`read_plan_folder`).
+    network
+        The network the plan was made on.
+    roster
+        Tonight's roster (:func:`read_roster_night`), or None.
+    lang
+        ``"zh"`` or ``"en"``.
+    night
+        The date the night starts on (default ``plan.json`` ``night``).
+    """
+    t = brief_labels(lang)
+    plan = folder.plan
+    night = night or (date.fromisoformat(plan["night"]) if plan.get("night") else None)
+    start, end = folder.night_window
+    figures = commander_figures(folder)
+    towns = township_rows(folder)
+    staff = staffing(network, roster, [r["township"] for r in towns])
+    chart = _img(
+        charts.revisit_chart(
+            folder.units,
+            folder.gaps,
+            target_min=folder.target_min,
+            labels=t,
+            townships=towns,
+            height_mm=78,
+        )
+    )
+    cards = _team_cards(folder, network, roster, lang, t)
+    by_team = {c["team"]: c for c in cards}
+    gaps = folder.gaps
+    for tw in towns:
+        span = tw["end_km"] - tw["start_km"]
+        pad = max(0.5, 0.02 * span)
+        tw["chart"] = _img(
+            charts.revisit_chart(
+                folder.units,
+                gaps,
+                target_min=folder.target_min,
+                labels=t,
+                townships=[tw],
+                km_range=(tw["start_km"] - pad, tw["end_km"] + pad),
+                height_mm=70,
+            )
+        )
+        tw["gap_rows"] = [
+            {
+                "gap": str(g["gap"]),
+                "start_km": g["start_km"],
+                "end_km": g["end_km"],
+                "length_km": g["length_km"],
+                "village": "" if str(g.get("village", "")) == "nan" else str(g.get("village", "")),
+                "cp": ""
+                if str(g.get("nearest_checkpoint", "")) == "nan"
+                else str(g.get("nearest_checkpoint", "")),
+                "cp_km": g.get("nearest_checkpoint_km"),
+                "why": _gap_reason(g, lang),
+            }
+            for _, g in gaps.iterrows()
+            if tw["township"] in str(g.get("township", "")).split(";")
+        ]
+        based = [c["team"] for c in cards if c["township"] == tw["township"]]
+        tw["team_cards"] = [
+            by_team[k] for k in sorted(set(tw["teams"]) | set(based)) if k in by_team
+        ]
+        tw["staff"] = next((s for s in staff if s["township"] == tw["township"]), None)
+    scn = network.scenario
+    template = _env().from_string((_STATIC / "brief.html.j2").read_text(encoding="utf-8"))
+    return template.render(
+        t=t,
+        lang=lang,
+        title=scn.title or scn.name,
+        night=night.isoformat() if night else "",
+        window=f"{start}–{end}",
+        fig=figures,
+        chart=chart,
+        towns=towns,
+        no_road=no_road_stretches(folder),
+        roster=roster,
+        staff=staff,
+        cards=cards,
+        status_colours=STATUS_COLOURS,
+        css=(_STATIC / "brief.css").read_text(encoding="utf-8"),
+    )
+
+
+def write_brief(
+    plan_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    roster_dir: str | Path | None = None,
+    lang: str | None = None,
+    night: date | None = None,
+    network: PatrolNetwork | None = None,
+    pdf: bool = True,
+    chromium: str | None = None,
+) -> Path:
+    """Write the night briefing of a plan folder: ``brief.html`` and ``brief.pdf`` (A4).
+
+    Parameters
+    ----------
+    plan_dir
+        Output folder of ``borderwatch plan``.
+    out_dir
+        Where to write (made if missing; may be ``plan_dir``).
+    roster_dir
+        A roster week folder of ``borderwatch roster`` (crews, variants, the
+        inspecting leader and checkpoint shifts of the night).
+    lang
+        ``"zh"`` or ``"en"``; default Chinese for scenarios in China's time zones.
+    night
+        The date the night starts on; default ``plan.json`` ``night``.
+    network
+        The plan's network, if at hand; default: built again from the scenario
+        ``plan.json`` names.
+    pdf
+        Also print ``brief.pdf`` with headless Chromium.
+    chromium
+        The Chromium executable (default :func:`borderwatch.maps.io.find_chromium`).
+
+    Returns
+    -------
+    Path
+        ``brief.pdf`` (``brief.html`` when ``pdf`` is False).
+
+    Raises
+    ------
+    MapInputError
+        If a file of the plan or roster folder is missing or wrong.
+    ChromiumNotFoundError
+        If ``pdf`` and no Chromium is installed.
+    """
+    folder = read_plan_folder(plan_dir)
+    if network is None:
+        network = load_network_of(folder)
+    else:
+        check_network(folder, network)
+    if night is None and folder.plan.get("night"):
+        night = date.fromisoformat(str(folder.plan["night"]))
+    roster = None
+    if roster_dir is not None and night is not None:
+        roster = read_roster_night(roster_dir, night)
+    lang = lang or default_language(network.scenario.timezone)
+    html = brief_html(folder, network, roster=roster, lang=lang, night=night)
+    out = Path(out_dir)
+    # brief.html and brief.pdf are staged together and swapped in with the folder's other
+    # files (a plan folder keeps them): a kill leaves the old pair or the new pair
+    with atomic_folder(out, kind="brief", keep="all", drop=("brief.html", "brief.pdf")) as stage:
+        html_path = write_text(stage / "brief.html", html)
+        if pdf:
+            print_pdf(html_path, stage / "brief.pdf", chromium=chromium)
+    return out / ("brief.pdf" if pdf else "brief.html")

@@ -1,0 +1,326 @@
+"""Read what the night briefing is made of: a plan folder and, optionally, a roster week.
+
+The plan folder is the output of ``borderwatch plan`` (``plan.json``,
+``summary.json``, ``units.gpkg``, ``gaps_after.csv``, ``routes.geojson``); the
+roster week folder is one ``OUT/YYYY-Www`` of ``borderwatch roster``
+(``roster.csv``). Keys that newer plans carry (a route's ``status``,
+``standby_reason``, ``leave_base``) are read when present; older plans get the
+same meaning from what they do have (a team whose loop is 0 min is on standby).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from borderwatch.atomic import not_regular
+from borderwatch.errors import BriefWarning, MapInputError
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+
+__all__ = [
+    "PLAN_FILES",
+    "PlanFolder",
+    "RosterNight",
+    "read_plan_folder",
+    "read_roster_night",
+    "route_status",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Files of a plan folder the briefing reads (``report.txt`` is not needed).
+PLAN_FILES: tuple[str, ...] = ("plan.json", "summary.json", "units.gpkg", "gaps_after.csv")
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class PlanFolder:
+    """The files of one plan folder, parsed.
+
+    Attributes
+    ----------
+    folder
+        Where they were read from.
+    plan
+        ``plan.json``.
+    summary
+        ``summary.json`` (coverage after the plan).
+    units
+        ``units.gpkg`` layer ``units``, indexed by ``unit``, in its own (projected) CRS.
+    gaps
+        ``gaps_after.csv``, one row per gap (``gap``, ``start_km``, ``end_km``, ...).
+    """
+
+    folder: Path
+    plan: dict[str, Any]
+    summary: dict[str, Any]
+    units: gpd.GeoDataFrame
+    gaps: pd.DataFrame
+
+    @property
+    def routes(self) -> list[dict[str, Any]]:
+        """The route entries of ``plan.json``, in its order."""
+        return list(self.plan.get("routes", []))
+
+    @property
+    def target_min(self) -> float:
+        """The revisit target (``summary.json`` ``targets.max_revisit_min``, default 120)."""
+        value = (self.summary.get("targets") or {}).get("max_revisit_min", 120.0)
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            out = math.nan
+        return out if math.isfinite(out) and out > 0 else 120.0
+
+    @property
+    def night_window(self) -> tuple[str, str]:
+        """``(start, end)`` as ``"HH:MM"``."""
+        win = self.plan.get("night_window") or ["20:00", "06:00"]
+        return str(win[0]), str(win[1])
+
+
+@dataclass(frozen=True)
+class RosterNight:
+    """What a roster week says about one night.
+
+    Attributes
+    ----------
+    night
+        The date the night starts on.
+    leader
+        The inspecting county leader: ``{"person", "name", "township"}``, or None.
+    crews
+        Team id → names of tonight's crew, in roster order.
+    variants
+        Team id → tonight's route variant code (e.g. ``"T05-r1"``).
+    shifts
+        Checkpoint id → shift name (``day``, ``evening``, ``night``) → names on duty.
+    shift_times
+        Shift name → ``(start, end)`` as ``"HH:MM"``.
+    reserve
+        Team id → role text for a crew the roster sends elsewhere (standby, reinforcement).
+    """
+
+    night: date
+    leader: dict[str, str] | None
+    crews: dict[str, list[str]] = field(default_factory=dict)
+    variants: dict[str, str] = field(default_factory=dict)
+    shifts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    shift_times: dict[str, tuple[str, str]] = field(default_factory=dict)
+    reserve: dict[str, str] = field(default_factory=dict)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise MapInputError(f"{path}: not valid JSON (line {exc.lineno}): {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise MapInputError(f"{path}: expected a JSON object, found {type(data).__name__}")
+    return data
+
+
+def read_plan_folder(plan_dir: str | Path) -> PlanFolder:
+    """Read a plan folder written by ``borderwatch plan``.
+
+    Parameters
+    ----------
+    plan_dir
+        The folder (holds :data:`PLAN_FILES`).
+
+    Returns
+    -------
+    PlanFolder
+
+    Raises
+    ------
+    MapInputError
+        Naming the missing file, or the file, field and value that is wrong.
+    """
+    folder = Path(plan_dir)
+    if not folder.is_dir():
+        raise MapInputError(f"{folder}: not a folder; give the output folder of borderwatch plan")
+    for name in PLAN_FILES:
+        if not (folder / name).is_file():
+            raise MapInputError(
+                f"{folder / name}: {not_regular(folder / name) or 'not found'}; a plan folder holds {', '.join(PLAN_FILES)}"
+            )
+    plan = _read_json(folder / "plan.json")
+    routes = plan.get("routes")
+    if not isinstance(routes, list):
+        raise MapInputError(
+            f"{folder / 'plan.json'}: field 'routes' must be a list, not {routes!r}"
+        )
+    for i, r in enumerate(routes):
+        for key in ("team", "vehicle", "loop_min", "loop_km", "steps"):
+            if not isinstance(r, dict) or key not in r:
+                raise MapInputError(f"{folder / 'plan.json'}: routes[{i}] lacks field {key!r}")
+        leave = r.get("leave_base")
+        if leave not in (None, "") and not (isinstance(leave, str) and _HHMM.match(leave)):
+            raise MapInputError(
+                f"{folder / 'plan.json'}: routes[{i}].leave_base must be 'HH:MM', not {leave!r}"
+            )
+        status = r.get("status")
+        if status not in (None, "patrol", "standby"):
+            raise MapInputError(
+                f"{folder / 'plan.json'}: routes[{i}].status must be 'patrol' or 'standby', "
+                f"not {status!r}"
+            )
+    summary = _read_json(folder / "summary.json")
+    units = gpd.read_file(folder / "units.gpkg", layer="units")
+    if "unit" in units.columns:
+        units = units.set_index("unit")
+    for col in ("start_m", "end_m", "length_m", "township", "worst_revisit_min"):
+        if col not in units.columns:
+            raise MapInputError(f"{folder / 'units.gpkg'}: layer 'units' lacks column {col!r}")
+    gaps = pd.read_csv(folder / "gaps_after.csv", dtype={"gap": str, "township": str})
+    for col in ("gap", "start_km", "end_km", "length_km"):
+        if col not in gaps.columns:
+            raise MapInputError(f"{folder / 'gaps_after.csv'}: lacks column {col!r}")
+    return PlanFolder(folder=folder, plan=plan, summary=summary, units=units, gaps=gaps)
+
+
+def route_status(route: dict[str, Any]) -> tuple[str, str]:
+    """``(status, reason)`` of a plan route: the plan's own keys, else standby for an empty loop."""
+    status = route.get("status")
+    reason = str(route.get("standby_reason") or "")
+    if status in ("patrol", "standby"):
+        return str(status), reason
+    loop = float(route.get("loop_min") or 0.0)
+    if loop <= 0 or not route.get("steps"):
+        return "standby", reason
+    return "patrol", reason
+
+
+def load_network_of(folder: PlanFolder) -> PatrolNetwork:
+    """Build the network of the scenario a plan was made from (as its ``summary.json`` records).
+
+    Raises
+    ------
+    BorderwatchError
+        If the folder records no scenario or it cannot be loaded.
+    MapInputError
+        If the scenario's network does not match ``units.gpkg`` or the routes.
+    """
+    from borderwatch.data import build_network, load_scenario
+    from borderwatch.planfiles.folders import scenario_of_folder
+
+    network = build_network(load_scenario(scenario_of_folder(folder.folder)))
+    check_network(folder, network)
+    return network
+
+
+def check_network(folder: PlanFolder, network: PatrolNetwork) -> None:
+    """Raise :class:`MapInputError` unless ``network`` is the one ``folder`` was planned on."""
+    if len(network.units) != len(folder.units):
+        raise MapInputError(
+            f"{folder.folder / 'units.gpkg'}: has {len(folder.units)} border units, the "
+            f"scenario's network {len(network.units)}: brief with the scenario and config "
+            "the plan was made with"
+        )
+    n_edges = len(network.edges)
+    for r in folder.routes:
+        for e, _ in r["steps"]:
+            if not 0 <= int(e) < n_edges:
+                raise MapInputError(
+                    f"{folder.folder / 'plan.json'}: route of {r['team']} drives edge {e}, "
+                    f"the network has {n_edges} edges: not the plan's scenario"
+                )
+
+
+def _hhmm(stamp: str) -> str:
+    """``"HH:MM"`` of an ISO time stamp ``YYYY-MM-DDTHH:MM``."""
+    return stamp[11:16] if len(stamp) >= 16 else stamp
+
+
+def read_roster_night(roster_dir: str | Path, night: date) -> RosterNight | None:
+    """Tonight's part of a roster week folder (``roster.csv``), or None (with a warning) if absent.
+
+    Parameters
+    ----------
+    roster_dir
+        A week folder ``OUT/YYYY-Www`` (or ``OUT`` holding the week of ``night``).
+    night
+        The date the night starts on.
+
+    Returns
+    -------
+    RosterNight or None
+        None when the week does not hold ``night``.
+
+    Raises
+    ------
+    MapInputError
+        If there is no ``roster.csv`` or it lacks a column.
+    """
+    folder = Path(roster_dir)
+    path = folder / "roster.csv"
+    if not path.is_file():
+        year, week, _ = night.isocalendar()
+        nested = folder / f"{year}-W{week:02d}" / "roster.csv"
+        if nested.is_file():
+            path = nested
+        else:
+            raise MapInputError(
+                f"{path}: {not_regular(path) or 'not found'}; give a week folder of borderwatch roster"
+            )
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        need = ("date", "shift", "start", "end", "person", "name", "role", "township", "place")
+        missing = [c for c in need if c not in (reader.fieldnames or [])]
+        if missing:
+            raise MapInputError(f"{path}: lacks column(s) {', '.join(missing)}")
+        rows = list(reader)
+    day = night.isoformat()
+    tonight = [r for r in rows if r["date"] == day]
+    if not tonight:
+        dates = sorted({r["date"] for r in rows})
+        warnings.warn(
+            f"{path}: holds no duty on {day} (the week runs {dates[0] if dates else '?'} .. "
+            f"{dates[-1] if dates else '?'}); the briefing has no roster",
+            BriefWarning,
+            stacklevel=3,
+        )
+        return None
+    leader = None
+    crews: dict[str, list[str]] = {}
+    variants: dict[str, str] = {}
+    shifts: dict[str, dict[str, list[str]]] = {}
+    times: dict[str, tuple[str, str]] = {}
+    reserve: dict[str, str] = {}
+    for r in tonight:
+        role = r["role"]
+        if role == "county_leader" and leader is None:
+            leader = {"person": r["person"], "name": r["name"], "township": r["place"]}
+        elif role == "team_member":
+            crews.setdefault(r["place"], []).append(r["name"])
+            if r.get("variant"):
+                variants.setdefault(r["place"], r["variant"])
+            if r["shift"] != "patrol":
+                reserve.setdefault(r["place"], r["shift"])
+        elif role == "checkpoint_staff":
+            shifts.setdefault(r["place"], {}).setdefault(r["shift"], []).append(r["name"])
+            times.setdefault(r["shift"], (_hhmm(r["start"]), _hhmm(r["end"])))
+    return RosterNight(
+        night=night,
+        leader=leader,
+        crews=crews,
+        variants=variants,
+        shifts=shifts,
+        shift_times=times,
+        reserve=reserve,
+    )

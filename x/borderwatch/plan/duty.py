@@ -1,0 +1,144 @@
+"""When each crew is where: the duty times of every team and route variant of a night.
+
+For each team and each of its route variants (:mod:`borderwatch.plan.variants`)
+a night's duty runs: leave the base, drive to the loop (the plan's approach),
+start the loop ``phase_min`` minutes before the window start (so that the team
+is ``phase_min`` into its loop when the window opens), pass the loop every
+``loop_min`` minutes, leave it at the window end, finish the road in progress and
+drive the shortest way back to the base. The times are elapsed minutes from the
+window start (:class:`~borderwatch.config.NightWindow` turns them into wall
+clocks, DST-correct); they are computed once here, written into ``plan.json``
+and read by the roster, its calendars and the briefing.
+
+Rounding: leaving the base is rounded down and being back rounded up to the
+minute (a crew is never told to leave late nor promised home early).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from borderwatch.plan.variants import RouteVariant, route_variants
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.patrols import PatrolPlan
+    from borderwatch.routing.patrol import TeamRoute
+
+__all__ = ["DutyTimes", "duty_times", "team_duties"]
+
+
+@dataclass(frozen=True)
+class DutyTimes:
+    """One crew's night on one route variant, in elapsed minutes from the window start.
+
+    Attributes
+    ----------
+    variant, reverse, phase_min
+        The route variant (``"T09-r2"``), its direction and its phase.
+    leave_base_min
+        Leaving the base (negative: before the window; whole minutes, rounded down).
+    on_loop_min
+        Starting the loop (``-phase_min``).
+    loop_starts_min
+        Every start of the loop before the window end (the first is ``on_loop_min``).
+    off_loop_min
+        Leaving the loop: the window end.
+    back_base_min
+        Back at the base (whole minutes, rounded up).
+    """
+
+    variant: str
+    reverse: bool
+    phase_min: float
+    leave_base_min: int
+    on_loop_min: float
+    loop_starts_min: tuple[float, ...]
+    off_loop_min: float
+    back_base_min: int
+
+
+def duty_times(network: PatrolNetwork, plan: PatrolPlan) -> dict[str, list[DutyTimes]]:
+    """Team id -> the duty of each of its route variants (``route_variants`` order); standby: [].
+
+    Parameters
+    ----------
+    network
+        The network the plan was made on (its config gives the window length).
+    plan
+        The night plan (routes with approach and loop; the instance's shortest paths).
+
+    Returns
+    -------
+    dict
+        One list per team of the plan, in plan order.
+    """
+    window = float(network.config.night_minutes)
+    out: dict[str, list[DutyTimes]] = {}
+    for route in plan.routes:
+        if not route.on_patrol:
+            out[route.team] = []
+            continue
+        home = _home_seconds(network, plan, route)
+        out[route.team] = team_duties(network, route, window, home)
+    return out
+
+
+def team_duties(
+    network: PatrolNetwork, route: TeamRoute, window_min: float, home_s: np.ndarray
+) -> list[DutyTimes]:
+    """The duties of ``route``'s variants; ``home_s[node]`` is the drive from ``node`` to its base."""
+    loop = route.loop_s / 60.0
+    approach = route.approach_s / 60.0
+    out = []
+    for v in route_variants(route):
+        on = -v.phase_min
+        n = max(1, math.ceil((window_min - on) / loop - 1e-9)) if loop > 0 else 1
+        back = window_min + _back_after_min(network, route, v, window_min, home_s)
+        out.append(
+            DutyTimes(
+                variant=v.variant,
+                reverse=v.reverse,
+                phase_min=v.phase_min,
+                leave_base_min=math.floor(on - approach + 1e-9),
+                on_loop_min=on,
+                loop_starts_min=tuple(on + k * loop for k in range(n)),
+                off_loop_min=window_min,
+                back_base_min=math.ceil(back - 1e-9),
+            )
+        )
+    return out
+
+
+def _home_seconds(network: PatrolNetwork, plan: PatrolPlan, route: TeamRoute) -> np.ndarray:
+    """Seconds of the team's shortest drive from every node to its base (roads are two-way)."""
+    patrol = plan.instance
+    inst = patrol.instance
+    t = patrol.teams.index(route.team)
+    row = int(inst.team_profile[t])
+    return np.asarray(inst.shortest_paths(row).distances_from(int(inst.depots[t])))
+
+
+def _back_after_min(
+    network: PatrolNetwork,
+    route: TeamRoute,
+    variant: RouteVariant,
+    window_min: float,
+    home_s: np.ndarray,
+) -> float:
+    """Minutes from the window end to the base: finish the road under way, then drive home."""
+    steps, secs = route.steps, np.asarray(route.seconds, dtype=float) / 60.0
+    if variant.reverse:
+        steps = tuple((e, not f) for e, f in reversed(steps))
+        secs = secs[::-1]
+    ends = np.cumsum(secs)
+    at = (variant.phase_min + window_min) % float(ends[-1]) if ends[-1] > 0 else 0.0
+    k = min(int(np.searchsorted(ends, at - 1e-9)), len(steps) - 1)
+    e, fwd = steps[k]
+    node = int(network.edges["v"].iat[e] if fwd else network.edges["u"].iat[e])
+    home = float(home_s[node]) / 60.0
+    return float(ends[k] - at) + (home if math.isfinite(home) else route.approach_s / 60.0)

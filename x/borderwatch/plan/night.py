@@ -1,0 +1,451 @@
+"""The night objective: after the min-max stage, put every team's spare capacity to work.
+
+The min-max stage (:func:`~borderwatch.routing.minmax.solve_minmax`) fixes the
+longest loop, which bounds the worst revisit interval of the night, but it
+gives no reason to use a team that cannot shorten that loop: such teams get
+empty loops or a few hundred metres near their base. A night is judged by
+the revisit intervals it gives the border through the whole window, weighted
+by risk, with every team working. Lexicographically, a plan is better when
+
+1. its **worst revisit** (over the patrolled units) is lower, then
+2. its **risk-weighted mean revisit** (the mean over the patrolled units of each
+   unit's worst interval, weighted by :func:`~borderwatch.coverage.risk_weights`)
+   is lower, then
+3. its **driving** (the sum of loop durations and approach drives) is lower.
+
+:func:`night_routes` reaches such a night in three steps:
+
+* **take-over** (:func:`~borderwatch.routing.minmax.balance_loops`): tasks move
+  from long loops to teams whose loops stay shorter, whenever the longer of
+  the two loops gets shorter; the longest loop never grows.
+* for every team whose loop is still shorter than ``min_loop_min``, the best
+  (objective above, with the team's start offset searched) of
+
+  - **extension**: its loop grows, by greedy insertion, with the required
+    roads worth most another pass (risk weight x current worst interval of
+    the units they watch), never beyond the longest loop;
+  - **co-patrol**: it drives another team's loop (or its own short loop and
+    then that loop), staggered by the schedule (half a period for twins),
+    which halves the revisit there; the loop must be drivable by its vehicle
+    and within ``max_approach_min`` of its base.
+
+  A loop shorter than ``min_loop_min`` is kept only when it is all the team
+  can reach (said in the route's note).
+* a team that reaches nothing is on **standby**, with the reason.
+
+The schedule (:func:`~borderwatch.plan.schedule.schedule_night`) then staggers
+the teams sharing units, and :func:`place_loops` starts every loop at the
+window start where the team is then: the drive from base to there is the
+approach, done before the window ("leave base 19:38").
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+
+from borderwatch.coverage.risk import risk_weights
+from borderwatch.plan.schedule import loop_phases, worst_intervals
+from borderwatch.routing.minmax import balance_loops, extend_tour
+from borderwatch.routing.patrol import TeamRoute, routes_from_result
+from borderwatch.routing.result import Step
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.schedule import NightSchedule
+    from borderwatch.routing.patrol import PatrolInstance
+    from borderwatch.routing.result import RoutingResult
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["NightObjective", "night_objective", "night_routes", "place_loops"]
+
+
+@dataclass(frozen=True)
+class NightObjective:
+    """The figures a night is judged by, compared lexicographically by :meth:`key`.
+
+    Attributes
+    ----------
+    worst_revisit_min
+        Worst revisit interval over the patrolled units (passed at least once).
+    mean_revisit_min
+        Risk-weighted mean over the patrolled units of their worst interval.
+    driving_min
+        Sum of the loop durations and approach drives of the teams on patrol.
+    """
+
+    worst_revisit_min: float
+    mean_revisit_min: float
+    driving_min: float
+
+    def key(self) -> tuple[float, float, float]:
+        """``(worst, mean, driving)`` rounded to 1e-6 min for stable comparisons."""
+        return (
+            round(self.worst_revisit_min, 6),
+            round(self.mean_revisit_min, 6),
+            round(self.driving_min, 6),
+        )
+
+
+def night_objective(
+    table_worst: np.ndarray, passed: np.ndarray, weights: np.ndarray, driving_min: float
+) -> NightObjective:
+    """The objective of per-unit worst intervals ``table_worst`` (units passed: ``passed``)."""
+    if not passed.any():
+        return NightObjective(math.inf, math.inf, driving_min)
+    w = weights[passed]
+    x = table_worst[passed]
+    return NightObjective(float(x.max()), float((w * x).sum() / w.sum()), float(driving_min))
+
+
+class _Evaluator:
+    """Fast revisit figures of candidate nights: one loop's passes per route, shifted in numpy."""
+
+    def __init__(self, network: PatrolNetwork, window: float, weights: np.ndarray) -> None:
+        self.network = network
+        self.window = window
+        self.weights = weights
+        self.n_units = len(network.units)
+        self._cache: dict[tuple[str, tuple[Step, ...]], tuple[np.ndarray, np.ndarray]] = {}
+
+    def passes(self, route: TeamRoute) -> tuple[np.ndarray, np.ndarray]:
+        key = (route.team, route.steps)
+        if key not in self._cache:
+            _, unit, t = loop_phases(self.network, [route])
+            self._cache[key] = (unit, t)
+        return self._cache[key]
+
+    def worst(self, routes: Sequence[TeamRoute], phases: Sequence[float]) -> np.ndarray:
+        units, times, teams = [], [], []
+        for i, r in enumerate(routes):
+            u, t = self.passes(r)
+            units.append(u)
+            times.append(t)
+            teams.append(np.full(len(u), i, dtype=np.int64))
+        loop = np.array([r.loop_s / 60.0 for r in routes])
+        return worst_intervals(
+            np.concatenate(teams),
+            np.concatenate(units),
+            np.concatenate(times),
+            loop,
+            np.asarray(phases, dtype=float),
+            self.window,
+            self.n_units,
+        )
+
+    def passed(self, routes: Sequence[TeamRoute]) -> np.ndarray:
+        seen = np.zeros(self.n_units, dtype=bool)
+        for r in routes:
+            seen[self.passes(r)[0]] = True
+        return seen
+
+    def best_phase(
+        self, routes: list[TeamRoute], phases: list[float], i: int, grid: int = 12
+    ) -> tuple[NightObjective, float]:
+        """Best start offset of route ``i`` (others fixed) on a grid snapped to its edge ends."""
+        passed = self.passed(routes)
+        driving = sum(r.loop_s + r.approach_s for r in routes) / 60.0
+        best: tuple[NightObjective, float] | None = None
+        for ph in phase_grid(routes[i], grid):
+            trial = list(phases)
+            trial[i] = ph
+            obj = night_objective(self.worst(routes, trial), passed, self.weights, driving)
+            if best is None or obj.key() < best[0].key():
+                best = (obj, ph)
+        assert best is not None
+        return best
+
+
+def phase_grid(route: TeamRoute, grid: int) -> list[float]:
+    """Phases ``loop * j / grid`` snapped to the nearest edge end of the loop (unique, sorted)."""
+    ends = np.concatenate([[0.0], np.cumsum(route.seconds)[:-1]]) / 60.0
+    loop = route.loop_s / 60.0
+    if len(ends) == 0 or loop <= 0:
+        return [0.0]
+    want = loop * np.arange(grid) / grid
+    idx = np.abs(ends[None, :] - want[:, None]).argmin(axis=1)
+    return sorted({float(ends[i]) for i in idx})
+
+
+def _link_units(network: PatrolNetwork, patrol: PatrolInstance) -> list[np.ndarray]:
+    """Units each link watches."""
+    ue = network.watch.unit_edge.tocsc()
+    out = []
+    for link in patrol.links:
+        cols = ue[:, list(link.edges)]
+        out.append(np.unique(cols.nonzero()[0]))
+    return out
+
+
+def _route(
+    network: PatrolNetwork,
+    patrol: PatrolInstance,
+    team: str,
+    walk: Sequence[Step],
+    *,
+    role: str,
+    note: str = "",
+) -> TeamRoute:
+    """A :class:`TeamRoute` from an instance walk (link steps expanded)."""
+    vehicle = str(network.teams.loc[team, "vehicle"])
+    secs = network.edge_seconds(vehicle)
+    steps: list[Step] = []
+    service: list[bool] = []
+    for e, fwd in walk:
+        expanded = patrol.expand([(e, fwd)])
+        steps.extend(expanded)
+        service.extend([e >= patrol.n_network_edges] * len(expanded))
+    return TeamRoute(
+        team=team,
+        vehicle=vehicle,
+        role=role,
+        note=note,
+        steps=tuple(steps),
+        service=tuple(service),
+        seconds=tuple(float(secs[e]) for e, _ in steps),
+    )
+
+
+_T = TypeVar("_T")
+
+
+def _rotate(items: Sequence[_T], at: int) -> list[_T]:
+    return list(items[at:]) + list(items[:at])
+
+
+def _start_node(network: PatrolNetwork, step: Step) -> int:
+    e, fwd = step
+    return int(network.edges["u"].iat[e] if fwd else network.edges["v"].iat[e])
+
+
+def _co_patrol(
+    network: PatrolNetwork,
+    patrol: PatrolInstance,
+    own: TeamRoute,
+    host: TeamRoute,
+    t: int,
+    max_approach_s: float,
+) -> TeamRoute | None:
+    """``own.team`` drives ``host``'s loop (after its own short loop, if any), or None."""
+    inst = patrol.instance
+    row = int(inst.team_profile[t])
+    host_edges = np.array([e for e, _ in host.steps], dtype=np.int64)
+    if not np.isfinite(inst.cost[row, host_edges]).all():
+        return None
+    depot = int(inst.depots[t])
+    dist = inst.shortest_paths(row).distances_from(depot)
+    starts = np.array([_start_node(network, s) for s in host.steps], dtype=np.int64)
+    d = dist[starts]
+    at = int(np.argmin(d))
+    if not d[at] <= max_approach_s:
+        return None
+    loop = _rotate(host.steps, at)
+    vehicle = own.vehicle
+    secs = network.edge_seconds(vehicle)
+    if own.steps:
+        there = patrol.expand(inst.path(row, depot, int(starts[at])))
+        back = [(e, not f) for e, f in reversed(there)]
+        steps = list(own.steps) + there + loop + back
+        service = list(own.service) + [False] * len(there)
+        service += list(_rotate(host.service, at)) + [False] * len(back)
+    else:
+        steps = loop
+        service = list(_rotate(host.service, at))
+    return TeamRoute(
+        team=own.team,
+        vehicle=vehicle,
+        steps=tuple(steps),
+        service=tuple(service),
+        seconds=tuple(float(secs[e]) for e, _ in steps),
+        role=f"co-patrol {host.team}",
+    )
+
+
+def night_routes(
+    network: PatrolNetwork,
+    patrol: PatrolInstance,
+    result: RoutingResult,
+    *,
+    min_loop_min: float | None = None,
+    max_approach_min: float = 60.0,
+    window_min: float | None = None,
+    weights: np.ndarray | None = None,
+) -> tuple[list[TeamRoute], RoutingResult]:
+    """Every team's loop for the night, from the min-max ``result`` (see the module notes).
+
+    Parameters
+    ----------
+    network, patrol
+        The network and its routing instance.
+    result
+        The min-max stage's result on ``patrol.instance``.
+    min_loop_min
+        Shortest loop to give a team (default ``network.config.min_loop_min``).
+    max_approach_min
+        Longest drive from a team's base to a loop it co-patrols.
+    window_min
+        Night window length (default: the config's).
+    weights
+        Risk weight per unit (default :func:`risk_weights` of the scenario's incidents).
+
+    Returns
+    -------
+    routes
+        One route per team in team order (standby teams with empty steps).
+    balanced
+        The take-over stage's result (every required link served once, the
+        longest loop not above ``result``'s).
+    """
+    cfg = network.config
+    min_loop = float(cfg.min_loop_min if min_loop_min is None else min_loop_min)
+    window = float(cfg.night_minutes if window_min is None else window_min)
+    w = risk_weights(network) if weights is None else np.asarray(weights, dtype=float)
+    inst = patrol.instance
+    balanced = balance_loops(inst, result)
+    balanced.validate(inst)
+    routes = routes_from_result(network, patrol, balanced)
+    for i, r in enumerate(routes):
+        if len(balanced.tasks[i]) > len(result.tasks[i]):
+            routes[i] = replace(r, role="take-over")
+    idle = set(patrol.idle)
+    for i, r in enumerate(routes):
+        if r.team in idle:
+            routes[i] = replace(
+                r,
+                steps=(),
+                service=(),
+                seconds=(),
+                status="standby",
+                role="",
+                standby_reason=f"its {r.vehicle} reaches no required road from its base",
+            )
+    ev = _Evaluator(network, window, w)
+    link_units = _link_units(network, patrol)
+    max_loop = max((r.loop_s for r in routes), default=0.0)
+    team_index = {t: i for i, t in enumerate(patrol.teams)}
+
+    spare = [
+        i
+        for i, r in enumerate(routes)
+        if r.status == "patrol" and r.loop_s < min_loop * 60.0 - 1e-6
+    ]
+    for i in spare:
+        own = routes[i]
+        t = team_index[own.team]
+        act = [r for r in routes if r.on_patrol]
+        others = [r for r in act if r.team != own.team]
+        other_ph = [0.0] * len(others)
+        candidates: list[TeamRoute] = []
+        # extension: required roads worth most another pass
+        worst_now = ev.worst(others, other_ph) if others else np.full(len(network.units), window)
+        value = np.array(
+            [float((w[u] * worst_now[u]).sum()) if len(u) else 0.0 for u in link_units]
+        )
+        own_edges = [int(e) for e, _ in balanced.tasks[t]]
+        if (
+            inst.cost[int(inst.team_profile[t]), inst.required_edges].size
+            and np.isfinite(inst.cost[int(inst.team_profile[t]), inst.required_edges]).any()
+        ):
+            _, walk, _c = extend_tour(
+                inst,
+                t,
+                own_edges,
+                value,
+                target=min_loop * 60.0,
+                max_cost=max(max_loop, min_loop * 60.0),
+            )
+            if walk:
+                candidates.append(_route(network, patrol, own.team, walk, role="extension"))
+        for host in others:
+            if host.loop_s < min_loop * 60.0 or host.role.startswith("co-patrol"):
+                continue
+            cop = _co_patrol(network, patrol, own, host, t, max_approach_min * 60.0)
+            if cop is not None:
+                candidates.append(cop)
+        scored = []
+        for cand in candidates:
+            obj, _ph = ev.best_phase([*others, cand], [*other_ph, 0.0], len(others))
+            scored.append((cand.loop_s < min_loop * 60.0 - 1e-6, obj.key(), cand.role, cand))
+        if not scored:
+            if own.steps:
+                routes[i] = replace(
+                    own,
+                    note=f"loop {own.loop_s / 60:.1f} min: all its {own.vehicle} can reach",
+                )
+            else:
+                routes[i] = replace(
+                    own,
+                    status="standby",
+                    role="",
+                    standby_reason=(
+                        f"no loop its {own.vehicle} can drive within {max_approach_min:.0f} min "
+                        "of its base needs it"
+                    ),
+                )
+            continue
+        scored.sort(key=lambda x: (x[0], x[1], x[2]))
+        short, _key, _role, pick = scored[0]
+        if short and own.steps and pick.loop_s <= own.loop_s:
+            pick = own
+        if short:
+            pick = replace(
+                pick, note=f"loop {pick.loop_s / 60:.1f} min: all its {own.vehicle} can reach"
+            )
+        routes[i] = pick
+        logger.info(
+            "night: team %s %s, loop %.1f -> %.1f min",
+            own.team,
+            pick.role,
+            own.loop_s / 60,
+            pick.loop_s / 60,
+        )
+    return routes, balanced
+
+
+def place_loops(
+    network: PatrolNetwork,
+    patrol: PatrolInstance,
+    routes: Sequence[TeamRoute],
+    schedule: NightSchedule,
+) -> list[TeamRoute]:
+    """Start every loop at the window start where its team then is; the drive there is the approach.
+
+    ``schedule`` phases lie on edge ends of the loops (:func:`phase_grid`), so a
+    loop rotated to its phase starts at a node; the approach is the team's
+    shortest drive from its base to that node (done before the window).
+    """
+    inst = patrol.instance
+    phase = dict(zip(schedule.teams, schedule.phase_min, strict=True))
+    index = {t: i for i, t in enumerate(patrol.teams)}
+    out = []
+    for r in routes:
+        if not r.on_patrol:
+            out.append(r)
+            continue
+        p = phase.get(r.team, 0.0)
+        ends = np.concatenate([[0.0], np.cumsum(r.seconds)[:-1]]) / 60.0
+        at = int(np.argmin(np.abs(ends - p)))
+        steps = _rotate(r.steps, at)
+        t = index[r.team]
+        row = int(inst.team_profile[t])
+        depot = int(inst.depots[t])
+        start = _start_node(network, steps[0])
+        approach: list[Step] = patrol.expand(inst.path(row, depot, start)) if start != depot else []
+        secs = network.edge_seconds(r.vehicle)
+        out.append(
+            replace(
+                r,
+                steps=tuple(steps),
+                service=tuple(_rotate(r.service, at)),
+                seconds=tuple(_rotate(r.seconds, at)),
+                approach=tuple(approach),
+                approach_s=float(sum(float(secs[e]) for e, _ in approach)),
+            )
+        )
+    return out

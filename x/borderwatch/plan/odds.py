@@ -1,0 +1,511 @@
+"""Variant odds with a guarantee, and the night's detection figures.
+
+Each team's roster draws one route variant a night (direction × phase,
+:mod:`borderwatch.plan.variants`), independently of the other teams. An
+intruder who knows every variant and the odds, but not tonight's draw, picks
+the unit and start time where a crossing is least likely to be seen
+(:func:`borderwatch.coverage.detection.informed`). The odds here maximise
+what he can be sure of.
+
+The LP (one per team, HiGHS through :func:`scipy.optimize.linprog`)::
+
+    maximise z
+    s.t.     z <= Σ_v p_v seen_v(u, s)   for every unit u the team owns and every start s
+             Σ_v p_v = 1,  p >= 0,  p_v = 0 for a variant over the revisit target
+
+``seen_v(u, s)`` is 1 when variant ``v`` passes unit ``u`` during ``[s, s + τ]``.
+The starts are the midpoints between breakpoints (exact, no grid); identical
+rows are dropped (the table stays small). A unit watched by several teams is
+*owned* by the team that passes it most; the other teams' passes only add to
+the true figure (``1 - Π_k (1 - q_k) >= q_owner``), so each team's ``z`` is a
+guarantee and the border's is the smallest ``z``. A second LP keeps ``z``
+and maximises the mean detection over the team's rows, so ties between
+optimal odds are broken the same way every run. Odds are rounded to 1e-6.
+
+Every variant of a loop keeps "worst revisit <= loop" for the units the team
+alone watches; variants whose own worst revisit exceeds the target get odds 0,
+so the worst revisit of any drawn night is the same as with uniform odds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import linprog
+
+from borderwatch.coverage.detection import (
+    Informed,
+    VariantPasses,
+    crossing_minutes,
+    informed,
+    seen_matrix,
+    stretch_minimum,
+    uninformed,
+    watching,
+)
+from borderwatch.coverage.revisit import pass_times
+from borderwatch.coverage.static import checkpoint_watch
+from borderwatch.coverage.timeline import PatrolTimeline
+from borderwatch.errors import RoutingError
+from borderwatch.plan.variants import RouteVariant, reverse_steps, route_variants
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.routing.patrol import TeamRoute
+
+__all__ = [
+    "Detection",
+    "detect_night",
+    "lp_odds",
+    "plan_variant_set",
+    "report_lines",
+    "scenario_crossing_csv",
+    "team_odds",
+    "uniform_odds",
+    "variant_passes",
+    "variant_worst_revisit",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def plan_variant_set(
+    routes: Sequence[TeamRoute], *, n_phases: int | None = None
+) -> dict[str, list[RouteVariant]]:
+    """Team id → its variants (:func:`~borderwatch.plan.variants.route_variants`; patrolling teams).
+
+    ``n_phases`` fixes the phases per direction (4: the roster's historical
+    set); by default they are those of ``plan.json`` (``route_variants``).
+    """
+    return {r.team: route_variants(r, n_phases) for r in routes if r.on_patrol}
+
+
+def variant_passes(
+    network: PatrolNetwork,
+    routes: Sequence[TeamRoute],
+    variants: Mapping[str, Sequence[RouteVariant]],
+    window_min: float,
+) -> VariantPasses:
+    """The passes of every variant through the night window.
+
+    One loop of each route is timed once per direction
+    (:meth:`PatrolTimeline.from_walks`, :func:`pass_times`); a variant of
+    phase ``φ`` passes at ``(t - φ) mod D + k·D`` inside the window.
+    """
+    active = [r for r in routes if r.on_patrol and r.team in variants and r.steps]
+    if not active:
+        raise RoutingError("no team on patrol: no variants to time")
+    teams = tuple(r.team for r in active)
+    loop = {r.team: r.loop_s / 60.0 for r in active}
+    one = max(loop.values()) + 1e-6
+    tables = {}
+    for reverse in (False, True):
+        walks = {r.team: list(reverse_steps(r.steps) if reverse else r.steps) for r in active}
+        tl = PatrolTimeline.from_walks(network, walks, window_min=one, loop=False)
+        tables[reverse] = pass_times(network, tl)
+    names: list[str] = []
+    vteam: list[int] = []
+    parts_var, parts_unit, parts_t = [], [], []
+    for k, r in enumerate(active):
+        d = loop[r.team]
+        for reverse in (False, True):
+            p = tables[reverse]
+            mine = p[p["team"] == r.team]
+            u0 = mine["unit"].to_numpy(dtype=np.int64)
+            t0 = np.mod(mine["t"].to_numpy(dtype=float), d)
+            for v in variants[r.team]:
+                if v.reverse != reverse:
+                    continue
+                g = len(names)
+                names.append(v.variant)
+                vteam.append(k)
+                first = np.mod(t0 - v.phase_min, d)
+                cnt = np.floor((window_min - first) / d + 1e-9).astype(np.int64) + 1
+                cnt = np.where(first <= window_min, cnt, 0)
+                idx = np.repeat(np.arange(len(first)), cnt)
+                j = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+                tt = first[idx] + j * d
+                uu = u0[idx]
+                ok = tt <= window_min + 1e-9
+                key = np.unique(np.column_stack([uu[ok], np.round(tt[ok], 6)]), axis=0)
+                parts_var.append(np.full(len(key), g, dtype=np.int64))
+                parts_unit.append(key[:, 0].astype(np.int64))
+                parts_t.append(key[:, 1])
+    return VariantPasses(
+        teams=teams,
+        variants=tuple(names),
+        variant_team=np.asarray(vteam, dtype=np.int64),
+        var=np.concatenate(parts_var) if parts_var else np.zeros(0, np.int64),
+        unit=np.concatenate(parts_unit) if parts_unit else np.zeros(0, np.int64),
+        t=np.concatenate(parts_t) if parts_t else np.zeros(0),
+    )
+
+
+def variant_worst_revisit(passes: VariantPasses, window_min: float) -> np.ndarray:
+    """Per variant: the worst revisit interval over the units it passes (that team alone)."""
+    var, unit, t = passes.var, passes.unit, passes.t
+    order = np.lexsort((t, unit, var))
+    var, unit, t = var[order], unit[order], t[order]
+    first = np.ones(len(var), dtype=bool)
+    first[1:] = (var[1:] != var[:-1]) | (unit[1:] != unit[:-1])
+    last = np.ones(len(var), dtype=bool)
+    last[:-1] = first[1:]
+    gap = np.where(first, t, np.diff(t, prepend=0.0))
+    worst = np.zeros(len(passes.variants))
+    np.maximum.at(worst, var, gap)
+    np.maximum.at(worst, var[last], window_min - t[last])
+    return worst
+
+
+def lp_odds(seen: np.ndarray, allowed: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Odds over the columns of ``seen`` that maximise the minimum row detection.
+
+    Parameters
+    ----------
+    seen
+        Boolean (situation × variant) table: who sees a crossing in each situation.
+    allowed
+        Variants that may get odds (default all).
+
+    Returns
+    -------
+    (numpy.ndarray, float)
+        The odds (rounded to 1e-6, summing to 1) and the guaranteed minimum
+        ``min_r Σ_v p_v seen[r, v]`` under them.
+    """
+    seen = np.asarray(seen, dtype=bool)
+    n = seen.shape[1]
+    allowed = np.ones(n, bool) if allowed is None else np.asarray(allowed, bool)
+    if not allowed.any():
+        allowed = np.ones(n, bool)
+    if n == 0:
+        return np.zeros(0), 0.0
+    if len(seen) == 0:
+        p = allowed / allowed.sum()
+        return p, 1.0
+    rows, counts = np.unique(seen, axis=0, return_counts=True)
+    m = len(rows)
+    s = sparse.csr_matrix(rows.astype(float))
+    # variables: p_1..p_n, z ; rows: z - S p <= 0
+    a_ub = sparse.hstack([-s, sparse.csr_matrix(np.ones((m, 1)))]).tocsr()
+    b_ub = np.zeros(m)
+    a_eq = np.r_[np.ones(n), 0.0].reshape(1, -1)
+    bounds = [(0.0, 1.0 if ok else 0.0) for ok in allowed] + [(0.0, 1.0)]
+    c = np.r_[np.zeros(n), -1.0]
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=bounds, method="highs")
+    if res.status != 0:  # pragma: no cover - a bounded feasible LP always solves
+        raise RoutingError(f"odds LP failed: {res.message}")
+    z = float(res.x[-1])
+    # second stage: keep the guarantee, maximise the mean detection over the situations
+    w = (counts[:, None] * rows).sum(axis=0) / counts.sum()
+    a2 = sparse.vstack([a_ub, sparse.csr_matrix(np.r_[np.zeros(n), -1.0].reshape(1, -1))])
+    res2 = linprog(
+        np.r_[-w, 0.0],
+        A_ub=a2,
+        b_ub=np.r_[b_ub, -(z - 1e-9)],
+        A_eq=a_eq,
+        b_eq=[1.0],
+        bounds=bounds,
+        method="highs",
+    )
+    x = res2.x[:n] if res2.status == 0 else res.x[:n]
+    p = np.round(np.clip(x, 0.0, None), 6)
+    p[~allowed] = 0.0
+    p = p / p.sum()
+    guaranteed = float((rows.astype(float) @ p).min())
+    return p, guaranteed
+
+
+def _owners(passes: VariantPasses, n_units: int) -> np.ndarray:
+    """Per unit the team that passes it most (mean passes per variant); -1 if none."""
+    n_teams = len(passes.teams)
+    per_team_variants = np.bincount(passes.variant_team, minlength=n_teams)
+    team = passes.variant_team[passes.var]
+    cnt = np.bincount(passes.unit * n_teams + team, minlength=n_units * n_teams).reshape(
+        n_units, n_teams
+    ) / np.maximum(per_team_variants, 1)
+    owner = np.argmax(cnt, axis=1)
+    return np.where(cnt.max(axis=1) > 0, owner, -1)
+
+
+def team_odds(
+    passes: VariantPasses,
+    tau: np.ndarray,
+    window_min: float,
+    *,
+    max_revisit_min: float | None = None,
+    checkpoint: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, float]]:
+    """The LP odds of every variant, and each team's guaranteed minimum on the units it owns.
+
+    Units a checkpoint watches are left out of the LP (they are seen anyway).
+    """
+    n_units = len(tau)
+    owner = _owners(passes, n_units)
+    if checkpoint is not None:
+        owner = np.where(np.asarray(checkpoint, bool), -1, owner)
+    worst = variant_worst_revisit(passes, window_min)
+    odds = np.zeros(len(passes.variants))
+    guarantee: dict[str, float] = {}
+    for k, team in enumerate(passes.teams):
+        vs = passes.of_team(k)
+        units = np.flatnonzero(owner == k)
+        allowed = (
+            np.ones(len(vs), bool) if max_revisit_min is None else worst[vs] <= max_revisit_min
+        )
+        if not allowed.all():
+            logger.info(
+                "odds: team %s: %d variant(s) over the revisit target", team, int((~allowed).sum())
+            )
+        table = seen_matrix(passes, k, tau, window_min, units)
+        p, z = lp_odds(table, allowed)
+        odds[vs] = p
+        guarantee[team] = z if len(units) else 1.0
+    return odds, guarantee
+
+
+def uniform_odds(passes: VariantPasses) -> np.ndarray:
+    """Every variant of a team equally likely."""
+    n = np.bincount(passes.variant_team, minlength=len(passes.teams))
+    return np.asarray(1.0 / n[passes.variant_team], dtype=float)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The night's detection figures (see :mod:`borderwatch.coverage.detection`).
+
+    Attributes
+    ----------
+    units
+        One row per unit: ``crossing_min``, ``p_uninformed`` and ``p_watching``
+        (tonight's plan), ``watch_gap_min``, ``p_informed`` (LP odds),
+        ``p_informed_uniform`` (uniform odds).
+    passes
+        The variants' pass tables.
+    odds, odds_uniform
+        Per variant (``passes.variants`` order).
+    informed_lp, informed_uniform
+        The informed intruder's figures under each.
+    guarantee
+        Team → the LP's guaranteed minimum on the units it owns.
+    worst_revisit_min
+        The worst revisit interval any variant in the support of the odds can
+        give (team alone), for the LP odds and for uniform odds.
+    crossing_min
+        The default crossing time τ.
+    watchable
+        Per unit: a checkpoint watches it or some variant or tonight's plan passes it.
+    """
+
+    units: pd.DataFrame
+    passes: VariantPasses
+    variants: dict[str, list[RouteVariant]]
+    odds: np.ndarray
+    odds_uniform: np.ndarray
+    informed_lp: Informed
+    informed_uniform: Informed
+    guarantee: dict[str, float]
+    worst_revisit_min: dict[str, float]
+    crossing_min: float
+    watchable: np.ndarray
+
+    def odds_of(self) -> dict[str, float]:
+        """Variant id → its LP odds."""
+        return {v: float(p) for v, p in zip(self.passes.variants, self.odds, strict=True)}
+
+    def summary(self, units: pd.DataFrame) -> dict[str, Any]:
+        """The figures for ``plan.json`` and the report: minima, their stretches, per township.
+
+        ``units`` is the coverage table (chainage, length and township columns)
+        with the detection columns added. Minima are over the *watchable*
+        border (a checkpoint watches it or some variant passes it); the rest is
+        ``unwatchable_km`` (no road in view: nothing can see a crossing there).
+        """
+        cols = {
+            "uninformed": "p_uninformed",
+            "informed": "p_informed",
+            "informed_uniform": "p_informed_uniform",
+            "watching": "p_watching",
+        }
+        frame = units.assign(p_informed_uniform=self.units["p_informed_uniform"].to_numpy())
+        ok = frame[self.watchable]
+        out: dict[str, Any] = {
+            "crossing_min": round(self.crossing_min, 3),
+            "watchable_km": round(float(ok["length_m"].sum()) / 1000, 3),
+            "unwatchable_km": round(float(frame.loc[~self.watchable, "length_m"].sum()) / 1000, 3),
+            "variants": len(self.passes.variants),
+        }
+        for name, col in cols.items():
+            out[f"{name}_min"] = stretch_minimum(ok, col)
+            out[f"{name}_mean"] = round(float(ok[col].mean()), 4) if len(ok) else None
+        zero = ok["p_watching"].to_numpy() == 0
+        out["watching_zero_km"] = round(float(ok.loc[zero, "length_m"].sum()) / 1000, 3)
+        gap = ok["watch_gap_min"].to_numpy(dtype=float)
+        out["watching_longest_gap_min"] = round(float(gap.max()), 2) if len(gap) else None
+        lp = self.informed_lp
+        out["best_response"] = {
+            "unit": int(lp.unit),
+            "km": round(float(frame["start_m"].iloc[lp.unit]) / 1000, 2),
+            "start_min": round(lp.start, 3),
+            "p": round(lp.border_min, 4),
+        }
+        out["worst_revisit_min"] = {k: round(v, 2) for k, v in self.worst_revisit_min.items()}
+        out["team_guarantee"] = {k: round(v, 4) for k, v in sorted(self.guarantee.items())}
+        town = []
+        if "township" in ok.columns:
+            for name, g in ok.groupby("township", sort=True):
+                town.append(
+                    {
+                        "township": str(name),
+                        "km": round(float(g["length_m"].sum()) / 1000, 2),
+                        "uninformed_min": round(float(g["p_uninformed"].min()), 3),
+                        "informed_min": round(float(g["p_informed"].min()), 3),
+                        "watching_min": round(float(g["p_watching"].min()), 3),
+                    }
+                )
+        out["townships"] = town
+        return out
+
+
+def scenario_crossing_csv(network: PatrolNetwork) -> Path | None:
+    """The scenario folder's ``crossing.csv`` (per-stretch crossing times), if it has one."""
+    src = network.scenario.source
+    if src is None:
+        return None
+    path = Path(src) / "crossing.csv"
+    return path if path.is_file() else None
+
+
+def report_lines(det: Mapping[str, Any]) -> list[str]:
+    """The report's lines for a ``detection`` summary (:meth:`Detection.summary`)."""
+    tau = det["crossing_min"]
+
+    def at(m: Mapping[str, Any] | None) -> str:
+        if not m:
+            return ""
+        town = f" ({m['township']})" if m.get("township") else ""  # no township grid: no "()"
+        return f" at km {m['start_km']:.2f}-{m['end_km']:.2f}{town}"
+
+    un, inf, uni, wa = (
+        det["uninformed_min"],
+        det["informed_min"],
+        det["informed_uniform_min"],
+        det["watching_min"],
+    )
+    if un is None:
+        return [f"detection of a {tau:g}-min crossing: no border unit can be watched"]
+    lines = [
+        f"a {tau:g}-min crossing is seen with p >= {inf['p']:.2f} everywhere tonight "
+        f"(lowest{at(inf)}, by one who knows the pattern); {wa['p']:.2f}{at(wa)} against "
+        "a watching smuggler",
+        f"  random time (uninformed):      p >= {un['p']:.2f}{at(un)}, mean {det['uninformed_mean']:.2f}",
+        f"  knows variants and odds:       p >= {inf['p']:.2f} with the plan's odds "
+        f"(uniform odds: {uni['p']:.2f}) over {det['variants']} variants",
+        f"  watches a pass, then crosses:  0 on {det['watching_zero_km']:.1f} km of "
+        f"{det['watchable_km']:.1f} km: each loop passes again only after its period "
+        f"(longest {det['watching_longest_gap_min']:.0f} min); odds across nights do not change this",
+    ]
+    if det.get("unwatchable_km"):
+        lines.append(
+            f"  {det['unwatchable_km']:.2f} km with no road or checkpoint in view: a crossing there is not seen"
+        )
+    return lines
+
+
+def detect_night(
+    network: PatrolNetwork,
+    routes: Sequence[TeamRoute],
+    timeline: PatrolTimeline,
+    *,
+    crossing_min: float | None = None,
+    stretches: Any = None,
+    derive: bool = False,
+    max_revisit_min: float | None = None,
+    n_phases: int | None = None,
+) -> Detection:
+    """Detection figures of a plan: tonight's timeline, and the variants under uniform and LP odds.
+
+    Parameters
+    ----------
+    network
+        The patrol network.
+    routes
+        The plan's routes (their loops make the variants).
+    timeline
+        Tonight's timeline (the plan's schedule, or a driven night's GPX).
+    crossing_min, stretches, derive
+        The crossing time (:func:`~borderwatch.coverage.detection.crossing_minutes`).
+    max_revisit_min
+        Variants whose own worst revisit exceeds it get odds 0 (default: the
+        config's target).
+    n_phases
+        Phases per direction of the variants (default: :func:`plan_variant_set`).
+
+    Returns
+    -------
+    Detection
+    """
+    window = timeline.window_min
+    n = len(network.units)
+    if max_revisit_min is None:
+        max_revisit_min = network.config.targets.max_revisit_min
+    tau0 = float(network.config.crossing_min if crossing_min is None else crossing_min)
+    tau = crossing_minutes(network, crossing_min=tau0, stretches=stretches, derive=derive)
+    cp = checkpoint_watch(network)["watched"].to_numpy(dtype=bool)
+    tonight = pass_times(network, timeline)
+    pu, pt = tonight["unit"].to_numpy(), tonight["t"].to_numpy()
+    p_un = np.where(cp, 1.0, uninformed(pu, pt, tau, window, n))
+    w = watching(pu, pt, tau, window, n)
+    variants = plan_variant_set(routes, n_phases=n_phases)
+    passes = variant_passes(network, routes, variants, window)
+    odds, guarantee = team_odds(passes, tau, window, max_revisit_min=max_revisit_min, checkpoint=cp)
+    uni = uniform_odds(passes)
+    watchable = cp.copy()
+    watchable[passes.unit] = True
+    watchable[pu] = True
+    inf_lp = informed(passes, odds, tau, window, n, checkpoint=cp, among=watchable)
+    inf_un = informed(passes, uni, tau, window, n, checkpoint=cp, among=watchable)
+    worst = variant_worst_revisit(passes, window)
+    units = pd.DataFrame(
+        {
+            "crossing_min": tau,
+            "p_uninformed": p_un,
+            "p_informed": inf_lp.p_unit,
+            "p_informed_uniform": inf_un.p_unit,
+            "p_watching": np.where(cp, 1.0, w["p_watching"].to_numpy()),
+            "watch_gap_min": np.where(cp, 0.0, w["watch_gap_min"].to_numpy()),
+        },
+        index=network.units.index,
+    )
+    logger.info(
+        "detection (τ %.0f min): uninformed min %.3f, informed min %.3f (uniform odds %.3f), "
+        "watching min %.3f",
+        tau0,
+        float(units["p_uninformed"].min()),
+        inf_lp.border_min,
+        inf_un.border_min,
+        float(units["p_watching"].min()),
+    )
+    return Detection(
+        units=units,
+        passes=passes,
+        variants=variants,
+        odds=odds,
+        odds_uniform=uni,
+        informed_lp=inf_lp,
+        informed_uniform=inf_un,
+        guarantee=guarantee,
+        worst_revisit_min={
+            "lp": float(worst[odds > 0].max()) if (odds > 0).any() else 0.0,
+            "uniform": float(worst.max()) if len(worst) else 0.0,
+        },
+        crossing_min=tau0,
+        watchable=watchable,
+    )

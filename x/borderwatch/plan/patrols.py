@@ -1,0 +1,400 @@
+"""The patrol plan: required roads → min-max routes → night schedule, with the bound beside it."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from borderwatch.config import renamed_time_limit
+from borderwatch.coverage.revisit import revisits
+from borderwatch.coverage.risk import risk_weights
+from borderwatch.coverage.timeline import PatrolTimeline
+from borderwatch.plan.guard import check_routes
+from borderwatch.plan.night import NightObjective, night_objective, night_routes, place_loops
+from borderwatch.plan.outliers import explain_outliers
+from borderwatch.plan.required import RequiredRoads, choose_required_edges
+from borderwatch.plan.schedule import NightSchedule, schedule_night
+from borderwatch.routing.assignment import assignment_bound
+from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance, route_teams
+from borderwatch.routing.result import gap_pct
+
+if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.routing.result import RoutingResult
+
+__all__ = ["PatrolPlan", "bound_cap_s", "finish_plan", "night_network", "plan_patrols"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PatrolPlan:
+    """Everything a night's patrol plan consists of.
+
+    Attributes
+    ----------
+    required
+        The required roads (set cover of the watch index).
+    instance
+        The arc-routing instance built from the network.
+    routes
+        One route per team for the night: its loop, started where the team is
+        at the window start, and the approach from its base (see
+        :mod:`borderwatch.plan.night`); standby teams have no steps.
+    result
+        The min-max solver's result (seconds): the first stage, which the
+        bound and the optimality gap refer to.
+    balanced
+        The take-over stage's result (tasks handed from long loops to teams
+        with spare capacity).
+    schedule
+        The night timeline of the loops (every loop starts at the window start,
+        so its phases are 0).
+    revisits
+        Per-unit revisit intervals under the schedule (the coverage engine's table).
+    objective
+        The night objective (worst revisit, risk-weighted mean revisit, driving).
+    seconds
+        Wall-clock seconds per step.
+    seed
+        The seed used.
+    """
+
+    required: RequiredRoads
+    instance: PatrolInstance
+    routes: tuple[TeamRoute, ...]
+    result: RoutingResult
+    balanced: RoutingResult
+    schedule: NightSchedule
+    revisits: pd.DataFrame
+    objective: NightObjective
+    seconds: dict[str, float]
+    seed: int
+
+    @property
+    def max_loop_min(self) -> float:
+        """The longest loop of the night (minutes)."""
+        return max((r.loop_s for r in self.routes if r.on_patrol), default=0.0) / 60.0
+
+    @property
+    def minmax_loop_min(self) -> float:
+        """The longest loop of the min-max stage (minutes), what the bound bounds."""
+        return self.result.max_cost / 60.0
+
+    @property
+    def standby(self) -> tuple[TeamRoute, ...]:
+        """Routes of the teams on standby."""
+        return tuple(r for r in self.routes if not r.on_patrol)
+
+    @property
+    def bound_min(self) -> float:
+        """Lower bound on the longest loop (minutes)."""
+        return self.result.lower_bound / 60.0
+
+    @property
+    def gap_pct(self) -> float:
+        """Optimality gap of the min-max loop above the bound (%, never below 0)."""
+        return max(0.0, gap_pct(self.result.max_cost, self.result.lower_bound))
+
+    @property
+    def opt_gap_pct(self) -> float:
+        """The optimality gap (same as :attr:`gap_pct`; not a coverage gap)."""
+        return self.gap_pct
+
+
+def spread_order(network: PatrolNetwork) -> list[str]:
+    """Team ids by farthest-point sampling of their bases (projected distance)."""
+    teams = network.teams
+    xy = np.column_stack([teams.geometry.x, teams.geometry.y])
+    mid = network.border.interpolate(0.5, normalized=True)
+    first = int(np.argmin(np.hypot(xy[:, 0] - mid.x, xy[:, 1] - mid.y)))
+    chosen = [first]
+    dist = np.hypot(xy[:, 0] - xy[first, 0], xy[:, 1] - xy[first, 1])
+    while len(chosen) < len(xy):
+        nxt = int(np.argmax(np.where(np.isin(np.arange(len(xy)), chosen), -1.0, dist)))
+        chosen.append(nxt)
+        dist = np.minimum(dist, np.hypot(xy[:, 0] - xy[nxt, 0], xy[:, 1] - xy[nxt, 1]))
+    return [str(teams.index[i]) for i in chosen]
+
+
+def bound_cap_s(n_links: int) -> float:
+    """The default safety cap of the assignment bound: 30 s, or 0.1 s per required link beyond.
+
+    Measured (benchmarks/results/scale_whole.md): 2,000 km (989 links) takes ~29 s
+    for its 4 rounds under load; 0.1 s a link gives it about three times that.
+    """
+    return max(30.0, 0.1 * n_links)
+
+
+def night_network(
+    network: PatrolNetwork,
+    *,
+    teams: Sequence[str] | None = None,
+    n_teams: int | None = None,
+    night_window: str | tuple[str, str] | None = None,
+    night: date | None = None,
+) -> PatrolNetwork:
+    """The network for one night's plan: a subset or number of teams, another night window.
+
+    Parameters
+    ----------
+    network
+        The scenario's network (not changed).
+    teams
+        Team ids to plan with (``["T01", "T03"]``); default all.
+    n_teams
+        Plan with this many teams, chosen spread out along the border
+        (:func:`spread_order`) from ``teams`` (or all).
+    night_window
+        ``"21:00-05:00"`` or ``("21:00", "05:00")``; default the config's.
+
+    Returns
+    -------
+    PatrolNetwork
+        ``network`` itself when nothing changes, else a copy with the teams and
+        the config's night window replaced.
+
+    Raises
+    ------
+    ConfigError
+        Naming the option and the value: an unknown team, a number of teams
+        outside ``1 .. available``, or a window that is not ``HH:MM-HH:MM``.
+    """
+    import dataclasses
+
+    from borderwatch.config import NightWindow
+    from borderwatch.errors import ConfigError
+
+    frame = network.teams
+    if teams is not None:
+        ids = [str(t).strip() for t in teams if str(t).strip()]
+        known = set(frame.index.astype(str))
+        unknown = [t for t in ids if t not in known]
+        if unknown or not ids:
+            raise ConfigError(
+                f"unknown team; known: {', '.join(sorted(known))}",
+                field="teams",
+                value=unknown[0] if unknown else list(teams),
+            )
+        frame = frame.loc[list(dict.fromkeys(ids))]
+    if n_teams is not None:
+        if (
+            isinstance(n_teams, bool)
+            or not isinstance(n_teams, int)
+            or not 1 <= n_teams <= len(frame)
+        ):
+            raise ConfigError(
+                f"n_teams must be a whole number from 1 to {len(frame)} (the teams available)",
+                field="n_teams",
+                value=n_teams,
+            )
+        sub = dataclasses.replace(network, teams=frame, _cache={})
+        frame = frame.loc[spread_order(sub)[:n_teams]]
+    config = network.config
+    if night_window is not None:
+        window = NightWindow.of(night_window, field="night_window")
+        config = config.replace(night_start=window.start, night_end=window.end)
+    if night is not None:  # a DST changeover night is an hour shorter or longer
+        config = config.on_night(night, network.scenario.timezone)
+    if frame is network.teams and config is network.config:
+        return network
+    return dataclasses.replace(network, teams=frame, config=config, _cache={})
+
+
+def plan_patrols(
+    network: PatrolNetwork,
+    *,
+    time_limit_s: float = 20.0,
+    max_iterations: int | None = None,
+    seed: int | None = None,
+    always_patrol: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
+    time_limit: float | None = None,
+    bound_rounds: int = 25,
+    bound_time_s: float | None = None,
+    fixed_edges: Sequence[int] | np.ndarray = (),
+    weights: np.ndarray | None = None,
+) -> PatrolPlan:
+    """Plan the night patrols of every team of ``network``.
+
+    Parameters
+    ----------
+    network
+        The patrol network (teams, their vehicles, the watch index).
+    time_limit_s
+        Seconds for the min-max search.
+    max_iterations
+        Iteration cap of the search (deterministic across machines).
+    seed
+        Random seed (default: ``network.config.seed``).
+    always_patrol
+        Roads patrolled in any case (names, OSM ids or highway classes).
+    progress
+        Called with a short message before each step.
+    time_limit
+        Deprecated name of ``time_limit_s``.
+    bound_rounds
+        Rounds of the assignment bound
+        (:func:`~borderwatch.routing.assignment.assignment_bound`); a count, so
+        that the printed bound is the same on every run; 0 keeps the basic bound.
+    bound_time_s
+        Safety cap on the assignment bound's seconds (a bound stopped by it is
+        still valid, but may differ between runs, and a warning is logged).
+        Default :func:`bound_cap_s`: it grows with the instance, so that the
+        bound ends by its round count on a loaded machine.
+    fixed_edges
+        Edge positions patrolled in any case, besides ``always_patrol``
+        (:func:`~borderwatch.plan.required.choose_required_edges`).
+    weights
+        Risk weight per unit for the night objective (default
+        :func:`~borderwatch.coverage.risk.risk_weights` of the scenario's incidents;
+        ``plan --risk-from-log``: :func:`borderwatch.log.risk.risk_from_log`).
+
+    Returns
+    -------
+    PatrolPlan
+    """
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="plan_patrols")
+    seed = network.config.seed if seed is None else seed
+    say = progress or (lambda _msg: None)
+    secs: dict[str, float] = {}
+    t = time.perf_counter()
+    say("choosing required roads")
+    required = choose_required_edges(
+        network,
+        always_patrol=always_patrol,
+        fixed_edges=fixed_edges,
+        time_limit_s=min(time_limit_s, 30.0),
+    )
+    secs["required"] = time.perf_counter() - t
+    t = time.perf_counter()
+    say(f"routing {len(network.teams)} teams")
+    instance = build_instance(network, required.edges)
+    mm_routes, result = route_teams(
+        network, instance, time_limit_s=time_limit_s, max_iterations=max_iterations, seed=seed
+    )
+    secs["routing"] = time.perf_counter() - t
+    if bound_rounds > 0:
+        t = time.perf_counter()
+        say("bounding the longest loop")
+        bound = assignment_bound(
+            instance.instance,
+            time_limit_s=bound_cap_s(len(instance.links)) if bound_time_s is None else bound_time_s,
+            max_rounds=bound_rounds,
+            incumbent=result.max_cost,
+            basic=result.lower_bound,
+        )
+        # never weaker than the basic bound, never above the loop found
+        bound = min(max(bound, result.lower_bound), result.max_cost)
+        result = dataclasses.replace(result, lower_bound=bound)
+        secs["bound"] = time.perf_counter() - t
+    t = time.perf_counter()
+    say("giving every team its loop")
+    weights = risk_weights(network) if weights is None else np.asarray(weights, dtype=float)
+    routes, balanced = night_routes(network, instance, result, weights=weights)
+    secs["night"] = time.perf_counter() - t
+    t = time.perf_counter()
+    say("scheduling the night")
+    staggered = schedule_night(network, routes, weights=weights)
+    routes = place_loops(network, instance, routes, staggered)
+    routes = explain_outliers(network, routes)  # a far longer loop says why
+    # the night's timeline from the placed loops: each starts at the window start
+    timeline = PatrolTimeline.from_walks(
+        network,
+        {r.team: list(r.steps) for r in routes if r.on_patrol},
+        window_min=staggered.timeline.window_min,
+    )
+    plan = finish_plan(
+        network,
+        required=required,
+        instance=instance,
+        routes=routes,
+        result=result,
+        balanced=balanced,
+        timeline=timeline,
+        weights=weights,
+        seconds=secs,
+        seed=seed,
+        loop_min=staggered.loop_min,
+    )
+    secs["schedule"] = time.perf_counter() - t
+    del mm_routes
+    logger.info(
+        "plan: min-max loop %.1f min, bound %.1f min, optimality gap %.1f %%, "
+        "worst revisit %.1f min, risk-weighted mean revisit %.1f min, %d teams on standby",
+        result.max_cost / 60,
+        result.lower_bound / 60,
+        gap_pct(result.max_cost, result.lower_bound),
+        plan.objective.worst_revisit_min,
+        plan.objective.mean_revisit_min,
+        sum(1 for r in routes if not r.on_patrol),
+    )
+    return plan
+
+
+def finish_plan(
+    network: PatrolNetwork,
+    *,
+    required: RequiredRoads,
+    instance: PatrolInstance,
+    routes: Sequence[TeamRoute],
+    result: RoutingResult,
+    balanced: RoutingResult,
+    timeline: PatrolTimeline,
+    weights: np.ndarray,
+    seconds: dict[str, float],
+    seed: int,
+    loop_min: Sequence[float] | None = None,
+) -> PatrolPlan:
+    """The :class:`PatrolPlan` of placed ``routes`` driven as ``timeline``: revisits, objective, schedule.
+
+    One truth: the schedule's worst revisit is the coverage engine's, over the
+    patrolled units; the driving is the loops plus the approach drives; every
+    loop starts at the window start (phases 0). ``loop_min``: the loop
+    durations of the teams on patrol as the schedule had them (default from
+    ``routes``). Used by :func:`plan_patrols`, the re-plan and the plan reloader.
+
+    Raises
+    ------
+    ProfileViolation
+        If a step of a route is closed to its vehicle (:func:`~borderwatch.plan.guard.check_routes`).
+    """
+    check_routes(network, routes)
+    table = revisits(network, timeline)
+    passed = table["n_passes"].to_numpy() > 0
+    active = [r for r in routes if r.on_patrol]
+    objective = night_objective(
+        table["worst_revisit_min"].to_numpy(),
+        passed,
+        weights,
+        sum(r.loop_s + r.approach_s for r in active) / 60.0,
+    )
+    schedule = NightSchedule(
+        teams=tuple(r.team for r in active),
+        loop_min=tuple(loop_min)
+        if loop_min is not None
+        else tuple(r.loop_s / 60.0 for r in active),
+        phase_min=tuple(0.0 for _ in active),
+        worst_revisit_min=objective.worst_revisit_min,
+        timeline=timeline,
+    )
+    return PatrolPlan(
+        required=required,
+        instance=instance,
+        routes=tuple(routes),
+        result=result,
+        balanced=balanced,
+        schedule=schedule,
+        revisits=table,
+        objective=objective,
+        seconds=seconds,
+        seed=seed,
+    )

@@ -1,0 +1,175 @@
+"""The radio text of a re-plan: one short line per change, for a commander to read out.
+
+:func:`diff_lines` turns a :class:`~borderwatch.plan.replan.Replan` into
+lines like::
+
+    T03 takes T05's loop from km 30.0 to km 38.0, first pass 02:25
+
+plus a line for every team whose loop changed (or that stands by), the passes
+over each hot stretch and the worst revisit for the rest of the night, new
+against tonight's plan kept with the dropped teams gone. It is a pure
+function of the Replan (no clock, no files): the same re-plan gives the same
+text, and ``borderwatch replan`` writes it as ``diff.txt``.
+
+Times are clock times of the night (``02:25``); chainage is km along the
+border with one decimal, as the planners' maps label it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from borderwatch.config import format_hhmm
+
+if TYPE_CHECKING:
+    from borderwatch.plan.replan import Replan
+    from borderwatch.routing.patrol import TeamRoute
+
+__all__ = ["diff_lines", "diff_text", "loop_changed"]
+
+
+def _clock(rp: Replan, minutes: float) -> str:
+    """Clock time of ``minutes`` after the ORIGINAL window start."""
+    start = rp.network.config.night_start_min - rp.at_min
+    return format_hhmm(math.floor(start + minutes + 1e-9))
+
+
+def loop_changed(old: TeamRoute | None, new: TeamRoute) -> bool:
+    """Whether ``new`` changes ``old``: other roads, or the same roads driven another way.
+
+    A loop only rotated (started elsewhere on it) is the same loop.
+    """
+    if old is None or old.on_patrol != new.on_patrol:
+        return True
+    return _directed_changed(old, new)
+
+
+def _directed_changed(old: TeamRoute, new: TeamRoute) -> bool:
+    return Counter(old.steps) != Counter(new.steps)
+
+
+def _reversed(old: TeamRoute, new: TeamRoute) -> bool:
+    """The same roads, driven the other way round."""
+    return Counter(old.steps) == Counter((e, not f) for e, f in new.steps)
+
+
+def _km(value: float) -> str:
+    return f"km {value:.1f}"
+
+
+def diff_lines(rp: Replan) -> list[str]:
+    """The radio diff of ``rp``, one line per change (see the module notes).
+
+    Parameters
+    ----------
+    rp
+        A re-plan (:func:`~borderwatch.plan.replan.replan`).
+
+    Returns
+    -------
+    list of str
+        Header, take-overs, roads left unpatrolled, changed loops and
+        standbys, unchanged teams, hot stretches, worst revisit.
+    """
+    net = rp.network
+    end = net.config.night_end
+    out = []
+    what = [f"{', '.join(rp.dropped)} out"] if rp.dropped else []
+    what += [f"hot {_km(h.start_km)}-{h.end_km:.1f} x{h.weight:g}" for h in rp.hot]
+    out.append(
+        f"Re-plan from {rp.at_clock} to {end}" + (f": {'; '.join(what)}" if what else "") + "."
+    )
+    for tk in rp.takeovers:
+        if math.isfinite(tk.km_from) and math.isfinite(tk.km_to):
+            where = f"loop from {_km(tk.km_from)} to {_km(tk.km_to)}"
+        else:
+            where = f"roads away from the border ({len(tk.edges)} roads)"
+        when = (
+            f"first pass {_clock(rp, tk.first_pass_min)}"
+            if math.isfinite(tk.first_pass_min)
+            else f"no pass there before {end}"
+        )
+        # a taker that keeps its loop drives those roads already: nothing new to find
+        already = "" if tk.team in rp.changed else " (on its loop already)"
+        out.append(f"{tk.team} takes {tk.from_team}'s {where}, {when}{already}")
+    if rp.unserved:
+        lengths = rp.network.edges["length"].to_numpy()
+        km = sum(float(lengths[e]) for e in rp.unserved) / 1000.0
+        out.append(
+            f"!! {len(rp.unserved)} required roads ({km:.1f} km) stay unpatrolled: "
+            "no team on duty reaches them from where it is"
+        )
+    old_routes = {r.team: r for r in rp.original.routes}
+    kept = []
+    for r in rp.plan.routes:
+        pos = rp.positions.get(r.team)
+        ready = _clock(rp, pos.ready_min) if pos is not None else rp.at_clock
+        if not r.on_patrol:
+            out.append(f"{r.team} stands by from {rp.at_clock}: {r.standby_reason or 'no loop'}")
+            continue
+        old = old_routes.get(r.team)
+        # the engine says who changes (Replan.changed); a loop on the same roads the same
+        # way round is the same loop to the crew (it goes on from where it is)
+        if r.team not in rp.changed or not loop_changed(old, r):
+            kept.append(r.team)
+            continue
+        if old is not None and _reversed(old, r):
+            out.append(f"{r.team} drives its loop the other way round from where it is at {ready}")
+            continue
+        was = f" (was {old.loop_s / 60:.0f} min)" if old is not None and old.on_patrol else ""
+        role = f", {r.role}" if r.role and r.role not in ("min-max", "take-over") else ""
+        note = f" ({r.note})" if r.note else ""
+        out.append(
+            f"{r.team} new loop {r.loop_s / 60:.0f} min, {r.length_m(net) / 1000:.1f} km{was}"
+            f"{role}, from where it is at {ready}{note}"
+        )
+    if kept:
+        out.append(
+            f"{kept[0]} keeps its loop" if len(kept) == 1 else f"{', '.join(kept)} keep their loops"
+        )
+    for h in rp.hot:
+        old_n, new_n = rp.hot_passes.get(h.label, (0, 0))
+        out.append(
+            f"hot {_km(h.start_km)}-{h.end_km:.1f}: {new_n} passes to {end} (plan kept: {old_n})"
+        )
+    kept_what = f"plan kept without {', '.join(rp.dropped)}" if rp.dropped else "plan kept"
+    out.append(
+        f"worst revisit rest of night {_minutes(rp.worst_revisit_min)}{_worst_at(rp)}"
+        f"{_unpassed(rp.unpassed_km)} "
+        f"({kept_what}: {_minutes(rp.original_worst_revisit_min)}"
+        f"{_unpassed(rp.original_unpassed_km)})"
+    )
+    return out
+
+
+def _unpassed(km: float) -> str:
+    """``", 2.2 km never passed again"`` (border no pass after the cut reaches), or nothing."""
+    return f", {km:.1f} km never passed again" if km >= 0.05 else ""
+
+
+def _worst_at(rp: Replan) -> str:
+    """`` at km 33.0`` : where the worst revisit of the rest of the night is (first such unit)."""
+    table = rp.revisits
+    if not len(table) or not math.isfinite(rp.worst_revisit_min):
+        return ""
+    # the figure runs over every unit tonight's, the kept or the new plan passes, a unit no
+    # longer passed after the cut included (Replan.worst_revisit_min)
+    worst = table["worst_revisit_min"].to_numpy()
+    hit = abs(worst - rp.worst_revisit_min) <= 1e-6
+    if not hit.any():
+        return ""
+    i = int(hit.argmax())
+    units = rp.network.units
+    mid = (float(units["start_m"].iat[i]) + float(units["end_m"].iat[i])) / 2000.0
+    return f" at {_km(mid)}"
+
+
+def _minutes(value: float) -> str:
+    return f"{value:.0f} min" if math.isfinite(value) else "no pass"
+
+
+def diff_text(rp: Replan) -> str:
+    """:func:`diff_lines` as one text, a line each, ending in a newline."""
+    return "\n".join(diff_lines(rp)) + "\n"

@@ -1,0 +1,127 @@
+"""Route variants: unpredictable nightly patrols that keep the revisit guarantee.
+
+A team loops a closed route of ``D`` minutes: every unit on it is passed at
+least once every ``D`` minutes whichever way round the loop is driven and
+wherever on the loop the team is at the start of the night. So the variants
+of a route are the two directions × a set of phases (how far into the loop
+the team is at the window start); every variant keeps the guarantee
+"worst revisit ≤ D" for the units that team alone watches. The schedule's
+stagger between teams sharing units is an optimisation on top of the
+guarantee; variants trade it for unpredictability, in the spirit of the
+randomised patrol schedules of deployed security games (ARMOR at LAX).
+
+The choice among variants is drawn from a seeded generator, so a week's
+draws are reproducible from the seed and unpredictable without it; the odds of
+the draw are chosen by :mod:`borderwatch.plan.odds` (an LP that maximises the
+detection an intruder who knows the variants and odds can be sure of). A phase
+grid finer than the crossing time (:func:`phase_count`: a loop started at a
+drawn point, phases at most 7.5 min apart) is what lets the odds close every
+window between passes; the historical 4 phases left windows no variant passes in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from borderwatch.routing.patrol import TeamRoute
+
+__all__ = ["PHASE_SPACING_MIN", "RouteVariant", "phase_count", "reverse_steps", "route_variants"]
+
+
+@dataclass(frozen=True)
+class RouteVariant:
+    """One way of driving a team's loop on one night.
+
+    Attributes
+    ----------
+    team
+        Team id.
+    variant
+        Variant id, e.g. ``"T01-r3"``: direction letter (``f``/``r``) and phase index.
+    reverse
+        Drive the loop backwards.
+    phase_min
+        Minutes into the loop at the window start (the team set out that long before).
+    loop_min
+        Loop duration (the revisit guarantee for units only this team watches).
+    """
+
+    team: str
+    variant: str
+    reverse: bool
+    phase_min: float
+    loop_min: float
+
+
+def reverse_steps(steps: tuple[tuple[int, bool], ...]) -> tuple[tuple[int, bool], ...]:
+    """The same closed walk driven the other way round."""
+    return tuple((e, not f) for e, f in reversed(steps))
+
+
+#: Consecutive phases of a loop's variants lie at most this far apart (minutes): half
+#: the default crossing time, so that every 15-minute crossing meets some variant's pass.
+PHASE_SPACING_MIN = 7.5
+
+
+def phase_count(
+    loop_min: float, spacing_min: float = PHASE_SPACING_MIN, *, least: int = 4, most: int = 24
+) -> int:
+    """Phases per direction so that consecutive phases lie at most ``spacing_min`` apart.
+
+    Between ``least`` (the roster's historical 4) and ``most``. With phases
+    ``τ/2`` apart, every exposure of ``τ`` minutes holds a pass of some variant
+    of each direction, so odds exist that see every crossing on the loop with
+    a positive probability (:mod:`borderwatch.plan.odds`).
+
+    Examples
+    --------
+    >>> phase_count(88.1), phase_count(20.0), phase_count(600.0)
+    (12, 4, 24)
+    """
+    if loop_min <= 0:
+        return least
+    return int(max(least, min(most, math.ceil(loop_min / float(spacing_min) - 1e-9))))
+
+
+def route_variants(route: TeamRoute, n_phases: int | None = None) -> list[RouteVariant]:
+    """All variants of ``route``: both directions × ``n_phases`` evenly spaced phases.
+
+    Parameters
+    ----------
+    route
+        A team's loop.
+    n_phases
+        Phases per direction (``loop * j / n_phases``); default
+        :func:`phase_count` of the loop (at most 7.5 min apart, 4 to 24): a
+        loop started at a drawn point.
+
+    Returns
+    -------
+    list of RouteVariant
+        ``2 * n_phases`` variants (just one for a team with an empty route).
+    """
+    if n_phases is None:
+        n_phases = phase_count(route.loop_s / 60.0)
+    if n_phases < 1:
+        raise ValueError(f"n_phases must be at least 1, not {n_phases}")
+    loop = route.loop_s / 60.0
+    if not route.steps:
+        return [RouteVariant(route.team, f"{route.team}-base", False, 0.0, 0.0)]
+    out = []
+    for reverse in (False, True):
+        for j in range(n_phases):
+            out.append(
+                RouteVariant(
+                    team=route.team,
+                    variant=f"{route.team}-{'r' if reverse else 'f'}{j}",
+                    reverse=reverse,
+                    phase_min=float(np.round(loop * j / n_phases, 6)),
+                    loop_min=loop,
+                )
+            )
+    return out

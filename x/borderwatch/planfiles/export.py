@@ -1,0 +1,610 @@
+"""Write a :class:`~borderwatch.plan.patrols.PatrolPlan` to files.
+
+``routes.geojson`` (one feature per team, lon/lat), ``routes.gpx`` (one timed
+track per team named ``"<team id> <name>"`` with every loop of the night, from
+the window start to its end, via gpxpy) and ``gpx/<team>.gpx`` (the same, one
+file per team), ``plan.json`` (everything needed
+to re-render or audit the plan) and ``report.txt`` (the planners' summary).
+Every file is written under a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import numpy as np
+
+from borderwatch.atomic import atomic_file, safe_name, write_text
+from borderwatch.config import format_hhmm
+from borderwatch.data.scenario_io import source_record
+from borderwatch.data.units import unit_runs
+from borderwatch.plan.variants import route_variants
+
+if TYPE_CHECKING:
+    from borderwatch.config import NightWindow
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.duty import DutyTimes
+    from borderwatch.plan.patrols import PatrolPlan
+    from borderwatch.planfiles.planfile import PlanFile, PlanRoute
+
+__all__ = ["plan_file", "plan_summary", "routes_frame", "write_plan_files"]
+
+
+def _clock(network: PatrolNetwork, offset_min: float) -> str:
+    return format_hhmm(network.config.night_start_min + offset_min)
+
+
+def _leave_base(network: PatrolNetwork, approach_s: float) -> str:
+    """Clock time a team must leave base to be on its loop at the window start (rounded down)."""
+    base = network.config.night_start_min
+    return format_hhmm(math.floor(base - approach_s / 60.0 + 1e-9))
+
+
+def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
+    """One row per team: ``team``, ``name``, ``vehicle``, ``status``, ``leave_base``, ``loop_km``, ``loop_min``, ``start_times``, geometry (projected).
+
+    Every loop starts at the window start (where the team is then) and again
+    every loop duration; ``leave_base`` is when the team must leave its base
+    to be there. Standby teams have an empty ``start_times`` and the reason in
+    ``standby_reason``.
+    """
+    rows = []
+    window = network.config.night_minutes
+    for route in plan.routes:
+        loop_min = route.loop_s / 60.0
+        if route.on_patrol and loop_min > 0:
+            n_loops = math.ceil(window / loop_min - 1e-9)
+            if n_loops <= 6:
+                start_times = ", ".join(_clock(network, i * loop_min) for i in range(n_loops))
+            else:
+                start_times = (
+                    f"{_clock(network, 0.0)}, then every {loop_min:.0f} min ({n_loops} loops)"
+                )
+            leave = _leave_base(network, route.approach_s)
+        else:
+            start_times = ""
+            leave = ""
+        rows.append(
+            {
+                "team": route.team,
+                "name": str(network.teams.loc[route.team, "name"]),
+                "vehicle": route.vehicle,
+                "status": route.status if route.on_patrol else "standby",
+                "standby_reason": route.standby_reason,
+                "role": route.role,
+                "leave_base": leave,
+                "approach_min": round(route.approach_s / 60.0, 2),
+                "loop_km": round(route.length_m(network) / 1000.0, 3),
+                "loop_min": round(loop_min, 2),
+                "start_times": start_times,
+                "service_km": round(
+                    float(
+                        sum(
+                            network.edges["length"].iat[e]
+                            for (e, _), s in zip(route.steps, route.service, strict=True)
+                            if s
+                        )
+                    )
+                    / 1000.0,
+                    3,
+                ),
+                "note": route.note,
+                "geometry": route.geometry(network),
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=network.crs)
+
+
+def worst_stretch(network: PatrolNetwork, plan: PatrolPlan) -> dict[str, Any] | None:
+    """Where the worst revisit interval among patrolled units is: km range, township, teams."""
+    table = plan.revisits
+    passed = table["n_passes"].to_numpy() > 0
+    if not passed.any():
+        return None
+    worst = table["worst_revisit_min"].to_numpy()
+    value = float(worst[passed].max())
+    at = passed & (worst >= value - 1e-6)
+    units = network.units
+    i, j = next(iter(unit_runs(at, units["part"].to_numpy())))
+    teams = sorted({t for k in range(i, j + 1) for t in str(table["teams"].iat[k]).split(";") if t})
+    return {
+        "worst_revisit_min": round(value, 2),
+        "start_km": round(float(units["start_m"].iat[i]) / 1000.0, 3),
+        "end_km": round(float(units["end_m"].iat[j]) / 1000.0, 3),
+        "township": str(units["township"].iat[i]),
+        "teams": teams,
+        "n_units": int(at.sum()),
+    }
+
+
+def never_passed(network: PatrolNetwork, plan: PatrolPlan) -> dict[str, Any]:
+    """Units no patrol passes all night, split by why: no road within view, or no team reaches the road."""
+    lengths = network.units["length_m"].to_numpy()
+    never = plan.revisits["n_passes"].to_numpy() == 0
+    no_road = np.zeros(len(never), dtype=bool)
+    no_road[plan.required.uncoverable] = True
+    no_road &= never
+    other = never & ~no_road
+    view_km = network.config.patrol_view_m / 1000.0
+    return {
+        "km": round(float(lengths[never].sum()) / 1000.0, 3),
+        "no_road_km": round(float(lengths[no_road].sum()) / 1000.0, 3),
+        "unreached_km": round(float(lengths[other].sum()) / 1000.0, 3),
+        "why": f"no road within {view_km:g} km"
+        if not other.any()
+        else (f"no road within {view_km:g} km, or no team's vehicle reaches the road"),
+    }
+
+
+def plan_summary(
+    network: PatrolNetwork, plan: PatrolPlan, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The plan's figures as JSON-ready values.
+
+    ``worst_revisit_min`` is the worst revisit interval among the patrolled
+    units (passed at least once), the same figure as in ``summary.json``,
+    ``report.txt`` and the map; units no patrol passes are counted apart in
+    ``never_passed``. ``opt_gap_pct`` (also under its old name ``gap_pct``) is
+    the optimality gap of the min-max loop above the lower bound, not a
+    coverage gap.
+    """
+    scn = network.scenario
+    watched_by_route = plan.revisits["n_passes"].to_numpy() > 0
+    lengths = network.units["length_m"].to_numpy()
+    patrol = [r for r in plan.routes if r.on_patrol]
+    out: dict[str, Any] = {
+        "scenario": scn.name,
+        "source": str(scn.source) if scn.source else None,
+        "seed": plan.seed,
+        "night_window": [network.config.night_start, network.config.night_end],
+        "teams": len(plan.routes),
+        "teams_on_patrol": len(patrol),
+        "teams_on_standby": [
+            {"team": r.team, "reason": r.standby_reason} for r in plan.routes if not r.on_patrol
+        ],
+        "shortest_loop_min": round(min((r.loop_s for r in patrol), default=0.0) / 60.0, 2),
+        "max_loop_min": round(plan.max_loop_min, 2),
+        "minmax_loop_min": round(plan.minmax_loop_min, 2),
+        "bound_min": round(plan.bound_min, 2),
+        "gap_pct": round(plan.gap_pct, 2),
+        "opt_gap_pct": round(plan.opt_gap_pct, 2),
+        "total_loop_min": round(sum(r.loop_s for r in patrol) / 60.0, 2),
+        "driving_min": round(plan.objective.driving_min, 2),
+        "worst_revisit_min": round(plan.objective.worst_revisit_min, 2),
+        "mean_revisit_min": round(plan.objective.mean_revisit_min, 2),
+        "worst_revisit_at": worst_stretch(network, plan),
+        "never_passed": never_passed(network, plan),
+        "patrolled_km": round(float(lengths[watched_by_route].sum()) / 1000.0, 3),
+        "patrolled_pct": round(
+            100.0 * float(lengths[watched_by_route].sum()) / float(lengths.sum()), 2
+        ),
+        "border_km": round(float(lengths.sum()) / 1000.0, 3),
+        "required_roads": {
+            "edges": len(plan.required.edges),
+            "links": len(plan.instance.links),
+            "drive_min": round(plan.required.cost_s / 60.0, 2),
+            "method": plan.required.method,
+            "gap_pct": round(plan.required.gap_pct, 3),
+            "unwatchable_units": len(plan.required.uncoverable),
+        },
+        "required_edges": [int(e) for e in plan.required.edges],
+        "routes": [],
+    }
+    frame = routes_frame(network, plan)
+    for route, row in zip(plan.routes, frame.itertuples(), strict=True):
+        out["routes"].append(
+            {
+                "team": route.team,
+                "name": row.name,
+                "vehicle": route.vehicle,
+                "status": row.status,
+                "standby_reason": route.standby_reason,
+                "role": route.role,
+                "note": route.note,
+                "leave_base": row.leave_base,
+                "approach_min": row.approach_min,
+                "loop_km": row.loop_km,
+                "loop_min": row.loop_min,
+                "service_km": row.service_km,
+                "start_times": row.start_times,
+                "approach": [[int(e), bool(f)] for e, f in route.approach],
+                "steps": [[int(e), bool(f)] for e, f in route.steps],
+                # 1 where the step serves a required road (reloading a plan needs it)
+                "service": [int(bool(s)) for s in route.service],
+                "variants": [
+                    {"variant": x.variant, "reverse": x.reverse, "phase_min": round(x.phase_min, 3)}
+                    for x in route_variants(route)
+                ]
+                if route.on_patrol
+                else [],
+            }
+        )
+    out.update(extra or {})
+    return out
+
+
+def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
+    units = network.units
+    bad = np.zeros(len(units), dtype=bool)
+    bad[plan.required.uncoverable] = True
+    reasons = dict(
+        zip(plan.required.uncoverable.tolist(), plan.required.uncoverable_reason, strict=True)
+    )
+    lines = []
+    for i, j in unit_runs(bad, units["part"].to_numpy()):
+        # no township grid: no empty field ("(3.20 km, )")
+        length = f"{(units['end_m'].iat[j] - units['start_m'].iat[i]) / 1000:.2f} km"
+        place = ", ".join(x for x in (length, _name(units["township"].iat[i])) if x)
+        lines.append(
+            f"  km {units['start_m'].iat[i] / 1000:7.2f}-{units['end_m'].iat[j] / 1000:7.2f} "
+            f"({place}): {reasons[i]}"
+        )
+    return lines
+
+
+def _name(value: Any) -> str:
+    """A grid name for the report: ``""`` where the scenario has no such grid."""
+    text = "" if value is None else str(value)
+    return "" if text in ("nan", "None") else text
+
+
+def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any]) -> str:
+    """The planners' short text report (its figures are those of ``plan.json``)."""
+    lines = [
+        f"borderwatch patrol plan: {network.scenario.title or network.scenario.name}",
+        f"night {network.config.night_start}-{network.config.night_end}"
+        f"{' starting ' + summary['night'] if summary.get('night') else ''}, seed {plan.seed}",
+        "",
+        f"{'team':<6} {'vehicle':<11} {'leave base':>10} {'loop km':>8} {'loop min':>9} "
+        f"{'service km':>10}  loops",
+    ]
+    standby = []
+    for r in summary["routes"]:
+        if r["status"] != "patrol":
+            standby.append(r)
+            lines.append(
+                f"{r['team']:<6} {r['vehicle']:<11} {'STANDBY':>10}  {r['standby_reason']}"
+            )
+            continue
+        how = r["start_times"]
+        if r["role"] and r["role"] != "min-max":
+            how += f"  [{r['role']}]"
+        if r["note"]:
+            how += f"  ({r['note']})"
+        lines.append(
+            f"{r['team']:<6} {r['vehicle']:<11} {r['leave_base']:>10} {r['loop_km']:>8.1f} "
+            f"{r['loop_min']:>9.1f} {r['service_km']:>10.1f}  {how}"
+        )
+    if standby:
+        lines += [
+            "",
+            f"!! {len(standby)} team(s) ON STANDBY, no loop tonight: "
+            + "; ".join(f"{r['team']}: {r['standby_reason']}" for r in standby),
+        ]
+    lines += [
+        "",
+        f"teams on patrol {summary['teams_on_patrol']} of {summary['teams']}, "
+        f"shortest loop {summary['shortest_loop_min']:.1f} min, longest {summary['max_loop_min']:.1f} min",
+        f"min-max loop {summary['minmax_loop_min']:.1f} min, lower bound {summary['bound_min']:.1f} min, "
+        f"optimality gap {summary['opt_gap_pct']:.1f} %",
+    ]
+    at = summary.get("worst_revisit_at")
+    where = (
+        f" at km {at['start_km']:.2f}-{at['end_km']:.2f} ("
+        + ", ".join(x for x in (_name(at["township"]), ", ".join(at["teams"]) or "no team") if x)
+        + ")"
+        if at
+        else ""
+    )
+    lines += [
+        f"worst revisit interval {summary['worst_revisit_min']:.1f} min (patrolled border){where}",
+        f"risk-weighted mean revisit interval {summary['mean_revisit_min']:.1f} min",
+    ]
+    never = summary["never_passed"]
+    if never["km"] > 0:
+        lines.append(f"never passed: {never['km']:.2f} km, {never['why']}")
+    lines += [
+        f"border patrolled {summary['patrolled_km']:.1f} of {summary['border_km']:.1f} km "
+        f"({summary['patrolled_pct']:.1f} %)",
+        f"required roads: {summary['required_roads']['edges']} edges in "
+        f"{summary['required_roads']['links']} links, {summary['required_roads']['drive_min']:.0f} min of driving "
+        f"({summary['required_roads']['method']}, optimality gap {summary['required_roads']['gap_pct']:.2f} %)",
+    ]
+    if plan.instance.unreachable:
+        km = (
+            sum(
+                network.edges["length"].iat[e]
+                for link in plan.instance.unreachable
+                for e in link.edges
+            )
+            / 1000
+        )
+        lines.append(
+            f"required roads no team can reach: {len(plan.instance.unreachable)} links, {km:.1f} km"
+        )
+    if "sectors" in summary:  # a plan made in sectors (borderwatch.plan.sectors)
+        sec = summary["sectors"]
+        lines += [
+            "",
+            f"planned in {sec['n_sectors']} sector{'s' if sec['n_sectors'] != 1 else ''} "
+            "(lower bound above: valid for plans that "
+            "serve the stitched required roads with all teams, not for plans that choose other "
+            f"roads; the largest sector bound {sec['sector_bound_min']:.1f} min, gap "
+            f"{sec['sector_gap_pct']:.1f} %, bounds only plans that keep this split):",
+        ]
+        if sec.get("lost_units"):
+            lines.append(
+                f"  lost to the split: {sec['lost_km']:.1f} km of border ({sec['lost_units']} "
+                "units) a team of another sector could watch, none of their own sector"
+            )
+        for s in sec["sectors"]:
+            lines.append(
+                f"  sector {s['sector'] + 1}: km {s['start_km']:.1f}-{s['end_km']:.1f}, "
+                f"{len(s['teams'])} teams, longest loop {s['max_loop_min']:.1f} min, bound "
+                f"{s['bound_min']:.1f} min, gap {s['opt_gap_pct']:.1f} %, worst revisit "
+                f"{s['worst_revisit_min']:.1f} min (own teams)"
+            )
+    stretches = _stretches(network, plan)
+    if stretches:
+        lines += ["", "stretches no road reaches:", *stretches]
+    lines.append("")
+    for key, when in (("coverage_before", "before the plan"), ("coverage_after", "after the plan")):
+        if key in summary:
+            c = summary[key]
+            lines.append(
+                f"{when} ({c['criterion']}): {c['watched_pct']:.1f} % watched, "
+                f"{c['gap_km']:.1f} km in {c['n_gaps']} coverage gaps"
+            )
+    if summary.get("detection"):  # issue #25: the chance a crossing is seen
+        from borderwatch.plan.odds import report_lines
+
+        lines += ["", *report_lines(summary["detection"])]
+    return "\n".join(lines) + "\n"
+
+
+def _night_start(network: PatrolNetwork, night: date) -> datetime:
+    tz = ZoneInfo(network.scenario.timezone)
+    start = network.config.night_start_min
+    return datetime.combine(night, time(start // 60, start % 60), tzinfo=tz)
+
+
+def _team_track(
+    plan: PatrolPlan, team: str, lonlat: np.ndarray, shapes: dict[tuple[int, bool], _Shape]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lon, lat and minutes from the window start of every point a team drives in the window.
+
+    Built from the plan's timeline (the same traversals the coverage counts),
+    each edge's vertices timed linearly by distance along it; a traversal
+    under way at the window end is cut there, so no point lies outside the window.
+    ``shapes`` caches each (edge, direction)'s vertices and distance fractions:
+    a loop drives the same edges every lap.
+    """
+    trav = plan.schedule.timeline.traversals
+    rows = trav[trav["team"] == team]
+    window = plan.schedule.timeline.window_min
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    ts: list[np.ndarray] = []
+    for e, t0, t1, fwd in zip(
+        rows["edge"].to_numpy(),
+        rows["t_start"].to_numpy(),
+        rows["t_end"].to_numpy(),
+        rows["forward"].to_numpy(),
+        strict=True,
+    ):
+        key = (int(e), bool(fwd))
+        shape = shapes.get(key)
+        if shape is None:
+            shape = shapes[key] = _edge_shape(lonlat[key[0]], forward=key[1])
+        x, y, frac = shape
+        t = t0 + frac * (t1 - t0)
+        if t1 > window:  # under way at the window end: cut the edge there
+            keep = t < window
+            xe, ye = np.interp(window, t, x), np.interp(window, t, y)
+            x, y, t = np.r_[x[keep], xe], np.r_[y[keep], ye], np.r_[t[keep], window]
+        first = 1 if xs else 0  # the previous edge ended on this point
+        xs.append(x[first:])
+        ys.append(y[first:])
+        ts.append(t[first:])
+    if not xs:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(ts)
+
+
+_Shape = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _edge_shape(line: Any, *, forward: bool) -> _Shape:
+    """Lon, lat and fraction of the length along ``line`` of each vertex, in driving direction."""
+    coords = np.asarray(line.coords)
+    if not forward:
+        coords = coords[::-1]
+    seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
+    frac = seg / seg[-1] if seg[-1] > 0 else np.linspace(0.0, 1.0, len(seg))
+    return coords[:, 0], coords[:, 1], frac
+
+
+def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[str, Any]:
+    """One ``gpxpy`` track per team on patrol, named ``"<team id> <name>"``: every loop, timed.
+
+    Built once and shared by ``routes.gpx`` and the per-team files.
+    """
+    import gpxpy.gpx
+
+    t0 = _night_start(network, night)
+    lonlat = network.edges.to_crs("EPSG:4326").geometry.to_numpy()
+    shapes: dict[tuple[int, bool], _Shape] = {}
+    tracks: dict[str, Any] = {}
+    for route in plan.routes:
+        if not route.on_patrol:
+            continue
+        track = gpxpy.gpx.GPXTrack(name=f"{route.team} {network.teams.loc[route.team, 'name']}")
+        n_loops = math.ceil(network.config.night_minutes / (route.loop_s / 60.0) - 1e-9)
+        track.description = (
+            f"team {route.team}, {route.vehicle}: leave base "
+            f"{_leave_base(network, route.approach_s)}, loop {route.loop_s / 60:.1f} min, "
+            f"{n_loops} loops from {network.config.night_start} to {network.config.night_end}"
+        )
+        track.number = None
+        segment = gpxpy.gpx.GPXTrackSegment()
+        x, y, t = _team_track(plan, route.team, lonlat, shapes)
+        lat = np.round(y, 7).tolist()
+        lon = np.round(x, 7).tolist()
+        secs = np.round(t * 60.0, 1).tolist()
+        segment.points = [
+            gpxpy.gpx.GPXTrackPoint(latitude=a, longitude=o, time=t0 + timedelta(seconds=s))
+            for a, o, s in zip(lat, lon, secs, strict=True)
+        ]
+        track.segments.append(segment)
+        tracks[route.team] = track
+    return tracks
+
+
+def _gpx(tracks: dict[str, Any], teams: list[str] | None = None) -> str:
+    """The GPX file of ``tracks`` (of ``teams``, default all, in plan order)."""
+    import gpxpy.gpx
+
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "borderwatch"
+    for team, track in tracks.items():
+        if teams is None or team in teams:
+            gpx.tracks.append(track)
+    return gpx.to_xml()
+
+
+def write_plan_files(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    out_dir: str | Path,
+    *,
+    night: date,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write ``routes.geojson``, ``routes.gpx``, ``plan.json`` and ``report.txt`` into ``out_dir``.
+
+    Parameters
+    ----------
+    network, plan
+        What to write.
+    out_dir
+        Output folder (created if missing).
+    night
+        The date the night window starts on (GPX times are absolute).
+    extra
+        More top-level entries for ``plan.json`` (``coverage_before``,
+        ``coverage_after``: coverage summaries, also shown in the report).
+
+    Returns
+    -------
+    dict
+        The plan summary as written to ``plan.json``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = plan_summary(network, plan, {**(extra or {}), "night": night.isoformat()})
+    # embedded scenarios by name, folders relative to the output folder (portable)
+    summary["source"] = source_record(network.scenario.source, out_dir)
+    frame = routes_frame(network, plan).to_crs("EPSG:4326")
+    frame["geometry"] = frame.geometry.set_precision(1e-6)
+    with atomic_file(out / "routes.geojson") as tmp:
+        frame.to_file(tmp, driver="GeoJSON", layer="routes")
+    tracks = _gpx_tracks(network, plan, night)
+    write_text(out / "routes.gpx", _gpx(tracks))
+    teams_dir = out / "gpx"
+    teams_dir.mkdir(exist_ok=True)
+    for team in tracks:
+        # the one way an id becomes a file name: never a path (issue #22)
+        write_text(teams_dir / safe_name(team, ".gpx", what="team id"), _gpx(tracks, [team]))
+    written = plan_file(network, plan, summary, night=night)
+    written.write(out / "plan.json")
+    write_text(out / "report.txt", report_text(network, plan, summary))
+    return written.to_dict()
+
+
+def plan_file(
+    network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any], *, night: date
+) -> PlanFile:
+    """The typed ``plan.json`` of ``plan`` for the night starting on ``night``.
+
+    ``summary`` (:func:`plan_summary`) gives the figures; each route gets its
+    start times and every variant's duty times (:mod:`borderwatch.plan.duty`)
+    as local times of the scenario's zone, DST-correct.
+    """
+    from borderwatch.plan.duty import duty_times
+    from borderwatch.planfiles.planfile import TYPED_FIELDS, PlanFile
+
+    tz = network.scenario.timezone
+    window = network.config.night
+    duties = duty_times(network, plan)
+    routes = []
+    for route, entry in zip(plan.routes, summary["routes"], strict=True):
+        routes.append(_plan_route(entry, duties[route.team], window, night, tz))
+    figures = {k: v for k, v in summary.items() if k not in TYPED_FIELDS}
+    return PlanFile(
+        scenario=str(summary["scenario"]),
+        night=night,
+        night_window=window,
+        timezone=tz,
+        seed=int(summary["seed"]),
+        routes=tuple(routes),
+        figures=json.loads(json.dumps(figures, default=_json_default)),
+    )
+
+
+def _plan_route(
+    entry: dict[str, Any], duties: list[DutyTimes], window: NightWindow, night: date, tz: str
+) -> PlanRoute:
+    """One route of the plan file: the summary's entry with ISO times and the variants' duties."""
+    from borderwatch.planfiles.planfile import PlanRoute, PlanVariant
+
+    def at(offset_min: float) -> datetime:
+        return window.at(offset_min, night, tz)
+
+    variants = tuple(
+        PlanVariant(
+            variant=d.variant,
+            reverse=d.reverse,
+            phase_min=round(d.phase_min, 3),
+            leave_base=at(d.leave_base_min),
+            on_loop=at(round(d.on_loop_min)),
+            loop_starts=tuple(at(round(t)) for t in d.loop_starts_min),
+            off_loop=at(d.off_loop_min),
+            back_base=at(d.back_base_min),
+        )
+        for d in duties
+    )
+    own = variants[0] if variants else None  # variant f0: the plan's own schedule
+    return PlanRoute(
+        team=entry["team"],
+        name=entry["name"],
+        vehicle=entry["vehicle"],
+        status=entry["status"],
+        standby_reason=entry["standby_reason"],
+        role=entry["role"],
+        note=entry["note"],
+        leave_base=own.leave_base if own else None,
+        approach_min=entry["approach_min"],
+        loop_km=entry["loop_km"],
+        loop_min=entry["loop_min"],
+        service_km=entry["service_km"],
+        start_times=tuple(t for t in own.loop_starts if t >= at(0.0)) if own else (),
+        approach=tuple((int(e), bool(f)) for e, f in entry["approach"]),
+        steps=tuple((int(e), bool(f)) for e, f in entry["steps"]),
+        service=tuple(entry["service"]),
+        variants=variants,
+        colour=entry.get("colour"),  # the scenario-fixed team colour (scenario_styles)
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if not math.isfinite(float(value)) else float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

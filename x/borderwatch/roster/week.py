@@ -1,0 +1,180 @@
+"""ISO weeks, the roster site (what a roster needs from a scenario) and duty slots."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from borderwatch.config import parse_hhmm
+from borderwatch.errors import ConfigError
+from borderwatch.roster.config import RosterConfig
+
+if TYPE_CHECKING:
+    from borderwatch.data.scenario import Scenario
+
+__all__ = ["RosterSite", "Slot", "iso_week", "make_slots", "week_label"]
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+DAY = 1440
+
+
+def iso_week(text: str) -> date:
+    """The Monday of an ISO week written ``YYYY-Www`` (e.g. ``2026-W49``)."""
+    m = _WEEK.match(str(text).strip())
+    if not m:
+        raise ConfigError("expected an ISO week YYYY-Www, e.g. 2026-W49", field="week", value=text)
+    if not 1900 <= int(m.group(1)) <= 9998:  # the roster looks at weeks before and after
+        raise ConfigError("a week of the years 1900-9998", field="week", value=text)
+    try:
+        return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+    except ValueError:
+        raise ConfigError("no such ISO week", field="week", value=text) from None
+
+
+def week_label(monday: date) -> str:
+    """``YYYY-Www`` of the week holding ``monday``."""
+    y, w, _ = monday.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+@dataclass(frozen=True)
+class RosterSite:
+    """What a roster needs from a scenario.
+
+    Parameters
+    ----------
+    name
+        Scenario name.
+    checkpoints
+        Checkpoint id → township, in scenario order.
+    teams
+        Team id → (name, crew per night), in scenario order.
+    border_townships
+        Townships the county leader inspects in turn.
+    timezone
+        IANA zone of all times.
+    night_window
+        ``("HH:MM", "HH:MM")``.
+    checkpoint_names
+        Checkpoint id → display name (optional).
+    """
+
+    name: str
+    checkpoints: Mapping[str, str]
+    teams: Mapping[str, tuple[str, int]]
+    border_townships: tuple[str, ...]
+    timezone: str = "Asia/Shanghai"
+    night_window: tuple[str, str] = ("20:00", "06:00")
+    checkpoint_names: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> RosterSite:
+        """Take checkpoints, teams, border townships, zone and night window from a scenario."""
+        cps = scenario.checkpoints
+        teams = scenario.teams
+        return cls(
+            name=scenario.name,
+            checkpoints={str(i): str(t) for i, t in zip(cps.index, cps["township"], strict=True)},
+            teams={
+                str(i): (str(n), int(c))
+                for i, n, c in zip(teams.index, teams["name"], teams["crew"], strict=True)
+            },
+            border_townships=tuple(scenario.townships),
+            timezone=scenario.timezone,
+            night_window=(str(scenario.night_window[0]), str(scenario.night_window[1])),
+            checkpoint_names={str(i): str(n) for i, n in zip(cps.index, cps["name"], strict=True)},
+        )
+
+    @property
+    def townships(self) -> list[str]:
+        """Townships with checkpoints, in first-seen order."""
+        return list(dict.fromkeys(self.checkpoints.values()))
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One duty to fill: a shift, a patrol night or an inspection night.
+
+    ``start``/``end`` are minutes from the week's Monday 00:00 local time.
+    """
+
+    key: str
+    kind: str  # checkpoint | patrol | inspect
+    pool: str
+    day: int
+    shift: str
+    start: int
+    end: int
+    night: bool
+    demand: int
+    place: str = ""
+
+    def start_dt(self, monday: date) -> datetime:
+        return datetime.combine(monday, datetime.min.time()) + timedelta(minutes=self.start)
+
+    def end_dt(self, monday: date) -> datetime:
+        return datetime.combine(monday, datetime.min.time()) + timedelta(minutes=self.end)
+
+
+def night_minutes(site: RosterSite) -> tuple[int, int]:
+    """Night window start and length in minutes."""
+    a = parse_hhmm(site.night_window[0], field="night_window")
+    b = parse_hhmm(site.night_window[1], field="night_window")
+    return a, (b - a) % DAY or DAY
+
+
+def _overlap_night(start: int, end: int, ns: int, nl: int) -> int:
+    total = 0
+    for d in range(start // DAY - 1, end // DAY + 1):
+        a, b = d * DAY + ns, d * DAY + ns + nl
+        total += max(0, min(end, b) - max(start, a))
+    return total
+
+
+def make_slots(site: RosterSite, config: RosterConfig) -> list[Slot]:
+    """All slots of a week: checkpoint shifts per township, patrol nights per team, inspections."""
+    from collections import Counter
+
+    ns, nl = night_minutes(site)
+    length = round(config.shift_hours * 60)
+    n_cp = Counter(site.checkpoints.values())
+    slots: list[Slot] = []
+    for township in site.townships:
+        for d in range(7):
+            for name, st in zip(config.shift_names, config.shift_start_min, strict=True):
+                s = d * DAY + st
+                slots.append(
+                    Slot(
+                        key=f"{township}|{d}|{name}",
+                        kind="checkpoint",
+                        pool=f"township:{township}",
+                        day=d,
+                        shift=name,
+                        start=s,
+                        end=s + length,
+                        night=2 * _overlap_night(s, s + length, ns, nl) >= length,
+                        demand=n_cp[township] * config.staff_per_shift,
+                        place=township,
+                    )
+                )
+    for team, (_name, crew) in site.teams.items():
+        for d in range(7):
+            s = d * DAY + ns
+            slots.append(
+                Slot(
+                    f"{team}|{d}|patrol",
+                    "patrol",
+                    f"team:{team}",
+                    d,
+                    "patrol",
+                    s,
+                    s + nl,
+                    True,
+                    crew,
+                    team,
+                )
+            )
+    return slots

@@ -1,0 +1,1165 @@
+"""k-team min-max arc routing: multi-depot, one vehicle profile per team.
+
+Minimise the longest closed tour, then the total. A solution is, per team, an
+ordered list of required edges ("tasks"); the orientation of each task is
+chosen optimally for the sequence by a small dynamic programme (two states per
+task), and consecutive tasks are joined by shortest paths of the team's
+profile, from and back to the team's depot.
+
+Engine:
+
+1. Initial solutions: a rural/Chinese postman giant tour split optimally into
+   contiguous pieces for the teams (min-max split by dynamic programming, in
+   the spirit of Frederickson–Hecht–Kim), and a greedy best insertion; the
+   better one starts the search.
+2. Ruin and recreate (in the spirit of SISR, Christiaens & Vanden Berghe
+   2020): remove strings of tasks around a seed task (often taken from the
+   longest tour) or its nearest tasks, reinsert them one by one at the best
+   position, orientation and team for ``max + alpha * total`` (all positions of
+   all teams evaluated at once with numpy), 2-opt and re-optimise the
+   orientations of every rebuilt tour, then a vectorised local search that
+   relocates a task out of the longest tour or swaps one with another tour
+   while that helps; accept by simulated annealing in fixed-length cycles
+   restarted from the best solution (lexicographic: max, then total).
+
+Why our own engine rather than PyVRP or OR-Tools: both are node-routing
+solvers, so an arc instance must be blown up to two nodes per required edge
+(plus group constraints) and min-max must be emulated (OR-Tools: a global span
+cost; PyVRP: a bisection over a maximum duration, one full solve per step).
+Working on tasks directly lets the orientation of every edge be optimised
+exactly, evaluates the min-max objective itself, handles per-team depots and
+vehicle profiles natively and needs no compiled dependency. The benchmark
+(``benchmarks/arc_routing.py``) runs both as baselines at equal time.
+
+Determinism: all decisions come from a ``random.Random(seed)``; the clock is
+only read to stop. ``max_iterations`` makes runs machine-independent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from borderwatch.config import renamed_time_limit
+from borderwatch.errors import RoutingError
+from borderwatch.routing.bounds import lower_bound
+from borderwatch.routing.instance import ArcInstance
+from borderwatch.routing.postman import rural_postman
+from borderwatch.routing.result import RoutingResult
+
+__all__ = ["balance_loops", "evaluate_route", "extend_tour", "solve_minmax"]
+
+logger = logging.getLogger(__name__)
+
+_EPS = 1e-9
+# search parameters (tuned on gdb/val, see docs/routing.md)
+_P: dict[str, float] = {
+    "cycle": 4000,  # iterations of one annealing cycle, restarted from the best
+    "t_hi": 0.01,  # start temperature, fraction of the lower bound
+    "t_lo": 0.0005,  # end temperature
+    "qmax": 30,  # most tasks removed per ruin
+    "qfrac": 0.25,  # ... and at most this fraction of the tasks
+    "lmax": 10,  # longest removed string
+    "p_longest": 0.6,  # probability that the ruin seed comes from the longest tour
+    "p_string": 0.5,  # string removal (else nearest tasks)
+    "alpha": 0.1,  # weight of total / k in the objective
+    "beta": 0.0,  # weight of sum of squared tour costs / scale
+    "two_opt": 1,  # 2-opt each rebuilt tour
+    "relocate": 20,  # most relocations out of the longest tour after each rebuild
+    "swap": 1,  # also try exchanges with the longest tour
+    "patience": 40,  # stop after max(1000, patience * tasks) iterations without a better best
+}
+
+
+class _Model:
+    """Dense arrays of an instance, indexed by task (required edge) and key node."""
+
+    def __init__(self, inst: ArcInstance) -> None:
+        self.inst = inst
+        req = inst.required_edges
+        self.req = req
+        self.m = len(req)
+        self.k = inst.n_teams
+        profiles = sorted(set(inst.team_profile.tolist()))
+        slot = {p: i for i, p in enumerate(profiles)}
+        self.profiles = profiles
+        sps = [inst.shortest_paths(p) for p in profiles]
+        self.D = np.stack([sp.key_dist for sp in sps])  # (P, K, K)
+        idx = sps[0].index
+        a, b = idx[inst.u[req]], idx[inst.v[req]]
+        self.S = np.stack([a, b], axis=1)  # start key node per (task, orientation)
+        self.E = np.stack([b, a], axis=1)  # end key node
+        self.serv = inst.cost[profiles][:, req]  # (P, m)
+        self.slot = np.array([slot[int(p)] for p in inst.team_profile], dtype=np.int64)
+        self.dep = idx[inst.depots]
+        allowed = np.isfinite(self.serv[self.slot])  # (k, m)
+        self.allowed = allowed
+        self.serv_min = self.serv.min(axis=0).tolist()
+        self.single = len(profiles) == 1
+        self.ends = np.concatenate([self.S, self.E], axis=1)  # (m, 4): s0, s1, e0, e1
+        self.teams_of = [np.flatnonzero(allowed[:, t]) for t in range(self.m)]
+        # task proximity (cheapest profile), for the ruin neighbourhoods
+        dmin = self.D.min(axis=0)
+        if self.m:
+            ends = np.stack([a, b], axis=1)
+            td = np.min(
+                [dmin[np.ix_(ends[:, i], ends[:, j])] for i in (0, 1) for j in (0, 1)], axis=0
+            )
+            np.fill_diagonal(td, -1.0)
+            self.neighbours = np.argsort(td, axis=1, kind="stable").tolist()
+            dd = dmin[self.dep][:, ends.ravel()].reshape(self.k, self.m, 2).min(axis=(0, 2))
+            self.depot_dist = dd
+        else:
+            self.neighbours = []
+            self.depot_dist = np.zeros(0)
+
+    @classmethod
+    def of(cls, inst: ArcInstance) -> _Model:
+        """The model of ``inst``, built once and kept with the instance.
+
+        The search, the bound, the take-over and every tour extension of a plan read the
+        same arrays; building them once saves a stack of key tables and a task
+        neighbour sort per use.
+        """
+        model = inst.__dict__.get("_minmax_model")
+        if not isinstance(model, cls):
+            model = cls(inst)
+            object.__setattr__(inst, "_minmax_model", model)
+        return model
+
+    # -------------------------------------------------------------- routes
+    def route_dp(self, r: int, seq: list[int]) -> tuple[float, list[int]]:
+        """Cost of team ``r`` serving ``seq`` in order, best orientations."""
+        if not seq:
+            return 0.0, []
+        p, d = int(self.slot[r]), int(self.dep[r])
+        Dp = self.D[p]
+        sq = np.asarray(seq, dtype=np.int64)
+        Ss, Es = self.S[sq], self.E[sq]
+        service = float(self.serv[p, sq].sum())
+        first = Dp[d, Ss[0]].tolist()
+        last = Dp[Es[-1], d].tolist()
+        a0, a1 = first
+        back: list[tuple[int, int]] = []
+        if len(seq) > 1:
+            tr = Dp[Es[:-1, :, None], Ss[1:, None, :]].tolist()
+            for (t00, t01), (t10, t11) in tr:
+                x0, y0 = a0 + t00, a1 + t10
+                x1, y1 = a0 + t01, a1 + t11
+                b0 = 0 if x0 <= y0 else 1
+                b1 = 0 if x1 <= y1 else 1
+                back.append((b0, b1))
+                a0, a1 = (x0 if b0 == 0 else y0), (x1 if b1 == 0 else y1)
+        f0, f1 = a0 + last[0], a1 + last[1]
+        o = 0 if f0 <= f1 else 1
+        cost = (f0 if o == 0 else f1) + service
+        ori = [o]
+        for b0, b1 in reversed(back):
+            o = b0 if o == 0 else b1
+            ori.append(o)
+        ori.reverse()
+        return cost, ori
+
+    def route_arrays(
+        self, r: int, seq: list[int], ori: list[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Insertion slots of a route: previous end, next start, their distance."""
+        d = int(self.dep[r])
+        if seq:
+            sq, oq = np.asarray(seq), np.asarray(ori)
+            prev = np.concatenate(([d], self.E[sq, oq]))
+            nxt = np.concatenate((self.S[sq, oq], [d]))
+        else:
+            prev = nxt = np.array([d])
+        base = self.D[int(self.slot[r])][prev, nxt]
+        return prev, nxt, base
+
+
+class _State:
+    """A (possibly partial) solution with cached insertion arrays."""
+
+    def __init__(self, model: _Model, seqs: list[list[int]]) -> None:
+        self.model = model
+        self.seqs = [list(s) for s in seqs]
+        self.oris: list[list[int]] = []
+        self.cost = np.zeros(model.k)
+        self.slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for r, s in enumerate(self.seqs):
+            c, o = model.route_dp(r, s)
+            self.oris.append(o)
+            self.cost[r] = c
+            self.slots.append(model.route_arrays(r, s, o))
+
+    def copy(self) -> _State:
+        new = object.__new__(_State)
+        new.model = self.model
+        new.seqs = [list(s) for s in self.seqs]
+        new.oris = [list(o) for o in self.oris]
+        new.cost = self.cost.copy()
+        new.slots = list(self.slots)
+        return new
+
+    def refresh(self, r: int) -> None:
+        c, o = self.model.route_dp(r, self.seqs[r])
+        self.oris[r] = o
+        self.cost[r] = c
+        self.slots[r] = self.model.route_arrays(r, self.seqs[r], o)
+
+    def fixed(self, r: int) -> None:
+        """Re-cost route ``r`` keeping its orientations (no DP)."""
+        mdl = self.model
+        self.slots[r] = slot = mdl.route_arrays(r, self.seqs[r], self.oris[r])
+        seq = self.seqs[r]
+        self.cost[r] = float(slot[2].sum()) + (
+            float(mdl.serv[int(mdl.slot[r]), seq].sum()) if seq else 0.0
+        )
+
+    def two_opt(self, r: int, max_moves: int = 100) -> None:
+        """Reverse the best improving subsequence of route ``r`` until none is left.
+
+        With undirected edges a reversed piece (orientations flipped) costs the
+        same inside, so a move only changes its two junctions.
+        """
+        mdl = self.model
+        seq, ori = self.seqs[r], self.oris[r]
+        n = len(seq)
+        if n < 2:
+            return
+        Dp = mdl.D[int(mdl.slot[r])]
+        d = int(mdl.dep[r])
+        upper = np.triu(np.ones((n, n), dtype=bool))
+        for _ in range(max_moves):
+            sq, oq = np.asarray(seq), np.asarray(ori)
+            st, en = mdl.S[sq, oq], mdl.E[sq, oq]
+            before = np.concatenate(([d], en[:-1]))
+            after = np.concatenate((st[1:], [d]))
+            gain = (
+                Dp[np.ix_(before, en)]
+                + Dp[np.ix_(st, after)]
+                - Dp[before, st][:, None]
+                - Dp[en, after][None, :]
+            )
+            gain = np.where(upper, gain, np.inf)
+            flat = int(np.argmin(gain))
+            if gain.flat[flat] > -1e-9:
+                break
+            i, j = divmod(flat, n)
+            seq[i : j + 1] = seq[i : j + 1][::-1]
+            ori[i : j + 1] = [1 - o for o in ori[i : j + 1][::-1]]
+
+    def _relocation_costs(
+        self, r: int, others: list[int], *, nan_to_inf: bool
+    ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+        """Costs of moving each task of tour ``r`` into every slot of the ``others``.
+
+        Parameters
+        ----------
+        r : int
+            The tour the tasks leave.
+        others : list of int
+            The tours that may receive a task, in slot order.
+        nan_to_inf : bool
+            Read a NaN insertion cost (inf - inf on a forbidden profile) as inf.
+
+        Returns
+        -------
+        gain : numpy.ndarray
+            ``(n,)`` saving on tour ``r`` when each of its ``n`` tasks leaves.
+        d : numpy.ndarray
+            ``(n, 2, Q)`` insertion cost of each task, in each orientation, at
+            each of the ``Q`` slots of the ``others``.
+        lens : list of int
+            Number of slots of each tour of ``others``.
+        team : numpy.ndarray
+            ``(Q,)`` the tour each slot belongs to.
+        """
+        mdl = self.model
+        pl = int(mdl.slot[r])
+        prev, nxt, base = self.slots[r]
+        sq = np.asarray(self.seqs[r])
+        gain = base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]]
+        slots = self.slots
+        oprev = np.concatenate([slots[x][0] for x in others])
+        onxt = np.concatenate([slots[x][1] for x in others])
+        obase = np.concatenate([slots[x][2] for x in others])
+        lens = [len(slots[x][0]) for x in others]
+        team = np.repeat(others, lens)
+        prof = mdl.slot[team]
+        ends = mdl.ends[sq]  # (n, 4)
+        D = mdl.D
+        pr, px, pn = prof[None, None, :], oprev[None, None, :], onxt[None, None, :]
+        quiet = np.errstate(invalid="ignore") if nan_to_inf else contextlib.nullcontext()
+        with quiet:
+            d = (
+                D[pr, px, ends[:, :2, None]]
+                + D[pr, ends[:, 2:, None], pn]
+                + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
+            )  # (n, 2, Q)
+        if nan_to_inf:
+            d = np.where(np.isnan(d), np.inf, d)
+        return gain, d, lens, team
+
+    def _move_task(
+        self, r: int, i: int, q: int, d: np.ndarray, lens: list[int], others: list[int]
+    ) -> int:
+        """Move task ``i`` of tour ``r`` into slot ``q`` (in its cheaper orientation).
+
+        ``d``, ``lens`` and ``others`` are as from :meth:`_relocation_costs`.
+        Returns the tour that received the task.
+        """
+        t = self.seqs[r][i]
+        j = 0
+        pos = q
+        while pos >= lens[j]:
+            pos -= lens[j]
+            j += 1
+        s = others[j]
+        o = 0 if d[i, 0, q] <= d[i, 1, q] else 1
+        del self.seqs[r][i]
+        del self.oris[r][i]
+        self.seqs[s].insert(pos, t)
+        self.oris[s].insert(pos, o)
+        return s
+
+    def relocate_longest(self, alpha: float) -> bool:
+        """Best move of one task out of the longest tour (all targets at once).
+
+        Evaluates every task of the longest tour at every position and
+        orientation of every other allowed tour in one numpy expression and
+        applies the best move if it lowers ``max + alpha * total``.
+        """
+        mdl = self.model
+        cost = self.cost
+        lng = int(np.argmax(cost))
+        others = [r for r in range(mdl.k) if r != lng]
+        if not self.seqs[lng] or not others:
+            return False
+        gain, d, lens, team = self._relocation_costs(lng, others, nan_to_inf=False)
+        delta = d.min(axis=1)  # (n, Q)
+        rest = np.sort(cost[others])[::-1]
+        top1 = rest[0]
+        top2 = rest[1] if len(rest) > 1 else 0.0
+        ct = cost[team]
+        rest_max = np.where(ct >= top1, top2, top1)  # max over tours other than lng and r
+        new_max = np.maximum(
+            np.maximum((cost[lng] - gain)[:, None], ct[None, :] + delta), rest_max[None, :]
+        )
+        f = new_max + alpha * (delta - gain[:, None])
+        i, q = np.unravel_index(int(np.argmin(f)), f.shape)
+        if not f[i, q] < cost[lng] - 1e-9:
+            return False
+        r = self._move_task(lng, int(i), int(q), d, lens, others)
+        for x in (lng, r):
+            self.refresh(x)
+        return True
+
+    def relocate_from(self, r: int, alpha: float, min_gain: float) -> bool:
+        """Best move of one task out of tour ``r`` that shortens the longer of the two tours.
+
+        The leximax step of :func:`balance_loops`: a move from ``r`` to ``s``
+        is taken only if ``max(new r, new s) < cost[r] - min_gain``, so the
+        sorted vector of tour costs falls lexicographically (the longest tour
+        never grows) and the stage terminates.
+        """
+        mdl = self.model
+        cost = self.cost
+        others = [x for x in range(mdl.k) if x != r]
+        if not self.seqs[r] or not others:
+            return False
+        gain, d, lens, team = self._relocation_costs(r, others, nan_to_inf=True)
+        delta = d.min(axis=1)  # (n, Q)
+        pair = np.maximum((cost[r] - gain)[:, None], cost[team][None, :] + delta)
+        f = pair + alpha * (delta - gain[:, None])
+        i, q = np.unravel_index(int(np.argmin(f)), f.shape)
+        if not pair[i, q] < cost[r] - min_gain:
+            return False
+        s = self._move_task(r, int(i), int(q), d, lens, others)
+        for x in (r, s):
+            self.two_opt(x)
+            self.refresh(x)
+        return True
+
+    def swap_longest(self, alpha: float) -> bool:
+        """Best exchange of a task of the longest tour with a task of another tour.
+
+        Each task takes the other's place (best orientation, neighbours fixed);
+        all pairs are evaluated at once with numpy.
+        """
+        mdl = self.model
+        cost = self.cost
+        lng = int(np.argmax(cost))
+        seq = self.seqs[lng]
+        others = [r for r in range(mdl.k) if r != lng and self.seqs[r]]
+        if not seq or not others:
+            return False
+        D, serv = mdl.D, mdl.serv
+        pl = int(mdl.slot[lng])
+        lp, ln, lb = self.slots[lng]
+        a = np.asarray(seq)
+        oseq = np.concatenate([np.asarray(self.seqs[r]) for r in others])
+        op = np.concatenate([self.slots[r][0][:-1] for r in others])  # before each task
+        on = np.concatenate([self.slots[r][1][1:] for r in others])  # after each task
+        ob = np.concatenate([self.slots[r][2][:-1] + self.slots[r][2][1:] for r in others])
+        team = np.repeat(others, [len(self.seqs[r]) for r in others])
+        prof = mdl.slot[team]
+        ea, eb = mdl.ends[a], mdl.ends[oseq]  # (n, 4), (M, 4)
+        # task b (other tour) into a's place in the longest tour: (n, M)
+        into_l = np.minimum(
+            D[pl][lp[:-1, None], eb[None, :, 0]] + D[pl][eb[None, :, 2], ln[1:, None]],
+            D[pl][lp[:-1, None], eb[None, :, 1]] + D[pl][eb[None, :, 3], ln[1:, None]],
+        )
+        dl = into_l + serv[pl, oseq][None, :] - (lb[:-1] + serv[pl, a] + lb[1:])[:, None]
+        # task a into b's place in its tour: (n, M)
+        pr = prof[None, :]
+        s0 = D[pr, op[None, :], ea[:, 0, None]] + D[pr, ea[:, 2, None], on[None, :]]
+        s1 = D[pr, op[None, :], ea[:, 1, None]] + D[pr, ea[:, 3, None], on[None, :]]
+        dr = np.minimum(s0, s1) + serv[prof][:, a].T - (ob + serv[prof, oseq])[None, :]
+        rest = np.sort(cost[[r for r in range(mdl.k) if r != lng]])[::-1]
+        top1, top2 = rest[0], (rest[1] if len(rest) > 1 else 0.0)
+        ct = cost[team]
+        rest_max = np.where(ct >= top1, top2, top1)[None, :]
+        new_max = np.maximum(np.maximum(cost[lng] + dl, ct[None, :] + dr), rest_max)
+        f = new_max + alpha * (dl + dr)
+        i, j = np.unravel_index(int(np.argmin(f)), f.shape)
+        if not f[i, j] < cost[lng] - 1e-9:
+            return False
+        r = int(team[j])
+        pos = int(j) - int(np.searchsorted(team, r))
+        ta, tb = seq[i], self.seqs[r][pos]
+        self.seqs[lng][i] = tb
+        self.seqs[r][pos] = ta
+        for x in (lng, r):
+            self.refresh(x)
+        return True
+
+    def key(self) -> tuple[float, float]:
+        return float(self.cost.max()), float(self.cost.sum())
+
+    def insert_best(self, t: int, alpha: float, beta: float, scale: float) -> int:
+        """Insert task ``t`` where the search objective grows least; return its team.
+
+        The objective is ``max + alpha * total + beta * sum(cost**2) / scale``;
+        neighbours keep their orientation (re-optimised later by the caller).
+        """
+        mdl = self.model
+        teams = mdl.teams_of[t]
+        slots = self.slots
+        if len(teams) == 1:
+            prev, nxt, base = slots[teams[0]]
+            lens = [len(prev)]
+        else:
+            prev = np.concatenate([slots[r][0] for r in teams])
+            nxt = np.concatenate([slots[r][1] for r in teams])
+            base = np.concatenate([slots[r][2] for r in teams])
+            lens = [len(slots[r][0]) for r in teams]
+        ends = mdl.ends[t]  # [s0, s1, e0, e1]
+        if mdl.single:
+            # one profile: distances are symmetric, take rows of the four endpoints
+            rows = mdl.D[0][ends]
+            d = rows[:2, prev] + rows[2:, nxt] + (mdl.serv[0, t] - base)
+            old = np.repeat(self.cost[teams], lens)
+        else:
+            team = np.repeat(teams, lens)
+            prof = mdl.slot[team]
+            D = mdl.D
+            serv = mdl.serv[prof, t] - base
+            d = np.stack(
+                (
+                    D[prof, prev, ends[0]] + D[prof, ends[2], nxt] + serv,
+                    D[prof, prev, ends[1]] + D[prof, ends[3], nxt] + serv,
+                )
+            )
+            old = self.cost[team]
+        delta = d.min(axis=0)
+        new = old + delta
+        f = np.maximum(new, self.cost.max()) + alpha * delta
+        if beta:
+            f += (beta / scale) * (new * new - old * old)
+        i = int(np.argmin(f))
+        j = 0
+        while i >= lens[j]:
+            i -= lens[j]
+            j += 1
+        r = int(teams[j])
+        k = i + (sum(lens[:j]) if j else 0)
+        o = 0 if d[0, k] <= d[1, k] else 1
+        self.seqs[r].insert(i, t)
+        self.oris[r].insert(i, o)
+        self.cost[r] += float(delta[k])
+        self.slots[r] = mdl.route_arrays(r, self.seqs[r], self.oris[r])
+        return r
+
+
+class _Relocations:
+    """The best move of one task out of each tour into each other tour, kept up to date.
+
+    :func:`balance_loops` asks, tour after tour, for the best relocation out of it
+    (:meth:`_State.relocate_from`), and one move changes only two tours. This table
+    holds, for every pair (tour ``x``, tour ``y``), the best move of a task of ``x`` into
+    ``y``: ``(f, task position, slot, pair, orientation)`` with the values and the
+    tie-breaking of the full evaluation (the smallest ``f``, then the first task, then
+    the first slot, as ``np.argmin`` over the flattened ``(task, slot)`` array). After a
+    move between ``r`` and ``s`` only the pairs with ``r`` or ``s`` on either side are
+    evaluated again, so the stage picks the very moves the full evaluation picks, at a
+    fraction of its cost on many teams.
+    """
+
+    def __init__(self, st: _State, alpha: float) -> None:
+        self.st = st
+        self.alpha = alpha
+        k = st.model.k
+        self.f = np.full((k, k), np.inf)
+        self.task = np.zeros((k, k), dtype=np.int64)
+        self.slot = np.zeros((k, k), dtype=np.int64)
+        self.pair = np.full((k, k), np.inf)
+        self.ori = np.zeros((k, k), dtype=np.int64)
+        everyone = list(range(k))
+        self._update(everyone, everyone)
+
+    def _update(self, owners: list[int], targets: list[int]) -> None:
+        """Re-evaluate the pairs (owner ``x`` in ``owners``, target ``y`` in ``targets``)."""
+        st, mdl = self.st, self.st.model
+        owners = [x for x in owners if st.seqs[x]]
+        for x in owners:
+            self.f[x, targets] = np.inf
+        if not owners or not targets:
+            return
+        # rows: the tasks of the owners (contiguous per owner); columns: the target slots
+        gains, sqs, own_cost = [], [], []
+        for x in owners:
+            prev, nxt, base = st.slots[x]
+            pl = int(mdl.slot[x])
+            sq = np.asarray(st.seqs[x])
+            gains.append(base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]])
+            sqs.append(sq)
+            own_cost.append(np.full(len(sq), st.cost[x]))
+        counts = [len(s) for s in sqs]
+        owner = np.repeat(owners, counts)
+        gain = np.concatenate(gains)
+        sq = np.concatenate(sqs)
+        cost_x = np.concatenate(own_cost)
+        oprev = np.concatenate([st.slots[y][0] for y in targets])
+        onxt = np.concatenate([st.slots[y][1] for y in targets])
+        obase = np.concatenate([st.slots[y][2] for y in targets])
+        lens = [len(st.slots[y][0]) for y in targets]
+        team = np.repeat(targets, lens)
+        prof = mdl.slot[team]
+        ends = mdl.ends[sq]
+        D = mdl.D
+        pr, px, pn = prof[None, None, :], oprev[None, None, :], onxt[None, None, :]
+        with np.errstate(invalid="ignore"):
+            d = (
+                D[pr, px, ends[:, :2, None]]
+                + D[pr, ends[:, 2:, None], pn]
+                + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
+            )  # (N, 2, Q), the same elementwise sums as _State._relocation_costs
+        d = np.where(np.isnan(d), np.inf, d)
+        delta = d.min(axis=1)
+        pair = np.maximum((cost_x - gain)[:, None], st.cost[team][None, :] + delta)
+        f = pair + self.alpha * (delta - gain[:, None])
+        f[owner[:, None] == team[None, :]] = np.inf  # a tour does not move a task into itself
+        n_rows, n_cols = f.shape
+        cstart = np.concatenate(([0], np.cumsum(lens)[:-1]))
+        rstart = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        # per (task, target): its smallest f and the first slot reaching it
+        seg = np.minimum.reduceat(f, cstart, axis=1)  # (N, Y)
+        cols = np.where(f == np.repeat(seg, lens, axis=1), np.arange(n_cols)[None, :], n_cols)
+        first_col = np.minimum.reduceat(cols, cstart, axis=1)
+        # per (owner, target): the smallest f and the first task reaching it
+        best = np.minimum.reduceat(seg, rstart, axis=0)  # (X, Y)
+        rows = np.where(seg == np.repeat(best, counts, axis=0), np.arange(n_rows)[:, None], n_rows)
+        first_row = np.minimum.reduceat(rows, rstart, axis=0)
+        for a, x in enumerate(owners):
+            for b, y in enumerate(targets):
+                if y == x:
+                    continue
+                i = int(first_row[a, b])
+                q = int(first_col[i, b])
+                self.f[x, y] = best[a, b]
+                self.task[x, y] = i - int(rstart[a])
+                self.slot[x, y] = q - int(cstart[b])
+                self.pair[x, y] = pair[i, q]
+                self.ori[x, y] = 0 if d[i, 0, q] <= d[i, 1, q] else 1
+
+    def move_from(self, r: int, min_gain: float) -> bool:
+        """:meth:`_State.relocate_from` (same choice, same move) from the table."""
+        st = self.st
+        if not st.seqs[r] or st.model.k < 2:
+            return False
+        row = self.f[r]
+        low = float(row.min())
+        tied = np.flatnonzero(row == low)  # targets reaching it, ascending
+        s = int(tied[np.argmin(self.task[r, tied])])  # the first task, then the first target
+        if not self.pair[r, s] < st.cost[r] - min_gain:
+            return False
+        i, pos, o = int(self.task[r, s]), int(self.slot[r, s]), int(self.ori[r, s])
+        t = st.seqs[r][i]
+        del st.seqs[r][i]
+        del st.oris[r][i]
+        st.seqs[s].insert(pos, t)
+        st.oris[s].insert(pos, o)
+        for x in (r, s):
+            st.two_opt(x)
+            st.refresh(x)
+        everyone = list(range(st.model.k))
+        self._update(everyone, [r, s])
+        self._update([r, s], everyone)
+        return True
+
+
+def _split(model: _Model, tour: list[tuple[int, int]]) -> list[list[int]] | None:
+    """Optimal min-max split of a giant tour into contiguous team pieces (in team order)."""
+    n, k = len(tour), model.k
+    if n == 0:
+        return [[] for _ in range(k)]
+    g = np.array([t for t, _ in tour], dtype=np.int64)
+    o = np.array([x for _, x in tour], dtype=np.int64)
+    st, en = model.S[g, o], model.E[g, o]
+    dp = np.full(n + 1, np.inf)
+    dp[0] = 0.0
+    choice = np.zeros((k, n + 1), dtype=np.int64)
+    # cut points a < b: team serves tour[a:b]; a == b: the team stays home
+    aa, bb = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    first = np.minimum(aa, n - 1)  # first task of the piece
+    last = np.maximum(bb - 1, 0)  # last task of the piece
+    for r in range(k):
+        p, d = int(model.slot[r]), int(model.dep[r])
+        Dp = model.D[p]
+        with np.errstate(invalid="ignore"):
+            sv = np.concatenate(([0.0], np.cumsum(model.serv[p, g])))
+            dh = np.concatenate(([0.0], np.cumsum(Dp[en[:-1], st[1:]])))
+            seg = Dp[d, st][first] + (sv[bb] - sv[aa]) + (dh[last] - dh[first]) + Dp[en, d][last]
+        seg = np.where(bb > aa, seg, np.where(bb == aa, 0.0, np.inf))
+        seg[np.isnan(seg)] = np.inf
+        cand = np.maximum(dp[:, None], seg)
+        choice[r] = np.argmin(cand, axis=0)
+        dp = cand[choice[r], np.arange(n + 1)]
+    if not np.isfinite(dp[n]):
+        return None
+    pieces: list[list[int]] = []
+    b = n
+    for r in range(k - 1, -1, -1):
+        a = int(choice[r, b])
+        pieces.append(g[a:b].tolist())
+        b = a
+    pieces.reverse()
+    return pieces
+
+
+def _giant_tour(inst: ArcInstance) -> list[tuple[int, int]] | None:
+    """A postman tour through all required edges as (task, orientation) pairs."""
+    profiles = np.unique(inst.team_profile)
+    try:
+        if len(profiles) == 1:
+            tour = rural_postman(inst, profile=int(profiles[0]), start=int(inst.depots[0]))
+        else:
+            cmin = inst.cost[profiles].min(axis=0)
+            single = replace(
+                inst,
+                cost=cmin[None, :],
+                depots=inst.depots[:1],
+                team_profile=np.zeros(1, dtype=np.int64),
+                team_names=None,
+            )
+            tour = rural_postman(single, profile=0)
+    except RoutingError:
+        return None
+    pos = {int(e): i for i, e in enumerate(inst.required_edges)}
+    return [(pos[e], 0 if fwd else 1) for e, fwd in tour.tasks()]
+
+
+def evaluate_route(instance: ArcInstance, team: int, edges: list[int]) -> tuple[float, list[bool]]:
+    """Cost of ``team`` serving required ``edges`` in order, best orientations.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    team
+        Team index.
+    edges
+        Required edge ids in serving order.
+
+    Returns
+    -------
+    cost : float
+        Depot → edges → depot cost with shortest-path deadheading.
+    forward : list of bool
+        Optimal direction of each edge (``True`` = ``u`` → ``v``).
+    """
+    model = _Model.of(instance)
+    pos = {int(e): i for i, e in enumerate(model.req)}
+    try:
+        seq = [pos[int(e)] for e in edges]
+    except KeyError as exc:
+        raise RoutingError(f"edge {exc.args[0]} is not a required edge") from None
+    cost, ori = model.route_dp(team, seq)
+    return float(cost), [o == 0 for o in ori]
+
+
+class _Search:
+    """Ruin-and-recreate with simulated annealing cycles."""
+
+    def __init__(
+        self, model: _Model, rng: random.Random, alpha: float, beta: float, scale: float
+    ) -> None:
+        self.model = model
+        self.rng = rng
+        self.alpha = alpha
+        self.beta = beta
+        self.scale = scale
+
+    def objective(self, st: _State) -> float:
+        c = st.cost
+        f = float(c.max() + self.alpha * c.sum())
+        if self.beta:
+            f += self.beta * float(c @ c) / self.scale
+        return f
+
+    def recreate(self, st: _State, removed: list[int]) -> None:
+        rng, mdl = self.rng, self.model
+        u = rng.random()
+        if u < 0.5:
+            rng.shuffle(removed)
+        elif u < 0.75:
+            removed.sort(key=lambda t: -mdl.depot_dist[t])
+        else:
+            removed.sort(key=lambda t: -mdl.serv_min[t])
+        touched = set()
+        for t in removed:
+            touched.add(st.insert_best(t, self.alpha, self.beta, self.scale))
+        for r in touched:
+            if _P["two_opt"]:
+                st.two_opt(r)
+            st.refresh(r)
+        for _ in range(int(_P["relocate"])):
+            if not st.relocate_longest(self.alpha) and not (
+                _P["swap"] and st.swap_longest(self.alpha)
+            ):
+                break
+
+    def ruin(self, st: _State) -> list[int]:
+        rng, mdl = self.rng, self.model
+        m = mdl.m
+        qmax = max(3, min(int(_P["qmax"]), int(m * _P["qfrac"])))
+        q = rng.randint(1, qmax)
+        longest = int(np.argmax(st.cost))
+        if st.seqs[longest] and rng.random() < _P["p_longest"]:
+            seed = rng.choice(st.seqs[longest])
+        else:
+            seed = rng.randrange(m)
+        where = {}
+        for r, s in enumerate(st.seqs):
+            for i, t in enumerate(s):
+                where[t] = (r, i)
+        removed: set[int] = set()
+        if rng.random() < _P["p_string"]:
+            # strings from the routes nearest to the seed
+            lmax = max(1, min(int(_P["lmax"]), q))
+            done: set[int] = set()
+            for t in [seed, *mdl.neighbours[seed]]:
+                if len(removed) >= q:
+                    break
+                r, i = where[t]
+                if r in done or t in removed:
+                    continue
+                done.add(r)
+                s = st.seqs[r]
+                ln = rng.randint(1, min(lmax, len(s)))
+                lo = max(0, min(i - rng.randrange(ln), len(s) - ln))
+                removed.update(s[lo : lo + ln])
+        else:
+            for t in [seed, *mdl.neighbours[seed]]:
+                if len(removed) >= q:
+                    break
+                removed.add(t)
+        touched = {where[t][0] for t in removed}
+        for r in touched:
+            keep = [i for i, t in enumerate(st.seqs[r]) if t not in removed]
+            st.seqs[r] = [st.seqs[r][i] for i in keep]
+            st.oris[r] = [st.oris[r][i] for i in keep]
+            st.fixed(r)
+        return sorted(removed)
+
+    def run(
+        self, st: _State, *, max_iterations: int | None, deadline: float, bound: float = 0.0
+    ) -> tuple[_State, int]:
+        best, cur = st.copy(), st
+        best_key = best.key()
+        target = bound + 1e-9 * max(1.0, abs(bound))  # a max at the bound is optimal
+        f_cur = self.objective(cur)
+        t_hi, t_lo = _P["t_hi"] * self.scale, _P["t_lo"] * self.scale
+        cycle = int(_P["cycle"])
+        decay = (t_lo / t_hi) ** (1.0 / cycle)
+        it = 0
+        last_gain = 0
+        patience = max(1000, int(_P["patience"]) * self.model.m)
+        while True:
+            if best_key[0] <= target:
+                break
+            if it - last_gain >= patience:  # converged: no better solution for that long
+                break
+            if max_iterations is not None and it >= max_iterations:
+                break
+            if time.perf_counter() >= deadline:
+                break
+            phase = it % cycle
+            if phase == 0 and it:
+                cur, f_cur = best.copy(), self.objective(best)
+            temp = t_hi * decay**phase
+            cand = cur.copy()
+            removed = self.ruin(cand)
+            self.recreate(cand, removed)
+            f_new = self.objective(cand)
+            it += 1
+            if f_new <= f_cur + _EPS or f_new < f_cur - temp * math.log(self.rng.random()):
+                cur, f_cur = cand, f_new
+                key = cur.key()
+                if key[0] < best_key[0] - _EPS or (
+                    key[0] <= best_key[0] + _EPS and key[1] < best_key[1] - _EPS
+                ):
+                    best, best_key = cur.copy(), key
+                    last_gain = it
+        return best, it
+
+
+def solve_minmax(
+    instance: ArcInstance,
+    *,
+    time_limit_s: float = 10.0,
+    max_iterations: int | None = None,
+    seed: int = 0,
+    alpha: float | None = None,
+    time_limit: float | None = None,
+    initial: Sequence[Sequence[int]] | None = None,
+) -> RoutingResult:
+    """Min-max k-team routing: minimise the longest tour, then the total.
+
+    Parameters
+    ----------
+    instance
+        The routing instance (teams, depots, profiles, required edges).
+    time_limit_s
+        Cap on the seconds of search, counted after the setup (bound,
+        initial solutions); the only wall-clock dependence.
+    max_iterations
+        Stop after this many ruin-and-recreate iterations (deterministic
+        across machines); ``None`` = no cap. The search stops earlier once
+        it has converged: no better solution (longest tour, then total) in
+        ``max(1000, 40 * tasks)`` iterations, or as soon as the longest tour
+        equals the lower bound (optimal).
+    seed
+        Random seed; the same seed and iteration count give the same result.
+    alpha
+        Weight of the total cost in the search objective ``max + alpha *
+        total``; default ``0.1 / k``.
+    time_limit
+        Deprecated name of ``time_limit_s``.
+    initial
+        A warm start: per team, the required edge ids it serves, in order
+        (e.g. tonight's plan when re-planning). Edges it lists that the team
+        may not serve, or that no team lists, are added by best insertion; the
+        search starts from the better of this and the greedy start (the
+        giant-tour start is skipped).
+
+    Returns
+    -------
+    RoutingResult
+        Per-team tasks and walks, costs, lower bound and run statistics.
+    """
+    t0 = time.perf_counter()
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="solve_minmax")
+    if time_limit_s <= 0 and max_iterations is None:
+        raise RoutingError(f"time_limit_s must be > 0, got {time_limit_s}")
+    model = _Model.of(instance)
+    rng = random.Random(seed)
+    if alpha is None:
+        alpha = _P["alpha"] / model.k
+    beta = _P["beta"] / model.k
+    bound = lower_bound(instance)
+    starts: list[_State] = []
+    # a warm start stands in for the giant-tour start (its postman tour is the slow part)
+    giant = (_giant_tour(instance) if model.m else []) if initial is None else None
+    if giant is not None:
+        pieces = _split(model, giant)
+        if pieces is not None:
+            starts.append(_State(model, pieces))
+    greedy = _State(model, [[] for _ in range(model.k)])
+    order = list(range(model.m))
+    order.sort(key=lambda t: -model.depot_dist[t])
+    for t in order:
+        greedy.insert_best(t, alpha, beta, 1.0)
+    for r in range(model.k):
+        greedy.refresh(r)
+    starts.append(greedy)
+    if initial is not None:
+        starts.append(_warm_state(model, initial, alpha, beta))
+    state = min(starts, key=lambda s: s.key())
+    scale = bound if bound > 0 else max(state.key()[0], 1.0)
+    logger.debug("initial solutions: %s", [s.key() for s in starts])
+    iterations = 0
+    # the time limit caps the search itself: setup (bound, initial solutions) does not eat it
+    deadline = time.perf_counter() + time_limit_s if time_limit_s > 0 else math.inf
+    t_search = time.perf_counter()
+    if model.m:
+        state, iterations = _Search(model, rng, alpha, beta, scale).run(
+            state, max_iterations=max_iterations, deadline=deadline, bound=bound
+        )
+    search_s = time.perf_counter() - t_search
+    seconds = time.perf_counter() - t0
+    logger.info(
+        "min-max search: %d iterations in %.1f s (setup %.1f s), longest %.1f, bound %.1f",
+        iterations,
+        search_s,
+        t_search - t0,
+        state.key()[0],
+        bound,
+    )
+    return _result(instance, model, state, bound, seed, iterations, seconds, search_s)
+
+
+def _warm_state(
+    model: _Model, initial: Sequence[Sequence[int]], alpha: float, beta: float
+) -> _State:
+    """A start from given per-team edge lists; missing or disallowed edges by best insertion."""
+    if len(initial) != model.k:
+        raise RoutingError(f"initial: {len(initial)} edge lists for {model.k} teams")
+    pos = {int(e): i for i, e in enumerate(model.req)}
+    seqs: list[list[int]] = []
+    placed: set[int] = set()
+    for r, edges in enumerate(initial):
+        seq = []
+        for e in edges:
+            t = pos.get(int(e))
+            if t is not None and t not in placed and model.allowed[r, t]:
+                seq.append(t)
+                placed.add(t)
+        seqs.append(seq)
+    warm = _State(model, seqs)
+    rest = [t for t in range(model.m) if t not in placed]
+    rest.sort(key=lambda t: -model.depot_dist[t])
+    for t in rest:
+        warm.insert_best(t, alpha, beta, 1.0)
+    for r in range(model.k):
+        warm.refresh(r)
+    return warm
+
+
+def _result(
+    inst: ArcInstance,
+    model: _Model,
+    st: _State,
+    bound: float,
+    seed: int,
+    iterations: int,
+    seconds: float,
+    search_s: float = 0.0,
+) -> RoutingResult:
+    tasks, walks, costs = [], [], []
+    for r in range(inst.n_teams):
+        mine, steps, c = _walk(inst, model, r, st.seqs[r], st.oris[r])
+        tasks.append(tuple(mine))
+        walks.append(tuple(steps))
+        costs.append(c)
+    return RoutingResult(
+        tasks=tuple(tasks),
+        walks=tuple(walks),
+        team_cost=tuple(costs),
+        max_cost=max(costs),
+        total_cost=float(sum(costs)),
+        lower_bound=bound,
+        seconds=seconds,
+        iterations=iterations,
+        seed=seed,
+        search_s=search_s,
+    )
+
+
+def balance_loops(
+    instance: ArcInstance,
+    result: RoutingResult,
+    *,
+    max_moves: int = 5000,
+    min_gain: float = 1.0,
+) -> RoutingResult:
+    """Second stage: hand tasks of long tours to shorter ones while the longer of the two shrinks.
+
+    The min-max stage fixes the longest tour; it gives no reason to use a team
+    that cannot lower it, so teams near the border but off the critical
+    stretch get short or empty tours. This stage takes tasks off a tour and
+    gives them to another team whenever the longer of the two tours gets
+    shorter (a leximax descent on the sorted tour costs): the longest tour
+    never grows, every other long loop shrinks where a team can take part of
+    it over, and idle capacity goes to work. Tours are re-oriented and 2-opted
+    after each move.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    result
+        A result of :func:`solve_minmax` on ``instance``.
+    max_moves
+        Cap on moves (each strictly lowers the sorted cost vector, so the
+        stage also stops by itself).
+    min_gain
+        Smallest shortening (cost units, seconds for patrol instances) worth a move.
+
+    Returns
+    -------
+    RoutingResult
+        Every required edge still served exactly once; ``max_cost`` not above
+        the input's; the input's lower bound, seconds and iterations (plus the moves).
+    """
+    t0 = time.perf_counter()
+    model = _Model.of(instance)
+    if model.m == 0:
+        return result
+    pos = {int(e): i for i, e in enumerate(model.req)}
+    st = _State(model, [[pos[int(e)] for e, _ in tasks] for tasks in result.tasks])
+    alpha = _P["alpha"] / model.k
+    table = _Relocations(st, alpha)
+    moves = 0
+    while moves < max_moves:
+        order = np.argsort(-st.cost, kind="stable")
+        if not any(table.move_from(int(r), min_gain) for r in order):
+            break
+        moves += 1
+    if st.cost.max() > result.max_cost + 1e-6:  # pragma: no cover - guarded by the move rule
+        return result
+    out = _result(
+        instance,
+        model,
+        st,
+        result.lower_bound,
+        result.seed,
+        result.iterations + moves,
+        result.seconds + time.perf_counter() - t0,
+        result.search_s,
+    )
+    logger.info(
+        "balance: %d moves, longest %.1f -> %.1f, shortest %.1f -> %.1f",
+        moves,
+        result.max_cost,
+        out.max_cost,
+        min(result.team_cost),
+        min(out.team_cost),
+    )
+    return out
+
+
+def _walk(
+    inst: ArcInstance, model: _Model, r: int, seq: list[int], ori: list[int]
+) -> tuple[list[tuple[int, bool]], list[tuple[int, bool]], float]:
+    """Tasks, closed walk (shortest-path deadheading) and cost of team ``r`` serving ``seq``."""
+    p = int(inst.team_profile[r])
+    depot = node = int(inst.depots[r])
+    # the deadhead paths between consecutive tasks, rebuilt in one batch
+    pairs: list[tuple[int, int]] = []
+    where: list[int] = []  # for each task: index of the path before it, or -1
+    mine = []
+    for t, o in zip(seq, ori, strict=True):
+        e = int(model.req[t])
+        fwd = o == 0
+        a, b = (int(inst.u[e]), int(inst.v[e])) if fwd else (int(inst.v[e]), int(inst.u[e]))
+        where.append(len(pairs) if a != node else -1)
+        if a != node:
+            pairs.append((node, a))
+        mine.append((e, fwd))
+        node = b
+    if node != depot:
+        pairs.append((node, depot))
+    paths = inst.paths(p, pairs) if pairs else []
+    steps: list[tuple[int, bool]] = []
+    for (e, fwd), w in zip(mine, where, strict=True):
+        if w >= 0:
+            steps += paths[w]
+        steps.append((e, fwd))
+    if node != depot:
+        steps += paths[-1]
+    c = float(sum(float(inst.cost[p, e]) for e, _ in steps))
+    if not math.isfinite(c):
+        raise RoutingError(f"team {inst.team_label(r)}: no feasible tour found")
+    return mine, steps, c
+
+
+def extend_tour(
+    instance: ArcInstance,
+    team: int,
+    edges: list[int],
+    value: np.ndarray,
+    *,
+    target: float,
+    max_cost: float = math.inf,
+) -> tuple[list[tuple[int, bool]], list[tuple[int, bool]], float]:
+    """Grow ``team``'s tour by required edges worth another pass until it costs ``target``.
+
+    Greedy: the allowed required edge (not yet in the tour) with the largest
+    ``value`` per second of added driving at its cheapest position and
+    orientation, while the tour stays within ``max_cost``; orientations are
+    re-optimised after each insertion. A greedy ratio rule is enough here: the
+    tour is short (below the minimum loop) and only needs to reach ``target``.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    team
+        Index of the team whose tour is extended.
+    edges
+        Required edge ids the team serves now, in order.
+    value
+        Worth of one more pass over each required edge (``instance.required_edges``
+        order); edges of value 0 are not added.
+    target
+        Stop once the tour costs at least this much.
+    max_cost
+        Never grow the tour beyond this.
+
+    Returns
+    -------
+    tasks : list of (int, bool)
+        Served edges in order with their direction.
+    walk : list of (int, bool)
+        The closed walk from the team's depot.
+    cost : float
+        Its cost.
+    """
+    model = _Model.of(instance)
+    pos = {int(e): i for i, e in enumerate(model.req)}
+    seq = [pos[int(e)] for e in edges]
+    cost, ori = model.route_dp(team, seq)
+    p = int(model.slot[team])
+    Dp = model.D[p]
+    value = np.asarray(value, dtype=float)
+    while cost < target:
+        cand = np.flatnonzero(model.allowed[team] & (value > 0))
+        cand = cand[~np.isin(cand, seq)]
+        if len(cand) == 0:
+            break
+        prev, nxt, base = model.route_arrays(team, seq, ori)
+        S, E = model.S[cand], model.E[cand]
+        with np.errstate(invalid="ignore"):
+            d = np.stack(
+                [Dp[prev[None, :], S[:, o, None]] + Dp[E[:, o, None], nxt[None, :]] for o in (0, 1)]
+            ) + (model.serv[p, cand][None, :, None] - base[None, None, :])
+        d = np.where(np.isnan(d), np.inf, d)
+        delta = d.min(axis=(0, 2))
+        ok = np.isfinite(delta) & (cost + delta <= max_cost + _EPS)
+        if not ok.any():
+            break
+        ratio = np.where(ok, value[cand] / np.maximum(delta, 1.0), -np.inf)
+        i = int(np.argmax(ratio))
+        o, at = np.unravel_index(int(np.argmin(d[:, i, :])), d[:, i, :].shape)
+        seq.insert(int(at), int(cand[i]))
+        ori.insert(int(at), int(o))
+        cost, ori = model.route_dp(team, seq)
+    tasks, walk, c = _walk(instance, model, team, seq, ori)
+    return tasks, walk, c

@@ -1,0 +1,81 @@
+"""The command line on the toy scenario: real files written and read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+from typer.testing import CliRunner
+
+from borderwatch.cli import app
+
+runner = CliRunner()
+
+
+def test_scenario_info_json(toy_dir: Path) -> None:
+    result = runner.invoke(app, ["scenario", "info", str(toy_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["checkpoints"] == 2
+    assert info["teams"] == 1
+    assert info["border_km_official"] == 12.0
+    assert abs(info["border_km_modelled"] - 10.0) < 0.05
+    assert info["roads_km_by_class"]["unclassified"] > 9.9
+
+
+def test_scenario_info_table(toy_dir: Path) -> None:
+    result = runner.invoke(app, ["scenario", "info", str(toy_dir)])
+    assert result.exit_code == 0, result.output
+    assert "10.0 km modelled, 12 km official" in result.stdout
+    assert "checkpoints" in result.stdout
+
+
+def test_validate_ok_and_bad(toy_dir: Path) -> None:
+    ok = runner.invoke(app, ["scenario", "validate", str(toy_dir)])
+    assert ok.exit_code == 0 and "ok" in ok.stdout
+    (toy_dir / "teams.csv").write_text("id,name\nT1,x\n", encoding="utf-8")
+    bad = runner.invoke(app, ["scenario", "validate", str(toy_dir)])
+    assert bad.exit_code == 2
+    assert "teams.csv" in bad.stderr and "missing column(s) base_lon" in bad.stderr
+
+
+def test_unknown_scenario_exit_code() -> None:
+    result = runner.invoke(app, ["scenario", "info", "atlantis"])
+    assert result.exit_code == 2
+    assert "unknown scenario" in result.stderr
+
+
+def test_network_export(toy_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "net.gpkg"
+    result = runner.invoke(app, ["network", "export", str(toy_dir), "--gpkg", str(target)])
+    assert result.exit_code == 0, result.output
+    assert len(gpd.read_file(target, layer="units")) == 40
+
+
+def test_config_file_overrides(toy_dir: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "plan.toml"
+    cfg.write_text("[defaults]\nunit_length_m = 500\n", encoding="utf-8")
+    result = runner.invoke(app, ["scenario", "info", str(toy_dir), "--json", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["units"] == 20
+    assert "warning" not in result.stderr  # the sectioned form is the current one
+    cfg.write_text("[defaults]\nunit_length_m = -1\n", encoding="utf-8")
+    bad = runner.invoke(app, ["scenario", "info", str(toy_dir), "--config", str(cfg)])
+    assert bad.exit_code == 2
+    assert "plan.toml" in bad.stderr and "unit_length_m" in bad.stderr
+    assert bad.stderr.count("plan.toml") == 1  # the location is named once
+
+
+def test_config_file_old_flat_form_warns(toy_dir: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "plan.toml"
+    cfg.write_text("unit_length_m = 500\n", encoding="utf-8")
+    result = runner.invoke(app, ["scenario", "info", str(toy_dir), "--json", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["units"] == 20
+    assert "old flat form: write unit_length_m as [defaults] unit_length_m" in result.stderr
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and "borderwatch" in result.stdout

@@ -1,0 +1,75 @@
+"""Shared fixtures for the whole suite (the scenario writers live in ``tests/helpers.py``)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import write_toy_scenario
+
+# one road-graph cache for the session, not the user's ~/.cache (subprocesses inherit it);
+# tests of the cache itself point it elsewhere
+os.environ.setdefault("BORDERWATCH_CACHE_DIR", tempfile.mkdtemp(prefix="borderwatch-test-cache-"))
+
+# ---------------------------------------------------------------------------
+# strict skips: in CI (.ci/run sets BORDERWATCH_STRICT_SKIPS=1) a test that would skip for
+# want of Chromium, a font, a package or data fails instead, so that a green run means every
+# test ran. An expected failure (xfail, reported as "skipped" with ``wasxfail``) stays one.
+# ---------------------------------------------------------------------------
+STRICT_SKIPS_ENV = "BORDERWATCH_STRICT_SKIPS"
+
+
+def _strict_skips() -> bool:
+    return os.environ.get(STRICT_SKIPS_ENV, "").strip() not in ("", "0")
+
+
+def _fail_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail") and _strict_skips():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped while {STRICT_SKIPS_ENV} is set (no skips in CI): {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, None]:
+    """Turn a skipped test (setup, call or teardown) into a failure under strict skips."""
+    outcome = yield
+    _fail_skip(outcome.get_result())  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, None]:
+    """Turn a module-level skip (``pytest.skip(allow_module_level=True)``, ``importorskip``)
+    into a collection error under strict skips."""
+    outcome = yield
+    _fail_skip(outcome.get_result())  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def toy_dir(tmp_path: Path) -> Path:
+    """A fresh copy of the toy scenario folder (tests may break it)."""
+    return write_toy_scenario(tmp_path / "toy")
+
+
+@pytest.fixture(scope="session")
+def toy_net(tmp_path_factory: pytest.TempPathFactory):
+    """The toy scenario's PatrolNetwork, built once (tests must not mutate it)."""
+    from borderwatch import build_network, load_scenario
+
+    return build_network(load_scenario(write_toy_scenario(tmp_path_factory.mktemp("toy") / "toy")))
+
+
+@pytest.fixture(scope="session")
+def ningming_net():
+    """The embedded Ningming scenario's PatrolNetwork, built once (tests must not mutate it)."""
+    from borderwatch import build_network, load_scenario
+
+    return build_network(load_scenario("ningming"))

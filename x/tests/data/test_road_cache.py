@@ -1,0 +1,102 @@
+"""The road-graph cache: the same graph and the same warnings from a second read, never stale."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from borderwatch.data import road_cache
+from borderwatch.data.roads import read_roads
+from borderwatch.errors import BorderwatchWarning
+from tests.helpers import write_toy_scenario
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(road_cache.CACHE_ENV, str(folder))
+    monkeypatch.delenv(road_cache.NO_CACHE_ENV, raising=False)
+    return folder
+
+
+def _roads(tmp_path: Path) -> Path:
+    return write_toy_scenario(tmp_path / "toy") / "roads.osm"
+
+
+def _same(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
+    assert list(a.nodes(data=True)) == list(b.nodes(data=True))
+    assert list(a.edges(keys=True, data=True)) == list(b.edges(keys=True, data=True))
+    assert a.graph == b.graph
+
+
+def _read(path: Path) -> tuple[nx.MultiDiGraph, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        graph = read_roads(path)
+    return graph, [str(w.message) for w in caught if issubclass(w.category, BorderwatchWarning)]
+
+
+def test_a_second_read_comes_from_the_cache_and_equals_the_first(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _roads(tmp_path)
+    first, _ = _read(path)
+    entries = list((cache / "roads").glob("*.pickle"))
+    assert len(entries) == 1
+    # the second read must not parse the file: make parsing fail loudly
+    import borderwatch.data.roads as roads
+
+    def boom(_path: Path, **_limits: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(roads, "_read_xml", boom)
+    second, _ = _read(path)
+    _same(first, second)
+    # the cache off: parsed again
+    monkeypatch.setenv(road_cache.NO_CACHE_ENV, "1")
+    with pytest.raises(AssertionError, match="parsed again"):
+        read_roads(path)
+
+
+def test_changed_bytes_are_read_again(cache: Path, tmp_path: Path) -> None:
+    path = _roads(tmp_path)
+    first, _ = _read(path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('lon="107.0096852"', 'lon="107.0100000"'), encoding="utf-8")
+    second, _ = _read(path)
+    assert len(list((cache / "roads").glob("*.pickle"))) == 2
+    assert list(first.edges(keys=True, data=True)) != list(second.edges(keys=True, data=True))
+
+
+def test_the_warnings_of_the_first_read_are_given_again(cache: Path, tmp_path: Path) -> None:
+    path = _roads(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if '<node id="1"' in x)
+    path.write_text(text.replace(line, line + "\n" + line, 1), encoding="utf-8")
+    _, said_first = _read(path)
+    _, said_again = _read(path)
+    assert any("appear twice (same place)" in m for m in said_first), said_first
+    assert said_again == said_first
+
+
+def test_a_broken_cache_entry_is_read_past(cache: Path, tmp_path: Path) -> None:
+    path = _roads(tmp_path)
+    first, _ = _read(path)
+    (entry,) = (cache / "roads").glob("*.pickle")
+    entry.write_bytes(b"not a pickle")
+    again, _ = _read(path)
+    _same(first, again)
+    assert entry.read_bytes() != b"not a pickle"  # written anew
+
+
+def test_an_unwritable_cache_does_not_stop_the_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv(road_cache.CACHE_ENV, str(blocker))
+    graph, _ = _read(_roads(tmp_path))
+    assert graph.number_of_edges() > 0

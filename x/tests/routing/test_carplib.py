@@ -1,0 +1,107 @@
+"""CARPLIB parser, reference file and graph names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.carplib import (
+    graph_name,
+    parse_carplib,
+    read_carplib,
+    read_reference,
+)
+from borderwatch.errors import RoutingError
+from borderwatch.routing.bounds import lower_bound
+from tests.helpers import carplib_path
+
+TINY = """ NOMBRE : tiny1A
+ COMENTARIO : 10 (cota superior)
+ VERTICES :  4
+ ARISTAS_REQ :   2
+ ARISTAS_NOREQ :    2
+ VEHICULOS :  2
+ CAPACIDAD :   5
+ TIPO_COSTES_ARISTAS : EXPLICITOS
+ COSTE_TOTAL_REQ :   5
+ LISTA_ARISTAS_REQ :
+ (  1,  2)   coste     2   demanda     1
+ ( 2,3)  coste 3 demanda 4
+ LISTA_ARISTAS_NOREQ :
+ ( 3, 4)  coste 1
+ (  4,   1)   coste    7
+ DEPOSITO :   1
+"""
+
+
+def test_parse_tiny_text() -> None:
+    data = parse_carplib(TINY)
+    assert data.name == "tiny1A"
+    assert data.n_nodes == 4
+    assert data.u.tolist() == [0, 1, 2, 3]
+    assert data.v.tolist() == [1, 2, 3, 0]
+    assert data.cost.tolist() == [2, 3, 1, 7]
+    assert data.demand.tolist() == [1, 4, 0, 0]
+    assert data.required.tolist() == [True, True, False, False]
+    assert data.depot == 0
+    assert data.vehicles == 2 and data.capacity == 5
+
+
+def test_read_file_as_mmkcpp_and_mmkrpp(tmp_path: Path) -> None:
+    path = tmp_path / "tiny1A.dat"
+    path.write_text(TINY, encoding="latin-1")
+    cpp = read_carplib(path, problem="mmkcpp", k=3)
+    assert cpp.required.all() and cpp.depots.tolist() == [0, 0, 0]
+    rpp = read_carplib(path, problem="mmkrpp", k=2)
+    assert rpp.required.tolist() == [True, True, False, False]
+    multi = read_carplib(path, problem="mmkrpp", depots=[0, 2])
+    assert multi.depots.tolist() == [0, 2]
+    with pytest.raises(RoutingError, match="problem must be"):
+        read_carplib(path, problem="carp")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        (TINY.replace("VERTICES :  4", "VERTICES : x"), "VERTICES"),
+        (TINY.replace(" DEPOSITO :   1\n", ""), "DEPOSITO"),
+        (TINY.replace("( 3, 4)", "( 3, 9)"), "outside 1..4"),
+        (TINY.replace("LISTA_ARISTAS_REQ", "LISTA"), "LISTA_ARISTAS_REQ"),
+    ],
+)
+def test_bad_files(text: str, match: str) -> None:
+    with pytest.raises(RoutingError, match=match):
+        parse_carplib(text, source="bad.dat")
+
+
+@pytest.mark.parametrize(
+    ("stem", "graph"),
+    [("val1A", "val1"), ("val10D", "val10"), ("egl-e1-A", "egl-e1"), ("gdb12", "gdb12")],
+)
+def test_graph_name(stem: str, graph: str) -> None:
+    assert graph_name(stem) == graph
+
+
+def test_read_reference(tmp_path: Path) -> None:
+    path = tmp_path / "reference.csv"
+    path.write_text(
+        'problem,instance,k,best_known,lower_bound,note\nMMkCPP,gdb1,2,147,147,"a, quoted note"\n'
+    )
+    ref = read_reference(path)
+    row = ref[("MMkCPP", "gdb1", 2)]
+    assert row.best_known == 147 and row.lower_bound == 147 and row.note == "a, quoted note"
+    path.write_text("problem,instance,k,best_known,lower_bound,note\nMMkCPP,gdb1,x,1,1,\n")
+    with pytest.raises(RoutingError, match="line 2"):
+        read_reference(path)
+
+
+def test_gdb1_and_reference_bounds() -> None:
+    inst = read_carplib(carplib_path("gdb1.dat"), k=2)
+    assert inst.n_nodes == 12 and inst.n_edges == 22
+    assert np.asarray(inst.cost).sum() == 252
+    ref = read_reference(carplib_path("reference.csv"))
+    for k in (2, 3, 4, 5, 7, 10):
+        inst = read_carplib(carplib_path("gdb1.dat"), k=k)
+        assert lower_bound(inst) == ref[("MMkCPP", "gdb1", k)].lower_bound

@@ -1,0 +1,113 @@
+"""The atomic-write helpers: files and folders appear whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from borderwatch.atomic import (
+    atomic_file,
+    atomic_folder,
+    clean_stale,
+    folder_lock,
+    recover_folder,
+    write_text,
+)
+from borderwatch.errors import OutputExistsError, OutputLockedError
+
+
+def test_write_text_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
+    p = tmp_path / "a.txt"
+    write_text(p, "one")
+    write_text(p, "two")
+    assert p.read_text() == "two"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
+    p = tmp_path / "a.txt"
+    p.write_text("old")
+    with pytest.raises(RuntimeError), atomic_file(p) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
+    assert p.read_text() == "old"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_temporary_keeps_the_suffix(tmp_path: Path) -> None:
+    with atomic_file(tmp_path / "x.gpkg") as tmp:
+        assert tmp.suffix == ".gpkg"
+        assert not tmp.exists()
+        tmp.write_bytes(b"x")
+
+
+def test_folder_swap_and_failure(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with atomic_folder(out) as st:
+        (st / "a").write_text("1")
+    with atomic_folder(out) as st:
+        (st / "b").write_text("2")
+    assert sorted(x.name for x in out.iterdir()) == [".borderwatch.json", "b"]
+    with pytest.raises(RuntimeError), atomic_folder(out) as st:
+        (st / "c").write_text("3")
+        raise RuntimeError("boom")
+    assert sorted(x.name for x in out.iterdir()) == [".borderwatch.json", "b"]
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["out"]
+    with (
+        pytest.raises(OutputExistsError, match="exists already"),
+        atomic_folder(out, replace=False),
+    ):
+        pass
+
+
+def _dead_pid() -> int:
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(proc.stdout)
+
+
+def test_stale_staging_removed_and_half_swap_recovered(tmp_path: Path) -> None:
+    pid = _dead_pid()
+    out = tmp_path / "out"
+    (tmp_path / f".out.staging-{pid}-abc").mkdir()
+    old = tmp_path / f".out.old-{pid}-abc"
+    old.mkdir()
+    (old / "plan.json").write_text("{}")
+    # the target is missing: a swap died between its two renames
+    assert recover_folder(out) is True
+    assert (out / "plan.json").exists()
+    removed = clean_stale(out)
+    assert [p.name for p in removed] == [f".out.staging-{pid}-abc"]
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["out"]
+    # the folder of a live process is left alone
+    live = tmp_path / f".out.staging-{os.getpid()}-x"
+    live.mkdir()
+    assert clean_stale(out) == []
+
+
+def test_folder_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
+    code = (
+        "import sys, time; from borderwatch.atomic import folder_lock\n"
+        f"with folder_lock({str(tmp_path)!r}):\n"
+        "    print('held', flush=True); time.sleep(3)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        with (
+            pytest.raises(OutputLockedError, match="another borderwatch run"),
+            folder_lock(tmp_path),
+        ):
+            pass
+    finally:
+        proc.wait()
+    with folder_lock(tmp_path, wait_s=1):
+        pass
