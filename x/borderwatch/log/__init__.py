@@ -1,1 +1,0 @@
-"""The duty log: nights as they were driven, planned against driven, and the daily report."""
