@@ -815,6 +815,10 @@ def read_toml(
     """Read a TOML file, raising ``error`` (a located error class) naming the file when it is missing or bad."""
     path = Path(path)
     if not path.is_file():
+        if path.is_dir():
+            raise error(f"{what} is a folder, not a file", file=path)
+        if path.exists():  # never opened: a FIFO or a device could block the read forever
+            raise error(f"{what} is not a regular file (a FIFO, device or socket)", file=path)
         raise error(f"{what} not found", file=path)
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))

@@ -454,6 +454,9 @@ def test_fifos_and_devices_are_not_files(toy: Path, tmp_path: Path) -> None:
     code, output = _run("scenario", "validate", toy)
     assert code == 2
     assert f"{toy / 'teams.csv'}: is not a regular file but a FIFO (named pipe)" in output
+    code, output = _run("scenario", "info", toy, "--config", "/dev/null")
+    assert code == 2
+    assert "/dev/null: config file is not a regular file (a FIFO, device or socket)" in output
     plan = tmp_path / "plan"
     plan.mkdir()
     os.mkfifo(plan / "plan.json")
