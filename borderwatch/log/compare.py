@@ -81,6 +81,12 @@ def headline(report_summary: dict[str, Any], source: str | None) -> dict[str, An
     out = dict(report_summary)
     if "source" in out:
         out["source"] = source
+    try:  # summary.json's schema version (borderwatch.describe), as write_coverage adds it
+        from borderwatch.describe import SCHEMA_VERSION
+
+        out["schema_version"] = SCHEMA_VERSION
+    except ImportError:
+        pass
     return _jsonable(out)  # type: ignore[no-any-return]
 
 

@@ -160,7 +160,11 @@ class DrivenTrack:
 
 
 def read_tracks(
-    folder: str | Path, known: set[str], *, window: tuple[datetime, datetime] | None = None
+    folder: str | Path,
+    known: set[str],
+    *,
+    window: tuple[datetime, datetime] | None = None,
+    tz: ZoneInfo | None = None,
 ) -> dict[str, DrivenTrack]:
     """Read a folder of driven GPX (one file per team, ``<team>.gpx`` or named by its tracks).
 
@@ -172,30 +176,25 @@ def read_tracks(
         Team ids; a track's team is the first word of its name, else the file stem.
     window
         If given, a track with no fix inside it is refused (a GPX of another night).
+    tz
+        The zone of times written without one (as the GPX replay reads them; default UTC).
 
     Raises
     ------
     LogError
         If a file cannot be parsed, names no known team, or two files hold one team.
     """
-    import gpxpy
-    import gpxpy.gpx
-
     from borderwatch.coverage.gpx import gpx_files
 
     out: dict[str, DrivenTrack] = {}
     for path in gpx_files(folder):
         text = path.read_bytes().decode("utf-8", errors="replace")
-        try:
-            gpx = gpxpy.parse(text)
-        except (gpxpy.gpx.GPXException, ValueError) as err:
-            raise LogError(f"not a valid GPX file: {err}", file=path) from None
         team = None
         lines = []
         times: list[datetime] = []
         pts: list[tuple[float, float]] = []
-        for trk in gpx.tracks:
-            words = (trk.name or "").split()
+        for name_text, segments in _gpx_tracks(text, path, tz or ZoneInfo("UTC")):
+            words = (name_text or "").split()
             name = words[0] if words and words[0] in known else path.stem
             if name not in known:
                 raise LogError(
@@ -203,7 +202,7 @@ def read_tracks(
                     f"{', '.join(sorted(known))}",
                     file=path,
                     field="trk/name",
-                    value=trk.name,
+                    value=name_text,
                 )
             if team is not None and name != team:
                 raise LogError(
@@ -213,9 +212,9 @@ def read_tracks(
                     value=name,
                 )
             team = name
-            for seg in trk.segments:
-                seg_pts = [(p.longitude, p.latitude) for p in seg.points if p.time is not None]
-                times.extend(p.time for p in seg.points if p.time is not None)
+            for seg in segments:
+                times.extend(t for t, _x, _y in seg)
+                seg_pts = [(x, y) for _t, x, y in seg]
                 pts.extend(seg_pts)
                 if len(seg_pts) >= 2:
                     lines.append(seg_pts)
@@ -256,6 +255,59 @@ def read_tracks(
             lonlat=np.asarray(pts, dtype=float).reshape(-1, 2),
         )
     return dict(sorted(out.items()))
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _gpx_tracks(
+    text: str, path: Path, tz: ZoneInfo
+) -> list[tuple[str | None, list[list[tuple[datetime, float, float]]]]]:
+    """The tracks of a GPX text: (name, segments of timed fixes); untimed fixes are left out.
+
+    A lean reader for what the log keeps of a track (its line, first and last fix):
+    the passes themselves are counted by :func:`borderwatch.coverage.gpx.timeline_from_gpx`,
+    which reads the same files with gpxpy and all its checks.
+    """
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as err:
+        raise LogError(f"not a valid GPX file: {err}", file=path) from None
+    if _local(root.tag) != "gpx":
+        raise LogError("not a GPX file (no <gpx> root)", file=path, value=_local(root.tag))
+    out = []
+    for trk in root:
+        if _local(trk.tag) != "trk":
+            continue
+        name = next((c.text for c in trk if _local(c.tag) == "name"), None)
+        segs = []
+        for seg in trk:
+            if _local(seg.tag) != "trkseg":
+                continue
+            fixes = []
+            for pt in seg:
+                if _local(pt.tag) != "trkpt":
+                    continue
+                when = next((c.text for c in pt if _local(c.tag) == "time"), None)
+                if not when:
+                    continue
+                try:
+                    t = datetime.fromisoformat(when.strip())
+                    x, y = float(pt.attrib["lon"]), float(pt.attrib["lat"])
+                except (KeyError, ValueError):
+                    raise LogError(
+                        "a track point with a bad lon, lat or time",
+                        file=path,
+                        field="trkpt",
+                        value=f"{pt.attrib.get('lon')},{pt.attrib.get('lat')} {when}",
+                    ) from None
+                fixes.append((t if t.tzinfo is not None else t.replace(tzinfo=tz), x, y))
+            segs.append(fixes)
+        out.append((name, segs))
+    return out
 
 
 def _parse_time(text: str, night: date, tz: ZoneInfo, path: Path, line: int, col: str) -> datetime:

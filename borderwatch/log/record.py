@@ -180,14 +180,14 @@ def _read(
         from borderwatch.data.load import load_scenario
 
         network = build_network(load_scenario(plan.scenario))
-    tz = ZoneInfo(network.scenario.timezone)
+    tz = ZoneInfo(network.scenario.timezone or "UTC")
     w0, wmin = night_window(network, night)
     w1 = w0 + timedelta(minutes=wmin)
     known = set(network.teams.index.astype(str))
-    tracks = read_tracks(gpx_dir, known, window=(w0, w1))
+    tracks = read_tracks(gpx_dir, known, window=(w0, w1), tz=tz)
     if not tracks:
         raise LogError("no driven GPX track", file=gpx_dir, field="gpx")
-    planned_tracks = read_tracks_of(plan, known)
+    planned_tracks = read_tracks_of(plan, known, tz)
     inc_raw, inc = read_incidents(incidents, night, tz) if incidents else (b"", [])
     ins_raw, ins = read_inspections(inspections, night, tz) if inspections else (b"", [])
     content = {
@@ -373,11 +373,11 @@ def store_night(engine: Engine, prepared: PreparedNight, *, replace: bool = Fals
     return Recorded(night, action, content_hash, prepared.figures)
 
 
-def read_tracks_of(plan: Any, known: set[str]) -> dict[str, Any]:
+def read_tracks_of(plan: Any, known: set[str], tz: ZoneInfo) -> dict[str, Any]:
     """The plan's own per-team GPX as tracks."""
     out = {}
     for _team, path in planned_gpx_paths(plan).items():
-        out.update(read_tracks(path, known))
+        out.update(read_tracks(path, known, tz=tz))
     return out
 
 
