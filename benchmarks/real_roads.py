@@ -69,7 +69,15 @@ def measure(folder: Path, extract: str) -> dict:
 
 def run(tree: Path, label: str, seed: int, time_limit: float) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "BORDERWATCH_NO_CACHE": "1"}
-    out: dict = {"tree": str(tree), "label": label, "extracts": {}}
+    commit = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(tree), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    out: dict = {"tree": str(tree), "commit": commit + (" + uncommitted changes" if dirty else ""),
+                 "label": label, "extracts": {}}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bw-real-") as tmp:
         for name in EXTRACTS:
             scen = write_real_scenario(Path(tmp) / "scen" / name, name)
@@ -117,7 +125,25 @@ def table() -> str:
         "",
     ]
     for lab, data in runs.items():
-        lines.append(f"Run `{lab}`: code of `{data['tree']}`.")
+        lines.append(f"Run `{lab}`: code of commit {data.get('commit', data['tree'])}.")
+    lines += [
+        "",
+        "## Summary",
+        "",
+        "| extract | run | pickup km on track/path/footway/... | km closed to the vehicle "
+        "(all teams) | merged edges |",
+        "|---|---|---|---|---|",
+    ]
+    for name in EXTRACTS:
+        for lab, data in runs.items():
+            e = data["extracts"][name]
+            if e["exit"] != 0:
+                continue
+            bad = sum(k for c, k in e["km"].get("pickup", {}).items() if c in NOT_FOR_PICKUPS)
+            shut = sum(k for per in e["closed_km"].values() for k in per.values())
+            lines.append(
+                f"| {name} | {lab} | {bad:.1f} | {shut:.1f} | {e['merged']['merged_edges']} |"
+            )
     lines.append("")
     for name in EXTRACTS:
         lines += [f"## {name}", "", "| run | profile | km per class | closed km | merged edges (km) |",
