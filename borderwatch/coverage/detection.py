@@ -71,12 +71,14 @@ __all__ = [
     "CROSSING_COLUMNS",
     "GAP_COLUMNS",
     "Informed",
+    "Situations",
     "VariantPasses",
     "crossing_minutes",
     "detection_columns",
     "informed",
     "read_crossing_csv",
     "seen_matrix",
+    "situations",
     "stretch_minimum",
     "uninformed",
     "watching",
@@ -428,6 +430,74 @@ def _seen_pairs(
     return pairs // n_cand, pairs % n_cand
 
 
+@dataclass(frozen=True)
+class Situations:
+    """Every distinct crossing situation of the variants: (unit, start) candidates and who sees them.
+
+    Attributes
+    ----------
+    unit, start
+        The candidates: unit index and start time (midpoints between breakpoints).
+    var, cand
+        Pairs (variant, candidate index): the variant passes the unit during
+        that candidate's exposure (each pair once).
+    variant_team
+        Team index of each variant; ``n_teams`` teams.
+    """
+
+    unit: np.ndarray
+    start: np.ndarray
+    var: np.ndarray
+    cand: np.ndarray
+    variant_team: np.ndarray
+    n_teams: int
+
+    def q(self, odds: np.ndarray) -> np.ndarray:
+        """(candidate × team) chance that the team's drawn variant sees the crossing."""
+        team = self.variant_team[self.var]
+        n = len(self.unit)
+        flat = np.bincount(
+            self.cand * self.n_teams + team,
+            weights=np.asarray(odds, dtype=float)[self.var],
+            minlength=n * self.n_teams,
+        )
+        return np.clip(flat.reshape(n, self.n_teams), 0.0, 1.0)
+
+    def detection(self, odds: np.ndarray) -> np.ndarray:
+        """Per candidate: ``1 - Π_k (1 - q_k)`` (teams draw independently)."""
+        return np.asarray(1.0 - np.prod(1.0 - self.q(odds), axis=1))
+
+
+def situations(
+    passes: VariantPasses,
+    tau: np.ndarray | float,
+    window: float,
+    n_units: int,
+    *,
+    checkpoint: np.ndarray | None = None,
+) -> Situations:
+    """The candidates and the (variant, candidate) pairs of :class:`Situations`.
+
+    Units a checkpoint watches are left out (they are seen anyway).
+    """
+    tau_u = _check_tau(tau, n_units, window)
+    cp = np.zeros(n_units, bool) if checkpoint is None else np.asarray(checkpoint, bool)
+    sel = ~cp[passes.unit]
+    p_var, p_u, p_t = passes.var[sel], passes.unit[sel], passes.t[sel]
+    cu, ct = _candidates(p_u, p_t, tau_u, window, np.unique(p_u))
+    pv = pc = np.zeros(0, dtype=np.int64)
+    if len(cu):
+        pv, pc = _seen_pairs(p_var, p_u, p_t, tau_u, cu, ct, window)
+    return Situations(
+        unit=cu,
+        start=ct,
+        var=pv,
+        cand=pc,
+        variant_team=np.asarray(passes.variant_team, dtype=np.int64),
+        n_teams=len(passes.teams),
+    )
+
+
 def informed(
     passes: VariantPasses,
     odds: np.ndarray,
@@ -437,6 +507,7 @@ def informed(
     *,
     checkpoint: np.ndarray | None = None,
     among: np.ndarray | None = None,
+    table: Situations | None = None,
 ) -> Informed:
     """The informed intruder's detection per unit under ``odds`` (exact minimum over start times).
 
@@ -453,29 +524,21 @@ def informed(
     among
         Units the best response is chosen among (default all; e.g. the
         watchable border, leaving out units no road or checkpoint sees).
+    table
+        :func:`situations` of the same arguments, if already built.
 
     Returns
     -------
     Informed
     """
-    tau_u = _check_tau(tau, n_units, window)
-    odds = np.asarray(odds, dtype=float)
     cp = np.zeros(n_units, bool) if checkpoint is None else np.asarray(checkpoint, bool)
-    units = np.unique(passes.unit)
-    # units a checkpoint watches are seen anyway: leave their passes out
-    sel = ~cp[passes.unit]
-    p_var, p_u, p_t = passes.var[sel], passes.unit[sel], passes.t[sel]
-    cu, ct = _candidates(p_u, p_t, tau_u, window, np.unique(p_u))
+    if table is None:
+        table = situations(passes, tau, window, n_units, checkpoint=cp)
+    cu, ct = table.unit, table.start
     p_unit = np.zeros(n_units)
     start = np.full(n_units, np.nan)
     if len(cu):
-        pv, pc = _seen_pairs(p_var, p_u, p_t, tau_u, cu, ct, window)
-        team = passes.variant_team[pv]
-        n_teams = len(passes.teams)
-        # q_k(candidate) = Σ p over team k's variants that see it
-        q = np.bincount(pc * n_teams + team, weights=odds[pv], minlength=len(cu) * n_teams)
-        miss = np.prod(1.0 - np.clip(q.reshape(len(cu), n_teams), 0.0, 1.0), axis=1)
-        det = 1.0 - miss
+        det = table.detection(odds)
         order = np.lexsort((ct, det, cu))
         firsts = np.ones(len(cu), dtype=bool)
         firsts[1:] = cu[order][1:] != cu[order][:-1]
@@ -485,7 +548,7 @@ def informed(
     p_unit[cp] = 1.0
     start[cp] = np.nan
     never = np.ones(n_units, dtype=bool)
-    never[units] = False
+    never[np.unique(passes.unit)] = False
     start[never & ~cp] = 0.0
     pick = p_unit if among is None else np.where(np.asarray(among, bool), p_unit, np.inf)
     i = int(np.argmin(pick)) if n_units else 0

@@ -33,6 +33,10 @@ def units_status(units: pd.DataFrame) -> pd.DataFrame:
         out["worst_revisit_min"] = np.nan
     if "response_min" in units.columns:
         out["response_min"] = units["response_min"].to_numpy(dtype=float)
+    # the detection probabilities of a plan (issue #25), for the map's detection layer
+    for col in ("p_informed", "p_uninformed", "p_watching", "crossing_min"):
+        if col in units.columns:
+            out[col] = units[col].to_numpy(dtype=float)
     return out
 
 

@@ -33,6 +33,7 @@ from borderwatch.maps.builder import (
     text_label,
 )
 from borderwatch.maps.colours import team_styles
+from borderwatch.maps.detection import detection_layer
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -374,6 +375,7 @@ def plan_map(
     )
     gaps_fg = b.gaps_layer(gaps, name=t["gaps_after"])
     b.km_marks_layer()
+    detection_layer(b, units_status)  # issue #25: off at first, in the layer control
 
     names = network.teams["name"] if "name" in network.teams.columns else pd.Series(dtype=object)
     view_m = float(network.config.patrol_view_m)

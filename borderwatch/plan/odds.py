@@ -7,20 +7,26 @@ the unit and start time where a crossing is least likely to be seen
 (:func:`borderwatch.coverage.detection.informed`). The odds here maximise
 what he can be sure of.
 
-The LP (one per team, HiGHS through :func:`scipy.optimize.linprog`)::
+The LP (HiGHS through :func:`scipy.optimize.linprog`). Teams draw
+independently, so at a unit and start ``s`` the detection is ``1 - (1 - q_k(s))
+M_k(s)``, with ``q_k = Σ_v p_kv seen_kv`` and ``M_k`` the chance that no other
+team sees the crossing: linear in team ``k``'s odds once the others' are fixed.
+So each team in turn solves::
 
     maximise z
-    s.t.     z <= Σ_v p_v seen_v(u, s)   for every unit u the team owns and every start s
+    s.t.     z <= (1 - M_k(u, s)) + M_k(u, s) Σ_v p_v seen_v(u, s)   for every unit u the
+                                                                     team passes, every start s
              Σ_v p_v = 1,  p >= 0,  p_v = 0 for a variant over the revisit target
 
-``seen_v(u, s)`` is 1 when variant ``v`` passes unit ``u`` during ``[s, s + τ]``.
-The starts are the midpoints between breakpoints (exact, no grid); identical
-rows are dropped (the table stays small). A unit watched by several teams is
-*owned* by the team that passes it most; the other teams' passes only add to
-the true figure (``1 - Π_k (1 - q_k) >= q_owner``), so each team's ``z`` is a
-guarantee and the border's is the smallest ``z``. A second LP keeps ``z``
-and maximises the mean detection over the team's rows, so ties between
-optimal odds are broken the same way every run. Odds are rounded to 1e-6.
+starting from uniform odds, two rounds over the teams (block-coordinate
+ascent on the exact figure; a team keeps its odds unless the LP raises its
+minimum, so the border's minimum never falls below the uniform odds'). The
+starts are the midpoints between breakpoints (exact, no grid); identical rows
+are dropped (the table stays small). A second LP keeps ``z`` and maximises the
+mean detection over the team's rows, so ties between optimal odds are broken
+the same way every run. Odds are rounded to 1e-6. The result is a local
+optimum of the joint problem (the product over teams is not concave); on
+units one team alone passes it is the exact max-min.
 
 Every variant of a loop keeps "worst revisit <= loop" for the units the team
 alone watches; variants whose own worst revisit exceeds the target get odds 0,
@@ -45,7 +51,7 @@ from borderwatch.coverage.detection import (
     VariantPasses,
     crossing_minutes,
     informed,
-    seen_matrix,
+    situations,
     stretch_minimum,
     uninformed,
     watching,
@@ -70,6 +76,7 @@ __all__ = [
     "team_odds",
     "uniform_odds",
     "variant_passes",
+    "variant_timeline",
     "variant_worst_revisit",
 ]
 
@@ -148,6 +155,28 @@ def variant_passes(
     )
 
 
+def variant_timeline(
+    network: PatrolNetwork,
+    routes: Sequence[TeamRoute],
+    variants: Mapping[str, RouteVariant],
+    window_min: float,
+) -> PatrolTimeline:
+    """The night each team drives when it follows ``variants[team]`` (direction and phase).
+
+    The timeline a crew following that variant produces, for its GPX track
+    (the crossing simulator replays crossings against it).
+    """
+    walks = {}
+    starts = {}
+    for r in routes:
+        v = variants.get(r.team)
+        if v is None or not r.on_patrol or not r.steps:
+            continue
+        walks[r.team] = list(reverse_steps(r.steps) if v.reverse else r.steps)
+        starts[r.team] = -float(v.phase_min)
+    return PatrolTimeline.from_walks(network, walks, start_min=starts, window_min=window_min)
+
+
 def variant_worst_revisit(passes: VariantPasses, window_min: float) -> np.ndarray:
     """Per variant: the worst revisit interval over the units it passes (that team alone)."""
     var, unit, t = passes.var, passes.unit, passes.t
@@ -164,8 +193,19 @@ def variant_worst_revisit(passes: VariantPasses, window_min: float) -> np.ndarra
     return worst
 
 
-def lp_odds(seen: np.ndarray, allowed: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def lp_odds(
+    seen: np.ndarray,
+    allowed: np.ndarray | None = None,
+    *,
+    base: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
     """Odds over the columns of ``seen`` that maximise the minimum row detection.
+
+    Row ``r``'s detection is ``base[r] + weight[r] * Σ_v p_v seen[r, v]``
+    (default ``0 + 1 * ...``): with the other teams' odds fixed, the exact
+    detection ``1 - (1 - q_k) M`` is linear in team ``k``'s odds, with
+    ``base = 1 - M`` and ``weight = M`` (``M``: the chance no other team sees it).
 
     Parameters
     ----------
@@ -173,43 +213,56 @@ def lp_odds(seen: np.ndarray, allowed: np.ndarray | None = None) -> tuple[np.nda
         Boolean (situation × variant) table: who sees a crossing in each situation.
     allowed
         Variants that may get odds (default all).
+    base, weight
+        Per row, as above.
 
     Returns
     -------
     (numpy.ndarray, float)
         The odds (rounded to 1e-6, summing to 1) and the guaranteed minimum
-        ``min_r Σ_v p_v seen[r, v]`` under them.
+        row detection under them.
     """
     seen = np.asarray(seen, dtype=bool)
-    n = seen.shape[1]
+    m0, n = seen.shape
     allowed = np.ones(n, bool) if allowed is None else np.asarray(allowed, bool)
     if not allowed.any():
         allowed = np.ones(n, bool)
     if n == 0:
         return np.zeros(0), 0.0
-    if len(seen) == 0:
-        p = allowed / allowed.sum()
-        return p, 1.0
-    rows, counts = np.unique(seen, axis=0, return_counts=True)
+    base = np.zeros(m0) if base is None else np.asarray(base, dtype=float)
+    weight = np.ones(m0) if weight is None else np.asarray(weight, dtype=float)
+    if m0 == 0:
+        return allowed / allowed.sum(), 1.0
+    # identical situations are one row (the table stays small)
+    coef = weight[:, None] * seen
+    full = np.round(np.column_stack([coef, base]), 12)
+    rows, counts = np.unique(full, axis=0, return_counts=True)
+    a_rows, b_rows = rows[:, :n], rows[:, n]
     m = len(rows)
-    s = sparse.csr_matrix(rows.astype(float))
-    # variables: p_1..p_n, z ; rows: z - S p <= 0
+    s = sparse.csr_matrix(a_rows)
+    # variables: p_1..p_n, z ; rows: z - A p <= b
     a_ub = sparse.hstack([-s, sparse.csr_matrix(np.ones((m, 1)))]).tocsr()
-    b_ub = np.zeros(m)
     a_eq = np.r_[np.ones(n), 0.0].reshape(1, -1)
     bounds = [(0.0, 1.0 if ok else 0.0) for ok in allowed] + [(0.0, 1.0)]
-    c = np.r_[np.zeros(n), -1.0]
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=bounds, method="highs")
+    res = linprog(
+        np.r_[np.zeros(n), -1.0],
+        A_ub=a_ub,
+        b_ub=b_rows,
+        A_eq=a_eq,
+        b_eq=[1.0],
+        bounds=bounds,
+        method="highs",
+    )
     if res.status != 0:  # pragma: no cover - a bounded feasible LP always solves
         raise RoutingError(f"odds LP failed: {res.message}")
     z = float(res.x[-1])
     # second stage: keep the guarantee, maximise the mean detection over the situations
-    w = (counts[:, None] * rows).sum(axis=0) / counts.sum()
+    w = (counts[:, None] * a_rows).sum(axis=0) / counts.sum()
     a2 = sparse.vstack([a_ub, sparse.csr_matrix(np.r_[np.zeros(n), -1.0].reshape(1, -1))])
     res2 = linprog(
         np.r_[-w, 0.0],
         A_ub=a2,
-        b_ub=np.r_[b_ub, -(z - 1e-9)],
+        b_ub=np.r_[b_rows, -(z - 1e-9)],
         A_eq=a_eq,
         b_eq=[1.0],
         bounds=bounds,
@@ -219,8 +272,72 @@ def lp_odds(seen: np.ndarray, allowed: np.ndarray | None = None) -> tuple[np.nda
     p = np.round(np.clip(x, 0.0, None), 6)
     p[~allowed] = 0.0
     p = p / p.sum()
-    guaranteed = float((rows.astype(float) @ p).min())
+    guaranteed = float((b_rows + a_rows @ p).min())
     return p, guaranteed
+
+
+def team_odds(
+    passes: VariantPasses,
+    tau: np.ndarray,
+    window_min: float,
+    *,
+    max_revisit_min: float | None = None,
+    checkpoint: np.ndarray | None = None,
+    rounds: int = 2,
+) -> tuple[np.ndarray, dict[str, float]]:
+    """The LP odds of every variant, and each team's guaranteed minimum on the units it passes.
+
+    Block-coordinate ascent on the exact figure: from uniform odds, each team
+    in turn gets the odds that maximise the minimum detection over the
+    situations at the units it passes, the other teams' odds fixed
+    (:func:`lp_odds` with ``base``/``weight``); a team keeps its odds when the
+    LP does not raise that minimum. No step lowers the border's minimum, so
+    the result is never below uniform odds. ``rounds`` passes over the teams.
+    Units a checkpoint watches are left out (they are seen anyway).
+    """
+    n_units = len(tau)
+    table = situations(passes, tau, window_min, n_units, checkpoint=checkpoint)
+    worst = variant_worst_revisit(passes, window_min)
+    odds = uniform_odds(passes)
+    guarantee: dict[str, float] = {}
+    pair_team = passes.variant_team[table.var]
+    for _ in range(max(1, rounds)):
+        for k, team in enumerate(passes.teams):
+            vs = passes.of_team(k)
+            mine = pair_team == k
+            rows = np.unique(table.cand[mine])
+            if not len(rows):
+                guarantee[team] = 1.0
+                continue
+            q = table.q(odds)
+            others = q.copy()
+            others[:, k] = 0.0
+            miss = np.prod(1.0 - others[rows], axis=1)
+            local = np.full(len(passes.variants), -1)
+            local[vs] = np.arange(len(vs))
+            seen = np.zeros((len(rows), len(vs)), dtype=bool)
+            pos = np.searchsorted(rows, table.cand[mine])
+            seen[pos, local[table.var[mine]]] = True
+            allowed = (
+                np.ones(len(vs), bool)
+                if max_revisit_min is None
+                else worst[vs] <= max_revisit_min + 1e-9
+            )
+            if not allowed.all():
+                logger.info(
+                    "odds: team %s: %d variant(s) over the revisit target",
+                    team,
+                    int((~allowed).sum()),
+                )
+            now = float((1.0 - miss * (1.0 - q[rows, k])).min())
+            p, z = lp_odds(seen, allowed, base=1.0 - miss, weight=miss)
+            # uniform odds may put weight on a variant over the target: the LP's never do
+            if z > now + 1e-9 or (odds[vs][~allowed] > 0).any():
+                odds[vs] = p
+                guarantee[team] = z
+            else:
+                guarantee[team] = now
+    return odds, guarantee
 
 
 def _owners(passes: VariantPasses, n_units: int) -> np.ndarray:
@@ -233,42 +350,6 @@ def _owners(passes: VariantPasses, n_units: int) -> np.ndarray:
     ) / np.maximum(per_team_variants, 1)
     owner = np.argmax(cnt, axis=1)
     return np.where(cnt.max(axis=1) > 0, owner, -1)
-
-
-def team_odds(
-    passes: VariantPasses,
-    tau: np.ndarray,
-    window_min: float,
-    *,
-    max_revisit_min: float | None = None,
-    checkpoint: np.ndarray | None = None,
-) -> tuple[np.ndarray, dict[str, float]]:
-    """The LP odds of every variant, and each team's guaranteed minimum on the units it owns.
-
-    Units a checkpoint watches are left out of the LP (they are seen anyway).
-    """
-    n_units = len(tau)
-    owner = _owners(passes, n_units)
-    if checkpoint is not None:
-        owner = np.where(np.asarray(checkpoint, bool), -1, owner)
-    worst = variant_worst_revisit(passes, window_min)
-    odds = np.zeros(len(passes.variants))
-    guarantee: dict[str, float] = {}
-    for k, team in enumerate(passes.teams):
-        vs = passes.of_team(k)
-        units = np.flatnonzero(owner == k)
-        allowed = (
-            np.ones(len(vs), bool) if max_revisit_min is None else worst[vs] <= max_revisit_min
-        )
-        if not allowed.all():
-            logger.info(
-                "odds: team %s: %d variant(s) over the revisit target", team, int((~allowed).sum())
-            )
-        table = seen_matrix(passes, k, tau, window_min, units)
-        p, z = lp_odds(table, allowed)
-        odds[vs] = p
-        guarantee[team] = z if len(units) else 1.0
-    return odds, guarantee
 
 
 def uniform_odds(passes: VariantPasses) -> np.ndarray:
@@ -294,7 +375,7 @@ class Detection:
     informed_lp, informed_uniform
         The informed intruder's figures under each.
     guarantee
-        Team → the LP's guaranteed minimum on the units it owns.
+        Team → the LP's guaranteed minimum on the units it passes.
     worst_revisit_min
         The worst revisit interval any variant in the support of the odds can
         give (team alone), for the LP odds and for uniform odds.

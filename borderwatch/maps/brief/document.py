@@ -33,6 +33,7 @@ from borderwatch.maps.brief.content import (
     turn_list,
     variant_text,
 )
+from borderwatch.maps.brief.detection import detection_rows
 from borderwatch.maps.brief.inputs import (
     PlanFolder,
     RosterNight,
@@ -279,6 +280,8 @@ def brief_html(
     figures = commander_figures(folder)
     # met / not met, by how much and where: the same rows as the map header
     figures["targets"] = target_rows(folder.summary.get("target_check") or {}, map_labels(lang))
+    # the chance a crossing is seen (issue #25): plan.json's detection entry
+    figures["detection"] = detection_rows(plan.get("detection"), lang)
     towns = township_rows(folder)
     staff = staffing(network, roster, [r["township"] for r in towns])
     chart = _img(

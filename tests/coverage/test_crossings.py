@@ -1,0 +1,156 @@
+"""The crossing simulator agrees with the closed forms (issue #25), replaying GPX tracks.
+
+A generated 20 km scenario is planned; the simulator replays 10,000 crossings
+per intruder against the plan folder's GPX (and each variant's own GPX for the
+informed intruder) and must land within 1 percentage point of the closed forms.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from borderwatch import build_network, load_scenario
+from borderwatch.cli import app
+from borderwatch.coverage.crossings import (
+    checkpoint_units,
+    replay_informed,
+    replay_uninformed,
+    replay_watching,
+    sightings_from_gpx,
+)
+from borderwatch.coverage.detection import watching
+from borderwatch.coverage.revisit import pass_times
+from borderwatch.coverage.static import checkpoint_watch
+from borderwatch.jobs import run_plan
+from borderwatch.plan.odds import detect_night, variant_timeline
+from borderwatch.planfiles.export import _gpx, _gpx_tracks, _night_start
+
+NIGHT = date(2026, 12, 1)
+N = 10_000
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("scn") / "s20"
+    made = CliRunner().invoke(
+        app, ["scenario", "generate", "--border-km", "20", "--seed", "3", "--out", str(folder)]
+    )
+    assert made.exit_code == 0, made.output
+    net = build_network(load_scenario(folder))
+    out = tmp_path_factory.mktemp("plan")
+    plan, summary = run_plan(
+        net, out, night=NIGHT, max_iterations=100, seed=0, map_html=False, crossing_min=10.0
+    )
+    det = detect_night(net, plan.routes, plan.schedule.timeline, crossing_min=10.0)
+    return net, plan, out, summary, det
+
+
+@pytest.mark.slow
+def test_simulated_crossings_agree_with_the_closed_forms(planned, tmp_path: Path) -> None:
+    net, plan, out, _summary, det = planned
+    window = net.config.night_minutes
+    start = _night_start(net, NIGHT)
+    tau = det.units["crossing_min"].to_numpy()
+    # the simulator's own checkpoint watch is the coverage's
+    cp = checkpoint_units(net)
+    assert (cp == checkpoint_watch(net)["watched"].to_numpy()).all()
+    tonight = sightings_from_gpx(
+        net, sorted((out / "gpx").glob("*.gpx")), window_start=start, window_min=window
+    )
+
+    # uninformed, on the units the patrols alone watch
+    open_units = np.flatnonzero(~cp & det.watchable)
+    assert len(open_units) >= 5
+    sim = replay_uninformed(tonight, cp, tau, window, open_units, n=N, seed=1)
+    closed = float(det.units["p_uninformed"].to_numpy()[open_units].mean())
+    assert abs(sim - closed) < 0.01, (sim, closed)
+
+    # watching: a random pass at a random unit; and the per-unit worst (0 or 1)
+    passes = pass_times(net, plan.schedule.timeline)
+    wf = watching(passes["unit"].to_numpy(), passes["t"].to_numpy(), tau, window, len(tau))
+    cand = np.flatnonzero(~cp & (wf["n_watch_passes"].to_numpy() > 0))
+    sim_w, worst = replay_watching(tonight, tau, window, cand, n=N, seed=2)
+    closed_w = float(wf["watch_share"].to_numpy()[cand].mean())
+    assert abs(sim_w - closed_w) < 0.01, (sim_w, closed_w)
+    agree = np.mean([worst.get(int(u), 0.0) == wf["p_watching"].iat[int(u)] for u in cand])
+    assert agree >= 0.95
+
+    # informed: at the closed form's best response, each night's variants drawn with the odds,
+    # each variant replayed from its own GPX track
+    inf = det.informed_lp
+    assert 0 < inf.border_min < 1
+    names = list(det.passes.variants)
+    sights, odds = {}, {}
+    for team, vs in det.variants.items():
+        per = []
+        for v in vs:
+            tl = variant_timeline(net, plan.routes, {team: v}, window)
+            vplan = dataclasses.replace(
+                plan, schedule=dataclasses.replace(plan.schedule, timeline=tl)
+            )
+            f = tmp_path / f"{v.variant}.gpx"
+            f.write_text(_gpx(_gpx_tracks(net, vplan, NIGHT), [team]), encoding="utf-8")
+            per.append(sightings_from_gpx(net, [f], window_start=start, window_min=window))
+        sights[team] = per
+        odds[team] = np.asarray([det.odds[names.index(v.variant)] for v in vs])
+    sim_i = replay_informed(sights, odds, inf.unit, inf.start, float(tau[inf.unit]), n=N, seed=3)
+    assert abs(sim_i - inf.border_min) < 0.01, (sim_i, inf.border_min)
+
+
+def test_plan_outputs_carry_the_detection_figures(planned) -> None:
+    import geopandas as gpd
+    import pandas as pd
+
+    _net, _plan, out, summary, det = planned
+    d = summary["detection"]
+    assert d["crossing_min"] == 10.0
+    units = gpd.read_file(out / "units.gpkg", layer="units")
+    for col in ("crossing_min", "p_uninformed", "p_informed", "p_watching", "watch_gap_min"):
+        assert col in units.columns
+    # one truth: plan.json's minimum is the file's minimum over the watchable units
+    ok = det.watchable
+    assert d["informed_min"]["p"] == pytest.approx(units["p_informed"][ok].min(), abs=5e-4)
+    assert d["watching_min"]["p"] == pytest.approx(units["p_watching"][ok].min(), abs=5e-4)
+    gaps = pd.read_csv(out / "gaps_after.csv")
+    assert {"p_uninformed_min", "p_informed_min", "p_watching_min"} <= set(gaps.columns)
+    report = (out / "report.txt").read_text(encoding="utf-8")
+    assert f"a 10-min crossing is seen with p >= {d['informed_min']['p']:.2f}" in report
+    # the odds of every patrolling team's variants sum to 1 and name the plan's variants
+    listed = {v["variant"] for r in summary["routes"] for v in r["variants"]}
+    assert set(d["odds"]) == listed
+    for r in summary["routes"]:
+        if r["variants"]:
+            assert sum(d["odds"][v["variant"]] for v in r["variants"]) == pytest.approx(1.0)
+
+
+def test_briefing_and_map_show_the_detection_lines(planned) -> None:
+    from borderwatch.coverage import coverage_report
+    from borderwatch.coverage.detection import with_detection
+    from borderwatch.jobs import render_maps
+    from borderwatch.maps.brief.document import brief_html
+    from borderwatch.maps.brief.inputs import read_plan_folder
+
+    net, plan, out, summary, det = planned
+    d = summary["detection"]
+    html = brief_html(read_plan_folder(out), net, lang="en")
+    # the commander page: the border's minimum and a line per township, plan.json's figures
+    assert f"p ≥ {d['informed_min']['p']:.2f} everywhere against one who knows the pattern" in html
+    for row in d["townships"]:
+        assert f"knows the pattern ≥ {row['informed_min']:.2f}" in html
+    zh = brief_html(read_plan_folder(out), net, lang="zh")
+    assert "越境（10 分钟）被发现概率" in zh
+    # the plan map's detection layer, with every unit's three probabilities in its tooltip data
+    after = coverage_report(
+        net, criterion=("checkpoint", "revisit"), timeline=plan.schedule.timeline
+    )
+    after = with_detection(after, det.units)
+    path = render_maps(net, out, report=after, plan=plan, plan_summary=summary, lang="en")
+    text = path.read_text(encoding="utf-8")
+    assert "Chance a 10-min crossing is seen" in text
+    assert f'"pi": "{det.units["p_informed"].iat[0]:.2f}"' in text
