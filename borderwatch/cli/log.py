@@ -135,10 +135,13 @@ def night_command(
         st = Table(title="deviations and unwatched stretches", title_justify="left")
         for col in ("kind", "team", "km", "time", "township", "detail"):
             st.add_column(col)
+        import pandas as pd
+
         for s in rec.stretches.itertuples():
-            km = "" if s.start_km is None else f"{s.start_km:.2f}–{s.end_km:.2f}"
-            tm = "" if s.from_min is None else f"{rec.clock(s.from_min)}–{rec.clock(s.to_min)}"
-            st.add_row(str(s.kind), s.team or "", km, tm, str(s.township), str(s.detail))
+            km = "" if pd.isna(s.start_km) else f"{s.start_km:.2f}–{s.end_km:.2f}"
+            tm = "" if pd.isna(s.from_min) else f"{rec.clock(s.from_min)}–{rec.clock(s.to_min)}"
+            team = "" if pd.isna(s.team) else str(s.team)
+            st.add_row(str(s.kind), team, km, tm, str(s.township), str(s.detail))
         out.print(st)
 
 

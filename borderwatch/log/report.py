@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -445,7 +446,7 @@ def _stretch_row(r: NightRecord, s: Any, K: dict[str, str], lang: str) -> dict[s
     return {
         "night": r.night.isoformat(),
         "kind": K.get(s.kind, s.kind),
-        "team": s.team or "",
+        "team": "" if pd.isna(s.team) else str(s.team),
         "km": km,
         "time": tm,
         "township": s.township,
