@@ -104,6 +104,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "max_response_min": (1.0, 1440.0, "min"),
     "max_revisit_min": (1.0, 1440.0, "min"),
     "crossing_min": (0.5, 600.0, "min"),
+    "gpx_off_road_m": (10.0, 100_000.0, "m"),
+    "gpx_max_stray_share": (0.0, 1.0, ""),
 }
 
 #: A night window longer than this (minutes) is accepted with a warning.
@@ -670,6 +672,12 @@ class PlanConfig:
         Exposure τ of a crossing: minutes a person crossing at a border unit is in
         view of the roads and checkpoints that watch it
         (:mod:`borderwatch.coverage.detection`).
+    gpx_off_road_m
+        A GPS fix farther than this from every road is off road: counted and
+        reported per track, and a re-plan refuses it as a team's position.
+    gpx_max_stray_share
+        A GPS track with a larger share of its points outside the night or off
+        road is refused (a track of midday or of another night, a wrong clock).
     targets
         The coverage targets (``[targets]`` in TOML).
     limits
@@ -696,6 +704,8 @@ class PlanConfig:
     profiles: Mapping[str, VehicleProfile] = field(default_factory=lambda: dict(DEFAULT_PROFILES))
     seed: int = 0
     crossing_min: float = 15.0
+    gpx_off_road_m: float = 500.0
+    gpx_max_stray_share: float = 0.5
     targets: Targets = field(default_factory=Targets)
     limits: Limits = field(default_factory=Limits)
     access: AccessRules = field(default_factory=AccessRules)

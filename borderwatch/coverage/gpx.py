@@ -25,11 +25,13 @@ unseen count as not passed, which is what the record shows.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -38,12 +40,19 @@ import shapely
 
 from borderwatch.atomic import not_regular
 from borderwatch.coverage.timeline import PatrolTimeline, _empty_sightings
-from borderwatch.errors import BorderwatchWarning, CoverageError
+from borderwatch.errors import BorderwatchWarning, CoverageError, InputLimitError
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["gpx_files", "timeline_from_gpx"]
+__all__ = [
+    "GpxTrack",
+    "GpxTracks",
+    "check_strays",
+    "gpx_files",
+    "read_gpx_tracks",
+    "timeline_from_gpx",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +86,249 @@ def gpx_files(paths: Sequence[str | Path] | str | Path) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
+@dataclass
+class GpxTrack:
+    """One track of a GPX file, its timed points in order, on one clock (UTC seconds).
+
+    Attributes
+    ----------
+    path
+        The file.
+    index
+        Position of the track in the file (0-based).
+    name
+        The track's ``<name>`` (may be empty).
+    team
+        The team that drove it.
+    segments
+        Per ``<trkseg>`` with timed points: ``(seconds, lon, lat)`` arrays, the
+        seconds since the epoch (UTC).
+    """
+
+    path: Path
+    index: int
+    name: str
+    team: str
+    segments: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """``"T01.gpx track 1 ('T01 Pingqiao')"``: where the track is, for messages."""
+        return f"{self.path.name} track {self.index + 1} ({self.name or 'no name'!r})"
+
+    @property
+    def seconds(self) -> np.ndarray:
+        """Every timed point's seconds (UTC), segments joined."""
+        parts = [ts for ts, _, _ in self.segments]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+
+@dataclass
+class GpxTracks:
+    """The tracks of a set of GPX files, read and checked (:func:`read_gpx_tracks`)."""
+
+    tracks: list[GpxTrack]
+    files: list[Path]
+    n_points: int = 0
+    #: points whose time carried no zone: read in the scenario's zone
+    n_naive: int = 0
+    zone: str = "UTC"
+
+    def first_time(self) -> datetime | None:
+        """The earliest timed point, UTC (None without tracks)."""
+        times = [float(t.seconds.min()) for t in self.tracks if len(t.seconds)]
+        return datetime.fromtimestamp(min(times), UTC) if times else None
+
+    def middle_time(self) -> datetime | None:
+        """The median time of all points, UTC: the night most of the points belong to."""
+        times = [t.seconds for t in self.tracks if len(t.seconds)]
+        if not times:
+            return None
+        return datetime.fromtimestamp(float(np.median(np.concatenate(times))), UTC)
+
+
+def _aware_times(times: Sequence[datetime], tz: ZoneInfo) -> tuple[list[datetime], int]:
+    """Times of one segment as aware datetimes; times without a zone read in ``tz``.
+
+    A wall time the autumn changeover repeats is read as its first occurrence
+    unless that would run the track backwards (the second pass through the
+    repeated hour: ``fold=1``), so a track logged in local time stays monotonic
+    across the change. A wall time the spring changeover skips is read with the
+    offset before the change (``zoneinfo``'s rule), i.e. an hour later.
+    Returns the times and how many had no zone.
+    """
+    out: list[datetime] = []
+    naive = 0
+    second = False
+    prev: float | None = None  # seconds (UTC): aware datetimes of one zone compare by wall time
+    for t in times:
+        if t.tzinfo is not None and t.utcoffset() is not None:
+            aware = t
+            second = False
+        else:
+            naive += 1
+            first, later = t.replace(tzinfo=tz, fold=0), t.replace(tzinfo=tz, fold=1)
+            a, b = first.timestamp(), later.timestamp()
+            repeated = b > a  # the autumn hour (in the spring gap fold=1 is the earlier instant)
+            if repeated and (second or (prev is not None and a < prev <= b)):
+                aware, second = later, True
+            else:
+                aware, second = first, False
+        out.append(aware)
+        prev = aware.timestamp()
+    return out, naive
+
+
+def _check_coordinates(track: GpxTrack, lon: np.ndarray, lat: np.ndarray, offset: int) -> None:
+    """Refuse a point whose latitude or longitude is not a number or out of range."""
+    for name, values, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        bad = ~np.isfinite(values) | (np.abs(values) > limit)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            what = (
+                "not a number"
+                if not np.isfinite(values[i])
+                else f"out of range -{limit:g}..{limit:g}"
+            )
+            raise CoverageError(
+                f"{track.label}, point {offset + i + 1}: {name} is {what}",
+                file=track.path,
+                field=name,
+                value=float(values[i]),
+            )
+
+
+def read_gpx_tracks(
+    network: PatrolNetwork,
+    items: Sequence[tuple[str | None, Path]],
+    *,
+    skip_teams: Collection[str] = (),
+) -> GpxTracks:
+    """Read and check GPX files into tracks of timed points on one clock.
+
+    Parameters
+    ----------
+    network
+        Its teams name the tracks; its scenario's time zone reads times
+        without a zone; its ``config.limits`` bound the files.
+    items
+        ``(team or None, file)``: a team forces every track of the file to it.
+    skip_teams
+        Teams whose tracks are left out with a warning.
+
+    Raises
+    ------
+    CoverageError
+        A file unreadable or not GPX, without points or timestamps, a track of
+        an unknown team, a coordinate not a number or out of range (naming
+        file, track and point).
+    InputLimitError
+        A file larger than ``[limits] file_mb`` or with more than
+        ``gpx_points`` track points (counted before it is parsed).
+    """
+    import gpxpy
+    import gpxpy.gpx
+
+    from borderwatch.limits import scan_stream
+
+    zone = network.scenario.timezone or "UTC"
+    tz = ZoneInfo(zone)
+    known = set(network.teams.index.astype(str))
+    named = known | set(skip_teams)  # a track may name these; skipped ones are left out
+    out = GpxTracks([], [p for _, p in items], zone=zone)
+    limits = network.config.limits
+    for forced, path in items:
+        if forced is not None and forced not in known:
+            raise CoverageError(
+                f"GPX track of unknown team; known: {', '.join(sorted(known))}",
+                file=path,
+                field="team",
+                value=forced,
+            )
+        try:
+            scan_stream(
+                path,
+                limits,
+                what="GPX",
+                elements={b"<trkpt": ("gpx_points", "GPX track points")},
+            )
+            gpx = gpxpy.parse(path.read_text(encoding="utf-8"))
+        except InputLimitError:
+            raise
+        except OSError as err:
+            raise CoverageError(f"cannot read GPX file: {err.strerror or err}", file=path) from None
+        except (gpxpy.gpx.GPXException, ValueError, UnicodeDecodeError) as err:
+            raise CoverageError(f"not a valid GPX file: {err}", file=path) from None
+        n_points = n_untimed = 0
+        skipped: list[str] = []
+        file_tracks: list[GpxTrack] = []
+        for k, trk in enumerate(gpx.tracks):
+            team = forced or _track_team(trk.name, path, named, k)
+            if team in skip_teams and team not in known:
+                skipped.append(team)
+                continue
+            track = GpxTrack(path, k, str(trk.name or ""), team)
+            offset = 0
+            for trkseg in trk.segments:
+                pts = list(trkseg.points)
+                n_points += len(pts)
+                lon = np.array([_float(p.longitude) for p in pts], dtype=float)
+                lat = np.array([_float(p.latitude) for p in pts], dtype=float)
+                _check_coordinates(track, lon, lat, offset)
+                offset += len(pts)
+                timed = [i for i, p in enumerate(pts) if p.time is not None]
+                n_untimed += len(pts) - len(timed)
+                if not timed:
+                    continue
+                times, naive = _aware_times([pts[i].time for i in timed], tz)  # type: ignore[misc]
+                out.n_naive += naive
+                try:
+                    ts = np.array([t.timestamp() for t in times], dtype=float)
+                except (OverflowError, ValueError) as err:
+                    raise CoverageError(
+                        f"{track.label}: a time cannot be placed on a clock ({err})",
+                        file=path,
+                        field="time",
+                    ) from None
+                track.segments.append((ts, lon[timed], lat[timed]))
+            if track.segments:
+                file_tracks.append(track)
+        if skipped:
+            warnings.warn(
+                f"{path}: track(s) of {', '.join(sorted(set(skipped)))} left out "
+                f"(not on duty in this plan)",
+                BorderwatchWarning,
+                stacklevel=3,
+            )
+            if n_points == 0:  # the file holds only tracks left out
+                continue
+        if n_points == 0:
+            raise CoverageError("GPX file holds no track points", file=path, field="trkpt")
+        if not file_tracks:
+            raise CoverageError(
+                f"GPX track points carry no timestamps (<time>), so no revisit can be timed "
+                f"({n_points} points)",
+                file=path,
+                field="time",
+            )
+        if n_untimed:
+            warnings.warn(
+                f"{path}: {n_untimed} of {n_points} GPX track points carry no timestamp; dropped",
+                BorderwatchWarning,
+                stacklevel=3,
+            )
+        out.n_points += n_points
+        out.tracks.extend(file_tracks)
+    return out
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def timeline_from_gpx(
     network: PatrolNetwork,
     tracks: Mapping[str, str | Path] | Sequence[str | Path] | str | Path,
@@ -98,10 +350,14 @@ def timeline_from_gpx(
         starts with, else to the team the file is named after.
     window_start
         The start of the night window as a time-zone aware datetime.
-        Default: the start of the night (``network.config.night_start`` in
-        the scenario's time zone) that contains the first timed point.
+        Default: the start of the night (``network.config.night`` in the
+        scenario's time zone) that holds the median point (so one track of
+        another night does not move the window), else the next night after it.
     window_min
-        Window length in minutes (default ``network.config.night_minutes``).
+        Window length in minutes. Default: the wall-clock length of that night
+        in the scenario's zone (9 or 11 h over a daylight-saving changeover for
+        20:00-06:00), or ``network.config.night_minutes`` when the config is
+        dated.
     max_gap_s
         A silence between two fixes longer than this is a logging gap: not
         interpolated across, and no pass spans it.
@@ -120,111 +376,72 @@ def timeline_from_gpx(
     ------
     CoverageError
         If a file cannot be read or parsed, holds no points, or its points
-        carry no timestamps (naming the file), or a track's team is unknown.
-    """
-    import gpxpy
-    import gpxpy.gpx
+        carry no timestamps (naming the file), a track's team is unknown, a
+        coordinate is not a number or out of range (naming file, track and
+        point), or a track has more than ``gpx_max_stray_share`` of its points
+        outside the night or farther than ``gpx_off_road_m`` from any road.
 
-    known = set(network.teams.index.astype(str))
-    named = known | set(skip_teams)  # a track may name these; skipped ones are left out
+    Warns
+    -----
+    BorderwatchWarning
+        Once, when times carry no zone (read in the scenario's zone); per
+        track, the points outside the night and off road.
+
+    Notes
+    -----
+    Times without a zone (``2026-01-05T21:10:00``, no ``Z`` or offset) are
+    read as the scenario's local time, not as UTC: a logger set to local time
+    writes them so, and reading them as UTC would shift a track in UTC+8 by
+    eight hours, out of its night.
+    """
     if isinstance(tracks, Mapping):
         items: list[tuple[str | None, Path]] = [(str(k), Path(v)) for k, v in tracks.items()]
     else:
         items = [(None, p) for p in gpx_files(tracks)]
     if not items:
         raise CoverageError("no GPX track given", field="tracks", value=[])
-    window = float(network.config.night_minutes if window_min is None else window_min)
-    per_team: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-    first_time: datetime | None = None
-    for forced, path in items:
-        if forced is not None and forced not in known:
-            raise CoverageError(
-                f"GPX track of unknown team; known: {', '.join(sorted(known))}",
-                file=path,
-                field="team",
-                value=forced,
-            )
-        try:
-            gpx = gpxpy.parse(path.read_text(encoding="utf-8"))
-        except OSError as err:
-            raise CoverageError(f"cannot read GPX file: {err.strerror or err}", file=path) from None
-        except (gpxpy.gpx.GPXException, ValueError) as err:
-            raise CoverageError(f"not a valid GPX file: {err}", file=path) from None
-        segments: list[tuple[str, list[gpxpy.gpx.GPXTrackPoint]]] = []
-        n_points = n_untimed = 0
-        skipped: list[str] = []
-        for k, trk in enumerate(gpx.tracks):
-            team = forced or _track_team(trk.name, path, named, k)
-            if team in skip_teams and team not in known:
-                skipped.append(team)
-                continue
-            for trkseg in trk.segments:
-                pts = list(trkseg.points)
-                n_points += len(pts)
-                timed = [p for p in pts if p.time is not None]
-                n_untimed += len(pts) - len(timed)
-                if timed:
-                    segments.append((team, timed))
-        if skipped:
-            warnings.warn(
-                f"{path}: track(s) of {', '.join(sorted(set(skipped)))} left out "
-                f"(not on duty in this plan)",
-                BorderwatchWarning,
-                stacklevel=2,
-            )
-            if n_points == 0:  # the file holds only tracks left out
-                continue
-        if n_points == 0:
-            raise CoverageError("GPX file holds no track points", file=path, field="trkpt")
-        if not segments:
-            raise CoverageError(
-                f"GPX track points carry no timestamps (<time>), so no revisit can be timed "
-                f"({n_points} points)",
-                file=path,
-                field="time",
-            )
-        if n_untimed:
-            warnings.warn(
-                f"{path}: {n_untimed} of {n_points} GPX track points carry no timestamp; dropped",
-                BorderwatchWarning,
-                stacklevel=2,
-            )
-        for team, timed_pts in segments:
-            times = [_utc(p.time) for p in timed_pts if p.time is not None]
-            ts = np.array([t.timestamp() for t in times], dtype=float)
-            lon = np.array([p.longitude for p in timed_pts], dtype=float)
-            lat = np.array([p.latitude for p in timed_pts], dtype=float)
-            t0 = min(times)
-            first_time = t0 if first_time is None or t0 < first_time else first_time
-            per_team.setdefault(team, []).append((ts, lon, lat))
-    if first_time is None:
+    read = read_gpx_tracks(network, items, skip_teams=skip_teams)
+    if not read.tracks:
         raise CoverageError(
             "no GPX track of a team on duty", field="tracks", value=[str(p) for _, p in items]
         )
+    _warn_naive(read)
+    cfg = network.config
     if window_start is None:
-        window_start = _night_start_containing(network, first_time)
+        window_start = _night_start_containing(network, read.middle_time())  # type: ignore[arg-type]
     elif window_start.tzinfo is None:
         raise CoverageError(
             "window_start must be time-zone aware",
             field="window_start",
             value=window_start.isoformat(),
         )
+    if window_min is None:
+        if cfg.night_date is not None:
+            window_min = cfg.night_minutes
+        else:
+            night = window_start.astimezone(ZoneInfo(read.zone)).date()
+            window_min = cfg.night.minutes(night, read.zone)
+    window = float(window_min)
     w0 = window_start.timestamp()
+    check_strays(network, read, w0, window)
     frames = []
-    for team, segs in per_team.items():
-        for ts, lon, lat in segs:
+    per_team: set[str] = set()
+    for track in read.tracks:
+        per_team.add(track.team)
+        for ts, lon, lat in track.segments:
             frames.append(
-                _sight(network, team, (ts - w0) / 60.0, lon, lat, window, max_gap_s / 60.0)
+                _sight(network, track.team, (ts - w0) / 60.0, lon, lat, window, max_gap_s / 60.0)
             )
     frames = [f for f in frames if len(f)]
     sightings = pd.concat(frames, ignore_index=True) if frames else _empty_sightings()
     logger.info(
-        "GPX: %d passes over %d units by %d teams from %d files (window from %s)",
+        "GPX: %d passes over %d units by %d teams from %d files (window from %s, %g min)",
         len(sightings),
         sightings["unit"].nunique(),
         len(per_team),
         len(items),
         window_start.isoformat(),
+        window,
     )
     return PatrolTimeline(
         window_min=window,
@@ -232,6 +449,93 @@ def timeline_from_gpx(
         sightings=sightings,
         source=";".join(str(p) for _, p in items),
     )
+
+
+def _warn_naive(read: GpxTracks) -> None:
+    """One warning when times carry no zone: they were read in the scenario's zone."""
+    if not read.n_naive:
+        return
+    files = sorted({t.path.name for t in read.tracks})
+    shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    warnings.warn(
+        f"{read.n_naive} of {read.n_points} GPX track points ({shown}) carry a time without "
+        f"a zone (no Z or offset): read as local time in the scenario's zone {read.zone}, "
+        "not as UTC; write the times with their offset to be sure",
+        BorderwatchWarning,
+        stacklevel=3,
+    )
+
+
+def _off_road(network: PatrolNetwork, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Whether each fix is farther than ``gpx_off_road_m`` from every road of the network."""
+    import pyproj
+
+    limit = float(network.config.gpx_off_road_m)
+    tf = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
+    x, y = tf.transform(lon, lat)
+    pts = shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    tree = shapely.STRtree(network.edges.geometry.to_numpy())
+    near, _ = tree.query(pts, predicate="dwithin", distance=limit)
+    far = np.ones(len(pts), dtype=bool)
+    far[near] = False
+    return far
+
+
+def check_strays(network: PatrolNetwork, read: GpxTracks, w0: float, window_min: float) -> None:
+    """Count, per track, the points outside the night and off road; warn, or refuse past the share.
+
+    A point is outside the night before the window start or after its end; off
+    road farther than ``config.gpx_off_road_m`` from every road. A track whose
+    share of such points exceeds ``config.gpx_max_stray_share`` is refused: a
+    track of midday or of another night, or a logger on a wrong clock, would
+    otherwise count as nothing driven tonight without a word.
+
+    Raises
+    ------
+    CoverageError
+        Naming the file, the track, the counts and the options that set them.
+    """
+    cfg = network.config
+    tz = ZoneInfo(read.zone)
+    night = datetime.fromtimestamp(w0, UTC).astimezone(tz)
+    end = datetime.fromtimestamp(w0 + window_min * 60.0, UTC).astimezone(tz)
+    span = f"{night:%Y-%m-%d %H:%M}-{end:%H:%M} {read.zone}"
+    lines: list[str] = []
+    for track in read.tracks:
+        ts = track.seconds
+        lon = np.concatenate([s[1] for s in track.segments])
+        lat = np.concatenate([s[2] for s in track.segments])
+        t = (ts - w0) / 60.0
+        outside = (t < 0) | (t > window_min)
+        off = _off_road(network, lon, lat)
+        stray = outside | off
+        if not stray.any():
+            continue
+        first = datetime.fromtimestamp(float(ts.min()), UTC).astimezone(tz)
+        last = datetime.fromtimestamp(float(ts.max()), UTC).astimezone(tz)
+        text = (
+            f"{track.team} ({track.label}): {int(outside.sum())} of {len(ts)} points outside "
+            f"the night {span} (track {first:%Y-%m-%d %H:%M}-{last:%H:%M}), "
+            f"{int(off.sum())} more than {cfg.gpx_off_road_m:g} m from any road"
+        )
+        share = float(stray.mean())
+        if share > cfg.gpx_max_stray_share:
+            raise CoverageError(
+                f"{text}: {share:.0%} of the track is outside the night or off road, more "
+                f"than [defaults] gpx_max_stray_share = {cfg.gpx_max_stray_share:g}; is it a "
+                "track of another night or day, or is the logger's clock or zone wrong? "
+                "(give --night for another night, or raise the share)",
+                file=track.path,
+                field="trkpt",
+                value=track.name or track.team,
+            )
+        lines.append(text)
+    if lines:
+        warnings.warn(
+            "GPX points not counted as patrol: " + "; ".join(lines),
+            BorderwatchWarning,
+            stacklevel=3,
+        )
 
 
 def _track_team(name: str | None, path: Path, known: set[str], k: int) -> str:
@@ -250,22 +554,20 @@ def _track_team(name: str | None, path: Path, known: set[str], k: int) -> str:
     )
 
 
-def _utc(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t
-
-
 def _night_start_containing(network: PatrolNetwork, moment: datetime) -> datetime:
     """Return the start of the night window that contains ``moment`` (or the next one)."""
-    tz = ZoneInfo(network.scenario.timezone or "UTC")
-    local = moment.astimezone(tz)
-    cfg = network.config
-    sh, sm = divmod(cfg.night_start_min, 60)
-    start_today = datetime.combine(local.date(), time(sh, sm), tzinfo=tz)
-    # the window containing the moment started at most one day earlier
-    for start in (start_today - timedelta(days=1), start_today):
-        if start <= local < start + timedelta(minutes=cfg.night_minutes):
-            return start
-    return start_today if local < start_today else start_today + timedelta(days=1)
+    zone = network.scenario.timezone or "UTC"
+    window = network.config.night
+    night = window.containing(moment, zone)
+    if night is not None:
+        return window.start_at(night, zone)
+    local = moment.astimezone(ZoneInfo(zone))
+    start_today = window.start_at(local.date(), zone)
+    return (
+        start_today
+        if local < start_today
+        else window.start_at(local.date() + timedelta(days=1), zone)
+    )
 
 
 def _sight(

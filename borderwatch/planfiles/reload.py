@@ -42,14 +42,15 @@ import logging
 import math
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from borderwatch.config import parse_hhmm
-from borderwatch.coverage.gpx import timeline_from_gpx
+from borderwatch.coverage.gpx import GpxTracks, read_gpx_tracks, timeline_from_gpx
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.errors import BorderwatchWarning, CoverageError
@@ -567,48 +568,42 @@ def window_start(network: PatrolNetwork, night: date) -> datetime:
 
 
 def _last_points(
-    network: PatrolNetwork,
-    files: Sequence[Path],
-    until: datetime | None,
-    skip_teams: Collection[str] = (),
+    tracks: GpxTracks, until: datetime | None
 ) -> dict[str, tuple[datetime, float, float]]:
     """Per team, the last timed point of its tracks up to ``until``: ``(time, lon, lat)``."""
-    import gpxpy
-
-    from borderwatch.coverage.gpx import _track_team, _utc
-
-    known = set(network.teams.index.astype(str))
-    named = known | set(skip_teams)
     last: dict[str, tuple[datetime, float, float]] = {}
-    for path in files:
-        gpx = gpxpy.parse(
-            path.read_text(encoding="utf-8")
-        )  # read once already by timeline_from_gpx
-        for k, trk in enumerate(gpx.tracks):
-            team = _track_team(trk.name, path, named, k)
-            if team not in known:
+    limit = until.timestamp() if until is not None else math.inf
+    for track in tracks.tracks:
+        for ts, lon, lat in track.segments:
+            ok = np.flatnonzero(ts <= limit)
+            if not len(ok):
                 continue
-            for seg in trk.segments:
-                for pt in seg.points:
-                    if pt.time is None:
-                        continue
-                    when = _utc(pt.time)
-                    if until is not None and when > until:
-                        continue
-                    if team not in last or when >= last[team][0]:
-                        last[team] = (when, float(pt.longitude), float(pt.latitude))
+            i = int(ok[np.argmax(ts[ok])])
+            when = datetime.fromtimestamp(float(ts[i]), UTC)
+            if track.team not in last or when >= last[track.team][0]:
+                last[track.team] = (when, float(lon[i]), float(lat[i]))
     return last
 
 
-def _snap(network: PatrolNetwork, team: str, lon: float, lat: float) -> int:
+def _snap(
+    network: PatrolNetwork, team: str, lon: float, lat: float, when: datetime | None = None
+) -> int:
     """The node nearest ``(lon, lat)`` on a road the team's vehicle may drive, joined to its base.
 
     Only nodes of the team's road component (the roads its vehicle may drive
     that connect to its base, or in a re-planned network to its recorded
     position) count: the nearest node of a stub cut off from the team's
     roads would leave it nowhere to drive.
+
+    Raises
+    ------
+    CoverageError
+        If the fix is farther than ``config.gpx_off_road_m`` from every road:
+        the team's position is not known, and a node kilometres away would
+        plan from where the team is not.
     """
     import pyproj
+    import shapely
 
     from borderwatch.routing.patrol import node_components
 
@@ -620,6 +615,23 @@ def _snap(network: PatrolNetwork, team: str, lon: float, lat: float) -> int:
     nodes = np.unique(np.concatenate([u, v]))
     nodes = nodes[labels[nodes] == home]
     x, y = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True).transform(lon, lat)
+    roads = network.edges.geometry.to_numpy()  # any road: the fix may lie on a cut-off stub
+    far = float(shapely.distance(shapely.points(x, y), roads).min()) if len(roads) else math.inf
+    limit = float(network.config.gpx_off_road_m)
+    if far > limit:
+        at = (
+            f" at {when.astimezone(ZoneInfo(network.scenario.timezone or 'UTC')):%H:%M}"
+            if when
+            else ""
+        )
+        raise CoverageError(
+            f"the last GPS fix of team {team} before the cut{at} (lon {lon:.5f}, lat {lat:.5f}) "
+            f"is {far / 1000:.1f} km from the nearest road, more than "
+            f"[defaults] gpx_off_road_m = {limit:g}: where the team is is not known; check the "
+            "track, or leave it out and give the team's position another way",
+            field="gpx",
+            value=team,
+        )
     d = np.hypot(network.nodes["x"].to_numpy()[nodes] - x, network.nodes["y"].to_numpy()[nodes] - y)
     return int(nodes[int(np.argmin(d))])
 
@@ -676,14 +688,14 @@ def driven_from_gpx(
     files = gpx_files(paths)
     start = window_start(network, night) if night is not None else None
     tracks = timeline_from_gpx(network, files, window_start=start, skip_teams=skip_teams)
-    if start is None:  # the same start timeline_from_gpx took: the night of the first point
+    with warnings.catch_warnings():  # said once by timeline_from_gpx
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        read = read_gpx_tracks(network, [(None, p) for p in files], skip_teams=skip_teams)
+    if start is None:  # the same start timeline_from_gpx took: the night of the median point
         from borderwatch.coverage.gpx import _night_start_containing
 
-        first = min(
-            (when for when, _, _ in _last_points(network, files, None, skip_teams).values()),
-            default=None,
-        )
-        start = _night_start_containing(network, first) if first is not None else None
+        middle = read.middle_time()
+        start = _night_start_containing(network, middle) if middle is not None else None
     cut = start + timedelta(minutes=at_min) if start is not None else None
     tracked = set(tracks.teams)
     plan_tl = plan.schedule.timeline
@@ -697,8 +709,9 @@ def driven_from_gpx(
         source=tracks.source,
     )
     positions = {
-        team: TeamPosition(team, _snap(network, team, lon, lat), float(at_min), "gpx")
-        for team, (_, lon, lat) in sorted(_last_points(network, files, cut, skip_teams).items())
+        team: TeamPosition(team, _snap(network, team, lon, lat, when), float(at_min), "gpx")
+        for team, (when, lon, lat) in sorted(_last_points(read, cut).items())
+        if team in tracked
     }
     untracked = [t for t in plan_tl.teams if t not in tracked]
     logger.info(
