@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from borderwatch.cli.app import app
 from borderwatch.cli.common import (
@@ -89,7 +88,43 @@ def gaps_command(
                 basemap=basemap,
             )
         out.print(format_summary(report), highlight=False)
+        _print_border_lengths(net)
         out.print(f"wrote {out_dir}", highlight=False)
+
+
+def _print_border_lengths(net: Any) -> None:
+    """The modelled and official border lengths side by side (and why), when the scenario has both."""
+    from borderwatch.data.summary import border_lengths, border_lengths_text
+
+    line = border_lengths_text(border_lengths(net))
+    if line:
+        out.print(line, highlight=False, soft_wrap=True)
+
+
+def site_table(sites: Any) -> str:
+    """The printed table of ``sites.csv``: where each site is and the border it newly watches.
+
+    ``border km`` is the chainage of the stretch only this site adds (first to last
+    unit); ``to border`` the distance from the site to the border line.
+    """
+    lines = [
+        f"{len(sites)} new checkpoint sites (border km: the stretch each newly watches; "
+        "to border: the site's distance from the border line)",
+        f"{'rank':>4}  {'site':<10}{'township':<10}{'border km':<16}{'new km':>7}"
+        f"{'to border':>11}{'lon':>12}{'lat':>11}",
+    ]
+    for row in sites.itertuples():
+        a, b = float(row.from_km), float(row.to_km)
+        span = f"{a:.2f}–{b:.2f}" if a == a and b == b else "—"
+        town = str(getattr(row, "township", ""))
+        # CJK characters take two columns on a terminal
+        pad = max(0, 10 - sum(2 if ord(ch) > 0x2E80 else 1 for ch in town))
+        lines.append(
+            f"{row.rank!s:>4}  {row.candidate!s:<10}{town}{' ' * pad}{span:<16}"
+            f"{float(row.new_km):>7.2f}{float(row.to_border_m):>9.0f} m"
+            f"{float(row.lon):>12.5f}{float(row.lat):>11.5f}"
+        )
+    return "\n".join(lines)
 
 
 @app.command("site")
@@ -148,15 +183,8 @@ def site_command(
             shown = {k: v for k, v in summary.items() if k != "files"}
             out.print_json(json.dumps(shown, ensure_ascii=False, default=str))
             return
-        sites = pd.read_csv(Path(out_dir) / "sites.csv")
-        table = Table(title=f"{len(sites)} new checkpoint sites", title_justify="left")
-        for col in ("rank", "candidate", "km along the border", "newly watched km"):
-            table.add_column(col, justify="right")
-        for row in sites.itertuples():
-            table.add_row(
-                str(row.rank), str(row.candidate), f"{row.border_m / 1000:.2f}", f"{row.new_km:.2f}"
-            )
-        out.print(table)
+        sites = pd.read_csv(Path(out_dir) / "sites.csv", keep_default_na=False)
+        out.print(site_table(sites), highlight=False, soft_wrap=True)
         out.print(
             f"watched {summary['watched_before_km']:.2f} → {summary['watched_after_km']:.2f} of "
             f"{summary['border_km']:.2f} km (+{summary['new_km']:.2f} km; {summary['method']}, "
@@ -164,4 +192,5 @@ def site_command(
             f"{summary['min_sites']}; {summary['uncoverable_km']:.2f} km no site can watch",
             highlight=False,
         )
+        _print_border_lengths(net)
         out.print(f"wrote {out_dir}", highlight=False)

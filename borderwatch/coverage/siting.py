@@ -84,8 +84,8 @@ def candidate_sites(
     -------
     geopandas.GeoDataFrame
         Index ``candidate`` (``N<node>`` for road nodes, the file's ids
-        otherwise); columns ``node`` (-1 for file sites), ``border_m``
-        (distance to the border); Point geometry in ``network.crs``.
+        otherwise); columns ``node`` (-1 for file sites), ``to_border_m``
+        (distance from the site to the border line, m); Point geometry in ``network.crs``.
     """
     if file is not None:
         path = Path(file)
@@ -143,7 +143,7 @@ def candidate_sites(
         )
     else:
         border_m = np.zeros(0)
-    out["border_m"] = np.asarray(border_m, dtype=float)
+    out["to_border_m"] = np.asarray(border_m, dtype=float)
     return out
 
 
@@ -310,9 +310,13 @@ class SitingResult:
     ----------
     sites
         The ``k`` chosen sites (index ``candidate``): ``rank`` (greedy order of
-        marginal gain, 1 = most), ``node``, ``border_m``, ``new_km`` (length only
-        this site newly watches, in ``rank`` order), ``new_value``
-        (risk-weighted value added); Point geometry.
+        marginal gain, 1 = most), ``node``, ``to_border_m`` (distance from the
+        site to the border line, m), ``new_km`` (length only this site newly
+        watches, in ``rank`` order), ``new_value`` (risk-weighted value added),
+        ``from_km`` and ``to_km`` (chainage of the first and last unit it newly
+        watches), ``stretches`` (those units as km ranges, ``"5.25-6.00; 7.00-7.50"``),
+        ``township`` (of the units it newly watches, the most km; else of the
+        nearest unit), ``lon`` and ``lat`` (WGS 84); Point geometry.
     cover_sites
         The fewest sites that watch every coverable unit, same columns.
     uncoverable
@@ -333,32 +337,88 @@ class SitingResult:
     summary: dict[str, Any]
 
 
+def _runs_text(start_m: np.ndarray, end_m: np.ndarray) -> str:
+    """Units (sorted by chainage) as merged km ranges: ``"5.25-6.00; 7.00-7.50"``."""
+    out: list[list[float]] = []
+    for a, b in zip(start_m, end_m, strict=True):
+        if out and a <= out[-1][1] + 1e-6:
+            out[-1][1] = max(out[-1][1], float(b))
+        else:
+            out.append([float(a), float(b)])
+    return "; ".join(f"{a / 1000:.2f}-{b / 1000:.2f}" for a, b in out)
+
+
+def _where(
+    network: PatrolNetwork, sites: gpd.GeoDataFrame, newly: list[np.ndarray]
+) -> gpd.GeoDataFrame:
+    """Chainage, township and lon/lat of each site (``newly``: the units each newly watches)."""
+    units = network.units
+    start = units["start_m"].to_numpy(dtype=float)
+    end = units["end_m"].to_numpy(dtype=float)
+    length = units["length_m"].to_numpy(dtype=float)
+    towns = (
+        units["township"].astype(str).to_numpy()
+        if "township" in units
+        else np.full(len(units), "", dtype=object)
+    )
+    nearest = (
+        _unit_tree(network).query_nearest(sites.geometry.to_numpy(), all_matches=False)[1]
+        if len(sites)
+        else np.zeros(0, dtype=int)
+    )
+    from_km, to_km, stretches, township = [], [], [], []
+    for k, rows in enumerate(newly):
+        rows = np.sort(rows)
+        if len(rows):
+            from_km.append(float(start[rows].min()) / 1000)
+            to_km.append(float(end[rows].max()) / 1000)
+            stretches.append(_runs_text(start[rows], end[rows]))
+            by_town = pd.Series(length[rows]).groupby(towns[rows]).sum()
+            township.append(str(by_town.sort_values(ascending=False, kind="stable").index[0]))
+        else:
+            from_km.append(math.nan)
+            to_km.append(math.nan)
+            stretches.append("")
+            township.append(str(towns[int(nearest[k])]) if len(nearest) else "")
+    out = sites.copy()
+    out["from_km"] = from_km
+    out["to_km"] = to_km
+    out["stretches"] = stretches
+    out["township"] = township
+    ll = sites.geometry.to_crs(4326) if len(sites) else gpd.GeoSeries([], crs=4326)
+    out["lon"] = np.round(ll.x.to_numpy(dtype=float), 6)
+    out["lat"] = np.round(ll.y.to_numpy(dtype=float), 6)
+    return out
+
+
 def _site_table(
     candidates: gpd.GeoDataFrame,
     cols: list[int],
     cover: sparse.csr_array,
     value: np.ndarray,
     length: np.ndarray,
+    network: PatrolNetwork | None = None,
 ) -> gpd.GeoDataFrame:
-    """Order ``cols`` greedily by marginal gain and tabulate what each adds."""
+    """Order ``cols`` greedily by marginal gain and tabulate what each adds (and where)."""
     sub = cover[:, cols] if cols else sparse.csr_array((cover.shape[0], 0), dtype=bool)
     order, _ = greedy_max_coverage(sub, value, None)
     order += [i for i in range(len(cols)) if i not in order]  # sites adding nothing go last
     ordered = [cols[i] for i in order]
     left = value > 0
-    new_km, new_val = [], []
+    new_km, new_val, newly = [], [], []
     csc = sparse.csc_array(cover)
     for c in ordered:
         rows = csc.indices[csc.indptr[c] : csc.indptr[c + 1]]
         rows = rows[left[rows]]
         new_km.append(float(length[rows].sum()) / 1000)
         new_val.append(float(value[rows].sum()))
+        newly.append(rows)
         left[rows] = False
     out = candidates.iloc[ordered].copy()
     out.insert(0, "rank", np.arange(1, len(ordered) + 1))
     out["new_km"] = new_km
     out["new_value"] = new_val
-    return out
+    return out if network is None else _where(network, out, newly)
 
 
 def site_checkpoints(
@@ -447,7 +507,7 @@ def site_checkpoints(
         bound = float(min(single[:k].sum(), value[coverable].sum())) if k else 0.0
         cols, obj, used = g_cols, greedy_obj, "greedy"
     gap = 0.0 if bound <= 0 else max(0.0, 100.0 * (bound - obj) / bound)
-    sites = _site_table(cands, cols, cover, value, length)
+    sites = _site_table(cands, cols, cover, value, length, network)
 
     min_sites: int | None = None
     min_bound: float | None = None
@@ -468,7 +528,9 @@ def site_checkpoints(
             if m_sc and len(m_sc) <= len(g_sc):
                 sc_cols = m_sc
         min_sites = len(sc_cols)
-        cover_sites = _site_table(cands, sc_cols, cover, need.astype(float) * length / 1000, length)
+        cover_sites = _site_table(
+            cands, sc_cols, cover, need.astype(float) * length / 1000, length, network
+        )
 
     unc = (~watched) & (~coverable)
     u = network.units.loc[unc]

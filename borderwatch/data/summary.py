@@ -9,7 +9,10 @@ from borderwatch.data.network import HIGHWAY_RANK
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["scenario_summary"]
+__all__ = ["border_lengths", "border_lengths_text", "scenario_summary"]
+
+#: Below this share of the official length the modelled line is called generalised.
+GENERALISED_SHARE = 0.9
 
 
 def scenario_summary(network: PatrolNetwork) -> dict[str, Any]:
@@ -41,3 +44,54 @@ def scenario_summary(network: PatrolNetwork) -> dict[str, Any]:
         "incidents": 0 if scn.incidents is None else len(scn.incidents),
         "provenance": dict(scn.provenance),
     }
+
+
+def border_lengths(network: PatrolNetwork) -> dict[str, Any]:
+    """The modelled and the official border length side by side, and why they differ.
+
+    Returns
+    -------
+    dict
+        ``modelled_km`` (the line every km, gap and percentage is computed on),
+        ``official_km`` (``official_border_km`` of scenario.toml, or None),
+        ``generalised`` (the modelled line is under 90 % of the official length:
+        drawn with less detail than the official survey) and ``source`` (the
+        scenario's provenance of its border line, English, or ``""``).
+    """
+    scn = network.scenario
+    modelled = round(network.border_m / 1000.0, 3)
+    official = scn.official_border_km
+    return {
+        "modelled_km": modelled,
+        "official_km": None if official is None else float(official),
+        "generalised": official is not None and modelled < GENERALISED_SHARE * float(official),
+        "source": str(scn.provenance.get("border", "")),
+    }
+
+
+def border_lengths_text(lengths: dict[str, Any]) -> str:
+    """One English line for the reports: ``"modelled 103.8 km of the official 212 km: ..."``.
+
+    Empty when the scenario gives no official length.
+
+    Examples
+    --------
+    >>> border_lengths_text({"modelled_km": 103.78, "official_km": 212.0, "generalised": True,
+    ...                      "source": "derived from small-scale outlines, generalised"})
+    'border length: modelled 103.8 km of the official 212 km: the border line is derived from small-scale outlines, generalised (coarser than the official survey, so shorter); every km, gap and percentage here is on the modelled line'
+    """
+    official = lengths.get("official_km")
+    if official is None:
+        return ""
+    head = (
+        f"border length: modelled {lengths['modelled_km']:.1f} km of the official "
+        f"{official:,.0f} km"
+    )
+    if not lengths.get("generalised"):
+        return head
+    source = str(lengths.get("source") or "").strip().rstrip(".")
+    why = f"the border line is {source}" if source else "the border line is generalised"
+    return (
+        f"{head}: {why} (coarser than the official survey, so shorter); every km, gap and "
+        "percentage here is on the modelled line"
+    )

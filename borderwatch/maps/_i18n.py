@@ -77,6 +77,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "site_rank": "顺序",
         "site_new_km": "新增看守",
         "border_chainage": "边境里程",
+        "to_border": "距边境线",
         "radius": "看守半径",
         "kind": "类型",
         "team": "巡逻队",
@@ -173,6 +174,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "site_rank": "Rank",
         "site_new_km": "Newly watched",
         "border_chainage": "Border km",
+        "to_border": "To the border",
         "radius": "Watch radius",
         "kind": "Kind",
         "team": "Team",
@@ -341,6 +343,62 @@ _NOTES: Final[tuple[tuple[re.Pattern[str], dict[str, str]], ...]] = (
         {
             "zh": "单圈 {loop} 分钟：其{v}能到达的道路仅此",
             "en": "loop {loop} min: all its {v} can reach",
+        },
+    ),
+    (
+        re.compile(
+            r"^loop (?P<loop>[\d.,]+) min: all its (?P<v>\w+) can reach, "
+            r"shorter than (?P<floor>[\d.,]+) min$"
+        ),
+        {
+            "zh": "单圈 {loop} 分钟：其{v}能到达的道路仅此，短于 {floor} 分钟",
+            "en": "loop {loop} min: all its {v} can reach, shorter than {floor} min",
+        },
+    ),
+    (
+        re.compile(r"^kept: only it drives (?P<km>[\d.,]+) km of required road$"),
+        {
+            "zh": "保留此圈：其中 {km} 公里必巡道路只有该队巡逻",
+            "en": "kept: only it drives {km} km of required road",
+        },
+    ),
+    (
+        re.compile(
+            r"^alternative: reinforce checkpoint (?P<cp>\S+), (?P<km>[\d.,]+) km from its base$"
+        ),
+        {
+            "zh": "备选：增援卡点 {cp}（距驻地 {km} 公里）",
+            "en": "alternative: reinforce checkpoint {cp}, {km} km from its base",
+        },
+    ),
+    (
+        re.compile(r"^alternative: reinforce a checkpoint$"),
+        {"zh": "备选：增援一处卡点", "en": "alternative: reinforce a checkpoint"},
+    ),
+    (
+        re.compile(
+            r"^checkpoint reinforcement at checkpoint (?P<cp>\S+), (?P<km>[\d.,]+) km from its "
+            r"base: its best loop \((?P<loop>[\d.,]+) min\) is shorter than (?P<floor>[\d.,]+) "
+            r"min and every road it serves is driven by another team$"
+        ),
+        {
+            "zh": "增援卡点 {cp}（距驻地 {km} 公里）：其最佳单圈（{loop} 分钟）短于 {floor} 分钟，"
+            "且所巡道路均有其他队巡逻",
+            "en": "checkpoint reinforcement at checkpoint {cp}, {km} km from its base: its best "
+            "loop ({loop} min) is shorter than {floor} min and every road it serves is driven by "
+            "another team",
+        },
+    ),
+    (
+        re.compile(
+            r"^checkpoint reinforcement at a checkpoint: its best loop \((?P<loop>[\d.,]+) min\) "
+            r"is shorter than (?P<floor>[\d.,]+) min and every road it serves is driven by "
+            r"another team$"
+        ),
+        {
+            "zh": "增援一处卡点：其最佳单圈（{loop} 分钟）短于 {floor} 分钟，且所巡道路均有其他队巡逻",
+            "en": "checkpoint reinforcement at a checkpoint: its best loop ({loop} min) is shorter "
+            "than {floor} min and every road it serves is driven by another team",
         },
     ),
     (

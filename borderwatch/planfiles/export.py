@@ -23,6 +23,7 @@ import numpy as np
 from borderwatch.atomic import atomic_file, safe_name, write_text
 from borderwatch.config import format_hhmm
 from borderwatch.data.scenario_io import source_record
+from borderwatch.data.summary import border_lengths, border_lengths_text
 from borderwatch.data.units import unit_runs
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
@@ -356,6 +357,10 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         f"({summary['required_roads']['method']}, optimality gap "
         f"{fmt_pct(summary['required_roads']['gap_pct'])})",
     ]
+    # the modelled and the official border length side by side, and why they differ
+    border_line = border_lengths_text(border_lengths(network))
+    if border_line:
+        lines.append(border_line)
     if plan.instance.unreachable:
         km = (
             sum(

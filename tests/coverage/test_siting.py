@@ -96,7 +96,7 @@ def test_milp_equals_brute_force_and_greedy_never_beats_it(
 def test_candidates_and_matrix_on_the_straight_border(straight_net) -> None:
     cands = candidate_sites(straight_net)
     assert len(cands) == 11  # every road node, 400 m from the border
-    assert cands["border_m"].to_numpy() == pytest.approx(400, abs=1)
+    assert cands["to_border_m"].to_numpy() == pytest.approx(400, abs=1)
     cover = coverage_matrix(straight_net, cands)
     assert cover.shape == (len(straight_net.units), 11)
     # a node 400 m off the border with r = 1500 m watches midpoints within 1445 m of its foot

@@ -33,7 +33,7 @@ def scattered(net, seed: int, n: int = 9) -> gpd.GeoDataFrame:
         shapely.Point(x0 + rng.uniform(0, 10_000), y0 + rng.uniform(-1400, 1400)) for _ in range(n)
     ]
     return gpd.GeoDataFrame(
-        {"node": np.full(n, -1, dtype=np.int64), "border_m": np.zeros(n)},
+        {"node": np.full(n, -1, dtype=np.int64), "to_border_m": np.zeros(n)},
         geometry=pts,
         crs=net.crs,
         index=pd.Index([f"S{i}" for i in range(n)], name="candidate"),

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["CJK_FONTS", "cjk_font", "revisit_chart", "route_map"]
+__all__ = ["CJK_FONTS", "cjk_font", "overview_map", "revisit_chart", "route_map"]
 
 logger = logging.getLogger(__name__)
 
@@ -501,12 +501,131 @@ def route_map(
                 [], [], ls="", marker="s", ms=5, mfc=colour, mec="white", label=t["legend_base"]
             ),
         ]
-        ax.legend(
+        # below the map, outside the axes: it never covers the base or a checkpoint
+        fig.get_layout_engine().set(h_pad=0.04)  # type: ignore[union-attr,call-arg]
+        fig.legend(
             handles=handles,
-            loc="lower right",
+            loc="outside lower center",
+            ncol=3,
             fontsize=6,
-            framealpha=0.85,
-            borderpad=0.4,
+            frameon=False,
+            borderpad=0.2,
+            handlelength=1.8,
+            columnspacing=1.2,
+        )
+        _north_arrow(ax, t["north"])
+        _scale_bar(ax, cx - span_x / 2, cy - span_y / 2, span_x, span_y, t["km"])
+        return _svg(fig)
+
+
+def overview_map(
+    network: PatrolNetwork,
+    routes: Sequence[dict[str, Any]],
+    *,
+    labels: dict[str, str],
+    gaps: Sequence[Any] = (),
+    width_mm: float = 188.0,
+    height_mm: float = 215.0,
+) -> str:
+    """The whole border on one map: every team's loop in its colour, bases, gaps, checkpoints.
+
+    Parameters
+    ----------
+    network
+        The plan's network (projected metres).
+    routes
+        One mapping per team: ``team`` (id, printed at the base), ``colour``,
+        ``dash`` (as :func:`route_map`), ``route`` (projected line, may be empty
+        for a team on standby) and ``base`` (projected point).
+    labels
+        The briefing's words.
+    gaps
+        Gap stretches (projected lines), shaded red.
+    width_mm, height_mm
+        Size of the drawing; the legend sits below the map, outside it.
+    """
+    t = labels
+    shapes = [network.border, *(r["route"] for r in routes if not shapely.is_empty(r["route"]))]
+    x0, y0, x1, y1 = shapely.union_all([shapely.envelope(g) for g in shapes]).bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    aspect = width_mm / (height_mm * 0.9)  # the legend takes about a tenth of the height
+    span_x = max(x1 - x0, (y1 - y0) * aspect, 2000.0) * 1.06
+    span_y = span_x / aspect
+    view = shapely.box(cx - span_x / 2, cy - span_y / 2, cx + span_x / 2, cy + span_y / 2)
+    with _style():
+        fig = _figure(width_mm, height_mm)
+        ax: Axes = fig.add_subplot()
+        edges = network.edges
+        near = edges.sindex.query(view, predicate="intersects")
+        major = np.isin(
+            edges["highway"].to_numpy()[near], ["trunk", "primary", "secondary", "tertiary"]
+        )
+        _lines(ax, list(edges.geometry.to_numpy()[near][major]), colors=ROAD_GREY, linewidths=0.6)
+        _lines(ax, list(gaps), colors=GAP_SHADE, linewidths=7, alpha=0.35, zorder=2)
+        _lines(ax, [network.border], colors=BORDER_COLOUR, linewidths=1.8, zorder=3)
+        for r in routes:
+            if shapely.is_empty(r["route"]):
+                continue
+            dash = str(r.get("dash") or "")
+            style = (0, tuple(float(x) / 2 for x in dash.split())) if dash else "solid"
+            _lines(ax, [r["route"]], colors="white", linewidths=3.2, zorder=4)
+            _lines(
+                ax, [r["route"]], colors=r["colour"], linewidths=1.9, linestyles=[style], zorder=5
+            )
+        cps = network.checkpoints
+        ax.scatter(
+            cps.geometry.x,
+            cps.geometry.y,
+            s=5,
+            facecolors="white",
+            edgecolors="#1b3d1b",
+            linewidths=0.6,
+            zorder=6,
+        )
+        for r in routes:
+            base = r["base"]
+            if base is None or shapely.is_empty(base):
+                continue
+            ax.plot(
+                base.x, base.y, marker="s", ms=5.5, mfc=r["colour"], mec="white", mew=1.0, zorder=8
+            )
+            ax.annotate(
+                str(r["team"]),
+                (base.x, base.y),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=6.5,
+                color="#111111",
+                zorder=9,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": r["colour"], "lw": 0.6},
+            )
+        ax.set_xlim(cx - span_x / 2, cx + span_x / 2)
+        ax.set_ylim(cy - span_y / 2, cy + span_y / 2)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for side in ("top", "right", "left", "bottom"):
+            ax.spines[side].set_visible(True)
+            ax.spines[side].set_color("#777777")
+        from matplotlib.lines import Line2D
+
+        handles = [
+            Line2D([], [], color=BORDER_COLOUR, lw=1.8, label=t["legend_border"]),
+            Line2D([], [], color=GAP_SHADE, lw=6, alpha=0.35, label=t["legend_gap"]),
+            Line2D([], [], color="#555555", lw=1.9, label=t["legend_routes"]),
+            Line2D(
+                [], [], ls="", marker="o", ms=3.5, mfc="white", mec="#1b3d1b", label=t["legend_cp"]
+            ),
+            Line2D(
+                [], [], ls="", marker="s", ms=5, mfc="#555555", mec="white", label=t["legend_base"]
+            ),
+        ]
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncol=5,
+            fontsize=7,
+            frameon=False,
             handlelength=1.8,
         )
         _north_arrow(ax, t["north"])

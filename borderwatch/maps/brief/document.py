@@ -14,6 +14,7 @@ from jinja2 import Environment, StrictUndefined
 
 from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import default_language
+from borderwatch.data.summary import border_lengths
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
 from borderwatch.fmt import pct as fmt_pct
@@ -44,14 +45,14 @@ from borderwatch.maps.brief.inputs import (
     route_status,
 )
 from borderwatch.maps.brief.labels import VEHICLE, brief_labels
-from borderwatch.maps.brief.pdf import print_pdf
+from borderwatch.maps.brief.pdf import page_starts, print_pdf, section_pages
 from borderwatch.maps.builder import target_rows
 from borderwatch.maps.colours import STATUS_COLOURS, team_style, team_styles
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["brief_html", "write_brief"]
+__all__ = ["PAGE_CONTENT_MM", "brief_context", "brief_html", "section_ids", "write_brief"]
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,9 @@ def _team_cards(
             "name": name,
             "status": status,
             "colour": colour,
+            "dash": dash,
+            "route_line": geoms.get(team, shapely.LineString()),
+            "base_point": base,
             "vehicle": VEHICLE[lang].get(vehicle, vehicle),
             "township": township,
             "crew": crew,
@@ -250,6 +254,29 @@ def _gap_lines(folder: PlanFolder, network: PatrolNetwork) -> list[Any]:
     return out
 
 
+#: Printable width and height of an A4 page of the briefing, mm (brief.css ``@page`` margins).
+PAGE_CONTENT_MM = (210.0 - 11.0 - 11.0, 297.0 - 10.0 - 11.0)
+
+
+def section_ids(context: dict[str, Any]) -> list[str]:
+    """The briefing's sections in print order: commander, overview, townships, cards."""
+    return [
+        "commander",
+        "overview",
+        *(f"town-{k + 1}" for k in range(len(context["towns"]))),
+        *(f"card-{c['team']}" for c in context["cards"]),
+    ]
+
+
+def _render(context: dict[str, Any], pages: list[int] | None = None) -> str:
+    """The HTML of a briefing context; ``pages``: the printed pages each section takes."""
+    ids = section_ids(context)
+    counts = pages if pages is not None and len(pages) == len(ids) else [1] * len(ids)
+    starts = dict(zip(ids, page_starts(counts), strict=True))
+    template = _env().from_string((_STATIC / "brief.html.j2").read_text(encoding="utf-8"))
+    return template.render(**context, pages=starts)
+
+
 def brief_html(
     folder: PlanFolder,
     network: PatrolNetwork,
@@ -257,8 +284,38 @@ def brief_html(
     roster: RosterNight | None = None,
     lang: str = "zh",
     night: date | None = None,
+    pages: list[int] | None = None,
 ) -> str:
     """The briefing as one HTML document (print it to A4 with :func:`print_pdf`).
+
+    ``pages`` is how many printed pages each section takes (:func:`section_pages`,
+    in :func:`section_ids` order), for the page numbers of the contents; by
+    default one each (the layout's aim).
+    """
+    context = brief_context(folder, network, roster=roster, lang=lang, night=night)
+    return _render(context, pages)
+
+
+def _border_note(network: PatrolNetwork, t: dict[str, str]) -> str:
+    """The modelled and the official border length side by side, in the briefing's words."""
+    lengths = border_lengths(network)
+    if lengths["official_km"] is None:
+        return ""
+    note = t["border_note"].format(
+        m=f"{lengths['modelled_km']:.1f}", o=f"{lengths['official_km']:,.0f}"
+    )
+    return note + (t["border_note_why"] if lengths["generalised"] else "")
+
+
+def brief_context(
+    folder: PlanFolder,
+    network: PatrolNetwork,
+    *,
+    roster: RosterNight | None = None,
+    lang: str = "zh",
+    night: date | None = None,
+) -> dict[str, Any]:
+    """Everything the briefing template shows (charts drawn), before page numbers.
 
     Parameters
     ----------
@@ -333,9 +390,27 @@ def brief_html(
         ]
         tw["staff"] = next((s for s in staff if s["township"] == tw["township"]), None)
     scn = network.scenario
-    template = _env().from_string((_STATIC / "brief.html.j2").read_text(encoding="utf-8"))
-    return template.render(
+    overview = _img(
+        charts.overview_map(
+            network,
+            [
+                {
+                    "team": c["team"],
+                    "colour": c["colour"],
+                    "dash": c["dash"],
+                    "route": c["route_line"],
+                    "base": c["base_point"],
+                }
+                for c in cards
+            ],
+            labels=t,
+            gaps=_gap_lines(folder, network),
+        )
+    )
+    return dict(
         t=t,
+        overview=overview,
+        border_note=_border_note(network, t),
         lang=lang,
         title=scn.title or scn.name,
         night=night.isoformat() if night else "",
@@ -409,12 +484,18 @@ def write_brief(
     if roster_dir is not None and night is not None:
         roster = read_roster_night(roster_dir, night)
     lang = lang or default_language(network.scenario.timezone)
-    html = brief_html(folder, network, roster=roster, lang=lang, night=night)
+    context = brief_context(folder, network, roster=roster, lang=lang, night=night)
+    html = _render(context)
     out = Path(out_dir)
     # brief.html and brief.pdf are staged together and swapped in with the folder's other
     # files (a plan folder keeps them): a kill leaves the old pair or the new pair
     with atomic_folder(out, kind="brief", keep="all", drop=("brief.html", "brief.pdf")) as stage:
         html_path = write_text(stage / "brief.html", html)
         if pdf:
+            # the contents' page numbers: as laid out for print (a section may take two pages)
+            pages = section_pages(html_path, content_mm=PAGE_CONTENT_MM, chromium=chromium)
+            if pages is not None and pages != [1] * len(pages):
+                logger.info("brief: sections over one page: %s", pages)
+                html_path = write_text(stage / "brief.html", _render(context, pages))
             print_pdf(html_path, stage / "brief.pdf", chromium=chromium)
     return out / ("brief.pdf" if pdf else "brief.html")
