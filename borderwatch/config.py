@@ -58,8 +58,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from borderwatch.errors import ConfigError, ConfigWarning
 from borderwatch.access import AccessRules, access_from_mapping
+from borderwatch.errors import ConfigError, ConfigWarning
 from borderwatch.limits import Limits, limits_from_mapping
 
 __all__ = [
@@ -323,12 +323,7 @@ class NightWindow:
         if isinstance(value, list | tuple) and len(value) == 2:
             for i, part in enumerate(value):
                 parse_hhmm(part, field=f"{field}[{i}]")
-            try:
-                return cls(str(value[0]), str(value[1]))
-            except ConfigError:
-                raise ConfigError(
-                    "night window is empty: the end equals the start", field=field, value=value
-                ) from None
+            return cls.parse(f"{value[0]}-{value[1]}", field=field)
         raise ConfigError(
             "must be a night window 'HH:MM-HH:MM' or [start, end]", field=field, value=value
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,20 +28,22 @@ from borderwatch.cli.common import (
 )
 from borderwatch.errors import ConfigError, PlanWarning
 
+if TYPE_CHECKING:
+    from borderwatch.planfiles.planfile import PlanFile
+
 __all__ = ["replan_command"]
 
 
-def _check_at(at: str, plan: dict[str, Any]) -> float:
+def _check_at(at: str, plan: PlanFile) -> float:
     """Minutes after the plan's window start of the cut ``at``; refused outside the window."""
-    from borderwatch.config import night_length_min, parse_hhmm
+    from borderwatch.config import parse_hhmm
 
-    win = plan.get("night_window") or ["20:00", "06:00"]
+    win = plan.night_window
     clock = parse_hhmm(at, field="--at")
-    start = parse_hhmm(win[0], field="night_window")
-    offset = (clock - start) % (24 * 60)
-    if not 0 < offset < night_length_min(win[0], win[1]):
+    offset = (clock - win.start_min) % (24 * 60)
+    if not 0 < offset < win.minutes():
         raise ConfigError(
-            f"the cut must lie inside the plan's night window {win[0]}-{win[1]} "
+            f"the cut must lie inside the plan's night window {win} "
             "(after its start, before its end)",
             field="--at",
             value=at,
@@ -49,9 +51,9 @@ def _check_at(at: str, plan: dict[str, Any]) -> float:
     return float(offset)
 
 
-def _check_drop(drop: list[str], plan: dict[str, Any]) -> list[str]:
-    teams = [str(r["team"]) for r in plan["routes"]]
-    on_patrol = [str(r["team"]) for r in plan["routes"] if r.get("status", "patrol") == "patrol"]
+def _check_drop(drop: list[str], plan: PlanFile) -> list[str]:
+    teams = list(plan.teams)
+    on_patrol = [r.team for r in plan.routes if r.on_patrol]
     ids = [t.strip() for item in drop for t in item.split(",") if t.strip()]
     for t in ids:
         if t not in teams:
@@ -67,14 +69,14 @@ def _check_drop(drop: list[str], plan: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _check_hot(hot: list[str], plan: dict[str, Any]) -> list[Any]:
+def _check_hot(hot: list[str], plan: PlanFile) -> list[Any]:
     from borderwatch.plan.replan import HotStretch
 
-    border_km = plan.get("border_km")
+    border_km = plan.border_km
     out = []
     for text in hot:
         stretch = HotStretch.parse(text, field="--hot")
-        if isinstance(border_km, int | float) and stretch.start_km >= float(border_km):
+        if border_km is not None and stretch.start_km >= border_km:
             raise ConfigError(
                 f"the hot stretch lies beyond the border's end (km {float(border_km):.1f})",
                 field="--hot",
@@ -135,7 +137,6 @@ def replan_command(
     force: ForceOpt = False,
 ) -> None:
     """Re-plan the rest of the night from --at: dropped teams' roads taken over, hot stretches, driven tracks."""
-    from datetime import date
 
     from borderwatch.jobs import write_replan
     from borderwatch.maps._i18n import LANGS
@@ -144,7 +145,7 @@ def replan_command(
         read_plan_file,
         scenario_of_folder,
     )
-    from borderwatch.planfiles.reload import driven_from_gpx, load_plan, plan_network, plan_night
+    from borderwatch.planfiles.reload import driven_from_gpx, load_plan, plan_network
 
     with guarded():
         recorded = read_plan_file(plan_dir)
@@ -153,16 +154,9 @@ def replan_command(
         stretches = _check_hot(hot or [], recorded)
         check_files("--gpx", gpx)
         check_choice("--lang", lang, LANGS)
-        day = parse_night_date(night) or plan_night(plan_dir)
-        if day is None:
-            day = date.today()
-            warnings.warn(
-                f"the plan records no night and no --night is given: {day.isoformat()}",
-                PlanWarning,
-                stacklevel=2,
-            )
-        earlier = recorded.get("replan")
-        if isinstance(earlier, dict):
+        day = parse_night_date(night) or recorded.night
+        earlier = recorded.replan
+        if earlier is not None:
             # a chained re-plan: its window starts at the earlier cut (docs/replan.md, Known limits)
             labels = ", ".join(
                 str(h.get("label", "?")) for h in earlier.get("hot") or [] if isinstance(h, dict)

@@ -158,9 +158,9 @@ def _build(
         raise BorderwatchError("--people: no personnel file given and the scenario has none")
     staff = load_people(people_path)
     if plan_data is not None:
-        if plan_data.get("scenario") not in (None, site.name):
+        if plan_data.scenario != site.name:
             warnings.warn(
-                f"{plan}: plan is for scenario {plan_data.get('scenario')!r}, not {site.name!r}",
+                f"{plan}: plan is for scenario {plan_data.scenario!r}, not {site.name!r}",
                 RosterWarning,
                 stacklevel=2,
             )

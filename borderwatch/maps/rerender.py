@@ -67,27 +67,25 @@ def rerender_map(
     lang = lang or default_language(network.scenario.timezone)
     status = units_status(units)
     if plan_file.is_file():
-        plan = json.loads(plan_file.read_text(encoding="utf-8"))
+        from borderwatch.planfiles.planfile import PlanFile
+
+        plan = PlanFile.read(plan_file)
         routes = gpd.read_file(folder / "routes.geojson").to_crs(network.crs)
-        replan = plan.get("replan") if isinstance(plan.get("replan"), dict) else None
+        replan = plan.replan
         m = plan_map(
             network,
             routes,
-            [network.edges.index[int(e)] for e in plan.get("required_edges", [])],
+            [network.edges.index[int(e)] for e in plan.figure("required_edges")],
             status,
             gaps=gaps if len(gaps) else None,
-            summary=map_summary(summary, plan),
+            summary=map_summary(summary, plan.to_dict()),
             lang=lang,
             offline=offline,
             basemap=basemap,
             focus_team=focus_team,
             # a re-planned folder: its take-overs highlighted, as `borderwatch replan` drew them
             changes=replan_changes(network, replan.get("takeovers", []), lang) if replan else (),
-            title=(
-                f"{labels(lang)['replan_title']} {plan['night_window'][0]}-{plan['night_window'][1]}"
-                if replan
-                else None
-            ),
+            title=(f"{labels(lang)['replan_title']} {plan.night_window}" if replan else None),
         )
     else:
         m = coverage_map(

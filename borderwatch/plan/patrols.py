@@ -27,6 +27,7 @@ from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance
 from borderwatch.routing.result import gap_pct
 
 if TYPE_CHECKING:
+    from borderwatch.config import NightWindow
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.result import RoutingResult
 
@@ -139,7 +140,7 @@ def night_network(
     *,
     teams: Sequence[str] | None = None,
     n_teams: int | None = None,
-    night_window: str | tuple[str, str] | None = None,
+    night_window: NightWindow | str | tuple[str, str] | None = None,
     night: date | None = None,
 ) -> PatrolNetwork:
     """The network for one night's plan: a subset or number of teams, another night window.

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from borderwatch.atomic import MARKER, foreign_files, not_regular, read_marker
 from borderwatch.errors import BorderwatchError, CoverageError, OutputExistsError
+
+if TYPE_CHECKING:
+    from borderwatch.planfiles.planfile import PlanFile
 
 __all__ = ["check_not_scenario", "check_output_folder", "read_plan_file", "scenario_of_folder"]
 
@@ -162,30 +165,22 @@ def scenario_of_folder(folder: str | Path) -> str:
     )
 
 
-def read_plan_file(path: str | Path) -> dict[str, Any]:
-    """Read and check a ``plan.json`` written by ``borderwatch plan``.
+def read_plan_file(path: str | Path) -> PlanFile:
+    """Read and check a plan folder's ``plan.json`` (or the file itself) as a :class:`PlanFile`.
 
     Raises
     ------
+    CoverageError
+        The file is missing, not JSON (for instance cut in half), of an older
+        schema, or a field is missing or mistyped (named with its value).
     BorderwatchError
-        The file is missing, not JSON (for instance cut in half), or not of the
-        plan's shape (a ``routes`` list of objects with a ``team``).
+        The path is not a regular file.
     """
+    from borderwatch.planfiles.planfile import PlanFile
+
     path = Path(path)
     if path.is_dir():
         path = path / "plan.json"
-    data = _read_json(path, "plan file")
-    routes = data.get("routes")
-    if not isinstance(routes, list):
-        raise CoverageError(
-            "a plan file holds a 'routes' list", file=path, field="routes", value=routes
-        )
-    for i, route in enumerate(routes):
-        if not isinstance(route, dict) or not isinstance(route.get("team"), str):
-            raise CoverageError(
-                "each route is an object with a 'team' id",
-                file=path,
-                field=f"routes[{i}]",
-                value=route,
-            )
-    return data
+    if not_regular(path):
+        raise BorderwatchError(f"{path}: plan file {not_regular(path)}")
+    return PlanFile.read(path)

@@ -27,7 +27,7 @@ from typing import Any
 
 from borderwatch.atomic import write_text
 from borderwatch.config import NightWindow
-from borderwatch.errors import BorderwatchError, CoverageError
+from borderwatch.errors import BorderwatchError, ConfigError, CoverageError
 
 __all__ = ["SCHEMA_VERSION", "TYPED_FIELDS", "PlanFile", "PlanRoute", "PlanVariant"]
 
@@ -363,8 +363,11 @@ class PlanFile:
         window = r.items(data, "night_window")
         try:
             night_window = NightWindow.of(window, field="night_window")
-        except BorderwatchError as exc:
-            raise r.fail(str(getattr(exc, "message", exc)), "night_window", window) from None
+        except ConfigError as exc:  # names the part: night_window[0] and its value
+            part = exc.field if exc.field and exc.field != "night_window" else None
+            raise r.fail(
+                exc.message, part or "night_window", exc.value if part else window
+            ) from None
         night_text = r.text(data, "night")
         try:
             night = date.fromisoformat(night_text)
@@ -443,6 +446,20 @@ class PlanFile:
     def variants_by_team(self) -> dict[str, tuple[PlanVariant, ...]]:
         """Team id -> its variants (empty for a team on standby)."""
         return {r.team: r.variants for r in self.routes}
+
+    @property
+    def replan(self) -> Mapping[str, Any] | None:
+        """The ``replan`` section of a re-planned folder (cut, dropped teams, hot stretches), else None."""
+        section = self.figures.get("replan")
+        return section if isinstance(section, Mapping) else None
+
+    @property
+    def border_km(self) -> float | None:
+        """The modelled border length the plan was made on (km), None if not recorded."""
+        value = self.figures.get("border_km")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value)
 
     def figure(self, key: str) -> Any:
         """A top-level figure as written (``worst_revisit_min``, ``replan``, ...); KeyError if absent."""

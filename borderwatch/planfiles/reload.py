@@ -42,14 +42,13 @@ import logging
 import math
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from borderwatch.config import parse_hhmm
 from borderwatch.coverage.gpx import GpxTracks, read_gpx_tracks, timeline_from_gpx
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
@@ -63,6 +62,7 @@ if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.plan.patrols import PatrolPlan
     from borderwatch.plan.replan import TeamPosition
+    from borderwatch.planfiles.planfile import PlanFile
 
 __all__ = ["driven_from_gpx", "load_plan", "plan_network", "plan_night", "window_start"]
 
@@ -72,9 +72,10 @@ logger = logging.getLogger(__name__)
 class _Reader:
     """Typed access to the fields of one ``plan.json``; every error names file, field and value."""
 
-    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+    def __init__(self, path: Path, plan: PlanFile) -> None:
         self.path = path
-        self.data = data
+        self.plan = plan
+        self.data = plan.to_dict()  # the steps and replan positions, checked against the network
 
     def fail(self, message: str, field: str, value: Any) -> CoverageError:
         return CoverageError(message, file=self.path, field=field, value=value)
@@ -126,33 +127,15 @@ def _reader(folder: str | Path) -> _Reader:
     return _Reader(path, read_plan_file(path))
 
 
-def plan_night(folder: str | Path) -> date | None:
-    """The date the plan's night starts on (``plan.json`` ``night``), or None if not recorded.
+def plan_night(folder: str | Path) -> date:
+    """The date the plan's night starts on (``plan.json`` ``night``).
 
     Raises
     ------
     CoverageError
-        The recorded value is not a date ``YYYY-MM-DD``.
+        The plan file is missing, of an older schema or not valid (:class:`PlanFile`).
     """
-    r = _reader(folder)
-    value = r.data.get("night")
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise r.fail("must be a date YYYY-MM-DD", "night", value) from None
-
-
-def _window(r: _Reader) -> str | None:
-    win = r.data.get("night_window")
-    if win is None:
-        return None
-    if not (isinstance(win, list) and len(win) == 2):
-        raise r.fail("must be [start, end] as 'HH:MM'", "night_window", win)
-    for i, text in enumerate(win):
-        parse_hhmm(text, field=f"night_window[{i}]", file=r.path, error=CoverageError)
-    return f"{win[0]}-{win[1]}"
+    return _reader(folder).plan.night
 
 
 def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
@@ -160,10 +143,9 @@ def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
 
     from borderwatch.plan.patrols import night_network
 
-    routes = r.data["routes"]
-    ids = [str(x["team"]) for x in routes]
+    ids = list(r.plan.teams)
     if not ids:
-        raise r.fail("a plan has at least one route", "routes", routes)
+        raise r.fail("a plan has at least one route", "routes", ids)
     known = set(network.teams.index.astype(str))
     for i, team in enumerate(ids):
         if team not in known:
@@ -175,11 +157,11 @@ def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
             )
     if len(set(ids)) != len(ids):
         raise r.fail("a team has two routes", "routes", ids)
-    net = night_network(network, teams=ids, night_window=_window(r))
-    border_km = r.data.get("border_km")
-    if isinstance(border_km, int | float) and not isinstance(border_km, bool):
+    net = night_network(network, teams=ids, night_window=r.plan.night_window, night=r.plan.night)
+    border_km = r.plan.border_km
+    if border_km is not None:
         have = round(float(net.units["length_m"].sum()) / 1000.0, 3)
-        if abs(have - float(border_km)) > 1e-3 + 1e-6 * have:
+        if abs(have - border_km) > 1e-3 + 1e-6 * have:
             raise r.fail(
                 f"the scenario's border is {have:g} km: not a plan of this scenario and config",
                 "border_km",
@@ -254,14 +236,6 @@ def plan_network(folder: str | Path, network: PatrolNetwork) -> PatrolNetwork:
 def _service(
     steps: tuple[Step, ...], recorded: Any, required: set[int], r: _Reader, where: str
 ) -> tuple[bool, ...]:
-    if recorded is None:  # older plans: the first traversal of each required edge serves it
-        seen: set[int] = set()
-        flags = []
-        for e, _ in steps:
-            flags.append(e in required and e not in seen)
-            if e in required:
-                seen.add(e)
-        return tuple(flags)
     if (
         not isinstance(recorded, list)
         or len(recorded) != len(steps)
@@ -508,9 +482,7 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
     from borderwatch.plan.patrols import finish_plan
 
     r = _reader(folder)
-    seed = r.data.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise r.fail("must be a whole number", "seed", seed)
+    seed = r.plan.seed
     net = _plan_network(r, network)
     required = _required(r, net)
     routes = _routes(r, net, set(required.edges.tolist()))
@@ -560,11 +532,7 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
 
 def window_start(network: PatrolNetwork, night: date) -> datetime:
     """The start of ``network``'s night window on ``night``, in the scenario's time zone."""
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(network.scenario.timezone or "UTC")
-    h, m = divmod(network.config.night_start_min, 60)
-    return datetime.combine(night, time(h, m), tzinfo=tz)
+    return network.config.night.start_at(night, network.scenario.timezone)
 
 
 def _last_points(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from borderwatch.config import parse_hhmm
+from borderwatch.config import NightWindow
 from borderwatch.errors import ConfigError
 from borderwatch.roster.config import RosterConfig
 
@@ -120,10 +120,9 @@ class Slot:
 
 
 def night_minutes(site: RosterSite) -> tuple[int, int]:
-    """Night window start and length in minutes."""
-    a = parse_hhmm(site.night_window[0], field="night_window")
-    b = parse_hhmm(site.night_window[1], field="night_window")
-    return a, (b - a) % DAY or DAY
+    """Night window start and (nominal) length in minutes."""
+    window = NightWindow.of(site.night_window, field="night_window")
+    return window.start_min, window.minutes()
 
 
 def _overlap_night(start: int, end: int, ns: int, nl: int) -> int:
@@ -134,8 +133,24 @@ def _overlap_night(start: int, end: int, ns: int, nl: int) -> int:
     return total
 
 
-def make_slots(site: RosterSite, config: RosterConfig) -> list[Slot]:
-    """All slots of a week: checkpoint shifts per township, patrol nights per team, inspections."""
+def make_slots(
+    site: RosterSite,
+    config: RosterConfig,
+    duty: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+) -> list[Slot]:
+    """All slots of a week: checkpoint shifts per township, patrol nights per team, inspections.
+
+    Parameters
+    ----------
+    site, config
+        The roster site and options.
+    duty
+        Team id -> for each night of the week ``(lead_min, tail_min)``: the
+        crew's duty runs from ``lead_min`` before the window start (leaving the
+        base) to ``tail_min`` after its end (back at the base), the plan's duty
+        times of that night's route variant (:class:`~borderwatch.planfiles.planfile.PlanFile`).
+        Default: the window itself.
+    """
     from collections import Counter
 
     ns, nl = night_minutes(site)
@@ -162,6 +177,8 @@ def make_slots(site: RosterSite, config: RosterConfig) -> list[Slot]:
                 )
     for team, (_name, crew) in site.teams.items():
         for d in range(7):
+            nights = duty.get(team, ()) if duty else ()
+            lead, tail = nights[d] if d < len(nights) else (0, 0)
             s = d * DAY + ns
             slots.append(
                 Slot(
@@ -170,8 +187,8 @@ def make_slots(site: RosterSite, config: RosterConfig) -> list[Slot]:
                     f"team:{team}",
                     d,
                     "patrol",
-                    s,
-                    s + nl,
+                    s - lead,
+                    s + nl + tail,
                     True,
                     crew,
                     team,

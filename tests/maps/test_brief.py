@@ -258,19 +258,27 @@ def test_standby_team_gets_a_standby_card(planned: dict[str, Any]) -> None:
     assert "Roads in driving order" not in card
 
 
-def test_old_plan_without_status_keys_degrades() -> None:
-    assert route_status({"team": "T1", "loop_min": 0.0, "steps": []}) == ("standby", "")
-    assert route_status({"team": "T1", "loop_min": 12.0, "steps": [[0, True]]}) == ("patrol", "")
+def test_route_status_is_the_plans_own() -> None:
+    assert route_status({"status": "standby", "standby_reason": "no road"}) == (
+        "standby",
+        "no road",
+    )
+    assert route_status({"status": "patrol", "standby_reason": ""}) == ("patrol", "")
 
 
 def test_variant_code_in_words() -> None:
+    """The leaving time of a variant is the plan's duty time (plan.json variants[].leave_base)."""
     t = brief_labels("en")
+
+    def v(code: str, reverse: bool, leave: str) -> dict[str, Any]:
+        return {"variant": code, "reverse": reverse, "leave_base": f"2026-12-17T{leave}:00+08:00"}
+
     route = {
-        "leave_base": "19:47",
+        "leave_base": "2026-12-17T19:47:00+08:00",
         "variants": [
-            {"variant": "T05-f0", "reverse": False, "phase_min": 0.0},
-            {"variant": "T05-r1", "reverse": True, "phase_min": 0.0},
-            {"variant": "T05-f2", "reverse": False, "phase_min": 39.2},
+            v("T05-f0", False, "19:47"),
+            v("T05-r1", True, "20:00"),
+            v("T05-f2", False, "19:20"),
         ],
     }
     words, leave, reverse = variant_text(route, "T05-r1", "20:00", t)
@@ -281,6 +289,7 @@ def test_variant_code_in_words() -> None:
     words, leave, reverse = variant_text(route, "T05-f2", "20:00", t)
     assert not reverse and leave == "19:20" and "start 27 min earlier" in words
     assert variant_text(route, None, "20:00", t)[1] == "19:47"
+    assert variant_text(route, "T05-x9", "20:00", t) == ("T05-x9", "19:47", False)
     assert "反向行驶" in variant_text(route, "T05-r1", "20:00", brief_labels("zh"))[0]
 
 
@@ -306,7 +315,9 @@ def test_missing_or_bad_plan_files_are_named(planned: dict[str, Any], tmp_path: 
     plan = json.loads((bad / "plan.json").read_text(encoding="utf-8"))
     plan["routes"][0]["leave_base"] = "7pm"
     (bad / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
-    with pytest.raises(MapInputError, match=r"routes\[0\]\.leave_base must be 'HH:MM', not '7pm'"):
+    with pytest.raises(
+        MapInputError, match=r"routes\[0\]\.leave_base', value '7pm': must be an ISO"
+    ):
         read_plan_folder(bad)
 
 

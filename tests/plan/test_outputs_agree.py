@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,12 @@ def test_plan_json_route_keys_for_the_briefing(plan_dir: Path) -> None:
         assert r["status"] in ("patrol", "standby")
         assert isinstance(r["standby_reason"], str)
         assert (r["standby_reason"] == "") == (r["status"] == "patrol")
-        if r["status"] == "patrol":
-            assert re.fullmatch(r"\d\d:\d\d", r["leave_base"])
-            assert r["leave_base"] in report
+        if r["status"] == "patrol":  # an ISO local time; report.txt prints its clock
+            leave = datetime.fromisoformat(r["leave_base"])
+            assert leave.tzinfo is not None and leave == datetime.fromisoformat(
+                r["variants"][0]["leave_base"]
+            )
+            line = next(x for x in report.splitlines() if x.startswith(f"{r['team']} "))
+            assert leave.strftime("%H:%M") in line
     assert plan["opt_gap_pct"] == plan["gap_pct"]
     assert "optimality gap" in report

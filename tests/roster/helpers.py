@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from borderwatch.roster import Person, RosterConfig, RosterSite
 
@@ -22,24 +22,68 @@ def tiny_site(n_cp: tuple[int, ...] = (2, 1), crews: tuple[int, ...] = (2,)) -> 
     )
 
 
-def tiny_plan(site: RosterSite, n_variants: int = 4) -> dict:
-    return {
-        "scenario": site.name,
-        "routes": [
+def tiny_plan(
+    site: RosterSite, n_variants: int = 4, *, approach_min: int = 10, back_min: int = 12
+) -> dict:
+    """A schema-2 ``plan.json`` document for ``site``: 60-min loops, ``n_variants`` per team.
+
+    Variant ``j`` is ``15 * (j // 2)`` minutes into its loop at 20:00, so its crew
+    leaves the base ``approach_min`` + that phase before 20:00 and is back
+    ``back_min`` after 06:00 (night of 2026-12-07, UTC).
+    """
+    start = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)
+    end = start + timedelta(hours=10)
+
+    def iso(t: datetime) -> str:
+        return t.isoformat(timespec="seconds")
+
+    def variant(t: str, j: int) -> dict:
+        phase = 15.0 * (j // 2)
+        on = start - timedelta(minutes=phase)
+        return {
+            "variant": f"{t}-{'fr'[j % 2]}{j // 2}",
+            "reverse": bool(j % 2),
+            "phase_min": phase,
+            "leave_base": iso(on - timedelta(minutes=approach_min)),
+            "on_loop": iso(on),
+            "loop_starts": [iso(on + timedelta(hours=k)) for k in range(10 + (phase > 0))],
+            "off_loop": iso(end),
+            "back_base": iso(end + timedelta(minutes=back_min)),
+        }
+
+    routes = []
+    for t in site.teams:
+        variants = [variant(t, j) for j in range(n_variants)]
+        routes.append(
             {
                 "team": t,
+                "name": f"team {t}",
+                "vehicle": "pickup",
+                "status": "patrol",
+                "standby_reason": "",
+                "role": "min-max",
+                "note": "",
+                "leave_base": variants[0]["leave_base"] if variants else None,
+                "approach_min": float(approach_min),
+                "loop_km": 20.0,
                 "loop_min": 60.0,
-                "variants": [
-                    {
-                        "variant": f"{t}-{'fr'[j % 2]}{j // 2}",
-                        "reverse": bool(j % 2),
-                        "phase_min": 15.0 * (j // 2),
-                    }
-                    for j in range(n_variants)
-                ],
+                "service_km": 5.0,
+                "start_times": variants[0]["loop_starts"] if variants else [],
+                "approach": [],
+                "steps": [],
+                "service": [],
+                "colour": None,
+                "variants": variants,
             }
-            for t in site.teams
-        ],
+        )
+    return {
+        "schema_version": 2,
+        "scenario": site.name,
+        "night": "2026-12-07",
+        "night_window": ["20:00", "06:00"],
+        "timezone": "UTC",
+        "seed": 0,
+        "routes": routes,
     }
 
 

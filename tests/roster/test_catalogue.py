@@ -1,5 +1,7 @@
 """The roster's hostile inputs: history rosters and plan files of the wrong shape or cut in half.
 
+Plan files are read by :class:`borderwatch.planfiles.planfile.PlanFile` (schema 2).
+
 Each case is a small named file; each gets a clear error naming the file, the field (or line)
 and the value, or loads (with a warning where accepting is right). Messages are pinned
 (``{d}`` stands for the folder of the case).
@@ -9,15 +11,17 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from borderwatch.errors import BorderwatchError, RosterWarning
 from borderwatch.planfiles.folders import read_plan_file
-from borderwatch.roster.build import plan_variants
 from borderwatch.roster.history import COLUMNS, read_history
+from tests.roster.helpers import tiny_plan, tiny_site
 
 MONDAY = date(2026, 12, 7)  # 2026-W50; history week 2026-W49
 HEADER = ",".join(COLUMNS)
@@ -128,90 +132,109 @@ def test_history_catalogue(tmp_path: Path, name: str) -> None:
         assert hist.cum_nights.get("S01-001", 0) + hist.cum_nights.get("", 0) == 1
 
 
-def _plan(routes: object) -> str:
-    return json.dumps({"scenario": "tiny", "routes": routes})
+def _plan(change: Callable[[dict[str, Any]], object] | None = None) -> str:
+    """A valid schema-2 plan file of the tiny site, changed by ``change`` (in place)."""
+    doc = tiny_plan(tiny_site(), n_variants=2)
+    if change is not None:
+        change(doc)
+    return json.dumps(doc)
 
 
-VARIANT = {"variant": "T1-f0", "reverse": False, "phase_min": 0.0}
+def _route(key: str, value: object) -> Callable[[dict[str, Any]], object]:
+    return lambda doc: doc["routes"][0].__setitem__(key, value)
+
+
+def _variant(key: str, value: object) -> Callable[[dict[str, Any]], object]:
+    return lambda doc: doc["routes"][0]["variants"][0].__setitem__(key, value)
+
+
 PLANS: dict[str, tuple[str | bytes, str]] = {
     "cut in half": (
-        _plan([{"team": "T1", "loop_min": 60, "variants": [VARIANT]}])[:40],
-        "{d}/plan.json: not a valid JSON plan file (Expecting value: line 1 column 41 (char 40))",
+        _plan()[:40],
+        "{d}/plan.json: not valid JSON (line 1): Expecting ',' delimiter",
     ),
-    "empty": (
-        "",
-        "{d}/plan.json: not a valid JSON plan file (Expecting value: line 1 column 1 (char 0))",
+    "empty": ("", "{d}/plan.json: not valid JSON (line 1): Expecting value"),
+    "a list": ("[1, 2]", "{d}/plan.json, field 'plan', value 'list': must be a JSON object"),
+    "older, no schema_version": (
+        _plan(lambda d: d.pop("schema_version")),
+        "{d}/plan.json, field 'schema_version': a plan file of an older borderwatch (no "
+        "schema_version): plan the night again with `borderwatch plan` to get duty times for "
+        "every route variant",
     ),
-    "a list": ("[1, 2]", "{d}/plan.json, value [1, 2]: a plan file is a JSON object, not list"),
-    "a number": ("42", "{d}/plan.json, value 42: a plan file is a JSON object, not int"),
+    "newer schema": (
+        _plan(lambda d: d.__setitem__("schema_version", 9)),
+        "{d}/plan.json, field 'schema_version', value 9: schema version 2 expected",
+    ),
     "no routes": (
-        '{"scenario": "tiny"}',
-        "{d}/plan.json, field 'routes': a plan file holds a 'routes' list",
+        _plan(lambda d: d.pop("routes")),
+        "{d}/plan.json, field 'routes': missing field",
     ),
     "routes an object": (
-        '{"routes": {"T1": 1}}',
-        "{d}/plan.json, field 'routes', value {'T1': 1}: a plan file holds a 'routes' list",
+        _plan(lambda d: d.__setitem__("routes", {"T1": 1})),
+        "{d}/plan.json, field 'routes', value {'T1': 1}: must be a list",
     ),
     "route a string": (
-        _plan(["T1"]),
-        "{d}/plan.json, field 'routes[0]', value 'T1': each route is an object with a 'team' id",
-    ),
-    "route without team": (
-        _plan([{"loop_min": 60}]),
-        "{d}/plan.json, field 'routes[0]', value {'loop_min': 60}: each route is an object with "
-        "a 'team' id",
+        _plan(lambda d: d.__setitem__("routes", ["T1"])),
+        "{d}/plan.json, field 'routes[0]', value 'T1': must be an object",
     ),
     "team a number": (
-        _plan([{"team": 7}]),
-        "{d}/plan.json, field 'routes[0]', value {'team': 7}: each route is an object with a "
-        "'team' id",
-    ),
-    "variant without phase": (
-        _plan([{"team": "T1", "variants": [{"variant": "a", "reverse": False}]}]),
-        "{d}/plan.json, field 'routes[0].variants[0]', value {'variant': 'a', 'reverse': False}: "
-        "variant needs variant, reverse, phase_min",
-    ),
-    "variant a number": (
-        _plan([{"team": "T1", "variants": [3]}]),
-        "{d}/plan.json, field 'routes[0].variants[0]', value 3: variant needs variant, reverse, "
-        "phase_min",
+        _plan(_route("team", 7)),
+        "{d}/plan.json, field 'routes[0].team', value 7: must be a text",
     ),
     "loop a word": (
-        _plan([{"team": "T1", "loop_min": "abc", "variants": [VARIANT]}]),
-        "{d}/plan.json, field 'routes[0].loop_min', value 'abc': expected a number of minutes",
+        _plan(_route("loop_min", "abc")),
+        "{d}/plan.json, field 'routes[0].loop_min', value 'abc': must be a number",
     ),
     "loop negative": (
-        _plan([{"team": "T1", "loop_min": -5, "variants": [VARIANT]}]),
-        "{d}/plan.json, field 'routes[0].loop_min', value -5: minutes cannot be negative",
+        _plan(_route("loop_min", -5)),
+        "{d}/plan.json, field 'routes[0].loop_min', value -5: must be a finite number >= 0",
     ),
-    "loop true": (
-        _plan([{"team": "T1", "loop_min": True}]),
-        "{d}/plan.json, field 'routes[0].loop_min', value True: expected a number of minutes",
+    "start times a display string": (
+        _plan(_route("start_times", "20:00, then every 57 min (11 loops)")),
+        "{d}/plan.json, field 'routes[0].start_times', value '20:00, then every 57 min "
+        "(11 loops)': must be a list",
+    ),
+    "variant without phase": (
+        _plan(lambda d: d["routes"][0]["variants"][0].pop("phase_min")),
+        "{d}/plan.json, field 'routes[0].variants[0].phase_min': missing field",
+    ),
+    "variant a number": (
+        _plan(_route("variants", [3])),
+        "{d}/plan.json, field 'routes[0].variants[0]', value 3: must be an object",
     ),
     "phase NaN": (
-        '{"routes": [{"team": "T1", "variants": '
-        '[{"variant": "a", "reverse": false, "phase_min": NaN}]}]}',
-        "{d}/plan.json, field 'routes[0].variants[0].phase_min', value nan: expected a number "
-        "of minutes",
-    ),
-    "phase a string": (
-        _plan([{"team": "T1", "variants": [{**VARIANT, "phase_min": "10"}]}]),
-        "{d}/plan.json, field 'routes[0].variants[0].phase_min', value '10': expected a number "
-        "of minutes",
+        _plan(_variant("phase_min", float("nan"))),
+        "{d}/plan.json, field 'routes[0].variants[0].phase_min', value nan: must be a finite "
+        "number >= 0",
     ),
     "reverse a word": (
-        _plan([{"team": "T1", "variants": [{**VARIANT, "reverse": "false"}]}]),
-        "{d}/plan.json, field 'routes[0].variants[0].reverse', value 'false': reverse is true "
-        "or false",
+        _plan(_variant("reverse", "false")),
+        "{d}/plan.json, field 'routes[0].variants[0].reverse', value 'false': must be true or "
+        "false",
     ),
-    "variants an object": (
-        _plan([{"team": "T1", "variants": {"a": 1}}]),
-        "{d}/plan.json, field 'routes[0].variants', value {'a': 1}: variants is a list",
+    "leave base a clock": (
+        _plan(_variant("leave_base", "19:14")),
+        "{d}/plan.json, field 'routes[0].variants[0].leave_base', value '19:14': must be an ISO "
+        "8601 time with its UTC offset",
+    ),
+    "leave base without offset": (
+        _plan(_variant("leave_base", "2026-12-07T19:14:00")),
+        "{d}/plan.json, field 'routes[0].variants[0].leave_base', value '2026-12-07T19:14:00': "
+        "must be an ISO 8601 time with its UTC offset",
+    ),
+    "window not a window": (
+        _plan(lambda d: d.__setitem__("night_window", ["20:00", "20:00"])),
+        "{d}/plan.json, field 'night_window', value ['20:00', '20:00']: night window is empty: "
+        "the end equals the start",
+    ),
+    "night not a date": (
+        _plan(lambda d: d.__setitem__("night", "17.12.2026")),
+        "{d}/plan.json, field 'night', value '17.12.2026': must be a date YYYY-MM-DD",
     ),
     "not utf-8": (
         b'{"routes": "\xff"}',
-        "{d}/plan.json: not a valid JSON plan file ('utf-8' codec can't decode byte 0xff in "
-        "position 12: invalid start byte)",
+        "{d}/plan.json: cannot read the plan file: 'utf-8' codec can't decode byte 0xff in "
+        "position 12: invalid start byte",
     ),
 }
 
@@ -222,7 +245,7 @@ def test_plan_catalogue(tmp_path: Path, name: str) -> None:
     path = tmp_path / "plan.json"
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     with pytest.raises(BorderwatchError) as info:
-        plan_variants(read_plan_file(path), file=path)
+        read_plan_file(path)
     assert str(info.value).replace(str(tmp_path), "{d}") == expected
 
 

@@ -348,15 +348,29 @@ def nearest_checkpoints(network: PatrolNetwork, geom: Any, *, k: int = 4) -> lis
     ]
 
 
+def local_hhmm(iso: str) -> str:
+    """``"HH:MM"`` of an ISO 8601 local time of ``plan.json`` (``2026-12-17T19:14:00+08:00``)."""
+    return iso[11:16]
+
+
 def plan_leave(route: dict[str, Any], night_start: str) -> str:
-    """When the plan has the team leave its base: ``leave_base``, else the first start time."""
-    leave = route.get("leave_base")
-    if isinstance(leave, str) and re.match(r"^\d\d:\d\d$", leave):
-        return leave
-    first = str(route.get("start_times") or "").split(",")[0].strip()
-    if re.match(r"^\d\d:\d\d$", first):
-        return first
-    return night_start
+    """When the plan has the team leave its base on its own schedule (variant ``-f0``).
+
+    A team without a leaving time (on standby) is at its base at the window start.
+    """
+    leave = route["leave_base"]
+    return local_hhmm(leave) if leave else night_start
+
+
+def variant_duty(route: dict[str, Any], code: str | None) -> dict[str, Any] | None:
+    """Tonight's variant entry of a ``plan.json`` route with its duty times (:mod:`borderwatch.plan.duty`).
+
+    The roster's ``code``; without a roster, or for a code the plan does not
+    hold, the plan's own schedule (the first variant). None on standby.
+    """
+    variants = [v for v in route["variants"] if isinstance(v, dict)]
+    chosen = next((v for v in variants if v["variant"] == code), None)
+    return chosen or (variants[0] if variants else None)
 
 
 def variant_text(
@@ -378,28 +392,22 @@ def variant_text(
     Returns
     -------
     tuple
-        ``(words, leave_base "HH:MM", reverse)``. A variant's phase is how far
-        into the loop the team is at the window start (``plan/variants.py``),
-        so it leaves ``phase_min`` (plus the drive from the base to the loop,
-        ``approach_min``) before the window starts; the words compare that with
-        the plan's own leaving time.
+        ``(words, leave_base "HH:MM", reverse)``. The leaving time is the plan's
+        duty time of that variant (``plan.json`` ``variants[].leave_base``, the
+        one the roster and the calendars give); the words compare it with the
+        plan's own leaving time.
     """
     planned = plan_leave(route, night_start)
     if code is None:
         return t["variant_none"].format(clock=planned), planned, False
     if code.endswith("-base"):
         return t["variant_base"], planned, False
-    variants = {str(v.get("variant")): v for v in route.get("variants", []) if isinstance(v, dict)}
-    v = variants.get(code)
-    m = _VARIANT.match(code)
-    if v is None and m is None:
+    v = next((x for x in route["variants"] if x["variant"] == code), None)
+    if v is None:
         return code, planned, False
-    reverse = bool(v["reverse"]) if v is not None else (m is not None and m["dir"] == "r")
-    phase = float(v.get("phase_min", 0.0)) if v is not None else 0.0
-    approach = float(route.get("approach_min") or 0.0)
-    # to the minute, early rather than late (as the plan's own leave_base)
-    leave_min = math.floor(minutes_of(night_start) - phase - approach + 1e-6)
-    leave = clock(leave_min)
+    reverse = bool(v["reverse"])
+    leave = local_hhmm(v["leave_base"])
+    leave_min = minutes_of(leave)
     # difference to the plan's time, in (-12 h, 12 h]
     diff = round((leave_min - minutes_of(planned) + 720) % 1440 - 720)
     direction = t["variant_reverse"] if reverse else t["variant_forward"]

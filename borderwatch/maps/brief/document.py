@@ -24,6 +24,7 @@ from borderwatch.maps.brief import charts
 from borderwatch.maps.brief.content import (
     clock,
     commander_figures,
+    local_hhmm,
     minutes_of,
     nearest_checkpoints,
     no_road_stretches,
@@ -32,6 +33,7 @@ from borderwatch.maps.brief.content import (
     staffing,
     township_rows,
     turn_list,
+    variant_duty,
     variant_text,
 )
 from borderwatch.maps.brief.detection import detection_rows
@@ -100,8 +102,7 @@ def _team_cards(
     lang: str,
     t: dict[str, str],
 ) -> list[dict[str, Any]]:
-    start, end = folder.night_window
-    night_min = (minutes_of(end) - minutes_of(start)) % 1440 or 1440
+    start, _end = folder.night_window
     teams = network.teams
     geoms = {r["team"]: route_geometry(network, r["steps"]) for r in folder.routes}
     gap_lines = _gap_lines(folder, network)
@@ -169,12 +170,10 @@ def _team_cards(
         geom = route_geometry(network, steps)
         loop_min = float(route["loop_min"])
         turns = turn_list(network, steps, vehicle, lang)
-        approach_min = float(route.get("approach_min") or 0.0)
-        leave_min = minutes_of(leave)
-        loop_start = leave_min + approach_min
-        ahead = (minutes_of(start) - loop_start) % 1440
-        ahead = ahead if ahead < 720 else ahead - 1440
-        loops = math.ceil((night_min + ahead) / loop_min - 1e-9) if loop_min > 0 else 0
+        approach_min = float(route["approach_min"])
+        duty = variant_duty(route, code)  # the plan's duty times of tonight's variant
+        loop_start = minutes_of(local_hhmm(duty["on_loop"])) if duty else minutes_of(start)
+        loops = len(duty["loop_starts"]) if duty else 0
         card.update(
             {
                 "leave": leave,
@@ -185,7 +184,7 @@ def _team_cards(
                 "approach_min": approach_min,
                 "loop_start": clock(loop_start),
                 "note": plan_note(route.get("note"), lang),
-                "start_times": str(route.get("start_times") or ""),
+                "start_times": ", ".join(local_hhmm(x) for x in route["start_times"]),
                 "variant_code": code or "",
                 "variant": words,
                 "turns": [

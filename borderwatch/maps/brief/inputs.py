@@ -3,9 +3,9 @@
 The plan folder is the output of ``borderwatch plan`` (``plan.json``,
 ``summary.json``, ``units.gpkg``, ``gaps_after.csv``, ``routes.geojson``); the
 roster week folder is one ``OUT/YYYY-Www`` of ``borderwatch roster``
-(``roster.csv``). Keys that newer plans carry (a route's ``status``,
-``standby_reason``, ``leave_base``) are read when present; older plans get the
-same meaning from what they do have (a team whose loop is 0 min is on standby).
+(``roster.csv``). ``plan.json`` is read and checked by
+:class:`~borderwatch.planfiles.planfile.PlanFile` (an older plan file without a
+schema version is refused: plan the night again).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import csv
 import json
 import logging
 import math
-import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +24,8 @@ import geopandas as gpd
 import pandas as pd
 
 from borderwatch.atomic import not_regular
-from borderwatch.errors import BriefWarning, MapInputError
+from borderwatch.errors import BriefWarning, CoverageError, MapInputError
+from borderwatch.planfiles.planfile import PlanFile
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -44,8 +44,6 @@ logger = logging.getLogger(__name__)
 #: Files of a plan folder the briefing reads (``report.txt`` is not needed).
 PLAN_FILES: tuple[str, ...] = ("plan.json", "summary.json", "units.gpkg", "gaps_after.csv")
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
 
 @dataclass(frozen=True)
 class PlanFolder:
@@ -56,13 +54,16 @@ class PlanFolder:
     folder
         Where they were read from.
     plan
-        ``plan.json``.
+        ``plan.json`` as checked by :class:`~borderwatch.planfiles.planfile.PlanFile`
+        (every field present; times ISO 8601).
     summary
         ``summary.json`` (coverage after the plan).
     units
         ``units.gpkg`` layer ``units``, indexed by ``unit``, in its own (projected) CRS.
     gaps
         ``gaps_after.csv``, one row per gap (``gap``, ``start_km``, ``end_km``, ...).
+    plan_file
+        The typed plan file (the source of ``plan``).
     """
 
     folder: Path
@@ -70,6 +71,7 @@ class PlanFolder:
     summary: dict[str, Any]
     units: gpd.GeoDataFrame
     gaps: pd.DataFrame
+    plan_file: PlanFile | None = None
 
     @property
     def routes(self) -> list[dict[str, Any]]:
@@ -89,8 +91,7 @@ class PlanFolder:
     @property
     def night_window(self) -> tuple[str, str]:
         """``(start, end)`` as ``"HH:MM"``."""
-        win = self.plan.get("night_window") or ["20:00", "06:00"]
-        return str(win[0]), str(win[1])
+        return (str(self.plan["night_window"][0]), str(self.plan["night_window"][1]))
 
 
 @dataclass(frozen=True)
@@ -159,27 +160,11 @@ def read_plan_folder(plan_dir: str | Path) -> PlanFolder:
             raise MapInputError(
                 f"{folder / name}: {not_regular(folder / name) or 'not found'}; a plan folder holds {', '.join(PLAN_FILES)}"
             )
-    plan = _read_json(folder / "plan.json")
-    routes = plan.get("routes")
-    if not isinstance(routes, list):
-        raise MapInputError(
-            f"{folder / 'plan.json'}: field 'routes' must be a list, not {routes!r}"
-        )
-    for i, r in enumerate(routes):
-        for key in ("team", "vehicle", "loop_min", "loop_km", "steps"):
-            if not isinstance(r, dict) or key not in r:
-                raise MapInputError(f"{folder / 'plan.json'}: routes[{i}] lacks field {key!r}")
-        leave = r.get("leave_base")
-        if leave not in (None, "") and not (isinstance(leave, str) and _HHMM.match(leave)):
-            raise MapInputError(
-                f"{folder / 'plan.json'}: routes[{i}].leave_base must be 'HH:MM', not {leave!r}"
-            )
-        status = r.get("status")
-        if status not in (None, "patrol", "standby"):
-            raise MapInputError(
-                f"{folder / 'plan.json'}: routes[{i}].status must be 'patrol' or 'standby', "
-                f"not {status!r}"
-            )
+    try:
+        plan_file = PlanFile.read(folder / "plan.json")
+    except CoverageError as err:  # the briefing's error class, same message
+        raise MapInputError(str(err)) from None
+    plan = plan_file.to_dict()
     summary = _read_json(folder / "summary.json")
     units = gpd.read_file(folder / "units.gpkg", layer="units")
     if "unit" in units.columns:
@@ -191,19 +176,14 @@ def read_plan_folder(plan_dir: str | Path) -> PlanFolder:
     for col in ("gap", "start_km", "end_km", "length_km"):
         if col not in gaps.columns:
             raise MapInputError(f"{folder / 'gaps_after.csv'}: lacks column {col!r}")
-    return PlanFolder(folder=folder, plan=plan, summary=summary, units=units, gaps=gaps)
+    return PlanFolder(
+        folder=folder, plan=plan, summary=summary, units=units, gaps=gaps, plan_file=plan_file
+    )
 
 
 def route_status(route: dict[str, Any]) -> tuple[str, str]:
-    """``(status, reason)`` of a plan route: the plan's own keys, else standby for an empty loop."""
-    status = route.get("status")
-    reason = str(route.get("standby_reason") or "")
-    if status in ("patrol", "standby"):
-        return str(status), reason
-    loop = float(route.get("loop_min") or 0.0)
-    if loop <= 0 or not route.get("steps"):
-        return "standby", reason
-    return "patrol", reason
+    """``(status, reason)`` of a plan route (``"patrol"`` or ``"standby"``, the standby reason)."""
+    return str(route["status"]), str(route["standby_reason"])
 
 
 def load_network_of(folder: PlanFolder) -> PatrolNetwork:
