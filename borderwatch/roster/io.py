@@ -313,9 +313,11 @@ def _ics_files(roster: WeekRoster, lang: str | None = None) -> dict[str, bytes]:
             )
     files = {}
     for team, evs in sorted(per_team.items()):
-        files[f"ics/team-{_safe(team)}.ics"] = _ics_bytes(evs, f"{team} {roster.week}", tz, stamp)
+        name = safe_name(_safe(team), ".ics", prefix="team-", what="team id")
+        files[f"ics/{name}"] = _ics_bytes(evs, f"{team} {roster.week}", tz, stamp)
     for pid, evs in sorted(per_person.items()):
-        files[f"ics/person-{_safe(pid)}.ics"] = _ics_bytes(evs, f"{pid} {roster.week}", tz, stamp)
+        name = safe_name(_safe(pid), ".ics", prefix="person-", what="person id")
+        files[f"ics/{name}"] = _ics_bytes(evs, f"{pid} {roster.week}", tz, stamp)
     return files
 
 
