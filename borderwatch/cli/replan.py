@@ -35,13 +35,18 @@ __all__ = ["replan_command"]
 
 
 def _check_at(at: str, plan: PlanFile) -> float:
-    """Minutes after the plan's window start of the cut ``at``; refused outside the window."""
-    from borderwatch.config import parse_hhmm
+    """Elapsed minutes from the plan's window start to the cut ``at``; refused outside the window.
 
-    win = plan.night_window
-    clock = parse_hhmm(at, field="--at")
-    offset = (clock - win.start_min) % (24 * 60)
-    if not 0 < offset < win.minutes():
+    The wall clock is read in the plan's zone on the plan's night: on a
+    daylight-saving changeover night a skipped time is refused and a repeated
+    one needs its offset (``02:30+01:00``), see
+    :func:`~borderwatch.plan.replan.cut.cut_offset`.
+    """
+    from borderwatch.plan.replan.cut import cut_offset
+
+    win, day = plan.run_window()  # a re-planned folder's loops run from its own cut
+    offset = cut_offset(at, win, day, plan.timezone, field="--at")
+    if not 0 < offset < win.minutes(day, plan.timezone):
         raise ConfigError(
             f"the cut must lie inside the plan's night window {win} "
             "(after its start, before its end)",
@@ -154,7 +159,7 @@ def replan_command(
         stretches = _check_hot(hot or [], recorded)
         check_files("--gpx", gpx)
         check_choice("--lang", lang, LANGS)
-        day = parse_night_date(night) or recorded.night
+        day = parse_night_date(night) or recorded.run_window()[1]
         earlier = recorded.replan
         if earlier is not None:
             # a chained re-plan: its window starts at the earlier cut (docs/replan.md, Known limits)
@@ -197,7 +202,7 @@ def replan_command(
             rp = replan(
                 plan,
                 pnet,
-                at=at,
+                at=at_min,  # elapsed minutes: the wall clock was read in the night's zone
                 drop=dropped,
                 hot=stretches,
                 positions=positions,

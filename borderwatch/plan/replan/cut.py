@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from borderwatch.config import format_hhmm, parse_hhmm
+from borderwatch.config import NightWindow, format_hhmm, parse_hhmm
 from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.errors import ConfigError
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "check_positions",
     "cross_cut_revisits",
+    "cut_offset",
     "edge_end",
     "edge_start",
     "kept_passes",
@@ -38,13 +42,112 @@ __all__ = [
 ]
 
 
+_AT = re.compile(r"^\s*(\d\d:\d\d)\s*(?:([+-])(\d\d):?(\d\d))?\s*$")
+
+
+def cut_offset(
+    at: str,
+    window: NightWindow,
+    night: date | None,
+    timezone: str | None,
+    *,
+    field: str = "at",
+) -> float:
+    """Elapsed minutes from the window start to the wall clock ``at`` on the night of ``night``.
+
+    ``at`` is ``"HH:MM"``, or ``"HH:MM+02:00"`` with the UTC offset it is
+    meant in. On a daylight-saving changeover night (``night`` and
+    ``timezone`` given) the wall clock is read in the zone: a time the spring
+    change skips (02:30 when clocks go from 02:00 to 03:00) is refused; a time
+    the autumn change repeats (02:30 when clocks go back from 03:00 to 02:00)
+    is refused unless its offset says which of the two is meant. Without a
+    night or a zone the nominal clock is used (no DST).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``field`` and the value: not a time, a skipped or repeated wall
+        time, an offset that is neither of the night's.
+    """
+    m = _AT.match(at) if isinstance(at, str) else None
+    if m is None:
+        parse_hhmm(at, field=field)  # its message for what is not HH:MM
+        raise ConfigError("a time HH:MM, or HH:MM+HH:MM with its UTC offset", field=field, value=at)
+    clock = parse_hhmm(m.group(1), field=field)
+    if night is None or timezone is None:
+        if m.group(2):
+            raise ConfigError(
+                "an offset is only read on a night of known date and zone; give HH:MM",
+                field=field,
+                value=at,
+            )
+        return float((clock - window.start_min) % (24 * 60))
+    tz = ZoneInfo(timezone)
+    day = night if clock >= window.start_min else night + timedelta(days=1)
+    wall = datetime.combine(day, time(clock // 60, clock % 60))
+    first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    choices = [first] if first.utcoffset() == second.utcoffset() else [first, second]
+    if len(choices) == 2 and second.timestamp() < first.timestamp():
+        skip_from, skip_to = _spring_jump(first, tz)
+        raise ConfigError(
+            f"{m.group(1)} does not exist on {day} in {timezone}: the clocks skip from "
+            f"{skip_from} to {skip_to} that night; give a time before or after the change",
+            field=field,
+            value=at,
+        )
+    if m.group(2):
+        sign = 1 if m.group(2) == "+" else -1
+        want = timedelta(hours=int(m.group(3)), minutes=int(m.group(4))) * sign
+        picked = [c for c in choices if c.utcoffset() == want]
+        if not picked:
+            said = " or ".join(_offset(c) for c in choices)
+            raise ConfigError(
+                f"{m.group(1)} on {day} in {timezone} is at UTC{said}, not at the offset given",
+                field=field,
+                value=at,
+            )
+        moment = picked[0]
+    elif len(choices) == 2:
+        raise ConfigError(
+            f"{m.group(1)} happens twice on {day} in {timezone} (the clocks go back an hour): "
+            f"give {m.group(1)}{_offset(first)} for the first, {m.group(1)}{_offset(second)} "
+            "for the second",
+            field=field,
+            value=at,
+        )
+    else:
+        moment = first
+    return window.offset_of(moment, night, timezone)
+
+
+def _offset(moment: datetime) -> str:
+    off = moment.utcoffset() or timedelta(0)
+    sign = "-" if off < timedelta(0) else "+"
+    minutes = int(abs(off).total_seconds() // 60)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _spring_jump(moment: datetime, tz: ZoneInfo) -> tuple[str, str]:
+    """The wall clocks just before and after the spring change near ``moment`` ("02:00", "03:00")."""
+    base = moment.astimezone(UTC)
+    for k in range(-180, 181):
+        t = base + timedelta(minutes=k)
+        before = (t - timedelta(minutes=1)).astimezone(tz).utcoffset()
+        if t.astimezone(tz).utcoffset() != before and before is not None:
+            return (t + before).strftime("%H:%M"), t.astimezone(tz).strftime("%H:%M")
+    return moment.strftime("%H:%M"), moment.strftime("%H:%M")
+
+
 def parse_at(at: str | float, network: PatrolNetwork) -> float:
-    """Minutes after the window start of ``at`` (``"HH:MM"`` or minutes), inside the window."""
+    """Minutes after the window start of ``at`` (``"HH:MM"`` or minutes), inside the window.
+
+    On a daylight-saving changeover night (``network.config`` dated with its
+    zone) the wall clock is read in the zone (:func:`cut_offset`).
+    """
     cfg = network.config
     window = float(cfg.night_minutes)
     if isinstance(at, str):
-        clock = parse_hhmm(at.strip(), field="at")
-        minutes = float((clock - cfg.night_start_min) % (24 * 60))
+        minutes = cut_offset(at.strip(), cfg.night, cfg.night_date, cfg.timezone, field="at")
     elif isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
         raise ConfigError(
             "at is a time 'HH:MM' or minutes after the window start", field="at", value=at
