@@ -74,7 +74,7 @@ MARKER_FORMAT = 1
 ID_MAX_LEN = 64
 ID_RULE = (
     f"1-{ID_MAX_LEN} letters (any script, e.g. 巡逻一队), digits, '-', '_' or '.'; "
-    "not starting with '.'; not a reserved device name (CON, NUL, COM1, ...)"
+    "not starting or ending with '.'; not a reserved device name (CON, NUL, COM1, ...)"
 )
 """The character set of every id that may become part of a file name."""
 

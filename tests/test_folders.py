@@ -87,7 +87,7 @@ def test_bad_ids_are_named(value: str, problem: str) -> None:
         safe_name(value, ".gpx", what="team id")
     assert str(info.value) == (
         f"team id {value!r} cannot be part of a file name: {problem}; an id is 1-64 letters "
-        "(any script, e.g. 巡逻一队), digits, '-', '_' or '.'; not starting with '.'; "
+        "(any script, e.g. 巡逻一队), digits, '-', '_' or '.'; not starting or ending with '.'; "
         "not a reserved device name (CON, NUL, COM1, ...)"
     )
 
