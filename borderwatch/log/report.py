@@ -56,6 +56,7 @@ LABELS: dict[str, dict[str, str]] = {
         "watched_pct": "watched %",
         "plan": "plan",
         "worst_revisit": "worst revisit, min",
+        "detection": "detection % of a crossing, mean (lowest)",
         "unwatched_km": "km unwatched > target",
         "teams_ok": "team-nights as planned",
         "incidents": "Incidents and the patrols near them",
@@ -104,6 +105,7 @@ LABELS: dict[str, dict[str, str]] = {
         "watched_pct": "有效巡控 %",
         "plan": "计划",
         "worst_revisit": "最长间隔（分钟）",
+        "detection": "越境发现概率 %，平均（最低）",
         "unwatched_km": "超时无人巡（公里）",
         "teams_ok": "按计划完成的队·夜",
         "incidents": "案事件及附近巡逻",
@@ -363,7 +365,13 @@ def _townships(recs: list[NightRecord], net: PatrolNetwork) -> list[dict[str, An
     plan_km = np.zeros(len(units))
     ach_km = np.zeros(len(units))
     worst = np.zeros(len(units))
+    det = np.zeros(len(units))
+    det_n = 0
     for r in recs:
+        d = pd.to_numeric(r.units["detection"], errors="coerce").to_numpy(dtype=float)
+        if np.isfinite(d).any():
+            det += np.nan_to_num(d, nan=0.0)
+            det_n += 1
         plan_km += np.where(_planned_watched(r), length, 0.0)
         ach_km += np.where(r.units["watched"].to_numpy(dtype=bool), length, 0.0)
         worst = np.maximum(
@@ -384,6 +392,12 @@ def _townships(recs: list[NightRecord], net: PatrolNetwork) -> list[dict[str, An
                 "watched_km": _f(a),
                 "pct": _f(100.0 * a / b if b else 0.0),
                 "worst": _f(float(worst[on].max()), 0),
+                "detection": (
+                    f"{100.0 * float((det[on] / det_n).mean()):.0f} "
+                    f"({100.0 * float((det[on] / det_n).min()):.0f})"
+                    if det_n
+                    else ""
+                ),
                 "short": a < p - 0.05,
             }
         )
