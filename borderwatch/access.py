@@ -315,7 +315,7 @@ def access_from_mapping(value: Any, *, base: AccessRules | None = None) -> Acces
                 )
             keys = val
         else:
-            from borderwatch.config import unknown_key
+            from borderwatch.errors import unknown_key
 
             raise unknown_key(key, val, _ACCESS_KEYS, where=f"access.{key}")
     return AccessRules(allow=allow, gate_keys=keys, fords=fords)

@@ -47,7 +47,6 @@ the top level of a config file) is still read, with a
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
 import tomllib
@@ -59,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from borderwatch.access import AccessRules, access_from_mapping
-from borderwatch.errors import ConfigError, ConfigWarning
+from borderwatch.errors import ConfigError, ConfigWarning, unknown_key
 from borderwatch.limits import Limits, limits_from_mapping
 
 __all__ = [
@@ -80,14 +79,12 @@ __all__ = [
     "format_hhmm",
     "from_mapping",
     "load_config",
-    "nearest_key",
     "night_length_min",
     "parse_hhmm",
     "parse_night_window",
     "plan_options",
     "read_toml",
     "renamed_time_limit",
-    "unknown_key",
 ]
 
 #: Allowed range (inclusive) of each length, speed and target option, with its unit.
@@ -444,51 +441,6 @@ def renamed_time_limit(time_limit_s: float, time_limit: float | None, *, where: 
         stacklevel=3,
     )
     return float(time_limit)
-
-
-def nearest_key(key: str, known: Any) -> str | None:
-    """The known key closest to ``key`` (``difflib``), or None when none is close."""
-    close = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def unknown_key(
-    key: str,
-    value: Any,
-    known: Any,
-    *,
-    where: str | None = None,
-    file: str | Path | None = None,
-    error: type[ConfigError] | Any = None,
-    what: str = "key",
-) -> ConfigError:
-    """Return the error for an unknown key, naming the nearest known key.
-
-    Parameters
-    ----------
-    key
-        The unknown key as written.
-    value
-        Its value.
-    known
-        The keys allowed at that place.
-    where
-        The dotted path of ``key`` in the file (default: ``key``).
-    file
-        The file named in the error.
-    error
-        A located error class (default :class:`~borderwatch.errors.ConfigError`).
-    what
-        The word for the key in the message (``"key"``, ``"option"``).
-    """
-    near = nearest_key(key, known)
-    hint = f"did you mean {near!r}? " if near else ""
-    return (error or ConfigError)(
-        f"unknown {what}; {hint}known: {', '.join(sorted(str(k) for k in known))}",
-        field=where or key,
-        value=value,
-        file=file,
-    )
 
 
 def check_range(

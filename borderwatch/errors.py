@@ -23,6 +23,7 @@ code meaning
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,8 @@ __all__ = [
     "RoutingError",
     "ScenarioError",
     "ScenarioWarning",
+    "nearest_key",
+    "unknown_key",
 ]
 
 EXIT_BAD_INPUT = 2
@@ -233,3 +236,48 @@ class RosterWarning(BorderwatchWarning):
 
 class BriefWarning(BorderwatchWarning):
     """A night briefing is written but lacks something (no roster for the night, no CJK font)."""
+
+
+def nearest_key(key: str, known: Any) -> str | None:
+    """The known key closest to ``key`` (``difflib``), or None when none is close."""
+    close = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def unknown_key(
+    key: str,
+    value: Any,
+    known: Any,
+    *,
+    where: str | None = None,
+    file: str | Path | None = None,
+    error: type[ConfigError] | Any = None,
+    what: str = "key",
+) -> ConfigError:
+    """Return the error for an unknown key, naming the nearest known key.
+
+    Parameters
+    ----------
+    key
+        The unknown key as written.
+    value
+        Its value.
+    known
+        The keys allowed at that place.
+    where
+        The dotted path of ``key`` in the file (default: ``key``).
+    file
+        The file named in the error.
+    error
+        A located error class (default :class:`~borderwatch.errors.ConfigError`).
+    what
+        The word for the key in the message (``"key"``, ``"option"``).
+    """
+    near = nearest_key(key, known)
+    hint = f"did you mean {near!r}? " if near else ""
+    return (error or ConfigError)(
+        f"unknown {what}; {hint}known: {', '.join(sorted(str(k) for k in known))}",
+        field=where or key,
+        value=value,
+        file=file,
+    )

@@ -143,7 +143,7 @@ def limits_from_mapping(
             value=values,
             file=file,
         )
-    from borderwatch.config import unknown_key
+    from borderwatch.errors import unknown_key
 
     for key, value in values.items():
         if key not in LIMIT_KEYS:

@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from borderwatch.atomic import ID_RULE, id_problem
-from borderwatch.config import SCALAR_FIELDS, TARGETS, read_toml, unknown_key
-from borderwatch.errors import ConfigError, ConfigWarning
+from borderwatch.config import SCALAR_FIELDS, TARGETS, read_toml
+from borderwatch.errors import ConfigError, ConfigWarning, unknown_key
 from borderwatch.limits import DEFAULT_LIMITS, Limits, check_limit, limits_from_mapping
 
 __all__ = [
