@@ -15,10 +15,10 @@ from borderwatch.config import (
     VehicleProfile,
     default_language,
     format_hhmm,
-    nearest_key,
     night_length_min,
     parse_hhmm,
 )
+from borderwatch.errors import nearest_key
 
 
 def test_defaults() -> None:
