@@ -34,6 +34,9 @@ from borderwatch.planfiles.export import _gpx, _gpx_tracks, _night_start
 NIGHT = date(2026, 12, 1)
 N = 10_000
 
+# every test here shares a planned scenario (~30 s under load): all slow
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory: pytest.TempPathFactory):
@@ -48,12 +51,11 @@ def planned(tmp_path_factory: pytest.TempPathFactory):
         net, out, night=NIGHT, max_iterations=100, seed=0, map_html=False, crossing_min=10.0
     )
     det = detect_night(net, plan.routes, plan.schedule.timeline, crossing_min=10.0)
-    return net, plan, out, summary, det
+    return net, plan, out, summary, det, folder
 
 
-@pytest.mark.slow
 def test_simulated_crossings_agree_with_the_closed_forms(planned, tmp_path: Path) -> None:
-    net, plan, out, _summary, det = planned
+    net, plan, out, _summary, det = planned[:5]
     window = net.config.night_minutes
     start = _night_start(net, NIGHT)
     tau = det.units["crossing_min"].to_numpy()
@@ -107,7 +109,7 @@ def test_plan_outputs_carry_the_detection_figures(planned) -> None:
     import geopandas as gpd
     import pandas as pd
 
-    _net, _plan, out, summary, det = planned
+    _net, _plan, out, summary, det = planned[:5]
     d = summary["detection"]
     assert d["crossing_min"] == 10.0
     units = gpd.read_file(out / "units.gpkg", layer="units")
@@ -136,7 +138,7 @@ def test_briefing_and_map_show_the_detection_lines(planned) -> None:
     from borderwatch.maps.brief.document import brief_html
     from borderwatch.maps.brief.inputs import read_plan_folder
 
-    net, plan, out, summary, det = planned
+    net, plan, out, summary, det = planned[:5]
     d = summary["detection"]
     html = brief_html(read_plan_folder(out), net, lang="en")
     # the commander page: the border's minimum and a line per township, plan.json's figures
@@ -154,3 +156,28 @@ def test_briefing_and_map_show_the_detection_lines(planned) -> None:
     text = path.read_text(encoding="utf-8")
     assert "Chance a 10-min crossing is seen" in text
     assert f'"pi": "{det.units["p_informed"].iat[0]:.2f}"' in text
+
+
+def test_crossing_csv_of_the_scenario_folder_sets_tau_per_stretch(planned) -> None:
+    from borderwatch.plan.odds import scenario_crossing_csv
+
+    net, plan, _out, _summary, _det, folder = planned
+    assert scenario_crossing_csv(net) is None
+    (folder / "crossing.csv").write_text("start_km,end_km,crossing_min\n2,4,25\n", encoding="utf-8")
+    try:
+        net2 = build_network(load_scenario(folder))
+        path = scenario_crossing_csv(net2)
+        assert path is not None
+        det = detect_night(net2, plan.routes, plan.schedule.timeline, stretches=path)
+        mid = (net2.units["start_m"] + net2.units["end_m"]).to_numpy() / 2000
+        tau = det.units["crossing_min"].to_numpy()
+        assert (tau[(mid >= 2) & (mid < 4)] == 25).all()
+        assert (tau[(mid < 2) | (mid >= 4)] == net2.config.crossing_min).all()
+    finally:
+        (folder / "crossing.csv").unlink()
+
+
+def test_plan_refuses_a_crossing_time_out_of_range() -> None:
+    result = CliRunner().invoke(app, ["plan", "ningming", "--crossing-min", "0.1", "--out", "x"])
+    assert result.exit_code == 2
+    assert "--crossing-min" in result.output
