@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from borderwatch import ConfigError, ScenarioError, ScenarioWarning, load_scenario
-from borderwatch.config import PlanConfig, load_config
+from borderwatch.config import OPTION_FIELDS, PlanConfig, load_config
 from borderwatch.errors import ConfigWarning
 from tests.helpers import write_toy_scenario
 
@@ -40,10 +40,8 @@ _KNOWN_TOP = (
     "allow_outside_paths, crs, defaults, name, night, official_border_km, provenance, "
     "roads, targets, timezone, title"
 )
-_KNOWN_OPTIONS = (
-    "checkpoint_radius_m, max_snap_m, min_loop_min, patrol_view_m, profiles, seed, "
-    "unit_length_m, walk_detour, walk_speed_kmh"
-)
+#: the [defaults] options an unknown-option message lists (sorted; grows with PlanConfig)
+_KNOWN_OPTIONS = ", ".join(sorted(OPTION_FIELDS))
 
 
 def top(line: str) -> str:

@@ -176,3 +176,13 @@ def test_gate_keys_open_real_gates(tmp_path: Path) -> None:
     other = keys.edges[["access_car"]].to_numpy().ravel() == ""
     sel = gates & open_class & other & ~keys.edges["ford"].to_numpy(bool)
     assert sel.any() and np.isfinite(keys.edge_seconds("pickup")[sel]).all()
+
+
+@pytest.mark.slow
+def test_grid_less_briefing_has_no_bare_township_table(planned: dict) -> None:
+    from borderwatch.maps.brief import brief_html, read_plan_folder
+
+    net, _plan, folder = planned["north_bayreuth"]
+    html = brief_html(read_plan_folder(folder), net, lang="en", night=date(2026, 12, 6))
+    assert "By township" not in html
+    assert "<h1>" in html  # the rest of the briefing is there
