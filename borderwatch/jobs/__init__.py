@@ -354,21 +354,17 @@ def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
     """
     import shapely
 
-    from borderwatch.config import format_hhmm
     from borderwatch.plan.replan_text import diff_lines
 
-    start0 = rp.network.config.night_start_min - rp.at_min
-    end = rp.network.config.night_end
-
     def clock(minutes: float) -> str | None:
-        return format_hhmm(math.floor(start0 + minutes + 1e-9)) if math.isfinite(minutes) else None
+        return rp.clock(minutes) if math.isfinite(minutes) else None
 
     units = rp.network.units
     mid_km = (units["start_m"].to_numpy() + units["end_m"].to_numpy()) / 2000.0
     out: dict[str, Any] = {
         "at": rp.at_clock,
         "at_min": _finite(rp.at_min),
-        "original_night_window": [format_hhmm(start0), end],
+        "original_night_window": list(rp.window.pair),
         "original_night": night.isoformat() if night is not None else None,
         "dropped": list(rp.dropped),
         "hot": [
@@ -519,14 +515,11 @@ def write_replan(
     dict
         ``plan.json`` as written.
     """
-    from datetime import timedelta
-
     from borderwatch.plan.replan_text import diff_text
 
     rem = rp.network
-    start0 = (rem.config.night_start_min - rp.at_min) % (24 * 60)  # the original start
-    # the remainder starts on the next day when the cut is after midnight
-    rem_night = night + timedelta(days=int((start0 + rp.at_min) // (24 * 60)))
+    # the remainder starts on the date of the cut (the next day when the cut is after midnight)
+    rem_night = rp.window.at(rp.at_min, night, rem.scenario.timezone).date()
     target = rem.config.targets.max_revisit_min
     progress("coverage of the rest of the night")
     after = coverage_report(
@@ -554,7 +547,9 @@ def write_replan(
             **worst["target_check"],
         }
         del extra["target_check"]
-        summary = write_plan_files(rem, rp.plan, out, night=rem_night, extra=extra)
+        summary = write_plan_files(
+            rem, rp.plan, out, night=rem_night, extra=extra, cut=(night, rp.window, rp.at_min)
+        )
         write_text(out / "diff.txt", text)
         report = (out / "report.txt").read_text(encoding="utf-8")
         write_text(

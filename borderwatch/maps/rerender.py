@@ -85,7 +85,7 @@ def rerender_map(
             focus_team=focus_team,
             # a re-planned folder: its take-overs highlighted, as `borderwatch replan` drew them
             changes=replan_changes(network, replan.get("takeovers", []), lang) if replan else (),
-            title=(f"{labels(lang)['replan_title']} {plan.night_window}" if replan else None),
+            title=(f"{labels(lang)['replan_title']} {plan.run_window()[0]}" if replan else None),
         )
     else:
         m = coverage_map(

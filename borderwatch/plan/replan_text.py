@@ -22,7 +22,6 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from borderwatch.config import format_hhmm
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
 
@@ -35,8 +34,7 @@ __all__ = ["diff_lines", "diff_text", "loop_changed"]
 
 def _clock(rp: Replan, minutes: float) -> str:
     """Clock time of ``minutes`` after the ORIGINAL window start."""
-    start = rp.network.config.night_start_min - rp.at_min
-    return format_hhmm(math.floor(start + minutes + 1e-9))
+    return rp.clock(minutes)
 
 
 def loop_changed(old: TeamRoute | None, new: TeamRoute) -> bool:

@@ -10,6 +10,7 @@ Every file is written under a temporary name and renamed into place.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from datetime import date, datetime, timedelta
@@ -564,6 +565,7 @@ def write_plan_files(
     *,
     night: date,
     extra: dict[str, Any] | None = None,
+    cut: tuple[date, NightWindow, float] | None = None,
 ) -> dict[str, Any]:
     """Write ``routes.geojson``, ``routes.gpx``, ``plan.json`` and ``report.txt`` into ``out_dir``.
 
@@ -578,6 +580,10 @@ def write_plan_files(
     extra
         More top-level entries for ``plan.json`` (``coverage_before``,
         ``coverage_after``: coverage summaries, also shown in the report).
+    cut
+        For a re-plan (``network`` runs from the cut): ``(night, window,
+        cut_min)`` of the night it cuts; ``plan.json`` keeps that night and
+        window and records the cut (:attr:`PlanFile.cut_min`).
 
     Returns
     -------
@@ -601,6 +607,10 @@ def write_plan_files(
         # the one way an id becomes a file name: never a path (issue #22)
         write_text(teams_dir / safe_name(team, ".gpx", what="team id"), _gpx(tracks, [team]))
     written = plan_file(network, plan, summary, night=night)
+    if cut is not None:
+        written = dataclasses.replace(
+            written, night=cut[0], night_window=cut[1], cut_min=round(cut[2], 3)
+        )
     written.write(out / "plan.json")
     write_text(out / "report.txt", report_text(network, plan, summary))
     return written.to_dict()

@@ -35,7 +35,16 @@ __all__ = ["SCHEMA_VERSION", "TYPED_FIELDS", "PlanFile", "PlanRoute", "PlanVaria
 SCHEMA_VERSION = 2
 
 #: Top-level keys :class:`PlanFile` types (every other key is one of its ``figures``).
-TYPED_FIELDS = ("schema_version", "scenario", "night", "night_window", "timezone", "seed", "routes")
+TYPED_FIELDS = (
+    "schema_version",
+    "scenario",
+    "night",
+    "night_window",
+    "timezone",
+    "seed",
+    "routes",
+    "cut_min",
+)
 
 
 class _Reader:
@@ -296,6 +305,10 @@ class PlanFile:
     figures
         Every other top-level entry (the plan's figures, coverage summaries,
         ``source``, ``replan``...), as written; read-only.
+    cut_min
+        For a re-planned folder: the cut, minutes after the start of
+        ``night_window`` (which stays tonight's original window); its loops
+        run from the cut to the window end (:meth:`run_window`). None for a plan.
     schema_version
         :data:`SCHEMA_VERSION` for files this code writes.
     path
@@ -309,6 +322,7 @@ class PlanFile:
     seed: int
     routes: tuple[PlanRoute, ...]
     figures: Mapping[str, Any] = field(default_factory=dict)
+    cut_min: float | None = None
     schema_version: int = SCHEMA_VERSION
     path: Path | None = field(default=None, compare=False)
 
@@ -376,6 +390,11 @@ class PlanFile:
         seed = r.get(data, "seed", "")
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise r.fail("must be a whole number", "seed", seed)
+        cut = r.get(data, "cut_min", "")
+        if cut is not None:
+            cut = r.number(data, "cut_min")
+            if not 0 < cut < night_window.minutes():
+                raise r.fail(f"must lie inside the night window {night_window}", "cut_min", cut)
         return cls(
             scenario=r.text(data, "scenario"),
             night=night,
@@ -387,6 +406,7 @@ class PlanFile:
                 for i, x in enumerate(r.items(data, "routes"))
             ),
             figures={k: v for k, v in data.items() if k not in TYPED_FIELDS},
+            cut_min=cut,
             schema_version=int(version),
         )
 
@@ -401,6 +421,7 @@ class PlanFile:
             "night_window": list(self.night_window.pair),
             "timezone": self.timezone,
             "seed": self.seed,
+            "cut_min": self.cut_min,
             "routes": [r.to_dict() for r in self.routes],
         }
 
@@ -428,12 +449,25 @@ class PlanFile:
         return tuple(r.team for r in self.routes)
 
     def window_start(self) -> datetime:
-        """The start of the plan's night (aware, in :attr:`timezone`)."""
-        return self.night_window.start_at(self.night, self.timezone)
+        """The start of the window the loops run in (:meth:`run_window`; aware, in :attr:`timezone`)."""
+        window, night = self.run_window()
+        return window.start_at(night, self.timezone)
 
     def window_end(self) -> datetime:
         """The end of the plan's night (aware, in :attr:`timezone`)."""
         return self.night_window.end_at(self.night, self.timezone)
+
+    def run_window(self) -> tuple[NightWindow, date]:
+        """The window this plan's loops run in and the date it starts on.
+
+        The night window and night of a plan; for a re-plan the rest of the
+        night: from the cut (its wall clock, DST-correct) to the window end, on
+        the date of the cut.
+        """
+        if self.cut_min is None:
+            return self.night_window, self.night
+        at = self.night_window.at(self.cut_min, self.night, self.timezone)
+        return NightWindow(at.strftime("%H:%M"), self.night_window.end), at.date()
 
     def lead_min(self, v: PlanVariant) -> float:
         """Minutes from leaving the base to the window start (the duty before the window)."""

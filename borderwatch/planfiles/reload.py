@@ -157,7 +157,8 @@ def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
             )
     if len(set(ids)) != len(ids):
         raise r.fail("a team has two routes", "routes", ids)
-    net = night_network(network, teams=ids, night_window=r.plan.night_window, night=r.plan.night)
+    window, night = r.plan.run_window()  # a re-plan's loops run from its cut
+    net = night_network(network, teams=ids, night_window=window, night=night)
     border_km = r.plan.border_km
     if border_km is not None:
         have = round(float(net.units["length_m"].sum()) / 1000.0, 3)

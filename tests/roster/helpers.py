@@ -83,6 +83,7 @@ def tiny_plan(
         "night_window": ["20:00", "06:00"],
         "timezone": "UTC",
         "seed": 0,
+        "cut_min": None,
         "routes": routes,
     }
 

@@ -90,7 +90,9 @@ class PlanFolder:
 
     @property
     def night_window(self) -> tuple[str, str]:
-        """``(start, end)`` as ``"HH:MM"``."""
+        """``(start, end)`` as ``"HH:MM"`` of the window the loops run in (a re-plan: from its cut)."""
+        if self.plan_file is not None:
+            return self.plan_file.run_window()[0].pair
         return (str(self.plan["night_window"][0]), str(self.plan["night_window"][1]))
 
 

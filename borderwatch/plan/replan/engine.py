@@ -325,6 +325,7 @@ def replan(
         original_worst_revisit_min=worst_over(kept_table, watched),
         hot_passes=hot_passes,
         seconds=secs,
+        window=network.config.night,
         weighted_worst_revisit_min=weighted_worst(cross, hot_w, watched),
         original_weighted_worst_revisit_min=weighted_worst(kept_table, hot_w, watched),
         unserved=unserved,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from borderwatch.config import format_hhmm
+from borderwatch.config import NightWindow, format_hhmm
 from borderwatch.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -235,6 +235,9 @@ class Replan:
         Km of border (units of the worst-revisit figures) never passed after
         the cut by the new plan, and by tonight's plan kept with the dropped
         teams gone.
+    window
+        Tonight's ORIGINAL night window (the remainder's ``network`` runs from
+        the cut): every clock "after the original window start" is read from it.
     """
 
     original: PatrolPlan
@@ -250,12 +253,17 @@ class Replan:
     original_worst_revisit_min: float
     hot_passes: Mapping[str, tuple[int, int]]
     seconds: Mapping[str, float]
+    window: NightWindow
     weighted_worst_revisit_min: float = math.nan
     original_weighted_worst_revisit_min: float = math.nan
     unserved: tuple[int, ...] = field(default=())
     changed: tuple[str, ...] = field(default=())
     unpassed_km: float = 0.0
     original_unpassed_km: float = 0.0
+
+    def clock(self, minutes: float) -> str:
+        """Clock time of ``minutes`` after the ORIGINAL window start (rounded down)."""
+        return self.window.clock(minutes, floor=True)
 
     @property
     def at_clock(self) -> str:
