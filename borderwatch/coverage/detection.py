@@ -65,6 +65,7 @@ from borderwatch.errors import CoverageError, ScenarioError
 
 if TYPE_CHECKING:
     from borderwatch.coverage.gaps import CoverageReport
+    from borderwatch.coverage.timeline import PatrolTimeline
     from borderwatch.data.network import PatrolNetwork
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "crossing_minutes",
     "detection_columns",
     "informed",
+    "night_detection",
     "read_crossing_csv",
     "seen_matrix",
     "situations",
@@ -645,12 +647,15 @@ def with_detection(
             value=len(table),
         )
     for col in detection_columns():
-        units[col] = table[col].to_numpy()
+        if col in table.columns:  # a driven night has no variants: no p_informed
+            units[col] = table[col].to_numpy()
     gaps = report.gaps.copy()
     part = units["part"].to_numpy()
     s_km = units["start_m"].to_numpy(dtype=float) / 1000
     e_km = units["end_m"].to_numpy(dtype=float) / 1000
     for col, src in zip(GAP_COLUMNS, ("p_uninformed", "p_informed", "p_watching"), strict=True):
+        if src not in units.columns:
+            continue
         vals = units[src].to_numpy(dtype=float)
         out = []
         for g_part, a, b in zip(
@@ -667,3 +672,51 @@ def with_detection(
     if summary is not None:
         new_summary["detection"] = summary
     return CoverageReport(units=units, gaps=gaps, grids=report.grids, summary=new_summary)
+
+
+def night_detection(
+    network: PatrolNetwork,
+    timeline: PatrolTimeline,
+    *,
+    crossing_min: float | None = None,
+    stretches: str | Path | Sequence[tuple[float, float, float]] | None = None,
+) -> pd.DataFrame:
+    """The uninformed and watching figures of one night (a plan's timeline or a driven night's GPX).
+
+    Parameters
+    ----------
+    network
+        The patrol network.
+    timeline
+        The night: :meth:`PatrolTimeline.from_walks` or
+        :func:`~borderwatch.coverage.gpx.timeline_from_gpx`.
+    crossing_min, stretches
+        As for :func:`crossing_minutes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit (index of ``network.units``): ``crossing_min``,
+        ``p_uninformed``, ``p_watching``, ``watch_gap_min`` (1 and 0 where a
+        checkpoint watches). A driven night has no variants and odds, so no
+        informed figure.
+    """
+    from borderwatch.coverage.revisit import pass_times
+    from borderwatch.coverage.static import checkpoint_watch
+
+    n = len(network.units)
+    window = timeline.window_min
+    tau = crossing_minutes(network, crossing_min=crossing_min, stretches=stretches)
+    cp = checkpoint_watch(network)["watched"].to_numpy(dtype=bool)
+    passes = pass_times(network, timeline)
+    pu, pt = passes["unit"].to_numpy(), passes["t"].to_numpy()
+    w = watching(pu, pt, tau, window, n)
+    return pd.DataFrame(
+        {
+            "crossing_min": tau,
+            "p_uninformed": np.where(cp, 1.0, uninformed(pu, pt, tau, window, n)),
+            "p_watching": np.where(cp, 1.0, w["p_watching"].to_numpy()),
+            "watch_gap_min": np.where(cp, 0.0, w["watch_gap_min"].to_numpy()),
+        },
+        index=network.units.index,
+    )

@@ -72,6 +72,8 @@ def run_gaps(
         max_response_min=max_response_min,
         max_revisit_min=max_revisit_min,
     )
+    if timeline is not None:  # a plan's or a driven night's detection figures (issue #25)
+        report = _night_detection(network, report, timeline)
     # the whole folder is staged beside out_dir and swapped in: a kill leaves the old or the new
     with atomic_folder(out_dir, kind="gaps") as stage, fixed_gpkg_time():
         summary = write_coverage(report, stage)
@@ -313,6 +315,21 @@ def describe_plan_folder(out: Path, summary: dict[str, Any], *, command: str) ->
         if "target_check" in after:
             extra["target_check"] = after["target_check"]
     return rewrite_summary(out, "summary.json", extra)
+
+
+def _night_detection(
+    network: PatrolNetwork, report: CoverageReport, timeline: PatrolTimeline
+) -> CoverageReport:
+    """``report`` with one night's uninformed and watching figures (no variants: no informed).
+
+    Units and gaps only: ``summary.json`` keeps the coverage headline (the duty log
+    compares it key by key).
+    """
+    from borderwatch.coverage.detection import night_detection, with_detection
+    from borderwatch.plan.odds import scenario_crossing_csv
+
+    table = night_detection(network, timeline, stretches=scenario_crossing_csv(network))
+    return with_detection(report, table)
 
 
 def _detection(

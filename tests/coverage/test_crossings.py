@@ -181,3 +181,31 @@ def test_plan_refuses_a_crossing_time_out_of_range() -> None:
     result = CliRunner().invoke(app, ["plan", "ningming", "--crossing-min", "0.1", "--out", "x"])
     assert result.exit_code == 2
     assert "--crossing-min" in result.output
+
+
+def test_gaps_on_a_driven_nights_gpx_gives_its_detection_figures(planned, tmp_path: Path) -> None:
+    """`gaps --gpx` of the plan's own tracks: the uninformed and watching figures of that night."""
+    import geopandas as gpd
+
+    from borderwatch.coverage.gpx import timeline_from_gpx
+    from borderwatch.jobs import run_gaps
+
+    net, plan, out, _summary, _det = planned[:5]
+    tl = timeline_from_gpx(net, out / "gpx")
+    report, summary = run_gaps(
+        net, tmp_path / "g", criterion=("revisit",), timeline=tl, map_html=False
+    )
+    units = gpd.read_file(tmp_path / "g" / "units.gpkg", layer="units")
+    assert "p_informed" not in units.columns  # a driven night has no variants
+    tau = units["crossing_min"].to_numpy()
+    assert (tau == net.config.crossing_min).all()
+    # the plan's figures at the same τ, from its own timeline
+    from borderwatch.coverage.detection import night_detection
+
+    plan_night = night_detection(net, plan.schedule.timeline)
+    diff = np.abs(units["p_uninformed"].to_numpy() - plan_night["p_uninformed"].to_numpy())
+    assert diff.mean() < 0.01
+    # gaps_after-style columns on the gaps, and the coverage headline left as it was
+    assert "detection" not in summary
+    if len(report.gaps):
+        assert "p_uninformed_min" in report.gaps.columns
