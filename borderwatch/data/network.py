@@ -38,8 +38,10 @@ __all__ = ["HIGHWAY_RANK", "PatrolNetwork", "WatchIndex", "build_network", "clos
 
 logger = logging.getLogger(__name__)
 
-#: OSM highway classes from most to least important; a merged edge takes the
-#: most important class of its parts.
+#: OSM highway classes from most to least important. The OSM reader never merges
+#: classes; an edge that still holds several (a road file simplified elsewhere)
+#: takes the *least* important of its parts, so no vehicle is sent down a path
+#: hidden in a road (issue #23).
 HIGHWAY_RANK: dict[str, int] = {
     name: i
     for i, name in enumerate(
@@ -202,6 +204,14 @@ def _symmetric_min_csr(u: np.ndarray, v: np.ndarray, c: np.ndarray, n: int) -> s
     return sparse.csr_array((vals, (rows[first], cols[first])), shape=(n, n))
 
 
+def _least_class(value: Any) -> str:
+    """The least important class of a (merged) edge's ``highway`` value."""
+    if isinstance(value, list | tuple):
+        items = [str(x) for x in value]
+        return max(items, key=lambda h: (HIGHWAY_RANK.get(h, len(HIGHWAY_RANK)), h))
+    return _first_str(value)
+
+
 def _first_str(value: Any, *, rank: dict[str, int] | None = None) -> str:
     if isinstance(value, list | tuple):
         items = [str(x) for x in value]
@@ -224,7 +234,10 @@ def _road_tables(graph: nx.MultiDiGraph, crs: str) -> tuple[gpd.GeoDataFrame, gp
     if "highway" not in edges_ll.columns:
         raise ScenarioError("road edges carry no 'highway' tag", field="highway")
     edges_ll = edges_ll[edges_ll["highway"].notna()]
-    edges_ll["highway"] = edges_ll["highway"].map(lambda h: _first_str(h, rank=HIGHWAY_RANK))
+    edges_ll["_mixed"] = edges_ll["highway"].map(
+        lambda h: isinstance(h, list | tuple) and len(set(h)) > 1
+    )
+    edges_ll["highway"] = edges_ll["highway"].map(_least_class)
     edges_ll["osmid"] = edges_ll["osmid"].map(_first_str) if "osmid" in edges_ll else ""
     edges_ll["name"] = edges_ll["name"].map(_first_str) if "name" in edges_ll else ""
     # one row per road: the two directions of a way share osmid, endpoints and length
@@ -233,6 +246,11 @@ def _road_tables(graph: nx.MultiDiGraph, crs: str) -> tuple[gpd.GeoDataFrame, gp
     edges_ll = edges_ll.assign(_lo=lo, _hi=hi, _len=edges_ll["length"].round(3))
     edges_ll = edges_ll.sort_values(["_lo", "_hi", "osmid", "_len", "u"], kind="stable")
     edges_ll = edges_ll.drop_duplicates(["_lo", "_hi", "osmid", "_len"], keep="first")
+    if edges_ll["_mixed"].any():
+        warn(
+            f"{int(edges_ll['_mixed'].sum())} road edges join ways of different highway classes "
+            "(a road file simplified elsewhere); each is given its least drivable class"
+        )
 
     nodes_ll = nodes_ll.sort_index()
     position = pd.Series(np.arange(len(nodes_ll)), index=nodes_ll.index)

@@ -166,3 +166,21 @@ def test_a_gate_closes_the_road_unless_the_scenario_opens_it(tmp_path: Path) -> 
     )
     with pytest.raises(ScenarioError, match=r"nearest road its vehicle \(pickup\) may use"):
         build_network(bollard)
+
+
+def test_an_edge_merged_elsewhere_takes_its_least_drivable_class() -> None:
+    import networkx as nx
+
+    from borderwatch import ScenarioWarning
+    from borderwatch.data.network import _road_tables
+
+    g = nx.MultiDiGraph(crs="EPSG:4326")
+    for n in (1, 2, 3):
+        g.add_node(n, x=LON + n * STEP, y=LAT)
+    mixed = {"highway": ["secondary", "footway"], "osmid": [10, 11], "length": 200.0}
+    g.add_edge(1, 3, **mixed)
+    g.add_edge(3, 1, **mixed)
+    g.add_edge(1, 2, highway="tertiary", osmid=12, length=100.0)
+    with pytest.warns(ScenarioWarning, match="1 road edges join ways of different highway"):
+        _nodes, edges = _road_tables(g, "EPSG:32648")
+    assert sorted(edges["highway"]) == ["footway", "tertiary"]
