@@ -30,6 +30,7 @@ def _box(name: str, west: float, east: float, **props: str) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_townships_from_an_admin_boundary_file(tmp_path: Path) -> None:
     folder = write_real_scenario(tmp_path / "s", "north_bayreuth")
     _townships(folder, [_box("Bindlach", 11.40, 11.54), _box("Heinersreuth", 11.54, 11.70)])
