@@ -428,7 +428,9 @@ def _seen_pairs(
     rows = np.repeat(np.arange(len(t)), cnt)
     cand = np.repeat(lo, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
     n_cand = max(len(cu), 1)
-    pairs = np.unique(var[rows].astype(np.int64) * n_cand + cand)
+    pairs = np.sort(var[rows].astype(np.int64) * n_cand + cand)
+    if len(pairs):  # each pair once (sorted: faster here than a hash set)
+        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
     return pairs // n_cand, pairs % n_cand
 
 

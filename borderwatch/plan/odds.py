@@ -48,6 +48,7 @@ from scipy.optimize import linprog
 
 from borderwatch.coverage.detection import (
     Informed,
+    Situations,
     VariantPasses,
     crossing_minutes,
     informed,
@@ -141,17 +142,24 @@ def variant_passes(
                 tt = first[idx] + j * d
                 uu = u0[idx]
                 ok = tt <= window_min + 1e-9
-                key = np.unique(np.column_stack([uu[ok], np.round(tt[ok], 6)]), axis=0)
-                parts_var.append(np.full(len(key), g, dtype=np.int64))
-                parts_unit.append(key[:, 0].astype(np.int64))
-                parts_t.append(key[:, 1])
+                parts_var.append(np.full(int(ok.sum()), g, dtype=np.int64))
+                parts_unit.append(uu[ok])
+                parts_t.append(np.round(tt[ok], 6))
+    var = np.concatenate(parts_var) if parts_var else np.zeros(0, np.int64)
+    unit = np.concatenate(parts_unit).astype(np.int64) if parts_unit else np.zeros(0, np.int64)
+    t = np.concatenate(parts_t) if parts_t else np.zeros(0)
+    # one row per (variant, unit, time): sorted, exact duplicates dropped
+    order = np.lexsort((t, unit, var))
+    var, unit, t = var[order], unit[order], t[order]
+    keep = np.ones(len(var), dtype=bool)
+    keep[1:] = (var[1:] != var[:-1]) | (unit[1:] != unit[:-1]) | (t[1:] != t[:-1])
     return VariantPasses(
         teams=teams,
         variants=tuple(names),
         variant_team=np.asarray(vteam, dtype=np.int64),
-        var=np.concatenate(parts_var) if parts_var else np.zeros(0, np.int64),
-        unit=np.concatenate(parts_unit) if parts_unit else np.zeros(0, np.int64),
-        t=np.concatenate(parts_t) if parts_t else np.zeros(0),
+        var=var[keep],
+        unit=unit[keep],
+        t=t[keep],
     )
 
 
@@ -284,6 +292,7 @@ def team_odds(
     max_revisit_min: float | None = None,
     checkpoint: np.ndarray | None = None,
     rounds: int = 2,
+    table: Situations | None = None,
 ) -> tuple[np.ndarray, dict[str, float]]:
     """The LP odds of every variant, and each team's guaranteed minimum on the units it passes.
 
@@ -293,10 +302,13 @@ def team_odds(
     (:func:`lp_odds` with ``base``/``weight``); a team keeps its odds when the
     LP does not raise that minimum. No step lowers the border's minimum, so
     the result is never below uniform odds. ``rounds`` passes over the teams.
-    Units a checkpoint watches are left out (they are seen anyway).
+    Units a checkpoint watches are left out (they are seen anyway). ``table``:
+    :func:`~borderwatch.coverage.detection.situations` of the same arguments,
+    if already built.
     """
     n_units = len(tau)
-    table = situations(passes, tau, window_min, n_units, checkpoint=checkpoint)
+    if table is None:
+        table = situations(passes, tau, window_min, n_units, checkpoint=checkpoint)
     worst = variant_worst_revisit(passes, window_min)
     odds = uniform_odds(passes)
     guarantee: dict[str, float] = {}
@@ -546,13 +558,16 @@ def detect_night(
     w = watching(pu, pt, tau, window, n)
     variants = plan_variant_set(routes, n_phases=n_phases)
     passes = variant_passes(network, routes, variants, window)
-    odds, guarantee = team_odds(passes, tau, window, max_revisit_min=max_revisit_min, checkpoint=cp)
+    table = situations(passes, tau, window, n, checkpoint=cp)
+    odds, guarantee = team_odds(
+        passes, tau, window, max_revisit_min=max_revisit_min, checkpoint=cp, table=table
+    )
     uni = uniform_odds(passes)
     watchable = cp.copy()
     watchable[passes.unit] = True
     watchable[pu] = True
-    inf_lp = informed(passes, odds, tau, window, n, checkpoint=cp, among=watchable)
-    inf_un = informed(passes, uni, tau, window, n, checkpoint=cp, among=watchable)
+    inf_lp = informed(passes, odds, tau, window, n, checkpoint=cp, among=watchable, table=table)
+    inf_un = informed(passes, uni, tau, window, n, checkpoint=cp, among=watchable, table=table)
     worst = variant_worst_revisit(passes, window)
     units = pd.DataFrame(
         {
