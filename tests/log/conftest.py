@@ -37,15 +37,26 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 @pytest.fixture(scope="session")
-def toy_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A toy scenario's plan folder for the night of 2026-12-14 (one team, T1)."""
-    root = tmp_path_factory.mktemp("logtoy")
-    scen = write_toy_scenario(root / "toy")
-    out = root / "plan"
-    res = run_cli(
-        "plan", str(scen), "--out", str(out), "--night", NIGHT, "--max-iterations", "50", "--no-map"
+def toy_log_net(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The toy scenario (its folder) and network, for the log tests (built once)."""
+    from borderwatch.data import build_network
+    from borderwatch.data.load import load_scenario
+
+    scen = write_toy_scenario(tmp_path_factory.mktemp("logtoy") / "toy")
+    return scen, build_network(load_scenario(str(scen)))
+
+
+@pytest.fixture(scope="session")
+def toy_plan(tmp_path_factory: pytest.TempPathFactory, toy_log_net) -> Path:  # type: ignore[no-untyped-def]
+    """A toy plan folder for the night of 2026-12-14 (one team, T1), by the plan job."""
+    from datetime import date
+
+    from borderwatch.jobs import run_plan
+
+    out = tmp_path_factory.mktemp("logtoyplan") / "plan"
+    run_plan(
+        toy_log_net[1], out, night=date.fromisoformat(NIGHT), max_iterations=50, map_html=False
     )
-    assert res.returncode == 0, res.stderr
     return out
 
 

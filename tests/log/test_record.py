@@ -57,23 +57,26 @@ def _counts(url: str) -> dict[str, int]:
         }
 
 
-def test_record_is_idempotent_or_refused(toy_plan: Path, db_url: str, tmp_path: Path) -> None:
+def test_record_is_idempotent_or_refused(
+    toy_plan: Path, toy_log_net, db_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     gpx = toy_plan / "gpx"
-    first = record_night(N0, toy_plan, gpx, db=db_url)
+    net = toy_log_net[1]
+    first = record_night(N0, toy_plan, gpx, db=db_url, network=net)
     assert first.action == "recorded"
     before = _counts(db_url)
     assert before["nights"] == 1 and before["tracks"] == 1 and before["unit_figures"] > 0
-    assert record_night(N0, toy_plan, gpx, db=db_url).action == "unchanged"
+    assert record_night(N0, toy_plan, gpx, db=db_url, network=net).action == "unchanged"
     assert _counts(db_url) == before
     inc = tmp_path / "incidents.csv"
     inc.write_text(
         "time,lon,lat,kind,outcome,cases,people\n23:10,107.03,22.049,smuggling,caught,1,2\n"
     )
     with pytest.raises(NightRecordedError) as info:
-        record_night(N0, toy_plan, gpx, db=db_url, incidents=inc)
+        record_night(N0, toy_plan, gpx, db=db_url, incidents=inc, network=net)
     assert info.value.exit_code == EXIT_NIGHT_RECORDED
     assert _counts(db_url) == before
-    again = record_night(N0, toy_plan, gpx, db=db_url, incidents=inc, replace=True)
+    again = record_night(N0, toy_plan, gpx, db=db_url, incidents=inc, replace=True, network=net)
     assert again.action == "replaced"
     after = _counts(db_url)
     assert after["nights"] == 1 and after["incidents"] == 1
