@@ -245,7 +245,6 @@ def compare_night(
     tf = _project(network)
     team_rows = []
     stretch_rows: list[dict[str, Any]] = []
-    shift = (window_start - planned_window_start).total_seconds() / 60.0
     for pt in plan.teams:
         team = pt.team
         mine_p = p_team == team
@@ -302,7 +301,7 @@ def compare_night(
                     "late start",
                     team,
                     span,
-                    p_first + shift * 0,
+                    p_first,
                     d_first,
                     units,
                     planned_units,
