@@ -243,6 +243,12 @@ def _parse_xml(path: Path) -> _RoadData:
         ) from None
     except (OSError, EOFError, lzma.LZMAError) as err:
         raise ScenarioError(f"cannot read compressed file: {err}", file=path, field="xml") from None
+    except LookupError as err:  # <?xml encoding="..."?> names no codec Python knows
+        raise ScenarioError(
+            f"the XML declaration names an unknown text encoding ({err}); OSM XML is UTF-8",
+            file=path,
+            field="encoding",
+        ) from None
     return data
 
 
