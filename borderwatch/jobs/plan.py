@@ -1,0 +1,219 @@
+"""The ``plan`` job, the planners' main one: gaps before, routes, schedule, gaps after, into a plan folder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from borderwatch.atomic import atomic_folder, write_text
+from borderwatch.config import renamed_time_limit
+from borderwatch.coverage import coverage_report, write_coverage
+from borderwatch.data.gpkg import fixed_gpkg_time
+from borderwatch.data.safe_csv import neutralise_frame
+from borderwatch.jobs._common import COVERAGE_KEEP, Progress, noop
+from borderwatch.jobs.maps import render_maps
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.planfiles.export import write_plan_files
+
+if TYPE_CHECKING:
+    from borderwatch.coverage import CoverageReport
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.patrols import PatrolPlan
+
+
+def run_plan(
+    network: PatrolNetwork,
+    out_dir: str | Path,
+    *,
+    night: date,
+    time_limit_s: float = 20.0,
+    max_iterations: int | None = None,
+    seed: int | None = None,
+    always_patrol: Sequence[str] = (),
+    max_revisit_min: float | None = None,
+    teams: Sequence[str] | None = None,
+    n_teams: int | None = None,
+    night_window: str | tuple[str, str] | None = None,
+    map_html: bool = True,
+    lang: str | None = None,
+    offline: bool = True,
+    basemap: str | None = None,
+    progress: Progress = noop,
+    time_limit: float | None = None,
+    sectors: int | str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    crossing_min: float | None = None,
+    risk_weights: np.ndarray | None = None,
+) -> tuple[PatrolPlan, dict[str, Any]]:
+    """The planners' main job: gaps before → required roads → routes → schedule → gaps after.
+
+    Writes ``gaps_before.csv``, ``routes.geojson``, ``routes.gpx``,
+    ``plan.json``, ``gaps_after.csv`` (and the coverage files of the plan:
+    ``gaps.geojson``, ``units.gpkg``, ``grids.csv``, ``summary.json``),
+    ``report.txt`` and ``map.html``. The revisit target defaults to
+    ``network.config.targets.max_revisit_min``; ``time_limit`` is the
+    deprecated name of ``time_limit_s``.
+
+    The planner's knobs: ``teams`` (ids to plan with), ``n_teams`` (that many
+    of them, spread along the border) and ``night_window`` (``"21:00-05:00"``)
+    replace the scenario's for this plan
+    (:func:`borderwatch.plan.patrols.night_network`).
+
+    With ``sectors`` (``"auto"`` or a number) the border is planned in sectors
+    (:func:`borderwatch.plan.sectors.plan_sectors`, on a local Dask cluster
+    of ``workers`` processes, the scheduler at ``scheduler``, or in this process
+    with ``workers=0``); the files are those of a whole plan, and ``plan.json``
+    and ``report.txt`` say it was made in sectors, with each sector's figures.
+
+    Detection (:mod:`borderwatch.plan.odds`): ``crossing_min`` (default the
+    config's, 15) is the exposure of a crossing, overridden per stretch by the
+    scenario folder's ``crossing.csv``; the per-unit probabilities go to
+    ``units.gpkg`` and the gaps, the figures and the variants' odds to
+    ``plan.json`` (``detection``), the lines to ``report.txt``.
+    """
+    from borderwatch.plan.patrols import night_network
+
+    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="run_plan")
+    network = night_network(
+        network, teams=teams, n_teams=n_teams, night_window=night_window, night=night
+    )
+    if max_revisit_min is None:
+        max_revisit_min = network.config.targets.max_revisit_min
+    progress("coverage before the plan")
+    before = coverage_report(network, criterion=("checkpoint",), max_revisit_min=max_revisit_min)
+    if sectors is None:
+        plan = plan_patrols(
+            network,
+            time_limit_s=time_limit_s,
+            max_iterations=max_iterations,
+            seed=seed,
+            always_patrol=always_patrol,
+            progress=progress,
+            weights=risk_weights,  # plan --risk-from-log (a whole plan; sectors: the scenario's)
+        )
+    else:
+        from borderwatch.plan.sectors import plan_sectors
+
+        plan = plan_sectors(
+            network,
+            sectors,
+            time_limit_s=time_limit_s,
+            max_iterations=max_iterations,
+            seed=seed,
+            always_patrol=always_patrol,
+            progress=progress,
+            scheduler=scheduler,
+            workers=workers,
+        )
+    progress("coverage after the plan")
+    after = coverage_report(
+        network,
+        criterion=("checkpoint", "revisit"),
+        timeline=plan.schedule.timeline,
+        max_revisit_min=max_revisit_min,
+    )
+    progress("detection probabilities")
+    after, detection = _detection(network, plan, after, crossing_min, max_revisit_min)
+    # every file is written into a staging folder beside out_dir, then the folder is swapped
+    # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
+    with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
+        coverage_summary = write_coverage(after, out)
+        (out / "gaps.csv").replace(out / "gaps_after.csv")
+        write_text(
+            out / "gaps_before.csv",
+            neutralise_frame(before.gaps.drop(columns="geometry").round(3)).to_csv(index=True),
+        )
+        keep = COVERAGE_KEEP
+        extra = {
+            "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
+            "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
+            "detection": detection,
+        }
+        if sectors is not None:
+            from borderwatch.plan.sectors import SectorPlan
+
+            assert isinstance(plan, SectorPlan)
+            extra["sectors"] = plan.sectors_summary()
+        summary = write_plan_files(network, plan, out, night=night, extra=extra)
+        if map_html:
+            progress("drawing the map")
+            render_maps(
+                network,
+                out,
+                report=after,
+                plan=plan,
+                plan_summary=summary,
+                lang=lang,
+                offline=offline,
+                basemap=basemap,
+            )
+        describe_plan_folder(out, summary, command="plan")
+    return plan, summary
+
+
+def describe_plan_folder(out: Path, summary: dict[str, Any], *, command: str) -> dict[str, Any]:
+    """Re-write a plan folder's ``summary.json`` last: its files and the plan's headline figures.
+
+    ``files`` lists exactly the files of the folder (:func:`borderwatch.describe.rewrite_summary`);
+    ``plan`` holds the headline figures of ``report.txt`` (the same values as
+    ``plan.json``); a re-plan's worst revisit is that of the rest of the night
+    across the cut (``revisit_window`` says so), the figure its radio text and map give.
+    """
+    from borderwatch.describe import rewrite_summary
+
+    keys = (
+        "teams",
+        "teams_on_patrol",
+        "shortest_loop_min",
+        "max_loop_min",
+        "bound_min",
+        "opt_gap_pct",
+        "worst_revisit_min",
+        "revisit_window",
+        "mean_revisit_min",
+        "patrolled_km",
+        "patrolled_pct",
+        "border_km",
+    )
+    headline = {k: summary[k] for k in keys if k in summary}
+    never = summary.get("never_passed")
+    if isinstance(never, dict):
+        headline["never_passed_km"] = never.get("km")
+    extra: dict[str, Any] = {"command": command, "plan": headline}
+    if "revisit_window" in summary:  # a re-plan: one worst figure for the folder
+        extra["worst_revisit_min"] = summary["worst_revisit_min"]
+        extra["revisit_window"] = summary["revisit_window"]
+        after = summary.get("coverage_after") or {}
+        if "target_check" in after:
+            extra["target_check"] = after["target_check"]
+    return rewrite_summary(out, "summary.json", extra)
+
+
+def _detection(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    after: CoverageReport,
+    crossing_min: float | None,
+    max_revisit_min: float,
+) -> tuple[CoverageReport, dict[str, Any]]:
+    """The plan's detection figures on the coverage report, and the ``plan.json`` entry."""
+    from borderwatch.coverage.detection import with_detection
+    from borderwatch.plan.odds import detect_night, scenario_crossing_csv
+
+    det = detect_night(
+        network,
+        plan.routes,
+        plan.schedule.timeline,
+        crossing_min=crossing_min,
+        stretches=scenario_crossing_csv(network),
+        max_revisit_min=max_revisit_min,
+    )
+    after = with_detection(after, det.units)
+    figures = det.summary(after.units)
+    after = with_detection(after, det.units, figures)
+    return after, {**figures, "odds": det.odds_of()}
