@@ -57,11 +57,15 @@ def measure(folder: Path, extract: str) -> dict:
     """Km per (profile, class) and km closed to the profile, from the plan folder's GPX."""
     km: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     closed: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    against: collections.Counter = collections.Counter()
     for step in driven_steps(folder, extract):
         km[step.vehicle][step.highway] += step.km
         if step.closed:
             closed[step.vehicle][step.closed.split("=")[0]] += step.km
+        if step.against_oneway:
+            against[step.vehicle] += step.km
     return {
+        "against_oneway_km": dict(sorted(against.items())),
         "km": {p: dict(sorted(c.items())) for p, c in sorted(km.items())},
         "closed_km": {p: dict(sorted(c.items())) for p, c in sorted(closed.items())},
     }
@@ -131,8 +135,8 @@ def table() -> str:
         "## Summary",
         "",
         "| extract | run | pickup km on track/path/footway/... | km closed to the vehicle "
-        "(all teams) | merged edges |",
-        "|---|---|---|---|---|",
+        "(all teams) | merged edges | km against a one-way tag (all teams; not honoured yet) |",
+        "|---|---|---|---|---|---|",
     ]
     for name in EXTRACTS:
         for lab, data in runs.items():
@@ -141,8 +145,10 @@ def table() -> str:
                 continue
             bad = sum(k for c, k in e["km"].get("pickup", {}).items() if c in NOT_FOR_PICKUPS)
             shut = sum(k for per in e["closed_km"].values() for k in per.values())
+            wrong = sum(e.get("against_oneway_km", {}).values())
             lines.append(
-                f"| {name} | {lab} | {bad:.1f} | {shut:.1f} | {e['merged']['merged_edges']} |"
+                f"| {name} | {lab} | {bad:.1f} | {shut:.1f} | {e['merged']['merged_edges']} "
+                f"| {wrong:.1f} |"
             )
     lines.append("")
     for name in EXTRACTS:

@@ -131,6 +131,8 @@ class DrivenStep:
     km: float
     #: why the vehicle may not drive it under the default [defaults.access] ("" when it may)
     closed: str
+    #: the step runs against the way's ``oneway`` tag (one-way roads are planned two-way)
+    against_oneway: bool = False
 
 
 def _raw_osm(path: Path) -> tuple[Any, Any, dict, dict]:
@@ -143,14 +145,14 @@ def _raw_osm(path: Path) -> tuple[Any, Any, dict, dict]:
         lonlat.append((nd.location.lon, nd.location.lat))
         if len(nd.tags):
             node_tags[nd.id] = {t.k: t.v for t in nd.tags}
-    steps: dict[frozenset[int], tuple[int, str, dict[str, str]]] = {}
+    steps: dict[frozenset[int], tuple[int, str, dict[str, str], int]] = {}
     for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
         if "highway" not in way.tags:
             continue
         tags = {t.k: t.v for t in way.tags}
         refs = [n.ref for n in way.nodes]
         for a, b in zip(refs, refs[1:], strict=False):
-            steps.setdefault(frozenset((a, b)), (way.id, tags["highway"], tags))
+            steps.setdefault(frozenset((a, b)), (way.id, tags["highway"], tags, a))
     return np.array(ids), np.array(lonlat), steps, node_tags
 
 
@@ -199,7 +201,7 @@ def driven_steps(plan_folder: Path, name: str) -> list[DrivenStep]:
                     if hit is None:
                         out.append(DrivenStep(team, prof, "(off OSM nodes)", 0, km, ""))
                         continue
-                    wid, cls, tags = hit
+                    wid, cls, tags, first = hit
                     attrs = way_attributes(tags)
                     barriers = [
                         node_attributes(node_tags.get(n, {})).get("barrier", "") for n in (a, b)
@@ -211,5 +213,9 @@ def driven_steps(plan_folder: Path, name: str) -> list[DrivenStep]:
                         next((x for x in barriers if x), ""),
                         "ford" in attrs,
                     )
-                    out.append(DrivenStep(team, prof, cls, wid, km, closed))
+                    oneway = tags.get("oneway", "").strip().lower()
+                    against = (oneway in ("yes", "true", "1") and a != first) or (
+                        oneway == "-1" and a == first
+                    )
+                    out.append(DrivenStep(team, prof, cls, wid, km, closed, against))
     return out
