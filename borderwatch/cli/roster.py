@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,13 +17,11 @@ import typer
 from rich.console import Console
 
 from borderwatch.cli.app import app
-from borderwatch.cli.common import ScenarioArg, check_files, err, shown_warnings, step
+from borderwatch.cli.common import ScenarioArg, err, shown_warnings, step
 from borderwatch.cli.common import out as stdout
 from borderwatch.errors import (
     BorderwatchError,
-    OutputExistsError,
     RosterInfeasibleError,
-    RosterWarning,
 )
 
 __all__ = ["roster", "roster_command"]
@@ -88,11 +85,10 @@ def roster_command(
         check_not_scenario(out, scenario)  # before the lock file is made in it
         # one run at a time per output folder: a second one exits 4 (OutputLockedError)
         with contextlib.nullcontext() if dry_run else lock_history(out):
-            roster, folder = _build(
+            roster, folder = _run(
                 week, scenario, people=people, plan=plan, history=history, out=out, salt=salt,
-                force=force, dry_run=dry_run, formats=formats, time_limit=time_limit,
+                force=force, dry_run=dry_run, formats=formats, time_limit_s=time_limit,
                 max_shifts=max_shifts, max_night_shifts=max_night_shifts, rest_hours=rest_hours,
-                err_console=errc,
             )  # fmt: skip
     except RosterInfeasibleError as exc:
         errc.print(f"[red]infeasible:[/] {exc}", highlight=False)
@@ -104,89 +100,22 @@ def roster_command(
     return EXIT_OK
 
 
-def _build(
-    week: str,
-    scenario: str,
-    *,
-    people: Path | None,
-    plan: Path | None,
-    history: Path | None,
-    out: Path,
-    salt: str | None,
-    force: bool,
-    dry_run: bool,
-    formats: Sequence[str] | None,
-    time_limit: float,
-    max_shifts: int | None,
-    max_night_shifts: int | None,
-    rest_hours: float | None,
-    err_console: Console,
-) -> tuple[Any, Path | None]:
-    from borderwatch.data import load_scenario
-    from borderwatch.planfiles.folders import read_plan_file
-    from borderwatch.roster.build import build_week
-    from borderwatch.roster.config import SALT_ENV, RosterConfig
-    from borderwatch.roster.io import FORMATS, write_week
-    from borderwatch.roster.people import load_people
-    from borderwatch.roster.week import RosterSite, iso_week, week_label
+def _run(week: str, scenario: str, **options: Any) -> tuple[Any, Path | None]:
+    """The roster job (:func:`borderwatch.jobs.roster.run_roster`) with a spinner or progress lines."""
+    from borderwatch.jobs.roster import run_roster
 
-    # every option is checked before the slow work
-    label = week_label(iso_week(week))
-    target = Path(out) / label
-    if target.exists() and not force and not dry_run:
-        raise OutputExistsError(f"{target}: week {label} exists already; use --force to replace it")
-    check_files("--people", [people] if people else None)
-    config = RosterConfig.from_options(
-        salt=salt,
-        time_limit_s=time_limit,
-        max_shifts=max_shifts,
-        max_night_shifts=max_night_shifts,
-        rest_hours=rest_hours,
-    )
-    plan_data = read_plan_file(plan) if plan is not None else None
-    if not config.salt:
-        warnings.warn(
-            f"no salt (--salt or ${SALT_ENV}): the route rotation is predictable from the week alone",
-            RosterWarning,
-            stacklevel=2,
-        )
-    with step(f"loading scenario {scenario} …"):
-        scn = load_scenario(scenario)
-    site = RosterSite.from_scenario(scn)
-    people_path = people or (scn.source / "people.csv" if scn.source is not None else None)
-    if people_path is None:
-        raise BorderwatchError("--people: no personnel file given and the scenario has none")
-    staff = load_people(people_path)
-    if plan_data is not None:
-        if plan_data.scenario != site.name:
-            warnings.warn(
-                f"{plan}: plan is for scenario {plan_data.scenario!r}, not {site.name!r}",
-                RosterWarning,
-                stacklevel=2,
-            )
-    else:
-        warnings.warn(
-            "no --plan: every team drives its base route every night", RosterWarning, stacklevel=2
-        )
-    with step("solving …") as status:
+    with step("rostering …") as status:
 
-        def progress(name: str, i: int, n: int) -> None:
+        def pools(name: str, i: int, n: int) -> None:
             status.update(f"solving {i + 1}/{n}: {name} …" if i < n else "writing …")
 
-        roster = build_week(
-            site,
-            staff,
-            label,
-            plan=plan_data,
-            history=history if history is not None else out,
-            config=config,
-            progress=progress,
-            plan_file=plan,
+        return run_roster(
+            week,
+            scenario,
+            progress=lambda msg: status.update(f"{msg} …"),
+            pool_progress=pools,
+            **options,
         )
-    folder = None
-    if not dry_run:
-        folder = write_week(roster, out, force=force, formats=formats or FORMATS)
-    return roster, folder
 
 
 def _report(

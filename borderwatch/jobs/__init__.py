@@ -9,6 +9,7 @@ what it made. Like the CLI, the jobs may import every room below them
 - :func:`run_gaps` (:mod:`.gaps`): coverage gaps;
 - :func:`run_plan` (:mod:`.plan`): the planners' main job, a night plan folder;
 - :func:`write_replan` (:mod:`.replan`): a re-planned folder;
+- :func:`run_roster` (:mod:`.roster`): next week's roster;
 - :func:`run_site` (:mod:`.site`): new checkpoint sites;
 - :func:`render_maps` (:mod:`.maps`): the map of a gaps or plan folder.
 """
@@ -19,6 +20,7 @@ from borderwatch.jobs.gaps import run_gaps
 from borderwatch.jobs.maps import render_maps
 from borderwatch.jobs.plan import describe_plan_folder, run_plan
 from borderwatch.jobs.replan import replan_section, replan_worst, write_replan
+from borderwatch.jobs.roster import run_roster
 from borderwatch.jobs.site import run_site
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "replan_worst",
     "run_gaps",
     "run_plan",
+    "run_roster",
     "run_site",
     "write_replan",
 ]
