@@ -711,6 +711,14 @@ class PlanConfig:
         """
         return float(self.night.minutes(self.night_date, self.timezone))
 
+    def clock(self, offset_min: float, *, floor: bool = False) -> str:
+        """Local ``"HH:MM"`` of ``offset_min`` elapsed minutes after the window start.
+
+        The wall clock of the dated night on a DST changeover night
+        (:meth:`on_night`), else the nominal clock (:meth:`NightWindow.clock`).
+        """
+        return self.night.clock(offset_min, self.night_date, self.timezone, floor=floor)
+
     def on_night(self, night: date, timezone: str | None) -> PlanConfig:
         """This config for the night starting on ``night`` in ``timezone``.
 

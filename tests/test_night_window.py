@@ -102,3 +102,10 @@ def test_plan_config_on_a_dated_night() -> None:
     with pytest.raises(ConfigError) as err:
         W.minutes(date(2026, 1, 1), "Mars/Olympus")
     assert err.value.field == "timezone"
+
+
+def test_plan_config_clock_reads_the_dated_night() -> None:
+    cfg = PlanConfig()
+    assert cfg.clock(360) == "02:00" and cfg.clock(-45.5, floor=True) == "19:14"
+    dst = cfg.on_night(date(2026, 3, 28), "Europe/Berlin")
+    assert dst.clock(360) == "03:00" and dst.clock(539) == "05:59"

@@ -22,7 +22,6 @@ import geopandas as gpd
 import numpy as np
 
 from borderwatch.atomic import atomic_file, safe_name, write_text
-from borderwatch.config import format_hhmm
 from borderwatch.data.scenario_io import source_record
 from borderwatch.data.summary import border_lengths, border_lengths_text
 from borderwatch.data.units import unit_runs
@@ -44,13 +43,12 @@ __all__ = ["plan_file", "plan_summary", "routes_frame", "scenario_styles", "writ
 
 
 def _clock(network: PatrolNetwork, offset_min: float) -> str:
-    return format_hhmm(network.config.night_start_min + offset_min)
+    return network.config.clock(offset_min)
 
 
 def _leave_base(network: PatrolNetwork, approach_s: float) -> str:
     """Clock time a team must leave base to be on its loop at the window start (rounded down)."""
-    base = network.config.night_start_min
-    return format_hhmm(math.floor(base - approach_s / 60.0 + 1e-9))
+    return network.config.clock(-approach_s / 60.0, floor=True)
 
 
 def scenario_styles(network: PatrolNetwork) -> dict[str, tuple[str, str]]:

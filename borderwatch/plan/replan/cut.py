@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from borderwatch.config import NightWindow, format_hhmm, parse_hhmm
+from borderwatch.config import NightWindow, parse_hhmm
 from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.errors import ConfigError
@@ -301,9 +301,13 @@ def remainder_network(
 ) -> PatrolNetwork:
     """The network of the rest of the night: teams of ``positions`` at their nodes, window ``[at, end]``."""
     cfg = network.config
-    start = format_hhmm(cfg.night_start_min + at_min)
+    # the wall clock of the cut (DST-correct on a changeover night, PlanConfig.on_night)
+    start = cfg.clock(at_min)
     teams = list(positions)
     sub = night_network(network, teams=teams, night_window=(start, cfg.night_end))
+    if cfg.night_date is not None:  # the rest of a changeover night starts on the cut's date
+        day = cfg.night.at(at_min, cfg.night_date, cfg.timezone).date()
+        sub = dataclasses.replace(sub, config=dataclasses.replace(sub.config, night_date=day))
     frame = sub.teams.copy()
     frame["node"] = [int(positions[t].node) for t in frame.index]
     return dataclasses.replace(sub, teams=frame, _cache={})

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from borderwatch.config import format_hhmm
 from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
@@ -143,9 +142,7 @@ def replan(
     secs["cut"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say(
-        f"re-routing {len(survivors)} teams from {format_hhmm(network.config.night_start_min + at_min)}"
-    )
+    say(f"re-routing {len(survivors)} teams from {network.config.clock(at_min)}")
     rem = remainder_network(network, at_min, pos)
     rem_window = window - at_min
     patrol = build_instance(rem, plan.required.edges)
@@ -166,7 +163,7 @@ def replan(
     routes = [close_at(rem, patrol, r, pos[r.team].node) for r in routes]
     # a team that reaches no required road from where it is (an isolated road): standby,
     # said from its position, not its base
-    cut_clock = format_hhmm(network.config.night_start_min + at_min)
+    cut_clock = network.config.clock(at_min)
     idle = set(patrol.idle)
     routes = [
         r
@@ -242,7 +239,7 @@ def replan(
         standby(
             r,
             "still on its road at the window end (ready "
-            f"{format_hhmm(network.config.night_start_min + pos[r.team].ready_min)})",
+            f"{network.config.clock(pos[r.team].ready_min)})",
         )
         if r.on_patrol and pos[r.team].ready_min >= window - 1e-6
         else r
