@@ -73,7 +73,7 @@ def bench_record(plan: Path, net, tmp: Path) -> dict[str, float]:  # type: ignor
     w0, wm = night_window(net, night)
     driven = simulate_night(
         read_plan_tracks(plan),
-        NIGHT0,
+        date.fromisoformat(pf.night),
         night,
         tmp / "driven",
         [],
@@ -118,7 +118,7 @@ def bench_report(plan: Path, net, tmp: Path) -> dict[str, float]:  # type: ignor
     w0, wm = night_window(net, night)
     driven = simulate_night(
         read_plan_tracks(plan),
-        NIGHT0,
+        date.fromisoformat(pf.night),
         night,
         tmp / "d0",
         [],
@@ -214,7 +214,7 @@ def bench_risk(plan: Path, net, tmp: Path) -> dict[str, object]:  # type: ignore
             float(risk.rate["q95"].iloc[hot].mean()),
         ],
     }
-    for name, weights in (("scenario", None), ("log", w)):
+    for name, weights in (("uniform", np.ones(len(w))), ("scenario", None), ("log", w)):
         t = time.perf_counter()
         p = plan_patrols(net, max_iterations=300, seed=0, weights=weights)
         rv = p.revisits["worst_revisit_min"].to_numpy(dtype=float)
@@ -224,7 +224,8 @@ def bench_risk(plan: Path, net, tmp: Path) -> dict[str, object]:  # type: ignore
             "hot_max_worst_revisit": float(np.nanmax(rv[hot])),
             "hot_mean_passes": float(passes[hot].mean()),
             "all_worst_revisit": float(np.nanmax(rv)),
-            "max_loop_min": float(p.result.max_cost),
+            "max_loop_min": float(p.result.max_cost) / 60.0,  # seconds in the result
+            "extended": sum(1 for r in p.routes if r.role.startswith(("extension", "co-patrol"))),
             "s": time.perf_counter() - t,
         }
     return out
@@ -273,7 +274,7 @@ def main() -> None:
         "",
     ]
     if risk is not None:
-        s, g = risk["scenario"], risk["log"]
+        u, s, g = risk["uniform"], risk["scenario"], risk["log"]
         lines += [
             "## plan --risk-from-log: do the routes move toward the incident stretches?",
             "",
@@ -285,10 +286,11 @@ def main() -> None:
             + ".",
             "Same seed, 300 search iterations:",
             "",
-            "| weights | mean worst revisit on incident units (min) | max there | mean passes there | worst revisit overall | max loop |",
-            "|---|---:|---:|---:|---:|---:|",
-            f"| scenario incidents.csv | {s['hot_mean_worst_revisit']:.1f} | {s['hot_max_worst_revisit']:.1f} | {s['hot_mean_passes']:.1f} | {s['all_worst_revisit']:.1f} | {s['max_loop_min']:.1f} |",
-            f"| duty log (--risk-from-log) | {g['hot_mean_worst_revisit']:.1f} | {g['hot_max_worst_revisit']:.1f} | {g['hot_mean_passes']:.1f} | {g['all_worst_revisit']:.1f} | {g['max_loop_min']:.1f} |",
+            "| weights | mean worst revisit on incident units (min) | max there | mean passes there | worst revisit overall | max loop (min) | teams extended or co-patrolling |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            f"| uniform (1 everywhere) | {u['hot_mean_worst_revisit']:.1f} | {u['hot_max_worst_revisit']:.1f} | {u['hot_mean_passes']:.1f} | {u['all_worst_revisit']:.1f} | {u['max_loop_min']:.1f} | {u['extended']} |",
+            f"| scenario incidents.csv | {s['hot_mean_worst_revisit']:.1f} | {s['hot_max_worst_revisit']:.1f} | {s['hot_mean_passes']:.1f} | {s['all_worst_revisit']:.1f} | {s['max_loop_min']:.1f} | {s['extended']} |",
+            f"| duty log (--risk-from-log) | {g['hot_mean_worst_revisit']:.1f} | {g['hot_max_worst_revisit']:.1f} | {g['hot_mean_passes']:.1f} | {g['all_worst_revisit']:.1f} | {g['max_loop_min']:.1f} | {g['extended']} |",
             "",
         ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
