@@ -259,14 +259,10 @@ def load_scenario_config(scenario: str, config: Path | None) -> tuple[Any, Any]:
     return scn, cfg
 
 
-def load_network(scenario: str, config: Path | None, **overrides: Any) -> Any:
-    """Load a scenario and build its PatrolNetwork; ``overrides`` are PlanConfig fields."""
-    import dataclasses
-
+def load_network(scenario: str, config: Path | None) -> Any:
+    """Load a scenario and build its PatrolNetwork under its config (and ``--config``)."""
     from borderwatch.data import build_network
 
     scn, cfg = load_scenario_config(scenario, config)
-    if overrides:
-        cfg = dataclasses.replace(cfg, **overrides)
     with step("building the patrol network …"):
         return build_network(scn, cfg)

@@ -9,6 +9,7 @@ the border, and builds the watch index with shapely's STRtree.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
@@ -70,6 +71,10 @@ HIGHWAY_RANK: dict[str, int] = {
         ]
     )
 }
+
+
+#: PlanConfig options that shape a PatrolNetwork (its units, watch index, snapping, access).
+_SHAPING = ("unit_length_m", "patrol_view_m", "checkpoint_radius_m", "max_snap_m", "access")
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,37 @@ class PatrolNetwork:
     def border_m(self) -> float:
         """Modelled border length in metres."""
         return float(self.units["length_m"].sum())
+
+    def with_teams(self, teams: gpd.GeoDataFrame) -> PatrolNetwork:
+        """The same network with other teams (a subset, or teams at other bases).
+
+        The road caches (edge times, CSR matrices) depend on the roads and the
+        vehicle profiles only, so the copy shares them: planning with fewer teams
+        never recomputes them. ``teams`` has the columns of :attr:`teams`
+        (``node`` snapped on this network).
+        """
+        return dataclasses.replace(self, teams=teams, _cache=self._cache)
+
+    def with_config(self, config: PlanConfig) -> PatrolNetwork:
+        """The same network under another config: a night window, targets, seed, profiles.
+
+        The options that shape the network itself (unit length, patrol view,
+        checkpoint radius, snapping distance, access rules) must stay; for other
+        values build the network anew (:func:`build_network`). The road caches are
+        shared when the vehicle profiles are unchanged.
+
+        Raises
+        ------
+        ValueError
+            ``config`` changes an option that shapes the network.
+        """
+        changed = [f for f in _SHAPING if getattr(config, f) != getattr(self.config, f)]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} shape the network: build it anew with build_network"
+            )
+        same_roads = config.profiles == self.config.profiles
+        return dataclasses.replace(self, config=config, _cache=self._cache if same_roads else {})
 
     def edge_seconds(self, profile: str) -> np.ndarray:
         """Driving time of every edge for ``profile`` in seconds (inf where not allowed)."""

@@ -169,7 +169,6 @@ def night_network(
         Naming the option and the value: an unknown team, a number of teams
         outside ``1 .. available``, or a window that is not ``HH:MM-HH:MM``.
     """
-    import dataclasses
 
     from borderwatch.config import NightWindow
     from borderwatch.errors import ConfigError
@@ -197,7 +196,7 @@ def night_network(
                 field="n_teams",
                 value=n_teams,
             )
-        sub = dataclasses.replace(network, teams=frame, _cache={})
+        sub = network.with_teams(frame)
         frame = frame.loc[spread_order(sub)[:n_teams]]
     config = network.config
     if night_window is not None:
@@ -207,7 +206,7 @@ def night_network(
         config = config.on_night(night, network.scenario.timezone)
     if frame is network.teams and config is network.config:
         return network
-    return dataclasses.replace(network, teams=frame, config=config, _cache={})
+    return network.with_teams(frame).with_config(config)
 
 
 def plan_patrols(

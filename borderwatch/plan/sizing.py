@@ -12,7 +12,6 @@ bisection, then confirmed downwards.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,7 +128,7 @@ def size_teams(
     def worst(k: int) -> float:
         if k not in plans:
             say(f"planning with {k} of {len(order)} teams")
-            sub = dataclasses.replace(network, teams=network.teams.loc[order[:k]], _cache={})
+            sub = network.with_teams(network.teams.loc[order[:k]])
             try:
                 plans[k] = plan_patrols(
                     sub,

@@ -139,7 +139,6 @@ def plan_night(folder: str | Path) -> date:
 
 
 def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
-    import dataclasses
 
     from borderwatch.plan.patrols import night_network
 
@@ -184,7 +183,7 @@ def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
         if isinstance(node, bool) or not isinstance(node, int) or not 0 <= node < n_nodes:
             raise r.fail(f"node must be a node index 0..{n_nodes - 1}", f"{where}.node", node)
         teams.loc[team, "node"] = node
-    return dataclasses.replace(net, teams=teams, _cache={})
+    return net.with_teams(teams)
 
 
 def _check_units(path: Path, net: PatrolNetwork) -> None:

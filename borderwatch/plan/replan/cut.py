@@ -310,7 +310,7 @@ def remainder_network(
         sub = dataclasses.replace(sub, config=dataclasses.replace(sub.config, night_date=day))
     frame = sub.teams.copy()
     frame["node"] = [int(positions[t].node) for t in frame.index]
-    return dataclasses.replace(sub, teams=frame, _cache={})
+    return sub.with_teams(frame)
 
 
 def cross_cut_revisits(
