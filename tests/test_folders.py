@@ -480,3 +480,31 @@ def test_roster_out_is_never_inside_the_scenario(toy: Path) -> None:
     assert code == 2
     assert "--out may not be, contain or lie inside the scenario folder" in output
     assert _tree(toy) == before
+
+
+def test_plan_force_keeps_foreign_files_and_drops_its_stale_ones(toy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    code, output = _run("plan", toy, "--out", out, *NIGHT, *FAST, "--force")
+    assert code == 0, output
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (out / "gpx" / "T1.gpx").is_file() and (out / "map.html").is_file()
+    assert read_marker(out)["kind"] == "plan"  # type: ignore[index]
+    code, output = _run("plan", toy, "--out", out, *NIGHT, *FAST, "--no-map")
+    assert code == 0, output  # our folder now: no --force needed
+    assert not (out / "map.html").exists()  # the old run's map does not outlive its plan
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_team_sizing_folder_keeps_foreign_files(tmp_path: Path) -> None:
+    from borderwatch.plan.sizing import TeamSizing, write_sizing
+
+    out = tmp_path / "teams"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    result = TeamSizing(60.0, ("T1", "T2"), {1: 80.0, 2: 50.0}, 2, 50.0, ())
+    paths = write_sizing(result, out)
+    assert [p.name for p in paths] == ["teams.json", "teams.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "notes.txt", "teams.csv", "teams.json"]
+    assert read_marker(out)["files"] == ["teams.csv", "teams.json"]  # type: ignore[index]
