@@ -282,7 +282,6 @@ def _load(ref: ScenarioRef) -> Scenario:
 
 def _execute(task: Task, out: Path) -> dict[str, Any]:
     """Build the task's network and run its job into ``out``; return the job summary."""
-    from borderwatch.config import from_mapping
     from borderwatch.data import build_network
 
     variant = dict(task.variant)
@@ -298,10 +297,8 @@ def _execute(task: Task, out: Path) -> dict[str, Any]:
                 value=n_teams,
             )
         scenario = dataclasses.replace(scenario, teams=scenario.teams.iloc[:n_teams].copy())
-    base = scenario.default_config()
-    config = from_mapping(
-        {**dict(task.config), **{k: v for k, v in variant.items() if k in _CONFIG_GRID}},
-        base=base,
+    config = scenario.resolve_config(
+        **{**dict(task.config), **{k: v for k, v in variant.items() if k in _CONFIG_GRID}}
     )
     network = build_network(scenario, config)
     if task.job == "gaps":

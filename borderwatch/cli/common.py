@@ -243,7 +243,6 @@ def parse_night_date(text: str | None) -> date | None:
 
 def load_scenario_config(scenario: str, config: Path | None) -> tuple[Any, Any]:
     """Load a scenario and its PlanConfig (scenario defaults, then ``--config``)."""
-    from borderwatch.config import load_config
     from borderwatch.data import load_scenario
 
     check_files("--config", [config] if config else None)
@@ -254,9 +253,7 @@ def load_scenario_config(scenario: str, config: Path | None) -> tuple[Any, Any]:
         limits = read_toml(config, what="config file").get("limits")
     with step(f"loading scenario {scenario} …"):
         scn = load_scenario(scenario, limits=limits)
-    base = scn.default_config()
-    cfg = load_config(config, base=base) if config else base
-    return scn, cfg
+    return scn, scn.resolve_config(config)
 
 
 def load_network(scenario: str, config: Path | None) -> Any:

@@ -130,6 +130,28 @@ class Scenario:
             }
         )
 
+    def resolve_config(self, file: str | Path | None = None, **options: Any) -> PlanConfig:
+        """The PlanConfig of one run, resolved once: the scenario's, then ``file``, then ``options``.
+
+        Parameters
+        ----------
+        file
+            A ``--config`` TOML file applied over :meth:`default_config`.
+        **options
+            PlanConfig fields for this run (validated like a file's values).
+
+        Raises
+        ------
+        ConfigError
+            Naming the file or option and the value.
+        """
+        from borderwatch.config import load_config
+
+        config = (
+            self.default_config() if file is None else load_config(file, base=self.default_config())
+        )
+        return config.replace(**options) if options else config
+
     @property
     def townships(self) -> list[str]:
         """Border townships: those marked ``border`` in the grid, else those named by checkpoints and teams."""

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from borderwatch.config import PlanConfig, load_config
+from borderwatch.config import PlanConfig
 from borderwatch.data import PatrolNetwork, Scenario, build_network, load_scenario
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def network_of(
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if config is None or isinstance(config, PlanConfig):
         return build_network(scn, config)
-    return build_network(scn, load_config(config, base=scn.default_config()))
+    return build_network(scn, scn.resolve_config(config))
 
 
 def _day(night: date | str | None) -> date:
