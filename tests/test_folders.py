@@ -4,6 +4,7 @@ permission, a folder where a file is expected, far dates, FIFOs) are clear error
 output intact. Messages are pinned.
 
 The disk-full and read-only cases mount a small tmpfs (root only, as in CI); elsewhere they skip.
+Tests that run whole commands (1.5-7 s each) are marked slow; the rest take ~13 s together.
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ def _set_id(folder: Path, file: str, value: str) -> None:
     path.write_text("\n".join([head, first, *rest]) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("file", ["teams.csv", "checkpoints.csv"])
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_ids_stop_every_command_and_nothing_is_written(
@@ -170,6 +172,7 @@ def toy(tmp_path: Path) -> Path:
     return write_toy_scenario(tmp_path / "scn")
 
 
+@pytest.mark.slow
 def test_a_foreign_folder_is_refused_and_kept_under_force(toy: Path, tmp_path: Path) -> None:
     out = tmp_path / "mine"
     (out / "sub").mkdir(parents=True)
@@ -202,6 +205,7 @@ def test_a_foreign_folder_is_refused_and_kept_under_force(toy: Path, tmp_path: P
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "scn"]  # no staging left
 
 
+@pytest.mark.slow
 def test_another_kind_needs_force(toy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert _run("gaps", toy, "--out", out, "--no-map")[0] == 0
@@ -227,6 +231,7 @@ def test_out_is_never_the_scenario_folder(toy: Path, where: str) -> None:
     assert _tree(toy.parent) == before
 
 
+@pytest.mark.slow
 def test_a_symlinked_out_is_followed(toy: Path, tmp_path: Path) -> None:
     real = tmp_path / "real"
     real.mkdir()
@@ -269,6 +274,7 @@ def test_a_foreign_file_in_the_way_is_refused(tmp_path: Path) -> None:
     assert (out / "gpx").read_text() == "a file where the output writes a folder"
 
 
+@pytest.mark.slow
 def test_map_never_replaces_a_map_without_force(toy: Path, tmp_path: Path) -> None:
     out = tmp_path / "gaps"
     assert _run("gaps", toy, "--out", out)[0] == 0
@@ -328,6 +334,7 @@ def _fill(folder: Path, leave: int) -> None:
         fh.write(b"\0" * max(free - leave, 0))
 
 
+@pytest.mark.slow
 def test_read_only_output_keeps_the_old_folder(toy: Path, tmp_path: Path) -> None:
     with _tmpfs(tmp_path / "mnt", "4m") as mnt:
         out = mnt / "gaps"
@@ -343,6 +350,7 @@ def test_read_only_output_keeps_the_old_folder(toy: Path, tmp_path: Path) -> Non
         assert _tree(out) == old
 
 
+@pytest.mark.slow
 def test_disk_full_keeps_the_old_folder(toy: Path, tmp_path: Path) -> None:
     with _tmpfs(tmp_path / "mnt", "2m") as mnt:
         out = mnt / "gaps"
@@ -366,6 +374,7 @@ def test_disk_full_in_network_export(toy: Path, tmp_path: Path) -> None:
         assert sorted(p.name for p in mnt.iterdir()) == [".filler"]
 
 
+@pytest.mark.slow
 def test_permission_denied_is_a_clear_error(
     toy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -482,6 +491,7 @@ def test_roster_out_is_never_inside_the_scenario(toy: Path) -> None:
     assert _tree(toy) == before
 
 
+@pytest.mark.slow
 def test_plan_force_keeps_foreign_files_and_drops_its_stale_ones(toy: Path, tmp_path: Path) -> None:
     out = tmp_path / "plan"
     out.mkdir()
