@@ -31,7 +31,9 @@ SEARCH = ("--max-iterations", "60")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="needs Chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).is_file(), reason="needs Chromium (apt-get install chromium)"
+    ),
 ]
 pytest.importorskip("playwright.sync_api", reason="needs Playwright")
 pytest.importorskip("icalendar", reason="needs icalendar")
@@ -56,11 +58,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out: dict[str, Path] = {"scenario": scn}
     for lang in ("zh", "en"):
         plan = root / f"plan-{lang}"
-        _ok(
-            run_cli(
-                ["plan", scn, "--out", plan, *SEARCH, "--night", NIGHT, "--lang", lang], env
-            )
-        )
+        _ok(run_cli(["plan", scn, "--out", plan, *SEARCH, "--night", NIGHT, "--lang", lang], env))
         data = json.loads((plan / "plan.json").read_text(encoding="utf-8"))
         patrol = [r for r in data["routes"] if r["status"] == "patrol"]
         drop = max(patrol, key=lambda r: (r["service_km"], r["team"]))["team"]
