@@ -140,8 +140,8 @@ def table() -> str:
     ]
     for name in EXTRACTS:
         for lab, data in runs.items():
-            e = data["extracts"][name]
-            if e["exit"] != 0:
+            e = data["extracts"].get(name)
+            if e is None or e["exit"] != 0:
                 continue
             bad = sum(k for c, k in e["km"].get("pickup", {}).items() if c in NOT_FOR_PICKUPS)
             shut = sum(k for per in e["closed_km"].values() for k in per.values())
@@ -155,7 +155,9 @@ def table() -> str:
         lines += [f"## {name}", "", "| run | profile | km per class | closed km | merged edges (km) |",
                   "|---|---|---|---|---|"]  # fmt: skip
         for lab, data in runs.items():
-            e = data["extracts"][name]
+            e = data["extracts"].get(name)
+            if e is None:
+                continue
             merged = f"{e['merged']['merged_edges']} ({e['merged']['merged_km']:.1f})"
             if e["exit"] != 0:
                 lines.append(f"| {lab} | plan failed (exit {e['exit']}) | | | {merged} |")

@@ -75,6 +75,18 @@ EXTRACTS: dict[str, Extract] = {
             ],
             [("C1", "Landstrasse", 15.61152, 48.41915)],
         ),
+        Extract(
+            "kouvola",
+            "kouvola.osm.pbf",
+            "Europe/Helsinki",
+            [[26.9320, 60.5210], [26.9500, 60.5283], [26.9680, 60.5390]],
+            [
+                ("T1", "Keskusta", 26.95179, 60.53010, "pickup"),
+                ("T2", "Metsa", 26.94684, 60.52935, "suv"),
+                ("T3", "Polku", 26.94601, 60.53447, "motorcycle"),
+            ],
+            [("C1", "Risteys", 26.95332, 60.53352)],
+        ),
     )
 }
 
