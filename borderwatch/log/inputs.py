@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -76,9 +75,6 @@ class PlanFolder:
     gpx: dict[str, Path] = field(default_factory=dict)
 
 
-_LOOPS = re.compile(r"\((\d+) loops?\)")
-
-
 def read_plan_folder(folder: str | Path) -> PlanFolder:
     """Read a ``borderwatch plan`` output folder (``plan.json`` and ``gpx/<team>.gpx``).
 
@@ -88,34 +84,27 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
         If the folder has no ``plan.json`` or it lacks a field the log needs.
     """
     from borderwatch.planfiles.folders import scenario_of_folder
+    from borderwatch.planfiles.planfile import PlanFile
 
     folder = Path(folder)
     path = folder / "plan.json"
     try:
         raw = path.read_bytes()
-        data = json.loads(raw)
     except OSError as err:
         raise LogError(f"cannot read the plan file: {err.strerror or err}", file=path) from None
-    except ValueError as err:
-        raise LogError(f"not a JSON plan file: {err}", file=path) from None
-    teams = []
-    for k, route in enumerate(_need(data, "routes", path, list)):
-        if not isinstance(route, dict) or not isinstance(route.get("team"), str):
-            raise LogError("a route names no team", file=path, field=f"routes[{k}].team")
-        status = str(route.get("status", "patrol"))
-        m = _LOOPS.search(str(route.get("start_times", "")))
-        loops = float(m.group(1)) if m else (1.0 if status == "patrol" else 0.0)
-        teams.append(
-            PlannedTeam(
-                team=route["team"],
-                status=status,
-                loops=loops if status == "patrol" else 0.0,
-                loop_km=float(route.get("loop_km") or 0.0),
-                loop_min=float(route.get("loop_min") or 0.0),
-                leave_base=str(route.get("leave_base") or ""),
-            )
+    plan = PlanFile.read(path, error=LogError)
+    teams = [
+        PlannedTeam(
+            team=r.team,
+            status=r.status,
+            # the loops the plan lists for its own schedule (variant -f0)
+            loops=float(len(r.start_times)) if r.on_patrol else 0.0,
+            loop_km=r.loop_km,
+            loop_min=r.loop_min,
+            leave_base=r.leave_base.strftime("%H:%M") if r.leave_base else "",
         )
-    window = _need(data, "night_window", path, list)
+        for r in plan.routes
+    ]
     gpx_dir = folder / "gpx"
     gpx = (
         {p.stem: p for p in sorted(gpx_dir.glob("*.gpx")) if p.is_file()}
@@ -128,19 +117,12 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
         path=folder,
         text=raw.decode("utf-8"),
         hash=sha256(raw),
-        night=str(_need(data, "night", path, str)),
-        window=(str(window[0]), str(window[1])),
+        night=plan.night.isoformat(),
+        window=plan.night_window.pair,
         scenario=scenario_of_folder(folder),
         teams=tuple(teams),
         gpx=gpx,
     )
-
-
-def _need(data: Any, key: str, path: Path, kind: type) -> Any:
-    value = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(value, kind):
-        raise LogError(f"missing or not a {kind.__name__}", file=path, field=key, value=value)
-    return value
 
 
 @dataclass(frozen=True)

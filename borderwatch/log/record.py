@@ -19,7 +19,7 @@ import os
 import sys
 import time as _clock
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -87,11 +87,12 @@ class Recorded:
 
 
 def night_window(network: PatrolNetwork, night: date) -> tuple[datetime, float]:
-    """The window start (aware, the scenario's time zone) and length (minutes) of ``night``."""
-    cfg = network.config
-    tz = ZoneInfo(network.scenario.timezone or "UTC")
-    h, m = divmod(int(cfg.night_start_min), 60)
-    return datetime.combine(night, time(h, m), tzinfo=tz), float(cfg.night_minutes)
+    """The window start (aware, the scenario's time zone) and length (minutes) of ``night``.
+
+    The wall-clock length of that night (a DST changeover night is 9 or 11 h).
+    """
+    window, tz = network.config.night, network.scenario.timezone
+    return window.start_at(night, tz), float(window.minutes(night, tz))
 
 
 def record_night(
