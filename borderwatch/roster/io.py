@@ -95,7 +95,51 @@ def _no_formulas(sheet: Any) -> None:
                 cell.data_type = "s"
 
 
+#: The words of roster.xlsx (a spreadsheet people read; roster.csv keeps English column names).
+XLSX_WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "summary": "汇总",
+        "week": "周次",
+        "scenario": "情景",
+        "dates": "日期范围",
+        "date": "日期",
+        "inspected": "督查乡镇",
+        "leader": "带队领导",
+        "shift": "班次",
+        "start": "开始",
+        "end": "结束",
+        "checkpoint": "卡点",
+        "people": "值班人员",
+        "team": "巡逻队 {team}",
+        "variant": "路线方案",
+        "crew": "车组",
+        "sep": "、",
+    },
+    "en": {
+        "summary": "summary",
+        "week": "week",
+        "scenario": "scenario",
+        "dates": "dates",
+        "date": "date",
+        "inspected": "inspected township",
+        "leader": "leader",
+        "shift": "shift",
+        "start": "start",
+        "end": "end",
+        "checkpoint": "checkpoint",
+        "people": "people",
+        "team": "team {team}",
+        "variant": "variant",
+        "crew": "crew",
+        "sep": ", ",
+    },
+}
+
+
 def _xlsx_bytes(roster: WeekRoster) -> bytes:
+    lang = default_language(roster.summary.get("timezone", "UTC"))
+    w = XLSX_WORDS[lang]
+    shifts = SHIFT_WORDS[lang]
     try:
         from openpyxl import Workbook
         from openpyxl.styles import Font
@@ -103,19 +147,19 @@ def _xlsx_bytes(roster: WeekRoster) -> bytes:
         raise BorderwatchError("roster.xlsx needs openpyxl: pip install openpyxl") from None
     wb = Workbook()
     ws0 = wb.active
-    ws0.title = "summary"
+    ws0.title = w["summary"]
     bold = Font(bold=True)
     s = roster.summary
-    ws0.append(["week", s["week"]])
-    ws0.append(["scenario", s["scenario"]])
-    ws0.append(["dates", f"{s['dates'][0]} .. {s['dates'][-1]}"])
+    ws0.append([w["week"], s["week"]])
+    ws0.append([w["scenario"], s["scenario"]])
+    ws0.append([w["dates"], f"{s['dates'][0]} .. {s['dates'][-1]}"])
     ws0.append([])
-    ws0.append(["date", "inspected township", "leader"])
+    ws0.append([w["date"], w["inspected"], w["leader"]])
     for c in ws0[ws0.max_row]:
         c.font = bold
     for ins in s["inspections"]:
         ws0.append([ins["date"], ins["township"], ins["leader"]])
-    used = {"summary"}
+    used = {w["summary"].lower()}
     by_township: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     by_team: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for r in roster.rows:
@@ -125,7 +169,7 @@ def _xlsx_bytes(roster: WeekRoster) -> bytes:
             by_team[r["place"]].append(r)
     for t in sorted(by_township):
         ws = wb.create_sheet(_sheet_title(t, used))
-        ws.append(["date", "shift", "start", "end", "checkpoint", "people"])
+        ws.append([w["date"], w["shift"], w["start"], w["end"], w["checkpoint"], w["people"]])
         for c in ws[1]:
             c.font = bold
         groups: dict[tuple[str, str, str, str, str], list[str]] = defaultdict(list)
@@ -134,11 +178,13 @@ def _xlsx_bytes(roster: WeekRoster) -> bytes:
                 f"{tr['name']} ({tr['person']})"
             )
         for (start, day, shift, end, place), who in sorted(groups.items()):
-            ws.append([day, shift, start[11:], end[11:], place, ", ".join(who)])
+            ws.append(
+                [day, shifts.get(shift, shift), start[11:], end[11:], place, w["sep"].join(who)]
+            )
         ws.freeze_panes = "A2"
     for team in sorted(by_team):
-        ws = wb.create_sheet(_sheet_title(f"team {team}", used))
-        ws.append(["date", "start", "end", "variant", "crew"])
+        ws = wb.create_sheet(_sheet_title(w["team"].format(team=team), used))
+        ws.append([w["date"], w["start"], w["end"], w["variant"], w["crew"]])
         for c in ws[1]:
             c.font = bold
         groups2: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
@@ -147,7 +193,7 @@ def _xlsx_bytes(roster: WeekRoster) -> bytes:
                 f"{mr['name']} ({mr['person']})"
             )
         for (day, start, end, variant), who in sorted(groups2.items()):
-            ws.append([day, start[11:], end[11:], variant, ", ".join(who)])
+            ws.append([day, start[11:], end[11:], variant, w["sep"].join(who)])
         ws.freeze_panes = "A2"
     for sheet in wb.worksheets:
         _no_formulas(sheet)
