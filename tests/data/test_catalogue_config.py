@@ -37,7 +37,7 @@ all = "hand-written test data"
 """
 
 _KNOWN_TOP = (
-    "allow_outside_paths, crs, defaults, name, night, official_border_km, provenance, "
+    "allow_outside_paths, crs, defaults, limits, name, night, official_border_km, provenance, "
     "roads, targets, timezone, title"
 )
 #: the [defaults] options an unknown-option message lists (sorted; grows with PlanConfig)
@@ -410,11 +410,11 @@ CONFIG_CASES: dict[str, tuple[str, str]] = {
     "config misspelt table": (
         "[defualts]\nunit_length_m = 100\n",
         "option 'defualts', value {'unit_length_m': 100}: unknown key; did you mean "
-        "'defaults'? known: defaults, night, targets",
+        "'defaults'? known: defaults, limits, night, targets",
     ),
     "config scenario key": (
         'timezone = "Asia/Shanghai"\n',
-        "option 'timezone', value 'Asia/Shanghai': unknown key; known: defaults, night, targets",
+        "option 'timezone', value 'Asia/Shanghai': unknown key; known: defaults, limits, night, targets",
     ),
     "config misspelt option": (
         "[defaults]\ncheckpoint_raduis_m = 1000\n",
