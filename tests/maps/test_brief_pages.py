@@ -145,3 +145,27 @@ def test_route_card_legend_never_covers_the_map(monkeypatch: pytest.MonkeyPatch)
         assert legends
         for lb in legends:
             assert not lb.overlaps(frame), (lb, frame)
+
+
+@needs_pdf
+@pytest.mark.slow
+def test_without_playwright_the_pdf_is_printed_without_numbers_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from borderwatch.errors import BriefWarning
+    from borderwatch.maps.brief import pdf as pdfmod
+
+    html = tmp_path / "page.html"
+    html.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><style>@page { size: A4; }</style>"
+        "</head><body><p>one page</p></body></html>",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(pdfmod, "_sync_playwright", lambda: None)
+    assert pdfmod.section_pages(html, content_mm=(188.0, 276.0)) is None
+    with pytest.warns(BriefWarning, match="no page numbers"):
+        out = pdfmod.print_pdf(html, tmp_path / "page.pdf", chromium=CHROMIUM)
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "one page" in text and not re.search(r"\b1\s*/\s*1\b", text)
