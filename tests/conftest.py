@@ -8,8 +8,18 @@ from collections.abc import Generator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.helpers import write_toy_scenario
+
+# Hypothesis profiles (issue #22's fuzz tests, tests/test_fuzz_parsers.py, take their example
+# count from here): "dev" a few dozen examples a test, "ci" 10,000 (.ci/run sets
+# HYPOTHESIS_PROFILE=ci); derandomised so that a failure repeats, no deadline (a loaded machine)
+settings.register_profile("dev", max_examples=30, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile(
+    "ci", max_examples=10_000, deadline=None, derandomize=True, print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # one road-graph cache for the session, not the user's ~/.cache (subprocesses inherit it);
 # tests of the cache itself point it elsewhere

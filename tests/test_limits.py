@@ -180,3 +180,17 @@ def test_hot_weight_out_of_range_is_a_range_error(text: str, message: str) -> No
         HotStretch.parse(text)
     assert message in str(err.value)
     assert HotStretch.parse("2-5:1e1").weight == 10.0
+
+
+def test_an_unknown_xml_encoding_is_bad_input(tmp_path: Path) -> None:
+    from borderwatch.errors import ScenarioError
+
+    path = tmp_path / "roads.osm"
+    path.write_text(
+        toy_osm_xml().replace('encoding="UTF-8"', 'encoding="nanUTF-8"'), encoding="utf-8"
+    )
+    with pytest.raises(
+        ScenarioError,
+        match=r"field 'encoding': the XML declaration names an unknown text encoding \(unknown encoding: nanUTF-8\); OSM XML is UTF-8",
+    ):
+        read_roads(path)

@@ -59,6 +59,10 @@ logger = logging.getLogger(__name__)
 _REJOIN_MIN = 2.0
 """Minutes out of view after which a unit seen again from a track is a new pass."""
 _HYSTERESIS_M = 50.0
+#: GPS times are refused outside 1900-01-02 .. 9998-12-30 (UTC seconds): the night holding a
+#: time and the next day must be dates.
+_EARLIEST = datetime(1900, 1, 2, tzinfo=UTC).timestamp()
+_LATEST = datetime(9998, 12, 30, tzinfo=UTC).timestamp()
 """A pass from a track ends only beyond ``patrol_view_m`` plus this (GPS noise)."""
 
 
@@ -280,9 +284,8 @@ def read_gpx_tracks(
                 n_untimed += len(pts) - len(timed)
                 if not timed:
                     continue
-                times, naive = _aware_times([pts[i].time for i in timed], tz)  # type: ignore[misc]
-                out.n_naive += naive
                 try:
+                    times, naive = _aware_times([pts[i].time for i in timed], tz)  # type: ignore[misc]
                     ts = np.array([t.timestamp() for t in times], dtype=float)
                 except (OverflowError, ValueError) as err:
                     raise CoverageError(
@@ -290,6 +293,17 @@ def read_gpx_tracks(
                         file=path,
                         field="time",
                     ) from None
+                out.n_naive += naive
+                odd = np.flatnonzero(~((ts >= _EARLIEST) & (ts <= _LATEST)))
+                if len(odd):  # a night runs into the next day: dates need room on both sides
+                    i = int(odd[0])
+                    raise CoverageError(
+                        f"{track.label}, point {offset - len(pts) + timed[i] + 1}: the time "
+                        "lies outside the years 1900-9998",
+                        file=path,
+                        field="time",
+                        value=times[i].isoformat(),
+                    )
                 track.segments.append((ts, lon[timed], lat[timed]))
             if track.segments:
                 file_tracks.append(track)

@@ -221,3 +221,16 @@ def test_the_window_of_a_dst_night_has_its_wall_clock_length(
         tl = timeline_from_gpx(berlin_net, _gpx(tmp_path / "d.gpx", {"T1": pts}))
     assert tl.window_min == minutes
     assert tl.sightings["t"].between(180, 200).all()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00", "9999-12-31T23:59:59Z"])
+def test_a_time_outside_the_calendar_is_bad_input(toy_net, tmp_path: Path, when: str) -> None:
+    pts = _points(NIGHT + timedelta(hours=1), n=3)
+    pts[1] = (pts[1][0], pts[1][1], when)
+    with pytest.raises(CoverageError) as err:
+        timeline_from_gpx(toy_net, _gpx(tmp_path / "y.gpx", {"T1": pts}))
+    assert str(err.value).startswith(f"{tmp_path / 'y.gpx'}, field 'time'")
+    assert "y.gpx track 1 ('T1')" in str(err.value)
+    assert str(err.value).endswith("the time lies outside the years 1900-9998") or (
+        "cannot be placed on a clock" in str(err.value)
+    )
