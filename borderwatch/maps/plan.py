@@ -350,6 +350,51 @@ def plan_map(
     MapInputError
         If a table lacks a column, an edge or team is unknown, or an option is bad.
     """
+    units_status, routes, gaps, summary = _checked(
+        network, routes, units_status, gaps, summary, focus_team, arrow_spacing_m
+    )
+    b = MapBuilder(network, lang=lang, basemap=basemap, offline=offline, simplify_m=simplify_m)
+    t = b.t
+    required = _required_layer(b, required_edges)
+    units_fg = b.units_layer(
+        units_status,
+        response_bands_min=(),
+        revisit_target_min=revisit_target(network, summary, revisit_target_min),
+    )
+    gaps_fg = b.gaps_layer(gaps, name=t["gaps_after"])
+    b.km_marks_layer()
+    detection_layer(b, units_status)  # issue #25: off at first, in the layer control
+    styles = _styles(network, routes)
+    teams_cfg, arrows_cfg, legend_rows = _team_layers(
+        b, network, routes, styles, float(arrow_spacing_m)
+    )
+    team_ids = [str(x) for x in routes["team"]]
+    changes_fg = _changes_layer(b, changes, team_ids, styles) if changes else None
+    b.checkpoints_layer(radius_px=3.5)
+    b.bases_layer()
+    b.title_box(title if title is not None else t["plan_title"], summary)
+    _plan_legend(b, legend_rows, changes if changes_fg is not None else (), styles)
+    b.config["arrows"] = arrows_cfg
+    b.config["focus"] = {
+        "teams": teams_cfg,
+        "hide": [required, units_fg, gaps_fg],
+        "all": t["all_teams"],
+        "label": t["focus"],
+        "initial": None if focus_team is None else str(focus_team),
+    }
+    return b.finish()
+
+
+def _checked(
+    network: PatrolNetwork,
+    routes: gpd.GeoDataFrame,
+    units_status: pd.DataFrame,
+    gaps: pd.DataFrame | None,
+    summary: Mapping[str, Any] | None,
+    focus_team: str | None,
+    arrow_spacing_m: float,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame, Mapping[str, Any]]:
+    """The plan map's inputs checked (and defaulted): units status, routes, gaps, summary."""
     units = network.units
     units_status = check_units_status(units_status, units, name="units_status")
     routes = check_routes(routes)
@@ -364,27 +409,22 @@ def plan_map(
         )
     if not (isinstance(arrow_spacing_m, int | float) and arrow_spacing_m > 0):
         raise MapInputError(f"arrow_spacing_m must be a number > 0, not {arrow_spacing_m!r}")
+    return units_status, routes, gaps, summary
 
-    b = MapBuilder(network, lang=lang, basemap=basemap, offline=offline, simplify_m=simplify_m)
+
+def _team_layers(
+    b: MapBuilder,
+    network: PatrolNetwork,
+    routes: gpd.GeoDataFrame,
+    styles: Mapping[str, tuple[str, str]],
+    arrow_spacing_m: float,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """One layer per team (its route, arrows, the units it watches): focus, arrows and legend rows."""
     t = b.t
-    required = _required_layer(b, required_edges)
-    units_fg = b.units_layer(
-        units_status,
-        response_bands_min=(),
-        revisit_target_min=revisit_target(network, summary, revisit_target_min),
-    )
-    gaps_fg = b.gaps_layer(gaps, name=t["gaps_after"])
-    b.km_marks_layer()
-    detection_layer(b, units_status)  # issue #25: off at first, in the layer control
-
     names = network.teams["name"] if "name" in network.teams.columns else pd.Series(dtype=object)
-    view_m = float(network.config.patrol_view_m)
-    unit_tree = shapely.STRtree(units.geometry.to_numpy())
+    unit_tree = shapely.STRtree(network.units.geometry.to_numpy())
     route_geoms = display_geoms(routes.geometry, b.crs, simplify_m=b.simplify_m)
-    teams_cfg = []
-    arrows_cfg = []
-    legend_rows = []
-    styles = _styles(network, routes)
+    teams_cfg, arrows_cfg, legend_rows = [], [], []
     for i, (row, shown) in enumerate(zip(routes.itertuples(index=False), route_geoms, strict=True)):
         team = str(row.team)
         colour, dash = styles[team]
@@ -392,107 +432,169 @@ def plan_map(
         standby = _is_standby(row, shown)
         vehicle = term(VEHICLE, row.vehicle, b.lang)
         label = f"{name} · {vehicle}" + (f" · {t['standby']}" if standby else "")
-        # the units this team watches: shown in focus mode only
         geom = routes.geometry.iloc[i]
-        watched = (
-            np.unique(unit_tree.query(geom, predicate="dwithin", distance=view_m))
-            if geom is not None and not geom.is_empty
-            else np.array([], dtype=int)
-        )
-        units_layer = folium.FeatureGroup(name=esc(label), show=False, control=False)
-        units_layer.add_to(b.m)
-        if len(watched):
-            folium.GeoJson(
-                feature_collection(b.units_geo[watched], [{} for _ in watched]),
-                style_function=lambda f, c=colour: {
-                    "color": c,
-                    "weight": 14,
-                    "opacity": 0.35,
-                    "lineCap": "butt",
-                    "className": "bw-team-unit",
-                    "interactive": False,
-                },
-            ).add_to(units_layer)
+        units_layer = _watched_layer(b, network, unit_tree, geom, label, colour)
         fg = b.group(label)
-        props = {
-            "tm": esc(name),
-            "v": esc(vehicle),
-            "lk": fmt_km(row.loop_km, t["km"]),
-            "lm": fmt_min(row.loop_min, t["min"]),
-            "st": esc(start_times_text(row.start_times, row.loop_min, b.lang)),
-        }
         if shown is not None and not shapely.is_empty(shown):
-            folium.GeoJson(
-                feature_collection([shown], [props]),
-                style_function=lambda f, c=colour, d=dash: {
-                    "color": c,
-                    "weight": 4,
-                    "opacity": 0.95,
-                    "dashArray": d or None,
-                    "className": "bw-route",
-                },
-                tooltip=folium.GeoJsonTooltip(
-                    fields=["tm", "v", "lk", "lm", "st"],
-                    aliases=[
-                        esc(t[k]) for k in ("team", "vehicle", "loop_km", "loop_min", "start_times")
-                    ],
-                    localize=False,
-                    sticky=True,
-                ),
-            ).add_to(fg)
-            pts = route_arrows(geom, spacing_m=float(arrow_spacing_m))
-            if pts:
-                ll = display_geoms([shapely.Point(x, y) for x, y, _ in pts], b.crs, simplify_m=0)
-                arrows_cfg.append(
-                    {
-                        "group": fg,
-                        "colour": colour,
-                        "points": [
-                            [float(p.y), float(p.x), round(h, 1)]
-                            for p, (_, _, h) in zip(ll, pts, strict=True)
-                        ],
-                    }
-                )
+            _route_line(b, fg, row, shown, (name, vehicle), colour, dash)
+            arrows = _arrows(b, fg, geom, colour, arrow_spacing_m)
+            if arrows is not None:
+                arrows_cfg.append(arrows)
         teams_cfg.append({"id": team, "name": name, "group": fg, "units": units_layer})
         shown_name = team if name == team else f"{team} {name}"
         if standby:
-            reason = plan_note(getattr(row, "standby_reason", ""), b.lang)
-            legend_rows.append(
-                f'<div class="bw-row bw-standby" title="{esc(reason)}">'
-                f'<span class="bw-sw" style="background:none;border:1px dashed #666"></span>'
-                f'<span class="bw-name">{esc(shown_name)} · {esc(t["standby"])}</span></div>'
-            )
-            if team in network.teams.index:
-                text_label(
-                    network.teams.geometry.loc[team],
-                    b.crs,
-                    f'<div class="bw-standby-label">{esc(team)} {esc(t["standby"])}</div>',
-                    (80, 16),
-                    (-10, 8),
-                    tooltip=esc(f"{name} · {t['standby']}" + (f": {reason}" if reason else "")),
-                ).add_to(fg)
+            legend_rows.append(_standby_row(b, network, fg, row, team, name, shown_name))
         else:
-            swatch = (
-                f"background:repeating-linear-gradient(to right,{colour} 0 6px,transparent 6px 9px)"
-                if dash
-                else f"background:{colour}"
-            )
-            legend_rows.append(
-                f'<div class="bw-row" title="{esc(vehicle)} · {fmt_km(row.loop_km, t["km"])} · '
-                f'{fmt_min(row.loop_min, t["min"])}"><span class="bw-sw" style="{swatch}"></span>'
-                f'<span class="bw-name">{esc(shown_name)}</span></div>'
-            )
-    changes_fg = _changes_layer(b, changes, team_ids, styles) if changes else None
-    b.checkpoints_layer(radius_px=3.5)
-    b.bases_layer()
-    b.title_box(title if title is not None else t["plan_title"], summary)
+            legend_rows.append(_route_row(b, row, vehicle, shown_name, colour, dash))
+    return teams_cfg, arrows_cfg, legend_rows
+
+
+def _watched_layer(
+    b: MapBuilder,
+    network: PatrolNetwork,
+    unit_tree: shapely.STRtree,
+    geom: Any,
+    label: str,
+    colour: str,
+) -> folium.FeatureGroup:
+    """The units a team watches (within the patrol view of its route): shown in focus mode only."""
+    view_m = float(network.config.patrol_view_m)
+    watched = (
+        np.unique(unit_tree.query(geom, predicate="dwithin", distance=view_m))
+        if geom is not None and not geom.is_empty
+        else np.array([], dtype=int)
+    )
+    units_layer = folium.FeatureGroup(name=esc(label), show=False, control=False)
+    units_layer.add_to(b.m)
+    if len(watched):
+        folium.GeoJson(
+            feature_collection(b.units_geo[watched], [{} for _ in watched]),
+            style_function=lambda f, c=colour: {
+                "color": c,
+                "weight": 14,
+                "opacity": 0.35,
+                "lineCap": "butt",
+                "className": "bw-team-unit",
+                "interactive": False,
+            },
+        ).add_to(units_layer)
+    return units_layer
+
+
+def _route_line(
+    b: MapBuilder,
+    fg: folium.FeatureGroup,
+    row: Any,
+    shown: Any,
+    who: tuple[str, str],
+    colour: str,
+    dash: str,
+) -> None:
+    """A team's route in its colour and dash, with its tooltip (team, vehicle, loop, starts)."""
+    t = b.t
+    name, vehicle = who
+    props = {
+        "tm": esc(name),
+        "v": esc(vehicle),
+        "lk": fmt_km(row.loop_km, t["km"]),
+        "lm": fmt_min(row.loop_min, t["min"]),
+        "st": esc(start_times_text(row.start_times, row.loop_min, b.lang)),
+    }
+    folium.GeoJson(
+        feature_collection([shown], [props]),
+        style_function=lambda f, c=colour, d=dash: {
+            "color": c,
+            "weight": 4,
+            "opacity": 0.95,
+            "dashArray": d or None,
+            "className": "bw-route",
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["tm", "v", "lk", "lm", "st"],
+            aliases=[esc(t[k]) for k in ("team", "vehicle", "loop_km", "loop_min", "start_times")],
+            localize=False,
+            sticky=True,
+        ),
+    ).add_to(fg)
+
+
+def _arrows(
+    b: MapBuilder, fg: folium.FeatureGroup, geom: Any, colour: str, spacing_m: float
+) -> dict[str, Any] | None:
+    """Direction arrows along a route (drawn by the map's script), or None when it has none."""
+    pts = route_arrows(geom, spacing_m=spacing_m)
+    if not pts:
+        return None
+    ll = display_geoms([shapely.Point(x, y) for x, y, _ in pts], b.crs, simplify_m=0)
+    return {
+        "group": fg,
+        "colour": colour,
+        "points": [
+            [float(p.y), float(p.x), round(h, 1)] for p, (_, _, h) in zip(ll, pts, strict=True)
+        ],
+    }
+
+
+def _standby_row(
+    b: MapBuilder,
+    network: PatrolNetwork,
+    fg: folium.FeatureGroup,
+    row: Any,
+    team: str,
+    name: str,
+    shown_name: str,
+) -> str:
+    """The legend row of a team on standby (with its reason), and its label at the base."""
+    t = b.t
+    reason = plan_note(getattr(row, "standby_reason", ""), b.lang)
+    if team in network.teams.index:
+        text_label(
+            network.teams.geometry.loc[team],
+            b.crs,
+            f'<div class="bw-standby-label">{esc(team)} {esc(t["standby"])}</div>',
+            (80, 16),
+            (-10, 8),
+            tooltip=esc(f"{name} · {t['standby']}" + (f": {reason}" if reason else "")),
+        ).add_to(fg)
+    return (
+        f'<div class="bw-row bw-standby" title="{esc(reason)}">'
+        f'<span class="bw-sw" style="background:none;border:1px dashed #666"></span>'
+        f'<span class="bw-name">{esc(shown_name)} · {esc(t["standby"])}</span></div>'
+    )
+
+
+def _route_row(
+    b: MapBuilder, row: Any, vehicle: str, shown_name: str, colour: str, dash: str
+) -> str:
+    """The legend row of a team on patrol: its swatch (colour, dash) and loop figures."""
+    t = b.t
+    swatch = (
+        f"background:repeating-linear-gradient(to right,{colour} 0 6px,transparent 6px 9px)"
+        if dash
+        else f"background:{colour}"
+    )
+    return (
+        f'<div class="bw-row" title="{esc(vehicle)} · {fmt_km(row.loop_km, t["km"])} · '
+        f'{fmt_min(row.loop_min, t["min"])}"><span class="bw-sw" style="{swatch}"></span>'
+        f'<span class="bw-name">{esc(shown_name)}</span></div>'
+    )
+
+
+def _plan_legend(
+    b: MapBuilder,
+    legend_rows: list[str],
+    changes: Sequence[Mapping[str, Any]],
+    styles: Mapping[str, tuple[str, str]],
+) -> None:
+    """The plan map's legend: focus, routes, the re-plan's changes, units, symbols."""
+    t = b.t
     b.legend.append(
         f"<h2>{esc(t['focus'])}</h2><div data-bw-focus></div>"
         f"<details open><summary><h2>{esc(t['routes'])} ({len(legend_rows)})</h2></summary>"
         + "".join(legend_rows)
         + "</details>"
     )
-    if changes_fg is not None:
+    if changes:
         b.legend.append(
             f"<h2>{esc(t['changes'])}</h2>"
             + "".join(
@@ -510,12 +612,3 @@ def plan_map(
         f"{esc(t['required_roads'])}</div>"
     )
     b.legend_symbols(gaps_label=t["gaps_after"])
-    b.config["arrows"] = arrows_cfg
-    b.config["focus"] = {
-        "teams": teams_cfg,
-        "hide": [required, units_fg, gaps_fg],
-        "all": t["all_teams"],
-        "label": t["focus"],
-        "initial": None if focus_team is None else str(focus_team),
-    }
-    return b.finish()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -117,53 +118,148 @@ def replan(
     seed = plan.seed if seed is None else seed
     secs: dict[str, float] = {}
     t = time.perf_counter()
-    at_min = parse_at(at, network)
-    plan_teams = list(plan.instance.teams)
-    dropped = parse_drop(drop, plan_teams)
-    hots = parse_hot(hot, network)
-    survivors = [team for team in plan_teams if team not in dropped]
-    original_tl = plan.schedule.timeline
-    pos = plan_positions(network, original_tl, at_min, survivors)
-    if positions:
-        pos.update(check_positions(positions, network, survivors, at_min))
-    window = float(network.config.night_minutes)
-    n_units = len(network.units)
-
-    # weights: the scenario's risk times the hot stretches'
-    hot_w = np.ones(n_units)
-    for h in hots:
-        hot_w[h.units(network)] *= h.weight
-    weights = risk_weights(network) * hot_w
-
-    # what was driven before the cut, and the plan kept as it is
-    driven_tl = original_tl if driven is None else driven
-    ready = {team: p.ready_min for team, p in pos.items()}
-    before = passes_before(network, driven_tl, at_min, ready)
+    cut = _cut(plan, network, at, drop, hot, positions, driven)
     secs["cut"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say(f"re-routing {len(survivors)} teams from {network.config.clock(at_min)}")
-    rem = remainder_network(network, at_min, pos)
-    rem_window = window - at_min
+    say(f"re-routing {len(cut.survivors)} teams from {network.config.clock(cut.at_min)}")
+    rem = remainder_network(network, cut.at_min, cut.pos)
     patrol = build_instance(rem, plan.required.edges)
-    initial = warm_start(plan, patrol, survivors)
     result = solve_minmax(
         patrol.instance,
         time_limit_s=time_limit_s,
         max_iterations=max_iterations,
         seed=seed,
-        initial=initial,
+        initial=warm_start(plan, patrol, cut.survivors),
     )
     result.validate(patrol.instance)
     secs["routing"] = time.perf_counter() - t
 
     t = time.perf_counter()
     say("giving every team its loop")
-    routes, balanced = night_routes(rem, patrol, result, weights=weights, window_min=rem_window)
-    routes = [close_at(rem, patrol, r, pos[r.team].node) for r in routes]
+    routes, balanced = _new_loops(network, rem, patrol, result, cut)
+    secs["night"] = time.perf_counter() - t
+    score = _cut_score(rem, cut)
+    score.prime(routes)
+    t = time.perf_counter()
+    say("loops the right way round; unchanged where a change does not pay")
+    oriented = orient_for_cut(routes, score)
+    # stability: a team keeps its current loop unless changing it pays
+    kept = kept_loops(rem, patrol, plan, cut.pos, cut.at_min)
+    reachable = set(int(e) for e in plan.required.edges) - {
+        int(e) for link in patrol.unreachable for e in link.edges
+    }
+    routes = keep_unchanged(oriented, kept, score, reachable)
+    secs["orient"] = time.perf_counter() - t
+    if cut.hots:
+        t = time.perf_counter()
+        say("more passes on the hot stretches")
+        routes = _hot_variants(
+            network, rem, patrol, (routes, oriented), cut, score, kept, reachable
+        )
+        secs["hot"] = time.perf_counter() - t
+    routes = _still_on_road(network, routes, cut)
+    changed = _changed(plan, routes, kept)
+
+    t = time.perf_counter()
+    say("timing the rest of the night")
+    timeline = _remainder_timeline(rem, routes, cut)
+    new_plan = finish_plan(
+        rem,
+        required=plan.required,
+        instance=patrol,
+        routes=routes,
+        result=result,
+        balanced=balanced,
+        timeline=timeline,
+        weights=cut.weights,
+        seconds=secs,
+        seed=seed,
+    )
+    out = _across_the_cut(
+        plan, network, rem, new_plan, (routes, timeline), cut, (kept, changed), secs
+    )
+    secs["schedule"] = time.perf_counter() - t
+    secs["total"] = time.perf_counter() - t_all
+    logger.info(
+        "replan at %s: dropped %s, worst revisit rest of night %.1f min (kept plan %.1f), %.1f s",
+        out.at_clock,
+        ", ".join(cut.dropped) or "none",
+        out.worst_revisit_min,
+        out.original_worst_revisit_min,
+        secs["total"],
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """What the re-plan knows at the cut: who, where, what was driven, what is hot."""
+
+    at_min: float
+    dropped: tuple[str, ...]
+    hots: tuple[HotStretch, ...]
+    survivors: list[str]
+    pos: dict[str, TeamPosition]
+    window: float
+    hot_w: np.ndarray  # the hot stretches' weights per unit
+    weights: np.ndarray  # the scenario's risk times the hot stretches'
+    before: pd.DataFrame  # passes driven before the cut
+    original: PatrolTimeline  # tonight's plan's timeline
+    driven_given: bool
+
+
+def _cut(
+    plan: PatrolPlan,
+    network: PatrolNetwork,
+    at: str | float,
+    drop: Sequence[str] | str,
+    hot: Sequence[HotStretch | str] | str,
+    positions: Mapping[str, TeamPosition | int] | None,
+    driven: PatrolTimeline | None,
+) -> _Cut:
+    """Check the request and gather what the re-plan knows at the cut."""
+    at_min = parse_at(at, network)
+    plan_teams = list(plan.instance.teams)
+    dropped = parse_drop(drop, plan_teams)
+    hots = parse_hot(hot, network)
+    survivors = [team for team in plan_teams if team not in dropped]
+    original = plan.schedule.timeline
+    pos = plan_positions(network, original, at_min, survivors)
+    if positions:
+        pos.update(check_positions(positions, network, survivors, at_min))
+    hot_w = np.ones(len(network.units))
+    for h in hots:
+        hot_w[h.units(network)] *= h.weight
+    # what was driven before the cut (tonight's plan when no tracks are given)
+    ready = {team: p.ready_min for team, p in pos.items()}
+    before = passes_before(network, original if driven is None else driven, at_min, ready)
+    return _Cut(
+        at_min=at_min,
+        dropped=dropped,
+        hots=hots,
+        survivors=survivors,
+        pos=pos,
+        window=float(network.config.night_minutes),
+        hot_w=hot_w,
+        weights=risk_weights(network) * hot_w,
+        before=before,
+        original=original,
+        driven_given=driven is not None,
+    )
+
+
+def _new_loops(
+    network: PatrolNetwork, rem: PatrolNetwork, patrol: Any, result: Any, cut: _Cut
+) -> tuple[list[TeamRoute], Any]:
+    """Every survivor's loop from where it is; a team that reaches no required road: standby."""
+    routes, balanced = night_routes(
+        rem, patrol, result, weights=cut.weights, window_min=cut.window - cut.at_min
+    )
+    routes = [close_at(rem, patrol, r, cut.pos[r.team].node) for r in routes]
     # a team that reaches no required road from where it is (an isolated road): standby,
     # said from its position, not its base
-    cut_clock = network.config.clock(at_min)
+    cut_clock = network.config.clock(cut.at_min)
     idle = set(patrol.idle)
     routes = [
         r
@@ -171,82 +267,95 @@ def replan(
         else standby(
             r,
             f"its {r.vehicle} reaches no required road from where it is at {cut_clock} "
-            f"(node {pos[r.team].node})",
+            f"(node {cut.pos[r.team].node})",
         )
         for r in routes
     ]
-    secs["night"] = time.perf_counter() - t
+    return routes, balanced
+
+
+def _cut_score(rem: PatrolNetwork, cut: _Cut) -> CutScore:
+    """The rest-of-night score: the last pass before the cut of every unit, the weights."""
+    n_units = len(rem.units)
     before_last = np.full(n_units, np.nan)
-    if len(before):
+    if len(cut.before):
         np.fmax.at(
             before_last,
-            before["unit"].to_numpy(dtype=np.int64),
-            np.clip(before["t"].to_numpy(dtype=float), 0.0, window),
+            cut.before["unit"].to_numpy(dtype=np.int64),
+            np.clip(cut.before["t"].to_numpy(dtype=float), 0.0, cut.window),
         )
-    score = CutScore(
+    return CutScore(
         rem,
-        {team: p.ready_min for team, p in pos.items()},
+        {team: p.ready_min for team, p in cut.pos.items()},
         before_last,
-        weights,
-        hot_w,
-        at_min,
-        window,
+        cut.weights,
+        cut.hot_w,
+        cut.at_min,
+        cut.window,
     )
-    score.prime(routes)
-    t = time.perf_counter()
-    say("loops the right way round; unchanged where a change does not pay")
-    routes = orient_for_cut(routes, score)
-    # stability: a team keeps its current loop unless changing it pays
-    kept = kept_loops(rem, patrol, plan, pos, at_min)
-    reachable = set(int(e) for e in plan.required.edges) - {
-        int(e) for link in patrol.unreachable for e in link.edges
-    }
-    kept_first = keep_unchanged(routes, kept, score, reachable)
-    secs["orient"] = time.perf_counter() - t
-    if hots:
-        # hot detours on the loops as kept or on the new ones, judged on the rest of the night
-        # (score) or on the loops alone (that still adds passes when a hot unit's interval
-        # across the cut pins the weighted worst), then kept where it pays (the detouring
-        # teams excepted); a variant that adds passes there wins, then the score, then the
-        # fewer changed loops
-        t = time.perf_counter()
-        say("more passes on the hot stretches")
-        variants = []
-        for start, judge in (
-            (kept_first, None),
-            (kept_first, score),
-            (routes, score),
-            (routes, None),
-        ):
-            found = hot_detours(rem, patrol, start, hots, weights, rem_window, score=judge)
-            moved = {b.team for a, b in zip(start, found, strict=True) if a.steps != b.steps}
-            variants.append(keep_unchanged(found, kept, score, reachable, protect=moved))
-        hot_units = np.unique(np.concatenate([h.units(network) for h in hots]))
-        plain_passes = score.passes_on(kept_first, hot_units)
 
-        def rank(rs: list[TeamRoute]) -> tuple[bool, tuple[float, ...], int]:
-            moved = sum(1 for r in rs if r.team in kept and not same_loop(r, kept[r.team]))
-            more = score.passes_on(rs, hot_units) > plain_passes
-            return (not more, score(rs), moved)
 
-        routes = min(variants, key=rank)
-        secs["hot"] = time.perf_counter() - t
-    else:
-        routes = kept_first
-    # a team still finishing its road at the window end starts no loop: standby, so its
-    # loop's roads do not count as served (they are in ``unserved`` unless another serves them)
-    routes = [
+def _hot_variants(
+    network: PatrolNetwork,
+    rem: PatrolNetwork,
+    patrol: Any,
+    loops: tuple[list[TeamRoute], list[TeamRoute]],
+    cut: _Cut,
+    score: CutScore,
+    kept: dict[str, TeamRoute],
+    reachable: set[int],
+) -> list[TeamRoute]:
+    """Hot detours on the loops as kept or on the new ones, the best kept where it pays.
+
+    ``loops`` are the loops as kept where a change did not pay, and the new loops
+    (oriented for the cut). Detours are judged on the rest of the night (score) or
+    on the loops alone (that still adds passes when a hot unit's interval across the
+    cut pins the weighted worst); a variant that adds passes there wins, then the
+    score, then the fewer changed loops.
+    """
+    kept_first, new = loops
+    variants = []
+    for start, judge in ((kept_first, None), (kept_first, score), (new, score), (new, None)):
+        found = hot_detours(
+            rem, patrol, start, cut.hots, cut.weights, cut.window - cut.at_min, score=judge
+        )
+        moved = {b.team for a, b in zip(start, found, strict=True) if a.steps != b.steps}
+        variants.append(keep_unchanged(found, kept, score, reachable, protect=moved))
+    hot_units = np.unique(np.concatenate([h.units(network) for h in cut.hots]))
+    plain_passes = score.passes_on(kept_first, hot_units)
+
+    def rank(rs: list[TeamRoute]) -> tuple[bool, tuple[float, ...], int]:
+        moved = sum(1 for r in rs if r.team in kept and not same_loop(r, kept[r.team]))
+        more = score.passes_on(rs, hot_units) > plain_passes
+        return (not more, score(rs), moved)
+
+    return min(variants, key=rank)
+
+
+def _still_on_road(network: PatrolNetwork, routes: list[TeamRoute], cut: _Cut) -> list[TeamRoute]:
+    """A team still finishing its road at the window end starts no loop: standby.
+
+    So its loop's roads do not count as served (they are in ``unserved`` unless
+    another team serves them).
+    """
+    return [
         standby(
             r,
             "still on its road at the window end (ready "
-            f"{network.config.clock(pos[r.team].ready_min)})",
+            f"{network.config.clock(cut.pos[r.team].ready_min)})",
         )
-        if r.on_patrol and pos[r.team].ready_min >= window - 1e-6
+        if r.on_patrol and cut.pos[r.team].ready_min >= cut.window - 1e-6
         else r
         for r in routes
     ]
+
+
+def _changed(
+    plan: PatrolPlan, routes: list[TeamRoute], kept: dict[str, TeamRoute]
+) -> tuple[str, ...]:
+    """Teams whose loop (or standby) differs from tonight's plan."""
     was_on = {r.team for r in plan.routes if r.on_patrol}
-    changed = tuple(
+    return tuple(
         r.team
         for r in routes
         if not (
@@ -256,42 +365,54 @@ def replan(
         )
     )
 
-    t = time.perf_counter()
-    say("timing the rest of the night")
+
+def _remainder_timeline(rem: PatrolNetwork, routes: list[TeamRoute], cut: _Cut) -> PatrolTimeline:
+    """The rest of the night's timeline: each team starts its loop when it is ready."""
+    rem_window = cut.window - cut.at_min
     starters = [r for r in routes if r.on_patrol]
-    if starters:
-        timeline = PatrolTimeline.from_walks(
-            rem,
-            {r.team: list(r.steps) for r in starters},
-            start_min={r.team: pos[r.team].ready_min - at_min for r in starters},
-            window_min=rem_window,
-        )
-    else:
-        timeline = PatrolTimeline(window_min=rem_window, teams=tuple(pos), source="plan")
-    new_plan = finish_plan(
+    if not starters:
+        return PatrolTimeline(window_min=rem_window, teams=tuple(cut.pos), source="plan")
+    return PatrolTimeline.from_walks(
         rem,
-        required=plan.required,
-        instance=patrol,
-        routes=routes,
-        result=result,
-        balanced=balanced,
-        timeline=timeline,
-        weights=weights,
-        seconds=secs,
-        seed=seed,
+        {r.team: list(r.steps) for r in starters},
+        start_min={r.team: cut.pos[r.team].ready_min - cut.at_min for r in starters},
+        window_min=rem_window,
     )
 
-    # across the cut, on the original clock
+
+def _across_the_cut(
+    plan: PatrolPlan,
+    network: PatrolNetwork,
+    rem: PatrolNetwork,
+    new_plan: PatrolPlan,
+    new: tuple[list[TeamRoute], PatrolTimeline],
+    cut: _Cut,
+    stability: tuple[dict[str, TeamRoute], tuple[str, ...]],
+    secs: dict[str, float],
+) -> Replan:
+    """The re-plan's figures across the cut, on the original clock, beside the plan kept as it is.
+
+    ``new`` holds the remainder's routes and timeline; ``stability`` the loops kept
+    from tonight's plan and the teams whose loop changed.
+    """
+    routes, timeline = new
+    kept, changed = stability
+    n_units = len(network.units)
     after = pass_times(rem, timeline)
-    after = after.assign(t=after["t"] + at_min)
-    combined = pd.concat([before, after], ignore_index=True)
-    cross = cross_cut_revisits(combined, n_units, window, at_min, index=network.units.index)
-    cross["weight"] = weights
+    after = after.assign(t=after["t"] + cut.at_min)
+    combined = pd.concat([cut.before, after], ignore_index=True)
+    cross = cross_cut_revisits(combined, n_units, cut.window, cut.at_min, index=network.units.index)
+    cross["weight"] = cut.weights
     # doing nothing: the dropped teams gone, and those that cannot get back to their loop
-    stranded = tuple(t for t in survivors if t in was_on and t not in kept)
-    tonight_passes = pass_times(network, original_tl)
-    kept = kept_passes(tonight_passes, at_min, dropped + stranded, before, driven is None)
-    kept_table = cross_cut_revisits(kept, n_units, window, at_min, index=network.units.index)
+    was_on = {r.team for r in plan.routes if r.on_patrol}
+    stranded = tuple(t for t in cut.survivors if t in was_on and t not in kept)
+    tonight_passes = pass_times(network, cut.original)
+    kept_p = kept_passes(
+        tonight_passes, cut.at_min, cut.dropped + stranded, cut.before, not cut.driven_given
+    )
+    kept_table = cross_cut_revisits(
+        kept_p, n_units, cut.window, cut.at_min, index=network.units.index
+    )
     # both figures over the same units: those tonight's plan passes, or the kept or new
     # plan passes (before or after the cut); a unit a plan no longer passes after the cut
     # counts from its last pass before it (or the window start) to the window end
@@ -302,43 +423,29 @@ def replan(
         network.units["end_m"].to_numpy(dtype=float)
         - network.units["start_m"].to_numpy(dtype=float)
     ) / 1000.0
-    hot_passes = {h.label: stretch_passes(kept_table, cross, h.units(network)) for h in hots}
-    takeovers = takeover_lines(network, plan, new_plan, dropped, after)
     served = {int(e) for r in routes for (e, _), s in zip(r.steps, r.service, strict=True) if s}
-    unserved = tuple(sorted(int(e) for e in plan.required.edges if int(e) not in served))
-    secs["schedule"] = time.perf_counter() - t
-    secs["total"] = time.perf_counter() - t_all
-    out = Replan(
+    return Replan(
         original=plan,
         network=rem,
         plan=new_plan,
-        at_min=at_min,
-        dropped=dropped,
-        hot=hots,
-        positions=dict(pos),
-        takeovers=takeovers,
+        at_min=cut.at_min,
+        dropped=cut.dropped,
+        hot=cut.hots,
+        positions=dict(cut.pos),
+        takeovers=takeover_lines(network, plan, new_plan, cut.dropped, after),
         revisits=cross,
         worst_revisit_min=worst_over(cross, watched),
         original_worst_revisit_min=worst_over(kept_table, watched),
-        hot_passes=hot_passes,
+        hot_passes={h.label: stretch_passes(kept_table, cross, h.units(network)) for h in cut.hots},
         seconds=secs,
         window=network.config.night,
-        weighted_worst_revisit_min=weighted_worst(cross, hot_w, watched),
-        original_weighted_worst_revisit_min=weighted_worst(kept_table, hot_w, watched),
-        unserved=unserved,
+        weighted_worst_revisit_min=weighted_worst(cross, cut.hot_w, watched),
+        original_weighted_worst_revisit_min=weighted_worst(kept_table, cut.hot_w, watched),
+        unserved=tuple(sorted(int(e) for e in plan.required.edges if int(e) not in served)),
         changed=changed,
         unpassed_km=_unpassed_km(cross, watched, unit_km),
         original_unpassed_km=_unpassed_km(kept_table, watched, unit_km),
     )
-    logger.info(
-        "replan at %s: dropped %s, worst revisit rest of night %.1f min (kept plan %.1f), %.1f s",
-        out.at_clock,
-        ", ".join(dropped) or "none",
-        out.worst_revisit_min,
-        out.original_worst_revisit_min,
-        secs["total"],
-    )
-    return out
 
 
 def _watched(table: pd.DataFrame) -> np.ndarray:
