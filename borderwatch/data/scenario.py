@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import networkx as nx
     from shapely import LineString, MultiLineString, MultiPolygon, Polygon
 
-    from borderwatch.config import PlanConfig
+    from borderwatch.config import NightWindow, PlanConfig
 
 __all__ = ["GRID_LEVELS", "Scenario"]
 
@@ -151,6 +151,19 @@ class Scenario:
             self.default_config() if file is None else load_config(file, base=self.default_config())
         )
         return config.replace(**options) if options else config
+
+    @property
+    def night(self) -> NightWindow:
+        """The scenario's night window (:class:`~borderwatch.config.NightWindow`).
+
+        Raises
+        ------
+        ConfigError
+            If ``night_window`` is not a window (an in-memory scenario).
+        """
+        from borderwatch.config import NightWindow
+
+        return NightWindow.of(self.night_window, field="night_window")
 
     @property
     def townships(self) -> list[str]:

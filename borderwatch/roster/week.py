@@ -70,6 +70,11 @@ class RosterSite:
     night_window: tuple[str, str] = ("20:00", "06:00")
     checkpoint_names: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def night(self) -> NightWindow:
+        """The night window (:class:`~borderwatch.config.NightWindow`)."""
+        return NightWindow.of(self.night_window, field="night_window")
+
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> RosterSite:
         """Take checkpoints, teams, border townships, zone and night window from a scenario."""
@@ -121,8 +126,7 @@ class Slot:
 
 def night_minutes(site: RosterSite) -> tuple[int, int]:
     """Night window start and (nominal) length in minutes."""
-    window = NightWindow.of(site.night_window, field="night_window")
-    return window.start_min, window.minutes()
+    return site.night.start_min, site.night.minutes()
 
 
 def _overlap_night(start: int, end: int, ns: int, nl: int) -> int:
