@@ -197,8 +197,8 @@ def replan_changes(
 
     Each take-over (``team``, ``from_team``, ``edges``, ``km_from``, ``km_to``,
     ``first_pass``) becomes its taken roads' geometry with the legend text in
-    ``lang``: ``"T03 takes T05's loop km 30.0-38.0, first pass 02:25"``,
-    ``"T03 接替 T05 的路段（30.0–38.0 公里），首次经过 02:25"``.
+    ``lang``: ``"T03 takes T05's loop km 30.00-38.00, first pass 02:25"``,
+    ``"T03 接替 T05 的路段（30.00–38.00 公里），首次经过 02:25"``.
 
     Raises
     ------
@@ -217,7 +217,7 @@ def replan_changes(
             )
         a, b = tk.get("km_from"), tk.get("km_to")
         span = (
-            t["takeover_span"].format(a=f"{a:.1f}", b=f"{b:.1f}")
+            t["takeover_span"].format(a=fmt_km(a, ""), b=fmt_km(b, ""))
             if a is not None and b is not None
             else ""
         )

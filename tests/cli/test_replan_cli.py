@@ -408,10 +408,11 @@ def test_map_highlights_the_takeovers_in_chromium(replanned) -> None:
         legend = page.locator(".bw-legend").inner_text()
         assert "Re-plan: roads taken over" in legend
         for t in section["takeovers"]:
-            assert f"{t['team']} takes {t['from_team']}'s loop km {t['km_from']:.1f}" in legend
+            assert f"{t['team']} takes {t['from_team']}'s loop km {t['km_from']:.2f}" in legend
         assert page.locator(".bw-change-row").count() == len(section["takeovers"])
         title = page.locator(".bw-title").inner_text()
         assert "Night patrol re-plan 02:10-06:00" in title
-        assert f"{section['worst_revisit_min']['new']:.0f} min" in title  # across the cut
+        # across the cut, printed by borderwatch.fmt as in report.txt and diff.txt
+        assert f"{section['worst_revisit_min']['new']:.1f} min" in title
         browser.close()
     assert blocked == [] and errors == []
