@@ -44,6 +44,7 @@ __all__ = [
     "km_json",
     "minutes",
     "minutes_json",
+    "minutes_over",
     "pct",
     "pct_json",
 ]
@@ -104,6 +105,18 @@ def minutes(value: float | None, unit: str = "min") -> str:
 def pct(value: float | None, unit: str = "%") -> str:
     """A percentage as text: ``"97.8 %"`` (``unit=""``: the number alone)."""
     return _text(value, _PCT_JSON, PCT_DIGITS, unit)
+
+
+def minutes_over(value: float | None, target: float, unit: str = "min") -> str:
+    """By how much ``value`` exceeds ``target``, as text: the difference of the printed figures.
+
+    ``minutes_over(43.65, 30)`` is ``"13.6 min"``, because the worst prints as
+    ``43.6 min``: a reader subtracting the two texts gets the same answer.
+    """
+    if value is None or not math.isfinite(float(value)):
+        return minutes(value, unit)
+    shown = float(minutes(value, ""))
+    return minutes(max(shown - float(target), 0.0), unit)
 
 
 def gap_id(start_km: float, end_km: float, digits: int = KM_DIGITS) -> str:

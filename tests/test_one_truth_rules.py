@@ -17,7 +17,7 @@ import pytest
 
 from borderwatch.coverage.gaps import target_check, target_lines
 from borderwatch.describe import SCHEMA_VERSION, list_files, rewrite_summary
-from borderwatch.fmt import gap_id, gap_ids, km, minutes, pct
+from borderwatch.fmt import gap_id, gap_ids, km, minutes, minutes_over, pct
 from borderwatch.identity import team_style, team_styles
 from borderwatch.plan.laps import laps
 from borderwatch.plan.replan.model import Takeover
@@ -31,6 +31,8 @@ def test_one_text_per_figure_whatever_its_rounding() -> None:
     assert km(2.25) == "2.25 km" and km(2.25, "") == "2.25"
     assert pct(97.8312) == "97.8 %"
     assert minutes(math.nan) == "—" and km(None) == "—" and minutes(math.inf) == "∞ min"
+    # "worst 43.6 min, over by 13.6 min": the excess is the difference of the printed texts
+    assert minutes(43.65) == "43.6 min" and minutes_over(43.65, 30.0) == "13.6 min"
 
 
 def test_gap_ids_are_chainage() -> None:

@@ -43,6 +43,7 @@ from borderwatch.errors import CoverageError
 from borderwatch.fmt import gap_ids
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
+from borderwatch.fmt import minutes_over as fmt_min_over
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -720,7 +721,11 @@ def target_lines(check: dict[str, dict[str, Any]], *, window: str = "", top: int
                 for w in c["where"][:top]
             )
             more = f" and {len(c['where']) - top} more" if len(c["where"]) > top else ""
-            by = fmt_min(c["over_min"]) if c["over_min"] is not None else "unreachable"
+            by = (
+                fmt_min_over(c["worst_min"], c["target_min"])
+                if c["over_min"] is not None
+                else "unreachable"
+            )
             lines.append(
                 f"{head}: NOT MET, worst {fmt_min(c['worst_min'])} (over by {by}) "
                 f"along {fmt_km(c['over_km'])}: {where}{more}"

@@ -27,6 +27,7 @@ from borderwatch.errors import BorderwatchWarning
 from borderwatch.fmt import gap_ids
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
+from borderwatch.fmt import minutes_over as fmt_min_over
 from borderwatch.fmt import pct as fmt_pct
 from borderwatch.maps._assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, js_json, own_css, own_js
 from borderwatch.maps._i18n import CHECKPOINT_KIND, VEHICLE, criterion_text, labels, term
@@ -191,7 +192,11 @@ def target_rows(check: Mapping[str, Any], t: Mapping[str, str]) -> list[tuple[st
             f"{fmt_km(w['start_km'], '')}–{fmt_km(w['end_km'], t['km'])}" for w in c["where"][:3]
         )
         more = f" +{len(c['where']) - 3}" if len(c["where"]) > 3 else ""
-        over = fmt_min(c["over_min"], t["min"]) if c.get("over_min") is not None else "∞"
+        over = (
+            fmt_min_over(c["worst_min"], c["target_min"], t["min"])
+            if c.get("over_min") is not None
+            else "∞"
+        )
         rows.append((head, f"{t['target_not_met']}, {t['over_by']} {over}: {where}{more}"))
     return rows
 
