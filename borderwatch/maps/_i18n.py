@@ -38,6 +38,8 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "over_by": "超出",
         "patrolled_pct": "巡逻经过（至少一次）",
         "watched_note": "有人看守：卡点看守，或巡逻间隔不超过目标；巡逻经过：整夜至少经过一次",
+        "target_detail": "{verdict}，{over_by} {over}：{where}",
+        "list_sep": "、",
         "border_km": "边境线",
         "status": "状态",
         "checkpoint": "卡点看守",
@@ -135,6 +137,8 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "patrolled_pct": "Patrolled (passed at least once)",
         "watched_note": "Watched: a checkpoint sees it, or a patrol passes it within the "
         "revisit target; patrolled: passed at least once all night",
+        "target_detail": "{verdict}, {over_by} {over}: {where}",
+        "list_sep": ", ",
         "border_km": "Border",
         "status": "Status",
         "checkpoint": "Watched by a checkpoint",

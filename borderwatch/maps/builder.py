@@ -188,7 +188,7 @@ def target_rows(check: Mapping[str, Any], t: Mapping[str, str]) -> list[tuple[st
         if c["met"]:
             rows.append((head, t["target_met"]))
             continue
-        where = ", ".join(
+        where = t["list_sep"].join(
             f"{fmt_km(w['start_km'], '')}–{fmt_km(w['end_km'], t['km'])}" for w in c["where"][:3]
         )
         more = f" +{len(c['where']) - 3}" if len(c["where"]) > 3 else ""
@@ -197,7 +197,10 @@ def target_rows(check: Mapping[str, Any], t: Mapping[str, str]) -> list[tuple[st
             if c.get("over_min") is not None
             else "∞"
         )
-        rows.append((head, f"{t['target_not_met']}, {t['over_by']} {over}: {where}{more}"))
+        detail = t["target_detail"].format(
+            verdict=t["target_not_met"], over_by=t["over_by"], over=over, where=where + more
+        )
+        rows.append((head, detail))
     return rows
 
 
