@@ -71,12 +71,14 @@ if TYPE_CHECKING:
 __all__ = [
     "CROSSING_COLUMNS",
     "GAP_COLUMNS",
+    "DrawTable",
     "Informed",
     "Situations",
     "VariantPasses",
     "crossing_minutes",
     "detection_columns",
     "informed",
+    "loop_draws",
     "night_detection",
     "read_crossing_csv",
     "seen_matrix",
@@ -721,4 +723,176 @@ def night_detection(
             "watch_gap_min": np.where(cp, 0.0, w["watch_gap_min"].to_numpy()),
         },
         index=network.units.index,
+    )
+
+
+# ---------------------------------------------------------------------------- in-night draws
+@dataclass(frozen=True)
+class DrawTable:
+    """One team's loop driven in a direction drawn at every loop start (a sealed list).
+
+    Each loop of ``loop_min`` minutes starts where the last one ended (the
+    loop's start point) and is driven forward or, with probability
+    ``p_reverse`` drawn afresh at each loop start, in reverse. A unit at forward
+    offsets ``F`` (minutes into a forward loop) is at offsets ``R`` in a reverse
+    loop. The watching intruder sees a pass and the patrol's heading (so he
+    knows the direction of the loop under way and which of its passes he saw),
+    not the next card. After a pass that is not the last of its loop at the
+    unit, the next pass is fixed; after the last one it comes after ``D - last_d
+    + first_d'`` minutes, ``d'`` the next loop's drawn direction. So each
+    *situation* (unit, direction under way, which pass) has a chance
+    ``(1 - p) seen_f + p seen_r`` of the next pass within τ.
+
+    Attributes
+    ----------
+    unit, direction
+        One row per situation: unit index and the direction under way (0 forward,
+        1 reverse).
+    seen
+        Boolean (situation × next direction): the next pass comes within τ.
+    gap_unit, gap_from, gap_to, gap
+        Every gap between consecutive passes a night can hold: unit, direction of
+        the loop of the first pass, of the second (equal within a loop), minutes.
+    loop_min
+        The loop duration ``D``.
+    """
+
+    unit: np.ndarray
+    direction: np.ndarray
+    seen: np.ndarray
+    gap_unit: np.ndarray
+    gap_from: np.ndarray
+    gap_to: np.ndarray
+    gap: np.ndarray
+    loop_min: float
+    n_units: int
+
+    def _support(self, p_reverse: float) -> np.ndarray:
+        return np.array([p_reverse < 1.0 - _TOL, p_reverse > _TOL])
+
+    def situation_p(self, p_reverse: float) -> np.ndarray:
+        """Per situation: the chance (over the next card) that the next pass comes within τ."""
+        w = np.array([1.0 - p_reverse, p_reverse])
+        return np.asarray(self.seen @ w, dtype=float)
+
+    def watching(self, p_reverse: float) -> np.ndarray:
+        """Per unit: the watcher's figure, the worst over the situations the draws can give.
+
+        0 where the team does not pass the unit.
+        """
+        sup = self._support(p_reverse)
+        ok = sup[self.direction]
+        out = np.full(self.n_units, np.inf)
+        np.minimum.at(out, self.unit[ok], self.situation_p(p_reverse)[ok])
+        return np.where(np.isfinite(out), out, 0.0)
+
+    def worst_revisit(self, p_reverse: float) -> np.ndarray:
+        """Per unit: the longest gap between passes any drawn sequence of loops can give.
+
+        The gaps of the directions the draws can give, within and between
+        loops (0 where the team does not pass the unit; the night's first and
+        last gaps are not counted: they depend on the window, not the draws).
+        """
+        sup = self._support(p_reverse)
+        ok = sup[self.gap_from] & sup[self.gap_to]
+        out = np.zeros(self.n_units)
+        np.maximum.at(out, self.gap_unit[ok], self.gap[ok])
+        return out
+
+
+def loop_draws(
+    fwd_unit: np.ndarray,
+    fwd_t: np.ndarray,
+    rev_unit: np.ndarray,
+    rev_t: np.ndarray,
+    loop_min: float,
+    tau: np.ndarray | float,
+    n_units: int,
+) -> DrawTable:
+    """The :class:`DrawTable` of one loop from its passes in each direction.
+
+    Parameters
+    ----------
+    fwd_unit, fwd_t
+        The passes of one forward loop: unit index, minutes from the loop start
+        (in ``[0, loop_min]``).
+    rev_unit, rev_t
+        The same for one reverse loop.
+    loop_min
+        Loop duration ``D`` (both directions take it).
+    tau
+        Crossing time per unit (or one for all).
+    n_units
+        Number of units.
+
+    Returns
+    -------
+    DrawTable
+
+    Examples
+    --------
+    A ring of 60 min; a unit 5 min from the start (reverse: 55 min). After a
+    reverse pass the next comes after 10 min if the next card says forward;
+    after a forward pass never within 15 min, so the watcher's figure is 0:
+
+    >>> tab = loop_draws([0], [5.0], [0], [55.0], 60.0, 15.0, 1)
+    >>> [float(x) for x in tab.situation_p(0.5)], float(tab.watching(0.5)[0])
+    ([0.0, 0.5], 0.0)
+    >>> float(tab.worst_revisit(0.5)[0]), float(tab.worst_revisit(0.0)[0])
+    (110.0, 60.0)
+    """
+    d = float(loop_min)
+    if not (math.isfinite(d) and d > 0):
+        raise CoverageError("loop duration must be positive", field="loop_min", value=d)
+    tau_u = np.broadcast_to(np.asarray(tau, dtype=float), (n_units,))
+    per: list[dict[int, np.ndarray]] = []
+    for uu, tt in ((fwd_unit, fwd_t), (rev_unit, rev_t)):
+        pu, pt = _sorted_passes(np.asarray(uu), np.mod(np.asarray(tt, dtype=float), d))
+        cut = np.flatnonzero(np.r_[True, pu[1:] != pu[:-1]]) if len(pu) else np.zeros(0, int)
+        per.append({int(pu[a]): pt[a:b] for a, b in zip(cut, np.r_[cut[1:], len(pu)], strict=True)})
+    units = sorted(set(per[0]) | set(per[1]))
+    r_unit, r_dir, r_seen = [], [], []
+    g_unit, g_from, g_to, g_gap = [], [], [], []
+    for u in units:
+        tu = float(tau_u[u])
+        for di in (0, 1):
+            mine = per[di].get(u)
+            if mine is None or not len(mine):
+                continue
+            inner = np.diff(mine)
+            for g in inner:  # the next pass of the same loop: fixed
+                r_unit.append(u)
+                r_dir.append(di)
+                r_seen.append((g <= tu + _TOL, g <= tu + _TOL))
+                g_unit.append(u)
+                g_from.append(di)
+                g_to.append(di)
+                g_gap.append(float(g))
+            cross = []
+            for dj in (0, 1):
+                nxt = per[dj].get(u)
+                # a unit the other direction never passes: no next pass in that loop
+                g = (
+                    d - float(mine[-1]) + float(nxt[0])
+                    if nxt is not None and len(nxt)
+                    else math.inf
+                )
+                cross.append(g <= tu + _TOL)
+                g_unit.append(u)
+                g_from.append(di)
+                g_to.append(dj)
+                g_gap.append(g)
+            r_unit.append(u)
+            r_dir.append(di)
+            r_seen.append((cross[0], cross[1]))
+    return DrawTable(
+        unit=np.asarray(r_unit, dtype=np.int64),
+        direction=np.asarray(r_dir, dtype=np.int64),
+        seen=np.asarray(r_seen, dtype=bool).reshape(-1, 2),
+        gap_unit=np.asarray(g_unit, dtype=np.int64),
+        gap_from=np.asarray(g_from, dtype=np.int64),
+        gap_to=np.asarray(g_to, dtype=np.int64),
+        gap=np.asarray(g_gap, dtype=float),
+        loop_min=d,
+        n_units=n_units,
     )
