@@ -22,6 +22,8 @@ Three replays, one per intruder:
   variants' own GPX tracks;
 * :func:`replay_watching`: a unit and one of the moments a patrol came by drawn
   at random; the crossing starts right after it.
+* :func:`replay_watching_draws`: one team's night driven by sealed direction
+  cards (in-night draws): a crossing right after every moment it came by.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "replay_informed",
     "replay_uninformed",
     "replay_watching",
+    "replay_watching_draws",
     "sightings_from_gpx",
 ]
 
@@ -240,3 +243,40 @@ def replay_watching(
         j = int(np.searchsorted(t, s, side="right"))
         seen += int(j < len(t) and t[j] - s <= tau[u] + 1e-9)
     return seen / n, worst
+
+
+def replay_watching_draws(
+    sightings: Sightings,
+    loop_min: float,
+    cards: Sequence[str],
+    tau: np.ndarray,
+    window_min: float,
+    units: np.ndarray,
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """A crossing right after every sighting of one team whose loops follow sealed cards.
+
+    Loop ``j`` runs from ``j · D`` in the direction of ``cards[j]`` (``"F"`` or
+    ``"R"``); a sighting belongs to the loop it falls in (3 s of slack at the
+    loop start, the position step). Only sightings whose next loop lies
+    entirely inside the window count (the night's end is not the draws').
+
+    Returns
+    -------
+    dict
+        ``(unit, card of the loop under way)`` → ``(crossings, seen)``.
+    """
+    out: dict[tuple[int, str], tuple[int, int]] = {}
+    d = float(loop_min)
+    for u in units.tolist():
+        t = sightings.times.get(int(u))
+        if t is None or not len(t):
+            continue
+        for i, s in enumerate(t.tolist()):
+            j = int(np.floor((s + 0.05) / d))
+            if (j + 2) * d > window_min + 1e-9 or j >= len(cards):
+                continue
+            hit = i + 1 < len(t) and float(t[i + 1]) - s <= float(tau[u]) + 1e-9
+            key = (int(u), str(cards[j]))
+            n, k = out.get(key, (0, 0))
+            out[key] = (n + 1, k + int(hit))
+    return out

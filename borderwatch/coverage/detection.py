@@ -849,7 +849,9 @@ def loop_draws(
     for uu, tt in ((fwd_unit, fwd_t), (rev_unit, rev_t)):
         pu, pt = _sorted_passes(np.asarray(uu), np.mod(np.asarray(tt, dtype=float), d))
         cut = np.flatnonzero(np.r_[True, pu[1:] != pu[:-1]]) if len(pu) else np.zeros(0, int)
-        per.append({int(pu[a]): pt[a:b] for a, b in zip(cut, np.r_[cut[1:], len(pu)], strict=True)})
+        # a pass at D is the next loop's pass at 0: one pass per offset
+        bounds = zip(cut, np.r_[cut[1:], len(pu)], strict=True)
+        per.append({int(pu[a]): np.unique(np.round(pt[a:b], 6)) for a, b in bounds})
     units = sorted(set(per[0]) | set(per[1]))
     r_unit, r_dir, r_seen = [], [], []
     g_unit, g_from, g_to, g_gap = [], [], [], []
