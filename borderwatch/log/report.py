@@ -68,7 +68,9 @@ LABELS: dict[str, dict[str, str]] = {
         "watched_km": "driven: watched km",
         "map": "Stretches missed (watched in the plan, not as driven) and incidents",
         "map_note": "Red: nights a stretch the plan watched went unwatched as driven (darker: more "
-        "nights); grey: unwatched in the plan too; numbered crosses: incidents.",
+        "nights); grey: unwatched in the plan too; numbered crosses: incidents; orange under the "
+        "line: stretches a team skipped (others may have watched them); small numbers: km along "
+        "the border.",
         "teams": "Team compliance",
         "team": "team",
         "driven_nights": "nights driven",
@@ -117,7 +119,7 @@ LABELS: dict[str, dict[str, str]] = {
         "watched_km": "实际巡控公里",
         "map": "漏巡路段（计划有、实际无）及案事件",
         "map_note": "红色：计划巡控而实际未巡控的路段（颜色越深夜数越多）；灰色：计划中亦无人巡；"
-        "带编号的叉：案事件。",
+        "带编号的叉：案事件；线下橙色：某队漏巡的路段（可能有他队巡控）；小号数字：边境线公里数。",
         "teams": "各巡逻队执行情况",
         "team": "巡逻队",
         "driven_nights": "实际出巡夜数",
@@ -587,12 +589,37 @@ def _map_svg(recs: list[NightRecord], net: PatrolNetwork) -> str:
         LineCollection(segs(~never & (missed == 0)), colors="#2a7f3f", linewidths=1.6)
     )
     ax.add_collection(LineCollection(segs(never), colors="#9a9a9a", linewidths=1.6))
+    # stretches a team skipped (its own passes missing), even where others watched them
+    skipped = np.zeros(len(units), dtype=bool)
+    s_m, e_m = units["start_m"].to_numpy(dtype=float), units["end_m"].to_numpy(dtype=float)
+    for r in recs:
+        for st in r.stretches.itertuples():
+            if st.kind in ("skipped", "skipped loop", "no track") and not pd.isna(st.start_km):
+                skipped |= (s_m >= st.start_km * 1000 - 1) & (e_m <= st.end_km * 1000 + 1)
+    if skipped.any():
+        ax.add_collection(LineCollection(segs(skipped), colors="#f0a030", linewidths=5.0))
     n = len(recs)
     for k in range(1, n + 1):
         m = missed == k
         if m.any():
             shade = 0.45 + 0.55 * k / n
             ax.add_collection(LineCollection(segs(m), colors=[(shade, 0.0, 0.0)], linewidths=3.2))
+    # chainage every 10 km, so a stretch "km 86-89" can be found on the map
+    start_m = units["start_m"].to_numpy(dtype=float)
+    for i in np.flatnonzero(np.isclose(np.mod(start_m, 10_000.0), 0.0)):
+        g = geoms[i]
+        if g is None or shapely.is_empty(g):
+            continue
+        x, y = np.asarray(g.coords)[0][:2]
+        ax.plot([x], [y], marker="o", color="#333", markersize=2)
+        ax.annotate(
+            f"{start_m[i] / 1000:.0f}",
+            (x, y),
+            xytext=(2, -8),
+            textcoords="offset points",
+            fontsize=6,
+            color="#333",
+        )
     tf = Transformer.from_crs(4326, net.crs, always_xy=True)
     num = 0
     for r in recs:
