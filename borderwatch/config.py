@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import re
 import tomllib
 import warnings
@@ -453,6 +454,10 @@ def check_range(
 ) -> None:
     """Refuse ``value`` of option ``name`` when it lies outside ``RANGES[name]``, naming the range."""
     lo, hi, unit = RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise (error or ConfigError)(
+            f"{name} must be a number", field=field or name, value=value, file=file
+        )
     if not lo <= value <= hi:
         unit = f" {unit}" if unit else ""
         raise (error or ConfigError)(
