@@ -252,7 +252,7 @@ def replay_watching_draws(
     tau: np.ndarray,
     window_min: float,
     units: np.ndarray,
-) -> dict[tuple[int, str], tuple[int, int]]:
+) -> dict[tuple[int, str, str], tuple[int, int]]:
     """A crossing right after every sighting of one team whose loops follow sealed cards.
 
     Loop ``j`` runs from ``j · D`` in the direction of ``cards[j]`` (``"F"`` or
@@ -263,9 +263,10 @@ def replay_watching_draws(
     Returns
     -------
     dict
-        ``(unit, card of the loop under way)`` → ``(crossings, seen)``.
+        ``(unit, card of the loop before, card of the loop under way)`` →
+        ``(crossings, seen)``; the first loop (no loop before) is left out.
     """
-    out: dict[tuple[int, str], tuple[int, int]] = {}
+    out: dict[tuple[int, str, str], tuple[int, int]] = {}
     d = float(loop_min)
     for u in units.tolist():
         t = sightings.times.get(int(u))
@@ -273,10 +274,10 @@ def replay_watching_draws(
             continue
         for i, s in enumerate(t.tolist()):
             j = int(np.floor((s + 0.05) / d))
-            if (j + 2) * d > window_min + 1e-9 or j >= len(cards):
+            if j < 1 or (j + 2) * d > window_min + 1e-9 or j >= len(cards):
                 continue
             hit = i + 1 < len(t) and float(t[i + 1]) - s <= float(tau[u]) + 1e-9
-            key = (int(u), str(cards[j]))
+            key = (int(u), str(cards[j - 1]), str(cards[j]))
             n, k = out.get(key, (0, 0))
             out[key] = (n + 1, k + int(hit))
     return out

@@ -53,7 +53,7 @@ from __future__ import annotations
 import csv
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +77,7 @@ __all__ = [
     "VariantPasses",
     "crossing_minutes",
     "detection_columns",
+    "draw_table",
     "informed",
     "loop_draws",
     "night_detection",
@@ -733,42 +734,58 @@ class DrawTable:
 
     Each loop of ``loop_min`` minutes starts where the last one ended (the
     loop's start point) and is driven forward or, with probability
-    ``p_reverse`` drawn afresh at each loop start, in reverse. A unit at forward
-    offsets ``F`` (minutes into a forward loop) is at offsets ``R`` in a reverse
-    loop. The watching intruder sees a pass and the patrol's heading (so he
-    knows the direction of the loop under way and which of its passes he saw),
-    not the next card. After a pass that is not the last of its loop at the
-    unit, the next pass is fixed; after the last one it comes after ``D - last_d
-    + first_d'`` minutes, ``d'`` the next loop's drawn direction. So each
-    *situation* (unit, direction under way, which pass) has a chance
-    ``(1 - p) seen_f + p seen_r`` of the next pass within τ.
+    ``p_reverse`` drawn afresh at each loop start, in reverse. The watching
+    intruder sees a pass and the patrol's heading, and has watched the loops
+    before (he knows the direction of the loop under way and of the one before,
+    and which pass of the loop he saw), not the next card. The next pass then
+    depends only on the next card: each *situation* (unit, previous direction,
+    direction under way, which pass) has a chance ``(1 - p) seen_f + p seen_r``
+    of the next pass within τ. The previous loop matters because passes follow
+    the pass convention (:mod:`borderwatch.coverage.revisit`): a patrol that
+    turns round at the start point in view of a unit passes it once, not
+    twice, so the passes of a loop depend on its neighbours. A pass that exists
+    only under one next card (a spell in view across a turn at the loop start)
+    tells the watcher that card: its row has ``only_next`` set.
 
     Attributes
     ----------
-    unit, direction
-        One row per situation: unit index and the direction under way (0 forward,
-        1 reverse).
+    unit, prev, direction, only_next
+        One row per situation: unit index, the previous loop's and this loop's
+        direction (0 forward, 1 reverse), and the next card the situation
+        needs (-1: either).
     seen
         Boolean (situation × next direction): the next pass comes within τ.
-    gap_unit, gap_from, gap_to, gap
-        Every gap between consecutive passes a night can hold: unit, direction of
-        the loop of the first pass, of the second (equal within a loop), minutes.
+    gap_unit, gap_prev, gap_from, gap_to, gap
+        Every gap after a pass of a loop a night can hold: unit, directions of
+        the loop before, of the loop of the pass and of the next loop; minutes.
     loop_min
         The loop duration ``D``.
+    n_units
+        Number of units.
     """
 
     unit: np.ndarray
+    prev: np.ndarray
     direction: np.ndarray
+    only_next: np.ndarray
     seen: np.ndarray
     gap_unit: np.ndarray
+    gap_prev: np.ndarray
     gap_from: np.ndarray
     gap_to: np.ndarray
     gap: np.ndarray
     loop_min: float
     n_units: int
 
-    def _support(self, p_reverse: float) -> np.ndarray:
+    @staticmethod
+    def _support(p_reverse: float) -> np.ndarray:
         return np.array([p_reverse < 1.0 - _TOL, p_reverse > _TOL])
+
+    def possible(self, p_reverse: float) -> np.ndarray:
+        """Per situation: the draws can give it."""
+        sup = self._support(p_reverse)
+        nxt = np.where(self.only_next < 0, True, sup[np.maximum(self.only_next, 0)])
+        return np.asarray(sup[self.prev] & sup[self.direction] & nxt)
 
     def situation_p(self, p_reverse: float) -> np.ndarray:
         """Per situation: the chance (over the next card) that the next pass comes within τ."""
@@ -780,24 +797,112 @@ class DrawTable:
 
         0 where the team does not pass the unit.
         """
-        sup = self._support(p_reverse)
-        ok = sup[self.direction]
+        ok = self.possible(p_reverse)
         out = np.full(self.n_units, np.inf)
         np.minimum.at(out, self.unit[ok], self.situation_p(p_reverse)[ok])
         return np.where(np.isfinite(out), out, 0.0)
 
+    def share(self, p_reverse: float) -> np.ndarray:
+        """Per unit: the chance for a watcher who cannot tell which situation he saw.
+
+        He sees one pass (any pass of the night, heading and history unknown)
+        and starts: the situations weighted by how often the draws give them,
+        ``P(prev) P(direction)`` (times the needed card's chance where a pass
+        exists under one next card only). 0 where the team does not pass the unit.
+        """
+        w = np.array([1.0 - p_reverse, p_reverse])
+        pi = w[self.prev] * w[self.direction]
+        pi = pi * np.where(self.only_next < 0, 1.0, w[np.maximum(self.only_next, 0)])
+        num = np.bincount(
+            self.unit, weights=pi * self.situation_p(p_reverse), minlength=self.n_units
+        )
+        den = np.bincount(self.unit, weights=pi, minlength=self.n_units)
+        return np.where(den > 0, num / np.maximum(den, _TOL), 0.0)
+
     def worst_revisit(self, p_reverse: float) -> np.ndarray:
         """Per unit: the longest gap between passes any drawn sequence of loops can give.
 
-        The gaps of the directions the draws can give, within and between
-        loops (0 where the team does not pass the unit; the night's first and
-        last gaps are not counted: they depend on the window, not the draws).
+        0 where the team does not pass the unit; the night's first and last
+        gaps are not counted (they depend on the window, not the draws).
         """
         sup = self._support(p_reverse)
-        ok = sup[self.gap_from] & sup[self.gap_to]
+        ok = sup[self.gap_prev] & sup[self.gap_from] & sup[self.gap_to]
         out = np.zeros(self.n_units)
         np.maximum.at(out, self.gap_unit[ok], self.gap[ok])
         return out
+
+
+def draw_table(
+    triples: Mapping[tuple[int, int, int], tuple[np.ndarray, np.ndarray]],
+    loop_min: float,
+    tau: np.ndarray | float,
+    n_units: int,
+) -> DrawTable:
+    """The :class:`DrawTable` from the passes of three loops driven in a row.
+
+    Parameters
+    ----------
+    triples
+        For each of the 8 direction triples ``(a, b, c)`` (0 forward, 1
+        reverse): the passes (unit, minutes from the first loop's start) of
+        loops ``a``, ``b``, ``c`` driven one after the other. The situations are
+        the passes of the middle loop, ``[D, 2D)``.
+    loop_min
+        Loop duration ``D`` (every direction takes it).
+    tau
+        Crossing time per unit (or one for all).
+    n_units
+        Number of units.
+    """
+    d = float(loop_min)
+    if not (math.isfinite(d) and d > 0):
+        raise CoverageError("loop duration must be positive", field="loop_min", value=d)
+    tau_u = np.broadcast_to(np.asarray(tau, dtype=float), (n_units,))
+    # (unit, a, b) -> {offset: [seen under c=0 or None, under c=1 or None]}
+    rows: dict[tuple[int, int, int], dict[float, list[bool | None]]] = {}
+    g_rows: list[tuple[int, int, int, int, float]] = []
+    for (a, b, c), (uu, tt) in sorted(triples.items()):
+        pu, pt = _sorted_passes(np.asarray(uu), np.asarray(tt, dtype=float))
+        cut = np.flatnonzero(np.r_[True, pu[1:] != pu[:-1]]) if len(pu) else np.zeros(0, int)
+        for lo, hi in zip(cut, np.r_[cut[1:], len(pu)], strict=True):
+            u = int(pu[lo])
+            t = np.unique(np.round(pt[lo:hi], 6))
+            for i in np.flatnonzero((t >= d - 1e-6) & (t < 2 * d - 1e-6)).tolist():
+                gap = float(t[i + 1] - t[i]) if i + 1 < len(t) else math.inf
+                slot = rows.setdefault((u, a, b), {}).setdefault(
+                    round(float(t[i]) - d, 3), [None, None]
+                )
+                slot[c] = gap <= float(tau_u[u]) + _TOL
+                g_rows.append((u, a, b, c, gap))
+    r_unit, r_prev, r_dir, r_only, r_seen = [], [], [], [], []
+    for (u, a, b), offs in sorted(rows.items()):
+        for _off, (s0, s1) in sorted(offs.items()):
+            r_unit.append(u)
+            r_prev.append(a)
+            r_dir.append(b)
+            if s0 is not None and s1 is not None:
+                r_only.append(-1)
+                r_seen.append((s0, s1))
+            else:  # the pass exists under one next card only: seeing it tells the card
+                only = 0 if s0 is not None else 1
+                x = bool(s0 if s0 is not None else s1)
+                r_only.append(only)
+                r_seen.append((x, x))
+    g = np.asarray(g_rows, dtype=float).reshape(-1, 5)
+    return DrawTable(
+        unit=np.asarray(r_unit, dtype=np.int64),
+        prev=np.asarray(r_prev, dtype=np.int64),
+        direction=np.asarray(r_dir, dtype=np.int64),
+        only_next=np.asarray(r_only, dtype=np.int64),
+        seen=np.asarray(r_seen, dtype=bool).reshape(-1, 2),
+        gap_unit=g[:, 0].astype(np.int64),
+        gap_prev=g[:, 1].astype(np.int64),
+        gap_from=g[:, 2].astype(np.int64),
+        gap_to=g[:, 3].astype(np.int64),
+        gap=g[:, 4],
+        loop_min=d,
+        n_units=n_units,
+    )
 
 
 def loop_draws(
@@ -809,25 +914,21 @@ def loop_draws(
     tau: np.ndarray | float,
     n_units: int,
 ) -> DrawTable:
-    """The :class:`DrawTable` of one loop from its passes in each direction.
+    """The :class:`DrawTable` of a loop whose passes do not depend on the loops around it.
+
+    The passes of one loop in each direction are laid end to end for every
+    direction triple (a pass at ``D`` is the next loop's pass at 0), then
+    :func:`draw_table`. Plans use :func:`borderwatch.plan.draws.team_draw_table`,
+    which times the three loops as driven (a turn in view is one pass).
 
     Parameters
     ----------
     fwd_unit, fwd_t
-        The passes of one forward loop: unit index, minutes from the loop start
-        (in ``[0, loop_min]``).
+        The passes of one forward loop: unit index, minutes from the loop start.
     rev_unit, rev_t
         The same for one reverse loop.
-    loop_min
-        Loop duration ``D`` (both directions take it).
-    tau
-        Crossing time per unit (or one for all).
-    n_units
-        Number of units.
-
-    Returns
-    -------
-    DrawTable
+    loop_min, tau, n_units
+        As for :func:`draw_table`.
 
     Examples
     --------
@@ -836,7 +937,7 @@ def loop_draws(
     after a forward pass never within 15 min, so the watcher's figure is 0:
 
     >>> tab = loop_draws([0], [5.0], [0], [55.0], 60.0, 15.0, 1)
-    >>> [float(x) for x in tab.situation_p(0.5)], float(tab.watching(0.5)[0])
+    >>> sorted({float(x) for x in tab.situation_p(0.5)}), float(tab.watching(0.5)[0])
     ([0.0, 0.5], 0.0)
     >>> float(tab.worst_revisit(0.5)[0]), float(tab.worst_revisit(0.0)[0])
     (110.0, 60.0)
@@ -844,57 +945,18 @@ def loop_draws(
     d = float(loop_min)
     if not (math.isfinite(d) and d > 0):
         raise CoverageError("loop duration must be positive", field="loop_min", value=d)
-    tau_u = np.broadcast_to(np.asarray(tau, dtype=float), (n_units,))
-    per: list[dict[int, np.ndarray]] = []
+    one = []
     for uu, tt in ((fwd_unit, fwd_t), (rev_unit, rev_t)):
-        pu, pt = _sorted_passes(np.asarray(uu), np.mod(np.asarray(tt, dtype=float), d))
-        cut = np.flatnonzero(np.r_[True, pu[1:] != pu[:-1]]) if len(pu) else np.zeros(0, int)
-        # a pass at D is the next loop's pass at 0: one pass per offset
-        bounds = zip(cut, np.r_[cut[1:], len(pu)], strict=True)
-        per.append({int(pu[a]): np.unique(np.round(pt[a:b], 6)) for a, b in bounds})
-    units = sorted(set(per[0]) | set(per[1]))
-    r_unit, r_dir, r_seen = [], [], []
-    g_unit, g_from, g_to, g_gap = [], [], [], []
-    for u in units:
-        tu = float(tau_u[u])
-        for di in (0, 1):
-            mine = per[di].get(u)
-            if mine is None or not len(mine):
-                continue
-            inner = np.diff(mine)
-            for g in inner:  # the next pass of the same loop: fixed
-                r_unit.append(u)
-                r_dir.append(di)
-                r_seen.append((g <= tu + _TOL, g <= tu + _TOL))
-                g_unit.append(u)
-                g_from.append(di)
-                g_to.append(di)
-                g_gap.append(float(g))
-            cross = []
-            for dj in (0, 1):
-                nxt = per[dj].get(u)
-                # a unit the other direction never passes: no next pass in that loop
-                g = (
-                    d - float(mine[-1]) + float(nxt[0])
-                    if nxt is not None and len(nxt)
-                    else math.inf
+        pu = np.asarray(uu, dtype=np.int64)
+        pt = np.mod(np.asarray(tt, dtype=float), d)
+        one.append((pu, np.where(np.isclose(pt, d), 0.0, pt)))
+    triples = {}
+    for a in (0, 1):
+        for b in (0, 1):
+            for c in (0, 1):
+                seq = (a, b, c)
+                triples[seq] = (
+                    np.concatenate([one[x][0] for x in seq]),
+                    np.concatenate([one[x][1] + j * d for j, x in enumerate(seq)]),
                 )
-                cross.append(g <= tu + _TOL)
-                g_unit.append(u)
-                g_from.append(di)
-                g_to.append(dj)
-                g_gap.append(g)
-            r_unit.append(u)
-            r_dir.append(di)
-            r_seen.append((cross[0], cross[1]))
-    return DrawTable(
-        unit=np.asarray(r_unit, dtype=np.int64),
-        direction=np.asarray(r_dir, dtype=np.int64),
-        seen=np.asarray(r_seen, dtype=bool).reshape(-1, 2),
-        gap_unit=np.asarray(g_unit, dtype=np.int64),
-        gap_from=np.asarray(g_from, dtype=np.int64),
-        gap_to=np.asarray(g_to, dtype=np.int64),
-        gap=np.asarray(g_gap, dtype=float),
-        loop_min=d,
-        n_units=n_units,
-    )
+    return draw_table(triples, d, tau, n_units)

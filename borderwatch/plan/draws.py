@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from borderwatch.coverage.detection import DrawTable, loop_draws
+from borderwatch.coverage.detection import DrawTable, draw_table
 from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.plan.variants import reverse_steps
@@ -44,6 +44,7 @@ __all__ = [
     "InNight",
     "draw_odds",
     "drawn_timeline",
+    "expected_seen",
     "in_night_detection",
     "sealed_list",
     "team_draw_table",
@@ -55,18 +56,28 @@ logger = logging.getLogger(__name__)
 def team_draw_table(network: PatrolNetwork, route: TeamRoute, tau: np.ndarray | float) -> DrawTable:
     """The :class:`~borderwatch.coverage.detection.DrawTable` of one team's loop.
 
-    One loop is timed in each direction (:meth:`PatrolTimeline.from_walks`,
-    :func:`~borderwatch.coverage.revisit.pass_times`).
+    Three loops are timed as driven one after the other for each of the 8
+    direction triples (:meth:`PatrolTimeline.from_walks`,
+    :func:`~borderwatch.coverage.revisit.pass_times`), so a turn at the loop
+    start in view of a unit is one pass, as on the night's GPX.
     """
     d = route.loop_s / 60.0
     n = len(network.units)
-    parts = []
-    for reverse in (False, True):
-        walk = list(reverse_steps(route.steps) if reverse else route.steps)
-        tl = PatrolTimeline.from_walks(network, {route.team: walk}, window_min=d + 1e-6, loop=False)
-        p = pass_times(network, tl)
-        parts.append((p["unit"].to_numpy(dtype=np.int64), p["t"].to_numpy(dtype=float)))
-    return loop_draws(parts[0][0], parts[0][1], parts[1][0], parts[1][1], d, tau, n)
+    loops = (list(route.steps), list(reverse_steps(route.steps)))
+    triples = {}
+    for a in (0, 1):
+        for b in (0, 1):
+            for c in (0, 1):
+                walk = loops[a] + loops[b] + loops[c]
+                tl = PatrolTimeline.from_walks(
+                    network, {route.team: walk}, window_min=3 * d + 1e-6, loop=False
+                )
+                p = pass_times(network, tl)
+                triples[(a, b, c)] = (
+                    p["unit"].to_numpy(dtype=np.int64),
+                    p["t"].to_numpy(dtype=float),
+                )
+    return draw_table(triples, d, tau, n)
 
 
 def draw_odds(table: DrawTable, max_revisit_min: float | None = None) -> tuple[float, float]:
@@ -114,6 +125,9 @@ class InNight:
     ----------
     p_reverse
         Team → the chance a loop is driven in reverse.
+    p_watching_share
+        Per unit: the chance of a watcher who cannot tell which pass of which
+        loop he saw (:meth:`DrawTable.share`; the same lower bound over teams).
     p_watching
         Per unit: the watching figure (1 where a checkpoint watches; where
         several teams pass a unit, the least over them of each team's own
@@ -128,6 +142,7 @@ class InNight:
 
     p_reverse: dict[str, float]
     p_watching: np.ndarray
+    p_watching_share: np.ndarray
     worst_revisit_min: float
     worst_revisit_fixed_min: float
     tables: dict[str, DrawTable]
@@ -161,6 +176,7 @@ def in_night_detection(
         max_revisit_min = network.config.targets.max_revisit_min
     n = len(network.units)
     low = np.full(n, np.inf)
+    low_share = np.full(n, np.inf)
     tables, odds = {}, {}
     worst = worst_fixed = 0.0
     for r in routes:
@@ -176,10 +192,14 @@ def in_night_detection(
         tables[r.team], odds[r.team] = tab, p
         mine = np.unique(tab.unit)
         low[mine] = np.minimum(low[mine], tab.watching(p)[mine])
+        low_share[mine] = np.minimum(low_share[mine], tab.share(p)[mine])
         worst = max(worst, float(tab.worst_revisit(p).max(initial=0.0)))
         worst_fixed = max(worst_fixed, float(tab.worst_revisit(0.0).max(initial=0.0)))
     p_w = np.where(np.isfinite(low), low, 0.0)
     p_w = np.where(np.asarray(checkpoint, bool), 1.0, p_w)
+    p_s = np.where(
+        np.asarray(checkpoint, bool), 1.0, np.where(np.isfinite(low_share), low_share, 0.0)
+    )
     logger.info(
         "in-night draws: P(reverse) %s; watching min %.3f; worst revisit %.1f min (fixed %.1f)",
         odds,
@@ -187,7 +207,7 @@ def in_night_detection(
         worst,
         worst_fixed,
     )
-    return InNight(odds, p_w, worst, worst_fixed, tables)
+    return InNight(odds, p_w, p_s, worst, worst_fixed, tables)
 
 
 def sealed_list(salt: str, night: date, team: str, n_loops: int, p_reverse: float) -> list[str]:
@@ -236,3 +256,22 @@ def drawn_timeline(
             walk.extend(reverse_steps(r.steps) if c == "R" else r.steps)
         walks[r.team] = walk
     return PatrolTimeline.from_walks(network, walks, window_min=window_min, loop=False)
+
+
+def expected_seen(table: DrawTable, unit: int, prev: str, card: str, p_reverse: float) -> float:
+    """The closed form's chance that a watcher after a pass of ``unit`` is seen, per pass.
+
+    Over the passes of a loop driven ``card`` after a loop driven ``prev``
+    (``"F"``/``"R"``), the next card drawn with ``p_reverse``: expected passes
+    seen over expected passes (a pass that only one next card gives counts
+    with that card's chance). What the simulator's
+    :func:`~borderwatch.coverage.crossings.replay_watching_draws` measures.
+    """
+    a, b = int(prev == "R"), int(card == "R")
+    mine = (table.unit == unit) & (table.prev == a) & (table.direction == b)
+    if not mine.any():
+        return math.nan
+    w = np.array([1.0 - p_reverse, p_reverse])
+    only = table.only_next[mine]
+    weight = np.where(only < 0, 1.0, w[np.maximum(only, 0)])
+    return float((weight * table.situation_p(p_reverse)[mine]).sum() / weight.sum())

@@ -26,7 +26,12 @@ from borderwatch.coverage.crossings import replay_watching_draws, sightings_from
 from borderwatch.coverage.detection import crossing_minutes
 from borderwatch.coverage.static import checkpoint_watch
 from borderwatch.jobs import run_plan
-from borderwatch.plan.draws import drawn_timeline, in_night_detection, sealed_list
+from borderwatch.plan.draws import (
+    drawn_timeline,
+    expected_seen,
+    in_night_detection,
+    sealed_list,
+)
 from borderwatch.planfiles.export import _gpx, _gpx_tracks, _night_start
 
 NIGHT = date(2026, 12, 1)
@@ -76,13 +81,10 @@ def test_simulated_watchers_agree_with_the_draws_closed_form(tmp_path: Path) -> 
                 net, [f], window_start=_night_start(net, NIGHT), window_min=window
             )
             tab = inn.tables[team]
-            sp = tab.situation_p(P_REV)
             res = replay_watching_draws(sights, r.loop_s / 60.0, cards[team], tau, window, units)
-            for (u, card), (n, k) in res.items():
-                d = 0 if card == "F" else 1
-                mine = (tab.unit == u) & (tab.direction == d)
-                assert mine.any(), (team, u, card)
-                expect = float(sp[mine].mean())
+            for (u, prev, card), (n, k) in res.items():
+                expect = expected_seen(tab, u, prev, card, P_REV)
+                assert math.isfinite(expect), (team, u, prev, card)
                 total += n
                 seen += k
                 closed += n * expect

@@ -40,6 +40,7 @@ def _brute(d, fu, ft, ru, rt, tau, n_units, p_rev):
     fig = np.full(n_units, np.inf)
     worst = np.zeros(n_units)
     sit: dict[tuple[int, int, int], float] = {}
+    share_num, share_den = np.zeros(n_units), np.zeros(n_units)
     for u in range(n_units):
         offs = (np.sort(ft[fu == u]), np.sort(rt[ru == u]))
         num: dict[tuple[int, int, int], float] = {}
@@ -57,6 +58,8 @@ def _brute(d, fu, ft, ru, rt, tau, n_units, p_rev):
                     key = (j, s, i)
                     num[key] = num.get(key, 0.0) + prob * float(gaps[pos] <= tau + 1e-9)
                     den[key] = den.get(key, 0.0) + prob
+                    share_num[u] += prob * float(gaps[pos] <= tau + 1e-9)
+                    share_den[u] += prob
                     pos += 1
         for key, v in den.items():
             fig[u] = min(fig[u], num[key] / v)
@@ -65,7 +68,7 @@ def _brute(d, fu, ft, ru, rt, tau, n_units, p_rev):
             if first in den:
                 assert num[key] / v == pytest.approx(num[first] / den[first])
             sit[(u, key[1], key[2])] = num[key] / v
-    return fig, worst, sit
+    return fig, worst, sit, share_num / share_den
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -76,22 +79,30 @@ def test_closed_form_matches_every_drawn_sequence(seed: int, p_rev: float) -> No
     d, fu, ft, ru, rt = _instance(rng, n)
     tau = float(rng.uniform(0.3, 0.7) * d)
     tab = loop_draws(fu, ft, ru, rt, d, tau, n)
-    fig, worst, sit = _brute(d, fu, ft, ru, rt, tau, n, p_rev)
+    fig, worst, sit, share = _brute(d, fu, ft, ru, rt, tau, n, p_rev)
     assert np.allclose(tab.watching(p_rev), fig), (tab.watching(p_rev), fig)
     assert np.allclose(tab.worst_revisit(p_rev), worst)
-    # every situation the draws can give, one by one (rows: unit, direction, pass in loop order)
+    # a watcher who cannot tell which pass he saw: every pass of the sequences, by probability
+    assert np.allclose(tab.share(p_rev), share)
+    # every situation the draws can give, one by one (rows: unit, previous direction,
+    # direction, pass in loop order; laid end to end, the previous loop changes nothing)
+    assert (tab.only_next == -1).all()
     got = tab.situation_p(p_rev)
-    idx: dict[tuple[int, int], int] = {}
-    for r, (u, s) in enumerate(zip(tab.unit.tolist(), tab.direction.tolist(), strict=True)):
-        i = idx.get((u, s), 0)
-        idx[(u, s)] = i + 1
-        if (u, s, i) in sit:
-            assert got[r] == pytest.approx(sit[(u, s, i)]), (u, s, i)
-    assert len(sit) == sum(
-        1
-        for u, s in zip(tab.unit, tab.direction, strict=True)
-        if (p_rev < 1 and s == 0) or (p_rev > 0 and s == 1)
-    )
+    ok = tab.possible(p_rev)
+    idx: dict[tuple[int, int, int], int] = {}
+    for r, (u, a, b) in enumerate(
+        zip(tab.unit.tolist(), tab.prev.tolist(), tab.direction.tolist(), strict=True)
+    ):
+        i = idx.get((u, a, b), 0)
+        idx[(u, a, b)] = i + 1
+        if ok[r]:
+            assert got[r] == pytest.approx(sit[(u, b, i)]), (u, a, b, i)
+    assert {
+        (u, b, i)
+        for (u, a, b), n in idx.items()
+        for i in range(n)
+        if tab.possible(p_rev)[(tab.unit == u) & (tab.prev == a) & (tab.direction == b)].all()
+    } == set(sit)
 
 
 def test_some_situations_have_chances_strictly_between_0_and_1() -> None:
@@ -110,7 +121,8 @@ def test_some_situations_have_chances_strictly_between_0_and_1() -> None:
 def test_a_ring_unit_near_the_start_is_seen_only_after_a_reverse_loop() -> None:
     # ring of 60 min; unit 5 min in: forward then reverse -> 2*55, reverse then forward -> 2*5
     tab = loop_draws([0], [5.0], [0], [55.0], 60.0, 15.0, 1)
-    assert tab.situation_p(0.4).tolist() == [0.0, 0.6]
+    # rows (previous, under way): (F, F), (F, R), (R, F), (R, R)
+    assert tab.situation_p(0.4).tolist() == [0.0, 0.6, 0.0, 0.6]
     assert tab.watching(0.4)[0] == 0.0  # the watcher picks the forward pass
     assert tab.worst_revisit(0.4)[0] == pytest.approx(110.0)
     assert tab.worst_revisit(0.0)[0] == pytest.approx(60.0)
@@ -120,7 +132,7 @@ def test_out_and_back_unit_near_the_start_is_timed_the_same_whichever_the_cards(
     # a spur 4 min from the start: passed at 4 and 56 of a 60-min loop, both ways
     tab = loop_draws([0, 0], [4.0, 56.0], [0, 0], [4.0, 56.0], 60.0, 10.0, 1)
     # after the 4-min pass the next is 52 min on; after the 56-min pass 8 min on, any card
-    assert tab.situation_p(0.5).tolist() == [0.0, 1.0, 0.0, 1.0]
+    assert tab.situation_p(0.5).tolist() == [0.0, 1.0] * 4
     assert tab.watching(0.5)[0] == 0.0
     assert tab.worst_revisit(0.5)[0] == tab.worst_revisit(0.0)[0] == pytest.approx(52.0)
 
