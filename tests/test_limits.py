@@ -194,3 +194,14 @@ def test_an_unknown_xml_encoding_is_bad_input(tmp_path: Path) -> None:
         match=r"field 'encoding': the XML declaration names an unknown text encoding \(unknown encoding: nanUTF-8\); OSM XML is UTF-8",
     ):
         read_roads(path)
+
+
+def test_gpx_options_are_numbers_in_range() -> None:
+    with pytest.raises(ConfigError) as err:
+        plan_options({"defaults": {"gpx_off_road_m": []}}).to_config()
+    assert (
+        str(err.value)
+        == "option 'defaults.gpx_off_road_m', value []: gpx_off_road_m must be a number"
+    )
+    with pytest.raises(ConfigError, match=r"gpx_max_stray_share must be between 0 and 1"):
+        plan_options({"defaults": {"gpx_max_stray_share": 1.5}}).to_config()
