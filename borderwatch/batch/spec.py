@@ -231,6 +231,17 @@ def _scenario(
     entry: Any, i: int, base_dir: Path, file: Path | None, limits: Limits = DEFAULT_LIMITS
 ) -> ScenarioRef:
     where = f"scenario[{i}]"
+    kind, label = _scenario_entry(entry, where, file)
+    raw = entry[kind]
+    if kind == "name":
+        return _scenario_name(raw, label, where, file)
+    if kind == "path":
+        return _scenario_path(raw, label, where, base_dir, file)
+    return _scenario_generate(raw, label, where, file, limits)
+
+
+def _scenario_entry(entry: Any, where: str, file: Path | None) -> tuple[str, str | None]:
+    """Check a ``[[scenario]]`` table's keys; its source kind and its label."""
     if not isinstance(entry, Mapping):
         raise ConfigError("must be a table", field=where, value=entry, file=file)
     unknown = set(entry) - {"path", "name", "generate", "label"}
@@ -250,42 +261,55 @@ def _scenario(
             value=dict(entry),
             file=file,
         )
-    kind = sources[0]
-    raw = entry[kind]
     label = entry.get("label")
     if label is not None and (not isinstance(label, str) or not label.strip()):
         raise ConfigError(
             "must be a non-empty string", field=f"{where}.label", value=label, file=file
         )
-    if kind == "name":
-        from borderwatch.data import embedded_scenarios
+    return sources[0], label
 
-        known = embedded_scenarios()
-        if raw not in known:
-            raise ConfigError(
-                f"unknown embedded scenario; known: {', '.join(known) or 'none'}",
-                field=f"{where}.name",
-                value=raw,
-                file=file,
-            )
-        return ScenarioRef(label or str(raw), "name", str(raw))
-    if kind == "path":
-        if not isinstance(raw, str) or not raw:
-            raise ConfigError("must be a folder path", field=f"{where}.path", value=raw, file=file)
-        folder = Path(raw).expanduser()
-        if not folder.is_absolute():
-            folder = base_dir / folder
-        folder = folder.resolve()
-        if folder.is_file() and folder.name == "scenario.toml":
-            folder = folder.parent
-        if not (folder / "scenario.toml").is_file():
-            raise ConfigError(
-                f"not a scenario folder (no scenario.toml in {folder})",
-                field=f"{where}.path",
-                value=raw,
-                file=file,
-            )
-        return ScenarioRef(label or folder.name, "path", str(folder))
+
+def _scenario_name(raw: Any, label: str | None, where: str, file: Path | None) -> ScenarioRef:
+    """An embedded scenario, by name."""
+    from borderwatch.data import embedded_scenarios
+
+    known = embedded_scenarios()
+    if raw not in known:
+        raise ConfigError(
+            f"unknown embedded scenario; known: {', '.join(known) or 'none'}",
+            field=f"{where}.name",
+            value=raw,
+            file=file,
+        )
+    return ScenarioRef(label or str(raw), "name", str(raw))
+
+
+def _scenario_path(
+    raw: Any, label: str | None, where: str, base_dir: Path, file: Path | None
+) -> ScenarioRef:
+    """A scenario folder (or its scenario.toml), relative to ``base_dir``."""
+    if not isinstance(raw, str) or not raw:
+        raise ConfigError("must be a folder path", field=f"{where}.path", value=raw, file=file)
+    folder = Path(raw).expanduser()
+    if not folder.is_absolute():
+        folder = base_dir / folder
+    folder = folder.resolve()
+    if folder.is_file() and folder.name == "scenario.toml":
+        folder = folder.parent
+    if not (folder / "scenario.toml").is_file():
+        raise ConfigError(
+            f"not a scenario folder (no scenario.toml in {folder})",
+            field=f"{where}.path",
+            value=raw,
+            file=file,
+        )
+    return ScenarioRef(label or folder.name, "path", str(folder))
+
+
+def _scenario_generate(
+    raw: Any, label: str | None, where: str, file: Path | None, limits: Limits
+) -> ScenarioRef:
+    """A synthetic scenario: checked generate_scenario keywords, frozen."""
     if not isinstance(raw, Mapping):
         raise ConfigError(
             "must be a table of generate_scenario options",
@@ -352,7 +376,36 @@ def parse_spec(
     if job not in _JOBS:
         raise ConfigError("job must be 'gaps' or 'plan'", field="job", value=job, file=f)
     limits = limits_from_mapping(values.get("limits", {}), file=f)
-    raw_scenarios = values.get("scenario")
+    scenarios = _spec_scenarios(values.get("scenario"), Path(base_dir), f, limits)
+    config = _spec_config(values.get("config", {}), f)
+    raw_grid = values.get("grid", {})
+    if not isinstance(raw_grid, Mapping):
+        raise ConfigError("must be a table", field="grid", value=raw_grid, file=f)
+    raw_grid = _renamed(raw_grid, "grid.", f)
+    grid = _spec_grid(raw_grid, job, f)
+    spec = BatchSpec(
+        job=job,
+        scenarios=scenarios,
+        grid=grid,
+        config=dict(config),
+        file=f,
+        **_spec_options(values, f),
+    )
+    check_limit(
+        spec.n_tasks,
+        limits,
+        "batch_tasks",
+        what="batch tasks (scenarios x grid)",
+        file=f,
+        raise_in="the batch spec",
+    )
+    return spec
+
+
+def _spec_scenarios(
+    raw_scenarios: Any, base_dir: Path, f: Path | None, limits: Limits
+) -> tuple[ScenarioRef, ...]:
+    """The ``[[scenario]]`` tables, checked, with distinct folder-safe labels."""
     if not isinstance(raw_scenarios, list) or not raw_scenarios:
         raise ConfigError(
             "the spec needs at least one [[scenario]] table",
@@ -361,7 +414,7 @@ def parse_spec(
             file=f,
         )
     scenarios = tuple(
-        _scenario(entry, i, Path(base_dir), f, limits) for i, entry in enumerate(raw_scenarios)
+        _scenario(entry, i, base_dir, f, limits) for i, entry in enumerate(raw_scenarios)
     )
     labels = [s.label for s in scenarios]
     for label in labels:
@@ -379,8 +432,11 @@ def parse_spec(
                 value=label,
                 file=f,
             )
+    return scenarios
 
-    config = values.get("config", {})
+
+def _spec_config(config: Any, f: Path | None) -> Mapping[str, Any]:
+    """The ``[config]`` table, validated once on the client as PlanConfig options."""
     if not isinstance(config, Mapping):
         raise ConfigError("must be a table", field="config", value=config, file=f)
     from borderwatch.config import from_mapping
@@ -394,12 +450,12 @@ def parse_spec(
             value=err.value,
             file=f,
         ) from None
+    return config
 
-    raw_grid = values.get("grid", {})
-    if not isinstance(raw_grid, Mapping):
-        raise ConfigError("must be a table", field="grid", value=raw_grid, file=f)
+
+def _spec_grid(raw_grid: Mapping[str, Any], job: str, f: Path | None) -> dict[str, tuple[Any, ...]]:
+    """The ``[grid]`` table (old key names already renamed): key to its checked values."""
     grid: dict[str, tuple[Any, ...]] = {}
-    raw_grid = _renamed(raw_grid, "grid.", f)
     for key, vals in raw_grid.items():
         if key not in GRID_KEYS:
             raise unknown_key(key, vals, GRID_KEYS, where=f"grid.{key}", file=f, what="grid key")
@@ -419,7 +475,11 @@ def parse_spec(
                 "repeated value in a grid list", field=f"grid.{key}", value=vals, file=f
             )
         grid[key] = tuple(vals)
+    return grid
 
+
+def _spec_options(values: Mapping[str, Any], f: Path | None) -> dict[str, Any]:
+    """The top-level job options given in the spec, checked, as BatchSpec keywords."""
     kwargs: dict[str, Any] = {}
     for key in ("time_limit_s", "max_revisit_min", "max_response_min"):
         if key in values:
@@ -431,28 +491,9 @@ def parse_spec(
         _number("max_iterations", values["max_iterations"], f, integer=True, minimum=1)
         kwargs["max_iterations"] = int(values["max_iterations"])
     if "criterion" in values:
-        crit = values["criterion"]
-        names = [c.strip() for c in crit.split(",")] if isinstance(crit, str) else crit
-        if not isinstance(names, list) or not names or any(n not in _CRITERIA for n in names):
-            raise ConfigError(
-                f"criterion must be one or more of {', '.join(_CRITERIA)}",
-                field="criterion",
-                value=crit,
-                file=f,
-            )
-        kwargs["criterion"] = tuple(names)
+        kwargs["criterion"] = _spec_criterion(values["criterion"], f)
     if "night" in values:
-        night = values["night"]
-        if isinstance(night, str):
-            try:
-                night = date.fromisoformat(night)
-            except ValueError:
-                night = None
-        if not isinstance(night, date):
-            raise ConfigError(
-                "must be a date YYYY-MM-DD", field="night", value=values["night"], file=f
-            )
-        kwargs["night"] = night
+        kwargs["night"] = _spec_night(values["night"], f)
     if "map_html" in values:
         if not isinstance(values["map_html"], bool):
             raise ConfigError(
@@ -461,23 +502,33 @@ def parse_spec(
         kwargs["map_html"] = values["map_html"]
     if "lang" in values:
         kwargs["lang"] = str(values["lang"])
-    spec = BatchSpec(
-        job=job,
-        scenarios=scenarios,
-        grid=grid,
-        config=dict(config),
-        file=f,
-        **kwargs,
-    )
-    check_limit(
-        spec.n_tasks,
-        limits,
-        "batch_tasks",
-        what="batch tasks (scenarios x grid)",
-        file=f,
-        raise_in="the batch spec",
-    )
-    return spec
+    return kwargs
+
+
+def _spec_criterion(crit: Any, f: Path | None) -> tuple[str, ...]:
+    """``criterion``: a comma-separated string or a list of coverage criteria."""
+    names = [c.strip() for c in crit.split(",")] if isinstance(crit, str) else crit
+    if not isinstance(names, list) or not names or any(n not in _CRITERIA for n in names):
+        raise ConfigError(
+            f"criterion must be one or more of {', '.join(_CRITERIA)}",
+            field="criterion",
+            value=crit,
+            file=f,
+        )
+    return tuple(names)
+
+
+def _spec_night(raw: Any, f: Path | None) -> date:
+    """``night``: a date or a ``YYYY-MM-DD`` string."""
+    night = raw
+    if isinstance(night, str):
+        try:
+            night = date.fromisoformat(night)
+        except ValueError:
+            night = None
+    if not isinstance(night, date):
+        raise ConfigError("must be a date YYYY-MM-DD", field="night", value=raw, file=f)
+    return night
 
 
 def _renamed(values: Mapping[str, Any], prefix: str, file: Path | None) -> Mapping[str, Any]:

@@ -464,15 +464,78 @@ def site_checkpoints(
     SitingResult
     """
     t0 = time.perf_counter()
+    _check_siting_args(k, method)
+    cands = candidate_sites(network) if candidates is None else candidates
+    cover = coverage_matrix(network, cands, radius_m=radius_m)
+    length = network.units["length_m"].to_numpy(dtype=float)
+    weight = _unit_weights(network, risk, length)
+    watched = checkpoint_watch(network)["watched"].to_numpy(dtype=bool)
+    value = np.where(watched, 0.0, length * weight / 1000.0)  # km (x risk)
+    coverable = np.asarray(cover.sum(axis=1)).ravel() > 0
+
+    pick = _pick_sites(cover, value, coverable, int(k), method, time_limit_s, max_milp_size)
+    sites = _site_table(cands, pick.cols, cover, value, length, network)
+
+    min_sites: int | None = None
+    min_bound: float | None = None
+    cover_sites = cands.iloc[[]].copy()
+    if cover_all:
+        min_sites, min_bound, cover_sites = _cover_everything(
+            network, cands, cover, watched, coverable, length, method, time_limit_s, max_milp_size
+        )
+
+    unc = (~watched) & (~coverable)
+    uncoverable = _uncoverable_table(network, cands, unc)
+    before = float(length[watched].sum()) / 1000
+    new_km = float(sites["new_km"].sum()) if len(sites) else 0.0
+    summary: dict[str, Any] = {
+        "k": int(k),
+        "n_candidates": len(cands),
+        "radius_m": float(network.config.checkpoint_radius_m if radius_m is None else radius_m),
+        "risk_weighted": bool(risk is True or isinstance(risk, np.ndarray)),
+        "method": pick.used,
+        "status": pick.status,
+        "border_km": round(float(length.sum()) / 1000, 3),
+        "watched_before_km": round(before, 3),
+        "new_km": round(new_km, 3),
+        "watched_after_km": round(before + new_km, 3),
+        "objective": round(pick.obj, 6),
+        "greedy_objective": round(pick.greedy_obj, 6),
+        "upper_bound": round(pick.bound, 6),
+        "gap_pct": round(pick.gap, 4),
+        "min_sites": min_sites,
+        "min_sites_bound": min_bound,
+        "uncoverable_km": round(float(length[unc].sum()) / 1000, 3),
+        "milp_size": int(pick.size),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    logger.info(
+        "siting: k=%d adds %.2f km (%s, gap %.2f %%); %s sites would watch all coverable units",
+        k,
+        new_km,
+        pick.used,
+        pick.gap,
+        min_sites,
+    )
+    return SitingResult(
+        sites=sites, cover_sites=cover_sites, uncoverable=uncoverable, summary=summary
+    )
+
+
+def _check_siting_args(k: Any, method: str) -> None:
+    """Reject a bad ``k`` or ``method`` of :func:`site_checkpoints`."""
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
         raise CoverageError("k must be a non-negative integer", field="k", value=k)
     if method not in ("auto", "milp", "greedy"):
         raise CoverageError(
             "method must be 'auto', 'milp' or 'greedy'", field="method", value=method
         )
-    cands = candidate_sites(network) if candidates is None else candidates
-    cover = coverage_matrix(network, cands, radius_m=radius_m)
-    length = network.units["length_m"].to_numpy(dtype=float)
+
+
+def _unit_weights(
+    network: PatrolNetwork, risk: bool | np.ndarray, length: np.ndarray
+) -> np.ndarray:
+    """One weight per unit: the given array, risk weights, or ones."""
     if isinstance(risk, np.ndarray):
         if risk.shape != length.shape:
             raise CoverageError(
@@ -480,14 +543,35 @@ def site_checkpoints(
                 field="risk",
                 value=risk.shape,
             )
-        weight = risk.astype(float)
-    else:
-        weight = risk_weights(network) if risk else np.ones(len(length))
-    watched = checkpoint_watch(network)["watched"].to_numpy(dtype=bool)
-    value = np.where(watched, 0.0, length * weight / 1000.0)  # km (x risk)
-    coverable = np.asarray(cover.sum(axis=1)).ravel() > 0
+        return risk.astype(float)
+    return risk_weights(network) if risk else np.ones(len(length))
 
-    g_cols, g_added = greedy_max_coverage(cover, value, int(k))
+
+@dataclass(frozen=True)
+class _Pick:
+    """The chosen max-coverage columns and how they were found."""
+
+    cols: list[int]
+    obj: float
+    used: str
+    status: str
+    bound: float
+    greedy_obj: float
+    size: int
+    gap: float
+
+
+def _pick_sites(
+    cover: sparse.csr_array,
+    value: np.ndarray,
+    coverable: np.ndarray,
+    k: int,
+    method: str,
+    time_limit_s: float,
+    max_milp_size: int,
+) -> _Pick:
+    """Greedy max coverage, then the MILP where allowed (kept when not worse)."""
+    g_cols, g_added = greedy_max_coverage(cover, value, k)
     greedy_obj = float(g_added.sum())
     comp, comp_val = _compress(cover, value)
     comp, comp_cols = _dedup_columns(comp)
@@ -495,7 +579,7 @@ def site_checkpoints(
     use_milp = method == "milp" or (method == "auto" and size <= max_milp_size)
     status = "greedy"
     if use_milp and k > 0 and comp.shape[0] > 0:
-        m_cols, m_obj, bound, status = _milp_max_coverage(comp, comp_val, int(k), time_limit_s)
+        m_cols, m_obj, bound, status = _milp_max_coverage(comp, comp_val, k, time_limit_s)
         m_cols = [int(comp_cols[c]) for c in m_cols]
         cols, obj, used = (
             (m_cols, m_obj, "milp")
@@ -507,32 +591,46 @@ def site_checkpoints(
         bound = float(min(single[:k].sum(), value[coverable].sum())) if k else 0.0
         cols, obj, used = g_cols, greedy_obj, "greedy"
     gap = 0.0 if bound <= 0 else max(0.0, 100.0 * (bound - obj) / bound)
-    sites = _site_table(cands, cols, cover, value, length, network)
+    return _Pick(cols, obj, used, status, bound, greedy_obj, size, gap)
 
-    min_sites: int | None = None
+
+def _cover_everything(
+    network: PatrolNetwork,
+    cands: gpd.GeoDataFrame,
+    cover: sparse.csr_array,
+    watched: np.ndarray,
+    coverable: np.ndarray,
+    length: np.ndarray,
+    method: str,
+    time_limit_s: float,
+    max_milp_size: int,
+) -> tuple[int, float | None, gpd.GeoDataFrame]:
+    """The set cover: fewest sites watching every coverable unit, its bound and table."""
     min_bound: float | None = None
-    cover_sites = cands.iloc[[]].copy()
-    if cover_all:
-        need = (~watched) & coverable
-        sc_cover, _ = _compress(cover, need.astype(float))
-        sc_cover, sc_keep = _dedup_columns(sc_cover)
-        sc_size = sc_cover.shape[0] + sc_cover.shape[1] + sc_cover.nnz
-        g_sc, _ = greedy_max_coverage(cover, need.astype(float), None)
-        sc_cols = g_sc
-        if not sc_cover.shape[0]:
-            min_bound = 0.0
-        elif method == "milp" or (method == "auto" and sc_size <= max_milp_size):
-            m_sc, sc_bound, _ = _milp_set_cover(sc_cover, time_limit_s)
-            m_sc = [int(sc_keep[c]) for c in m_sc]
-            min_bound = float(math.ceil(sc_bound - 1e-6))
-            if m_sc and len(m_sc) <= len(g_sc):
-                sc_cols = m_sc
-        min_sites = len(sc_cols)
-        cover_sites = _site_table(
-            cands, sc_cols, cover, need.astype(float) * length / 1000, length, network
-        )
+    need = (~watched) & coverable
+    sc_cover, _ = _compress(cover, need.astype(float))
+    sc_cover, sc_keep = _dedup_columns(sc_cover)
+    sc_size = sc_cover.shape[0] + sc_cover.shape[1] + sc_cover.nnz
+    g_sc, _ = greedy_max_coverage(cover, need.astype(float), None)
+    sc_cols = g_sc
+    if not sc_cover.shape[0]:
+        min_bound = 0.0
+    elif method == "milp" or (method == "auto" and sc_size <= max_milp_size):
+        m_sc, sc_bound, _ = _milp_set_cover(sc_cover, time_limit_s)
+        m_sc = [int(sc_keep[c]) for c in m_sc]
+        min_bound = float(math.ceil(sc_bound - 1e-6))
+        if m_sc and len(m_sc) <= len(g_sc):
+            sc_cols = m_sc
+    cover_sites = _site_table(
+        cands, sc_cols, cover, need.astype(float) * length / 1000, length, network
+    )
+    return len(sc_cols), min_bound, cover_sites
 
-    unc = (~watched) & (~coverable)
+
+def _uncoverable_table(
+    network: PatrolNetwork, cands: gpd.GeoDataFrame, unc: np.ndarray
+) -> pd.DataFrame:
+    """Units no site can watch, with the distance to the nearest candidate."""
     u = network.units.loc[unc]
     mid = unit_midpoints(network)[unc]
     if len(cands) and len(u):
@@ -541,7 +639,7 @@ def site_checkpoints(
         )
     else:
         d = np.full(len(u), np.inf)
-    uncoverable = pd.DataFrame(
+    return pd.DataFrame(
         {
             "start_km": u["start_m"].to_numpy() / 1000,
             "end_km": u["end_m"].to_numpy() / 1000,
@@ -550,38 +648,4 @@ def site_checkpoints(
             "nearest_candidate_m": np.asarray(d, dtype=float),
         },
         index=u.index,
-    )
-    before = float(length[watched].sum()) / 1000
-    new_km = float(sites["new_km"].sum()) if len(sites) else 0.0
-    summary: dict[str, Any] = {
-        "k": int(k),
-        "n_candidates": len(cands),
-        "radius_m": float(network.config.checkpoint_radius_m if radius_m is None else radius_m),
-        "risk_weighted": bool(risk is True or isinstance(risk, np.ndarray)),
-        "method": used,
-        "status": status,
-        "border_km": round(float(length.sum()) / 1000, 3),
-        "watched_before_km": round(before, 3),
-        "new_km": round(new_km, 3),
-        "watched_after_km": round(before + new_km, 3),
-        "objective": round(obj, 6),
-        "greedy_objective": round(greedy_obj, 6),
-        "upper_bound": round(bound, 6),
-        "gap_pct": round(gap, 4),
-        "min_sites": min_sites,
-        "min_sites_bound": min_bound,
-        "uncoverable_km": round(float(length[unc].sum()) / 1000, 3),
-        "milp_size": int(size),
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
-    logger.info(
-        "siting: k=%d adds %.2f km (%s, gap %.2f %%); %s sites would watch all coverable units",
-        k,
-        new_km,
-        used,
-        gap,
-        min_sites,
-    )
-    return SitingResult(
-        sites=sites, cover_sites=cover_sites, uncoverable=uncoverable, summary=summary
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -296,6 +296,79 @@ def _read_townships(path: Path) -> dict[str, gpd.GeoDataFrame]:
     return {"township": frame.set_index("id")}
 
 
+def _scenario_name(meta: Mapping[str, Any], folder: Path, meta_path: Path) -> str:
+    """The scenario's ``name`` (default: its folder's name), a non-empty string."""
+    name = meta.get("name", folder.name)
+    if not isinstance(name, str) or not name:
+        raise ScenarioError(
+            "name must be a non-empty string", file=meta_path, field="name", value=name
+        )
+    return name
+
+
+def _scenario_timezone(meta: Mapping[str, Any], meta_path: Path) -> str:
+    """The scenario's IANA ``timezone`` (default UTC), checked."""
+    timezone = str(meta.get("timezone", "UTC"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ScenarioError(
+            "unknown IANA time zone (e.g. 'Asia/Shanghai')",
+            field="timezone",
+            value=timezone,
+            file=meta_path,
+        ) from None
+    return timezone
+
+
+def _scenario_crs(
+    meta: Mapping[str, Any], border: LineString | MultiLineString, meta_path: Path
+) -> Any:
+    """The scenario's ``crs`` (default: the border's UTM zone), a projected metric CRS."""
+    crs = meta.get("crs") or utm_crs(border.centroid.x, border.centroid.y)
+    try:
+        parsed = CRS.from_user_input(crs)
+    except Exception:  # pyproj.exceptions.CRSError
+        raise ScenarioError("unknown CRS", file=meta_path, field="crs", value=crs) from None
+    if not parsed.is_projected:
+        raise ScenarioError(
+            "crs must be a projected metric CRS (e.g. a UTM zone such as EPSG:32648)",
+            file=meta_path,
+            field="crs",
+            value=crs,
+        )
+    _check_crs_metres(parsed, crs, meta_path)
+    return crs
+
+
+def _scenario_grids(
+    folder: Path, inside: Callable[[str, str], Path]
+) -> dict[str, gpd.GeoDataFrame]:
+    """The grid layers of ``grids.gpkg``, townships from an admin file when it has none."""
+    grids = _read_grids(inside("grids.gpkg", "grids")) if (folder / "grids.gpkg").is_file() else {}
+    if "township" not in grids and (folder / TOWNSHIPS_FILE).is_file():
+        # no township grid: townships from an admin-boundary file (the README's scenario folders)
+        grids = {**_read_townships(inside(TOWNSHIPS_FILE, "townships")), **grids}
+    return grids
+
+
+def _official_border_km(meta: Mapping[str, Any], meta_path: Path) -> Any:
+    """The optional ``official_border_km``, a positive number (None when not given)."""
+    official = meta.get("official_border_km")
+    if official is not None and (
+        isinstance(official, bool)
+        or not isinstance(official, int | float)
+        or not 0 < official < 1e6
+    ):
+        raise ScenarioError(
+            "official_border_km must be a positive number",
+            file=meta_path,
+            field="official_border_km",
+            value=official,
+        )
+    return official
+
+
 def load_scenario(
     name_or_path: str | Path = "ningming",
     *,
@@ -336,11 +409,7 @@ def load_scenario(
     folder = resolve_scenario_path(name_or_path)
     meta_path = folder / "scenario.toml"
     meta = _read_toml(meta_path)
-    name = meta.get("name", folder.name)
-    if not isinstance(name, str) or not name:
-        raise ScenarioError(
-            "name must be a non-empty string", file=meta_path, field="name", value=name
-        )
+    name = _scenario_name(meta, folder, meta_path)
     options = plan_options(
         meta,
         file=meta_path,
@@ -373,29 +442,8 @@ def load_scenario(
     if (folder / "area.geojson").is_file():
         area = _read_geojson(inside("area.geojson", "area"), ["Polygon", "MultiPolygon"], lim)
 
-    timezone = str(meta.get("timezone", "UTC"))
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ScenarioError(
-            "unknown IANA time zone (e.g. 'Asia/Shanghai')",
-            field="timezone",
-            value=timezone,
-            file=meta_path,
-        ) from None
-    crs = meta.get("crs") or utm_crs(border.centroid.x, border.centroid.y)
-    try:
-        parsed = CRS.from_user_input(crs)
-    except Exception:  # pyproj.exceptions.CRSError
-        raise ScenarioError("unknown CRS", file=meta_path, field="crs", value=crs) from None
-    if not parsed.is_projected:
-        raise ScenarioError(
-            "crs must be a projected metric CRS (e.g. a UTM zone such as EPSG:32648)",
-            file=meta_path,
-            field="crs",
-            value=crs,
-        )
-    _check_crs_metres(parsed, crs, meta_path)
+    timezone = _scenario_timezone(meta, meta_path)
+    crs = _scenario_crs(meta, border, meta_path)
 
     if "roads" in meta:
         road_file = inside(meta["roads"], "roads")
@@ -405,27 +453,13 @@ def load_scenario(
     roads = read_roads(road_file, limits=lim)
     checkpoints = _read_checkpoints(inside("checkpoints.csv", "checkpoints"), lim)
     teams = _read_teams(inside("teams.csv", "teams"), cfg)
-    grids = _read_grids(inside("grids.gpkg", "grids")) if (folder / "grids.gpkg").is_file() else {}
-    if "township" not in grids and (folder / TOWNSHIPS_FILE).is_file():
-        # no township grid: townships from an admin-boundary file (the README's scenario folders)
-        grids = {**_read_townships(inside(TOWNSHIPS_FILE, "townships")), **grids}
+    grids = _scenario_grids(folder, inside)
     incidents = (
         _read_incidents(inside("incidents.csv", "incidents"), lim)
         if (folder / "incidents.csv").is_file()
         else None
     )
-    official = meta.get("official_border_km")
-    if official is not None and (
-        isinstance(official, bool)
-        or not isinstance(official, int | float)
-        or not 0 < official < 1e6
-    ):
-        raise ScenarioError(
-            "official_border_km must be a positive number",
-            file=meta_path,
-            field="official_border_km",
-            value=official,
-        )
+    official = _official_border_km(meta, meta_path)
     provenance = {str(k): str(val) for k, val in meta.get("provenance", {}).items()}
     scenario = Scenario(
         name=name,

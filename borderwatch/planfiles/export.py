@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from borderwatch.plan.duty import DutyTimes
     from borderwatch.plan.patrols import PatrolPlan
     from borderwatch.planfiles.planfile import PlanFile, PlanRoute
+    from borderwatch.routing.patrol import TeamRoute
 
 __all__ = ["plan_file", "plan_summary", "routes_frame", "scenario_styles", "write_plan_files"]
 
@@ -215,37 +216,47 @@ def plan_summary(
     }
     frame = routes_frame(network, plan)
     for route, row in zip(plan.routes, frame.itertuples(), strict=True):
-        out["routes"].append(
-            {
-                "team": route.team,
-                "name": row.name,
-                "vehicle": route.vehicle,
-                "status": row.status,
-                "standby_reason": route.standby_reason,
-                "role": route.role,
-                "note": route.note,
-                "leave_base": row.leave_base,
-                "approach_min": row.approach_min,
-                "loop_km": row.loop_km,
-                "loop_min": row.loop_min,
-                "service_km": row.service_km,
-                "start_times": row.start_times,
-                "colour": row.colour,
-                "dash": row.dash,
-                "approach": [[int(e), bool(f)] for e, f in route.approach],
-                "steps": [[int(e), bool(f)] for e, f in route.steps],
-                # 1 where the step serves a required road (reloading a plan needs it)
-                "service": [int(bool(s)) for s in route.service],
-                "variants": [
-                    {"variant": x.variant, "reverse": x.reverse, "phase_min": round(x.phase_min, 3)}
-                    for x in route_variants(route)
-                ]
-                if route.on_patrol
-                else [],
-            }
-        )
+        out["routes"].append(_route_entry(route, row))
     # which loops fit the window (borderwatch.plan.laps): plan.json keeps it beside the routes
-    out["loops_fit"] = {
+    out["loops_fit"] = _loops_fit(frame)
+    out.update(extra or {})
+    return out
+
+
+def _route_entry(route: TeamRoute, row: Any) -> dict[str, Any]:
+    """One route of ``plan.json``: its ``routes_frame`` row and its steps."""
+    return {
+        "team": route.team,
+        "name": row.name,
+        "vehicle": route.vehicle,
+        "status": row.status,
+        "standby_reason": route.standby_reason,
+        "role": route.role,
+        "note": route.note,
+        "leave_base": row.leave_base,
+        "approach_min": row.approach_min,
+        "loop_km": row.loop_km,
+        "loop_min": row.loop_min,
+        "service_km": row.service_km,
+        "start_times": row.start_times,
+        "colour": row.colour,
+        "dash": row.dash,
+        "approach": [[int(e), bool(f)] for e, f in route.approach],
+        "steps": [[int(e), bool(f)] for e, f in route.steps],
+        # 1 where the step serves a required road (reloading a plan needs it)
+        "service": [int(bool(s)) for s in route.service],
+        "variants": [
+            {"variant": x.variant, "reverse": x.reverse, "phase_min": round(x.phase_min, 3)}
+            for x in route_variants(route)
+        ]
+        if route.on_patrol
+        else [],
+    }
+
+
+def _loops_fit(frame: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
+    """Per patrolling team: full loops in the window and the last partial one."""
+    return {
         row.team: {
             "full_loops": int(row.full_loops),
             "last_partial_min": float(row.partial_min),
@@ -254,8 +265,6 @@ def plan_summary(
         for row in frame.itertuples()
         if row.status == "patrol"
     }
-    out.update(extra or {})
-    return out
 
 
 def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
@@ -300,8 +309,49 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         f"{'team':<6} {'vehicle':<11} {'leave base':>10} {'loop km':>8} {'loop min':>9} "
         f"{'service km':>10}  loops",
     ]
+    lines += _route_lines(summary["routes"])
+    lines += [
+        "",
+        f"teams on patrol {summary['teams_on_patrol']} of {summary['teams']}, "
+        f"shortest loop {fmt_min(summary['shortest_loop_min'])}, "
+        f"longest {fmt_min(summary['max_loop_min'])}",
+        f"min-max loop {fmt_min(summary['minmax_loop_min'])}, "
+        f"lower bound {fmt_min(summary['bound_min'])}, "
+        f"optimality gap {fmt_pct(summary['opt_gap_pct'])}",
+    ]
+    lines += _revisit_lines(network, summary)
+    # the modelled and the official border length side by side, and why they differ
+    border_line = border_lengths_text(border_lengths(network))
+    if border_line:
+        lines.append(border_line)
+    if plan.instance.unreachable:
+        lines.append(_unreachable_line(network, plan))
+    if "sectors" in summary:  # a plan made in sectors (borderwatch.plan.sectors)
+        lines += _sector_lines(summary["sectors"])
+    stretches = _stretches(network, plan)
+    if stretches:
+        lines += ["", "stretches no road reaches:", *stretches]
+    lines.append("")
+    for key, when in (("coverage_before", "before the plan"), ("coverage_after", "after the plan")):
+        if key in summary:
+            c = summary[key]
+            lines.append(
+                f"{when} ({c['criterion']}): {fmt_pct(c['watched_pct'])} watched, "
+                f"{fmt_km(c['gap_km'])} in {c['n_gaps']} coverage gaps"
+            )
+    lines += _target_section(summary, network)
+    if summary.get("detection"):  # issue #25: the chance a crossing is seen
+        from borderwatch.plan.odds import report_lines
+
+        lines += ["", *report_lines(summary["detection"])]
+    return "\n".join(lines) + "\n"
+
+
+def _route_lines(routes: list[dict[str, Any]]) -> list[str]:
+    """The report's route table, one line per team, then the standby warning."""
+    lines = []
     standby = []
-    for r in summary["routes"]:
+    for r in routes:
         if r["status"] != "patrol":
             standby.append(r)
             lines.append(
@@ -323,15 +373,11 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
             f"!! {len(standby)} team(s) ON STANDBY, no loop tonight: "
             + "; ".join(f"{r['team']}: {r['standby_reason']}" for r in standby),
         ]
-    lines += [
-        "",
-        f"teams on patrol {summary['teams_on_patrol']} of {summary['teams']}, "
-        f"shortest loop {fmt_min(summary['shortest_loop_min'])}, "
-        f"longest {fmt_min(summary['max_loop_min'])}",
-        f"min-max loop {fmt_min(summary['minmax_loop_min'])}, "
-        f"lower bound {fmt_min(summary['bound_min'])}, "
-        f"optimality gap {fmt_pct(summary['opt_gap_pct'])}",
-    ]
+    return lines
+
+
+def _revisit_lines(network: PatrolNetwork, summary: dict[str, Any]) -> list[str]:
+    """Worst and mean revisit, never-passed, patrolled share and required roads."""
     at = summary.get("worst_revisit_at")
     where = (
         f" at km {fmt_km(at['start_km'], '')}-{fmt_km(at['end_km'], '')} ("
@@ -340,7 +386,7 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         if at
         else ""
     )
-    lines += [
+    lines = [
         f"worst revisit interval {fmt_min(summary['worst_revisit_min'])} "
         f"(patrolled border, {summary.get('revisit_window', _window(network))}){where}",
         f"risk-weighted mean revisit interval {fmt_min(summary['mean_revisit_min'])}",
@@ -356,61 +402,43 @@ def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any
         f"({summary['required_roads']['method']}, optimality gap "
         f"{fmt_pct(summary['required_roads']['gap_pct'])})",
     ]
-    # the modelled and the official border length side by side, and why they differ
-    border_line = border_lengths_text(border_lengths(network))
-    if border_line:
-        lines.append(border_line)
-    if plan.instance.unreachable:
-        km = (
-            sum(
-                network.edges["length"].iat[e]
-                for link in plan.instance.unreachable
-                for e in link.edges
-            )
-            / 1000
-        )
-        lines.append(
-            f"required roads no team can reach: {len(plan.instance.unreachable)} links, {km:.1f} km"
-        )
-    if "sectors" in summary:  # a plan made in sectors (borderwatch.plan.sectors)
-        sec = summary["sectors"]
-        lines += [
-            "",
-            f"planned in {sec['n_sectors']} sector{'s' if sec['n_sectors'] != 1 else ''} "
-            "(lower bound above: valid for plans that "
-            "serve the stitched required roads with all teams, not for plans that choose other "
-            f"roads; the largest sector bound {sec['sector_bound_min']:.1f} min, gap "
-            f"{sec['sector_gap_pct']:.1f} %, bounds only plans that keep this split):",
-        ]
-        if sec.get("lost_units"):
-            lines.append(
-                f"  lost to the split: {sec['lost_km']:.1f} km of border ({sec['lost_units']} "
-                "units) a team of another sector could watch, none of their own sector"
-            )
-        for s in sec["sectors"]:
-            lines.append(
-                f"  sector {s['sector'] + 1}: km {s['start_km']:.1f}-{s['end_km']:.1f}, "
-                f"{len(s['teams'])} teams, longest loop {s['max_loop_min']:.1f} min, bound "
-                f"{s['bound_min']:.1f} min, gap {s['opt_gap_pct']:.1f} %, worst revisit "
-                f"{s['worst_revisit_min']:.1f} min (own teams)"
-            )
-    stretches = _stretches(network, plan)
-    if stretches:
-        lines += ["", "stretches no road reaches:", *stretches]
-    lines.append("")
-    for key, when in (("coverage_before", "before the plan"), ("coverage_after", "after the plan")):
-        if key in summary:
-            c = summary[key]
-            lines.append(
-                f"{when} ({c['criterion']}): {fmt_pct(c['watched_pct'])} watched, "
-                f"{fmt_km(c['gap_km'])} in {c['n_gaps']} coverage gaps"
-            )
-    lines += _target_section(summary, network)
-    if summary.get("detection"):  # issue #25: the chance a crossing is seen
-        from borderwatch.plan.odds import report_lines
+    return lines
 
-        lines += ["", *report_lines(summary["detection"])]
-    return "\n".join(lines) + "\n"
+
+def _unreachable_line(network: PatrolNetwork, plan: PatrolPlan) -> str:
+    """The required roads no team can reach: links and km."""
+    km = (
+        sum(
+            network.edges["length"].iat[e] for link in plan.instance.unreachable for e in link.edges
+        )
+        / 1000
+    )
+    return f"required roads no team can reach: {len(plan.instance.unreachable)} links, {km:.1f} km"
+
+
+def _sector_lines(sec: dict[str, Any]) -> list[str]:
+    """A plan made in sectors: the split's bound, its losses and one line per sector."""
+    lines = [
+        "",
+        f"planned in {sec['n_sectors']} sector{'s' if sec['n_sectors'] != 1 else ''} "
+        "(lower bound above: valid for plans that "
+        "serve the stitched required roads with all teams, not for plans that choose other "
+        f"roads; the largest sector bound {sec['sector_bound_min']:.1f} min, gap "
+        f"{sec['sector_gap_pct']:.1f} %, bounds only plans that keep this split):",
+    ]
+    if sec.get("lost_units"):
+        lines.append(
+            f"  lost to the split: {sec['lost_km']:.1f} km of border ({sec['lost_units']} "
+            "units) a team of another sector could watch, none of their own sector"
+        )
+    for s in sec["sectors"]:
+        lines.append(
+            f"  sector {s['sector'] + 1}: km {s['start_km']:.1f}-{s['end_km']:.1f}, "
+            f"{len(s['teams'])} teams, longest loop {s['max_loop_min']:.1f} min, bound "
+            f"{s['bound_min']:.1f} min, gap {s['opt_gap_pct']:.1f} %, worst revisit "
+            f"{s['worst_revisit_min']:.1f} min (own teams)"
+        )
+    return lines
 
 
 def _window(network: PatrolNetwork) -> str:

@@ -34,7 +34,7 @@ from borderwatch.data.synthetic.placement import (
     place_teams,
     seq_ids,
 )
-from borderwatch.data.synthetic.roads import build_roads
+from borderwatch.data.synthetic.roads import RoadNet, build_roads
 from borderwatch.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -275,6 +275,86 @@ def _grid_tables(
     return grids, t_names, v_names, t_touch
 
 
+def _check_generate_args(
+    seed: int,
+    n_checkpoints: int | None,
+    n_teams: int | None,
+    n_border_townships: int | None,
+    road_density: float | None,
+    incident_rate: float,
+    area: Polygon | MultiPolygon | None,
+    border: LineString | MultiLineString | None,
+) -> None:
+    """Reject out-of-range :func:`generate_scenario` arguments (before any work)."""
+    if seed < 0:
+        raise ScenarioError("seed must be a non-negative integer", field="seed", value=seed)
+    for arg, val in (
+        ("n_checkpoints", n_checkpoints),
+        ("n_teams", n_teams),
+        ("n_border_townships", n_border_townships),
+    ):
+        _check_count(arg, val, 0 if arg == "n_checkpoints" else 1)
+    if road_density is not None and not (math.isfinite(road_density) and road_density > 0):
+        raise ScenarioError("must be a positive number", field="road_density", value=road_density)
+    if incident_rate < 0 or not math.isfinite(incident_rate):
+        raise ScenarioError("must be >= 0", field="incident_rate", value=incident_rate)
+    if area is not None and border is None:
+        raise ScenarioError("an area needs its border", field="area", value=None)
+
+
+def _road_net(
+    area_m: shapely.Geometry,
+    border_m: shapely.Geometry,
+    part: Partition,
+    seat: tuple[np.ndarray | None, str, int],
+    t_touch: np.ndarray,
+    t_names: list[str],
+    target: int,
+    extra_edge_share: float,
+    n_trail: int,
+    n_crossing: int,
+    r_roads: np.random.Generator,
+) -> RoadNet:
+    """The road network: trunk roads from the seat, then villages, trails and crossings."""
+    seat_xy, county_seat_name, seat_town = seat
+    vxy = part.village_xy
+    return build_roads(
+        area_m,
+        border_m,
+        seat_xy=seat_xy,
+        seat_name=county_seat_name,
+        seat_township=seat_town,
+        township_xy=vxy[part.town_seed],
+        township_border=t_touch,
+        township_names=t_names,
+        village_xy=vxy,
+        target_edges=target,
+        extra_share=extra_edge_share,
+        n_trail=n_trail,
+        n_crossing=n_crossing,
+        rng=r_roads,
+    )
+
+
+def _target_edges(road_density: float | None, area_km2: float) -> int:
+    """Road graph edges to aim for (one direction): density times area, at least 10."""
+    density = DEFAULT_ROAD_DENSITY if road_density is None else float(road_density)
+    return max(round(density * area_km2 / 2), 10)
+
+
+def _provenance(tag: str, border_given: bool, area_given: bool) -> Mapping[str, str]:
+    """Where each layer comes from: supplied, or the generator's tag."""
+    return {
+        "border": "supplied" if border_given else tag,
+        "area": "supplied" if area_given else tag,
+        "roads": tag,
+        "checkpoints": tag,
+        "teams": tag,
+        "grids": tag,
+        "incidents": tag,
+    }
+
+
 def generate_scenario(
     border_km: float = 60.0,
     seed: int = 7,
@@ -359,20 +439,9 @@ def generate_scenario(
         the area (e.g. more border townships than border villages).
     """
     seed = int(seed)
-    if seed < 0:
-        raise ScenarioError("seed must be a non-negative integer", field="seed", value=seed)
-    for arg, val in (
-        ("n_checkpoints", n_checkpoints),
-        ("n_teams", n_teams),
-        ("n_border_townships", n_border_townships),
-    ):
-        _check_count(arg, val, 0 if arg == "n_checkpoints" else 1)
-    if road_density is not None and not (math.isfinite(road_density) and road_density > 0):
-        raise ScenarioError("must be a positive number", field="road_density", value=road_density)
-    if incident_rate < 0 or not math.isfinite(incident_rate):
-        raise ScenarioError("must be >= 0", field="incident_rate", value=incident_rate)
-    if area is not None and border is None:
-        raise ScenarioError("an area needs its border", field="area", value=None)
+    _check_generate_args(
+        seed, n_checkpoints, n_teams, n_border_townships, road_density, incident_rate, area, border
+    )
     given = border is not None
     tag = f"synthetic: borderwatch generator seed {seed}"
     r_border, r_grid, r_roads, r_cp, r_team, r_inc = (
@@ -398,7 +467,7 @@ def generate_scenario(
         area_m, seg_tree, (n_t, n_v, n_c), k_b,
         k_b_fixed=n_border_townships is not None, chain=chain, r_grid=r_grid,
     )  # fmt: skip
-    vxy, village_town, tseed = part.village_xy, part.village_town, part.town_seed
+    vxy, village_town = part.village_xy, part.village_town
     seat_xy, seat_town = _seat(seat, part, area_m, crs)
     scen_name = name or f"synthetic-{border_len_km:g}km-s{seed}"
     grids, t_names, v_names, t_touch = _grid_tables(
@@ -407,26 +476,13 @@ def generate_scenario(
     county_seat_name = t_names[seat_town]
 
     # ---- roads -----------------------------------------------------------------------------
-    density = DEFAULT_ROAD_DENSITY if road_density is None else float(road_density)
-    target = max(round(density * area_km2 / 2), 10)
     n_cross = round(0.2 * n_cp)
     n_trail = round(0.45 * n_cp)
-    net = build_roads(
-        area_m,
-        border_m,
-        seat_xy=seat_xy,
-        seat_name=county_seat_name,
-        seat_township=seat_town,
-        township_xy=vxy[tseed],
-        township_border=t_touch,
-        township_names=t_names,
-        village_xy=vxy,
-        target_edges=target,
-        extra_share=extra_edge_share,
-        n_trail=n_trail + round(0.15 * border_len_km),
-        n_crossing=n_cross + 1,
-        rng=r_roads,
-    )
+    net = _road_net(
+        area_m, border_m, part, (seat_xy, county_seat_name, seat_town), t_touch, t_names,
+        _target_edges(road_density, area_km2), extra_edge_share,
+        n_trail + round(0.15 * border_len_km), n_cross + 1, r_roads,
+    )  # fmt: skip
     roads = roads_graph(net, crs)
 
     places = Places(crs, part.towns, part.villages, t_names, v_names)
@@ -439,15 +495,7 @@ def generate_scenario(
         net, area_m, chain, crs, border_len_km, incident_rate, incident_year, r_inc
     )
 
-    provenance: Mapping[str, str] = {
-        "border": "supplied" if given else tag,
-        "area": "supplied" if area is not None else tag,
-        "roads": tag,
-        "checkpoints": tag,
-        "teams": tag,
-        "grids": tag,
-        "incidents": tag,
-    }
+    provenance = _provenance(tag, given, area is not None)
     logger.info(
         "generated scenario %s: border %.1f km, area %.0f km2, %d nodes, %d edges",
         scen_name, border_len_km, area_km2, roads.number_of_nodes(), 2 * len(net.edge_u),
