@@ -213,49 +213,8 @@ def revisit_chart(
     with _style():
         fig = _figure(width_mm, height_mm)
         ax: Axes = fig.add_subplot()
-        last_x, row = -math.inf, 0
-        for _, g in gaps.iterrows():
-            a, b = float(g["start_km"]), float(g["end_km"])
-            if b < lo or a > hi:
-                continue
-            ax.axvspan(a, b, color=GAP_SHADE, alpha=0.18, lw=0, zorder=0)
-            # labels closer than 4 % of the axis alternate between two heights
-            x = (a + b) / 2
-            row = 1 - row if x - last_x < 0.04 * (hi - lo) else 0
-            last_x = x
-            ax.text(
-                x,
-                ymax * (1.02 + 0.07 * row),
-                str(g["gap"]),
-                ha="center",
-                va="bottom",
-                fontsize=6.5,
-                color="#a50f15",
-                clip_on=False,
-            )
-        # the worst interval unit by unit: a step line, filled below
-        edges = np.r_[start, end[-1]]
-        ax.stairs(
-            np.nan_to_num(shown, nan=0.0), edges, fill=True, color="#9ecae1", alpha=0.6, zorder=1
-        )
-        ax.stairs(shown, edges, color="#08519c", lw=1.0, zorder=2)
-        over = np.isfinite(worst) & ~never & (worst > ymax)
-        if over.any():
-            mid = (start + end) / 2
-            ax.plot(mid[over], np.full(over.sum(), ymax), "^", ms=3, color="#08519c", zorder=3)
-        # never passed: full-height grey hatch
-        for i in np.flatnonzero(never):
-            ax.bar(
-                start[i],
-                ymax,
-                width=end[i] - start[i],
-                align="edge",
-                color="none",
-                edgecolor=NO_DATA,
-                hatch="////",
-                lw=0,
-                zorder=1,
-            )
+        _gap_spans(ax, gaps, lo, hi, ymax)
+        _revisit_steps(ax, start, end, worst, never, shown, ymax)
         ax.axhline(target_min, color="#d7301f", lw=1.2, ls="--", zorder=4)
         ax.text(
             lo + 0.005 * (hi - lo),
@@ -265,69 +224,141 @@ def revisit_chart(
             fontsize=7,
             va="bottom",
         )
-        # status strip under the axis: checkpoint / patrol / gap
-        cp = (
-            units["checkpoint_watched"].to_numpy(dtype=bool)
-            if "checkpoint_watched" in units.columns
-            else np.zeros(len(units), dtype=bool)
-        )
-        watched = (
-            units["watched"].to_numpy(dtype=bool)
-            if "watched" in units.columns
-            else np.isfinite(shown)
-        )
-        status = np.where(cp, "checkpoint", np.where(watched, "patrol", "gap"))
-        for key, colour in STATUS_COLOURS.items():
-            sel = np.flatnonzero(status == key)
-            if len(sel):
-                ax.broken_barh(
-                    list(zip(start[sel], end[sel] - start[sel], strict=True)),
-                    (-0.09 * ymax, 0.06 * ymax),
-                    facecolors=colour,
-                    lw=0,
-                    zorder=2,
-                )
-        for tw in townships:
-            a = float(tw["start_km"])
-            if lo < a < hi:
-                ax.axvline(a, color="#555555", lw=0.6, ls=":", zorder=3)
-            mid = (max(a, lo) + min(float(tw["end_km"]), hi)) / 2
-            if lo <= mid <= hi and float(tw["end_km"]) > lo and a < hi:
-                ax.text(
-                    mid,
-                    ymax * 0.93,
-                    str(tw["township"]),
-                    ha="center",
-                    va="top",
-                    fontsize=7.5,
-                    color="#333333",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-                    zorder=5,
-                )
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(-0.1 * ymax, ymax)
-        ax.set_yticks(np.linspace(0, ymax, 5))
-        ax.set_xlabel(t["chart_x"])
-        # the unit over the axis, upright (a rotated label turns Chinese characters sideways)
-        ax.set_ylabel(t["min"], rotation=0, ha="right", va="bottom")
-        ax.yaxis.set_label_coords(-0.01, 1.01)
-        ax.grid(axis="y", color="#e5e5e5", lw=0.5, zorder=0)
-        from matplotlib.patches import Patch
-
-        handles = [
-            Patch(facecolor="#9ecae1", edgecolor="#08519c", label=t["worst_revisit"]),
-            Patch(facecolor="none", edgecolor=NO_DATA, hatch="////", label=t["no_patrol"]),
-            Patch(facecolor=GAP_SHADE, alpha=0.18, label=t["gap"]),
-        ]
-        ax.legend(
-            handles=handles,
-            loc="upper right",
-            bbox_to_anchor=(1.0, 1.16),
-            ncol=3,
-            fontsize=6.5,
-            frameon=False,
-        )
+        _status_strip(ax, units, start, end, shown, ymax)
+        _township_marks(ax, townships, lo, hi, ymax)
+        _revisit_axes(ax, lo, hi, ymax, t)
         return _svg(fig)
+
+
+def _gap_spans(ax: Axes, gaps: Any, lo: float, hi: float, ymax: float) -> None:
+    """The gaps in ``lo..hi`` shaded, their ids above the axis (close ones on two heights)."""
+    last_x, row = -math.inf, 0
+    for _, g in gaps.iterrows():
+        a, b = float(g["start_km"]), float(g["end_km"])
+        if b < lo or a > hi:
+            continue
+        ax.axvspan(a, b, color=GAP_SHADE, alpha=0.18, lw=0, zorder=0)
+        # labels closer than 4 % of the axis alternate between two heights
+        x = (a + b) / 2
+        row = 1 - row if x - last_x < 0.04 * (hi - lo) else 0
+        last_x = x
+        ax.text(
+            x,
+            ymax * (1.02 + 0.07 * row),
+            str(g["gap"]),
+            ha="center",
+            va="bottom",
+            fontsize=6.5,
+            color="#a50f15",
+            clip_on=False,
+        )
+
+
+def _revisit_steps(
+    ax: Axes,
+    start: np.ndarray,
+    end: np.ndarray,
+    worst: np.ndarray,
+    never: np.ndarray,
+    shown: np.ndarray,
+    ymax: float,
+) -> None:
+    """The worst interval unit by unit (filled step line), marks above the scale, never-passed hatch."""
+    edges = np.r_[start, end[-1]]
+    ax.stairs(np.nan_to_num(shown, nan=0.0), edges, fill=True, color="#9ecae1", alpha=0.6, zorder=1)
+    ax.stairs(shown, edges, color="#08519c", lw=1.0, zorder=2)
+    over = np.isfinite(worst) & ~never & (worst > ymax)
+    if over.any():
+        mid = (start + end) / 2
+        ax.plot(mid[over], np.full(over.sum(), ymax), "^", ms=3, color="#08519c", zorder=3)
+    # never passed: full-height grey hatch
+    for i in np.flatnonzero(never):
+        ax.bar(
+            start[i],
+            ymax,
+            width=end[i] - start[i],
+            align="edge",
+            color="none",
+            edgecolor=NO_DATA,
+            hatch="////",
+            lw=0,
+            zorder=1,
+        )
+
+
+def _status_strip(
+    ax: Axes, units: Any, start: np.ndarray, end: np.ndarray, shown: np.ndarray, ymax: float
+) -> None:
+    """The status strip under the axis: checkpoint / patrol / gap, unit by unit."""
+    cp = (
+        units["checkpoint_watched"].to_numpy(dtype=bool)
+        if "checkpoint_watched" in units.columns
+        else np.zeros(len(units), dtype=bool)
+    )
+    watched = (
+        units["watched"].to_numpy(dtype=bool) if "watched" in units.columns else np.isfinite(shown)
+    )
+    status = np.where(cp, "checkpoint", np.where(watched, "patrol", "gap"))
+    for key, colour in STATUS_COLOURS.items():
+        sel = np.flatnonzero(status == key)
+        if len(sel):
+            ax.broken_barh(
+                list(zip(start[sel], end[sel] - start[sel], strict=True)),
+                (-0.09 * ymax, 0.06 * ymax),
+                facecolors=colour,
+                lw=0,
+                zorder=2,
+            )
+
+
+def _township_marks(
+    ax: Axes, townships: Sequence[dict[str, Any]], lo: float, hi: float, ymax: float
+) -> None:
+    """Township boundaries (dotted) and names on top of the chart."""
+    for tw in townships:
+        a = float(tw["start_km"])
+        if lo < a < hi:
+            ax.axvline(a, color="#555555", lw=0.6, ls=":", zorder=3)
+        mid = (max(a, lo) + min(float(tw["end_km"]), hi)) / 2
+        if lo <= mid <= hi and float(tw["end_km"]) > lo and a < hi:
+            ax.text(
+                mid,
+                ymax * 0.93,
+                str(tw["township"]),
+                ha="center",
+                va="top",
+                fontsize=7.5,
+                color="#333333",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                zorder=5,
+            )
+
+
+def _revisit_axes(ax: Axes, lo: float, hi: float, ymax: float, t: dict[str, str]) -> None:
+    """The revisit chart's limits, ticks, axis labels, grid and legend."""
+    from matplotlib.patches import Patch
+
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(-0.1 * ymax, ymax)
+    ax.set_yticks(np.linspace(0, ymax, 5))
+    ax.set_xlabel(t["chart_x"])
+    # the unit over the axis, upright (a rotated label turns Chinese characters sideways)
+    ax.set_ylabel(t["min"], rotation=0, ha="right", va="bottom")
+    ax.yaxis.set_label_coords(-0.01, 1.01)
+    ax.grid(axis="y", color="#e5e5e5", lw=0.5, zorder=0)
+    handles = [
+        Patch(facecolor="#9ecae1", edgecolor="#08519c", label=t["worst_revisit"]),
+        Patch(facecolor="none", edgecolor=NO_DATA, hatch="////", label=t["no_patrol"]),
+        Patch(facecolor=GAP_SHADE, alpha=0.18, label=t["gap"]),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper right",
+        bbox_to_anchor=(1.0, 1.16),
+        ncol=3,
+        fontsize=6.5,
+        frameon=False,
+    )
 
 
 def _nice_length(span_m: float) -> float:
@@ -400,74 +431,24 @@ def route_map(
         The least extent shown (a standby team's surroundings).
     """
     t = labels
-    frame = route if route is not None and not shapely.is_empty(route) else base
+    has_route = route is not None and not shapely.is_empty(route)
+    frame = route if has_route else base
     x0, y0, x1, y1 = shapely.buffer(frame, 1.0).bounds
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    aspect = width_mm / height_mm
-    span_x = max(x1 - x0, (y1 - y0) * aspect, min_span_m) * 1.12
-    span_y = span_x / aspect
-    view = shapely.box(cx - span_x / 2, cy - span_y / 2, cx + span_x / 2, cy + span_y / 2)
+    cx, cy, span_x, span_y, view = _view(x0, y0, x1, y1, width_mm / height_mm, min_span_m, 1.12)
     with _style():
         fig = _figure(width_mm, height_mm)
         ax: Axes = fig.add_subplot()
-        edges = network.edges
-        near = edges.sindex.query(view, predicate="intersects")
-        roads = edges.geometry.to_numpy()[near]
-        major = edges["highway"].to_numpy()[near]
-        wide = np.isin(major, ["trunk", "primary", "secondary", "tertiary"])
-        _lines(ax, list(roads[~wide]), colors=ROAD_GREY, linewidths=0.5, zorder=1)
-        _lines(ax, list(roads[wide]), colors="#a9a9a9", linewidths=1.1, zorder=1)
-        _lines(ax, list(others), colors="#8c8c8c", linewidths=1.0, alpha=0.55, zorder=2)
-        _lines(ax, [network.border], colors=BORDER_COLOUR, linewidths=1.6, zorder=3)
-        _lines(ax, list(gaps), colors=GAP_SHADE, linewidths=6, alpha=0.35, zorder=3)
-        if route is not None and not shapely.is_empty(route):
-            style = (0, tuple(float(x) / 2 for x in dash.split())) if dash else "solid"
+        _route_roads(ax, network, view, others, gaps)
+        if has_route:
             _lines(ax, [route], colors="white", linewidths=4.8, zorder=4)
-            _lines(ax, [route], colors=colour, linewidths=3.0, linestyles=[style], zorder=5)
+            _lines(ax, [route], colors=colour, linewidths=3.0, linestyles=[_dash(dash)], zorder=5)
             _arrows(ax, route, colour, span_x)
         if approach is not None and not shapely.is_empty(approach):
             _lines(
                 ax, [approach], colors=colour, linewidths=1.6, linestyles=[(0, (1, 2))], zorder=5
             )
-        cps = network.checkpoints
-        inside = cps[cps.geometry.within(view)]
-        ax.scatter(
-            inside.geometry.x,
-            inside.geometry.y,
-            s=16,
-            facecolors="white",
-            edgecolors="#1b3d1b",
-            linewidths=1.0,
-            zorder=6,
-        )
-        for ident in label_cps:
-            if ident in inside.index:
-                p = inside.geometry.loc[ident]
-                ax.annotate(
-                    str(ident),
-                    (p.x, p.y),
-                    xytext=(4, 3),
-                    textcoords="offset points",
-                    fontsize=6.5,
-                    color="#1b3d1b",
-                    zorder=7,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
-                )
-        for name, line in road_names:
-            p = shapely.line_interpolate_point(line, 0.5, normalized=True)
-            if not view.contains(p):
-                continue
-            ax.text(
-                p.x,
-                p.y,
-                str(name),
-                fontsize=6.5,
-                ha="center",
-                va="center",
-                color="#222222",
-                zorder=8,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "#fffbe6", "ec": "#bbbbbb", "lw": 0.4},
-            )
+        _route_checkpoints(ax, network, view, label_cps)
+        _road_labels(ax, road_names, view)
         if base is not None and not shapely.is_empty(base):
             ax.plot(base.x, base.y, marker="s", ms=7, mfc=colour, mec="white", mew=1.2, zorder=9)
             ax.annotate(
@@ -478,44 +459,135 @@ def route_map(
                 fontsize=7,
                 zorder=9,
             )
-        ax.set_xlim(cx - span_x / 2, cx + span_x / 2)
-        ax.set_ylim(cy - span_y / 2, cy + span_y / 2)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for side in ("top", "right", "left", "bottom"):
-            ax.spines[side].set_visible(True)
-            ax.spines[side].set_color("#777777")
-        from matplotlib.lines import Line2D
-
-        has_route = route is not None and not shapely.is_empty(route)
-        handles = [
-            *([Line2D([], [], color=colour, lw=3.0, label=t["legend_route"])] if has_route else []),
-            Line2D([], [], color="#8c8c8c", lw=1.0, alpha=0.55, label=t["legend_other"]),
-            Line2D([], [], color=BORDER_COLOUR, lw=1.6, label=t["legend_border"]),
-            Line2D([], [], color=GAP_SHADE, lw=6, alpha=0.35, label=t["legend_gap"]),
-            Line2D(
-                [], [], ls="", marker="o", ms=4, mfc="white", mec="#1b3d1b", label=t["legend_cp"]
-            ),
-            Line2D(
-                [], [], ls="", marker="s", ms=5, mfc=colour, mec="white", label=t["legend_base"]
-            ),
-        ]
-        # below the map, outside the axes: it never covers the base or a checkpoint
-        fig.get_layout_engine().set(h_pad=0.04)  # type: ignore[union-attr,call-arg]
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncol=3,
-            fontsize=6,
-            frameon=False,
-            borderpad=0.2,
-            handlelength=1.8,
-            columnspacing=1.2,
-        )
+        _map_frame(ax, cx, cy, span_x, span_y)
+        _route_legend(fig, colour, has_route, t)
         _north_arrow(ax, t["north"])
         _scale_bar(ax, cx - span_x / 2, cy - span_y / 2, span_x, span_y, t["km"])
         return _svg(fig)
+
+
+def _view(
+    x0: float,
+    y0: float,
+    x1: float,
+    y1: float,
+    aspect: float,
+    min_span_m: float,
+    margin: float,
+) -> tuple[float, float, float, float, Any]:
+    """``(cx, cy, span_x, span_y, box)`` of a map frame around the bounds, of the given aspect."""
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    span_x = max(x1 - x0, (y1 - y0) * aspect, min_span_m) * margin
+    span_y = span_x / aspect
+    view = shapely.box(cx - span_x / 2, cy - span_y / 2, cx + span_x / 2, cy + span_y / 2)
+    return cx, cy, span_x, span_y, view
+
+
+def _dash(dash: str) -> Any:
+    """A matplotlib line style of a team's dash pattern (half its lengths; ``""``: solid)."""
+    return (0, tuple(float(x) / 2 for x in dash.split())) if dash else "solid"
+
+
+def _route_roads(
+    ax: Axes, network: PatrolNetwork, view: Any, others: Sequence[Any], gaps: Sequence[Any]
+) -> None:
+    """A card map's background: roads in view, other loops faint, the border, gaps shaded."""
+    edges = network.edges
+    near = edges.sindex.query(view, predicate="intersects")
+    roads = edges.geometry.to_numpy()[near]
+    major = edges["highway"].to_numpy()[near]
+    wide = np.isin(major, ["trunk", "primary", "secondary", "tertiary"])
+    _lines(ax, list(roads[~wide]), colors=ROAD_GREY, linewidths=0.5, zorder=1)
+    _lines(ax, list(roads[wide]), colors="#a9a9a9", linewidths=1.1, zorder=1)
+    _lines(ax, list(others), colors="#8c8c8c", linewidths=1.0, alpha=0.55, zorder=2)
+    _lines(ax, [network.border], colors=BORDER_COLOUR, linewidths=1.6, zorder=3)
+    _lines(ax, list(gaps), colors=GAP_SHADE, linewidths=6, alpha=0.35, zorder=3)
+
+
+def _route_checkpoints(
+    ax: Axes, network: PatrolNetwork, view: Any, label_cps: Sequence[str]
+) -> None:
+    """The checkpoints in view, those in ``label_cps`` with their ids."""
+    cps = network.checkpoints
+    inside = cps[cps.geometry.within(view)]
+    ax.scatter(
+        inside.geometry.x,
+        inside.geometry.y,
+        s=16,
+        facecolors="white",
+        edgecolors="#1b3d1b",
+        linewidths=1.0,
+        zorder=6,
+    )
+    for ident in label_cps:
+        if ident in inside.index:
+            p = inside.geometry.loc[ident]
+            ax.annotate(
+                str(ident),
+                (p.x, p.y),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=6.5,
+                color="#1b3d1b",
+                zorder=7,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
+            )
+
+
+def _road_labels(ax: Axes, road_names: Sequence[tuple[str, Any]], view: Any) -> None:
+    """Each named road's name at the middle of its line, when that is in view."""
+    for name, line in road_names:
+        p = shapely.line_interpolate_point(line, 0.5, normalized=True)
+        if not view.contains(p):
+            continue
+        ax.text(
+            p.x,
+            p.y,
+            str(name),
+            fontsize=6.5,
+            ha="center",
+            va="center",
+            color="#222222",
+            zorder=8,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "#fffbe6", "ec": "#bbbbbb", "lw": 0.4},
+        )
+
+
+def _map_frame(ax: Axes, cx: float, cy: float, span_x: float, span_y: float) -> None:
+    """A map's extent (equal scale), no ticks, a grey frame all round."""
+    ax.set_xlim(cx - span_x / 2, cx + span_x / 2)
+    ax.set_ylim(cy - span_y / 2, cy + span_y / 2)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(True)
+        ax.spines[side].set_color("#777777")
+
+
+def _route_legend(fig: Figure, colour: str, has_route: bool, t: dict[str, str]) -> None:
+    """A card map's legend, below the map, outside the axes (never over the base or a checkpoint)."""
+    from matplotlib.lines import Line2D
+
+    handles = [
+        *([Line2D([], [], color=colour, lw=3.0, label=t["legend_route"])] if has_route else []),
+        Line2D([], [], color="#8c8c8c", lw=1.0, alpha=0.55, label=t["legend_other"]),
+        Line2D([], [], color=BORDER_COLOUR, lw=1.6, label=t["legend_border"]),
+        Line2D([], [], color=GAP_SHADE, lw=6, alpha=0.35, label=t["legend_gap"]),
+        Line2D([], [], ls="", marker="o", ms=4, mfc="white", mec="#1b3d1b", label=t["legend_cp"]),
+        Line2D([], [], ls="", marker="s", ms=5, mfc=colour, mec="white", label=t["legend_base"]),
+    ]
+    fig.get_layout_engine().set(h_pad=0.04)  # type: ignore[union-attr,call-arg]
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncol=3,
+        fontsize=6,
+        frameon=False,
+        borderpad=0.2,
+        handlelength=1.8,
+        columnspacing=1.2,
+    )
 
 
 def overview_map(
@@ -547,11 +619,8 @@ def overview_map(
     t = labels
     shapes = [network.border, *(r["route"] for r in routes if not shapely.is_empty(r["route"]))]
     x0, y0, x1, y1 = shapely.union_all([shapely.envelope(g) for g in shapes]).bounds
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    aspect = width_mm / (height_mm * 0.9)  # the legend takes about a tenth of the height
-    span_x = max(x1 - x0, (y1 - y0) * aspect, 2000.0) * 1.06
-    span_y = span_x / aspect
-    view = shapely.box(cx - span_x / 2, cy - span_y / 2, cx + span_x / 2, cy + span_y / 2)
+    # the legend takes about a tenth of the height
+    cx, cy, span_x, span_y, view = _view(x0, y0, x1, y1, width_mm / (height_mm * 0.9), 2000.0, 1.06)
     with _style():
         fig = _figure(width_mm, height_mm)
         ax: Axes = fig.add_subplot()
@@ -566,8 +635,7 @@ def overview_map(
         for r in routes:
             if shapely.is_empty(r["route"]):
                 continue
-            dash = str(r.get("dash") or "")
-            style = (0, tuple(float(x) / 2 for x in dash.split())) if dash else "solid"
+            style = _dash(str(r.get("dash") or ""))
             _lines(ax, [r["route"]], colors="white", linewidths=3.2, zorder=4)
             _lines(
                 ax, [r["route"]], colors=r["colour"], linewidths=1.9, linestyles=[style], zorder=5
@@ -582,55 +650,52 @@ def overview_map(
             linewidths=0.6,
             zorder=6,
         )
-        for r in routes:
-            base = r["base"]
-            if base is None or shapely.is_empty(base):
-                continue
-            ax.plot(
-                base.x, base.y, marker="s", ms=5.5, mfc=r["colour"], mec="white", mew=1.0, zorder=8
-            )
-            ax.annotate(
-                str(r["team"]),
-                (base.x, base.y),
-                xytext=(4, 3),
-                textcoords="offset points",
-                fontsize=6.5,
-                color="#111111",
-                zorder=9,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": r["colour"], "lw": 0.6},
-            )
-        ax.set_xlim(cx - span_x / 2, cx + span_x / 2)
-        ax.set_ylim(cy - span_y / 2, cy + span_y / 2)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for side in ("top", "right", "left", "bottom"):
-            ax.spines[side].set_visible(True)
-            ax.spines[side].set_color("#777777")
-        from matplotlib.lines import Line2D
-
-        handles = [
-            Line2D([], [], color=BORDER_COLOUR, lw=1.8, label=t["legend_border"]),
-            Line2D([], [], color=GAP_SHADE, lw=6, alpha=0.35, label=t["legend_gap"]),
-            Line2D([], [], color="#555555", lw=1.9, label=t["legend_routes"]),
-            Line2D(
-                [], [], ls="", marker="o", ms=3.5, mfc="white", mec="#1b3d1b", label=t["legend_cp"]
-            ),
-            Line2D(
-                [], [], ls="", marker="s", ms=5, mfc="#555555", mec="white", label=t["legend_base"]
-            ),
-        ]
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncol=5,
-            fontsize=7,
-            frameon=False,
-            handlelength=1.8,
-        )
+        _overview_bases(ax, routes)
+        _map_frame(ax, cx, cy, span_x, span_y)
+        _overview_legend(fig, t)
         _north_arrow(ax, t["north"])
         _scale_bar(ax, cx - span_x / 2, cy - span_y / 2, span_x, span_y, t["km"])
         return _svg(fig)
+
+
+def _overview_bases(ax: Axes, routes: Sequence[dict[str, Any]]) -> None:
+    """Each team's base in its colour, labelled with the team id."""
+    for r in routes:
+        base = r["base"]
+        if base is None or shapely.is_empty(base):
+            continue
+        ax.plot(base.x, base.y, marker="s", ms=5.5, mfc=r["colour"], mec="white", mew=1.0, zorder=8)
+        ax.annotate(
+            str(r["team"]),
+            (base.x, base.y),
+            xytext=(4, 3),
+            textcoords="offset points",
+            fontsize=6.5,
+            color="#111111",
+            zorder=9,
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": r["colour"], "lw": 0.6},
+        )
+
+
+def _overview_legend(fig: Figure, t: dict[str, str]) -> None:
+    """The overview map's legend, one row below the map."""
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D([], [], color=BORDER_COLOUR, lw=1.8, label=t["legend_border"]),
+        Line2D([], [], color=GAP_SHADE, lw=6, alpha=0.35, label=t["legend_gap"]),
+        Line2D([], [], color="#555555", lw=1.9, label=t["legend_routes"]),
+        Line2D([], [], ls="", marker="o", ms=3.5, mfc="white", mec="#1b3d1b", label=t["legend_cp"]),
+        Line2D([], [], ls="", marker="s", ms=5, mfc="#555555", mec="white", label=t["legend_base"]),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncol=5,
+        fontsize=7,
+        frameon=False,
+        handlelength=1.8,
+    )
 
 
 def _arrows(ax: Axes, route: Any, colour: str, span_m: float) -> None:
