@@ -103,10 +103,8 @@ def _team_cards(
     t: dict[str, str],
 ) -> list[dict[str, Any]]:
     start, _end = folder.night_window
-    teams = network.teams
     geoms = {r["team"]: route_geometry(network, r["steps"]) for r in folder.routes}
     gap_lines = _gap_lines(folder, network)
-    edges = network.edges
     cards = []
     styles = team_styles(network.scenario.teams.index.astype(str))
     for i, route in enumerate(folder.routes):
@@ -116,113 +114,161 @@ def _team_cards(
         colour, dash = styles.get(team, team_style(i))
         if isinstance(route.get("colour"), str) and route["colour"]:
             colour = route["colour"]
-        name = str(route.get("name") or (teams.loc[team, "name"] if team in teams.index else team))
-        base = teams.geometry.loc[team] if team in teams.index else shapely.Point()
-        township = str(teams.loc[team, "township"]) if team in teams.index else ""
-        crew_n = teams.loc[team, "crew"] if team in teams.index and "crew" in teams else ""
-        crew = roster.crews.get(team, []) if roster is not None else []
-        code = roster.variants.get(team) if roster is not None else None
-        vehicle = str(route["vehicle"])
-        card: dict[str, Any] = {
-            "team": team,
-            "name": name,
-            "status": status,
-            "colour": colour,
-            "dash": dash,
-            "route_line": geoms.get(team, shapely.LineString()),
-            "base_point": base,
-            "vehicle": VEHICLE[lang].get(vehicle, vehicle),
-            "township": township,
-            "crew": crew,
-            "crew_n": str(crew_n),
-            "reserve": roster.reserve.get(team, "") if roster is not None else "",
-        }
+        card = _card_head(network, route, team, status, colour, dash, geoms, roster, lang)
         others = [g for k, g in geoms.items() if k != team and not g.is_empty]
         # what the card map of a standby and of an active team share
         drawing: dict[str, Any] = {
             "colour": colour,
             "dash": dash,
             "labels": t,
-            "base": base,
+            "base": card["base_point"],
             "others": others,
             "gaps": gap_lines,
         }
         if status == "standby":
-            card["reason"] = plan_note(reason, lang) or t["standby_default"]
-            card["cps"] = _with_staff(nearest_checkpoints(network, base), roster)
-            card["map"] = _img(
-                charts.route_map(
-                    network,
-                    None,
-                    **drawing,
-                    label_cps=[c["id"] for c in card["cps"]],
-                    width_mm=120,
-                    height_mm=95,
-                    min_span_m=6000.0,
-                )
-            )
-            cards.append(card)
-            continue
-        steps = route["steps"]
-        words, leave, reverse = variant_text(route, code, start, t)
-        if reverse:
-            steps = [[e, not f] for e, f in reversed(steps)]
-        geom = route_geometry(network, steps)
-        loop_min = float(route["loop_min"])
-        turns = turn_list(network, steps, vehicle, lang)
-        approach_min = float(route["approach_min"])
-        duty = variant_duty(route, code)  # the plan's duty times of tonight's variant
-        loop_start = minutes_of(local_hhmm(duty["on_loop"])) if duty else minutes_of(start)
-        loops = len(duty["loop_starts"]) if duty else 0
-        card.update(
-            {
-                "leave": leave,
-                "loop_min": loop_min,
-                "loop_km": float(route["loop_km"]),
-                "service_km": route.get("service_km"),
-                "loops": loops,
-                "approach_min": approach_min,
-                "loop_start": clock(loop_start),
-                "note": plan_note(route.get("note"), lang),
-                "start_times": ", ".join(local_hhmm(x) for x in route["start_times"]),
-                "variant_code": code or "",
-                "variant": words,
-                "turns": [
-                    {
-                        "i": k + 1,
-                        "road": x.road,
-                        "named": x.named,
-                        "km": x.km,
-                        "cum_km": x.cum_km,
-                        "cum_min": x.cum_min,
-                        "clock": clock(loop_start + x.cum_min),
-                    }
-                    for k, x in enumerate(turns)
-                ],
-                "cps": _with_staff(nearest_checkpoints(network, geom), roster),
-            }
-        )
-        rows = card["turns"]
-        half = (len(rows) + 1) // 2
-        card["turn_cols"] = [rows] if len(rows) <= TURNS_ONE_COLUMN else [rows[:half], rows[half:]]
-        names: dict[str, list[Any]] = {}
-        for e, _ in steps:
-            label, named = road_label(edges["name"].iat[int(e)], "", lang)
-            if named:
-                names.setdefault(label, []).append(edges.geometry.iat[int(e)])
-        road_names = [(n, max(parts, key=lambda g: g.length)) for n, parts in sorted(names.items())]
-        card["map"] = _img(
-            charts.route_map(
-                network,
-                geom,
-                **drawing,
-                label_cps=[c["id"] for c in card["cps"]],
-                road_names=road_names[:8],
-                approach=route_geometry(network, route.get("approach") or []),
-            )
-        )
+            _standby_card(card, network, roster, reason, drawing, lang, t)
+        else:
+            _active_card(card, network, roster, route, start, drawing, lang, t)
         cards.append(card)
     return cards
+
+
+def _card_head(
+    network: PatrolNetwork,
+    route: dict[str, Any],
+    team: str,
+    status: str,
+    colour: str,
+    dash: str,
+    geoms: dict[Any, Any],
+    roster: RosterNight | None,
+    lang: str,
+) -> dict[str, Any]:
+    """What every team card shows: name, status, style, base, vehicle, crew."""
+    teams = network.teams
+    name = str(route.get("name") or (teams.loc[team, "name"] if team in teams.index else team))
+    base = teams.geometry.loc[team] if team in teams.index else shapely.Point()
+    township = str(teams.loc[team, "township"]) if team in teams.index else ""
+    crew_n = teams.loc[team, "crew"] if team in teams.index and "crew" in teams else ""
+    crew = roster.crews.get(team, []) if roster is not None else []
+    vehicle = str(route["vehicle"])
+    return {
+        "team": team,
+        "name": name,
+        "status": status,
+        "colour": colour,
+        "dash": dash,
+        "route_line": geoms.get(team, shapely.LineString()),
+        "base_point": base,
+        "vehicle": VEHICLE[lang].get(vehicle, vehicle),
+        "township": township,
+        "crew": crew,
+        "crew_n": str(crew_n),
+        "reserve": roster.reserve.get(team, "") if roster is not None else "",
+    }
+
+
+def _standby_card(
+    card: dict[str, Any],
+    network: PatrolNetwork,
+    roster: RosterNight | None,
+    reason: str,
+    drawing: dict[str, Any],
+    lang: str,
+    t: dict[str, str],
+) -> None:
+    """A standby team's card: the reason, nearby checkpoints, a map of its surroundings."""
+    base = card["base_point"]
+    card["reason"] = plan_note(reason, lang) or t["standby_default"]
+    card["cps"] = _with_staff(nearest_checkpoints(network, base), roster)
+    card["map"] = _img(
+        charts.route_map(
+            network,
+            None,
+            **drawing,
+            label_cps=[c["id"] for c in card["cps"]],
+            width_mm=120,
+            height_mm=95,
+            min_span_m=6000.0,
+        )
+    )
+
+
+def _active_card(
+    card: dict[str, Any],
+    network: PatrolNetwork,
+    roster: RosterNight | None,
+    route: dict[str, Any],
+    start: str,
+    drawing: dict[str, Any],
+    lang: str,
+    t: dict[str, str],
+) -> None:
+    """A patrolling team's card: tonight's variant, times, turn list, checkpoints, route map."""
+    code = roster.variants.get(card["team"]) if roster is not None else None
+    steps = route["steps"]
+    words, leave, reverse = variant_text(route, code, start, t)
+    if reverse:
+        steps = [[e, not f] for e, f in reversed(steps)]
+    geom = route_geometry(network, steps)
+    loop_min = float(route["loop_min"])
+    turns = turn_list(network, steps, str(route["vehicle"]), lang)
+    approach_min = float(route["approach_min"])
+    duty = variant_duty(route, code)  # the plan's duty times of tonight's variant
+    loop_start = minutes_of(local_hhmm(duty["on_loop"])) if duty else minutes_of(start)
+    loops = len(duty["loop_starts"]) if duty else 0
+    card.update(
+        {
+            "leave": leave,
+            "loop_min": loop_min,
+            "loop_km": float(route["loop_km"]),
+            "service_km": route.get("service_km"),
+            "loops": loops,
+            "approach_min": approach_min,
+            "loop_start": clock(loop_start),
+            "note": plan_note(route.get("note"), lang),
+            "start_times": ", ".join(local_hhmm(x) for x in route["start_times"]),
+            "variant_code": code or "",
+            "variant": words,
+            "turns": [
+                {
+                    "i": k + 1,
+                    "road": x.road,
+                    "named": x.named,
+                    "km": x.km,
+                    "cum_km": x.cum_km,
+                    "cum_min": x.cum_min,
+                    "clock": clock(loop_start + x.cum_min),
+                }
+                for k, x in enumerate(turns)
+            ],
+            "cps": _with_staff(nearest_checkpoints(network, geom), roster),
+        }
+    )
+    rows = card["turns"]
+    half = (len(rows) + 1) // 2
+    card["turn_cols"] = [rows] if len(rows) <= TURNS_ONE_COLUMN else [rows[:half], rows[half:]]
+    card["map"] = _img(
+        charts.route_map(
+            network,
+            geom,
+            **drawing,
+            label_cps=[c["id"] for c in card["cps"]],
+            road_names=_road_names(network, steps, lang)[:8],
+            approach=route_geometry(network, route.get("approach") or []),
+        )
+    )
+
+
+def _road_names(network: PatrolNetwork, steps: list[Any], lang: str) -> list[tuple[str, Any]]:
+    """``(name, longest piece)`` of each named road on the route, by name."""
+    edges = network.edges
+    names: dict[str, list[Any]] = {}
+    for e, _ in steps:
+        label, named = road_label(edges["name"].iat[int(e)], "", lang)
+        if named:
+            names.setdefault(label, []).append(edges.geometry.iat[int(e)])
+    return [(n, max(parts, key=lambda g: g.length)) for n, parts in sorted(names.items())]
 
 
 def _with_staff(cps: list[dict[str, Any]], roster: RosterNight | None) -> list[dict[str, Any]]:
@@ -352,44 +398,79 @@ def brief_context(
     )
     cards = _team_cards(folder, network, roster, lang, t)
     by_team = {c["team"]: c for c in cards}
-    gaps = folder.gaps
     for tw in towns:
-        span = tw["end_km"] - tw["start_km"]
-        pad = max(0.5, 0.02 * span)
-        tw["chart"] = _img(
-            charts.revisit_chart(
-                folder.units,
-                gaps,
-                target_min=folder.target_min,
-                labels=t,
-                townships=[tw],
-                km_range=(tw["start_km"] - pad, tw["end_km"] + pad),
-                height_mm=70,
-            )
-        )
-        tw["gap_rows"] = [
-            {
-                "gap": str(g["gap"]),
-                "start_km": g["start_km"],
-                "end_km": g["end_km"],
-                "length_km": g["length_km"],
-                "village": "" if str(g.get("village", "")) == "nan" else str(g.get("village", "")),
-                "cp": ""
-                if str(g.get("nearest_checkpoint", "")) == "nan"
-                else str(g.get("nearest_checkpoint", "")),
-                "cp_km": g.get("nearest_checkpoint_km"),
-                "why": _gap_reason(g, lang),
-            }
-            for _, g in gaps.iterrows()
-            if tw["township"] in str(g.get("township", "")).split(";")
-        ]
-        based = [c["team"] for c in cards if c["township"] == tw["township"]]
-        tw["team_cards"] = [
-            by_team[k] for k in sorted(set(tw["teams"]) | set(based)) if k in by_team
-        ]
-        tw["staff"] = next((s for s in staff if s["township"] == tw["township"]), None)
+        _town_page(tw, folder, cards, by_team, staff, lang, t)
     scn = network.scenario
-    overview = _img(
+    return dict(
+        t=t,
+        overview=_overview(folder, network, cards, t),
+        border_note=_border_note(network, t),
+        lang=lang,
+        title=scn.title or scn.name,
+        night=night.isoformat() if night else "",
+        window=f"{start}–{end}",
+        fig=figures,
+        chart=chart,
+        towns=towns,
+        no_road=no_road_stretches(folder),
+        roster=roster,
+        staff=staff,
+        cards=cards,
+        status_colours=STATUS_COLOURS,
+        css=(_STATIC / "brief.css").read_text(encoding="utf-8"),
+    )
+
+
+def _town_page(
+    tw: dict[str, Any],
+    folder: PlanFolder,
+    cards: list[dict[str, Any]],
+    by_team: dict[str, dict[str, Any]],
+    staff: list[dict[str, Any]],
+    lang: str,
+    t: dict[str, str],
+) -> None:
+    """Add a township page's chart, gap rows, team cards and staffing to its row."""
+    gaps = folder.gaps
+    span = tw["end_km"] - tw["start_km"]
+    pad = max(0.5, 0.02 * span)
+    tw["chart"] = _img(
+        charts.revisit_chart(
+            folder.units,
+            gaps,
+            target_min=folder.target_min,
+            labels=t,
+            townships=[tw],
+            km_range=(tw["start_km"] - pad, tw["end_km"] + pad),
+            height_mm=70,
+        )
+    )
+    tw["gap_rows"] = [
+        {
+            "gap": str(g["gap"]),
+            "start_km": g["start_km"],
+            "end_km": g["end_km"],
+            "length_km": g["length_km"],
+            "village": "" if str(g.get("village", "")) == "nan" else str(g.get("village", "")),
+            "cp": ""
+            if str(g.get("nearest_checkpoint", "")) == "nan"
+            else str(g.get("nearest_checkpoint", "")),
+            "cp_km": g.get("nearest_checkpoint_km"),
+            "why": _gap_reason(g, lang),
+        }
+        for _, g in gaps.iterrows()
+        if tw["township"] in str(g.get("township", "")).split(";")
+    ]
+    based = [c["team"] for c in cards if c["township"] == tw["township"]]
+    tw["team_cards"] = [by_team[k] for k in sorted(set(tw["teams"]) | set(based)) if k in by_team]
+    tw["staff"] = next((s for s in staff if s["township"] == tw["township"]), None)
+
+
+def _overview(
+    folder: PlanFolder, network: PatrolNetwork, cards: list[dict[str, Any]], t: dict[str, str]
+) -> str:
+    """The overview map of every team's loop, as an image URL."""
+    return _img(
         charts.overview_map(
             network,
             [
@@ -405,24 +486,6 @@ def brief_context(
             labels=t,
             gaps=_gap_lines(folder, network),
         )
-    )
-    return dict(
-        t=t,
-        overview=overview,
-        border_note=_border_note(network, t),
-        lang=lang,
-        title=scn.title or scn.name,
-        night=night.isoformat() if night else "",
-        window=f"{start}–{end}",
-        fig=figures,
-        chart=chart,
-        towns=towns,
-        no_road=no_road_stretches(folder),
-        roster=roster,
-        staff=staff,
-        cards=cards,
-        status_colours=STATUS_COLOURS,
-        css=(_STATIC / "brief.css").read_text(encoding="utf-8"),
     )
 
 
