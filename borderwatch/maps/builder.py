@@ -526,8 +526,30 @@ class MapBuilder:
 
     def gaps_layer(self, gaps: pd.DataFrame, *, name: str) -> folium.FeatureGroup | None:
         """Gap stretches emphasised, each with a popup."""
+        geoms = self._gap_geoms(gaps)
+        shown = display_geoms(
+            [g if g is not None else shapely.LineString() for g in geoms],
+            self.crs,
+            simplify_m=self.simplify_m,
+        )
+        props = [self._gap_popup(row) for _, row in gaps.iterrows()]
+        fg = self.group(name)
+        if not props:
+            return fg
+        self._gap_geojson(shown, props, name).add_to(fg)
+        for g, p in zip(geoms, props, strict=True):
+            if g is None or shapely.is_empty(g):
+                continue
+            mid = shapely.line_interpolate_point(g, 0.5, normalized=True)
+            text_label(
+                mid, self.crs, f'<div class="bw-gap-label">{p["id"]}</div>', (44, 16), (-6, 20)
+            ).add_to(fg)
+        self.legend_gap = True
+        return fg
+
+    def _gap_geoms(self, gaps: pd.DataFrame) -> list[Any]:
+        """Each gap's line in the map's CRS: its geometry, else its units merged (None: neither)."""
         units = self.network.units
-        t = self.t
         geoms: list[Any] = []
         for _, row in gaps.iterrows():
             g = row.get("geometry") if "geometry" in gaps.columns else None
@@ -542,35 +564,34 @@ class MapBuilder:
             geoms.append(g)
         if isinstance(gaps, gpd.GeoDataFrame) and gaps.crs is not None and "first_unit" not in gaps:
             geoms = list(gpd.GeoSeries(geoms, crs=gaps.crs).to_crs(self.crs))
-        shown = display_geoms(
-            [g if g is not None else shapely.LineString() for g in geoms],
-            self.crs,
-            simplify_m=self.simplify_m,
-        )
-        props = []
-        for _, row in gaps.iterrows():
-            worst = row["worst_value"]
-            worst_txt = fmt(worst, 1) if isinstance(worst, int | float | np.number) else esc(worst)
-            cp = esc(row["nearest_checkpoint"])
-            cp_km = _num(row["nearest_checkpoint_km"])
-            if cp and np.isfinite(cp_km):
-                cp = f"{cp} ({fmt_km(cp_km, t['km'])})"
-            props.append(
-                {
-                    "id": esc(row["gap_id"]),
-                    "rng": f"{fmt(row['start_km'], 2)}–{fmt(row['end_km'], 2)} {t['km']}",
-                    "len": fmt_km(row["length_km"], t["km"]),
-                    "cr": esc(criterion_text(row["criterion"], self.lang)),
-                    "wv": worst_txt,
-                    "tw": esc(row["township"]),
-                    "vi": esc(row["village"]),
-                    "cp": cp,
-                    "why": esc(_local_why(row, self.lang)),
-                }
-            )
-        fg = self.group(name)
-        if not props:
-            return fg
+        return geoms
+
+    def _gap_popup(self, row: Any) -> dict[str, str]:
+        """A gap row's popup fields, escaped and formatted."""
+        t = self.t
+        worst = row["worst_value"]
+        worst_txt = fmt(worst, 1) if isinstance(worst, int | float | np.number) else esc(worst)
+        cp = esc(row["nearest_checkpoint"])
+        cp_km = _num(row["nearest_checkpoint_km"])
+        if cp and np.isfinite(cp_km):
+            cp = f"{cp} ({fmt_km(cp_km, t['km'])})"
+        return {
+            "id": esc(row["gap_id"]),
+            "rng": f"{fmt(row['start_km'], 2)}–{fmt(row['end_km'], 2)} {t['km']}",
+            "len": fmt_km(row["length_km"], t["km"]),
+            "cr": esc(criterion_text(row["criterion"], self.lang)),
+            "wv": worst_txt,
+            "tw": esc(row["township"]),
+            "vi": esc(row["village"]),
+            "cp": cp,
+            "why": esc(_local_why(row, self.lang)),
+        }
+
+    def _gap_geojson(
+        self, shown: np.ndarray, props: list[dict[str, str]], name: str
+    ) -> folium.GeoJson:
+        """The gap lines as one GeoJson layer with popup and tooltip."""
+        t = self.t
         fields = ["id", "rng", "len", "cr", "wv", "tw", "vi", "cp", "why"]
         aliases = [
             t["gap_id"],
@@ -583,7 +604,7 @@ class MapBuilder:
             t["nearest_checkpoint"],
             t["why"],
         ]
-        folium.GeoJson(
+        return folium.GeoJson(
             feature_collection(shown, props),
             name=esc(name),
             style_function=lambda f: {
@@ -603,16 +624,7 @@ class MapBuilder:
             tooltip=folium.GeoJsonTooltip(
                 fields=["id", "len"], aliases=[esc(t["gap_id"]), esc(t["length"])], localize=False
             ),
-        ).add_to(fg)
-        for g, p in zip(geoms, props, strict=True):
-            if g is None or shapely.is_empty(g):
-                continue
-            mid = shapely.line_interpolate_point(g, 0.5, normalized=True)
-            text_label(
-                mid, self.crs, f'<div class="bw-gap-label">{p["id"]}</div>', (44, 16), (-6, 20)
-            ).add_to(fg)
-        self.legend_gap = True
-        return fg
+        )
 
     def km_marks_layer(self, *, step_km: float | None = None) -> folium.FeatureGroup:
         """Chainage marks along the border (every 10 km, or 5 / 1 km on shorter borders)."""
