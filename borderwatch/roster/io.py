@@ -146,10 +146,30 @@ def _xlsx_bytes(roster: WeekRoster) -> bytes:
     except ImportError:  # pragma: no cover
         raise BorderwatchError("roster.xlsx needs openpyxl: pip install openpyxl") from None
     wb = Workbook()
-    ws0 = wb.active
-    ws0.title = w["summary"]
     bold = Font(bold=True)
-    s = roster.summary
+    _summary_sheet(wb.active, roster.summary, w, bold)
+    used = {w["summary"].lower()}
+    by_township, by_team = _rows_by_place(roster.rows)
+    for t in sorted(by_township):
+        ws = wb.create_sheet(_sheet_title(t, used))
+        _township_sheet(ws, by_township[t], w, shifts, bold)
+    for team in sorted(by_team):
+        ws = wb.create_sheet(_sheet_title(w["team"].format(team=team), used))
+        _team_sheet(ws, by_team[team], w, bold)
+    for sheet in wb.worksheets:
+        _no_formulas(sheet)
+    stamp = datetime.combine(roster.monday, datetime.min.time())
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.creator = "borderwatch"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _pinned_zip(buf, stamp)
+
+
+def _summary_sheet(ws0: Any, s: Mapping[str, Any], w: Mapping[str, str], bold: Any) -> None:
+    """The first sheet: week, scenario, dates and the inspections."""
+    ws0.title = w["summary"]
     ws0.append([w["week"], s["week"]])
     ws0.append([w["scenario"], s["scenario"]])
     ws0.append([w["dates"], f"{s['dates'][0]} .. {s['dates'][-1]}"])
@@ -159,51 +179,62 @@ def _xlsx_bytes(roster: WeekRoster) -> bytes:
         c.font = bold
     for ins in s["inspections"]:
         ws0.append([ins["date"], ins["township"], ins["leader"]])
-    used = {w["summary"].lower()}
+
+
+def _rows_by_place(
+    rows: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, list[Mapping[str, Any]]], dict[str, list[Mapping[str, Any]]]]:
+    """Checkpoint staff rows by township and team member rows by team."""
     by_township: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     by_team: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for r in roster.rows:
+    for r in rows:
         if r["role"] == "checkpoint_staff":
             by_township[r["township"]].append(r)
         elif r["role"] == "team_member":
             by_team[r["place"]].append(r)
-    for t in sorted(by_township):
-        ws = wb.create_sheet(_sheet_title(t, used))
-        ws.append([w["date"], w["shift"], w["start"], w["end"], w["checkpoint"], w["people"]])
-        for c in ws[1]:
-            c.font = bold
-        groups: dict[tuple[str, str, str, str, str], list[str]] = defaultdict(list)
-        for tr in by_township[t]:
-            groups[(tr["start"], tr["date"], tr["shift"], tr["end"], tr["place"])].append(
-                f"{tr['name']} ({tr['person']})"
-            )
-        for (start, day, shift, end, place), who in sorted(groups.items()):
-            ws.append(
-                [day, shifts.get(shift, shift), start[11:], end[11:], place, w["sep"].join(who)]
-            )
-        ws.freeze_panes = "A2"
-    for team in sorted(by_team):
-        ws = wb.create_sheet(_sheet_title(w["team"].format(team=team), used))
-        ws.append([w["date"], w["start"], w["end"], w["variant"], w["crew"]])
-        for c in ws[1]:
-            c.font = bold
-        groups2: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
-        for mr in by_team[team]:
-            groups2[(mr["date"], mr["start"], mr["end"], mr["variant"])].append(
-                f"{mr['name']} ({mr['person']})"
-            )
-        for (day, start, end, variant), who in sorted(groups2.items()):
-            ws.append([day, start[11:], end[11:], variant, w["sep"].join(who)])
-        ws.freeze_panes = "A2"
-    for sheet in wb.worksheets:
-        _no_formulas(sheet)
-    stamp = datetime.combine(roster.monday, datetime.min.time())
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.properties.creator = "borderwatch"
-    buf = io.BytesIO()
-    wb.save(buf)
-    # rewrite the zip with fixed member times (and a fixed modified stamp) for byte-identical output
+    return by_township, by_team
+
+
+def _township_sheet(
+    ws: Any,
+    rows: Sequence[Mapping[str, Any]],
+    w: Mapping[str, str],
+    shifts: Mapping[str, str],
+    bold: Any,
+) -> None:
+    """A township's checkpoint shifts, one row per shift with its people."""
+    ws.append([w["date"], w["shift"], w["start"], w["end"], w["checkpoint"], w["people"]])
+    for c in ws[1]:
+        c.font = bold
+    groups: dict[tuple[str, str, str, str, str], list[str]] = defaultdict(list)
+    for tr in rows:
+        groups[(tr["start"], tr["date"], tr["shift"], tr["end"], tr["place"])].append(
+            f"{tr['name']} ({tr['person']})"
+        )
+    for (start, day, shift, end, place), who in sorted(groups.items()):
+        ws.append([day, shifts.get(shift, shift), start[11:], end[11:], place, w["sep"].join(who)])
+    ws.freeze_panes = "A2"
+
+
+def _team_sheet(
+    ws: Any, rows: Sequence[Mapping[str, Any]], w: Mapping[str, str], bold: Any
+) -> None:
+    """A team's nights, one row per night with its crew."""
+    ws.append([w["date"], w["start"], w["end"], w["variant"], w["crew"]])
+    for c in ws[1]:
+        c.font = bold
+    groups2: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    for mr in rows:
+        groups2[(mr["date"], mr["start"], mr["end"], mr["variant"])].append(
+            f"{mr['name']} ({mr['person']})"
+        )
+    for (day, start, end, variant), who in sorted(groups2.items()):
+        ws.append([day, start[11:], end[11:], variant, w["sep"].join(who)])
+    ws.freeze_panes = "A2"
+
+
+def _pinned_zip(buf: io.BytesIO, stamp: datetime) -> bytes:
+    """The saved workbook rewritten with fixed member times and modified stamp (byte-identical)."""
     out = io.BytesIO()
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
