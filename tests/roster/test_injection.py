@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from borderwatch.data.safe_csv import FORMULA_STARTS, neutralise_cell, restore_cell
+from borderwatch.errors import ScenarioError
 from borderwatch.roster import build_week, people_from_rows, synthetic_people, week_files
 from borderwatch.roster.history import read_history
 from borderwatch.roster.io import write_week
@@ -43,7 +44,6 @@ def hostile_week():
     rows = synthetic_people(site, seed=3, n_leaders=4, leave_share=0.0)
     for row, name in zip(rows, HOSTILE * 10, strict=False):
         row["name"] = name
-    rows[0]["id"] = "=evil-id"
     return site, rows, build_week(site, people_from_rows(rows), "2026-W49", plan=tiny_plan(site))
 
 
@@ -56,7 +56,7 @@ def test_roster_csv_has_no_formula_cells(hostile_week) -> None:
         bad = [c for c in cells if c.startswith(FORMULA_STARTS)]
         assert bad == [], name
     text = files["roster.csv"].decode("utf-8")
-    assert "'=HYPERLINK" in text and "'@SUM(1+1)" in text and "'=evil-id" in text
+    assert "'=HYPERLINK" in text and "'@SUM(1+1)" in text
 
 
 def test_roster_xlsx_has_no_formula_cells(hostile_week) -> None:
@@ -81,9 +81,18 @@ def test_roster_xlsx_has_no_formula_cells(hostile_week) -> None:
         assert all(b"<f>" not in z.read(n) for n in sheets)
 
 
-def test_history_reads_neutralised_ids_back(tmp_path: Path, hostile_week) -> None:
-    _site, _rows, week = hostile_week
+def test_a_formula_id_never_reaches_a_file() -> None:
+    """An id that a spreadsheet would run is refused on load (ids are data: issue #22)."""
+    site = tiny_site((2,), (2,))
+    rows = synthetic_people(site, seed=3, n_leaders=4, leave_share=0.0)
+    rows[0]["id"] = "=evil-id"
+    with pytest.raises(ScenarioError, match="not an id"):
+        people_from_rows(rows)
+
+
+def test_history_reads_the_week_back(tmp_path: Path, hostile_week) -> None:
+    _site, rows, week = hostile_week
     write_week(week, tmp_path)
     hist = read_history(tmp_path, date(2026, 12, 7))
     people = {r["person"] for r in hist.previous}
-    assert "=evil-id" in people and "'=evil-id" not in people
+    assert people and people <= {r["id"] for r in rows}
