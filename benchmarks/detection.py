@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         say("|---|---|---|---|---|")
         p_un = float(u["p_uninformed"][ok].min())
         say(
-            f"| uninformed (tonight's plan) | — | {p_un:.3f} (mean {float(u['p_uninformed'][ok].mean()):.3f}) | same | not built |"
+            f"| uninformed (tonight's plan) | — | {p_un:.3f} (mean {float(u['p_uninformed'][ok].mean()):.3f}) | same | see detection_in_night.md |"
         )
         for name, d in (
             ("2 × 4 phases (historical)", det_old),
@@ -110,13 +110,13 @@ def main(argv: list[str] | None = None) -> int:
         ):
             say(
                 f"| informed of the pattern | {name}, {len(d.passes.variants)} | "
-                f"{d.informed_uniform.border_min:.3f} | {d.informed_lp.border_min:.3f} | not built |"
+                f"{d.informed_uniform.border_min:.3f} | {d.informed_lp.border_min:.3f} | see detection_in_night.md |"
             )
         w = u["p_watching"][ok]
         zero_km = float(net.units["length_m"][ok & (u["p_watching"].to_numpy() == 0)].sum()) / 1000
         say(
             f"| watching (tonight's plan) | any | {float(w.min()):.3f} (0 on {zero_km:.1f} km) | "
-            f"{float(w.min()):.3f}: odds across nights do not change it | not built |"
+            f"{float(w.min()):.3f}: odds across nights do not change it | see detection_in_night.md |"
         )
         say()
         say(

@@ -106,10 +106,11 @@ def draw_odds(table: DrawTable, max_revisit_min: float | None = None) -> tuple[f
     p, _z = lp_odds(table.seen)
     # the LP counts the situations of a direction it gives odds 0 (conservative);
     # the exact figure counts only those the draws can give, so the pure
-    # directions are checked too: the best (least, then mean) wins, the LP's on ties
+    # directions are checked too: the best (least, then mean) wins; on ties every loop
+    # forward (today's practice), then reverse, then the LP's mix
     best = (-1.0, -1.0)
     p_rev = 0.0
-    for cand in (round(float(p[1]), 6), 0.0, 1.0):
+    for cand in (0.0, 1.0, round(float(p[1]), 6)):
         w = table.watching(cand)[passed]
         key = (round(float(w.min()), 9), round(float(w.mean()), 9))
         if key > best:

@@ -160,3 +160,21 @@ def test_draw_odds_beats_every_odds_on_a_grid_and_respects_the_target() -> None:
 def test_bad_loop_duration_is_refused() -> None:
     with pytest.raises(CoverageError, match="loop duration"):
         loop_draws([0], [1.0], [0], [1.0], 0.0, 10.0, 1)
+
+
+def test_sealed_cards_follow_the_odds_and_are_reproducible() -> None:
+    from datetime import date
+
+    from scipy.stats import binomtest
+
+    from borderwatch.plan.draws import sealed_list
+
+    night = date(2026, 12, 6)
+    cards = sealed_list("salt", night, "T01", 4000, 0.3)
+    assert cards == sealed_list("salt", night, "T01", 4000, 0.3)
+    assert cards != sealed_list("other", night, "T01", 4000, 0.3)
+    assert cards != sealed_list("salt", night, "T02", 4000, 0.3)
+    assert binomtest(cards.count("R"), len(cards), 0.3).pvalue > 0.001
+    assert set(sealed_list("salt", night, "T01", 50, 0.0)) == {"F"}
+    with pytest.raises(ValueError, match="p_reverse"):
+        sealed_list("salt", night, "T01", 5, 1.5)
