@@ -21,6 +21,7 @@ where that exceeds the target the LP may not mix and keeps one direction.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -34,7 +35,6 @@ from borderwatch.coverage.detection import DrawTable, draw_table
 from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.plan.variants import reverse_steps
-from borderwatch.roster.rotation import seed_for
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -215,7 +215,7 @@ def sealed_list(salt: str, night: date, team: str, n_loops: int, p_reverse: floa
     """The sealed cards of one team for one night: ``"F"`` or ``"R"`` per loop, in order.
 
     Drawn independently with ``p_reverse`` from a generator seeded by SHA-256 of
-    (salt, night, team) (:func:`~borderwatch.roster.rotation.seed_for`): the
+    (salt, night, team) (as the roster's draws): the
     same list every time with the salt, unpredictable without it.
 
     Examples
@@ -228,7 +228,9 @@ def sealed_list(salt: str, night: date, team: str, n_loops: int, p_reverse: floa
     """
     if not 0.0 <= p_reverse <= 1.0:
         raise ValueError(f"p_reverse must lie in [0, 1], not {p_reverse}")
-    rng = np.random.default_rng(seed_for(salt, "in-night", night.isoformat(), team))
+    # the roster's seeding (roster/rotation.py seed_for; plan/ may not import roster/)
+    key = "\x1f".join((salt, "in-night", night.isoformat(), team)).encode("utf-8")
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
     return ["R" if x < p_reverse else "F" for x in rng.random(n_loops)]
 
 

@@ -178,3 +178,15 @@ def test_sealed_cards_follow_the_odds_and_are_reproducible() -> None:
     assert set(sealed_list("salt", night, "T01", 50, 0.0)) == {"F"}
     with pytest.raises(ValueError, match="p_reverse"):
         sealed_list("salt", night, "T01", 5, 1.5)
+
+
+def test_sealed_cards_are_seeded_as_the_roster_draws() -> None:
+    from datetime import date
+
+    from borderwatch.plan.draws import sealed_list
+    from borderwatch.roster.rotation import seed_for
+
+    night = date(2026, 12, 6)
+    rng = np.random.default_rng(seed_for("salt", "in-night", night.isoformat(), "T03"))
+    want = ["R" if x < 0.4 else "F" for x in rng.random(30)]
+    assert sealed_list("salt", night, "T03", 30, 0.4) == want
