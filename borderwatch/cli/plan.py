@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -30,7 +30,49 @@ from borderwatch.cli.common import (
 )
 from borderwatch.errors import ConfigError, PlanWarning
 
+if TYPE_CHECKING:
+    from datetime import date
+
+    import numpy as np
+
+    from borderwatch.data.network import PatrolNetwork
+
 __all__ = ["plan_command", "teams_command"]
+
+
+def _check_sector_options(sectors: str | None, scheduler: str | None, workers: int | None) -> None:
+    """``--sectors`` parses; ``--scheduler`` and ``--workers`` only with it, not both."""
+    if sectors is not None:
+        from borderwatch.plan.sectors import parse_sectors
+
+        parse_sectors(sectors)
+    elif scheduler is not None or workers is not None:
+        raise ConfigError(
+            "only with --sectors",
+            field="--scheduler" if scheduler is not None else "--workers",
+            value=scheduler if scheduler is not None else workers,
+        )
+    if scheduler is not None and workers is not None:
+        raise ConfigError(
+            "give --workers (a local cluster) or --scheduler, not both",
+            field="--workers",
+            value=workers,
+        )
+
+
+def _log_weights(net: PatrolNetwork, db: str | None, day: date) -> np.ndarray:
+    """Risk weights from the duty log (``--risk-from-log``), announced on the terminal."""
+    from borderwatch.log.db import open_log
+    from borderwatch.log.risk import risk_from_log as log_risk
+
+    risk = log_risk(open_log(db), net, day)
+    weights = risk.weights
+    out.print(
+        f"risk from the duty log: {risk.nights} nights, {risk.incidents} incidents; "
+        f"weights {weights.min():.2f}-{weights.max():.2f}",
+        highlight=False,
+    )
+    return weights
 
 
 @app.command("plan")
@@ -137,40 +179,14 @@ def plan_command(
                 f"no --night: planning for tonight, {day.isoformat()}", PlanWarning, stacklevel=2
             )
         check_choice("--lang", lang, LANGS)
-        if sectors is not None:
-            from borderwatch.plan.sectors import parse_sectors
-
-            parse_sectors(sectors)
-        elif scheduler is not None or workers is not None:
-            raise ConfigError(
-                "only with --sectors",
-                field="--scheduler" if scheduler is not None else "--workers",
-                value=scheduler if scheduler is not None else workers,
-            )
-        if scheduler is not None and workers is not None:
-            raise ConfigError(
-                "give --workers (a local cluster) or --scheduler, not both",
-                field="--workers",
-                value=workers,
-            )
+        _check_sector_options(sectors, scheduler, workers)
         check_output_folder(out_dir, force=force, kind="plan", scenario=scenario)
         if brief:
             from borderwatch.maps.io import find_chromium
 
             find_chromium()
         net = load_network(scenario, config)
-        weights = None
-        if risk_from_log:
-            from borderwatch.log.db import open_log
-            from borderwatch.log.risk import risk_from_log as log_risk
-
-            risk = log_risk(open_log(db), net, day)
-            weights = risk.weights
-            out.print(
-                f"risk from the duty log: {risk.nights} nights, {risk.incidents} incidents; "
-                f"weights {weights.min():.2f}-{weights.max():.2f}",
-                highlight=False,
-            )
+        weights = _log_weights(net, db, day) if risk_from_log else None
         with step("planning …") as status:
             run_plan(
                 net,

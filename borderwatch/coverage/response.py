@@ -26,6 +26,7 @@ the direct walk.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -118,6 +119,129 @@ def _roots(pred: np.ndarray, source: int) -> np.ndarray:
     return np.where(reached, root, -1)
 
 
+def _walk_params(
+    network: PatrolNetwork, walk_speed_kmh: float | None, walk_detour: float | None
+) -> tuple[float, float]:
+    """Walking speed (m/s) and detour factor, the config's unless given; checked."""
+    cfg = network.config
+    walk_ms = float(cfg.walk_speed_kmh if walk_speed_kmh is None else walk_speed_kmh) / 3.6
+    detour = float(cfg.walk_detour if walk_detour is None else walk_detour)
+    if not walk_ms > 0:
+        raise CoverageError(
+            "walk_speed_kmh must be positive", field="walk_speed_kmh", value=walk_speed_kmh
+        )
+    if not detour >= 1:
+        raise CoverageError(
+            "walk_detour must be at least 1", field="walk_detour", value=walk_detour
+        )
+    return walk_ms, detour
+
+
+def _responder_groups(
+    network: PatrolNetwork, teams: bool, checkpoints: bool
+) -> list[tuple[str, str, pd.DataFrame]]:
+    """(kind, profile, responders): teams by vehicle profile, then checkpoint crews on foot."""
+    groups: list[tuple[str, str, pd.DataFrame]] = []  # (kind, profile, responders)
+    if teams and len(network.teams):
+        for prof, frame in network.teams.groupby(network.teams["vehicle"].astype(str), sort=True):
+            groups.append(("team", str(prof), frame))
+    if checkpoints and len(network.checkpoints):
+        groups.append(("checkpoint", "foot", network.checkpoints))
+    if not groups:
+        raise CoverageError(
+            "no responder: no team and no checkpoint to respond from", field="responders"
+        )
+    return groups
+
+
+@dataclass
+class _Fastest:
+    """Per unit: the fastest response so far, its responder, kind, road edge and walk."""
+
+    best: np.ndarray
+    who: np.ndarray
+    kind: np.ndarray
+    via: np.ndarray
+    off: np.ndarray
+
+    @classmethod
+    def empty(cls, n_u: int) -> _Fastest:
+        """No unit reached yet."""
+        return cls(
+            np.full(n_u, np.inf),
+            np.full(n_u, "", dtype=object),
+            np.full(n_u, "", dtype=object),
+            np.full(n_u, -1, dtype=np.int64),
+            np.full(n_u, np.nan),
+        )
+
+    def offer(
+        self,
+        t: np.ndarray,
+        units: np.ndarray,
+        ids: np.ndarray,
+        k: str,
+        edge: np.ndarray,
+        o: np.ndarray,
+    ) -> None:
+        """Keep the smallest time per unit; ties keep the earlier offer (deterministic)."""
+        order = np.lexsort((t, units))
+        units, t, ids, edge, o = units[order], t[order], ids[order], edge[order], o[order]
+        first = (
+            np.concatenate([[True], units[1:] != units[:-1]]) if len(units) else np.zeros(0, bool)
+        )
+        u1, t1 = units[first], t[first]
+        better = t1 < self.best[u1]
+        u1 = u1[better]
+        self.best[u1] = t1[better]
+        self.who[u1] = ids[first][better]
+        self.kind[u1] = k
+        self.via[u1] = edge[first][better]
+        self.off[u1] = o[first][better]
+
+
+def _offer_by_road(
+    network: PatrolNetwork,
+    fastest: _Fastest,
+    cand: pd.DataFrame,
+    k: str,
+    prof: str,
+    frame: pd.DataFrame,
+    ids: np.ndarray,
+    walk_ms: float,
+    detour: float,
+) -> None:
+    """Offer one responder group's times by road, then on foot from the nearest road point."""
+    c_unit, c_edge = cand["unit"].to_numpy(), cand["edge"].to_numpy()
+    c_frac, c_off = cand["frac"].to_numpy(), cand["off_m"].to_numpy()
+    eu, ev = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
+    n_nodes = len(network.nodes)
+    starts = frame["node"].to_numpy(dtype=np.int64)
+    offsets = frame["snap_m"].to_numpy(dtype=float) * detour / walk_ms
+    matrix = _with_source(network.csr(prof), starts, offsets)
+    dist, pred = csgraph.dijkstra(matrix, directed=True, indices=n_nodes, return_predecessors=True)
+    dist, pred = dist[:n_nodes], pred[:n_nodes]
+    root = _roots(np.concatenate([pred, [-9999]]), n_nodes)[:n_nodes]
+    # the responder of a start node: the one with the smallest offset there
+    order = np.lexsort((offsets, starts))
+    node_owner = pd.Series(ids[order]).groupby(starts[order]).first()
+    owner = np.full(n_nodes, "", dtype=object)
+    owner[node_owner.index.to_numpy()] = node_owner.to_numpy()
+    secs = network.edge_seconds(prof)[c_edge]
+    with np.errstate(invalid="ignore"):  # inf * 0 on a forbidden edge: NaN, dropped below
+        via_u = dist[eu[c_edge]] + c_frac * secs
+        via_v = dist[ev[c_edge]] + (1.0 - c_frac) * secs
+    via_u = np.where(np.isnan(via_u), np.inf, via_u)
+    via_v = np.where(np.isnan(via_v), np.inf, via_v)
+    use_u = via_u <= via_v
+    t_net = np.where(use_u, via_u, via_v)
+    end = np.where(use_u, eu[c_edge], ev[c_edge])
+    t = (t_net + c_off * detour / walk_ms) / 60.0
+    ok = np.isfinite(t)
+    resp = owner[np.where(root[end] >= 0, root[end], 0)]
+    fastest.offer(t[ok], c_unit[ok], resp[ok], k, c_edge[ok], c_off[ok])
+
+
 def response_times(
     network: PatrolNetwork,
     *,
@@ -152,103 +276,32 @@ def response_times(
     CoverageError
         If neither teams nor checkpoints are counted, or there are none.
     """
-    cfg = network.config
-    walk_ms = float(cfg.walk_speed_kmh if walk_speed_kmh is None else walk_speed_kmh) / 3.6
-    detour = float(cfg.walk_detour if walk_detour is None else walk_detour)
-    if not walk_ms > 0:
-        raise CoverageError(
-            "walk_speed_kmh must be positive", field="walk_speed_kmh", value=walk_speed_kmh
-        )
-    if not detour >= 1:
-        raise CoverageError(
-            "walk_detour must be at least 1", field="walk_detour", value=walk_detour
-        )
-    groups: list[tuple[str, str, pd.DataFrame]] = []  # (kind, profile, responders)
-    if teams and len(network.teams):
-        for prof, frame in network.teams.groupby(network.teams["vehicle"].astype(str), sort=True):
-            groups.append(("team", str(prof), frame))
-    if checkpoints and len(network.checkpoints):
-        groups.append(("checkpoint", "foot", network.checkpoints))
-    if not groups:
-        raise CoverageError(
-            "no responder: no team and no checkpoint to respond from", field="responders"
-        )
-
+    walk_ms, detour = _walk_params(network, walk_speed_kmh, walk_detour)
+    groups = _responder_groups(network, teams, checkpoints)
     cand = candidate_edges(network)
-    c_unit, c_edge = cand["unit"].to_numpy(), cand["edge"].to_numpy()
-    c_frac, c_off = cand["frac"].to_numpy(), cand["off_m"].to_numpy()
-    eu, ev = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
-    n_u, n_nodes = len(network.units), len(network.nodes)
+    n_u = len(network.units)
     ug = network.units.geometry.to_numpy()
-
-    best = np.full(n_u, np.inf)
-    who = np.full(n_u, "", dtype=object)
-    kind = np.full(n_u, "", dtype=object)
-    via = np.full(n_u, -1, dtype=np.int64)
-    off = np.full(n_u, np.nan)
-
-    def offer(
-        t: np.ndarray, units: np.ndarray, ids: np.ndarray, k: str, edge: np.ndarray, o: np.ndarray
-    ) -> None:
-        # keep the smallest time per unit; ties keep the earlier offer (deterministic)
-        order = np.lexsort((t, units))
-        units, t, ids, edge, o = units[order], t[order], ids[order], edge[order], o[order]
-        first = (
-            np.concatenate([[True], units[1:] != units[:-1]]) if len(units) else np.zeros(0, bool)
-        )
-        u1, t1 = units[first], t[first]
-        better = t1 < best[u1]
-        u1 = u1[better]
-        best[u1] = t1[better]
-        who[u1] = ids[first][better]
-        kind[u1] = k
-        via[u1] = edge[first][better]
-        off[u1] = o[first][better]
-
+    fastest = _Fastest.empty(n_u)
     for k, prof, frame in groups:
         ids = frame.index.astype(str).to_numpy()
-        starts = frame["node"].to_numpy(dtype=np.int64)
-        offsets = frame["snap_m"].to_numpy(dtype=float) * detour / walk_ms
-        matrix = _with_source(network.csr(prof), starts, offsets)
-        dist, pred = csgraph.dijkstra(
-            matrix, directed=True, indices=n_nodes, return_predecessors=True
-        )
-        dist, pred = dist[:n_nodes], pred[:n_nodes]
-        root = _roots(np.concatenate([pred, [-9999]]), n_nodes)[:n_nodes]
-        # the responder of a start node: the one with the smallest offset there
-        order = np.lexsort((offsets, starts))
-        node_owner = pd.Series(ids[order]).groupby(starts[order]).first()
-        owner = np.full(n_nodes, "", dtype=object)
-        owner[node_owner.index.to_numpy()] = node_owner.to_numpy()
-        secs = network.edge_seconds(prof)[c_edge]
-        with np.errstate(invalid="ignore"):  # inf * 0 on a forbidden edge: NaN, dropped below
-            via_u = dist[eu[c_edge]] + c_frac * secs
-            via_v = dist[ev[c_edge]] + (1.0 - c_frac) * secs
-        via_u = np.where(np.isnan(via_u), np.inf, via_u)
-        via_v = np.where(np.isnan(via_v), np.inf, via_v)
-        use_u = via_u <= via_v
-        t_net = np.where(use_u, via_u, via_v)
-        end = np.where(use_u, eu[c_edge], ev[c_edge])
-        t = (t_net + c_off * detour / walk_ms) / 60.0
-        ok = np.isfinite(t)
-        resp = owner[np.where(root[end] >= 0, root[end], 0)]
-        offer(t[ok], c_unit[ok], resp[ok], k, c_edge[ok], c_off[ok])
+        _offer_by_road(network, fastest, cand, k, prof, frame, ids, walk_ms, detour)
         # direct walks
         pg = frame.geometry.to_numpy()
         pairs = shapely.STRtree(pg).query(
-            ug, predicate="dwithin", distance=_walk_reach(best, walk_ms, detour)
+            ug, predicate="dwithin", distance=_walk_reach(fastest.best, walk_ms, detour)
         )
         if pairs.shape[1]:
             d = shapely.distance(ug[pairs[0]], pg[pairs[1]])
             t = d * detour / walk_ms / 60.0
-            offer(t, pairs[0], ids[pairs[1]], k, np.full(len(t), -1, dtype=np.int64), d)
+            fastest.offer(t, pairs[0], ids[pairs[1]], k, np.full(len(t), -1, dtype=np.int64), d)
+    best = fastest.best
     out = pd.DataFrame(
         {
             "response_min": best,
-            "responder": who,
-            "responder_kind": kind,
-            "edge": via,
-            "off_road_m": off,
+            "responder": fastest.who,
+            "responder_kind": fastest.kind,
+            "edge": fastest.via,
+            "off_road_m": fastest.off,
         },
         index=network.units.index,
     )

@@ -272,6 +272,122 @@ def _co_patrol(
     )
 
 
+def _balanced_routes(
+    network: PatrolNetwork, patrol: PatrolInstance, result: RoutingResult
+) -> tuple[list[TeamRoute], RoutingResult]:
+    """The take-over stage's routes: grown loops marked, teams reaching no road on standby."""
+    inst = patrol.instance
+    balanced = balance_loops(inst, result)
+    balanced.validate(inst)
+    routes = routes_from_result(network, patrol, balanced)
+    for i, r in enumerate(routes):
+        if len(balanced.tasks[i]) > len(result.tasks[i]):
+            routes[i] = replace(r, role="take-over")
+    idle = set(patrol.idle)
+    for i, r in enumerate(routes):
+        if r.team in idle:
+            routes[i] = replace(
+                r,
+                steps=(),
+                service=(),
+                seconds=(),
+                status="standby",
+                role="",
+                standby_reason=f"its {r.vehicle} reaches no required road from its base",
+            )
+    return routes, balanced
+
+
+@dataclass(frozen=True)
+class _Spares:
+    """What placing a spare team (a loop shorter than ``min_loop``) needs."""
+
+    network: PatrolNetwork
+    patrol: PatrolInstance
+    balanced: RoutingResult
+    ev: _Evaluator
+    w: np.ndarray
+    link_units: list[np.ndarray]
+    min_loop: float
+    max_loop: float
+    max_approach_min: float
+    window: float
+
+    def candidates(
+        self, own: TeamRoute, t: int, others: list[TeamRoute], other_ph: list[float]
+    ) -> list[TeamRoute]:
+        """The spare team's extension of its own loop and its co-patrols of other loops."""
+        network, patrol, inst = self.network, self.patrol, self.patrol.instance
+        min_loop = self.min_loop
+        candidates: list[TeamRoute] = []
+        # extension: required roads worth most another pass
+        worst_now = (
+            self.ev.worst(others, other_ph) if others else np.full(len(network.units), self.window)
+        )
+        value = np.array(
+            [float((self.w[u] * worst_now[u]).sum()) if len(u) else 0.0 for u in self.link_units]
+        )
+        own_edges = [int(e) for e, _ in self.balanced.tasks[t]]
+        if (
+            inst.cost[int(inst.team_profile[t]), inst.required_edges].size
+            and np.isfinite(inst.cost[int(inst.team_profile[t]), inst.required_edges]).any()
+        ):
+            _, walk, _c = extend_tour(
+                inst,
+                t,
+                own_edges,
+                value,
+                target=min_loop * 60.0,
+                max_cost=max(self.max_loop, min_loop * 60.0),
+            )
+            if walk:
+                candidates.append(_route(network, patrol, own.team, walk, role="extension"))
+        for host in others:
+            if host.loop_s < min_loop * 60.0 or host.role.startswith("co-patrol"):
+                continue
+            cop = _co_patrol(network, patrol, own, host, t, self.max_approach_min * 60.0)
+            if cop is not None:
+                candidates.append(cop)
+        return candidates
+
+    def place(self, routes: list[TeamRoute], i: int, own: TeamRoute, t: int) -> TeamRoute:
+        """The best-scored candidate for spare team ``i`` (or its short loop, or standby)."""
+        network, min_loop = self.network, self.min_loop
+        act = [r for r in routes if r.on_patrol]
+        others = [r for r in act if r.team != own.team]
+        other_ph = [0.0] * len(others)
+        scored = []
+        for cand in self.candidates(own, t, others, other_ph):
+            obj, _ph = self.ev.best_phase([*others, cand], [*other_ph, 0.0], len(others))
+            scored.append((cand.loop_s < min_loop * 60.0 - 1e-6, obj.key(), cand.role, cand))
+        if not scored:
+            if own.steps:
+                return short_loop_rule(network, routes, i, own, min_loop)
+            return replace(
+                own,
+                status="standby",
+                role="",
+                standby_reason=(
+                    f"no loop its {own.vehicle} can drive within {self.max_approach_min:.0f} min "
+                    "of its base needs it"
+                ),
+            )
+        scored.sort(key=lambda x: (x[0], x[1], x[2]))
+        short, _key, _role, pick = scored[0]
+        if short and own.steps and pick.loop_s <= own.loop_s:
+            pick = own
+        if short:
+            pick = short_loop_rule(network, routes, i, pick, min_loop)
+        logger.info(
+            "night: team %s %s, loop %.1f -> %.1f min",
+            own.team,
+            pick.role,
+            own.loop_s / 60,
+            pick.loop_s / 60,
+        )
+        return pick
+
+
 def night_routes(
     network: PatrolNetwork,
     patrol: PatrolInstance,
@@ -311,28 +427,19 @@ def night_routes(
     min_loop = float(cfg.min_loop_min if min_loop_min is None else min_loop_min)
     window = float(cfg.night_minutes if window_min is None else window_min)
     w = risk_weights(network) if weights is None else np.asarray(weights, dtype=float)
-    inst = patrol.instance
-    balanced = balance_loops(inst, result)
-    balanced.validate(inst)
-    routes = routes_from_result(network, patrol, balanced)
-    for i, r in enumerate(routes):
-        if len(balanced.tasks[i]) > len(result.tasks[i]):
-            routes[i] = replace(r, role="take-over")
-    idle = set(patrol.idle)
-    for i, r in enumerate(routes):
-        if r.team in idle:
-            routes[i] = replace(
-                r,
-                steps=(),
-                service=(),
-                seconds=(),
-                status="standby",
-                role="",
-                standby_reason=f"its {r.vehicle} reaches no required road from its base",
-            )
-    ev = _Evaluator(network, window, w)
-    link_units = _link_units(network, patrol)
-    max_loop = max((r.loop_s for r in routes), default=0.0)
+    routes, balanced = _balanced_routes(network, patrol, result)
+    spares = _Spares(
+        network,
+        patrol,
+        balanced,
+        _Evaluator(network, window, w),
+        w,
+        _link_units(network, patrol),
+        min_loop,
+        max((r.loop_s for r in routes), default=0.0),
+        max_approach_min,
+        window,
+    )
     team_index = {t: i for i, t in enumerate(patrol.teams)}
 
     spare = [
@@ -342,69 +449,7 @@ def night_routes(
     ]
     for i in spare:
         own = routes[i]
-        t = team_index[own.team]
-        act = [r for r in routes if r.on_patrol]
-        others = [r for r in act if r.team != own.team]
-        other_ph = [0.0] * len(others)
-        candidates: list[TeamRoute] = []
-        # extension: required roads worth most another pass
-        worst_now = ev.worst(others, other_ph) if others else np.full(len(network.units), window)
-        value = np.array(
-            [float((w[u] * worst_now[u]).sum()) if len(u) else 0.0 for u in link_units]
-        )
-        own_edges = [int(e) for e, _ in balanced.tasks[t]]
-        if (
-            inst.cost[int(inst.team_profile[t]), inst.required_edges].size
-            and np.isfinite(inst.cost[int(inst.team_profile[t]), inst.required_edges]).any()
-        ):
-            _, walk, _c = extend_tour(
-                inst,
-                t,
-                own_edges,
-                value,
-                target=min_loop * 60.0,
-                max_cost=max(max_loop, min_loop * 60.0),
-            )
-            if walk:
-                candidates.append(_route(network, patrol, own.team, walk, role="extension"))
-        for host in others:
-            if host.loop_s < min_loop * 60.0 or host.role.startswith("co-patrol"):
-                continue
-            cop = _co_patrol(network, patrol, own, host, t, max_approach_min * 60.0)
-            if cop is not None:
-                candidates.append(cop)
-        scored = []
-        for cand in candidates:
-            obj, _ph = ev.best_phase([*others, cand], [*other_ph, 0.0], len(others))
-            scored.append((cand.loop_s < min_loop * 60.0 - 1e-6, obj.key(), cand.role, cand))
-        if not scored:
-            if own.steps:
-                routes[i] = short_loop_rule(network, routes, i, own, min_loop)
-            else:
-                routes[i] = replace(
-                    own,
-                    status="standby",
-                    role="",
-                    standby_reason=(
-                        f"no loop its {own.vehicle} can drive within {max_approach_min:.0f} min "
-                        "of its base needs it"
-                    ),
-                )
-            continue
-        scored.sort(key=lambda x: (x[0], x[1], x[2]))
-        short, _key, _role, pick = scored[0]
-        if short and own.steps and pick.loop_s <= own.loop_s:
-            pick = own
-        if short:
-            pick = short_loop_rule(network, routes, i, pick, min_loop)
-        routes[i] = pick
-        logger.info(
-            "night: team %s %s, loop %.1f -> %.1f min",
-            own.team,
-            pick.role,
-            own.loop_s / 60,
-            pick.loop_s / 60,
-        )
+        routes[i] = spares.place(routes, i, own, team_index[own.team])
     return routes, balanced
 
 

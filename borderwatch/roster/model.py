@@ -304,56 +304,106 @@ def _solve(
     HC, LC, HW, LW, HT, LT = range(nx, nx + 6)
     nv = nx + (6 if soft else 0)
 
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    lo: list[float] = []
-    hi: list[float] = []
-
-    def add(cs: Sequence[int], vs: Sequence[float], lb: float, ub: float) -> None:
-        r = len(lo)
-        rows.extend([r] * len(cs))
-        cols.extend(cs)
-        vals.extend(vs)
-        lo.append(lb)
-        hi.append(ub)
-
+    rows = _Rows()
     for j, s in enumerate(slots):
         cs = var[:, j][var[:, j] >= 0].tolist()
-        add(cs, [1.0] * len(cs), s.demand, s.demand)
-    windows = _windows(slots, rest)
-    for i in range(len(people)):
-        row = var[i]
-        for w in windows:
-            cs = [int(row[h]) for h in w if row[h] >= 0]
-            if len(cs) >= 2:
-                add(cs, [1.0] * len(cs), -np.inf, 1)
-        mine = row[row >= 0].tolist()
-        nmine = row[(row >= 0) & night].tolist()
-        if fixed is not None:
-            t, n = int(fixed[0][i]), int(fixed[1][i])
-            if len(mine) < t or len(nmine) < n:
-                return None
-            add(mine, [1.0] * len(mine), t, t)
-            add(nmine, [1.0] * len(nmine), n, n)
-            continue
-        if len(mine) > config.max_shifts:
-            add(mine, [1.0] * len(mine), -np.inf, config.max_shifts)
-        if len(nmine) > config.max_night_shifts:
-            add(nmine, [1.0] * len(nmine), -np.inf, config.max_night_shifts)
+        rows.add(cs, [1.0] * len(cs), s.demand, s.demand)
+    if not _person_rows(rows, var, _windows(slots, rest), night, fixed, config):
+        return None
     if soft:
         for i in comparable:
             row = var[i]
             c = float(pool.cum_nights.get(people[i].id, 0))
             nmine = row[(row >= 0) & night].tolist()
             allm = row[row >= 0].tolist()
-            add([*nmine, HC], [1.0] * len(nmine) + [-1.0], -np.inf, -c)
-            add([*nmine, LC], [-1.0] * len(nmine) + [1.0], -np.inf, c)
-            add([*nmine, HW], [1.0] * len(nmine) + [-1.0], -np.inf, 0)
-            add([*nmine, LW], [-1.0] * len(nmine) + [1.0], -np.inf, 0)
-            add([*allm, HT], [1.0] * len(allm) + [-1.0], -np.inf, 0)
-            add([*allm, LT], [-1.0] * len(allm) + [1.0], -np.inf, 0)
+            rows.add([*nmine, HC], [1.0] * len(nmine) + [-1.0], -np.inf, -c)
+            rows.add([*nmine, LC], [-1.0] * len(nmine) + [1.0], -np.inf, c)
+            rows.add([*nmine, HW], [1.0] * len(nmine) + [-1.0], -np.inf, 0)
+            rows.add([*nmine, LW], [-1.0] * len(nmine) + [1.0], -np.inf, 0)
+            rows.add([*allm, HT], [1.0] * len(allm) + [-1.0], -np.inf, 0)
+            rows.add([*allm, LT], [-1.0] * len(allm) + [1.0], -np.inf, 0)
 
+    cost, prev = _costs(pool, config, people, slots, pi, sj, nv)
+    if soft:
+        cost[HC], cost[LC] = config.w_fair_total, -config.w_fair_total
+        cost[HW], cost[LW] = config.w_fair_week, -config.w_fair_week
+        cost[HT], cost[LT] = config.w_shift_week, -config.w_shift_week
+    integrality = np.ones(nv)
+    ub = np.full(nv, np.inf)
+    ub[:nx] = 1
+    A = coo_matrix((rows.vals, (rows.rows, rows.cols)), shape=(len(rows.lo), nv)).tocsr()
+    res = milp(
+        cost,
+        integrality=integrality,
+        bounds=Bounds(np.zeros(nv), ub),
+        constraints=LinearConstraint(A, np.array(rows.lo), np.array(rows.hi)),
+        options={"time_limit": config.time_limit_s, "disp": False, "mip_rel_gap": 0.0},
+    )
+    return res, pi, sj, prev
+
+
+@dataclass
+class _Rows:
+    """The MILP's constraint rows, gathered as COO triplets with their bounds."""
+
+    rows: list[int] = field(default_factory=list)
+    cols: list[int] = field(default_factory=list)
+    vals: list[float] = field(default_factory=list)
+    lo: list[float] = field(default_factory=list)
+    hi: list[float] = field(default_factory=list)
+
+    def add(self, cs: Sequence[int], vs: Sequence[float], lb: float, ub: float) -> None:
+        """Append the row ``lb <= sum(vs * x[cs]) <= ub``."""
+        r = len(self.lo)
+        self.rows.extend([r] * len(cs))
+        self.cols.extend(cs)
+        self.vals.extend(vs)
+        self.lo.append(lb)
+        self.hi.append(ub)
+
+
+def _person_rows(
+    rows: _Rows,
+    var: np.ndarray,
+    windows: list[list[int]],
+    night: np.ndarray,
+    fixed: tuple[np.ndarray, np.ndarray] | None,
+    config: RosterConfig,
+) -> bool:
+    """Each person's rest windows and shift caps (or fixed counts); False when infeasible."""
+    for i in range(var.shape[0]):
+        row = var[i]
+        for w in windows:
+            cs = [int(row[h]) for h in w if row[h] >= 0]
+            if len(cs) >= 2:
+                rows.add(cs, [1.0] * len(cs), -np.inf, 1)
+        mine = row[row >= 0].tolist()
+        nmine = row[(row >= 0) & night].tolist()
+        if fixed is not None:
+            t, n = int(fixed[0][i]), int(fixed[1][i])
+            if len(mine) < t or len(nmine) < n:
+                return False
+            rows.add(mine, [1.0] * len(mine), t, t)
+            rows.add(nmine, [1.0] * len(nmine), n, n)
+            continue
+        if len(mine) > config.max_shifts:
+            rows.add(mine, [1.0] * len(mine), -np.inf, config.max_shifts)
+        if len(nmine) > config.max_night_shifts:
+            rows.add(nmine, [1.0] * len(nmine), -np.inf, config.max_night_shifts)
+    return True
+
+
+def _costs(
+    pool: Pool,
+    config: RosterConfig,
+    people: list[Person],
+    slots: list[Slot],
+    pi: np.ndarray,
+    sj: np.ndarray,
+    nv: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Assignment costs (keep last week's pattern, seeded tie-break) and the pattern flags."""
+    nx = len(pi)
     cost = np.zeros(nv)
     prev = (
         np.array(
@@ -372,22 +422,7 @@ def _solve(
     demand = max(1, sum(s.demand for s in slots))
     rng = np.random.default_rng(seed_for(config.salt, "pool", pool.name))
     cost[:nx] += rng.uniform(0.01, 0.5, size=nx) * min(config.w_change, 1.0) / demand
-    if soft:
-        cost[HC], cost[LC] = config.w_fair_total, -config.w_fair_total
-        cost[HW], cost[LW] = config.w_fair_week, -config.w_fair_week
-        cost[HT], cost[LT] = config.w_shift_week, -config.w_shift_week
-    integrality = np.ones(nv)
-    ub = np.full(nv, np.inf)
-    ub[:nx] = 1
-    A = coo_matrix((vals, (rows, cols)), shape=(len(lo), nv)).tocsr()
-    res = milp(
-        cost,
-        integrality=integrality,
-        bounds=Bounds(np.zeros(nv), ub),
-        constraints=LinearConstraint(A, np.array(lo), np.array(hi)),
-        options={"time_limit": config.time_limit_s, "disp": False, "mip_rel_gap": 0.0},
-    )
-    return res, pi, sj, prev
+    return cost, prev
 
 
 def _result(

@@ -161,22 +161,10 @@ class TeamRoute:
         return LineString(np.vstack(coords))
 
 
-def build_instance(
-    network: PatrolNetwork, required_edges: np.ndarray | list[int], *, name: str = ""
-) -> PatrolInstance:
-    """Build the arc-routing instance of ``network``'s teams and ``required_edges``.
-
-    Raises
-    ------
-    RoutingError
-        If there are no teams, or (from :class:`ArcInstance`) a team's base
-        cannot reach a required link its vehicle may drive.
-    """
+def _cost_rows(network: PatrolNetwork) -> tuple[np.ndarray, list[int]]:
+    """Edge seconds per (vehicle, road component of the base), and each team's row."""
     teams = network.teams
-    if len(teams) == 0:
-        raise RoutingError("zero teams: the scenario has no team to patrol with")
-    profiles = tuple(sorted(set(teams["vehicle"].astype(str))))
-    n_nodes, n_e = len(network.nodes), len(network.edges)
+    n_nodes = len(network.nodes)
     eu, ev = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
     # One cost row per (vehicle, road component of the base): a pickup based where the
     # pickup-drivable roads are cut off from a stretch cannot serve it, even if another
@@ -194,14 +182,24 @@ def build_instance(
             row_of[key] = len(rows)
             rows.append(np.where(inside, secs, np.inf))
         team_row.append(row_of[key])
-    secs_rows = np.vstack(rows)
+    return np.vstack(rows), team_row
+
+
+def _servable_links(
+    network: PatrolNetwork,
+    required_edges: np.ndarray | list[int],
+    profiles: tuple[str, ...],
+    secs_rows: np.ndarray,
+) -> tuple[list[Link], np.ndarray, tuple[Link, ...]]:
+    """The required links some team can drive, their cost per row, and the dropped ones."""
+    teams = network.teams
     links = merge_links(
         network, required_edges, profiles=profiles, keep_nodes=teams["node"].to_numpy()
     )
     link_cost = (
         np.column_stack([secs_rows[:, list(link.edges)].sum(axis=1) for link in links])
         if links
-        else np.empty((len(rows), 0))
+        else np.empty((len(secs_rows), 0))
     )
     servable: np.ndarray = (
         np.asarray(np.isfinite(link_cost).any(axis=0)) if links else np.zeros(0, dtype=bool)
@@ -216,6 +214,28 @@ def build_instance(
             len(dropped),
             sum(len(link.edges) for link in dropped),
         )
+    return links, link_cost, dropped
+
+
+def build_instance(
+    network: PatrolNetwork, required_edges: np.ndarray | list[int], *, name: str = ""
+) -> PatrolInstance:
+    """Build the arc-routing instance of ``network``'s teams and ``required_edges``.
+
+    Raises
+    ------
+    RoutingError
+        If there are no teams, or (from :class:`ArcInstance`) a team's base
+        cannot reach a required link its vehicle may drive.
+    """
+    teams = network.teams
+    if len(teams) == 0:
+        raise RoutingError("zero teams: the scenario has no team to patrol with")
+    profiles = tuple(sorted(set(teams["vehicle"].astype(str))))
+    n_nodes, n_e = len(network.nodes), len(network.edges)
+    eu, ev = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
+    secs_rows, team_row = _cost_rows(network)
+    links, link_cost, dropped = _servable_links(network, required_edges, profiles, secs_rows)
     idle = tuple(
         str(team)
         for t, team in enumerate(teams.index)
