@@ -108,6 +108,11 @@ def _values(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     )
 
 
+# built once: a strategy built per draw costs more than the parsers
+TOML_VALUES = _values(TOML_SCALARS)
+JSON_VALUES = _values(JSON_SCALARS)
+
+
 def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     yield prefix
     if isinstance(doc, dict):
@@ -118,28 +123,57 @@ def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
             yield from _paths(v, (*prefix, i))
 
 
+def _set(doc: Any, path: tuple[Any, ...], change: Callable[[Any], None]) -> Any:
+    """A copy of ``doc`` whose containers along ``path`` are copied and ``change``d at its end."""
+    top = copy.copy(doc)
+    node = top
+    for key in path[:-1]:
+        try:
+            child = copy.copy(node[key])
+        except (KeyError, IndexError, TypeError):
+            return doc  # an earlier change removed the way there
+        node[key] = child
+        node = child
+    if isinstance(node, dict | list):
+        change(node)
+    return top
+
+
 @st.composite
-def mutated(draw: st.DrawFn, base: Any, scalars: st.SearchStrategy[Any]) -> Any:
-    """``base`` with 1-4 drawn changes: a value replaced, a key dropped or added, a type changed."""
-    doc = copy.deepcopy(base)
+def mutated(draw: st.DrawFn, base: Any, values: st.SearchStrategy[Any]) -> Any:
+    """``base`` with 1-4 drawn changes: a value replaced, a key dropped or added, a type changed.
+
+    Only the containers on a changed path are copied (plan.json is large).
+    """
+    paths = _PATHS.setdefault(id(base), [p for p in _paths(base) if p])
+    doc = base
     for _ in range(draw(st.integers(1, 4))):
-        paths = [p for p in _paths(doc) if p]
-        if not paths:
-            break
         path = draw(st.sampled_from(paths))
-        parent = doc
-        for key in path[:-1]:
-            parent = parent[key]
         action = draw(st.sampled_from(["replace", "replace", "drop", "add"]))
-        if action == "replace":
-            parent[path[-1]] = draw(_values(scalars))
-        elif action == "drop":
-            del parent[path[-1]]
-        elif isinstance(parent, dict):
-            parent[draw(st.text(max_size=8))] = draw(_values(scalars))
-        else:
-            parent.append(draw(_values(scalars)))
+        value = draw(values)
+        key = path[-1]
+        extra = draw(st.text(max_size=8)) if action == "add" else ""
+
+        def change(
+            node: Any, action: str = action, key: Any = key, value: Any = value, extra: str = extra
+        ) -> None:
+            try:
+                if action == "replace":
+                    node[key] = value
+                elif action == "drop":
+                    del node[key]
+                elif isinstance(node, dict):
+                    node[extra] = value
+                else:
+                    node.append(value)
+            except (KeyError, IndexError, TypeError):
+                pass  # the key went with an earlier change
+
+        doc = _set(doc, path, change)
     return doc
+
+
+_PATHS: dict[int, list[tuple[Any, ...]]] = {}
 
 
 def _file(suffix: str, content: str | bytes) -> Path:
@@ -481,7 +515,7 @@ CONFIG_BASE = {
 
 
 @FUZZ
-@given(mutated(CONFIG_BASE, TOML_SCALARS), st.booleans())
+@given(mutated(CONFIG_BASE, TOML_VALUES), st.booleans())
 def test_config_reader(doc: dict[str, Any], as_text: bool) -> None:
     from borderwatch.config import PlanConfig, load_config, plan_options
 
@@ -516,7 +550,7 @@ SPEC_BASE = {
 
 
 @FUZZ
-@given(mutated(SPEC_BASE, TOML_SCALARS))
+@given(mutated(SPEC_BASE, TOML_VALUES))
 def test_batch_spec_reader(doc: dict[str, Any]) -> None:
     from borderwatch.batch.spec import BatchSpec, parse_spec
 
@@ -551,7 +585,7 @@ def test_plan_doc_fixture_reads(plan_doc: dict[str, Any]) -> None:
 def test_plan_json_reader(plan_doc: dict[str, Any], data: st.DataObject) -> None:
     from borderwatch.planfiles.planfile import PlanFile
 
-    doc = data.draw(mutated(plan_doc, JSON_SCALARS))
+    doc = data.draw(mutated(plan_doc, JSON_VALUES))
     if data.draw(st.booleans()):
         text = data.draw(text_damage(json.dumps(doc, allow_nan=True)))
         got = _read(lambda: PlanFile.read(_file(".json", text)))
