@@ -214,176 +214,35 @@ def compare_night(
     from borderwatch.coverage.revisit import pass_times
 
     window = float(driven_tl.window_min)
-    n = len(network.units)
-    units = network.units
     achieved_rep = coverage_report(network, criterion=("revisit",), timeline=driven_tl)
     planned_rep = coverage_report(network, criterion=("revisit",), timeline=planned_tl)
     achieved = headline(achieved_rep.summary, source)
     planned = headline(planned_rep.summary, source)
     dp = pass_times(network, driven_tl)[["unit", "team", "t"]].reset_index(drop=True)
     pp = pass_times(network, planned_tl)[["unit", "team", "t"]].reset_index(drop=True)
-    d_unit, d_team, d_t = dp["unit"].to_numpy(int), dp["team"].to_numpy(str), dp["t"].to_numpy()
-    p_unit, p_team, p_t = pp["unit"].to_numpy(int), pp["team"].to_numpy(str), pp["t"].to_numpy()
-
-    # ---- units
-    target = float(achieved["targets"]["max_revisit_min"])
-    u_ach = achieved_rep.units
-    u_pl = planned_rep.units
-    unit_rows = pd.DataFrame(
-        {
-            "unit": np.arange(n),
-            "planned_passes": np.bincount(p_unit, minlength=n)[:n],
-            "passes": np.bincount(d_unit, minlength=n)[:n],
-            "planned_worst_revisit_min": u_pl["worst_revisit_min"].to_numpy(float),
-            "worst_revisit_min": u_ach["worst_revisit_min"].to_numpy(float),
-            "watched": u_ach["watched"].to_numpy(bool),
-            "detection": _detection(network, d_unit, d_t, window),
-        }
+    driven, planned_p = _Passes.of(dp), _Passes.of(pp)
+    unit_rows = _unit_rows(
+        network, achieved_rep.units, planned_rep.units, driven, planned_p, window
     )
-
-    # ---- teams
     tf = _project(network)
     team_rows = []
     stretch_rows: list[dict[str, Any]] = []
     for pt in plan.teams:
-        team = pt.team
-        mine_p = p_team == team
-        mine_d = d_team == team
-        planned_units = np.unique(p_unit[mine_p])
-        ptrack = planned_tracks.get(team)
-        dtrack = tracks.get(team)
-        planned_m = _line_m(ptrack.geom, tf) if ptrack else None
-        p_first = _minutes(ptrack.first_fix, planned_window_start) if ptrack else None
-        p_last = _minutes(ptrack.last_fix, planned_window_start) if ptrack else None
-        d_first = _minutes(dtrack.first_fix, window_start) if dtrack else None
-        d_last = _minutes(dtrack.last_fix, window_start) if dtrack else None
-        pc = np.bincount(p_unit[mine_p], minlength=n)[planned_units]
-        dc = np.bincount(d_unit[mine_d], minlength=n)[planned_units]
-        ratio = float(np.median(dc / pc)) if len(pc) else 0.0
-        loops_driven = round(pt.loops * ratio, 1) if dtrack else 0.0
-        late = max(0.0, d_first - p_first) if (d_first is not None and p_first is not None) else 0.0
-        offset, off_km = _offsets(dtrack, planned_m, tf) if dtrack else (None, 0.0)
-        on_duty = pt.status == "patrol"
-        status = "standby" if not on_duty else ("drove" if dtrack else "no track")
-        team_rows.append(
-            {
-                "team": team,
-                "status": status,
-                "loops_planned": pt.loops,
-                "loops_driven": loops_driven,
-                "planned_start_min": p_first,
-                "driven_start_min": d_first,
-                "late_min": round(late, 2),
-                "planned_km": round(_track_km(planned_m), 3),
-                "driven_km": round(_track_km(_line_m(dtrack.geom, tf)) if dtrack else 0.0, 3),
-                "units_planned": len(planned_units),
-                "units_passed": int((dc > 0).sum()),
-                "passes_planned": int(pc.sum()),
-                "passes_driven": int(dc.sum()),
-                "compliance_pct": round(100.0 * float(np.minimum(dc, pc).sum()) / pc.sum(), 2)
-                if pc.sum()
-                else (100.0 if not on_duty else 0.0),
-                "gps_offset_m": None if offset is None else round(offset, 1),
-                "off_route_km": round(off_km, 3),
-            }
+        clock = _TeamClock.of(
+            planned_tracks.get(pt.team), tracks.get(pt.team), planned_window_start, window_start
         )
-        if not on_duty:
-            continue
-        span = _span_km(units, planned_units)
-        if dtrack is None:
-            stretch_rows.append(
-                _stretch("no track", team, span, 0.0, window, units, planned_units, "did not drive")
+        row, facts = _team_row(network, pt, planned_p, driven, clock, tf)
+        team_rows.append(row)
+        if pt.status == "patrol":
+            stretch_rows.extend(
+                _team_stretches(network.units, pt, planned_p, driven, clock, facts, window)
             )
-            continue
-        if late > LATE_MIN and p_first is not None and d_first is not None:
-            stretch_rows.append(
-                _stretch(
-                    "late start",
-                    team,
-                    span,
-                    p_first,
-                    d_first,
-                    units,
-                    planned_units,
-                    f"started {late:.0f} min late",
-                )
-            )
-        if p_last is not None and d_last is not None and p_last - d_last > LATE_MIN:
-            stretch_rows.append(
-                _stretch(
-                    "early end",
-                    team,
-                    span,
-                    d_last,
-                    p_last,
-                    units,
-                    planned_units,
-                    f"ended {p_last - d_last:.0f} min early",
-                )
-            )
-        skips = _team_skips(
-            p_unit[mine_p],
-            p_t[mine_p],
-            d_unit[mine_d],
-            d_t[mine_d],
-            d_first if d_first is not None else 0.0,
-            d_last if d_last is not None else window,
-            pt.loop_min,
+    target = float(achieved["targets"]["max_revisit_min"])
+    stretch_rows.extend(
+        _unwatched(
+            network.units, achieved_rep.gaps, unit_rows, planned_rep.units, driven, target, window
         )
-        stretch_rows.extend(_skip_stretches(team, skips, planned_units, units, loops_driven, pt))
-        if off_km > 1.0:
-            stretch_rows.append(
-                _stretch(
-                    "off route",
-                    team,
-                    span,
-                    None,
-                    None,
-                    units,
-                    planned_units,
-                    f"{off_km:.1f} km driven more than {OFF_ROUTE_M:.0f} m off the planned route",
-                )
-            )
-        if offset is not None and offset > 25.0:
-            stretch_rows.append(
-                _stretch(
-                    "gps noise",
-                    team,
-                    span,
-                    None,
-                    None,
-                    units,
-                    planned_units,
-                    f"track {offset:.0f} m off the planned route (median)",
-                )
-            )
-
-    # ---- stretches unwatched longer than the target
-    g_from, g_to = _longest_gap(d_unit, d_t, n, window)
-    p_bad = ~u_pl["watched"].to_numpy(bool)
-    for _gid, gap in achieved_rep.gaps.iterrows():
-        idx = np.flatnonzero(
-            (units["part"].to_numpy() == gap["part"])
-            & (units["start_m"].to_numpy() >= gap["start_km"] * 1000 - 1)
-            & (units["end_m"].to_numpy() <= gap["end_km"] * 1000 + 1)
-        )
-        if len(idx) == 0:
-            continue
-        worst = idx[int(np.argmax(unit_rows["worst_revisit_min"].to_numpy()[idx]))]
-        also = "also in the plan" if p_bad[idx].all() else "not in the plan"
-        wr = float(gap["worst_revisit_min"])
-        stretch_rows.append(
-            {
-                "kind": "unwatched",
-                "team": None,
-                "start_km": round(float(gap["start_km"]), 3),
-                "end_km": round(float(gap["end_km"]), 3),
-                "from_min": round(float(g_from[worst]), 2),
-                "to_min": round(float(g_to[worst]), 2),
-                "township": _township(units, idx),
-                "detail": f"unwatched {wr:.0f} min > target {target:.0f} ({also})",
-            }
-        )
+    )
     stretches = pd.DataFrame(
         stretch_rows,
         columns=["kind", "team", "start_km", "end_km", "from_min", "to_min", "township", "detail"],
@@ -396,6 +255,255 @@ def compare_night(
         stretches=stretches,
         passes=dp,
     )
+
+
+@dataclass(frozen=True)
+class _Passes:
+    """Passes of a night as arrays: unit, team and minute of each."""
+
+    unit: np.ndarray
+    team: np.ndarray
+    t: np.ndarray
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> _Passes:
+        return cls(table["unit"].to_numpy(int), table["team"].to_numpy(str), table["t"].to_numpy())
+
+    def mine(self, team: str) -> np.ndarray:
+        return np.asarray(self.team == team)
+
+
+@dataclass(frozen=True)
+class _TeamClock:
+    """A team's planned and driven tracks with their first and last fixes (minutes into each night)."""
+
+    ptrack: DrivenTrack | None
+    dtrack: DrivenTrack | None
+    p_first: float | None
+    p_last: float | None
+    d_first: float | None
+    d_last: float | None
+
+    @classmethod
+    def of(
+        cls,
+        ptrack: DrivenTrack | None,
+        dtrack: DrivenTrack | None,
+        planned_start: datetime,
+        driven_start: datetime,
+    ) -> _TeamClock:
+        return cls(
+            ptrack,
+            dtrack,
+            _minutes(ptrack.first_fix, planned_start) if ptrack else None,
+            _minutes(ptrack.last_fix, planned_start) if ptrack else None,
+            _minutes(dtrack.first_fix, driven_start) if dtrack else None,
+            _minutes(dtrack.last_fix, driven_start) if dtrack else None,
+        )
+
+    @property
+    def late(self) -> float:
+        """Minutes the driven track started after the planned one (0 when either is missing)."""
+        if self.d_first is None or self.p_first is None:
+            return 0.0
+        return max(0.0, self.d_first - self.p_first)
+
+
+def _unit_rows(
+    network: PatrolNetwork,
+    u_ach: pd.DataFrame,
+    u_pl: pd.DataFrame,
+    driven: _Passes,
+    planned: _Passes,
+    window: float,
+) -> pd.DataFrame:
+    """Per unit: passes planned and driven, worst revisit planned and achieved, detection."""
+    n = len(network.units)
+    return pd.DataFrame(
+        {
+            "unit": np.arange(n),
+            "planned_passes": np.bincount(planned.unit, minlength=n)[:n],
+            "passes": np.bincount(driven.unit, minlength=n)[:n],
+            "planned_worst_revisit_min": u_pl["worst_revisit_min"].to_numpy(float),
+            "worst_revisit_min": u_ach["worst_revisit_min"].to_numpy(float),
+            "watched": u_ach["watched"].to_numpy(bool),
+            "detection": _detection(network, driven.unit, driven.t, window),
+        }
+    )
+
+
+def _team_row(
+    network: PatrolNetwork,
+    pt: Any,
+    planned: _Passes,
+    driven: _Passes,
+    clock: _TeamClock,
+    tf: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A team's compliance row, and the facts its stretches need (units, loops, offsets)."""
+    n = len(network.units)
+    mine_p, mine_d = planned.mine(pt.team), driven.mine(pt.team)
+    planned_units = np.unique(planned.unit[mine_p])
+    ptrack, dtrack = clock.ptrack, clock.dtrack
+    planned_m = _line_m(ptrack.geom, tf) if ptrack else None
+    pc = np.bincount(planned.unit[mine_p], minlength=n)[planned_units]
+    dc = np.bincount(driven.unit[mine_d], minlength=n)[planned_units]
+    ratio = float(np.median(dc / pc)) if len(pc) else 0.0
+    loops_driven = round(pt.loops * ratio, 1) if dtrack else 0.0
+    offset, off_km = _offsets(dtrack, planned_m, tf) if dtrack else (None, 0.0)
+    on_duty = pt.status == "patrol"
+    row = {
+        "team": pt.team,
+        "status": "standby" if not on_duty else ("drove" if dtrack else "no track"),
+        "loops_planned": pt.loops,
+        "loops_driven": loops_driven,
+        "planned_start_min": clock.p_first,
+        "driven_start_min": clock.d_first,
+        "late_min": round(clock.late, 2),
+        "planned_km": round(_track_km(planned_m), 3),
+        "driven_km": round(_track_km(_line_m(dtrack.geom, tf)) if dtrack else 0.0, 3),
+        "units_planned": len(planned_units),
+        "units_passed": int((dc > 0).sum()),
+        "passes_planned": int(pc.sum()),
+        "passes_driven": int(dc.sum()),
+        "compliance_pct": round(100.0 * float(np.minimum(dc, pc).sum()) / pc.sum(), 2)
+        if pc.sum()
+        else (100.0 if not on_duty else 0.0),
+        "gps_offset_m": None if offset is None else round(offset, 1),
+        "off_route_km": round(off_km, 3),
+    }
+    facts = {
+        "planned_units": planned_units,
+        "loops_driven": loops_driven,
+        "offset": offset,
+        "off_km": off_km,
+    }
+    return row, facts
+
+
+def _team_stretches(
+    units: pd.DataFrame,
+    pt: Any,
+    planned: _Passes,
+    driven: _Passes,
+    clock: _TeamClock,
+    facts: dict[str, Any],
+    window: float,
+) -> list[dict[str, Any]]:
+    """A team on duty's deviations: no track, late start, early end, skipped loops, off route, noise."""
+    team, planned_units = pt.team, facts["planned_units"]
+    span = _span_km(units, planned_units)
+    if clock.dtrack is None:
+        return [
+            _stretch("no track", team, span, 0.0, window, units, planned_units, "did not drive")
+        ]
+    out = []
+    p_first, p_last, d_first, d_last = clock.p_first, clock.p_last, clock.d_first, clock.d_last
+    late = clock.late
+    if late > LATE_MIN and p_first is not None and d_first is not None:
+        out.append(
+            _stretch(
+                "late start",
+                team,
+                span,
+                p_first,
+                d_first,
+                units,
+                planned_units,
+                f"started {late:.0f} min late",
+            )
+        )
+    if p_last is not None and d_last is not None and p_last - d_last > LATE_MIN:
+        out.append(
+            _stretch(
+                "early end",
+                team,
+                span,
+                d_last,
+                p_last,
+                units,
+                planned_units,
+                f"ended {p_last - d_last:.0f} min early",
+            )
+        )
+    mine_p, mine_d = planned.mine(team), driven.mine(team)
+    skips = _team_skips(
+        planned.unit[mine_p],
+        planned.t[mine_p],
+        driven.unit[mine_d],
+        driven.t[mine_d],
+        d_first if d_first is not None else 0.0,
+        d_last if d_last is not None else window,
+        pt.loop_min,
+    )
+    out.extend(_skip_stretches(team, skips, planned_units, units, facts["loops_driven"], pt))
+    off_km, offset = facts["off_km"], facts["offset"]
+    if off_km > 1.0:
+        out.append(
+            _stretch(
+                "off route",
+                team,
+                span,
+                None,
+                None,
+                units,
+                planned_units,
+                f"{off_km:.1f} km driven more than {OFF_ROUTE_M:.0f} m off the planned route",
+            )
+        )
+    if offset is not None and offset > 25.0:
+        out.append(
+            _stretch(
+                "gps noise",
+                team,
+                span,
+                None,
+                None,
+                units,
+                planned_units,
+                f"track {offset:.0f} m off the planned route (median)",
+            )
+        )
+    return out
+
+
+def _unwatched(
+    units: pd.DataFrame,
+    gaps: pd.DataFrame,
+    unit_rows: pd.DataFrame,
+    u_pl: pd.DataFrame,
+    driven: _Passes,
+    target: float,
+    window: float,
+) -> list[dict[str, Any]]:
+    """The stretches unwatched longer than the target, with the longest wait and the plan's view."""
+    g_from, g_to = _longest_gap(driven.unit, driven.t, len(units), window)
+    p_bad = ~u_pl["watched"].to_numpy(bool)
+    out = []
+    for _gid, gap in gaps.iterrows():
+        idx = np.flatnonzero(
+            (units["part"].to_numpy() == gap["part"])
+            & (units["start_m"].to_numpy() >= gap["start_km"] * 1000 - 1)
+            & (units["end_m"].to_numpy() <= gap["end_km"] * 1000 + 1)
+        )
+        if len(idx) == 0:
+            continue
+        worst = idx[int(np.argmax(unit_rows["worst_revisit_min"].to_numpy()[idx]))]
+        also = "also in the plan" if p_bad[idx].all() else "not in the plan"
+        wr = float(gap["worst_revisit_min"])
+        out.append(
+            {
+                "kind": "unwatched",
+                "team": None,
+                "start_km": round(float(gap["start_km"]), 3),
+                "end_km": round(float(gap["end_km"]), 3),
+                "from_min": round(float(g_from[worst]), 2),
+                "to_min": round(float(g_to[worst]), 2),
+                "township": _township(units, idx),
+                "detail": f"unwatched {wr:.0f} min > target {target:.0f} ({also})",
+            }
+        )
+    return out
 
 
 def _minutes(moment: datetime | None, start: datetime) -> float | None:
