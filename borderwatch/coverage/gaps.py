@@ -339,6 +339,79 @@ def _why(
     return facts
 
 
+_GAP_COLUMNS = [
+    "part",
+    "start_km",
+    "end_km",
+    "length_km",
+    "n_units",
+    "criterion",
+    "worst_value",
+    "worst_of",
+    "township",
+    "village",
+    "nearest_checkpoint",
+    "nearest_checkpoint_km",
+    "risk",
+    "worst_revisit_min",
+    "worst_response_min",
+    "why",
+    "why_zh",
+]
+
+
+def _gap_row(
+    run: pd.DataFrame,
+    part: int,
+    n_units: int,
+    names: tuple[str, ...],
+    worst_col: str,
+    view: float,
+    targets: dict[str, float],
+    radii: pd.Series,
+) -> dict[str, Any]:
+    """One gap's figures, names and reasons from its run of failing units."""
+    length = run["length_m"].to_numpy(dtype=float)
+    d = run["nearest_checkpoint_m"].to_numpy(dtype=float)
+    i = int(np.argmin(d))
+    return {
+        "part": part,
+        "start_km": float(run["start_m"].iloc[0]) / 1000,
+        "end_km": float(run["end_m"].iloc[-1]) / 1000,
+        "length_km": float(length.sum()) / 1000,
+        "n_units": n_units,
+        "criterion": "+".join(names),
+        "worst_value": float(run[worst_col].max()),
+        "worst_of": worst_col,
+        "township": _names(run["township"]),
+        "village": _names(run["village"]),
+        "nearest_checkpoint": str(run["nearest_checkpoint"].iloc[i]),
+        "nearest_checkpoint_km": float(d[i]) / 1000,
+        "risk": float(np.average(run["risk"].to_numpy(dtype=float), weights=length)),
+        "worst_revisit_min": float(run["worst_revisit_min"].max())
+        if "worst_revisit_min" in run
+        else np.nan,
+        "worst_response_min": float(run["response_min"].max()) if "response_min" in run else np.nan,
+        "why": reason_text(facts := _why(run, names, view, targets, radii)),
+        "why_zh": reason_text(facts, "zh"),
+    }
+
+
+def _ordered(gaps: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Gaps longest first, then by chainage, indexed by their chainage ids."""
+    if len(gaps):
+        # longest first (to the metre, so float noise does not reorder equal gaps), then chainage
+        key = (-gaps["length_km"].round(3)).to_numpy()
+        gaps = gaps.iloc[np.lexsort((gaps["start_km"].to_numpy(), key))].reset_index(drop=True)
+        # ids by chainage (borderwatch.fmt.gap_id): the same stretch has the same id in every output
+        gaps.index = pd.Index(
+            gap_ids(gaps["start_km"].tolist(), gaps["end_km"].tolist()), name="gap"
+        )
+    else:
+        gaps.index = pd.Index([], name="gap", dtype=object)
+    return gaps
+
+
 def find_gaps(
     network: PatrolNetwork,
     table: pd.DataFrame,
@@ -395,67 +468,15 @@ def find_gaps(
     )
     for a, b in unit_runs(~ok, part):
         run = table.iloc[a : b + 1]
-        length = run["length_m"].to_numpy(dtype=float)
-        d = run["nearest_checkpoint_m"].to_numpy(dtype=float)
-        i = int(np.argmin(d))
-        row: dict[str, Any] = {
-            "part": int(part[a]),
-            "start_km": float(run["start_m"].iloc[0]) / 1000,
-            "end_km": float(run["end_m"].iloc[-1]) / 1000,
-            "length_km": float(length.sum()) / 1000,
-            "n_units": int(b - a + 1),
-            "criterion": "+".join(names),
-            "worst_value": float(run[worst_col].max()),
-            "worst_of": worst_col,
-            "township": _names(run["township"]),
-            "village": _names(run["village"]),
-            "nearest_checkpoint": str(run["nearest_checkpoint"].iloc[i]),
-            "nearest_checkpoint_km": float(d[i]) / 1000,
-            "risk": float(np.average(run["risk"].to_numpy(dtype=float), weights=length)),
-            "worst_revisit_min": float(run["worst_revisit_min"].max())
-            if "worst_revisit_min" in run
-            else np.nan,
-            "worst_response_min": float(run["response_min"].max())
-            if "response_min" in run
-            else np.nan,
-            "why": reason_text(facts := _why(run, names, view, targets, radii)),
-            "why_zh": reason_text(facts, "zh"),
-        }
-        rows.append(row)
+        rows.append(
+            _gap_row(run, int(part[a]), int(b - a + 1), names, worst_col, view, targets, radii)
+        )
         geoms.append(shapely.line_merge(shapely.union_all(run.geometry.to_numpy())))
-    columns = [
-        "part",
-        "start_km",
-        "end_km",
-        "length_km",
-        "n_units",
-        "criterion",
-        "worst_value",
-        "worst_of",
-        "township",
-        "village",
-        "nearest_checkpoint",
-        "nearest_checkpoint_km",
-        "risk",
-        "worst_revisit_min",
-        "worst_response_min",
-        "why",
-        "why_zh",
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=_GAP_COLUMNS)
     gaps = gpd.GeoDataFrame(
         frame, geometry=gpd.GeoSeries(geoms, crs=network.crs).to_numpy(), crs=network.crs
     )
-    if len(gaps):
-        # longest first (to the metre, so float noise does not reorder equal gaps), then chainage
-        key = (-gaps["length_km"].round(3)).to_numpy()
-        gaps = gaps.iloc[np.lexsort((gaps["start_km"].to_numpy(), key))].reset_index(drop=True)
-        # ids by chainage (borderwatch.fmt.gap_id): the same stretch has the same id in every output
-        gaps.index = pd.Index(
-            gap_ids(gaps["start_km"].tolist(), gaps["end_km"].tolist()), name="gap"
-        )
-    else:
-        gaps.index = pd.Index([], name="gap", dtype=object)
+    gaps = _ordered(gaps)
     logger.info(
         "gaps (%s): %d stretches, %.1f km",
         "+".join(names),
