@@ -34,6 +34,42 @@ def run_gaps(
     """Coverage gaps of ``network``: write gaps.csv, gaps.geojson, units.gpkg, grids.csv, summary.json, map.html.
 
     The targets default to ``network.config.targets``.
+
+    Parameters
+    ----------
+    network
+        The patrol network.
+    out_dir
+        The output folder; it is written whole in a staging folder and swapped
+        in (:func:`borderwatch.atomic.atomic_folder`).
+    criterion
+        Names of :data:`borderwatch.coverage.CRITERIA` a unit is watched by
+        (a unit is a gap when it fails all); ``"revisit"`` needs ``timeline``.
+    timeline
+        The night timeline of a plan or of driven GPS tracks; with it the units
+        and gaps also carry the night's detection figures.
+    max_response_min
+        Target of the ``response`` criterion in minutes (default the config's).
+    max_revisit_min
+        Target of the ``revisit`` criterion in minutes (default the config's).
+    map_html
+        Write ``map.html`` (:func:`render_maps`); False skips the map.
+    lang
+        Language of the map's labels, ``"zh"`` or ``"en"`` (default: from the
+        scenario's time zone).
+    offline
+        Inline every script of the map so that it opens without a network.
+    basemap
+        The map's tile layer (as for :func:`borderwatch.maps.coverage_map`).
+    progress
+        Called with a short message before each step.
+
+    Returns
+    -------
+    report : CoverageReport
+        Per-unit coverage, the gaps, the grid table and the summary.
+    summary : dict
+        The content of ``summary.json`` as written (with ``files``).
     """
     targets = network.config.targets
     max_response_min = targets.max_response_min if max_response_min is None else max_response_min

@@ -26,7 +26,39 @@ def render_maps(
     focus_team: str | None = None,
     png: str | Path | None = None,
 ) -> Path:
-    """Write ``map.html`` (the coverage map, or the plan map when a plan is given)."""
+    """Write ``map.html`` (the coverage map, or the plan map when a plan is given).
+
+    Parameters
+    ----------
+    network
+        The patrol network the report and plan were made on.
+    out_dir
+        The folder ``map.html`` is written into.
+    report
+        The coverage report whose unit status and gaps the map shows.
+    plan
+        The night's plan; with it the plan map (one layer per team, the
+        required roads), without it the coverage map.
+    plan_summary
+        The plan's figures (``plan.json``), merged into the map's key figures.
+    lang
+        Language of the labels, ``"zh"`` or ``"en"`` (default: from the
+        scenario's time zone, :func:`borderwatch.config.default_language`).
+    offline
+        Inline every script so that the map opens without a network.
+    basemap
+        The tile layer (as for :func:`borderwatch.maps.coverage_map`).
+    focus_team
+        Open the plan map focused on this team's route.
+    png
+        Also screenshot the map to this PNG path with headless Chromium
+        (:func:`borderwatch.maps.save_png`).
+
+    Returns
+    -------
+    Path
+        The path of ``map.html``.
+    """
     from borderwatch.maps import coverage_map, plan_map, save_map, save_png
     from borderwatch.maps.adapters import map_gaps, map_summary, required_edge_labels, units_status
     from borderwatch.planfiles.export import routes_frame

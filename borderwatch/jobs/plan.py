@@ -75,6 +75,68 @@ def run_plan(
     scenario folder's ``crossing.csv``; the per-unit probabilities go to
     ``units.gpkg`` and the gaps, the figures and the variants' odds to
     ``plan.json`` (``detection``), the lines to ``report.txt``.
+
+    Parameters
+    ----------
+    network
+        The patrol network of the scenario (its teams, night window and targets
+        are the defaults the knobs below replace).
+    out_dir
+        The plan folder; it is written whole in a staging folder and swapped in
+        (:func:`borderwatch.atomic.atomic_folder`).
+    night
+        The date of the evening the night starts, for the clock times of the
+        GPX tracks and the files' headers.
+    time_limit_s
+        Seconds for the min-max route search.
+    max_iterations
+        Iteration cap of the search (deterministic across machines).
+    seed
+        Random seed of the search (default: ``network.config.seed``).
+    always_patrol
+        Roads patrolled in any case (names, OSM ids or highway classes).
+    max_revisit_min
+        The revisit target in minutes the gaps are judged by, before and after
+        (default ``network.config.targets.max_revisit_min``).
+    teams
+        Ids of the teams to plan with (default: all of the scenario's).
+    n_teams
+        Plan with that many teams, spread along the border.
+    night_window
+        The night's patrol window, ``"21:00-05:00"`` or a (start, end) pair of
+        ``"HH:MM"`` (default: the scenario's).
+    map_html
+        Write ``map.html`` (:func:`render_maps`); False skips the map.
+    lang
+        Language of the map's labels, ``"zh"`` or ``"en"`` (default: from the
+        scenario's time zone, :func:`borderwatch.config.default_language`).
+    offline
+        Inline every script of the map so that it opens without a network.
+    basemap
+        The map's tile layer (as for :func:`borderwatch.maps.coverage_map`).
+    progress
+        Called with a short message before each step.
+    time_limit
+        Deprecated name of ``time_limit_s``.
+    sectors
+        ``"auto"`` or a number of sectors to plan the border in; None plans it whole.
+    scheduler
+        Address of a running Dask scheduler for the sectors (default: a local cluster).
+    workers
+        Processes of the local Dask cluster for the sectors; 0 plans them in this process.
+    crossing_min
+        Minutes a crossing is exposed, for the detection odds (default: the config's).
+    risk_weights
+        Risk weight per border unit for the night objective (``plan
+        --risk-from-log``); default the scenario's incidents. Ignored with ``sectors``.
+
+    Returns
+    -------
+    plan : PatrolPlan
+        The night's plan (a :class:`~borderwatch.plan.sectors.SectorPlan` with ``sectors``).
+    summary : dict
+        The plan's figures as written to ``plan.json`` (teams, loops, bound,
+        revisit, patrolled km, coverage before and after, detection).
     """
     from borderwatch.plan.patrols import night_network
 
@@ -163,6 +225,22 @@ def describe_plan_folder(out: Path, summary: dict[str, Any], *, command: str) ->
     ``plan`` holds the headline figures of ``report.txt`` (the same values as
     ``plan.json``); a re-plan's worst revisit is that of the rest of the night
     across the cut (``revisit_window`` says so), the figure its radio text and map give.
+
+    Parameters
+    ----------
+    out
+        The plan folder (finished but for ``summary.json``, which is re-written).
+    summary
+        The plan's figures (what :func:`~borderwatch.planfiles.export.write_plan_files`
+        returned, the content of ``plan.json``); the headline keys are taken from it.
+    command
+        The command that made the folder (``"plan"``, ``"replan"``), recorded
+        as ``command``.
+
+    Returns
+    -------
+    dict
+        The summary as written to ``summary.json``.
     """
     from borderwatch.describe import rewrite_summary
 

@@ -33,6 +33,23 @@ def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
     except ``positions.*.start_min``: minutes after the cut at which the team
     starts its new loop (what :func:`borderwatch.planfiles.reload.load_plan`
     needs to rebuild the remainder's timeline).
+
+    Parameters
+    ----------
+    rp
+        The re-plan.
+    night
+        The date the ORIGINAL night started on (``original_night``); None
+        writes null.
+
+    Returns
+    -------
+    dict
+        The section: the cut (``at``, ``at_min``), the original window and
+        night, the teams dropped, the hot stretches with their passes before and
+        after, each team's position at the cut, the take-overs, the edges no one
+        serves, the worst and weighted-worst revisit and the unpassed km (new
+        and original), and the radio diff lines.
     """
     import shapely
 
@@ -114,6 +131,19 @@ def replan_worst(rp: Replan, target_min: float) -> dict[str, Any]:
     Returns ``worst_revisit_min``, ``worst_revisit_at`` (km range, township,
     teams), ``revisit_window`` (what the figure covers) and ``target_check``
     (``revisit``: met or not, where, over the same units and intervals).
+
+    Parameters
+    ----------
+    rp
+        The re-plan.
+    target_min
+        The revisit target in minutes the figure is checked against.
+
+    Returns
+    -------
+    dict
+        ``worst_revisit_min`` (None when not finite), ``worst_revisit_at``
+        (None when no unit reaches it), ``revisit_window`` and ``target_check``.
     """
     from borderwatch.coverage.gaps import target_check
     from borderwatch.data.units import unit_runs
@@ -191,6 +221,18 @@ def write_replan(
     night
         The date the ORIGINAL night starts on; the remainder's GPX times are on
         the date of the cut (the next day when the cut is after midnight).
+    map_html
+        Write ``map.html`` (the plan map of the remainder with the roads taken
+        over); False skips the map.
+    lang
+        Language of the map's labels, ``"zh"`` or ``"en"`` (default: from the
+        scenario's time zone).
+    offline
+        Inline every script of the map so that it opens without a network.
+    basemap
+        The map's tile layer (as for :func:`borderwatch.maps.coverage_map`).
+    progress
+        Called with a short message before each step.
 
     Returns
     -------

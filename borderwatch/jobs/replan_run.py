@@ -157,6 +157,12 @@ def replan_request(
     night
         The date the night started (default: the plan's).
 
+    Returns
+    -------
+    ReplanRequest
+        The checked request: the folder, its plan file, the cut in elapsed
+        minutes, the teams dropped, the hot stretches and the night's date.
+
     Raises
     ------
     ConfigError
@@ -190,6 +196,34 @@ def run_replan(
     Tonight's plan is rebuilt from its folder; with ``gpx`` the teams' positions
     come from their last points and the passes before the cut from the tracks
     (tracks of teams off duty in this plan are left out, with a warning).
+
+    Parameters
+    ----------
+    request
+        The checked request (:func:`replan_request`): plan folder, cut, teams
+        dropped, hot stretches.
+    network
+        The scenario's patrol network; the plan's own network (its teams and
+        night window) is rebuilt from the folder on it.
+    gpx
+        GPX files or folders of tonight's driven tracks (a track belongs to the
+        team its name starts with, else the file's name); teams without a
+        track are taken to have driven tonight's plan.
+    time_limit_s
+        Safety cap in seconds on the min-max search (default that of
+        :func:`borderwatch.plan.replan.replan`, 20 s).
+    max_iterations
+        Iteration cap of the search (fixes its length outright).
+    seed
+        Random seed of the search (default the plan's seed).
+    progress
+        Called with a short message before each step.
+
+    Returns
+    -------
+    Replan
+        The re-plan of the rest of the night: the remainder's network and plan,
+        the take-overs and the revisit figures before and after.
     """
     from borderwatch.plan.replan import replan
     from borderwatch.planfiles.reload import driven_from_gpx, load_plan, plan_network

@@ -32,6 +32,42 @@ def run_site(
 
     The folder is written whole (:func:`~borderwatch.atomic.atomic_folder`):
     a kill leaves the old folder or the new one.
+
+    Parameters
+    ----------
+    network
+        The patrol network; its checkpoints stay where they are.
+    out_dir
+        The output folder, written whole.
+    add
+        Number of new checkpoint sites to propose (>= 0).
+    risk
+        Weight the border units by incident risk
+        (:func:`~borderwatch.coverage.risk_weights`) instead of plain length.
+    radius_m
+        Watch radius of a new site in metres (default the config's
+        ``checkpoint_radius_m``).
+    time_limit_s
+        Time limit of each MILP solve in seconds.
+    map_html
+        Write ``map.html`` (the siting map); False skips the map.
+    lang
+        Language of the map's labels, ``"zh"`` or ``"en"`` (default: from the
+        scenario's time zone).
+    offline
+        Inline every script of the map so that it opens without a network.
+    basemap
+        The map's tile layer (as for :func:`borderwatch.maps.coverage_map`).
+    progress
+        Called with a short message before each step.
+
+    Returns
+    -------
+    result : SitingResult
+        The proposed sites, the fewest sites to watch everything and the
+        units no site can watch.
+    summary : dict
+        The content of ``siting.json`` as written (with ``files``).
     """
     from borderwatch.coverage import site_checkpoints, write_siting
 
