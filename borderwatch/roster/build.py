@@ -82,6 +82,22 @@ def plan_variants(
 ) -> dict[str, list[dict[str, Any]]]:
     """Team id → route variants (``variant``, ``reverse``, ``phase_min``, ``loop_min``) from ``plan.json``.
 
+    Parameters
+    ----------
+    plan
+        The JSON document of ``plan.json`` (its ``routes`` and, when present,
+        ``detection.odds``).
+    file
+        The plan file, named in the errors.
+
+    Returns
+    -------
+    dict of str to list of dict
+        Team id → its variants in plan order, each with the team's ``loop_min``
+        and, when the plan has ``detection.odds``, the variant's ``odds`` (they
+        sum to 1 per team); a team without variants gets one base variant
+        ``"<team>-base"`` (forward, phase 0).
+
     Raises
     ------
     ScenarioError
@@ -428,11 +444,20 @@ def build_week(
         patrol duty runs from leaving the base to being back there for the
         night's variant. None: teams drive their base route in the window.
     history
-        A :class:`History` or the folder of earlier weeks.
+        A :class:`History` or the folder of earlier weeks (read by
+        :func:`read_history`); None: no earlier weeks.
     config
         Rules and weights.
     progress
         Called as ``progress(pool_label, i, n)`` before each pool is solved.
+    plan_file
+        The file ``plan`` was read from, named in the errors about it.
+
+    Returns
+    -------
+    WeekRoster
+        The week's duties (the rows of ``roster.csv``), its summary, the
+        changes against last week and the solve times.
 
     Raises
     ------
@@ -511,7 +536,30 @@ def _homes(
 def week_diff(
     rows: Sequence[Mapping[str, Any]], hist: History, people: Sequence[Person], monday: date
 ) -> list[dict[str, Any]]:
-    """Per person and (weekday, shift): what changed against last week, and a reason."""
+    """Per person and (weekday, shift): what changed against last week, and a reason.
+
+    Parameters
+    ----------
+    rows
+        This week's duties (the rows of ``roster.csv``: ``person``,
+        ``weekday``, ``shift``, ``place``, ``night``).
+    hist
+        The history; its last week's rows and (person, weekday, shift) → place
+        pattern are compared with ``rows``.
+    people
+        The personnel file, for names, roles and leave.
+    monday
+        The Monday of this week.
+
+    Returns
+    -------
+    list of dict
+        One row of ``diff.csv`` per (person, weekday, shift) whose place
+        changed: ``person``, ``name``, ``role``, ``date``, ``shift``,
+        ``before``, ``after`` (empty when none) and ``reason`` (on leave, back
+        from leave, new this week, rotation, fairness, covering); empty when
+        the history has no previous week.
+    """
     if hist.previous_week is None:
         return []
     person = {p.id: p for p in people}

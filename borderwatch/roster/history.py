@@ -128,6 +128,27 @@ def read_history(folder: str | Path | None, monday: date) -> History:
     :class:`~borderwatch.errors.RosterWarning` says so when weeks between the
     first one read and ``monday`` are missing (W52 built after W50), or a week
     folder has no ``roster.csv``.
+
+    Parameters
+    ----------
+    folder
+        The history folder of ``YYYY-Www`` subfolders (the roster output
+        folder); None or a folder that does not exist means no history.
+    monday
+        The Monday of the week being built.
+
+    Returns
+    -------
+    History
+        Night duties per person over the weeks read, each person's latest duty
+        end, checkpoint and each team's latest variant, and the previous week's
+        rows and shift pattern (an empty History without a history).
+
+    Raises
+    ------
+    ScenarioError
+        ``folder`` is not a folder, or a week's ``roster.csv`` lacks a column or
+        has a bad date (naming the file, line and column).
     """
     hist = History()
     if folder is None:

@@ -61,7 +61,20 @@ def _csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
 
 
 def roster_csv_text(roster: WeekRoster) -> str:
-    """The ``roster.csv`` text of a week."""
+    """The ``roster.csv`` text of a week.
+
+    Parameters
+    ----------
+    roster
+        The week's roster.
+
+    Returns
+    -------
+    str
+        CSV text with a header of the history columns (``week``, ``date``, …,
+        ``variant``) and one row per person and duty, cells that would start a
+        spreadsheet formula neutralised.
+    """
     return _csv_text(roster.rows, COLUMNS)
 
 
@@ -399,7 +412,28 @@ def _ics_files(roster: WeekRoster, lang: str | None = None) -> dict[str, bytes]:
 
 
 def week_files(roster: WeekRoster, formats: Iterable[str] = FORMATS) -> dict[str, bytes]:
-    """Relative path → bytes of every output file of the week."""
+    """Relative path → bytes of every output file of the week.
+
+    Parameters
+    ----------
+    roster
+        The week's roster.
+    formats
+        Outputs besides ``roster.csv`` (always written), among :data:`FORMATS`:
+        ``"json"`` (``summary.json``), ``"diff"`` (``diff.csv``, the changes
+        against last week), ``"xlsx"`` (``roster.xlsx``), ``"ics"``
+        (``ics/team-*.ics`` and ``ics/person-*.ics`` calendars).
+
+    Returns
+    -------
+    dict of str to bytes
+        Path relative to the week's folder → the file's content.
+
+    Raises
+    ------
+    BorderwatchError
+        An unknown format, naming it and the allowed ones.
+    """
     formats = list(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad:
@@ -441,6 +475,23 @@ def write_week(
     formats: Iterable[str] = FORMATS,
 ) -> Path:
     """Write the week into ``out_dir/YYYY-Www`` atomically and return that folder.
+
+    Parameters
+    ----------
+    roster
+        The week's roster.
+    out_dir
+        The roster output folder (also the history of later weeks).
+    force
+        Replace the week's folder when it exists (with a
+        :class:`~borderwatch.errors.RosterWarning`).
+    formats
+        The outputs to write, as for :func:`week_files`.
+
+    Returns
+    -------
+    Path
+        ``out_dir/YYYY-Www``, swapped in whole.
 
     Raises
     ------

@@ -44,7 +44,30 @@ class Person:
 def parse_leave(
     text: str, *, file: str | Path | None = None, row: int | None = None
 ) -> tuple[tuple[date, date], ...]:
-    """Parse ``"2026-12-01..2026-12-03;2026-12-10"`` into inclusive date ranges."""
+    """Parse ``"2026-12-01..2026-12-03;2026-12-10"`` into inclusive date ranges.
+
+    Parameters
+    ----------
+    text
+        The ``leave`` cell: ``YYYY-MM-DD..YYYY-MM-DD`` ranges or single days,
+        separated by ``;`` (or ``,``); empty for no leave.
+    file
+        The personnel file, named in the error.
+    row
+        The row number in the file (header = 1), named in the error.
+
+    Returns
+    -------
+    tuple of (datetime.date, datetime.date)
+        The (first, last) day of each range, both inclusive, sorted; a single
+        day is a range of one day.
+
+    Raises
+    ------
+    ScenarioError
+        On field ``leave``: a date that is not ISO, or a range that ends before
+        it starts.
+    """
     out: list[tuple[date, date]] = []
     for part in str(text or "").replace(",", ";").split(";"):
         part = part.strip()
@@ -73,7 +96,29 @@ def parse_leave(
 
 
 def people_from_rows(rows: list[dict[str, str]], *, file: str | Path | None = None) -> list[Person]:
-    """Validate personnel rows (dicts of column → text) into :class:`Person` objects."""
+    """Validate personnel rows (dicts of column → text) into :class:`Person` objects.
+
+    Parameters
+    ----------
+    rows
+        The rows of ``people.csv`` after its header, each a dict of column →
+        text (columns ``id``, ``name``, ``role``, ``team``, ``township``,
+        ``leave``, ``source``).
+    file
+        The personnel file, named in the errors.
+
+    Returns
+    -------
+    list of Person
+        One person per row, in file order (the name defaults to the id).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the row, the column and the value: an empty, duplicate or unsafe
+        id, an unknown role, a team member without a team, checkpoint staff
+        without a township, or bad leave.
+    """
     people: list[Person] = []
     seen: set[str] = set()
     for i, row in enumerate(rows, start=2):
@@ -123,6 +168,16 @@ def people_from_rows(rows: list[dict[str, str]], *, file: str | Path | None = No
 
 def load_people(path: str | Path) -> list[Person]:
     """Read and validate ``people.csv`` (UTF-8, with or without BOM).
+
+    Parameters
+    ----------
+    path
+        The personnel file (columns ``id``, ``name``, ``role`` required).
+
+    Returns
+    -------
+    list of Person
+        One person per row, in file order (:func:`people_from_rows`).
 
     Raises
     ------

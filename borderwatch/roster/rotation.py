@@ -17,7 +17,21 @@ __all__ = ["leader_townships", "rotate_variants", "seed_for"]
 
 
 def seed_for(salt: str, *parts: str) -> int:
-    """A 64-bit seed from the salt and the given parts."""
+    """A 64-bit seed from the salt and the given parts.
+
+    Parameters
+    ----------
+    salt
+        Secret part of the seed (the roster's salt).
+    *parts
+        The public parts, e.g. the ISO week and a team id.
+
+    Returns
+    -------
+    int
+        The first 8 bytes, big-endian, of SHA-256 of the salt and the parts
+        joined by the unit separator (U+001F).
+    """
     digest = hashlib.sha256("\x1f".join((salt, *parts)).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big")
 
@@ -89,7 +103,26 @@ def rotate_variants(
 def leader_townships(
     townships: Sequence[str], monday: date, *, salt: str = "", nights: int = 7
 ) -> list[str]:
-    """The border township inspected on each night: a round robin continuing across weeks."""
+    """The border township inspected on each night: a round robin continuing across weeks.
+
+    Parameters
+    ----------
+    townships
+        The border townships, in the order they are visited.
+    monday
+        The Monday of the week; the round robin runs on the date's ordinal, so
+        the next week continues where this one ended.
+    salt
+        Secret part of the seed; it fixes where the round robin starts.
+    nights
+        Nights to give.
+
+    Returns
+    -------
+    list of str
+        One township per night from ``monday`` (empty when there are no
+        townships).
+    """
     if not townships:
         return []
     offset = seed_for(salt, "leader") % len(townships)

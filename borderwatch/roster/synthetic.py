@@ -37,6 +37,36 @@ def synthetic_people(
     ``max_night_shifts``); each team ``ceil(slack × 7 × crew / max_night_shifts)``
     members; ``n_leaders`` county leaders. A share ``leave_share`` of people
     gets one leave of 2-6 days between ``leave_from`` and ``leave_from + leave_days``.
+
+    Parameters
+    ----------
+    site
+        The roster site: its townships' checkpoints and its teams' crews size
+        the file.
+    config
+        The roster rules (shifts, staff per shift, ``max_shifts``,
+        ``max_night_shifts``); default :class:`RosterConfig`.
+    seed
+        Seed of the generator of names and leave (same seed, same file).
+    n_leaders
+        Number of county leaders.
+    slack
+        Factor over the bare minimum of people, so that rest, leave and
+        fairness rules can be met.
+    leave_share
+        Share of all people who get one leave.
+    leave_from
+        First day a leave can start.
+    leave_days
+        Leaves start within this many days from ``leave_from``.
+
+    Returns
+    -------
+    list of dict of str to str
+        One row per person with the ``people.csv`` columns (``id``, ``name``,
+        ``role``, ``team``, ``township``, ``leave``, ``source`` =
+        ``"synthetic"``): checkpoint staff per township, members per team (at
+        least crew + 1), then the leaders.
     """
     config = config or RosterConfig()
     rng = np.random.default_rng(seed)

@@ -22,7 +22,25 @@ DAY = 1440
 
 
 def iso_week(text: str) -> date:
-    """The Monday of an ISO week written ``YYYY-Www`` (e.g. ``2026-W49``)."""
+    """The Monday of an ISO week written ``YYYY-Www`` (e.g. ``2026-W49``).
+
+    Parameters
+    ----------
+    text
+        The week, ``YYYY-Www`` (surrounding blanks are ignored), of a year
+        from 1900 to 9998.
+
+    Returns
+    -------
+    datetime.date
+        The Monday of that week.
+
+    Raises
+    ------
+    ConfigError
+        On field ``week``: not ``YYYY-Www``, a year outside 1900-9998, or a
+        week the year does not have.
+    """
     m = _WEEK.match(str(text).strip())
     if not m:
         raise ConfigError("expected an ISO week YYYY-Www, e.g. 2026-W49", field="week", value=text)
@@ -35,7 +53,18 @@ def iso_week(text: str) -> date:
 
 
 def week_label(monday: date) -> str:
-    """``YYYY-Www`` of the week holding ``monday``."""
+    """``YYYY-Www`` of the week holding ``monday``.
+
+    Parameters
+    ----------
+    monday
+        Any day of the week (normally its Monday).
+
+    Returns
+    -------
+    str
+        The ISO week, e.g. ``"2026-W49"``; the inverse of :func:`iso_week`.
+    """
     y, w, _ = monday.isocalendar()
     return f"{y}-W{w:02d}"
 
@@ -154,6 +183,15 @@ def make_slots(
         base) to ``tail_min`` after its end (back at the base), the plan's duty
         times of that night's route variant (:class:`~borderwatch.planfiles.planfile.PlanFile`).
         Default: the window itself.
+
+    Returns
+    -------
+    list of Slot
+        Per township and day, one checkpoint slot per shift (``demand``: its
+        checkpoints times ``staff_per_shift``; ``night`` when at least half of
+        the shift lies in the night window); per team and day, one patrol slot
+        (``demand``: the team's crew) over the duty times. Times are minutes
+        from the week's Monday 00:00.
     """
     from collections import Counter
 
