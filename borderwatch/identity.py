@@ -56,7 +56,22 @@ TEAM_DASHES: Final = ("", "10 6", "2 5")
 
 
 def team_style(i: int) -> tuple[str, str]:
-    """``(colour, dash)`` of the team at 0-based position ``i`` of the scenario's teams."""
+    """``(colour, dash)`` of the team at 0-based position ``i`` of the scenario's teams.
+
+    Parameters
+    ----------
+    i
+        The team's 0-based position in the scenario's ``teams.csv`` (not in
+        tonight's teams).
+
+    Returns
+    -------
+    colour : str
+        A hex colour of :data:`TEAM_COLOURS`, cycling every ``len(TEAM_COLOURS)`` teams.
+    dash : str
+        A Leaflet ``dashArray`` of :data:`TEAM_DASHES` (``""`` = solid), the
+        next pattern every :data:`GROUP` teams.
+    """
     return TEAM_COLOURS[i % len(TEAM_COLOURS)], TEAM_DASHES[(i // GROUP) % len(TEAM_DASHES)]
 
 

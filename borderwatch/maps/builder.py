@@ -208,6 +208,24 @@ def gap_runs(units: gpd.GeoDataFrame, status: pd.Series) -> pd.DataFrame:
     """The gaps table (:data:`GAP_COLUMNS` + ``first_unit``, ``last_unit``) of the runs of gap units.
 
     Runs break where the status changes or where the border part changes.
+
+    Parameters
+    ----------
+    units
+        The border units in border order (``start_m``, ``end_m``,
+        ``length_m``; ``part``, ``township``, ``village`` when present).
+    status
+        Status per unit (``"checkpoint"``, ``"patrol"`` or ``"gap"``), indexed
+        like ``units``; only ``"gap"`` counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run of consecutive gap units: km range and length, the
+        township and village of its first unit, ``criterion`` = ``"status"``,
+        an empty ``gap_id``, and the labels of its first and last unit; the
+        fields the status cannot tell (``worst_value``, nearest checkpoint)
+        are NaN or empty.
     """
     is_gap = (status.reindex(units.index) == "gap").to_numpy()
     part = units["part"].to_numpy() if "part" in units.columns else np.zeros(len(units))

@@ -63,6 +63,26 @@ def gap_km_by_grid(network: PatrolNetwork, gaps: pd.DataFrame, level: str) -> pd
     """Km of border in gaps per grid name of ``level`` (``"township"`` or ``"village"``).
 
     Every grid name that border units carry appears, with 0.0 where it has no gap.
+
+    Parameters
+    ----------
+    network
+        The patrol network; its units carry the grid names.
+    gaps
+        The gaps table (as for :func:`coverage_map`), by unit range or line geometry.
+    level
+        The grid level, the units' column ``"township"`` or ``"village"``.
+
+    Returns
+    -------
+    pandas.Series
+        ``gap_km`` indexed by grid name (index name ``level``), sorted by name;
+        units without a name are left out.
+
+    Raises
+    ------
+    MapInputError
+        If ``gaps`` lacks a column or names an unknown unit.
     """
     units = network.units
     check_gaps(gaps, units)
@@ -202,6 +222,11 @@ def coverage_map(
         ``units_status`` has ``response_min``).
     simplify_m
         Tolerance of the display geometry simplification in metres.
+    revisit_target_min
+        The revisit target in minutes: the revisit colour scale runs from 0 to
+        twice it, so that the target sits in its middle. Default: the
+        summary's ``revisit_target_min``, else
+        ``network.config.targets.max_revisit_min``.
 
     Returns
     -------

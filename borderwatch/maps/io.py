@@ -59,6 +59,11 @@ def to_html(m: folium.Map, *, offline: bool | None = None) -> str:
     offline
         Inline every script and stylesheet (no request but tiles, if any);
         default: what the map was built with.
+
+    Returns
+    -------
+    str
+        The rendered HTML document.
     """
     if offline is None:
         offline = bool(getattr(m, "borderwatch_offline", False))
@@ -97,6 +102,18 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool | Non
 
 def find_chromium(chromium: str | os.PathLike[str] | None = None) -> str:
     """The Chromium executable: ``chromium`` if given, else ``$BORDERWATCH_CHROMIUM``, else on PATH.
+
+    Parameters
+    ----------
+    chromium
+        A Chromium or Chrome executable, a name or a path, looked up like a
+        command (``shutil.which``); default: ``$BORDERWATCH_CHROMIUM``, else the
+        usual Chromium names on ``PATH``.
+
+    Returns
+    -------
+    str
+        The full path of the first executable found.
 
     Raises
     ------

@@ -119,6 +119,24 @@ def route_arrows(
 
     Returns ``(x, y, heading)`` in the route's CRS, ``spacing_m`` apart
     (widened so that at most ``max_arrows`` fit), the first half a spacing in.
+
+    Parameters
+    ----------
+    geom
+        The route in driving order, in a projected CRS (metres); the parts of a
+        MultiLineString are walked in turn, the spacing carried across them.
+    spacing_m
+        Distance between arrows along the route in metres.
+    max_arrows
+        Most arrows on the route; the spacing is widened to the route's length
+        divided by it when needed.
+
+    Returns
+    -------
+    list of (float, float, float)
+        ``(x, y, heading)`` per arrow, the heading in degrees clockwise from
+        grid north in [0, 360), measured over 10 m around the point; empty for
+        a route of zero length.
     """
     parts = list(geom.geoms) if isinstance(geom, shapely.MultiLineString) else [geom]
     total = sum(p.length for p in parts)
@@ -340,6 +358,10 @@ def plan_map(
         ``routes``, whose colour it is drawn in), ``geometry`` (projected
         LineString/MultiLineString) and ``text`` (the legend line and tooltip,
         e.g. ``"T03 takes T05's loop km 30.0-38.0"``).
+    revisit_target_min
+        The revisit target in minutes (as for :func:`coverage_map`): the
+        revisit colour scale runs from 0 to twice it. Default: the summary's
+        ``revisit_target_min``, else ``network.config.targets.max_revisit_min``.
 
     Returns
     -------
