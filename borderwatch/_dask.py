@@ -66,6 +66,13 @@ def open_client(
         If both ``local`` and ``scheduler`` are given, ``local`` is not
         positive, the scheduler cannot be reached (the message names its
         address), or the workers cannot import borderwatch.
+
+    Returns
+    -------
+    distributed.Client
+        A client not set as the default, whose workers were checked to run
+        borderwatch (a version other than this one is logged as a warning);
+        close it with :func:`close_client`.
     """
     distributed = import_distributed()
     if local is not None and scheduler is not None:
@@ -111,7 +118,14 @@ def open_client(
 
 
 def close_client(client: Client) -> None:
-    """Close ``client`` and the local cluster :func:`open_client` started for it, if any."""
+    """Close ``client`` and the local cluster :func:`open_client` started for it, if any.
+
+    Parameters
+    ----------
+    client
+        A client from :func:`open_client`; a remote scheduler it connected to
+        is left running.
+    """
     cluster = _CLUSTERS.pop(id(client), None)
     client.close()
     if cluster is not None:

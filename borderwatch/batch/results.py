@@ -31,6 +31,15 @@ def summary_frame(rows: Iterable[dict[str, Any]], variant_keys: Sequence[str]) -
         Result rows from :func:`~borderwatch.batch.tasks.run_task`, in task order.
     variant_keys
         The spec's grid keys (one column each).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``task_id``, ``scenario``, ``job``, the variant keys, then
+        :data:`~borderwatch.batch.tasks.RESULT_COLUMNS`, with fixed dtypes
+        (float64 figures, nullable Int64 ``teams`` and ``n_gaps``, bool
+        ``resumed``, string ``error``) so that the files have the same schema
+        whatever the rows hold.
     """
     columns = ["task_id", "scenario", "job", *variant_keys, *RESULT_COLUMNS]
     frame = pd.DataFrame(list(rows), columns=columns)
@@ -63,6 +72,18 @@ def write_summary(frame: pd.DataFrame, out_dir: str | Path) -> list[Path]:
 
     Without :mod:`pyarrow` only the CSV is written, with a warning naming the
     extra to install.
+
+    Parameters
+    ----------
+    frame
+        The summary table (:func:`summary_frame`).
+    out_dir
+        The batch output folder (made if missing).
+
+    Returns
+    -------
+    list of Path
+        ``summary.csv``, then ``summary.parquet`` when it was written.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -113,6 +113,25 @@ def run_sequential(
 
     Same arguments and result as :func:`run_batch`; the reference that a
     distributed run must reproduce.
+
+    Parameters
+    ----------
+    spec
+        From :func:`~borderwatch.batch.spec.load_spec`.
+    out_dir
+        Batch output folder: ``tasks/<scenario>/<variant>/`` per task, and
+        ``summary.parquet``, ``summary.csv``.
+    resume
+        Skip tasks already done with the same inputs.
+    on_result
+        Called with each row as its task finishes (and with the rows of the
+        tasks skipped by ``resume``).
+
+    Returns
+    -------
+    BatchResult
+        The summary table (one row per task, in task order), the output folder,
+        the wall-clock seconds and the summary files written.
     """
     t0 = time.perf_counter()
     out, tasks, rows, todo = _prepare(spec, out_dir, resume, on_result)

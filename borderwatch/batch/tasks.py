@@ -160,6 +160,26 @@ def expand_tasks(spec: BatchSpec) -> list[Task]:
 
     Runs on the client; reads the scenario folders once to hash their files,
     builds nothing.
+
+    Parameters
+    ----------
+    spec
+        The checked batch spec (:func:`~borderwatch.batch.spec.load_spec`).
+
+    Returns
+    -------
+    list of Task
+        In scenario order, then grid order (the first grid key varying
+        slowest), ``index`` numbering them; each with its output folder id
+        ``<scenario>/<key=value,...>`` and the SHA-256 input hash of the
+        borderwatch version, the scenario's files, the job, the variant, the
+        config and the job's options.
+
+    Raises
+    ------
+    ConfigError
+        Two tasks would share one output folder (grid values that give the
+        same folder name), naming the spec file and the folder.
     """
     from borderwatch._version import __version__
 
@@ -230,7 +250,22 @@ def task_dir(task: Task, out_dir: str | Path) -> Path:
 
 
 def finished_row(task: Task, out_dir: str | Path) -> dict[str, Any] | None:
-    """The result row of ``task`` if its folder holds a successful run with the same input hash."""
+    """The result row of ``task`` if its folder holds a successful run with the same input hash.
+
+    Parameters
+    ----------
+    task
+        The task (its ``task_id`` and ``input_hash``).
+    out_dir
+        The batch output folder.
+
+    Returns
+    -------
+    dict or None
+        The row recorded in the task folder's ``task.json``, with ``resumed``
+        set True; None when there is no readable ``task.json``, its input hash
+        differs or its run failed.
+    """
     marker = task_dir(task, out_dir) / TASK_FILE
     try:
         record = json.loads(marker.read_text(encoding="utf-8"))
@@ -374,6 +409,14 @@ def run_task(task: Task, out_dir: str | Path, *, resume: bool = True) -> dict[st
     resume
         Return the recorded row, without running, when the task folder holds a
         successful run with the same input hash.
+
+    Returns
+    -------
+    dict
+        The result row: ``task_id``, ``scenario``, ``job``, the variant values
+        and :data:`RESULT_COLUMNS` (the job's figures, ``status`` ``"ok"`` or
+        ``"error"`` with the message in ``error``, ``seconds``, ``input_hash``,
+        the task folder relative to ``out_dir``).
     """
     from borderwatch._version import __version__
 
