@@ -1055,6 +1055,12 @@ def load_config(path: str | Path, *, base: PlanConfig | None = None) -> PlanConf
         Values not in the file come from here (default: the built-in
         defaults); the command line passes ``scenario.default_config()``.
 
+    Returns
+    -------
+    PlanConfig
+        ``base`` (or the built-in defaults) with the values the file sets
+        replaced, validated.
+
     Raises
     ------
     ConfigError

@@ -69,6 +69,17 @@ _LATEST = datetime(9998, 12, 30, tzinfo=UTC).timestamp()
 def gpx_files(paths: Sequence[str | Path] | str | Path) -> list[Path]:
     """GPX files of ``paths``: files as given, folders expanded to their ``*.gpx`` (sorted).
 
+    Parameters
+    ----------
+    paths
+        A GPX file or a folder, or several of them.
+
+    Returns
+    -------
+    list of Path
+        The files in the order given, each folder's ``.gpx`` files (any case of
+        the suffix) sorted by name; a file named twice is kept once.
+
     Raises
     ------
     CoverageError

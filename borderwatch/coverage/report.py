@@ -164,6 +164,21 @@ def format_summary(report: CoverageReport, *, top: int = 10) -> str:
 
     Figures are printed by :mod:`borderwatch.fmt` (as in every other output); the
     targets say met or not met, where and by how much.
+
+    Parameters
+    ----------
+    report
+        The coverage report (its ``summary`` and ``gaps``).
+    top
+        Number of gaps listed (longest first).
+
+    Returns
+    -------
+    str
+        The lines: border and watched km, gaps, longest gap, worst revisit and
+        never-passed km when measured, the target checks, then a table of the
+        ``top`` longest gaps (id, km range, length, township when the
+        scenario has township grids, why).
     """
     from borderwatch.coverage.gaps import target_lines
 
