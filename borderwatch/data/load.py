@@ -58,13 +58,39 @@ SCENARIO_KEYS = (
 
 
 def embedded_scenarios() -> list[str]:
-    """Names of the scenarios shipped inside the package."""
+    """Names of the scenarios shipped inside the package.
+
+    Returns
+    -------
+    list of str
+        The folder names under ``borderwatch/data/scenarios`` that hold a
+        ``scenario.toml``, sorted.
+    """
     root = resources.files("borderwatch.data") / "scenarios"
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "scenario.toml").is_file())
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
-    """Return the folder of a scenario given a folder, its ``scenario.toml`` or an embedded name."""
+    """Return the folder of a scenario given a folder, its ``scenario.toml`` or an embedded name.
+
+    Parameters
+    ----------
+    name_or_path
+        A scenario folder, the path of its ``scenario.toml``, or the name of an
+        embedded scenario (:func:`embedded_scenarios`); an existing folder wins
+        over an embedded name.
+
+    Returns
+    -------
+    Path
+        The scenario folder (for an embedded scenario, inside the installed package).
+
+    Raises
+    ------
+    ScenarioError
+        The path exists but is neither a folder nor a ``scenario.toml``, or
+        it names nothing (the message lists the embedded scenarios).
+    """
     path = Path(name_or_path)
     if path.is_dir():
         return path
@@ -84,7 +110,21 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
 
 
 def utm_crs(lon: float, lat: float) -> str:
-    """Return the EPSG code of the WGS84 UTM zone holding ``lon``, ``lat``."""
+    """Return the EPSG code of the WGS84 UTM zone holding ``lon``, ``lat``.
+
+    Parameters
+    ----------
+    lon
+        Longitude in degrees (WGS 84); picks the 6-degree zone.
+    lat
+        Latitude in degrees (WGS 84); picks the northern or southern hemisphere.
+
+    Returns
+    -------
+    str
+        ``"EPSG:326NN"`` (north, ``lat >= 0``) or ``"EPSG:327NN"`` (south),
+        ``NN`` the zone 1-60.
+    """
     zone = int((lon + 180) // 6) % 60 + 1
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
