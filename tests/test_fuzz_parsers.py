@@ -128,6 +128,8 @@ def _set(doc: Any, path: tuple[Any, ...], change: Callable[[Any], None]) -> Any:
     top = copy.copy(doc)
     node = top
     for key in path[:-1]:
+        if not isinstance(node, dict | list):
+            return doc  # an earlier change replaced a container on the way by a value
         try:
             child = copy.copy(node[key])
         except (KeyError, IndexError, TypeError):
