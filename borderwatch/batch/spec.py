@@ -362,6 +362,12 @@ def parse_spec(
     file
         The spec file, named in error messages.
 
+    Returns
+    -------
+    BatchSpec
+        The job, the scenarios, the grid, the config options and the job's
+        options, checked (also the number of tasks against the ``[limits]``).
+
     Raises
     ------
     ConfigError
@@ -560,7 +566,25 @@ def _safe(text: str) -> bool:
 
 
 def load_spec(path: str | Path) -> BatchSpec:
-    """Read and validate a batch spec TOML file (relative paths start at its folder)."""
+    """Read and validate a batch spec TOML file (relative paths start at its folder).
+
+    Parameters
+    ----------
+    path
+        The batch spec file (TOML: ``job``, ``[[scenario]]``, ``[grid]``,
+        ``[config]``, the job's options, ``[limits]``).
+
+    Returns
+    -------
+    BatchSpec
+        The validated spec (:func:`parse_spec`), ``file`` set to ``path``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the spec file, the key and the bad value (also for a file that
+        cannot be read or is not TOML).
+    """
     path = Path(path)
     values = read_toml(path, what="batch spec file")
     return parse_spec(values, base_dir=path.resolve().parent, file=path)
