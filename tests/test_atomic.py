@@ -93,6 +93,7 @@ def test_stale_staging_removed_and_half_swap_recovered(tmp_path: Path) -> None:
     assert clean_stale(out) == []
 
 
+@pytest.mark.slow
 def test_folder_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
     code = (
         "import sys, time; from borderwatch.atomic import folder_lock\n"

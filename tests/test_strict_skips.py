@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CASES = """
@@ -46,6 +48,7 @@ def _run(folder: Path, strict: str | None) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_skips_pass_without_the_variable(tmp_path: Path) -> None:
     (tmp_path / "test_cases.py").write_text(CASES, encoding="utf-8")
     for strict in (None, "0"):
@@ -54,6 +57,7 @@ def test_skips_pass_without_the_variable(tmp_path: Path) -> None:
         assert "1 passed, 2 skipped, 1 xfailed" in res.stdout
 
 
+@pytest.mark.slow
 def test_strict_skips_fail(tmp_path: Path) -> None:
     (tmp_path / "test_cases.py").write_text(CASES, encoding="utf-8")
     res = _run(tmp_path, "1")
@@ -65,6 +69,7 @@ def test_strict_skips_fail(tmp_path: Path) -> None:
     assert "1 xfailed" in out and "skipped" not in out.splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_strict_module_level_skip_fails(tmp_path: Path) -> None:
     (tmp_path / "test_mod.py").write_text(
         'import pytest\npytest.skip("module needs Chromium", allow_module_level=True)\n'

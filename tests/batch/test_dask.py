@@ -88,12 +88,14 @@ def _stable(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=list(VOLATILE_COLUMNS))
 
 
+@pytest.mark.slow
 def test_cluster_has_two_single_thread_workers(client: Any) -> None:
     info = client.scheduler_info()["workers"]
     assert len(info) == 2
     assert all(w["nthreads"] == 1 for w in info.values())
 
 
+@pytest.mark.slow
 def test_end_to_end_writes_tasks_and_summary(folder: Path, dask_run: Any) -> None:
     table = dask_run.table
     assert len(table) == 12
@@ -114,6 +116,7 @@ def test_end_to_end_writes_tasks_and_summary(folder: Path, dask_run: Any) -> Non
     assert csv["task_id"].tolist() == table["task_id"].tolist()
 
 
+@pytest.mark.slow
 def test_broken_scenario_fails_alone_with_its_message(folder: Path, dask_run: Any) -> None:
     table = dask_run.table
     bad = table[table["scenario"] == "broken"]
@@ -131,6 +134,7 @@ def test_broken_scenario_fails_alone_with_its_message(folder: Path, dask_run: An
     assert "base_lon" in record["row"]["error"]
 
 
+@pytest.mark.slow
 def test_results_equal_the_sequential_run(folder: Path, spec: BatchSpec, dask_run: Any) -> None:
     seq = run_sequential(spec, folder / "out-seq")
     pd.testing.assert_frame_equal(_stable(seq.table), _stable(dask_run.table))
@@ -150,6 +154,7 @@ def test_results_equal_the_sequential_run(folder: Path, spec: BatchSpec, dask_ru
         assert a == b
 
 
+@pytest.mark.slow
 def test_resume_skips_finished_tasks(
     folder: Path, spec: BatchSpec, client: Any, dask_run: Any
 ) -> None:
@@ -173,6 +178,7 @@ def test_resume_skips_finished_tasks(
     assert len(new) == 4
 
 
+@pytest.mark.slow
 def test_command_function(folder: Path, client: Any) -> None:
     buf = io.StringIO()
     console = Console(file=buf, width=200)
@@ -205,6 +211,7 @@ def test_local_and_scheduler_exclude_each_other() -> None:
         open_client(local=1, scheduler="tcp://127.0.0.1:9")
 
 
+@pytest.mark.slow
 def test_local_cluster_closed_when_the_client_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     """A LocalCluster started for a client that cannot connect is closed, not leaked."""
     import distributed

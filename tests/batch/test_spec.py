@@ -127,6 +127,7 @@ def test_tasks_ids_and_hashes(toy_dir: Path) -> None:
     assert not {t.input_hash for t in other} & {t.input_hash for t in tasks}
 
 
+@pytest.mark.slow
 def test_run_task_writes_task_json_and_resumes(toy_dir: Path, tmp_path: Path) -> None:
     spec = load_spec(_spec(toy_dir.parent, BASE))
     task = expand_tasks(spec)[0]

@@ -77,6 +77,7 @@ def test_the_network_is_blocked_in_the_subprocesses(env) -> None:
     assert "network blocked by the borderwatch tests" in res.stdout
 
 
+@pytest.mark.slow
 def test_scenario_generate(env, scenario: Path, tmp_path: Path) -> None:
     names = set(files_under(scenario))
     assert {"scenario.toml", "border.geojson", "checkpoints.csv", "teams.csv"} <= names
@@ -91,6 +92,7 @@ def test_scenario_generate(env, scenario: Path, tmp_path: Path) -> None:
     assert (scenario / "scenario.toml").is_file()
 
 
+@pytest.mark.slow
 def test_scenario_info_and_validate(env, scenario: Path, tmp_path: Path) -> None:
     res = run_cli(["scenario", "info", scenario, "--json"], env)
     assert res.returncode == 0, res.stderr
@@ -109,6 +111,7 @@ def test_scenario_info_and_validate(env, scenario: Path, tmp_path: Path) -> None
     assert "teams.csv" in bad.stderr and "base_lon" in bad.stderr
 
 
+@pytest.mark.slow
 def test_network_export(env, scenario: Path, tmp_path: Path) -> None:
     import pyogrio
 
@@ -119,6 +122,7 @@ def test_network_export(env, scenario: Path, tmp_path: Path) -> None:
     assert {"nodes", "edges", "units", "checkpoints", "teams"} <= layers
 
 
+@pytest.mark.slow
 def test_plan_files_and_numbers(plan) -> None:
     out, res = plan
     assert set(files_under(out)) >= PLAN_FILES
@@ -146,6 +150,7 @@ def test_plan_files_and_numbers(plan) -> None:
     assert summary["watched_pct"] == pytest.approx(data["coverage_after"]["watched_pct"])
 
 
+@pytest.mark.slow
 def test_plan_refuses_a_foreign_folder(env, scenario: Path, tmp_path: Path) -> None:
     """Earlier borderwatch output may be replaced; a folder of someone's own files may not."""
     foreign = tmp_path / "mine"
@@ -156,6 +161,7 @@ def test_plan_refuses_a_foreign_folder(env, scenario: Path, tmp_path: Path) -> N
     assert files_under(foreign) == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_gaps_with_criteria_and_gpx(env, scenario: Path, plan, tmp_path: Path) -> None:
     out_plan, _ = plan
     out = tmp_path / "gaps"
@@ -183,6 +189,7 @@ def test_gaps_with_criteria_and_gpx(env, scenario: Path, plan, tmp_path: Path) -
     assert bad.returncode == 2 and "moon" in bad.stderr
 
 
+@pytest.mark.slow
 def test_site(env, scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     res = run_cli(["site", scenario, "--add", 2, "--out", out, "--json"], env)
@@ -214,6 +221,7 @@ def test_site(env, scenario: Path, tmp_path: Path) -> None:
     assert printed["new_km"] == summary["new_km"]
 
 
+@pytest.mark.slow
 def test_teams(env, scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "teams"
     res = run_cli(
@@ -224,6 +232,7 @@ def test_teams(env, scenario: Path, tmp_path: Path) -> None:
     assert "worst revisit by number of teams" in res.stdout
 
 
+@pytest.mark.slow
 def test_roster(env, scenario: Path, plan, tmp_path: Path) -> None:
     out_plan, _ = plan
     people = write_people(scenario, tmp_path / "people.csv")
@@ -261,6 +270,7 @@ def test_roster(env, scenario: Path, plan, tmp_path: Path) -> None:
     assert dry.returncode == 0 and not (tmp_path / "dry" / "2026-W50").exists()
 
 
+@pytest.mark.slow
 def test_map_png_and_focus(env, plan, tmp_path: Path) -> None:
     out_plan, _ = plan
     html = tmp_path / "focus.html"
@@ -280,6 +290,7 @@ def test_map_png_and_focus(env, plan, tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "T99" in unknown.stderr
 
 
+@pytest.mark.slow
 def test_batch(env, tmp_path: Path) -> None:
     spec = tmp_path / "whatif.toml"
     spec.write_text(

@@ -20,6 +20,10 @@ import pytest
 
 from tests.cli.run import files_under, offline_env, run_cli
 
+# every test needs the planned folder (a `borderwatch plan` subprocess) and most run `replan`
+# in one: the engine's fast tests are tests/plan/test_replan.py
+pytestmark = pytest.mark.slow
+
 CHROMIUM = os.environ.get("BORDERWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 NIGHT = "2026-12-07"
 SEARCH = ("--max-iterations", "40", "--time-limit", "300")

@@ -147,6 +147,7 @@ def test_bad_criteria(toy_net) -> None:
         find_gaps(toy_net, table.iloc[:3])
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.integers(0, 2)), min_size=0, max_size=40))
 def test_runs_are_maximal_and_stay_within_a_part(cells) -> None:
@@ -215,6 +216,7 @@ def test_write_coverage_files(synth_net, tmp_path: Path) -> None:
     assert "watched" in text and (len(rep.gaps) == 0 or str(rep.gaps.index[0]) in text)
 
 
+@pytest.mark.slow
 def test_write_coverage_is_deterministic_and_atomic(synth_net, tmp_path: Path, monkeypatch) -> None:
     rep = coverage_report(synth_net)
     out = tmp_path / "out"
@@ -250,6 +252,7 @@ def test_write_coverage_with_no_gaps_and_bad_paths(toy_net, tmp_path: Path) -> N
         write_coverage(rep, tmp_path / "missing" / "deeper")
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_no_checkpoint_at_all(tmp_path: Path) -> None:
     import dataclasses

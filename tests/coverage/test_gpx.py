@@ -17,6 +17,9 @@ from borderwatch.coverage import CoverageError, revisits
 from borderwatch.coverage.gpx import gpx_files, timeline_from_gpx
 from borderwatch.jobs import run_plan
 
+# every test replays the GPX of a generated scenario planned once for the module (several s)
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory: pytest.TempPathFactory):

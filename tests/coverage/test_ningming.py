@@ -10,9 +10,10 @@ import pytest
 from borderwatch.coverage import coverage_report, site_checkpoints, write_coverage
 from borderwatch.data import embedded_scenarios
 
-pytestmark = pytest.mark.skipif(
-    "ningming" not in embedded_scenarios(), reason="no embedded Ningming"
-)
+pytestmark = [
+    pytest.mark.skipif("ningming" not in embedded_scenarios(), reason="no embedded Ningming"),
+    pytest.mark.slow,
+]
 
 
 def test_ningming_gaps_add_up_and_are_written(ningming_net, tmp_path: Path) -> None:

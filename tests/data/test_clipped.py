@@ -28,6 +28,7 @@ def _drop_nodes(xml: str, ids: list[int]) -> str:
     return xml
 
 
+@pytest.mark.slow
 def test_real_extract_same_network_from_pbf_and_xml(tmp_path: Path) -> None:
     pytest.importorskip("osmium")
     scenarios = []

@@ -131,6 +131,7 @@ def borders(draw):
     return parts[0] if n_parts == 1 else MultiLineString(parts)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(border=borders(), unit=st.floats(10, 2000))
 def test_units_cover_the_border_exactly_once(border, unit) -> None:

@@ -12,6 +12,7 @@ def test_embedded_names() -> None:
     assert "ningming" in embedded_scenarios()
 
 
+@pytest.mark.slow
 def test_published_figures(ningming_net) -> None:
     s = scenario_summary(ningming_net)
     assert s["checkpoints"] == 143
@@ -25,6 +26,7 @@ def test_published_figures(ningming_net) -> None:
     assert 5_000 < s["edges"] < 20_000  # order 10^4 roads after simplification
 
 
+@pytest.mark.slow
 def test_roads_come_from_osm_xml(ningming_net) -> None:
     scenario = ningming_net.scenario
     assert scenario.source is not None
@@ -34,6 +36,7 @@ def test_roads_come_from_osm_xml(ningming_net) -> None:
     assert scenario.provenance["border"].startswith("real")
 
 
+@pytest.mark.slow
 def test_every_checkpoint_and_base_is_near_a_road(ningming_net) -> None:
     assert ningming_net.checkpoints["road_m"].max() < 300
     assert ningming_net.teams["road_m"].max() < 300

@@ -23,6 +23,7 @@ def _quiet_load(folder: Path):
         return load_scenario(folder)
 
 
+@pytest.mark.slow
 def test_city_with_rural_defaults_stops_with_suggested_values(tmp_path: Path) -> None:
     pytest.importorskip("osmium")
     folder = write_city_scenario(tmp_path / "city")
@@ -38,6 +39,7 @@ def test_city_with_rural_defaults_stops_with_suggested_values(tmp_path: Path) ->
     )
 
 
+@pytest.mark.slow
 def test_city_with_suggested_values_plans_without_degenerate_loops(tmp_path: Path) -> None:
     pytest.importorskip("osmium")
     from borderwatch.jobs import run_plan

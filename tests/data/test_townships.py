@@ -45,6 +45,7 @@ def test_townships_from_an_admin_boundary_file(tmp_path: Path) -> None:
     assert net.units["township"].iat[-1] == "Heinersreuth"
 
 
+@pytest.mark.slow
 def test_a_bad_admin_boundary_file_is_named(tmp_path: Path) -> None:
     folder = write_real_scenario(tmp_path / "s", "north_bayreuth")
     feature = _box("x", 11.4, 11.7)

@@ -57,6 +57,7 @@ def _counts(url: str) -> dict[str, int]:
         }
 
 
+@pytest.mark.slow
 def test_record_is_idempotent_or_refused(
     toy_plan: Path, toy_log_net, db_url: str, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -149,6 +149,7 @@ def _text(pdf: Path) -> str:
     ).stdout
 
 
+@pytest.mark.slow
 @needs_pdf
 def test_pdf_has_every_page_and_none_is_blank(
     brief: dict[str, Any], planned: dict[str, Any], tmp_path: Path
@@ -170,6 +171,7 @@ def test_pdf_has_every_page_and_none_is_blank(
         assert stddev > 8.0, f"{path.name} looks blank (pixel stddev {stddev:.1f})"
 
 
+@pytest.mark.slow
 @needs_pdf
 def test_pdf_text_has_every_team_and_the_plans_figures(
     brief: dict[str, Any], planned: dict[str, Any]
@@ -188,6 +190,7 @@ def test_pdf_text_has_every_team_and_the_plans_figures(
     assert "反向行驶" in text  # Chinese by default for a scenario in Asia/Shanghai
 
 
+@pytest.mark.slow
 @needs_pdf
 def test_script_name_stays_text_in_html_and_pdf(brief: dict[str, Any]) -> None:
     html = brief["html"].read_text(encoding="utf-8")
@@ -204,6 +207,7 @@ def _record(into: list[str]) -> Any:
     return handler
 
 
+@pytest.mark.slow
 @needs_pdf
 def test_html_renders_in_chromium_without_console_errors(brief: dict[str, Any]) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright")
@@ -239,6 +243,7 @@ def test_html_renders_in_chromium_without_console_errors(brief: dict[str, Any]) 
     assert sizes and all(ok and w > 50 and h > 50 for ok, w, h in sizes)
 
 
+@pytest.mark.slow
 def test_same_inputs_give_the_same_html(planned: dict[str, Any]) -> None:
     folder = read_plan_folder(planned["root"] / "plan")
     a = brief_html(folder, planned["net"], lang="en")
@@ -247,6 +252,7 @@ def test_same_inputs_give_the_same_html(planned: dict[str, Any]) -> None:
     assert "Night patrol briefing" in a and "Route card" in a
 
 
+@pytest.mark.slow
 def test_standby_team_gets_a_standby_card(planned: dict[str, Any]) -> None:
     folder = read_plan_folder(planned["standby"])
     last = folder.routes[-1]
@@ -293,6 +299,7 @@ def test_variant_code_in_words() -> None:
     assert "反向行驶" in variant_text(route, "T05-r1", "20:00", brief_labels("zh"))[0]
 
 
+@pytest.mark.slow
 def test_roster_night_reads_tonight_and_warns_for_another_week(planned: dict[str, Any]) -> None:
     night = read_roster_night(planned["roster"], NIGHT)
     assert night is not None and night.leader is not None
@@ -306,6 +313,7 @@ def test_roster_night_reads_tonight_and_warns_for_another_week(planned: dict[str
         assert read_roster_night(planned["roster"], date(2026, 12, 20)) is None
 
 
+@pytest.mark.slow
 def test_missing_or_bad_plan_files_are_named(planned: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(MapInputError, match=r"summary\.json: not found"):
         (tmp_path / "plan.json").write_text("{}", encoding="utf-8")
@@ -321,6 +329,7 @@ def test_missing_or_bad_plan_files_are_named(planned: dict[str, Any], tmp_path: 
         read_plan_folder(bad)
 
 
+@pytest.mark.slow
 @needs_pdf
 def test_command_line_plan_brief_and_brief(toy_dir: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
@@ -344,6 +353,7 @@ def test_command_line_plan_brief_and_brief(toy_dir: Path, tmp_path: Path) -> Non
     assert missing.exit_code == 2
 
 
+@pytest.mark.slow
 @needs_pdf
 def test_pdf_carries_no_wall_clock_date(brief: dict[str, Any]) -> None:
     # Chromium stamps the wall clock; the stamp is pinned. (The rest of Chromium's PDF is not
@@ -355,6 +365,7 @@ def test_pdf_carries_no_wall_clock_date(brief: dict[str, Any]) -> None:
     assert len(dates) == 2 and all("1970" in x for x in dates), dates
 
 
+@pytest.mark.slow
 def test_gap_reasons_are_in_the_briefing_language(planned: dict[str, Any]) -> None:
     folder = read_plan_folder(planned["root"] / "plan")
     gaps = folder.gaps

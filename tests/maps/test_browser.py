@@ -21,6 +21,9 @@ from borderwatch.maps import coverage_map, plan_map, save_map, save_png
 from tests.maps.synthetic import synthetic_inputs
 
 CHROMIUM = os.environ.get("BORDERWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# a real Chromium and a planned scenario for every test: the full run's (tests/maps/test_html.py
+# checks the same maps' HTML in the quick loop)
+pytestmark = pytest.mark.slow
 ARGS = [
     "--headless",
     "--no-sandbox",

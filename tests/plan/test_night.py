@@ -36,6 +36,7 @@ def test_twin_teams_co_patrol_half_a_loop_apart(toy_dir: Path) -> None:
     assert 0 < cop.approach_s / 60 <= loop / 2 + longest_edge
 
 
+@pytest.mark.slow
 def test_take_over_is_a_leximax_descent(ningming_net) -> None:
     required = choose_required_edges(ningming_net)
     patrol = build_instance(ningming_net, required.edges)
@@ -51,6 +52,7 @@ def test_take_over_is_a_leximax_descent(ningming_net) -> None:
     assert sum(c == 0 for c in bal.team_cost) < sum(c == 0 for c in mm.team_cost)
 
 
+@pytest.mark.slow
 def test_every_ningming_team_works_or_says_why(ningming_plan, ningming_net) -> None:
     plan = ningming_plan
     min_loop = ningming_net.config.min_loop_min
@@ -72,6 +74,7 @@ def test_every_ningming_team_works_or_says_why(ningming_plan, ningming_net) -> N
     assert (firsts.abs() < 1e-9).all()
 
 
+@pytest.mark.slow
 def test_risk_weighted_mean_by_hand(ningming_plan, ningming_net) -> None:
     from borderwatch.coverage.risk import risk_weights
 

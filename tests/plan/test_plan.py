@@ -139,6 +139,7 @@ def test_run_plan_writes_every_file(toy_dir: Path, tmp_path: Path) -> None:
     assert "lower bound" in (out / "report.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_cli_plan_is_deterministic(toy_dir: Path, tmp_path: Path) -> None:
     args = ["plan", str(toy_dir), "--time-limit", "1", "--seed", "4", "--night", "2026-12-01"]
     r1 = runner.invoke(app, [*args, "--out", str(tmp_path / "a")])
@@ -212,6 +213,7 @@ def test_team_that_reaches_no_required_road_stays_at_base(toy_dir: Path) -> None
     assert t2.status == "standby" and "reaches no required road" in t2.standby_reason
 
 
+@pytest.mark.slow
 def test_planner_knobs_library_and_cli(toy_dir: Path, tmp_path: Path) -> None:
     from borderwatch.errors import ConfigError
     from borderwatch.plan.patrols import night_network

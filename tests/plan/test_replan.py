@@ -307,6 +307,7 @@ def test_twin_toy_cut_mid_loop(toy_dir) -> None:
     assert rp.worst_revisit_min <= rp.original_worst_revisit_min + 1e-6
 
 
+@pytest.mark.slow
 def test_ningming_drop_t05_at_0210(ningming_net) -> None:
     """The issue's case, on a short plan: T05's roads all taken over, better than doing nothing."""
     plan = plan_patrols(ningming_net, max_iterations=300, seed=0, bound_rounds=0)
@@ -435,6 +436,7 @@ def test_teams_not_changed_keep_their_loops(small, dropped) -> None:
             assert _cyclic_equal(r.steps, old[r.team].steps)
 
 
+@pytest.mark.slow
 def test_a_hot_stretch_alone_gets_more_passes_from_spare_capacity(small) -> None:
     """No team dropped: a short loop's spare time drives the hot stretch again; the worst stays."""
     net, plan = small
@@ -451,6 +453,7 @@ def test_a_hot_stretch_alone_gets_more_passes_from_spare_capacity(small) -> None
     assert hot.worst_revisit_min <= calm.worst_revisit_min + 1e-6
 
 
+@pytest.mark.slow
 def test_doing_nothing_counts_the_roads_it_leaves_unpassed() -> None:
     """Kept vs new over the same units: the kept plan's unpassed roads wait to the window end.
 

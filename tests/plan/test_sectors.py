@@ -119,6 +119,7 @@ def test_stitched_routes_valid_on_the_whole_network(net, plan: SectorPlan) -> No
     )
 
 
+@pytest.mark.slow
 def test_bounds(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
     assert plan.sector_bound == max(f.bound_min for f in plan.figures) * 60.0
     assert 0 < plan.result.lower_bound <= plan.result.max_cost
@@ -140,6 +141,7 @@ def test_bounds(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
     assert "round trip bound" in cheap.sectors_summary()["bound"]
 
 
+@pytest.mark.slow
 def test_sector_plan_equals_the_sectors_one_by_one(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
     by_team = {r.team: r for r in plan.routes}
     for s, fig in zip(plan.sectors, plan.figures, strict=True):
@@ -152,6 +154,7 @@ def test_sector_plan_equals_the_sectors_one_by_one(net, plan: SectorPlan) -> Non
             assert by_team[r.team].service == r.service
 
 
+@pytest.mark.slow
 def test_same_seed_same_plan(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
     again = plan_sectors(net, 2, workers=0, **FAST)
     assert again.routes == plan.routes
@@ -178,6 +181,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 PLAN = ["--max-iterations", "40", "--night", "2026-12-01", "--no-map", "--seed", "5"]
 
 
+@pytest.mark.slow
 def test_cli_sectors_on_dask_same_files_as_in_process(folder: Path, tmp_path: Path) -> None:
     seq = runner.invoke(
         app,
@@ -202,6 +206,7 @@ def test_cli_sectors_on_dask_same_files_as_in_process(folder: Path, tmp_path: Pa
     assert "planned in 2 sectors" in report and "sector 2: km" in report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "option", "value"),
     [
@@ -277,6 +282,7 @@ def net40():  # type: ignore[no-untyped-def]
     return build_network(generate_scenario(40, seed=11, n_teams=6))
 
 
+@pytest.mark.slow
 def test_split_loses_no_unit_a_team_could_watch(net40) -> None:  # type: ignore[no-untyped-def]
     """Units only a motorcycle may watch stay with the motorcycle team: same units as a whole plan."""
     from borderwatch.plan.sectors import _team_watch
@@ -298,6 +304,7 @@ def test_split_loses_no_unit_a_team_could_watch(net40) -> None:  # type: ignore[
     assert set(sectors.required.uncoverable.tolist()) == set(whole.required.uncoverable.tolist())
 
 
+@pytest.mark.slow
 def test_units_lost_to_the_split_are_warned_and_reported() -> None:
     """A unit only a team two sectors away can watch: not merged away, but warned and counted."""
     from borderwatch import build_network
@@ -352,6 +359,7 @@ def test_rescue_merges_only_with_a_neighbour_that_can_watch() -> None:
     assert _rescue([0, 2, 4, 6], team_unit, can, lengths) is None
 
 
+@pytest.mark.slow
 def test_always_patrolled_road_in_one_sector_only(net) -> None:  # type: ignore[no-untyped-def]
     """--always names are resolved on the whole network; each sector fixes only its own edges."""
     from borderwatch.errors import RoutingError
@@ -377,6 +385,7 @@ def test_always_patrolled_road_in_one_sector_only(net) -> None:  # type: ignore[
         plan_sectors(net, 2, workers=0, always_patrol=["no such road"], **FAST)
 
 
+@pytest.mark.slow
 def test_a_road_two_sectors_chose_is_one_link_served_once() -> None:
     """50 km, seed 3, 8 teams, 4 sectors: a road in two sectors' margins is chosen by both."""
     from collections import Counter
@@ -402,6 +411,7 @@ def test_a_road_two_sectors_chose_is_one_link_served_once() -> None:
         assert all(a[1] == b[0] for a, b in zip(nodes, nodes[1:], strict=False))
 
 
+@pytest.mark.slow
 def test_cli_always_with_a_road_in_one_sector(folder: Path, tmp_path: Path) -> None:
     """`plan --sectors 2 --always ROAD` with a road only sector 1 holds (was a RoutingError)."""
     from borderwatch.errors import RoutingError

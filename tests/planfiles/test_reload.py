@@ -67,6 +67,7 @@ def test_reload_honours_teams_and_night_window(twin_net, tmp_path: Path) -> None
     assert back.schedule.timeline.window_min == 360.0
 
 
+@pytest.mark.slow
 def test_plans_without_service_flags_are_refused(twin_net, tmp_path: Path) -> None:
     _plan(twin_net, tmp_path / "p")
     path = tmp_path / "p" / "plan.json"
@@ -88,6 +89,7 @@ def _broken(tmp_path: Path, twin_net, change) -> Path:
     return tmp_path / "p"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("change", "field", "value"),
     [
@@ -120,6 +122,7 @@ def test_bad_plan_files_name_file_field_and_value(
         assert f"value {value}" in text
 
 
+@pytest.mark.slow
 def test_a_network_of_another_unit_length_is_refused(twin_net, tmp_path: Path) -> None:
     _plan(twin_net, tmp_path / "p")
     path = tmp_path / "p" / "summary.json"
@@ -131,6 +134,7 @@ def test_a_network_of_another_unit_length_is_refused(twin_net, tmp_path: Path) -
     assert str(path) in str(info.value) and "field 'n_units'" in str(info.value)
 
 
+@pytest.mark.slow
 def test_a_loop_that_breaks_is_refused(twin_net, tmp_path: Path) -> None:
     def cut(d) -> None:
         steps = next(r for r in d["routes"] if len(r["steps"]) > 2)["steps"]
@@ -141,6 +145,7 @@ def test_a_loop_that_breaks_is_refused(twin_net, tmp_path: Path) -> None:
         load_plan(folder, twin_net)
 
 
+@pytest.mark.slow
 def test_foreign_and_missing_folders(twin_net, toy_net, tmp_path: Path) -> None:
     _plan(twin_net, tmp_path / "p")
     with pytest.raises(CoverageError, match=r"'T2'.*not a plan of this scenario"):
@@ -153,6 +158,7 @@ def test_foreign_and_missing_folders(twin_net, toy_net, tmp_path: Path) -> None:
         load_plan(tmp_path / "junk", twin_net)
 
 
+@pytest.mark.slow
 def test_driven_from_gpx_mixes_tracks_and_plan(twin_net, tmp_path: Path) -> None:
     import gpxpy
     import pyproj
@@ -196,6 +202,7 @@ def test_driven_from_gpx_mixes_tracks_and_plan(twin_net, tmp_path: Path) -> None
     assert none == {}
 
 
+@pytest.mark.slow
 def test_reload_of_a_replanned_folder(twin_net, tmp_path: Path) -> None:
     from borderwatch.jobs import write_replan
     from borderwatch.plan.replan import replan

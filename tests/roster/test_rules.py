@@ -6,6 +6,7 @@ import random
 import re
 from datetime import timedelta
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -53,6 +54,7 @@ N_WEEKS = 16
 MIN_FEASIBLE = 13  # measured: 14 of the 16 weeks have a roster (2 lack county leaders)
 
 
+@pytest.mark.slow
 def test_every_rule_holds() -> None:
     """Every hard rule and the fairness rule on 16 random weeks; enough of them must be feasible.
 
@@ -86,6 +88,7 @@ def test_every_rule_holds() -> None:
     assert feasible >= MIN_FEASIBLE, f"only {feasible} of {N_WEEKS} random weeks had a roster"
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None)
 @given(st.integers(0, 1000))
 @example(82)  # someone back from leave cannot catch up within max_night_shifts

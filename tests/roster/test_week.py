@@ -100,6 +100,7 @@ def test_salt_changes_rotation_but_week_reproduces():
     assert all(x != y for x, y in zip(seq, seq[1:], strict=False))
 
 
+@pytest.mark.slow
 def test_idempotent_rerun_and_no_overwrite(tmp_path, site, rows):
     people = people_from_rows(rows)
     out = tmp_path / "rosters"
@@ -207,6 +208,7 @@ def test_bad_inputs(tmp_path, site, rows):
         build_week(site, people_from_rows(rows), "2026-W49", plan=plan)
 
 
+@pytest.mark.slow
 def test_command_exit_codes_and_dry_run(tmp_path):
     from rich.console import Console
 
@@ -251,6 +253,7 @@ def test_command_exit_codes_and_dry_run(tmp_path):
     assert not (out / "2026-W50").exists()
 
 
+@pytest.mark.slow
 def test_same_bytes_in_a_fresh_process(tmp_path, site, rows):
     """HiGHS may meet equal optima in any order; the seeded tie-break makes the roster unique."""
     import hashlib

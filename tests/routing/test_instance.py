@@ -203,6 +203,7 @@ def test_generated_scenario_equals_dense_run(generated_patrol) -> None:
     _check_against_dense(generated_patrol.instance)
 
 
+@pytest.mark.slow
 def test_ningming_equals_dense_run(ningming_net) -> None:
     from borderwatch.plan.required import choose_required_edges
     from borderwatch.routing.patrol import build_instance

@@ -217,6 +217,7 @@ def test_carplib_reaches_best_known(file: str, graph: str, k: int) -> None:
     )
 
 
+@pytest.mark.slow
 def test_carplib_search_improves_on_the_start() -> None:
     """The pinned values are out of reach of the start solution: the search must work."""
     gaps = []

@@ -55,6 +55,7 @@ def gen_nets():
     return {km: build_network(generate_scenario(km, seed=7)) for km in (40.0, 100.0)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ningming", "gen40", "gen100"])
 def test_search_and_take_over_match_the_pinned_results(name, gen_nets, ningming_net) -> None:
     net = {"ningming": ningming_net, "gen40": gen_nets[40.0], "gen100": gen_nets[100.0]}[name]
@@ -76,6 +77,7 @@ def test_search_and_take_over_match_the_pinned_results(name, gen_nets, ningming_
     assert got == PINNED[name]
 
 
+@pytest.mark.slow
 def test_generated_plan_matches_the_pinned_plan(gen_nets) -> None:
     plan = plan_patrols(gen_nets[40.0], max_iterations=200, seed=0)
     routes = [[list(map(list, r.steps)), list(map(list, r.approach))] for r in plan.routes]
