@@ -580,6 +580,24 @@ def summarize(
 ) -> dict[str, Any]:
     """Headline figures: km and % watched, km in gaps, the longest gap, worst revisit.
 
+    Parameters
+    ----------
+    network
+        The patrol network (scenario name and source, checkpoints, teams,
+        unit length).
+    table
+        The per-unit table of :func:`unit_coverage` on ``network``; its
+        ``worst_revisit_min`` and ``response_min`` columns, when present, give
+        the revisit and response figures.
+    gaps
+        The gaps of :func:`find_gaps` on ``table``, longest first (the first
+        row is the longest gap).
+    criterion
+        The criterion the gaps were found by, recorded as ``criterion``
+        (names joined by ``+``).
+    max_response_min, max_revisit_min
+        The targets, recorded under ``targets`` and checked in ``target_check``.
+
     Returns
     -------
     dict

@@ -150,7 +150,30 @@ def candidate_sites(
 def coverage_matrix(
     network: PatrolNetwork, candidates: gpd.GeoDataFrame, *, radius_m: float | None = None
 ) -> sparse.csr_array:
-    """Boolean units × candidates matrix: the candidate would watch the unit (midpoint rule)."""
+    """Boolean units × candidates matrix: the candidate would watch the unit (midpoint rule).
+
+    Parameters
+    ----------
+    network
+        The patrol network; its border units are the rows, in order.
+    candidates
+        Candidate sites (:func:`candidate_sites`), Point geometries in the
+        network's projected CRS; the columns, in order.
+    radius_m
+        Watch radius of a site in metres: a unit is watched when its midpoint
+        lies within it (default the config's ``checkpoint_radius_m``).
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        Shape ``(n_units, n_candidates)``, dtype bool, sorted indices; True
+        where the candidate watches the unit.
+
+    Raises
+    ------
+    CoverageError
+        If the radius is not positive.
+    """
     r = float(network.config.checkpoint_radius_m if radius_m is None else radius_m)
     if not r > 0:
         raise CoverageError("radius_m must be positive", field="radius_m", value=radius_m)
