@@ -268,6 +268,34 @@ def solve_pool(pool: Pool, monday: date, config: RosterConfig) -> PoolResult:
     First with fixed fair counts per person (:func:`targets`), which keeps the
     MILP easy despite hundreds of interchangeable people; if no roster meets
     those counts, again with fairness as weighted spreads in the objective.
+
+    Parameters
+    ----------
+    pool
+        The people, the slots they can fill, and their history (night duties
+        so far, last duty end, last week's pattern).
+    monday
+        The Monday of the week; slot times count from its 00:00 and leave days
+        are dates from it.
+    config
+        The roster rules (rest hours, ``max_shifts``, ``max_night_shifts``),
+        the fairness weights and the solver's time limit.
+
+    Returns
+    -------
+    PoolResult
+        Slot key → the ids of the people who fill it, the solver status
+        (``"optimal"`` or ``"time_limit"``), the mode (``"fixed-counts"`` or
+        ``"weighted"``), the spreads (min, max) of night duties this week and
+        in total and of duties this week among people without leave, the
+        number of assignments changed against last week's pattern, the
+        seconds and the number of variables.
+
+    Raises
+    ------
+    RosterInfeasibleError
+        No roster meets the rules (naming the pool and the demand against the
+        people), or none was found within the time limit.
     """
     t0 = time.perf_counter()
     avail = availability(pool, monday, config)
