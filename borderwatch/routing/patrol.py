@@ -222,6 +222,25 @@ def build_instance(
 ) -> PatrolInstance:
     """Build the arc-routing instance of ``network``'s teams and ``required_edges``.
 
+    Parameters
+    ----------
+    network
+        The patrol network: its edges are the deadhead arcs, its teams (base
+        node, vehicle) the depots and profiles, costs in seconds per vehicle.
+    required_edges
+        Positions of the network edges the plan must drive; they are merged
+        into links (:func:`~borderwatch.routing.links.merge_links`), and links
+        no team can reach with its vehicle are left out (``unreachable``).
+    name
+        Name of the instance (default: the scenario's name).
+
+    Returns
+    -------
+    PatrolInstance
+        The instance (network edges first, then one required arc per link),
+        its links, the vehicle profiles and team ids in instance order, the
+        links left out and the teams that stay at base (each with a warning).
+
     Raises
     ------
     RoutingError
@@ -302,6 +321,22 @@ def route_teams(
     ``time_limit_s``, ``max_iterations`` and ``seed`` go to
     :func:`~borderwatch.routing.solve_minmax` (``time_limit`` is the deprecated
     name of ``time_limit_s``).
+
+    Parameters
+    ----------
+    network
+        The patrol network the instance was built on (the routes are
+        expanded to its edges, timed with each team's vehicle).
+    patrol
+        The instance (:func:`build_instance`).
+    time_limit_s
+        Cap on the seconds of search.
+    max_iterations
+        Iteration cap of the search (deterministic across machines); None: no cap.
+    seed
+        Random seed; the same seed and iteration count give the same routes.
+    time_limit
+        Deprecated name of ``time_limit_s``.
 
     Returns
     -------
