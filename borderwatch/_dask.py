@@ -60,19 +60,19 @@ def open_client(
     dashboard
         Serve the Dask dashboard of a local cluster (on a free port).
 
-    Raises
-    ------
-    BorderwatchError
-        If both ``local`` and ``scheduler`` are given, ``local`` is not
-        positive, the scheduler cannot be reached (the message names its
-        address), or the workers cannot import borderwatch.
-
     Returns
     -------
     distributed.Client
         A client not set as the default, whose workers were checked to run
         borderwatch (a version other than this one is logged as a warning);
         close it with :func:`close_client`.
+
+    Raises
+    ------
+    BorderwatchError
+        If both ``local`` and ``scheduler`` are given, ``local`` is not
+        positive, the scheduler cannot be reached (the message names its
+        address), or the workers cannot import borderwatch.
     """
     distributed = import_distributed()
     if local is not None and scheduler is not None:
