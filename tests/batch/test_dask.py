@@ -201,6 +201,7 @@ def test_command_function(folder: Path, client: Any) -> None:
     assert "(8 resumed)" in buf.getvalue()
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_names_the_address() -> None:
     with pytest.raises(BorderwatchError, match=r"tcp://127\.0\.0\.1:9 within 1 s"):
         open_client(scheduler="tcp://127.0.0.1:9", timeout=1)
