@@ -38,6 +38,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from borderwatch.config import SearchParams
+
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -318,7 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 inst = to_instance(
                     data, problem=args.problem, depots=farthest_bases(inst, k, first=data.depot)
                 )
-            res = solve_minmax(inst, time_limit_s=args.time_limit, seed=args.seed)
+            res = solve_minmax(
+                inst, search=SearchParams(time_limit_s=args.time_limit, seed=args.seed)
+            )
             res.validate(inst)
             ref = None if args.multi_base else reference.get((problem_key, g, k))
             best = ref.best_known if ref else math.nan

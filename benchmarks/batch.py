@@ -39,6 +39,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from borderwatch.config import SearchParams
+
 
 def lpt_makespan(durations: list[float], workers: int) -> float:
     """Makespan of ``durations`` placed longest-first on ``workers`` identical workers."""
@@ -59,7 +61,13 @@ def _warm() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         net = build_network(generate_scenario(8.0, 1))
-        run_plan(net, tmp, night=date(2026, 1, 5), max_iterations=5, seed=0, map_html=False)
+        run_plan(
+            net,
+            tmp,
+            night=date(2026, 1, 5),
+            map_html=False,
+            search=SearchParams(max_iterations=5, seed=0),
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

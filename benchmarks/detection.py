@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from borderwatch.config import SearchParams
+
 
 def main(argv: list[str] | None = None) -> int:
     import borderwatch as bw
@@ -67,10 +69,9 @@ def main(argv: list[str] | None = None) -> int:
             net,
             folder,
             night=night,
-            time_limit_s=args.time_limit,
-            seed=0,
             map_html=False,
             crossing_min=tau0,
+            search=SearchParams(time_limit_s=args.time_limit, seed=0),
         )
         plan_s = time.perf_counter() - t
         say("# Detection probabilities, Ningming (issue #25)\n")

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from borderwatch.config import SearchParams
+
 
 def main(argv: list[str] | None = None) -> int:
     import borderwatch as bw
@@ -69,10 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             net,
             Path(tmp) / "plan",
             night=night,
-            time_limit_s=args.time_limit,
-            seed=0,
             map_html=False,
             crossing_min=tau0,
+            search=SearchParams(time_limit_s=args.time_limit, seed=0),
         )
         plan_s = time.perf_counter() - t
         say("# In-night randomisation, Ningming (issue #25)\n")

@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from borderwatch.config import SearchParams
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -216,7 +218,7 @@ def bench_risk(plan: Path, net, tmp: Path) -> dict[str, object]:  # type: ignore
     }
     for name, weights in (("uniform", np.ones(len(w))), ("scenario", None), ("log", w)):
         t = time.perf_counter()
-        p = plan_patrols(net, max_iterations=300, seed=0, weights=weights)
+        p = plan_patrols(net, weights=weights, search=SearchParams(max_iterations=300, seed=0))
         rv = p.revisits["worst_revisit_min"].to_numpy(dtype=float)
         passes = p.revisits["n_passes"].to_numpy(dtype=float)
         out[name] = {

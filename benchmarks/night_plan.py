@@ -19,6 +19,8 @@ import sys
 import time
 from typing import Any
 
+from borderwatch.config import SearchParams
+
 
 def run_one(name: str, time_limit_s: float = 20.0, seed: int = 0) -> dict[str, Any]:
     from borderwatch import build_network, load_scenario
@@ -32,9 +34,9 @@ def run_one(name: str, time_limit_s: float = 20.0, seed: int = 0) -> dict[str, A
     net = build_network(scenario)
     t, c0 = time.perf_counter(), time.process_time()
     try:
-        plan = plan_patrols(net, time_limit_s=time_limit_s, seed=seed)
+        plan = plan_patrols(net, search=SearchParams(time_limit_s=time_limit_s, seed=seed))
     except TypeError:  # the older tree's keyword
-        plan = plan_patrols(net, time_limit=time_limit_s, seed=seed)
+        plan = plan_patrols(net, search=SearchParams(time_limit_s=time_limit_s, seed=seed))
     wall, cpu = time.perf_counter() - t, time.process_time() - c0
     table = plan.revisits
     passed = table["n_passes"].to_numpy() > 0

@@ -34,6 +34,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from borderwatch.config import SearchParams
+
 DEFAULT = "100km,500km,1000km,1000km:sectors,2000km,2000km:sectors,5000km:sectors"
 
 
@@ -87,19 +89,26 @@ def run_one(
             client = open_client(local=workers)
             client.run(exec, TIMER, {})
             try:
-                plan = plan_sectors(net, sectors, time_limit_s=time_limit, seed=seed, client=client)
+                plan = plan_sectors(
+                    net,
+                    sectors,
+                    client=client,
+                    search=SearchParams(time_limit_s=time_limit, seed=seed),
+                )
                 search = sum(client.run(eval, COLLECT).values())
             finally:
                 close_client(client)
         else:
-            plan = plan_sectors(net, sectors, time_limit_s=time_limit, seed=seed, workers=0)
+            plan = plan_sectors(
+                net, sectors, workers=0, search=SearchParams(time_limit_s=time_limit, seed=seed)
+            )
             search = eval(COLLECT)
         row["n_sectors"] = len(plan.sectors)
         row["sector_bound_min"] = plan.sector_bound_min
         row["sector_gap_pct"] = plan.sector_gap_pct
         row["bound_kind"] = plan.bound_kind
     else:
-        plan = plan_patrols(net, time_limit_s=time_limit, seed=seed)
+        plan = plan_patrols(net, search=SearchParams(time_limit_s=time_limit, seed=seed))
         search = eval(COLLECT)
         row["n_sectors"] = 0
     row["plan_s"] = time.perf_counter() - t

@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+from borderwatch.config import SearchParams
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     net = build_network(load_scenario("ningming"))
-    plan = plan_patrols(net, max_iterations=200, seed=0, bound_rounds=0)
+    plan = plan_patrols(net, search=SearchParams(max_iterations=200, seed=0, bound_rounds=0))
     night = datetime.date(2026, 12, 1)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from borderwatch.config import SearchParams
+
 STEPS = ("required", "routing", "bound", "night", "schedule")
 
 
@@ -58,7 +60,7 @@ def child(km: float, time_limit: float) -> dict[str, Any]:
     net = build_network(generate_scenario(km, seed=7))
     build_s = time.perf_counter() - t
     t = time.perf_counter()
-    plan = plan_patrols(net, time_limit_s=time_limit, seed=0)
+    plan = plan_patrols(net, search=SearchParams(time_limit_s=time_limit, seed=0))
     plan_s = time.perf_counter() - t
     on = sum(1 for r in plan.routes if r.on_patrol)
     return {

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from borderwatch import build_network, load_scenario
+from borderwatch.config import SearchParams
 from borderwatch.plan.sizing import size_teams
 
 RESULTS = Path(__file__).resolve().parent / "results" / "teams.md"
@@ -25,7 +26,9 @@ def main() -> None:
     rows = []
     for label, rounds in (("before: bound in every plan (25 rounds)", 25), ("after: no bound", 0)):
         t0 = time.perf_counter()
-        res = size_teams(net, target_min=120.0, time_limit_s=5.0, bound_rounds=rounds)
+        res = size_teams(
+            net, target_min=120.0, search=SearchParams(time_limit_s=5.0, bound_rounds=rounds)
+        )
         secs = time.perf_counter() - t0
         rows.append((label, secs, res))
         print(f"{label}: {secs:.1f} s, plans {sorted(res.worst_by_k)}, fewest {res.fewest}")

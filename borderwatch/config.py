@@ -73,6 +73,7 @@ __all__ = [
     "NightWindow",
     "PlanConfig",
     "PlanOptions",
+    "SearchParams",
     "Targets",
     "VehicleProfile",
     "check_range",
@@ -85,7 +86,6 @@ __all__ = [
     "parse_night_window",
     "plan_options",
     "read_toml",
-    "renamed_time_limit",
 ]
 
 #: Allowed range (inclusive) of each length, speed and target option, with its unit.
@@ -419,29 +419,56 @@ def default_language(timezone: str | None) -> str:
     return "zh" if timezone in _CHINESE_TIMEZONES else "en"
 
 
-def renamed_time_limit(time_limit_s: float, time_limit: float | None, *, where: str) -> float:
-    """Return the time limit in seconds, accepting the old keyword ``time_limit``.
+@dataclass(frozen=True)
+class SearchParams:
+    """The routing search's budget and seed: one object for every planning call.
 
-    Every time limit of the package is called ``time_limit_s``; functions that
-    took ``time_limit`` still accept it, with a :class:`DeprecationWarning`.
+    Like PyVRP's ``SolveParams`` with its stopping criteria: the min-max search
+    stops when it converges, after ``max_iterations`` (a fixed length, so the same
+    result on any machine) or at ``time_limit_s`` (a safety cap on wall-clock
+    seconds), whichever comes first.
 
-    Parameters
+    Attributes
     ----------
     time_limit_s
-        The value of the new keyword.
-    time_limit
-        The value of the old keyword (None when not given).
-    where
-        The function's name, for the warning.
+        Wall-clock cap of the min-max search, in seconds (counted after its setup).
+    max_iterations
+        A fixed number of search iterations (None: until it converges or the cap).
+    seed
+        Random seed (None: the config's ``seed``; in a re-plan, the plan's).
+    bound_rounds
+        Rounds of the assignment-MILP lower bound (0: the simple bounds only).
+    bound_time_s
+        Wall-clock cap of that bound (None: it grows with the instance).
     """
-    if time_limit is None:
-        return time_limit_s
-    warnings.warn(
-        f"{where}(time_limit=...) is deprecated: the keyword is now time_limit_s (seconds)",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    return float(time_limit)
+
+    time_limit_s: float = 20.0
+    max_iterations: int | None = None
+    seed: int | None = None
+    bound_rounds: int = 25
+    bound_time_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_iterations is not None and not (
+            isinstance(self.max_iterations, int) and self.max_iterations >= 0
+        ):
+            raise ConfigError(
+                "a whole number >= 0 (0: the start solution only)",
+                field="max_iterations",
+                value=self.max_iterations,
+            )
+        if self.seed is not None and not (isinstance(self.seed, int) and self.seed >= 0):
+            raise ConfigError("a whole number >= 0", field="seed", value=self.seed)
+        if not (isinstance(self.bound_rounds, int) and self.bound_rounds >= 0):
+            raise ConfigError("a whole number >= 0", field="bound_rounds", value=self.bound_rounds)
+
+    def replace(self, **changes: Any) -> SearchParams:
+        """A copy with ``changes`` applied (validated)."""
+        return dataclasses.replace(self, **changes)
+
+    def seeded(self, default: int) -> int:
+        """The seed, or ``default`` when none is given."""
+        return default if self.seed is None else self.seed
 
 
 def check_range(

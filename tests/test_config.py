@@ -172,17 +172,16 @@ def test_written_scenario_keeps_targets(toy_dir: Path, tmp_path: Path) -> None:
     assert again.default_config().targets.max_revisit_min == 90
 
 
-def test_old_time_limit_keyword_warns(toy_net) -> None:
-    from borderwatch.config import renamed_time_limit
-    from borderwatch.plan import choose_required_edges
+def test_search_params_one_object_for_the_budget() -> None:
+    from borderwatch.config import SearchParams
 
-    assert renamed_time_limit(7.0, None, where="f") == 7.0
-    with pytest.warns(DeprecationWarning, match=r"f\(time_limit=\.\.\.\) is deprecated"):
-        assert renamed_time_limit(7.0, 3, where="f") == 3.0
-    new = choose_required_edges(toy_net, time_limit_s=5)
-    with pytest.warns(DeprecationWarning, match="choose_required_edges"):
-        old = choose_required_edges(toy_net, time_limit=5)
-    assert list(old.edges) == list(new.edges)
+    search = SearchParams()
+    assert (search.time_limit_s, search.max_iterations, search.seed) == (20.0, None, None)
+    assert search.bound_rounds == 25 and search.bound_time_s is None
+    assert search.seeded(7) == 7 and search.replace(seed=3).seeded(7) == 3
+    for field, value in (("max_iterations", -1), ("seed", -1), ("bound_rounds", -2)):
+        with pytest.raises(ConfigError, match=field):
+            SearchParams(**{field: value})
 
 
 def test_batch_spec_old_time_limit_key_warns() -> None:

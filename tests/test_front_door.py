@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import borderwatch as bw
+from borderwatch.config import SearchParams
 from borderwatch.data.scenario_io import write_scenario
 from borderwatch.data.synthetic import generate_scenario
 
@@ -29,16 +30,24 @@ def test_find_gaps_returns_the_report_and_writes_the_folder(folder: Path, tmp_pa
 
 @pytest.mark.slow
 def test_plan_night_then_replan(folder: Path, tmp_path: Path) -> None:
-    in_memory = bw.plan_night(folder, night="2026-12-17", max_iterations=30, seed=1)
+    in_memory = bw.plan_night(
+        folder, night="2026-12-17", search=SearchParams(max_iterations=30, seed=1)
+    )
     plan = bw.plan_night(
-        folder, night="2026-12-17", max_iterations=30, seed=1, out=tmp_path / "p", map_html=False
+        folder,
+        night="2026-12-17",
+        out=tmp_path / "p",
+        map_html=False,
+        search=SearchParams(max_iterations=30, seed=1),
     )
     # the same search either way: the folder holds the plan that was returned
     assert plan.result.max_cost == in_memory.result.max_cost
     recorded = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
     assert recorded["night"] == "2026-12-17"
     working = [r.team for r in plan.routes if r.on_patrol]
-    rp = bw.replan(tmp_path / "p", at="02:10", drop=[working[0]], out=tmp_path / "r", map_html=False)
+    rp = bw.replan(
+        tmp_path / "p", at="02:10", drop=[working[0]], out=tmp_path / "r", map_html=False
+    )
     assert working[0] not in {r.team for r in rp.plan.routes if r.on_patrol}
     assert (tmp_path / "r" / "diff.txt").is_file()
     with pytest.raises(bw.ConfigError, match="--at"):

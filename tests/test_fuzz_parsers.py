@@ -30,6 +30,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from borderwatch.config import SearchParams
 from borderwatch.errors import BorderwatchError
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -571,7 +572,13 @@ def plan_doc(toy_net, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
 
     out = tmp_path_factory.mktemp("plan") / "p"
     with _quiet():
-        run_plan(toy_net, out, night=date(2026, 1, 5), max_iterations=20, seed=0, map_html=False)
+        run_plan(
+            toy_net,
+            out,
+            night=date(2026, 1, 5),
+            map_html=False,
+            search=SearchParams(max_iterations=20, seed=0),
+        )
     doc: dict[str, Any] = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     return doc
 

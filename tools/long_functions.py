@@ -49,7 +49,9 @@ def main() -> int:
     for n, path, name in rows:
         print(f"{n:4d}  {path}  {name}")
     over = [r for r in rows if r[0] > HARD]
-    print(f"{len(rows)} over {SOFT} lines (budget {SOFT_COUNT}), {len(over)} over {HARD} (budget 0)")
+    print(
+        f"{len(rows)} over {SOFT} lines (budget {SOFT_COUNT}), {len(over)} over {HARD} (budget 0)"
+    )
     return 1 if over or len(rows) > SOFT_COUNT else 0
 
 

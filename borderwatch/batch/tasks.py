@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from borderwatch.atomic import atomic_folder
 from borderwatch.batch.spec import BatchSpec, ScenarioRef
-from borderwatch.config import SCALAR_FIELDS
+from borderwatch.config import SCALAR_FIELDS, SearchParams
 from borderwatch.errors import BorderwatchError, ConfigError
 
 if TYPE_CHECKING:
@@ -357,9 +357,11 @@ def _execute(task: Task, out: Path) -> dict[str, Any]:
         network,
         out,
         night=date.fromisoformat(opts["night"]),
-        time_limit_s=float(opts["time_limit_s"]),
-        max_iterations=None if opts["max_iterations"] is None else int(opts["max_iterations"]),
-        seed=config.seed,
+        search=SearchParams(
+            time_limit_s=float(opts["time_limit_s"]),
+            max_iterations=None if opts["max_iterations"] is None else int(opts["max_iterations"]),
+            seed=config.seed,
+        ),
         max_revisit_min=float(opts["max_revisit_min"]),
         map_html=bool(opts["map_html"]),
         lang=opts["lang"],

@@ -28,6 +28,7 @@ from borderwatch.cli.common import (
     parse_night_date,
     step,
 )
+from borderwatch.config import SearchParams
 from borderwatch.errors import ConfigError, PlanWarning
 
 if TYPE_CHECKING:
@@ -192,9 +193,9 @@ def plan_command(
                 net,
                 out_dir,
                 night=day,
-                time_limit_s=time_limit,
-                max_iterations=max_iterations,
-                seed=seed,
+                search=SearchParams(
+                    time_limit_s=time_limit, max_iterations=max_iterations, seed=seed
+                ),
                 always_patrol=always or (),
                 max_revisit_min=max_revisit,
                 teams=teams.split(",") if teams else None,
@@ -256,8 +257,7 @@ def teams_command(
             result = size_teams(
                 net,
                 target_min=goal,
-                time_limit_s=time_limit,
-                seed=net.config.seed if seed is None else seed,
+                search=SearchParams(time_limit_s=time_limit, seed=seed, bound_rounds=0),
                 progress=lambda msg: status.update(f"{msg} …"),
             )
         table = Table(

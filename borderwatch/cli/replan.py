@@ -25,6 +25,7 @@ from borderwatch.cli.common import (
     parse_night_date,
     step,
 )
+from borderwatch.config import SearchParams
 from borderwatch.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -108,9 +109,11 @@ def replan_command(
                 request,
                 net,
                 gpx=gpx,
-                time_limit_s=time_limit,
-                max_iterations=max_iterations,
-                seed=seed,
+                search=SearchParams(
+                    time_limit_s=20.0 if time_limit is None else time_limit,
+                    max_iterations=max_iterations,
+                    seed=seed,
+                ),
                 progress=lambda msg: status.update(f"{msg} …"),
             )
             write_replan(

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from borderwatch.config import PlanConfig
+from borderwatch.config import PlanConfig, SearchParams
 from borderwatch.data import PatrolNetwork, Scenario, build_network, load_scenario
 
 if TYPE_CHECKING:
@@ -112,9 +112,7 @@ def plan_night(
     teams: Sequence[str] | None = None,
     n_teams: int | None = None,
     night_window: str | None = None,
-    time_limit_s: float = 20.0,
-    max_iterations: int | None = None,
-    seed: int | None = None,
+    search: SearchParams | None = None,
     config: PlanConfig | str | Path | None = None,
     out: str | Path | None = None,
     map_html: bool = True,
@@ -131,9 +129,10 @@ def plan_night(
     teams, n_teams, night_window
         Plan with these teams, with that many spread along the border, or in
         another window (``"21:00-05:00"``).
-    time_limit_s, max_iterations, seed
-        The routing search: it stops when it converges, after ``max_iterations``
-        or at the time limit; the same seed gives the same plan.
+    search
+        The routing search (:class:`~borderwatch.config.SearchParams`): it stops
+        when it converges, after ``max_iterations`` or at the time limit; the
+        same seed gives the same plan.
     out
         Also write the plan folder (the ``plan`` command's files).
     map_html
@@ -150,14 +149,11 @@ def plan_night(
     day = _day(night)
     if out is not None:
         plan, _ = run_plan(
-            net, out, night=day, time_limit_s=time_limit_s, max_iterations=max_iterations,
-            seed=seed, teams=teams, n_teams=n_teams, night_window=night_window, map_html=map_html,
+            net, out, night=day, search=search, teams=teams, n_teams=n_teams, night_window=night_window, map_html=map_html,
         )  # fmt: skip
         return plan
     tonight = night_network(net, teams=teams, n_teams=n_teams, night_window=night_window, night=day)
-    return plan_patrols(
-        tonight, time_limit_s=time_limit_s, max_iterations=max_iterations, seed=seed
-    )
+    return plan_patrols(tonight, search)
 
 
 def replan(

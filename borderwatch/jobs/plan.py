@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from borderwatch.atomic import atomic_folder, write_text
-from borderwatch.config import renamed_time_limit
+from borderwatch.config import SearchParams
 from borderwatch.coverage import coverage_report, write_coverage
 from borderwatch.data.gpkg import fixed_gpkg_time
 from borderwatch.data.safe_csv import neutralise_frame
@@ -30,9 +30,7 @@ def run_plan(
     out_dir: str | Path,
     *,
     night: date,
-    time_limit_s: float = 20.0,
-    max_iterations: int | None = None,
-    seed: int | None = None,
+    search: SearchParams | None = None,
     always_patrol: Sequence[str] = (),
     max_revisit_min: float | None = None,
     teams: Sequence[str] | None = None,
@@ -43,7 +41,6 @@ def run_plan(
     offline: bool = True,
     basemap: str | None = None,
     progress: Progress = noop,
-    time_limit: float | None = None,
     sectors: int | str | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
@@ -56,8 +53,8 @@ def run_plan(
     ``plan.json``, ``gaps_after.csv`` (and the coverage files of the plan:
     ``gaps.geojson``, ``units.gpkg``, ``grids.csv``, ``summary.json``),
     ``report.txt`` and ``map.html``. The revisit target defaults to
-    ``network.config.targets.max_revisit_min``; ``time_limit`` is the
-    deprecated name of ``time_limit_s``.
+    ``network.config.targets.max_revisit_min``; ``search`` is the routing
+    search's budget and seed (:class:`~borderwatch.config.SearchParams`).
 
     The planner's knobs: ``teams`` (ids to plan with), ``n_teams`` (that many
     of them, spread along the border) and ``night_window`` (``"21:00-05:00"``)
@@ -140,7 +137,6 @@ def run_plan(
     """
     from borderwatch.plan.patrols import night_network
 
-    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="run_plan")
     network = night_network(
         network, teams=teams, n_teams=n_teams, night_window=night_window, night=night
     )
@@ -151,9 +147,7 @@ def run_plan(
     if sectors is None:
         plan = plan_patrols(
             network,
-            time_limit_s=time_limit_s,
-            max_iterations=max_iterations,
-            seed=seed,
+            search,
             always_patrol=always_patrol,
             progress=progress,
             weights=risk_weights,  # plan --risk-from-log (a whole plan; sectors: the scenario's)
@@ -164,9 +158,7 @@ def run_plan(
         plan = plan_sectors(
             network,
             sectors,
-            time_limit_s=time_limit_s,
-            max_iterations=max_iterations,
-            seed=seed,
+            search,
             always_patrol=always_patrol,
             progress=progress,
             scheduler=scheduler,

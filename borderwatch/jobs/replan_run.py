@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from borderwatch.config import SearchParams
 from borderwatch.errors import ConfigError, PlanWarning
 from borderwatch.jobs._common import Progress, noop
 
@@ -186,9 +187,7 @@ def run_replan(
     network: PatrolNetwork,
     *,
     gpx: Sequence[str | Path] | None = None,
-    time_limit_s: float | None = None,
-    max_iterations: int | None = None,
-    seed: int | None = None,
+    search: SearchParams | None = None,
     progress: Progress = noop,
 ) -> Replan:
     """Re-plan the rest of the night of ``request`` on the scenario's ``network``.
@@ -246,8 +245,6 @@ def run_replan(
         hot=request.hot,
         positions=positions,
         driven=driven,
-        max_iterations=max_iterations,
-        seed=seed,
+        search=search,
         progress=progress,
-        **({} if time_limit_s is None else {"time_limit_s": time_limit_s}),
     )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from borderwatch.config import renamed_time_limit
+from borderwatch.config import SearchParams
 from borderwatch.coverage.revisit import revisits
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
@@ -211,15 +211,10 @@ def night_network(
 
 def plan_patrols(
     network: PatrolNetwork,
+    search: SearchParams | None = None,
     *,
-    time_limit_s: float = 20.0,
-    max_iterations: int | None = None,
-    seed: int | None = None,
     always_patrol: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
-    time_limit: float | None = None,
-    bound_rounds: int = 25,
-    bound_time_s: float | None = None,
     fixed_edges: Sequence[int] | np.ndarray = (),
     weights: np.ndarray | None = None,
 ) -> PatrolPlan:
@@ -229,27 +224,19 @@ def plan_patrols(
     ----------
     network
         The patrol network (teams, their vehicles, the watch index).
-    time_limit_s
-        Seconds for the min-max search.
-    max_iterations
-        Iteration cap of the search (deterministic across machines).
-    seed
-        Random seed (default: ``network.config.seed``).
+    search
+        The search's budget (:class:`~borderwatch.config.SearchParams`; default a
+        20 s cap, the seed ``network.config.seed``). ``bound_rounds`` rounds of the
+        assignment bound (:func:`~borderwatch.routing.assignment.assignment_bound`):
+        a count, so that the printed bound is the same on every run; 0 keeps the
+        basic bound. ``bound_time_s`` is a safety cap on the bound's seconds (a
+        bound stopped by it is still valid, but may differ between runs, and a
+        warning is logged); default :func:`bound_cap_s`, which grows with the
+        instance so that the bound ends by its round count on a loaded machine.
     always_patrol
         Roads patrolled in any case (names, OSM ids or highway classes).
     progress
         Called with a short message before each step.
-    time_limit
-        Deprecated name of ``time_limit_s``.
-    bound_rounds
-        Rounds of the assignment bound
-        (:func:`~borderwatch.routing.assignment.assignment_bound`); a count, so
-        that the printed bound is the same on every run; 0 keeps the basic bound.
-    bound_time_s
-        Safety cap on the assignment bound's seconds (a bound stopped by it is
-        still valid, but may differ between runs, and a warning is logged).
-        Default :func:`bound_cap_s`: it grows with the instance, so that the
-        bound ends by its round count on a loaded machine.
     fixed_edges
         Edge positions patrolled in any case, besides ``always_patrol``
         (:func:`~borderwatch.plan.required.choose_required_edges`).
@@ -262,8 +249,8 @@ def plan_patrols(
     -------
     PatrolPlan
     """
-    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="plan_patrols")
-    seed = network.config.seed if seed is None else seed
+    search = search or SearchParams()
+    seed = search.seeded(network.config.seed)
     say = progress or (lambda _msg: None)
     secs: dict[str, float] = {}
     t = time.perf_counter()
@@ -272,23 +259,23 @@ def plan_patrols(
         network,
         always_patrol=always_patrol,
         fixed_edges=fixed_edges,
-        time_limit_s=min(time_limit_s, 30.0),
+        time_limit_s=min(search.time_limit_s, 30.0),
     )
     secs["required"] = time.perf_counter() - t
     t = time.perf_counter()
     say(f"routing {len(network.teams)} teams")
     instance = build_instance(network, required.edges)
-    mm_routes, result = route_teams(
-        network, instance, time_limit_s=time_limit_s, max_iterations=max_iterations, seed=seed
-    )
+    mm_routes, result = route_teams(network, instance, search.replace(seed=seed))
     secs["routing"] = time.perf_counter() - t
-    if bound_rounds > 0:
+    if search.bound_rounds > 0:
         t = time.perf_counter()
         say("bounding the longest loop")
         bound = assignment_bound(
             instance.instance,
-            time_limit_s=bound_cap_s(len(instance.links)) if bound_time_s is None else bound_time_s,
-            max_rounds=bound_rounds,
+            time_limit_s=bound_cap_s(len(instance.links))
+            if search.bound_time_s is None
+            else search.bound_time_s,
+            max_rounds=search.bound_rounds,
             incumbent=result.max_cost,
             basic=result.lower_bound,
         )

@@ -25,7 +25,6 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from borderwatch.config import renamed_time_limit
 from borderwatch.errors import RoutingError
 
 if TYPE_CHECKING:
@@ -176,7 +175,6 @@ def choose_required_edges(
     always_patrol: Sequence[str] = (),
     time_limit_s: float = 20.0,
     max_milp_columns: int = 200_000,
-    time_limit: float | None = None,
     fixed_edges: Sequence[int] | np.ndarray = (),
 ) -> RequiredRoads:
     """Choose the road edges whose driving watches every coverable border unit.
@@ -196,8 +194,6 @@ def choose_required_edges(
         Seconds for the MILP.
     max_milp_columns
         Above this many candidate edges only the greedy cover runs.
-    time_limit
-        Deprecated name of ``time_limit_s``.
     fixed_edges
         Edge positions fixed in the cover besides those ``always_patrol``
         names (a sector plan resolves the names once on the whole network and
@@ -207,7 +203,6 @@ def choose_required_edges(
     -------
     RequiredRoads
     """
-    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="choose_required_edges")
     start = time.perf_counter()
     if profiles is None:
         profiles = sorted(set(network.teams["vehicle"].astype(str)))

@@ -77,7 +77,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from borderwatch.config import renamed_time_limit
+from borderwatch.config import SearchParams
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.network import PatrolNetwork, WatchIndex, _components
@@ -902,26 +902,14 @@ def _plan_one(
     sub: PatrolNetwork,
     sector: Sector,
     *,
-    seed: int,
-    time_limit_s: float,
-    max_iterations: int | None,
+    search: SearchParams,
     fixed_edges: np.ndarray,
-    bound_rounds: int,
-    bound_time_s: float,
 ) -> _SectorOutcome:
     """Plan one sector (runs on a Dask worker or in this process) and map it to whole ids.
 
     ``fixed_edges`` are whole-network edge ids of the sector's own always-patrolled roads.
     """
-    plan = plan_patrols(
-        sub,
-        time_limit_s=time_limit_s,
-        max_iterations=max_iterations,
-        seed=seed,
-        fixed_edges=np.searchsorted(sector.edges, fixed_edges),
-        bound_rounds=bound_rounds,
-        bound_time_s=bound_time_s,
-    )
+    plan = plan_patrols(sub, search, fixed_edges=np.searchsorted(sector.edges, fixed_edges))
     e_ids = sector.edges
     n_ids = sector.nodes
     n_sub = plan.instance.n_network_edges
@@ -962,7 +950,7 @@ def _plan_one(
         teams=sector.teams,
         nodes=len(sub.nodes),
         edges=len(sub.edges),
-        seed=seed,
+        seed=plan.seed,
         links=len(plan.instance.links),
         required_edges=len(req.edges),
         max_loop_min=plan.max_loop_min,
@@ -1063,20 +1051,15 @@ def _own_fixed(
 def plan_sectors(
     network: PatrolNetwork,
     sectors: int | str = "auto",
+    search: SearchParams | None = None,
     *,
-    time_limit_s: float = 20.0,
-    max_iterations: int | None = None,
-    seed: int | None = None,
     always_patrol: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
-    bound_rounds: int = 25,
-    bound_time_s: float = 30.0,
     margin_m: float = DEFAULT_MARGIN_M,
     full_bound: bool | None = None,
     client: Client | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
-    time_limit: float | None = None,
 ) -> SectorPlan:
     """Plan the night patrols of ``network`` in sectors and stitch them into one plan.
 
@@ -1086,12 +1069,13 @@ def plan_sectors(
         The whole network (not changed).
     sectors
         ``"auto"`` or the number of sectors (:func:`split_sectors`).
-    time_limit_s, max_iterations, always_patrol, bound_rounds, bound_time_s
-        Passed to :func:`~borderwatch.plan.patrols.plan_patrols` of every
-        sector (each sector's search gets ``time_limit_s`` of its own).
-    seed
-        The plan's seed (default ``network.config.seed``); sector ``i`` plans
-        with :func:`sector_seed` ``(seed, i)``.
+    search
+        The search of every sector's :func:`~borderwatch.plan.patrols.plan_patrols`
+        (each sector's search gets ``time_limit_s`` of its own; the bound's cap
+        ``bound_time_s`` defaults to 30 s). Its seed (default ``network.config.seed``)
+        is the plan's: sector ``i`` plans with :func:`sector_seed` ``(seed, i)``.
+    always_patrol
+        Passed to every sector's plan.
     progress
         Called with a short message before each step.
     margin_m
@@ -1099,7 +1083,7 @@ def plan_sectors(
     full_bound
         Bound the stitched plan with the assignment MILP bound
         (:func:`~borderwatch.routing.assignment.assignment_bound`, ``bound_rounds``
-        rounds, at most ``bound_time_s``) on the whole network's instance, as a
+        rounds, at most ``bound_time_s``, of ``search``) on the whole network's instance, as a
         whole plan does: strong, but it needs the whole instance's key-node
         shortest paths. ``False``: only :func:`whole_bound` (a round-trip and
         average bound, cheap, weak). Default: the full bound up to
@@ -1113,9 +1097,6 @@ def plan_sectors(
         processes (default: as many as sectors, at most the machine's cores);
         ``0`` plans the sectors one after another in this process (so does a
         plan of one sector). The plan does not depend on it.
-    time_limit
-        Deprecated name of ``time_limit_s``.
-
     Returns
     -------
     SectorPlan
@@ -1142,12 +1123,14 @@ def plan_sectors(
     BorderwatchError
         The Dask scheduler cannot be reached (from :func:`~borderwatch._dask.open_client`).
     """
-    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="plan_sectors")
+    search = search or SearchParams()
+    if search.bound_time_s is None:
+        search = search.replace(bound_time_s=30.0)
     if workers is not None and (
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
     ):
         raise ConfigError("give a whole number of workers >= 0", field="--workers", value=workers)
-    seed = network.config.seed if seed is None else seed
+    seed = search.seeded(network.config.seed)
     say = progress or (lambda _msg: None)
     secs: dict[str, float] = {}
     t = time.perf_counter()
@@ -1167,14 +1150,7 @@ def plan_sectors(
     subs = [sector_network(network, s) for s in split]
     secs["split"] = time.perf_counter() - t
     options: list[dict[str, Any]] = [
-        {
-            "seed": sector_seed(seed, s.index),
-            "time_limit_s": time_limit_s,
-            "max_iterations": max_iterations,
-            "fixed_edges": own,
-            "bound_rounds": bound_rounds,
-            "bound_time_s": bound_time_s,
-        }
+        {"search": search.replace(seed=sector_seed(seed, s.index)), "fixed_edges": own}
         for s, own in zip(split, owned, strict=True)
     ]
     t = time.perf_counter()
@@ -1202,7 +1178,8 @@ def plan_sectors(
     say("stitching the sectors")
     if full_bound is None:
         full_bound = (
-            bound_rounds > 0 and sum(o.figures.links for o in outcomes) <= FULL_BOUND_MAX_LINKS
+            search.bound_rounds > 0
+            and sum(o.figures.links for o in outcomes) <= FULL_BOUND_MAX_LINKS
         )
     plan = _stitch(
         network,
@@ -1211,8 +1188,8 @@ def plan_sectors(
         seed=seed,
         margin_m=margin_m,
         full_bound=full_bound,
-        bound_rounds=bound_rounds,
-        bound_time_s=bound_time_s,
+        bound_rounds=search.bound_rounds,
+        bound_time_s=float(search.bound_time_s or 30.0),
     )
     secs["stitch"] = time.perf_counter() - t
     for key in ("required", "routing", "bound", "night", "schedule"):

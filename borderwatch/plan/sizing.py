@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from borderwatch.config import TARGETS, renamed_time_limit
+from borderwatch.config import TARGETS, SearchParams
 from borderwatch.data.units import unit_runs
 from borderwatch.errors import RoutingError
 from borderwatch.plan.patrols import PatrolPlan, plan_patrols, spread_order
@@ -85,12 +85,8 @@ def size_teams(
     network: PatrolNetwork,
     *,
     target_min: float = TARGETS.max_revisit_min,
-    time_limit_s: float = 5.0,
-    max_iterations: int | None = None,
-    seed: int | None = None,
+    search: SearchParams | None = None,
     progress: Callable[[str], None] | None = None,
-    time_limit: float | None = None,
-    bound_rounds: int = 0,
 ) -> TeamSizing:
     """Find the fewest teams whose plan keeps every patrolled unit's worst revisit within ``target_min``.
 
@@ -100,23 +96,19 @@ def size_teams(
         The patrol network with all available teams.
     target_min
         Worst revisit target (minutes).
-    time_limit_s, max_iterations, seed
-        Passed to each plan's routing search (``seed`` default:
-        ``network.config.seed``, as in :func:`~borderwatch.routing.plan_patrols`).
+    search
+        Each plan's search (:func:`~borderwatch.plan.patrols.plan_patrols`); default
+        a 5 s cap and no assignment bound (``bound_rounds=0``: sizing compares worst
+        revisits, not gaps to a bound, and the bound was about a third of each
+        plan's time; ``benchmarks/teams.py``).
     progress
         Called with a message before each plan.
-    bound_rounds
-        Rounds of the assignment bound in each plan (default 0: sizing compares
-        worst revisits, not gaps to a bound, and the bound was about a third of
-        each plan's time; ``benchmarks/teams.py``).
-    time_limit
-        Old spelling of ``time_limit_s``, still accepted but deprecated.
 
     Returns
     -------
     TeamSizing
     """
-    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="size_teams")
+    search = search or SearchParams(time_limit_s=5.0, bound_rounds=0)
     if len(network.teams) == 0:
         raise RoutingError("zero teams: nothing to size")
     if not target_min > 0:
@@ -130,13 +122,7 @@ def size_teams(
             say(f"planning with {k} of {len(order)} teams")
             sub = network.with_teams(network.teams.loc[order[:k]])
             try:
-                plans[k] = plan_patrols(
-                    sub,
-                    time_limit_s=time_limit_s,
-                    max_iterations=max_iterations,
-                    seed=seed,
-                    bound_rounds=bound_rounds,
-                )
+                plans[k] = plan_patrols(sub, search)
             except RoutingError as err:
                 logger.info("k=%d: %s", k, err)
                 return float("inf")

@@ -47,7 +47,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from borderwatch.config import renamed_time_limit
+from borderwatch.config import SearchParams
 from borderwatch.errors import RoutingError
 from borderwatch.routing.bounds import lower_bound
 from borderwatch.routing.instance import ArcInstance
@@ -832,12 +832,9 @@ class _Search:
 
 def solve_minmax(
     instance: ArcInstance,
+    search: SearchParams | None = None,
     *,
-    time_limit_s: float = 10.0,
-    max_iterations: int | None = None,
-    seed: int = 0,
     alpha: float | None = None,
-    time_limit: float | None = None,
     initial: Sequence[Sequence[int]] | None = None,
 ) -> RoutingResult:
     """Min-max k-team routing: minimise the longest tour, then the total.
@@ -846,22 +843,19 @@ def solve_minmax(
     ----------
     instance
         The routing instance (teams, depots, profiles, required edges).
-    time_limit_s
-        Cap on the seconds of search, counted after the setup (bound,
-        initial solutions); the only wall-clock dependence.
-    max_iterations
-        Stop after this many ruin-and-recreate iterations (deterministic
-        across machines); ``None`` = no cap. The search stops earlier once
-        it has converged: no better solution (longest tour, then total) in
-        ``max(1000, 40 * tasks)`` iterations, or as soon as the longest tour
-        equals the lower bound (optimal).
-    seed
-        Random seed; the same seed and iteration count give the same result.
+    search
+        The budget (:class:`~borderwatch.config.SearchParams`; default a 10 s
+        cap, seed 0). ``time_limit_s`` caps the seconds of search, counted
+        after the setup (bound, initial solutions): the only wall-clock
+        dependence (0 with ``max_iterations``: no cap). ``max_iterations``
+        stops after that many ruin-and-recreate iterations (deterministic
+        across machines). The search stops earlier once it has converged: no
+        better solution (longest tour, then total) in ``max(1000, 40 * tasks)``
+        iterations, or as soon as the longest tour equals the lower bound
+        (optimal). The same seed and iteration count give the same result.
     alpha
         Weight of the total cost in the search objective ``max + alpha *
         total``; default ``0.1 / k``.
-    time_limit
-        Deprecated name of ``time_limit_s``.
     initial
         A warm start: per team, the required edge ids it serves, in order
         (e.g. tonight's plan when re-planning). Edges it lists that the team
@@ -875,7 +869,12 @@ def solve_minmax(
         Per-team tasks and walks, costs, lower bound and run statistics.
     """
     t0 = time.perf_counter()
-    time_limit_s = renamed_time_limit(time_limit_s, time_limit, where="solve_minmax")
+    search = search or SearchParams(time_limit_s=10.0)
+    time_limit_s, max_iterations, seed = (
+        search.time_limit_s,
+        search.max_iterations,
+        search.seeded(0),
+    )
     if time_limit_s <= 0 and max_iterations is None:
         raise RoutingError(f"time_limit_s must be > 0, got {time_limit_s}")
     model = _Model.of(instance)

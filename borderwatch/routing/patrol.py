@@ -20,7 +20,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from shapely.geometry import LineString
 
-from borderwatch.config import renamed_time_limit
+from borderwatch.config import SearchParams
 from borderwatch.errors import BorderwatchWarning, RoutingError
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link, merge_links
@@ -308,19 +308,12 @@ def node_components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def route_teams(
-    network: PatrolNetwork,
-    patrol: PatrolInstance,
-    *,
-    time_limit_s: float = 20.0,
-    max_iterations: int | None = None,
-    seed: int = 0,
-    time_limit: float | None = None,
+    network: PatrolNetwork, patrol: PatrolInstance, search: SearchParams | None = None
 ) -> tuple[list[TeamRoute], RoutingResult]:
     """Solve the min-max routing of ``patrol`` and expand it to network routes.
 
-    ``time_limit_s``, ``max_iterations`` and ``seed`` go to
-    :func:`~borderwatch.routing.solve_minmax` (``time_limit`` is the deprecated
-    name of ``time_limit_s``).
+    ``search`` goes to :func:`~borderwatch.routing.solve_minmax` (default a 20 s
+    cap, seed 0).
 
     Parameters
     ----------
@@ -345,12 +338,7 @@ def route_teams(
     result
         The solver's result on the instance (costs in seconds).
     """
-    result = solve_minmax(
-        patrol.instance,
-        time_limit_s=renamed_time_limit(time_limit_s, time_limit, where="route_teams"),
-        max_iterations=max_iterations,
-        seed=seed,
-    )
+    result = solve_minmax(patrol.instance, search or SearchParams())
     result.validate(patrol.instance)
     return routes_from_result(network, patrol, result), result
 

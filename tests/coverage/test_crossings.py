@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from borderwatch import build_network, load_scenario
 from borderwatch.cli import app
+from borderwatch.config import SearchParams
 from borderwatch.coverage.crossings import (
     checkpoint_units,
     replay_informed,
@@ -48,7 +49,12 @@ def planned(tmp_path_factory: pytest.TempPathFactory):
     net = build_network(load_scenario(folder))
     out = tmp_path_factory.mktemp("plan")
     plan, summary = run_plan(
-        net, out, night=NIGHT, max_iterations=100, seed=0, map_html=False, crossing_min=10.0
+        net,
+        out,
+        night=NIGHT,
+        map_html=False,
+        crossing_min=10.0,
+        search=SearchParams(max_iterations=100, seed=0),
     )
     det = detect_night(net, plan.routes, plan.schedule.timeline, crossing_min=10.0)
     return net, plan, out, summary, det, folder

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from borderwatch import build_network, load_scenario
 from borderwatch.cli import app
+from borderwatch.config import SearchParams
 from borderwatch.coverage.crossings import replay_watching_draws, sightings_from_gpx
 from borderwatch.coverage.detection import crossing_minutes
 from borderwatch.coverage.static import checkpoint_watch
@@ -49,7 +50,11 @@ def test_simulated_watchers_agree_with_the_draws_closed_form(tmp_path: Path) -> 
     assert made.exit_code == 0, made.output
     net = build_network(load_scenario(folder))
     plan, _ = run_plan(
-        net, tmp_path / "plan", night=NIGHT, max_iterations=100, seed=0, map_html=False
+        net,
+        tmp_path / "plan",
+        night=NIGHT,
+        map_html=False,
+        search=SearchParams(max_iterations=100, seed=0),
     )
     window = float(net.config.night_minutes)
     tau = crossing_minutes(net, crossing_min=TAU)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from borderwatch import build_network, load_scenario
 from borderwatch.cli import app
+from borderwatch.config import SearchParams
 from borderwatch.coverage import CoverageError, revisits
 from borderwatch.coverage.gpx import gpx_files, timeline_from_gpx
 from borderwatch.jobs import run_plan
@@ -31,7 +32,11 @@ def planned(tmp_path_factory: pytest.TempPathFactory):
     net = build_network(load_scenario(folder))
     out = tmp_path_factory.mktemp("plan")
     plan, _summary = run_plan(
-        net, out, night=date(2026, 12, 1), max_iterations=100, seed=0, map_html=False
+        net,
+        out,
+        night=date(2026, 12, 1),
+        map_html=False,
+        search=SearchParams(max_iterations=100, seed=0),
     )
     return net, plan, out
 

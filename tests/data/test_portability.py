@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from borderwatch import build_network, load_scenario
 from borderwatch.cli import app
+from borderwatch.config import SearchParams
 from borderwatch.data.gpkg import GPKG_STAMP
 from borderwatch.data.load import resolve_scenario_path
 from borderwatch.data.scenario_io import source_record
@@ -55,8 +56,8 @@ def test_plan_records_night_date_and_relative_source(tmp_path: Path) -> None:
         build_network(load_scenario(scenario)),
         tmp_path / "out",
         night=date(2026, 12, 3),
-        max_iterations=10,
         map_html=False,
+        search=SearchParams(max_iterations=10),
     )
     report = (tmp_path / "out" / "report.txt").read_text(encoding="utf-8").splitlines()
     assert report[1] == "night 20:00-06:00 starting 2026-12-03, seed 0"

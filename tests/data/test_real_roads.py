@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from borderwatch import build_network, load_scenario
-from borderwatch.config import DEFAULT_PROFILES
+from borderwatch.config import DEFAULT_PROFILES, SearchParams
 from borderwatch.data import read_roads
 from borderwatch.jobs import run_plan
 from borderwatch.plan.guard import ProfileViolation, check_routes, violations
@@ -42,9 +42,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
         with pytest.warns(Warning):  # separate road components, unreachable links
             net = build_network(scn)
             plan, _ = run_plan(
-                net, root / "plan", night=date(2026, 12, 6), max_iterations=200, seed=0,
-                map_html=False,
-            )  # fmt: skip
+                net, root / "plan", night=date(2026, 12, 6), map_html=False, search=SearchParams(max_iterations=200, seed=0))  # fmt: skip
         out[name] = (net, plan, root / "plan")
     return out
 

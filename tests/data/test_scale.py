@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from borderwatch import ScenarioError, build_network, load_scenario
+from borderwatch.config import SearchParams
 from borderwatch.data.roads import BUILT_UP_KMH, built_up, maxspeed_kmh
 from borderwatch.data.validate import suggest_scale
 from tests.data.city import CITY_DEFAULTS, write_city_scenario
@@ -52,9 +53,7 @@ def test_city_with_suggested_values_plans_without_degenerate_loops(tmp_path: Pat
         before = net.watch.unit_checkpoint.sum(axis=1)
         assert (before > 0).mean() < 0.5  # not "100 % watched" before any plan
         run_plan(
-            net, tmp_path / "plan", night=date(2026, 12, 1), max_iterations=50, seed=1,
-            map_html=False,
-        )  # fmt: skip
+            net, tmp_path / "plan", night=date(2026, 12, 1), map_html=False, search=SearchParams(max_iterations=50, seed=1))  # fmt: skip
     report = (tmp_path / "plan" / "report.txt").read_text(encoding="utf-8")
     loops = [float(m) for m in re.findall(r"then every (\d+(?:\.\d+)?) min", report)]
     assert loops and min(loops) >= 3, report  # no "every 0 min (99938 loops)"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from borderwatch.config import SearchParams
 from tests.helpers import write_toy_scenario
 
 PG_ENV = "BORDERWATCH_TEST_PG_URL"
@@ -55,7 +56,11 @@ def toy_plan(tmp_path_factory: pytest.TempPathFactory, toy_log_net) -> Path:  # 
 
     out = tmp_path_factory.mktemp("logtoyplan") / "plan"
     run_plan(
-        toy_log_net[1], out, night=date.fromisoformat(NIGHT), max_iterations=50, map_html=False
+        toy_log_net[1],
+        out,
+        night=date.fromisoformat(NIGHT),
+        map_html=False,
+        search=SearchParams(max_iterations=50),
     )
     return out
 

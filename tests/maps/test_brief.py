@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
+from borderwatch.config import SearchParams
 from borderwatch.data import build_network
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.errors import BriefWarning, MapInputError
@@ -110,7 +111,13 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     teams = scn.teams.copy()
     teams.iloc[0, teams.columns.get_loc("name")] = XSS + "巡逻队"
     net = build_network(dataclasses.replace(scn, teams=teams))
-    run_plan(net, root / "plan", night=NIGHT, time_limit_s=5, max_iterations=50, map_html=False)
+    run_plan(
+        net,
+        root / "plan",
+        night=NIGHT,
+        map_html=False,
+        search=SearchParams(time_limit_s=5, max_iterations=50),
+    )
     plan = json.loads((root / "plan" / "plan.json").read_text(encoding="utf-8"))
     # the same plan with its last team on standby (and a reason that is markup)
     standby = root / "standby"

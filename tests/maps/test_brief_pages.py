@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import shapely
 
+from borderwatch.config import SearchParams
 from borderwatch.data import build_network
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.jobs import run_plan
@@ -47,7 +48,13 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("pages")
     scn = dataclasses.replace(generate_scenario(20, seed=5, n_teams=4), official_border_km=40.0)
     net = build_network(scn)
-    run_plan(net, root / "plan", night=NIGHT, time_limit_s=5, max_iterations=50, map_html=False)
+    run_plan(
+        net,
+        root / "plan",
+        night=NIGHT,
+        map_html=False,
+        search=SearchParams(time_limit_s=5, max_iterations=50),
+    )
     plan_file = root / "plan" / "plan.json"
     plan = json.loads(plan_file.read_text(encoding="utf-8"))
     patrol = [r for r in plan["routes"] if r.get("status") == "patrol"]

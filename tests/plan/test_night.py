@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from borderwatch import build_network, load_scenario
+from borderwatch.config import SearchParams
 from borderwatch.plan.patrols import plan_patrols
 from borderwatch.plan.required import choose_required_edges
 from borderwatch.routing.minmax import balance_loops, solve_minmax
@@ -17,12 +18,12 @@ from tests.helpers import add_twin_team
 
 @pytest.fixture(scope="module")
 def ningming_plan(ningming_net):
-    return plan_patrols(ningming_net, max_iterations=300, seed=0)
+    return plan_patrols(ningming_net, search=SearchParams(max_iterations=300, seed=0))
 
 
 def test_twin_teams_co_patrol_half_a_loop_apart(toy_dir: Path) -> None:
     net = build_network(load_scenario(add_twin_team(toy_dir)))
-    plan = plan_patrols(net, max_iterations=20, seed=0)
+    plan = plan_patrols(net, search=SearchParams(max_iterations=20, seed=0))
     roles = sorted(r.role for r in plan.routes)
     # one team's loop is all the road there is; the other has nothing to take over, so it
     # drives the same loop staggered by half a period: the worst revisit halves
@@ -41,7 +42,7 @@ def test_take_over_is_a_leximax_descent(ningming_net) -> None:
     required = choose_required_edges(ningming_net)
     patrol = build_instance(ningming_net, required.edges)
     inst = patrol.instance
-    mm = solve_minmax(inst, max_iterations=200, seed=0)
+    mm = solve_minmax(inst, search=SearchParams(max_iterations=200, seed=0))
     bal = balance_loops(inst, mm)
     bal.validate(inst)  # every required link still served exactly once
     assert bal.max_cost <= mm.max_cost + 1e-6

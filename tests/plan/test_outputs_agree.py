@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from borderwatch import build_network
+from borderwatch.config import SearchParams
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.jobs import run_plan
 
@@ -19,7 +20,13 @@ from borderwatch.jobs import run_plan
 def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     net = build_network(generate_scenario(20, seed=3))
     out = tmp_path_factory.mktemp("plan")
-    run_plan(net, out, night=date(2026, 12, 1), max_iterations=100, seed=0, lang="en")
+    run_plan(
+        net,
+        out,
+        night=date(2026, 12, 1),
+        lang="en",
+        search=SearchParams(max_iterations=100, seed=0),
+    )
     return out
 
 

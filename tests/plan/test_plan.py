@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from borderwatch import build_network, load_scenario
 from borderwatch.cli import app
+from borderwatch.config import SearchParams
 from borderwatch.coverage import revisits
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.errors import RoutingError
@@ -62,7 +63,7 @@ def _check_routes(net, plan) -> None:
 
 def test_toy_plan_by_hand(toy_dir: Path) -> None:
     net = build_network(load_scenario(toy_dir))
-    plan = plan_patrols(net, max_iterations=50, seed=1)
+    plan = plan_patrols(net, search=SearchParams(max_iterations=50, seed=1))
     _check_routes(net, plan)
     (route,) = plan.routes
     # base -> border road west end -> east end -> back: 2.5 + 5 + 10 + 5 + 2.5 km
@@ -74,8 +75,8 @@ def test_toy_plan_by_hand(toy_dir: Path) -> None:
 
 
 def test_generated_plan_invariants_and_determinism(small_net) -> None:
-    a = plan_patrols(small_net, max_iterations=200, seed=3)
-    b = plan_patrols(small_net, max_iterations=200, seed=3)
+    a = plan_patrols(small_net, search=SearchParams(max_iterations=200, seed=3))
+    b = plan_patrols(small_net, search=SearchParams(max_iterations=200, seed=3))
     _check_routes(small_net, a)
     assert [r.steps for r in a.routes] == [r.steps for r in b.routes]
     assert a.schedule.phase_min == b.schedule.phase_min
@@ -83,7 +84,7 @@ def test_generated_plan_invariants_and_determinism(small_net) -> None:
 
 def test_schedule_staggers_teams_sharing_a_route(toy_dir: Path) -> None:
     net = build_network(load_scenario(add_twin_team(toy_dir)))
-    plan = plan_patrols(net, max_iterations=20, seed=0)
+    plan = plan_patrols(net, search=SearchParams(max_iterations=20, seed=0))
     steps = next(r for r in plan.routes if r.steps)
     twins = [
         TeamRoute(t, "pickup", steps.steps, steps.service, steps.seconds) for t in ("T1", "T2")
@@ -102,13 +103,15 @@ def test_zero_teams_is_a_clear_error(toy_dir: Path) -> None:
     (toy_dir / "teams.csv").write_text("id,name,base_lon,base_lat,vehicle,crew,township\n")
     net = build_network(load_scenario(toy_dir))
     with pytest.raises(RoutingError, match="zero teams"):
-        plan_patrols(net, max_iterations=5)
+        plan_patrols(net, search=SearchParams(max_iterations=5))
 
 
 def test_run_plan_writes_every_file(toy_dir: Path, tmp_path: Path) -> None:
     net = build_network(load_scenario(toy_dir))
     out = tmp_path / "plan"
-    _, summary = run_plan(net, out, night=date(2026, 12, 1), max_iterations=30, seed=2)
+    _, summary = run_plan(
+        net, out, night=date(2026, 12, 1), search=SearchParams(max_iterations=30, seed=2)
+    )
     for name in (
         "routes.geojson",
         "routes.gpx",
@@ -174,11 +177,11 @@ def test_team_sizing(toy_dir: Path) -> None:
     from borderwatch.plan.sizing import size_teams
 
     net = build_network(load_scenario(toy_dir))
-    ok = size_teams(net, target_min=60, max_iterations=30)
+    ok = size_teams(net, target_min=60, search=SearchParams(max_iterations=30))
     assert ok.fewest == 1 and ok.best_min == pytest.approx(47.5, abs=0.1)
     # the two ends of the border road are passed once per loop: they bind
     assert [(a, b) for a, b, _, _ in ok.binding] == [(0.0, 1.0), (9.0, 9.999)]
-    too_tight = size_teams(net, target_min=30, max_iterations=30)
+    too_tight = size_teams(net, target_min=30, search=SearchParams(max_iterations=30))
     assert too_tight.fewest is None
     result = runner.invoke(app, ["teams", str(toy_dir), "--target", "30", "--time-limit", "0.5"])
     assert result.exit_code == 0, result.output
@@ -205,7 +208,7 @@ def test_team_that_reaches_no_required_road_stays_at_base(toy_dir: Path) -> None
     with pytest.warns(ScenarioWarning, match="2 separate components"):
         net = build_network(load_scenario(toy_dir))
     with pytest.warns(BorderwatchWarning, match="team 'T2' .* cannot reach any required road"):
-        plan = plan_patrols(net, max_iterations=20)
+        plan = plan_patrols(net, search=SearchParams(max_iterations=20))
     assert plan.instance.idle == ("T2",)
     assert [len(r.steps) > 0 for r in plan.routes] == [True, False]
     # on standby, loudly: in the route, plan.json and the report

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from borderwatch import build_network, load_scenario
+from borderwatch.config import SearchParams
 from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.synthetic import generate_scenario
@@ -35,7 +36,7 @@ def small():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         net = build_network(generate_scenario(25, seed=5, n_teams=4))
-        plan = plan_patrols(net, max_iterations=200, seed=0, bound_rounds=0)
+        plan = plan_patrols(net, search=SearchParams(max_iterations=200, seed=0, bound_rounds=0))
     return net, plan
 
 
@@ -44,7 +45,13 @@ def dropped(small):
     net, plan = small
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        return replan(plan, net, at=AT, drop=["T02"], max_iterations=200, time_limit_s=60, seed=0)
+        return replan(
+            plan,
+            net,
+            at=AT,
+            drop=["T02"],
+            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
+        )
 
 
 def _start(net, step) -> int:
@@ -208,7 +215,12 @@ def test_a_hot_stretch_gets_more_passes(small, dropped) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         hot = replan(
-            plan, net, at=AT, drop="T02", hot=[HOT], max_iterations=200, time_limit_s=60, seed=0
+            plan,
+            net,
+            at=AT,
+            drop="T02",
+            hot=[HOT],
+            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
         )
     units = HOT.units(net)
     before = dropped.revisits["n_passes"].to_numpy()[units]
@@ -233,7 +245,11 @@ def test_same_inputs_same_replan(small, dropped) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         again = replan(
-            plan, net, at="22:00", drop=["T02"], max_iterations=200, time_limit_s=60, seed=0
+            plan,
+            net,
+            at="22:00",
+            drop=["T02"],
+            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
         )
     assert again.plan.routes == dropped.plan.routes
     assert again.takeovers == dropped.takeovers
@@ -248,7 +264,11 @@ def test_given_positions_override_the_plan(small) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         rp = replan(
-            plan, net, at=AT, positions={"T03": base}, max_iterations=100, time_limit_s=60, seed=0
+            plan,
+            net,
+            at=AT,
+            positions={"T03": base},
+            search=SearchParams(max_iterations=100, time_limit_s=60, seed=0),
         )
     assert rp.dropped == ()
     assert rp.positions["T03"] == TeamPosition("T03", base, AT, "given")
@@ -279,7 +299,12 @@ def test_given_positions_override_the_plan(small) -> None:
 def test_bad_input_names_field_and_value(small, kwargs, field, value) -> None:
     net, plan = small
     with pytest.raises(ConfigError) as err:
-        replan(plan, net, max_iterations=10, **kwargs)
+        replan(
+            plan,
+            net,
+            search=SearchParams(max_iterations=10),
+            **kwargs,
+        )
     assert err.value.field == field
     assert err.value.value == value
 
@@ -296,9 +321,9 @@ def test_hot_stretch_parse() -> None:
 def test_twin_toy_cut_mid_loop(toy_dir) -> None:
     """Two teams on the toy; one drops out: the other alone serves every road, from where it is."""
     net = build_network(load_scenario(add_twin_team(toy_dir)))
-    plan = plan_patrols(net, max_iterations=20, seed=0, bound_rounds=0)
+    plan = plan_patrols(net, search=SearchParams(max_iterations=20, seed=0, bound_rounds=0))
     positions = plan_positions(net, plan.schedule.timeline, 95.0, ["T1"])
-    rp = replan(plan, net, at=95, drop=["T2"], max_iterations=20, seed=0)
+    rp = replan(plan, net, at=95, drop=["T2"], search=SearchParams(max_iterations=20, seed=0))
     assert rp.positions == positions
     route = rp.route("T1")
     assert _start(net, route.steps[0]) == positions["T1"].node
@@ -310,8 +335,16 @@ def test_twin_toy_cut_mid_loop(toy_dir) -> None:
 @pytest.mark.slow
 def test_ningming_drop_t05_at_0210(ningming_net) -> None:
     """The issue's case, on a short plan: T05's roads all taken over, better than doing nothing."""
-    plan = plan_patrols(ningming_net, max_iterations=300, seed=0, bound_rounds=0)
-    rp = replan(plan, ningming_net, at="02:10", drop=["T05"], max_iterations=300, seed=0)
+    plan = plan_patrols(
+        ningming_net, search=SearchParams(max_iterations=300, seed=0, bound_rounds=0)
+    )
+    rp = replan(
+        plan,
+        ningming_net,
+        at="02:10",
+        drop=["T05"],
+        search=SearchParams(max_iterations=300, seed=0),
+    )
     t05 = next(r for r in plan.routes if r.team == "T05")
     roads = {int(e) for (e, _), s in zip(t05.steps, t05.service, strict=True) if s}
     assert roads and rp.unserved == ()
@@ -340,9 +373,7 @@ def test_driven_tracks_replace_the_plan_before_the_cut(small, dropped) -> None:
             at=AT,
             drop=["T02"],
             driven=driven,
-            max_iterations=200,
-            time_limit_s=60,
-            seed=0,
+            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
         )
     passes = pass_times(net, tl)
     early = passes[passes["t"] <= AT]
@@ -367,7 +398,14 @@ def test_a_cut_a_minute_before_the_end(small) -> None:
     late = TeamPosition("T03", node, 603.0, "gpx")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        rp = replan(plan, net, at="05:59", drop=["T02"], positions={"T03": late}, max_iterations=20)
+        rp = replan(
+            plan,
+            net,
+            at="05:59",
+            drop=["T02"],
+            positions={"T03": late},
+            search=SearchParams(max_iterations=20),
+        )
     assert rp.plan.schedule.timeline.window_min == pytest.approx(1.0)
     assert "T03" not in set(rp.plan.schedule.timeline.traversals["team"])
     assert rp.positions["T03"] == late
@@ -394,17 +432,23 @@ def test_solve_minmax_warm_start(small) -> None:
 
     _net, plan = small
     inst = plan.instance.instance
-    done = solve_minmax(inst, max_iterations=200, time_limit_s=60, seed=0)
+    done = solve_minmax(inst, search=SearchParams(max_iterations=200, time_limit_s=60, seed=0))
     lists = [[int(e) for e, _ in tasks] for tasks in done.tasks]
-    warm = solve_minmax(inst, max_iterations=0, time_limit_s=60, seed=0, initial=lists)
-    cold = solve_minmax(inst, max_iterations=0, time_limit_s=60, seed=0)
+    warm = solve_minmax(
+        inst, initial=lists, search=SearchParams(max_iterations=0, time_limit_s=60, seed=0)
+    )
+    cold = solve_minmax(inst, search=SearchParams(max_iterations=0, time_limit_s=60, seed=0))
     assert warm.max_cost <= done.max_cost + 1e-6 < cold.max_cost
     # one team's list lost: its edges go in by best insertion, every edge is served once
     partial = [[], *lists[1:]]
-    again = solve_minmax(inst, max_iterations=0, time_limit_s=60, seed=0, initial=partial)
+    again = solve_minmax(
+        inst, initial=partial, search=SearchParams(max_iterations=0, time_limit_s=60, seed=0)
+    )
     again.validate(inst)
     with pytest.raises(RoutingError):
-        solve_minmax(inst, max_iterations=0, time_limit_s=60, initial=lists[:-1])
+        solve_minmax(
+            inst, initial=lists[:-1], search=SearchParams(max_iterations=0, time_limit_s=60)
+        )
 
 
 def _cyclic_equal(a: tuple, b: tuple) -> bool:
@@ -417,7 +461,9 @@ def test_nothing_dropped_nothing_changed(small) -> None:
     net, plan = small
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        rp = replan(plan, net, at=AT, max_iterations=200, time_limit_s=60, seed=0)
+        rp = replan(
+            plan, net, at=AT, search=SearchParams(max_iterations=200, time_limit_s=60, seed=0)
+        )
     assert rp.changed == ()
     assert rp.worst_revisit_min == pytest.approx(rp.original_worst_revisit_min)
     old = {r.team: r for r in plan.routes}
@@ -442,8 +488,16 @@ def test_a_hot_stretch_alone_gets_more_passes_from_spare_capacity(small) -> None
     net, plan = small
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
-        calm = replan(plan, net, at=AT, max_iterations=200, time_limit_s=60, seed=0)
-        hot = replan(plan, net, at=AT, hot=[HOT], max_iterations=200, time_limit_s=60, seed=0)
+        calm = replan(
+            plan, net, at=AT, search=SearchParams(max_iterations=200, time_limit_s=60, seed=0)
+        )
+        hot = replan(
+            plan,
+            net,
+            at=AT,
+            hot=[HOT],
+            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
+        )
     units = HOT.units(net)
     before = calm.revisits["n_passes"].to_numpy()[units]
     now = hot.revisits["n_passes"].to_numpy()[units]
@@ -464,8 +518,14 @@ def test_doing_nothing_counts_the_roads_it_leaves_unpassed() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         net = build_network(generate_scenario(15, seed=11, n_teams=5))
-        plan = plan_patrols(net, max_iterations=60, seed=0, bound_rounds=0)
-        rp = replan(plan, net, at=7.0, drop=["T02"], max_iterations=30, time_limit_s=60, seed=0)
+        plan = plan_patrols(net, search=SearchParams(max_iterations=60, seed=0, bound_rounds=0))
+        rp = replan(
+            plan,
+            net,
+            at=7.0,
+            drop=["T02"],
+            search=SearchParams(max_iterations=30, time_limit_s=60, seed=0),
+        )
     passes = pass_times(net, plan.schedule.timeline)
     kept = passes[(passes["t"] <= 7.0) | (passes["team"] != "T02")]
     units = set(passes["unit"]) | set(np.flatnonzero(rp.revisits["n_passes"] > 0))
@@ -518,9 +578,7 @@ def test_a_team_on_an_isolated_road_fragment_does_not_crash_the_replan(small) ->
             at=AT,
             drop=["T02"],
             positions={"T01": bare},
-            max_iterations=50,
-            time_limit_s=60,
-            seed=0,
+            search=SearchParams(max_iterations=50, time_limit_s=60, seed=0),
         )
         local = replan(
             plan,
@@ -528,9 +586,7 @@ def test_a_team_on_an_isolated_road_fragment_does_not_crash_the_replan(small) ->
             at=AT,
             drop=["T02"],
             positions={"T01": with_road},
-            max_iterations=50,
-            time_limit_s=60,
-            seed=0,
+            search=SearchParams(max_iterations=50, time_limit_s=60, seed=0),
         )
     route = stuck.route("T01")
     assert not route.on_patrol

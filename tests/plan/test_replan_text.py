@@ -8,6 +8,7 @@ import math
 import pytest
 
 from borderwatch import build_network, load_scenario
+from borderwatch.config import SearchParams
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
 from borderwatch.plan.patrols import plan_patrols
@@ -20,8 +21,10 @@ from tests.helpers import add_twin_team, write_toy_scenario
 def rp(tmp_path_factory: pytest.TempPathFactory):
     folder = add_twin_team(write_toy_scenario(tmp_path_factory.mktemp("twin") / "toy"))
     net = build_network(load_scenario(folder))
-    plan = plan_patrols(net, max_iterations=40, seed=3)
-    return replan(plan, net, at="02:10", drop=["T2"], hot=["3-5:3"], max_iterations=40)
+    plan = plan_patrols(net, search=SearchParams(max_iterations=40, seed=3))
+    return replan(
+        plan, net, at="02:10", drop=["T2"], hot=["3-5:3"], search=SearchParams(max_iterations=40)
+    )
 
 
 def test_header_takeovers_and_worst_revisit_of_a_real_replan(rp) -> None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
+from borderwatch.config import SearchParams
 from borderwatch.plan.patrols import plan_patrols
 from borderwatch.plan.sectors import (
     SectorPlan,
@@ -28,7 +28,7 @@ from borderwatch.plan.sectors import (
 )
 from borderwatch.routing.bounds import lower_bound
 
-FAST: dict[str, Any] = {"max_iterations": 60, "bound_rounds": 2, "seed": 3}
+FAST = SearchParams(max_iterations=60, bound_rounds=2, seed=3)
 runner = CliRunner()
 
 
@@ -42,7 +42,7 @@ def net():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def plan(net) -> SectorPlan:  # type: ignore[no-untyped-def]
-    return plan_sectors(net, 2, workers=0, **FAST)
+    return plan_sectors(net, 2, workers=0, search=FAST)
 
 
 @pytest.mark.parametrize("n", [2, 3])
@@ -125,7 +125,7 @@ def test_bounds(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
     assert 0 < plan.result.lower_bound <= plan.result.max_cost
     assert plan.result.max_cost == pytest.approx(max(f.minmax_loop_min for f in plan.figures) * 60)
     # the whole-border bound is valid for a whole plan of the same network
-    whole = plan_patrols(net, **FAST)
+    whole = plan_patrols(net, search=FAST)
     assert whole_bound(whole.instance) <= whole.result.max_cost + 1e-6
     # it relaxes the basic bound (nearest base to each end; no T-join)
     for patrol in (whole.instance, plan.instance):
@@ -133,7 +133,7 @@ def test_bounds(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
     # the default (small plan): the assignment bound on the whole instance, at least the cheap one
     assert plan.bound_kind == "assignment"
     assert plan.result.lower_bound >= whole_bound(plan.instance) - 1e-6
-    cheap = plan_sectors(net, 2, workers=0, full_bound=False, **FAST)
+    cheap = plan_sectors(net, 2, workers=0, full_bound=False, search=FAST)
     assert cheap.bound_kind == "round trip" and cheap.routes == plan.routes
     assert cheap.result.lower_bound == pytest.approx(
         min(whole_bound(plan.instance), plan.result.max_cost)
@@ -145,9 +145,9 @@ def test_bounds(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
 def test_sector_plan_equals_the_sectors_one_by_one(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
     by_team = {r.team: r for r in plan.routes}
     for s, fig in zip(plan.sectors, plan.figures, strict=True):
-        seed = sector_seed(FAST["seed"], s.index)
+        seed = sector_seed(int(FAST.seed or 0), s.index)
         assert fig.seed == seed
-        one = plan_patrols(sector_network(net, s), **{**FAST, "seed": seed})
+        one = plan_patrols(sector_network(net, s), search=FAST.replace(seed=seed))
         assert one.max_loop_min == pytest.approx(fig.max_loop_min)
         for r in one.routes:
             assert by_team[r.team].steps == tuple((int(s.edges[e]), f) for e, f in r.steps)
@@ -156,7 +156,7 @@ def test_sector_plan_equals_the_sectors_one_by_one(net, plan: SectorPlan) -> Non
 
 @pytest.mark.slow
 def test_same_seed_same_plan(net, plan: SectorPlan) -> None:  # type: ignore[no-untyped-def]
-    again = plan_sectors(net, 2, workers=0, **FAST)
+    again = plan_sectors(net, 2, workers=0, search=FAST)
     assert again.routes == plan.routes
     assert again.sectors_summary() == plan.sectors_summary()
     assert sector_seed(3, 0) != sector_seed(3, 1) != sector_seed(4, 1)
@@ -287,9 +287,9 @@ def test_split_loses_no_unit_a_team_could_watch(net40) -> None:  # type: ignore[
     """Units only a motorcycle may watch stay with the motorcycle team: same units as a whole plan."""
     from borderwatch.plan.sectors import _team_watch
 
-    opts: dict[str, Any] = {"max_iterations": 40, "bound_rounds": 0, "seed": 0}
-    sectors = plan_sectors(net40, 3, workers=0, **opts)
-    whole = plan_patrols(net40, **opts)
+    opts = SearchParams(max_iterations=40, bound_rounds=0, seed=0)
+    sectors = plan_sectors(net40, 3, workers=0, search=opts)
+    whole = plan_patrols(net40, search=opts)
     can = _team_watch(net40)
     for s in sectors.sectors:
         mine = net40.teams.index.isin(list(s.teams))
@@ -318,7 +318,9 @@ def test_units_lost_to_the_split_are_warned_and_reported() -> None:
     with pytest.warns(
         PlanWarning, match=r"the sector split loses \d+\.\d km of border \(9 units\)"
     ):
-        plan = plan_sectors(net, 3, workers=0, max_iterations=20, bound_rounds=0, seed=0)
+        plan = plan_sectors(
+            net, 3, workers=0, search=SearchParams(max_iterations=20, bound_rounds=0, seed=0)
+        )
     assert len(plan.sectors) == 3
     lost = np.concatenate([s.lost_units for s in plan.sectors])
     assert len(lost) == plan.lost_units == 9
@@ -371,7 +373,7 @@ def test_always_patrolled_road_in_one_sector_only(net) -> None:  # type: ignore[
     split = split_sectors(net, 2)
     hit = np.flatnonzero((net.edges["name"] == only_first).to_numpy())
     assert np.isin(hit, split[0].edges).all() and not np.isin(hit, split[1].edges).any()
-    plan = plan_sectors(net, 2, workers=0, always_patrol=always, **FAST)  # raised RoutingError
+    plan = plan_sectors(net, 2, workers=0, always_patrol=always, search=FAST)  # raised RoutingError
     whole = choose_required_edges(net, always_patrol=always)
     assert np.array_equal(plan.required.fixed, whole.fixed)
     assert set(plan.required.fixed.tolist()) <= set(plan.required.edges.tolist())
@@ -382,7 +384,7 @@ def test_always_patrolled_road_in_one_sector_only(net) -> None:  # type: ignore[
     assert sum(len(x) for x in own) == len(np.unique(np.concatenate(own))) == len(whole.fixed)
     assert all(np.isin(x, s.edges).all() for x, s in zip(own, split, strict=True))
     with pytest.raises(RoutingError, match="'no such road' matches no edge"):
-        plan_sectors(net, 2, workers=0, always_patrol=["no such road"], **FAST)
+        plan_sectors(net, 2, workers=0, always_patrol=["no such road"], search=FAST)
 
 
 @pytest.mark.slow
@@ -394,7 +396,9 @@ def test_a_road_two_sectors_chose_is_one_link_served_once() -> None:
     from borderwatch.data.synthetic import generate_scenario
 
     net = build_network(generate_scenario(50, seed=3, n_teams=8))
-    plan = plan_sectors(net, 4, workers=0, max_iterations=40, bound_rounds=0, seed=0)
+    plan = plan_sectors(
+        net, 4, workers=0, search=SearchParams(max_iterations=40, bound_rounds=0, seed=0)
+    )
     assert len(plan.sectors) == 4
     # the sectors chose some road twice (their counts add up to more than the union) ...
     assert sum(f.required_edges for f in plan.figures) > len(plan.required.edges)

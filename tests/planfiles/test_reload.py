@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from borderwatch import build_network, load_scenario
+from borderwatch.config import SearchParams
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.errors import BorderwatchError, CoverageError
 from borderwatch.jobs import run_plan
@@ -27,7 +28,12 @@ def twin_net(tmp_path_factory: pytest.TempPathFactory):
 
 def _plan(net, out: Path, **kw):
     return run_plan(
-        net, out, night=date(2026, 12, 7), max_iterations=40, seed=3, map_html=False, **kw
+        net,
+        out,
+        night=date(2026, 12, 7),
+        map_html=False,
+        search=SearchParams(max_iterations=40, seed=3),
+        **kw,
     )
 
 
@@ -208,7 +214,7 @@ def test_reload_of_a_replanned_folder(twin_net, tmp_path: Path) -> None:
     from borderwatch.plan.replan import replan
 
     plan, _ = _plan(twin_net, tmp_path / "p")
-    rp = replan(plan, twin_net, at="02:10", hot=["3-5:3"], max_iterations=20)
+    rp = replan(plan, twin_net, at="02:10", hot=["3-5:3"], search=SearchParams(max_iterations=20))
     write_replan(rp, tmp_path / "r", night=date(2026, 12, 7), map_html=False)
     back = load_plan(tmp_path / "r", twin_net)
     net = plan_network(tmp_path / "r", twin_net)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from borderwatch.config import SearchParams
 from borderwatch.errors import RoutingError
 from borderwatch.routing.bounds import average_bound, lower_bound, round_trip_bound
 from borderwatch.routing.instance import ArcInstance
@@ -17,7 +18,7 @@ from tests.routing.helpers import grid
 
 def test_two_teams_on_a_grid_are_valid_and_bounded() -> None:
     inst = grid()
-    res = solve_minmax(inst, max_iterations=200, time_limit_s=0, seed=1)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=200, time_limit_s=0, seed=1))
     res.validate(inst)
     assert isinstance(res, RoutingResult)
     assert res.iterations == 200
@@ -29,15 +30,15 @@ def test_two_teams_on_a_grid_are_valid_and_bounded() -> None:
 
 def test_same_seed_same_result() -> None:
     inst = grid(seed=3, depots=(0, 0, 0))
-    a = solve_minmax(inst, max_iterations=150, time_limit_s=0, seed=7)
-    b = solve_minmax(inst, max_iterations=150, time_limit_s=0, seed=7)
+    a = solve_minmax(inst, search=SearchParams(max_iterations=150, time_limit_s=0, seed=7))
+    b = solve_minmax(inst, search=SearchParams(max_iterations=150, time_limit_s=0, seed=7))
     assert a.walks == b.walks
     assert a.team_cost == b.team_cost
 
 
 def test_multi_depot_with_profiles() -> None:
     inst = grid(5, 4, seed=2, depots=(0, 19, 10), profiles=2, required_share=0.6)
-    res = solve_minmax(inst, max_iterations=150, time_limit_s=0, seed=0)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=150, time_limit_s=0, seed=0))
     res.validate(inst)
     for t, walk in enumerate(res.walks):
         p = inst.team_profile[t]
@@ -48,7 +49,7 @@ def test_one_team_matches_the_postman() -> None:
     from borderwatch.routing.postman import chinese_postman
 
     inst = grid(3, 3, seed=5, depots=(0,))
-    res = solve_minmax(inst, max_iterations=300, time_limit_s=0, seed=0)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=300, time_limit_s=0, seed=0))
     res.validate(inst)
     cpp = chinese_postman(inst).cost
     assert res.max_cost >= cpp - 1e-9
@@ -58,7 +59,7 @@ def test_one_team_matches_the_postman() -> None:
 
 def test_more_teams_than_tasks() -> None:
     inst = ArcInstance(3, [0, 1], [1, 2], [2.0, 3.0], [True, True], [0, 0, 0, 0])
-    res = solve_minmax(inst, max_iterations=20, time_limit_s=0)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=20, time_limit_s=0))
     res.validate(inst)
     assert sum(1 for t in res.tasks if t) <= 2
     assert res.max_cost == pytest.approx(10.0)  # 0 -> 2 and back: 2 + 3 + 3 + 2
@@ -66,14 +67,14 @@ def test_more_teams_than_tasks() -> None:
 
 def test_no_required_edges() -> None:
     inst = ArcInstance(2, [0], [1], [1.0], [False], [0, 1])
-    res = solve_minmax(inst, max_iterations=5, time_limit_s=0)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=5, time_limit_s=0))
     res.validate(inst)
     assert res.max_cost == 0.0 and res.walks == ((), ())
 
 
 def test_validate_catches_a_broken_result() -> None:
     inst = grid()
-    res = solve_minmax(inst, max_iterations=10, time_limit_s=0)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=10, time_limit_s=0))
     bad = RoutingResult(**{**res.__dict__, "max_cost": res.max_cost + 1})
     with pytest.raises(RoutingError, match="max_cost"):
         bad.validate(inst)
@@ -99,7 +100,7 @@ def test_bounds_on_a_star() -> None:
     assert round_trip_bound(inst) == 6.0
     assert average_bound(inst) == 6.0
     assert lower_bound(inst) == 6.0
-    res = solve_minmax(inst, max_iterations=30, time_limit_s=0)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=30, time_limit_s=0))
     assert res.max_cost == 6.0
 
 
@@ -109,5 +110,5 @@ def test_random_grids_keep_invariants(seed: int, k: int, share: float) -> None:
     rng = np.random.default_rng(seed)
     depots = tuple(int(d) for d in rng.integers(0, 9, size=k))
     inst = grid(3, 3, seed=seed, depots=depots, required_share=share)
-    res = solve_minmax(inst, max_iterations=25, time_limit_s=0, seed=seed)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=25, time_limit_s=0, seed=seed))
     res.validate(inst)

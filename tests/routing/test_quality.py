@@ -24,6 +24,7 @@ from scipy import sparse
 
 from benchmarks.carplib import read_carplib, read_reference
 from borderwatch import PlanConfig, build_network, load_scenario
+from borderwatch.config import SearchParams
 from borderwatch.plan import choose_required_edges
 from borderwatch.plan.required import greedy_cover
 from borderwatch.routing import lower_bound, solve_minmax
@@ -143,7 +144,7 @@ def test_the_tiny_set_is_varied_and_the_brute_force_is_the_postman() -> None:
 @pytest.mark.parametrize(("name", "inst"), TINY, ids=[n for n, _ in TINY])
 def test_minmax_equals_brute_force(name: str, inst: ArcInstance) -> None:
     best_max, best_total = brute_force(inst)
-    res = solve_minmax(inst, max_iterations=300, time_limit_s=0, seed=0)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=300, time_limit_s=0, seed=0))
     res.validate(inst)
     assert res.max_cost == pytest.approx(best_max), name
     assert res.total_cost >= best_total - 1e-9
@@ -155,7 +156,7 @@ def test_the_search_is_needed_on_the_tiny_set() -> None:
     """Guard of the test above: on some tiny instances the start solution is not optimal."""
     worse = 0
     for _, inst in TINY:
-        start = solve_minmax(inst, max_iterations=0, time_limit_s=0)
+        start = solve_minmax(inst, search=SearchParams(max_iterations=0, time_limit_s=0))
         worse += start.max_cost > brute_force(inst)[0] + 1e-9
     assert worse >= 1
 
@@ -209,7 +210,9 @@ PIN_TOL = 0.03
 def test_carplib_reaches_best_known(file: str, graph: str, k: int) -> None:
     ref = read_reference(carplib_path("reference.csv"))[("MMkCPP", graph, k)]
     inst = read_carplib(carplib_path(file), k=k)
-    res = solve_minmax(inst, max_iterations=PIN_ITERATIONS, time_limit_s=0, seed=0)
+    res = solve_minmax(
+        inst, search=SearchParams(max_iterations=PIN_ITERATIONS, time_limit_s=0, seed=0)
+    )
     res.validate(inst)
     assert res.lower_bound == pytest.approx(ref.lower_bound)
     assert ref.lower_bound <= res.max_cost <= ref.best_known * (1 + PIN_TOL), (
@@ -223,8 +226,10 @@ def test_carplib_search_improves_on_the_start() -> None:
     gaps = []
     for file, _graph, k in PINS:
         inst = read_carplib(carplib_path(file), k=k)
-        start = solve_minmax(inst, max_iterations=0, time_limit_s=0)
-        res = solve_minmax(inst, max_iterations=PIN_ITERATIONS, time_limit_s=0, seed=0)
+        start = solve_minmax(inst, search=SearchParams(max_iterations=0, time_limit_s=0))
+        res = solve_minmax(
+            inst, search=SearchParams(max_iterations=PIN_ITERATIONS, time_limit_s=0, seed=0)
+        )
         assert res.max_cost <= start.max_cost
         gaps.append(start.max_cost / res.max_cost - 1)
     assert sum(g > PIN_TOL for g in gaps) >= len(PINS) // 2

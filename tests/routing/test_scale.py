@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from borderwatch import build_network
+from borderwatch.config import SearchParams
 from borderwatch.data.synthetic import generate_scenario
 from borderwatch.plan.patrols import plan_patrols
 from borderwatch.plan.required import choose_required_edges
@@ -60,7 +61,7 @@ def gen_nets():
 def test_search_and_take_over_match_the_pinned_results(name, gen_nets, ningming_net) -> None:
     net = {"ningming": ningming_net, "gen40": gen_nets[40.0], "gen100": gen_nets[100.0]}[name]
     inst = _instance(net)
-    res = solve_minmax(inst, max_iterations=200, time_limit_s=0, seed=0)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=200, time_limit_s=0, seed=0))
     bal = balance_loops(inst, res)
     got = (
         round(res.max_cost, 6),
@@ -79,7 +80,7 @@ def test_search_and_take_over_match_the_pinned_results(name, gen_nets, ningming_
 
 @pytest.mark.slow
 def test_generated_plan_matches_the_pinned_plan(gen_nets) -> None:
-    plan = plan_patrols(gen_nets[40.0], max_iterations=200, seed=0)
+    plan = plan_patrols(gen_nets[40.0], search=SearchParams(max_iterations=200, seed=0))
     routes = [[list(map(list, r.steps)), list(map(list, r.approach))] for r in plan.routes]
     got = (
         plan.objective.key(),
@@ -92,7 +93,7 @@ def test_generated_plan_matches_the_pinned_plan(gen_nets) -> None:
 def test_relocation_table_picks_the_full_evaluations_moves(gen_nets) -> None:
     """Step by step, the kept table and the full evaluation make the same move."""
     inst = _instance(gen_nets[100.0])
-    res = solve_minmax(inst, max_iterations=60, time_limit_s=0, seed=1)
+    res = solve_minmax(inst, search=SearchParams(max_iterations=60, time_limit_s=0, seed=1))
     model = _Model(inst)
     pos = {int(e): i for i, e in enumerate(model.req)}
     seqs = [[pos[int(e)] for e, _ in tasks] for tasks in res.tasks]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from borderwatch.config import SearchParams
 from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
@@ -63,9 +64,7 @@ def replan(
     hot: Sequence[HotStretch | str] | str = (),
     positions: Mapping[str, TeamPosition | int] | None = None,
     driven: PatrolTimeline | None = None,
-    time_limit_s: float = 20.0,
-    max_iterations: int | None = None,
-    seed: int | None = None,
+    search: SearchParams | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Replan:
     """Re-plan the rest of tonight from ``at`` (see the package notes).
@@ -90,8 +89,8 @@ def replan(
         What was driven tonight (e.g. ``timeline_from_gpx``), on the
         original window's clock; default the plan's timeline. Only what lies
         before the cut is used.
-    time_limit_s, max_iterations, seed
-        The min-max search's limits and seed (default the plan's seed). The
+    search
+        The min-max search's budget and seed (default a 20 s cap, the plan's seed). The
         search starts from the better of tonight's assignment and the greedy
         start and stops when it converges; on Ningming it reaches its final
         longest loop within about 100 iterations (about 1 s). The 20 s limit
@@ -115,7 +114,8 @@ def replan(
     """
     t_all = time.perf_counter()
     say = progress or (lambda _msg: None)
-    seed = plan.seed if seed is None else seed
+    search = search or SearchParams()
+    seed = search.seeded(plan.seed)
     secs: dict[str, float] = {}
     t = time.perf_counter()
     cut = _cut(plan, network, at, drop, hot, positions, driven)
@@ -127,9 +127,7 @@ def replan(
     patrol = build_instance(rem, plan.required.edges)
     result = solve_minmax(
         patrol.instance,
-        time_limit_s=time_limit_s,
-        max_iterations=max_iterations,
-        seed=seed,
+        search.replace(seed=seed),
         initial=warm_start(plan, patrol, cut.survivors),
     )
     result.validate(patrol.instance)
