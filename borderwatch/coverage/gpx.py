@@ -362,6 +362,7 @@ def timeline_from_gpx(
     window_min: float | None = None,
     max_gap_s: float = 300.0,
     skip_teams: Collection[str] = (),
+    lead_min: float = 0.0,
 ) -> PatrolTimeline:
     """Build a timeline from driven GPS tracks (GPX files).
 
@@ -390,6 +391,9 @@ def timeline_from_gpx(
         Teams whose tracks are left out with a warning (for instance teams
         dropped earlier in the night, whose tracks sit in the night's folder),
         rather than refused as unknown.
+    lead_min
+        Minutes of tonight before the window start (a re-planned folder's
+        window starts at its cut): points then are tonight's, not strays.
 
     Returns
     -------
@@ -448,7 +452,7 @@ def timeline_from_gpx(
             window_min = cfg.night.minutes(night, read.zone)
     window = float(window_min)
     w0 = window_start.timestamp()
-    check_strays(network, read, w0, window)
+    check_strays(network, read, w0, window, lead_min=lead_min)
     frames = []
     per_team: set[str] = set()
     for track in read.tracks:
@@ -506,7 +510,9 @@ def _off_road(network: PatrolNetwork, lon: np.ndarray, lat: np.ndarray) -> np.nd
     return far
 
 
-def check_strays(network: PatrolNetwork, read: GpxTracks, w0: float, window_min: float) -> None:
+def check_strays(
+    network: PatrolNetwork, read: GpxTracks, w0: float, window_min: float, *, lead_min: float = 0.0
+) -> None:
     """Count, per track, the points outside the night and off road; warn, or refuse past the share.
 
     A point is outside the night before the window start or after its end; off
@@ -522,7 +528,7 @@ def check_strays(network: PatrolNetwork, read: GpxTracks, w0: float, window_min:
     """
     cfg = network.config
     tz = ZoneInfo(read.zone)
-    night = datetime.fromtimestamp(w0, UTC).astimezone(tz)
+    night = datetime.fromtimestamp(w0 - lead_min * 60.0, UTC).astimezone(tz)
     end = datetime.fromtimestamp(w0 + window_min * 60.0, UTC).astimezone(tz)
     span = f"{night:%Y-%m-%d %H:%M}-{end:%H:%M} {read.zone}"
     lines: list[str] = []
@@ -531,7 +537,7 @@ def check_strays(network: PatrolNetwork, read: GpxTracks, w0: float, window_min:
         lon = np.concatenate([s[1] for s in track.segments])
         lat = np.concatenate([s[2] for s in track.segments])
         t = (ts - w0) / 60.0
-        outside = (t < 0) | (t > window_min)
+        outside = (t < -lead_min) | (t > window_min)
         off = _off_road(network, lon, lat)
         stray = outside | off
         if not stray.any():

@@ -233,8 +233,19 @@ def run_replan(
     driven = positions = None
     if gpx:
         off_duty = sorted(set(network.teams.index.astype(str)) - set(pnet.teams.index.astype(str)))
+        lead = 0.0  # a re-planned folder's window starts at its cut: tonight began earlier
+        earlier = request.plan.replan
+        at_before = earlier.get("at_min") if earlier is not None else None
+        if isinstance(at_before, int | float) and not isinstance(at_before, bool):
+            lead = float(at_before)  # minutes of tonight before the earlier cut
         driven, found = driven_from_gpx(
-            pnet, plan, gpx, at_min=request.at_min, night=request.night, skip_teams=off_duty
+            pnet,
+            plan,
+            gpx,
+            at_min=request.at_min,
+            night=request.night,
+            skip_teams=off_duty,
+            lead_min=lead,
         )
         positions = {t: p for t, p in found.items() if t not in request.drop}
     return replan(

@@ -612,6 +612,7 @@ def driven_from_gpx(
     at_min: float,
     night: date | None = None,
     skip_teams: Collection[str] = (),
+    lead_min: float = 0.0,
 ) -> tuple[PatrolTimeline, dict[str, TeamPosition]]:
     """What was driven tonight according to GPS tracks, and where each tracked team is at the cut.
 
@@ -632,6 +633,9 @@ def driven_from_gpx(
         Teams whose tracks are left out with a warning instead of refused:
         teams of the scenario that are not on duty in this plan (dropped by an
         earlier re-plan), whose tracks are in the night's folder.
+    lead_min
+        Minutes of tonight before this plan's window start (a re-planned
+        folder's window starts at its cut): tracks then are not strays.
 
     Returns
     -------
@@ -655,7 +659,9 @@ def driven_from_gpx(
 
     files = gpx_files(paths)
     start = window_start(network, night) if night is not None else None
-    tracks = timeline_from_gpx(network, files, window_start=start, skip_teams=skip_teams)
+    tracks = timeline_from_gpx(
+        network, files, window_start=start, skip_teams=skip_teams, lead_min=lead_min
+    )
     with warnings.catch_warnings():  # said once by timeline_from_gpx
         warnings.simplefilter("ignore", BorderwatchWarning)
         read = read_gpx_tracks(network, [(None, p) for p in files], skip_teams=skip_teams)
