@@ -84,12 +84,10 @@ def run_plan(
     night
         The date of the evening the night starts, for the clock times of the
         GPX tracks and the files' headers.
-    time_limit_s
-        Seconds for the min-max route search.
-    max_iterations
-        Iteration cap of the search (deterministic across machines).
-    seed
-        Random seed of the search (default: ``network.config.seed``).
+    search
+        The route search's budget and seed (:class:`~borderwatch.config.SearchParams`;
+        default a 20 s cap, 25 rounds of the assignment bound, the seed
+        ``network.config.seed``).
     always_patrol
         Roads patrolled in any case (names, OSM ids or highway classes).
     max_revisit_min
@@ -113,8 +111,6 @@ def run_plan(
         The map's tile layer (as for :func:`borderwatch.maps.coverage_map`).
     progress
         Called with a short message before each step.
-    time_limit
-        Deprecated name of ``time_limit_s``.
     sectors
         ``"auto"`` or a number of sectors to plan the border in; None plans it whole.
     scheduler

@@ -208,13 +208,9 @@ def run_replan(
         GPX files or folders of tonight's driven tracks (a track belongs to the
         team its name starts with, else the file's name); teams without a
         track are taken to have driven tonight's plan.
-    time_limit_s
-        Safety cap in seconds on the min-max search (default that of
-        :func:`borderwatch.plan.replan.replan`, 20 s).
-    max_iterations
-        Iteration cap of the search (fixes its length outright).
-    seed
-        Random seed of the search (default the plan's seed).
+    search
+        The min-max search's budget and seed (:class:`~borderwatch.config.SearchParams`;
+        default that of :func:`borderwatch.plan.replan.replan`: a 20 s cap, the plan's seed).
     progress
         Called with a short message before each step.
 

@@ -312,9 +312,6 @@ def route_teams(
 ) -> tuple[list[TeamRoute], RoutingResult]:
     """Solve the min-max routing of ``patrol`` and expand it to network routes.
 
-    ``search`` goes to :func:`~borderwatch.routing.solve_minmax` (default a 20 s
-    cap, seed 0).
-
     Parameters
     ----------
     network
@@ -322,14 +319,10 @@ def route_teams(
         expanded to its edges, timed with each team's vehicle).
     patrol
         The instance (:func:`build_instance`).
-    time_limit_s
-        Cap on the seconds of search.
-    max_iterations
-        Iteration cap of the search (deterministic across machines); None: no cap.
-    seed
-        Random seed; the same seed and iteration count give the same routes.
-    time_limit
-        Deprecated name of ``time_limit_s``.
+    search
+        The search's budget and seed, passed to :func:`~borderwatch.routing.solve_minmax`
+        (:class:`~borderwatch.config.SearchParams`; default a 20 s cap, seed 0); the
+        same seed and iteration count give the same routes.
 
     Returns
     -------
