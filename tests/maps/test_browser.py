@@ -163,7 +163,7 @@ def test_clicking_a_gap_shows_its_popup(cov_page: Page) -> None:
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5000)
     text = popup.inner_text()
-    assert "G001" in text
+    assert "G1.00-2.00" in text  # gap ids by chainage (#21)
     assert "1.00–2.00 km" in text
     assert "1.00 km" in text
     assert "<b>no road</b> & no post" in text  # shown as text, not as markup
