@@ -109,10 +109,8 @@ def replan_command(
                 request,
                 net,
                 gpx=gpx,
-                search=SearchParams(
-                    time_limit_s=20.0 if time_limit is None else time_limit,
-                    max_iterations=max_iterations,
-                    seed=seed,
+                search=SearchParams(max_iterations=max_iterations, seed=seed).replace(
+                    **({} if time_limit is None else {"time_limit_s": time_limit})
                 ),
                 progress=lambda msg: status.update(f"{msg} …"),
             )
