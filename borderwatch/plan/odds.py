@@ -61,7 +61,12 @@ from borderwatch.coverage.revisit import pass_times
 from borderwatch.coverage.static import checkpoint_watch
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.errors import RoutingError
-from borderwatch.plan.variants import RouteVariant, reverse_steps, route_variants
+from borderwatch.plan.variants import (
+    RouteVariant,
+    detour_variants,
+    route_variants,
+    variant_steps,
+)
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -95,6 +100,17 @@ def plan_variant_set(
     return {r.team: route_variants(r, n_phases) for r in routes if r.on_patrol}
 
 
+def _walk_kinds(
+    active: Sequence[TeamRoute], variants: Mapping[str, Sequence[RouteVariant]]
+) -> dict[str, list[tuple[tuple[int, int] | None, bool]]]:
+    """Team → the distinct walks ``(detour, reverse)`` of its variants (plain loop first)."""
+    out = {}
+    for r in active:
+        kinds = {(v.detour, v.reverse) for v in variants[r.team]}
+        out[r.team] = sorted(kinds, key=lambda k: (k[0] is not None, k[0] or (0, 0), k[1]))
+    return out
+
+
 def variant_passes(
     network: PatrolNetwork,
     routes: Sequence[TeamRoute],
@@ -103,48 +119,54 @@ def variant_passes(
 ) -> VariantPasses:
     """The passes of every variant through the night window.
 
-    One loop of each route is timed once per direction
+    One loop of each distinct walk (direction, and detour if any:
+    :func:`~borderwatch.plan.variants.variant_steps`) is timed once
     (:meth:`PatrolTimeline.from_walks`, :func:`pass_times`); a variant of
-    phase ``φ`` passes at ``(t - φ) mod D + k·D`` inside the window.
+    phase ``φ`` and loop ``D`` passes at ``(t - φ) mod D + k·D`` inside the window.
     """
     active = [r for r in routes if r.on_patrol and r.team in variants and r.steps]
     if not active:
         raise RoutingError("no team on patrol: no variants to time")
     teams = tuple(r.team for r in active)
-    loop = {r.team: r.loop_s / 60.0 for r in active}
-    one = max(loop.values()) + 1e-6
-    tables = {}
-    for reverse in (False, True):
-        walks = {r.team: list(reverse_steps(r.steps) if reverse else r.steps) for r in active}
-        tl = PatrolTimeline.from_walks(network, walks, window_min=one, loop=False)
-        tables[reverse] = pass_times(network, tl)
+    kinds = _walk_kinds(active, variants)
+    tables: dict[tuple[str, tuple[int, int] | None, bool], tuple[np.ndarray, np.ndarray]] = {}
+    for layer in range(max(len(k) for k in kinds.values())):
+        walks, longest = {}, 0.0
+        for r in active:
+            if layer >= len(kinds[r.team]):
+                continue
+            detour, reverse = kinds[r.team][layer]
+            probe = RouteVariant(r.team, "", reverse, 0.0, 0.0, detour)
+            walks[r.team] = list(variant_steps(r, probe))
+            longest = max(longest, _loop_min(r, detour))
+        tl = PatrolTimeline.from_walks(network, walks, window_min=longest + 1e-6, loop=False)
+        p = pass_times(network, tl)
+        for team in walks:
+            mine = p[p["team"] == team]
+            key = (team, *kinds[team][layer])
+            tables[key] = (mine["unit"].to_numpy(dtype=np.int64), mine["t"].to_numpy(dtype=float))
     names: list[str] = []
     vteam: list[int] = []
     parts_var, parts_unit, parts_t = [], [], []
     for k, r in enumerate(active):
-        d = loop[r.team]
-        for reverse in (False, True):
-            p = tables[reverse]
-            mine = p[p["team"] == r.team]
-            u0 = mine["unit"].to_numpy(dtype=np.int64)
-            t0 = np.mod(mine["t"].to_numpy(dtype=float), d)
-            for v in variants[r.team]:
-                if v.reverse != reverse:
-                    continue
-                g = len(names)
-                names.append(v.variant)
-                vteam.append(k)
-                first = np.mod(t0 - v.phase_min, d)
-                cnt = np.floor((window_min - first) / d + 1e-9).astype(np.int64) + 1
-                cnt = np.where(first <= window_min, cnt, 0)
-                idx = np.repeat(np.arange(len(first)), cnt)
-                j = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-                tt = first[idx] + j * d
-                uu = u0[idx]
-                ok = tt <= window_min + 1e-9
-                parts_var.append(np.full(int(ok.sum()), g, dtype=np.int64))
-                parts_unit.append(uu[ok])
-                parts_t.append(np.round(tt[ok], 6))
+        for v in variants[r.team]:
+            d = _loop_min(r, v.detour)
+            u0, t_raw = tables[(r.team, v.detour, v.reverse)]
+            t0 = np.mod(t_raw, d)
+            g = len(names)
+            names.append(v.variant)
+            vteam.append(k)
+            first = np.mod(t0 - v.phase_min, d)
+            cnt = np.floor((window_min - first) / d + 1e-9).astype(np.int64) + 1
+            cnt = np.where(first <= window_min, cnt, 0)
+            idx = np.repeat(np.arange(len(first)), cnt)
+            j = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            tt = first[idx] + j * d
+            uu = u0[idx]
+            ok = tt <= window_min + 1e-9
+            parts_var.append(np.full(int(ok.sum()), g, dtype=np.int64))
+            parts_unit.append(uu[ok])
+            parts_t.append(np.round(tt[ok], 6))
     var = np.concatenate(parts_var) if parts_var else np.zeros(0, np.int64)
     unit = np.concatenate(parts_unit).astype(np.int64) if parts_unit else np.zeros(0, np.int64)
     t = np.concatenate(parts_t) if parts_t else np.zeros(0)
@@ -163,13 +185,19 @@ def variant_passes(
     )
 
 
+def _loop_min(route: TeamRoute, detour: tuple[int, int] | None) -> float:
+    """Minutes of one loop of ``route``, with the turn-back ``detour`` if any."""
+    extra = 0.0 if detour is None else 2.0 * float(np.sum(route.seconds[detour[0] : detour[1]]))
+    return (float(route.loop_s) + extra) / 60.0
+
+
 def variant_timeline(
     network: PatrolNetwork,
     routes: Sequence[TeamRoute],
     variants: Mapping[str, RouteVariant],
     window_min: float,
 ) -> PatrolTimeline:
-    """The night each team drives when it follows ``variants[team]`` (direction and phase).
+    """The night each team drives when it follows ``variants[team]`` (detour, direction and phase).
 
     The timeline a crew following that variant produces, for its GPX track
     (the crossing simulator replays crossings against it).
@@ -180,9 +208,108 @@ def variant_timeline(
         v = variants.get(r.team)
         if v is None or not r.on_patrol or not r.steps:
             continue
-        walks[r.team] = list(reverse_steps(r.steps) if v.reverse else r.steps)
+        walks[r.team] = list(variant_steps(r, v))
         starts[r.team] = -float(v.phase_min)
     return PatrolTimeline.from_walks(network, walks, start_min=starts, window_min=window_min)
+
+
+def choose_detours(
+    network: PatrolNetwork,
+    routes: Sequence[TeamRoute],
+    passes: VariantPasses,
+    p_unit: np.ndarray,
+    cap_min: float,
+    *,
+    per_team: int = 3,
+    checkpoint: np.ndarray | None = None,
+) -> dict[str, list[tuple[int, int]]]:
+    """Team → the stretches of its loop worth a drawn detour (turn-back), weakest units first.
+
+    For each team, the units its variants pass whose informed figure ``p_unit``
+    (under the plain variants) is the team's lowest, in that order: the stretch
+    of the loop around the step on which the team passes the unit, grown step by
+    step until both turning points are out of view of the unit
+    (``patrol_view_m``: the back leg and the second forward leg are new passes,
+    in the pass convention and on a GPS track alike). A stretch is kept if the
+    detoured loop (loop + twice the stretch) is at most ``cap_min``, it does not
+    hold an earlier stretch's unit, and the team has fewer than ``per_team``.
+
+    Parameters
+    ----------
+    network
+        The patrol network.
+    routes
+        The plan's routes.
+    passes
+        The plain variants' pass tables (:func:`variant_passes`).
+    p_unit
+        Per unit: the informed figure under the plain variants.
+    cap_min
+        Longest detoured loop allowed (the worst revisit it may give).
+    per_team
+        Most stretches per team.
+    checkpoint
+        Units a staffed checkpoint watches (never a reason for a detour).
+
+    Returns
+    -------
+    dict
+        Team id → ``(i, j)`` step ranges (:class:`~borderwatch.plan.variants.RouteVariant`
+        ``detour``); teams without a stretch are left out.
+    """
+    import shapely
+
+    view = float(network.config.patrol_view_m)
+    node_g = network.nodes.geometry.to_numpy()
+    unit_g = network.units.geometry.to_numpy()
+    eu, ev = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
+    cp = np.zeros(len(p_unit), bool) if checkpoint is None else np.asarray(checkpoint, bool)
+    by_team = {r.team: r for r in routes if r.on_patrol and r.steps}
+    out: dict[str, list[tuple[int, int]]] = {}
+    for team in passes.teams:
+        r = by_team.get(team)
+        if r is None:
+            continue
+        slack = cap_min - r.loop_s / 60.0
+        if slack <= 1e-6:
+            continue
+        f0 = passes.variants.index(f"{team}-f0") if f"{team}-f0" in passes.variants else -1
+        if f0 < 0:
+            continue
+        sel = passes.var == f0
+        units, times = passes.unit[sel], passes.t[sel]
+        mine = np.unique(units[~cp[units]])
+        if not len(mine):
+            continue
+        low = float(p_unit[mine].min())
+        weak = mine[p_unit[mine] <= low + 1e-9]
+        secs = np.asarray(r.seconds, dtype=float) / 60.0
+        ends = np.cumsum(secs)
+        starts = np.r_[0.0, ends[:-1]]
+        first_node = np.array([eu[e] if f else ev[e] for e, f in r.steps])
+        last_node = np.array([ev[e] if f else eu[e] for e, f in r.steps])
+        chosen: list[tuple[int, int]] = []
+        for u in weak:
+            t_u = float(times[units == u].min()) % (r.loop_s / 60.0)
+            s = min(int(np.searchsorted(ends, t_u - 1e-9)), len(r.steps) - 1)
+            if any(i <= s < j for i, j in chosen):
+                continue
+            i, j = s, s + 1
+            while i > 0 and shapely.distance(node_g[first_node[i]], unit_g[u]) <= view:
+                i -= 1
+            while (
+                j < len(r.steps) and shapely.distance(node_g[last_node[j - 1]], unit_g[u]) <= view
+            ):
+                j += 1
+            if 2.0 * float(ends[j - 1] - starts[i]) > slack + 1e-9:
+                continue
+            chosen.append((i, j))
+            if len(chosen) >= per_team:
+                break
+        if chosen:
+            out[team] = sorted(chosen)
+            logger.info("detours: team %s: %d stretch(es) %s", team, len(chosen), out[team])
+    return out
 
 
 def variant_worst_revisit(passes: VariantPasses, window_min: float) -> np.ndarray:
@@ -293,6 +420,7 @@ def team_odds(
     checkpoint: np.ndarray | None = None,
     rounds: int = 2,
     table: Situations | None = None,
+    start: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, float]]:
     """The LP odds of every variant, and each team's guaranteed minimum on the units it passes.
 
@@ -304,13 +432,14 @@ def team_odds(
     the result is never below uniform odds. ``rounds`` passes over the teams.
     Units a checkpoint watches are left out (they are seen anyway). ``table``:
     :func:`~borderwatch.coverage.detection.situations` of the same arguments,
-    if already built.
+    if already built. ``start``: the odds to start from (default uniform odds);
+    the result is never below them.
     """
     n_units = len(tau)
     if table is None:
         table = situations(passes, tau, window_min, n_units, checkpoint=checkpoint)
     worst = variant_worst_revisit(passes, window_min)
-    odds = uniform_odds(passes)
+    odds = uniform_odds(passes) if start is None else np.array(start, dtype=float)
     guarantee: dict[str, float] = {}
     pair_team = passes.variant_team[table.var]
     for _ in range(max(1, rounds)):
@@ -522,6 +651,8 @@ def detect_night(
     derive: bool = False,
     max_revisit_min: float | None = None,
     n_phases: int | None = None,
+    detours: bool = False,
+    detour_cap_min: float | None = None,
 ) -> Detection:
     """Detection figures of a plan: tonight's timeline, and the variants under uniform and LP odds.
 
@@ -540,10 +671,20 @@ def detect_night(
         config's target).
     n_phases
         Phases per direction of the variants (default: :func:`plan_variant_set`).
+    detours
+        Add *drawn detours* (:func:`choose_detours`, a turn-back on the stretch
+        of each team's weakest units) to the variants the LP chooses over.
+    detour_cap_min
+        Longest detoured loop (default: the worst revisit the plain variants
+        can give, so that no drawn night's worst revisit grows); also the
+        revisit limit of the LP when ``detours`` is on.
 
     Returns
     -------
     Detection
+        ``odds_uniform`` and ``informed_uniform`` are those of the plain
+        variants drawn uniformly (the historical rotation: a detour never),
+        also when ``detours`` is on.
     """
     window = timeline.window_min
     n = len(network.units)
@@ -569,6 +710,37 @@ def detect_night(
     inf_lp = informed(passes, odds, tau, window, n, checkpoint=cp, among=watchable, table=table)
     inf_un = informed(passes, uni, tau, window, n, checkpoint=cp, among=watchable, table=table)
     worst = variant_worst_revisit(passes, window)
+    worst_uniform = float(worst.max()) if len(worst) else 0.0
+    if detours:
+        cap = float(detour_cap_min) if detour_cap_min is not None else worst_uniform
+        chosen = choose_detours(network, routes, passes, inf_lp.p_unit, cap, checkpoint=cp)
+        if chosen:
+            before = dict(zip(passes.variants, odds, strict=True))
+            by_team = {r.team: r for r in routes}
+            for team, stretch in chosen.items():
+                variants[team] = variants[team] + detour_variants(by_team[team], stretch)
+            passes = variant_passes(network, routes, variants, window)
+            table = situations(passes, tau, window, n, checkpoint=cp)
+            # uniform odds stay the plain variants' (the historical rotation never detours)
+            det_of = {v.variant: v.detour for vs in variants.values() for v in vs}
+            plain = np.array([det_of[v] is None for v in passes.variants])
+            cnt = np.bincount(passes.variant_team[plain], minlength=len(passes.teams))
+            uni = np.where(plain, 1.0 / np.maximum(cnt[passes.variant_team], 1), 0.0)
+            limit = min(cap, float(max_revisit_min))
+            odds, guarantee = team_odds(
+                passes,
+                tau,
+                window,
+                max_revisit_min=limit,
+                checkpoint=cp,
+                table=table,
+                start=np.array([before.get(v, 0.0) for v in passes.variants]),
+            )
+            watchable[passes.unit] = True
+            inf_lp = informed(
+                passes, odds, tau, window, n, checkpoint=cp, among=watchable, table=table
+            )
+            worst = variant_worst_revisit(passes, window)
     units = pd.DataFrame(
         {
             "crossing_min": tau,
@@ -600,7 +772,7 @@ def detect_night(
         guarantee=guarantee,
         worst_revisit_min={
             "lp": float(worst[odds > 0].max()) if (odds > 0).any() else 0.0,
-            "uniform": float(worst.max()) if len(worst) else 0.0,
+            "uniform": worst_uniform,
         },
         crossing_min=tau0,
         watchable=watchable,

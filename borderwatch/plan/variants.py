@@ -30,7 +30,16 @@ import numpy as np
 if TYPE_CHECKING:
     from borderwatch.routing.patrol import TeamRoute
 
-__all__ = ["PHASE_SPACING_MIN", "RouteVariant", "phase_count", "reverse_steps", "route_variants"]
+__all__ = [
+    "PHASE_SPACING_MIN",
+    "RouteVariant",
+    "detour_steps",
+    "detour_variants",
+    "phase_count",
+    "reverse_steps",
+    "route_variants",
+    "variant_steps",
+]
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,15 @@ class RouteVariant:
     phase_min
         Minutes into the loop at the window start (the team set out that long before).
     loop_min
-        Loop duration (the revisit guarantee for units only this team watches).
+        Loop duration (the revisit guarantee for units only this team watches);
+        for a detour, the loop with its turn-back.
+    detour
+        ``None``, or ``(i, j)``: a *drawn detour* (a turn-back). Steps ``i..j-1``
+        of the plan's loop (forward order) are driven, then back the other way
+        to the first node of step ``i``, then once more forward, and the loop
+        goes on (:func:`detour_steps`): the units along that stretch are passed
+        three times a loop instead of once. A reversed detour variant drives the
+        detoured loop backwards.
     """
 
     team: str
@@ -56,6 +73,7 @@ class RouteVariant:
     reverse: bool
     phase_min: float
     loop_min: float
+    detour: tuple[int, int] | None = None
 
 
 def reverse_steps(steps: tuple[tuple[int, bool], ...]) -> tuple[tuple[int, bool], ...]:
@@ -124,4 +142,75 @@ def route_variants(route: TeamRoute, n_phases: int | None = None) -> list[RouteV
                     loop_min=loop,
                 )
             )
+    return out
+
+
+def detour_steps(
+    steps: tuple[tuple[int, bool], ...], detour: tuple[int, int]
+) -> tuple[tuple[int, bool], ...]:
+    """The loop ``steps`` with the turn-back ``detour = (i, j)``: drive ``i..j-1``, back, and again.
+
+    The walk stays closed: after step ``j - 1`` the team is at the last node of
+    the stretch, drives the stretch backwards to its first node, turns, drives it
+    forward again and continues with step ``j``. It adds twice the stretch's
+    driving time to the loop.
+
+    Examples
+    --------
+    >>> detour_steps(((1, True), (2, True), (3, False)), (0, 2))
+    ((1, True), (2, True), (2, False), (1, False), (1, True), (2, True), (3, False))
+    """
+    i, j = detour
+    if not 0 <= i < j <= len(steps):
+        raise ValueError(f"detour {detour} is not a stretch of a {len(steps)}-step loop")
+    part = tuple(steps[i:j])
+    return tuple(steps[:j]) + reverse_steps(part) + part + tuple(steps[j:])
+
+
+def variant_steps(route: TeamRoute, variant: RouteVariant) -> tuple[tuple[int, bool], ...]:
+    """The closed walk a crew drives for ``variant`` of ``route`` (detour, then direction)."""
+    steps = tuple(route.steps)
+    if variant.detour is not None:
+        steps = detour_steps(steps, variant.detour)
+    return reverse_steps(steps) if variant.reverse else steps
+
+
+def detour_variants(
+    route: TeamRoute, detours: list[tuple[int, int]], n_phases: int | None = None
+) -> list[RouteVariant]:
+    """The variants of ``route`` with a drawn detour: each detour × both directions × phases.
+
+    Parameters
+    ----------
+    route
+        A team's loop.
+    detours
+        Stretches ``(i, j)`` of the loop's steps (:class:`RouteVariant`
+        ``detour``); the ``k``-th gives variants ``"<team>-d<k>f<phase>"`` and
+        ``"<team>-d<k>r<phase>"``.
+    n_phases
+        Phases per direction (default :func:`phase_count` of the detoured loop).
+
+    Returns
+    -------
+    list of RouteVariant
+    """
+    secs = np.asarray(route.seconds, dtype=float) / 60.0
+    base = float(route.loop_s) / 60.0
+    out = []
+    for k, (i, j) in enumerate(detours):
+        loop = base + 2.0 * float(secs[i:j].sum())
+        n = phase_count(loop) if n_phases is None else n_phases
+        for reverse in (False, True):
+            for p in range(n):
+                out.append(
+                    RouteVariant(
+                        team=route.team,
+                        variant=f"{route.team}-d{k}{'r' if reverse else 'f'}{p}",
+                        reverse=reverse,
+                        phase_min=float(np.round(loop * p / n, 6)),
+                        loop_min=loop,
+                        detour=(int(i), int(j)),
+                    )
+                )
     return out
