@@ -45,6 +45,8 @@ def roster_command(
     max_shifts: int | None = None,
     max_night_shifts: int | None = None,
     rest_hours: float | None = None,
+    from_log: bool = False,
+    db: str | None = None,
     as_json: bool = False,
     console: Console | None = None,
     err_console: Console | None = None,
@@ -74,6 +76,9 @@ def roster_command(
         Solve and report; write nothing.
     formats
         Subset of ``csv json diff xlsx ics`` (csv is always written).
+    from_log, db
+        Count the patrol nights the duty log (``db``, default the user's log)
+        recorded as worked, not as planned, in fairness and rest.
     """
     con = console or stdout
     errc = err_console or err
@@ -89,6 +94,7 @@ def roster_command(
                 week, scenario, people=people, plan=plan, history=history, out=out, salt=salt,
                 force=force, dry_run=dry_run, formats=formats, time_limit_s=time_limit,
                 max_shifts=max_shifts, max_night_shifts=max_night_shifts, rest_hours=rest_hours,
+                from_log=from_log, db=db,
             )  # fmt: skip
     except RosterInfeasibleError as exc:
         errc.print(f"[red]infeasible:[/] {exc}", highlight=False)
@@ -198,6 +204,19 @@ def roster(
         bool, typer.Option("--dry-run", help="Solve and report; write nothing.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing week.")] = False,
+    from_log: Annotated[
+        bool,
+        typer.Option(
+            "--from-log",
+            help="Count the patrol nights of earlier weeks as the duty log recorded them "
+            "(a team that did not drive: its crew worked no duty; cut short: the hours driven) "
+            "in fairness and rest, instead of as rostered.",
+        ),
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Duty log URL for --from-log (default: the user's log)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Weekly roster: team route variants, checkpoint shifts, the inspecting leader.
@@ -209,7 +228,7 @@ def roster(
             week, scenario, people=people, plan=plan, history=history, out=out_dir, salt=salt,
             force=force, dry_run=dry_run, formats=formats, time_limit=time_limit,
             max_shifts=max_shifts, max_night_shifts=max_night_shifts, rest_hours=rest_hours,
-            as_json=as_json,
+            from_log=from_log, db=db, as_json=as_json,
         )  # fmt: skip
     if code:
         raise typer.Exit(code)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,9 +11,12 @@ from borderwatch.errors import BorderwatchError, ConfigError, OutputExistsError,
 from borderwatch.jobs._common import Progress, noop
 
 if TYPE_CHECKING:
-    from borderwatch.roster.build import WeekRoster
+    from datetime import date
 
-__all__ = ["run_roster"]
+    from borderwatch.roster.build import WeekRoster
+    from borderwatch.roster.history import WorkedDuty
+
+__all__ = ["run_roster", "worked_duties"]
 
 
 def run_roster(
@@ -32,6 +35,8 @@ def run_roster(
     max_shifts: int | None = None,
     max_night_shifts: int | None = None,
     rest_hours: float | None = None,
+    from_log: bool = False,
+    db: str | None = None,
     progress: Progress = noop,
     pool_progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[WeekRoster, Path | None]:
@@ -62,6 +67,14 @@ def run_roster(
         Subset of ``csv json diff xlsx ics`` (csv is always written).
     time_limit_s, max_shifts, max_night_shifts, rest_hours
         The roster MILP's options (:class:`~borderwatch.roster.config.RosterConfig`).
+    from_log
+        Count the patrol nights the duty log recorded as worked, instead of as
+        planned, in the night-duty fairness and the rest rule of the history
+        (:func:`worked_duties`). Off by default: a roster then depends on its
+        folders only.
+    db
+        The duty log's URL for ``from_log`` (default: the user's log,
+        :func:`borderwatch.log.db.default_url`).
     progress
         Called with a message before each step.
     pool_progress
@@ -92,6 +105,8 @@ def run_roster(
     target = Path(out) / label
     if target.exists() and not force and not dry_run:
         raise OutputExistsError(f"{target}: week {label} exists already; use --force to replace it")
+    if db is not None and not from_log:
+        raise ConfigError("names the duty log of --from-log; give --from-log too", field="--db")
     if people is not None and not Path(people).exists():
         raise ConfigError("no such file or folder", field="--people", value=str(people))
     config = RosterConfig.from_options(
@@ -125,6 +140,13 @@ def run_roster(
             RosterWarning,
             stacklevel=2,
         )
+    worked = None
+    if from_log:
+        progress("reading the duty log")
+        names = {site.name, scenario}
+        if scn.source is not None:
+            names.add(str(Path(scn.source).resolve()))
+        worked = worked_duties(db, names, iso_week(label), site.timezone)
     progress("solving")
     roster = build_week(
         site,
@@ -135,9 +157,69 @@ def run_roster(
         config=config,
         progress=pool_progress,
         plan_file=plan,
+        worked=worked,
     )
     folder = None
     if not dry_run:
         progress("writing")
         folder = write_week(roster, out, force=force, formats=formats or FORMATS)
     return roster, folder
+
+
+def worked_duties(
+    db: str | None, scenario: Collection[str], monday: date, timezone: str
+) -> list[WorkedDuty]:
+    """The patrol nights before ``monday`` as the duty log recorded them, for the roster.
+
+    Parameters
+    ----------
+    db
+        The duty log's URL (None: the user's log).
+    scenario
+        The names the scenario goes by (its name, and for a folder its resolved
+        path, as a plan file records it): nights of other scenarios are left out.
+    monday
+        The Monday of the week being rostered; nights from it on are not read.
+    timezone
+        The scenario's zone: the last fix in local time, as ``roster.csv`` has it.
+
+    Returns
+    -------
+    list of WorkedDuty
+        One per team that was on duty on a recorded night (teams the plan held
+        on standby keep their planned duty and are left out).
+    """
+    from zoneinfo import ZoneInfo
+
+    from borderwatch.log.db import open_log
+    from borderwatch.log.query import team_nights
+    from borderwatch.roster.history import WorkedDuty
+
+    tz = ZoneInfo(timezone or "UTC")
+    engine = open_log(db)
+    try:
+        rows = team_nights(engine, monday)
+    finally:
+        engine.dispose()
+    return [
+        WorkedDuty(
+            night=t.night,
+            team=t.team,
+            worked=t.status == "drove",
+            late_min=t.late_min,
+            early_min=t.early_min,
+            last_fix=None if t.last_fix is None else t.last_fix.astimezone(tz).replace(tzinfo=None),
+        )
+        for t in rows
+        if t.status in ("drove", "no track") and _same_scenario(t.scenario, scenario)
+    ]
+
+
+def _same_scenario(logged: str, names: Collection[str]) -> bool:
+    """Whether the log's scenario (a name, or a plan's path to a folder) is one of ``names``."""
+    if logged in names:
+        return True
+    try:
+        return str(Path(logged).resolve()) in names
+    except OSError:
+        return False

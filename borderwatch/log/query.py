@@ -20,7 +20,16 @@ from borderwatch.log import schema as S
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-__all__ = ["NightRecord", "clock", "iso_week", "night_json", "nights_between", "read_night"]
+__all__ = [
+    "NightRecord",
+    "TeamNight",
+    "clock",
+    "iso_week",
+    "night_json",
+    "nights_between",
+    "read_night",
+    "team_nights",
+]
 
 
 @dataclass
@@ -144,4 +153,88 @@ def night_json(rec: NightRecord) -> dict[str, Any]:
     out["stretches"] = stretches
     out["incidents"] = _plain(rec.incidents)
     out["inspections"] = _plain(rec.inspections)
+    return out
+
+
+@dataclass(frozen=True)
+class TeamNight:
+    """A team's recorded night, reduced to what a roster needs (``roster --from-log``).
+
+    Attributes
+    ----------
+    night
+        The date the night starts on.
+    scenario
+        The scenario as the night's plan file names it (a name, or a folder).
+    team
+        Team id.
+    status
+        ``drove``, ``no track`` (on duty, drove nothing) or ``standby`` (the plan's).
+    late_min
+        Minutes the first fix came after the planned first fix (0 if on time).
+    early_min
+        Minutes the last fix came before the end of the window, where the planned
+        loops end (``off_loop`` of the plan file); 0 if it drove to the end.
+    last_fix
+        The last fix (aware), None without a track.
+    """
+
+    night: date
+    scenario: str
+    team: str
+    status: str
+    late_min: float
+    early_min: float
+    last_fix: datetime | None
+
+
+def team_nights(engine: Engine, before: date) -> list[TeamNight]:
+    """Every recorded team night before ``before``, by night and team.
+
+    Parameters
+    ----------
+    engine
+        The duty log.
+    before
+        First night not read (the Monday of the week being rostered).
+
+    Returns
+    -------
+    list of TeamNight
+        One per team in each recorded night's plan.
+    """
+    n, tf, tr = S.nights, S.team_figures, S.tracks
+    query = (
+        sa.select(
+            n.c.night,
+            n.c.scenario,
+            n.c.window_start,
+            n.c.window_min,
+            tf.c.team,
+            tf.c.status,
+            tf.c.late_min,
+            tr.c.last_fix,
+        )
+        .select_from(
+            n.join(tf, tf.c.night_id == n.c.id).outerjoin(
+                tr, (tr.c.night_id == n.c.id) & (tr.c.team == tf.c.team)
+            )
+        )
+        .where(n.c.night < before)
+        .order_by(n.c.night, tf.c.team)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    out = []
+    for night, scenario, w_start, w_min, team, status, late, last in rows:
+        last_fix = datetime.fromisoformat(last) if last else None
+        early = 0.0
+        if last_fix is not None:
+            driven = (last_fix - datetime.fromisoformat(w_start)).total_seconds() / 60.0
+            early = max(0.0, float(w_min) - driven)
+        out.append(
+            TeamNight(
+                night, str(scenario), str(team), str(status), float(late or 0.0), early, last_fix
+            )
+        )
     return out

@@ -10,6 +10,8 @@ For tests and benchmarks of the duty log. Each night's tracks are the plan's own
 ``detour``     from ``at_min`` for ``minutes`` the team drives 3 km inland of
                its route (its positions moved south), missing its stretch
 ``noise``      Gaussian GPS noise of ``sigma_m`` on every fix (seeded)
+``stop``       the team stops driving ``at_min`` minutes after its first fix (dropped
+               mid-night): its fixes from then on are dropped
 ``drop``       the team drives nothing: no GPX file
 =============  ==============================================================
 """
@@ -46,6 +48,7 @@ class Deviation:
             "skip_loop": "skipped loop",
             "detour": "off route",
             "noise": "gps noise",
+            "stop": "early end",
             "drop": "no track",
         }[self.kind]
 
@@ -159,6 +162,9 @@ def simulate_night(
                 b = a + 60.0 * d.params["minutes"]
                 on = (t >= a) & (t < b)
                 lat = np.where(on, lat - 3000.0 / _M_PER_DEG_LAT, lat)
+            elif d.kind == "stop":
+                keep = t < t[0] + 60.0 * d.params["at_min"]
+                t, lon, lat = t[keep], lon[keep], lat[keep]
             elif d.kind == "noise":
                 sigma = d.params["sigma_m"]
                 lat = lat + rng.normal(0, sigma, len(lat)) / _M_PER_DEG_LAT

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from borderwatch.roster.build import WeekRoster, build_week, plan_variants, week_diff
 from borderwatch.roster.config import RosterConfig
-from borderwatch.roster.history import History, read_history
+from borderwatch.roster.history import History, WorkedDuty, read_history
 from borderwatch.roster.io import (
     FORMATS,
     RosterExistsError,
@@ -41,6 +41,7 @@ __all__ = [
     "RosterSite",
     "Slot",
     "WeekRoster",
+    "WorkedDuty",
     "build_week",
     "iso_week",
     "leader_townships",

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from borderwatch.errors import ScenarioError, ScenarioWarning
+from borderwatch.errors import ConfigError, ScenarioError, ScenarioWarning
 from borderwatch.planfiles.planfile import PlanFile
 from borderwatch.roster.config import RosterConfig
-from borderwatch.roster.history import History, read_history
+from borderwatch.roster.history import History, WorkedDuty, read_history
 from borderwatch.roster.model import Pool, PoolResult, solve_pool
 from borderwatch.roster.people import Person
 from borderwatch.roster.rotation import leader_townships, rotate_variants
@@ -427,6 +427,7 @@ def build_week(
     config: RosterConfig | None = None,
     progress: Progress | None = None,
     plan_file: str | Path | None = None,
+    worked: list[WorkedDuty] | None = None,
 ) -> WeekRoster:
     """Build the roster of ISO ``week`` for ``site``.
 
@@ -452,6 +453,10 @@ def build_week(
         Called as ``progress(pool_label, i, n)`` before each pool is solved.
     plan_file
         The file ``plan`` was read from, named in the errors about it.
+    worked
+        Patrol nights as the duty log recorded them (``roster --from-log``): they
+        replace the planned duties of earlier weeks in the night counts and the
+        rest rule (:func:`read_history`). Only with ``history`` given as a folder.
 
     Returns
     -------
@@ -465,11 +470,21 @@ def build_week(
         Inconsistent inputs (unknown team, plan without a team of the scenario).
     RosterInfeasibleError
         No roster meets the rules; the message names the pool, day and numbers.
+    ConfigError
+        ``worked`` given with a :class:`History` already read.
     """
     config = config or RosterConfig()
     monday = iso_week(week)
     label = week_label(monday)
-    hist = history if isinstance(history, History) else read_history(history, monday)
+    if isinstance(history, History):
+        if worked is not None:
+            raise ConfigError(
+                "worked duties go with a history folder, not a History already read",
+                field="worked",
+            )
+        hist = history
+    else:
+        hist = read_history(history, monday, worked=worked)
 
     if plan is not None and not isinstance(plan, PlanFile):
         plan = PlanFile.from_dict(plan, file=plan_file, error=ScenarioError)
@@ -707,6 +722,10 @@ def _summary(
             }
             for d in range(len(inspect))
         ],
-        "history": {"weeks": hist.weeks, "previous": hist.previous_week},
+        "history": {
+            "weeks": hist.weeks,
+            "previous": hist.previous_week,
+            **({"worked": hist.worked} if hist.worked is not None else {}),
+        },
         "changes": _changes(diff, len(rows)),
     }
