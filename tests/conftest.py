@@ -63,6 +63,58 @@ def pytest_make_collect_report(
     _fail_skip(outcome.get_result())  # type: ignore[attr-defined]
 
 
+# ---------------------------------------------------------------------------
+# pytest-xdist (the README's command runs ``-n 2 --dist loadgroup``; a plain ``pytest`` runs
+# serially and is not touched by the hook below). Each worker is its own process with its
+# own ``tmp_path_factory`` base folder, so module and session fixtures build their folders
+# per worker; the road cache (BORDERWATCH_CACHE_DIR, set above before the workers start) is
+# shared and written by atomic rename; PostgreSQL databases carry the worker id
+# (tests/log/conftest.py); every Chromium run gets a throw-away profile folder.
+# ---------------------------------------------------------------------------
+
+
+def _module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs)
+
+
+def _first(item: pytest.Item) -> int:
+    """Sort key: the profile's property tests first, then the slow tests, then the rest."""
+    test = getattr(item, "obj", None)
+    if getattr(test, "is_hypothesis_test", False):
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if own is None or own.max_examples >= 1000:  # "ci": 10,000 examples, minutes each
+            return 0
+    return 1 if item.get_closest_marker("slow") else 2
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist: keep a module's tests on one worker where they share a module
+    fixture (built once, not once per worker), and hand out the long lone tests first.
+
+    ``--dist loadgroup`` sends each ``xdist_group`` as one unit, largest first, then the
+    other tests one by one in collection order; so the property tests (minutes each in CI)
+    and the slow tests come first among those, and both workers end on short tests.
+    """
+    if not hasattr(config, "workerinput"):  # not an xdist worker: serial order untouched
+        return
+    groups = []
+    for item in items:
+        group = item.nodeid
+        if _module_fixture(item):
+            group = item.nodeid.split("::", 1)[0]
+            item.add_marker(pytest.mark.xdist_group(group))
+        groups.append(group)
+    urgency: dict[str, int] = {}  # a group goes where its most urgent test would go
+    for item, group in zip(items, groups, strict=True):
+        urgency[group] = min(urgency.get(group, 2), _first(item))
+    order = sorted(range(len(items)), key=lambda i: urgency[groups[i]])  # stable
+    items[:] = [items[i] for i in order]
+
+
 @pytest.fixture
 def toy_dir(tmp_path: Path) -> Path:
     """A fresh copy of the toy scenario folder (tests may break it)."""

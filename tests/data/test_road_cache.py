@@ -100,3 +100,59 @@ def test_an_unwritable_cache_does_not_stop_the_read(
     monkeypatch.setenv(road_cache.CACHE_ENV, str(blocker))
     graph, _ = _read(_roads(tmp_path))
     assert graph.number_of_edges() > 0
+
+
+_WRITER = """
+import hashlib, pickle, sys, time
+from pathlib import Path
+go = Path(sys.argv[2])
+while not go.exists():  # all writers miss the cache together
+    time.sleep(0.005)
+from borderwatch.data.roads import read_roads
+graph = read_roads(Path(sys.argv[1]))
+edges = sorted((u, v, k) for u, v, k in graph.edges(keys=True))
+print(hashlib.sha256(repr((sorted(graph.nodes), edges)).encode()).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_concurrent_processes_share_one_cache_folder(cache: Path, tmp_path: Path) -> None:
+    """pytest-xdist workers (and their subprocesses) share BORDERWATCH_CACHE_DIR: writers of
+    the same entry at the same time leave one whole entry and no temporary file, and a reader
+    never finds a part of one (the entry appears by atomic rename)."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+    import time
+
+    path = _roads(tmp_path)
+    go = tmp_path / "go"
+    env = {**os.environ, road_cache.CACHE_ENV: str(cache)}
+    env.pop(road_cache.NO_CACHE_ENV, None)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(path), str(go)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    time.sleep(0.5)
+    go.touch()
+    while any(p.poll() is None for p in procs):
+        for entry in (cache / "roads").glob("*.pickle"):
+            try:
+                data = entry.read_bytes()
+            except FileNotFoundError:
+                continue
+            pickle.loads(data)  # never a part of an entry
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outs]
+    digests = {out.strip() for out, _ in outs}
+    assert len(digests) == 1, digests
+    (entry,) = (cache / "roads").glob("*.pickle")
+    assert sorted(p.name for p in (cache / "roads").iterdir()) == [entry.name]  # no temp files
+    _same(pickle.loads(entry.read_bytes())[0], _read(path)[0])

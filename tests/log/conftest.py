@@ -82,7 +82,10 @@ def fresh_pg() -> Iterator[str]:
     import sqlalchemy as sa
 
     admin = sa.engine.make_url(_pg_admin()).set(drivername="postgresql+psycopg")
-    name = f"bw_test_{uuid.uuid4().hex[:12]}"
+    # unique across pytest-xdist workers (and across runs sharing a server); the worker id
+    # ("gw0", "gw1"; "main" when serial) says whose database a leftover was
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"bw_test_{worker}_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
