@@ -44,6 +44,7 @@ from borderwatch.fmt import gap_ids
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
 from borderwatch.fmt import minutes_over as fmt_min_over
+from borderwatch.i18n import report_labels
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -740,37 +741,53 @@ def target_check(
     return out
 
 
-def target_lines(check: dict[str, dict[str, Any]], *, window: str = "", top: int = 5) -> list[str]:
-    """The plain-text lines of :func:`target_check` (report.txt, the command line)."""
+def target_lines(
+    check: dict[str, dict[str, Any]], *, window: str = "", top: int = 5, lang: str = "en"
+) -> list[str]:
+    """The plain-text lines of :func:`target_check` (report.txt, the command line).
+
+    ``lang`` (``"zh"`` or ``"en"``) picks the words (:data:`borderwatch.i18n.REPORT`).
+    """
+    L = report_labels(lang)
     lines = []
-    names = {"revisit": "revisit target", "response": "response target"}
     for key in ("revisit", "response"):
         c = check.get(key)
         if not c:
             continue
-        head = f"{names[key]} {fmt_min(c['target_min'])}"
+        head = f"{L['target_' + key]} {fmt_min(c['target_min'])}"
         if key == "revisit" and window:
-            head += f" ({window})"
+            head = L["target_head_window"].format(head=head, window=window)
         if c["met"]:
-            lines.append(f"{head}: met (worst {fmt_min(c['worst_min'])})")
+            lines.append(L["target_met"].format(head=head, worst=fmt_min(c["worst_min"])))
         else:
-            where = ", ".join(
-                f"km {fmt_km(w['start_km'], '')}-{fmt_km(w['end_km'], '')}"
-                f" ({fmt_min(w['worst_min']) if w['worst_min'] is not None else 'unreachable'})"
+            where = L["list_sep"].join(
+                L["target_where"].format(
+                    a=fmt_km(w["start_km"], ""),
+                    b=fmt_km(w["end_km"], ""),
+                    worst=fmt_min(w["worst_min"])
+                    if w["worst_min"] is not None
+                    else L["unreachable"],
+                )
                 for w in c["where"][:top]
             )
-            more = f" and {len(c['where']) - top} more" if len(c["where"]) > top else ""
+            more = L["target_more"].format(n=len(c["where"]) - top) if len(c["where"]) > top else ""
             by = (
                 fmt_min_over(c["worst_min"], c["target_min"])
                 if c["over_min"] is not None
-                else "unreachable"
+                else L["unreachable"]
             )
             lines.append(
-                f"{head}: NOT MET, worst {fmt_min(c['worst_min'])} (over by {by}) "
-                f"along {fmt_km(c['over_km'])}: {where}{more}"
+                L["target_not_met"].format(
+                    head=head,
+                    worst=fmt_min(c["worst_min"]),
+                    by=by,
+                    km=fmt_km(c["over_km"]),
+                    where=where,
+                    more=more,
+                )
             )
         if key == "revisit" and c.get("never_passed_km"):
-            lines.append(f"  and {fmt_km(c['never_passed_km'])} no patrol passes (see the gaps)")
+            lines.append(L["target_never"].format(km=fmt_km(c["never_passed_km"])))
     return lines
 
 

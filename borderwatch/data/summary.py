@@ -69,10 +69,13 @@ def border_lengths(network: PatrolNetwork) -> dict[str, Any]:
     }
 
 
-def border_lengths_text(lengths: dict[str, Any]) -> str:
-    """One English line for the reports: ``"modelled 103.8 km of the official 212 km: ..."``.
+def border_lengths_text(lengths: dict[str, Any], *, lang: str = "en") -> str:
+    """One line for the reports: ``"modelled 103.8 km of the official 212 km: ..."``.
 
-    Empty when the scenario gives no official length.
+    Empty when the scenario gives no official length. ``lang`` (``"zh"`` or
+    ``"en"``) picks the words (:data:`borderwatch.i18n.REPORT`); the Chinese
+    line gives the reason in its own words, not the scenario's (English)
+    provenance text.
 
     Examples
     --------
@@ -80,18 +83,15 @@ def border_lengths_text(lengths: dict[str, Any]) -> str:
     ...                      "source": "derived from small-scale outlines, generalised"})
     'border length: modelled 103.8 km of the official 212 km: the border line is derived from small-scale outlines, generalised (coarser than the official survey, so shorter); every km, gap and percentage here is on the modelled line'
     """
+    from borderwatch.i18n import report_labels
+
+    L = report_labels(lang)
     official = lengths.get("official_km")
     if official is None:
         return ""
-    head = (
-        f"border length: modelled {lengths['modelled_km']:.1f} km of the official "
-        f"{official:,.0f} km"
-    )
+    head = L["border_head"].format(m=f"{lengths['modelled_km']:.1f}", o=f"{official:,.0f}")
     if not lengths.get("generalised"):
         return head
     source = str(lengths.get("source") or "").strip().rstrip(".")
     why = f"the border line is {source}" if source else "the border line is generalised"
-    return (
-        f"{head}: {why} (coarser than the official survey, so shorter); every km, gap and "
-        "percentage here is on the modelled line"
-    )
+    return head + L["border_why"].format(why=why)

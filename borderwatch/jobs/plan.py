@@ -189,7 +189,7 @@ def run_plan(
 
             assert isinstance(plan, SectorPlan)
             extra["sectors"] = plan.sectors_summary()
-        summary = write_plan_files(network, plan, out, night=night, extra=extra)
+        summary = write_plan_files(network, plan, out, night=night, extra=extra, lang=lang)
         if map_html:
             progress("drawing the map")
             render_maps(

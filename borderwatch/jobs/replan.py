@@ -13,6 +13,7 @@ from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import default_language
 from borderwatch.coverage import coverage_report, write_coverage
 from borderwatch.data.gpkg import fixed_gpkg_time
+from borderwatch.i18n import report_labels
 from borderwatch.jobs._common import COVERAGE_KEEP, Progress, noop
 from borderwatch.jobs.plan import describe_plan_folder
 from borderwatch.planfiles.export import write_plan_files
@@ -26,7 +27,9 @@ def _finite(value: float, digits: int = 2) -> float | None:
     return round(float(value), digits) if math.isfinite(value) else None
 
 
-def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
+def replan_section(
+    rp: Replan, *, night: date | None = None, lang: str | None = None
+) -> dict[str, Any]:
     """The ``replan`` section of a re-planned folder's ``plan.json`` (JSON-ready, no NaN).
 
     Times ``*_min`` are minutes after the ORIGINAL window start (``at_min``),
@@ -41,6 +44,9 @@ def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
     night
         The date the ORIGINAL night started on (``original_night``); None
         writes null.
+    lang
+        Language of the radio diff lines, as in ``diff.txt`` (default: the
+        scenario's).
 
     Returns
     -------
@@ -105,7 +111,7 @@ def replan_section(rp: Replan, *, night: date | None = None) -> dict[str, Any]:
             "new": _finite(rp.unpassed_km, 3),
             "original": _finite(rp.original_unpassed_km, 3),
         },
-        "diff": diff_lines(rp),
+        "diff": diff_lines(rp, lang=lang),
     }
     xy = rp.network.nodes
     tree_geoms = units.geometry.to_numpy()
@@ -225,8 +231,8 @@ def write_replan(
         Write ``map.html`` (the plan map of the remainder with the roads taken
         over); False skips the map.
     lang
-        Language of the map's labels, ``"zh"`` or ``"en"`` (default: from the
-        scenario's time zone).
+        Language of the map's labels, ``report.txt`` and ``diff.txt``, ``"zh"``
+        or ``"en"`` (default: from the scenario's time zone).
     offline
         Inline every script of the map so that it opens without a network.
     basemap
@@ -252,14 +258,15 @@ def write_replan(
         timeline=rp.plan.schedule.timeline,
         max_revisit_min=target,
     )
-    text = diff_text(rp)
+    lang = lang or default_language(rem.scenario.timezone)
+    text = diff_text(rp, lang=lang)
     with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
         coverage_summary = write_coverage(after, out)
         (out / "gaps.csv").replace(out / "gaps_after.csv")
         keep = COVERAGE_KEEP
         extra = {
             "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
-            "replan": replan_section(rp, night=night),
+            "replan": replan_section(rp, night=night, lang=lang),
         }
         # one worst-revisit figure for the folder: the rest of the night across the cut (the
         # radio text's and the map's), not the remainder alone
@@ -272,19 +279,19 @@ def write_replan(
         }
         del extra["target_check"]
         summary = write_plan_files(
-            rem, rp.plan, out, night=rem_night, extra=extra, cut=(night, rp.window, rp.at_min)
+            rem,
+            rp.plan,
+            out,
+            night=rem_night,
+            extra=extra,
+            cut=(night, rp.window, rp.at_min),
+            lang=lang,
         )
         write_text(out / "diff.txt", text)
+        # the report of the remainder, then the radio text
         report = (out / "report.txt").read_text(encoding="utf-8")
-        write_text(
-            out / "report.txt",
-            # the teams are out already: their loops start at the cut, where they are
-            report.replace("borderwatch patrol plan:", "borderwatch re-plan:", 1).replace(
-                " leave base ", " loop start ", 1
-            )
-            + "\nchanges (diff.txt):\n"
-            + text,
-        )
+        changes = report_labels(lang)["changes"]
+        write_text(out / "report.txt", f"{report}\n{changes}\n{text}")
         if map_html:
             progress("drawing the map")
             _replan_map(

@@ -22,6 +22,7 @@ from typing import Final
 
 from borderwatch.config import format_hhmm
 from borderwatch.fmt import minutes as fmt_min
+from borderwatch.i18n import report_labels
 
 __all__ = ["FULL_SLACK_MIN", "MIN_PARTIAL_MIN", "Laps", "laps"]
 
@@ -59,33 +60,34 @@ class Laps:
         """The loop is longer than the whole window: no crew ever drives it whole tonight."""
         return self.loop_min > self.window_min + 1e-9
 
-    def text(self, start_min: int) -> str:
+    def text(self, start_min: int, *, lang: str = "en") -> str:
         """The report's loop column: ``"20:00, 22:47, 01:34 (last partial: 43.1 min of 167.0 min)"``.
 
         ``start_min`` is the window start (minutes after midnight). Seven and more
         loops are written ``"20:00, then every 27.9 min (21 loops + 1 partial: 14.0 min of 27.9 min)"``.
+        ``lang`` (``"zh"`` or ``"en"``) picks the words (:data:`borderwatch.i18n.REPORT`).
         """
         if not self.starts:
             return ""
+        L = report_labels(lang)
         partial = (
-            f"partial: {fmt_min(self.partial_min)} of {fmt_min(self.loop_min)}"
+            L["laps_partial"].format(p=fmt_min(self.partial_min), l=fmt_min(self.loop_min))
             if self.partial_min > 0
             else ""
         )
         if len(self.starts) <= 6:
             clocks = ", ".join(format_hhmm(start_min + t) for t in self.starts)
-            out = clocks + (f" (last {partial})" if partial else "")
+            out = L["laps_few"].format(clocks=clocks, partial=partial) if partial else clocks
         else:
-            tail = f" + 1 {partial}" if partial else ""
-            out = (
-                f"{format_hhmm(start_min + self.starts[0])}, then every {fmt_min(self.loop_min)} "
-                f"({self.full} loops{tail})"
+            out = L["laps_many"].format(
+                first=format_hhmm(start_min + self.starts[0]),
+                loop=fmt_min(self.loop_min),
+                n=self.full,
+                tail=L["laps_tail"].format(partial=partial) if partial else "",
             )
         if self.longer_than_night:
-            out += (
-                f"  !! loop longer than the night ({fmt_min(self.loop_min)} > "
-                f"{fmt_min(self.window_min)}): give its roads to another team, or split it "
-                "into shorter loops"
+            out += L["laps_too_long"].format(
+                loop=fmt_min(self.loop_min), win=fmt_min(self.window_min)
             )
         return out
 

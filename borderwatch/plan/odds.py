@@ -605,15 +605,19 @@ def scenario_crossing_csv(network: PatrolNetwork) -> Path | None:
     return path if path.is_file() else None
 
 
-def report_lines(det: Mapping[str, Any]) -> list[str]:
-    """The report's lines for a ``detection`` summary (:meth:`Detection.summary`)."""
-    tau = det["crossing_min"]
+def report_lines(det: Mapping[str, Any], *, lang: str = "en") -> list[str]:
+    """The report's lines for a ``detection`` summary (:meth:`Detection.summary`), in ``lang``."""
+    from borderwatch.i18n import report_labels
+
+    L = report_labels(lang)
+    tau = f"{det['crossing_min']:g}"
 
     def at(m: Mapping[str, Any] | None) -> str:
         if not m:
             return ""
-        town = f" ({m['township']})" if m.get("township") else ""  # no township grid: no "()"
-        return f" at km {m['start_km']:.2f}-{m['end_km']:.2f}{town}"
+        # no township grid: no "()"
+        town = L["det_town"].format(town=m["township"]) if m.get("township") else ""
+        return L["det_at"].format(a=f"{m['start_km']:.2f}", b=f"{m['end_km']:.2f}", town=town)
 
     un, inf, uni, wa = (
         det["uninformed_min"],
@@ -622,22 +626,23 @@ def report_lines(det: Mapping[str, Any]) -> list[str]:
         det["watching_min"],
     )
     if un is None:
-        return [f"detection of a {tau:g}-min crossing: no border unit can be watched"]
+        return [L["det_none"].format(tau=tau)]
     lines = [
-        f"a {tau:g}-min crossing is seen with p >= {inf['p']:.2f} everywhere tonight "
-        f"(lowest{at(inf)}, by one who knows the pattern); {wa['p']:.2f}{at(wa)} against "
-        "a watching smuggler",
-        f"  random time (uninformed):      p >= {un['p']:.2f}{at(un)}, mean {det['uninformed_mean']:.2f}",
-        f"  knows variants and odds:       p >= {inf['p']:.2f} with the plan's odds "
-        f"(uniform odds: {uni['p']:.2f}) over {det['variants']} variants",
-        f"  watches a pass, then crosses:  0 on {det['watching_zero_km']:.1f} km of "
-        f"{det['watchable_km']:.1f} km: each loop passes again only after its period "
-        f"(longest {det['watching_longest_gap_min']:.0f} min); odds across nights do not change this",
+        L["det_head"].format(
+            tau=tau, p=f"{inf['p']:.2f}", at=at(inf), wp=f"{wa['p']:.2f}", wat=at(wa)
+        ),
+        L["det_uninformed"].format(
+            p=f"{un['p']:.2f}", at=at(un), mean=f"{det['uninformed_mean']:.2f}"
+        ),
+        L["det_informed"].format(p=f"{inf['p']:.2f}", u=f"{uni['p']:.2f}", n=det["variants"]),
+        L["det_watching"].format(
+            z=f"{det['watching_zero_km']:.1f}",
+            w=f"{det['watchable_km']:.1f}",
+            g=f"{det['watching_longest_gap_min']:.0f}",
+        ),
     ]
     if det.get("unwatchable_km"):
-        lines.append(
-            f"  {det['unwatchable_km']:.2f} km with no road or checkpoint in view: a crossing there is not seen"
-        )
+        lines.append(L["det_unwatchable"].format(km=f"{det['unwatchable_km']:.2f}"))
     return lines
 
 

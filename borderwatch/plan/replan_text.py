@@ -22,8 +22,10 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from borderwatch.config import default_language
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
+from borderwatch.i18n import DIFF, plan_note, report_labels, role_text
 
 if TYPE_CHECKING:
     from borderwatch.plan.replan import Replan
@@ -56,17 +58,17 @@ def _reversed(old: TeamRoute, new: TeamRoute) -> bool:
     return Counter(old.steps) == Counter((e, not f) for e, f in new.steps)
 
 
-def _km(value: float) -> str:
-    return f"km {fmt_km(value, '')}"
-
-
-def diff_lines(rp: Replan) -> list[str]:
+def diff_lines(rp: Replan, *, lang: str | None = None) -> list[str]:
     """The radio diff of ``rp``, one line per change (see the module notes).
 
     Parameters
     ----------
     rp
         A re-plan (:func:`~borderwatch.plan.replan.replan`).
+    lang
+        ``"zh"`` or ``"en"`` (default: the scenario's language,
+        :func:`~borderwatch.config.default_language`); every word from
+        :data:`borderwatch.i18n.DIFF`.
 
     Returns
     -------
@@ -75,12 +77,21 @@ def diff_lines(rp: Replan) -> list[str]:
         standbys, unchanged teams, hot stretches, worst revisit.
     """
     net = rp.network
+    lang = lang or default_language(net.scenario.timezone)
+    L = report_labels(lang, DIFF)
     end = net.config.night_end
     out = []
-    what = [f"{', '.join(rp.dropped)} out"] if rp.dropped else []
-    what += [f"hot {_km(h.start_km)}-{fmt_km(h.end_km, '')} x{h.weight:g}" for h in rp.hot]
+    what = [L["out"].format(teams=L["list_sep"].join(rp.dropped))] if rp.dropped else []
+    what += [
+        L["hot"].format(a=fmt_km(h.start_km, ""), b=fmt_km(h.end_km, ""), w=f"{h.weight:g}")
+        for h in rp.hot
+    ]
     out.append(
-        f"Re-plan from {rp.at_clock} to {end}" + (f": {'; '.join(what)}" if what else "") + "."
+        L["head"].format(
+            at=rp.at_clock,
+            end=end,
+            what=L["what"].format(items=L["sep"].join(what)) if what else "",
+        )
     )
     old_routes = {r.team: r for r in rp.original.routes}
     # the teams that go on with tonight's loop (the engine's Replan.changed, and a loop on the
@@ -92,30 +103,61 @@ def diff_lines(rp: Replan) -> list[str]:
     }
     for tk in rp.takeovers:
         if math.isfinite(tk.km_from) and math.isfinite(tk.km_to):
-            where = f"loop from {_km(tk.km_from)} to {_km(tk.km_to)}"
+            where = L["loop_span"].format(a=fmt_km(tk.km_from, ""), b=fmt_km(tk.km_to, ""))
         else:
-            where = f"roads away from the border ({len(tk.edges)} roads)"
+            where = L["roads_away"].format(n=len(tk.edges))
         when = (
-            f"first pass {_clock(rp, tk.first_pass_min)}"
+            L["first_pass"].format(clock=_clock(rp, tk.first_pass_min))
             if math.isfinite(tk.first_pass_min)
-            else f"no pass there before {end}"
+            else L["no_pass_before"].format(end=end)
         )
         # a taker that keeps its loop drives those roads already: nothing new to find
-        already = " (on its loop already)" if tk.team in same_loop else ""
-        out.append(f"{tk.team} takes {tk.from_team}'s {where}, {when}{already}")
+        already = L["already"] if tk.team in same_loop else ""
+        out.append(
+            L["takeover"].format(
+                team=tk.team, from_team=tk.from_team, where=where, when=when, already=already
+            )
+        )
     if rp.unserved:
         lengths = rp.network.edges["length"].to_numpy()
         km = sum(float(lengths[e]) for e in rp.unserved) / 1000.0
+        out.append(L["unserved"].format(n=len(rp.unserved), km=fmt_km(km)))
+    out += _team_lines(rp, L, lang)
+    for h in rp.hot:
+        old_n, new_n = rp.hot_passes.get(h.label, (0, 0))
         out.append(
-            f"!! {len(rp.unserved)} required roads ({fmt_km(km)}) stay unpatrolled: "
-            "no team on duty reaches them from where it is"
+            L["hot_passes"].format(
+                a=fmt_km(h.start_km, ""), b=fmt_km(h.end_km, ""), new=new_n, end=end, old=old_n
+            )
         )
+    kept_what = (
+        L["kept_without"].format(teams=L["list_sep"].join(rp.dropped)) if rp.dropped else L["kept"]
+    )
+    out.append(
+        L["worst"].format(
+            worst=_minutes(rp.worst_revisit_min, L),
+            at=_worst_at(rp, L),
+            unpassed=_unpassed(rp.unpassed_km, L),
+            kept=kept_what,
+            old=_minutes(rp.original_worst_revisit_min, L),
+            old_unpassed=_unpassed(rp.original_unpassed_km, L),
+        )
+    )
+    return out
+
+
+def _team_lines(rp: Replan, L: dict[str, str], lang: str) -> list[str]:
+    """The lines of the teams: stand-bys, turned and new loops, then the teams that keep theirs."""
+    net = rp.network
+    old_routes = {r.team: r for r in rp.original.routes}
+    out = []
     kept = []
     for r in rp.plan.routes:
         pos = rp.positions.get(r.team)
         ready = _clock(rp, pos.ready_min) if pos is not None else rp.at_clock
         if not r.on_patrol:
-            out.append(f"{r.team} stands by from {rp.at_clock}: {r.standby_reason or 'no loop'}")
+            reason = plan_note(r.standby_reason or "no loop", lang)
+            out.append(L["stands_by"].format(team=r.team, at=rp.at_clock, reason=reason))
             continue
         old = old_routes.get(r.team)
         # the engine says who changes (Replan.changed); a loop on the same roads the same
@@ -124,44 +166,48 @@ def diff_lines(rp: Replan) -> list[str]:
             kept.append(r.team)
             continue
         if old is not None and _reversed(old, r):
-            out.append(f"{r.team} drives its loop the other way round from where it is at {ready}")
+            out.append(L["reversed"].format(team=r.team, ready=ready))
             continue
-        was = f" (was {fmt_min(old.loop_s / 60)})" if old is not None and old.on_patrol else ""
-        role = f", {r.role}" if r.role and r.role not in ("min-max", "take-over") else ""
-        note = f" ({r.note})" if r.note else ""
+        was = (
+            L["was"].format(loop=fmt_min(old.loop_s / 60))
+            if old is not None and old.on_patrol
+            else ""
+        )
+        role = (
+            L["role"].format(role=role_text(r.role, lang))
+            if r.role and r.role not in ("min-max", "take-over")
+            else ""
+        )
+        note = L["note"].format(note=plan_note(r.note, lang)) if r.note else ""
         out.append(
-            f"{r.team} new loop {fmt_min(r.loop_s / 60)}, {fmt_km(r.length_m(net) / 1000)}{was}"
-            f"{role}, from where it is at {ready}{note}"
+            L["new_loop"].format(
+                team=r.team,
+                loop=fmt_min(r.loop_s / 60),
+                km=fmt_km(r.length_m(net) / 1000),
+                was=was,
+                role=role,
+                ready=ready,
+                note=note,
+            )
         )
     # a team is in one list: a taker that keeps its loop is said once, in its take-over line
     takers = {tk.team for tk in rp.takeovers}
     kept = [t for t in kept if t not in takers]
     if kept:
         out.append(
-            f"{kept[0]} keeps its loop" if len(kept) == 1 else f"{', '.join(kept)} keep their loops"
+            L["keeps"].format(team=kept[0])
+            if len(kept) == 1
+            else L["keep"].format(teams=L["list_sep"].join(kept))
         )
-    for h in rp.hot:
-        old_n, new_n = rp.hot_passes.get(h.label, (0, 0))
-        out.append(
-            f"hot {_km(h.start_km)}-{fmt_km(h.end_km, '')}: {new_n} passes to {end} "
-            f"(plan kept: {old_n})"
-        )
-    kept_what = f"plan kept without {', '.join(rp.dropped)}" if rp.dropped else "plan kept"
-    out.append(
-        f"worst revisit rest of night {_minutes(rp.worst_revisit_min)}{_worst_at(rp)}"
-        f"{_unpassed(rp.unpassed_km)} "
-        f"({kept_what}: {_minutes(rp.original_worst_revisit_min)}"
-        f"{_unpassed(rp.original_unpassed_km)})"
-    )
     return out
 
 
-def _unpassed(km: float) -> str:
+def _unpassed(km: float, L: dict[str, str]) -> str:
     """``", 2.2 km never passed again"`` (border no pass after the cut reaches), or nothing."""
-    return f", {fmt_km(km)} never passed again" if km >= 0.005 else ""
+    return L["unpassed"].format(km=fmt_km(km)) if km >= 0.005 else ""
 
 
-def _worst_at(rp: Replan) -> str:
+def _worst_at(rp: Replan, L: dict[str, str]) -> str:
     """`` at km 33.0`` : where the worst revisit of the rest of the night is (first such unit)."""
     table = rp.revisits
     if not len(table) or not math.isfinite(rp.worst_revisit_min):
@@ -175,13 +221,13 @@ def _worst_at(rp: Replan) -> str:
     i = int(hit.argmax())
     units = rp.network.units
     mid = (float(units["start_m"].iat[i]) + float(units["end_m"].iat[i])) / 2000.0
-    return f" at {_km(mid)}"
+    return L["at"].format(km=fmt_km(mid, ""))
 
 
-def _minutes(value: float) -> str:
-    return fmt_min(value) if math.isfinite(value) else "no pass"
+def _minutes(value: float, L: dict[str, str]) -> str:
+    return fmt_min(value) if math.isfinite(value) else L["no_pass"]
 
 
-def diff_text(rp: Replan) -> str:
+def diff_text(rp: Replan, *, lang: str | None = None) -> str:
     """:func:`diff_lines` as one text, a line each, ending in a newline."""
-    return "\n".join(diff_lines(rp)) + "\n"
+    return "\n".join(diff_lines(rp, lang=lang)) + "\n"

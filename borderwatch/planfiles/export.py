@@ -28,6 +28,17 @@ from borderwatch.data.units import unit_runs
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
 from borderwatch.fmt import pct as fmt_pct
+from borderwatch.i18n import (
+    METHOD,
+    VEHICLE,
+    criterion_text,
+    pad,
+    plan_note,
+    report_labels,
+    role_text,
+    term,
+    window_text,
+)
 from borderwatch.identity import team_styles
 from borderwatch.plan.laps import laps
 from borderwatch.plan.variants import route_variants
@@ -40,7 +51,15 @@ if TYPE_CHECKING:
     from borderwatch.planfiles.planfile import PlanFile, PlanRoute
     from borderwatch.routing.patrol import TeamRoute
 
-__all__ = ["plan_file", "plan_summary", "routes_frame", "scenario_styles", "write_plan_files"]
+__all__ = [
+    "plan_file",
+    "plan_summary",
+    "report_language",
+    "report_text",
+    "routes_frame",
+    "scenario_styles",
+    "write_plan_files",
+]
 
 
 def _clock(network: PatrolNetwork, offset_min: float) -> str:
@@ -267,8 +286,9 @@ def _loops_fit(frame: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
     }
 
 
-def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
+def _stretches(network: PatrolNetwork, plan: PatrolPlan, lang: str = "en") -> list[str]:
     """The stretches no road reaches; a stretch's nearest road is the least over its units (as in the briefing)."""
+    L = report_labels(lang)
     units = network.units
     bad = np.zeros(len(units), dtype=bool)
     bad[plan.required.uncoverable] = True
@@ -281,15 +301,18 @@ def _stretches(network: PatrolNetwork, plan: PatrolPlan) -> list[str]:
     for i, j in unit_runs(bad, units["part"].to_numpy()):
         run = near[i : j + 1]
         why = (
-            f"no road within {view_m / 1000:g} km of the border (nearest road "
-            f"{fmt_km(float(run.min()) / 1000)})"
+            L["stretch_why"].format(view=f"{view_m / 1000:g}", near=fmt_km(float(run.min()) / 1000))
             if (run > view_m).all()
-            else reasons[i]
+            else plan_note(reasons[i], lang)
         )
         a, b = float(units["start_m"].iat[i]) / 1000, float(units["end_m"].iat[j]) / 1000
         # no township grid: no empty field ("(3.20 km, )")
-        place = ", ".join(x for x in (fmt_km(b - a), _name(units["township"].iat[i])) if x)
-        lines.append(f"  km {fmt_km(a, ''):>7}-{fmt_km(b, ''):>7} ({place}): {why}")
+        place = L["list_sep"].join(x for x in (fmt_km(b - a), _name(units["township"].iat[i])) if x)
+        lines.append(
+            L["stretch_line"].format(
+                a=f"{fmt_km(a, ''):>7}", b=f"{fmt_km(b, ''):>7}", place=place, why=why
+            )
+        )
     return lines
 
 
@@ -299,113 +322,206 @@ def _name(value: Any) -> str:
     return "" if text in ("nan", "None") else text
 
 
-def report_text(network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any]) -> str:
-    """The planners' short text report (its figures are those of ``plan.json``)."""
+def report_language(network: PatrolNetwork, lang: str | None = None) -> str:
+    """The language of a plan's texts: ``lang``, or the scenario's (:func:`~borderwatch.config.default_language`)."""
+    from borderwatch.config import default_language
+
+    return lang or default_language(network.scenario.timezone)
+
+
+def report_text(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    summary: dict[str, Any],
+    *,
+    lang: str | None = None,
+    replan: bool = False,
+) -> str:
+    """The planners' short text report (its figures are those of ``plan.json``).
+
+    Parameters
+    ----------
+    network, plan
+        The plan.
+    summary
+        Its figures (:func:`plan_summary`).
+    lang
+        ``"zh"`` or ``"en"`` (default: the scenario's language,
+        :func:`report_language`); every word from :data:`borderwatch.i18n.REPORT`.
+    replan
+        The report of a re-plan: its title says so and the teams' first column
+        is the loop start at the cut (they are out already), not leave base.
+
+    Returns
+    -------
+    str
+        The report, a line each, ending in a newline.
+    """
+    lang = report_language(network, lang)
+    L = report_labels(lang)
+    night = L["starting"].format(night=summary["night"]) if summary.get("night") else ""
     lines = [
-        f"borderwatch patrol plan: {network.scenario.title or network.scenario.name}",
-        f"night {network.config.night_start}-{network.config.night_end}"
-        f"{' starting ' + summary['night'] if summary.get('night') else ''}, seed {plan.seed}",
+        L["title_replan" if replan else "title"].format(
+            title=network.scenario.title or network.scenario.name
+        ),
+        L["night"].format(
+            start=network.config.night_start,
+            end=network.config.night_end,
+            starting=night,
+            seed=plan.seed,
+        ),
         "",
-        f"{'team':<6} {'vehicle':<11} {'leave base':>10} {'loop km':>8} {'loop min':>9} "
-        f"{'service km':>10}  loops",
+        f"{pad(L['col_team'], 6)} {pad(L['col_vehicle'], 11)} "
+        f"{pad(L['col_start' if replan else 'col_leave'], 10, '>')} "
+        f"{pad(L['col_loop_km'], 8, '>')} {pad(L['col_loop_min'], 9, '>')} "
+        f"{pad(L['col_service_km'], 10, '>')}  {L['col_loops']}",
     ]
-    lines += _route_lines(summary["routes"])
+    lines += _route_lines(summary["routes"], _loop_texts(network, plan, lang), lang)
     lines += [
         "",
-        f"teams on patrol {summary['teams_on_patrol']} of {summary['teams']}, "
-        f"shortest loop {fmt_min(summary['shortest_loop_min'])}, "
-        f"longest {fmt_min(summary['max_loop_min'])}",
-        f"min-max loop {fmt_min(summary['minmax_loop_min'])}, "
-        f"lower bound {fmt_min(summary['bound_min'])}, "
-        f"optimality gap {fmt_pct(summary['opt_gap_pct'])}",
+        L["teams_line"].format(
+            n=summary["teams_on_patrol"],
+            total=summary["teams"],
+            short=fmt_min(summary["shortest_loop_min"]),
+            long=fmt_min(summary["max_loop_min"]),
+        ),
+        L["minmax_line"].format(
+            mm=fmt_min(summary["minmax_loop_min"]),
+            bound=fmt_min(summary["bound_min"]),
+            gap=fmt_pct(summary["opt_gap_pct"]),
+        ),
     ]
-    lines += _revisit_lines(network, summary)
+    lines += _revisit_lines(network, summary, lang)
     # the modelled and the official border length side by side, and why they differ
-    border_line = border_lengths_text(border_lengths(network))
+    border_line = border_lengths_text(border_lengths(network), lang=lang)
     if border_line:
         lines.append(border_line)
     if plan.instance.unreachable:
-        lines.append(_unreachable_line(network, plan))
+        lines.append(_unreachable_line(network, plan, lang))
     if "sectors" in summary:  # a plan made in sectors (borderwatch.plan.sectors)
-        lines += _sector_lines(summary["sectors"])
-    stretches = _stretches(network, plan)
+        lines += _sector_lines(summary["sectors"], lang)
+    stretches = _stretches(network, plan, lang)
     if stretches:
-        lines += ["", "stretches no road reaches:", *stretches]
+        lines += ["", L["stretches_head"], *stretches]
     lines.append("")
-    for key, when in (("coverage_before", "before the plan"), ("coverage_after", "after the plan")):
+    for key, when in (("coverage_before", "before"), ("coverage_after", "after")):
         if key in summary:
             c = summary[key]
             lines.append(
-                f"{when} ({c['criterion']}): {fmt_pct(c['watched_pct'])} watched, "
-                f"{fmt_km(c['gap_km'])} in {c['n_gaps']} coverage gaps"
+                L["coverage_line"].format(
+                    when=L[when],
+                    criterion=criterion_text(c["criterion"], lang),
+                    watched=fmt_pct(c["watched_pct"]),
+                    gap=fmt_km(c["gap_km"]),
+                    n=c["n_gaps"],
+                )
             )
-    lines += _target_section(summary, network)
+    lines += _target_section(summary, network, lang)
     if summary.get("detection"):  # issue #25: the chance a crossing is seen
         from borderwatch.plan.odds import report_lines
 
-        lines += ["", *report_lines(summary["detection"])]
+        lines += ["", *report_lines(summary["detection"], lang=lang)]
     return "\n".join(lines) + "\n"
 
 
-def _route_lines(routes: list[dict[str, Any]]) -> list[str]:
+def _loop_texts(network: PatrolNetwork, plan: PatrolPlan, lang: str) -> dict[str, str]:
+    """Each patrolling team's loop column in ``lang`` (:meth:`~borderwatch.plan.laps.Laps.text`)."""
+    window = network.config.night_minutes
+    start = network.config.night_start_min
+    return {
+        r.team: laps(r.loop_s / 60.0, window).text(start, lang=lang)
+        for r in plan.routes
+        if r.on_patrol and r.loop_s > 0
+    }
+
+
+def _route_lines(routes: list[dict[str, Any]], loops: dict[str, str], lang: str) -> list[str]:
     """The report's route table, one line per team, then the standby warning."""
+    L = report_labels(lang)
     lines = []
     standby = []
     for r in routes:
+        # the profile id in English (as plan.json has it), its word in Chinese
+        vehicle = pad(r["vehicle"] if lang == "en" else term(VEHICLE, r["vehicle"], lang), 11)
         if r["status"] != "patrol":
             standby.append(r)
             lines.append(
-                f"{r['team']:<6} {r['vehicle']:<11} {'STANDBY':>10}  {r['standby_reason']}"
+                f"{r['team']:<6} {vehicle} {pad(L['standby'], 10, '>')}  "
+                f"{plan_note(r['standby_reason'], lang)}"
             )
             continue
-        how = r["start_times"]
+        how = loops.get(r["team"], r["start_times"])
         if r["role"] and r["role"] != "min-max":
-            how += f"  [{r['role']}]"
+            how += L["role"].format(role=role_text(r["role"], lang))
         if r["note"]:
-            how += f"  ({r['note']})"
+            how += L["note"].format(note=plan_note(r["note"], lang))
         lines.append(
-            f"{r['team']:<6} {r['vehicle']:<11} {r['leave_base']:>10} {fmt_km(r['loop_km'], ''):>8} "
+            f"{r['team']:<6} {vehicle} {r['leave_base']:>10} {fmt_km(r['loop_km'], ''):>8} "
             f"{fmt_min(r['loop_min'], ''):>9} {fmt_km(r['service_km'], ''):>10}  {how}"
         )
     if standby:
         lines += [
             "",
-            f"!! {len(standby)} team(s) ON STANDBY, no loop tonight: "
-            + "; ".join(f"{r['team']}: {r['standby_reason']}" for r in standby),
+            L["standby_warning"].format(n=len(standby))
+            + L["sep"].join(
+                L["team_reason"].format(team=r["team"], reason=plan_note(r["standby_reason"], lang))
+                for r in standby
+            ),
         ]
     return lines
 
 
-def _revisit_lines(network: PatrolNetwork, summary: dict[str, Any]) -> list[str]:
+def _revisit_lines(network: PatrolNetwork, summary: dict[str, Any], lang: str) -> list[str]:
     """Worst and mean revisit, never-passed, patrolled share and required roads."""
+    L = report_labels(lang)
     at = summary.get("worst_revisit_at")
     where = (
-        f" at km {fmt_km(at['start_km'], '')}-{fmt_km(at['end_km'], '')} ("
-        + ", ".join(x for x in (_name(at["township"]), ", ".join(at["teams"]) or "no team") if x)
-        + ")"
+        L["worst_where"].format(
+            a=fmt_km(at["start_km"], ""),
+            b=fmt_km(at["end_km"], ""),
+            what=L["list_sep"].join(
+                x
+                for x in (
+                    _name(at["township"]),
+                    L["list_sep"].join(at["teams"]) or L["no_team"],
+                )
+                if x
+            ),
+        )
         if at
         else ""
     )
+    window = window_text(summary.get("revisit_window", _window(network)), lang)
     lines = [
-        f"worst revisit interval {fmt_min(summary['worst_revisit_min'])} "
-        f"(patrolled border, {summary.get('revisit_window', _window(network))}){where}",
-        f"risk-weighted mean revisit interval {fmt_min(summary['mean_revisit_min'])}",
+        L["worst_line"].format(
+            worst=fmt_min(summary["worst_revisit_min"]), window=window, where=where
+        ),
+        L["mean_line"].format(mean=fmt_min(summary["mean_revisit_min"])),
     ]
     never = summary["never_passed"]
     if never["km"] > 0:
-        lines.append(f"never passed: {fmt_km(never['km'])}, {never['why']}")
+        lines.append(
+            L["never_line"].format(km=fmt_km(never["km"]), why=plan_note(never["why"], lang))
+        )
+    req = summary["required_roads"]
     lines += [
-        f"border patrolled (a patrol passes at least once): {fmt_km(summary['patrolled_km'], '')} "
-        f"of {fmt_km(summary['border_km'])} ({fmt_pct(summary['patrolled_pct'])})",
-        f"required roads: {summary['required_roads']['edges']} edges in "
-        f"{summary['required_roads']['links']} links, {fmt_min(summary['required_roads']['drive_min'])} of driving "
-        f"({summary['required_roads']['method']}, optimality gap "
-        f"{fmt_pct(summary['required_roads']['gap_pct'])})",
+        L["patrolled_line"].format(
+            km=fmt_km(summary["patrolled_km"], ""),
+            border=fmt_km(summary["border_km"]),
+            pct=fmt_pct(summary["patrolled_pct"]),
+        ),
+        L["required_line"].format(
+            edges=req["edges"],
+            links=req["links"],
+            drive=fmt_min(req["drive_min"]),
+            method=term(METHOD, req["method"], lang),
+            gap=fmt_pct(req["gap_pct"]),
+        ),
     ]
     return lines
 
 
-def _unreachable_line(network: PatrolNetwork, plan: PatrolPlan) -> str:
+def _unreachable_line(network: PatrolNetwork, plan: PatrolPlan, lang: str) -> str:
     """The required roads no team can reach: links and km."""
     km = (
         sum(
@@ -413,30 +529,37 @@ def _unreachable_line(network: PatrolNetwork, plan: PatrolPlan) -> str:
         )
         / 1000
     )
-    return f"required roads no team can reach: {len(plan.instance.unreachable)} links, {km:.1f} km"
+    return report_labels(lang)["unreachable_line"].format(
+        links=len(plan.instance.unreachable), km=f"{km:.1f}"
+    )
 
 
-def _sector_lines(sec: dict[str, Any]) -> list[str]:
+def _sector_lines(sec: dict[str, Any], lang: str) -> list[str]:
     """A plan made in sectors: the split's bound, its losses and one line per sector."""
+    L = report_labels(lang)
     lines = [
         "",
-        f"planned in {sec['n_sectors']} sector{'s' if sec['n_sectors'] != 1 else ''} "
-        "(lower bound above: valid for plans that "
-        "serve the stitched required roads with all teams, not for plans that choose other "
-        f"roads; the largest sector bound {sec['sector_bound_min']:.1f} min, gap "
-        f"{sec['sector_gap_pct']:.1f} %, bounds only plans that keep this split):",
+        L["sectors_head"].format(
+            n=sec["n_sectors"],
+            s="s" if sec["n_sectors"] != 1 else "",
+            bound=f"{sec['sector_bound_min']:.1f} min",
+            gap=f"{sec['sector_gap_pct']:.1f} %",
+        ),
     ]
     if sec.get("lost_units"):
-        lines.append(
-            f"  lost to the split: {sec['lost_km']:.1f} km of border ({sec['lost_units']} "
-            "units) a team of another sector could watch, none of their own sector"
-        )
+        lines.append(L["sectors_lost"].format(km=f"{sec['lost_km']:.1f} km", n=sec["lost_units"]))
     for s in sec["sectors"]:
         lines.append(
-            f"  sector {s['sector'] + 1}: km {s['start_km']:.1f}-{s['end_km']:.1f}, "
-            f"{len(s['teams'])} teams, longest loop {s['max_loop_min']:.1f} min, bound "
-            f"{s['bound_min']:.1f} min, gap {s['opt_gap_pct']:.1f} %, worst revisit "
-            f"{s['worst_revisit_min']:.1f} min (own teams)"
+            L["sector_line"].format(
+                k=s["sector"] + 1,
+                a=f"{s['start_km']:.1f}",
+                b=f"{s['end_km']:.1f}",
+                teams=len(s["teams"]),
+                loop=f"{s['max_loop_min']:.1f} min",
+                bound=f"{s['bound_min']:.1f} min",
+                gap=f"{s['opt_gap_pct']:.1f} %",
+                worst=f"{s['worst_revisit_min']:.1f} min",
+            )
         )
     return lines
 
@@ -445,22 +568,22 @@ def _window(network: PatrolNetwork) -> str:
     return f"{network.config.night_start}-{network.config.night_end}"
 
 
-def _target_section(summary: dict[str, Any], network: PatrolNetwork) -> list[str]:
+def _target_section(summary: dict[str, Any], network: PatrolNetwork, lang: str) -> list[str]:
     """Targets met or not (where and by how much), and what the two coverage shares mean."""
     from borderwatch.coverage.gaps import target_lines
 
+    L = report_labels(lang)
     check = (summary.get("coverage_after") or {}).get("target_check")
     out: list[str] = []
     if check:
-        window = summary.get("revisit_window", _window(network))
-        out += ["", "targets:", *(f"  {x}" for x in target_lines(check, window=window))]
-    if "coverage_after" in summary:
+        window = window_text(summary.get("revisit_window", _window(network)), lang)
         out += [
             "",
-            "'watched' = a checkpoint sees the unit, or a patrol passes it at least every "
-            "revisit target all night; 'patrolled' = a patrol passes it at least once: "
-            "a stretch passed less often than the target is patrolled but not watched",
+            L["targets"],
+            *(f"  {x}" for x in target_lines(check, window=window, lang=lang)),
         ]
+    if "coverage_after" in summary:
+        out += ["", L["terms_note"]]
     return out
 
 
@@ -592,6 +715,7 @@ def write_plan_files(
     night: date,
     extra: dict[str, Any] | None = None,
     cut: tuple[date, NightWindow, float] | None = None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """Write ``routes.geojson``, ``routes.gpx``, ``plan.json`` and ``report.txt`` into ``out_dir``.
 
@@ -609,7 +733,10 @@ def write_plan_files(
     cut
         For a re-plan (``network`` runs from the cut): ``(night, window,
         cut_min)`` of the night it cuts; ``plan.json`` keeps that night and
-        window and records the cut (:attr:`PlanFile.cut_min`).
+        window and records the cut (:attr:`PlanFile.cut_min`); ``report.txt``
+        is then the re-plan's (:func:`report_text` ``replan``).
+    lang
+        Language of ``report.txt`` (default: the scenario's, :func:`report_language`).
 
     Returns
     -------
@@ -638,7 +765,10 @@ def write_plan_files(
             written, night=cut[0], night_window=cut[1], cut_min=round(cut[2], 3)
         )
     written.write(out / "plan.json")
-    write_text(out / "report.txt", report_text(network, plan, summary))
+    write_text(
+        out / "report.txt",
+        report_text(network, plan, summary, lang=lang, replan=cut is not None),
+    )
     return written.to_dict()
 
 

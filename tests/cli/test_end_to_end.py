@@ -130,9 +130,10 @@ def test_plan_files_and_numbers(plan) -> None:
     assert data["teams"] == 2 and data["night"] == NIGHT
     assert data["bound_min"] <= data["minmax_loop_min"] + 1e-6
     # the printed report states the numbers of plan.json
-    assert f"min-max loop {data['minmax_loop_min']:.1f} min" in res.stdout
-    assert f"lower bound {data['bound_min']:.1f} min" in res.stdout
-    assert f"worst revisit interval {data['worst_revisit_min']:.1f} min" in res.stdout
+    # (in Chinese: the generated scenario's zone is Asia/Shanghai, borderwatch.i18n.REPORT)
+    assert f"最长单圈（最小化）{data['minmax_loop_min']:.1f} min" in res.stdout
+    assert f"下界 {data['bound_min']:.1f} min" in res.stdout
+    assert f"最长巡逻间隔 {data['worst_revisit_min']:.1f} min" in res.stdout
     assert (out / "report.txt").read_text(encoding="utf-8") in res.stdout
     # routes.geojson: its layer is called "routes", one feature per team and loop numbers as plan.json
     routes = json.loads((out / "routes.geojson").read_text(encoding="utf-8"))

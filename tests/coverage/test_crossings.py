@@ -128,7 +128,8 @@ def test_plan_outputs_carry_the_detection_figures(planned) -> None:
     gaps = pd.read_csv(out / "gaps_after.csv")
     assert {"p_uninformed_min", "p_informed_min", "p_watching_min"} <= set(gaps.columns)
     report = (out / "report.txt").read_text(encoding="utf-8")
-    assert f"a 10-min crossing is seen with p >= {d['informed_min']['p']:.2f}" in report
+    # the generated scenario's zone is Asia/Shanghai: the report is Chinese
+    assert f"历时 10 min 的越境今夜各处被发现的概率不低于 {d['informed_min']['p']:.2f}" in report
     # the odds of every patrolling team's variants sum to 1 and name the plan's variants
     listed = {v["variant"] for r in summary["routes"] for v in r["variants"]}
     assert set(d["odds"]) == listed

@@ -57,6 +57,7 @@ def test_plan_records_night_date_and_relative_source(tmp_path: Path) -> None:
         tmp_path / "out",
         night=date(2026, 12, 3),
         map_html=False,
+        lang="en",
         search=SearchParams(max_iterations=10),
     )
     report = (tmp_path / "out" / "report.txt").read_text(encoding="utf-8").splitlines()

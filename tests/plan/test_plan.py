@@ -139,7 +139,8 @@ def test_run_plan_writes_every_file(toy_dir: Path, tmp_path: Path) -> None:
     minutes = (points[-1].time - points[0].time).total_seconds() / 60
     assert minutes == pytest.approx(net.config.night_minutes, abs=0.01)
     assert track.name.split()[0] == "T1"
-    assert "lower bound" in (out / "report.txt").read_text(encoding="utf-8")
+    # the toy's zone is Asia/Shanghai: the report is Chinese (borderwatch.i18n.REPORT)
+    assert "下界" in (out / "report.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -11,10 +11,17 @@ from borderwatch import build_network, load_scenario
 from borderwatch.config import SearchParams
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
+from borderwatch.i18n import DIFF
 from borderwatch.plan.patrols import plan_patrols
-from borderwatch.plan.replan import HotStretch, Takeover, replan
-from borderwatch.plan.replan_text import diff_lines, diff_text, loop_changed
+from borderwatch.plan.replan import HotStretch, Replan, Takeover, replan
+from borderwatch.plan.replan_text import diff_lines as _diff_lines
+from borderwatch.plan.replan_text import diff_text, loop_changed
 from tests.helpers import add_twin_team, write_toy_scenario
+
+
+def diff_lines(rp: Replan) -> list[str]:
+    """The English radio text (the toy's zone is Asia/Shanghai: its default is Chinese)."""
+    return _diff_lines(rp, lang="en")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +63,7 @@ def test_header_takeovers_and_worst_revisit_of_a_real_replan(rp) -> None:
         f"(plan kept without T2: {fmt_min(rp.original_worst_revisit_min)}{kept_km})"
     )
     # pure: the same re-plan, the same text
-    assert diff_text(rp) == diff_text(rp) == "\n".join(lines) + "\n"
+    assert diff_text(rp, lang="en") == diff_text(rp, lang="en") == "\n".join(lines) + "\n"
 
 
 def test_takeover_line_clock_after_midnight_and_no_pass(rp) -> None:
@@ -178,3 +185,21 @@ def test_no_drop_no_hot(rp) -> None:
     assert not any(line.startswith("hot ") for line in lines)
     two = dataclasses.replace(rp, hot=(HotStretch(3, 5, 3), HotStretch(7, 8)), hot_passes={})
     assert "hot km 7.00-8.00: 0 passes to 06:00 (plan kept: 0)" in diff_lines(two)
+
+
+def test_the_scenario_language_is_the_default_and_every_word_is_from_the_table(rp) -> None:
+    """A Chinese scenario's radio text is Chinese: the same lines, the same figures, no English."""
+    import re
+
+    zh, en = _diff_lines(rp), diff_lines(rp)
+    assert zh == _diff_lines(rp, lang="zh") and len(zh) == len(en)
+    assert zh[0].startswith("自 02:10 至 06:00 重新规划") and zh[-1].startswith(
+        "余下夜间最长巡逻间隔"
+    )
+    for a, b in zip(zh, en, strict=True):
+        # the same ids, clocks and figures in the same order
+        assert re.findall(r"T\d+|\d+[.:]\d+", a) == re.findall(r"T\d+|\d+[.:]\d+", b), (a, b)
+        words = re.findall(r"[A-Za-z]{2,}", re.sub(r"\b[A-Za-z]+\d[\w.-]*", "", a))
+        assert set(words) <= {"km", "min"}, a
+    # every template of one language has its twin in the other
+    assert set(DIFF["zh"]) == set(DIFF["en"])

@@ -203,7 +203,8 @@ def test_cli_sectors_on_dask_same_files_as_in_process(folder: Path, tmp_path: Pa
     assert sec["sector_bound_min"] == max(s["bound_min"] for s in sec["sectors"])
     assert data["bound_min"] <= data["minmax_loop_min"]
     report = (tmp_path / "a" / "report.txt").read_text(encoding="utf-8")
-    assert "planned in 2 sectors" in report and "sector 2: km" in report
+    # the generated scenario's zone is Asia/Shanghai: the report is Chinese
+    assert "分 2 个区段规划" in report and "区段 2：" in report
 
 
 @pytest.mark.slow
@@ -337,7 +338,7 @@ def test_units_lost_to_the_split_are_warned_and_reported() -> None:
     assert all("lost to the sector split" in reasons[u] and "T06" in reasons[u] for u in lost)
     summary = plan_summary(net, plan, extra={"sectors": plan.sectors_summary()})
     assert summary["sectors"]["lost_units"] == 9
-    text = report_text(net, plan, summary)
+    text = report_text(net, plan, summary, lang="en")
     assert f"lost to the split: {plan.lost_km:.1f} km of border (9 units)" in text
     # the bound is claimed for the stitched required roads, not the whole border's best plan
     assert "valid for plans that serve the stitched required roads with all teams" in text
