@@ -393,7 +393,8 @@ def brief_context(
             target_min=folder.target_min,
             labels=t,
             townships=towns,
-            height_mm=78,
+            # the commander page fits one A4 sheet (tiles, targets, chart, townships, contents)
+            height_mm=54,
         )
     )
     cards = _team_cards(folder, network, roster, lang, t)
