@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.patrol import TeamRoute
 
 __all__ = [
     "PHASE_SPACING_MIN",
     "RouteVariant",
+    "detour_card",
     "detour_steps",
     "detour_variants",
     "phase_count",
@@ -214,3 +216,70 @@ def detour_variants(
                     )
                 )
     return out
+
+
+def _road_names(network: PatrolNetwork, steps: tuple[tuple[int, bool], ...]) -> list[str]:
+    """The named roads along ``steps``, in driving order, each once."""
+    names = network.edges["name"] if "name" in network.edges.columns else None
+    out: list[str] = []
+    for e, _ in steps:
+        raw = names.iat[e] if names is not None else None
+        name = str(raw) if isinstance(raw, str) and raw.strip() else ""
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def detour_card(network: PatrolNetwork, route: TeamRoute, variant: RouteVariant) -> str:
+    """What the crew drives for a detour variant, in one sentence (empty for a plain variant).
+
+    Times are minutes into the plain loop as the variant drives it (forward from
+    its start, or backwards for a reversed variant: the same stretch, met from
+    its other end).
+
+    Parameters
+    ----------
+    network
+        The patrol network (road names and nodes).
+    route
+        The team's loop.
+    variant
+        One of ``detour_variants(route, ...)``.
+
+    Returns
+    -------
+    str
+    """
+    if variant.detour is None:
+        return ""
+    i, j = variant.detour
+    secs = np.asarray(route.seconds, dtype=float) / 60.0
+    begin, length = float(secs[:i].sum()), float(secs[i:j].sum())
+    eu, ev = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
+    e0, f0 = route.steps[i]
+    e1, f1 = route.steps[j - 1]
+    first = int(eu[e0] if f0 else ev[e0])
+    last = int(ev[e1] if f1 else eu[e1])
+    if variant.reverse:  # the reversed loop meets the stretch from its last node
+        begin = float(secs.sum()) - begin - length
+        first, last = last, first
+    roads = _road_names(network, tuple(route.steps[i:j]))
+    via = f" along {', '.join(roads)}" if roads else ""
+    way = "backwards (the loop reversed)" if variant.reverse else "forward"
+    ll = network.nodes.iloc[[first, last]].to_crs(4326).geometry
+    at = [f"node {n} ({g.y:.5f}, {g.x:.5f})" for n, g in zip((first, last), ll, strict=True)]
+    if first == last:  # a side trip that comes back to where it left the loop
+        what = (
+            f"the side trip{via} from {at[0]} back to it ({length:.1f} min) is driven three "
+            "times in a row instead of once"
+        )
+    else:
+        what = (
+            f"drive the stretch{via} from {at[0]} to {at[1]} ({length:.1f} min), turn back to "
+            f"{at[0]}, turn again and drive the stretch once more"
+        )
+    return (
+        f"{variant.variant}: the loop {way}; at {begin:.1f} min into the loop {what}; then go "
+        f"on with the loop: {variant.loop_min:.1f} min a loop instead of "
+        f"{route.loop_s / 60.0:.1f}"
+    )
