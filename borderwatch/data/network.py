@@ -261,7 +261,9 @@ def _first_str(value: Any, *, rank: dict[str, int] | None = None) -> str:
 
 def _road_tables(graph: nx.MultiDiGraph, crs: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Turn an osmnx graph into projected node and undirected edge tables."""
-    import osmnx as ox
+    from borderwatch.data._osmnx import osmnx_module
+
+    ox = osmnx_module()
 
     if graph.number_of_edges() == 0:
         raise ScenarioError("road network has no edges", field="roads", value=len(graph))

@@ -49,8 +49,9 @@ def cache_dir() -> Path | None:
 
 
 def _key(path: Path) -> str:
-    import osmnx
+    from borderwatch.data._osmnx import osmnx_module
 
+    osmnx = osmnx_module()
     from borderwatch._version import __version__
 
     h = hashlib.sha256()

@@ -100,3 +100,31 @@ def test_geometry_round_trips_exactly(db_url: str) -> None:
             kind = conn.execute(sa.text("SELECT GeometryType(geom) FROM tracks")).scalar_one()
             assert kind == "MULTILINESTRING"
     assert back.equals_exact(line, 0.0)
+
+
+def test_head_revision_is_alembics_head() -> None:
+    """``db.HEAD_REVISION`` (the open without Alembic) follows the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from borderwatch.log.db import HEAD_REVISION, _alembic_config
+
+    script = ScriptDirectory.from_config(_alembic_config(None))  # type: ignore[arg-type]
+    assert script.get_heads() == [HEAD_REVISION]
+
+
+def test_a_migrated_log_opens_without_alembic(sqlite_url: str) -> None:
+    import subprocess
+    import sys
+
+    open_log(sqlite_url).dispose()  # creates and migrates
+    code = (
+        "import sys; from borderwatch.log.db import open_log; "
+        f"open_log({sqlite_url!r}).dispose(); print('alembic' in sys.modules)"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert res.stdout.strip() == "False"
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
