@@ -63,8 +63,8 @@ def replan_command(
     time_limit: Annotated[
         float | None,
         typer.Option(
-            help="Most seconds of routing search (default: the engine's 20 s cap; "
-            "the search stops when it converges).",
+            help="Safety cap on the seconds of routing search (default 20 s; the re-plan's "
+            "searches stop after their iterations, 3 starts x 100 by default, long before).",
             min=0.1,
         ),
     ] = None,

@@ -15,14 +15,17 @@ window end) for the teams still on duty:
   (:func:`remainder_network`): every new loop is a closed tour through where
   the team is, started when it is ready there, with no approach from base.
 * **Routing.** The same required roads as tonight's plan; the min-max search
-  starts from the better of tonight's assignment (each survivor keeps its
-  roads, the dropped teams' roads go in by best insertion) and the greedy
-  start (on Ningming the greedy one, and either reaches the final longest loop
-  within about 100 iterations), searched 2 s by default, with the basic lower
-  bound only (no assignment-bound rounds: they would cost more than the
-  re-plan); then the night stage of :func:`~borderwatch.plan.patrols.plan_patrols`
-  (take-over, extension, co-patrol, standby) with the risk weights of the
-  scenario times the hot stretches' weights.
+  runs from ``starts`` seeds (3 by default; the first warm from tonight's
+  assignment: each survivor keeps its roads, the dropped teams' roads go in by
+  best insertion), each for a fixed number of iterations (100 by default, or
+  ``search.max_iterations``), so the same inputs give the same re-plan on any
+  machine, with the basic lower bound only. Equal longest loops can leave a unit
+  waiting from 100 to 140 min across the cut, so the start kept is the one whose
+  loops, closed at the teams' positions, oriented and reordered for the cut, give
+  the best rest of the night; then the night stage of
+  :func:`~borderwatch.plan.patrols.plan_patrols` (take-over, extension,
+  co-patrol, standby) with the risk weights of the scenario times the hot
+  stretches' weights.
 * **Hot stretches.** Units whose chainage lies in a hot stretch weigh ``w``
   times more, in the night stage and after it: the piece of road that passes
   most of the stretch (a loop's visit there, or the road a vehicle may drive
@@ -32,15 +35,23 @@ window end) for the teams still on duty:
   stretch (:func:`hot_detours`). The passes there go up; the price is a longer
   loop for the teams that drive it (measured in :attr:`Replan.hot_passes`, the
   worst revisit and ``benchmarks/results/replan.md``).
-* **Orientation.** A loop must start at the team's position but may be driven
-  either way round: each is driven the way that serves first the units
-  waiting longest since their last pass before the cut (:func:`orient_for_cut`).
+* **Orientation and order.** A loop must start at the team's position but may be
+  driven either way round (:func:`orient_for_cut`), and wherever it comes back to
+  a node the closed piece in between may be driven the other way round or swapped
+  with the next piece from that node: the same roads and minutes, other minutes
+  after the cut at each unit (:func:`reorder_for_cut`). Both serve first the units
+  waiting longest since their last pass before the cut; when no order helps, a
+  loop with time to spare (up to the longest loop, or 5 min under the worst
+  revisit) drives to the worst-off unit early.
 * **Stability.** A commander cannot radio sixteen new loops at 02:10: every
   team keeps tonight's loop, continued from where it is, unless changing it
   pays (:func:`~borderwatch.plan.replan.loops.keep_unchanged`: all kept
   when every required road stays served and the rest of the night's worst
   revisit stays within 2 min or 2 % of the all-new plan's, else team by
-  team); :attr:`Replan.changed` lists the teams whose loop changes.
+  team, the cheapest reverts first); :attr:`Replan.changed` lists the teams
+  whose loop changes. Quality is held to a plan from scratch of the same
+  remainder (:func:`from_scratch`), stability gives up at most those 2 min or
+  2 % of it.
 * **Revisits across the cut.** The passes before the cut and those of the new
   loops are put on one clock (minutes after the original window start); for
   every unit the worst interval that ends after the cut is reported, so a unit
@@ -58,16 +69,21 @@ from borderwatch.plan.replan.engine import replan
 from borderwatch.plan.replan.hot import hot_detours
 from borderwatch.plan.replan.loops import orient_for_cut
 from borderwatch.plan.replan.model import HotStretch, Replan, Takeover, TeamPosition
+from borderwatch.plan.replan.reorder import reorder_for_cut
+from borderwatch.plan.replan.scratch import Scratch, from_scratch
 
 __all__ = [
     "HotStretch",
     "Replan",
+    "Scratch",
     "Takeover",
     "TeamPosition",
     "cross_cut_revisits",
+    "from_scratch",
     "hot_detours",
     "orient_for_cut",
     "plan_positions",
     "remainder_network",
+    "reorder_for_cut",
     "replan",
 ]

@@ -43,16 +43,24 @@ from borderwatch.plan.replan.loops import (
     warm_start,
 )
 from borderwatch.plan.replan.model import HotStretch, Replan, TeamPosition
+from borderwatch.plan.replan.reorder import cut_key, reorder_for_cut
 from borderwatch.plan.replan.takeovers import takeovers as takeover_lines
 from borderwatch.routing.minmax import solve_minmax
-from borderwatch.routing.patrol import TeamRoute, build_instance
+from borderwatch.routing.patrol import TeamRoute, build_instance, routes_from_result
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
+    from borderwatch.routing.patrol import PatrolInstance
+    from borderwatch.routing.result import RoutingResult
 
 __all__ = ["replan"]
 
 logger = logging.getLogger(__name__)
+
+#: Min-max searches a re-plan runs (seeds ``seed .. seed + REPLAN_STARTS - 1``), the best kept.
+REPLAN_STARTS = 3
+#: Ruin-and-recreate iterations of each search when ``search.max_iterations`` is not given.
+REPLAN_ITERATIONS = 100
 
 
 def replan(
@@ -66,6 +74,7 @@ def replan(
     driven: PatrolTimeline | None = None,
     search: SearchParams | None = None,
     progress: Callable[[str], None] | None = None,
+    starts: int = REPLAN_STARTS,
 ) -> Replan:
     """Re-plan the rest of tonight from ``at`` (see the package notes).
 
@@ -90,16 +99,19 @@ def replan(
         original window's clock; default the plan's timeline. Only what lies
         before the cut is used.
     search
-        The min-max search's budget and seed (default a 20 s cap, the plan's seed). The
-        search starts from the better of tonight's assignment and the greedy
-        start and stops when it converges; on Ningming it reaches its final
-        longest loop within about 100 iterations (about 1 s). The 20 s limit
-        is a safety cap that convergence reaches first even on a loaded
-        machine, so that the same inputs give the same re-plan (a 2 s cap
-        bound under load and made re-plans differ between runs).
-        ``max_iterations`` fixes the search's length outright.
+        The min-max search's budget and seed (default the plan's seed). Each
+        of the ``starts`` searches runs ``max_iterations`` ruin-and-recreate
+        iterations (default :data:`REPLAN_ITERATIONS`: on Ningming every start
+        reaches its longest loop well within that), so the same inputs give
+        the same re-plan on any machine; ``time_limit_s`` stays a safety cap
+        that the iterations end first (default 20 s).
     progress
         Called with a short message before each step.
+    starts
+        Min-max searches from seeds ``seed, seed + 1, ...`` (the first from
+        tonight's assignment); the one whose loops, closed at the teams'
+        positions and driven the best way round, give the best rest of the
+        night (:func:`_best_start`) goes on to the night stage.
 
     Returns
     -------
@@ -125,23 +137,18 @@ def replan(
     say(f"re-routing {len(cut.survivors)} teams from {network.config.clock(cut.at_min)}")
     rem = remainder_network(network, cut.at_min, cut.pos)
     patrol = build_instance(rem, plan.required.edges)
-    result = solve_minmax(
-        patrol.instance,
-        search.replace(seed=seed),
-        initial=warm_start(plan, patrol, cut.survivors),
-    )
-    result.validate(patrol.instance)
+    score = _cut_score(rem, cut)
+    result = _best_start(plan, rem, patrol, cut, score, search.replace(seed=seed), starts)
     secs["routing"] = time.perf_counter() - t
 
     t = time.perf_counter()
     say("giving every team its loop")
     routes, balanced = _new_loops(network, rem, patrol, result, cut)
     secs["night"] = time.perf_counter() - t
-    score = _cut_score(rem, cut)
     score.prime(routes)
     t = time.perf_counter()
     say("loops the right way round; unchanged where a change does not pay")
-    oriented = orient_for_cut(routes, score)
+    oriented = reorder_for_cut(rem, orient_for_cut(routes, score), score, patrol=patrol)
     # stability: a team keeps its current loop unless changing it pays
     kept = kept_loops(rem, patrol, plan, cut.pos, cut.at_min)
     reachable = set(int(e) for e in plan.required.edges) - {
@@ -245,6 +252,50 @@ def _cut(
         original=original,
         driven_given=driven is not None,
     )
+
+
+def _best_start(
+    plan: PatrolPlan,
+    rem: PatrolNetwork,
+    patrol: PatrolInstance,
+    cut: _Cut,
+    score: CutScore,
+    search: SearchParams,
+    starts: int,
+) -> RoutingResult:
+    """The min-max result of ``starts`` searches whose loops give the best rest of the night.
+
+    Search ``k`` runs from seed ``search.seed + k`` (the first warm from tonight's
+    assignment, :func:`warm_start`), for ``search.max_iterations`` or
+    :data:`REPLAN_ITERATIONS` iterations. Equal longest loops can leave a unit
+    waiting anywhere from 100 to 140 minutes across the cut (Ningming, 02:10,
+    T05 out), so each is judged as the re-plan will be: its loops closed at the
+    teams' positions, driven the better way round and reordered
+    (:func:`reorder_for_cut`), scored by :func:`cut_key`; ties go to the
+    shorter longest loop, then the earlier start.
+    """
+    its = REPLAN_ITERATIONS if search.max_iterations is None else search.max_iterations
+    best: tuple[tuple[object, ...], RoutingResult] | None = None
+    for k in range(max(1, starts)):
+        result = solve_minmax(
+            patrol.instance,
+            search.replace(seed=int(search.seed or 0) + k, max_iterations=its),
+            initial=warm_start(plan, patrol, cut.survivors) if k == 0 else None,
+        )
+        result.validate(patrol.instance)
+        if starts <= 1:
+            return result
+        loops = [
+            close_at(rem, patrol, r, cut.pos[r.team].node) if r.on_patrol else r
+            for r in routes_from_result(rem, patrol, result)
+        ]
+        loops = reorder_for_cut(rem, orient_for_cut(loops, score), score, patrol=patrol)
+        key = (cut_key(score, loops), round(result.max_cost, 6), k)
+        logger.debug("replan start %d: %s", k, key)
+        if best is None or key < best[0]:
+            best = (key, result)
+    assert best is not None
+    return best[1]
 
 
 def _new_loops(

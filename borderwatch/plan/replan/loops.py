@@ -70,7 +70,11 @@ def close_at(
     """``route`` as a closed walk from ``node``: rotated there, or with a drive there and back."""
     if not route.on_patrol:
         return route
-    starts = [edge_start(network, e, f) for e, f in route.steps]
+    edge = np.fromiter((e for e, _ in route.steps), dtype=np.int64, count=len(route.steps))
+    fwd = np.fromiter((f for _, f in route.steps), dtype=bool, count=len(route.steps))
+    starts = np.where(
+        fwd, network.edges["u"].to_numpy()[edge], network.edges["v"].to_numpy()[edge]
+    ).tolist()
     if starts[0] == node:
         return route
     if node in starts:
@@ -219,6 +223,15 @@ class CutScore:
             self.prime([route])
         return self._cache[key]
 
+    def assume(self, route: TeamRoute, unit: np.ndarray, t: np.ndarray) -> None:
+        """Take ``(unit, t)`` as one loop's passes of ``route`` until :meth:`refresh` (an estimate)."""
+        self._cache.setdefault((route.team, route.steps), (unit, t))
+
+    def refresh(self, route: TeamRoute) -> None:
+        """One loop's passes of ``route`` from the coverage engine, replacing an estimate."""
+        self._cache.pop((route.team, route.steps), None)
+        self.prime([route])
+
     def flip(self, route: TeamRoute) -> TeamRoute:
         """``route`` driven the other way round; its passes are the loop's mirrored in time."""
         back = reversed_route(route)
@@ -236,12 +249,17 @@ class CutScore:
         n = np.bincount(unit, minlength=len(self.before_last))[units]
         return int(n[n > 0].min()) if (n > 0).any() else 0
 
-    def __call__(self, routes: Sequence[TeamRoute]) -> tuple[float, float, float]:
+    def per_unit(self, routes: Sequence[TeamRoute]) -> tuple[np.ndarray, np.ndarray]:
+        """Worst interval ending after the cut of every unit, and which units count (passed)."""
         act = [r for r in routes if r.on_patrol]
         unit, t = _after_passes(self, act, [self.offsets[r.team] for r in act], self.window_min)
         worst = _cross_worst(self.before_last, unit, t, self.window_min)
         seen = self.watched_before.copy()
         seen[unit] = True
+        return worst, seen
+
+    def __call__(self, routes: Sequence[TeamRoute]) -> tuple[float, float, float]:
+        worst, seen = self.per_unit(routes)
         if not seen.any():
             return (math.inf, math.inf, math.inf)
         w = self.weights[seen]
