@@ -232,8 +232,21 @@ def teams_command(
         typer.Option("--target", help="Worst revisit target, minutes (default 120).", min=1),
     ] = None,
     time_limit: Annotated[
-        float, typer.Option(help="Most seconds of routing search per plan.", min=0.1)
-    ] = 5.0,
+        float,
+        typer.Option(
+            help="Most seconds of routing search per plan: a safety cap; the search stops "
+            "by --max-iterations.",
+            min=0.1,
+        ),
+    ] = 10.0,
+    max_iterations: Annotated[
+        int | None,
+        typer.Option(
+            help="Iterations of each plan's routing search (default 1000): the same answer "
+            "on any machine.",
+            min=0,
+        ),
+    ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Random seed (default: config seed).", min=0)
     ] = None,
@@ -245,7 +258,7 @@ def teams_command(
     force: ForceOpt = False,
 ) -> None:
     """Team sizing: the fewest teams reaching a worst-revisit target, and the stretches that bind."""
-    from borderwatch.plan.sizing import size_teams, write_sizing
+    from borderwatch.plan.sizing import SIZING_ITERATIONS, size_teams, write_sizing
     from borderwatch.planfiles.folders import check_output_folder
 
     with guarded():
@@ -257,7 +270,12 @@ def teams_command(
             result = size_teams(
                 net,
                 target_min=goal,
-                search=SearchParams(time_limit_s=time_limit, seed=seed, bound_rounds=0),
+                search=SearchParams(
+                    time_limit_s=time_limit,
+                    max_iterations=SIZING_ITERATIONS if max_iterations is None else max_iterations,
+                    seed=seed,
+                    bound_rounds=0,
+                ),
                 progress=lambda msg: status.update(f"{msg} …"),
             )
         table = Table(

@@ -8,6 +8,10 @@ the worst revisit interval read off. The worst revisit falls as teams are
 added but not strictly (a new team's base may be far from the binding
 stretch), so every ``k`` up to the answer is evaluated, cheapest first by
 bisection, then confirmed downwards.
+
+Each plan's search runs a fixed number of iterations (:data:`SIZING_ITERATIONS`,
+or until it converges), so the answer is the same on any machine; the time cap
+only guards against a runaway search.
 """
 
 from __future__ import annotations
@@ -26,9 +30,22 @@ from borderwatch.plan.patrols import PatrolPlan, plan_patrols, spread_order
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["TeamSizing", "binding_stretches", "size_teams", "spread_order", "write_sizing"]
+__all__ = [
+    "SIZING_ITERATIONS",
+    "TeamSizing",
+    "binding_stretches",
+    "size_teams",
+    "spread_order",
+    "write_sizing",
+]
 
 logger = logging.getLogger(__name__)
+
+#: Iterations of each sizing plan's min-max search. Sizing reads worst revisits
+#: off whole plans; on Ningming 300, 500, 800 and 1,500 iterations and the former
+#: 5 s cap (1,400-1,900 iterations under load) give the same worst revisit at every
+#: team count but one (5 teams: 241.9 at 300, else 239.5); ``benchmarks/teams.py``.
+SIZING_ITERATIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -98,9 +115,10 @@ def size_teams(
         Worst revisit target (minutes).
     search
         Each plan's search (:func:`~borderwatch.plan.patrols.plan_patrols`); default
-        a 5 s cap and no assignment bound (``bound_rounds=0``: sizing compares worst
-        revisits, not gaps to a bound, and the bound was about a third of each
-        plan's time; ``benchmarks/teams.py``).
+        :data:`SIZING_ITERATIONS` iterations (the same answer on any machine; a 10 s
+        cap per plan only as a safety) and no assignment bound (``bound_rounds=0``:
+        sizing compares worst revisits, not gaps to a bound, and the bound was about
+        a third of each plan's time; ``benchmarks/teams.py``).
     progress
         Called with a message before each plan.
 
@@ -108,7 +126,9 @@ def size_teams(
     -------
     TeamSizing
     """
-    search = search or SearchParams(time_limit_s=5.0, bound_rounds=0)
+    search = search or SearchParams(
+        time_limit_s=10.0, max_iterations=SIZING_ITERATIONS, bound_rounds=0
+    )
     if len(network.teams) == 0:
         raise RoutingError("zero teams: nothing to size")
     if not target_min > 0:

@@ -189,6 +189,30 @@ def test_team_sizing(toy_dir: Path) -> None:
     assert "needs more teams" in result.stdout
 
 
+def test_team_sizing_searches_by_iterations_not_by_the_clock(
+    toy_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import borderwatch.plan.sizing as sizing
+
+    net = build_network(load_scenario(toy_dir))
+    asked: list[SearchParams] = []
+    real = sizing.plan_patrols
+
+    def spy(network: object, search: SearchParams, **kw: object) -> object:
+        asked.append(search)
+        return real(network, search, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sizing, "plan_patrols", spy)
+    first = sizing.size_teams(net, target_min=60)
+    assert asked and all(
+        s.max_iterations == sizing.SIZING_ITERATIONS and s.bound_rounds == 0 for s in asked
+    )
+    assert sizing.size_teams(net, target_min=60).worst_by_k == first.worst_by_k
+    result = runner.invoke(app, ["teams", str(toy_dir), "--target", "60", "--max-iterations", "20"])
+    assert result.exit_code == 0, result.output
+    assert asked[-1].max_iterations == 20 and asked[-1].time_limit_s == 10.0
+
+
 def test_team_that_reaches_no_required_road_stays_at_base(toy_dir: Path) -> None:
     from borderwatch.errors import BorderwatchWarning, ScenarioWarning
     from tests.helpers import DLAT_KM, DLON_KM, LAT_BORDER, LON0
