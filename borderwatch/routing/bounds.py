@@ -57,7 +57,7 @@ def round_trip_bound(instance: ArcInstance) -> float:
         p = int(instance.team_profile[t])
         sp = instance.shortest_paths(p)
         # depots and required-edge ends are key nodes: the key-node table has every distance
-        row = sp.key_dist[sp.index[instance.depots[t]]]
+        row = sp.key_row(int(sp.index[instance.depots[t]]))
         du, dv = row[sp.index[instance.u[req]]], row[sp.index[instance.v[req]]]
         c = instance.cost[p, req]
         trip = c + np.minimum(du + dv, dv + du)

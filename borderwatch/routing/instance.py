@@ -66,24 +66,60 @@ class _Group:
         # (a, b) -> cheapest edge, as sorted keys a * n + b for a binary search
         self.pair_key = a * np.int64(n_nodes) + b
         self.pair_edge = ids
+        self.pair_cost = cost[ids]
         self.rows: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self.block_nodes = np.zeros(0, dtype=np.int64)  # the key table computed on it
         self.block = np.zeros((0, 0))
 
     def key_block(self, nodes: np.ndarray) -> np.ndarray:
-        """Distances between ``nodes``, computed in chunks of sources (never ``(K, n)`` at once)."""
+        """Distances between ``nodes``, computed in chunks of sources (never ``(K, n)`` at once).
+
+        The runs go over the graph without the trees that hang off it and hold none of
+        ``nodes`` (:meth:`_core`): no shortest path between two of ``nodes`` enters such a
+        tree, so every distance is the one a run on the whole graph gives, bit for bit.
+        """
         k = len(nodes)
         out = np.full((k, k), np.inf)
         np.fill_diagonal(out, 0.0)
+        graph, at = self._core(nodes)
         # a node without any edge of the group reaches nothing: skip it
-        deg = np.diff(self.graph.indptr) + np.bincount(self.graph.indices, minlength=self.n_nodes)
-        todo = np.flatnonzero(deg[nodes] > 0)
-        step = max(1, _CHUNK_BYTES // (8 * max(self.n_nodes, 1)))
+        todo = np.flatnonzero(at >= 0)
+        cols = at[todo]
+        step = max(1, _CHUNK_BYTES // (8 * max(graph.shape[0], 1)))
         for s in range(0, len(todo), step):
             rows = todo[s : s + step]
-            d = dijkstra(self.graph, directed=False, indices=nodes[rows])
-            out[rows] = d[:, nodes]
+            d = dijkstra(graph, directed=False, indices=at[rows])
+            out[np.ix_(rows, todo)] = d[:, cols]
         return out
+
+    def _core(self, nodes: np.ndarray) -> tuple[csr_matrix, np.ndarray]:
+        """The graph without its dead-end trees free of ``nodes``, and where ``nodes`` are.
+
+        Repeatedly drops every node of degree <= 1 that is not one of ``nodes`` (a dead
+        end, or a node left without edges); what stays is renumbered in node order, so
+        an edge keeps its lower end first. Returns the graph of what stays and, for each
+        of ``nodes``, its number there (``-1`` for a node without edges).
+        """
+        n = self.n_nodes
+        a, b = np.divmod(self.pair_key, np.int64(n))
+        deg = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
+        keep = np.zeros(n, dtype=bool)
+        keep[nodes] = True
+        alive = deg > 0
+        live = np.ones(len(a), dtype=bool)
+        while True:
+            leaf = alive & (deg <= 1) & ~keep
+            if not leaf.any():
+                break
+            alive &= ~leaf
+            gone = live & (leaf[a] | leaf[b])
+            live &= ~gone
+            deg -= np.bincount(a[gone], minlength=n) + np.bincount(b[gone], minlength=n)
+        new = np.cumsum(alive) - 1
+        m = int(alive.sum())
+        graph = csr_matrix((self.pair_cost[live], (new[a[live]], new[b[live]])), shape=(m, m))
+        at = np.where(alive[nodes] & (deg[nodes] > 0), new[nodes], -1)
+        return graph, at
 
     def single_source(self, node: int) -> tuple[np.ndarray, np.ndarray]:
         """Distances and predecessors from ``node`` (least-recently-used cache)."""
@@ -211,8 +247,11 @@ class ShortestPaths:
         The key nodes (sorted node ids): depots and required-edge endpoints.
     index
         For every node, its row in ``key_dist`` or ``-1``.
-    key_dist
-        Distances between the key nodes, shape ``(K, K)``; ``inf`` = unreachable.
+    block
+        Distances between the key nodes on the shared graph of the profile's group,
+        shape ``(K, K)`` (read-only, one array for every profile of the group): equal to
+        :attr:`key_dist` on the rows of the key nodes the profile reaches; a row it does
+        not reach may hold another profile's distances.
     reach
         For every node, whether the profile may drive an edge at the node's component
         of the shared graph (a node where it may not reaches only itself).
@@ -220,9 +259,34 @@ class ShortestPaths:
 
     nodes: np.ndarray
     index: np.ndarray
-    key_dist: np.ndarray
+    block: np.ndarray = field(repr=False)
     reach: np.ndarray = field(repr=False)
     _group: _Group = field(repr=False)
+
+    @cached_property
+    def key_dist(self) -> np.ndarray:
+        """Distances between the key nodes, shape ``(K, K)``; ``inf`` = unreachable.
+
+        :attr:`block` itself when the profile reaches every key node, else a copy with
+        the rows of the key nodes it does not reach set to ``inf`` (built on first use;
+        prefer :meth:`key_row` or :attr:`block` where a row of a reached node is enough).
+        """
+        mine = self.reach[self.nodes]
+        if mine.all():
+            return self.block
+        out = np.where(mine[:, None], self.block, np.inf)
+        np.fill_diagonal(out, 0.0)
+        out.setflags(write=False)
+        return out
+
+    def key_row(self, row: int) -> np.ndarray:
+        """Row ``row`` of :attr:`key_dist` (distances from key node ``nodes[row]``)."""
+        if self.reach[int(self.nodes[row])]:
+            out: np.ndarray = self.block[row]
+            return out
+        out = np.full(len(self.nodes), np.inf)
+        out[row] = 0.0
+        return out
 
     def _single(self, node: int) -> tuple[np.ndarray, np.ndarray]:
         if not 0 <= node < len(self.index):
@@ -260,7 +324,7 @@ class ShortestPaths:
         source, target = int(source), int(target)
         rs, rt = int(self.index[source]), int(self.index[target])
         if rs >= 0 and rt >= 0 and self.reach[source] and source not in self._group.rows:
-            limit = float(self.key_dist[rs, rt])
+            limit = float(self.block[rs, rt])  # the row of a reached source
             if not np.isfinite(limit):
                 raise RoutingError(f"node {target} is unreachable from node {source}")
             nodes = self._group.limited_path(source, target, limit)
@@ -618,18 +682,14 @@ class ArcInstance:
                 _SHARED[key] = group
         n_comp = int(labels.max()) + 1
         lab_e = labels[self.u]
+        block.setflags(write=False)
         out = {}
         for p in profiles:
             fin = np.isfinite(self.cost[p]) & (self.u != self.v)
             reach = (np.bincount(lab_e[fin], minlength=n_comp) > 0)[labels]
-            if reach[nodes].all():
-                key_dist = block if len(profiles) == 1 else block.copy()
-            else:
-                key_dist = np.where(reach[nodes][:, None], block, np.inf)
-                np.fill_diagonal(key_dist, 0.0)
-            for arr in (key_dist, reach):
-                arr.setflags(write=False)
-            out[p] = ShortestPaths(nodes, index, key_dist, reach, group)
+            reach.setflags(write=False)
+            # one table for the group: a profile's own (masked) table only on demand
+            out[p] = ShortestPaths(nodes, index, block, reach, group)
         return out
 
     def path(self, profile: int, source: int, target: int) -> list[tuple[int, bool]]:

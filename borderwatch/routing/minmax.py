@@ -44,13 +44,14 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from borderwatch.config import SearchParams
 from borderwatch.errors import RoutingError
 from borderwatch.routing.bounds import lower_bound
-from borderwatch.routing.instance import ArcInstance
+from borderwatch.routing.instance import ArcInstance, ShortestPaths
 from borderwatch.routing.postman import rural_postman
 from borderwatch.routing.result import RoutingResult
 
@@ -78,6 +79,29 @@ _P: dict[str, float] = {
 }
 
 
+class _Tables:
+    """Key-node distances per profile slot, one ``(K, K)`` table per shared graph.
+
+    ``tables[p]`` and ``tables[p_array, rows, cols]`` read like the former stacked
+    ``(P, K, K)`` array: profiles of one :attr:`~ArcInstance.profile_groups` group share
+    one table. A row of a key node the slot's profile does not reach may hold another
+    profile's distances instead of ``inf``; every reader adds the slot's service cost of
+    the task (``inf`` where the team may not serve it) or reads only allowed tasks, so
+    no cost, choice or bound changes (P x K^2 -> groups x K^2 floats at 2,000 km).
+    """
+
+    def __init__(self, blocks: np.ndarray, table: np.ndarray) -> None:
+        self.blocks = blocks  # (G, K, K)
+        self.table = table  # table of each profile slot
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        if isinstance(key, tuple):
+            out: np.ndarray = self.blocks[(self.table[key[0]], *key[1:])]
+        else:
+            out = self.blocks[self.table[key]]
+        return out
+
+
 class _Model:
     """Dense arrays of an instance, indexed by task (required edge) and key node."""
 
@@ -91,7 +115,7 @@ class _Model:
         slot = {p: i for i, p in enumerate(profiles)}
         self.profiles = profiles
         sps = [inst.shortest_paths(p) for p in profiles]
-        self.D = np.stack([sp.key_dist for sp in sps])  # (P, K, K)
+        self.D = _Model._tables(sps)
         idx = sps[0].index
         a, b = idx[inst.u[req]], idx[inst.v[req]]
         self.S = np.stack([a, b], axis=1)  # start key node per (task, orientation)
@@ -106,7 +130,7 @@ class _Model:
         self.ends = np.concatenate([self.S, self.E], axis=1)  # (m, 4): s0, s1, e0, e1
         self.teams_of = [np.flatnonzero(allowed[:, t]) for t in range(self.m)]
         # task proximity (cheapest profile), for the ruin neighbourhoods
-        dmin = self.D.min(axis=0)
+        dmin = _Model._cheapest(sps, self.D.table)
         if self.m:
             ends = np.stack([a, b], axis=1)
             td = np.min(
@@ -119,6 +143,38 @@ class _Model:
         else:
             self.neighbours = []
             self.depot_dist = np.zeros(0)
+
+    @staticmethod
+    def _tables(sps: list[ShortestPaths]) -> _Tables:
+        """One table per distinct shared-graph block of the slots' profiles."""
+        ids: dict[int, int] = {}
+        blocks: list[np.ndarray] = []
+        table = []
+        for sp in sps:
+            key = id(sp.block)
+            if key not in ids:
+                ids[key] = len(blocks)
+                blocks.append(sp.block)
+            table.append(ids[key])
+        stacked = blocks[0][None] if len(blocks) == 1 else np.stack(blocks)
+        return _Tables(stacked, np.asarray(table, dtype=np.int64))
+
+    @staticmethod
+    def _cheapest(sps: list[ShortestPaths], table: np.ndarray) -> np.ndarray:
+        """The minimum over the slots' own (masked) key tables, as one ``(K, K)`` table.
+
+        Per shared table, the rows of the key nodes some slot of it reaches; the minimum
+        of a group's masked tables is its table masked by the union of their reaches.
+        """
+        out: np.ndarray | None = None
+        for g in range(int(table.max()) + 1):
+            mine = [sp for sp, t in zip(sps, table, strict=True) if t == g]
+            rows = np.logical_or.reduce([sp.reach[sp.nodes] for sp in mine])
+            part = mine[0].block if rows.all() else np.where(rows[:, None], mine[0].block, np.inf)
+            out = part.copy() if out is None else np.minimum(out, part)
+        assert out is not None
+        np.fill_diagonal(out, 0.0)
+        return out
 
     @classmethod
     def of(cls, inst: ArcInstance) -> _Model:

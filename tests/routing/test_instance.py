@@ -315,3 +315,62 @@ def test_derived_instances_share_the_graph_and_key_table() -> None:
     del inst, cheap, sp, again, other
     gc.collect()
     assert len(mod._SHARED) < n_before
+
+
+def test_key_table_runs_skip_dead_ends_and_keep_every_distance() -> None:
+    # a grid with dead-end trees hanging off it, some holding a required edge (key nodes)
+    rng = np.random.default_rng(3)
+    side = 6
+    u, v = [], []
+    for r in range(side):
+        for c in range(side):
+            x = r * side + c
+            if c + 1 < side:
+                u.append(x), v.append(x + 1)
+            if r + 1 < side:
+                u.append(x), v.append(x + side)
+    n = side * side
+    for _ in range(12):  # chains of 1..4 new nodes off a random grid node
+        at = int(rng.integers(n))
+        for _ in range(int(rng.integers(1, 5))):
+            u.append(at), v.append(n)
+            at, n = n, n + 1
+    cost = rng.uniform(0.1, 3.0, len(u)).round(3)
+    required = np.zeros(len(u), dtype=bool)
+    required[rng.choice(len(u), 10, replace=False)] = True
+    inst = ArcInstance(n, u, v, cost, required, [0, n - 1])
+    sp = inst.shortest_paths(0)
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    full = dijkstra(csr_matrix((cost, (a, b)), shape=(n, n)), directed=False)
+    np.testing.assert_array_equal(sp.key_dist, full[np.ix_(sp.nodes, sp.nodes)])
+
+
+def test_profiles_of_one_group_share_one_key_table() -> None:
+    from borderwatch.routing.minmax import _Model
+
+    inst = _two_component_instance()
+    a, b = inst.shortest_paths(0), inst.shortest_paths(1)
+    assert a.block is b.block
+    # a profile's own table: the rows of the key nodes it does not reach are inf
+    nodes = a.nodes.tolist()
+    assert nodes == [0, 1, 2, 4, 5]
+    assert a.key_dist[3].tolist() == [np.inf, np.inf, np.inf, 0.0, np.inf]
+    assert np.isfinite(b.key_dist[3, 4]) and not np.isfinite(b.key_dist[0, 1])
+    for sp in (a, b, inst.shortest_paths(2)):
+        for row in range(len(nodes)):
+            np.testing.assert_array_equal(sp.key_row(row), sp.key_dist[row])
+    # the search's tables: one per group, and the cheapest table is the minimum of the
+    # profiles' own tables
+    model = _Model.of(inst)
+    assert model.D.blocks.shape == (2, 5, 5)
+    own = np.stack([inst.shortest_paths(p).key_dist for p in model.profiles])
+    for p in range(len(model.profiles)):
+        reach = own[p] < np.inf
+        np.testing.assert_array_equal(model.D[p][reach], own[p][reach])
+    np.testing.assert_array_equal(
+        _Model._cheapest([inst.shortest_paths(p) for p in model.profiles], model.D.table),
+        own.min(axis=0),
+    )
