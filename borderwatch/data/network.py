@@ -25,6 +25,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString, MultiLineString
 
 from borderwatch.config import PlanConfig
+from borderwatch.data.road_cache import cached_derived
 from borderwatch.data.roads import BUILT_UP_KMH, built_up, maxspeed_kmh
 from borderwatch.data.units import split_border
 from borderwatch.data.validate import check_crs_fits, check_scale, warn
@@ -602,7 +603,10 @@ def build_network(scenario: Scenario, config: PlanConfig | None = None) -> Patro
     if config is None:
         config = scenario.default_config()
     crs = scenario.crs
-    nodes, edges = _road_tables(scenario.roads, crs)
+    # a pure function of the road graph and the CRS: kept beside a cached graph
+    nodes, edges = cached_derived(
+        scenario.roads, f"road tables {crs} v1", lambda: _road_tables(scenario.roads, crs)
+    )
     nodes["component"] = _components(nodes, edges)
 
     border = gpd.GeoSeries([scenario.border], crs="EPSG:4326").to_crs(crs).iloc[0]

@@ -7,6 +7,12 @@ file's bytes and the versions of the code that reads it, so it is kept, with
 the warnings its reading gave, under a key made of both; a later read of the
 same file unpickles it and replays the warnings.
 
+What is derived from a cached graph alone (the projected road tables of
+:func:`~borderwatch.data.network.build_network`) is kept beside it by
+:func:`cached_derived`, under the graph's key, a name and the versions of the
+libraries whose objects it pickles: a warm start then imports neither osmnx nor
+matplotlib and converts no graph.
+
 Where: ``$BORDERWATCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/borderwatch``, else
 ``~/.cache/borderwatch``; ``BORDERWATCH_NO_CACHE=1`` turns it off. A cache
 that cannot be written (a read-only home) or read (a broken file) is passed
@@ -20,14 +26,18 @@ import logging
 import os
 import pickle
 import warnings
+import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import networkx as nx
 
 from borderwatch.atomic import write_bytes
 
-__all__ = ["CACHE_ENV", "NO_CACHE_ENV", "cache_dir", "cached_graph"]
+__all__ = ["CACHE_ENV", "NO_CACHE_ENV", "cache_dir", "cached_derived", "cached_graph"]
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +45,11 @@ CACHE_ENV = "BORDERWATCH_CACHE_DIR"
 NO_CACHE_ENV = "BORDERWATCH_NO_CACHE"
 #: Bump when the reader's output changes for the same file (the key holds the versions too).
 READER_VERSION = 2
+#: The libraries whose objects a derived entry pickles (part of its key).
+_DERIVED_LIBS = ("numpy", "pandas", "geopandas", "shapely", "pyproj")
+
+# the cache key of each graph read through the cache (derived entries hang on it)
+_graph_keys: weakref.WeakKeyDictionary[nx.MultiDiGraph, str] = weakref.WeakKeyDictionary()
 
 
 def cache_dir() -> Path | None:
@@ -49,13 +64,14 @@ def cache_dir() -> Path | None:
 
 
 def _key(path: Path) -> str:
-    from borderwatch.data._osmnx import osmnx_module
+    from importlib.metadata import version
 
-    osmnx = osmnx_module()
     from borderwatch._version import __version__
 
+    # osmnx's version from its metadata: importing osmnx (and matplotlib with it)
+    # took about a second of every warm start
     h = hashlib.sha256()
-    for part in (__version__, osmnx.__version__, nx.__version__, READER_VERSION):
+    for part in (__version__, version("osmnx"), nx.__version__, READER_VERSION):
         h.update(f"{part}\0".encode())
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -76,26 +92,65 @@ def cached_graph(path: Path, read: Callable[[Path], nx.MultiDiGraph]) -> nx.Mult
     folder = cache_dir()
     if folder is None:
         return read(path)
-    entry = folder / "roads" / f"{_key(path)}.pickle"
+    key = _key(path)
+    graph: nx.MultiDiGraph = _cached(folder / "roads" / f"{key}.pickle", lambda: read(path), path)
+    _graph_keys[graph] = key
+    return graph
+
+
+def cached_derived(graph: nx.MultiDiGraph, name: str, build: Callable[[], T]) -> T:
+    """``build()``, or what an earlier ``build`` of the same name on the same cached graph gave.
+
+    Parameters
+    ----------
+    graph
+        A graph :func:`cached_graph` returned (any other graph, or the cache turned
+        off: ``build()`` is simply called).
+    name
+        What ``build`` makes from ``graph`` alone, with every other input it reads
+        (``"tables EPSG:32648"``); part of the key, with the versions of the
+        libraries whose objects are pickled.
+    build
+        Makes the value from ``graph`` (a pure function of it and ``name``); its
+        warnings are kept and replayed like the graph's.
+
+    Returns
+    -------
+    The value, built or unpickled.
+    """
+    from importlib.metadata import version
+
+    folder = cache_dir()
+    key = _graph_keys.get(graph)
+    if folder is None or key is None:
+        return build()
+    h = hashlib.sha256()
+    for part in (key, name, *(version(lib) for lib in _DERIVED_LIBS)):
+        h.update(f"{part}\0".encode())
+    return _cached(folder / "derived" / f"{h.hexdigest()}.pickle", build, name)
+
+
+def _cached(entry: Path, make: Callable[[], T], what: object) -> T:
+    """The value pickled at ``entry`` (its warnings replayed), else ``make()`` stored there."""
     if entry.is_file():
         try:
-            graph, said = pickle.loads(entry.read_bytes())
-        except Exception as err:  # a truncated or foreign file: read the roads again
-            logger.debug("road cache %s unreadable (%s): reading %s", entry, err, path)
+            value, said = pickle.loads(entry.read_bytes())
+        except Exception as err:  # a truncated or foreign file: make it again
+            logger.debug("road cache %s unreadable (%s): making %s", entry, err, what)
         else:
-            logger.info("roads of %s from the cache (%s)", path, entry.name[:12])
+            logger.info("%s from the cache (%s)", what, entry.name[:12])
             for category, message in said:
-                warnings.warn(message, category, stacklevel=3)
-            return graph  # type: ignore[no-any-return]
+                warnings.warn(message, category, stacklevel=4)
+            return value  # type: ignore[no-any-return]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        graph = read(path)
+        value = make()
     said = [(w.category, str(w.message)) for w in caught]
     for category, message in said:
-        warnings.warn(message, category, stacklevel=3)
+        warnings.warn(message, category, stacklevel=4)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(entry, pickle.dumps((graph, said), protocol=pickle.HIGHEST_PROTOCOL))
+        write_bytes(entry, pickle.dumps((value, said), protocol=pickle.HIGHEST_PROTOCOL))
     except (OSError, pickle.PicklingError) as err:
         logger.debug("road cache not written (%s)", err)
-    return graph
+    return value

@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
 import pytest
 
 from borderwatch.data import road_cache
@@ -156,3 +157,36 @@ def test_concurrent_processes_share_one_cache_folder(cache: Path, tmp_path: Path
     (entry,) = (cache / "roads").glob("*.pickle")
     assert sorted(p.name for p in (cache / "roads").iterdir()) == [entry.name]  # no temp files
     _same(pickle.loads(entry.read_bytes())[0], _read(path)[0])
+
+
+@pytest.mark.slow
+def test_the_road_tables_of_a_cached_graph_come_from_the_cache(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import borderwatch.data.network as network
+    from borderwatch.data import build_network, load_scenario
+
+    folder = write_toy_scenario(tmp_path / "toy")
+    first = build_network(load_scenario(folder))
+    assert len(list((cache / "derived").glob("*.pickle"))) == 1
+
+    def boom(*_args: object) -> None:
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr(network, "_road_tables", boom)
+    second = build_network(load_scenario(folder))
+    pd.testing.assert_frame_equal(first.nodes, second.nodes)
+    pd.testing.assert_frame_equal(first.edges, second.edges)
+    assert first.nodes.crs == second.nodes.crs and first.edges.crs == second.edges.crs
+    # another projection is another entry: converted, not read from the first one
+    with pytest.raises(AssertionError, match="converted again"):
+        road_cache.cached_derived(second.scenario.roads, "road tables EPSG:3857 v1", boom)
+
+
+def test_a_graph_not_read_through_the_cache_is_always_built(cache: Path) -> None:
+    calls = []
+    graph = nx.MultiDiGraph()
+    for _ in range(2):
+        road_cache.cached_derived(graph, "anything", lambda: calls.append(1))
+    assert calls == [1, 1]
+    assert not (cache / "derived").exists()

@@ -189,6 +189,7 @@ def test_team_sizing(toy_dir: Path) -> None:
     assert "needs more teams" in result.stdout
 
 
+@pytest.mark.slow
 def test_team_sizing_searches_by_iterations_not_by_the_clock(
     toy_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
