@@ -51,6 +51,7 @@ __all__ = [
     "GpxTracks",
     "check_strays",
     "gpx_files",
+    "plain_gpx",
     "read_gpx_tracks",
     "timeline_from_gpx",
 ]
@@ -367,10 +368,9 @@ def _parse_gpx(path: Path) -> list[tuple[str | None, list[_Segment]]]:
         raise CoverageError(f"cannot read GPX file: {err.strerror or err}", file=path) from None
     except (ValueError, UnicodeDecodeError) as err:
         raise CoverageError(f"not a valid GPX file: {err}", file=path) from None
-    try:
-        return _plain_gpx(text)
-    except _NotPlain:
-        pass
+    plain = plain_gpx(text)
+    if plain is not None:
+        return plain
     import gpxpy.gpx
 
     try:
@@ -398,6 +398,48 @@ def _gpxpy_tracks(text: str) -> list[tuple[str | None, list[_Segment]]]:
         )
         for trk in gpx.tracks
     ]
+
+
+_PLAIN_CACHE: dict[str, list[tuple[str | None, list[_Segment]]]] = {}
+_PLAIN_CACHE_CHARS = 32_000_000
+"""At most this many characters of GPX text are remembered with their reading."""
+
+
+def plain_gpx(text: str) -> list[tuple[str | None, list[_Segment]]] | None:
+    """The tracks of a plain GPX text, or None when gpxpy must read it.
+
+    Plain: GPX 1.0/1.1 as the default namespace (or none), tracks only (with
+    metadata and extensions), every point with a number ``lat`` and ``lon`` and an
+    ISO 8601 time ``YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM]`` or none. What the
+    replay reads with gpxpy otherwise is read the same way (tested). The last
+    texts read are remembered (up to 32 million characters), so a command that
+    reads a file twice (``log record``: the log's own track line, then the
+    replay) parses it once; do not modify the lists returned.
+
+    Parameters
+    ----------
+    text
+        The GPX file's text.
+
+    Returns
+    -------
+    list or None
+        ``(track name, segments)`` per ``<trk>``, each segment
+        ``(longitudes, latitudes, times)`` (a time None where a point has none,
+        naive where it has no zone); None for a file that is not plain.
+    """
+    hit = _PLAIN_CACHE.get(text)
+    if hit is not None:
+        return hit
+    try:
+        tracks = _plain_gpx(text)
+    except _NotPlain:
+        return None
+    if len(text) <= _PLAIN_CACHE_CHARS:
+        while _PLAIN_CACHE and sum(map(len, _PLAIN_CACHE)) + len(text) > _PLAIN_CACHE_CHARS:
+            del _PLAIN_CACHE[next(iter(_PLAIN_CACHE))]
+        _PLAIN_CACHE[text] = tracks
+    return tracks
 
 
 def _plain_gpx(text: str) -> list[tuple[str | None, list[_Segment]]]:

@@ -250,10 +250,29 @@ def _gpx_tracks(
 
     A lean reader for what the log keeps of a track (its line, first and last fix):
     the passes themselves are counted by :func:`borderwatch.coverage.gpx.timeline_from_gpx`,
-    which reads the same files with gpxpy and all its checks.
+    which reads the same files with all its checks. A plain GPX file is read by
+    :func:`borderwatch.coverage.gpx.plain_gpx`, which remembers it for the replay.
     """
     import xml.etree.ElementTree as ET
 
+    from borderwatch.coverage.gpx import plain_gpx
+
+    plain = plain_gpx(text)  # the replay's reading, remembered: the replay then parses no more
+    if plain is not None:
+        return [
+            (
+                name,
+                [
+                    [
+                        (t if t.tzinfo is not None else t.replace(tzinfo=tz), x, y)
+                        for x, y, t in zip(lon, lat, times, strict=True)
+                        if t is not None
+                    ]
+                    for lon, lat, times in segments
+                ],
+            )
+            for name, segments in plain
+        ]
     try:
         root = ET.fromstring(text)
     except ET.ParseError as err:

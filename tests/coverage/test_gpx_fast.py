@@ -147,3 +147,13 @@ def test_errors_stay_gpxpy_errors(tmp_path: Path) -> None:
         _parse_gpx(path)
     with pytest.raises(CoverageError, match="cannot read GPX file"):
         _parse_gpx(tmp_path / "absent.gpx")
+
+
+def test_plain_readings_are_remembered() -> None:
+    """``log record`` reads each file for its track line, then the replay reads it again."""
+    from borderwatch.coverage.gpx import plain_gpx
+
+    text = PLAIN["utc, millis, ele, speed, no time"]
+    first = plain_gpx(text)
+    assert first is not None and plain_gpx(text) is first
+    assert plain_gpx(NOT_PLAIN["waypoint"]) is None
