@@ -1,5 +1,6 @@
 """One language per output (issue #21): a Chinese plan, re-plan, briefing and roster say
-everything in Chinese, an English one in English, outside ids, units and names from the data.
+everything in Chinese, an English one in English, outside ids, units and names from the data
+(maps, brief.html, the calendars, report.txt and diff.txt).
 
 Everything goes through the installed ``borderwatch`` with the network blocked; the maps
 and the briefing are read as a reader sees them, in Chromium (DOM text, tooltips, popups,
@@ -129,6 +130,9 @@ def _texts(made: dict[str, Path], lang: str) -> dict[str, str]:
         "replan map.html": map_visible_text(made[f"replan-{lang}"] / "map.html", CHROMIUM),
         "brief.html": html_visible_text(made[f"brief-{lang}"] / "brief.html", CHROMIUM),
     }
+    # the plan's and the re-plan's text reports and the radio text (borderwatch/i18n.py)
+    for key, name in (("plan", "report.txt"), ("replan", "report.txt"), ("replan", "diff.txt")):
+        texts[f"{key} {name}"] = (made[f"{key}-{lang}"] / name).read_text(encoding="utf-8")
     return texts
 
 
