@@ -277,3 +277,14 @@ def test_worked_rules(tmp_path: Path) -> None:
     assert [(c["team"], c["night_duty"]) for c in hist.worked["changed"]] == [
         ("T1", False), ("T3", False), ("T4", True), ("T5", True),
     ]  # fmt: skip
+
+
+def test_a_missing_log_is_refused(tmp_path: Path) -> None:
+    """--from-log with a log that does not exist names it, and creates nothing."""
+    from borderwatch.errors import LogError
+    from borderwatch.jobs.roster import worked_duties
+
+    url = f"sqlite:///{tmp_path / 'nowhere' / 'log.sqlite'}"
+    with pytest.raises(LogError, match="no duty log here"):
+        worked_duties(url, {"toy"}, NEXT, "Asia/Shanghai")
+    assert not (tmp_path / "nowhere").exists()
