@@ -216,3 +216,82 @@ def test_gaps_on_a_driven_nights_gpx_gives_its_detection_figures(planned, tmp_pa
     assert "detection" not in summary
     if len(report.gaps):
         assert "p_uninformed_min" in report.gaps.columns
+
+
+def test_drawn_detours_agree_with_the_simulator(planned, tmp_path: Path) -> None:
+    """LP odds over plain + detour variants: the informed figure replayed from each variant's GPX."""
+    from datetime import timedelta
+
+    from borderwatch.coverage.timeline import PatrolTimeline
+    from borderwatch.plan.variants import variant_steps
+
+    net, plan, _out, _summary, det = planned[:5]
+    window = net.config.night_minutes
+    target = float(net.config.targets.max_revisit_min)
+    dd = detect_night(
+        net,
+        plan.routes,
+        plan.schedule.timeline,
+        crossing_min=10.0,
+        detours=True,
+        detour_cap_min=target,
+    )
+    names = list(dd.passes.variants)
+    drawn = [
+        v for vs in dd.variants.values() for v in vs if v.detour and dd.odds[names.index(v.variant)]
+    ]
+    assert drawn, "no detour drawn: the test would check nothing new"
+    # never below the plain variants' LP; every drawn loop within the target
+    assert dd.informed_lp.border_min >= det.informed_lp.border_min - 1e-9
+    assert dd.worst_revisit_min["lp"] <= target + 1e-6
+    # at the unit a drawn detour is for (the plain variants' weakest unit of its team)
+    team = drawn[0].team
+    k = dd.passes.teams.index(team)
+    mine = np.unique(dd.passes.unit[dd.passes.variant_team[dd.passes.var] == k])
+    mine = mine[~checkpoint_units(net)[mine]]
+    unit = int(mine[np.argmin(det.informed_lp.p_unit[mine])])
+    inf = dd.informed_lp
+    s0, p0 = float(inf.start_min[unit]), float(inf.p_unit[unit])
+    assert 0 < p0 < 1 and p0 > det.informed_lp.p_unit[unit] + 1e-6
+    start = _night_start(net, NIGHT)
+    by_team = {r.team: r for r in plan.routes}
+    # the teams whose loops come within twice the view of either unit (the others cannot see)
+    view = 2.0 * float(net.config.patrol_view_m)
+    near = [
+        tm
+        for tm in dd.variants
+        if min(
+            by_team[tm].geometry(net).distance(net.units.geometry.iat[x]) for x in (unit, inf.unit)
+        )
+        <= view
+    ]
+    sights, odds = {}, {}
+    for tm in near:
+        vs = dd.variants[tm]
+        per = []
+        for v in vs:
+            # the track starts one loop early (the crew set out before the window)
+            lead = v.loop_min
+            tl = PatrolTimeline.from_walks(
+                net,
+                {tm: list(variant_steps(by_team[tm], v))},
+                start_min={tm: lead - v.phase_min},
+                window_min=window + lead,
+            )
+            vplan = dataclasses.replace(
+                plan, schedule=dataclasses.replace(plan.schedule, timeline=tl)
+            )
+            f = tmp_path / f"{v.variant}.gpx"
+            f.write_text(_gpx(_gpx_tracks(net, vplan, NIGHT), [tm]), encoding="utf-8")
+            per.append(
+                sightings_from_gpx(
+                    net, [f], window_start=start + timedelta(minutes=lead), window_min=window
+                )
+            )
+        sights[tm] = per
+        odds[tm] = np.asarray([dd.odds[names.index(v.variant)] for v in vs])
+    tau = float(dd.units["crossing_min"].iat[unit])
+    sim = replay_informed(sights, odds, unit, s0, tau, n=N, seed=5)
+    assert abs(sim - p0) < 0.01, (sim, p0)
+    sim_b = replay_informed(sights, odds, inf.unit, inf.start, tau, n=N, seed=6)
+    assert abs(sim_b - inf.border_min) < 0.01, (sim_b, inf.border_min)
