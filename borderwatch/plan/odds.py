@@ -442,6 +442,8 @@ def team_odds(
     odds = uniform_odds(passes) if start is None else np.array(start, dtype=float)
     guarantee: dict[str, float] = {}
     pair_team = passes.variant_team[table.var]
+    n_cand = len(table.unit)
+    q = table.q(odds)  # kept up to date column by column (only team k's odds change)
     for _ in range(max(1, rounds)):
         for k, team in enumerate(passes.teams):
             vs = passes.of_team(k)
@@ -450,10 +452,9 @@ def team_odds(
             if not len(rows):
                 guarantee[team] = 1.0
                 continue
-            q = table.q(odds)
-            others = q.copy()
+            others = q[rows]  # a copy (fancy indexing)
             others[:, k] = 0.0
-            miss = np.prod(1.0 - others[rows], axis=1)
+            miss = np.prod(1.0 - others, axis=1)
             local = np.full(len(passes.variants), -1)
             local[vs] = np.arange(len(vs))
             seen = np.zeros((len(rows), len(vs)), dtype=bool)
@@ -476,6 +477,8 @@ def team_odds(
             if z > now + 1e-9 or (odds[vs][~allowed] > 0).any():
                 odds[vs] = p
                 guarantee[team] = z
+                col = np.bincount(table.cand[mine], weights=odds[table.var[mine]], minlength=n_cand)
+                q[:, k] = np.clip(col, 0.0, 1.0)
             else:
                 guarantee[team] = now
     return odds, guarantee
