@@ -112,6 +112,7 @@ def test_head_revision_is_alembics_head() -> None:
     assert script.get_heads() == [HEAD_REVISION]
 
 
+@pytest.mark.slow  # a Python subprocess: ~1 s idle, 3 s under load
 def test_a_migrated_log_opens_without_alembic(sqlite_url: str) -> None:
     import subprocess
     import sys
