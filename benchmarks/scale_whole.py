@@ -9,9 +9,11 @@ seconds per step, the min-max search's iterations and seconds (timed around the 
 loop itself, the same way in both trees), the peak memory, the longest loop, the worst
 revisit, the teams on patrol, the bound and the gap.
 
-``--before DIR`` names a source tree of the baseline (``git archive <commit> borderwatch |
-tar -x -C DIR``): its children run with ``PYTHONPATH=DIR``; the current tree is the
-installed (editable) package.
+``--before DIR`` names a source tree of the baseline (``git worktree add DIR <commit>``, or
+``git archive <commit> borderwatch | tar -x -C DIR``): its children run with
+``PYTHONPATH=DIR``, the current tree's with ``PYTHONPATH`` set to this file's tree. Beside
+the wall seconds, each row has the plan's CPU seconds (user + system of the child), which
+move less with the load of a shared machine.
 
 Usage::
 
@@ -60,8 +62,10 @@ def child(km: float, time_limit: float) -> dict[str, Any]:
     net = build_network(generate_scenario(km, seed=7))
     build_s = time.perf_counter() - t
     t = time.perf_counter()
+    cpu = _cpu_s()
     plan = plan_patrols(net, search=SearchParams(time_limit_s=time_limit, seed=0))
     plan_s = time.perf_counter() - t
+    plan_cpu_s = _cpu_s() - cpu
     on = sum(1 for r in plan.routes if r.on_patrol)
     return {
         "km": km,
@@ -70,6 +74,7 @@ def child(km: float, time_limit: float) -> dict[str, Any]:
         "teams": len(net.teams),
         "build_s": build_s,
         "plan_s": plan_s,
+        "plan_cpu_s": plan_cpu_s,
         "steps": {k: float(plan.seconds.get(k, 0.0)) for k in STEPS},
         "iterations": search["iterations"],
         "search_s": search["s"],
@@ -84,10 +89,20 @@ def child(km: float, time_limit: float) -> dict[str, Any]:
     }
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process so far (user + system): less load-dependent than wall."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return float(ru.ru_utime + ru.ru_stime)
+
+
 def _run(km: float, time_limit: float, tree: str | None) -> dict[str, Any]:
     env = dict(os.environ)
-    if tree:
-        env["PYTHONPATH"] = tree + os.pathsep + env.get("PYTHONPATH", "")
+    # the current tree by path too: the children run from "/", where an editable install
+    # that relies on the working directory would not find the package
+    tree = tree or str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = tree + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, __file__, "--child", str(km), "--time-limit", str(time_limit)]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd="/")
     lines = [x for x in out.stdout.splitlines() if x.startswith("{")]
@@ -101,6 +116,7 @@ def _line(label: str, r: dict[str, Any]) -> str:
     st = r["steps"]
     return (
         f"| {r['km']:,.0f} km | {label} | {r['roads']:,} / {r['teams']} | {r['plan_s']:.1f} | "
+        f"{r.get('plan_cpu_s', float('nan')):.1f} | "
         + " | ".join(f"{st[k]:.1f}" for k in STEPS)
         + f" | {r['iterations']:,} | {r['search_s']:.1f} | {r['peak_mb']:,.0f} | "
         f"{r['worst_revisit_min']:.1f} | {r['on_patrol']}/{r['teams']} | {r['bound_min']:.1f} | "
@@ -111,16 +127,21 @@ def _line(label: str, r: dict[str, Any]) -> str:
 def markdown(rows: list[tuple[str, dict[str, Any]]], args: argparse.Namespace) -> str:
     """The results table and the ratios of the run."""
     head = (
-        "| border | tree | roads / teams | plan s | "
+        "| border | tree | roads / teams | plan s | plan CPU s | "
         + " | ".join(f"{k} s" for k in STEPS)
         + " | search iterations | search s | peak MB | worst revisit min | teams on patrol | "
         "bound min | gap |"
     )
     out = [
-        "# Whole plan at scale, before and after (issue #12)",
+        "# Whole plan at scale, before and after (issues #12, #24)",
+        "",
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average (1 min) "
+        + ", ".join(f"{x:.1f}" for x in args.loads)
+        + " (before each row, then at the end).",
         "",
         f"`python benchmarks/scale_whole.py --sizes {args.sizes} --time-limit {args.time_limit:g}"
         + (" --before <tree of the baseline>" if args.before else "")
+        + (" --after <tree measured>" if args.after else "")
         + "`: generate_scenario(km, seed=7), build_network, plan_patrols(time_limit_s="
         f"{args.time_limit:g}, seed=0); each row its own child process, all in one run, one "
         "after the other (peak MB = that process's ru_maxrss, network build included; plan s "
@@ -141,7 +162,8 @@ def markdown(rows: list[tuple[str, dict[str, Any]]], args: argparse.Namespace) -
         if lab == "after" and r["km"] in before:
             b = before[r["km"]]
             out.append(
-                f"- {r['km']:,.0f} km after / before: plan {r['plan_s'] / b['plan_s']:.2f}x, "
+                f"- {r['km']:,.0f} km after / before: plan {r['plan_s'] / b['plan_s']:.2f}x "
+                f"(CPU {r['plan_cpu_s'] / b['plan_cpu_s']:.2f}x), "
                 f"peak memory {r['peak_mb'] / b['peak_mb']:.2f}x, worst revisit "
                 f"{r['worst_revisit_min']:.1f} vs {b['worst_revisit_min']:.1f} min"
             )
@@ -154,6 +176,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="500,1000,2000", help="border lengths in km")
     ap.add_argument("--time-limit", type=float, default=20.0, help="search seconds")
     ap.add_argument("--before", default=None, help="source tree of the baseline")
+    ap.add_argument("--after", default=None, help="source tree measured (default: this one)")
     ap.add_argument("--out", type=Path, default=None, help="markdown results file")
     ap.add_argument("--child", type=float, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -161,13 +184,16 @@ def main() -> None:
         print(json.dumps(child(args.child, args.time_limit)), flush=True)
         return
     rows: list[tuple[str, dict[str, Any]]] = []
-    trees = ([("before", args.before)] if args.before else []) + [("after", None)]
+    trees = ([("before", args.before)] if args.before else []) + [("after", args.after)]
+    args.loads = []
     for km in [float(x) for x in args.sizes.split(",")]:
         for label, tree in trees:
+            args.loads.append(os.getloadavg()[0])
             t = time.perf_counter()
             row = _run(km, args.time_limit, tree)
             rows.append((label, row))
             print(_line(label, row), f"({time.perf_counter() - t:.0f} s wall)", flush=True)
+    args.loads.append(os.getloadavg()[0])
     text = markdown(rows, args)
     print(text)
     if args.out:
