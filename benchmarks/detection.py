@@ -21,7 +21,7 @@ import dataclasses
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     from borderwatch.coverage.detection import watching
     from borderwatch.coverage.revisit import pass_times
+    from borderwatch.coverage.timeline import PatrolTimeline
     from borderwatch.jobs import run_plan
-    from borderwatch.plan.odds import _owners, detect_night, variant_timeline
+    from borderwatch.plan.odds import _owners, detect_night
+    from borderwatch.plan.variants import variant_steps
     from borderwatch.planfiles.export import _gpx, _gpx_tracks, _night_start, routes_frame
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,34 +93,99 @@ def main(argv: list[str] | None = None) -> int:
         det_8 = detect_night(
             net, plan.routes, plan.schedule.timeline, crossing_min=tau0, n_phases=8
         )
+        target = float(net.config.targets.max_revisit_min)
+        t = time.perf_counter()
+        det_dp = detect_night(
+            net, plan.routes, plan.schedule.timeline, crossing_min=tau0, detours=True
+        )
+        det_dt = detect_night(
+            net,
+            plan.routes,
+            plan.schedule.timeline,
+            crossing_min=tau0,
+            detours=True,
+            detour_cap_min=target,
+        )
+        dt_s = time.perf_counter() - t
         ok = det_plan.watchable
         u = det_plan.units
+        worst_plan = det_plan.worst_revisit_min["uniform"]
         say(
             f"Closed forms ({det_s:.1f} s for the plan's set: variant pass tables, 17 LPs, 2 exact "
-            f"best responses). Minima over the {float(net.units['length_m'][ok].sum()) / 1000:.1f} km "
-            "that a road or checkpoint can watch.\n"
+            f"best responses; {dt_s:.0f} s for the two sets with drawn detours). Minima over the "
+            f"{float(net.units['length_m'][ok].sum()) / 1000:.1f} km that a road or checkpoint "
+            "can watch.\n"
         )
-        say("| intruder | variants | uniform odds | LP odds | LP + in-night randomisation |")
-        say("|---|---|---|---|---|")
+        say(
+            "Columns: uniform odds over the plan's plain variants (2 directions × phases ≤ 7.5 min "
+            "apart: today's rotation); the LP's odds over the same variants; the LP's odds over "
+            "those plus drawn detours (a turn-back on the stretch of each team's weakest units, "
+            f"`plan/odds.choose_detours`) whose loop stays within the plan's worst revisit "
+            f"({worst_plan:.1f} min: the worst revisit unchanged), and within the revisit target "
+            f"({target:.0f} min); in-night direction cards (`detection_in_night.md`).\n"
+        )
+        say(
+            "| intruder | uniform odds | LP odds | LP + detours, worst revisit ≤ plan "
+            f"({worst_plan:.1f} min) | LP + detours, ≤ target ({target:.0f} min) | "
+            "LP + in-night direction cards |"
+        )
+        say("|---|---|---|---|---|---|")
         p_un = float(u["p_uninformed"][ok].min())
         say(
-            f"| uninformed (tonight's plan) | — | {p_un:.3f} (mean {float(u['p_uninformed'][ok].mean()):.3f}) | same | see detection_in_night.md |"
+            f"| uninformed (tonight's plan) | {p_un:.3f} (mean "
+            f"{float(u['p_uninformed'][ok].mean()):.3f}) | same (tonight's draw) | same | same | "
+            "0.177–0.179 on drawn nights |"
         )
+        say(
+            f"| informed of the pattern | {det_plan.informed_uniform.border_min:.3f} | "
+            f"{det_plan.informed_lp.border_min:.3f} | {det_dp.informed_lp.border_min:.3f} | "
+            f"**{det_dt.informed_lp.border_min:.3f}** | "
+            f"{det_plan.informed_lp.border_min:.3f} (the LP keeps every loop forward) |"
+        )
+        w = u["p_watching"][ok]
+        zero_km = float(net.units["length_m"][ok & (u["p_watching"].to_numpy() == 0)].sum()) / 1000
+        say(
+            f"| watching (tonight's plan) | {float(w.min()):.3f} (0 on {zero_km:.1f} km) | "
+            f"{float(w.min()):.3f} | {float(w.min()):.3f} | {float(w.min()):.3f} | "
+            "0.000 (P(reverse) = 0.5: 0.000, worst revisit 171.1 min) |"
+        )
+        say(
+            f"| worst revisit any drawn night can give | {det_plan.worst_revisit_min['uniform']:.1f} | "
+            f"{det_plan.worst_revisit_min['lp']:.1f} | {det_dp.worst_revisit_min['lp']:.1f} | "
+            f"{det_dt.worst_revisit_min['lp']:.1f} | 88.1 |"
+        )
+        say()
+        for label, d in (("≤ plan", det_dp), (f"≤ {target:.0f} min", det_dt)):
+            used = sorted(
+                {
+                    v.team
+                    for vs in d.variants.values()
+                    for v in vs
+                    if v.detour is not None and d.odds_of()[v.variant] > 0
+                }
+            )
+            n_det = sum(v.detour is not None for vs in d.variants.values() for v in vs)
+            inf = d.informed_lp
+            say(
+                f"Detours {label}: {n_det} detour variants of "
+                f"{len({v.team for vs in d.variants.values() for v in vs if v.detour})} teams, "
+                f"odds > 0 for {', '.join(used) or 'none'}; best response unit {inf.unit} "
+                f"(km {float(net.units['start_m'].iat[inf.unit]) / 1000:.2f}), "
+                f"p = {inf.border_min:.4f}."
+            )
+        say()
+        say("The other variant sets (uniform / LP odds, informed minimum):\n")
+        say("| variants | uniform odds | LP odds |")
+        say("|---|---|---|")
         for name, d in (
             ("2 × 4 phases (historical)", det_old),
             ("2 × 8 phases", det_8),
             ("2 × phases ≤ 7.5 min apart (plan)", det_plan),
         ):
             say(
-                f"| informed of the pattern | {name}, {len(d.passes.variants)} | "
-                f"{d.informed_uniform.border_min:.3f} | {d.informed_lp.border_min:.3f} | see detection_in_night.md |"
+                f"| {name}, {len(d.passes.variants)} | {d.informed_uniform.border_min:.3f} | "
+                f"{d.informed_lp.border_min:.3f} |"
             )
-        w = u["p_watching"][ok]
-        zero_km = float(net.units["length_m"][ok & (u["p_watching"].to_numpy() == 0)].sum()) / 1000
-        say(
-            f"| watching (tonight's plan) | any | {float(w.min()):.3f} (0 on {zero_km:.1f} km) | "
-            f"{float(w.min()):.3f}: odds across nights do not change it | see detection_in_night.md |"
-        )
         say()
         say(
             "Worst revisit any drawn night can give (max over the variants with odds > 0, each team "
@@ -138,8 +205,12 @@ def main(argv: list[str] | None = None) -> int:
             "Each team's own stretch (the units it passes most; checkpoint units left out): the "
             "informed intruder's minimum there, uniform against LP odds, per variant set.\n"
         )
-        say("| team | " + " | ".join(f"{n}: uniform / LP" for n in ("2×4", "2×8", "plan")) + " |")
-        say("|---|---|---|---|")
+        say(
+            "| team | "
+            + " | ".join(f"{n}: uniform / LP" for n in ("2×4", "2×8", "plan"))
+            + " | plan + detours ≤ plan: LP | plan + detours ≤ target: LP |"
+        )
+        say("|---|---|---|---|---|---|")
         owners = {id(d): _owners(d.passes, len(net.units)) for d in (det_old, det_8, det_plan)}
         better = 0
         for team in det_plan.passes.teams:
@@ -154,6 +225,15 @@ def main(argv: list[str] | None = None) -> int:
                 b_ = float(d.units["p_informed"].to_numpy()[mine].min())
                 better += int(b_ > a + 1e-6)
                 cells.append(f"{a:.3f} / {b_:.3f}" + (" ↑" if b_ > a + 1e-6 else ""))
+            kk = det_plan.passes.teams.index(team)
+            mine = (owners[id(det_plan)] == kk) & (det_plan.units["p_uninformed"].to_numpy() < 1.0)
+            for d in (det_dp, det_dt):
+                if not mine.any():
+                    cells.append("—")
+                    continue
+                a = float(det_plan.units["p_informed_uniform"].to_numpy()[mine].min())
+                b_ = float(d.units["p_informed"].to_numpy()[mine].min())
+                cells.append(f"{b_:.3f}" + (" ↑" if b_ > a + 1e-6 else ""))
             if any(c != "—" for c in cells):
                 say(f"| {team} | " + " | ".join(cells) + " |")
         say(
@@ -185,12 +265,23 @@ def main(argv: list[str] | None = None) -> int:
         # informed: the best response of each odds; the teams whose loops come near it drive each
         # of their variants once more, each to its own GPX track
         rf = routes_frame(net, plan).set_index("team")
+        by_team = {r.team: r for r in plan.routes}
         rows = []
-        for label, d, odds in (
-            ("LP odds", det_plan, det_plan.odds),
-            ("uniform odds", det_plan, det_plan.odds_uniform),
+        spur = det_plan.informed_lp.unit  # the plain variants' weakest unit (a detour's target)
+        for label, d, odds, at_unit in (
+            ("LP odds", det_plan, det_plan.odds, None),
+            ("uniform odds", det_plan, det_plan.odds_uniform, None),
+            (f"LP odds with detours ≤ {target:.0f} min", det_dt, det_dt.odds, None),
+            (f"LP odds with detours ≤ {target:.0f} min, at unit {spur}", det_dt, det_dt.odds, spur),
         ):
-            inf = d.informed_lp if label == "LP odds" else d.informed_uniform
+            inf = d.informed_lp if label.startswith("LP") else d.informed_uniform
+            if at_unit is not None:  # that unit's own worst start under these odds
+                inf = dataclasses.replace(
+                    inf,
+                    unit=int(at_unit),
+                    start=float(inf.start_min[at_unit]),
+                    border_min=float(inf.p_unit[at_unit]),
+                )
             unit_geom = net.units.geometry.iloc[inf.unit]
             near = [
                 tm
@@ -204,7 +295,15 @@ def main(argv: list[str] | None = None) -> int:
             for tm in near:
                 sights = []
                 for v in d.variants[tm]:
-                    tl = variant_timeline(net, plan.routes, {tm: v}, window)
+                    # the track starts one loop before the window (the crew set out before it),
+                    # so that a pass in progress at the window start has its whole spell
+                    lead = v.loop_min
+                    tl = PatrolTimeline.from_walks(
+                        net,
+                        {tm: list(variant_steps(by_team[tm], v))},
+                        start_min={tm: lead - v.phase_min},
+                        window_min=window + lead,
+                    )
                     vplan = dataclasses.replace(
                         plan, schedule=dataclasses.replace(plan.schedule, timeline=tl)
                     )
@@ -212,7 +311,12 @@ def main(argv: list[str] | None = None) -> int:
                     f = Path(tmp) / f"{v.variant}.gpx"
                     f.write_text(_gpx(tracks, [tm]), encoding="utf-8")
                     sights.append(
-                        sightings_from_gpx(net, [f], window_start=start, window_min=window)
+                        sightings_from_gpx(
+                            net,
+                            [f],
+                            window_start=start + timedelta(minutes=lead),
+                            window_min=window,
+                        )
                     )
                 vs_sights[tm] = sights
                 team_odds[tm] = np.asarray([odds[names.index(v.variant)] for v in d.variants[tm]])
