@@ -124,16 +124,25 @@ def _exact_all(model: _Model, team: int, tasks: list[int]) -> np.ndarray:
     dp = np.full((1 << n, 2 * n), np.inf)
     for j in range(n):
         dp[1 << j, 2 * j : 2 * j + 2] = first[2 * j : 2 * j + 2]
-    member = np.array([[(mask >> j) & 1 for j in range(n)] for mask in range(1 << n)], dtype=bool)
-    for mask in range(1, full + 1):
-        row = dp[mask]
-        if not np.isfinite(row).any():
+    masks = np.arange(full + 1)
+    member = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
+    size = member.sum(axis=1)
+    # all subsets of one size at once: each extends only to the next size, so a layer is
+    # complete when the one below it has been spread (the same sums and minima as one
+    # subset at a time, in any order)
+    for k in range(1, n):
+        layer = masks[size == k]
+        rows = dp[layer]
+        live = np.isfinite(rows).any(axis=1)
+        layer, rows = layer[live], rows[live]
+        if not len(layer):
             continue
-        nxt = np.min(row[:, None] + hop, axis=0)  # (2n,) best arrival at each (task, orientation)
-        for nt in np.flatnonzero(~member[mask]):
-            m2 = mask | (1 << int(nt))
-            seg = dp[m2, 2 * nt : 2 * nt + 2]
-            np.minimum(seg, nxt[2 * nt : 2 * nt + 2], out=seg)
+        # (B, 2n): best arrival at each (task, orientation) after each subset
+        nxt = np.min(rows[:, :, None] + hop[None, :, :], axis=1)
+        at, nt = np.nonzero(~member[layer])
+        m2 = layer[at] | (1 << nt)
+        for o in (0, 1):
+            np.minimum.at(dp, (m2, 2 * nt + o), nxt[at, 2 * nt + o])
     out: np.ndarray = np.min(dp + back[None, :], axis=1)
     out[0] = 0.0
     return out
