@@ -50,7 +50,7 @@ def dropped(small):
             net,
             at=AT,
             drop=["T02"],
-            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
+            search=SearchParams(max_iterations=60, time_limit_s=60, seed=0),
         )
 
 
@@ -220,7 +220,7 @@ def test_a_hot_stretch_gets_more_passes(small, dropped) -> None:
             at=AT,
             drop="T02",
             hot=[HOT],
-            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
+            search=SearchParams(max_iterations=60, time_limit_s=60, seed=0),
         )
     units = HOT.units(net)
     before = dropped.revisits["n_passes"].to_numpy()[units]
@@ -249,7 +249,7 @@ def test_same_inputs_same_replan(small, dropped) -> None:
             net,
             at="22:00",
             drop=["T02"],
-            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
+            search=SearchParams(max_iterations=60, time_limit_s=60, seed=0),
         )
     assert again.plan.routes == dropped.plan.routes
     assert again.takeovers == dropped.takeovers
@@ -380,7 +380,7 @@ def test_driven_tracks_replace_the_plan_before_the_cut(small, dropped) -> None:
             at=AT,
             drop=["T02"],
             driven=driven,
-            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
+            search=SearchParams(max_iterations=60, time_limit_s=60, seed=0),
         )
     passes = pass_times(net, tl)
     early = passes[passes["t"] <= AT]
@@ -439,7 +439,7 @@ def test_solve_minmax_warm_start(small) -> None:
 
     _net, plan = small
     inst = plan.instance.instance
-    done = solve_minmax(inst, search=SearchParams(max_iterations=200, time_limit_s=60, seed=0))
+    done = solve_minmax(inst, search=SearchParams(max_iterations=60, time_limit_s=60, seed=0))
     lists = [[int(e) for e, _ in tasks] for tasks in done.tasks]
     warm = solve_minmax(
         inst, initial=lists, search=SearchParams(max_iterations=0, time_limit_s=60, seed=0)
@@ -469,7 +469,7 @@ def test_nothing_dropped_nothing_changed(small) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         rp = replan(
-            plan, net, at=AT, search=SearchParams(max_iterations=200, time_limit_s=60, seed=0)
+            plan, net, at=AT, search=SearchParams(max_iterations=60, time_limit_s=60, seed=0)
         )
     assert rp.changed == ()
     assert rp.worst_revisit_min == pytest.approx(rp.original_worst_revisit_min)
@@ -496,14 +496,14 @@ def test_a_hot_stretch_alone_gets_more_passes_from_spare_capacity(small) -> None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BorderwatchWarning)
         calm = replan(
-            plan, net, at=AT, search=SearchParams(max_iterations=200, time_limit_s=60, seed=0)
+            plan, net, at=AT, search=SearchParams(max_iterations=60, time_limit_s=60, seed=0)
         )
         hot = replan(
             plan,
             net,
             at=AT,
             hot=[HOT],
-            search=SearchParams(max_iterations=200, time_limit_s=60, seed=0),
+            search=SearchParams(max_iterations=60, time_limit_s=60, seed=0),
         )
     units = HOT.units(net)
     before = calm.revisits["n_passes"].to_numpy()[units]
