@@ -43,7 +43,6 @@ import math
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -716,15 +715,9 @@ def _giant_tour(inst: ArcInstance) -> list[tuple[int, int]] | None:
         if len(profiles) == 1:
             tour = rural_postman(inst, profile=int(profiles[0]), start=int(inst.depots[0]))
         else:
-            cmin = inst.cost[profiles].min(axis=0)
-            single = replace(
-                inst,
-                cost=cmin[None, :],
-                depots=inst.depots[:1],
-                team_profile=np.zeros(1, dtype=np.int64),
-                team_names=None,
-            )
-            tour = rural_postman(single, profile=0)
+            # one team on the cheapest profile of every edge: the instance the average
+            # bound uses too, so its key table is computed and held once
+            tour = rural_postman(inst.cheapest, profile=0)
     except RoutingError:
         return None
     pos = {int(e): i for i, e in enumerate(inst.required_edges)}
