@@ -327,7 +327,8 @@ def test_plan_ningming(env, tmp_path: Path) -> None:
     data = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert data["teams"] == 17
     assert data["bound_min"] <= data["minmax_loop_min"] + 1e-6
-    assert f"min-max loop {data['minmax_loop_min']:.1f} min" in res.stdout
+    # Ningming is a Chinese scenario: the printed report is Chinese (borderwatch.i18n.REPORT)
+    assert f"最长单圈（最小化）{data['minmax_loop_min']:.1f} min" in res.stdout
     routes = json.loads((out / "routes.geojson").read_text(encoding="utf-8"))
     assert routes["name"] == "routes"
     assert len({f["properties"]["team"] for f in routes["features"]}) == 17
