@@ -454,8 +454,10 @@ def _plain_gpx(text: str) -> list[tuple[str | None, list[_Segment]]]:
     uri = tag[1 : tag.index("}")] if tag.startswith("{") else ""
     if tag.rpartition("}")[2] != "gpx" or (uri and uri not in _GPX_URIS):
         raise _NotPlain
-    # gpxpy drops the first default namespace; a GPX namespace bound to a prefix it keeps
-    if uri and not re.search(r"""\sxmlns=(['"])""" + re.escape(uri) + r"\1", text):
+    # gpxpy drops the first default namespace declaration of the text, whichever element
+    # has it: plain only when that is the root's GPX namespace (or there is none at all)
+    first = re.search(r"""\sxmlns=(['"])([^'"]+)\1""", text)
+    if (first.group(2) if first else "") != uri:
         raise _NotPlain
     if root.get("version") not in (None, "1.0", "1.1"):
         raise _NotPlain
@@ -529,7 +531,10 @@ def _plain_segment(seg: Any, ns: str) -> _Segment:
         if t is None:
             times.append(None)
         elif match(t):
-            times.append(datetime.fromisoformat(t))
+            try:
+                times.append(datetime.fromisoformat(t))
+            except ValueError:  # month 13, hour 24, offset 25 h: gpxpy's reading of those
+                raise _NotPlain from None
         else:
             raise _NotPlain
     return lon, lat, times

@@ -63,6 +63,8 @@ PLAIN = {
     "no tracks": gpx(""),
 }
 
+PLAIN_BODY = gpx("<trk><trkseg>" + pt("1", "2") + "</trkseg></trk>").split("\n", 1)[1]
+
 NOT_PLAIN = {
     "waypoint": gpx('<wpt lat="1" lon="2"/><trk><trkseg>' + pt("1", "2") + "</trkseg></trk>"),
     "bad elevation": gpx("<trk><trkseg>" + pt("1", "2", "<ele>high</ele>") + "</trkseg></trk>"),
@@ -70,11 +72,22 @@ NOT_PLAIN = {
         "<trk><trkseg>" + pt("1", "2", t(" 2026-12-14T12:00:00Z ")) + "</trkseg></trk>"
     ),
     "date only": gpx("<trk><trkseg>" + pt("1", "2", t("2026-12-14")) + "</trkseg></trk>"),
+    # found by tests/test_fuzz_parsers.py: gpxpy reads an impossible time as no time
+    "month 13": gpx("<trk><trkseg>" + pt("1", "2", t("2026-13-01T00:00:00")) + "</trkseg></trk>"),
+    "hour 24": gpx("<trk><trkseg>" + pt("1", "2", t("2026-12-01T24:00:00Z")) + "</trkseg></trk>"),
+    "offset 25 h": gpx(
+        "<trk><trkseg>" + pt("1", "2", t("2026-12-01T20:00:00+25:00")) + "</trkseg></trk>"
+    ),
     "no lat": gpx('<trk><trkseg><trkpt lon="2"/></trkseg></trk>'),
     "lat not a number": gpx("<trk><trkseg>" + pt("north", "2") + "</trkseg></trk>"),
     "other namespace": gpx("<trk/>", 'xmlns="http://example.com/gpx" version="1.1"'),
     "prefixed GPX": '<g:gpx xmlns:g="http://www.topografix.com/GPX/1/1" version="1.1"></g:gpx>',
     "version 2": gpx("<trk/>", 'version="2.0"'),
+    "a default namespace below the root": gpx(
+        '<trk xmlns="http://example.com/x"><trkseg>' + pt("1", "2") + "</trkseg></trk>",
+        'version="1.1"',
+    ),
+    "another default namespace first": '<!-- xmlns="http://example.com/x" -->' + PLAIN_BODY,
     "not XML": "<gpx><trk>",
     "not GPX": "<kml/>",
     "fix kind": gpx("<trk><trkseg>" + pt("1", "2", "<fix>3d</fix>") + "</trkseg></trk>"),
