@@ -112,17 +112,25 @@ def test_bound_with_an_incumbent_prunes_but_stays_valid(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_scaled_bound_beyond_the_whole_size_stays_valid_and_repeatable(seed: int) -> None:
+@pytest.mark.parametrize("gap_from", [0, 10_000])
+def test_scaled_bound_beyond_the_whole_size_stays_valid_and_repeatable(
+    seed: int, gap_from: int
+) -> None:
     """Beyond ``whole_up_to`` links (forced here with 0): scaled rounds, MILPs stopped at
-    a relative gap; the bound counts only HiGHS's dual bound, so it stays valid."""
+    a relative gap (``gap_from=0``) or at HiGHS's default gap (``gap_from`` above the
+    size); the bound counts only HiGHS's dual bound, so it stays valid."""
     inst = _tiny(seed)
     opt = _brute_force(inst)
     basic = lower_bound(inst)
-    scaled = [assignment_bound(inst, whole_up_to=0, time_limit_s=60) for _ in range(2)]
+    scaled = [
+        assignment_bound(inst, whole_up_to=0, gap_from=gap_from, time_limit_s=60) for _ in range(2)
+    ]
     assert scaled[0] == scaled[1]
     assert basic - 1e-9 <= scaled[0] <= opt + 1e-6
     # with the incumbent (the optimum here) it is capped there and stays below it
-    capped = assignment_bound(inst, whole_up_to=0, incumbent=opt, time_limit_s=60)
+    capped = assignment_bound(
+        inst, whole_up_to=0, gap_from=gap_from, incumbent=opt, time_limit_s=60
+    )
     assert basic - 1e-9 <= capped <= opt + 1e-6
 
 
