@@ -148,7 +148,7 @@ def test_cli_plan_is_deterministic(toy_dir: Path, tmp_path: Path) -> None:
     args = ["plan", str(toy_dir), "--time-limit", "1", "--seed", "4", "--night", "2026-12-01"]
     r1 = runner.invoke(app, [*args, "--out", str(tmp_path / "a")])
     assert r1.exit_code == 0, r1.output
-    assert "max loop" in r1.stdout
+    assert "最长单圈" in r1.stdout  # the toy's zone is Asia/Shanghai: the report is Chinese
     r2 = runner.invoke(app, [*args, "--out", str(tmp_path / "b")])
     assert r2.exit_code == 0, r2.output
     for name in ("routes.geojson", "routes.gpx", "report.txt", "gaps_after.csv"):
@@ -278,7 +278,7 @@ def test_planner_knobs_library_and_cli(toy_dir: Path, tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     written = json.loads((tmp_path / "a" / "plan.json").read_text(encoding="utf-8"))
     assert written["night_window"] == ["21:00", "05:00"]
-    assert "night 21:00-05:00" in (tmp_path / "a" / "report.txt").read_text(encoding="utf-8")
+    assert "夜间 21:00-05:00" in (tmp_path / "a" / "report.txt").read_text(encoding="utf-8")
     import gpxpy
 
     gpx = gpxpy.parse((tmp_path / "a" / "routes.gpx").read_text(encoding="utf-8"))
