@@ -5,7 +5,7 @@ the network, the required roads and the routing instance as ``plan_patrols`` doe
 runs the search once (``SearchParams(time_limit_s=20, seed=0)``) for the incumbent and the
 basic bound. Then a child process per tree (``--before``, a git worktree of the start
 commit, and this tree) runs ``assignment_bound`` with ``plan_patrols``'s arguments
-(25 rounds, the cap ``bound_cap_s``, the incumbent, the basic bound) on the same pickled
+(25 rounds, or ``--extra-rounds``; the cap ``bound_cap_s``, the incumbent, the basic bound) on the same pickled
 instance, with the tree first on ``sys.path``, and reports the bound, the rounds, the
 seconds and the printed gap (``(loop - bound) / bound``, as ``gap_pct``). Same incumbent for both trees,
 so the figures differ only by the bound.
@@ -46,7 +46,7 @@ from borderwatch.routing.assignment import assignment_bound
 from borderwatch.plan.patrols import bound_cap_s
 d = pickle.load(open(sys.argv[2], "rb"))
 t = time.perf_counter()
-b = assignment_bound(d["instance"], time_limit_s=bound_cap_s(d["links"]), max_rounds=25,
+b = assignment_bound(d["instance"], time_limit_s=bound_cap_s(d["links"]), max_rounds=int(sys.argv[3]),
                      incumbent=d["loop"], basic=d["basic"])
 s = time.perf_counter() - t
 b = min(max(b, d["basic"]), d["loop"])
@@ -84,10 +84,10 @@ def prepare(case: str, folder: Path) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "instance"} | {"path": str(path)}
 
 
-def bound(tree: Path, path: str) -> dict[str, Any]:
+def bound(tree: Path, path: str, rounds: int = 25) -> dict[str, Any]:
     """Run the bound of ``tree`` on the pickled instance in a child process."""
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tree), path],
+        [sys.executable, "-c", CHILD, str(tree), path, str(rounds)],
         capture_output=True,
         text=True,
         check=True,
@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", type=Path, required=True, help="tree of the start commit")
     ap.add_argument("--cases", default="ningming,200km,500km")
+    ap.add_argument(
+        "--extra-rounds",
+        default="",
+        help="more round counts (``bound_rounds``) to run this tree with, e.g. 35,45",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     lines = [
@@ -110,8 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases.split(","):
             info = prepare(case, Path(tmp))
-            for name, tree in (("before", args.before), ("after", HERE)):
-                r = bound(tree.resolve(), info["path"])
+            runs = [("before", args.before, 25), ("after", HERE, 25)]
+            runs += [
+                (f"after, {n} rounds", HERE, int(n)) for n in args.extra_rounds.split(",") if n
+            ]
+            for name, tree, rounds in runs:
+                r = bound(tree.resolve(), info["path"], rounds)
                 gap = 100.0 * (info["loop"] - r["bound"]) / r["bound"]
                 lines.append(
                     f"| {case} | {info['links']} | {info['teams']} | {info['loop'] / 60:.1f} "

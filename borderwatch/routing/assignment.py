@@ -254,8 +254,8 @@ def assignment_bound(
         stays deterministic (a count of rounds, never the time cap: a single round of
         hundreds of links and teams takes seconds and grows with the cuts, and a bound
         stopped by time differs between runs): ``SCALED_LINK_ROUNDS / links`` rounds
-        (between 3 and 10; 500 km: 10, 1,000 km: 8, 2,000 km: 4), each MILP stopped at a relative gap
-        of :data:`SCALED_REL_GAP`. Its dual bound stays valid (HiGHS's proven bound,
+        (between 3 and 10; 500 km: 10, 1,000 km: 8, 2,000 km: 4), beyond ``gap_from``
+        links each MILP stopped at a relative gap of :data:`SCALED_REL_GAP`. Its dual bound stays valid (HiGHS's proven bound,
         not the solution's value), and the cuts of a non-optimal solution are valid
         cuts all the same.
     gap_from
