@@ -177,7 +177,7 @@ def test_search_params_one_object_for_the_budget() -> None:
 
     search = SearchParams()
     assert (search.time_limit_s, search.max_iterations, search.seed) == (20.0, None, None)
-    assert search.bound_rounds == 25 and search.bound_time_s is None
+    assert search.bound_rounds == 45 and search.bound_time_s is None
     assert search.seeded(7) == 7 and search.replace(seed=3).seeded(7) == 3
     for field, value in (("max_iterations", -1), ("seed", -1), ("bound_rounds", -2)):
         with pytest.raises(ConfigError, match=field):

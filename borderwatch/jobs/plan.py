@@ -86,7 +86,7 @@ def run_plan(
         GPX tracks and the files' headers.
     search
         The route search's budget and seed (:class:`~borderwatch.config.SearchParams`;
-        default a 20 s cap, 25 rounds of the assignment bound, the seed
+        default a 20 s cap, 45 rounds of the assignment bound, the seed
         ``network.config.seed``).
     always_patrol
         Roads patrolled in any case (names, OSM ids or highway classes).
