@@ -399,6 +399,26 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "target_more": "，另有 {n} 段",
         "unreachable": "无法到达",
         "target_never": "  另有 {km} 无巡逻经过（见盲区）",
+        # coverage.report.format_summary and cli site (the printed summaries of gaps and site)
+        "cov_head": "{scenario}：边境线 {border}，判据 {criterion}",
+        "cov_watched": "  有人看守 {watched}（{pct}），盲区 {gap}，共 {n} 段",
+        "cov_longest": "  最长盲区 {id}：{a}-{b} km（{length}）",
+        "cov_worst": "  最长巡逻间隔 {worst}（有巡逻经过的单元）",
+        "cov_no_pass": "  没有单元有巡逻经过",
+        "cov_never": "  整夜无巡逻经过：{km}",
+        "cov_col_gap": "盲区",
+        "cov_col_km": "km",
+        "cov_col_length": "长度",
+        "cov_col_township": "乡镇",
+        "cov_col_why": "原因",
+        "site_head": "新增卡点 {n} 处（边境 km：各处新看守的边境段；距边境：卡点到边境线的距离）",
+        "site_cols": "序号|卡点|乡镇|边境 km|新增 km|距边境|经度|纬度",
+        "site_line": "有人看守 {before} → {after} / {border} km（+{new} km；{method}，{status}）；"
+        "看守所有可看守单元最少需 {min} 处卡点；{unc} km 任何卡点都看守不到",
+        "site_milp": "整数规划",
+        "site_greedy": "贪心算法",
+        "site_optimal": "最优",
+        "site_other": "未证明最优",
         # data.summary.border_lengths_text
         "border_head": "边境线长度：模型边境线 {m} km，官方公布 {o} km",
         "border_why": "：模型边境线比官方测绘粗略（河湾、山脊被截直），因此较短；"
@@ -480,6 +500,23 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "target_more": " and {n} more",
         "unreachable": "unreachable",
         "target_never": "  and {km} no patrol passes (see the gaps)",
+        # coverage.report.format_summary and cli site (the printed summaries of gaps and site)
+        "cov_head": "{scenario}: {border} of border, criterion {criterion}",
+        "cov_watched": "  watched {watched} ({pct}), {gap} in {n} gaps",
+        "cov_longest": "  longest gap {id}: km {a}-{b} ({length})",
+        "cov_worst": "  worst revisit interval {worst} (patrolled units)",
+        "cov_no_pass": "  no unit is passed by a patrol",
+        "cov_never": "  never passed: {km}",
+        "cov_col_gap": "gap",
+        "cov_col_km": "km",
+        "cov_col_length": "length",
+        "cov_col_township": "township",
+        "cov_col_why": "why",
+        "site_head": "{n} new checkpoint sites (border km: the stretch each newly watches; "
+        "to border: the site's distance from the border line)",
+        "site_cols": "rank|site|township|border km|new km|to border|lon|lat",
+        "site_line": "watched {before} → {after} of {border} km (+{new} km; {method}, {status}); "
+        "fewest sites to watch all that any site can: {min}; {unc} km no site can watch",
         "border_head": "border length: modelled {m} km of the official {o} km",
         "border_why": ": {why} (coarser than the official survey, so shorter); every km, gap and "
         "percentage here is on the modelled line",

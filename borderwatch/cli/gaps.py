@@ -59,6 +59,7 @@ def gaps_command(
     force: ForceOpt = False,
 ) -> None:
     """Find where the border is not watched; write gaps.csv/.geojson, units.gpkg, grids.csv, summary.json, map.html."""
+    from borderwatch.config import default_language
     from borderwatch.coverage import CRITERIA, format_summary
     from borderwatch.coverage.gpx import timeline_from_gpx
     from borderwatch.jobs import run_gaps
@@ -87,44 +88,75 @@ def gaps_command(
                 offline=offline,
                 basemap=basemap,
             )
-        out.print(format_summary(report), highlight=False)
-        _print_border_lengths(net)
+        shown_lang = lang or default_language(net.scenario.timezone)
+        out.print(format_summary(report, lang=shown_lang), highlight=False)
+        _print_border_lengths(net, shown_lang)
         out.print(f"wrote {out_dir}", highlight=False)
 
 
-def _print_border_lengths(net: Any) -> None:
+def _print_border_lengths(net: Any, lang: str) -> None:
     """The modelled and official border lengths side by side (and why), when the scenario has both."""
     from borderwatch.data.summary import border_lengths, border_lengths_text
 
-    line = border_lengths_text(border_lengths(net))
+    line = border_lengths_text(border_lengths(net), lang=lang)
     if line:
         out.print(line, highlight=False, soft_wrap=True)
 
 
-def site_table(sites: Any) -> str:
+def site_table(sites: Any, lang: str = "en") -> str:
     """The printed table of ``sites.csv``: where each site is and the border it newly watches.
 
     ``border km`` is the chainage of the stretch only this site adds (first to last
-    unit); ``to border`` the distance from the site to the border line.
+    unit); ``to border`` the distance from the site to the border line. The words
+    come from :data:`borderwatch.i18n.REPORT` in ``lang`` (``"zh"`` or ``"en"``).
     """
+    from borderwatch.i18n import pad, report_labels
+
+    L = report_labels(lang)
+    rank, site, township, border, new, to_border, lon, lat = L["site_cols"].split("|")
     lines = [
-        f"{len(sites)} new checkpoint sites (border km: the stretch each newly watches; "
-        "to border: the site's distance from the border line)",
-        f"{'rank':>4}  {'site':<10}{'township':<10}{'border km':<16}{'new km':>7}"
-        f"{'to border':>11}{'lon':>12}{'lat':>11}",
+        L["site_head"].format(n=len(sites)),
+        f"{pad(rank, 4, '>')}  {pad(site, 10)}{pad(township, 10)}{pad(border, 16)}"
+        f"{pad(new, 7, '>')}{pad(to_border, 11, '>')}{pad(lon, 12, '>')}{pad(lat, 11, '>')}",
     ]
     for row in sites.itertuples():
         a, b = float(row.from_km), float(row.to_km)
         span = f"{a:.2f}–{b:.2f}" if a == a and b == b else "—"
         town = str(getattr(row, "township", ""))
-        # CJK characters take two columns on a terminal
-        pad = max(0, 10 - sum(2 if ord(ch) > 0x2E80 else 1 for ch in town))
         lines.append(
-            f"{row.rank!s:>4}  {row.candidate!s:<10}{town}{' ' * pad}{span:<16}"
+            f"{row.rank!s:>4}  {row.candidate!s:<10}{pad(town, 10)}{span:<16}"
             f"{float(row.new_km):>7.2f}{float(row.to_border_m):>9.0f} m"
             f"{float(row.lon):>12.5f}{float(row.lat):>11.5f}"
         )
     return "\n".join(lines)
+
+
+def site_line(summary: dict[str, Any], lang: str = "en") -> str:
+    """The printed line under the site table: watched before and after, fewest sites, the rest.
+
+    The method and the solver's status are shown as given in English and in
+    words of :data:`borderwatch.i18n.REPORT` in Chinese (a status the table
+    does not know reads "not proven optimal").
+    """
+    from borderwatch.fmt import km as fmt_km
+    from borderwatch.i18n import report_labels
+
+    L = report_labels(lang)
+
+    def word(value: object) -> str:
+        text = str(value)
+        return L.get(f"site_{text}", text if lang == "en" else L.get("site_other", text))
+
+    return L["site_line"].format(
+        before=fmt_km(summary["watched_before_km"], ""),
+        after=fmt_km(summary["watched_after_km"], ""),
+        border=fmt_km(summary["border_km"], ""),
+        new=fmt_km(summary["new_km"], ""),
+        method=word(summary["method"]),
+        status=word(summary["status"]),
+        min=summary["min_sites"],
+        unc=fmt_km(summary["uncoverable_km"], ""),
+    )
 
 
 @app.command("site")
@@ -158,6 +190,7 @@ def site_command(
     """
     import pandas as pd
 
+    from borderwatch.config import default_language
     from borderwatch.jobs import run_site
     from borderwatch.maps._i18n import LANGS
     from borderwatch.planfiles.folders import check_output_folder
@@ -184,13 +217,8 @@ def site_command(
             out.print_json(json.dumps(shown, ensure_ascii=False, default=str))
             return
         sites = pd.read_csv(Path(out_dir) / "sites.csv", keep_default_na=False)
-        out.print(site_table(sites), highlight=False, soft_wrap=True)
-        out.print(
-            f"watched {summary['watched_before_km']:.2f} → {summary['watched_after_km']:.2f} of "
-            f"{summary['border_km']:.2f} km (+{summary['new_km']:.2f} km; {summary['method']}, "
-            f"{summary['status']}); fewest sites to watch all that any site can: "
-            f"{summary['min_sites']}; {summary['uncoverable_km']:.2f} km no site can watch",
-            highlight=False,
-        )
-        _print_border_lengths(net)
+        shown_lang = lang or default_language(net.scenario.timezone)
+        out.print(site_table(sites, shown_lang), highlight=False, soft_wrap=True)
+        out.print(site_line(summary, shown_lang), highlight=False)
+        _print_border_lengths(net, shown_lang)
         out.print(f"wrote {out_dir}", highlight=False)

@@ -159,11 +159,13 @@ def write_coverage(report: CoverageReport, out_dir: str | Path) -> dict[str, Any
     return _jsonable(summary)  # type: ignore[no-any-return]
 
 
-def format_summary(report: CoverageReport, *, top: int = 10) -> str:
+def format_summary(report: CoverageReport, *, top: int = 10, lang: str = "en") -> str:
     """A short plain-text table of the summary and the longest gaps, for the CLI.
 
     Figures are printed by :mod:`borderwatch.fmt` (as in every other output); the
-    targets say met or not met, where and by how much.
+    targets say met or not met, where and by how much. The words come from
+    :data:`borderwatch.i18n.REPORT` in ``lang``; the English text is the one
+    printed before the tables, byte for byte.
 
     Parameters
     ----------
@@ -171,6 +173,8 @@ def format_summary(report: CoverageReport, *, top: int = 10) -> str:
         The coverage report (its ``summary`` and ``gaps``).
     top
         Number of gaps listed (longest first).
+    lang
+        ``"zh"`` or ``"en"``: the language of the words (ids and units stay Latin).
 
     Returns
     -------
@@ -181,29 +185,38 @@ def format_summary(report: CoverageReport, *, top: int = 10) -> str:
         scenario has township grids, why).
     """
     from borderwatch.coverage.gaps import target_lines
+    from borderwatch.i18n import criterion_text, pad, report_labels
 
+    L = report_labels(lang)
     s = report.summary
+    crit = str(s["criterion"]) if lang == "en" else criterion_text(s["criterion"], lang)
     lines = [
-        f"{s['scenario']}: {fmt_km(s['border_km'])} of border, criterion {s['criterion']}",
-        f"  watched {fmt_km(s['watched_km'])} ({fmt_pct(s['watched_pct'])}), "
-        f"{fmt_km(s['gap_km'])} in {s['n_gaps']} gaps",
+        L["cov_head"].format(scenario=s["scenario"], border=fmt_km(s["border_km"]), criterion=crit),
+        L["cov_watched"].format(
+            watched=fmt_km(s["watched_km"]),
+            pct=fmt_pct(s["watched_pct"]),
+            gap=fmt_km(s["gap_km"]),
+            n=s["n_gaps"],
+        ),
     ]
     if s.get("longest_gap"):
         g = s["longest_gap"]
         lines.append(
-            f"  longest gap {g['id']}: km {fmt_km(g['start_km'], '')}-{fmt_km(g['end_km'], '')} "
-            f"({fmt_km(g['length_km'])})"
+            L["cov_longest"].format(
+                id=g["id"],
+                a=fmt_km(g["start_km"], ""),
+                b=fmt_km(g["end_km"], ""),
+                length=fmt_km(g["length_km"]),
+            )
         )
     if "worst_revisit_min" in s:
         worst = s["worst_revisit_min"]
         lines.append(
-            f"  worst revisit interval {fmt_min(worst)} (patrolled units)"
-            if worst is not None
-            else "  no unit is passed by a patrol"
+            L["cov_worst"].format(worst=fmt_min(worst)) if worst is not None else L["cov_no_pass"]
         )
         if s.get("never_passed_km"):
-            lines.append(f"  never passed: {fmt_km(s['never_passed_km'])}")
-    lines += [f"  {x}" for x in target_lines(s.get("target_check") or {})]
+            lines.append(L["cov_never"].format(km=fmt_km(s["never_passed_km"])))
+    lines += [f"  {x}" for x in target_lines(s.get("target_check") or {}, lang=lang)]
     if len(report.gaps):
         lines.append("")
         width = max(6, max(len(str(g)) for g in report.gaps.index) + 1)
@@ -212,13 +225,17 @@ def format_summary(report: CoverageReport, *, top: int = 10) -> str:
         named = "township" in shown.columns and bool(
             shown["township"].fillna("").astype(str).str.strip().ne("").any()
         )
-        town_head = f"{'township':<12}" if named else ""
-        lines.append(f"  {'gap':<{width}}{'km':>17}{'length':>8}  {town_head}why")
+        why_col = "why_zh" if lang == "zh" and "why_zh" in shown.columns else "why"
+        town_head = pad(L["cov_col_township"], 12) if named else ""
+        lines.append(
+            f"  {pad(L['cov_col_gap'], width)}{pad(L['cov_col_km'], 17, '>')}"
+            f"{pad(L['cov_col_length'], 8, '>')}  {town_head}{L['cov_col_why']}"
+        )
         for gid, g in shown.iterrows():
             town = f"{str(g['township'])[:12]:<12}" if named else ""
             lines.append(
                 f"  {gid!s:<{width}}{fmt_km(g['start_km'], ''):>8}-{fmt_km(g['end_km'], ''):<8}"
-                f"{fmt_km(g['length_km'], ''):>8}  {town}{g['why']}"
+                f"{fmt_km(g['length_km'], ''):>8}  {town}{g[why_col]}"
             )
     return "\n".join(lines)
 

@@ -464,7 +464,7 @@ def test_no_english_word_in_a_chinese_output(night: dict[str, Path]) -> None:
     }
     # what the commands print: the report and the radio text (the closing "wrote DIR" is the
     # command line's own English, as its progress messages: not an output of the plan)
-    for k in ("plan", "replan"):
+    for k in ("plan", "replan", "gaps", "site"):
         printed = (night["root"] / f"{k}.stdout").read_text(encoding="utf-8")
         texts[f"printed {k}"] = printed.replace(f"wrote {night[k]}", "")
     for k in ("plan", "replan"):
