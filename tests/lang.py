@@ -168,3 +168,29 @@ def ics_text(data: bytes) -> str:
             if ev.get(key):
                 out.append(str(ev.get(key)))
     return "\n".join(out)
+
+
+def data_names(scenario: str | Path, roster_csv: Path | None = None) -> list[str]:
+    """Names from a scenario's data that an output shows as given, in any language: the
+    title and id, teams, checkpoints, townships, villages, roads, and (given a roster.csv)
+    the people and their townships."""
+    import csv
+
+    from borderwatch.data import build_network, load_scenario
+
+    net = build_network(load_scenario(scenario))
+    names = [str(net.scenario.title or ""), str(net.scenario.name)]
+    for frame, cols in (
+        (net.teams, ("name", "township")),
+        (net.checkpoints, ("name", "township")),
+        (net.units, ("township", "village")),
+        (net.edges, ("name",)),
+    ):
+        for c in cols:
+            if c in frame:
+                names += [str(x) for x in frame[c].dropna().unique()]
+    if roster_csv is not None:
+        with roster_csv.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                names += [row["name"], row["township"]]
+    return [n for n in names if n and n != "nan"]

@@ -19,6 +19,7 @@ import pytest
 from tests.cli.run import offline_env, run_cli, write_people
 from tests.lang import (
     chinese_words,
+    data_names,
     english_words,
     html_visible_text,
     ics_text,
@@ -100,30 +101,6 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-def _names(scn: Path, week: Path) -> list[str]:
-    """Names from the data: scenario title, teams, townships, villages, checkpoints, roads, people."""
-    from borderwatch import build_network, load_scenario
-
-    net = build_network(load_scenario(scn))
-    names = [str(net.scenario.title or ""), str(net.scenario.name)]
-    for frame, cols in (
-        (net.teams, ("name", "township")),
-        (net.checkpoints, ("name", "township")),
-        (net.units, ("township", "village")),
-        (net.edges, ("name",)),
-    ):
-        for c in cols:
-            if c in frame:
-                names += [str(x) for x in frame[c].dropna().unique()]
-    for path in (week / "roster.csv",):
-        import csv
-
-        with path.open(encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                names += [row["name"], row["township"]]
-    return [n for n in names if n and n != "nan"]
-
-
 def _texts(made: dict[str, Path], lang: str) -> dict[str, str]:
     texts = {
         "plan map.html": map_visible_text(made[f"plan-{lang}"] / "map.html", CHROMIUM),
@@ -137,7 +114,7 @@ def _texts(made: dict[str, Path], lang: str) -> dict[str, str]:
 
 
 def test_chinese_outputs_hold_no_english_word(made: dict[str, Path]) -> None:
-    names = _names(made["scenario"], made["week"])
+    names = data_names(made["scenario"], made["week"] / "roster.csv")
     texts = _texts(made, "zh")
     for p in sorted((made["week"] / "ics").glob("*.ics")):
         texts[f"ics/{p.name}"] = ics_text(p.read_bytes())
@@ -147,7 +124,7 @@ def test_chinese_outputs_hold_no_english_word(made: dict[str, Path]) -> None:
 
 
 def test_english_outputs_hold_no_chinese_word(made: dict[str, Path]) -> None:
-    names = _names(made["scenario"], made["week"])
+    names = data_names(made["scenario"], made["week"] / "roster.csv")
     texts = _texts(made, "en")
     assert "takes" in texts["replan map.html"]
     bad = {k: chinese_words(v, names) for k, v in texts.items()}

@@ -434,29 +434,11 @@ def _brief_labels() -> dict[str, str]:
     }
 
 
-def _names() -> list[str]:
-    """Names from Ningming's data, shown as given: the title, teams, townships, villages, roads."""
-    from borderwatch import build_network, load_scenario
-
-    net = build_network(load_scenario("ningming"))
-    names = [str(net.scenario.title or ""), str(net.scenario.name)]
-    for frame, cols in (
-        (net.teams, ("name", "township")),
-        (net.checkpoints, ("name", "township")),
-        (net.units, ("township", "village")),
-        (net.edges, ("name",)),
-    ):
-        for c in cols:
-            if c in frame:
-                names += [str(x) for x in frame[c].dropna().unique()]
-    return [n for n in names if n and n != "nan"]
-
-
 @pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="needs Chromium")
 def test_no_english_word_in_a_chinese_output(night: dict[str, Path]) -> None:
     """Ningming's outputs in Chinese: no English word outside ids, units, credits and names."""
     pytest.importorskip("playwright.sync_api", reason="the maps are read in Chromium")
-    from tests.lang import english_words, html_visible_text, ics_text, map_visible_text
+    from tests.lang import data_names, english_words, html_visible_text, ics_text, map_visible_text
 
     texts = {
         f"{k}/{name}": (night[k] / name).read_text(encoding="utf-8")
@@ -477,7 +459,7 @@ def test_no_english_word_in_a_chinese_output(night: dict[str, Path]) -> None:
     crew = [p for p in ics if p.name.startswith("person-T09-")]
     for p in [*teams, *crew]:
         texts[f"ics/{p.name}"] = ics_text(p.read_bytes())
-    names = _names()
+    names = data_names("ningming")
     bad = {k: english_words(v, names) for k, v in texts.items()}
     assert {k: v for k, v in bad.items() if v} == {}
     # and they are Chinese: the tables' words are there

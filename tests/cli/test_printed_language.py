@@ -15,7 +15,7 @@ import pytest
 
 from borderwatch.i18n import REPORT
 from tests.cli.run import offline_env, run_cli
-from tests.lang import chinese_words, english_words
+from tests.lang import chinese_words, data_names, english_words
 
 pytestmark = pytest.mark.slow
 
@@ -23,18 +23,6 @@ COMMANDS: dict[str, tuple[Any, ...]] = {
     "gaps": ("gaps", "ningming"),
     "site": ("site", "ningming", "--add", 3),
 }
-
-
-def _names() -> list[str]:
-    """Names from the data that a summary may print as given (scenario id, townships)."""
-    from borderwatch.data import build_network, load_scenario
-
-    net = build_network(load_scenario("ningming"))
-    names = [str(net.scenario.title or ""), str(net.scenario.name)]
-    for frame, col in ((net.units, "township"), (net.checkpoints, "township")):
-        if col in frame:
-            names += [str(x) for x in frame[col].dropna().unique()]
-    return [n for n in names if n and n != "nan"]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +41,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def test_ningming_prints_no_english_word(printed: dict[str, str]) -> None:
-    names = _names()
+    names = data_names("ningming")
     zh = REPORT["zh"]
     for job in COMMANDS:
         text = printed[f"{job}-default"]
@@ -65,7 +53,7 @@ def test_ningming_prints_no_english_word(printed: dict[str, str]) -> None:
 
 
 def test_lang_en_prints_the_english_summary(printed: dict[str, str]) -> None:
-    names = _names()
+    names = data_names("ningming")
     gaps, site = printed["gaps-en"], printed["site-en"]
     assert gaps.startswith("ningming: 103.78 km of border, criterion checkpoint\n")
     assert "  watched 83.00 km (80.0 %), 20.78 km in 7 gaps" in gaps
