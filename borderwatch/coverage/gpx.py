@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GpxTrack",
     "GpxTracks",
+    "ParsedGpx",
     "check_strays",
     "gpx_files",
     "plain_gpx",
@@ -220,6 +221,7 @@ def read_gpx_tracks(
     items: Sequence[tuple[str | None, Path]],
     *,
     skip_teams: Collection[str] = (),
+    parsed: Mapping[Path, ParsedGpx] | None = None,
 ) -> GpxTracks:
     """Read and check GPX files into tracks of timed points on one clock.
 
@@ -232,6 +234,9 @@ def read_gpx_tracks(
         ``(team or None, file)``: a team forces every track of the file to it.
     skip_teams
         Teams whose tracks are left out with a warning.
+    parsed
+        Files already parsed by the caller (:func:`plain_gpx` of their text,
+        decoded as UTF-8), by path as given in ``items``; the rest are read.
 
     Raises
     ------
@@ -271,7 +276,7 @@ def read_gpx_tracks(
         n_points = n_untimed = 0
         skipped: list[str] = []
         file_tracks: list[GpxTrack] = []
-        for k, (trk_name, trk_segments) in enumerate(_parse_gpx(path)):
+        for k, (trk_name, trk_segments) in enumerate(_parse_gpx(path, parsed)):
             team = forced or _track_team(trk_name, path, named, k)
             if team in skip_teams and team not in known:
                 skipped.append(team)
@@ -351,7 +356,7 @@ class _NotPlain(Exception):
     """A GPX file the fast reader leaves to gpxpy."""
 
 
-def _parse_gpx(path: Path) -> list[tuple[str | None, list[_Segment]]]:
+def _parse_gpx(path: Path, parsed: Mapping[Path, ParsedGpx] | None = None) -> ParsedGpx:
     """The tracks of a GPX file: ``(name, segments)`` each, as gpxpy reads them.
 
     A plain GPX 1.0/1.1 file (the GPX namespace as the default one or none, every
@@ -360,8 +365,11 @@ def _parse_gpx(path: Path) -> list[tuple[str | None, list[_Segment]]]:
     about ten times faster than gpxpy's object model (the duty log reads 34 files a
     night). Anything else goes to gpxpy as before, so its errors and its reading of
     unusual files stay exactly gpxpy's; ``tests/coverage/test_gpx_fast.py`` checks
-    that both readings agree.
+    that both readings agree. A file in ``parsed`` (read by the caller already) is
+    not read again.
     """
+    if parsed is not None and path in parsed:
+        return parsed[path]
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
@@ -379,7 +387,7 @@ def _parse_gpx(path: Path) -> list[tuple[str | None, list[_Segment]]]:
         raise CoverageError(f"not a valid GPX file: {err}", file=path) from None
 
 
-def _gpxpy_tracks(text: str) -> list[tuple[str | None, list[_Segment]]]:
+def _gpxpy_tracks(text: str) -> ParsedGpx:
     """The tracks of a GPX text as gpxpy reads them."""
     import gpxpy
 
@@ -400,21 +408,21 @@ def _gpxpy_tracks(text: str) -> list[tuple[str | None, list[_Segment]]]:
     ]
 
 
-_PLAIN_CACHE: dict[str, list[tuple[str | None, list[_Segment]]]] = {}
-_PLAIN_CACHE_CHARS = 32_000_000
-"""At most this many characters of GPX text are remembered with their reading."""
+ParsedGpx = list[tuple[str | None, list[_Segment]]]
+"""A GPX file as read: ``(track name, segments)`` per ``<trk>``, each segment
+``(longitudes, latitudes, times)``."""
 
 
-def plain_gpx(text: str) -> list[tuple[str | None, list[_Segment]]] | None:
+def plain_gpx(text: str) -> ParsedGpx | None:
     """The tracks of a plain GPX text, or None when gpxpy must read it.
 
     Plain: GPX 1.0/1.1 as the default namespace (or none), tracks only (with
     metadata and extensions), every point with a number ``lat`` and ``lon`` and an
     ISO 8601 time ``YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM]`` or none. What the
-    replay reads with gpxpy otherwise is read the same way (tested). The last
-    texts read are remembered (up to 32 million characters), so a command that
-    reads a file twice (``log record``: the log's own track line, then the
-    replay) parses it once; do not modify the lists returned.
+    replay reads with gpxpy otherwise is read the same way (tested). A caller that
+    reads files for its own purpose and then replays them (``log record``) hands
+    these readings to :func:`timeline_from_gpx` (``parsed``), so each file is
+    parsed once.
 
     Parameters
     ----------
@@ -428,21 +436,13 @@ def plain_gpx(text: str) -> list[tuple[str | None, list[_Segment]]] | None:
         ``(longitudes, latitudes, times)`` (a time None where a point has none,
         naive where it has no zone); None for a file that is not plain.
     """
-    hit = _PLAIN_CACHE.get(text)
-    if hit is not None:
-        return hit
     try:
-        tracks = _plain_gpx(text)
+        return _plain_gpx(text)
     except _NotPlain:
         return None
-    if len(text) <= _PLAIN_CACHE_CHARS:
-        while _PLAIN_CACHE and sum(map(len, _PLAIN_CACHE)) + len(text) > _PLAIN_CACHE_CHARS:
-            del _PLAIN_CACHE[next(iter(_PLAIN_CACHE))]
-        _PLAIN_CACHE[text] = tracks
-    return tracks
 
 
-def _plain_gpx(text: str) -> list[tuple[str | None, list[_Segment]]]:
+def _plain_gpx(text: str) -> ParsedGpx:
     """The tracks of a plain GPX file by ElementTree; :class:`_NotPlain` for anything else."""
     from xml.etree import ElementTree
 
@@ -556,6 +556,7 @@ def timeline_from_gpx(
     max_gap_s: float = 300.0,
     skip_teams: Collection[str] = (),
     lead_min: float = 0.0,
+    parsed: Mapping[Path, ParsedGpx] | None = None,
 ) -> PatrolTimeline:
     """Build a timeline from driven GPS tracks (GPX files).
 
@@ -587,6 +588,11 @@ def timeline_from_gpx(
     lead_min
         Minutes of tonight before the window start (a re-planned folder's
         window starts at its cut): points then are tonight's, not strays.
+    parsed
+        Files the caller has parsed already (:func:`plain_gpx` of their UTF-8
+        text), by path as the files are named in ``tracks`` (a folder's files
+        as ``folder / name``): not parsed again. The checks (size limits,
+        coordinates, clocks, strays) run on them all the same.
 
     Returns
     -------
@@ -622,7 +628,7 @@ def timeline_from_gpx(
         items = [(None, p) for p in gpx_files(tracks)]
     if not items:
         raise CoverageError("no GPX track given", field="tracks", value=[])
-    read = read_gpx_tracks(network, items, skip_teams=skip_teams)
+    read = read_gpx_tracks(network, items, skip_teams=skip_teams, parsed=parsed)
     if not read.tracks:
         raise CoverageError(
             "no GPX track of a team on duty", field="tracks", value=[str(p) for _, p in items]

@@ -24,13 +24,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
 
 from borderwatch.errors import LogError
+
+if TYPE_CHECKING:
+    from borderwatch.coverage.gpx import ParsedGpx
 
 __all__ = [
     "DrivenTrack",
@@ -139,6 +142,11 @@ class DrivenTrack:
     geom: shapely.MultiLineString | None
     lonlat: np.ndarray
     """All timed fixes, (n, 2) lon/lat."""
+    path: Path | None = None
+    """The file as found (the key of its reading in ``parsed``)."""
+    parsed: ParsedGpx | None = None
+    """The file's reading for the replay (:func:`~borderwatch.coverage.gpx.plain_gpx`),
+    None where the replay must read it itself (not plain GPX, or not valid UTF-8)."""
 
 
 def read_tracks(
@@ -166,16 +174,21 @@ def read_tracks(
     LogError
         If a file cannot be parsed, names no known team, or two files hold one team.
     """
-    from borderwatch.coverage.gpx import gpx_files
+    from borderwatch.coverage.gpx import gpx_files, plain_gpx
 
     out: dict[str, DrivenTrack] = {}
     for path in gpx_files(folder):
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        raw = path.read_bytes()
+        try:  # the replay reads files as strict UTF-8: only such a reading is handed on
+            text, strict = raw.decode("utf-8"), True
+        except UnicodeDecodeError:
+            text, strict = raw.decode("utf-8", errors="replace"), False
+        plain = plain_gpx(text)
         team = None
         lines = []
         times: list[datetime] = []
         pts: list[tuple[float, float]] = []
-        for name_text, segments in _gpx_tracks(text, path, tz or ZoneInfo("UTC")):
+        for name_text, segments in _gpx_tracks(text, path, tz or ZoneInfo("UTC"), plain):
             words = (name_text or "").split()
             name = words[0] if words and words[0] in known else path.stem
             if name not in known:
@@ -235,6 +248,8 @@ def read_tracks(
             last_fix=last,
             geom=shapely.MultiLineString(lines) if lines else None,
             lonlat=np.asarray(pts, dtype=float).reshape(-1, 2),
+            path=path,
+            parsed=plain if strict else None,
         )
     return dict(sorted(out.items()))
 
@@ -244,20 +259,18 @@ def _local(tag: str) -> str:
 
 
 def _gpx_tracks(
-    text: str, path: Path, tz: ZoneInfo
+    text: str, path: Path, tz: ZoneInfo, plain: ParsedGpx | None
 ) -> list[tuple[str | None, list[list[tuple[datetime, float, float]]]]]:
     """The tracks of a GPX text: (name, segments of timed fixes); untimed fixes are left out.
 
     A lean reader for what the log keeps of a track (its line, first and last fix):
     the passes themselves are counted by :func:`borderwatch.coverage.gpx.timeline_from_gpx`,
-    which reads the same files with all its checks. A plain GPX file is read by
-    :func:`borderwatch.coverage.gpx.plain_gpx`, which remembers it for the replay.
+    which checks the same files in full. ``plain`` is the text's
+    :func:`borderwatch.coverage.gpx.plain_gpx` reading (then the record hands it to the
+    replay, which parses no more); None for a file that is not plain GPX.
     """
     import xml.etree.ElementTree as ET
 
-    from borderwatch.coverage.gpx import plain_gpx
-
-    plain = plain_gpx(text)  # the replay's reading, remembered: the replay then parses no more
     if plain is not None:
         return [
             (

@@ -239,10 +239,18 @@ def _compute(
     tz = ZoneInfo(network.scenario.timezone or "UTC")
 
     p0 = _plan_window_start(plan, network, tz)
+    # the files read above are not parsed again by the replay
+    parsed = {
+        t.path: t.parsed
+        for t in (*tracks.values(), *planned_tracks.values())
+        if t.path is not None and t.parsed is not None
+    }
     planned_tl = timeline_from_gpx(
-        network, planned_gpx_paths(plan), window_start=p0, window_min=wmin
+        network, planned_gpx_paths(plan), window_start=p0, window_min=wmin, parsed=parsed
     )
-    driven_tl = timeline_from_gpx(network, [Path(gpx_dir)], window_start=w0, window_min=wmin)
+    driven_tl = timeline_from_gpx(
+        network, [Path(gpx_dir)], window_start=w0, window_min=wmin, parsed=parsed
+    )
     source = _source(plan.scenario)
     figures = compare_night(
         network,

@@ -162,11 +162,11 @@ def test_errors_stay_gpxpy_errors(tmp_path: Path) -> None:
         _parse_gpx(tmp_path / "absent.gpx")
 
 
-def test_plain_readings_are_remembered() -> None:
-    """``log record`` reads each file for its track line, then the replay reads it again."""
+def test_plain_reading_is_not_remembered() -> None:
+    """No module-level cache: each call parses, and a file not plain is left to gpxpy."""
     from borderwatch.coverage.gpx import plain_gpx
 
     text = PLAIN["utc, millis, ele, speed, no time"]
     first = plain_gpx(text)
-    assert first is not None and plain_gpx(text) is first
+    assert first is not None and plain_gpx(text) == first and plain_gpx(text) is not first
     assert plain_gpx(NOT_PLAIN["waypoint"]) is None

@@ -254,3 +254,25 @@ def test_kill_at_every_step_leaves_the_night_absent_or_complete(
     res = run_cli(*args[3:])
     assert res.returncode == 0, res.stderr
     assert _consistent(db, complete)
+
+
+def test_record_parses_each_gpx_file_once(
+    toy_plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record reads each GPX (driven and planned) once and hands the reading to the replay."""
+    import borderwatch.coverage.gpx as gpx
+    from borderwatch.log.record import prepare_night
+
+    driven = _drive(toy_plan, N0, tmp_path / "driven")
+    files = sorted(driven.glob("*.gpx")) + sorted((toy_plan / "gpx").glob("*.gpx"))
+    parsed: list[str] = []
+    real = gpx._plain_gpx
+
+    def counting(text: str) -> gpx.ParsedGpx:  # an instrument around the real parser
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(gpx, "_plain_gpx", counting)
+    night = prepare_night(N0, toy_plan, driven)
+    assert night is not None
+    assert len(parsed) == len(files) == len(set(parsed)), (len(parsed), len(files))
