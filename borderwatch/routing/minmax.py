@@ -838,18 +838,31 @@ class _Search:
         return sorted(removed)
 
     def run(
-        self, st: _State, *, max_iterations: int | None, deadline: float, bound: float = 0.0
+        self,
+        st: _State,
+        *,
+        max_iterations: int | None,
+        deadline: float,
+        bound: float = 0.0,
+        cycle: int | None = None,
+        patience: int | None = None,
     ) -> tuple[_State, int]:
+        """Anneal from ``st``; ``cycle`` and ``patience`` default to ``_P``'s.
+
+        A caller educating many short runs (routing.population) passes a cycle as
+        long as its run, so each run cools down once.
+        """
         best, cur = st.copy(), st
         best_key = best.key()
         target = bound + 1e-9 * max(1.0, abs(bound))  # a max at the bound is optimal
         f_cur = self.objective(cur)
         t_hi, t_lo = _P["t_hi"] * self.scale, _P["t_lo"] * self.scale
-        cycle = int(_P["cycle"])
+        cycle = int(_P["cycle"]) if cycle is None else max(1, cycle)
         decay = (t_lo / t_hi) ** (1.0 / cycle)
         it = 0
         last_gain = 0
-        patience = max(1000, int(_P["patience"]) * self.model.m)
+        if patience is None:
+            patience = max(1000, int(_P["patience"]) * self.model.m)
         while True:
             if best_key[0] <= target:
                 break
