@@ -82,7 +82,7 @@ from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.network import PatrolNetwork, WatchIndex, _components
 from borderwatch.errors import ConfigError, PlanWarning, RoutingError
-from borderwatch.plan.patrols import PatrolPlan, finish_plan, plan_patrols
+from borderwatch.plan.patrols import PatrolPlan, bound_cap_s, finish_plan, plan_patrols
 from borderwatch.plan.required import RequiredRoads, _fixed_edges
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link
@@ -1071,8 +1071,10 @@ def plan_sectors(
         ``"auto"`` or the number of sectors (:func:`split_sectors`).
     search
         The search of every sector's :func:`~borderwatch.plan.patrols.plan_patrols`
-        (each sector's search gets ``time_limit_s`` of its own; the bound's cap
-        ``bound_time_s`` defaults to 30 s). Its seed (default ``network.config.seed``)
+        (each sector's search gets ``time_limit_s`` of its own; the bound's safety
+        cap ``bound_time_s`` defaults, as in a whole plan, to
+        :func:`~borderwatch.plan.patrols.bound_cap_s` of the instance's links, so
+        the bound ends by its rounds, not by the machine's load). Its seed (default ``network.config.seed``)
         is the plan's: sector ``i`` plans with :func:`sector_seed` ``(seed, i)``.
     always_patrol
         Passed to every sector's plan.
@@ -1124,8 +1126,6 @@ def plan_sectors(
         The Dask scheduler cannot be reached (from :func:`~borderwatch._dask.open_client`).
     """
     search = search or SearchParams()
-    if search.bound_time_s is None:
-        search = search.replace(bound_time_s=30.0)
     if workers is not None and (
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
     ):
@@ -1189,7 +1189,7 @@ def plan_sectors(
         margin_m=margin_m,
         full_bound=full_bound,
         bound_rounds=search.bound_rounds,
-        bound_time_s=float(search.bound_time_s or 30.0),
+        bound_time_s=search.bound_time_s,
     )
     secs["stitch"] = time.perf_counter() - t
     for key in ("required", "routing", "bound", "night", "schedule"):
@@ -1478,7 +1478,7 @@ def _stitched_bound(
     *,
     full_bound: bool,
     bound_rounds: int,
-    bound_time_s: float,
+    bound_time_s: float | None,
 ) -> tuple[float, str]:
     """The whole-border bound of a stitched plan and its kind (round trip or assignment)."""
     bound = whole_bound(patrol)
@@ -1490,7 +1490,7 @@ def _stitched_bound(
         basic = max(bound, lower_bound(patrol.instance))
         full = assignment_bound(
             patrol.instance,
-            time_limit_s=bound_time_s,
+            time_limit_s=bound_cap_s(len(patrol.links)) if bound_time_s is None else bound_time_s,
             max_rounds=bound_rounds,
             incumbent=result.max_cost,
             basic=basic,
@@ -1508,7 +1508,7 @@ def _stitch(
     margin_m: float,
     full_bound: bool,
     bound_rounds: int,
-    bound_time_s: float,
+    bound_time_s: float | None,
 ) -> SectorPlan:
     """One plan on the whole network from the sector plans."""
     required, lost = _united_required(network, sectors, outcomes)
