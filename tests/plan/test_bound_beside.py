@@ -1,0 +1,67 @@
+"""The assignment bound beside the search (issue #24.5): a forked process, the same value as here."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from borderwatch import build_network
+from borderwatch.config import SearchParams
+from borderwatch.data.synthetic import generate_scenario
+from borderwatch.plan.patrols import BoundBeside, plan_patrols, pruned_bound
+from borderwatch.plan.required import choose_required_edges
+from borderwatch.routing.bounds import lower_bound
+from borderwatch.routing.patrol import build_instance
+
+SEARCH = SearchParams(max_iterations=300, seed=3, bound_rounds=45)
+
+
+@pytest.fixture(scope="module")
+def small():
+    net = build_network(generate_scenario(20, seed=2))
+    patrol = build_instance(net, choose_required_edges(net).edges)
+    return net, patrol
+
+
+def test_forked_bound_equals_the_bound_computed_here(small) -> None:
+    _net, patrol = small
+    here = pruned_bound(patrol.instance, SEARCH, 30.0)
+    beside = BoundBeside(patrol.instance, SEARCH, 30.0, fork=True)
+    assert beside.forked  # Linux: a child process computes it
+    inline = BoundBeside(patrol.instance, SEARCH, 30.0, fork=False)
+    assert not inline.forked
+    assert beside.result() == here == inline.result()
+    # the MILP's cuts lift it above the basic bound (7 links: 48.4 vs 39.5 min), so a child
+    # computing another instance, seed or round count would show here
+    assert here > lower_bound(patrol.instance) + 60.0
+
+
+def test_a_lost_child_is_replaced_by_the_bound_computed_here(small) -> None:
+    _net, patrol = small
+    beside = BoundBeside(patrol.instance, SEARCH, 30.0, fork=True)
+    assert beside._proc is not None and beside._proc.pid is not None
+    os.kill(beside._proc.pid, signal.SIGKILL)  # the child dies without reporting
+    assert beside.result() == pruned_bound(patrol.instance, SEARCH, 30.0)
+
+
+def test_close_stops_a_child_not_waited_for(small) -> None:
+    _net, patrol = small
+    beside = BoundBeside(patrol.instance, SEARCH, 30.0, fork=True)
+    proc = beside._proc
+    assert proc is not None
+    beside.close()
+    assert not proc.is_alive()
+    assert not beside.forked
+
+
+def test_plan_carries_the_bound_of_the_process(small) -> None:
+    net, patrol = small
+    plan = plan_patrols(net, SEARCH)
+    want = pruned_bound(patrol.instance, SEARCH, 30.0)
+    basic = lower_bound(patrol.instance)
+    assert plan.result.lower_bound == min(max(want, basic), plan.result.max_cost)
+    assert plan.balanced.lower_bound == plan.result.lower_bound
+    # a valid bound: never above the plan's longest min-max tour
+    assert plan.result.lower_bound <= plan.result.max_cost + 1e-6
