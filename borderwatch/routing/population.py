@@ -1,0 +1,346 @@
+"""A population search over giant tours for min-max k-team arc routing (HGS-style).
+
+In the spirit of Vidal's hybrid genetic search for arc routing (HGS-CARP, 2017),
+on top of the ruin-and-recreate annealing of :mod:`borderwatch.routing.minmax`:
+
+1. Individuals are solutions; each reads as a giant tour (its teams' task
+   sequences, in team order, with their orientations).
+2. Two parents are chosen by binary tournament on a biased fitness (rank of the
+   objective plus rank of the contribution to diversity, the average broken-pairs
+   distance to the closest individuals).
+3. Order crossover (OX) of the parents' giant tours, then the optimal min-max split
+   of the child's giant tour into contiguous team pieces
+   (:func:`borderwatch.routing.minmax._split`, a dynamic programme).
+4. Education: a short annealing run of the existing search from the child (one
+   cooling cycle as long as the run).
+5. The child joins the population; past its largest size the worst biased fitness
+   leaves (clones first).
+
+Determinism: every decision draws from one ``random.Random(seed)`` and the search
+stops by counts (the iteration budget or the bound), so the same instance, seed
+and budget give the same routes on any machine and any load; ``time_limit_s`` is
+only a safety cap.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass
+
+from borderwatch.config import SearchParams
+from borderwatch.errors import RoutingError
+from borderwatch.routing.bounds import lower_bound
+from borderwatch.routing.instance import ArcInstance
+from borderwatch.routing.minmax import (
+    _EPS,
+    _P,
+    _giant_tour,
+    _Model,
+    _result,
+    _Search,
+    _split,
+    _State,
+    solve_minmax,
+)
+from borderwatch.routing.result import RoutingResult
+
+__all__ = ["PopulationParams", "solve_population", "solve_search"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PopulationParams:
+    """Sizes and lengths of the population search, as counts and shares of its budget.
+
+    Attributes
+    ----------
+    size
+        Individuals kept after each survivor selection (also the number of starts).
+    per_task
+        Annealing iterations per task (required edge) of the default budget (no
+        ``SearchParams.max_iterations``): 27 x 241 tasks = 6,507 iterations on the
+        generated 500 km border, about the 20 s of the former default on an idle core.
+    least
+        The smallest default budget (small instances).
+    start_share
+        Share of the budget that educates the initial individuals (split evenly).
+    child_share
+        Share of the budget that educates each offspring.
+    elite
+        Individuals protected by their objective rank in the biased fitness.
+    close
+        Closest individuals whose mean distance measures diversity.
+    slack
+        The wall-clock safety cap is ``slack * SearchParams.time_limit_s``: the
+        search ends by its count, the cap binds only on a machine ``slack`` times
+        slower than an idle core.
+    """
+
+    size: int = 4
+    per_task: int = 27
+    least: int = 2000
+    start_share: float = 0.5
+    child_share: float = 0.05
+    elite: int = 2
+    close: int = 3
+    slack: float = 5.0
+
+    def budget(self, tasks: int) -> int:
+        """The default iteration budget for ``tasks`` required edges."""
+        return max(self.least, self.per_task * tasks)
+
+
+class _Individual:
+    """A solution with its giant tour and its adjacency set."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.key = state.key()
+        pairs: set[tuple[int, int]] = set()
+        for seq in state.seqs:
+            prev = -1
+            for t in seq:
+                pairs.add((min(prev, t), max(prev, t)))
+                prev = t
+            if seq:
+                pairs.add((-1, seq[-1]))
+        self.pairs = pairs
+
+    def giant(self) -> list[tuple[int, int]]:
+        """The teams' (task, orientation) sequences one after another."""
+        out: list[tuple[int, int]] = []
+        for seq, ori in zip(self.state.seqs, self.state.oris, strict=True):
+            out.extend(zip(seq, ori, strict=True))
+        return out
+
+    def distance(self, other: _Individual) -> float:
+        """Broken-pairs distance: share of this solution's adjacencies the other lacks."""
+        if not self.pairs:
+            return 0.0
+        return 1.0 - len(self.pairs & other.pairs) / len(self.pairs)
+
+
+def _better(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] < b[0] - _EPS or (a[0] <= b[0] + _EPS and a[1] < b[1] - _EPS)
+
+
+def _order_crossover(
+    rng: random.Random, p1: list[tuple[int, int]], p2: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """OX: a slice of ``p1`` in place, the other tasks in ``p2``'s order after it."""
+    n = len(p1)
+    if n < 2:
+        return list(p1)
+    a, b = sorted(rng.sample(range(n + 1), 2))
+    child: list[tuple[int, int] | None] = [None] * n
+    child[a:b] = p1[a:b]
+    kept = {t for t, _ in p1[a:b]}
+    fill = [x for x in p2[b:] + p2[:b] if x[0] not in kept]
+    pos = b % n
+    for x in fill:
+        while child[pos] is not None:
+            pos = (pos + 1) % n
+        child[pos] = x
+    return [x for x in child if x is not None]
+
+
+class _Population:
+    """The individuals, their biased fitness and the survivor selection."""
+
+    def __init__(self, params: PopulationParams) -> None:
+        self.params = params
+        self.members: list[_Individual] = []
+
+    def fitness(self) -> list[float]:
+        """Biased fitness (lower is better): objective rank + diversity rank weight."""
+        n = len(self.members)
+        if n == 1:
+            return [0.0]
+        order = sorted(range(n), key=lambda i: self.members[i].key)
+        rank_cost = [0] * n
+        for r, i in enumerate(order):
+            rank_cost[i] = r
+        close = min(self.params.close, n - 1)
+        div = []
+        for i, a in enumerate(self.members):
+            ds = sorted(a.distance(b) for j, b in enumerate(self.members) if j != i)
+            div.append(sum(ds[:close]) / close)
+        order_div = sorted(range(n), key=lambda i: (-div[i], rank_cost[i]))
+        rank_div = [0] * n
+        for r, i in enumerate(order_div):
+            rank_div[i] = r
+        weight = 1.0 - min(self.params.elite, n) / n
+        return [(rank_cost[i] + weight * rank_div[i]) / (n - 1) for i in range(n)]
+
+    def add(self, ind: _Individual) -> None:
+        self.members.append(ind)
+        while len(self.members) > self.params.size:
+            clones = [
+                i
+                for i, a in enumerate(self.members)
+                if any(a.distance(b) < 1e-12 for j, b in enumerate(self.members) if j != i)
+            ]
+            fit = self.fitness()
+            pool = clones or range(len(self.members))
+            worst = max(pool, key=lambda i: (fit[i], self.members[i].key))
+            del self.members[worst]
+
+    def tournament(self, rng: random.Random) -> _Individual:
+        fit = self.fitness()
+        i, j = rng.randrange(len(self.members)), rng.randrange(len(self.members))
+        return self.members[i if fit[i] <= fit[j] else j]
+
+
+def _start(model: _Model, instance: ArcInstance, alpha: float, beta: float) -> _State:
+    """The better of the giant-tour split and the greedy insertion (as solve_minmax starts)."""
+    starts: list[_State] = []
+    giant = _giant_tour(instance) if model.m else []
+    if giant is not None:
+        pieces = _split(model, giant)
+        if pieces is not None:
+            starts.append(_State(model, pieces))
+    greedy = _State(model, [[] for _ in range(model.k)])
+    order = sorted(range(model.m), key=lambda t: -model.depot_dist[t])
+    for t in order:
+        greedy.insert_best(t, alpha, beta, 1.0)
+    for r in range(model.k):
+        greedy.refresh(r)
+    starts.append(greedy)
+    return min(starts, key=lambda s: s.key())
+
+
+def solve_population(
+    instance: ArcInstance,
+    search: SearchParams | None = None,
+    params: PopulationParams | None = None,
+) -> RoutingResult:
+    """Min-max k-team routing by a population of giant tours, crossover, split and education.
+
+    Parameters
+    ----------
+    instance
+        The routing instance (teams, depots, profiles, required edges).
+    search
+        The budget and seed (:class:`~borderwatch.config.SearchParams`).
+        ``max_iterations`` is the number of annealing iterations over the whole run
+        (starts and offspring); without it, :meth:`PopulationParams.budget` of the
+        instance. The run ends by that count (or at the lower bound), so the same
+        seed gives the same result on any machine; ``params.slack *
+        time_limit_s`` seconds is a safety cap only (0: none).
+    params
+        Population sizes and education shares (:class:`PopulationParams`).
+
+    Returns
+    -------
+    RoutingResult
+        As :func:`~borderwatch.routing.minmax.solve_minmax`; ``iterations`` counts
+        the annealing iterations of every education.
+    """
+    t0 = time.perf_counter()
+    search = search or SearchParams()
+    params = params or PopulationParams()
+    seed = search.seeded(0)
+    if search.time_limit_s <= 0 and search.max_iterations is None:
+        raise RoutingError(f"time_limit_s must be > 0, got {search.time_limit_s}")
+    model = _Model.of(instance)
+    rng = random.Random(seed)
+    alpha = _P["alpha"] / model.k
+    beta = _P["beta"] / model.k
+    bound = lower_bound(instance)
+    first = _start(model, instance, alpha, beta)
+    scale = bound if bound > 0 else max(first.key()[0], 1.0)
+    cap = params.slack * search.time_limit_s
+    deadline = time.perf_counter() + cap if cap > 0 else math.inf
+    budget = params.budget(model.m) if search.max_iterations is None else search.max_iterations
+    start_its = max(1, int(budget * params.start_share / params.size))
+    child_its = max(1, int(budget * params.child_share))
+    t_search = time.perf_counter()
+    engine = _Search(model, rng, alpha, beta, scale)
+    used = 0
+    best = first
+    target = bound + 1e-9 * max(1.0, abs(bound))
+
+    def educate(st: _State, n: int) -> _State:
+        nonlocal used, best
+        n = min(n, budget - used)
+        if n <= 0 or not model.m:
+            return st
+        out, it = engine.run(
+            st, max_iterations=n, deadline=deadline, bound=bound, cycle=n, patience=n
+        )
+        used += it
+        if _better(out.key(), best.key()):
+            best = out
+        return out
+
+    def done() -> bool:
+        return (
+            not model.m
+            or used >= budget
+            or best.key()[0] <= target
+            or time.perf_counter() >= deadline
+        )
+
+    pop = _Population(params)
+    pop.add(_Individual(educate(first, start_its)))
+    while len(pop.members) < params.size and not done():
+        # another start: the first individual's giant tour, rotated and split again
+        giant = pop.members[0].giant()
+        cut = rng.randrange(len(giant))
+        pieces = _split(model, giant[cut:] + giant[:cut])
+        if pieces is None:
+            break
+        pop.add(_Individual(educate(_State(model, pieces), start_its)))
+    gen = 0
+    while not done():
+        gen += 1
+        a, b = pop.tournament(rng), pop.tournament(rng)
+        pieces = _split(model, _order_crossover(rng, a.giant(), b.giant()))
+        if pieces is None:  # no team order serves this tour: anneal the best instead
+            best = educate(best, child_its)
+            continue
+        pop.add(_Individual(educate(_State(model, pieces), child_its)))
+    search_s = time.perf_counter() - t_search
+    if time.perf_counter() >= deadline and used < budget:
+        logger.warning(
+            "population search stopped by its %.0f s safety cap after %d of %d iterations",
+            cap,
+            used,
+            budget,
+        )
+    logger.info(
+        "population search: %d offspring, %d iterations in %.1f s, longest %.1f, bound %.1f",
+        gen,
+        used,
+        search_s,
+        best.key()[0],
+        bound,
+    )
+    return _result(instance, model, best, bound, seed, used, time.perf_counter() - t0, search_s)
+
+
+def solve_search(instance: ArcInstance, search: SearchParams | None = None) -> RoutingResult:
+    """The plan's routing search: the population search unless an iteration count is given.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    search
+        The budget and seed. Without ``max_iterations`` (the default),
+        :func:`solve_population` with its default budget, which ends by counts;
+        with it, :func:`~borderwatch.routing.minmax.solve_minmax` for that many
+        iterations (callers that fix a short search: sizing, re-plans, tests).
+
+    Returns
+    -------
+    RoutingResult
+    """
+    search = search or SearchParams()
+    if search.max_iterations is None:
+        return solve_population(instance, search)
+    return solve_minmax(instance, search)

@@ -1,0 +1,98 @@
+"""The population search (routing.population): crossover, split, determinism, optimality."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from borderwatch.config import SearchParams
+from borderwatch.routing.bounds import lower_bound
+from borderwatch.routing.minmax import solve_minmax
+from borderwatch.routing.population import (
+    PopulationParams,
+    _order_crossover,
+    solve_population,
+    solve_search,
+)
+from tests.routing.helpers import grid
+from tests.routing.test_quality import TINY, brute_force
+
+
+def test_order_crossover_keeps_a_slice_of_the_first_parent_and_every_task_once() -> None:
+    rng = random.Random(3)
+    p1 = [(t, t % 2) for t in range(12)]
+    p2 = [(t, 1 - t % 2) for t in reversed(range(12))]
+    for _ in range(50):
+        child = _order_crossover(rng, p1, p2)
+        assert sorted(t for t, _ in child) == list(range(12))
+        # p1's tasks keep p1's orientation, p2's keep p2's (both differ everywhere)
+        kept = [i for i, x in enumerate(child) if x == p1[i]]
+        rest = [x for i, x in enumerate(child) if i not in kept]
+        assert all(x in p2 for x in rest)
+        if kept:  # p1's slice is contiguous and in place
+            assert kept == list(range(kept[0], kept[-1] + 1))
+        # the others come in p2's order, read around the tour from the slice's end
+        ref = [x for x in p2 if x in rest]
+        assert any(rest == ref[c:] + ref[:c] for c in range(max(1, len(ref))))
+
+
+def test_same_seed_same_result_and_the_budget_is_a_count() -> None:
+    inst = grid(4, 4, seed=3, depots=(0, 5, 10))
+    search = SearchParams(max_iterations=400, time_limit_s=0, seed=5)
+    a = solve_population(inst, search)
+    b = solve_population(inst, search)
+    a.validate(inst)
+    assert a.walks == b.walks and a.team_cost == b.team_cost
+    assert a.iterations <= 400
+    other = solve_population(inst, search.replace(seed=6))
+    other.validate(inst)
+
+
+def test_multi_depot_profiles_are_served_by_allowed_teams() -> None:
+    inst = grid(5, 4, seed=2, depots=(0, 19, 10), profiles=2, required_share=0.6)
+    res = solve_population(inst, SearchParams(max_iterations=300, time_limit_s=0, seed=0))
+    res.validate(inst)
+    assert lower_bound(inst) <= res.max_cost + 1e-9
+
+
+@pytest.mark.parametrize(("name", "inst"), TINY, ids=[n for n, _ in TINY])
+def test_population_equals_brute_force(name: str, inst: object) -> None:
+    from borderwatch.routing.instance import ArcInstance
+
+    assert isinstance(inst, ArcInstance)
+    res = solve_population(inst, SearchParams(max_iterations=300, time_limit_s=0, seed=0))
+    res.validate(inst)
+    assert res.max_cost == pytest.approx(brute_force(inst)[0]), name
+
+
+def test_default_budget_grows_with_the_tasks() -> None:
+    p = PopulationParams()
+    assert p.budget(10) == p.least
+    assert p.budget(241) == 27 * 241
+
+
+def test_solve_search_dispatches_on_the_iteration_count() -> None:
+    inst = grid(4, 4, seed=1, depots=(0, 15))
+    fixed = SearchParams(max_iterations=120, time_limit_s=0, seed=2)
+    assert solve_search(inst, fixed).walks == solve_minmax(inst, fixed).walks
+    free = SearchParams(seed=2)
+    res = solve_search(inst, free)
+    res.validate(inst)
+    assert res.iterations <= PopulationParams().budget(len(inst.required_edges))
+    assert res.walks == solve_population(inst, free).walks
+
+
+def test_the_population_improves_on_its_start_and_breeds_offspring(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Offspring are bred (crossover + split) and the result beats the start solution."""
+    inst = grid(6, 6, seed=4, depots=(0, 5, 30, 35, 14))
+    start = solve_minmax(inst, SearchParams(max_iterations=0, time_limit_s=0, seed=0))
+    with caplog.at_level("INFO", logger="borderwatch.routing.population"):
+        res = solve_population(inst, SearchParams(max_iterations=600, time_limit_s=0, seed=0))
+    res.validate(inst)
+    assert res.max_cost < start.max_cost
+    assert res.iterations == 600
+    line = next(r.getMessage() for r in caplog.records if "population search" in r.getMessage())
+    assert int(line.split(":")[1].split()[0]) >= 5  # offspring
