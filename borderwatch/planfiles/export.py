@@ -647,20 +647,55 @@ def _edge_shape(line: Any, *, forward: bool) -> _Shape:
     return coords[:, 0], coords[:, 1], frac
 
 
-def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[str, Any]:
-    """One ``gpxpy`` track per team on patrol, named ``"<team id> <name>"``: every loop, timed.
+@dataclasses.dataclass
+class _Track:
+    """A team's GPX track: gpxpy's track without its points, and the points (rendered once).
+
+    gpxpy renders a point through its generic field machinery, ~15 µs each; a Ningming
+    plan has 57,000 points, written twice (``routes.gpx`` and ``gpx/<team>.gpx``). The
+    points' XML is rendered here with gpxpy's own formatters (:func:`gpxpy.utils.make_str`
+    for the coordinates, :func:`gpxpy.gpxfield.format_time` for the times) in gpxpy's
+    layout, so the files are the same bytes (tests/planfiles/test_gpx_writer.py).
+    """
+
+    head: Any  # gpxpy.gpx.GPXTrack, its one segment empty
+    lat: list[float]
+    lon: list[float]
+    times: list[datetime]
+    _xml: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def points_xml(self, indent: str) -> str:
+        """The points as gpxpy writes them, each ``<trkpt>`` indented by ``indent``."""
+        if indent not in self._xml:
+            from gpxpy.gpxfield import format_time
+            from gpxpy.utils import make_str
+
+            inner = indent + "  "
+            # typed for str only; floats are what it formats for gpxpy, and a zero
+            # coordinate is the int 0 there (GPXTrackPoint stores ``latitude or 0``)
+            text: Any = make_str
+            self._xml[indent] = "\n".join(
+                f'{indent}<trkpt lat="{text(a or 0)}" lon="{text(o or 0)}">\n'
+                f"{inner}<time>{format_time(t)}</time>\n{indent}</trkpt>"
+                for a, o, t in zip(self.lat, self.lon, self.times, strict=True)
+            )
+        return self._xml[indent]
+
+
+def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[str, _Track]:
+    """One GPX track per team on patrol, named ``"<team id> <name>"``: every loop, timed.
 
     The description and ``<extensions><color>`` carry the team's colour (the
     same as ``plan.json``, the map and the briefing).
 
-    Built once and shared by ``routes.gpx`` and the per-team files.
+    Built once and shared by ``routes.gpx`` and the per-team files (:func:`_gpx`).
     """
     import gpxpy.gpx
 
     t0 = _night_start(network, night)
     lonlat = network.edges.to_crs("EPSG:4326").geometry.to_numpy()
     shapes: dict[tuple[int, bool], _Shape] = {}
-    tracks: dict[str, Any] = {}
+    tracks: dict[str, _Track] = {}
     styles = scenario_styles(network)
     for route in plan.routes:
         if not route.on_patrol:
@@ -681,30 +716,48 @@ def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[s
         ext.text = colour
         track.extensions = [ext]
         track.number = None
-        segment = gpxpy.gpx.GPXTrackSegment()
+        track.segments.append(gpxpy.gpx.GPXTrackSegment())
         x, y, t = _team_track(plan, route.team, lonlat, shapes)
-        lat = np.round(y, 7).tolist()
-        lon = np.round(x, 7).tolist()
         secs = np.round(t * 60.0, 1).tolist()
-        segment.points = [
-            gpxpy.gpx.GPXTrackPoint(latitude=a, longitude=o, time=t0 + timedelta(seconds=s))
-            for a, o, s in zip(lat, lon, secs, strict=True)
-        ]
-        track.segments.append(segment)
-        tracks[route.team] = track
+        tracks[route.team] = _Track(
+            head=track,
+            lat=np.round(y, 7).tolist(),
+            lon=np.round(x, 7).tolist(),
+            times=[t0 + timedelta(seconds=s) for s in secs],
+        )
     return tracks
 
 
-def _gpx(tracks: dict[str, Any], teams: list[str] | None = None) -> str:
-    """The GPX file of ``tracks`` (of ``teams``, default all, in plan order)."""
+def _gpx(tracks: dict[str, _Track], teams: list[str] | None = None) -> str:
+    """The GPX file of ``tracks`` (of ``teams``, default all, in plan order).
+
+    gpxpy writes the document with one stand-in point per non-empty segment (the
+    header, names, descriptions, extensions: gpxpy's bytes); each stand-in is then
+    replaced by the track's points (:meth:`_Track.points_xml`).
+    """
+    import re
+
     import gpxpy.gpx
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "borderwatch"
-    for team, track in tracks.items():
-        if teams is None or team in teams:
-            gpx.tracks.append(track)
-    return gpx.to_xml()
+    chosen = [tr for team, tr in tracks.items() if teams is None or team in teams]
+    for tr in chosen:
+        (segment,) = tr.head.segments
+        segment.points = [gpxpy.gpx.GPXTrackPoint(0.0, 0.0)] if tr.lat else []
+        gpx.tracks.append(tr.head)
+    try:
+        skeleton = gpx.to_xml()
+    finally:
+        for tr in chosen:
+            tr.head.segments[0].points = []
+    filled = iter([tr for tr in chosen if tr.lat])
+    return re.sub(
+        r"([ \t]*)<trkpt [^>]*>.*?</trkpt>",  # the skeleton's points are all stand-ins
+        lambda m: next(filled).points_xml(m.group(1)),
+        skeleton,
+        flags=re.DOTALL,
+    )
 
 
 def write_plan_files(
