@@ -62,10 +62,15 @@ class PopulationParams:
         Individuals kept after each survivor selection (also the number of starts).
     per_task
         Annealing iterations per task (required edge) of the default budget (no
-        ``SearchParams.max_iterations``): 27 x 241 tasks = 6,507 iterations on the
-        generated 500 km border, about the 20 s of the former default on an idle core.
+        ``SearchParams.max_iterations``) at a 20 s ``time_limit_s``: 27 x 241 tasks =
+        6,507 iterations on the generated 500 km border, about the 20 s of the former
+        default on an idle core. The count scales with ``time_limit_s`` (200 s: ten
+        times as many), so a longer limit searches longer and still reproducibly.
     least
-        The smallest default budget (small instances).
+        The smallest default budget, whatever the time limit: small instances
+        iterate fast, and 2,000 iterations reach the best known values the 10 s
+        annealing reached on the public gdb/val rows of
+        ``benchmarks/search_quality.py`` (1,000 lost one).
     start_share
         Share of the budget that educates the initial individuals (split evenly).
     child_share
@@ -89,9 +94,9 @@ class PopulationParams:
     close: int = 3
     slack: float = 5.0
 
-    def budget(self, tasks: int) -> int:
-        """The default iteration budget for ``tasks`` required edges."""
-        return max(self.least, self.per_task * tasks)
+    def budget(self, tasks: int, time_limit_s: float = 20.0) -> int:
+        """The default iteration budget for ``tasks`` required edges and a time limit."""
+        return max(self.least, round(self.per_task * tasks * time_limit_s / 20.0))
 
 
 class _Individual:
@@ -228,7 +233,7 @@ def solve_population(
         The budget and seed (:class:`~borderwatch.config.SearchParams`).
         ``max_iterations`` is the number of annealing iterations over the whole run
         (starts and offspring); without it, :meth:`PopulationParams.budget` of the
-        instance. The run ends by that count (or at the lower bound), so the same
+        instance and ``time_limit_s`` (a count that grows with the limit). The run ends by that count (or at the lower bound), so the same
         seed gives the same result on any machine; ``params.slack *
         time_limit_s`` seconds is a safety cap only (0: none).
     params
@@ -255,7 +260,11 @@ def solve_population(
     scale = bound if bound > 0 else max(first.key()[0], 1.0)
     cap = params.slack * search.time_limit_s
     deadline = time.perf_counter() + cap if cap > 0 else math.inf
-    budget = params.budget(model.m) if search.max_iterations is None else search.max_iterations
+    budget = (
+        params.budget(model.m, search.time_limit_s)
+        if search.max_iterations is None
+        else search.max_iterations
+    )
     start_its = max(1, int(budget * params.start_share / params.size))
     child_its = max(1, int(budget * params.child_share))
     t_search = time.perf_counter()

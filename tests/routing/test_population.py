@@ -70,6 +70,8 @@ def test_default_budget_grows_with_the_tasks() -> None:
     p = PopulationParams()
     assert p.budget(10) == p.least
     assert p.budget(241) == 27 * 241
+    assert p.budget(241, 200.0) == 270 * 241  # a longer limit, a longer (counted) search
+    assert p.budget(241, 10.0) == max(p.least, round(27 * 241 / 2))
 
 
 def test_solve_search_dispatches_on_the_iteration_count() -> None:
