@@ -24,7 +24,7 @@ from borderwatch.config import SearchParams
 from borderwatch.errors import BorderwatchWarning, RoutingError
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link, merge_links
-from borderwatch.routing.minmax import solve_minmax
+from borderwatch.routing.population import solve_search
 from borderwatch.routing.result import Step
 
 if TYPE_CHECKING:
@@ -320,9 +320,12 @@ def route_teams(
     patrol
         The instance (:func:`build_instance`).
     search
-        The search's budget and seed, passed to :func:`~borderwatch.routing.solve_minmax`
-        (:class:`~borderwatch.config.SearchParams`; default a 20 s cap, seed 0); the
-        same seed and iteration count give the same routes.
+        The search's budget and seed, passed to
+        :func:`~borderwatch.routing.population.solve_search`
+        (:class:`~borderwatch.config.SearchParams`; default seed 0): without
+        ``max_iterations`` the population search, which ends by its own count; with
+        it, :func:`~borderwatch.routing.solve_minmax` for that many iterations. The
+        same seed and budget give the same routes.
 
     Returns
     -------
@@ -331,7 +334,7 @@ def route_teams(
     result
         The solver's result on the instance (costs in seconds).
     """
-    result = solve_minmax(patrol.instance, search or SearchParams())
+    result = solve_search(patrol.instance, search or SearchParams())
     result.validate(patrol.instance)
     return routes_from_result(network, patrol, result), result
 
