@@ -431,9 +431,14 @@ class SearchParams:
     Attributes
     ----------
     time_limit_s
-        Wall-clock cap of the min-max search, in seconds (counted after its setup).
+        Without ``max_iterations`` (the plan's default, the population search of
+        ``routing.population``): the size of the search as a count, 27 iterations per
+        task per 20 s (at least 2,000), and 5 x this is a wall-clock safety cap.
+        With it (``solve_minmax``): the wall-clock cap of the search, in seconds
+        (counted after its setup).
     max_iterations
-        A fixed number of search iterations (None: until it converges or the cap).
+        A fixed number of search iterations (None: the population search's count;
+        ``solve_minmax`` alone: until it converges or the cap).
     seed
         Random seed (None: the config's ``seed``; in a re-plan, the plan's).
     bound_rounds
