@@ -98,6 +98,7 @@ __all__ = [
     "CUT_WINDOW",
     "DEFAULT_MARGIN_M",
     "FULL_BOUND_MAX_LINKS",
+    "SPLIT_TOLERANCE",
     "Sector",
     "SectorFigures",
     "SectorPlan",
@@ -124,6 +125,11 @@ AUTO_SECTOR_KM = 500.0
 FULL_BOUND_MAX_LINKS = 600
 #: Roads this far (in chainage) beyond a sector's ends belong to its sub-network.
 DEFAULT_MARGIN_M = 5000.0
+#: A split is kept only if no sector's own round-trip bound exceeds the whole border's by more
+#: than this fraction (see :func:`_balance`); else its cuts move, and failing that sectors merge.
+SPLIT_TOLERANCE = 0.02
+#: At most this many cut moves per sector while balancing a split (:func:`_balance`).
+BALANCE_MOVES = 8
 
 
 # --------------------------------------------------------------------------- the split
@@ -371,6 +377,7 @@ def split_sectors(
     *,
     margin_m: float = DEFAULT_MARGIN_M,
     option: str = "--sectors",
+    tolerance: float | None = SPLIT_TOLERANCE,
 ) -> tuple[Sector, ...]:
     """Split the border of ``network`` by chainage into sectors with the teams based in them.
 
@@ -388,6 +395,12 @@ def split_sectors(
         unit) beyond a sector's ends are part of its sub-network.
     option
         The option name errors give.
+    tolerance
+        No sector's own round-trip bound may exceed the whole border's by more
+        than this fraction: the cuts move until none does, and a sector no move
+        brings within it is merged with a neighbour (warned, naming the sector,
+        its bound and the whole border's; :func:`_balance`). ``None``: keep the
+        chainage cuts.
 
     Returns
     -------
@@ -405,6 +418,12 @@ def split_sectors(
         raise ConfigError(
             "the sector margin is a distance >= 0 m", field="margin_m", value=margin_m
         )
+    if tolerance is not None and not (
+        isinstance(tolerance, int | float) and math.isfinite(tolerance) and tolerance >= 0
+    ):
+        raise ConfigError(
+            "the split tolerance is a fraction >= 0", field="tolerance", value=tolerance
+        )
     lengths = network.units["length_m"].to_numpy(dtype=float)
     cum = np.concatenate([[0.0], np.cumsum(lengths)])
     team_unit = _nearest_unit(network, network.teams.geometry.to_numpy())
@@ -419,6 +438,13 @@ def split_sectors(
             n,
         )
     can = _team_watch(network)  # teams x units: what each team can watch on the whole network
+    base_units = np.unique(team_unit)
+    cand = (base_units[:-1] + base_units[1:] + 1) // 2
+    bounds = (
+        None
+        if tolerance is None
+        else _SplitBounds(network, team_unit, node_chain, cum, float(margin_m))
+    )
     while True:
         built = [
             _build_sector(network, i, lo, hi, team_unit, node_chain, cum, margin_m)
@@ -430,7 +456,13 @@ def split_sectors(
         if not bad:
             drop = _rescue(starts, team_unit, can, lengths)
             if drop is None:
-                break
+                if bounds is None:
+                    break
+                balanced = _balance(bounds, starts, cand, float(tolerance or 0.0))
+                if balanced == starts:
+                    break
+                starts = balanced
+                continue
             logger.warning(
                 "sectors: units of km %.1f-%.1f only teams of the next sector can watch; "
                 "the two sectors merged",
@@ -536,8 +568,13 @@ def _build_sector(
     node_chain: np.ndarray,
     cum: np.ndarray,
     margin_m: float,
+    *,
+    quiet: bool = False,
 ) -> tuple[Sector, bool]:
-    """The sector of units ``lo .. hi - 1`` and whether one of its teams reaches a road watching it."""
+    """The sector of units ``lo .. hi - 1`` and whether one of its teams reaches a road watching it.
+
+    ``quiet``: no log line (a trial sector of :class:`_SplitBounds`).
+    """
     n_nodes = len(network.nodes)
     eu = network.edges["u"].to_numpy()
     ev = network.edges["v"].to_numpy()
@@ -590,7 +627,7 @@ def _build_sector(
                     added += int(not keep[node])
                     keep[node] = True
                     node = int(pred[node])
-            if added:
+            if added and not quiet:
                 logger.info(
                     "sector %d: %d nodes added so that its %s teams reach its roads",
                     index,
@@ -615,6 +652,189 @@ def _build_sector(
         checkpoints=cps,
     )
     return sector, reached_any and bool(team_ids)
+
+
+# --------------------------------------------------------------------------- the split's quality
+
+
+def _trip_per_unit(
+    network: PatrolNetwork, teams: np.ndarray, edges: np.ndarray | None
+) -> np.ndarray:
+    """Per unit, the cheapest round trip (s) from a base of ``teams`` through a road watching it.
+
+    ``teams`` is a bool mask over the network's teams; ``edges`` the edge positions
+    the teams may use (None: all). The trip of a road is the distance from the
+    nearest base of a team whose vehicle may drive it to one end, the road, and
+    back from the other end to the nearest such base: a team whose loop drives
+    the road drives at least that much. ``inf`` where none of ``teams`` can
+    watch the unit, ``nan`` where no road watches it.
+    """
+    n_nodes = len(network.nodes)
+    eu = network.edges["u"].to_numpy()
+    ev = network.edges["v"].to_numpy()
+    allowed = np.ones(len(eu), dtype=bool)
+    if edges is not None:
+        allowed = np.zeros(len(eu), dtype=bool)
+        allowed[edges] = True
+    vehicles = network.teams["vehicle"].astype(str).to_numpy()
+    bases = network.teams["node"].to_numpy().astype(np.int64)
+    best = np.full(len(eu), np.inf)
+    for vehicle in sorted(set(vehicles[teams].tolist())):
+        secs = network.edge_seconds(vehicle)
+        ok = np.flatnonzero(np.isfinite(secs) & allowed & (eu != ev))
+        a, b, w = np.minimum(eu[ok], ev[ok]), np.maximum(eu[ok], ev[ok]), secs[ok]
+        order = np.lexsort((w, b, a))  # parallel roads: keep the cheapest
+        a, b, w = a[order], b[order], w[order]
+        first = np.ones(len(a), dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        graph = sparse.csr_array(
+            (np.maximum(w[first], 1e-9), (a[first], b[first])), shape=(n_nodes, n_nodes)
+        )
+        src = np.unique(bases[teams & (vehicles == vehicle)])
+        dist = csgraph.dijkstra(graph, directed=False, indices=src, min_only=True)
+        trip = np.where(np.isfinite(secs) & allowed, dist[eu] + secs + dist[ev], np.inf)
+        best = np.minimum(best, trip)
+    unit_edge = sparse.csr_array(network.watch.unit_edge)
+    out = np.full(len(network.units), np.nan)
+    counts = np.diff(unit_edge.indptr)
+    has = counts > 0
+    if has.any():
+        vals = best[unit_edge.indices]
+        out[has] = np.minimum.reduceat(vals, unit_edge.indptr[:-1][has])
+    return out
+
+
+class _SplitBounds:
+    """Each candidate sector's own round-trip bound against the whole border's (cached).
+
+    The whole border's bound (``ref``, s) is the largest, over the units some team
+    can watch, of the cheapest round trip through a road watching the unit from
+    any team's base on the whole network (:func:`_trip_per_unit`): every plan of
+    the whole border has a loop at least that long. A sector's own bound is the
+    same with its teams on its sub-network, over its units its teams can watch;
+    the units some team could watch but none of the sector's are its lost units.
+    """
+
+    def __init__(
+        self,
+        network: PatrolNetwork,
+        team_unit: np.ndarray,
+        node_chain: np.ndarray,
+        cum: np.ndarray,
+        margin_m: float,
+    ) -> None:
+        self.network = network
+        self.team_unit = team_unit
+        self.node_chain = node_chain
+        self.cum = cum
+        self.margin_m = margin_m
+        self.lengths = np.diff(cum)
+        whole = _trip_per_unit(network, np.ones(len(network.teams), dtype=bool), None)
+        self.watchable = np.isfinite(whole)
+        self.ref = float(whole[self.watchable].max()) if self.watchable.any() else 0.0
+        self._cache: dict[tuple[int, int], tuple[float, float]] = {}
+
+    def sector(self, lo: int, hi: int) -> tuple[float, float]:
+        """(own bound in s, lost km) of the sector of units ``lo .. hi - 1``."""
+        key = (lo, hi)
+        if key not in self._cache:
+            built, _ = _build_sector(
+                self.network,
+                0,
+                lo,
+                hi,
+                self.team_unit,
+                self.node_chain,
+                self.cum,
+                self.margin_m,
+                quiet=True,
+            )
+            mine = self.network.teams.index.isin(list(built.teams))
+            trip = _trip_per_unit(self.network, mine, built.edges)[lo:hi]
+            need = self.watchable[lo:hi]
+            ok = need & np.isfinite(trip)
+            bound = float(trip[ok].max()) if ok.any() else 0.0
+            lost = float(self.lengths[lo:hi][need & ~ok].sum()) / 1000.0
+            self._cache[key] = (bound, lost)
+        return self._cache[key]
+
+    def score(self, starts: Sequence[int]) -> tuple[float, float, float]:
+        """(lost km, largest bound / ref, sum of squared ratios) of a split: lower is better."""
+        ratios = []
+        lost = 0.0
+        for lo, hi in zip(starts[:-1], starts[1:], strict=True):
+            bound, gone = self.sector(lo, hi)
+            lost += gone
+            ratios.append(bound / self.ref if self.ref > 0 else 0.0)
+        return (round(lost, 6), max(ratios), sum(r * r for r in ratios))
+
+
+def _balance(
+    bounds: _SplitBounds, starts: list[int], cand: np.ndarray, tolerance: float
+) -> list[int]:
+    """The split ``starts`` with no sector's own bound above the whole border's by ``tolerance``.
+
+    While a sector's own round-trip bound (:class:`_SplitBounds`) exceeds
+    ``(1 + tolerance)`` times the whole border's, its cuts move (each to any
+    candidate place, halfway between two bases, within :data:`CUT_WINDOW`
+    candidates and between its neighbours' cuts): the move that lowers the
+    split's score most (never losing more border to the split), up to
+    :data:`BALANCE_MOVES` moves per sector. A sector no move brings within the
+    tolerance is refused: merged with the neighbour that gives the better
+    split, with a warning naming the sector, its bound and the whole border's.
+    """
+    starts = list(starts)
+    limit = 1.0 + tolerance
+    cum = bounds.cum
+    moves = BALANCE_MOVES * (len(starts) - 1)
+    while len(starts) > 2:
+        score = bounds.score(starts)
+        if score[1] <= limit:
+            return starts
+        own = [bounds.sector(lo, hi)[0] for lo, hi in zip(starts[:-1], starts[1:], strict=True)]
+        worst = int(np.argmax(own))
+        best: tuple[tuple[float, float, float], list[int]] | None = None
+        if moves > 0:
+            for c in (worst, worst + 1):  # its left and right cut
+                if c == 0 or c == len(starts) - 1:
+                    continue
+                at = int(np.searchsorted(cand, starts[c]))
+                for j in range(max(0, at - CUT_WINDOW), min(len(cand), at + CUT_WINDOW + 1)):
+                    x = int(cand[j])
+                    if x == starts[c] or not (starts[c - 1] < x < starts[c + 1]):
+                        continue
+                    trial = [*starts[:c], x, *starts[c + 1 :]]
+                    s = bounds.score(trial)
+                    if s < score and (best is None or s < best[0]):
+                        best = (s, trial)
+        if best is not None:
+            moves -= 1
+            logger.info(
+                "sectors: a cut moved to lower sector %d's own bound (%.1f -> largest %.1f min)",
+                worst + 1,
+                own[worst] / 60.0,
+                best[0][1] * bounds.ref / 60.0,
+            )
+            starts = best[1]
+            continue
+        merged = []
+        for drop in (worst, worst + 1):
+            if 0 < drop < len(starts) - 1:
+                trial = [*starts[:drop], *starts[drop + 1 :]]
+                merged.append((bounds.score(trial), trial))
+        logger.warning(
+            "sectors: sector %d (km %.1f-%.1f) refused: its own bound %.1f min exceeds the "
+            "whole border's bound %.1f min by more than %.0f %% and no cut move helps; "
+            "merged with a neighbour",
+            worst + 1,
+            cum[starts[worst]] / 1000.0,
+            cum[starts[worst + 1]] / 1000.0,
+            own[worst] / 60.0,
+            bounds.ref / 60.0,
+            100.0 * tolerance,
+        )
+        starts = min(merged)[1]
+    return starts
 
 
 # --------------------------------------------------------------------------- sub-networks
