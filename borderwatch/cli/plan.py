@@ -81,7 +81,12 @@ def plan_command(
     scenario: ScenarioArg = "ningming",
     out_dir: OutDirOpt = Path("out/plan"),
     time_limit: Annotated[
-        float, typer.Option(help="Most seconds of routing search.", min=0.1)
+        float,
+        typer.Option(
+            help="Size of the routing search, in seconds of an idle core; counted in "
+            "iterations (the same files on any machine), 5x it caps the wall time.",
+            min=0.1,
+        ),
     ] = 20.0,
     max_iterations: MaxIterationsOpt = None,
     seed: Annotated[
