@@ -429,3 +429,69 @@ def test_cli_always_with_a_road_in_one_sector(folder: Path, tmp_path: Path) -> N
     assert data["sectors"]["n_sectors"] == 2
     bad = runner.invoke(app, [*args[:3], str(tmp_path / "bad"), *args[4:], "--always", "nowhere"])
     assert bad.exit_code == RoutingError.exit_code and "'nowhere' matches no edge" in bad.output
+
+
+def _own_bounds(net, sectors) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+    """The whole border's round-trip bound and each sector's own (s), recomputed here."""
+    from borderwatch.plan.sectors import _trip_per_unit
+
+    whole = _trip_per_unit(net, np.ones(len(net.teams), dtype=bool), None)
+    need = np.isfinite(whole)
+    own = []
+    for s in sectors:
+        trip = _trip_per_unit(net, net.teams.index.isin(list(s.teams)), s.edges)
+        part = trip[s.unit_lo : s.unit_hi][need[s.unit_lo : s.unit_hi]]
+        own.append(float(part[np.isfinite(part)].max()))
+    return float(whole[need].max()), own
+
+
+@pytest.mark.slow
+def test_balanced_split_keeps_every_sector_within_the_whole_bound() -> None:
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+
+    # 200 km, seed 6, 16 teams: the chainage cuts leave sector 1 a round trip 22 % over the
+    # whole border's (and a plan 26 % over the whole plan's, benchmarks/results/sectors_quality.md)
+    net = build_network(generate_scenario(200, seed=6))
+    chainage = split_sectors(net, 2, tolerance=None)
+    ref, own = _own_bounds(net, chainage)
+    assert max(own) > 1.2 * ref
+    balanced = split_sectors(net, 2)
+    assert len(balanced) == 2 and [s.unit_lo for s in balanced] != [s.unit_lo for s in chainage]
+    ref2, own2 = _own_bounds(net, balanced)
+    assert ref2 == ref and max(own2) <= 1.02 * ref
+    assert all(len(s.lost_units) == 0 for s in balanced)
+    again = split_sectors(net, 2)  # deterministic
+    assert [(s.unit_lo, s.teams) for s in again] == [(s.unit_lo, s.teams) for s in balanced]
+
+
+@pytest.mark.slow
+def test_a_split_no_move_can_mend_is_refused_and_says_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+
+    net = build_network(generate_scenario(80, seed=4))  # 6 teams; chainage cuts: 20 + 60 km
+    chainage = split_sectors(net, 2, tolerance=None)
+    assert len(chainage) == 2
+    ref, _ = _own_bounds(net, chainage)
+    with caplog.at_level("WARNING", logger="borderwatch.plan.sectors"):
+        out = split_sectors(net, 2)
+    assert len(out) == 1  # refused: one sector, the whole border
+    line = next(r.getMessage() for r in caplog.records if "refused" in r.getMessage())
+    import re
+
+    # it names the sector (after the cut moves that did not help), its bound and the whole's
+    m = re.search(r"sector (\d) \(km [\d.]+-[\d.]+\) refused: its own bound ([\d.]+) min", line)
+    assert m is not None, line
+    assert f"whole border's bound {ref / 60:.1f} min" in line
+    assert float(m.group(2)) > 1.02 * ref / 60
+
+
+def test_bad_split_tolerance(net) -> None:  # type: ignore[no-untyped-def]
+    from borderwatch.errors import ConfigError
+
+    for bad in (-0.1, float("nan"), "2 %"):
+        with pytest.raises(ConfigError, match="tolerance"):
+            split_sectors(net, 2, tolerance=bad)  # type: ignore[arg-type]
