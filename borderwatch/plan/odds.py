@@ -328,6 +328,36 @@ def variant_worst_revisit(passes: VariantPasses, window_min: float) -> np.ndarra
     return worst
 
 
+def _unique_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(table, axis=0, return_counts=True)`` of a 2-D float table, by ``np.lexsort``.
+
+    The same rows in the same (lexicographic, column 0 first) order with the same
+    counts: ``np.unique`` with ``axis=0`` sorts the rows as one structured value each,
+    through the generic field-by-field comparison, which took two thirds of the
+    detection odds of a Ningming plan (1.9 of 2.9 s; the tables of :func:`lp_odds`
+    have thousands of rows and a column per variant of a team).
+
+    Parameters
+    ----------
+    table
+        A (rows, columns) float table without NaN.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The distinct rows, sorted, and how many times each occurs.
+    """
+    table = np.asarray(table)
+    if table.ndim != 2 or not len(table) or not table.shape[1]:
+        out: tuple[np.ndarray, np.ndarray] = np.unique(table, axis=0, return_counts=True)
+        return out
+    ordered = table[np.lexsort(table.T[::-1])]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    at = np.flatnonzero(first)
+    return ordered[first], np.diff(np.r_[at, len(ordered)])
+
+
 def lp_odds(
     seen: np.ndarray,
     allowed: np.ndarray | None = None,
@@ -371,7 +401,7 @@ def lp_odds(
     # identical situations are one row (the table stays small)
     coef = weight[:, None] * seen
     full = np.round(np.column_stack([coef, base]), 12)
-    rows, counts = np.unique(full, axis=0, return_counts=True)
+    rows, counts = _unique_rows(full)
     a_rows, b_rows = rows[:, :n], rows[:, n]
     m = len(rows)
     s = sparse.csr_matrix(a_rows)
