@@ -1291,11 +1291,12 @@ def plan_sectors(
         ``"auto"`` or the number of sectors (:func:`split_sectors`).
     search
         The search of every sector's :func:`~borderwatch.plan.patrols.plan_patrols`
-        (each sector's search gets ``time_limit_s`` of its own; the bound's safety
-        cap ``bound_time_s`` defaults, as in a whole plan, to
-        :func:`~borderwatch.plan.patrols.bound_cap_s` of the instance's links, so
-        the bound ends by its rounds, not by the machine's load). Its seed (default ``network.config.seed``)
-        is the plan's: sector ``i`` plans with :func:`sector_seed` ``(seed, i)``.
+        (each sector's search gets ``time_limit_s`` of its own). Without
+        ``bound_time_s`` the sectors' bounds and the stitched bound have no wall-clock
+        cap: they end by their rounds (``bound_rounds``, scaled down on large
+        instances), so the plan is the same on Dask and in process whatever the load.
+        Its seed (default ``network.config.seed``) is the plan's: sector ``i`` plans
+        with :func:`sector_seed` ``(seed, i)``.
     always_patrol
         Passed to every sector's plan.
     progress
@@ -1346,6 +1347,9 @@ def plan_sectors(
         The Dask scheduler cannot be reached (from :func:`~borderwatch._dask.open_client`).
     """
     search = search or SearchParams()
+    if search.bound_time_s is None:  # the bounds end by their rounds, never by the clock: a
+        # wall-clock cap binding under load would make in-process and Dask runs differ
+        search = search.replace(bound_time_s=math.inf)
     if workers is not None and (
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
     ):

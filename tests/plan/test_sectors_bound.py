@@ -1,0 +1,54 @@
+"""The sector plan's bounds end by their rounds, not by the clock (plan/sectors.py).
+
+A machine under heavy load is stood in for by a slow clock in the assignment
+bound's module only (each reading 1,000 s after the last): a wall-clock cap then
+binds at once, as a 30 s cap could at a load of 9, when the in-process and the
+Dask runs of one plan used to differ in their bounds.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from borderwatch.config import SearchParams
+from borderwatch.plan.sectors import plan_sectors
+from borderwatch.routing import assignment
+
+SEARCH = SearchParams(max_iterations=40, bound_rounds=4, seed=5)
+
+
+class _SlowClock:
+    """``time`` for routing.assignment: every reading 1,000 s after the previous one."""
+
+    now = 0.0
+
+    @classmethod
+    def perf_counter(cls) -> float:
+        cls.now += 1000.0
+        return cls.now
+
+
+@pytest.fixture(scope="module")
+def net():  # type: ignore[no-untyped-def]
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+
+    return build_network(generate_scenario(80, seed=7))
+
+
+@pytest.mark.slow
+def test_sector_bounds_do_not_depend_on_the_clock(net, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    calm = plan_sectors(net, 2, workers=0, search=SEARCH, full_bound=True)
+    assert calm.bound_kind == "assignment"
+    monkeypatch.setattr(assignment, "time", _SlowClock)
+    # the instrument bites: a plan given a wall-clock cap keeps only the basic bounds
+    capped = plan_sectors(
+        net, 2, workers=0, search=SEARCH.replace(bound_time_s=30.0), full_bound=True
+    )
+    assert capped.sector_bound < calm.sector_bound
+    assert capped.result.lower_bound < calm.result.lower_bound
+    # without a cap (the default) the sectors' and the stitched bound are the calm run's
+    loaded = plan_sectors(net, 2, workers=0, search=SEARCH, full_bound=True)
+    assert [f.bound_min for f in loaded.figures] == [f.bound_min for f in calm.figures]
+    assert loaded.sector_bound == calm.sector_bound
+    assert loaded.result.lower_bound == calm.result.lower_bound
