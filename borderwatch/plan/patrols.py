@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from borderwatch.routing.result import RoutingResult
 
 __all__ = [
+    "BESIDE_CAP_FACTOR",
     "BOUND_WARMUP_ITERATIONS",
     "BoundBeside",
     "bound_cap_s",
@@ -154,6 +155,10 @@ def bound_cap_s(n_links: int) -> float:
 #: iterations reach 88.2 min (the search's 88.1): the bound then takes ~7 s, against
 #: ~12 s pruned by the start solution alone (102 min).
 BOUND_WARMUP_ITERATIONS = 200
+#: The default safety cap of the bound beside the search, in multiples of :func:`bound_cap_s`:
+#: at a load average of 4-5 on 2 cores the Ningming bound's ~9 CPU seconds took over 30 s
+#: of wall time, and a bound stopped by the cap differs between runs (88.04 against 88.07).
+BESIDE_CAP_FACTOR = 4.0
 
 
 def pruned_bound(instance: ArcInstance, search: SearchParams, time_limit_s: float) -> float:
@@ -412,6 +417,9 @@ def plan_patrols(
         bound stopped by it is still valid, but may differ between runs, and a
         warning is logged); default :func:`bound_cap_s`, which grows with the
         instance so that the bound ends by its round count on a loaded machine.
+        Up to :data:`~borderwatch.routing.assignment.WHOLE_UP_TO` links the bound
+        runs beside the search (:class:`BoundBeside`, pruned by its own short
+        search: :func:`pruned_bound`) with :data:`BESIDE_CAP_FACTOR` times that cap.
     always_patrol
         Roads patrolled in any case (names, OSM ids or highway classes).
     progress
@@ -443,7 +451,15 @@ def plan_patrols(
     secs["required"] = time.perf_counter() - t
     t = time.perf_counter()
     instance = build_instance(network, required.edges)
-    cap_s = bound_cap_s(len(instance.links)) if search.bound_time_s is None else search.bound_time_s
+    # beside the search the bound shares the cores with it (and with whatever else runs):
+    # its default safety cap is BESIDE_CAP_FACTOR times the sequential one, so that the
+    # round count, not the clock, ends it on a loaded machine (a bound stopped by the cap
+    # would differ between runs)
+    cap_s = (
+        BESIDE_CAP_FACTOR * bound_cap_s(len(instance.links))
+        if search.bound_time_s is None
+        else search.bound_time_s
+    )
     beside = (
         BoundBeside(instance.instance, search.replace(seed=seed), cap_s)
         if search.bound_rounds > 0 and len(instance.links) <= WHOLE_UP_TO
