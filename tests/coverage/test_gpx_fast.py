@@ -128,18 +128,13 @@ def test_written_plan_and_simulated_files_are_plain(tmp_path: Path) -> None:
     import numpy as np
 
     from borderwatch.log.simulate import TeamTrack, write_gpx
-    from borderwatch.planfiles.export import _gpx
+    from borderwatch.planfiles.export import _gpx, _Track
 
     trk = gpxpy.gpx.GPXTrack(name="T1 one")
-    seg = gpxpy.gpx.GPXTrackSegment()
-    seg.points = [
-        gpxpy.gpx.GPXTrackPoint(
-            latitude=1.0 + k / 1e4, longitude=2.0, time=datetime(2026, 12, 14, 12, 0, k)
-        )
-        for k in range(3)
-    ]
-    trk.segments.append(seg)
-    text = _gpx({"T1": trk})
+    trk.segments.append(gpxpy.gpx.GPXTrackSegment())  # the points are rendered by _Track
+    lat = [1.0 + k / 1e4 for k in range(3)]
+    times = [datetime(2026, 12, 14, 12, 0, k) for k in range(3)]
+    text = _gpx({"T1": _Track(head=trk, lat=lat, lon=[2.0] * 3, times=times)})
     _same(_plain_gpx(text), _gpxpy_tracks(text))
     from zoneinfo import ZoneInfo
 
