@@ -84,7 +84,7 @@ def plan_command(
         float,
         typer.Option(
             help="Size of the routing search, in seconds of an idle core; counted in "
-            "iterations (the same files on any machine), 5x it caps the wall time.",
+            "iterations (the same files on any machine), 10x it caps the wall time.",
             min=0.1,
         ),
     ] = 20.0,
