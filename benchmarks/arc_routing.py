@@ -16,11 +16,21 @@ Prints a table and, as its last line, ``mean gap X %, max gap Y %, N instances``
 (gap of our longest tour to ``best_known`` of ``reference.csv``; to our lower
 bound for rows without a reference value, e.g. ``--multi-base``).
 
+``--solvers minmax,population`` runs our two searches on every row, one column
+each: ``minmax`` = :func:`~borderwatch.routing.minmax.solve_minmax` with
+``time_limit_s`` (the annealing, stops by time), ``population`` =
+:func:`~borderwatch.routing.population.solve_search` with the same
+``SearchParams`` (the plan's default search: ends by counts sized from
+``time_limit_s``, wall cap 5x). The first one named is ``ours``. ``--data DIR``
+takes a folder of CARPLIB files (e.g. HGS-CARP's ``Instances/CARP``) and
+``--graphs egl-e,egl-s`` keeps the graphs whose names start with those prefixes.
+
 Usage::
 
     python benchmarks/arc_routing.py [--instances DIR ...] [--reference CSV]
         [--problem mmkcpp|mmkrpp] [--k 2,3,5] [--time-limit S] [--csv OUT]
         [--baselines ortools,pyvrp|none] [--multi-base]
+        [--data DIR] [--graphs PREFIX,...] [--solvers minmax,population]
 """
 
 from __future__ import annotations
@@ -52,6 +62,8 @@ from benchmarks.carplib import (  # noqa: E402
 )
 from borderwatch.routing.instance import ArcInstance  # noqa: E402
 from borderwatch.routing.minmax import solve_minmax  # noqa: E402
+from borderwatch.routing.population import solve_search  # noqa: E402
+from borderwatch.routing.result import RoutingResult  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "benchmarks" / "arc-routing"
 Tour = list[tuple[int, int]]  # (task index, orientation 0 = u->v / 1 = v->u)
@@ -247,12 +259,23 @@ def _is_client(activity: object) -> bool:
 
 
 # ------------------------------------------------------------------- main
-def _files(dirs: Sequence[Path]) -> list[tuple[str, Path]]:
+SOLVERS = {"minmax": solve_minmax, "population": solve_search}
+
+
+def _solve(name: str, inst: ArcInstance, search: SearchParams) -> RoutingResult:
+    res = SOLVERS[name](inst, search=search)
+    res.validate(inst)
+    return res
+
+
+def _files(dirs: Sequence[Path], prefixes: Sequence[str] = ()) -> list[tuple[str, Path]]:
     """One file per graph (the ``A`` file where a graph has several)."""
     chosen: dict[str, Path] = {}
     for d in dirs:
         for f in sorted(d.glob("*.dat")):
             g = graph_name(f.stem)
+            if prefixes and not g.startswith(tuple(prefixes)):
+                continue
             if g not in chosen or (f.stem.endswith("A") and not chosen[g].stem.endswith("A")):
                 chosen[g] = f
 
@@ -271,6 +294,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="CARPLIB folder(s); default ../shared/benchmarks/arc-routing/{gdb,val}",
     )
+    ap.add_argument(
+        "--data", type=Path, default=None, help="one CARPLIB folder (adds to --instances)"
+    )
+    ap.add_argument(
+        "--graphs", default="", help="keep graphs whose names start with these (comma-separated)"
+    )
+    ap.add_argument(
+        "--solvers", default="minmax", help="minmax,population: our searches, one column each"
+    )
     ap.add_argument("--reference", type=Path, default=None, help="reference.csv")
     ap.add_argument("--problem", choices=["mmkcpp", "mmkrpp"], default="mmkcpp")
     ap.add_argument("--k", default="2,3,4,5,7,10", help="comma-separated team counts")
@@ -283,7 +315,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    dirs = args.instances or [SHARED / "gdb", SHARED / "val"]
+    dirs = list(args.instances or [])
+    if args.data is not None:
+        dirs.append(args.data)
+    dirs = dirs or [SHARED / "gdb", SHARED / "val"]
+    solvers = [x for x in args.solvers.split(",") if x]
+    for x in solvers:
+        if x not in SOLVERS:
+            ap.error(f"unknown solver {x!r}; use {', '.join(SOLVERS)}")
+    prefixes = [x for x in args.graphs.split(",") if x]
     for d in dirs:
         if not d.is_dir():
             ap.error(
@@ -301,18 +341,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             ap.error(f"unknown baseline {b!r}; use ortools, pyvrp or none")
     problem_key = "MMkCPP" if args.problem == "mmkcpp" else "MMkRPP"
 
+    extra = solvers[1:]
     head = (
         f"{'instance':10s} {'k':>3s} {'ours':>8s} {'best':>8s} {'bound':>8s} {'gap%':>7s} {'s':>5s}"
     )
+    for x in extra:
+        head += f" {x[:8]:>8s} {'gap%':>7s} {'s':>5s}"
     for b in baselines:
         head += f" {b:>8s} {'ours/' + b[:2]:>7s}"
     print(
         f"# {args.problem}{' multi-base' if args.multi_base else ''}, k={ks}, "
-        f"time limit {args.time_limit:g} s per solver, seed {args.seed}"
+        f"time limit {args.time_limit:g} s per solver, seed {args.seed}, ours = {solvers[0]}"
+        + (f", also {','.join(extra)}" if extra else "")
     )
     print(head, flush=True)
-    rows, gaps = [], []
-    for g, path in _files(dirs):
+    rows: list[dict] = []
+    gaps: dict[str, list[float]] = {x: [] for x in solvers}
+    at_best: dict[str, int] = {x: 0 for x in solvers}
+    for g, path in _files(dirs, prefixes):
         data = parse_carplib(path.read_text(encoding="latin-1"), source=str(path))
         for k in ks:
             inst = to_instance(data, problem=args.problem, k=k)
@@ -320,40 +366,43 @@ def main(argv: Sequence[str] | None = None) -> int:
                 inst = to_instance(
                     data, problem=args.problem, depots=farthest_bases(inst, k, first=data.depot)
                 )
-            res = solve_minmax(
-                inst, search=SearchParams(time_limit_s=args.time_limit, seed=args.seed)
-            )
-            res.validate(inst)
             ref = None if args.multi_base else reference.get((problem_key, g, k))
             best = ref.best_known if ref else math.nan
-            target = best if ref else res.lower_bound
-            gap = 100.0 * (res.max_cost - target) / target if target > 0 else 0.0
-            gaps.append(gap)
-            row = {
-                "instance": g,
-                "k": k,
-                "ours": res.max_cost,
-                "best_known": best,
-                "lower_bound": res.lower_bound,
-                "gap_pct": round(gap, 3),
-                "seconds": round(res.seconds, 2),
-            }
-            line = (
-                f"{g:10s} {k:3d} {res.max_cost:8.1f} {best:8.1f} {res.lower_bound:8.1f} "
-                f"{gap:7.2f} {res.seconds:5.1f}"
-            )
+            search = SearchParams(time_limit_s=args.time_limit, seed=args.seed)
+            row: dict = {"instance": g, "k": k}
+            line = f"{g:10s} {k:3d}"
+            for n, x in enumerate(solvers):
+                res = _solve(x, inst, search)
+                target = best if ref else res.lower_bound
+                gap = 100.0 * (res.max_cost - target) / target if target > 0 else 0.0
+                gaps[x].append(gap)
+                at_best[x] += bool(res.max_cost <= target + 1e-6)
+                sfx = "" if n == 0 else f"_{x}"
+                row[f"ours{sfx}"] = res.max_cost
+                if n == 0:
+                    row["best_known"] = best
+                    row["lower_bound"] = res.lower_bound
+                    line += f" {res.max_cost:8.1f} {best:8.1f} {res.lower_bound:8.1f}"
+                else:
+                    line += f" {res.max_cost:8.1f}"
+                row[f"gap_pct{sfx}"] = round(gap, 3)
+                row[f"seconds{sfx}"] = round(res.seconds, 2)
+                line += f" {gap:7.2f} {res.seconds:5.1f}"
+            ours = row["ours"]
             for b in baselines:
                 fn = ortools_minmax if b == "ortools" else pyvrp_minmax
-                kw = {"bound": res.lower_bound} if b == "pyvrp" else {}
+                kw = {"bound": row["lower_bound"]} if b == "pyvrp" else {}
                 val = max(fn(inst, args.time_limit, args.seed, **kw))
                 row[b] = val
-                row[f"ratio_{b}"] = round(res.max_cost / val, 4) if val > 0 else math.nan
+                row[f"ratio_{b}"] = round(ours / val, 4) if val > 0 else math.nan
                 line += f" {val:8.1f} {row[f'ratio_{b}']:7.3f}"
             rows.append(row)
             print(line, flush=True)
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         fields = ["instance", "k", "ours", "best_known", "lower_bound", "gap_pct", "seconds"]
+        for x in extra:
+            fields += [f"ours_{x}", f"gap_pct_{x}", f"seconds_{x}"]
         for b in baselines:
             fields += [b, f"ratio_{b}"]
         tmp = args.csv.with_suffix(args.csv.suffix + ".tmp")
@@ -370,8 +419,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" of {len(r)}"
         )
     what = "to lower bound" if args.multi_base or not reference else "to best_known"
-    print(f"# gap {what}; mean seconds {np.mean([r['seconds'] for r in rows]):.2f}")
-    print(f"mean gap {np.mean(gaps):.2f} %, max gap {np.max(gaps):.2f} %, {len(rows)} instances")
+    for n, x in enumerate(solvers):
+        sfx = "" if n == 0 else f"_{x}"
+        secs = np.mean([r[f"seconds{sfx}"] for r in rows])
+        print(
+            f"# {x}: mean gap {np.mean(gaps[x]):.2f} %, max gap {np.max(gaps[x]):.2f} %, "
+            f"{at_best[x]} / {len(rows)} rows at or below the target, mean seconds {secs:.2f}"
+        )
+    print(f"# gap {what}")
+    x = solvers[0]
+    print(
+        f"mean gap {np.mean(gaps[x]):.2f} %, max gap {np.max(gaps[x]):.2f} %, {len(rows)} instances"
+    )
     return 0
 
 

@@ -2,6 +2,14 @@
 
 CARPLIB numbers nodes from 1; an :class:`ArcInstance` numbers them from 0, so
 file node ``i`` becomes node ``i - 1`` (and ``DEPOSITO : 1`` becomes depot 0).
+
+The CARP files of vidalt/HGS-CARP ``Instances/CARP`` (gdb, val, kshs, Eglese
+``egl-*`` incl. the large ``egl-g*``, Beullens ``C/D/E/F``) are in this format
+(with or without leading spaces). Its ``Instances/MM-kWRPP`` files (windy: two
+costs per edge, ``( u, v) coste c_uv c_vu``, no ``DEPOSITO``) are refused: an
+:class:`ArcInstance` has one cost per undirected edge, so reading them would
+silently drop one direction's cost. The edge counts read must equal the
+header's ``ARISTAS_REQ``/``ARISTAS_NOREQ`` where the header gives them.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ __all__ = [
 
 Problem = Literal["mmkcpp", "mmkrpp"]
 
-_HEADER = re.compile(r"^\s*([A-Z_]+)\s*:\s*(.*?)\s*$", re.MULTILINE)
+_HEADER = re.compile(r"^[ \t]*([A-Z_]+)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.MULTILINE)
 _EDGE = re.compile(
     r"\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*coste\s+([-+0-9.eE]+)(?:\s+demanda\s+([-+0-9.eE]+))?",
     re.IGNORECASE,
@@ -37,6 +45,14 @@ _EDGE = re.compile(
 _NOREQ = re.compile(r"LISTA_ARISTAS_NOREQ\s*:", re.IGNORECASE)
 _REQ = re.compile(r"LISTA_ARISTAS_REQ\s*:", re.IGNORECASE)
 _DEPOT = re.compile(r"DEPOSITO\s*:\s*(\d+)", re.IGNORECASE)
+_WINDY = re.compile(r"\)\s*coste\s+[-+0-9.eE]+[ \t]+[-+0-9.]", re.IGNORECASE)
+
+
+def _declared(header: dict[str, str], key: str) -> int | None:
+    try:
+        return int(header[key].split()[0])
+    except (KeyError, ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +110,11 @@ def parse_carplib(text: str, *, source: str = "<text>") -> CarplibFile:
         When a mandatory field is missing or an edge refers to a node outside
         ``1 .. VERTICES``.
     """
+    if _WINDY.search(text):
+        raise RoutingError(
+            f"{source}: an edge has two costs (a windy MM-kWRPP file); "
+            "only undirected CARPLIB files with one cost per edge are supported"
+        )
     header = {k.upper(): v for k, v in _HEADER.findall(text)}
     try:
         n_nodes = int(header["VERTICES"].split()[0])
@@ -118,6 +139,10 @@ def parse_carplib(text: str, *, source: str = "<text>") -> CarplibFile:
             c.append(float(cost))
             d.append(float(dem) if dem else 0.0)
             r.append(is_req)
+    for key, got in (("ARISTAS_REQ", sum(r)), ("ARISTAS_NOREQ", len(r) - sum(r))):
+        want = _declared(header, key)
+        if want is not None and want != got:
+            raise RoutingError(f"{source}: '{key}' says {want} edges, {got} read")
     uu, vv = np.array(u, dtype=np.int64), np.array(v, dtype=np.int64)
     if len(uu) and (min(uu.min(), vv.min()) < 0 or max(uu.max(), vv.max()) >= n_nodes):
         raise RoutingError(f"{source}: an edge refers to a node outside 1..{n_nodes}")

@@ -69,6 +69,9 @@ def test_read_file_as_mmkcpp_and_mmkrpp(tmp_path: Path) -> None:
         (TINY.replace(" DEPOSITO :   1\n", ""), "DEPOSITO"),
         (TINY.replace("( 3, 4)", "( 3, 9)"), "outside 1..4"),
         (TINY.replace("LISTA_ARISTAS_REQ", "LISTA"), "LISTA_ARISTAS_REQ"),
+        (TINY.replace(" ( 2,3)  coste 3 demanda 4\n", ""), "'ARISTAS_REQ' says 2 edges, 1 read"),
+        (TINY.replace("ARISTAS_NOREQ :    2", "ARISTAS_NOREQ : 3"), "'ARISTAS_NOREQ' says 3"),
+        (TINY.replace("( 3, 4)  coste 1", "( 3, 4)  coste 1  5"), "two costs"),
     ],
 )
 def test_bad_files(text: str, match: str) -> None:
@@ -105,3 +108,49 @@ def test_gdb1_and_reference_bounds() -> None:
     for k in (2, 3, 4, 5, 7, 10):
         inst = read_carplib(carplib_path("gdb1.dat"), k=k)
         assert lower_bound(inst) == ref[("MMkCPP", "gdb1", k)].lower_bound
+
+
+# The head of HGS-CARP's Instances/CARP/egl-g1-A.dat layout (no leading spaces, UB/LB
+# comment) and of its Instances/MM-kWRPP/P0115 (windy, no DEPOSITO), edges cut down.
+EGL_LIKE = """NOMBRE : egl-g1-A
+COMENTARIO : UB=1025765, LB=970495
+VERTICES : 3
+ARISTAS_REQ : 2
+ARISTAS_NOREQ : 1
+VEHICULOS : 20
+CAPACIDAD : 28600
+TIPO_COSTES_ARISTAS : EXPLICITOS
+COSTE_TOTAL_REQ : 2416
+LISTA_ARISTAS_REQ :
+( 1, 2)   coste 1860   demanda 1860
+( 2, 3)   coste 556   demanda 556
+LISTA_ARISTAS_NOREQ :
+( 3, 1)   coste 90
+DEPOSITO :   1
+"""
+WINDY = """ NOMBRE :P011*
+ COMENTARIO :
+ VERTICES : 3
+ ARISTAS_REQ :  1
+ ARISTAS_NOREQ :  1
+ LISTA_ARISTAS_REQ :
+ (  1,  2)   coste    4     5
+ LISTA_ARISTAS_NOREQ :
+ (  2,  3)   coste   12     8
+"""
+
+
+def test_hgs_carp_egl_layout_and_windy_refused() -> None:
+    data = parse_carplib(EGL_LIKE, source="egl-g1-A.dat")
+    assert data.name == "egl-g1-A" and data.n_nodes == 3 and data.depot == 0
+    assert data.cost.tolist() == [1860, 556, 90]
+    assert data.required.tolist() == [True, True, False]
+    assert data.vehicles == 20 and data.capacity == 28600
+    assert graph_name("egl-g1-E") == "egl-g1" and graph_name("C01") == "C01"
+    with pytest.raises(RoutingError, match="two costs"):
+        parse_carplib(WINDY, source="P0115")
+
+
+def test_empty_header_value_does_not_swallow_the_next_field() -> None:
+    data = parse_carplib(TINY.replace("10 (cota superior)", ""))
+    assert data.n_nodes == 4 and data.vehicles == 2
