@@ -13,7 +13,10 @@ default search on it, with the tree first on ``sys.path``:
   budget the caller gives (plan: ``SearchParams(seed=s)``, the 20 s cap; public rows:
   ``SearchParams(time_limit_s=10, seed=0)`` as ``benchmarks/arc_routing.py``);
 * after (this tree): ``routing.population.solve_search`` with the same ``SearchParams``
-  (what ``route_teams`` calls: the population search, which ends by counts).
+  (what ``route_teams`` calls: the population search, which ends by counts);
+* at 500 km also "before, same iterations": the start commit's ``solve_minmax`` for as
+  many iterations as the after run made (``max_iterations``, no cap): the comparison at
+  equal work, which the machine's load cannot move.
 
 Before and after run alternately, one at a time. Columns: longest loop (minutes for the
 plans, the file's units for the public rows), wall seconds of the search call, iterations,
@@ -55,7 +58,11 @@ try:
 except ImportError:
     from borderwatch.routing.minmax import solve_minmax as solve
 inst = pickle.load(open(sys.argv[2], "rb"))
-search = SearchParams(time_limit_s=float(sys.argv[3]), seed=int(sys.argv[4]))
+its = int(sys.argv[5]) if len(sys.argv) > 5 else None
+if its is not None:
+    from borderwatch.routing.minmax import solve_minmax as solve
+search = SearchParams(time_limit_s=float(sys.argv[3]) if its is None else 0.0,
+                      seed=int(sys.argv[4]), max_iterations=its)
 t = time.perf_counter()
 r = solve(inst, search)
 s = time.perf_counter() - t
@@ -94,11 +101,17 @@ def public_instance(name: str, k: int, folder: Path) -> Path:
     return path
 
 
-def run(tree: Path, path: Path, time_limit: float, seed: int) -> dict[str, Any]:
-    """The tree's default search on the pickled instance, in a child process."""
+def run(
+    tree: Path, path: Path, time_limit: float, seed: int, iterations: int | None = None
+) -> dict[str, Any]:
+    """The tree's default search on the pickled instance, in a child process.
+
+    With ``iterations``: the tree's ``solve_minmax`` for that many iterations (no cap).
+    """
     env = dict(os.environ, PYTHONHASHSEED="0")
+    extra = [] if iterations is None else [str(iterations)]
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tree), str(path), str(time_limit), str(seed)],
+        [sys.executable, "-c", CHILD, str(tree), str(path), str(time_limit), str(seed), *extra],
         capture_output=True,
         text=True,
         check=True,
@@ -137,8 +150,17 @@ def main(argv: list[str] | None = None) -> int:
                     (f"{name} k={k}", public_instance(name, k, Path(tmp)), 10.0, 0, best, 1.0)
                 )
         for label, path, limit, seed, ref, unit in cases:
-            for tree_name, tree in (("before", args.before.resolve()), ("after", HERE)):
-                r = run(tree, path, limit, seed)
+            after_its: int | None = None
+            runs: list[tuple[str, Path, int | None]] = [
+                ("before", args.before.resolve(), None),
+                ("after", HERE, None),
+            ]
+            if label == "500 km":  # the annealing at the after's count: load-independent
+                runs.append(("before, same iterations", args.before.resolve(), -1))
+            for tree_name, tree, its in runs:
+                r = run(tree, path, limit, seed, after_its if its == -1 else None)
+                if tree_name == "after":
+                    after_its = int(r["iterations"])
                 val = r["max"] / unit
                 gap = 100.0 * (round(val, 1 if unit > 1 else 3) - ref) / ref
                 lines.append(
