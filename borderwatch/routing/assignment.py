@@ -55,6 +55,7 @@ __all__ = [
     "SCALED_MIN_ROUNDS",
     "SCALED_REL_GAP",
     "WHOLE_UP_TO",
+    "WINDOW_ROUNDS",
     "assignment_bound",
     "subset_cost",
 ]
@@ -76,6 +77,11 @@ SCALED_REL_GAP = 0.05
 #: at the 5 % gap and bound 197.4 min instead of 191.2 (the 5 % gap lets the dual
 #: bound lag the rounds' ``z``); beyond, rounds of ~1,000 links are too slow for it.
 SCALED_GAP_FROM = 400
+#: Rounds of the window bound (:func:`_window_bound`) after the scaled rounds, between
+#: :data:`WHOLE_UP_TO` and :data:`SCALED_GAP_FROM` links: at 500 km (241 links, loop
+#: 219.1 min) the window of the bottleneck team (167 links) reaches 205.5 min in 20
+#: rounds, where the whole MILP's 10 rounds stop at 199.1 and more of them plateau at ~200.
+WINDOW_ROUNDS = 20
 
 
 def subset_cost(instance: ArcInstance, team: int, tasks: list[int]) -> float:
@@ -219,6 +225,7 @@ def assignment_bound(
     prune: bool = True,
     whole_up_to: int = WHOLE_UP_TO,
     gap_from: int = SCALED_GAP_FROM,
+    window_rounds: int = WINDOW_ROUNDS,
 ) -> float:
     """Lower bound on the longest tour from the assignment MILP with subset cuts.
 
@@ -261,6 +268,10 @@ def assignment_bound(
     gap_from
         Beyond ``whole_up_to`` and up to this many links the scaled rounds solve each
         MILP to HiGHS's default gap; beyond it, to :data:`SCALED_REL_GAP`.
+    window_rounds
+        Beyond ``whole_up_to`` and up to ``gap_from`` links, with an incumbent: rounds
+        of the window bound (:func:`_window_bound`) of the bottleneck team of the last
+        scaled round; the larger bound counts. 0 skips it.
 
     Returns
     -------
@@ -288,11 +299,19 @@ def assignment_bound(
         best, pruned, cuts = rounds(base=base, max_rounds=max_rounds)
     else:
         scaled = min(SCALED_MAX_ROUNDS, max(SCALED_MIN_ROUNDS, round(SCALED_LINK_ROUNDS / m)))
+        heavy: list[int] = []
         best, pruned, cuts = rounds(
             base=base,
             max_rounds=min(max_rounds, scaled),
             rel_gap=None if m <= gap_from else SCALED_REL_GAP,
+            heavy=heavy,
         )
+        window = window_rounds > 0 and m <= gap_from and prune and bool(heavy)
+        if window and incumbent is not None and best < incumbent - 1e-6:
+            wbest, wpruned, wcuts = _window_bound(
+                model, heavy[0], rounds, base=base, max_rounds=window_rounds
+            )
+            best, pruned, cuts = max(best, wbest), pruned or wpruned, cuts + wcuts
     logger.info(
         "assignment bound: %.1f (basic %.1f), %d cuts, %.1f s",
         best,
@@ -455,7 +474,10 @@ def _base_rows(
 ) -> _Rows:
     """One team per task, the round-trip rows and the additive row of each team."""
     rows = _Rows()
+    served = {j for _, j in col}
     for j in range(model.m):
+        if j not in served:  # outside the window: no team must serve it
+            continue
         idx = [col[(t, j)] for t in range(model.k) if (t, j) in col]
         rows.add(idx, [1.0] * len(idx), 1.0, 1.0)
     for (t, j), i in col.items():  # round trip: z - rt x >= 0
@@ -483,16 +505,23 @@ def _rounds(
     lifted: bool,
     n_min: int,
     prune: bool,
+    window: np.ndarray | None = None,
+    heavy: list[int] | None = None,
 ) -> tuple[float, bool, int]:
     """The rounds of :func:`assignment_bound`.
 
     Returns the bound, whether pairs were pruned by the incumbent (the bound must then be
     capped at it) and the number of cuts. With ``rel_gap`` each MILP stops at that
     relative gap: only its dual bound counts then (the solution's ``z`` may lie above
-    the relaxation's optimum).
+    the relaxation's optimum). With ``window`` (a boolean mask over the tasks) only the
+    tasks of the window must be served: the bound of a relaxation (see
+    :func:`_window_bound`). ``heavy``, if given, receives the team whose set in the last
+    solved round has the costliest tour (the bottleneck of the relaxation).
     """
     k = model.k
     rt, add, usable, pruned = _trip_weights(model, incumbent, prune)
+    if window is not None:
+        usable = usable & window[None, :]
     pairs = [(t, j) for t in range(k) for j in range(model.m) if usable[t, j]]
     nx = len(pairs)
     col = {pr: i for i, pr in enumerate(pairs)}
@@ -537,10 +566,17 @@ def _rounds(
         x = res.x[:nx] > 0.5
         zval = float(res.x[z])
         added = 0
+        top = -1.0
         for t in range(k):
             got = tuple(j for j, i in team_cols[t] if x[i])
+            if not got:
+                continue
             # a tour serving got costing at most z bounds every subset too: no cut violated
-            if got and _tour_upper(model, t, got) > zval + 1e-6:
+            upper = _tour_upper(model, t, got)
+            if heavy is not None and upper > top:
+                top = upper
+                heavy[:] = [t]
+            if upper > zval + 1e-6:
                 added += cuts.add_team(rows, col, z, t, got, zval)
         logger.debug(
             "assignment bound round %d: z %.1f, dual %.1f, %d cuts", rnd, zval, best, added
@@ -550,6 +586,39 @@ def _rounds(
                 best = max(best, zval)  # solved to optimality with every cut satisfied
             break
     return best, pruned, len(cuts.seen)
+
+
+def _window_bound(
+    model: _Model,
+    team: int,
+    rounds: functools.partial[tuple[float, bool, int]],
+    *,
+    base: float,
+    max_rounds: int,
+) -> tuple[float, bool, int]:
+    """The assignment bound of the tasks ``team`` may serve: a relaxation, so a valid bound.
+
+    The window ``W`` is the set of tasks whose round trip from ``team``'s base stays
+    within the incumbent (the pairs :func:`_trip_weights` keeps for it). The rounds
+    then bound the min-max problem in which only the tasks of ``W`` must be served,
+    by every team allowed to (their other tasks dropped). Validity: any plan of the
+    whole instance, each tour restricted to the tasks of ``W`` (the others skipped,
+    deadheading straight on, which costs no more as shortest-path costs obey the
+    triangle inequality), is a plan of the window whose longest tour is no longer;
+    so the window's optimum is at most the whole optimum, and every cut and pruning
+    argument of :func:`assignment_bound` holds for it as for the whole. With fewer
+    tasks, each round is cheaper and the subset cuts concentrate on the region
+    where the bottleneck team competes: at 500 km it converges to a higher bound
+    than the whole MILP does in any affordable number of rounds.
+
+    ``team`` is the bottleneck of the whole MILP's last round (its set had the
+    costliest tour), read from the solution, so the choice is deterministic.
+    """
+    _, _, usable, _ = _trip_weights(model, rounds.keywords["incumbent"], True)
+    window = usable[team].copy()
+    if not window.any():
+        return base, False, 0
+    return rounds(base=base, max_rounds=max_rounds, window=window)  # type: ignore[no-any-return]
 
 
 def _tour_upper(model: _Model, team: int, tasks: tuple[int, ...]) -> float:

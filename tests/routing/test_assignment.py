@@ -144,3 +144,79 @@ def test_nearest_neighbour_tour_bounds_the_exact_cost() -> None:
         for t in range(inst.n_teams):
             tasks = tuple(int(j) for j in np.flatnonzero(model.allowed[t]))
             assert _tour_upper(model, t, tasks) >= subset_cost(inst, t, list(tasks)) - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_window_bounds_stay_below_the_brute_force_optimum(seed: int) -> None:
+    """Every window (any subset of the tasks, here every team's reach and random masks)
+    bounds a relaxation: never above the whole instance's brute-force optimum."""
+    import functools
+    import time
+
+    from borderwatch.routing.assignment import _rounds, _window_bound
+    from borderwatch.routing.minmax import _Model
+
+    inst = _tiny(seed)
+    opt = _brute_force(inst)
+    basic = lower_bound(inst)
+    model = _Model(inst)
+    for incumbent in (opt, opt * 1.3, opt * 3.0):
+        rounds = functools.partial(
+            _rounds,
+            model,
+            deadline=time.perf_counter() + 60,
+            max_exact=12,
+            incumbent=incumbent,
+            lifted=True,
+            n_min=30,
+            prune=True,
+        )
+        for t in range(inst.n_teams):
+            bound, _, _ = _window_bound(model, t, rounds, base=basic, max_rounds=40)
+            assert basic - 1e-9 <= bound <= opt + 1e-6
+    rng = np.random.default_rng(seed)
+    for _ in range(4):
+        window = rng.random(model.m) < 0.6
+        if not window.any():
+            continue
+        bound, _, _ = _rounds(
+            model,
+            base=0.0,
+            deadline=time.perf_counter() + 60,
+            max_rounds=40,
+            max_exact=12,
+            incumbent=None,
+            lifted=True,
+            n_min=30,
+            prune=False,
+            window=window,
+        )
+        assert bound <= opt + 1e-6
+        # the window's own optimum (brute force over its tasks) is what the cuts reach
+        sub = [j for j in range(model.m) if window[j]]
+        wopt = min(
+            max(
+                subset_cost(inst, t, [sub[i] for i in range(len(sub)) if a[i] == t])
+                for t in range(inst.n_teams)
+            )
+            for a in itertools.product(range(inst.n_teams), repeat=len(sub))
+        )
+        assert bound == pytest.approx(wopt, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_scaled_bound_with_its_window_stays_valid_and_repeatable(seed: int) -> None:
+    """Beyond ``whole_up_to`` (forced with 0) with an incumbent above the optimum, the
+    window step runs after the scaled rounds: valid, repeatable, never below them."""
+    inst = _tiny(seed)
+    opt = _brute_force(inst)
+    basic = lower_bound(inst)
+    for incumbent in (opt * 1.2, opt * 2.0):
+        kw = {"whole_up_to": 0, "gap_from": 10_000, "incumbent": incumbent, "time_limit_s": 60}
+        with_window = [assignment_bound(inst, max_rounds=1, **kw) for _ in range(2)]  # type: ignore[arg-type]
+        without = assignment_bound(inst, max_rounds=1, window_rounds=0, **kw)  # type: ignore[arg-type]
+        assert with_window[0] == with_window[1]
+        assert basic - 1e-9 <= without <= with_window[0] + 1e-9
+        assert with_window[0] <= opt + 1e-6
+        if seed == 0:  # one round alone stops at 53.0; the window reaches the optimum 74.0
+            assert with_window[0] > without + 1.0
