@@ -24,7 +24,7 @@ from borderwatch.plan.night import NightObjective, night_objective, night_routes
 from borderwatch.plan.outliers import explain_outliers
 from borderwatch.plan.required import RequiredRoads, choose_required_edges
 from borderwatch.plan.schedule import NightSchedule, schedule_night
-from borderwatch.routing.assignment import WHOLE_UP_TO, assignment_bound
+from borderwatch.routing.assignment import SCALED_GAP_FROM, WHOLE_UP_TO, assignment_bound
 from borderwatch.routing.minmax import solve_minmax
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance, route_teams
 from borderwatch.routing.result import gap_pct
@@ -145,9 +145,12 @@ def bound_cap_s(n_links: int) -> float:
     """The default safety cap of the assignment bound: 30 s, or 0.1 s per required link beyond.
 
     Measured (benchmarks/results/scale_whole.md): 2,000 km (989 links) takes ~29 s
-    for its 4 rounds under load; 0.1 s a link gives it about three times that.
+    for its 4 rounds under load; 0.1 s a link gives it about three times that. Between
+    ``WHOLE_UP_TO`` and ``SCALED_GAP_FROM`` links the bound's window step
+    (``WINDOW_ROUNDS`` more rounds) gets 60 s more: 500 km took 21 + 41 s at load 8.
     """
-    return max(30.0, 0.1 * n_links)
+    window = 60.0 if WHOLE_UP_TO < n_links <= SCALED_GAP_FROM else 0.0
+    return max(30.0, 0.1 * n_links) + window
 
 
 #: Iterations of the short seeded search whose longest tour prunes the assignment bound
