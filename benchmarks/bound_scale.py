@@ -8,7 +8,9 @@ commit, and this tree) runs ``assignment_bound`` with ``plan_patrols``'s argumen
 (25 rounds, or ``--extra-rounds``; the cap ``bound_cap_s``, the incumbent, the basic bound) on the same pickled
 instance, with the tree first on ``sys.path``, and reports the bound, the rounds, the
 seconds and the printed gap (``(loop - bound) / bound``, as ``gap_pct``). Same incumbent for both trees,
-so the figures differ only by the bound.
+so the figures differ only by the bound. ``rounds`` counts every MILP round logged
+(the scaled rounds and, since the window step, its rounds too). Other cases:
+``--cases 1000km,2000km`` (generated, ``seed=7``; 2,000 km needs ~1 GB and minutes).
 
 Usage::
 
