@@ -1,0 +1,143 @@
+"""Benchmark: sector plans against the whole plan of the same border (issue #24, item 4).
+
+For each generated border (``generate_scenario(km, seed=...)``) the script plans the
+whole border once (this tree, ``plan_patrols``) and then the border in sectors
+(``plan_sectors``, ``--workers 0``) with the code of two trees side by side in one run:
+**before** (a git worktree of the commit before the balanced split, ``--before``) and
+**after** (this tree). Every plan runs in its own process with the same fixed search
+(``--max-iterations``, seed 0), so the figures do not depend on the machine's load.
+The reference is the whole plan's longest loop; a sector plan's ratio to it is what the
+split costs. ``auto`` rows say how many sectors ``--sectors auto`` makes (up to 749 km it
+makes one, which is no split: the row is then not planned).
+
+Usage::
+
+    git worktree add /tmp/wt_sectors 2f637e5
+    PYTHONPATH=. nice -n 10 python benchmarks/sectors_quality.py --before /tmp/wt_sectors \\
+        --cases 200:6,200:7 --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results" / "sectors_quality.md"
+
+CHILD = r"""
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+from borderwatch import build_network
+from borderwatch.config import SearchParams
+from borderwatch.data.synthetic import generate_scenario
+km, seed, mode, sectors, iters = sys.argv[1:6]
+net = build_network(generate_scenario(int(km), seed=int(seed)))
+search = SearchParams(max_iterations=int(iters), time_limit_s=3600.0, seed=0)
+t = time.perf_counter()
+row = {"teams": len(net.teams)}
+if mode == "whole":
+    from borderwatch.plan.patrols import plan_patrols
+    plan = plan_patrols(net, search)
+    row["n_sectors"] = 0
+else:
+    from borderwatch.plan.sectors import plan_sectors, split_sectors
+    n = sectors if sectors == "auto" else int(sectors)
+    split = split_sectors(net, n)
+    row["n_sectors"] = len(split)
+    row["split"] = [[round(s.km, 1), len(s.teams)] for s in split]
+    if mode == "count" or len(split) == 1:
+        print(json.dumps(row))
+        raise SystemExit(0)
+    plan = plan_sectors(net, n, workers=0, search=search)
+    row["sector_bound_min"] = plan.sector_bound_min
+    row["sector_loops"] = [round(f.max_loop_min, 1) for f in plan.figures]
+    row["sector_bounds"] = [round(f.bound_min, 1) for f in plan.figures]
+row["seconds"] = time.perf_counter() - t
+row["max_loop_min"] = plan.max_loop_min
+row["bound_min"] = plan.bound_min
+row["worst_revisit_min"] = plan.objective.worst_revisit_min
+print(json.dumps(row))
+"""
+
+
+def run(tree: Path, km: int, seed: int, mode: str, sectors: str, iters: int) -> dict:
+    """One plan in its own process with ``tree`` first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    args = [sys.executable, "-c", CHILD, str(km), str(seed), mode, sectors, str(iters)]
+    out = subprocess.run(args, env=env, capture_output=True, text=True, check=True, cwd=tree)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    """Plan every case whole and in sectors, before and after, and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--before", type=Path, default=Path("/tmp/wt_sectors"))
+    ap.add_argument("--cases", default="200:6,200:7", help="km:seed,...")
+    ap.add_argument("--sectors", default="2,auto")
+    ap.add_argument("--max-iterations", type=int, default=1500)
+    ap.add_argument("--write", action="store_true", help=f"write {RESULTS.name}")
+    args = ap.parse_args()
+    trees = {"before": args.before.resolve(), "after": ROOT}
+    lines = [
+        "| border | sectors | whole loop | before: split (km/teams) | before loop | before / whole "
+        "| after: split (km/teams) | after loop | after / whole | after sector loops (bounds) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    t0 = time.perf_counter()
+    for case in args.cases.split(","):
+        km, seed = (int(x) for x in case.split(":"))
+        whole = run(ROOT, km, seed, "whole", "0", args.max_iterations)
+        ref = whole["max_loop_min"]
+        print(f"{km} km seed {seed}: whole {ref:.1f} min ({whole['teams']} teams)", flush=True)
+        for n in args.sectors.split(","):
+            rows = {
+                k: run(t, km, seed, "sectors", n, args.max_iterations) for k, t in trees.items()
+            }
+            cells = []
+            for k in ("before", "after"):
+                r = rows[k]
+                split = " + ".join(f"{a:.0f}/{b}" for a, b in r["split"])
+                if "max_loop_min" in r:
+                    loop = r["max_loop_min"]
+                    cells += [split, f"{loop:.1f}", f"{loop / ref:.3f}"]
+                else:
+                    cells += [split, "(one sector: no split)", "-"]
+            a = rows["after"]
+            per = (
+                ", ".join(
+                    f"{x:.1f} ({b:.1f})"
+                    for x, b in zip(a["sector_loops"], a["sector_bounds"], strict=True)
+                )
+                if "sector_loops" in a
+                else "-"
+            )
+            line = f"| {km} km / {whole['teams']} teams, seed {seed} | {n} | {ref:.1f} | " + (
+                " | ".join(cells) + f" | {per} |"
+            )
+            print(line, flush=True)
+            lines.append(line)
+    print(f"total {time.perf_counter() - t0:.0f} s")
+    if args.write:
+        head = (
+            "# Sector plans against the whole plan (issue #24, item 4)\n\n"
+            f"`PYTHONPATH=. nice -n 10 python benchmarks/sectors_quality.py --before /tmp/wt_sectors "
+            f"--cases {args.cases} --sectors {args.sectors} --max-iterations "
+            f"{args.max_iterations} --write`, one run: each plan in its own process, "
+            "`--workers 0`, seed 0, a fixed search of "
+            f"{args.max_iterations} iterations (same figures on any load). before = 2f637e5 "
+            "(chainage cuts), after = this tree (cuts moved until no sector's own round-trip "
+            "bound exceeds the whole border's by 2 %, else merged). Loops in minutes; the "
+            "reference is the whole plan's longest loop (this tree, same search).\n\n"
+        )
+        RESULTS.write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
