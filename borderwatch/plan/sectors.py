@@ -14,7 +14,12 @@ A national border of thousands of kilometres is planned in sectors:
    with units that a team can watch on the whole network but none of its own
    teams can, when a neighbour's teams can (:func:`_rescue`, repeated). Units
    only a team two or more sectors away could watch stay lost to the split:
-   :func:`plan_sectors` warns and reports their km (``lost_km``).
+   :func:`plan_sectors` warns and reports their km (``lost_km``). Then the
+   split is balanced (:func:`_balance`): while a sector's own round-trip bound
+   (its teams, its sub-network, :func:`_trip_per_unit`) exceeds the whole
+   border's by more than :data:`SPLIT_TOLERANCE`, its cuts move; a sector no
+   move mends is refused (merged with a neighbour, with a warning naming it,
+   its bound and the whole border's).
 2. :func:`sector_network` makes a valid :class:`~borderwatch.data.network.PatrolNetwork`
    of each sector (:func:`subset_network`): the sector's units; the road nodes
    whose nearest border unit lies within the sector's chainage span plus a
