@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -205,6 +206,21 @@ def pruned_bound(instance: ArcInstance, search: SearchParams, time_limit_s: floa
     return min(max(bound, warm.lower_bound), warm.max_cost)
 
 
+def _spare_core() -> bool:
+    """Whether a core is likely idle: the 1-minute load average at most the cores less one.
+
+    On a busy machine the bound's process only competes with this one: at a load
+    average of ~7 on 2 cores (benchmarks/results/plan_ningming.md, run 3) the search's
+    wall time tripled for the same CPU and the plan took 81 s against 58. The choice
+    changes the seconds only, never the bound (:class:`BoundBeside`).
+    """
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this system
+        return True
+    return load <= (os.cpu_count() or 1) - 1
+
+
 def _bound_child(
     send: Connection, instance: ArcInstance, search: SearchParams, time_limit_s: float
 ) -> None:
@@ -225,8 +241,8 @@ class BoundBeside:
     (:func:`pruned_bound` depends on the instance and the seed only), so a plan is
     the same bytes with or without the process: this one computes the bound itself
     (in :meth:`result`) where forking is unsafe or impossible (no ``fork`` start
-    method, other threads running, a daemonic process such as a Dask worker's) or
-    when the child process fails to report.
+    method, other threads running, a daemonic process such as a Dask worker's),
+    where no core is spare (:func:`_spare_core`) or when the child fails to report.
 
     Parameters
     ----------
@@ -258,6 +274,7 @@ class BoundBeside:
                 "fork" in multiprocessing.get_all_start_methods()
                 and threading.active_count() == 1
                 and not multiprocessing.current_process().daemon
+                and _spare_core()
             )
         if fork:
             try:
