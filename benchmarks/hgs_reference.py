@@ -9,7 +9,9 @@ edges with the others deadhead only (MMkRPP), runs the binary one row at a
 time and writes a CSV with columns ``problem, instance, k, best_known,
 lower_bound, note`` (the layout of ``reference.csv``; ``best_known`` is the
 best over the seeds run here, ``note`` names the commit, command line, seeds,
-CPU-time limit and each seed's value). ``lower_bound`` is
+CPU-time limit and each seed's value; in min-max mode HGS-CARP solves a
+sequence of problems with a decreasing limit on the tour length and ``-t``
+applies to each, so a run takes several times ``-t``). ``lower_bound`` is
 :func:`borderwatch.routing.bounds.lower_bound` (``max(longest single-edge
 round trip, ceil(average))``).
 
@@ -120,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 note = (
                     f"our run of HGS-CARP {args.commit} (not a published value): "
                     f"gencarp {path.name} as MM-kWRPP -type 35 -veh {k} -t {args.time_limit} "
-                    f"-seed S, nice -n 10, shared 2-core machine; {per}"
+                    f"-seed S (-t: CPU s per subproblem of its loop of decreasing tour-length "
+                    f"limits, so a run takes several times that), nice -n 10, "
+                    f"shared 2-core machine at load 7-9; {per}"
                 )
                 w.writerow(
                     {

@@ -154,3 +154,15 @@ def test_hgs_carp_egl_layout_and_windy_refused() -> None:
 def test_empty_header_value_does_not_swallow_the_next_field() -> None:
     data = parse_carplib(TINY.replace("10 (cota superior)", ""))
     assert data.n_nodes == 4 and data.vehicles == 2
+
+
+def test_hgs_wrpp_text_symmetric_costs_and_depot_as_node_1() -> None:
+    from benchmarks.hgs_reference import wrpp_text
+
+    cpp = wrpp_text(parse_carplib(TINY), problem="mmkcpp")
+    assert " ARISTAS_REQ : 4\n ARISTAS_NOREQ : 0\n" in cpp
+    assert " ( 4, 1)   coste 7 7\n" in cpp and "NOREQ :\n" not in cpp
+    rpp = wrpp_text(parse_carplib(TINY.replace("DEPOSITO :   1", "DEPOSITO : 3")), problem="mmkrpp")
+    # nodes 1 and 3 swap places so that the depot is node 1, the format's convention
+    assert " ( 3, 2)   coste 2 2\n ( 2, 1)   coste 3 3\n LISTA_ARISTAS_NOREQ :\n" in rpp
+    assert rpp.endswith(" ( 1, 4)   coste 1 1\n ( 4, 3)   coste 7 7\n")
