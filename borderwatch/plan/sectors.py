@@ -1282,6 +1282,7 @@ def plan_sectors(
     progress: Callable[[str], None] | None = None,
     margin_m: float = DEFAULT_MARGIN_M,
     full_bound: bool | None = None,
+    tolerance: float | None = SPLIT_TOLERANCE,
     client: Client | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
@@ -1316,6 +1317,10 @@ def plan_sectors(
         shortest paths. ``False``: only :func:`whole_bound` (a round-trip and
         average bound, cheap, weak). Default: the full bound up to
         :data:`FULL_BOUND_MAX_LINKS` required links.
+    tolerance
+        How far a sector's own round-trip bound may exceed the whole border's
+        before its cuts move or it is refused (:func:`split_sectors`; ``None``:
+        the chainage cuts).
     client
         A connected Dask client to plan the sectors on.
     scheduler
@@ -1365,7 +1370,7 @@ def plan_sectors(
     t = time.perf_counter()
     say("splitting the border into sectors")
     fixed = _fixed_edges(network, always_patrol)  # a name matching no edge anywhere: an error
-    split = split_sectors(network, sectors, margin_m=margin_m)
+    split = split_sectors(network, sectors, margin_m=margin_m, tolerance=tolerance)
     lost = np.concatenate([s.lost_units for s in split])
     if len(lost):
         km = float(network.units["length_m"].to_numpy()[lost].sum()) / 1000.0

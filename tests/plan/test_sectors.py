@@ -397,8 +397,12 @@ def test_a_road_two_sectors_chose_is_one_link_served_once() -> None:
     from borderwatch.data.synthetic import generate_scenario
 
     net = build_network(generate_scenario(50, seed=3, n_teams=8))
-    plan = plan_sectors(
-        net, 4, workers=0, search=SearchParams(max_iterations=40, bound_rounds=0, seed=0)
+    plan = plan_sectors(  # the chainage cuts: the balanced split merges two of these sectors
+        net,
+        4,
+        workers=0,
+        search=SearchParams(max_iterations=40, bound_rounds=0, seed=0),
+        tolerance=None,
     )
     assert len(plan.sectors) == 4
     # the sectors chose some road twice (their counts add up to more than the union) ...
