@@ -32,9 +32,13 @@ Cases: Ningming, ``--at 02:10 --drop T05``; two generated scenarios
   its loop start is not there at 02:10), so it is not what the re-plan is held
   to; it is printed because the issue's 112.9 min was this figure.
 
+With ``--before none`` only this tree runs (no before side): ``--write`` then
+adds a dated section at the top of the results file (case, re-plan worst,
+scratch worst, ratio, engine seconds, load average) and keeps the earlier ones.
+
 Usage::
 
-    PYTHONPATH=. nice -n 10 python benchmarks/replan.py [--write] [--before /tmp/wt_replan]
+    PYTHONPATH=. nice -n 10 python benchmarks/replan.py [--write] [--before /tmp/wt_replan | none]
 """
 
 from __future__ import annotations
@@ -157,7 +161,7 @@ def _network(case: dict[str, Any], tmp: Path) -> Any:
     return build_network(load_scenario(folder))
 
 
-def main(before: Path, write: bool = False) -> dict[str, Any]:
+def main(before: Path | None, write: bool = False) -> dict[str, Any]:
     from borderwatch.config import SearchParams
     from borderwatch.plan.patrols import plan_patrols
     from borderwatch.plan.replan.scratch import from_scratch
@@ -179,7 +183,7 @@ def main(before: Path, write: bool = False) -> dict[str, Any]:
             for cache in ("_minmax_model", "_sp_cache"):  # the trees' solver caches differ
                 inst.__dict__.pop(cache, None)
             blob.write_bytes(pickle.dumps((net, plan, case)))
-            old = _side(before, blob)
+            old = _side(before, blob) if before else None
             new = _side(ROOT, blob)
             row = {
                 "case": case["name"],
@@ -204,16 +208,57 @@ def main(before: Path, write: bool = False) -> dict[str, Any]:
                     "max_approach_min": round(max(r.approach_s for r in sc.plan.routes) / 60.0, 2),
                     "same_required": sc.same_required,
                 }
-                for side in ("before", "after"):
+                for side in ("before", "after") if before else ("after",):
                     row[side]["gap_pct"] = round(
                         100.0 * (row[side]["worst"] / sc.worst_revisit_min - 1.0), 1
                     )
             print(json.dumps(row, ensure_ascii=False), flush=True)
             rows.append(row)
-    out = {"load_avg_1min_at_start": round(load, 1), "before_tree": str(before), "rows": rows}
+    out = {
+        "load_avg_1min_at_start": round(load, 1),
+        "load_avg_1min_at_end": round(os.getloadavg()[0], 1),
+        "before_tree": str(before) if before else None,
+        "rows": rows,
+    }
     if write:
-        _write(out)
+        (_write if before else _write_section)(out)
     return out
+
+
+def _write_section(o: dict[str, Any]) -> None:
+    """Put a dated section for an after-only run at the top of the results file."""
+    from borderwatch.atomic import write_text
+
+    path = Path(__file__).resolve().parent / "results" / "replan.md"
+    title, _, rest = path.read_text(encoding="utf-8").partition("\n")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    lines = [
+        f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, tree at {commit}: this tree only",
+        "",
+        "`PYTHONPATH=. nice -n 5 python benchmarks/replan.py --before none --write`, one run. Tonight's",
+        "plan and 'from scratch' use `plan_patrols`' default search (seed 0); the re-plan its own",
+        "(starts x iterations, `plan/replan/engine.py`). Ratio = re-plan / from scratch (<= 1.03 meets",
+        "#24.3). Engine seconds = `replan()` in its own process, wall / CPU. 1-minute load average "
+        f"{o['load_avg_1min_at_start']} at the start, {o['load_avg_1min_at_end']} at the end (2 cores).",
+        "",
+        "| case | re-plan worst | scratch worst | ratio | re-plan engine s (wall / CPU) "
+        "| scratch s (wall / CPU) | scratch longest loop | teams changed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in o["rows"]:
+        a, sc = r["after"], r.get("scratch")
+        ratio = f"{a['worst'] / sc['worst']:.3f}" if sc else "-"
+        lines.append(
+            f"| {r['case']}, {r['at']} drop {r['drop']} | {a['worst']} | "
+            + (f"{sc['worst']} | {ratio} | " if sc else "- | - | ")
+            + f"{a['wall']} / {a['cpu']} | "
+            + (f"{sc['wall']} / {sc['cpu']} | {sc['longest']} | " if sc else "- | - | ")
+            + f"{len(a['changed'])} of {a['teams']} |"
+        )
+    lines += ["", "```json", json.dumps(o, ensure_ascii=False), "```", ""]
+    write_text(path, "\n".join([title, "", *lines, rest.lstrip("\n")]))
 
 
 def _table(o: dict[str, Any]) -> list[str]:
@@ -303,7 +348,5 @@ if __name__ == "__main__":
     if args[:1] == ["--worker"]:
         _worker(args[1])
     else:
-        tree = (
-            Path(args[args.index("--before") + 1]) if "--before" in args else Path("/tmp/wt_replan")
-        )
-        main(tree, write="--write" in args)
+        name = args[args.index("--before") + 1] if "--before" in args else "/tmp/wt_replan"
+        main(None if name == "none" else Path(name), write="--write" in args)
