@@ -362,6 +362,27 @@ def test_ningming_drop_t05_at_0210(ningming_net) -> None:
     assert rp.worst_revisit_min <= 1.03 * sc.worst_approach_before_cut_min
 
 
+@pytest.mark.slow
+def test_ningming_hot_stretch_never_fewer_passes_than_keeping_tonight(ningming_net) -> None:
+    """benchmarks/replan.py's hot case: the re-plan passes the hot stretch at least as often.
+
+    Tonight's plan is the default search's (population, seed 0: the 88.07-min plan);
+    the re-plan at 02:10 with T05 out and km 40.5-42.0 hot (weight 2) once gave its
+    least-passed unit there 2 passes after the cut against 3 with tonight's loops kept.
+    """
+    plan = plan_patrols(ningming_net, search=SearchParams(seed=0, bound_rounds=0))
+    rp = replan(plan, ningming_net, at="02:10", drop=["T05"], hot=["40.5-42.0:2"])
+    kept, new = rp.hot_passes["40.5-42.0"]
+    assert kept > 0
+    assert new >= kept
+    # the same figures from the revisit table: every unit of the stretch a plan passes
+    units = HotStretch(40.5, 42.0, 2.0).units(ningming_net)
+    now = rp.revisits["n_passes"].to_numpy()[units]
+    assert now.min() >= kept
+    assert rp.weighted_worst_revisit_min <= rp.original_weighted_worst_revisit_min
+    assert rp.unserved == ()
+
+
 def test_driven_tracks_replace_the_plan_before_the_cut(small, dropped) -> None:
     """What was driven (here: the plan without T03, who stayed at base) is what counts before the cut."""
     net, plan = small

@@ -34,7 +34,12 @@ window end) for the teams still on duty:
   the target on a hot stretch is ``T / w``), up to three extra passes per
   stretch (:func:`hot_detours`). The passes there go up; the price is a longer
   loop for the teams that drive it (measured in :attr:`Replan.hot_passes`, the
-  worst revisit and ``benchmarks/results/replan.md``).
+  worst revisit and ``benchmarks/results/replan.md``). Of the variants (detours on
+  the loops as kept or on the new ones) the one whose hot stretches' least-passed
+  units lack fewest passes against tonight's loops kept wins first: a re-plan
+  asked to favour a stretch never passes it less often than doing nothing when a
+  variant avoids it (Ningming 02:10, T05 out, km 40.5-42.0 hot: 2 -> 4 passes,
+  tonight's loops kept 3).
 * **Orientation and order.** A loop must start at the team's position but may be
   driven either way round (:func:`orient_for_cut`), and wherever it comes back to
   a node the closed piece in between may be driven the other way round or swapped

@@ -138,6 +138,10 @@ def replan(
     rem = remainder_network(network, cut.at_min, cut.pos)
     patrol = build_instance(rem, plan.required.edges)
     score = _cut_score(rem, cut)
+    # tonight's loops kept (continued from where each team is): the stability rule's
+    # alternative, and on a hot stretch the passes the re-plan must not fall below
+    kept = kept_loops(rem, patrol, plan, cut.pos, cut.at_min)
+    floor = _hot_floor(network, cut, score, kept)
     result = _best_start(plan, rem, patrol, cut, score, search.replace(seed=seed), starts)
     secs["routing"] = time.perf_counter() - t
 
@@ -150,7 +154,6 @@ def replan(
     say("loops the right way round; unchanged where a change does not pay")
     oriented = reorder_for_cut(rem, orient_for_cut(routes, score), score, patrol=patrol)
     # stability: a team keeps its current loop unless changing it pays
-    kept = kept_loops(rem, patrol, plan, cut.pos, cut.at_min)
     reachable = set(int(e) for e in plan.required.edges) - {
         int(e) for link in patrol.unreachable for e in link.edges
     }
@@ -160,7 +163,7 @@ def replan(
         t = time.perf_counter()
         say("more passes on the hot stretches")
         routes = _hot_variants(
-            network, rem, patrol, (routes, oriented), cut, score, kept, reachable
+            network, rem, patrol, (routes, oriented), cut, score, (kept, floor), reachable
         )
         secs["hot"] = time.perf_counter() - t
     routes = _still_on_road(network, routes, cut)
@@ -351,7 +354,7 @@ def _hot_variants(
     loops: tuple[list[TeamRoute], list[TeamRoute]],
     cut: _Cut,
     score: CutScore,
-    kept: dict[str, TeamRoute],
+    stability: tuple[dict[str, TeamRoute], Sequence[tuple[np.ndarray, np.ndarray]]],
     reachable: set[int],
 ) -> list[TeamRoute]:
     """Hot detours on the loops as kept or on the new ones, the best kept where it pays.
@@ -360,9 +363,12 @@ def _hot_variants(
     (oriented for the cut). Detours are judged on the rest of the night (score) or
     on the loops alone (that still adds passes when a hot unit's interval across the
     cut pins the weighted worst); a variant that adds passes there wins, then the
-    score, then the fewer changed loops.
+    score, then the fewer changed loops; before all that, the fewer passes lacking
+    against tonight's loops kept (``stability`` holds them and that floor,
+    :func:`_hot_shortfall`): never fewer passes on a hot stretch than doing nothing.
     """
     kept_first, new = loops
+    kept, floor = stability
     variants = []
     for start, judge in ((kept_first, None), (kept_first, score), (new, score), (new, None)):
         found = hot_detours(
@@ -373,12 +379,37 @@ def _hot_variants(
     hot_units = np.unique(np.concatenate([h.units(network) for h in cut.hots]))
     plain_passes = score.passes_on(kept_first, hot_units)
 
-    def rank(rs: list[TeamRoute]) -> tuple[bool, tuple[float, ...], int]:
+    def rank(rs: list[TeamRoute]) -> tuple[int, bool, tuple[float, ...], int]:
         moved = sum(1 for r in rs if r.team in kept and not same_loop(r, kept[r.team]))
         more = score.passes_on(rs, hot_units) > plain_passes
-        return (not more, score(rs), moved)
+        return (_hot_shortfall(score, rs, floor), not more, score(rs), moved)
 
     return min(variants, key=rank)
+
+
+def _hot_floor(
+    network: PatrolNetwork, cut: _Cut, score: CutScore, kept: dict[str, TeamRoute]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per hot stretch: its units and their passes after the cut with tonight's loops kept."""
+    loops = list(kept.values())
+    return [(u, score.unit_passes(loops, u)) for u in (h.units(network) for h in cut.hots)]
+
+
+def _hot_shortfall(
+    score: CutScore, routes: Sequence[TeamRoute], floor: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> int:
+    """Passes the hot stretches' least-passed units lack against tonight's loops kept, summed.
+
+    Per stretch, over its units that either plan passes after the cut (the
+    rule of ``Replan.hot_passes``); 0 when ``routes`` pass each as often.
+    """
+    short = 0
+    for units, kept_n in floor:
+        n = score.unit_passes(routes, units)
+        on = (n > 0) | (kept_n > 0)
+        if on.any():
+            short += max(0, int(kept_n[on].min()) - int(n[on].min()))
+    return short
 
 
 def _still_on_road(network: PatrolNetwork, routes: list[TeamRoute], cut: _Cut) -> list[TeamRoute]:

@@ -238,7 +238,7 @@ def hot_detours(
     *,
     score: Callable[[Sequence[TeamRoute]], tuple[float, ...]] | None = None,
     max_extra: int = 3,
-    tries: int = 6,
+    tries: int = 12,
 ) -> list[TeamRoute]:
     """Drive the hot stretches more often, where the night's loops can take it.
 

@@ -242,11 +242,16 @@ class CutScore:
             self._cache[key] = (unit, np.clip(loop - t, 0.0, loop))
         return back
 
-    def passes_on(self, routes: Sequence[TeamRoute], units: np.ndarray) -> int:
-        """Passes after the cut over the least-passed of ``units`` that a loop passes (0 if none)."""
+    def unit_passes(self, routes: Sequence[TeamRoute], units: np.ndarray) -> np.ndarray:
+        """Passes after the cut over each of ``units``."""
         act = [r for r in routes if r.on_patrol]
         unit, _t = _after_passes(self, act, [self.offsets[r.team] for r in act], self.window_min)
-        n = np.bincount(unit, minlength=len(self.before_last))[units]
+        counts: np.ndarray = np.bincount(unit, minlength=len(self.before_last))
+        return np.asarray(counts[units])
+
+    def passes_on(self, routes: Sequence[TeamRoute], units: np.ndarray) -> int:
+        """Passes after the cut over the least-passed of ``units`` that a loop passes (0 if none)."""
+        n = self.unit_passes(routes, units)
         return int(n[n > 0].min()) if (n > 0).any() else 0
 
     def per_unit(self, routes: Sequence[TeamRoute]) -> tuple[np.ndarray, np.ndarray]:
