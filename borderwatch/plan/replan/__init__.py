@@ -38,8 +38,12 @@ window end) for the teams still on duty:
   the loops as kept or on the new ones) the one whose hot stretches' least-passed
   units lack fewest passes against tonight's loops kept wins first: a re-plan
   asked to favour a stretch never passes it less often than doing nothing when a
-  variant avoids it (Ningming 02:10, T05 out, km 40.5-42.0 hot: 2 -> 4 passes,
-  tonight's loops kept 3).
+  variant avoids it. Two candidates get the detours: the loops made with the
+  hot weights (search choice, night stage, orientation) and those made as if no
+  stretch were hot; the min-max search knows no hot weight, and the second often
+  leaves more spare time where the detours need it (Ningming 02:10, T05 out, km
+  40.5-42.0 hot: weighted worst 198.0 -> 140.7 min, 2 -> 8 passes, tonight's
+  loops kept 3).
 * **Orientation and order.** A loop must start at the team's position but may be
   driven either way round (:func:`orient_for_cut`), and wherever it comes back to
   a node the closed piece in between may be driven the other way round or swapped

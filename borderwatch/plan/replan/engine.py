@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -142,30 +143,26 @@ def replan(
     # alternative, and on a hot stretch the passes the re-plan must not fall below
     kept = kept_loops(rem, patrol, plan, cut.pos, cut.at_min)
     floor = _hot_floor(network, cut, score, kept)
-    result = _best_start(plan, rem, patrol, cut, score, search.replace(seed=seed), starts)
-    secs["routing"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    say("giving every team its loop")
-    routes, balanced = _new_loops(network, rem, patrol, result, cut)
-    secs["night"] = time.perf_counter() - t
-    score.prime(routes)
-    t = time.perf_counter()
-    say("loops the right way round; unchanged where a change does not pay")
-    oriented = reorder_for_cut(rem, orient_for_cut(routes, score), score, patrol=patrol)
-    # stability: a team keeps its current loop unless changing it pays
     reachable = set(int(e) for e in plan.required.edges) - {
         int(e) for link in patrol.unreachable for e in link.edges
     }
-    routes = keep_unchanged(oriented, kept, score, reachable)
-    secs["orient"] = time.perf_counter() - t
-    if cut.hots:
-        t = time.perf_counter()
-        say("more passes on the hot stretches")
-        routes = _hot_variants(
-            network, rem, patrol, (routes, oriented), cut, score, (kept, floor), reachable
+    # with hot stretches, the plan made as if none were hot (then driven there more
+    # often) is a candidate too: the search's longest loop knows no hot weight
+    cuts = [cut] if not cut.hots else [cut, _plain(cut)]
+    scores = [score] + [_cut_score(rem, c) for c in cuts[1:]]
+    results = _best_start(plan, rem, patrol, cuts[0], scores, search.replace(seed=seed), starts)
+    secs["routing"] = time.perf_counter() - t
+    best: tuple[tuple[object, ...], list[TeamRoute], Any, Any] | None = None
+    for k, (c, sc, res) in enumerate(zip(cuts, scores, results, strict=True)):
+        rs, bal = _candidate(
+            (network, rem, patrol), res, (c, sc), (cut, score), (kept, floor), reachable, secs, say
         )
-        secs["hot"] = time.perf_counter() - t
+        key = (_hot_shortfall(score, rs, floor), score(rs), k)
+        logger.debug("replan candidate %d: %s", k, key)
+        if best is None or key < best[0]:
+            best = (key, rs, res, bal)
+    assert best is not None
+    _key, routes, result, balanced = best
     routes = _still_on_road(network, routes, cut)
     changed = _changed(plan, routes, kept)
 
@@ -257,16 +254,61 @@ def _cut(
     )
 
 
+def _plain(cut: _Cut) -> _Cut:
+    """``cut`` with no hot stretch weighing more (the scenario's risk weights alone)."""
+    return dataclasses.replace(cut, hot_w=np.ones_like(cut.hot_w), weights=cut.weights / cut.hot_w)
+
+
+def _candidate(
+    nets: tuple[PatrolNetwork, PatrolNetwork, Any],
+    result: RoutingResult,
+    judged: tuple[_Cut, CutScore],
+    hot: tuple[_Cut, CutScore],
+    stability: tuple[dict[str, TeamRoute], Sequence[tuple[np.ndarray, np.ndarray]]],
+    reachable: set[int],
+    secs: dict[str, float],
+    say: Callable[[str], None],
+) -> tuple[list[TeamRoute], Any]:
+    """One candidate's loops: the night stage, orientation, stability, hot variants.
+
+    ``judged`` is the cut and score the night stage, the orientation and the
+    stability rule weigh with (the hot stretches' or none); ``hot`` the re-plan's
+    own, which the hot variants are judged on. Adds its seconds to ``secs``.
+    """
+    network, rem, patrol = nets
+    cut, score = judged
+    kept = stability[0]
+    t = time.perf_counter()
+    say("giving every team its loop")
+    routes, balanced = _new_loops(network, rem, patrol, result, cut)
+    secs["night"] = secs.get("night", 0.0) + time.perf_counter() - t
+    score.prime(routes)
+    t = time.perf_counter()
+    say("loops the right way round; unchanged where a change does not pay")
+    oriented = reorder_for_cut(rem, orient_for_cut(routes, score), score, patrol=patrol)
+    # stability: a team keeps its current loop unless changing it pays
+    routes = keep_unchanged(oriented, kept, score, reachable)
+    secs["orient"] = secs.get("orient", 0.0) + time.perf_counter() - t
+    if hot[0].hots:
+        t = time.perf_counter()
+        say("more passes on the hot stretches")
+        routes = _hot_variants(
+            network, rem, patrol, (routes, oriented), hot[0], hot[1], stability, reachable
+        )
+        secs["hot"] = secs.get("hot", 0.0) + time.perf_counter() - t
+    return routes, balanced
+
+
 def _best_start(
     plan: PatrolPlan,
     rem: PatrolNetwork,
     patrol: PatrolInstance,
     cut: _Cut,
-    score: CutScore,
+    scores: Sequence[CutScore],
     search: SearchParams,
     starts: int,
-) -> RoutingResult:
-    """The min-max result of ``starts`` searches whose loops give the best rest of the night.
+) -> list[RoutingResult]:
+    """Per score, the min-max result of ``starts`` searches whose loops give the best rest of the night.
 
     Search ``k`` runs from seed ``search.seed + k`` (the first warm from tonight's
     assignment, :func:`warm_start`), for ``search.max_iterations`` or
@@ -275,10 +317,11 @@ def _best_start(
     T05 out), so each is judged as the re-plan will be: its loops closed at the
     teams' positions, driven the better way round and reordered
     (:func:`reorder_for_cut`), scored by :func:`cut_key`; ties go to the
-    shorter longest loop, then the earlier start.
+    shorter longest loop, then the earlier start. The same searches are judged
+    by each of ``scores`` (with and without the hot stretches' weights).
     """
     its = REPLAN_ITERATIONS if search.max_iterations is None else search.max_iterations
-    best: tuple[tuple[object, ...], RoutingResult] | None = None
+    best: list[tuple[tuple[object, ...], RoutingResult] | None] = [None] * len(scores)
     for k in range(max(1, starts)):
         result = solve_minmax(
             patrol.instance,
@@ -287,18 +330,19 @@ def _best_start(
         )
         result.validate(patrol.instance)
         if starts <= 1:
-            return result
-        loops = [
+            return [result] * len(scores)
+        closed = [
             close_at(rem, patrol, r, cut.pos[r.team].node) if r.on_patrol else r
             for r in routes_from_result(rem, patrol, result)
         ]
-        loops = reorder_for_cut(rem, orient_for_cut(loops, score), score, patrol=patrol)
-        key = (cut_key(score, loops), round(result.max_cost, 6), k)
-        logger.debug("replan start %d: %s", k, key)
-        if best is None or key < best[0]:
-            best = (key, result)
-    assert best is not None
-    return best[1]
+        for i, score in enumerate(scores):
+            loops = reorder_for_cut(rem, orient_for_cut(closed, score), score, patrol=patrol)
+            key = (cut_key(score, loops), round(result.max_cost, 6), k)
+            logger.debug("replan start %d, score %d: %s", k, i, key)
+            b = best[i]
+            if b is None or key < b[0]:
+                best[i] = (key, result)
+    return [b[1] for b in best if b is not None]
 
 
 def _new_loops(
