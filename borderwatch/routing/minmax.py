@@ -945,23 +945,7 @@ def solve_minmax(
         alpha = _P["alpha"] / model.k
     beta = _P["beta"] / model.k
     bound = lower_bound(instance)
-    starts: list[_State] = []
-    # a warm start stands in for the giant-tour start (its postman tour is the slow part)
-    giant = (_giant_tour(instance) if model.m else []) if initial is None else None
-    if giant is not None:
-        pieces = _split(model, giant)
-        if pieces is not None:
-            starts.append(_State(model, pieces))
-    greedy = _State(model, [[] for _ in range(model.k)])
-    order = list(range(model.m))
-    order.sort(key=lambda t: -model.depot_dist[t])
-    for t in order:
-        greedy.insert_best(t, alpha, beta, 1.0)
-    for r in range(model.k):
-        greedy.refresh(r)
-    starts.append(greedy)
-    if initial is not None:
-        starts.append(_warm_state(model, initial, alpha, beta))
+    starts = _starts(model, instance, alpha, beta, initial)
     state = min(starts, key=lambda s: s.key())
     scale = bound if bound > 0 else max(state.key()[0], 1.0)
     logger.debug("initial solutions: %s", [s.key() for s in starts])
@@ -984,6 +968,37 @@ def solve_minmax(
         bound,
     )
     return _result(instance, model, state, bound, seed, iterations, seconds, search_s)
+
+
+def _starts(
+    model: _Model,
+    instance: ArcInstance,
+    alpha: float,
+    beta: float,
+    initial: Sequence[Sequence[int]] | None = None,
+) -> list[_State]:
+    """The start solutions: the giant tour split, the greedy insertion, a warm start.
+
+    A warm start (``initial``) stands in for the giant-tour start (its postman tour
+    is the slow part).
+    """
+    starts: list[_State] = []
+    giant = (_giant_tour(instance) if model.m else []) if initial is None else None
+    if giant is not None:
+        pieces = _split(model, giant)
+        if pieces is not None:
+            starts.append(_State(model, pieces))
+    greedy = _State(model, [[] for _ in range(model.k)])
+    order = list(range(model.m))
+    order.sort(key=lambda t: -model.depot_dist[t])
+    for t in order:
+        greedy.insert_best(t, alpha, beta, 1.0)
+    for r in range(model.k):
+        greedy.refresh(r)
+    starts.append(greedy)
+    if initial is not None:
+        starts.append(_warm_state(model, initial, alpha, beta))
+    return starts
 
 
 def _warm_state(

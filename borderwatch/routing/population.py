@@ -37,11 +37,11 @@ from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.minmax import (
     _EPS,
     _P,
-    _giant_tour,
     _Model,
     _result,
     _Search,
     _split,
+    _starts,
     _State,
     solve_minmax,
 )
@@ -201,24 +201,6 @@ class _Population:
         return self.members[i if fit[i] <= fit[j] else j]
 
 
-def _start(model: _Model, instance: ArcInstance, alpha: float, beta: float) -> _State:
-    """The better of the giant-tour split and the greedy insertion (as solve_minmax starts)."""
-    starts: list[_State] = []
-    giant = _giant_tour(instance) if model.m else []
-    if giant is not None:
-        pieces = _split(model, giant)
-        if pieces is not None:
-            starts.append(_State(model, pieces))
-    greedy = _State(model, [[] for _ in range(model.k)])
-    order = sorted(range(model.m), key=lambda t: -model.depot_dist[t])
-    for t in order:
-        greedy.insert_best(t, alpha, beta, 1.0)
-    for r in range(model.k):
-        greedy.refresh(r)
-    starts.append(greedy)
-    return min(starts, key=lambda s: s.key())
-
-
 def solve_population(
     instance: ArcInstance,
     search: SearchParams | None = None,
@@ -257,7 +239,7 @@ def solve_population(
     alpha = _P["alpha"] / model.k
     beta = _P["beta"] / model.k
     bound = lower_bound(instance)
-    first = _start(model, instance, alpha, beta)
+    first = min(_starts(model, instance, alpha, beta), key=lambda s: s.key())
     scale = bound if bound > 0 else max(first.key()[0], 1.0)
     cap = params.slack * search.time_limit_s
     deadline = time.perf_counter() + cap if cap > 0 else math.inf
