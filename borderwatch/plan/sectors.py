@@ -85,7 +85,7 @@ from scipy.sparse import csgraph
 from borderwatch.config import SearchParams
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
-from borderwatch.data.network import PatrolNetwork, WatchIndex, _components
+from borderwatch.data.network import PatrolNetwork, WatchIndex, _components, _symmetric_min_csr
 from borderwatch.errors import ConfigError, PlanWarning, RoutingError
 from borderwatch.plan.patrols import PatrolPlan, bound_cap_s, finish_plan, plan_patrols
 from borderwatch.plan.required import RequiredRoads, _fixed_edges
@@ -686,15 +686,8 @@ def _trip_per_unit(
     best = np.full(len(eu), np.inf)
     for vehicle in sorted(set(vehicles[teams].tolist())):
         secs = network.edge_seconds(vehicle)
-        ok = np.flatnonzero(np.isfinite(secs) & allowed & (eu != ev))
-        a, b, w = np.minimum(eu[ok], ev[ok]), np.maximum(eu[ok], ev[ok]), secs[ok]
-        order = np.lexsort((w, b, a))  # parallel roads: keep the cheapest
-        a, b, w = a[order], b[order], w[order]
-        first = np.ones(len(a), dtype=bool)
-        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-        graph = sparse.csr_array(
-            (np.maximum(w[first], 1e-9), (a[first], b[first])), shape=(n_nodes, n_nodes)
-        )
+        ok = np.isfinite(secs) & allowed
+        graph = _symmetric_min_csr(eu[ok], ev[ok], secs[ok], n_nodes)  # parallel: the cheapest
         src = np.unique(bases[teams & (vehicles == vehicle)])
         dist = csgraph.dijkstra(graph, directed=False, indices=src, min_only=True)
         trip = np.where(np.isfinite(secs) & allowed, dist[eu] + secs + dist[ev], np.inf)
