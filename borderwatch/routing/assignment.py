@@ -118,6 +118,8 @@ def _exact_all(model: _Model, team: int, tasks: list[int]) -> np.ndarray:
     n = len(tasks)
     if n == 0:
         return np.zeros(1)
+    if model.circuit:
+        return _exact_circuits(model, team, tasks)
     p, d = int(model.slot[team]), int(model.dep[team])
     Dp = model.D[p]
     sq = np.asarray(tasks, dtype=np.int64)
@@ -156,6 +158,59 @@ def _exact_all(model: _Model, team: int, tasks: list[int]) -> np.ndarray:
         for o in (0, 1):
             np.minimum.at(dp, (m2, 2 * nt + o), nxt[at, 2 * nt + o])
     out: np.ndarray = np.min(dp + back[None, :], axis=1)
+    out[0] = 0.0
+    return out
+
+
+def _exact_circuits(model: _Model, team: int, tasks: list[int]) -> np.ndarray:
+    """:func:`_exact_all` for circuits: the best closed walk through every subset.
+
+    A circuit has no base leg: it is rotated to start at the subset's lowest task
+    (bit), in either orientation. ``dp[mask, (j, o), o0]``: cheapest path serving
+    the tasks of ``mask`` from the start of its lowest task ``f`` (orientation
+    ``o0``) to the end of ``j`` (orientation ``o``); a path grows only by tasks of
+    higher bits than ``f``, so ``f`` stays its first task. ``cost[mask]`` adds the
+    closing deadhead from the end of ``j`` back to the start of ``f``. Every circuit
+    through the subset is such a rotated path plus its closing, so each entry is the
+    exact circuit cost (the same ``2**n * (2n)**2`` work, twice).
+    """
+    n = len(tasks)
+    p = int(model.slot[team])
+    Dp = model.D[p]
+    sq = np.asarray(tasks, dtype=np.int64)
+    st, en = model.S[sq], model.E[sq]
+    serv = model.serv[p, sq]
+    full = (1 << n) - 1
+    if not np.isfinite(serv).all():
+        none = np.full(1 << n, np.inf)
+        none[0] = 0.0
+        return none
+    hop = Dp[en[:, :, None, None], st[None, None, :, :]] + serv[None, None, :, None]
+    hop = hop.reshape(2 * n, 2 * n)
+    close = Dp[en.reshape(2 * n)[:, None], st.reshape(2 * n)[None, :]]  # (j,o) -> (f,o0)
+    dp = np.full((1 << n, 2 * n, 2), np.inf)
+    for j in range(n):
+        for o in (0, 1):
+            dp[1 << j, 2 * j + o, o] = serv[j]
+    masks = np.arange(full + 1)
+    member = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
+    size = member.sum(axis=1)
+    low = np.argmax(member, axis=1)  # lowest bit of each (non-empty) mask
+    for k in range(1, n):
+        layer = masks[size == k]
+        rows = dp[layer]  # (B, 2n, 2)
+        live = np.isfinite(rows).any(axis=(1, 2))
+        layer, rows = layer[live], rows[live]
+        if not len(layer):
+            continue
+        nxt = np.min(rows[:, :, None, :] + hop[None, :, :, None], axis=1)  # (B, 2n, 2)
+        at, nt = np.nonzero(~member[layer] & (np.arange(n)[None, :] > low[layer][:, None]))
+        m2 = layer[at] | (1 << nt)
+        for o in (0, 1):
+            np.minimum.at(dp, (m2, 2 * nt + o), nxt[at, 2 * nt + o])
+    first = 2 * low[:, None] + np.arange(2)[None, :]  # (M, 2): the (f, o0) columns
+    closing = close[:, first].transpose(1, 0, 2)  # (M, 2n, 2)
+    out: np.ndarray = np.min(dp + closing, axis=(1, 2))
     out[0] = 0.0
     return out
 
@@ -346,7 +401,10 @@ def _trip_weights(
         ok = allowed[t]
         if not ok.any():
             continue
-        trip = np.minimum(Dp[d, s[:, 0]] + Dp[e[:, 0], d], Dp[d, s[:, 1]] + Dp[e[:, 1], d])
+        if model.circuit:  # the one-task circuit: the task and back to its start
+            trip = np.minimum(Dp[e[:, 0], s[:, 0]], Dp[e[:, 1], s[:, 1]])
+        else:
+            trip = np.minimum(Dp[d, s[:, 0]] + Dp[e[:, 0], d], Dp[d, s[:, 1]] + Dp[e[:, 1], d])
         rt[t] = np.where(ok, model.serv[p] + trip, np.inf)
     usable = np.isfinite(rt)
     pruned = False
@@ -366,7 +424,10 @@ def _trip_weights(
         if not len(cols):
             continue
         p, d = int(model.slot[t]), int(model.dep[t])
-        ends = np.concatenate([e[allowed[t]].ravel(), [d]])
+        # a circuit enters each task from the end of a task (itself, alone): no base
+        ends = (
+            e[allowed[t]].ravel() if model.circuit else np.concatenate([e[allowed[t]].ravel(), [d]])
+        )
         into = np.min(model.D[p][np.ix_(ends, s[cols].ravel())], axis=0)
         add[t, cols] = model.serv[p, cols] + into.reshape(len(cols), 2).min(axis=1)
     return rt, add, usable, pruned

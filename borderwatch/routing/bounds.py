@@ -39,6 +39,9 @@ __all__ = ["average_bound", "lower_bound", "odd_join_bound", "round_trip_bound"]
 def round_trip_bound(instance: ArcInstance) -> float:
     """Longest over required edges of the cheapest depot → edge → depot trip.
 
+    In circuit mode (``instance.circuit``) the cheapest circuit through the edge:
+    the edge and the drive from its end back to its start, on the cheapest profile.
+
     Parameters
     ----------
     instance
@@ -53,6 +56,16 @@ def round_trip_bound(instance: ArcInstance) -> float:
     if len(req) == 0:
         return 0.0
     best = np.full(len(req), np.inf)
+    if instance.circuit:
+        # a circuit serving e = (a, b) drives e and at least back from b to a (no base
+        # leg); each team's reach (max_approach) is left out, so it only relaxes
+        for p in np.unique(instance.team_profile):
+            sp = instance.shortest_paths(int(p))
+            a, b = sp.index[instance.u[req]], sp.index[instance.v[req]]
+            c = instance.cost[int(p), req]
+            # where the profile may drive e its block rows of a and b are its own
+            best = np.minimum(best, c + sp.block[b, a])
+        return float(best.max())
     for t in range(instance.n_teams):
         p = int(instance.team_profile[t])
         sp = instance.shortest_paths(p)

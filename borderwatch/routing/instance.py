@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 import weakref
 from collections import OrderedDict
@@ -411,6 +412,15 @@ class ArcInstance:
         Optional instance name, used in messages and reports.
     team_names
         Optional team names, used in error messages.
+    circuit
+        The loop rule (``PlanConfig.loops = "circuit"``): a team's tour is a closed
+        walk through its tasks that need not pass its base (the drive from the base to
+        it, the approach, is made once, not costed in the tour); ``False`` (the
+        default): every tour starts and ends at the team's depot.
+    max_approach
+        With ``circuit``: a team may serve a required edge only if its base reaches an
+        end of it within this cost (an edge no team reaches so goes to its nearest
+        teams, see :mod:`borderwatch.routing.minmax`); ignored for depot tours.
 
     Raises
     ------
@@ -428,6 +438,8 @@ class ArcInstance:
     team_profile: np.ndarray = None  # type: ignore[assignment]  # None: profile 0 for all
     name: str = ""
     team_names: tuple[str, ...] | None = None
+    circuit: bool = False
+    max_approach: float = math.inf
 
     def __post_init__(self) -> None:
         def _set(attr: str, value: object) -> None:
@@ -456,6 +468,8 @@ class ArcInstance:
         _set("team_profile", profile)
         if self.team_names is not None:
             _set("team_names", tuple(str(t) for t in self.team_names))
+        _set("circuit", bool(self.circuit))
+        _set("max_approach", float(self.max_approach))
         self._validate()
 
     # ------------------------------------------------------------------ checks
@@ -485,6 +499,8 @@ class ArcInstance:
             )
         if self.team_names is not None and len(self.team_names) != len(self.depots):
             raise RoutingError(f"{where}team_names must name each of {len(self.depots)} teams")
+        if not self.max_approach > 0:
+            raise RoutingError(f"{where}max_approach must be > 0, got {self.max_approach}")
         if (self.depots < 0).any() or (self.depots >= n).any():
             bad = int(self.depots[(self.depots < 0) | (self.depots >= n)][0])
             raise RoutingError(f"{where}depot node {bad} is outside 0..{n - 1}")
@@ -628,6 +644,8 @@ class ArcInstance:
             depots=self.depots[:1],
             team_profile=np.zeros(1, dtype=np.int64),
             team_names=None,
+            circuit=False,
+            max_approach=math.inf,
         )
 
     def shortest_paths(self, profile: int) -> ShortestPaths:

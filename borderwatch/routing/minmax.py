@@ -122,14 +122,19 @@ class _Model:
         self.serv = inst.cost[profiles][:, req]  # (P, m)
         self.slot = np.array([slot[int(p)] for p in inst.team_profile], dtype=np.int64)
         self.dep = idx[inst.depots]
+        profile_table = self.D.table
+        self.circuit = bool(inst.circuit)
+        self.beyond = np.zeros(0, dtype=np.int64)  # circuit tasks no base reaches in time
+        if self.circuit:
+            self._reach(float(inst.max_approach))
         allowed = np.isfinite(self.serv[self.slot])  # (k, m)
         self.allowed = allowed
         self.serv_min = self.serv.min(axis=0).tolist()
-        self.single = len(profiles) == 1
+        self.single = self.serv.shape[0] == 1
         self.ends = np.concatenate([self.S, self.E], axis=1)  # (m, 4): s0, s1, e0, e1
         self.teams_of = [np.flatnonzero(allowed[:, t]) for t in range(self.m)]
         # task proximity (cheapest profile), for the ruin neighbourhoods
-        dmin = _Model._cheapest(sps, self.D.table)
+        dmin = _Model._cheapest(sps, profile_table)
         if self.m:
             ends = np.stack([a, b], axis=1)
             td = np.min(
@@ -142,6 +147,33 @@ class _Model:
         else:
             self.neighbours = []
             self.depot_dist = np.zeros(0)
+
+    def _reach(self, max_approach: float) -> None:
+        """Circuit mode: one slot per team, its service ``inf`` on tasks beyond its reach.
+
+        A team may serve a task only if its base reaches the nearer end of the task
+        within ``max_approach`` (the approach before the window stays bounded); a task
+        no base reaches so goes to its nearest allowed teams (within 1e-9 relative of
+        the nearest) and is listed in :attr:`beyond`. The slots then index teams, not
+        profiles: ``serv[r]`` is team ``r``'s service row and ``D[r]`` its profile's
+        key table (the shared blocks are not copied).
+        """
+        k, m = self.k, self.m
+        serv = self.serv[self.slot].copy()  # (k, m)
+        near = np.full((k, m), np.inf)
+        for r in range(k):
+            Dp = self.D[int(self.slot[r])]
+            d = int(self.dep[r])
+            near[r] = np.minimum(Dp[d, self.S[:, 0]], Dp[d, self.S[:, 1]])
+        near = np.where(np.isfinite(serv), near, np.inf)
+        if m:
+            nearest = near.min(axis=0)
+            limit = np.maximum(max_approach, nearest * (1 + 1e-9))
+            serv[near > limit[None, :]] = np.inf
+            self.beyond = np.flatnonzero(nearest > max_approach)
+        self.serv = serv
+        self.D = _Tables(self.D.blocks, self.D.table[self.slot])
+        self.slot = np.arange(k, dtype=np.int64)
 
     @staticmethod
     def _tables(sps: list[ShortestPaths]) -> _Tables:
@@ -191,9 +223,15 @@ class _Model:
 
     # -------------------------------------------------------------- routes
     def route_dp(self, r: int, seq: list[int]) -> tuple[float, list[int]]:
-        """Cost of team ``r`` serving ``seq`` in order, best orientations."""
+        """Cost of team ``r`` serving ``seq`` in order, best orientations.
+
+        A depot tour (base, tasks, base), or in circuit mode the closed walk through the
+        tasks (:meth:`circuit_dp`).
+        """
         if not seq:
             return 0.0, []
+        if self.circuit:
+            return self.circuit_dp(r, seq)
         p, d = int(self.slot[r]), int(self.dep[r])
         Dp = self.D[p]
         sq = np.asarray(seq, dtype=np.int64)
@@ -222,12 +260,67 @@ class _Model:
         ori.reverse()
         return cost, ori
 
+    def circuit_dp(self, r: int, seq: list[int]) -> tuple[float, list[int]]:
+        """Cost of the closed walk serving ``seq`` in (cyclic) order, best orientations.
+
+        Service plus the deadheads between consecutive tasks and the one closing the
+        last task back to the first; no leg to or from the base. The orientation DP runs
+        twice, the first task's orientation fixed to 0 and to 1 (the closing deadhead
+        depends on it); ties keep orientation 0.
+        """
+        p = int(self.slot[r])
+        Dp = self.D[p]
+        sq = np.asarray(seq, dtype=np.int64)
+        Ss, Es = self.S[sq], self.E[sq]
+        service = float(self.serv[p, sq].sum())
+        tr = Dp[Es[:-1, :, None], Ss[1:, None, :]].tolist() if len(seq) > 1 else []
+        close = Dp[Es[-1][:, None], Ss[0][None, :]].tolist()  # [last o][first o0]
+        best: tuple[float, list[int]] | None = None
+        for o0 in (0, 1):
+            a0, a1 = (0.0, math.inf) if o0 == 0 else (math.inf, 0.0)
+            back: list[tuple[int, int]] = []
+            for (t00, t01), (t10, t11) in tr:
+                x0, y0 = a0 + t00, a1 + t10
+                x1, y1 = a0 + t01, a1 + t11
+                b0 = 0 if x0 <= y0 else 1
+                b1 = 0 if x1 <= y1 else 1
+                back.append((b0, b1))
+                a0, a1 = (x0 if b0 == 0 else y0), (x1 if b1 == 0 else y1)
+            if len(seq) == 1:  # the one task: its orientation is the first's
+                a0, a1 = (a0, math.inf) if o0 == 0 else (math.inf, a1)
+            f0, f1 = a0 + close[0][o0], a1 + close[1][o0]
+            o = 0 if f0 <= f1 else 1
+            cost = (f0 if o == 0 else f1) + service
+            if best is not None and not cost < best[0]:
+                continue
+            ori = [o]
+            for b0, b1 in reversed(back):
+                o = b0 if o == 0 else b1
+                ori.append(o)
+            ori.reverse()
+            best = (cost, ori)
+        assert best is not None
+        return best
+
     def route_arrays(
         self, r: int, seq: list[int], ori: list[int]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Insertion slots of a route: previous end, next start, their distance."""
+        """Insertion slots of a route: previous end, next start, their distance.
+
+        A depot tour of ``n`` tasks has ``n + 1`` slots (base first and last). A circuit
+        has ``n`` distinct slots, written as ``n + 1`` so that task ``i`` still lies
+        between slots ``i`` and ``i + 1``: slot 0 and slot ``n`` are the same closing
+        slot (last task -> first task). An empty circuit's one slot is written at the
+        base with distance 0; :meth:`open_circuits` gives its true insertion cost.
+        """
         d = int(self.dep[r])
-        if seq:
+        if seq and self.circuit:
+            sq, oq = np.asarray(seq), np.asarray(ori)
+            en = self.E[sq, oq]
+            st = self.S[sq, oq]
+            prev = np.concatenate(([en[-1]], en))
+            nxt = np.concatenate((st, [st[0]]))
+        elif seq:
             sq, oq = np.asarray(seq), np.asarray(ori)
             prev = np.concatenate(([d], self.E[sq, oq]))
             nxt = np.concatenate((self.S[sq, oq], [d]))
@@ -235,6 +328,28 @@ class _Model:
             prev = nxt = np.array([d])
         base = self.D[int(self.slot[r])][prev, nxt]
         return prev, nxt, base
+
+    def open_circuits(
+        self, d: np.ndarray, tasks: Any, team: np.ndarray, empty: np.ndarray
+    ) -> np.ndarray:
+        """Insertion costs ``d`` (``(..., 2, Q)``) with the slots of empty circuits made exact.
+
+        Inserting a task into an empty circuit costs its service plus the drive from
+        its end back to its start; the slot of an empty route (written at the base,
+        :meth:`route_arrays`) gives the depot round trip instead. ``tasks`` holds the
+        task of each leading entry of ``d``, ``team`` the team of each slot, ``empty``
+        whether that team's route is empty. Depot tours: ``d`` unchanged.
+        """
+        if not self.circuit or not empty.any():
+            return d
+        d = np.array(d, dtype=float)
+        tasks = np.asarray(tasks, dtype=np.int64)
+        for q in np.flatnonzero(empty):
+            p = int(self.slot[int(team[q])])
+            Dp = self.D[p]
+            for o in (0, 1):
+                d[..., o, q] = self.serv[p, tasks] + Dp[self.E[tasks, o], self.S[tasks, o]]
+        return d
 
 
 class _State:
@@ -272,6 +387,13 @@ class _State:
         mdl = self.model
         self.slots[r] = slot = mdl.route_arrays(r, self.seqs[r], self.oris[r])
         seq = self.seqs[r]
+        if mdl.circuit:  # slot 0 and slot n are the one closing slot: count it once
+            self.cost[r] = (
+                float(slot[2][:-1].sum()) + float(mdl.serv[int(mdl.slot[r]), seq].sum())
+                if seq
+                else 0.0
+            )
+            return
         self.cost[r] = float(slot[2].sum()) + (
             float(mdl.serv[int(mdl.slot[r]), seq].sum()) if seq else 0.0
         )
@@ -290,11 +412,18 @@ class _State:
         Dp = mdl.D[int(mdl.slot[r])]
         d = int(mdl.dep[r])
         upper = np.triu(np.ones((n, n), dtype=bool))
+        if mdl.circuit:
+            # a circuit's neighbours are cyclic; reversing all of it changes nothing
+            upper[0, n - 1] = False
         for _ in range(max_moves):
             sq, oq = np.asarray(seq), np.asarray(ori)
             st, en = mdl.S[sq, oq], mdl.E[sq, oq]
-            before = np.concatenate(([d], en[:-1]))
-            after = np.concatenate((st[1:], [d]))
+            if mdl.circuit:
+                before = np.concatenate(([en[-1]], en[:-1]))
+                after = np.concatenate((st[1:], [st[0]]))
+            else:
+                before = np.concatenate(([d], en[:-1]))
+                after = np.concatenate((st[1:], [d]))
             gain = (
                 Dp[np.ix_(before, en)]
                 + Dp[np.ix_(st, after)]
@@ -357,6 +486,9 @@ class _State:
                 + D[pr, ends[:, 2:, None], pn]
                 + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
             )  # (n, 2, Q)
+        if mdl.circuit:
+            empty = np.repeat([not self.seqs[x] for x in others], lens)
+            d = mdl.open_circuits(d, sq, team, empty)
         if nan_to_inf:
             d = np.where(np.isnan(d), np.inf, d)
         return gain, d, lens, team
@@ -532,6 +664,9 @@ class _State:
                 )
             )
             old = self.cost[team]
+        if mdl.circuit:
+            empty = np.repeat([not self.seqs[int(r)] for r in teams], lens)
+            d = mdl.open_circuits(d, t, np.repeat(teams, lens), empty)
         delta = d.min(axis=0)
         new = old + delta
         f = np.maximum(new, self.cost.max()) + alpha * delta
@@ -615,6 +750,9 @@ class _Relocations:
                 + D[pr, ends[:, 2:, None], pn]
                 + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
             )  # (N, 2, Q), the same elementwise sums as _State._relocation_costs
+        if mdl.circuit:
+            empty = np.repeat([not st.seqs[y] for y in targets], lens)
+            d = mdl.open_circuits(d, sq, team, empty)
         d = np.where(np.isnan(d), np.inf, d)
         delta = d.min(axis=1)
         pair = np.maximum((cost_x - gain)[:, None], st.cost[team][None, :] + delta)
@@ -690,7 +828,12 @@ def _split(model: _Model, tour: list[tuple[int, int]]) -> list[list[int]] | None
         with np.errstate(invalid="ignore"):
             sv = np.concatenate(([0.0], np.cumsum(model.serv[p, g])))
             dh = np.concatenate(([0.0], np.cumsum(Dp[en[:-1], st[1:]])))
-            seg = Dp[d, st][first] + (sv[bb] - sv[aa]) + (dh[last] - dh[first]) + Dp[en, d][last]
+            if model.circuit:  # the piece closes on itself: last end -> first start
+                seg = (sv[bb] - sv[aa]) + (dh[last] - dh[first]) + Dp[en[last], st[first]]
+            else:
+                seg = (
+                    Dp[d, st][first] + (sv[bb] - sv[aa]) + (dh[last] - dh[first]) + Dp[en, d][last]
+                )
         seg = np.where(bb > aa, seg, np.where(bb == aa, 0.0, np.inf))
         seg[np.isnan(seg)] = np.inf
         cand = np.maximum(dp[:, None], seg)
@@ -739,7 +882,8 @@ def evaluate_route(instance: ArcInstance, team: int, edges: list[int]) -> tuple[
     Returns
     -------
     cost : float
-        Depot → edges → depot cost with shortest-path deadheading.
+        Depot → edges → depot cost with shortest-path deadheading (in circuit mode
+        the closed walk through the edges, last back to first).
     forward : list of bool
         Optimal direction of each edge (``True`` = ``u`` → ``v``).
     """
@@ -1134,9 +1278,16 @@ def balance_loops(
 def _walk(
     inst: ArcInstance, model: _Model, r: int, seq: list[int], ori: list[int]
 ) -> tuple[list[tuple[int, bool]], list[tuple[int, bool]], float]:
-    """Tasks, closed walk (shortest-path deadheading) and cost of team ``r`` serving ``seq``."""
+    """Tasks, closed walk (shortest-path deadheading) and cost of team ``r`` serving ``seq``.
+
+    A depot tour starts and ends at the base; a circuit (circuit mode) at the start
+    of its first task.
+    """
     p = int(inst.team_profile[r])
     depot = node = int(inst.depots[r])
+    if model.circuit and seq:
+        e0 = int(model.req[seq[0]])
+        depot = node = int(inst.u[e0]) if ori[0] == 0 else int(inst.v[e0])
     # the deadhead paths between consecutive tasks, rebuilt in one batch
     pairs: list[tuple[int, int]] = []
     where: list[int] = []  # for each task: index of the path before it, or -1
@@ -1226,6 +1377,8 @@ def extend_tour(
             d = np.stack(
                 [Dp[prev[None, :], S[:, o, None]] + Dp[E[:, o, None], nxt[None, :]] for o in (0, 1)]
             ) + (model.serv[p, cand][None, :, None] - base[None, None, :])
+        if model.circuit and not seq:  # an empty circuit: the task and back to its start
+            d = np.stack([model.serv[p, cand] + Dp[E[:, o], S[:, o]] for o in (0, 1)])[:, :, None]
         d = np.where(np.isnan(d), np.inf, d)
         delta = d.min(axis=(0, 2))
         ok = np.isfinite(delta) & (cost + delta <= max_cost + _EPS)

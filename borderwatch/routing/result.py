@@ -72,7 +72,8 @@ class RoutingResult:
     def validate(self, instance: ArcInstance, *, rel_tol: float = 1e-9) -> None:
         """Check every invariant of the result against ``instance``.
 
-        Closed walks from each team's depot, every required edge served exactly
+        Closed walks from each team's depot (in circuit mode, ``instance.circuit``,
+        closed walks from their first step's start), every required edge served exactly
         once (by a team whose profile may drive it, in walk order), profile
         restrictions honoured on every step, reported costs equal to the walked
         edges, and ``lower_bound <= max_cost``.
@@ -90,6 +91,10 @@ class RoutingResult:
         for t in range(k):
             p = int(instance.team_profile[t])
             node = int(instance.depots[t])
+            if instance.circuit and self.walks[t]:  # a circuit starts where its walk starts
+                e0, f0 = self.walks[t][0]
+                node = int(instance.u[e0] if f0 else instance.v[e0])
+            home = node
             total = 0.0
             for e, fwd in self.walks[t]:
                 a, b = (instance.u[e], instance.v[e]) if fwd else (instance.v[e], instance.u[e])
@@ -105,8 +110,11 @@ class RoutingResult:
                     )
                 total += c
                 node = int(b)
-            if node != int(instance.depots[t]):
-                raise RoutingError(f"team {instance.team_label(t)}: walk does not return to base")
+            if node != home:
+                raise RoutingError(
+                    f"team {instance.team_label(t)}: walk does not return to "
+                    + ("its start" if instance.circuit else "base")
+                )
             it = iter(self.walks[t])
             for step in self.tasks[t]:
                 if not any(step == w for w in it):
