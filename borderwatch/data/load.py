@@ -463,7 +463,7 @@ def load_scenario(
     if limits is not None:
         cfg = dataclasses.replace(cfg, limits=limits_from_mapping(limits, base=cfg.limits))
     lim = cfg.limits
-    night_window = (own.night_start, own.night_end)
+    night_window = own.night
     defaults = {
         k: val for k, val in options.values.items() if k not in ("night_start", "night_end")
     }

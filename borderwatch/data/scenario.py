@@ -41,6 +41,12 @@ __all__ = ["GRID_LEVELS", "Scenario"]
 GRID_LEVELS: tuple[str, ...] = ("township", "village", "cell")
 
 
+def _default_window() -> NightWindow:
+    from borderwatch.config import NightWindow
+
+    return NightWindow()
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A border, its roads, checkpoints, teams and grids.
@@ -69,7 +75,8 @@ class Scenario:
     timezone
         IANA time zone of the night window.
     night_window
-        ``("HH:MM", "HH:MM")`` local start and end.
+        The local night window (:class:`~borderwatch.config.NightWindow`); a
+        ``("HH:MM", "HH:MM")`` pair or ``"HH:MM-HH:MM"`` is read into one.
     area
         The area outline behind the border (a county), or None.
     incidents
@@ -97,7 +104,7 @@ class Scenario:
     grids: Mapping[str, gpd.GeoDataFrame]
     crs: str
     timezone: str = "UTC"
-    night_window: tuple[str, str] = ("20:00", "06:00")
+    night_window: NightWindow = field(default_factory=_default_window)
     area: Polygon | MultiPolygon | None = None
     incidents: gpd.GeoDataFrame | None = None
     title: str = ""
@@ -105,6 +112,12 @@ class Scenario:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     provenance: Mapping[str, str] = field(default_factory=dict)
     source: Path | None = None
+
+    def __post_init__(self) -> None:
+        from borderwatch.config import NightWindow
+
+        window = NightWindow.of(self.night_window, field="night_window")
+        object.__setattr__(self, "night_window", window)
 
     def default_config(self) -> PlanConfig:
         """The scenario's :class:`~borderwatch.config.PlanConfig`: built-in defaults, then ``defaults``, then ``night_window``.
@@ -125,8 +138,8 @@ class Scenario:
         return from_mapping(
             {
                 **dict(self.defaults),
-                "night_start": self.night_window[0],
-                "night_end": self.night_window[1],
+                "night_start": self.night_window.start,
+                "night_end": self.night_window.end,
             }
         )
 
@@ -154,16 +167,8 @@ class Scenario:
 
     @property
     def night(self) -> NightWindow:
-        """The scenario's night window (:class:`~borderwatch.config.NightWindow`).
-
-        Raises
-        ------
-        ConfigError
-            If ``night_window`` is not a window (an in-memory scenario).
-        """
-        from borderwatch.config import NightWindow
-
-        return NightWindow.of(self.night_window, field="night_window")
+        """The scenario's night window (:class:`~borderwatch.config.NightWindow`)."""
+        return self.night_window
 
     @property
     def townships(self) -> list[str]:

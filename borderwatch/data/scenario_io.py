@@ -112,7 +112,7 @@ def scenario_toml(scenario: Scenario) -> str:
     if scenario.official_border_km is not None:
         lines.append(f"official_border_km = {_toml_value(float(scenario.official_border_km), 'x')}")
     _toml_table(
-        lines, "night", {"start": scenario.night_window[0], "end": scenario.night_window[1]}
+        lines, "night", {"start": scenario.night_window.start, "end": scenario.night_window.end}
     )
     options = {k: v for k, v in scenario.defaults.items() if k not in ("targets", "limits")}
     if options:

@@ -26,7 +26,7 @@ def scenario_summary(network: PatrolNetwork) -> dict[str, Any]:
         "title": scn.title or scn.name,
         "crs": network.crs,
         "timezone": scn.timezone,
-        "night_window": f"{scn.night_window[0]}–{scn.night_window[1]}",
+        "night_window": f"{scn.night_window.start}–{scn.night_window.end}",
         "border_km_modelled": round(network.border_m / 1000.0, 3),
         "border_km_official": scn.official_border_km,
         "unit_length_m": network.config.unit_length_m,

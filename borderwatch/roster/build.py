@@ -683,7 +683,7 @@ def _summary(
         "scenario": site.name,
         "dates": days,
         "timezone": site.timezone,
-        "night_window": list(site.night_window),
+        "night_window": list(site.night_window.pair),
         "config": config.public(),
         "people": dict(sorted(Counter(p.role for p in people).items())),
         "duties": len(rows),

@@ -86,7 +86,8 @@ class RosterSite:
     timezone
         IANA zone of all times.
     night_window
-        ``("HH:MM", "HH:MM")``.
+        The night window (:class:`~borderwatch.config.NightWindow`; a
+        ``("HH:MM", "HH:MM")`` pair is read into one).
     checkpoint_names
         Checkpoint id → display name (optional).
     """
@@ -96,13 +97,17 @@ class RosterSite:
     teams: Mapping[str, tuple[str, int]]
     border_townships: tuple[str, ...]
     timezone: str = "Asia/Shanghai"
-    night_window: tuple[str, str] = ("20:00", "06:00")
+    night_window: NightWindow = field(default_factory=NightWindow)
     checkpoint_names: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        window = NightWindow.of(self.night_window, field="night_window")
+        object.__setattr__(self, "night_window", window)
 
     @property
     def night(self) -> NightWindow:
         """The night window (:class:`~borderwatch.config.NightWindow`)."""
-        return NightWindow.of(self.night_window, field="night_window")
+        return self.night_window
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> RosterSite:
@@ -118,7 +123,7 @@ class RosterSite:
             },
             border_townships=tuple(scenario.townships),
             timezone=scenario.timezone,
-            night_window=(str(scenario.night_window[0]), str(scenario.night_window[1])),
+            night_window=scenario.night_window,
             checkpoint_names={str(i): str(n) for i, n in zip(cps.index, cps["name"], strict=True)},
         )
 

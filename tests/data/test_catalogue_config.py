@@ -378,7 +378,7 @@ def test_old_flat_night_in_scenario_warns_and_is_read(tmp_path: Path) -> None:
         ScenarioWarning, match=r"old flat form: write night_start as \[night\] start"
     ):
         scenario = load_scenario(folder)
-    assert scenario.night_window == ("21:00", "06:00")
+    assert scenario.night_window.pair == ("21:00", "06:00")
 
 
 def test_old_flat_night_in_defaults_warns_and_is_read(tmp_path: Path) -> None:
@@ -387,7 +387,7 @@ def test_old_flat_night_in_defaults_warns_and_is_read(tmp_path: Path) -> None:
     )
     with pytest.warns(ScenarioWarning, match=r"write \[defaults\] night_start as \[night\] start"):
         scenario = load_scenario(_scenario(tmp_path, text))
-    assert scenario.night_window == ("22:00", "06:00")
+    assert scenario.night_window.pair == ("22:00", "06:00")
 
 
 def test_targets_table_reaches_the_config(tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def test_toy_is_small_fast_and_osmnx_shaped(toy: Scenario) -> None:
     _check_graph(G)
     assert toy.crs == "EPSG:32648"
     assert toy.timezone == "Asia/Shanghai"
-    assert toy.night_window == ("20:00", "06:00")
+    assert toy.night_window.pair == ("20:00", "06:00")
     assert all(
         v.startswith("synthetic: borderwatch generator seed 1") for v in toy.provenance.values()
     )

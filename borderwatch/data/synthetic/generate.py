@@ -21,6 +21,7 @@ import shapely.affinity
 from scipy.spatial import cKDTree
 from shapely import LineString, MultiLineString, MultiPolygon, Polygon
 
+from borderwatch.config import NightWindow
 from borderwatch.data.scenario import Scenario
 from borderwatch.data.synthetic import geometry as geom
 from borderwatch.data.synthetic.graph import great_circle_lengths, roads_graph
@@ -509,7 +510,7 @@ def generate_scenario(
         grids=grids,
         crs=crs,
         timezone=timezone,
-        night_window=(str(night_window[0]), str(night_window[1])),
+        night_window=NightWindow.of(night_window, field="night_window"),
         area=area_ll,
         incidents=incidents,
         title=title or f"Synthetic border, {border_len_km:.1f} km (seed {seed})",
