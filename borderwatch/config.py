@@ -65,6 +65,7 @@ from borderwatch.limits import Limits, limits_from_mapping
 __all__ = [
     "DEFAULT_PROFILES",
     "LONG_NIGHT_MIN",
+    "LOOP_RULES",
     "OPTION_FIELDS",
     "PLAN_TABLES",
     "RANGES",
@@ -104,7 +105,12 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "crossing_min": (0.5, 600.0, "min"),
     "gpx_off_road_m": (10.0, 100_000.0, "m"),
     "gpx_max_stray_share": (0.0, 1.0, ""),
+    "max_approach_min": (1.0, 600.0, "min"),
 }
+
+#: The loop rules (``PlanConfig.loops``): ``"base"``, every loop passes the team's
+#: base; ``"circuit"``, a loop need not (the drive out is made once, before the window).
+LOOP_RULES = ("base", "circuit")
 
 #: A night window longer than this (minutes) is accepted with a warning.
 LONG_NIGHT_MIN = 16 * 60
@@ -665,6 +671,16 @@ class PlanConfig:
     gpx_max_stray_share
         A GPS track with a larger share of its points outside the night or off
         road is refused (a track of midday or of another night, a wrong clock).
+    loops
+        The county's loop rule (docs/routing.md, "Circuits"): ``"base"`` (the
+        default), every loop starts and ends at the team's base and is repeated all
+        night; ``"circuit"``, each team drives from its base once before the window
+        (the approach), repeats a closed walk over its roads that need not pass the
+        base, and drives home after the window.
+    max_approach_min
+        Longest drive from a team's base to a loop it co-patrols; with ``loops =
+        "circuit"`` also to every road its circuit serves (a road no base reaches in
+        that time goes to its nearest teams).
     targets
         The coverage targets (``[targets]`` in TOML).
     limits
@@ -693,6 +709,8 @@ class PlanConfig:
     crossing_min: float = 15.0
     gpx_off_road_m: float = 500.0
     gpx_max_stray_share: float = 0.5
+    loops: str = "base"
+    max_approach_min: float = 60.0
     targets: Targets = field(default_factory=Targets)
     limits: Limits = field(default_factory=Limits)
     access: AccessRules = field(default_factory=AccessRules)
@@ -709,8 +727,15 @@ class PlanConfig:
             "walk_detour",
             "min_loop_min",
             "crossing_min",
+            "max_approach_min",
         ):
             _positive(name, getattr(self, name))
+        if self.loops not in LOOP_RULES:
+            raise ConfigError(
+                f"loops must be one of {', '.join(repr(x) for x in LOOP_RULES)}",
+                field="loops",
+                value=self.loops,
+            )
         if self.walk_detour < 1:
             raise ConfigError(
                 "walk_detour must be at least 1", field="walk_detour", value=self.walk_detour

@@ -365,6 +365,10 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "note": "  （{note}）",
         "teams_line": "在巡巡逻队 {n} / {total}，最短单圈 {short}，最长单圈 {long}",
         "minmax_line": "最长单圈（最小化）{mm}，下界 {bound}，最优性差距 {gap}",
+        "circuit_line": (
+            "巡逻圈为不经驻地的环线（loops = circuit）：窗口前由驻地出发一次，最长前往 "
+            "{approach}（上限 {limit}），窗口结束后返回；下界按环线计算"
+        ),
         "worst_line": "最长巡逻间隔 {worst}（有巡逻经过的边境线，{window}）{where}",
         "worst_where": "，位于 {a}-{b} km（{what}）",
         "no_team": "无巡逻队",
@@ -463,6 +467,11 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "note": "  ({note})",
         "teams_line": "teams on patrol {n} of {total}, shortest loop {short}, longest {long}",
         "minmax_line": "min-max loop {mm}, lower bound {bound}, optimality gap {gap}",
+        "circuit_line": (
+            "loops are circuits (loops = circuit), not through the base: each team drives "
+            "out once before the window (longest approach {approach}, limit {limit}) and "
+            "home after it; the bound is over circuits"
+        ),
         "worst_line": "worst revisit interval {worst} (patrolled border, {window}){where}",
         "worst_where": " at km {a}-{b} ({what})",
         "no_team": "no team",

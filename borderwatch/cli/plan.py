@@ -28,7 +28,7 @@ from borderwatch.cli.common import (
     parse_night_date,
     step,
 )
-from borderwatch.config import SearchParams
+from borderwatch.config import LOOP_RULES, SearchParams
 from borderwatch.errors import ConfigError, PlanWarning
 
 if TYPE_CHECKING:
@@ -170,6 +170,15 @@ def plan_command(
         str | None,
         typer.Option("--db", help="Duty log URL for --risk-from-log (default: the user's log)."),
     ] = None,
+    loops: Annotated[
+        str | None,
+        typer.Option(
+            "--loops",
+            help="The loop rule: 'base' (every loop passes the team's base) or 'circuit' "
+            "(drive out once, then circle roads within max_approach_min of the base); "
+            "default the config's loops, 'base'.",
+        ),
+    ] = None,
 ) -> None:
     """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
     from datetime import date
@@ -185,6 +194,7 @@ def plan_command(
                 f"no --night: planning for tonight, {day.isoformat()}", PlanWarning, stacklevel=2
             )
         check_choice("--lang", lang, LANGS)
+        check_choice("--loops", loops, LOOP_RULES)
         _check_sector_options(sectors, scheduler, workers)
         check_output_folder(out_dir, force=force, kind="plan", scenario=scenario)
         if brief:
@@ -192,6 +202,8 @@ def plan_command(
 
             find_chromium()
         net = load_network(scenario, config)
+        if loops is not None and loops != net.config.loops:
+            net = net.with_config(net.config.replace(loops=loops))
         weights = _log_weights(net, db, day) if risk_from_log else None
         with step("planning …") as status:
             run_plan(

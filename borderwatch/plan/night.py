@@ -254,7 +254,9 @@ def _co_patrol(
     vehicle = own.vehicle
     secs = network.edge_seconds(vehicle)
     if own.steps:
-        there = patrol.expand(inst.path(row, depot, int(starts[at])))
+        # from where its own loop closes: the base, or a circuit's start (loops = circuit)
+        src = _start_node(network, own.steps[0]) if inst.circuit else depot
+        there = patrol.expand(inst.path(row, src, int(starts[at])))
         back = [(e, not f) for e, f in reversed(there)]
         steps = list(own.steps) + there + loop + back
         service = list(own.service) + [False] * len(there)
@@ -346,6 +348,15 @@ class _Spares:
             if host.loop_s < min_loop * 60.0 or host.role.startswith("co-patrol"):
                 continue
             cop = _co_patrol(network, patrol, own, host, t, self.max_approach_min * 60.0)
+            if (
+                cop is not None
+                and inst.circuit
+                and cop.loop_s > max(self.max_loop, min_loop * 60.0) + 1e-6
+            ):
+                # loops = circuit: a short circuit, a drive to the host's loop, that loop and
+                # back is a loop longer than the longest (Ningming: 18.9 + 104 min), worse
+                # for the team's own roads than keeping its short circuit; as for extensions
+                continue
             if cop is not None:
                 candidates.append(cop)
         return candidates
@@ -394,7 +405,7 @@ def night_routes(
     result: RoutingResult,
     *,
     min_loop_min: float | None = None,
-    max_approach_min: float = 60.0,
+    max_approach_min: float | None = None,
     window_min: float | None = None,
     weights: np.ndarray | None = None,
 ) -> tuple[list[TeamRoute], RoutingResult]:
@@ -409,7 +420,8 @@ def night_routes(
     min_loop_min
         Shortest loop to give a team (default ``network.config.min_loop_min``).
     max_approach_min
-        Longest drive from a team's base to a loop it co-patrols.
+        Longest drive from a team's base to a loop it co-patrols (default
+        ``network.config.max_approach_min``, 60).
     window_min
         Night window length (default: the config's).
     weights
@@ -425,6 +437,7 @@ def night_routes(
     """
     cfg = network.config
     min_loop = float(cfg.min_loop_min if min_loop_min is None else min_loop_min)
+    approach_min = float(cfg.max_approach_min if max_approach_min is None else max_approach_min)
     window = float(cfg.night_minutes if window_min is None else window_min)
     w = risk_weights(network) if weights is None else np.asarray(weights, dtype=float)
     routes, balanced = _balanced_routes(network, patrol, result)
@@ -437,7 +450,7 @@ def night_routes(
         _link_units(network, patrol),
         min_loop,
         max((r.loop_s for r in routes), default=0.0),
-        max_approach_min,
+        approach_min,
         window,
     )
     team_index = {t: i for i, t in enumerate(patrol.teams)}

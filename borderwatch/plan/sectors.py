@@ -1345,10 +1345,18 @@ def plan_sectors(
     Raises
     ------
     ConfigError
-        A bad ``sectors`` or ``workers`` value.
+        A bad ``sectors`` or ``workers`` value; the loop rule ``loops = "circuit"``
+        (sector plans and their bounds are made for loops through the base only).
     BorderwatchError
         The Dask scheduler cannot be reached (from :func:`~borderwatch._dask.open_client`).
     """
+    if network.config.loops != "base":
+        raise ConfigError(
+            "a plan in sectors keeps every loop through its base: plan the border whole "
+            "with loops = 'circuit', or in sectors with loops = 'base'",
+            field="loops",
+            value=network.config.loops,
+        )
     search = search or SearchParams()
     if search.bound_time_s is None:  # the bounds end by their rounds, never by the clock: a
         # wall-clock cap binding under load would make in-process and Dask runs differ

@@ -189,7 +189,8 @@ def plan_summary(
     ``report.txt`` and the map; units no patrol passes are counted apart in
     ``never_passed``. ``opt_gap_pct`` (also under its old name ``gap_pct``) is
     the optimality gap of the min-max loop above the lower bound, not a
-    coverage gap.
+    coverage gap. A plan made with ``loops = "circuit"`` records ``loops`` and
+    ``max_approach_min`` (a plan through the base writes neither).
     """
     scn = network.scenario
     watched_by_route = plan.revisits["n_passes"].to_numpy() > 0
@@ -233,6 +234,9 @@ def plan_summary(
         "required_edges": [int(e) for e in plan.required.edges],
         "routes": [],
     }
+    if network.config.loops != "base":  # the default rule (through the base) is not written
+        out["loops"] = network.config.loops
+        out["max_approach_min"] = float(network.config.max_approach_min)
     frame = routes_frame(network, plan)
     for route, row in zip(plan.routes, frame.itertuples(), strict=True):
         out["routes"].append(_route_entry(route, row))
@@ -391,6 +395,13 @@ def report_text(
             gap=fmt_pct(summary["opt_gap_pct"]),
         ),
     ]
+    if summary.get("loops") == "circuit":  # the rule is said where the loops are judged
+        lines.append(
+            L["circuit_line"].format(
+                approach=fmt_min(max((r["approach_min"] for r in summary["routes"]), default=0.0)),
+                limit=fmt_min(summary["max_approach_min"]),
+            )
+        )
     lines += _revisit_lines(network, summary, lang)
     # the modelled and the official border length side by side, and why they differ
     border_line = border_lengths_text(border_lengths(network), lang=lang)
@@ -637,6 +648,40 @@ def _team_track(
 _Shape = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
+def _approach_track(
+    network: PatrolNetwork,
+    route: TeamRoute,
+    lonlat: np.ndarray,
+    shapes: dict[tuple[int, bool], _Shape],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lon, lat and minutes (negative: before the window) of the drive from the base to the loop.
+
+    Written into the GPX track of a circuit plan (``loops = "circuit"``), whose loop
+    need not pass the base: the track's first point is the base, its last the loop's
+    start at the window start (minute 0).
+    """
+    secs = network.edge_seconds(route.vehicle)
+    t_at = -route.approach_s / 60.0
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    ts: list[np.ndarray] = []
+    for e, fwd in route.approach:
+        key = (int(e), bool(fwd))
+        shape = shapes.get(key)
+        if shape is None:
+            shape = shapes[key] = _edge_shape(lonlat[key[0]], forward=key[1])
+        x, y, frac = shape
+        dt = float(secs[key[0]]) / 60.0
+        first = 1 if xs else 0
+        xs.append(x[first:])
+        ys.append(y[first:])
+        ts.append((t_at + frac * dt)[first:])
+        t_at += dt
+    t = np.concatenate(ts)
+    t[-1] = 0.0  # the loop starts at the window start (the sum of the steps, rounded)
+    return np.concatenate(xs), np.concatenate(ys), t
+
+
 def _edge_shape(line: Any, *, forward: bool) -> _Shape:
     """Lon, lat and fraction of the length along ``line`` of each vertex, in driving direction."""
     coords = np.asarray(line.coords)
@@ -718,6 +763,10 @@ def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[s
         track.number = None
         track.segments.append(gpxpy.gpx.GPXTrackSegment())
         x, y, t = _team_track(plan, route.team, lonlat, shapes)
+        if network.config.loops == "circuit" and route.approach:
+            # a circuit does not pass the base: the track starts there, with the approach
+            ax, ay, at = _approach_track(network, route, lonlat, shapes)
+            x, y, t = np.r_[ax, x[1:]], np.r_[ay, y[1:]], np.r_[at, t[1:]]
         secs = np.round(t * 60.0, 1).tolist()
         tracks[route.team] = _Track(
             head=track,

@@ -95,9 +95,10 @@ class TeamRoute:
         Team id and its vehicle profile.
     steps
         The loop: ``(edge, forward)`` in driving order, a closed walk. Out of
-        the min-max stage it starts and ends at the team's base; after the
-        night schedule it starts where the team is at the window start (see
-        ``approach``).
+        the min-max stage it starts and ends at the team's base (with ``loops =
+        "circuit"``: at the start of its first road, and it need not pass the
+        base); after the night schedule it starts where the team is at the
+        window start (see ``approach``).
     service
         For each step, whether it serves a required road (else deadheading,
         or a co-patrolled road of another team's loop).
@@ -234,6 +235,10 @@ def build_instance(
     name
         Name of the instance (default: the scenario's name).
 
+    The loop rule is the network config's ``loops``: with ``"circuit"`` the instance's
+    tours are circuits (:attr:`ArcInstance.circuit`) and a team serves only links its
+    base reaches within ``max_approach_min``.
+
     Returns
     -------
     PatrolInstance
@@ -286,7 +291,20 @@ def build_instance(
         team_profile=np.asarray(team_row, dtype=np.int64),
         name=name or network.scenario.name,
         team_names=tuple(str(t) for t in teams.index),
+        circuit=network.config.loops == "circuit",
+        max_approach=float(network.config.max_approach_min) * 60.0,
     )
+    if instance.circuit:
+        from borderwatch.routing.minmax import _Model
+
+        beyond = _Model.of(instance).beyond
+        if len(beyond):
+            logger.warning(
+                "loops = circuit: %d required links lie farther than max_approach_min = %g "
+                "from every base; their nearest teams serve them",
+                len(beyond),
+                network.config.max_approach_min,
+            )
     logger.info(
         "routing instance: %d nodes, %d deadhead edges, %d required links (%d edges), %d teams",
         len(network.nodes),
