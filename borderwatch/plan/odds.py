@@ -22,7 +22,9 @@ starting from uniform odds, two rounds over the teams (block-coordinate
 ascent on the exact figure; a team keeps its odds unless the LP raises its
 minimum, so the border's minimum never falls below the uniform odds'). The
 starts are the midpoints between breakpoints (exact, no grid); identical rows
-are dropped (the table stays small). A second LP keeps ``z`` and maximises the
+are dropped (the table stays small), and a table of more than :data:`LP_ROWS`
+distinct rows (the drawn detours' LPs: up to 23,000) is solved by cutting planes,
+rows added only where the odds break them (the same optimum). A second LP keeps ``z`` and maximises the
 mean detection over the team's rows, so ties between optimal odds are broken
 the same way every run. Odds are rounded to 1e-6. The result is a local
 optimum of the joint problem (the product over teams is not concave); on
@@ -358,6 +360,114 @@ def _unique_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[first], np.diff(np.r_[at, len(ordered)])
 
 
+def _distinct_rows(
+    seen: np.ndarray, base: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows ``(weight · seen, base)`` (rounded to 1e-12), sorted, and their counts.
+
+    The rows, order and counts of ``_unique_rows(round([weight[:, None] * seen, base], 12))``,
+    found on the situations' keys instead of the float table: ``seen`` packed into
+    64-bit words, the rounded weight and base (a weight that rounds to 0, or a row
+    no variant sees, makes the coefficients 0 whatever ``seen``). Only the distinct
+    rows are then laid out and sorted (the detour LPs have 30,000-80,000 rows of
+    which a third or fewer are distinct).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        The coefficients (rows × variants), the bases and the counts.
+    """
+    rw, rb = np.round(weight, 12), np.round(base, 12)
+    seen = seen & (rw != 0)[:, None]
+    rw = np.where(seen.any(axis=1), rw, 0.0)
+    packed = np.packbits(seen, axis=1)
+    packed = np.pad(packed, ((0, 0), (0, (-packed.shape[1]) % 8)))
+    words = np.ascontiguousarray(packed).view(np.uint64)
+    order = np.lexsort((rb, rw, *words.T[::-1]))
+    keys = np.column_stack([words[order].view(np.int64), rw[order].view(np.int64)])
+    keys = np.column_stack([keys, rb[order].view(np.int64)])
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]).any(axis=1)
+    at = np.flatnonzero(first)
+    counts = np.diff(np.r_[at, len(order)])
+    pick = order[at]
+    full = np.column_stack([rw[pick, None] * seen[pick], rb[pick]])
+    by = np.lexsort(full.T[::-1])  # the float table's order (column 0 first), as _unique_rows
+    full = full[by]
+    return full[:, :-1], full[:, -1], counts[by]
+
+
+#: Rows of the first odds LP; more are added only where its odds break them (cutting planes).
+LP_ROWS = 1000
+#: Rows added per round of cutting planes: the most violated.
+LP_ADD = 500
+#: A row is violated when its detection is this far below the LP's (HiGHS' feasibility tolerance).
+LP_TOL = 1e-7
+
+
+def _max_min(
+    a_rows: np.ndarray, b_rows: np.ndarray, w: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
+    """Odds that maximise ``min_r b_r + a_r · p``, then the mean ``w · p`` at that minimum.
+
+    The two LPs of :func:`lp_odds`. With more than :data:`LP_ROWS` rows they are
+    solved by cutting planes: first over the rows lowest under uniform odds and
+    the lowest row of every pure variant, then, while the odds leave some row more
+    than :data:`LP_TOL` below the LP's minimum, again with the :data:`LP_ADD` most
+    violated added. The last round's odds meet every row, so the minimum is the
+    full LP's (within the tolerance HiGHS meets its rows with); with few rows the
+    LPs are the full ones, row for row.
+    """
+    m, n = a_rows.shape
+    bounds = [(0.0, 1.0 if ok else 0.0) for ok in allowed] + [(0.0, 1.0)]
+    a_eq = np.r_[np.ones(n), 0.0].reshape(1, -1)
+    if m <= LP_ROWS:
+        active = np.arange(m)
+    else:
+        value = (b_rows[:, None] + a_rows)[:, allowed]  # each row under each pure variant
+        low = np.argsort(value.mean(axis=1), kind="stable")[:LP_ROWS]
+        active = np.union1d(low, np.argmin(value, axis=0))
+
+    def solve(rows: np.ndarray, floor: float | None) -> Any:
+        a_ub = sparse.hstack(
+            [-sparse.csr_matrix(a_rows[rows]), sparse.csr_matrix(np.ones((len(rows), 1)))]
+        ).tocsr()
+        b_ub = b_rows[rows]
+        cost = np.r_[np.zeros(n), -1.0]
+        if floor is not None:  # second stage: keep the minimum, maximise the mean
+            a_ub = sparse.vstack([a_ub, sparse.csr_matrix(np.r_[np.zeros(n), -1.0].reshape(1, -1))])
+            b_ub, cost = np.r_[b_ub, -floor], np.r_[-w, 0.0]
+        return linprog(
+            cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=bounds, method="highs"
+        )
+
+    def violated(x: np.ndarray, below: float) -> np.ndarray:
+        if len(active) == m:
+            return np.zeros(0, dtype=np.int64)
+        val = b_rows + a_rows @ x
+        bad = np.flatnonzero(val < below - LP_TOL)
+        return bad[np.argsort(val[bad], kind="stable")[:LP_ADD]]
+
+    while True:
+        res = solve(active, None)
+        if res.status != 0:  # pragma: no cover - a bounded feasible LP always solves
+            raise RoutingError(f"odds LP failed: {res.message}")
+        z = float(res.x[-1])
+        more = violated(res.x[:n], z)
+        if not len(more):
+            break
+        active = np.union1d(active, more)
+    x = res.x[:n]
+    while True:
+        res2 = solve(active, z - 1e-9)
+        if res2.status != 0:
+            return np.asarray(x)
+        more = violated(res2.x[:n], z - 1e-9)
+        if not len(more):
+            return np.asarray(res2.x[:n])
+        active = np.union1d(active, more)
+
+
 def lp_odds(
     seen: np.ndarray,
     allowed: np.ndarray | None = None,
@@ -386,6 +496,11 @@ def lp_odds(
     (numpy.ndarray, float)
         The odds (rounded to 1e-6, summing to 1) and the guaranteed minimum
         row detection under them.
+
+    Notes
+    -----
+    Identical rows are one (:func:`_distinct_rows`); with more than
+    :data:`LP_ROWS` of them the LPs run by cutting planes (:func:`_max_min`).
     """
     seen = np.asarray(seen, dtype=bool)
     m0, n = seen.shape
@@ -399,41 +514,9 @@ def lp_odds(
     if m0 == 0:
         return allowed / allowed.sum(), 1.0
     # identical situations are one row (the table stays small)
-    coef = weight[:, None] * seen
-    full = np.round(np.column_stack([coef, base]), 12)
-    rows, counts = _unique_rows(full)
-    a_rows, b_rows = rows[:, :n], rows[:, n]
-    m = len(rows)
-    s = sparse.csr_matrix(a_rows)
-    # variables: p_1..p_n, z ; rows: z - A p <= b
-    a_ub = sparse.hstack([-s, sparse.csr_matrix(np.ones((m, 1)))]).tocsr()
-    a_eq = np.r_[np.ones(n), 0.0].reshape(1, -1)
-    bounds = [(0.0, 1.0 if ok else 0.0) for ok in allowed] + [(0.0, 1.0)]
-    res = linprog(
-        np.r_[np.zeros(n), -1.0],
-        A_ub=a_ub,
-        b_ub=b_rows,
-        A_eq=a_eq,
-        b_eq=[1.0],
-        bounds=bounds,
-        method="highs",
-    )
-    if res.status != 0:  # pragma: no cover - a bounded feasible LP always solves
-        raise RoutingError(f"odds LP failed: {res.message}")
-    z = float(res.x[-1])
-    # second stage: keep the guarantee, maximise the mean detection over the situations
+    a_rows, b_rows, counts = _distinct_rows(seen, base, weight)
     w = (counts[:, None] * a_rows).sum(axis=0) / counts.sum()
-    a2 = sparse.vstack([a_ub, sparse.csr_matrix(np.r_[np.zeros(n), -1.0].reshape(1, -1))])
-    res2 = linprog(
-        np.r_[-w, 0.0],
-        A_ub=a2,
-        b_ub=np.r_[b_rows, -(z - 1e-9)],
-        A_eq=a_eq,
-        b_eq=[1.0],
-        bounds=bounds,
-        method="highs",
-    )
-    x = res2.x[:n] if res2.status == 0 else res.x[:n]
+    x = _max_min(a_rows, b_rows, w, allowed)
     p = np.round(np.clip(x, 0.0, None), 6)
     p[~allowed] = 0.0
     p = p / p.sum()
@@ -474,22 +557,28 @@ def team_odds(
     pair_team = passes.variant_team[table.var]
     n_cand = len(table.unit)
     q = table.q(odds)  # kept up to date column by column (only team k's odds change)
+    by_team = _team_pairs(pair_team, len(passes.teams))
+    tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
     for _ in range(max(1, rounds)):
         for k, team in enumerate(passes.teams):
             vs = passes.of_team(k)
-            mine = pair_team == k
-            rows = np.unique(table.cand[mine])
+            if k not in tables:  # the team's rows and seen table: the same every round
+                sel = by_team[k]
+                cand, var = table.cand[sel], table.var[sel]
+                present = np.bincount(cand, minlength=n_cand) > 0
+                rows = np.flatnonzero(present)  # sorted, as np.unique(cand)
+                local = np.full(len(passes.variants), -1)
+                local[vs] = np.arange(len(vs))
+                seen = np.zeros((len(rows), len(vs)), dtype=bool)
+                seen[(np.cumsum(present) - 1)[cand], local[var]] = True
+                tables[k] = (rows, seen, cand, var)
+            rows, seen, cand, var = tables[k]
             if not len(rows):
                 guarantee[team] = 1.0
                 continue
             others = q[rows]  # a copy (fancy indexing)
             others[:, k] = 0.0
             miss = np.prod(1.0 - others, axis=1)
-            local = np.full(len(passes.variants), -1)
-            local[vs] = np.arange(len(vs))
-            seen = np.zeros((len(rows), len(vs)), dtype=bool)
-            pos = np.searchsorted(rows, table.cand[mine])
-            seen[pos, local[table.var[mine]]] = True
             allowed = (
                 np.ones(len(vs), bool)
                 if max_revisit_min is None
@@ -507,11 +596,24 @@ def team_odds(
             if z > now + 1e-9 or (odds[vs][~allowed] > 0).any():
                 odds[vs] = p
                 guarantee[team] = z
-                col = np.bincount(table.cand[mine], weights=odds[table.var[mine]], minlength=n_cand)
+                col = np.bincount(cand, weights=odds[var], minlength=n_cand)
                 q[:, k] = np.clip(col, 0.0, 1.0)
             else:
                 guarantee[team] = now
     return odds, guarantee
+
+
+def _team_pairs(pair_team: np.ndarray, n_teams: int) -> list[Any]:
+    """Per team, the (variant, candidate) pairs of its variants: a slice, or positions.
+
+    The pairs of :func:`~borderwatch.coverage.detection.situations` are sorted by
+    variant and a team's variants are consecutive, so each team's pairs are one
+    slice; otherwise (a table built in another order) their positions.
+    """
+    if len(pair_team) < 2 or bool((pair_team[1:] >= pair_team[:-1]).all()):
+        at = np.searchsorted(pair_team, np.arange(n_teams + 1))
+        return [slice(int(at[k]), int(at[k + 1])) for k in range(n_teams)]
+    return [np.flatnonzero(pair_team == k) for k in range(n_teams)]
 
 
 def _owners(passes: VariantPasses, n_units: int) -> np.ndarray:
