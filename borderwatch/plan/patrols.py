@@ -28,6 +28,7 @@ from borderwatch.plan.schedule import NightSchedule, schedule_night
 from borderwatch.routing.assignment import SCALED_GAP_FROM, WHOLE_UP_TO, assignment_bound
 from borderwatch.routing.minmax import solve_minmax
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance, route_teams
+from borderwatch.routing.population import prepare_search
 from borderwatch.routing.result import gap_pct
 
 if TYPE_CHECKING:
@@ -471,6 +472,9 @@ def plan_patrols(
     secs["required"] = time.perf_counter() - t
     t = time.perf_counter()
     instance = build_instance(network, required.edges)
+    # the search's model, basic bound and giant tour, built once for the search and the
+    # bound's pruning search (before the fork: its process inherits them)
+    prepare_search(instance.instance)
     # beside the search the bound shares the cores with it (and with whatever else runs):
     # its default safety cap is BESIDE_CAP_FACTOR times the sequential one, so that the
     # round count, not the clock, ends it on a loaded machine (a bound stopped by the cap

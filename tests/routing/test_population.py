@@ -98,3 +98,35 @@ def test_the_population_improves_on_its_start_and_breeds_offspring(
     assert res.iterations == 600
     line = next(r.getMessage() for r in caplog.records if "population search" in r.getMessage())
     assert int(line.split(":")[1].split()[0]) >= 5  # offspring
+
+
+def test_stop_at_ends_the_search_at_the_first_tour_that_reaches_it() -> None:
+    """With ``stop_at`` the same run ends the first time its longest tour reaches it."""
+    inst = grid(5, 5, seed=2, depots=(0, 24, 12))
+    search = SearchParams(max_iterations=300, time_limit_s=0, seed=0)
+    full = solve_population(inst, search)
+    assert full.iterations == 300  # the basic bound is not reached: the count ends it
+    stopped = solve_population(inst, search, stop_at=full.max_cost)
+    stopped.validate(inst)
+    assert stopped.max_cost <= full.max_cost * (1 + 1e-6)
+    assert stopped.iterations < full.iterations
+    again = solve_population(inst, search, stop_at=full.max_cost)
+    assert again.walks == stopped.walks and again.iterations == stopped.iterations
+    # a value no tour reaches changes nothing: the same run, to its count
+    low = solve_population(inst, search, stop_at=lower_bound(inst) / 2)
+    assert low.walks == full.walks and low.iterations == full.iterations
+
+
+def test_prepare_search_changes_no_result() -> None:
+    """The setup built before a search (or a fork) gives the searches the same results."""
+    from borderwatch.routing.minmax import _giant_tour
+    from borderwatch.routing.population import prepare_search
+
+    search = SearchParams(max_iterations=300, time_limit_s=0, seed=1)
+    for solve in (solve_population, solve_minmax):
+        cold, warm = grid(5, 5, seed=7, depots=(0, 24, 12)), grid(5, 5, seed=7, depots=(0, 24, 12))
+        basic = prepare_search(warm)
+        a, b = solve(cold, search), solve(warm, search)
+        assert a.walks == b.walks and a.team_cost == b.team_cost
+        assert a.lower_bound == b.lower_bound == basic
+    assert _giant_tour(warm) == _giant_tour(cold)
