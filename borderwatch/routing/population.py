@@ -71,7 +71,18 @@ class PopulationParams:
         The smallest default budget, whatever the time limit: small instances
         iterate fast, and 2,000 iterations reach the best known values the 10 s
         annealing reached on the public gdb/val rows of
-        ``benchmarks/search_quality.py`` (1,000 lost one).
+        ``benchmarks/search_quality.py`` (1,000 lost one). It grows with the tasks
+        per team past ``route_tasks`` (see ``least_growth``).
+    route_tasks
+        Tasks per team above which ``least`` grows in proportion: long routes need
+        longer searches. At 10 s on the public egl graphs (49-95 tasks per team
+        with 2 teams, 20-38 with 5) 2,000 iterations lost to the 10 s annealing
+        (``benchmarks/results/search_quality.md``); plans route a few tasks per
+        team (Ningming 3.6, the generated 500 km border 6), so their counts do
+        not change.
+    least_growth
+        At most this multiple of ``least`` (2: 4,000 iterations, about 5 s of
+        an idle core on the egl graphs).
     start_share
         Share of the budget that educates the initial individuals (split evenly).
     child_share
@@ -95,10 +106,18 @@ class PopulationParams:
     elite: int = 2
     close: int = 3
     slack: float = 10.0
+    route_tasks: float = 10.0
+    least_growth: float = 2.0
 
-    def budget(self, tasks: int, time_limit_s: float = 20.0) -> int:
-        """The default iteration budget for ``tasks`` required edges and a time limit."""
-        return max(self.least, round(self.per_task * tasks * time_limit_s / 20.0))
+    def budget(self, tasks: int, time_limit_s: float = 20.0, teams: int = 1) -> int:
+        """The default iteration budget for ``tasks`` required edges, a time limit and teams.
+
+        ``max(least * min(least_growth, max(1, tasks / (teams * route_tasks))),
+        per_task * tasks * time_limit_s / 20)``, rounded.
+        """
+        per_team = tasks / (max(teams, 1) * self.route_tasks)
+        least = self.least * min(self.least_growth, max(1.0, per_team))
+        return max(round(least), round(self.per_task * tasks * time_limit_s / 20.0))
 
 
 class _Individual:
@@ -253,7 +272,7 @@ def solve_population(
     cap = params.slack * search.time_limit_s
     deadline = time.perf_counter() + cap if cap > 0 else math.inf
     budget = (
-        params.budget(model.m, search.time_limit_s)
+        params.budget(model.m, search.time_limit_s, model.k)
         if search.max_iterations is None
         else search.max_iterations
     )

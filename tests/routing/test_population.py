@@ -71,7 +71,31 @@ def test_default_budget_grows_with_the_tasks() -> None:
     assert p.budget(10) == p.least
     assert p.budget(241) == 27 * 241
     assert p.budget(241, 200.0) == 270 * 241  # a longer limit, a longer (counted) search
-    assert p.budget(241, 10.0) == max(p.least, round(27 * 241 / 2))
+    assert p.budget(241, 10.0, teams=40) == max(p.least, round(27 * 241 / 2))
+
+
+def test_the_least_count_grows_with_the_tasks_per_team() -> None:
+    """Long routes (few teams) get up to twice ``least``; plans' short routes do not."""
+    p = PopulationParams()
+    assert p.budget(62, 20.0, teams=17) == p.least  # Ningming: 3.6 tasks per team
+    assert p.budget(241, 20.0, teams=40) == 27 * 241  # 500 km: the count per task rules
+    assert p.budget(98, 10.0, teams=10) == p.least  # 9.8 tasks per team
+    assert p.budget(72, 10.0, teams=5) == round(p.least * 72 / 50)  # 14.4 per team
+    assert p.budget(98, 10.0, teams=2) == 2 * p.least  # 49 per team: at most twice
+    assert p.budget(190, 10.0, teams=2) == 2 * p.least > round(27 * 190 / 2)
+    assert p.budget(1000, 20.0, teams=2) == 27 * 1000  # the count per task still rules
+
+
+def test_the_default_search_counts_the_teams_in_its_budget() -> None:
+    """Two teams on 24 tasks (12 each) search 2,400 iterations: 1.2 x the least."""
+    inst = grid(4, 4, seed=3, depots=(0, 0))
+    m = len(inst.required_edges)
+    want = PopulationParams().budget(m, 10.0, teams=2)
+    assert want > PopulationParams().least
+    res = solve_population(inst, SearchParams(time_limit_s=10.0, seed=0))
+    res.validate(inst)
+    assert res.max_cost > res.lower_bound  # not stopped at the bound: the whole count ran
+    assert res.iterations == want == 2400
 
 
 def test_solve_search_dispatches_on_the_iteration_count() -> None:
