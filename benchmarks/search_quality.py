@@ -58,15 +58,16 @@ try:
 except ImportError:
     from borderwatch.routing.minmax import solve_minmax as solve
 inst = pickle.load(open(sys.argv[2], "rb"))
-its = int(sys.argv[5]) if len(sys.argv) > 5 else None
-if its is not None:
+mode = sys.argv[5] if len(sys.argv) > 5 else None  # None | iterations | "minmax"
+its = None if mode in (None, "minmax") else int(mode)
+if mode is not None:
     from borderwatch.routing.minmax import solve_minmax as solve
 search = SearchParams(time_limit_s=float(sys.argv[3]) if its is None else 0.0,
                       seed=int(sys.argv[4]), max_iterations=its)
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 r = solve(inst, search)
-s = time.perf_counter() - t
-print(json.dumps({"max": r.max_cost, "seconds": s, "iterations": r.iterations,
+s, c = time.perf_counter() - t, time.process_time() - c
+print(json.dumps({"max": r.max_cost, "seconds": s, "cpu": c, "iterations": r.iterations,
                   "solver": solve.__name__}))
 """
 
@@ -101,12 +102,34 @@ def public_instance(name: str, k: int, folder: Path) -> Path:
     return path
 
 
+def carp_instances(data: Path, reference: Path, folder: Path) -> list[tuple[str, Path, float]]:
+    """Pickle the instance of every row of a min-max reference CSV (``hgs_reference.py``'s).
+
+    Returns ``(label, pickle, best known)`` per row; the graph's ``A`` file of ``data``.
+    """
+    sys.path.insert(0, str(HERE))
+    from benchmarks.carplib import graph_name, parse_carplib, read_reference, to_instance
+
+    files = {graph_name(f.stem): f for f in sorted(data.glob("*.dat"), reverse=True)}
+    out = []
+    for (problem, name, k), row in sorted(read_reference(reference).items()):
+        src = files[name]
+        data_ = parse_carplib(src.read_text(encoding="latin-1"))
+        prob = "mmkcpp" if problem == "MMkCPP" else "mmkrpp"
+        inst = to_instance(data_, problem="mmkcpp" if problem == "MMkCPP" else "mmkrpp", k=k)
+        path = folder / f"{name}_{prob}_k{k}.pkl"
+        path.write_bytes(pickle.dumps(inst))
+        out.append((f"{name} {problem} k={k}", path, row.best_known))
+    return out
+
+
 def run(
-    tree: Path, path: Path, time_limit: float, seed: int, iterations: int | None = None
+    tree: Path, path: Path, time_limit: float, seed: int, iterations: int | str | None = None
 ) -> dict[str, Any]:
     """The tree's default search on the pickled instance, in a child process.
 
-    With ``iterations``: the tree's ``solve_minmax`` for that many iterations (no cap).
+    With ``iterations``: the tree's ``solve_minmax`` for that many iterations (no cap);
+    ``"minmax"``: the tree's ``solve_minmax`` with ``time_limit_s`` (the annealing).
     """
     env = dict(os.environ, PYTHONHASHSEED="0")
     extra = [] if iterations is None else [str(iterations)]
@@ -126,6 +149,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", type=Path, required=True, help="tree of the start commit")
     ap.add_argument("--seeds", default="0,1,2", help="seeds of the 500 km case")
     ap.add_argument("--skip", default="", help="comma-separated case groups: 500km,ningming,public")
+    ap.add_argument(
+        "--carp-data",
+        type=Path,
+        default=None,
+        help="CARPLIB folder (HGS-CARP's Instances/CARP): adds the rows of --carp-reference at "
+        "10 s, before / after / the after tree's solve_minmax (the annealing) at 10 s",
+    )
+    ap.add_argument(
+        "--carp-reference",
+        type=Path,
+        default=HERE / "benchmarks" / "results" / "carp_reference_egl.csv",
+        help="min-max reference rows (benchmarks/hgs_reference.py's CSV)",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     skip = set(args.skip.split(","))
@@ -135,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         cases: list[tuple[str, Path, float, int, float, float]] = []
+        carp: set[str] = set()
         if "500km" not in skip:
             p = plan_instance("500km", Path(tmp))
             cases += [
@@ -149,16 +186,23 @@ def main(argv: list[str] | None = None) -> int:
                 cases.append(
                     (f"{name} k={k}", public_instance(name, k, Path(tmp)), 10.0, 0, best, 1.0)
                 )
+        if args.carp_data is not None:
+            for label, path, best in carp_instances(args.carp_data, args.carp_reference, Path(tmp)):
+                cases.append((label, path, 10.0, 0, best, 1.0))
+                carp.add(label)
+        gaps: dict[str, list[float]] = {}
         for label, path, limit, seed, ref, unit in cases:
             after_its: int | None = None
-            runs: list[tuple[str, Path, int | None]] = [
+            runs: list[tuple[str, Path, int | str | None]] = [
                 ("before", args.before.resolve(), None),
                 ("after", HERE, None),
             ]
             if label == "500 km":  # the annealing at the after's count: load-independent
                 runs.append(("before, same iterations", args.before.resolve(), -1))
+            if label in carp:  # the annealing the default search must match at 10 s
+                runs.append(("after, annealing", HERE, "minmax"))
             for tree_name, tree, its in runs:
-                r = run(tree, path, limit, seed, after_its if its == -1 else None)
+                r = run(tree, path, limit, seed, after_its if its == -1 else its)
                 if tree_name == "after":
                     after_its = int(r["iterations"])
                 val = r["max"] / unit
@@ -168,6 +212,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"| {r['seconds']:.1f} | {r['iterations']} | {ref:g} | {gap:+.2f} |"
                 )
                 print(lines[-1], flush=True)
+                if label in carp:
+                    gaps.setdefault(tree_name, []).append(gap)
+    for name, g in gaps.items():
+        at = sum(x <= 1e-9 for x in g)
+        lines.append(
+            f"\n{name} on the {len(g)} reference rows: mean gap {sum(g) / len(g):.2f} %, "
+            f"max {max(g):.2f} %, {at} / {len(g)} at best known"
+        )
+        print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     if args.out is not None:
         args.out.write_text(text)
