@@ -682,6 +682,11 @@ class PlanConfig:
         Longest drive from a team's base to a loop it co-patrols; with ``loops =
         "circuit"`` also to every road its circuit serves (a road no base reaches in
         that time goes to its nearest teams).
+    detours
+        Let the detection odds draw *drawn detours* (issue #25, ``plan --detours``):
+        a turn-back on the stretch of a team's weakest units, within the plan's
+        worst revisit, as a route variant of ``plan.json``, the roster and the
+        briefing (docs/detection.md). Off by default.
     targets
         The coverage targets (``[targets]`` in TOML).
     limits
@@ -712,6 +717,7 @@ class PlanConfig:
     gpx_max_stray_share: float = 0.5
     loops: str = "base"
     max_approach_min: float = 60.0
+    detours: bool = False
     targets: Targets = field(default_factory=Targets)
     limits: Limits = field(default_factory=Limits)
     access: AccessRules = field(default_factory=AccessRules)
@@ -756,6 +762,8 @@ class PlanConfig:
                 field="night_end",
                 value=self.night_end,
             )
+        if not isinstance(self.detours, bool):
+            raise ConfigError("detours must be true or false", field="detours", value=self.detours)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError("seed must be a non-negative integer", field="seed", value=self.seed)
 

@@ -179,6 +179,16 @@ def plan_command(
             "default the config's loops, 'base'.",
         ),
     ] = None,
+    detours: Annotated[
+        bool,
+        typer.Option(
+            "--detours",
+            help="Let the detection odds draw turn-backs on the stretch of each team's weakest "
+            "units (within the plan's worst revisit) as route variants: listed in plan.json, "
+            "drawn by the roster, on the briefing's card, gpx/variants/<variant>.gpx "
+            "(default: the config's detours, off).",
+        ),
+    ] = False,
 ) -> None:
     """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
     from datetime import date
@@ -223,6 +233,7 @@ def plan_command(
                 workers=workers,
                 crossing_min=crossing_min,
                 risk_weights=weights,
+                detours=True if detours else None,
                 map_html=not no_map,
                 lang=lang,
                 offline=offline,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from borderwatch.coverage import CoverageReport
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.plan.patrols import PatrolPlan
+    from borderwatch.plan.variants import RouteVariant
 
 
 def run_plan(
@@ -46,6 +47,7 @@ def run_plan(
     workers: int | None = None,
     crossing_min: float | None = None,
     risk_weights: np.ndarray | None = None,
+    detours: bool | None = None,
 ) -> tuple[PatrolPlan, dict[str, Any]]:
     """The planners' main job: gaps before → required roads → routes → schedule → gaps after.
 
@@ -71,7 +73,12 @@ def run_plan(
     config's, 15) is the exposure of a crossing, overridden per stretch by the
     scenario folder's ``crossing.csv``; the per-unit probabilities go to
     ``units.gpkg`` and the gaps, the figures and the variants' odds to
-    ``plan.json`` (``detection``), the lines to ``report.txt``.
+    ``plan.json`` (``detection``), the lines to ``report.txt``. With ``detours``
+    the odds may also draw *drawn detours* (a turn-back on the stretch of a
+    team's weakest units, within the plan's worst revisit): every detour variant
+    the odds give weight to is a variant of ``plan.json`` (its stretch, added
+    steps, loop and duty times), drawn by the roster, shown on the briefing's
+    route card, with its own track ``gpx/variants/<variant>.gpx``.
 
     Parameters
     ----------
@@ -122,6 +129,9 @@ def run_plan(
     risk_weights
         Risk weight per border unit for the night objective (``plan
         --risk-from-log``); default the scenario's incidents. Ignored with ``sectors``.
+    detours
+        Let the odds draw drawn detours (``plan --detours``; default the
+        config's ``detours``, off).
 
     Returns
     -------
@@ -168,7 +178,11 @@ def run_plan(
         max_revisit_min=max_revisit_min,
     )
     progress("detection probabilities")
-    after, detection = _detection(network, plan, after, crossing_min, max_revisit_min)
+    if detours is None:
+        detours = network.config.detours
+    after, detection, variants = _detection(
+        network, plan, after, crossing_min, max_revisit_min, detours=detours
+    )
     # every file is written into a staging folder beside out_dir, then the folder is swapped
     # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
     with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
@@ -189,7 +203,9 @@ def run_plan(
 
             assert isinstance(plan, SectorPlan)
             extra["sectors"] = plan.sectors_summary()
-        summary = write_plan_files(network, plan, out, night=night, extra=extra, lang=lang)
+        summary = write_plan_files(
+            network, plan, out, night=night, extra=extra, lang=lang, variants=variants
+        )
         if map_html:
             progress("drawing the map")
             render_maps(
@@ -266,8 +282,15 @@ def _detection(
     after: CoverageReport,
     crossing_min: float | None,
     max_revisit_min: float,
-) -> tuple[CoverageReport, dict[str, Any]]:
-    """The plan's detection figures on the coverage report, and the ``plan.json`` entry."""
+    *,
+    detours: bool = False,
+) -> tuple[CoverageReport, dict[str, Any], dict[str, list[RouteVariant]] | None]:
+    """The plan's detection figures on the coverage report, the ``plan.json`` entry, the variants.
+
+    With ``detours``, the variants are each team's plain ones and the drawn
+    detours the odds give weight to (the others are left out of ``plan.json``
+    and its odds); without, None (``route_variants`` of every loop).
+    """
     from borderwatch.coverage.detection import with_detection
     from borderwatch.plan.odds import detect_night, scenario_crossing_csv
 
@@ -278,8 +301,27 @@ def _detection(
         crossing_min=crossing_min,
         stretches=scenario_crossing_csv(network),
         max_revisit_min=max_revisit_min,
+        detours=detours,
     )
     after = with_detection(after, det.units)
     figures = det.summary(after.units)
     after = with_detection(after, det.units, figures)
-    return after, {**figures, "odds": det.odds_of()}
+    odds = det.odds_of()
+    if not detours:
+        return after, {**figures, "odds": odds}, None
+    variants = {
+        team: [v for v in vs if v.detour is None or odds[v.variant] > 0]
+        for team, vs in det.variants.items()
+    }
+    listed = {v.variant for vs in variants.values() for v in vs}
+    drawn = {
+        team: round(sum(odds[v.variant] for v in vs if v.detour is not None), 6)
+        for team, vs in variants.items()
+        if any(v.detour is not None for v in vs)
+    }
+    figures["detours"] = {
+        "variants": sum(1 for vs in det.variants.values() for v in vs if v.detour is not None),
+        "drawn_variants": sum(1 for vs in variants.values() for v in vs if v.detour is not None),
+        "odds_by_team": dict(sorted(drawn.items())),
+    }
+    return after, {**figures, "odds": {k: p for k, p in odds.items() if k in listed}}, variants

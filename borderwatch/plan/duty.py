@@ -17,13 +17,19 @@ minute (a crew is never told to leave late nor promised home early).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from borderwatch.plan.laps import laps
-from borderwatch.plan.variants import RouteVariant, route_variants
+from borderwatch.plan.variants import (
+    RouteVariant,
+    route_variants,
+    variant_seconds,
+    variant_steps,
+)
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -51,6 +57,11 @@ class DutyTimes:
         Leaving the loop: the window end.
     back_base_min
         Back at the base (whole minutes, rounded up).
+    loop_min
+        The variant's loop (with its turn-back, for a drawn detour).
+    detour
+        ``None``, or the drawn detour's stretch ``(i, j)`` of the plan's loop
+        (:class:`~borderwatch.plan.variants.RouteVariant`).
     """
 
     variant: str
@@ -61,9 +72,15 @@ class DutyTimes:
     loop_starts_min: tuple[float, ...]
     off_loop_min: float
     back_base_min: int
+    loop_min: float = 0.0
+    detour: tuple[int, int] | None = None
 
 
-def duty_times(network: PatrolNetwork, plan: PatrolPlan) -> dict[str, list[DutyTimes]]:
+def duty_times(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    variants: Mapping[str, Sequence[RouteVariant]] | None = None,
+) -> dict[str, list[DutyTimes]]:
     """Team id -> the duty of each of its route variants (``route_variants`` order); standby: [].
 
     Parameters
@@ -72,6 +89,10 @@ def duty_times(network: PatrolNetwork, plan: PatrolPlan) -> dict[str, list[DutyT
         The network the plan was made on (its config gives the window length).
     plan
         The night plan (routes with approach and loop; the instance's shortest paths).
+    variants
+        Team id -> its variants, when they are not just ``route_variants`` of its
+        loop (drawn detours, :func:`borderwatch.plan.odds.detect_night`); teams
+        missing from it get ``route_variants``.
 
     Returns
     -------
@@ -85,18 +106,27 @@ def duty_times(network: PatrolNetwork, plan: PatrolPlan) -> dict[str, list[DutyT
             out[route.team] = []
             continue
         home = _home_seconds(network, plan, route)
-        out[route.team] = team_duties(network, route, window, home)
+        mine = None if variants is None else variants.get(route.team)
+        out[route.team] = team_duties(network, route, window, home, mine)
     return out
 
 
 def team_duties(
-    network: PatrolNetwork, route: TeamRoute, window_min: float, home_s: np.ndarray
+    network: PatrolNetwork,
+    route: TeamRoute,
+    window_min: float,
+    home_s: np.ndarray,
+    variants: Sequence[RouteVariant] | None = None,
 ) -> list[DutyTimes]:
-    """The duties of ``route``'s variants; ``home_s[node]`` is the drive from ``node`` to its base."""
-    loop = route.loop_s / 60.0
+    """The duties of ``route``'s variants; ``home_s[node]`` is the drive from ``node`` to its base.
+
+    ``variants`` default to ``route_variants(route)``; a drawn detour's loop is
+    its own ``loop_min`` (the loop with the turn-back).
+    """
     approach = route.approach_s / 60.0
     out = []
-    for v in route_variants(route):
+    for v in route_variants(route) if variants is None else variants:
+        loop = route.loop_s / 60.0 if v.detour is None else float(v.loop_min)
         on = -v.phase_min
         back = window_min + _back_after_min(network, route, v, window_min, home_s)
         out.append(
@@ -110,6 +140,8 @@ def team_duties(
                 loop_starts_min=laps(loop, window_min, on).starts or (on,),
                 off_loop_min=window_min,
                 back_base_min=math.ceil(back - 1e-9),
+                loop_min=loop,
+                detour=v.detour,
             )
         )
     return out
@@ -132,10 +164,8 @@ def _back_after_min(
     home_s: np.ndarray,
 ) -> float:
     """Minutes from the window end to the base: finish the road under way, then drive home."""
-    steps, secs = route.steps, np.asarray(route.seconds, dtype=float) / 60.0
-    if variant.reverse:
-        steps = tuple((e, not f) for e, f in reversed(steps))
-        secs = secs[::-1]
+    steps = variant_steps(route, variant)  # direction and turn-back, as the crew drives it
+    secs = variant_seconds(route, variant) / 60.0
     ends = np.cumsum(secs)
     at = (variant.phase_min + window_min) % float(ends[-1]) if ends[-1] > 0 else 0.0
     k = min(int(np.searchsorted(ends, at - 1e-9)), len(steps) - 1)

@@ -34,12 +34,14 @@ if TYPE_CHECKING:
 __all__ = [
     "PHASE_SPACING_MIN",
     "RouteVariant",
+    "detour_added_steps",
     "detour_card",
     "detour_steps",
     "detour_variants",
     "phase_count",
     "reverse_steps",
     "route_variants",
+    "variant_seconds",
     "variant_steps",
 ]
 
@@ -175,6 +177,34 @@ def variant_steps(route: TeamRoute, variant: RouteVariant) -> tuple[tuple[int, b
     if variant.detour is not None:
         steps = detour_steps(steps, variant.detour)
     return reverse_steps(steps) if variant.reverse else steps
+
+
+def detour_added_steps(
+    steps: tuple[tuple[int, bool], ...], detour: tuple[int, int]
+) -> tuple[tuple[int, bool], ...]:
+    """The steps a turn-back adds to the loop: the stretch ``i..j-1`` backwards, then forward again.
+
+    Inserted after step ``j - 1`` they make :func:`detour_steps`.
+
+    Examples
+    --------
+    >>> detour_added_steps(((1, True), (2, True), (3, False)), (0, 2))
+    ((2, False), (1, False), (1, True), (2, True))
+    """
+    i, j = detour
+    if not 0 <= i < j <= len(steps):
+        raise ValueError(f"detour {detour} is not a stretch of a {len(steps)}-step loop")
+    part = tuple(steps[i:j])
+    return reverse_steps(part) + part
+
+
+def variant_seconds(route: TeamRoute, variant: RouteVariant) -> np.ndarray:
+    """Seconds of each step of :func:`variant_steps` (a road takes as long either way)."""
+    secs = np.asarray(route.seconds, dtype=float)
+    if variant.detour is not None:
+        i, j = variant.detour
+        secs = np.concatenate([secs[:j], secs[i:j][::-1], secs[i:j], secs[j:]])
+    return secs[::-1] if variant.reverse else secs
 
 
 def detour_variants(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,13 +42,15 @@ from borderwatch.i18n import (
 )
 from borderwatch.identity import team_styles
 from borderwatch.plan.laps import laps
-from borderwatch.plan.variants import route_variants
+from borderwatch.plan.variants import detour_added_steps, route_variants
 
 if TYPE_CHECKING:
     from borderwatch.config import NightWindow
+    from borderwatch.coverage.timeline import PatrolTimeline
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.plan.duty import DutyTimes
     from borderwatch.plan.patrols import PatrolPlan
+    from borderwatch.plan.variants import RouteVariant
     from borderwatch.planfiles.planfile import PlanFile, PlanRoute
     from borderwatch.routing.patrol import TeamRoute
 
@@ -603,19 +606,24 @@ def _night_start(network: PatrolNetwork, night: date) -> datetime:
 
 
 def _team_track(
-    plan: PatrolPlan, team: str, lonlat: np.ndarray, shapes: dict[tuple[int, bool], _Shape]
+    plan: PatrolPlan,
+    team: str,
+    lonlat: np.ndarray,
+    shapes: dict[tuple[int, bool], _Shape],
+    timeline: PatrolTimeline | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lon, lat and minutes from the window start of every point a team drives in the window.
 
-    Built from the plan's timeline (the same traversals the coverage counts),
-    each edge's vertices timed linearly by distance along it; a traversal
-    under way at the window end is cut there, so no point lies outside the window.
-    ``shapes`` caches each (edge, direction)'s vertices and distance fractions:
-    a loop drives the same edges every lap.
+    Built from the plan's timeline (the same traversals the coverage counts; or
+    ``timeline``, a variant's night), each edge's vertices timed linearly by
+    distance along it; a traversal under way at the window end is cut there, so
+    no point lies outside the window. ``shapes`` caches each (edge, direction)'s
+    vertices and distance fractions: a loop drives the same edges every lap.
     """
-    trav = plan.schedule.timeline.traversals
+    timeline = plan.schedule.timeline if timeline is None else timeline
+    trav = timeline.traversals
     rows = trav[trav["team"] == team]
-    window = plan.schedule.timeline.window_min
+    window = timeline.window_min
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     ts: list[np.ndarray] = []
@@ -777,6 +785,55 @@ def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[s
     return tracks
 
 
+def _detour_tracks(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    night: date,
+    variants: Mapping[str, Sequence[RouteVariant]],
+) -> dict[str, _Track]:
+    """One GPX track per drawn-detour variant, keyed by variant id: the night its crew drives.
+
+    The variant's walk (its turn-back, direction and phase,
+    :func:`borderwatch.plan.odds.variant_timeline`) timed through the window, as
+    the plan's own tracks; the description is the crew's card
+    (:func:`borderwatch.plan.variants.detour_card`), the colour the team's.
+    """
+    import gpxpy.gpx
+
+    from borderwatch.plan.odds import variant_timeline
+    from borderwatch.plan.variants import detour_card
+
+    by_team = {r.team: r for r in plan.routes if r.on_patrol and r.steps}
+    chosen = [v for team in by_team for v in variants.get(team, ()) if v.detour is not None]
+    if not chosen:
+        return {}
+    t0 = _night_start(network, night)
+    lonlat = network.edges.to_crs("EPSG:4326").geometry.to_numpy()
+    shapes: dict[tuple[int, bool], _Shape] = {}
+    styles = scenario_styles(network)
+    window = plan.schedule.timeline.window_min
+    tracks: dict[str, _Track] = {}
+    for v in chosen:
+        route = by_team[v.team]
+        track = gpxpy.gpx.GPXTrack(name=f"{v.variant} {network.teams.loc[v.team, 'name']}")
+        track.description = f"team {v.team}, {route.vehicle}: " + detour_card(network, route, v)
+        ext = ElementTree.Element("color")
+        ext.text = styles[v.team][0]
+        track.extensions = [ext]
+        track.number = None
+        track.segments.append(gpxpy.gpx.GPXTrackSegment())
+        timeline = variant_timeline(network, [route], {v.team: v}, window)
+        x, y, t = _team_track(plan, v.team, lonlat, shapes, timeline)
+        secs = np.round(t * 60.0, 1).tolist()
+        tracks[v.variant] = _Track(
+            head=track,
+            lat=np.round(y, 7).tolist(),
+            lon=np.round(x, 7).tolist(),
+            times=[t0 + timedelta(seconds=s) for s in secs],
+        )
+    return tracks
+
+
 def _gpx(tracks: dict[str, _Track], teams: list[str] | None = None) -> str:
     """The GPX file of ``tracks`` (of ``teams``, default all, in plan order).
 
@@ -818,6 +875,7 @@ def write_plan_files(
     extra: dict[str, Any] | None = None,
     cut: tuple[date, NightWindow, float] | None = None,
     lang: str | None = None,
+    variants: Mapping[str, Sequence[RouteVariant]] | None = None,
 ) -> dict[str, Any]:
     """Write ``routes.geojson``, ``routes.gpx``, ``plan.json`` and ``report.txt`` into ``out_dir``.
 
@@ -839,6 +897,12 @@ def write_plan_files(
         is then the re-plan's (:func:`report_text` ``replan``).
     lang
         Language of ``report.txt`` (default: the scenario's, :func:`report_language`).
+    variants
+        Team id -> its route variants, when the roster may draw more than the
+        loop's directions and phases: drawn detours (``plan --detours``, issue
+        #25). Each is listed in ``plan.json`` with its duty times, and each
+        drawn detour gets its own track, ``gpx/variants/<variant>.gpx``. Default:
+        ``route_variants`` of every loop (no detour, no variant files).
 
     Returns
     -------
@@ -861,7 +925,13 @@ def write_plan_files(
     for team in tracks:
         # the one way an id becomes a file name: never a path (issue #22)
         write_text(teams_dir / safe_name(team, ".gpx", what="team id"), _gpx(tracks, [team]))
-    written = plan_file(network, plan, summary, night=night)
+    detour_tracks = _detour_tracks(network, plan, night, variants or {})
+    if detour_tracks:
+        (teams_dir / "variants").mkdir(exist_ok=True)
+    for code in detour_tracks:
+        path = teams_dir / "variants" / safe_name(code, ".gpx", what="variant id")
+        write_text(path, _gpx(detour_tracks, [code]))
+    written = plan_file(network, plan, summary, night=night, variants=variants)
     if cut is not None:
         written = dataclasses.replace(
             written, night=cut[0], night_window=cut[1], cut_min=round(cut[2], 3)
@@ -875,23 +945,29 @@ def write_plan_files(
 
 
 def plan_file(
-    network: PatrolNetwork, plan: PatrolPlan, summary: dict[str, Any], *, night: date
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    summary: dict[str, Any],
+    *,
+    night: date,
+    variants: Mapping[str, Sequence[RouteVariant]] | None = None,
 ) -> PlanFile:
     """The typed ``plan.json`` of ``plan`` for the night starting on ``night``.
 
     ``summary`` (:func:`plan_summary`) gives the figures; each route gets its
     start times and every variant's duty times (:mod:`borderwatch.plan.duty`)
-    as local times of the scenario's zone, DST-correct.
+    as local times of the scenario's zone, DST-correct. ``variants``: as for
+    :func:`write_plan_files` (default ``route_variants`` of every loop).
     """
     from borderwatch.plan.duty import duty_times
     from borderwatch.planfiles.planfile import TYPED_FIELDS, PlanFile
 
     tz = network.scenario.timezone
     window = network.config.night
-    duties = duty_times(network, plan)
+    duties = duty_times(network, plan, variants)
     routes = []
     for route, entry in zip(plan.routes, summary["routes"], strict=True):
-        routes.append(_plan_route(entry, duties[route.team], window, night, tz))
+        routes.append(_plan_route(entry, duties[route.team], window, night, tz, route.steps))
     figures = {k: v for k, v in summary.items() if k not in TYPED_FIELDS}
     return PlanFile(
         scenario=str(summary["scenario"]),
@@ -905,9 +981,17 @@ def plan_file(
 
 
 def _plan_route(
-    entry: dict[str, Any], duties: list[DutyTimes], window: NightWindow, night: date, tz: str
+    entry: dict[str, Any],
+    duties: list[DutyTimes],
+    window: NightWindow,
+    night: date,
+    tz: str,
+    steps: Sequence[tuple[int, bool]] = (),
 ) -> PlanRoute:
-    """One route of the plan file: the summary's entry with ISO times and the variants' duties."""
+    """One route of the plan file: the summary's entry with ISO times and the variants' duties.
+
+    ``steps`` (the loop) give a drawn detour's added steps.
+    """
     from borderwatch.planfiles.planfile import PlanRoute, PlanVariant
 
     def at(offset_min: float) -> datetime:
@@ -923,6 +1007,11 @@ def _plan_route(
             loop_starts=tuple(at(round(t)) for t in d.loop_starts_min),
             off_loop=at(d.off_loop_min),
             back_base=at(d.back_base_min),
+            detour=d.detour,
+            detour_steps=()
+            if d.detour is None
+            else tuple((int(e), bool(f)) for e, f in detour_added_steps(tuple(steps), d.detour)),
+            loop_min=None if d.detour is None else round(d.loop_min, 3),
         )
         for d in duties
     )

@@ -129,6 +129,17 @@ class PlanVariant:
         When it leaves the loop (the window end).
     back_base
         When it is back at its base.
+    detour
+        ``None``, or a *drawn detour* (issue #25, ``plan --detours``): the
+        stretch ``(i, j)`` of the route's ``steps`` (forward order) that the
+        crew drives, turns back on and drives once more
+        (:func:`borderwatch.plan.variants.detour_steps`). Written only for such
+        a variant, with ``detour_steps`` and ``loop_min``.
+    detour_steps
+        The steps the turn-back adds after step ``j - 1``: the stretch
+        backwards, then forward again (empty for a plain variant).
+    loop_min
+        The variant's loop with its turn-back (``None``: the route's ``loop_min``).
     """
 
     variant: str
@@ -139,10 +150,13 @@ class PlanVariant:
     loop_starts: tuple[datetime, ...]
     off_loop: datetime
     back_base: datetime
+    detour: tuple[int, int] | None = None
+    detour_steps: tuple[tuple[int, bool], ...] = ()
+    loop_min: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form."""
-        return {
+        """The JSON form (a plain variant's as before detours existed: no detour keys)."""
+        out: dict[str, Any] = {
             "variant": self.variant,
             "reverse": self.reverse,
             "phase_min": self.phase_min,
@@ -152,6 +166,22 @@ class PlanVariant:
             "off_loop": _iso(self.off_loop),
             "back_base": _iso(self.back_base),
         }
+        if self.detour is not None:
+            out["detour"] = list(self.detour)
+            out["detour_steps"] = [[e, f] for e, f in self.detour_steps]
+            out["loop_min"] = self.loop_min
+        return out
+
+    def walk(self, steps: Sequence[tuple[int, bool]]) -> tuple[tuple[int, bool], ...]:
+        """The closed walk the crew drives on this variant, from the route's ``steps``.
+
+        The turn-back inserted after step ``j - 1`` (a drawn detour), then the
+        whole walk reversed for a reversed variant.
+        """
+        walk = tuple((int(e), bool(f)) for e, f in steps)
+        if self.detour is not None:
+            walk = walk[: self.detour[1]] + self.detour_steps + walk[self.detour[1] :]
+        return tuple((e, not f) for e, f in reversed(walk)) if self.reverse else walk
 
     @classmethod
     def from_dict(cls, data: Any, r: _Reader, where: str) -> PlanVariant:
@@ -170,7 +200,24 @@ class PlanVariant:
             ),
             off_loop=r.moment(r.get(data, "off_loop", where), f"{where}off_loop"),
             back_base=r.moment(r.get(data, "back_base", where), f"{where}back_base"),
+            **_detour_fields(data, r, where),
         )
+
+
+def _detour_fields(data: Mapping[str, Any], r: _Reader, where: str) -> dict[str, Any]:
+    """A variant entry's drawn detour (``detour``, ``detour_steps``, ``loop_min``), if it has one."""
+    if "detour" not in data:
+        return {}
+    raw = data["detour"]
+    ok = isinstance(raw, list) and len(raw) == 2
+    ok = ok and all(isinstance(x, int) and not isinstance(x, bool) for x in raw)
+    if not ok or not 0 <= raw[0] < raw[1]:
+        raise r.fail("must be [first step, end step] with first < end", f"{where}detour", raw)
+    return {
+        "detour": (int(raw[0]), int(raw[1])),
+        "detour_steps": r.steps(data, "detour_steps", where),
+        "loop_min": r.number(data, "loop_min", where),
+    }
 
 
 @dataclass(frozen=True)
@@ -256,7 +303,7 @@ class PlanRoute:
         service = r.items(data, "service", where)
         if any(s not in (0, 1) or isinstance(s, bool) for s in service):
             raise r.fail("must be a list of 0 and 1", f"{where}service", service)
-        return cls(
+        route = cls(
             team=r.text(data, "team", where),
             name=r.text(data, "name", where),
             vehicle=r.text(data, "vehicle", where),
@@ -282,6 +329,24 @@ class PlanRoute:
             ),
             colour=colour,
         )
+        for j, v in enumerate(route.variants):
+            if v.detour is None:
+                continue
+            a, b = v.detour
+            stretch = route.steps[a:b]
+            if b > len(route.steps):
+                raise r.fail(
+                    f"is not a stretch of the route's {len(route.steps)} steps",
+                    f"{where}variants[{j}].detour",
+                    list(v.detour),
+                )
+            if v.detour_steps != tuple((e, not f) for e, f in reversed(stretch)) + stretch:
+                raise r.fail(
+                    "must be the detour's stretch backwards, then forward again",
+                    f"{where}variants[{j}].detour_steps",
+                    [list(x) for x in v.detour_steps],
+                )
+        return route
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,8 @@ def plan_variants(
     -------
     dict of str to list of dict
         Team id → its variants in plan order, each with the team's ``loop_min``
-        and, when the plan has ``detection.odds``, the variant's ``odds`` (they
+        (a drawn detour's own, with its ``detour``) and, when the plan has
+        ``detection.odds``, the variant's ``odds`` (they
         sum to 1 per team); a team without variants gets one base variant
         ``"<team>-base"`` (forward, phase 0).
 
@@ -151,9 +152,14 @@ def plan_variants(
                     "phase_min": _plan_number(
                         v["phase_min"], file=file, field=f"{where}.phase_min"
                     ),
-                    "loop_min": loop,
+                    # a drawn detour (issue #25) drives its own, longer loop
+                    "loop_min": loop
+                    if v.get("detour") is None
+                    else _plan_number(v.get("loop_min"), file=file, field=f"{where}.loop_min"),
                 }
             )
+            if v.get("detour") is not None:
+                good[-1]["detour"] = v["detour"]
         if good and odds is not None:
             missing = [str(g["variant"]) for g in good if str(g["variant"]) not in odds]
             if missing:

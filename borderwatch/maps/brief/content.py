@@ -27,6 +27,7 @@ __all__ = [
     "Turn",
     "clock",
     "commander_figures",
+    "detour_words",
     "minutes_of",
     "nearest_checkpoints",
     "no_road_stretches",
@@ -35,6 +36,7 @@ __all__ = [
     "township_rows",
     "turn_list",
     "variant_text",
+    "variant_walk",
     "worst_revisit_place",
 ]
 
@@ -371,6 +373,82 @@ def variant_duty(route: dict[str, Any], code: str | None) -> dict[str, Any] | No
     variants = [v for v in route["variants"] if isinstance(v, dict)]
     chosen = next((v for v in variants if v["variant"] == code), None)
     return chosen or (variants[0] if variants else None)
+
+
+def variant_walk(
+    route: dict[str, Any], duty: dict[str, Any] | None
+) -> tuple[list[list[Any]], tuple[int, int] | None]:
+    """The loop tonight's variant drives, and where its turn-back lies in it.
+
+    Parameters
+    ----------
+    route
+        The ``plan.json`` route entry (``steps``).
+    duty
+        Tonight's variant entry (:func:`variant_duty`), or None.
+
+    Returns
+    -------
+    tuple
+        The steps in driving order (a drawn detour's ``detour_steps`` inserted
+        after its stretch, then reversed for a reversed variant), and for a
+        drawn detour the steps ``[a, b)`` of that walk where the stretch is
+        driven three times (None for a plain variant).
+    """
+    steps = [list(x) for x in route["steps"]]
+    block = None
+    if duty is not None and duty.get("detour") is not None:
+        i, j = (int(x) for x in duty["detour"])
+        steps = steps[:j] + [list(x) for x in duty["detour_steps"]] + steps[j:]
+        block = (i, j + 2 * (j - i))
+    if duty is not None and duty.get("reverse"):
+        steps = [[e, not f] for e, f in reversed(steps)]
+        if block is not None:
+            block = (len(steps) - block[1], len(steps) - block[0])
+    return steps, block
+
+
+def detour_words(
+    network: PatrolNetwork,
+    route: dict[str, Any],
+    duty: dict[str, Any],
+    loop_start: float,
+    t: dict[str, str],
+    lang: str,
+) -> str:
+    """A drawn detour's turn-back in words for the route card (empty for a plain variant).
+
+    ``loop_start``: minutes after midnight of the first loop's start.
+    """
+    steps, block = variant_walk(route, duty)
+    if block is None:
+        return ""
+    secs = np.asarray(network.edge_seconds(str(route["vehicle"])), dtype=float)
+    mins = np.array([secs[int(e)] / 60 if math.isfinite(secs[int(e)]) else 0.0 for e, _ in steps])
+    a, b = block
+    at = float(mins[:a].sum())
+    length = float(mins[a : a + (b - a) // 3].sum())
+    edges = network.edges
+    names = edges["name"].to_numpy() if "name" in edges.columns else [""] * len(edges)
+    hw = edges["highway"].to_numpy() if "highway" in edges.columns else [""] * len(edges)
+    roads: list[str] = []
+    for e, _ in steps[a : a + (b - a) // 3]:
+        label, named = road_label(names[int(e)], hw[int(e)], lang)
+        if named and label not in roads:
+            roads.append(label)
+    via = (
+        (f"（{'、'.join(roads)}）" if lang == "zh" else f" along {', '.join(roads)}")
+        if roads
+        else ""
+    )
+    return t["variant_detour"].format(
+        at=f"{at:.0f}",
+        clock=clock(loop_start + at),
+        via=via,
+        len=f"{length:.1f}",
+        loop=f"{float(duty['loop_min']):.1f}",
+        plain=f"{float(route['loop_min']):.1f}",
+    )
 
 
 def variant_text(

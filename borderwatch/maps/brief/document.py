@@ -24,6 +24,7 @@ from borderwatch.maps.brief import charts
 from borderwatch.maps.brief.content import (
     clock,
     commander_figures,
+    detour_words,
     local_hhmm,
     minutes_of,
     nearest_checkpoints,
@@ -35,6 +36,7 @@ from borderwatch.maps.brief.content import (
     turn_list,
     variant_duty,
     variant_text,
+    variant_walk,
 )
 from borderwatch.maps.brief.detection import detection_rows
 from borderwatch.maps.brief.inputs import (
@@ -206,22 +208,26 @@ def _active_card(
 ) -> None:
     """A patrolling team's card: tonight's variant, times, turn list, checkpoints, route map."""
     code = roster.variants.get(card["team"]) if roster is not None else None
-    steps = route["steps"]
     words, leave, reverse = variant_text(route, code, start, t)
-    if reverse:
-        steps = [[e, not f] for e, f in reversed(steps)]
+    duty = variant_duty(route, code)  # the plan's duty times of tonight's variant
+    mine = duty if duty is not None and duty["variant"] == code else None
+    # the loop as driven tonight: direction, and a drawn detour's turn-back (issue #25)
+    steps, _ = variant_walk(route, mine if mine else {"reverse": reverse})
     geom = route_geometry(network, steps)
-    loop_min = float(route["loop_min"])
+    loop_min = float(mine["loop_min"]) if mine and mine.get("detour") else float(route["loop_min"])
     turns = turn_list(network, steps, str(route["vehicle"]), lang)
     approach_min = float(route["approach_min"])
-    duty = variant_duty(route, code)  # the plan's duty times of tonight's variant
     loop_start = minutes_of(local_hhmm(duty["on_loop"])) if duty else minutes_of(start)
     loops = len(duty["loop_starts"]) if duty else 0
+    turn_back = detour_words(network, route, mine, loop_start, t, lang) if mine else ""
+    if turn_back:
+        words = f"{words}{'；' if t['north'] == '北' else '; '}{turn_back}"
     card.update(
         {
             "leave": leave,
             "loop_min": loop_min,
-            "loop_km": float(route["loop_km"]),
+            # a drawn detour's loop is longer: its km are those of the walk driven
+            "loop_km": turns[-1].cum_km if turn_back and turns else float(route["loop_km"]),
             "service_km": route.get("service_km"),
             "loops": loops,
             "approach_min": approach_min,

@@ -92,6 +92,8 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "variant_earlier": "{clock} 出发（比方案的 {plan} 早 {m} 分钟）",
         "variant_base": "无路线，驻地待命",
         "variant_none": "未提供排班表：按方案 {clock} 出发",
+        "variant_detour": "含折返：每圈第 {at} 分钟（第一圈 {clock}）起驶完路段{via}（{len} 分钟）后掉头驶回，"
+        "再掉头驶一遍，然后继续本圈；每圈 {loop} 分钟（不折返 {plain} 分钟）",
         "north": "北",
         "legend_route": "本队路线",
         "legend_other": "其他队路线",
@@ -200,6 +202,9 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "variant_earlier": "start {m} min earlier than the plan's {plan}: leave base at {clock}",
         "variant_base": "no route: standby at the base",
         "variant_none": "no roster given: leave base at {clock} as planned",
+        "variant_detour": "with a turn-back: {at} min into each loop ({clock} on the first) "
+        "drive the stretch{via} ({len} min), turn back, turn again and drive it once more, "
+        "then go on; a loop takes {loop} min ({plain} without the turn-back)",
         "north": "N",
         "legend_route": "this team's route",
         "legend_other": "other teams",
