@@ -440,7 +440,8 @@ def plan_patrols(
         instance so that the bound ends by its round count on a loaded machine.
         Up to :data:`~borderwatch.routing.assignment.WHOLE_UP_TO` links the bound
         runs beside the search (:class:`BoundBeside`, pruned by its own short
-        search: :func:`pruned_bound`) with :data:`BESIDE_CAP_FACTOR` times that cap.
+        search: :func:`pruned_bound`) with :data:`BESIDE_CAP_FACTOR` times that cap;
+        a circuit plan (``loops = "circuit"``) bounds after the search, pruned by its loop.
     always_patrol
         Roads patrolled in any case (names, OSM ids or highway classes).
     progress
@@ -484,9 +485,15 @@ def plan_patrols(
         if search.bound_time_s is None
         else search.bound_time_s
     )
+    # loops = circuit: the bound runs after the search, pruned by the plan's own loop. Its
+    # MILP keeps every reachable pair (no base legs to prune by), ~2.5 s a round on
+    # Ningming, and reaches the plan's 56.43 min at round 13; pruned by the beside
+    # warm-up's 59.9 min it would run all 45 rounds into its safety cap
     beside = (
         BoundBeside(instance.instance, search.replace(seed=seed), cap_s)
-        if search.bound_rounds > 0 and len(instance.links) <= WHOLE_UP_TO
+        if search.bound_rounds > 0
+        and len(instance.links) <= WHOLE_UP_TO
+        and not instance.instance.circuit
         else None
     )
     try:
@@ -510,6 +517,10 @@ def _plan_rest(
 ) -> PatrolPlan:
     """:func:`plan_patrols` from the routing on (``beside``: the bound's process, if any)."""
     cap_s = bound_cap_s(len(instance.links)) if search.bound_time_s is None else search.bound_time_s
+    if instance.instance.circuit and search.bound_time_s is None:
+        # circuit rounds are slower (every reachable pair kept): 200 km seed 6 needs 36
+        # rounds, 57 s at load 5-6, so that its rounds, not the 30 s cap, end it
+        cap_s *= BESIDE_CAP_FACTOR
     say(f"routing {len(network.teams)} teams")
     mm_routes, result = route_teams(network, instance, search.replace(seed=seed))
     secs["routing"] = time.perf_counter() - t
