@@ -220,3 +220,88 @@ def test_scaled_bound_with_its_window_stays_valid_and_repeatable(seed: int) -> N
         assert with_window[0] <= opt + 1e-6
         if seed == 0:  # one round alone stops at 53.0; the window reaches the optimum 74.0
             assert with_window[0] > without + 1.0
+
+
+def _star(spokes: int, teams: int) -> ArcInstance:
+    """A base at the centre of ``spokes`` required roads of 5 minutes, every team there."""
+    return ArcInstance(
+        spokes + 1,
+        np.zeros(spokes, dtype=int),
+        np.arange(1, spokes + 1),
+        np.full((1, spokes), 5.0),
+        np.ones(spokes, dtype=bool),
+        np.zeros(teams, dtype=int),
+        np.zeros(teams, dtype=int),
+    )
+
+
+def test_a_set_larger_than_max_exact_still_gets_its_violated_cuts() -> None:
+    """A set of 12 spokes (120 min) against z = 50: its pairs (20) and triples (30) hold,
+    so before the windows of its tour (6 spokes, 60 min) such a round found no cut and
+    the rounds ended early. Every cut added is an exact subset cost above z."""
+    from borderwatch.routing.assignment import _Cuts, _Rows
+    from borderwatch.routing.minmax import _Model
+
+    inst = _star(12, 1)
+    model = _Model(inst)
+    cuts = _Cuts(model, max_exact=6, lifted=True, n_min=30)
+    rows = _Rows()
+    col = {(0, j): j for j in range(12)}
+    added = cuts.add_team(rows, col, 12, 0, tuple(range(12)), 50.0)
+    assert added > 0 and len(rows.lo) == added
+    assert cuts.seen
+    for t, q in cuts.seen:
+        assert len(q) <= 6
+        assert subset_cost(inst, t, list(q)) == pytest.approx(cuts.exact_cache[(t, q)])
+        assert cuts.exact_cache[(t, q)] > 50.0
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("max_exact", [1, 2, 3])
+def test_bound_with_small_exact_sets_stays_below_brute_force(seed: int, max_exact: int) -> None:
+    """Sets larger than ``max_exact`` are read through windows of their tour: still a
+    valid bound (every cut an exact subset cost), repeatable, never below the basic one."""
+    inst = _tiny(seed)
+    opt = _brute_force(inst)
+    got = [assignment_bound(inst, time_limit_s=60, max_exact=max_exact) for _ in range(2)]
+    assert got[0] == got[1]
+    assert lower_bound(inst) - 1e-9 <= got[0] <= opt + 1e-6
+
+
+def _hub(spokes: int, teams: int) -> ArcInstance:
+    """Every team at a base 50 min from a hub of ``spokes`` required 1-min dead ends: a
+    team serving ``s`` spokes drives 100 + 2 s min; the additive row sees only 2 s."""
+    return ArcInstance(
+        spokes + 2,
+        np.array([0] + [1] * spokes),
+        np.array([1, *range(2, spokes + 2)]),
+        np.array([[50.0] + [1.0] * spokes]),
+        np.array([False] + [True] * spokes),
+        np.zeros(teams, dtype=int),
+        np.zeros(teams, dtype=int),
+    )
+
+
+def test_hub_bound_goes_past_what_pairs_and_triples_show() -> None:
+    """13 spokes, 2 teams (optimum 7 spokes, 114 min), ``max_exact`` 7: the MILP hands a
+    team 8 or more spokes, whose pairs (104) and triples (106) hold at its ``z``; without
+    the windows of the set's tour the rounds ended there (104.0 measured). With them the
+    7-spoke windows (114) bind: above 106, never above the optimum."""
+    bound = assignment_bound(_hub(13, 2), time_limit_s=60, max_exact=7)
+    assert 106.0 + 1e-6 < bound <= 114.0 + 1e-6
+
+
+def test_pair_costs_are_the_exact_costs_of_every_pair() -> None:
+    from borderwatch.routing.assignment import _pair_costs
+    from borderwatch.routing.minmax import _Model
+
+    for seed in range(4):
+        inst = _tiny(seed)
+        model = _Model(inst)
+        tasks = tuple(range(model.m))
+        for t in range(inst.n_teams):
+            pair = _pair_costs(model, t, tasks)
+            for a, b in itertools.combinations(range(model.m), 2):
+                want = subset_cost(inst, t, [a, b])
+                assert pair[a, b] == pair[b, a]
+                assert pair[a, b] == want or (np.isinf(want) and np.isinf(pair[a, b]))
