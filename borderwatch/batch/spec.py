@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from borderwatch.atomic import ID_RULE, id_problem
-from borderwatch.config import SCALAR_FIELDS, TARGETS, read_toml
+from borderwatch.config import LOOP_RULES, SCALAR_FIELDS, TARGETS, read_toml
 from borderwatch.errors import ConfigError, ConfigWarning, unknown_key
 from borderwatch.limits import DEFAULT_LIMITS, Limits, check_limit, limits_from_mapping
 
@@ -221,6 +221,10 @@ def _check_grid_value(key: str, value: Any, file: Path | None) -> None:
     elif key in ("night_start", "night_end"):
         if not isinstance(value, str):
             raise ConfigError("must be a time of day 'HH:MM'", field=where, value=value, file=file)
+    elif key == "loops":
+        if value not in LOOP_RULES:
+            rules = ", ".join(repr(x) for x in LOOP_RULES)
+            raise ConfigError(f"must be one of {rules}", field=where, value=value, file=file)
     else:
         _number(where, value, file, minimum=0.0)
         if value == 0:
