@@ -27,8 +27,8 @@ drive it and bounds the longest loop ``z`` of any assignment:
 * **incumbent**: with a known longest tour, pairs whose round trip exceeds
   it are left out and ``z`` is capped by it; the result is capped likewise.
 
-Each round solves the MILP with HiGHS (:func:`scipy.optimize.milp`) and
-takes its dual bound, which is valid even when a round is stopped by the
+Each round solves the MILP with HiGHS (one ``highspy`` model kept across the
+rounds, :class:`_Milp`) and takes its dual bound, which is valid even when a round is stopped by the
 time box; the result is never below :func:`~borderwatch.routing.bounds.lower_bound`.
 """
 
@@ -78,8 +78,8 @@ SCALED_REL_GAP = 0.05
 SCALED_GAP_FROM = 400
 #: Rounds of the window bound (:func:`_window_bound`) after the scaled rounds, between
 #: :data:`WHOLE_UP_TO` and :data:`SCALED_GAP_FROM` links: at 500 km (241 links, loop
-#: 219.1 min) the window of the bottleneck team (167 links) reaches 205.5 min in 20
-#: rounds, where the whole MILP's 10 rounds stop at 199.1 and more of them plateau at ~200.
+#: 219.1 min) the window of the farthest task (:func:`_window_team`, 167 links) reaches
+#: 216.2 min in 20 rounds, where the whole MILP's 10 rounds stop at 210.8.
 WINDOW_ROUNDS = 20
 
 
@@ -347,8 +347,8 @@ def assignment_bound(
         MILP to HiGHS's default gap; beyond it, to :data:`SCALED_REL_GAP`.
     window_rounds
         Beyond ``whole_up_to`` and up to ``gap_from`` links, with an incumbent: rounds
-        of the window bound (:func:`_window_bound`) of the bottleneck team of the last
-        scaled round; the larger bound counts. 0 skips it.
+        of the window bound (:func:`_window_bound`) of the team :func:`_window_team`
+        picks; the larger bound counts. 0 skips it.
 
     Returns
     -------
@@ -816,7 +816,7 @@ def _window_bound(
     so the window's optimum is at most the whole optimum, and every cut and pruning
     argument of :func:`assignment_bound` holds for it as for the whole. With fewer
     tasks, each round is cheaper and the subset cuts concentrate on the region
-    where the bottleneck team competes: at 500 km it converges to a higher bound
+    where that team competes: at 500 km it converges to a higher bound
     than the whole MILP does in any affordable number of rounds.
 
     ``team`` is chosen by :func:`_window_team` from the instance and the incumbent
