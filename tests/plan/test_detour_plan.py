@@ -81,7 +81,9 @@ def _detours(doc: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]
     return [(r, v) for r in doc["routes"] for v in r["variants"] if "detour" in v]
 
 
-def test_plan_json_lists_each_drawn_detour_with_its_steps_loop_and_duty(made: dict[str, Any]) -> None:
+def test_plan_json_lists_each_drawn_detour_with_its_steps_loop_and_duty(
+    made: dict[str, Any],
+) -> None:
     root, net = made["root"], made["net"]
     doc = _json(root / "plan" / "plan.json")
     typed = PlanFile.read(root / "plan" / "plan.json")  # the one reader accepts it
@@ -253,3 +255,28 @@ def test_briefing_card_shows_the_turn_back(made: dict[str, Any], tmp_path: Path)
     for code in codes:
         assert code in html
     assert html.count("with a turn-back:") == len(codes)
+
+
+def test_plan_file_reader_refuses_a_detour_that_is_not_its_stretch(
+    made: dict[str, Any], tmp_path: Path
+) -> None:
+    """A hand-edited detour is refused naming the variant's field (never driven as written)."""
+    from borderwatch.errors import CoverageError
+
+    doc = _json(made["root"] / "plan" / "plan.json")
+    r, v = _detours(doc)[0]
+    k = doc["routes"].index(r)
+    j = r["variants"].index(v)
+    bad = json.loads(json.dumps(doc))
+    bad["routes"][k]["variants"][j]["detour_steps"] = v["detour_steps"][::-1]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(CoverageError, match="stretch backwards") as err:
+        PlanFile.read(path)
+    assert f"routes[{k}].variants[{j}].detour_steps" in str(err.value)
+    bad = json.loads(json.dumps(doc))
+    bad["routes"][k]["variants"][j]["detour"] = [0, len(r["steps"]) + 1]
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(CoverageError, match="not a stretch") as err:
+        PlanFile.read(path)
+    assert f"routes[{k}].variants[{j}].detour" in str(err.value)
