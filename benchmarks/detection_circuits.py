@@ -12,9 +12,12 @@ cards (:func:`borderwatch.plan.draws.in_night_detection`). Then the crossing sim
 (:mod:`borderwatch.coverage.crossings`, which never reads the pass tables) replays
 ``--n`` crossings per model against the circuit plan's GPX: uninformed and watching on
 the plan folder's tracks, informed (LP + detours) at the best response and at the
-weakest unit of a team that draws detours, each variant of the teams near the unit on
-its own track, the drawn detours' tracks those of ``gpx/variants/`` where the plan wrote
-one. Writes ``benchmarks/results/detection_circuits.md``.
+weakest unit of a team that draws detours, each variant with odds > 0 of the teams near
+the unit on its own track, started one loop before the window (as
+``benchmarks/detection.py``: a pass under way at the window start keeps its whole spell;
+the plan's ``gpx/variants/`` files start at the window, and
+``tests/plan/test_detour_plan.py`` replays those). Writes
+``benchmarks/results/detection_circuits.md``.
 
 Usage::
 
