@@ -18,6 +18,8 @@ Usage::
     python benchmarks/plan_ningming.py --repeat 5 --out /tmp/plan_ningming.md
     # this work alone: HEAD with and without its commits, as two folders
     python benchmarks/plan_ningming.py --before-tree /tmp/wt_without --after-tree /tmp/wt_head
+    # the bound's forked process in every run, whatever the load (its CPU in "children")
+    python benchmarks/plan_ningming.py --fork always
 
 The report's "bound" row is the bound's own step in a tree that computes it after the
 search, and the wait for its process in a tree that runs it beside the search.
@@ -55,6 +57,9 @@ STEPS = [
      ("borderwatch.coverage", "borderwatch.jobs.plan")),
     ("borderwatch.plan.required", "choose_required_edges", "required roads",
      ("borderwatch.plan.patrols",)),
+    ("borderwatch.routing.population", "prepare_search",
+     "search setup before the bound's fork (model, basic bound, giant tour)",
+     ("borderwatch.plan.patrols",)),
     ("borderwatch.routing.patrol", "route_teams", "search (min-max, incl. its setup)",
      ("borderwatch.plan.patrols",)),
     ("borderwatch.plan.night", "night_routes", "night stage", ("borderwatch.plan.patrols",)),
@@ -68,7 +73,7 @@ STEPS = [
 ]  # fmt: skip
 
 CHILD = """
-import json, resource, sys, time
+import importlib, json, resource, sys, time
 w0, c0 = time.perf_counter(), time.process_time()
 from datetime import date
 from borderwatch.cli.common import load_network
@@ -78,7 +83,11 @@ import fast_paths, plan_ningming
 rows = [("imports", time.perf_counter() - w0, time.process_time() - c0)]
 acc = {{}}
 for m, a, label, also in plan_ningming.STEPS:
-    fast_paths._wrap(acc, m, a, label, also)
+    if hasattr(importlib.import_module(m), a):  # a step a tree has not got: no row
+        fast_paths._wrap(acc, m, a, label, also)
+if {fork!r} != "auto":  # the bound's process forced on or off, whatever the load
+    import borderwatch.plan.patrols as _patrols
+    _patrols._spare_core = lambda: {fork!r} == "always"
 net = load_network("ningming", None)
 plan, _ = run_plan(net, {out!r}, night=date(2026, 12, 6))
 rows += [(k, v[0], v[1]) for k, v in acc.items()]
@@ -92,10 +101,14 @@ print(json.dumps(rows))
 """
 
 
-def run(tree: Path, out: Path) -> dict[str, tuple[float | None, float | None]]:
-    """One plan in a fresh process on ``tree``; its steps' (wall, CPU) seconds."""
+def run(tree: Path, out: Path, fork: str = "auto") -> dict[str, tuple[float | None, float | None]]:
+    """One plan in a fresh process on ``tree``; its steps' (wall, CPU) seconds.
+
+    ``fork``: ``"auto"`` (the plan's own rule: a process for the bound when the load
+    leaves a core idle), ``"always"`` or ``"never"`` (``plan.patrols._spare_core`` replaced).
+    """
     env = dict(os.environ, PYTHONPATH=str(tree))
-    code = CHILD.format(here=str(HERE), out=str(out), kids=KIDS)
+    code = CHILD.format(here=str(HERE), out=str(out), kids=KIDS, fork=fork)
     t0 = time.perf_counter()
     res = subprocess.run(
         [sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True
@@ -131,6 +144,7 @@ def report(
     diff: list[str],
     figs: dict[str, str],
     load: str,
+    fork: str = "auto",
 ) -> str:
     """The results file: per-phase medians side by side, totals, ratios, outputs."""
     labels: list[str] = []
@@ -152,7 +166,8 @@ def report(
         "",
         f"`python benchmarks/plan_ningming.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())};"
         f" before: worktree of `{revs['before']}`, after: `{revs['after']}`; "
-        f"{len(runs['before'])} runs each, alternately, after one warm-up run per tree; medians. "
+        f"{len(runs['before'])} runs each, alternately, after one warm-up run per tree; medians; "
+        f"the bound's process: {fork}. "
         f"Load average at the start: {load} (2 cores shared by several engineers).",
         "",
         "| phase | before wall s | after wall s | before CPU s | after CPU s |",
@@ -201,6 +216,12 @@ def main() -> None:
     ap.add_argument("--after", default="HEAD", help="the commit measured as 'after'")
     ap.add_argument("--after-tree", type=Path, default=None, help="a folder instead of --after")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--fork",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="the bound's process: the plan's load rule (auto), or forced on or off",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "results" / "plan_ningming.md")
     args = ap.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -224,11 +245,11 @@ def main() -> None:
         trees = {"before": before, "after": after}
         outs = {side: scratch / f"out-{side}" for side in trees}
         for side, tree in trees.items():  # warm-up: road cache, derived tables, .pyc files
-            run(tree, outs[side])
+            run(tree, outs[side], args.fork)
         runs: dict[str, list] = {side: [] for side in trees}
         for i in range(args.repeat):
             for side in trees if i % 2 == 0 else reversed(list(trees)):
-                rows = run(trees[side], outs[side])
+                rows = run(trees[side], outs[side], args.fork)
                 runs[side].append(rows)
                 print(f"  {side}: {rows[WALL][0]:.1f} s wall, {_cpu(rows):.1f} s CPU", flush=True)
         text = report(
@@ -237,6 +258,7 @@ def main() -> None:
             differing(outs["before"], outs["after"]),
             {side: figures(outs[side]) for side in trees},
             load,
+            args.fork,
         )
         print(text)
         args.out.write_text(text, encoding="utf-8")
