@@ -218,6 +218,7 @@ def test_route_cost_is_the_closed_walk_through_the_tasks() -> None:
             assert len(fwd) == len(order)
 
 
+@pytest.mark.slow  # ~1.5-3.5 s each (both searches, twice, and the depot search)
 @pytest.mark.parametrize("seed", range(4))
 def test_both_searches_find_valid_circuits_no_longer_than_depot_tours(seed: int) -> None:
     inst = _tiny(seed)
@@ -267,3 +268,51 @@ def test_balance_and_extension_keep_circuits() -> None:
     assert cost == pytest.approx(
         sum(float(inst.cost[int(inst.team_profile[1]), e]) for e, _ in walk)
     )
+
+
+def test_cyclic_slots_cost_insertions_and_removals_exactly() -> None:
+    """The search's move costs (keeping orientations) equal the recomputed circuits."""
+    from borderwatch.routing.minmax import _Model, _State
+
+    inst = grid(5, 5, seed=4, depots=(0, 24, 12), profiles=2, required_share=0.6)
+    m = _Model.of(dataclasses.replace(inst, circuit=True))
+    rng = np.random.default_rng(0)
+
+    def cost(r: int, seq: list[int], ori: list[int]) -> float:
+        p = int(m.slot[r])
+        c = sum(float(m.serv[p, t]) for t in seq)
+        for i in range(len(seq)):
+            j = (i + 1) % len(seq)
+            c += float(m.D[p][m.E[seq[i], ori[i]], m.S[seq[j], ori[j]]])
+        return c
+
+    checked = 0
+    for _ in range(10):
+        perm = rng.permutation(m.m).tolist()
+        cuts = sorted(rng.choice(range(m.m + 1), m.k - 1).tolist())
+        pieces = [perm[a:b] for a, b in zip([0, *cuts], [*cuts, m.m], strict=True)]
+        st = _State(m, [[t for t in s if m.allowed[r, t]] for r, s in enumerate(pieces)])
+        for r in range(m.k):
+            assert st.cost[r] == pytest.approx(cost(r, st.seqs[r], st.oris[r]))
+            if not st.seqs[r]:
+                continue
+            others = [x for x in range(m.k) if x != r]
+            gain, d, lens, _team = st._relocation_costs(r, others, nan_to_inf=True)
+            for i, t in enumerate(st.seqs[r]):
+                rest = st.seqs[r][:i] + st.seqs[r][i + 1 :]
+                rori = st.oris[r][:i] + st.oris[r][i + 1 :]
+                assert st.cost[r] - gain[i] == pytest.approx(cost(r, rest, rori), abs=1e-9)
+                q = 0
+                for s, n_slots in zip(others, lens, strict=True):
+                    for at in range(n_slots):  # an empty circuit has its one slot too
+                        for o in (0, 1):
+                            if not m.allowed[s, t]:
+                                assert d[i, o, q + at] == math.inf
+                                continue
+                            seq = [*st.seqs[s][:at], t, *st.seqs[s][at:]]
+                            ori = [*st.oris[s][:at], o, *st.oris[s][at:]]
+                            want = cost(s, seq, ori)
+                            assert st.cost[s] + d[i, o, q + at] == pytest.approx(want)
+                            checked += 1
+                    q += n_slots
+    assert checked > 100
