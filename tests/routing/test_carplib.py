@@ -166,3 +166,32 @@ def test_hgs_wrpp_text_symmetric_costs_and_depot_as_node_1() -> None:
     # nodes 1 and 3 swap places so that the depot is node 1, the format's convention
     assert " ( 3, 2)   coste 2 2\n ( 2, 1)   coste 3 3\n LISTA_ARISTAS_NOREQ :\n" in rpp
     assert rpp.endswith(" ( 1, 4)   coste 1 1\n ( 4, 3)   coste 7 7\n")
+
+
+def test_carp_summary_counts_gaps_rows_at_the_reference_and_hgs_rows_apart(
+    tmp_path: Path,
+) -> None:
+    from benchmarks.carp_summary import summarise
+    from benchmarks.carplib import read_reference
+
+    ref_csv = tmp_path / "ref.csv"
+    ref_csv.write_text(
+        "problem,instance,k,best_known,lower_bound,note\n"
+        "MMkCPP,g1,2,100,90,our run of HGS-CARP\n"
+        "MMkCPP,g1,5,50,50,optimal: our solve_minmax reaches the lower bound; HGS-CARP not run\n"
+        "MMkCPP,g2,2,200,150,our run of HGS-CARP\n"
+    )
+    rows = [
+        {"instance": "g1", "k": "2", "ours": "101", "ours_population": "100"},
+        {"instance": "g1", "k": "5", "ours": "50", "ours_population": "50"},
+        {"instance": "g2", "k": "2", "ours": "200", "ours_population": "196"},
+        {"instance": "g3", "k": "2", "ours": "7", "ours_population": "7"},
+    ]
+    lines = summarise(rows, read_reference(ref_csv), "MMkCPP")
+    assert len(lines) == 4
+    mm_all, mm_hgs, pop_all, pop_hgs = lines
+    assert "minmax" in mm_all and "mean gap 0.33 %, max 1.00 %, 2 / 3" in mm_all
+    assert "(1 rows without a reference)" in mm_all
+    assert "rows with a HGS-CARP value" in mm_hgs and "mean gap 0.50 %, max 1.00 %, 1 / 2" in mm_hgs
+    assert "population" in pop_all and "mean gap -0.67 %, max 0.00 %, 3 / 3" in pop_all
+    assert "mean gap -1.00 %, max 0.00 %, 2 / 2" in pop_hgs
