@@ -438,6 +438,8 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "det_watching": "  先观察一次经过再越境：{w} km 中 {z} km 为 0：每圈要过一个周期才再经过"
         "（最长 {g} min）；各夜的概率改变不了这一点",
         "det_unwatchable": "  {km} km 视距内无道路或卡点：在此越境不会被发现",
+        "det_detours": "  抽签折返（plan --detours）：{teams} 以概率抽取折返路线变体（共 {n} 个，"
+        "各队折返概率 {odds}），任一抽签之夜的最长巡逻间隔不超过 {worst} min",
         # plan.laps.Laps.text
         "laps_partial": "最后一圈只巡 {p} / {l}",
         "laps_few": "{clocks}（{partial}）",
@@ -540,6 +542,8 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "det_watching": "  watches a pass, then crosses:  0 on {z} km of {w} km: each loop passes "
         "again only after its period (longest {g} min); odds across nights do not change this",
         "det_unwatchable": "  {km} km with no road or checkpoint in view: a crossing there is not seen",
+        "det_detours": "  drawn detours (plan --detours): {teams} draw turn-back variants ({n} in "
+        "all; odds on them {odds}); no drawn night's worst revisit exceeds {worst} min",
         "laps_partial": "partial: {p} of {l}",
         "laps_few": "{clocks} (last {partial})",
         "laps_many": "{first}, then every {loop} ({n} loops{tail})",

@@ -778,6 +778,16 @@ def report_lines(det: Mapping[str, Any], *, lang: str = "en") -> list[str]:
     ]
     if det.get("unwatchable_km"):
         lines.append(L["det_unwatchable"].format(km=f"{det['unwatchable_km']:.2f}"))
+    drawn = (det.get("detours") or {}).get("odds_by_team") or {}
+    if drawn:  # plan --detours: who draws turn-backs, and the revisit a drawn night keeps
+        lines.append(
+            L["det_detours"].format(
+                teams=L["list_sep"].join(drawn),
+                n=det["detours"]["drawn_variants"],
+                odds=L["list_sep"].join(f"{t} {p:.2f}" for t, p in drawn.items()),
+                worst=f"{det['worst_revisit_min']['lp']:.1f}",
+            )
+        )
     return lines
 
 

@@ -125,6 +125,12 @@ def test_plan_json_lists_each_drawn_detour_with_its_steps_loop_and_duty(
     # the worst revisit any drawn night can give is the plan's (the default cap)
     worst = doc["detection"]["worst_revisit_min"]
     assert worst["lp"] <= worst["uniform"] + 1e-6
+    # report.txt names the teams that draw turn-backs and the revisit a drawn night keeps
+    report = (root / "plan" / "report.txt").read_text(encoding="utf-8")
+    line = next(x for x in report.splitlines() if "plan --detours" in x)
+    for team in doc["detection"]["detours"]["odds_by_team"]:
+        assert team in line
+    assert f"{worst['lp']:.1f} min" in line
 
 
 def test_without_detours_the_plan_files_are_as_before(made: dict[str, Any]) -> None:
@@ -132,6 +138,7 @@ def test_without_detours_the_plan_files_are_as_before(made: dict[str, Any]) -> N
     root = made["root"]
     with_d, plain = _json(root / "plan" / "plan.json"), _json(root / "plain" / "plan.json")
     assert not _detours(plain) and "detours" not in plain["detection"]
+    assert "plan --detours" not in (root / "plain" / "report.txt").read_text(encoding="utf-8")
     assert not (root / "plain" / "gpx" / "variants").exists()
     for a, b in zip(with_d["routes"], plain["routes"], strict=True):
         assert [v for v in a["variants"] if "detour" not in v] == b["variants"]
