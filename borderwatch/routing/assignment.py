@@ -65,8 +65,11 @@ logger = logging.getLogger(__name__)
 WHOLE_UP_TO = 150
 #: Beyond, about this many link-rounds (rounds = SCALED_LINK_ROUNDS / links, between
 #: :data:`SCALED_MIN_ROUNDS` and :data:`SCALED_MAX_ROUNDS`), each MILP stopped at a relative
-#: gap of :data:`SCALED_REL_GAP`: a count, so the bound is the same on every run.
-SCALED_LINK_ROUNDS = 4000
+#: gap of :data:`SCALED_REL_GAP`: a count, so the bound is the same on every run. 8,000
+#: since the rounds share one HiGHS model (was 4,000): 2,000 km (989 links, loop 182.4
+#: min) 8 rounds give 170.1 min (printed gap 7.3 %) in ~20 CPU s, 4 rounds 164.9 (10.6 %)
+#: in ~9 s; 12 rounds 170.1 in ~50 s (benchmarks/results/bound_scale.md).
+SCALED_LINK_ROUNDS = 8000
 SCALED_MIN_ROUNDS = 3
 SCALED_MAX_ROUNDS = 10
 #: Relative MIP gap at which HiGHS stops a round beyond :data:`SCALED_GAP_FROM` links.
@@ -338,7 +341,7 @@ def assignment_bound(
         stays deterministic (a count of rounds, never the time cap: a single round of
         hundreds of links and teams takes seconds and grows with the cuts, and a bound
         stopped by time differs between runs): ``SCALED_LINK_ROUNDS / links`` rounds
-        (between 3 and 10; 500 km: 10, 1,000 km: 8, 2,000 km: 4), beyond ``gap_from``
+        (between 3 and 10; 500 and 1,000 km: 10, 2,000 km: 8), beyond ``gap_from``
         links each MILP stopped at a relative gap of :data:`SCALED_REL_GAP`. Its dual bound stays valid (HiGHS's proven bound,
         not the solution's value), and the cuts of a non-optimal solution are valid
         cuts all the same.
