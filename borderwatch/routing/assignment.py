@@ -28,8 +28,8 @@ drive it and bounds the longest loop ``z`` of any assignment:
   it are left out and ``z`` is capped by it; the result is capped likewise.
 
 Each round solves the MILP with HiGHS (one ``highspy`` model kept across the
-rounds, :class:`_Milp`) and takes its dual bound, which is valid even when a round is stopped by the
-time box; the result is never below :func:`~borderwatch.routing.bounds.lower_bound`.
+rounds, :class:`_Milp`) and takes its dual bound, which is valid even when a
+round is stopped by the time box; the result is never below :func:`~borderwatch.routing.bounds.lower_bound`.
 """
 
 from __future__ import annotations
@@ -841,7 +841,7 @@ def _window_team(model: _Model, incumbent: float) -> int | None:
     the one that reaches the most tasks keeps the most of the competition for it in
     the window. Read from the instance and the incumbent alone (lowest team on ties).
     At 500 km (241 links, loop 219.1 min) it picks the 167-link window that reaches
-    217.1 min in 20 rounds; the bottleneck team of the whole MILP's last round (the
+    216.2 min in 20 rounds; the bottleneck team of the whole MILP's last round (the
     rule before) changed with the rounds' solutions and its window could miss that
     task entirely (148.1 min, the basic bound, once the rounds ran on one HiGHS model).
     """
