@@ -101,6 +101,37 @@ class _Tables:
         return out
 
 
+def _orient_forward(
+    a0: float, a1: float, hops: list[list[list[float]]]
+) -> tuple[float, float, list[tuple[int, int]]]:
+    """Forward pass of the orientation DP along a task sequence.
+
+    ``a0``/``a1``: cost so far ending the first task in orientation 0/1; ``hops[i][o][q]``:
+    the deadhead from task ``i`` (orientation ``o``) to task ``i + 1`` (orientation ``q``).
+    Returns the costs ending the last task in orientation 0/1 and, per hop, the best
+    predecessor orientation for each orientation (ties keep 0).
+    """
+    back: list[tuple[int, int]] = []
+    for (t00, t01), (t10, t11) in hops:
+        x0, y0 = a0 + t00, a1 + t10
+        x1, y1 = a0 + t01, a1 + t11
+        b0 = 0 if x0 <= y0 else 1
+        b1 = 0 if x1 <= y1 else 1
+        back.append((b0, b1))
+        a0, a1 = (x0 if b0 == 0 else y0), (x1 if b1 == 0 else y1)
+    return a0, a1, back
+
+
+def _orient_back(o: int, back: list[tuple[int, int]]) -> list[int]:
+    """The orientations of the sequence whose last task ends in orientation ``o``."""
+    ori = [o]
+    for b0, b1 in reversed(back):
+        o = b0 if o == 0 else b1
+        ori.append(o)
+    ori.reverse()
+    return ori
+
+
 class _Model:
     """Dense arrays of an instance, indexed by task (required edge) and key node."""
 
@@ -239,26 +270,12 @@ class _Model:
         service = float(self.serv[p, sq].sum())
         first = Dp[d, Ss[0]].tolist()
         last = Dp[Es[-1], d].tolist()
-        a0, a1 = first
-        back: list[tuple[int, int]] = []
-        if len(seq) > 1:
-            tr = Dp[Es[:-1, :, None], Ss[1:, None, :]].tolist()
-            for (t00, t01), (t10, t11) in tr:
-                x0, y0 = a0 + t00, a1 + t10
-                x1, y1 = a0 + t01, a1 + t11
-                b0 = 0 if x0 <= y0 else 1
-                b1 = 0 if x1 <= y1 else 1
-                back.append((b0, b1))
-                a0, a1 = (x0 if b0 == 0 else y0), (x1 if b1 == 0 else y1)
+        tr = Dp[Es[:-1, :, None], Ss[1:, None, :]].tolist() if len(seq) > 1 else []
+        a0, a1, back = _orient_forward(first[0], first[1], tr)
         f0, f1 = a0 + last[0], a1 + last[1]
         o = 0 if f0 <= f1 else 1
         cost = (f0 if o == 0 else f1) + service
-        ori = [o]
-        for b0, b1 in reversed(back):
-            o = b0 if o == 0 else b1
-            ori.append(o)
-        ori.reverse()
-        return cost, ori
+        return cost, _orient_back(o, back)
 
     def circuit_dp(self, r: int, seq: list[int]) -> tuple[float, list[int]]:
         """Cost of the closed walk serving ``seq`` in (cyclic) order, best orientations.
@@ -277,15 +294,7 @@ class _Model:
         close = Dp[Es[-1][:, None], Ss[0][None, :]].tolist()  # [last o][first o0]
         best: tuple[float, list[int]] | None = None
         for o0 in (0, 1):
-            a0, a1 = (0.0, math.inf) if o0 == 0 else (math.inf, 0.0)
-            back: list[tuple[int, int]] = []
-            for (t00, t01), (t10, t11) in tr:
-                x0, y0 = a0 + t00, a1 + t10
-                x1, y1 = a0 + t01, a1 + t11
-                b0 = 0 if x0 <= y0 else 1
-                b1 = 0 if x1 <= y1 else 1
-                back.append((b0, b1))
-                a0, a1 = (x0 if b0 == 0 else y0), (x1 if b1 == 0 else y1)
+            a0, a1, back = _orient_forward(*((0.0, math.inf) if o0 == 0 else (math.inf, 0.0)), tr)
             if len(seq) == 1:  # the one task: its orientation is the first's
                 a0, a1 = (a0, math.inf) if o0 == 0 else (math.inf, a1)
             f0, f1 = a0 + close[0][o0], a1 + close[1][o0]
@@ -293,11 +302,7 @@ class _Model:
             cost = (f0 if o == 0 else f1) + service
             if best is not None and not cost < best[0]:
                 continue
-            ori = [o]
-            for b0, b1 in reversed(back):
-                o = b0 if o == 0 else b1
-                ori.append(o)
-            ori.reverse()
+            ori = _orient_back(o, back)
             best = (cost, ori)
         assert best is not None
         return best
