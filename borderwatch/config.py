@@ -106,6 +106,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "gpx_off_road_m": (10.0, 100_000.0, "m"),
     "gpx_max_stray_share": (0.0, 1.0, ""),
     "max_approach_min": (1.0, 600.0, "min"),
+    "detour_max_min": (1.0, 1440.0, "min"),
 }
 
 #: The loop rules (``PlanConfig.loops``): ``"base"``, every loop passes the team's
@@ -687,6 +688,13 @@ class PlanConfig:
         a turn-back on the stretch of a team's weakest units, within the plan's
         worst revisit, as a route variant of ``plan.json``, the roster and the
         briefing (docs/detection.md). Off by default.
+    detour_max_min
+        Longest loop a drawn detour may make (min). Unset: the plan's worst
+        revisit, so no drawn night revisits a road later than the plan does. A
+        county may allow drawn nights up to its revisit target
+        (``targets.max_revisit_min``; never above it) for a less predictable
+        patrol: on Ningming the informed minimum rises 0.167 -> 0.182 with loops
+        through the base at 120 min (docs/detection.md).
     targets
         The coverage targets (``[targets]`` in TOML).
     limits
@@ -718,6 +726,7 @@ class PlanConfig:
     loops: str = "base"
     max_approach_min: float = 60.0
     detours: bool = False
+    detour_max_min: float | None = None
     targets: Targets = field(default_factory=Targets)
     limits: Limits = field(default_factory=Limits)
     access: AccessRules = field(default_factory=AccessRules)
@@ -748,7 +757,7 @@ class PlanConfig:
                 "walk_detour must be at least 1", field="walk_detour", value=self.walk_detour
             )
         for name in RANGES:
-            if hasattr(self, name):
+            if getattr(self, name, None) is not None:
                 check_range(name, getattr(self, name))
         parse_hhmm(self.night_start, field="night_start")
         parse_hhmm(self.night_end, field="night_end")
@@ -764,6 +773,7 @@ class PlanConfig:
             )
         if not isinstance(self.detours, bool):
             raise ConfigError("detours must be true or false", field="detours", value=self.detours)
+        self._check_detour_max()
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError("seed must be a non-negative integer", field="seed", value=self.seed)
 
@@ -771,6 +781,20 @@ class PlanConfig:
     def night_start_min(self) -> int:
         """Start of the night window in minutes after midnight."""
         return parse_hhmm(self.night_start, field="night_start")
+
+    def _check_detour_max(self) -> None:
+        """``detour_max_min``: unset, or a number of minutes within the revisit target."""
+        cap = self.detour_max_min
+        if cap is None:
+            return
+        _positive("detour_max_min", cap)
+        target = self.targets.max_revisit_min
+        if cap > target:
+            raise ConfigError(
+                f"detour_max_min must not exceed the revisit target ({target:g} min)",
+                field="detour_max_min",
+                value=cap,
+            )
 
     @property
     def night(self) -> NightWindow:

@@ -43,6 +43,12 @@ def test_defaults() -> None:
         ({"night_end": "20:00"}, "night window is empty"),
         ({"seed": -1}, "seed must be a non-negative integer"),
         ({"walk_detour": 0.5}, "walk_detour must be at least 1"),
+        (
+            {"detour_max_min": 121},
+            r"option 'detour_max_min', value 121: .*not exceed the revisit target \(120 min\)",
+        ),
+        ({"detour_max_min": 0}, "option 'detour_max_min', value 0: detour_max_min must be"),
+        ({"detour_max_min": "long"}, "detour_max_min must be a number"),
         ({"colour": "red"}, "unknown option"),
         ({"profiles": {"boat": {"river": -3}}}, "speed of vehicle profile 'boat'"),
     ],

@@ -189,6 +189,14 @@ def plan_command(
             "(default: the config's detours, off).",
         ),
     ] = False,
+    detour_max: Annotated[
+        float | None,
+        typer.Option(
+            "--detour-max-min",
+            help="Longest loop a drawn detour may make, in minutes, at most the revisit "
+            "target (default: the config's detour_max_min, else the plan's worst revisit).",
+        ),
+    ] = None,
 ) -> None:
     """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
     from datetime import date
@@ -214,6 +222,8 @@ def plan_command(
         net = load_network(scenario, config)
         if loops is not None and loops != net.config.loops:
             net = net.with_config(net.config.replace(loops=loops))
+        if detour_max is not None:
+            net = net.with_config(net.config.replace(detour_max_min=detour_max))
         weights = _log_weights(net, db, day) if risk_from_log else None
         with step("planning …") as status:
             run_plan(

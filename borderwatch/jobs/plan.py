@@ -302,6 +302,7 @@ def _detection(
         stretches=scenario_crossing_csv(network),
         max_revisit_min=max_revisit_min,
         detours=detours,
+        detour_cap_min=network.config.detour_max_min,
     )
     after = with_detection(after, det.units)
     figures = det.summary(after.units)

@@ -287,3 +287,42 @@ def test_plan_file_reader_refuses_a_detour_that_is_not_its_stretch(
     with pytest.raises(CoverageError, match="not a stretch") as err:
         PlanFile.read(path)
     assert f"routes[{k}].variants[{j}].detour" in str(err.value)
+
+
+def test_detour_max_min_lets_drawn_nights_reach_the_target(
+    made: dict[str, Any], tmp_path: Path
+) -> None:
+    """``plan --detour-max-min 120``: detours up to the revisit target lift the informed minimum.
+
+    With the default cap (the plan's worst revisit) the weakest unit of this
+    scenario cannot be lifted; allowing drawn nights up to the 120-min target, the
+    LP odds raise the informed minimum above the uniform odds', every listed detour
+    stays within the cap, and plan.json and report.txt give the drawn nights' worst
+    revisit (above the plan's). Over the target is refused, naming the option.
+    """
+    folder = made["folder"]
+    common = [
+        *("plan", str(folder), "--night", NIGHT.isoformat(), "--no-map", "--seed", "0"),
+        *("--max-iterations", "100", "--crossing-min", str(TAU), "--detours"),
+    ]
+    out = tmp_path / "capped"
+    res = CliRunner().invoke(app, [*common, "--detour-max-min", "120", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = _json(out / "plan.json")
+    det = doc["detection"]
+    assert det["informed_min"]["p"] > det["informed_uniform_min"]["p"] + 0.05
+    drawn = _detours(doc)
+    assert drawn and all(v["loop_min"] <= 120.0 for _, v in drawn)
+    worst = det["worst_revisit_min"]
+    assert worst["uniform"] < worst["lp"] <= 120.0
+    assert max(v["loop_min"] for _, v in drawn) == pytest.approx(worst["lp"], abs=0.05)
+    report = (out / "report.txt").read_text(encoding="utf-8")
+    assert f"{worst['lp']:.1f} min" in next(x for x in report.splitlines() if "plan --detours" in x)
+    default = _json(made["root"] / "plan" / "plan.json")["detection"]
+    assert default["informed_min"]["p"] == default["informed_uniform_min"]["p"]
+    res = CliRunner().invoke(
+        app, [*common, "--detour-max-min", "121", "--out", str(tmp_path / "over")]
+    )
+    assert res.exit_code == 2
+    assert "detour_max_min" in res.output and "121" in res.output
+    assert not (tmp_path / "over").exists()
