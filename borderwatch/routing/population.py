@@ -95,7 +95,18 @@ class PopulationParams:
         The wall-clock safety cap is ``slack * SearchParams.time_limit_s``: the
         search ends by its count, the cap binds only on a machine ``slack`` times
         slower than an idle core (at load 8 on 2 cores the 500 km search took 85 s
-        of its 20 s count: 5 x would have been too tight).
+        of its 20 s count: 5 x would have been too tight). Past ``sqrt(work /
+        per_task)`` tasks it grows in proportion to the tasks (:meth:`cap_s`).
+    work
+        Most annealing iterations x tasks per 20 s of ``time_limit_s``: an
+        iteration's CPU grows with the tasks (~3 ms at 241 tasks, ~15 ms at 989;
+        ``benchmarks/results/search_count.md``), so past ``sqrt(work / per_task)``
+        = 385 tasks the count per task falls and the count is ``work / tasks``:
+        the generated 2,000 km border (989 tasks) gets 4,044 iterations instead
+        of 26,703, ~145 CPU s (84 of them its 14 min-max splits), where 8,000
+        gave the same longest loop (187.4 min) in 206 CPU s; 1,000 km (482
+        tasks) 8,299 instead of 13,014. Ningming (62 tasks) and the 500 km border
+        (241 tasks, 6,507) are below the knee and unchanged.
     """
 
     size: int = 4
@@ -108,16 +119,30 @@ class PopulationParams:
     slack: float = 10.0
     route_tasks: float = 10.0
     least_growth: float = 2.0
+    work: float = 4_000_000.0
 
     def budget(self, tasks: int, time_limit_s: float = 20.0, teams: int = 1) -> int:
         """The default iteration budget for ``tasks`` required edges, a time limit and teams.
 
         ``max(least * min(least_growth, max(1, tasks / (teams * route_tasks))),
-        per_task * tasks * time_limit_s / 20)``, rounded.
+        min(per_task * tasks, work / tasks) * time_limit_s / 20)``, rounded.
         """
         per_team = tasks / (max(teams, 1) * self.route_tasks)
         least = self.least * min(self.least_growth, max(1.0, per_team))
-        return max(round(least), round(self.per_task * tasks * time_limit_s / 20.0))
+        count = min(self.per_task * tasks, self.work / max(tasks, 1))
+        return max(round(least), round(count * time_limit_s / 20.0))
+
+    def cap_s(self, tasks: int, time_limit_s: float) -> float:
+        """The wall-clock safety cap of the default search, in seconds (0: none).
+
+        ``slack * time_limit_s``, times ``tasks / sqrt(work / per_task)`` past that
+        knee: the count no longer grows there but the fixed part of the search
+        does (its min-max splits cost teams x tasks^2), so the cap keeps the
+        count, not the clock, the end of the search on a loaded machine
+        (2,000 km: 514 s for ~145 CPU s).
+        """
+        knee = math.sqrt(self.work / self.per_task)
+        return self.slack * time_limit_s * max(1.0, tasks / knee)
 
 
 class _Individual:
@@ -239,8 +264,9 @@ def solve_population(
         ``max_iterations`` is the number of annealing iterations over the whole run
         (starts and offspring); without it, :meth:`PopulationParams.budget` of the
         instance and ``time_limit_s`` (a count that grows with the limit). The run ends by that count (or at the lower bound), so the same
-        seed gives the same result on any machine; ``params.slack *
-        time_limit_s`` seconds is a safety cap only (0: none).
+        seed gives the same result on any machine; ``params.cap_s(tasks,
+        time_limit_s)`` seconds (``slack * time_limit_s``, more past 385 tasks) is a
+        safety cap only (0: none).
     params
         Population sizes and education shares (:class:`PopulationParams`).
     stop_at
@@ -269,7 +295,7 @@ def solve_population(
     bound = lower_bound(instance)
     first = min(_starts(model, instance, alpha, beta), key=lambda s: s.key())
     scale = bound if bound > 0 else max(first.key()[0], 1.0)
-    cap = params.slack * search.time_limit_s
+    cap = params.cap_s(model.m, search.time_limit_s)
     deadline = time.perf_counter() + cap if cap > 0 else math.inf
     budget = (
         params.budget(model.m, search.time_limit_s, model.k)

@@ -83,7 +83,30 @@ def test_the_least_count_grows_with_the_tasks_per_team() -> None:
     assert p.budget(72, 10.0, teams=5) == round(p.least * 72 / 50)  # 14.4 per team
     assert p.budget(98, 10.0, teams=2) == 2 * p.least  # 49 per team: at most twice
     assert p.budget(190, 10.0, teams=2) == 2 * p.least > round(27 * 190 / 2)
-    assert p.budget(1000, 20.0, teams=2) == 27 * 1000  # the count per task still rules
+    assert p.budget(300, 20.0, teams=2) == 27 * 300  # the count per task still rules
+    assert p.budget(1000, 20.0, teams=2) == 2 * p.least  # past the knee: work / tasks = least
+
+
+def test_the_count_falls_past_the_knee_and_plans_keep_theirs() -> None:
+    """Past sqrt(work / per_task) = 385 tasks an iteration costs more: the count falls.
+
+    Ningming (62 tasks, 17 teams) and the generated 500 km border (241 tasks, 40
+    teams) keep their counts (2,000 and 6,507); 1,000 km (482 tasks, 80 teams) and
+    2,000 km (989 tasks, 160 teams) got 13,014 and 26,703 before
+    (benchmarks/results/search_count.md).
+    """
+    p = PopulationParams()
+    assert p.budget(62, 20.0, teams=17) == 2000
+    assert p.budget(241, 20.0, teams=40) == 6507 == 27 * 241
+    assert p.budget(482, 20.0, teams=80) == 8299 < 27 * 482
+    assert p.budget(989, 20.0, teams=160) == 4044 < 27 * 989
+    assert p.budget(989, 200.0, teams=160) == 40445  # still ten times as long at 200 s
+    assert p.budget(385, 20.0, teams=40) == round(4e6 / 385) < 27 * 385  # just past it
+    assert p.budget(384, 20.0, teams=40) == 27 * 384  # just before it
+    # the safety cap: 10 x the limit up to the knee, then in proportion to the tasks
+    assert p.cap_s(241, 20.0) == p.cap_s(62, 20.0) == 200.0
+    assert p.cap_s(989, 20.0) == pytest.approx(200.0 * 989 / (4e6 / 27) ** 0.5)
+    assert p.cap_s(989, 0.0) == 0.0  # no limit, no cap
 
 
 def test_the_default_search_counts_the_teams_in_its_budget() -> None:
