@@ -103,9 +103,10 @@ class PopulationParams:
         ``benchmarks/results/search_count.md``), so past ``sqrt(work / per_task)``
         = 385 tasks the count per task falls and the count is ``work / tasks``:
         the generated 2,000 km border (989 tasks) gets 4,044 iterations instead
-        of 26,703, ~145 CPU s (84 of them its 14 min-max splits), where 8,000
-        gave the same longest loop (187.4 min) in 206 CPU s; 1,000 km (482
-        tasks) 8,299 instead of 13,014. Ningming (62 tasks) and the 500 km border
+        of 26,703, ~145 CPU s (~84 of them whatever the count: 14 min-max splits
+        of ~2 CPU s and the first iterations of 14 educations from fresh splits,
+        ~70 ms each), where 8,000 gave the same longest loop (187.4 min) in 206
+        CPU s; 1,000 km (482 tasks) 8,299 instead of 13,014. Ningming (62 tasks) and the 500 km border
         (241 tasks, 6,507) are below the knee and unchanged.
     """
 
@@ -137,7 +138,8 @@ class PopulationParams:
 
         ``slack * time_limit_s``, times ``tasks / sqrt(work / per_task)`` past that
         knee: the count no longer grows there but the fixed part of the search
-        does (its min-max splits cost teams x tasks^2), so the cap keeps the
+        does (its min-max splits cost teams x tasks^2, the first iterations of an
+        education from a fresh split ~70 ms at 2,000 km), so the cap keeps the
         count, not the clock, the end of the search on a loaded machine
         (2,000 km: 514 s for ~145 CPU s).
         """
