@@ -268,6 +268,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"(Held-Karp) is {own:.3f} min (L = {big_l:.3f}), and with a second visit "
                 f"of edge {one} (the required loop at node {junction}) {twice:.3f} min.\n"
             )
+    req_all = [int(e) for e in np.flatnonzero(inst.required)]
+    for k, tasks_k in enumerate(plan.result.tasks):
+        mine = sorted({req_all.index(e) for e, _ in tasks_k})
+        if j not in mine:
+            continue
+        for o in (i for i in mine if i != j):
+            for t in np.flatnonzero(model.allowed[:, o]).tolist():
+                theirs = sorted({req_all.index(e) for e, _ in plan.result.tasks[t]} | {o})
+                if t == k or len(theirs) > 13:
+                    continue
+                say(
+                    f"{pi.teams[k]}'s other link tonight, task {o}, may also go to "
+                    f"{pi.teams[t]}: its roads tonight with it, exact circuit "
+                    f"{subset_cost(inst, t, theirs) / 60:.2f} min.\n"
+                )
     say("| instance | lower bound on the longest circuit (min) | > L? | seconds |")
     say("|---|---|---|---|")
     proved: list[bool] = []
