@@ -106,7 +106,8 @@ class PopulationParams:
         of 26,703, ~145 CPU s (~84 of them whatever the count: 14 min-max splits
         of ~2 CPU s and the first iterations of 14 educations from fresh splits,
         ~70 ms each), where 8,000 gave the same longest loop (187.4 min) in 206
-        CPU s; 1,000 km (482 tasks) 8,299 instead of 13,014. Ningming (62 tasks) and the 500 km border
+        CPU s, and one annealing of 4,044 (:func:`solve_search` past the knee)
+        182.4 min in 55 CPU s; 1,000 km (482 tasks) 8,299 instead of 13,014. Ningming (62 tasks) and the 500 km border
         (241 tasks, 6,507) are below the knee and unchanged.
     """
 
@@ -133,6 +134,11 @@ class PopulationParams:
         count = min(self.per_task * tasks, self.work / max(tasks, 1))
         return max(round(least), round(count * time_limit_s / 20.0))
 
+    @property
+    def knee(self) -> float:
+        """Tasks past which the count is ``work / tasks``: ``sqrt(work / per_task)``."""
+        return math.sqrt(self.work / self.per_task)
+
     def cap_s(self, tasks: int, time_limit_s: float) -> float:
         """The wall-clock safety cap of the default search, in seconds (0: none).
 
@@ -143,8 +149,7 @@ class PopulationParams:
         count, not the clock, the end of the search on a loaded machine
         (2,000 km: 514 s for ~145 CPU s).
         """
-        knee = math.sqrt(self.work / self.per_task)
-        return self.slack * time_limit_s * max(1.0, tasks / knee)
+        return self.slack * time_limit_s * max(1.0, tasks / self.knee)
 
 
 class _Individual:
@@ -409,7 +414,10 @@ def solve_search(instance: ArcInstance, search: SearchParams | None = None) -> R
         The routing instance.
     search
         The budget and seed. Without ``max_iterations`` (the default),
-        :func:`solve_population` with its default budget, which ends by counts;
+        :func:`solve_population` with its default budget, which ends by counts
+        (past :attr:`PopulationParams.knee` tasks, :func:`~borderwatch.routing.minmax.solve_minmax`
+        for that budget, capped by :meth:`PopulationParams.cap_s`: one long
+        annealing beats the population's short educations there);
         with it, :func:`~borderwatch.routing.minmax.solve_minmax` for that many
         iterations (callers that fix a short search: sizing, re-plans, tests).
 
@@ -418,6 +426,16 @@ def solve_search(instance: ArcInstance, search: SearchParams | None = None) -> R
     RoutingResult
     """
     search = search or SearchParams()
-    if search.max_iterations is None:
-        return solve_population(instance, search)
-    return solve_minmax(instance, search)
+    if search.max_iterations is not None:
+        return solve_minmax(instance, search)
+    params = PopulationParams()
+    tasks = len(instance.required_edges)
+    if tasks > params.knee:
+        # past the knee one long annealing beats the population at the same count: on the
+        # generated 2,000 km border 4,044 iterations give 182.4 min in 55 CPU s against
+        # the population's 187-192 min in ~145 (results/search_count.md); a count, so the
+        # same on any machine, with the population's safety cap
+        count = params.budget(tasks, search.time_limit_s, instance.n_teams)
+        cap = params.cap_s(tasks, search.time_limit_s)
+        return solve_minmax(instance, search.replace(max_iterations=count, time_limit_s=cap))
+    return solve_population(instance, search)

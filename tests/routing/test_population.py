@@ -177,3 +177,26 @@ def test_prepare_search_changes_no_result() -> None:
         assert a.walks == b.walks and a.team_cost == b.team_cost
         assert a.lower_bound == b.lower_bound == basic
     assert _giant_tour(warm) == _giant_tour(cold)
+
+
+@pytest.mark.slow
+def test_past_the_knee_the_default_search_is_one_long_annealing_of_the_count() -> None:
+    """391 tasks (> 385): ``solve_search`` runs ``solve_minmax`` for the budget, capped.
+
+    At 2,000 km one annealing of 4,044 iterations gave 182.4 min in 55 CPU s, the
+    population 187-192 min in ~145 (benchmarks/results/search_count.md).
+    """
+    inst = grid(15, 14, seed=5, depots=tuple(range(0, 200, 5)))  # 40 teams
+    m = len(inst.required_edges)
+    p = PopulationParams()
+    assert m == 391 > p.knee
+    want = p.budget(m, 1.0, teams=40)
+    assert want == p.least  # 9.8 tasks per team, a short limit: the least count
+    res = solve_search(inst, SearchParams(time_limit_s=1.0, seed=0))
+    res.validate(inst)
+    same = solve_minmax(
+        inst, SearchParams(max_iterations=want, time_limit_s=p.cap_s(m, 1.0), seed=0)
+    )
+    assert 0 < res.iterations <= want
+    assert res.walks == same.walks
+    assert res.max_cost == same.max_cost
