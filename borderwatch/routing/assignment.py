@@ -548,6 +548,8 @@ class _Milp:
             kind = "optimal"
         elif status == highspy.HighsModelStatus.kTimeLimit:
             kind = "time"
+        elif status == highspy.HighsModelStatus.kInfeasible:
+            return "infeasible", -math.inf, []
         else:
             return "other", -math.inf, []
         sols: list[np.ndarray] = []
@@ -748,6 +750,11 @@ def _rounds(
         # z >= best: every round's MILP is the last one with more rows, so its optimum is
         # at least the last round's bound; any assignment better than that is infeasible
         kind, dual, sols = mip.solve(rows, zlo=best, left=left, rel_gap=rel_gap)
+        if kind == "infeasible" and math.isfinite(ztop):
+            # no assignment meets z <= ztop under cuts valid for every plan (pairs pruned by
+            # the incumbent drop only plans longer than it): every plan is longer than ztop
+            best = max(best, ztop)
+            break
         if np.isfinite(dual):
             best = max(best, dual)
         if kind != "optimal" or not sols:  # time box hit inside the round: keep its dual bound

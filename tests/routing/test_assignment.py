@@ -305,3 +305,17 @@ def test_pair_costs_are_the_exact_costs_of_every_pair() -> None:
                 want = subset_cost(inst, t, [a, b])
                 assert pair[a, b] == pair[b, a]
                 assert pair[a, b] == want or (np.isinf(want) and np.isinf(pair[a, b]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_incumbent_below_the_optimum_is_proven_by_an_infeasible_capped_milp(seed: int) -> None:
+    """With a value below every plan as the incumbent, the capped MILP has no solution.
+
+    No assignment meets ``z <= incumbent``, so every plan is longer: the bound is the
+    incumbent itself (still below the optimum), not the last round's weaker dual bound.
+    """
+    inst = _tiny(seed)
+    opt = _brute_force(inst)
+    low = 0.95 * opt
+    bound = assignment_bound(inst, time_limit_s=10, incumbent=low)
+    assert bound == pytest.approx(low, rel=1e-9)
