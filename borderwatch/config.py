@@ -441,8 +441,8 @@ class SearchParams:
         Without ``max_iterations`` (the plan's default, the population search of
         ``routing.population``): the size of the search as a count, 27 iterations per
         task per 20 s (at least 2,000, up to 4,000 with over 10 tasks per team; past
-        385 tasks 4,000,000 / tasks per 20 s, run by one annealing), and 10 x this
-        is a wall-clock safety cap (in proportion to the tasks past 385).
+        600 tasks 4,000,000 / tasks per 20 s, run by one annealing), and 10 x this
+        is a wall-clock safety cap (in proportion to the tasks past 600).
         With it (``solve_minmax``): the wall-clock cap of the search, in seconds
         (counted after its setup).
     max_iterations

@@ -95,20 +95,26 @@ class PopulationParams:
         The wall-clock safety cap is ``slack * SearchParams.time_limit_s``: the
         search ends by its count, the cap binds only on a machine ``slack`` times
         slower than an idle core (at load 8 on 2 cores the 500 km search took 85 s
-        of its 20 s count: 5 x would have been too tight). Past ``sqrt(work /
-        per_task)`` tasks it grows in proportion to the tasks (:meth:`cap_s`).
+        of its 20 s count: 5 x would have been too tight). Past ``anneal_from``
+        tasks it grows in proportion to the tasks (:meth:`cap_s`).
     work
-        Most annealing iterations x tasks per 20 s of ``time_limit_s``: an
-        iteration's CPU grows with the tasks (~3 ms at 241 tasks, ~15 ms at 989;
-        ``benchmarks/results/search_count.md``), so past ``sqrt(work / per_task)``
-        = 385 tasks the count per task falls and the count is ``work / tasks``:
-        the generated 2,000 km border (989 tasks) gets 4,044 iterations instead
-        of 26,703, ~145 CPU s (~84 of them whatever the count: 14 min-max splits
-        of ~2 CPU s and the first iterations of 14 educations from fresh splits,
-        ~70 ms each), where 8,000 gave the same longest loop (187.4 min) in 206
-        CPU s, and one annealing of 4,044 (:func:`solve_search` past the knee)
-        182.4 min in 55 CPU s; 1,000 km (482 tasks) 8,299 instead of 13,014. Ningming (62 tasks) and the 500 km border
-        (241 tasks, 6,507) are below the knee and unchanged.
+        Annealing iterations x tasks per 20 s of ``time_limit_s`` past
+        ``anneal_from`` tasks, where the count is ``work / tasks``: an iteration's
+        CPU grows with the tasks (~3 ms at 241 tasks, ~15 ms at 989;
+        ``benchmarks/results/search_count.md``). The generated 2,000 km border
+        (989 tasks) gets 4,044 iterations instead of 26,703 (which no 200 s cap
+        let finish under load).
+    anneal_from
+        Tasks past which (:attr:`knee`) the count is ``work / tasks`` and
+        :func:`solve_search` runs one annealing
+        (:func:`~borderwatch.routing.minmax.solve_minmax`) of that count instead
+        of the population: on the 2,000 km border 4,044 iterations give 182.4
+        min in 55 CPU s, the population 187-192 min in ~145 (~84 of them
+        whatever the count: 14 splits of ~2 CPU s and the dear first iterations
+        of 14 educations from fresh splits, ~70 ms each; 8,000 iterations: 187.4
+        in 206). At 1,000 km (482 tasks) the population's 13,014 gave 222.1 min
+        in 63 CPU s and one annealing of 8,299 233.6 in 38, so the knee lies
+        above it: Ningming (62), 500 km (241) and 1,000 km keep their counts.
     """
 
     size: int = 4
@@ -122,32 +128,34 @@ class PopulationParams:
     route_tasks: float = 10.0
     least_growth: float = 2.0
     work: float = 4_000_000.0
+    anneal_from: int = 600
 
     def budget(self, tasks: int, time_limit_s: float = 20.0, teams: int = 1) -> int:
         """The default iteration budget for ``tasks`` required edges, a time limit and teams.
 
         ``max(least * min(least_growth, max(1, tasks / (teams * route_tasks))),
-        min(per_task * tasks, work / tasks) * time_limit_s / 20)``, rounded.
+        count * time_limit_s / 20)``, rounded, where ``count`` is ``per_task * tasks``
+        up to ``anneal_from`` tasks and ``work / tasks`` past them.
         """
         per_team = tasks / (max(teams, 1) * self.route_tasks)
         least = self.least * min(self.least_growth, max(1.0, per_team))
-        count = min(self.per_task * tasks, self.work / max(tasks, 1))
+        count = self.per_task * tasks if tasks <= self.knee else self.work / tasks
         return max(round(least), round(count * time_limit_s / 20.0))
 
     @property
     def knee(self) -> float:
-        """Tasks past which the count is ``work / tasks``: ``sqrt(work / per_task)``."""
-        return math.sqrt(self.work / self.per_task)
+        """Tasks past which the count is ``work / tasks`` and one annealing: ``anneal_from``."""
+        return float(self.anneal_from)
 
     def cap_s(self, tasks: int, time_limit_s: float) -> float:
         """The wall-clock safety cap of the default search, in seconds (0: none).
 
-        ``slack * time_limit_s``, times ``tasks / sqrt(work / per_task)`` past that
+        ``slack * time_limit_s``, times ``tasks / anneal_from`` past that
         knee: the count no longer grows there but the fixed part of the search
         does (its min-max splits cost teams x tasks^2, the first iterations of an
         education from a fresh split ~70 ms at 2,000 km), so the cap keeps the
         count, not the clock, the end of the search on a loaded machine
-        (2,000 km: 514 s for ~145 CPU s).
+        (2,000 km: 330 s; its annealing of 4,044 iterations took 47.5 s).
         """
         return self.slack * time_limit_s * max(1.0, tasks / self.knee)
 
@@ -272,7 +280,7 @@ def solve_population(
         (starts and offspring); without it, :meth:`PopulationParams.budget` of the
         instance and ``time_limit_s`` (a count that grows with the limit). The run ends by that count (or at the lower bound), so the same
         seed gives the same result on any machine; ``params.cap_s(tasks,
-        time_limit_s)`` seconds (``slack * time_limit_s``, more past 385 tasks) is a
+        time_limit_s)`` seconds (``slack * time_limit_s``, more past ``anneal_from`` tasks) is a
         safety cap only (0: none).
     params
         Population sizes and education shares (:class:`PopulationParams`).

@@ -88,24 +88,25 @@ def test_the_least_count_grows_with_the_tasks_per_team() -> None:
 
 
 def test_the_count_falls_past_the_knee_and_plans_keep_theirs() -> None:
-    """Past sqrt(work / per_task) = 385 tasks an iteration costs more: the count falls.
+    """Past ``anneal_from`` = 600 tasks the count is ``work / tasks``.
 
-    Ningming (62 tasks, 17 teams) and the generated 500 km border (241 tasks, 40
-    teams) keep their counts (2,000 and 6,507); 1,000 km (482 tasks, 80 teams) and
-    2,000 km (989 tasks, 160 teams) got 13,014 and 26,703 before
+    Ningming (62 tasks, 17 teams), the generated 500 km (241 tasks, 40 teams) and
+    1,000 km (482 tasks, 80 teams) borders keep their counts (2,000, 6,507, 13,014);
+    2,000 km (989 tasks, 160 teams) got 26,703 before
     (benchmarks/results/search_count.md).
     """
     p = PopulationParams()
+    assert p.knee == 600
     assert p.budget(62, 20.0, teams=17) == 2000
     assert p.budget(241, 20.0, teams=40) == 6507 == 27 * 241
-    assert p.budget(482, 20.0, teams=80) == 8299 < 27 * 482
+    assert p.budget(482, 20.0, teams=80) == 13014 == 27 * 482
     assert p.budget(989, 20.0, teams=160) == 4044 < 27 * 989
     assert p.budget(989, 200.0, teams=160) == 40445  # still ten times as long at 200 s
-    assert p.budget(385, 20.0, teams=40) == round(4e6 / 385) < 27 * 385  # just past it
-    assert p.budget(384, 20.0, teams=40) == 27 * 384  # just before it
+    assert p.budget(600, 20.0, teams=60) == 27 * 600  # at the knee
+    assert p.budget(601, 20.0, teams=60) == round(4e6 / 601)  # just past it
     # the safety cap: 10 x the limit up to the knee, then in proportion to the tasks
-    assert p.cap_s(241, 20.0) == p.cap_s(62, 20.0) == 200.0
-    assert p.cap_s(989, 20.0) == pytest.approx(200.0 * 989 / (4e6 / 27) ** 0.5)
+    assert p.cap_s(241, 20.0) == p.cap_s(62, 20.0) == p.cap_s(600, 20.0) == 200.0
+    assert p.cap_s(989, 20.0) == pytest.approx(200.0 * 989 / 600)
     assert p.cap_s(989, 0.0) == 0.0  # no limit, no cap
 
 
@@ -181,17 +182,17 @@ def test_prepare_search_changes_no_result() -> None:
 
 @pytest.mark.slow
 def test_past_the_knee_the_default_search_is_one_long_annealing_of_the_count() -> None:
-    """391 tasks (> 385): ``solve_search`` runs ``solve_minmax`` for the budget, capped.
+    """612 tasks (> 600): ``solve_search`` runs ``solve_minmax`` for the budget, capped.
 
     At 2,000 km one annealing of 4,044 iterations gave 182.4 min in 55 CPU s, the
     population 187-192 min in ~145 (benchmarks/results/search_count.md).
     """
-    inst = grid(15, 14, seed=5, depots=tuple(range(0, 200, 5)))  # 40 teams
+    inst = grid(18, 18, seed=5, depots=tuple(range(0, 320, 5)))  # 64 teams
     m = len(inst.required_edges)
     p = PopulationParams()
-    assert m == 391 > p.knee
-    want = p.budget(m, 1.0, teams=40)
-    assert want == p.least  # 9.8 tasks per team, a short limit: the least count
+    assert m == 612 > p.knee
+    want = p.budget(m, 1.0, teams=64)
+    assert want == p.least  # 9.6 tasks per team, a short limit: the least count
     res = solve_search(inst, SearchParams(time_limit_s=1.0, seed=0))
     res.validate(inst)
     same = solve_minmax(
