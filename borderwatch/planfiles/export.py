@@ -764,25 +764,37 @@ def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[s
             + f" from {network.config.night_start} to {network.config.night_end}; "
             f"colour {colour}" + (f", dash {dash}" if dash else ", solid")
         )
-        # the team's scenario-fixed colour for GPX viewers (<extensions><color>)
-        ext = ElementTree.Element("color")
-        ext.text = colour
-        track.extensions = [ext]
-        track.number = None
-        track.segments.append(gpxpy.gpx.GPXTrackSegment())
         x, y, t = _team_track(plan, route.team, lonlat, shapes)
         if network.config.loops == "circuit" and route.approach:
             # a circuit does not pass the base: the track starts there, with the approach
             ax, ay, at = _approach_track(network, route, lonlat, shapes)
             x, y, t = np.r_[ax, x[1:]], np.r_[ay, y[1:]], np.r_[at, t[1:]]
-        secs = np.round(t * 60.0, 1).tolist()
-        tracks[route.team] = _Track(
-            head=track,
-            lat=np.round(y, 7).tolist(),
-            lon=np.round(x, 7).tolist(),
-            times=[t0 + timedelta(seconds=s) for s in secs],
-        )
+        tracks[route.team] = _timed_track(track, colour, x, y, t, t0)
     return tracks
+
+
+def _timed_track(
+    head: Any, colour: str, x: np.ndarray, y: np.ndarray, t: np.ndarray, t0: datetime
+) -> _Track:
+    """A track with its points: ``head`` (a gpxpy track) gets the colour and one segment.
+
+    The scenario-fixed colour goes to ``<extensions><color>`` for GPX viewers;
+    coordinates are rounded to 1e-7 degrees, times (minutes after ``t0``) to 0.1 s.
+    """
+    import gpxpy.gpx
+
+    ext = ElementTree.Element("color")
+    ext.text = colour
+    head.extensions = [ext]
+    head.number = None
+    head.segments.append(gpxpy.gpx.GPXTrackSegment())
+    secs = np.round(t * 60.0, 1).tolist()
+    return _Track(
+        head=head,
+        lat=np.round(y, 7).tolist(),
+        lon=np.round(x, 7).tolist(),
+        times=[t0 + timedelta(seconds=s) for s in secs],
+    )
 
 
 def _detour_tracks(
@@ -817,20 +829,9 @@ def _detour_tracks(
         route = by_team[v.team]
         track = gpxpy.gpx.GPXTrack(name=f"{v.variant} {network.teams.loc[v.team, 'name']}")
         track.description = f"team {v.team}, {route.vehicle}: " + detour_card(network, route, v)
-        ext = ElementTree.Element("color")
-        ext.text = styles[v.team][0]
-        track.extensions = [ext]
-        track.number = None
-        track.segments.append(gpxpy.gpx.GPXTrackSegment())
         timeline = variant_timeline(network, [route], {v.team: v}, window)
         x, y, t = _team_track(plan, v.team, lonlat, shapes, timeline)
-        secs = np.round(t * 60.0, 1).tolist()
-        tracks[v.variant] = _Track(
-            head=track,
-            lat=np.round(y, 7).tolist(),
-            lon=np.round(x, 7).tolist(),
-            times=[t0 + timedelta(seconds=s) for s in secs],
-        )
+        tracks[v.variant] = _timed_track(track, styles[v.team][0], x, y, t, t0)
     return tracks
 
 
