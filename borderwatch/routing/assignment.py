@@ -102,6 +102,34 @@ def _exact(model: _Model, team: int, tasks: list[int]) -> float:
     return float(_exact_all(model, team, tasks)[-1])
 
 
+def _subset_arrays(
+    model: _Model, team: int, tasks: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The team's key table, the tasks' start/end key nodes, service and hops; None if one is barred.
+
+    ``st``/``en``: ``(n, 2)`` start / end key node per orientation; ``hop`` ``(2n, 2n)``:
+    from the end of task j (orientation o) to the start of task l (orientation q), plus
+    l's service.
+    """
+    p = int(model.slot[team])
+    Dp = model.D[p]
+    sq = np.asarray(tasks, dtype=np.int64)
+    st, en = model.S[sq], model.E[sq]
+    serv = model.serv[p, sq]
+    if not np.isfinite(serv).all():
+        return None
+    n = len(tasks)
+    hop = Dp[en[:, :, None, None], st[None, None, :, :]] + serv[None, None, :, None]
+    return Dp, st, en, serv, hop.reshape(2 * n, 2 * n)
+
+
+def _none_served(n: int) -> np.ndarray:
+    """Subset costs when the team may not serve every task: only the empty subset is free."""
+    none = np.full(1 << n, np.inf)
+    none[0] = 0.0
+    return none
+
+
 def _exact_all(model: _Model, team: int, tasks: list[int]) -> np.ndarray:
     """Held-Karp dynamic programme over subsets, with two orientations per task.
 
@@ -122,18 +150,11 @@ def _exact_all(model: _Model, team: int, tasks: list[int]) -> np.ndarray:
         return np.zeros(1)
     if model.circuit:
         return _exact_circuits(model, team, tasks)
-    p, d = int(model.slot[team]), int(model.dep[team])
-    Dp = model.D[p]
-    sq = np.asarray(tasks, dtype=np.int64)
-    st, en = model.S[sq], model.E[sq]  # (n, 2) start / end key node per orientation
-    serv = model.serv[p, sq]
-    if not np.isfinite(serv).all():
-        none = np.full(1 << n, np.inf)
-        none[0] = 0.0
-        return none
-    # hop[j, o, l, q]: from the end of j (orientation o) to the start of l (orientation q)
-    hop = Dp[en[:, :, None, None], st[None, None, :, :]] + serv[None, None, :, None]
-    hop = hop.reshape(2 * n, 2 * n)
+    d = int(model.dep[team])
+    arrays = _subset_arrays(model, team, tasks)
+    if arrays is None:
+        return _none_served(n)
+    Dp, st, en, serv, hop = arrays
     first = (Dp[d, st] + serv[:, None]).reshape(2 * n)
     back = Dp[en, d].reshape(2 * n)
     full = (1 << n) - 1
@@ -200,18 +221,11 @@ def _exact_circuits(model: _Model, team: int, tasks: list[int]) -> np.ndarray:
     exact circuit cost (the same ``2**n * (2n)**2`` work, twice).
     """
     n = len(tasks)
-    p = int(model.slot[team])
-    Dp = model.D[p]
-    sq = np.asarray(tasks, dtype=np.int64)
-    st, en = model.S[sq], model.E[sq]
-    serv = model.serv[p, sq]
     full = (1 << n) - 1
-    if not np.isfinite(serv).all():
-        none = np.full(1 << n, np.inf)
-        none[0] = 0.0
-        return none
-    hop = Dp[en[:, :, None, None], st[None, None, :, :]] + serv[None, None, :, None]
-    hop = hop.reshape(2 * n, 2 * n)
+    arrays = _subset_arrays(model, team, tasks)
+    if arrays is None:
+        return _none_served(n)
+    Dp, st, en, serv, hop = arrays
     close = Dp[en.reshape(2 * n)[:, None], st.reshape(2 * n)[None, :]]  # (j,o) -> (f,o0)
     dp = np.full((1 << n, 2 * n, 2), np.inf)
     for j in range(n):
