@@ -172,6 +172,39 @@ def test_heuristic_matching_is_perfect_and_within_its_factor(kind: str, seed: in
     assert exact.lower_bound == exact.cost
 
 
+@pytest.mark.parametrize("kind", ["square", "road", "ties", "sparse", "empty"])
+@pytest.mark.parametrize("seed", range(4))
+def test_blossom_on_plain_graph_gives_networkx_own_matching(kind: str, seed: int) -> None:
+    """The matching's faster graph (plain adjacency dicts) picks networkx's very pairs.
+
+    "ties": integer weights from 1 to 3, so that many perfect matchings share the optimum
+    and only networkx's own order of steps picks one of them.
+    """
+    from borderwatch.routing.postman import _min_weight_matching
+
+    rng = np.random.default_rng(seed)
+    n = 20 + 6 * seed
+    if kind == "ties":
+        dist = rng.integers(1, 4, (n, n)).astype(float)
+        dist = np.minimum(dist, dist.T)
+    elif kind == "sparse":
+        dist = _random_distances(seed, n, "square")
+        dist[rng.random((n, n)) < 0.6] = np.inf
+        dist = np.minimum(dist, dist.T)
+    else:
+        dist = _random_distances(seed, n, "square" if kind == "empty" else kind)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    if kind != "empty":
+        for i in range(n):
+            for j in range(i + 1, n):
+                if np.isfinite(dist[i, j]):
+                    g.add_edge(i, j, weight=float(dist[i, j]))
+    ours = _min_weight_matching(g)
+    assert ours == nx.min_weight_matching(g, weight="weight")
+    assert (not ours) if kind == "empty" else bool(ours)
+
+
 def test_sparse_blossom_tier_is_near_exact() -> None:
     from borderwatch.routing.postman import match_odd_nodes
 
