@@ -7,8 +7,11 @@ reference is a HGS-CARP run (the others are rows where our search reached the lo
 bound, so the bound is the optimum and HGS-CARP was not run: ``hgs_reference.py
 --skip-at-bound``). Rows without a reference value are counted apart.
 
-``--published PUB.csv`` (``benchmarks/carp_published.csv``: values read in the
-literature, each with its source) adds, per solver, the gap to the published value,
+``--published PUB.csv`` (values read in the literature, each with its source;
+never committed here: a file of a fetched repository is read where it lies, e.g.
+``git -C <mirror> show 154fd84:data_analysis/ahr_data.csv > /tmp/ahr_data.csv`` for
+Ahr's tabu search on gdb as transcribed in BryanDedeur/metaga-route-inspection-solver,
+read with ``--published-source``) adds, per solver, the gap to the published value,
 the rows at or below it and strictly below it, the rows below a published lower
 bound (a bug: they are listed) and the rows whose published value is below our own
 lower bound (the instance is then not the published one: listed). ``--rows`` prints
@@ -50,14 +53,21 @@ class PublishedRow:
     note: str = ""
 
 
-def read_published(path: str | Path) -> dict[tuple[str, str, int], PublishedRow]:
-    """Read ``carp_published.csv`` keyed by ``(problem, instance, k)``.
+def read_published(
+    path: str | Path, *, source: str | None = None
+) -> dict[tuple[str, str, int], PublishedRow]:
+    """Read published values keyed by ``(problem, instance, k)``.
 
     Parameters
     ----------
     path
         CSV with columns ``problem, instance, k, value, lower_bound, source, note``
         (others are ignored); an empty ``lower_bound`` means the source gives none.
+        Or, with ``source``, a transcription of Ahr's MM k-CPP table with columns
+        ``instance, k, TInf`` (others ignored): problem ``MMkCPP``, value ``TInf``,
+        no lower bound.
+    source
+        Where the transcription comes from (written into every row's ``source``).
 
     Returns
     -------
@@ -67,6 +77,15 @@ def read_published(path: str | Path) -> dict[tuple[str, str, int], PublishedRow]
     out: dict[tuple[str, str, int], PublishedRow] = {}
     with Path(path).open(newline="", encoding="utf-8") as fh:
         for i, row in enumerate(csv.DictReader(fh), start=2):
+            if source is not None:
+                row = {
+                    "problem": "MMkCPP",
+                    "instance": row.get("instance"),
+                    "k": row.get("k"),
+                    "value": row.get("TInf"),
+                    "source": f"{source} row {row.get('instance')},{row.get('k')}",
+                    "note": "Ahr tabu search (TInf), as transcribed",
+                }
             try:
                 lb = (row.get("lower_bound") or "").strip()
                 rec = PublishedRow(
@@ -232,7 +251,12 @@ def summarise(
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reference", type=Path, default=None, help="min-max reference CSV")
-    ap.add_argument("--published", type=Path, default=None, help="carp_published.csv")
+    ap.add_argument("--published", type=Path, default=None, help="published values CSV")
+    ap.add_argument(
+        "--published-source",
+        default=None,
+        help="the --published file is a transcription of Ahr's table (instance,k,TInf) from here",
+    )
     ap.add_argument("--problem", choices=["MMkCPP", "MMkRPP"], required=True)
     ap.add_argument("--rows", action="store_true", help="print every row")
     ap.add_argument(
@@ -243,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.reference is None and args.published is None:
         ap.error("give --reference, --published or both")
     ref = read_reference(args.reference) if args.reference else {}
-    pub = read_published(args.published) if args.published else {}
+    pub = read_published(args.published, source=args.published_source) if args.published else {}
     for path in args.csv:
         with path.open(newline="") as fh:
             rows = list(csv.DictReader(fh))
