@@ -59,6 +59,12 @@ __all__ = ["balance_loops", "evaluate_route", "extend_tour", "solve_minmax"]
 logger = logging.getLogger(__name__)
 
 _EPS = 1e-9
+#: Relative (and absolute, in cost units) margin of the round-trip pruning of the local
+#: search (:meth:`_State.near_teams`, :meth:`_State.insert_best`) over float rounding.
+_NEAR_MARGIN = 1e-6
+#: :meth:`_State.insert_best` first evaluates the teams whose round trip to the task is at
+#: most this multiple of the longest tour (all teams when they cannot decide).
+_NEAR_FACTOR = 1.1
 # search parameters (tuned on gdb/val, see docs/routing.md)
 _P: dict[str, float] = {
     "cycle": 4000,  # iterations of one annealing cycle, restarted from the best
@@ -178,6 +184,24 @@ class _Model:
         else:
             self.neighbours = []
             self.depot_dist = np.zeros(0)
+        self.trip = None if self.circuit else self._trips()
+
+    def _trips(self) -> np.ndarray:
+        """``(k, m)``: team ``r``'s round trip serving task ``t`` alone (``inf``: not allowed).
+
+        Every depot tour of ``r`` that serves ``t`` costs at least this (the key tables
+        are shortest-path distances), so a move that puts ``t`` into ``r``'s tour makes
+        that tour at least this long: the local search leaves out the teams for which
+        this alone rules a move out (:meth:`_State.near_teams`), at no change of choice.
+        """
+        trip = np.full((self.k, self.m), np.inf)
+        s, e = self.S, self.E
+        for r in range(self.k):
+            p, d = int(self.slot[r]), int(self.dep[r])
+            Dp = self.D[p]
+            way = np.minimum(Dp[d, s[:, 0]] + Dp[e[:, 0], d], Dp[d, s[:, 1]] + Dp[e[:, 1], d])
+            trip[r] = np.where(self.allowed[r], self.serv[p] + way, np.inf)
+        return trip
 
     def _reach(self, max_approach: float) -> None:
         """Circuit mode: one slot per team, its service ``inf`` on tasks beyond its reach.
@@ -533,9 +557,12 @@ class _State:
         others = [r for r in range(mdl.k) if r != lng]
         if not self.seqs[lng] or not others:
             return False
+        rest = np.sort(cost[others])[::-1]
+        others = self.near_teams(others, self.seqs[lng], float(cost[lng]), alpha)
+        if not others:
+            return False
         gain, d, lens, team = self._relocation_costs(lng, others, nan_to_inf=False)
         delta = d.min(axis=1)  # (n, Q)
-        rest = np.sort(cost[others])[::-1]
         top1 = rest[0]
         top2 = rest[1] if len(rest) > 1 else 0.0
         ct = cost[team]
@@ -591,6 +618,9 @@ class _State:
         others = [r for r in range(mdl.k) if r != lng and self.seqs[r]]
         if not seq or not others:
             return False
+        others = self.near_teams(others, seq, float(cost[lng]), alpha)
+        if not others:
+            return False
         D, serv = mdl.D, mdl.serv
         pl = int(mdl.slot[lng])
         lp, ln, lb = self.slots[lng]
@@ -631,6 +661,28 @@ class _State:
             self.refresh(x)
         return True
 
+    def near_teams(
+        self, teams: list[int], tasks: list[int], longest: float, alpha: float
+    ) -> list[int]:
+        """The ``teams`` (in order) that may take one of ``tasks`` from the longest tour.
+
+        A relocation or exchange out of the longest tour (cost ``longest``) is taken only
+        if its ``new max + alpha * (change of total)`` falls below ``longest``. A team
+        receiving task ``t`` then drives a depot tour through ``t``, at least its round
+        trip ``trip[r, t]`` (:meth:`_Model._trips`), and the change of total is at least
+        ``-2 * longest`` (neither tour can lose more than its whole cost, and no tour is
+        longer than the longest), so a team whose round trips to all of ``tasks`` exceed
+        ``longest * (1 + 2 * alpha)`` (plus a rounding margin) cannot make such a move:
+        leaving it out changes no choice (the best move is the same, ties included).
+        Depot tours with ``alpha >= 0`` only; otherwise ``teams`` unchanged.
+        """
+        trip = self.model.trip
+        if trip is None or alpha < 0 or not tasks:
+            return teams
+        limit = longest * (1.0 + 2.0 * alpha) * (1.0 + _NEAR_MARGIN) + _NEAR_MARGIN
+        near = trip[np.ix_(teams, tasks)].min(axis=1) <= limit
+        return [r for r, ok in zip(teams, near.tolist(), strict=True) if ok]
+
     def key(self) -> tuple[float, float]:
         return float(self.cost.max()), float(self.cost.sum())
 
@@ -642,6 +694,25 @@ class _State:
         """
         mdl = self.model
         teams = mdl.teams_of[t]
+        if mdl.trip is not None and len(teams) > 1 and alpha >= 0 and beta >= 0:
+            # the tour that takes t is at least the team's round trip to it, and f at least
+            # that tour's new cost: teams whose round trip exceeds the best f of the nearer
+            # teams cannot win (same choice, ties included); otherwise all are evaluated
+            trip = mdl.trip[teams, t]
+            near = trip <= float(self.cost.max()) * _NEAR_FACTOR
+            if near.any() and not near.all():
+                part = self._insertions(t, teams[near], alpha, beta, scale)
+                floor = float(trip[~near].min())
+                if float(part[0].min()) < floor * (1.0 - _NEAR_MARGIN) - _NEAR_MARGIN:
+                    return self._insert_at(t, teams[near], *part)
+        return self._insert_at(t, teams, *self._insertions(t, teams, alpha, beta, scale))
+
+    def _insertions(
+        self, t: int, teams: np.ndarray, alpha: float, beta: float, scale: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """Search objective, insertion costs (both orientations), best cost and slot counts
+        of inserting task ``t`` at every slot of ``teams`` (:meth:`insert_best`)."""
+        mdl = self.model
         slots = self.slots
         if len(teams) == 1:
             prev, nxt, base = slots[teams[0]]
@@ -677,6 +748,19 @@ class _State:
         f = np.maximum(new, self.cost.max()) + alpha * delta
         if beta:
             f += (beta / scale) * (new * new - old * old)
+        return f, d, delta, lens
+
+    def _insert_at(
+        self,
+        t: int,
+        teams: np.ndarray,
+        f: np.ndarray,
+        d: np.ndarray,
+        delta: np.ndarray,
+        lens: list[int],
+    ) -> int:
+        """Insert ``t`` at the slot of ``teams`` where ``f`` is least; return its team."""
+        mdl = self.model
         i = int(np.argmin(f))
         j = 0
         while i >= lens[j]:
@@ -857,15 +941,34 @@ def _split(model: _Model, tour: list[tuple[int, int]]) -> list[list[int]] | None
 
 
 def _giant_tour(inst: ArcInstance) -> list[tuple[int, int]] | None:
-    """A postman tour through all required edges as (task, orientation) pairs."""
+    """A postman tour through all required edges as (task, orientation) pairs.
+
+    Computed once per instance and kept with it (the plan's setup and the search's
+    start both ask for it: ~2 s at 2,000 km); each call returns a fresh list.
+    """
+    kept = inst.__dict__.get("_giant_tour")
+    if kept is None:
+        kept = (_postman_giant(inst),)
+        object.__setattr__(inst, "_giant_tour", kept)
+    tour = kept[0]
+    return None if tour is None else list(tour)
+
+
+def _postman_giant(inst: ArcInstance) -> list[tuple[int, int]] | None:
+    """:func:`_giant_tour` computed (None when no postman tour serves every task)."""
     profiles = np.unique(inst.team_profile)
     try:
         if len(profiles) == 1:
             tour = rural_postman(inst, profile=int(profiles[0]), start=int(inst.depots[0]))
         else:
             # one team on the cheapest profile of every edge: the instance the average
-            # bound uses too, so its key table is computed and held once
-            tour = rural_postman(inst.cheapest, profile=0)
+            # bound uses too, so its key table is computed and held once. Its paths first:
+            # held by the cached instance, the postman's own copy of it (the same graph and
+            # key nodes) reads that table; computed by the copy, the table went with it
+            # and the bound computed it again (~5 s at 2,000 km)
+            cheapest = inst.cheapest
+            cheapest.shortest_paths(0)
+            tour = rural_postman(cheapest, profile=0)
     except RoutingError:
         return None
     pos = {int(e): i for i, e in enumerate(inst.required_edges)}

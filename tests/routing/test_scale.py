@@ -112,3 +112,32 @@ def test_relocation_table_picks_the_full_evaluations_moves(gen_nets) -> None:
             break
         moves += 1
     assert moves > 0
+
+
+def test_round_trip_pruning_changes_no_choice(gen_nets) -> None:
+    """The local search without the teams a round trip rules out makes the very same moves.
+
+    ``model.trip`` (each team's round trip to each task) lets relocations, exchanges and
+    insertions skip teams that cannot win; with it set to None every team is evaluated.
+    Both searches must give the same tasks, walks and costs, and the pruning must bite.
+    """
+    inst = _instance(gen_nets[100.0])
+    search = SearchParams(max_iterations=80, time_limit_s=0, seed=2)
+    pruned = solve_minmax(inst, search=search)
+    model = _Model.of(inst)
+    assert model.trip is not None
+    pos = {int(e): i for i, e in enumerate(model.req)}
+    st = _State(model, [[pos[int(e)] for e, _ in tasks] for tasks in pruned.tasks])
+    lng = int(np.argmax(st.cost))
+    others = [r for r in range(model.k) if r != lng]
+    near = st.near_teams(others, st.seqs[lng], float(st.cost[lng]), 0.1 / model.k)
+    assert 0 < len(near) < len(others)  # some teams are left out, some kept
+    trip = model.trip
+    model.trip = None  # every team evaluated
+    try:
+        full = solve_minmax(inst, search=search)
+    finally:
+        model.trip = trip
+    assert pruned.tasks == full.tasks
+    assert pruned.walks == full.walks
+    assert pruned.team_cost == full.team_cost
