@@ -15,7 +15,7 @@ from borderwatch.coverage import coverage_report, write_coverage
 from borderwatch.data.gpkg import fixed_gpkg_time
 from borderwatch.data.safe_csv import neutralise_frame
 from borderwatch.jobs._common import COVERAGE_KEEP, Progress, noop
-from borderwatch.jobs.maps import render_maps
+from borderwatch.jobs.beside import FilesBeside
 from borderwatch.plan.patrols import plan_patrols
 from borderwatch.planfiles.export import write_plan_files
 
@@ -170,6 +170,51 @@ def run_plan(
             scheduler=scheduler,
             workers=workers,
         )
+    # every file is written into a staging folder beside out_dir, then the folder is swapped
+    # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
+    with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
+        # the tracks and the map in a forked process while this one computes the odds and
+        # plan.json, when the bound's rule sees a core spare (the same bytes either way)
+        beside = FilesBeside(network, plan, out, night=night, map_html=map_html)
+        try:
+            after, summary = _plan_folder(
+                network, plan, before, out, night=night, max_revisit_min=max_revisit_min,
+                crossing_min=crossing_min, detours=detours, sectors=sectors, lang=lang,
+                tracks=not beside.forked, progress=progress,
+            )  # fmt: skip
+            if map_html:
+                progress("drawing the map")
+                beside.render_map(
+                    report=after, plan_summary=summary, lang=lang, offline=offline, basemap=basemap
+                )
+            beside.finish()
+        finally:
+            beside.close()
+        describe_plan_folder(out, summary, command="plan")
+    return plan, summary
+
+
+def _plan_folder(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    before: CoverageReport,
+    out: Path,
+    *,
+    night: date,
+    max_revisit_min: float,
+    crossing_min: float | None,
+    detours: bool | None,
+    sectors: int | str | None,
+    lang: str | None,
+    tracks: bool,
+    progress: Progress,
+) -> tuple[CoverageReport, dict[str, Any]]:
+    """:func:`run_plan` after the plan: coverage after it, the odds, the files but the map.
+
+    Writes the coverage files, ``gaps_before.csv`` and the plan files into the staging
+    folder ``out`` (the tracks too unless ``tracks`` is False: another process writes
+    them); returns the coverage report after the plan and ``plan.json``'s figures.
+    """
     progress("coverage after the plan")
     after = coverage_report(
         network,
@@ -183,43 +228,27 @@ def run_plan(
     after, detection, variants = _detection(
         network, plan, after, crossing_min, max_revisit_min, detours=detours
     )
-    # every file is written into a staging folder beside out_dir, then the folder is swapped
-    # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
-    with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
-        coverage_summary = write_coverage(after, out)
-        (out / "gaps.csv").replace(out / "gaps_after.csv")
-        write_text(
-            out / "gaps_before.csv",
-            neutralise_frame(before.gaps.drop(columns="geometry").round(3)).to_csv(index=True),
-        )
-        keep = COVERAGE_KEEP
-        extra = {
-            "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
-            "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
-            "detection": detection,
-        }
-        if sectors is not None:
-            from borderwatch.plan.sectors import SectorPlan
+    coverage_summary = write_coverage(after, out)
+    (out / "gaps.csv").replace(out / "gaps_after.csv")
+    write_text(
+        out / "gaps_before.csv",
+        neutralise_frame(before.gaps.drop(columns="geometry").round(3)).to_csv(index=True),
+    )
+    keep = COVERAGE_KEEP
+    extra = {
+        "coverage_before": {k: before.summary[k] for k in keep if k in before.summary},
+        "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
+        "detection": detection,
+    }
+    if sectors is not None:
+        from borderwatch.plan.sectors import SectorPlan
 
-            assert isinstance(plan, SectorPlan)
-            extra["sectors"] = plan.sectors_summary()
-        summary = write_plan_files(
-            network, plan, out, night=night, extra=extra, lang=lang, variants=variants
-        )
-        if map_html:
-            progress("drawing the map")
-            render_maps(
-                network,
-                out,
-                report=after,
-                plan=plan,
-                plan_summary=summary,
-                lang=lang,
-                offline=offline,
-                basemap=basemap,
-            )
-        describe_plan_folder(out, summary, command="plan")
-    return plan, summary
+        assert isinstance(plan, SectorPlan)
+        extra["sectors"] = plan.sectors_summary()
+    summary = write_plan_files(
+        network, plan, out, night=night, extra=extra, lang=lang, variants=variants, tracks=tracks
+    )
+    return after, summary
 
 
 def describe_plan_folder(out: Path, summary: dict[str, Any], *, command: str) -> dict[str, Any]:

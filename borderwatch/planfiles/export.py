@@ -62,6 +62,7 @@ __all__ = [
     "routes_frame",
     "scenario_styles",
     "write_plan_files",
+    "write_plan_tracks",
 ]
 
 
@@ -867,6 +868,38 @@ def _gpx(tracks: dict[str, _Track], teams: list[str] | None = None) -> str:
     )
 
 
+def write_plan_tracks(
+    network: PatrolNetwork, plan: PatrolPlan, out_dir: str | Path, *, night: date
+) -> None:
+    """Write ``routes.geojson``, ``routes.gpx`` and ``gpx/<team>.gpx`` of ``plan`` into ``out_dir``.
+
+    The tracks of :func:`write_plan_files` (which calls this unless told not to):
+    they depend on the plan and the night only, not on the coverage or the odds.
+
+    Parameters
+    ----------
+    network, plan
+        What to write.
+    out_dir
+        Output folder (created if missing).
+    night
+        The date the night window starts on (GPX times are absolute).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = routes_frame(network, plan).to_crs("EPSG:4326")
+    frame["geometry"] = frame.geometry.set_precision(1e-6)
+    with atomic_file(out / "routes.geojson") as tmp:
+        frame.to_file(tmp, driver="GeoJSON", layer="routes")
+    tracks = _gpx_tracks(network, plan, night)
+    write_text(out / "routes.gpx", _gpx(tracks))
+    teams_dir = out / "gpx"
+    teams_dir.mkdir(exist_ok=True)
+    for team in tracks:
+        # the one way an id becomes a file name: never a path (issue #22)
+        write_text(teams_dir / safe_name(team, ".gpx", what="team id"), _gpx(tracks, [team]))
+
+
 def write_plan_files(
     network: PatrolNetwork,
     plan: PatrolPlan,
@@ -877,6 +910,7 @@ def write_plan_files(
     cut: tuple[date, NightWindow, float] | None = None,
     lang: str | None = None,
     variants: Mapping[str, Sequence[RouteVariant]] | None = None,
+    tracks: bool = True,
 ) -> dict[str, Any]:
     """Write ``routes.geojson``, ``routes.gpx``, ``plan.json`` and ``report.txt`` into ``out_dir``.
 
@@ -904,6 +938,11 @@ def write_plan_files(
         #25). Each is listed in ``plan.json`` with its duty times, and each
         drawn detour gets its own track, ``gpx/variants/<variant>.gpx``. Default:
         ``route_variants`` of every loop (no detour, no variant files).
+    tracks
+        Also write the tracks (:func:`write_plan_tracks`: ``routes.geojson``,
+        ``routes.gpx``, ``gpx/<team>.gpx``); False when another process writes them
+        (the plan job's :class:`~borderwatch.jobs.beside.FilesBeside`). The drawn
+        detours' tracks are written here in any case.
 
     Returns
     -------
@@ -915,20 +954,12 @@ def write_plan_files(
     summary = plan_summary(network, plan, {**(extra or {}), "night": night.isoformat()})
     # embedded scenarios by name, folders relative to the output folder (portable)
     summary["source"] = source_record(network.scenario.source, out_dir)
-    frame = routes_frame(network, plan).to_crs("EPSG:4326")
-    frame["geometry"] = frame.geometry.set_precision(1e-6)
-    with atomic_file(out / "routes.geojson") as tmp:
-        frame.to_file(tmp, driver="GeoJSON", layer="routes")
-    tracks = _gpx_tracks(network, plan, night)
-    write_text(out / "routes.gpx", _gpx(tracks))
+    if tracks:
+        write_plan_tracks(network, plan, out, night=night)
     teams_dir = out / "gpx"
-    teams_dir.mkdir(exist_ok=True)
-    for team in tracks:
-        # the one way an id becomes a file name: never a path (issue #22)
-        write_text(teams_dir / safe_name(team, ".gpx", what="team id"), _gpx(tracks, [team]))
     detour_tracks = _detour_tracks(network, plan, night, variants or {})
     if detour_tracks:
-        (teams_dir / "variants").mkdir(exist_ok=True)
+        (teams_dir / "variants").mkdir(parents=True, exist_ok=True)
     for code in detour_tracks:
         path = teams_dir / "variants" / safe_name(code, ".gpx", what="variant id")
         write_text(path, _gpx(detour_tracks, [code]))

@@ -1,0 +1,208 @@
+"""A plan folder's tracks and map, written by a forked process beside the plan's last steps."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import pickle
+import threading
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from borderwatch.data.network import PatrolNetwork
+    from borderwatch.plan.patrols import PatrolPlan
+
+__all__ = ["FilesBeside"]
+
+logger = logging.getLogger(__name__)
+
+
+def _child(
+    conn: Connection,
+    theirs: Connection,
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    out: Path,
+    night: date,
+    map_html: bool,
+) -> None:
+    """The forked process of :class:`FilesBeside`: the tracks, then the map when asked."""
+    theirs.close()  # the parent's end: a parent that dies then ends this one's recv()
+    try:
+        from borderwatch.planfiles.export import write_plan_tracks
+
+        write_plan_tracks(network, plan, out, night=night)
+        conn.send(("tracks", None))
+        if map_html:
+            import borderwatch.maps  # noqa: F401  (folium and the templates, while the parent works)
+            from borderwatch.jobs.maps import render_maps
+
+            kind, kwargs = conn.recv()
+            if kind == "map":
+                render_maps(network, out, plan=plan, **kwargs)
+                conn.send(("map", None))
+    except EOFError:  # the parent went away (its job failed): nothing to report
+        pass
+    except BaseException as exc:  # the parent raises it
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # an exception pickle cannot carry: its text
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+class FilesBeside:
+    """The tracks and ``map.html`` of a plan folder, written beside the odds and ``plan.json``.
+
+    Once the plan is made, the bound's process (:class:`~borderwatch.plan.patrols.BoundBeside`)
+    has ended and the machine's second core is idle while this process computes the
+    coverage after the plan, the detection odds and ``plan.json``. A process forked
+    here writes the tracks at once (:func:`~borderwatch.planfiles.export.write_plan_tracks`:
+    ``routes.geojson``, ``routes.gpx``, ``gpx/<team>.gpx``, which depend on the plan
+    only), imports the map's modules, and renders ``map.html`` when :meth:`render_map`
+    hands it the coverage report and ``plan.json``'s figures. The files are the same
+    bytes whichever process writes them, into the same staging folder
+    (:func:`borderwatch.atomic.atomic_folder`), each atomically. Without a process
+    (no ``fork`` start method, other threads running, a daemonic process, no core
+    spare by the bound's rule, ``plan.patrols._spare_core``) or when the process ends
+    without a word, this process writes them; an error of the process is raised here
+    (:meth:`finish`).
+
+    Parameters
+    ----------
+    network, plan
+        The plan's network and plan.
+    out
+        The staging folder of the plan folder.
+    night
+        The date the night window starts on.
+    map_html
+        Whether ``map.html`` will be asked for (:meth:`render_map`).
+    fork
+        Whether to try a forked process (default: when it is safe, see above).
+    """
+
+    def __init__(
+        self,
+        network: PatrolNetwork,
+        plan: PatrolPlan,
+        out: Path,
+        *,
+        night: date,
+        map_html: bool = True,
+        fork: bool | None = None,
+    ) -> None:
+        from borderwatch.plan import patrols
+
+        self.network, self.plan, self.out, self.night = network, plan, out, night
+        self.map_html = map_html
+        self._map: dict[str, Any] | None = None
+        self._proc: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+        if fork is None:
+            fork = (
+                "fork" in multiprocessing.get_all_start_methods()
+                and threading.active_count() == 1
+                and not multiprocessing.current_process().daemon
+                and patrols._spare_core()
+            )
+        if fork:
+            try:
+                ctx = multiprocessing.get_context("fork")
+                mine, theirs = ctx.Pipe(duplex=True)
+                proc = ctx.Process(
+                    target=_child,
+                    args=(theirs, mine, network, plan, out, night, map_html),
+                    name="borderwatch-files",
+                    daemon=True,
+                )
+                proc.start()
+                theirs.close()
+                self._proc, self._conn = proc, mine
+            except (OSError, AssertionError, ValueError) as exc:
+                logger.debug("plan files beside: no process (%s), written here", exc)
+
+    @property
+    def forked(self) -> bool:
+        """Whether a child process writes the tracks (and the map)."""
+        return self._proc is not None
+
+    def render_map(self, **kwargs: Any) -> None:
+        """``map.html``: :func:`~borderwatch.jobs.maps.render_maps` of ``kwargs`` (its
+        ``report``, ``plan_summary``, ``lang`` ...; the network, folder and plan are this
+        object's), handed to the process, or rendered here."""
+        self._map = kwargs
+        if self._conn is not None:
+            try:
+                self._conn.send(("map", kwargs))
+                return
+            except OSError:
+                pass  # the process is gone: finish() writes everything here
+        if self._proc is None:
+            self._render_here()
+
+    def _render_here(self) -> None:
+        from borderwatch.jobs.maps import render_maps
+
+        if self._map is not None:
+            render_maps(self.network, self.out, plan=self.plan, **self._map)
+
+    def finish(self) -> None:
+        """Wait for the process's files (or write them here if it ended without a word).
+
+        Raises
+        ------
+        Exception
+            What the process raised writing the tracks or the map.
+        """
+        if self._proc is None or self._conn is None:
+            return
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        want = {"tracks"} | ({"map"} if self._map is not None else set())
+        got: set[str] = set()
+        try:
+            if self.map_html and self._map is None:
+                conn.send(("stop", None))  # no map after all: the process may end
+            while got != want:
+                kind, value = conn.recv()
+                if kind == "error":
+                    raise value
+                got.add(kind)
+        except (EOFError, OSError):
+            logger.warning("the plan files' process ended without a word: written here")
+        finally:
+            conn.close()
+            proc.join()
+        if got == want:
+            return
+        _drop_temporaries(self.out, proc.pid)
+        if "tracks" not in got:
+            from borderwatch.planfiles.export import write_plan_tracks
+
+            write_plan_tracks(self.network, self.plan, self.out, night=self.night)
+        if "map" not in got:
+            self._render_here()
+
+    def close(self) -> None:
+        """Stop the process if it was not waited for (the plan job failed)."""
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.join()
+            if self._conn is not None:
+                self._conn.close()
+            self._proc = self._conn = None
+
+
+def _drop_temporaries(out: Path, pid: int | None) -> None:
+    """Remove what a dead process's unfinished atomic writes left in ``out``."""
+    if pid is None:
+        return
+    for tmp in out.rglob(f".*.{pid}.*.tmp*"):
+        tmp.unlink(missing_ok=True)

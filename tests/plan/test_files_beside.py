@@ -1,0 +1,128 @@
+"""The plan folder's tracks and map from a forked process (issue #24.5): the same bytes as here."""
+
+from __future__ import annotations
+
+import os
+import signal
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import borderwatch.jobs.plan as job
+import borderwatch.plan.patrols as patrols
+from borderwatch import build_network
+from borderwatch.config import SearchParams
+from borderwatch.data.synthetic import generate_scenario
+from borderwatch.jobs import run_plan
+from borderwatch.jobs.beside import FilesBeside
+from borderwatch.jobs.maps import render_maps
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.planfiles.export import write_plan_tracks
+
+SEARCH = SearchParams(max_iterations=300, seed=3)
+NIGHT = date(2026, 12, 7)
+TRACKS = ("routes.geojson", "routes.gpx")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def small():
+    net = build_network(generate_scenario(20, seed=2))
+    return net, plan_patrols(net, SEARCH)
+
+
+@pytest.fixture(scope="module")
+def here(small, tmp_path_factory) -> dict[str, bytes]:
+    """The tracks and the map written by this process."""
+    net, plan = small
+    out = tmp_path_factory.mktemp("here")
+    write_plan_tracks(net, plan, out, night=NIGHT)
+    report = _report(net, plan)
+    render_maps(net, out, report=report, plan=plan, plan_summary={"patrolled_pct": 50.0})
+    return _files(out)
+
+
+def _report(net, plan):
+    from borderwatch.coverage import coverage_report
+
+    return coverage_report(
+        net, criterion=("checkpoint", "revisit"), timeline=plan.schedule.timeline
+    )
+
+
+def test_forked_files_equal_the_files_written_here(small, here, tmp_path) -> None:
+    net, plan = small
+    beside = FilesBeside(net, plan, tmp_path, night=NIGHT, fork=True)
+    assert beside.forked
+    beside.render_map(report=_report(net, plan), plan_summary={"patrolled_pct": 50.0})
+    beside.finish()
+    assert not beside.forked
+    assert _files(tmp_path) == here
+    assert {"map.html", *TRACKS} <= set(here) and any(k.startswith("gpx/") for k in here)
+
+
+def test_without_a_process_the_files_are_written_here(small, here, tmp_path) -> None:
+    net, plan = small
+    beside = FilesBeside(net, plan, tmp_path, night=NIGHT, fork=False)
+    assert not beside.forked
+    beside.render_map(report=_report(net, plan), plan_summary={"patrolled_pct": 50.0})
+    beside.finish()
+    assert _files(tmp_path) == {k: v for k, v in here.items() if k == "map.html"}
+
+
+def test_a_lost_process_is_replaced_by_this_one(small, here, tmp_path) -> None:
+    net, plan = small
+    beside = FilesBeside(net, plan, tmp_path, night=NIGHT, fork=True)
+    assert beside._proc is not None and beside._proc.pid is not None
+    os.kill(beside._proc.pid, signal.SIGKILL)  # dies without a word, maybe mid-file
+    beside.render_map(report=_report(net, plan), plan_summary={"patrolled_pct": 50.0})
+    beside.finish()
+    assert _files(tmp_path) == here  # no temporary file of the dead process left either
+
+
+def test_an_error_of_the_process_is_raised_here_with_its_message(small, tmp_path) -> None:
+    net, plan = small
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    beside = FilesBeside(net, plan, blocked, night=NIGHT, fork=True, map_html=False)
+    assert beside.forked
+    with pytest.raises(FileExistsError, match="a file"):
+        beside.finish()
+
+
+def test_close_stops_a_process_not_waited_for(small, tmp_path) -> None:
+    net, plan = small
+    beside = FilesBeside(net, plan, tmp_path, night=NIGHT, fork=True)
+    proc = beside._proc
+    assert proc is not None
+    beside.close()
+    assert not proc.is_alive() and not beside.forked
+
+
+@pytest.mark.slow
+def test_plan_folder_is_the_same_with_and_without_the_processes(small, tmp_path, monkeypatch):
+    """run_plan: the bound's and the files' processes on (both forked) or off, same bytes."""
+    net, _plan = small
+    seen: list[bool] = []
+
+    class Seen(FilesBeside):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            seen.append(self.forked)
+
+    monkeypatch.setattr(job, "FilesBeside", Seen)
+    folders = {}
+    for spare in (True, False):
+        monkeypatch.setattr(patrols, "_spare_core", lambda spare=spare: spare)
+        out = tmp_path / f"spare-{spare}"
+        run_plan(net, out, night=NIGHT, search=SearchParams(max_iterations=300, seed=3))
+        folders[spare] = _files(out)
+    assert seen == [True, False]
+    assert folders[True] == folders[False]
+    assert {"map.html", "plan.json", "summary.json", *TRACKS} <= set(folders[True])
