@@ -170,8 +170,9 @@ def _traversal_passes(network: PatrolNetwork, trav: pd.DataFrame, window: float)
         in_view = shapely.distance(node_pt, unit_g) <= network.config.patrol_view_m
         linked[li[~in_view]] = False
     brk = ~linked
-    frame["run"] = _split_repeats(
-        np.cumsum(np.concatenate([[True], brk])), frame["key"].to_numpy(dtype=np.int64)
+    frame["run"] = _split_repeats(  # [: len]: a drive that watches no unit has no row
+        np.cumsum(np.concatenate([[True], brk]))[: len(frame)],
+        frame["key"].to_numpy(dtype=np.int64),
     )
     # closest approach: smallest distance, earliest on ties
     frame = frame.sort_values(["run", "distance_m", "t"], kind="stable")

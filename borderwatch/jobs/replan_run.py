@@ -133,18 +133,6 @@ def _warn_chained(plan_dir: Path, plan: PlanFile) -> None:
     )
 
 
-def _check_loops(loops: Any) -> None:
-    """Refuse a re-plan under the circuit loop rule (re-plans keep loops through the base)."""
-    if loops != "base":
-        raise ConfigError(
-            "a re-plan starts every team's new loop where it is and keeps loops through "
-            "its base: it cannot re-plan a plan made with loops = 'circuit' (plan the "
-            "rest of the night again with `borderwatch plan`, or use loops = 'base')",
-            field="loops",
-            value=loops,
-        )
-
-
 def replan_request(
     plan_dir: str | Path,
     *,
@@ -180,14 +168,14 @@ def replan_request(
     ------
     ConfigError
         Naming the option and the value (a cut outside the window, an unknown
-        team, every team dropped, a stretch beyond the border, a plan made with
-        ``loops = "circuit"``).
+        team, every team dropped, a stretch beyond the border). A plan made with
+        ``loops = "circuit"`` is re-planned as circuits (its rule is read from its
+        ``plan.json``, whatever the scenario's config says).
     """
     from borderwatch.planfiles.folders import read_plan_file
 
     folder = Path(plan_dir)
     plan = read_plan_file(folder)
-    _check_loops(plan.figures.get("loops", "base"))
     at_min = _check_at(at, plan)
     dropped = _check_drop(drop, plan)
     stretches = _check_hot(hot, plan)
@@ -238,7 +226,6 @@ def run_replan(
     from borderwatch.planfiles.reload import driven_from_gpx, load_plan, plan_network
 
     progress("reading tonight's plan")
-    _check_loops(network.config.loops)  # a scenario (or --config) whose rule is circuit
     plan = load_plan(request.plan_dir, network)
     pnet = plan_network(request.plan_dir, network)
     driven = positions = None

@@ -107,7 +107,8 @@ def duty_times(
             continue
         home = _home_seconds(network, plan, route)
         mine = None if variants is None else variants.get(route.team)
-        out[route.team] = team_duties(network, route, window, home, mine)
+        set_out = plan.schedule.set_out(route.team)
+        out[route.team] = team_duties(network, route, window, home, mine, set_out_min=set_out)
     return out
 
 
@@ -117,18 +118,24 @@ def team_duties(
     window_min: float,
     home_s: np.ndarray,
     variants: Sequence[RouteVariant] | None = None,
+    *,
+    set_out_min: float | None = None,
 ) -> list[DutyTimes]:
     """The duties of ``route``'s variants; ``home_s[node]`` is the drive from ``node`` to its base.
 
     ``variants`` default to ``route_variants(route)``; a drawn detour's loop is
-    its own ``loop_min`` (the loop with the turn-back).
+    its own ``loop_min`` (the loop with the turn-back). ``set_out_min``: a
+    re-plan of a circuit plan, whose team sets out from where it is that many
+    minutes after the cut and drives its approach then (the loop starts
+    ``approach`` later); None: the approach is driven before the window.
     """
     approach = route.approach_s / 60.0
+    shift = 0.0 if set_out_min is None else set_out_min + approach
     out = []
     for v in route_variants(route) if variants is None else variants:
         loop = route.loop_s / 60.0 if v.detour is None else float(v.loop_min)
-        on = -v.phase_min
-        back = window_min + _back_after_min(network, route, v, window_min, home_s)
+        on = shift - v.phase_min
+        back = window_min + _back_after_min(network, route, v, window_min, home_s, on)
         out.append(
             DutyTimes(
                 variant=v.variant,
@@ -162,12 +169,16 @@ def _back_after_min(
     variant: RouteVariant,
     window_min: float,
     home_s: np.ndarray,
+    on_min: float,
 ) -> float:
-    """Minutes from the window end to the base: finish the road under way, then drive home."""
+    """Minutes from the window end to the base: finish the road under way, then drive home.
+
+    ``on_min``: when the variant's loop starts (minutes after the window start).
+    """
     steps = variant_steps(route, variant)  # direction and turn-back, as the crew drives it
     secs = variant_seconds(route, variant) / 60.0
     ends = np.cumsum(secs)
-    at = (variant.phase_min + window_min) % float(ends[-1]) if ends[-1] > 0 else 0.0
+    at = (window_min - on_min) % float(ends[-1]) if ends[-1] > 0 else 0.0
     k = min(int(np.searchsorted(ends, at - 1e-9)), len(steps) - 1)
     e, fwd = steps[k]
     node = int(network.edges["v"].iat[e] if fwd else network.edges["u"].iat[e])

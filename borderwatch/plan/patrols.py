@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -600,6 +600,7 @@ def finish_plan(
     seconds: dict[str, float],
     seed: int,
     loop_min: Sequence[float] | None = None,
+    set_out: Mapping[str, float] | None = None,
 ) -> PatrolPlan:
     """The :class:`PatrolPlan` of placed ``routes`` driven as ``timeline``: revisits, objective, schedule.
 
@@ -607,7 +608,9 @@ def finish_plan(
     patrolled units; the driving is the loops plus the approach drives; every
     loop starts at the window start (phases 0). ``loop_min``: the loop
     durations of the teams on patrol as the schedule had them (default from
-    ``routes``). Used by :func:`plan_patrols`, the re-plan and the plan reloader.
+    ``routes``). ``set_out``: a re-plan of a circuit plan, when each team sets
+    out from where it is (minutes after the cut; :attr:`NightSchedule.set_out_min`).
+    Used by :func:`plan_patrols`, the re-plan and the plan reloader.
 
     Raises
     ------
@@ -632,6 +635,7 @@ def finish_plan(
         phase_min=tuple(0.0 for _ in active),
         worst_revisit_min=objective.worst_revisit_min,
         timeline=timeline,
+        set_out_min=tuple(float(set_out[r.team]) for r in active) if set_out else (),
     )
     return PatrolPlan(
         required=required,

@@ -179,6 +179,11 @@ def _team_lines(rp: Replan, L: dict[str, str], lang: str) -> list[str]:
             else ""
         )
         note = L["note"].format(note=plan_note(r.note, lang)) if r.note else ""
+        set_out = rp.plan.schedule.set_out(r.team)
+        if r.approach and set_out is not None:  # a circuit joined after the cut
+            # rounded, as the report's loop column and plan.json's start times
+            on = rp.window.clock(rp.at_min + set_out + r.approach_s / 60.0)
+            note = L["approach"].format(approach=fmt_min(r.approach_s / 60), on=on) + note
         out.append(
             L["new_loop"].format(
                 team=r.team,

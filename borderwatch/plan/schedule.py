@@ -53,6 +53,11 @@ class NightSchedule:
         The worst revisit interval over the units the routes watch.
     timeline
         The plan's :class:`PatrolTimeline` through the night window.
+    set_out_min
+        Empty for a plan (each approach is driven before the window). A
+        re-plan of a circuit plan: per team of ``teams``, the minutes after the
+        window start (the cut) at which it sets out from where it is; it drives
+        its approach in the window and is on its loop ``approach`` later.
     """
 
     teams: tuple[str, ...]
@@ -60,6 +65,13 @@ class NightSchedule:
     phase_min: tuple[float, ...]
     worst_revisit_min: float
     timeline: PatrolTimeline
+    set_out_min: tuple[float, ...] = ()
+
+    def set_out(self, team: str) -> float | None:
+        """When ``team`` sets out from where it is, in a circuit re-plan (None: a plan)."""
+        if not self.set_out_min or team not in self.teams:
+            return None
+        return float(self.set_out_min[self.teams.index(team)])
 
 
 def loop_phases(

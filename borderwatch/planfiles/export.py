@@ -70,9 +70,25 @@ def _clock(network: PatrolNetwork, offset_min: float) -> str:
     return network.config.clock(offset_min)
 
 
-def _leave_base(network: PatrolNetwork, approach_s: float) -> str:
-    """Clock time a team must leave base to be on its loop at the window start (rounded down)."""
+def _leave_base(network: PatrolNetwork, approach_s: float, set_out: float | None = None) -> str:
+    """Clock time a team must leave base to be on its loop at the window start (rounded down).
+
+    In a re-plan of a circuit plan (``set_out``, minutes after the cut) the team
+    sets out from where it is then and drives its approach after the cut.
+    """
+    if set_out is not None:
+        return network.config.clock(set_out, floor=True)
     return network.config.clock(-approach_s / 60.0, floor=True)
+
+
+def _on_loop(plan: PatrolPlan, route: TeamRoute) -> float:
+    """Minutes after the window start at which ``route``'s first loop starts.
+
+    0 for a plan (the approach is driven before the window); in a re-plan of a
+    circuit plan the set-out plus the approach (:meth:`NightSchedule.set_out`).
+    """
+    set_out = plan.schedule.set_out(route.team)
+    return 0.0 if set_out is None else set_out + route.approach_s / 60.0
 
 
 def scenario_styles(network: PatrolNetwork) -> dict[str, tuple[str, str]]:
@@ -99,10 +115,10 @@ def routes_frame(network: PatrolNetwork, plan: PatrolPlan) -> gpd.GeoDataFrame:
     styles = scenario_styles(network)
     for route in plan.routes:
         loop_min = route.loop_s / 60.0
-        fit = laps(loop_min, window)
+        fit = laps(loop_min, window, _on_loop(plan, route))
         if route.on_patrol and loop_min > 0:
             start_times = fit.text(network.config.night_start_min)
-            leave = _leave_base(network, route.approach_s)
+            leave = _leave_base(network, route.approach_s, plan.schedule.set_out(route.team))
         else:
             start_times = ""
             leave = ""
@@ -444,7 +460,7 @@ def _loop_texts(network: PatrolNetwork, plan: PatrolPlan, lang: str) -> dict[str
     window = network.config.night_minutes
     start = network.config.night_start_min
     return {
-        r.team: laps(r.loop_s / 60.0, window).text(start, lang=lang)
+        r.team: laps(r.loop_s / 60.0, window, _on_loop(plan, r)).text(start, lang=lang)
         for r in plan.routes
         if r.on_patrol and r.loop_s > 0
     }
@@ -755,19 +771,22 @@ def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[s
         if not route.on_patrol:
             continue
         track = gpxpy.gpx.GPXTrack(name=f"{route.team} {network.teams.loc[route.team, 'name']}")
-        fit = laps(route.loop_s / 60.0, float(network.config.night_minutes))
+        set_out = plan.schedule.set_out(route.team)
+        fit = laps(route.loop_s / 60.0, float(network.config.night_minutes), _on_loop(plan, route))
         colour, dash = styles[route.team]
         track.description = (
             f"team {route.team}, {route.vehicle}: leave base "
-            f"{_leave_base(network, route.approach_s)}, loop {fmt_min(route.loop_s / 60)}, "
+            f"{_leave_base(network, route.approach_s, set_out)}, "
+            f"loop {fmt_min(route.loop_s / 60)}, "
             f"{fit.full} loops"
             + (f" + 1 partial of {fmt_min(fit.partial_min)}" if fit.partial_min > 0 else "")
             + f" from {network.config.night_start} to {network.config.night_end}; "
             f"colour {colour}" + (f", dash {dash}" if dash else ", solid")
         )
         x, y, t = _team_track(plan, route.team, lonlat, shapes)
-        if network.config.loops == "circuit" and route.approach:
+        if network.config.loops == "circuit" and route.approach and set_out is None:
             # a circuit does not pass the base: the track starts there, with the approach
+            # (a re-plan's approach is driven after the cut: its timeline holds it)
             ax, ay, at = _approach_track(network, route, lonlat, shapes)
             x, y, t = np.r_[ax, x[1:]], np.r_[ay, y[1:]], np.r_[at, t[1:]]
         tracks[route.team] = _timed_track(track, colour, x, y, t, t0)

@@ -158,6 +158,7 @@ def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
         raise r.fail("a team has two routes", "routes", ids)
     window, night = r.plan.run_window()  # a re-plan's loops run from its cut
     net = night_network(network, teams=ids, night_window=window, night=night)
+    net = _with_loop_rule(r, net)
     border_km = r.plan.border_km
     if border_km is not None:
         have = round(float(net.units["length_m"].sum()) / 1000.0, 3)
@@ -184,6 +185,30 @@ def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
             raise r.fail(f"node must be a node index 0..{n_nodes - 1}", f"{where}.node", node)
         teams.loc[team, "node"] = node
     return net.with_teams(teams)
+
+
+def _with_loop_rule(r: _Reader, net: PatrolNetwork) -> PatrolNetwork:
+    """``net`` under the plan's loop rule (``loops``, ``max_approach_min``; none written: ``"base"``).
+
+    The rule is the plan's, not the config's the scenario is read with now: a
+    plan made with ``--loops circuit`` reloads (and re-plans) as circuits.
+    """
+    import dataclasses
+
+    loops = r.data.get("loops", "base")
+    if loops not in ("base", "circuit"):
+        raise r.fail("must be 'base' or 'circuit'", "loops", loops)
+    cfg = net.config
+    reach = (
+        r.number(r.data, "max_approach_min", "max_approach_min")
+        if loops == "circuit"
+        else cfg.max_approach_min
+    )
+    if cfg.loops == loops and cfg.max_approach_min == reach:
+        return net
+    return dataclasses.replace(
+        net, config=dataclasses.replace(cfg, loops=loops, max_approach_min=reach)
+    )
 
 
 def _check_units(path: Path, net: PatrolNetwork) -> None:
@@ -480,6 +505,7 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
         that is not a closed walk on it, a bad number or flag.
     """
     from borderwatch.plan.patrols import finish_plan
+    from borderwatch.plan.replan.cut import remainder_timeline
 
     r = _reader(folder)
     seed = r.plan.seed
@@ -497,8 +523,16 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
     starts, hot_w = _replan_starts(r, net)
     # in a re-plan, a team still finishing its road at the window end starts no loop
     starters = [x for x in active if starts.get(x.team, 0.0) < window - 1e-6]
+    # a re-plan of a circuit plan drives each approach after the cut, from where the team is
+    set_out = (
+        {x.team: starts.get(x.team, 0.0) for x in starters}
+        if r.plan.cut_min is not None and net.config.loops == "circuit"
+        else None
+    )
     timeline = (
-        PatrolTimeline.from_walks(
+        remainder_timeline(net, starters, {x.team: starts.get(x.team, 0.0) for x in starters})
+        if starters and set_out is not None
+        else PatrolTimeline.from_walks(
             net,
             {x.team: list(x.steps) for x in starters},
             start_min={x.team: starts.get(x.team, 0.0) for x in starters},
@@ -520,6 +554,7 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
         weights=risk_weights(net) * hot_w,
         seconds={},
         seed=seed,
+        set_out=set_out,
     )
     logger.info(
         "reloaded plan %s: %d teams on patrol, worst revisit %.1f min",

@@ -4,7 +4,8 @@ A generated 30 km border, planned with ``borderwatch plan --loops circuit``: pla
 says the rule; every approach is the team's shortest drive from its base to where its
 loop starts; leave-base times are the loop start less the approach; the worst revisit
 is the longest circuit; each team's GPX track starts at its base; the report says the
-rule and the bound. Re-plans and sectors refuse circuit plans, naming the setting.
+rule and the bound. A re-plan keeps the plan's rule; sectors refuse circuit plans,
+naming the setting (tests/plan/test_circuit_replan.py: circuit re-plans end to end).
 """
 
 from __future__ import annotations
@@ -150,12 +151,18 @@ def test_report_says_the_rule(made: dict[str, Any]) -> None:
     assert "loops are circuits" not in (made["base"] / "report.txt").read_text(encoding="utf-8")
 
 
-def test_replan_and_sectors_refuse_a_circuit_plan(made: dict[str, Any], tmp_path: Path) -> None:
-    res = runner.invoke(
-        app, ["replan", str(made["circuit"]), "--at", "02:10", "-o", str(tmp_path / "r")]
-    )
-    assert res.exit_code != 0
-    assert "loops" in res.output and "circuit" in res.output
+def test_replans_keep_the_plans_rule_and_sectors_refuse_circuits(
+    made: dict[str, Any], tmp_path: Path
+) -> None:
+    # the rule is the plan's (plan.json), not the scenario config's (base here)
+    for rule in ("circuit", "base"):
+        out = tmp_path / f"r-{rule}"
+        args = ["replan", str(made[rule]), "--at", "02:10", "-o", str(out), "--no-map"]
+        res = runner.invoke(app, [*args, "--max-iterations", "50", "--lang", "en"])
+        assert res.exit_code == 0, res.output
+        replanned = _plan(out)
+        assert replanned.get("loops") == (rule if rule == "circuit" else None)
+        assert replanned["cut_min"] == 370.0
     res = runner.invoke(
         app,
         [

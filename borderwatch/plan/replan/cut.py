@@ -22,6 +22,7 @@ from borderwatch.plan.replan.model import TOL, HotStretch, TeamPosition
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
+    from borderwatch.routing.patrol import TeamRoute
 
 __all__ = [
     "check_positions",
@@ -36,6 +37,7 @@ __all__ = [
     "passes_before",
     "plan_positions",
     "remainder_network",
+    "remainder_timeline",
     "stretch_passes",
     "weighted_worst",
     "worst_over",
@@ -311,6 +313,41 @@ def remainder_network(
     frame = sub.teams.copy()
     frame["node"] = [int(positions[t].node) for t in frame.index]
     return sub.with_teams(frame)
+
+
+def remainder_timeline(
+    network: PatrolNetwork, routes: Sequence[TeamRoute], start_min: Mapping[str, float]
+) -> PatrolTimeline:
+    """The rest of the night driven by ``routes`` (on patrol), each team from ``start_min[team]``.
+
+    ``network`` is the remainder's (window from the cut); a team sets out from
+    where it is at its start (minutes after the cut). A loop through where it is
+    (``loops = "base"``) is driven over and over from there; a circuit with an
+    ``approach`` (``loops = "circuit"``) is driven after the approach, whose
+    passes count. The engine, the plan reloader and the re-plan's files all time
+    the rest of the night here.
+    """
+    window = float(network.config.night_minutes)
+    if not any(r.approach for r in routes):
+        return PatrolTimeline.from_walks(
+            network,
+            {r.team: list(r.steps) for r in routes},
+            start_min={r.team: start_min[r.team] for r in routes},
+            window_min=window,
+        )
+    walks = {}
+    for r in routes:
+        loop = r.loop_s / 60.0
+        rest = window - start_min[r.team] - r.approach_s / 60.0
+        laps = max(1, math.ceil(max(rest, 0.0) / loop) + 1) if loop > 0 else 1
+        walks[r.team] = [*r.approach, *(list(r.steps) * laps)]
+    return PatrolTimeline.from_walks(
+        network,
+        walks,
+        start_min={r.team: start_min[r.team] for r in routes},
+        window_min=window,
+        loop=False,
+    )
 
 
 def cross_cut_revisits(

@@ -28,6 +28,7 @@ from borderwatch.plan.replan.cut import (
     passes_before,
     plan_positions,
     remainder_network,
+    remainder_timeline,
     stretch_passes,
     weighted_worst,
     worst_over,
@@ -35,7 +36,7 @@ from borderwatch.plan.replan.cut import (
 from borderwatch.plan.replan.hot import hot_detours
 from borderwatch.plan.replan.loops import (
     CutScore,
-    close_at,
+    join_at,
     keep_unchanged,
     kept_loops,
     orient_for_cut,
@@ -180,6 +181,10 @@ def replan(
         weights=cut.weights,
         seconds=secs,
         seed=seed,
+        # a circuit's approach is driven after the cut: the files time it from the set-out
+        set_out={r.team: cut.pos[r.team].ready_min - cut.at_min for r in routes if r.on_patrol}
+        if patrol.instance.circuit
+        else None,
     )
     out = _across_the_cut(
         plan, network, rem, new_plan, (routes, timeline), cut, (kept, changed), secs
@@ -332,7 +337,7 @@ def _best_start(
         if starts <= 1:
             return [result] * len(scores)
         closed = [
-            close_at(rem, patrol, r, cut.pos[r.team].node) if r.on_patrol else r
+            join_at(rem, patrol, r, cut.pos[r.team].node) if r.on_patrol else r
             for r in routes_from_result(rem, patrol, result)
         ]
         for i, score in enumerate(scores):
@@ -352,7 +357,7 @@ def _new_loops(
     routes, balanced = night_routes(
         rem, patrol, result, weights=cut.weights, window_min=cut.window - cut.at_min
     )
-    routes = [close_at(rem, patrol, r, cut.pos[r.team].node) for r in routes]
+    routes = [join_at(rem, patrol, r, cut.pos[r.team].node) for r in routes]
     # a team that reaches no required road from where it is (an isolated road): standby,
     # said from its position, not its base
     cut_clock = network.config.clock(cut.at_min)
@@ -491,16 +496,17 @@ def _changed(
 
 
 def _remainder_timeline(rem: PatrolNetwork, routes: list[TeamRoute], cut: _Cut) -> PatrolTimeline:
-    """The rest of the night's timeline: each team starts its loop when it is ready."""
+    """The rest of the night's timeline: each team starts its loop when it is ready.
+
+    A circuit's approach (``loops = "circuit"``) is driven first, from where the
+    team is (:func:`remainder_timeline`).
+    """
     rem_window = cut.window - cut.at_min
     starters = [r for r in routes if r.on_patrol]
     if not starters:
         return PatrolTimeline(window_min=rem_window, teams=tuple(cut.pos), source="plan")
-    return PatrolTimeline.from_walks(
-        rem,
-        {r.team: list(r.steps) for r in starters},
-        start_min={r.team: cut.pos[r.team].ready_min - cut.at_min for r in starters},
-        window_min=rem_window,
+    return remainder_timeline(
+        rem, starters, {r.team: cut.pos[r.team].ready_min - cut.at_min for r in starters}
     )
 
 

@@ -24,7 +24,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "CutScore",
+    "approach_at",
     "close_at",
+    "join_at",
     "keep_unchanged",
     "kept_loops",
     "orient_for_cut",
@@ -101,6 +103,49 @@ def close_at(
     )
 
 
+def approach_at(
+    network: PatrolNetwork, patrol: PatrolInstance, route: TeamRoute, node: int
+) -> TeamRoute:
+    """A circuit (``loops = "circuit"``) joined from ``node``: rotated to its nearest node, the drive there its approach.
+
+    The circuit need not pass ``node`` (where the team is at the cut): it is
+    rotated to start at the node of the circuit the team reaches soonest (the
+    first such node in driving order on ties), and ``approach`` is the
+    shortest drive from ``node`` there, driven once after the cut; a circuit
+    through ``node`` starts there with no approach.
+    """
+    if not route.on_patrol:
+        return route
+    edge = np.fromiter((e for e, _ in route.steps), dtype=np.int64, count=len(route.steps))
+    fwd = np.fromiter((f for _, f in route.steps), dtype=bool, count=len(route.steps))
+    starts = np.where(fwd, network.edges["u"].to_numpy()[edge], network.edges["v"].to_numpy()[edge])
+    inst = patrol.instance
+    row = int(inst.team_profile[patrol.teams.index(route.team)])
+    dist = np.asarray(inst.shortest_paths(row).distances_from(int(node)))[starts]
+    if not np.isfinite(dist).any():
+        raise RoutingError(f"{route.team} cannot reach its circuit from node {node}")
+    k = int(np.argmin(dist))
+    there = patrol.expand(inst.path(row, int(node), int(starts[k]))) if dist[k] > 0 else []
+    secs = network.edge_seconds(route.vehicle)
+    return dataclasses.replace(
+        route,
+        steps=route.steps[k:] + route.steps[:k],
+        service=route.service[k:] + route.service[:k],
+        seconds=route.seconds[k:] + route.seconds[:k],
+        approach=tuple(there),
+        approach_s=float(sum(float(secs[e]) for e, _ in there)),
+    )
+
+
+def join_at(
+    network: PatrolNetwork, patrol: PatrolInstance, route: TeamRoute, node: int
+) -> TeamRoute:
+    """``route`` from ``node``: :func:`approach_at` for a circuit plan, else :func:`close_at`."""
+    if patrol.instance.circuit:
+        return approach_at(network, patrol, route, node)
+    return close_at(network, patrol, route, node)
+
+
 def reversed_route(route: TeamRoute) -> TeamRoute:
     """``route`` driven the other way round (still a closed walk from the same node)."""
     return dataclasses.replace(
@@ -117,6 +162,12 @@ def _after_passes(
     """``(unit, t)`` of every pass of looping ``routes``, each from its offset, up to ``end_min``."""
     units, times = [], []
     for r, off in zip(routes, offsets, strict=True):
+        if r.approach:  # a circuit's drive from where the team is, once, then the loop
+            ua, ta = ev.approach_passes(r)
+            keep = off + ta <= end_min + TOL
+            units.append(ua[keep])
+            times.append(off + ta[keep])
+            off = off + r.approach_s / 60.0
         u, t = ev.passes(r)
         loop = r.loop_s / 60.0
         if not len(u) or loop <= 0:
@@ -196,6 +247,7 @@ class CutScore:
         self._cache: dict[
             tuple[str, tuple[tuple[int, bool], ...]], tuple[np.ndarray, np.ndarray]
         ] = {}
+        self._approach: dict[tuple[str, tuple[object, ...]], tuple[np.ndarray, np.ndarray]] = {}
         self.offsets = offsets
         self.before_last = before_last
         self.weights = weights
@@ -222,6 +274,21 @@ class CutScore:
         if key not in self._cache:
             self.prime([route])
         return self._cache[key]
+
+    def approach_passes(self, route: TeamRoute) -> tuple[np.ndarray, np.ndarray]:
+        """``(unit, minutes into the drive)`` of every pass of ``route``'s approach (driven once)."""
+        key = (route.team, ("approach", *route.approach))
+        if key not in self._approach:
+            secs = self.network.edge_seconds(route.vehicle)
+            drive = dataclasses.replace(
+                route,
+                steps=route.approach,
+                service=(False,) * len(route.approach),
+                seconds=tuple(float(secs[e]) for e, _ in route.approach),
+            )
+            _team, unit, t = loop_phases(self.network, [drive])
+            self._approach[key] = (unit, t)
+        return self._approach[key]
 
     def assume(self, route: TeamRoute, unit: np.ndarray, t: np.ndarray) -> None:
         """Take ``(unit, t)`` as one loop's passes of ``route`` until :meth:`refresh` (an estimate)."""
@@ -341,8 +408,8 @@ def kept_loops(
 
     From the plan's timeline the loop goes on with the road after the one the
     team is finishing; a team elsewhere (a GPS position) joins its loop where
-    it passes its node, or drives there and back (:func:`close_at`). No
-    approach. Teams without a loop tonight, or whose vehicle cannot get from
+    it passes its node, or drives there and back (:func:`close_at`; a circuit:
+    drives to its nearest node once, :func:`approach_at`). No other approach. Teams without a loop tonight, or whose vehicle cannot get from
     where they are to it (an isolated road fragment), are left out.
     """
     trav = original.schedule.timeline.traversals
@@ -372,7 +439,7 @@ def kept_loops(
             )
         else:
             try:
-                route = close_at(network, patrol, route, p.node)
+                route = join_at(network, patrol, route, p.node)
             except RoutingError:
                 # its vehicle cannot get from where it is to its loop (an isolated road):
                 # it has no loop to keep; the new plan routes it where it can go, if anywhere
