@@ -126,22 +126,41 @@ class _Evaluator:
             self._cache[key] = (unit, t)
         return self._cache[key]
 
-    def worst(self, routes: Sequence[TeamRoute], phases: Sequence[float]) -> np.ndarray:
+    def worst(
+        self,
+        routes: Sequence[TeamRoute],
+        phases: Sequence[float],
+        only: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Per-unit worst intervals; with ``only`` (sorted unit ids), right on those units only.
+
+        A unit's worst interval depends on the passes of that unit alone, so leaving the
+        other units' passes out gives the same values on ``only``.
+        """
+        return self._worst(self._events(routes, only), phases)
+
+    def _events(
+        self, routes: Sequence[TeamRoute], only: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One loop's passes of ``routes`` (of the units ``only``): team, unit, time; loops."""
         units, times, teams = [], [], []
         for i, r in enumerate(routes):
             u, t = self.passes(r)
+            if only is not None:
+                keep = np.isin(u, only)
+                u, t = u[keep], t[keep]
             units.append(u)
             times.append(t)
             teams.append(np.full(len(u), i, dtype=np.int64))
         loop = np.array([r.loop_s / 60.0 for r in routes])
+        return np.concatenate(teams), np.concatenate(units), np.concatenate(times), loop
+
+    def _worst(
+        self, events: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], phases: Sequence[float]
+    ) -> np.ndarray:
+        team, unit, t, loop = events
         return worst_intervals(
-            np.concatenate(teams),
-            np.concatenate(units),
-            np.concatenate(times),
-            loop,
-            np.asarray(phases, dtype=float),
-            self.window,
-            self.n_units,
+            team, unit, t, loop, np.asarray(phases, dtype=float), self.window, self.n_units
         )
 
     def passed(self, routes: Sequence[TeamRoute]) -> np.ndarray:
@@ -156,11 +175,23 @@ class _Evaluator:
         """Best start offset of route ``i`` (others fixed) on a grid snapped to its edge ends."""
         passed = self.passed(routes)
         driving = sum(r.loop_s + r.approach_s for r in routes) / 60.0
+        # only the units route i passes change with its phase: the others' worst intervals
+        # once, those units' again per phase (the same values as the whole table's)
+        others = [r for j, r in enumerate(routes) if j != i]
+        rest = (
+            self.worst(others, [p for j, p in enumerate(phases) if j != i])
+            if others
+            else np.full(self.n_units, self.window)
+        )
+        mine = np.unique(self.passes(routes[i])[0])
+        events = self._events(routes, mine)
         best: tuple[NightObjective, float] | None = None
         for ph in phase_grid(routes[i], grid):
             trial = list(phases)
             trial[i] = ph
-            obj = night_objective(self.worst(routes, trial), passed, self.weights, driving)
+            table = rest.copy()
+            table[mine] = self._worst(events, trial)[mine]
+            obj = night_objective(table, passed, self.weights, driving)
             if best is None or obj.key() < best[0].key():
                 best = (obj, ph)
         assert best is not None

@@ -86,3 +86,31 @@ def test_risk_weighted_mean_by_hand(ningming_plan, ningming_net) -> None:
     assert ningming_plan.objective.mean_revisit_min == pytest.approx((w * x).sum() / w.sum())
     assert ningming_plan.objective.worst_revisit_min == pytest.approx(x.max())
     assert np.isfinite(ningming_plan.objective.driving_min)
+
+
+@pytest.mark.slow
+def test_best_phase_equals_the_grid_scored_on_whole_tables(ningming_plan, ningming_net) -> None:
+    """best_phase recomputes only the units of the route it moves: the same tables, same pick."""
+    from borderwatch.plan.night import _Evaluator, night_objective, phase_grid
+
+    routes = [r for r in ningming_plan.routes if r.on_patrol]
+    window = ningming_net.config.night_minutes
+    w = np.linspace(0.5, 2.0, len(ningming_net.units))  # uneven weights: the mean matters
+    ev = _Evaluator(ningming_net, window, w)
+    rng = np.random.default_rng(0)
+    phases = [float(rng.uniform(0, r.loop_s / 60)) for r in routes]
+    passed = ev.passed(routes)
+    driving = sum(r.loop_s + r.approach_s for r in routes) / 60.0
+    for i in (0, len(routes) // 2, len(routes) - 1):
+        mine = np.unique(ev.passes(routes[i])[0])
+        whole = ev.worst(routes, phases)
+        assert np.array_equal(ev.worst(routes, phases, only=mine)[mine], whole[mine])
+        scored = []
+        for ph in phase_grid(routes[i], 12):
+            trial = list(phases)
+            trial[i] = ph
+            obj = night_objective(ev.worst(routes, trial), passed, w, driving)
+            scored.append((obj.key(), ph, obj))
+        want = min(scored, key=lambda s: s[0])  # the first of equal keys, as best_phase keeps
+        got, ph = ev.best_phase(routes, phases, i)
+        assert (got, ph) == (want[2], want[1])
