@@ -36,9 +36,16 @@ With ``--before none`` only this tree runs (no before side): ``--write`` then
 adds a dated section at the top of the results file (case, re-plan worst,
 scratch worst, ratio, engine seconds, load average) and keeps the earlier ones.
 
+``--circuit`` runs the same cases under the loop rule ``loops = "circuit"``
+(tonight's plan, the re-plan and the plan from scratch all circuit plans: each
+team drives from where it is to a closed loop within ``max_approach_min``, then
+loops); the re-plan of a circuit plan was refused before (exit 2 naming
+``loops``), so these rows have no before side.
+
 Usage::
 
     PYTHONPATH=. nice -n 10 python benchmarks/replan.py [--write] [--before /tmp/wt_replan | none]
+    PYTHONPATH=. nice -n 10 python benchmarks/replan.py --circuit --before none [--write]
 """
 
 from __future__ import annotations
@@ -80,6 +87,10 @@ CASES: list[dict[str, Any]] = [
         "drop": "T05",
         "hot": "40.5-42.0:2",
     },
+]
+#: The same cases under ``loops = "circuit"`` (``--circuit``).
+CIRCUIT_CASES: list[dict[str, Any]] = [
+    {**c, "name": f"{c['name']}, circuits", "loops": "circuit"} for c in CASES
 ]
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,6 +144,15 @@ def _side(tree: Path, blob: Path) -> dict[str, Any]:
 
 
 def _network(case: dict[str, Any], tmp: Path) -> Any:
+    import dataclasses
+
+    net = _scenario_network(case, tmp)
+    if case.get("loops", "base") != net.config.loops:  # --circuit: the loop rule
+        net = dataclasses.replace(net, config=dataclasses.replace(net.config, loops=case["loops"]))
+    return net
+
+
+def _scenario_network(case: dict[str, Any], tmp: Path) -> Any:
     from borderwatch import build_network, load_scenario
 
     if "gen" not in case:
@@ -161,7 +181,9 @@ def _network(case: dict[str, Any], tmp: Path) -> Any:
     return build_network(load_scenario(folder))
 
 
-def main(before: Path | None, write: bool = False) -> dict[str, Any]:
+def main(
+    before: Path | None, write: bool = False, cases: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     from borderwatch.config import SearchParams
     from borderwatch.plan.patrols import plan_patrols
     from borderwatch.plan.replan.scratch import from_scratch
@@ -172,8 +194,8 @@ def main(before: Path | None, write: bool = False) -> dict[str, Any]:
     scratches: dict[tuple[str, str, str], Any] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        for case in CASES:
-            key = case.get("scenario") or str(case.get("gen"))
+        for case in CASES if cases is None else cases:
+            key = f"{case.get('scenario') or case.get('gen')} {case.get('loops', 'base')}"
             if key not in plans:
                 net = _network(case, tmp)
                 plans[key] = (net, plan_patrols(net, search=SearchParams(seed=0)))
@@ -218,6 +240,7 @@ def main(before: Path | None, write: bool = False) -> dict[str, Any]:
         "load_avg_1min_at_start": round(load, 1),
         "load_avg_1min_at_end": round(os.getloadavg()[0], 1),
         "before_tree": str(before) if before else None,
+        "loops": (cases or CASES)[0].get("loops", "base"),
         "rows": rows,
     }
     if write:
@@ -234,10 +257,14 @@ def _write_section(o: dict[str, Any]) -> None:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
+    circuit = o.get("loops") == "circuit"
     lines = [
-        f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, tree at {commit}: this tree only",
+        f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, tree at {commit}: this tree only"
+        + (', circuit plans (`loops = "circuit"`)' if circuit else ""),
         "",
-        "`PYTHONPATH=. nice -n 5 python benchmarks/replan.py --before none --write`, one run. Tonight's",
+        "`PYTHONPATH=. nice -n 5 python benchmarks/replan.py "
+        + ("--circuit " if circuit else "")
+        + "--before none --write`, one run. Tonight's",
         "plan and 'from scratch' use `plan_patrols`' default search (seed 0); the re-plan its own",
         "(starts x iterations, `plan/replan/engine.py`). Ratio = re-plan / from scratch (<= 1.03 meets",
         "#24.3). Engine seconds = `replan()` in its own process, wall / CPU. 1-minute load average "
@@ -349,4 +376,8 @@ if __name__ == "__main__":
         _worker(args[1])
     else:
         name = args[args.index("--before") + 1] if "--before" in args else "/tmp/wt_replan"
-        main(None if name == "none" else Path(name), write="--write" in args)
+        main(
+            None if name == "none" else Path(name),
+            write="--write" in args,
+            cases=CIRCUIT_CASES if "--circuit" in args else None,
+        )
