@@ -28,6 +28,7 @@ import logging
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from borderwatch.config import SearchParams
@@ -387,20 +388,25 @@ def solve_population(
     return _result(instance, model, best, bound, seed, used, time.perf_counter() - t0, search_s)
 
 
-def prepare_search(instance: ArcInstance) -> float:
+def prepare_search(instance: ArcInstance, before_bound: Callable[[], None] | None = None) -> float:
     """Build what every search of ``instance`` starts from; its basic lower bound.
 
-    The solver's model (key tables, kept with the instance), the basic lower bound
-    and the postman giant tour (their shortest paths and odd-node matchings are
-    cached by :mod:`borderwatch.routing.instance` and :mod:`borderwatch.routing.postman`):
-    called before the bound's process is forked (:class:`borderwatch.plan.patrols.BoundBeside`),
-    the process inherits them instead of building them again (~1.4 CPU s on Ningming).
+    The solver's model (key tables, kept with the instance), the postman giant tour
+    and the basic lower bound (their shortest paths and odd-node matchings are
+    cached by :mod:`borderwatch.routing.instance` and :mod:`borderwatch.routing.postman`),
+    for the search and any later search of the instance. The plan calls it after
+    forking the bound's process (:class:`borderwatch.plan.patrols.BoundBeside`), which
+    computes the basic bound's matching meanwhile and hands it over (``before_bound``).
     Nothing random: the searches' results are unchanged.
 
     Parameters
     ----------
     instance
         The routing instance.
+    before_bound
+        Called after the model and the giant tour, before the lower bound (the plan
+        adds there the bound's matching its forked process computed meanwhile:
+        :func:`~borderwatch.routing.postman.add_matchings`).
 
     Returns
     -------
@@ -410,6 +416,8 @@ def prepare_search(instance: ArcInstance) -> float:
     model = _Model.of(instance)
     if model.m:
         _giant_tour(instance)
+    if before_bound is not None:
+        before_bound()
     return lower_bound(instance)
 
 

@@ -35,6 +35,8 @@ __all__ = [
     "SPARSE_MATCHING_UP_TO",
     "OddMatching",
     "PostmanTour",
+    "add_matchings",
+    "cached_matchings",
     "chinese_postman",
     "match_odd_nodes",
     "min_weight_odd_matching",
@@ -201,6 +203,39 @@ def match_odd_nodes(
                 _matching_cache.popitem(last=False)
     pairs = sorted((min(nodes[i], nodes[j]), max(nodes[i], nodes[j])) for i, j in hit.pairs)
     return replace(hit, pairs=tuple(pairs))
+
+
+def cached_matchings() -> list[tuple[tuple[bytes, int, int], OddMatching]]:
+    """The matchings :func:`match_odd_nodes` keeps, to hand to another process.
+
+    A process forked beside this one (the plan's bound, :class:`borderwatch.plan.patrols.BoundBeside`)
+    computes a matching this one needs too and sends it back; :func:`add_matchings` there
+    makes the same call a cache hit (the key is the distance sub-matrix's bytes, so an
+    entry only ever answers the very matrix it was computed on).
+
+    Returns
+    -------
+    list of (key, OddMatching)
+        The cache's entries, oldest first.
+    """
+    with _matching_lock:
+        return list(_matching_cache.items())
+
+
+def add_matchings(items: list[tuple[tuple[bytes, int, int], OddMatching]]) -> None:
+    """Add matchings of :func:`cached_matchings` (of another process) to this process's cache.
+
+    Parameters
+    ----------
+    items
+        ``(key, matching)`` pairs as :func:`cached_matchings` returns them.
+    """
+    with _matching_lock:
+        for key, hit in items:
+            _matching_cache[key] = hit
+            _matching_cache.move_to_end(key)
+        while len(_matching_cache) > _MATCHING_CACHE_SIZE:
+            _matching_cache.popitem(last=False)
 
 
 def _exact_matching(sub: np.ndarray, *, nearest: int = 0) -> list[tuple[int, int]]:

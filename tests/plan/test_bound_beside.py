@@ -65,3 +65,29 @@ def test_plan_carries_the_bound_of_the_process(small) -> None:
     assert plan.balanced.lower_bound == plan.result.lower_bound
     # a valid bound: never above the plan's longest min-max tour
     assert plan.result.lower_bound <= plan.result.max_cost + 1e-6
+
+
+def test_the_childs_basic_bound_matching_is_handed_over(small) -> None:
+    """share_setup: the child's matching of the basic bound lands in this process's cache."""
+    from borderwatch.routing import postman
+
+    _net, patrol = small
+    inst = patrol.instance
+    postman._matching_cache.clear()
+    want = lower_bound(inst)  # computed here
+    mine = postman.cached_matchings()
+    assert mine  # the basic bound matched odd nodes
+    postman._matching_cache.clear()
+    beside = BoundBeside(inst, SEARCH, 30.0, fork=True)
+    assert beside.forked
+    beside.share_setup()
+    assert postman.cached_matchings() == mine  # the very entries this process computed
+    assert lower_bound(inst) == want
+    assert beside.result() == pruned_bound(inst, SEARCH, 30.0)
+
+
+def test_the_bound_arrives_without_share_setup(small) -> None:
+    _net, patrol = small
+    beside = BoundBeside(patrol.instance, SEARCH, 30.0, fork=True)
+    assert beside.forked
+    assert beside.result() == pruned_bound(patrol.instance, SEARCH, 30.0)
