@@ -203,3 +203,51 @@ def test_a_replan_of_the_replan_starts_where_b_has_the_teams(
         assert pos["node"] == want[team].node, team
         assert pos["ready_min"] == pytest.approx(want[team].ready_min, abs=1e-3), team
     assert math.isfinite(c["replan"]["worst_revisit_min"]["new"])
+
+
+def test_the_same_replan_is_the_same_bytes(night: dict[str, Path], tmp_path: Path) -> None:
+    """Another process, another hash seed: the circuit re-plan's folder byte for byte."""
+    from tests.cli.run import offline_env, run_cli
+
+    out = tmp_path / "B2"
+    env = offline_env(tmp_path / "env", PYTHONHASHSEED="7")
+    res = run_cli(["replan", night["A"], "--at", "02:10", "--drop", "T05", "--out", out], env)
+    assert res.returncode == 0, res.stderr
+    names = sorted(p.relative_to(night["B"]) for p in night["B"].rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    for name in names:
+        assert (night["B"] / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_a_team_off_its_loop_drives_to_it(night: dict[str, Path], network: Any) -> None:
+    """A position given off the team's loop (as a GPS fix would be): it drives to its circuit."""
+    from borderwatch.plan.replan import TeamPosition, replan
+    from borderwatch.planfiles.reload import load_plan, plan_network
+
+    plan = load_plan(night["A"], network)
+    pnet = plan_network(night["A"], network)
+    assert pnet.config.loops == "circuit" and plan.instance.instance.circuit
+    # the team whose base is farthest from its loop tonight, put back at its base at 02:10
+    far = max((r for r in plan.routes if r.on_patrol), key=lambda r: r.approach_s)
+    base = int(pnet.teams.loc[far.team, "node"])
+    assert far.approach_s > 0 and far.team != "T05"
+    rp = replan(
+        plan,
+        pnet,
+        at="02:10",
+        drop=["T05"],
+        positions={far.team: TeamPosition(far.team, base, 370.0, "given")},
+    )
+    assert rp.positions[far.team].node == base
+    (route,) = [r for r in rp.plan.routes if r.team == far.team]
+    # a circuit is joined by an approach, not made a loop through the base (close_at)
+    assert route.on_patrol and route.approach, route
+    first = route.approach[0]
+    assert _node(pnet, list(first), start=True) == base  # from its base, at the cut
+    assert route.approach_s / 60.0 <= pnet.config.max_approach_min + 1e-9
+    trav = rp.plan.schedule.timeline.traversals
+    mine = trav[trav["team"] == far.team]
+    assert mine["t_start"].iat[0] == pytest.approx(0.0)
+    driven = [(int(e), bool(f)) for e, f in zip(mine["edge"], mine["forward"], strict=True)]
+    assert driven[: len(route.approach) + len(route.steps)] == [*route.approach, *route.steps]
+    assert rp.plan.schedule.set_out(far.team) == pytest.approx(0.0)
