@@ -45,7 +45,7 @@ from fast_paths import differing, worktree  # noqa: E402
 
 START = "2f637e5"  # the session start (issue #24.5 work of the sixth session)
 WALL = "process wall (incl. interpreter start)"
-KIDS = "children CPU (the bound's process)"
+KIDS = "children CPU (the bound's process; since ac0ee67 also the files' process)"
 
 #: the steps timed inside the run: (module, function, label, modules that imported the name)
 STEPS = [
@@ -58,7 +58,7 @@ STEPS = [
     ("borderwatch.plan.required", "choose_required_edges", "required roads",
      ("borderwatch.plan.patrols",)),
     ("borderwatch.routing.population", "prepare_search",
-     "search setup before the bound's fork (model, basic bound, giant tour)",
+     "search setup (model, giant tour, basic bound)",
      ("borderwatch.plan.patrols",)),
     ("borderwatch.routing.patrol", "route_teams", "search (min-max, incl. its setup)",
      ("borderwatch.plan.patrols",)),
@@ -70,6 +70,12 @@ STEPS = [
     ("borderwatch.planfiles.export", "write_plan_files", "writers: plan files (GPX, json)",
      ("borderwatch.jobs.plan",)),
     ("borderwatch.jobs.plan", "render_maps", "writers: map.html", ()),
+    # since ac0ee67 the tracks and map.html come from a forked process (jobs.beside): the
+    # plan files row holds plan.json and report.txt only, these rows the rest
+    ("borderwatch.jobs.plan", "_plan_folder",
+     "after the plan: coverage after, odds, coverage + plan files", ()),
+    ("borderwatch.jobs.beside", "FilesBeside.finish",
+     "waiting for the tracks + map (its process, or written here)", ()),
 ]  # fmt: skip
 
 CHILD = """
@@ -83,7 +89,15 @@ import fast_paths, plan_ningming
 rows = [("imports", time.perf_counter() - w0, time.process_time() - c0)]
 acc = {{}}
 for m, a, label, also in plan_ningming.STEPS:
-    if hasattr(importlib.import_module(m), a):  # a step a tree has not got: no row
+    try:
+        mod = importlib.import_module(m)
+    except ImportError:  # a module a tree has not got: no row
+        continue
+    if "." in a:  # a method: Class.name
+        cls, name = a.split(".")
+        if hasattr(getattr(mod, cls, None), name):
+            plan_ningming.wrap_method(acc, getattr(mod, cls), name, label)
+    elif hasattr(mod, a):  # a step a tree has not got: no row
         fast_paths._wrap(acc, m, a, label, also)
 if {fork!r} != "auto":  # the bound's process forced on or off, whatever the load
     import borderwatch.plan.patrols as _patrols
@@ -99,6 +113,22 @@ rows.append(("whole run", time.perf_counter() - w0, time.process_time() - c0))
 rows.append(({kids!r}, None, kids.ru_utime + kids.ru_stime))
 print(json.dumps(rows))
 """
+
+
+def wrap_method(acc: dict[str, list[float]], cls: type, name: str, label: str) -> None:
+    """Time ``cls.name`` into ``acc[label]`` (wall, CPU), as ``fast_paths._wrap`` a function."""
+    f = getattr(cls, name)
+
+    def timed(*a: object, **k: object) -> object:
+        w, c = time.perf_counter(), time.process_time()
+        try:
+            return f(*a, **k)
+        finally:
+            row = acc.setdefault(label, [0.0, 0.0])
+            row[0] += time.perf_counter() - w
+            row[1] += time.process_time() - c
+
+    setattr(cls, name, timed)
 
 
 def run(tree: Path, out: Path, fork: str = "auto") -> dict[str, tuple[float | None, float | None]]:
