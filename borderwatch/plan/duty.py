@@ -155,12 +155,22 @@ def team_duties(
 
 
 def _home_seconds(network: PatrolNetwork, plan: PatrolPlan, route: TeamRoute) -> np.ndarray:
-    """Seconds of the team's shortest drive from every node to its base (roads are two-way)."""
+    """Seconds of the team's shortest drive from every node to its base (roads are two-way).
+
+    In a re-plan the routing depot is where the team was at the cut; its base is
+    the teams' ``base_node`` (:func:`~borderwatch.plan.replan.cut.remainder_network`).
+    """
     patrol = plan.instance
     inst = patrol.instance
     t = patrol.teams.index(route.team)
     row = int(inst.team_profile[t])
-    return np.asarray(inst.shortest_paths(row).distances_from(int(inst.depots[t])))
+    teams = network.teams
+    home = (
+        int(teams.loc[route.team, "base_node"])
+        if "base_node" in teams.columns
+        else int(inst.depots[t])
+    )
+    return np.asarray(inst.shortest_paths(row).distances_from(home))
 
 
 def _back_after_min(

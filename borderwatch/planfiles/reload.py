@@ -175,6 +175,7 @@ def _plan_network(r: _Reader, network: PatrolNetwork) -> PatrolNetwork:
     if not isinstance(replan, dict) or not isinstance(replan.get("positions"), dict):
         raise r.fail("a replan section holds a 'positions' object", "replan.positions", replan)
     teams = net.teams.copy()
+    teams["base_node"] = teams["node"].astype(np.int64)  # home, as remainder_network keeps it
     n_nodes = len(net.nodes)
     for team, pos in replan["positions"].items():
         where = f"replan.positions.{team}"

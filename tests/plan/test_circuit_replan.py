@@ -251,3 +251,33 @@ def test_a_team_off_its_loop_drives_to_it(night: dict[str, Path], network: Any) 
     driven = [(int(e), bool(f)) for e, f in zip(mine["edge"], mine["forward"], strict=True)]
     assert driven[: len(route.approach) + len(route.steps)] == [*route.approach, *route.steps]
     assert rp.plan.schedule.set_out(far.team) == pytest.approx(0.0)
+
+
+def test_back_at_base_is_the_drive_home(night: dict[str, Path], network: Any) -> None:
+    """After the window a crew finishes its road and drives home to its BASE, not to where it was at the cut."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    plan = _json(night["B"] / "plan.json")
+    u, v = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
+    n = len(network.nodes)
+    checked = 0
+    for r in plan["routes"]:
+        if r["status"] != "patrol":
+            continue
+        secs = network.edge_seconds(r["vehicle"])
+        ok = np.isfinite(secs) & (u != v)
+        graph = csr_matrix((secs[ok], (u[ok], v[ok])), shape=(n, n))
+        home = dijkstra(graph, directed=False, indices=int(network.teams.loc[r["team"], "node"]))
+        nodes = [_node(network, s, start=True) for s in r["steps"]]
+        # from somewhere on its loop at 06:00: at least the nearest loop node's drive home, at
+        # most the farthest's plus the longest road of the loop (the one under way)
+        lo = float(home[nodes].min()) / 60.0
+        hi = (float(home[nodes].max()) + max(float(secs[e]) for e, _ in r["steps"])) / 60.0
+        own = r["variants"][0]
+        off = datetime.fromisoformat(own["off_loop"])
+        back = (datetime.fromisoformat(own["back_base"]) - off).total_seconds() / 60.0
+        assert lo - 1.0 <= back <= hi + 1.0, (r["team"], lo, back, hi)
+        checked += 1
+    assert checked == 16

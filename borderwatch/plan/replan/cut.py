@@ -301,7 +301,11 @@ def remainder_network(
     at_min: float,
     positions: Mapping[str, TeamPosition],
 ) -> PatrolNetwork:
-    """The network of the rest of the night: teams of ``positions`` at their nodes, window ``[at, end]``."""
+    """The network of the rest of the night: teams of ``positions`` at their nodes, window ``[at, end]``.
+
+    Each team's ``node`` is its position; its base stays in the column
+    ``base_node`` (where it drives home after the window, :mod:`borderwatch.plan.duty`).
+    """
     cfg = network.config
     # the wall clock of the cut (DST-correct on a changeover night, PlanConfig.on_night)
     start = cfg.clock(at_min)
@@ -311,6 +315,8 @@ def remainder_network(
         day = cfg.night.at(at_min, cfg.night_date, cfg.timezone).date()
         sub = dataclasses.replace(sub, config=dataclasses.replace(sub.config, night_date=day))
     frame = sub.teams.copy()
+    if "base_node" not in frame.columns:  # home (a chained re-plan keeps the first one's)
+        frame["base_node"] = frame["node"].astype(np.int64)
     frame["node"] = [int(positions[t].node) for t in frame.index]
     return sub.with_teams(frame)
 
