@@ -14,6 +14,10 @@ window end) for the teams still on duty:
   night window ``[at, end]`` and each team's ``node`` set to its position
   (:func:`remainder_network`): every new loop is a closed tour through where
   the team is, started when it is ready there, with no approach from base.
+  Under ``loops = "circuit"`` (a circuit plan) the remainder is a circuit
+  instance: each loop need not pass where the team is; the team drives there
+  first (its approach, after the cut, within ``max_approach_min``,
+  :func:`~borderwatch.plan.replan.loops.approach_at`), its passes counted.
 * **Routing.** The same required roads as tonight's plan; the min-max search
   runs from ``starts`` seeds (3 by default; the first warm from tonight's
   assignment: each survivor keeps its roads, the dropped teams' roads go in by

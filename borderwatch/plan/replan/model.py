@@ -182,9 +182,11 @@ class Replan:
         each team's ``node`` its position at the cut.
     plan
         The remainder as an ordinary plan on ``network`` (each loop a closed
-        walk from the team's position, no approach); its timeline and revisits
-        run on the remainder window (0 = the cut), each team starting when it
-        is ready at its position.
+        walk from the team's position, no approach; a circuit plan's loops are
+        circuits reached by an approach driven after the cut, whose set-out is
+        ``plan.schedule.set_out_min``); its timeline and revisits run on the
+        remainder window (0 = the cut), each team starting when it is ready at
+        its position.
     at_min
         The cut, minutes after the original window start.
     dropped
