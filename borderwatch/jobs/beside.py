@@ -70,9 +70,8 @@ class FilesBeside:
     bytes whichever process writes them, into the same staging folder
     (:func:`borderwatch.atomic.atomic_folder`), each atomically. Without a process
     (no ``fork`` start method, other threads running, a daemonic process, no core
-    spare by the bound's rule, ``plan.patrols._spare_core``) or when the process ends
-    without a word, this process writes them; an error of the process is raised here
-    (:meth:`finish`).
+    spare by the bound's rule, ``plan.patrols._spare_core``) this process writes them;
+    what the process fails to write, this one writes again (:meth:`finish`).
 
     Parameters
     ----------
@@ -154,12 +153,18 @@ class FilesBeside:
             render_maps(self.network, self.out, plan=self.plan, **self._map)
 
     def finish(self) -> None:
-        """Wait for the process's files (or write them here if it ended without a word).
+        """Wait for the process's files; write here what it did not write.
+
+        What the process failed to write (it raised, or ended without a word) is
+        written again here, its error logged as a warning with its message: a fault
+        of the process alone (say PROJ's database handle, which a forked process shares
+        with this one, pyproj issue 426) costs the seconds, never the plan; an error
+        that is the folder's or the data's is raised here by the same writer.
 
         Raises
         ------
         Exception
-            What the process raised writing the tracks or the map.
+            What writing the tracks or the map here raised.
         """
         if self._proc is None or self._conn is None:
             return
@@ -173,7 +178,12 @@ class FilesBeside:
             while got != want:
                 kind, value = conn.recv()
                 if kind == "error":
-                    raise value
+                    logger.warning(
+                        "the plan files' process failed (%s: %s): written here",
+                        type(value).__name__,
+                        value,
+                    )
+                    break
                 got.add(kind)
         except (EOFError, OSError):
             logger.warning("the plan files' process ended without a word: written here")

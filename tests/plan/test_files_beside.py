@@ -86,14 +86,37 @@ def test_a_lost_process_is_replaced_by_this_one(small, here, tmp_path) -> None:
     assert _files(tmp_path) == here  # no temporary file of the dead process left either
 
 
-def test_an_error_of_the_process_is_raised_here_with_its_message(small, tmp_path) -> None:
+def test_an_error_of_the_folder_is_raised_here_with_its_message(small, tmp_path) -> None:
     net, plan = small
     blocked = tmp_path / "a file"
     blocked.write_text("not a folder")
     beside = FilesBeside(net, plan, blocked, night=NIGHT, fork=True, map_html=False)
     assert beside.forked
     with pytest.raises(FileExistsError, match="a file"):
+        beside.finish()  # the process failed; written again here, it fails the same way
+
+
+def test_a_fault_of_the_process_alone_is_logged_and_written_here(
+    small, here, tmp_path, monkeypatch, caplog
+) -> None:
+    """The process's writer raises (a fault only it has); this one writes the same bytes."""
+    import borderwatch.planfiles.export as export
+
+    net, plan = small
+    real = export.write_plan_tracks
+
+    def broken(*_a, **_k):
+        raise RuntimeError("PROJ database is malformed")
+
+    monkeypatch.setattr(export, "write_plan_tracks", broken)
+    beside = FilesBeside(net, plan, tmp_path, night=NIGHT, fork=True)  # the child has it
+    monkeypatch.setattr(export, "write_plan_tracks", real)  # this process has the real one
+    assert beside.forked
+    beside.render_map(report=_report(net, plan), plan_summary={"patrolled_pct": 50.0})
+    with caplog.at_level("WARNING", logger="borderwatch.jobs.beside"):
         beside.finish()
+    assert "PROJ database is malformed" in caplog.text
+    assert _files(tmp_path) == here
 
 
 def test_close_stops_a_process_not_waited_for(small, tmp_path) -> None:
