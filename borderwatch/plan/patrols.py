@@ -26,6 +26,7 @@ from borderwatch.plan.outliers import explain_outliers
 from borderwatch.plan.required import RequiredRoads, choose_required_edges
 from borderwatch.plan.schedule import NightSchedule, schedule_night
 from borderwatch.routing.assignment import SCALED_GAP_FROM, WHOLE_UP_TO, assignment_bound
+from borderwatch.routing.instance import prepare_paths
 from borderwatch.routing.minmax import solve_minmax
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance, route_teams
 from borderwatch.routing.population import prepare_search
@@ -222,16 +223,57 @@ def _spare_core() -> bool:
     return load <= (os.cpu_count() or 1) - 1
 
 
+def _fork_helps() -> bool:
+    """Whether a forked helper process is safe and likely to run on an idle core.
+
+    ``fork`` exists, no other thread runs, this is no daemonic process (a Dask
+    worker's) and a core is spare (:func:`_spare_core`). The choice changes the
+    seconds only: every helper computes what this process would.
+    """
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+        and _spare_core()
+    )
+
+
+def _bound_value(
+    instance: ArcInstance,
+    search: SearchParams,
+    time_limit_s: float,
+    after: tuple[float, float] | None,
+) -> float:
+    """:func:`pruned_bound`, or with ``after`` (the search's longest tour and basic bound)
+    the assignment bound pruned by that tour, as the bound after the search."""
+    if after is None:
+        return pruned_bound(instance, search, time_limit_s)
+    return assignment_bound(
+        instance,
+        time_limit_s=time_limit_s,
+        max_rounds=search.bound_rounds,
+        incumbent=after[0],
+        basic=after[1],
+    )
+
+
 def _bound_child(
-    send: Connection, instance: ArcInstance, search: SearchParams, time_limit_s: float
+    send: Connection,
+    instance: ArcInstance,
+    search: SearchParams,
+    time_limit_s: float,
+    after: tuple[float, float] | None = None,
 ) -> None:
     """The forked process of :class:`BoundBeside`: the basic bound's matching, then the bound.
 
     The basic lower bound first (its odd-node matching, ~0.3 s on Ningming, goes up
     the pipe for the parent's search: :meth:`BoundBeside.share_setup`), then the
-    assignment bound, or the error.
+    assignment bound, or the error. With ``after`` (the search is done) the bound only.
     """
     try:
+        if after is not None:
+            send.send(("ok", _bound_value(instance, search, time_limit_s, after)))
+            return
         from borderwatch.routing.bounds import lower_bound
         from borderwatch.routing.postman import cached_matchings
 
@@ -265,6 +307,12 @@ class BoundBeside:
         Safety cap on the bound's seconds.
     fork
         Whether to try a forked process (default: when it is safe, see above).
+    after
+        The search's longest tour and basic bound, once it is done: the bound is then
+        :func:`~borderwatch.routing.assignment.assignment_bound` pruned by that tour
+        (the bound of plans past :data:`~borderwatch.routing.assignment.WHOLE_UP_TO`
+        links, computed beside the night stage and the schedule) instead of
+        :func:`pruned_bound`; again the same value wherever it is computed.
     """
 
     def __init__(
@@ -274,28 +322,25 @@ class BoundBeside:
         time_limit_s: float,
         *,
         fork: bool | None = None,
+        after: tuple[float, float] | None = None,
     ) -> None:
         self.instance = instance
         self.search = search
         self.time_limit_s = time_limit_s
+        self.after = after
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._recv: Connection | None = None
         self._shared = False
         self._early: tuple[str, Any] | None = None
         if fork is None:
-            fork = (
-                "fork" in multiprocessing.get_all_start_methods()
-                and threading.active_count() == 1
-                and not multiprocessing.current_process().daemon
-                and _spare_core()
-            )
+            fork = _fork_helps()
         if fork:
             try:
                 ctx = multiprocessing.get_context("fork")
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(
                     target=_bound_child,
-                    args=(send, instance, search, time_limit_s),
+                    args=(send, instance, search, time_limit_s, after),
                     name="borderwatch-bound",
                     daemon=True,
                 )
@@ -358,7 +403,7 @@ class BoundBeside:
             if kind == "error":
                 raise value
             logger.warning("the bound's process ended without a result: computed here")
-        return pruned_bound(self.instance, self.search, self.time_limit_s)
+        return _bound_value(self.instance, self.search, self.time_limit_s, self.after)
 
     def close(self) -> None:
         """Stop the child process if its bound was not waited for (the plan failed)."""
@@ -534,6 +579,10 @@ def plan_patrols(
         # the search's model, giant tour and basic bound; with the bound's process, that
         # process computes the basic bound's matching meanwhile (its first step) and hands
         # it over (the same matching: the plan does not depend on the fork)
+        if beside is None:
+            # no bound process beside the search (large or circuit plans): the search's
+            # key tables on both cores when one is spare (the same tables either way)
+            prepare_paths(instance.instance, fork=_fork_helps())
         prepare_search(instance.instance, None if beside is None else beside.share_setup)
         return _plan_rest(network, search, seed, required, instance, beside, weights, say, secs, t)
     finally:
@@ -562,28 +611,30 @@ def _plan_rest(
     say(f"routing {len(network.teams)} teams")
     mm_routes, result = route_teams(network, instance, search.replace(seed=seed))
     secs["routing"] = time.perf_counter() - t
+    after = None
     if search.bound_rounds > 0 and beside is None:
-        t = time.perf_counter()
-        say("bounding the longest loop")
-        bound = assignment_bound(
-            instance.instance,
-            time_limit_s=cap_s,
-            max_rounds=search.bound_rounds,
-            incumbent=result.max_cost,
-            basic=result.lower_bound,
+        # the bound pruned by the search's longest tour: in a forked process beside the
+        # night stage and the schedule when a core is spare, else here once they are done
+        # (the same value either way; neither stage reads the bound: the take-over stage
+        # carries it, set below)
+        after = beside = BoundBeside(
+            instance.instance, search, cap_s, after=(result.max_cost, result.lower_bound)
         )
-        result = _with_bound(result, bound)
-        secs["bound"] = time.perf_counter() - t
-    t = time.perf_counter()
-    say("giving every team its loop")
-    weights = risk_weights(network) if weights is None else np.asarray(weights, dtype=float)
-    routes, balanced = night_routes(network, instance, result, weights=weights)
-    secs["night"] = time.perf_counter() - t
-    t = time.perf_counter()
-    say("scheduling the night")
-    staggered = schedule_night(network, routes, weights=weights)
-    routes = place_loops(network, instance, routes, staggered)
-    routes = explain_outliers(network, routes)  # a far longer loop says why
+    try:
+        t = time.perf_counter()
+        say("giving every team its loop")
+        weights = risk_weights(network) if weights is None else np.asarray(weights, dtype=float)
+        routes, balanced = night_routes(network, instance, result, weights=weights)
+        secs["night"] = time.perf_counter() - t
+        t = time.perf_counter()
+        say("scheduling the night")
+        staggered = schedule_night(network, routes, weights=weights)
+        routes = place_loops(network, instance, routes, staggered)
+        routes = explain_outliers(network, routes)  # a far longer loop says why
+    except BaseException:
+        if after is not None:
+            after.close()
+        raise
     if beside is not None:
         w = time.perf_counter()
         say("bounding the longest loop")
@@ -591,6 +642,7 @@ def _plan_rest(
         # the take-over stage carries the first stage's bound (balance_loops copies it)
         balanced = dataclasses.replace(balanced, lower_bound=result.lower_bound)
         secs["bound"] = time.perf_counter() - w
+        t += secs["bound"]  # the schedule's seconds without the bound's wait
     # the night's timeline from the placed loops: each starts at the window start
     timeline = PatrolTimeline.from_walks(
         network,

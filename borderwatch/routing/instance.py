@@ -11,9 +11,11 @@ the key-node x key-node distances are kept, paths are rebuilt on demand.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
+import multiprocessing
 import threading
 import weakref
 from collections import OrderedDict
@@ -27,7 +29,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from borderwatch.errors import RoutingError
 
-__all__ = ["ROW_CACHE_SIZE", "ArcInstance", "ShortestPaths"]
+__all__ = ["ROW_CACHE_SIZE", "ArcInstance", "ShortestPaths", "prepare_paths"]
 
 logger = logging.getLogger(__name__)
 
@@ -673,28 +675,42 @@ class ArcInstance:
             cache.update(self._compute_paths(list(group)))
         return cache[profile]
 
-    def _compute_paths(self, profiles: list[int]) -> dict[int, ShortestPaths]:
+    def _group_graph(self, profiles: list[int]) -> tuple[np.ndarray, np.ndarray, bytes]:
+        """The shared graph of ``profiles``: union cost, component labels, content key."""
         shared = self._share_graph(profiles)
         assert shared is not None  # profile_groups only groups profiles that share
         union, labels = shared
+        digest = hashlib.blake2b(digest_size=16)
+        for arr in (np.int64(self.n_nodes), self.u, self.v, union):
+            digest.update(np.ascontiguousarray(arr).tobytes())
+        return union, labels, digest.digest()
+
+    def _alive_group(self, key: bytes) -> _Group | None:
+        """The live group of graph ``key`` whose key table covers this instance's key nodes."""
+        with _SHARED_LOCK:
+            group = _SHARED.get(key)
+        if group is not None and np.isin(self.key_nodes, group.block_nodes).all():
+            return group
+        return None
+
+    def _compute_paths(
+        self, profiles: list[int], block: np.ndarray | None = None
+    ) -> dict[int, ShortestPaths]:
+        """The profiles' shortest paths (``block``: their key table, computed elsewhere)."""
+        union, labels, key = self._group_graph(profiles)
         nodes = self.key_nodes
         index = np.full(self.n_nodes, -1, dtype=np.int64)
         index[nodes] = np.arange(len(nodes))
         index.setflags(write=False)
         # an instance made from another one (the giant tour's, one team on the cheapest
         # profile) finds the graph and key table of the first while that is alive
-        digest = hashlib.blake2b(digest_size=16)
-        for arr in (np.int64(self.n_nodes), self.u, self.v, union):
-            digest.update(np.ascontiguousarray(arr).tobytes())
-        key = digest.digest()
-        with _SHARED_LOCK:
-            group = _SHARED.get(key)
-        if group is not None and np.isin(nodes, group.block_nodes).all():
+        group = self._alive_group(key)
+        if group is not None:
             pos = np.searchsorted(group.block_nodes, nodes)
             block = group.block[np.ix_(pos, pos)]
         else:
             group = _Group(self.n_nodes, self.u, self.v, union, labels)
-            block = group.key_block(nodes)
+            block = group.key_block(nodes) if block is None else block
             group.block_nodes, group.block = nodes, block
             with _SHARED_LOCK:
                 _SHARED[key] = group
@@ -765,3 +781,106 @@ class ArcInstance:
                 steps.append((e, bool(self.u[e] == x)))
             out.append(steps)
         return out
+
+
+def _table_jobs(instance: ArcInstance) -> list[tuple[ArcInstance, list[int]]]:
+    """The key tables a search of ``instance`` builds that no live group holds yet.
+
+    One per group of its teams' profiles (the search's model) and, with several
+    profiles, the one of :attr:`ArcInstance.cheapest` (the giant tour and the basic
+    bound), each graph once.
+    """
+    used = set(instance.team_profile.tolist())
+    jobs = [(instance, list(g)) for g in instance.profile_groups if used & set(g)]
+    if len(np.unique(instance.team_profile)) > 1:
+        # without it (the first base reaches not every task) the search goes without a giant tour
+        with contextlib.suppress(RoutingError):
+            jobs.append((instance.cheapest, [0]))
+    out, keys = [], set()
+    for inst, group in jobs:
+        if group[0] in inst._sp_cache:
+            continue
+        key = inst._group_graph(group)[2]
+        if key in keys or inst._alive_group(key) is not None:
+            continue
+        keys.add(key)
+        out.append((inst, group))
+    return out
+
+
+def _key_table(inst: ArcInstance, group: list[int]) -> np.ndarray:
+    """The key table :meth:`ArcInstance._compute_paths` would compute for ``group``."""
+    union, labels, _key = inst._group_graph(group)
+    return _Group(inst.n_nodes, inst.u, inst.v, union, labels).key_block(inst.key_nodes)
+
+
+def _tables_child(send: Any, jobs: list[tuple[ArcInstance, list[int]]]) -> None:
+    """The forked process of :func:`prepare_paths`: its share of the key tables, or None."""
+    try:
+        send.send([_key_table(inst, group) for inst, group in jobs])
+    except BaseException:  # the parent computes them itself
+        send.send(None)
+    finally:
+        send.close()
+
+
+def prepare_paths(instance: ArcInstance, *, fork: bool = False) -> int:
+    """Compute the key-node tables a search of ``instance`` needs, on two cores if asked.
+
+    The tables of the teams' profile groups and of :attr:`ArcInstance.cheapest` are
+    independent Dijkstra runs (~4 CPU s each at 2,000 km, where there are four). With
+    ``fork`` every other one is computed in a forked process while this one computes
+    the rest; the child's tables come back through a pipe. The tables are the same
+    arrays either way (the same function on the same graph), so nothing downstream
+    depends on where they were computed; a child that fails leaves its share to this
+    process. The caller decides whether a core is spare and forking safe (no other
+    threads, not a daemonic process).
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    fork
+        Whether to compute about half of the tables in a forked process.
+
+    Returns
+    -------
+    int
+        The number of tables computed in the forked process (0 without one).
+    """
+    jobs = _table_jobs(instance)
+    theirs = jobs[1::2] if fork and len(jobs) > 1 else []
+    blocks: list[np.ndarray | None] | None = None
+    proc = recv = None
+    if theirs:
+        try:
+            ctx = multiprocessing.get_context("fork")
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(
+                target=_tables_child, args=(send, theirs), name="borderwatch-paths", daemon=True
+            )
+            proc.start()
+            send.close()
+        except (OSError, AssertionError, ValueError) as exc:
+            logger.debug("key tables: no process (%s), all computed here", exc)
+            proc = recv = None
+    mine = jobs[0::2] if proc is not None else jobs
+    try:
+        for inst, group in mine:
+            inst._sp_cache.update(inst._compute_paths(group))
+    finally:
+        if proc is not None and recv is not None:
+            try:
+                blocks = recv.recv()
+            except (EOFError, OSError):
+                blocks = None
+            recv.close()
+            proc.join()
+    if proc is None:
+        return 0
+    if blocks is None or len(blocks) != len(theirs):
+        logger.warning("the key tables' process ended without its tables: computed here")
+        blocks = [None] * len(theirs)
+    for (inst, group), block in zip(theirs, blocks, strict=True):
+        inst._sp_cache.update(inst._compute_paths(group, block))
+    return len(theirs) if blocks[0] is not None else 0

@@ -91,3 +91,56 @@ def test_the_bound_arrives_without_share_setup(small) -> None:
     beside = BoundBeside(patrol.instance, SEARCH, 30.0, fork=True)
     assert beside.forked
     assert beside.result() == pruned_bound(patrol.instance, SEARCH, 30.0)
+
+
+def test_the_bound_after_the_search_is_the_same_forked_or_here(small) -> None:
+    """``after``: the assignment bound pruned by the search's own longest tour (#24.4)."""
+    from borderwatch.routing.assignment import assignment_bound
+    from borderwatch.routing.minmax import solve_minmax
+
+    _net, patrol = small
+    inst = patrol.instance
+    res = solve_minmax(inst, SEARCH)
+    after = (res.max_cost, res.lower_bound)
+    here = assignment_bound(
+        inst, time_limit_s=30.0, max_rounds=45, incumbent=res.max_cost, basic=res.lower_bound
+    )
+    forked = BoundBeside(inst, SEARCH, 30.0, fork=True, after=after)
+    assert forked.forked
+    inline = BoundBeside(inst, SEARCH, 30.0, fork=False, after=after)
+    assert forked.result() == here == inline.result()
+    assert here > lower_bound(inst) + 60.0  # the MILP's bound, not the basic one
+    # pruned by the given tour, not by a warm-up search of its own: a (fictitious) tour
+    # just above the basic bound caps it there
+    low = (res.lower_bound + 60.0, res.lower_bound)
+    capped = BoundBeside(inst, SEARCH, 30.0, fork=True, after=low).result()
+    assert capped == assignment_bound(
+        inst, time_limit_s=30.0, max_rounds=45, incumbent=low[0], basic=low[1]
+    )
+    assert capped <= low[0] < pruned_bound(inst, SEARCH, 30.0)
+
+
+def test_a_plan_past_whole_up_to_bounds_beside_the_night_stage(small, monkeypatch) -> None:
+    """Past WHOLE_UP_TO links the bound runs after the search, beside the night stage and
+    the schedule when a core is spare: the same plan and bound whether it forks or not."""
+    from borderwatch.plan import patrols
+    from borderwatch.routing.assignment import assignment_bound
+
+    net, patrol = small
+    monkeypatch.setattr(patrols, "WHOLE_UP_TO", 0)  # this small plan takes that path
+    plans = []
+    for spare in (True, False):
+        monkeypatch.setattr(patrols, "_spare_core", lambda spare=spare: spare)
+        plans.append(plan_patrols(net, SEARCH))
+    a, b = plans
+    assert [r.steps for r in a.routes] == [r.steps for r in b.routes]
+    assert a.result.lower_bound == b.result.lower_bound == a.balanced.lower_bound
+    want = assignment_bound(
+        patrol.instance,
+        time_limit_s=patrols.bound_cap_s(len(patrol.links)),
+        max_rounds=SEARCH.bound_rounds,
+        incumbent=a.result.max_cost,
+        basic=lower_bound(patrol.instance),
+    )
+    assert a.result.lower_bound == min(max(want, lower_bound(patrol.instance)), a.result.max_cost)
+    assert a.objective.key() == b.objective.key()

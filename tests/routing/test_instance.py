@@ -374,3 +374,20 @@ def test_profiles_of_one_group_share_one_key_table() -> None:
         _Model._cheapest([inst.shortest_paths(p) for p in model.profiles], model.D.table),
         own.min(axis=0),
     )
+
+
+def test_key_tables_computed_beside_are_the_tables_computed_here() -> None:
+    """prepare_paths(fork=True): a forked process computes every other group's key table."""
+    from borderwatch.routing.instance import _key_table, prepare_paths
+    from tests.routing.helpers import grid
+
+    inst = grid(7, 6, seed=11, depots=(0, 41, 20), profiles=2, required_share=0.5)
+    groups = [list(g) for g in inst.profile_groups]
+    assert len(groups) == 2  # the cheapest profile's graph is the first group's
+    want = [_key_table(inst, g) for g in groups]  # computed here, shared with nothing
+    assert prepare_paths(inst, fork=True) == 1  # the second table came from the child
+    for g, table in zip(groups, want, strict=True):
+        for p in g:
+            np.testing.assert_array_equal(inst.shortest_paths(p).block, table)
+    assert np.isfinite(want[1]).any() and not np.array_equal(want[0], want[1])
+    assert prepare_paths(inst, fork=True) == 0  # nothing left to compute
