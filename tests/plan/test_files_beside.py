@@ -20,7 +20,7 @@ from borderwatch.jobs.maps import render_maps
 from borderwatch.plan.patrols import plan_patrols
 from borderwatch.planfiles.export import write_plan_tracks
 
-SEARCH = SearchParams(max_iterations=300, seed=3)
+SEARCH = SearchParams(max_iterations=60, seed=3, bound_rounds=0)
 NIGHT = date(2026, 12, 7)
 TRACKS = ("routes.geojson", "routes.gpx")
 
@@ -33,7 +33,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def small():
-    net = build_network(generate_scenario(20, seed=2))
+    net = build_network(generate_scenario(10, seed=2))
     return net, plan_patrols(net, SEARCH)
 
 
