@@ -1,4 +1,4 @@
-"""A re-plan of a circuit plan (``loops = "circuit"``), end to end from the CLI (issue #24, item 3).
+"""A re-plan of a circuit plan (``loops = "circuit"``), end to end from the CLI: one truth (#24.3).
 
 ``borderwatch plan ningming --loops circuit --night 2026-12-07 --out A``, then
 ``borderwatch replan A --at 02:10 --drop T05 --out B``, then a re-plan of the
