@@ -13,7 +13,11 @@ revisit, the teams on patrol, the bound and the gap.
 ``git archive <commit> borderwatch | tar -x -C DIR``): its children run with
 ``PYTHONPATH=DIR``, the current tree's with ``PYTHONPATH`` set to this file's tree. Beside
 the wall seconds, each row has the plan's CPU seconds (user + system of the child), which
-move less with the load of a shared machine.
+move less with the load of a shared machine. The plan may fork helper processes (the
+key tables, the bound beside the night stage, when a core is spare): "children CPU s" is
+their CPU, "tree PSS MB" the largest proportional set size of the child and its helpers
+together, sampled every 0.25 s from ``/proc`` (shared pages counted once, unlike a sum of
+peak RSS; Linux only, else 0).
 
 Usage::
 
@@ -28,6 +32,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,11 +42,19 @@ from borderwatch.config import SearchParams
 STEPS = ("required", "routing", "bound", "night", "schedule")
 
 
-def child(km: float, time_limit: float) -> dict[str, Any]:
-    """Plan one generated border in this process and return its figures."""
+def child(km: float, time_limit: float, spare_core: bool = False) -> dict[str, Any]:
+    """Plan one generated border in this process and return its figures.
+
+    ``spare_core``: the plan acts as on an idle machine (its helper processes fork
+    whatever the load average says), to show where its CPU goes when they do.
+    """
     import resource
 
     import borderwatch
+    import borderwatch.plan.patrols as patrols
+
+    if spare_core:
+        patrols._spare_core = lambda: True  # type: ignore[attr-defined]
     from borderwatch import build_network
     from borderwatch.data.synthetic import generate_scenario
     from borderwatch.plan.patrols import plan_patrols
@@ -63,6 +76,7 @@ def child(km: float, time_limit: float) -> dict[str, Any]:
     build_s = time.perf_counter() - t
     t = time.perf_counter()
     cpu = _cpu_s()
+    child_cpu = _cpu_s(resource.RUSAGE_CHILDREN)
     plan = plan_patrols(net, search=SearchParams(time_limit_s=time_limit, seed=0))
     plan_s = time.perf_counter() - t
     plan_cpu_s = _cpu_s() - cpu
@@ -79,6 +93,7 @@ def child(km: float, time_limit: float) -> dict[str, Any]:
         "iterations": search["iterations"],
         "search_s": search["s"],
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "children_cpu_s": _cpu_s(resource.RUSAGE_CHILDREN) - child_cpu,
         "max_loop_min": plan.max_loop_min,
         "minmax_loop_min": plan.minmax_loop_min,
         "worst_revisit_min": plan.objective.worst_revisit_min,
@@ -89,26 +104,53 @@ def child(km: float, time_limit: float) -> dict[str, Any]:
     }
 
 
-def _cpu_s() -> float:
-    """CPU seconds of this process so far (user + system): less load-dependent than wall."""
+def _cpu_s(who: int | None = None) -> float:
+    """CPU seconds so far (user + system) of this process, or of ``who``
+    (``resource.RUSAGE_CHILDREN``: its ended children): less load-dependent than wall."""
     import resource
 
-    ru = resource.getrusage(resource.RUSAGE_SELF)
+    ru = resource.getrusage(resource.RUSAGE_SELF if who is None else who)
     return float(ru.ru_utime + ru.ru_stime)
 
 
-def _run(km: float, time_limit: float, tree: str | None) -> dict[str, Any]:
+def _tree_pss_mb(pid: int) -> float:
+    """Proportional set size (MB) of ``pid`` and its descendants, from ``/proc`` (0 elsewhere)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with Path(f"/proc/{p}/smaps_rollup").open() as f:
+                total += next(int(x.split()[1]) for x in f if x.startswith("Pss:"))
+            with Path(f"/proc/{p}/task/{p}/children").open() as f:
+                todo += [int(x) for x in f.read().split()]
+        except (OSError, ValueError, StopIteration):
+            continue
+    return total / 1024
+
+
+def _run(
+    km: float, time_limit: float, tree: str | None, spare_core: bool = False
+) -> dict[str, Any]:
     env = dict(os.environ)
     # the current tree by path too: the children run from "/", where an editable install
     # that relies on the working directory would not find the package
     tree = tree or str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = tree + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, __file__, "--child", str(km), "--time-limit", str(time_limit)]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd="/")
-    lines = [x for x in out.stdout.splitlines() if x.startswith("{")]
-    if out.returncode or not lines:
-        raise SystemExit(f"child {km} km ({tree or 'current'}) failed:\n{out.stderr[-3000:]}")
+    cmd += ["--spare-core"] if spare_core else []
+    pss = 0.0
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True, cwd="/")
+        while proc.poll() is None:
+            pss = max(pss, _tree_pss_mb(proc.pid))
+            time.sleep(0.25)
+        out.seek(0)
+        err.seek(0)
+        lines = [x for x in out.read().splitlines() if x.startswith("{")]
+        if proc.returncode or not lines:
+            raise SystemExit(f"child {km} km ({tree or 'current'}) failed:\n{err.read()[-3000:]}")
     row: dict[str, Any] = json.loads(lines[-1])
+    row["tree_pss_mb"] = pss
     return row
 
 
@@ -116,9 +158,10 @@ def _line(label: str, r: dict[str, Any]) -> str:
     st = r["steps"]
     return (
         f"| {r['km']:,.0f} km | {label} | {r['roads']:,} / {r['teams']} | {r['plan_s']:.1f} | "
-        f"{r.get('plan_cpu_s', float('nan')):.1f} | "
+        f"{r.get('plan_cpu_s', float('nan')):.1f} | {r.get('children_cpu_s', 0.0):.1f} | "
         + " | ".join(f"{st[k]:.1f}" for k in STEPS)
         + f" | {r['iterations']:,} | {r['search_s']:.1f} | {r['peak_mb']:,.0f} | "
+        f"{r.get('tree_pss_mb', 0.0):,.0f} | "
         f"{r['worst_revisit_min']:.1f} | {r['on_patrol']}/{r['teams']} | {r['bound_min']:.1f} | "
         f"{r['gap_pct']:.1f} % |"
     )
@@ -127,9 +170,10 @@ def _line(label: str, r: dict[str, Any]) -> str:
 def markdown(rows: list[tuple[str, dict[str, Any]]], args: argparse.Namespace) -> str:
     """The results table and the ratios of the run."""
     head = (
-        "| border | tree | roads / teams | plan s | plan CPU s | "
+        "| border | tree | roads / teams | plan s | plan CPU s | children CPU s | "
         + " | ".join(f"{k} s" for k in STEPS)
-        + " | search iterations | search s | peak MB | worst revisit min | teams on patrol | "
+        + " | search iterations | search s | peak MB | tree PSS MB | worst revisit min | "
+        "teams on patrol | "
         "bound min | gap |"
     )
     out = [
@@ -142,6 +186,8 @@ def markdown(rows: list[tuple[str, dict[str, Any]]], args: argparse.Namespace) -
         f"`python benchmarks/scale_whole.py --sizes {args.sizes} --time-limit {args.time_limit:g}"
         + (" --before <tree of the baseline>" if args.before else "")
         + (" --after <tree measured>" if args.after else "")
+        + "".join(f" --tree {t.split('=', 1)[0]}=<tree>" for t in args.tree)
+        + (" --spare-core" if args.spare_core else "")
         + "`: generate_scenario(km, seed=7), build_network, plan_patrols(time_limit_s="
         f"{args.time_limit:g}, seed=0); each row its own child process, all in one run, one "
         "after the other (peak MB = that process's ru_maxrss, network build included; plan s "
@@ -177,20 +223,33 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=20.0, help="search seconds")
     ap.add_argument("--before", default=None, help="source tree of the baseline")
     ap.add_argument("--after", default=None, help="source tree measured (default: this one)")
+    ap.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="LABEL=DIR",
+        help="a further tree, measured between before and after (repeatable)",
+    )
     ap.add_argument("--out", type=Path, default=None, help="markdown results file")
+    ap.add_argument(
+        "--spare-core",
+        action="store_true",
+        help="plan as on an idle machine: helper processes fork whatever the load",
+    )
     ap.add_argument("--child", type=float, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
-        print(json.dumps(child(args.child, args.time_limit)), flush=True)
+        print(json.dumps(child(args.child, args.time_limit, args.spare_core)), flush=True)
         return
     rows: list[tuple[str, dict[str, Any]]] = []
-    trees = ([("before", args.before)] if args.before else []) + [("after", args.after)]
+    extra = [tuple(x.split("=", 1)) for x in args.tree]
+    trees = ([("before", args.before)] if args.before else []) + extra + [("after", args.after)]
     args.loads = []
     for km in [float(x) for x in args.sizes.split(",")]:
         for label, tree in trees:
             args.loads.append(os.getloadavg()[0])
             t = time.perf_counter()
-            row = _run(km, args.time_limit, tree)
+            row = _run(km, args.time_limit, tree, args.spare_core)
             rows.append((label, row))
             print(_line(label, row), f"({time.perf_counter() - t:.0f} s wall)", flush=True)
     args.loads.append(os.getloadavg()[0])
