@@ -1,19 +1,20 @@
 """Benchmark: sector plans against the whole plan of the same border (issue #24, item 4).
 
 For each generated border (``generate_scenario(km, seed=...)``) the script plans the
-whole border once (this tree, ``plan_patrols``) and then the border in sectors
+whole border once (the after tree, ``plan_patrols``) and then the border in sectors
 (``plan_sectors``, ``--workers 0``) with the code of two trees side by side in one run:
-**before** (a git worktree of the commit before the balanced split, ``--before``) and
-**after** (this tree). Every plan runs in its own process with the same fixed search
+**before** (an exported tree, ``--before``) and **after** (``--after``, default this
+tree). Every plan runs in its own process with the same fixed search
 (``--max-iterations``, seed 0), so the figures do not depend on the machine's load.
 The reference is the whole plan's longest loop; a sector plan's ratio to it is what the
 split costs. ``auto`` rows say how many sectors ``--sectors auto`` makes (up to 749 km it
 makes one, which is no split: the row is then not planned).
 
-Usage::
+Usage (``--after`` defaults to this tree; an exported tree keeps other people's
+uncommitted edits out of the comparison)::
 
-    git worktree add /tmp/wt_sectors 2f637e5
-    PYTHONPATH=. nice -n 10 python benchmarks/sectors_quality.py --before /tmp/wt_sectors \\
+    mkdir /tmp/wt_before && git archive HEAD borderwatch | tar -x -C /tmp/wt_before
+    PYTHONPATH=. nice -n 10 python benchmarks/sectors_quality.py --before /tmp/wt_before \\
         --cases 200:6,200:7 --write
 """
 
@@ -47,14 +48,22 @@ if mode == "whole":
     plan = plan_patrols(net, search)
     row["n_sectors"] = 0
 else:
-    from borderwatch.plan.sectors import plan_sectors, split_sectors
+    from borderwatch.plan.sectors import auto_sector_count, plan_sectors, split_sectors
     n = sectors if sectors == "auto" else int(sectors)
-    split = split_sectors(net, n)
-    row["n_sectors"] = len(split)
-    row["split"] = [[round(s.km, 1), len(s.teams)] for s in split]
-    if mode == "count" or len(split) == 1:
+    if n == "auto" and auto_sector_count(len(net.teams), net.border_m / 1000.0) == 1:
+        row["n_sectors"] = 1
+        row["split"] = [[round(net.border_m / 1000.0, 1), len(net.teams)]]
         print(json.dumps(row))
         raise SystemExit(0)
+    c = time.process_time()
+    split = split_sectors(net, n)
+    row["split_cpu_s"] = time.process_time() - c
+    row["n_sectors"] = len(split)
+    row["split"] = [[round(s.km, 1), len(s.teams)] for s in split]
+    if mode == "count":
+        print(json.dumps(row))
+        raise SystemExit(0)
+    t = time.perf_counter()
     plan = plan_sectors(net, n, workers=0, search=search)
     row["sector_bound_min"] = plan.sector_bound_min
     row["sector_loops"] = [round(f.max_loop_min, 1) for f in plan.figures]
@@ -79,21 +88,25 @@ def main() -> None:
     """Plan every case whole and in sectors, before and after, and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", type=Path, default=Path("/tmp/wt_sectors"))
+    ap.add_argument("--after", type=Path, default=ROOT, help="the tree after (default this one)")
     ap.add_argument("--cases", default="200:6,200:7", help="km:seed,...")
     ap.add_argument("--sectors", default="2,auto")
     ap.add_argument("--max-iterations", type=int, default=1500)
-    ap.add_argument("--write", action="store_true", help=f"write {RESULTS.name}")
+    ap.add_argument("--before-label", default="HEAD before the change")
+    ap.add_argument("--after-label", default="the change")
+    ap.add_argument("--write", action="store_true", help=f"add a section on top of {RESULTS.name}")
     args = ap.parse_args()
-    trees = {"before": args.before.resolve(), "after": ROOT}
+    trees = {"before": args.before.resolve(), "after": args.after.resolve()}
     lines = [
         "| border | sectors | whole loop | before: split (km/teams) | before loop | before / whole "
-        "| after: split (km/teams) | after loop | after / whole | after sector loops (bounds) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| after: split (km/teams) | after loop | after / whole | after sector loops (bounds) "
+        "| split CPU s before / after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     t0 = time.perf_counter()
     for case in args.cases.split(","):
         km, seed = (int(x) for x in case.split(":"))
-        whole = run(ROOT, km, seed, "whole", "0", args.max_iterations)
+        whole = run(trees["after"], km, seed, "whole", "0", args.max_iterations)
         ref = whole["max_loop_min"]
         print(f"{km} km seed {seed}: whole {ref:.1f} min ({whole['teams']} teams)", flush=True)
         for n in args.sectors.split(","):
@@ -118,25 +131,32 @@ def main() -> None:
                 if "sector_loops" in a
                 else "-"
             )
+            cpu = " / ".join(
+                f"{rows[k]['split_cpu_s']:.1f}" if "split_cpu_s" in rows[k] else "-"
+                for k in ("before", "after")
+            )
             line = f"| {km} km / {whole['teams']} teams, seed {seed} | {n} | {ref:.1f} | " + (
-                " | ".join(cells) + f" | {per} |"
+                " | ".join(cells) + f" | {per} | {cpu} |"
             )
             print(line, flush=True)
             lines.append(line)
     print(f"total {time.perf_counter() - t0:.0f} s")
     if args.write:
         head = (
-            "# Sector plans against the whole plan (issue #24, item 4)\n\n"
-            f"`PYTHONPATH=. nice -n 10 python benchmarks/sectors_quality.py --before /tmp/wt_sectors "
-            f"--cases {args.cases} --sectors {args.sectors} --max-iterations "
+            "## Workload in the balance step (eighth session)\n\n"
+            f"`PYTHONPATH=. nice -n 10 python benchmarks/sectors_quality.py --before "
+            f"{args.before} --cases {args.cases} --sectors {args.sectors} --max-iterations "
             f"{args.max_iterations} --write`, one run: each plan in its own process, "
             "`--workers 0`, seed 0, a fixed search of "
-            f"{args.max_iterations} iterations (same figures on any load). before = 2f637e5 "
-            "(chainage cuts), after = this tree (cuts moved until no sector's own round-trip "
-            "bound exceeds the whole border's by 2 %, else merged). Loops in minutes; the "
-            "reference is the whole plan's longest loop (this tree, same search).\n\n"
+            f"{args.max_iterations} iterations (same figures on any load). before = "
+            f"{args.before_label}, after = this tree ({args.after_label}). Loops in minutes; "
+            "the reference is the whole plan's longest loop (this tree, same search). "
+            "Split CPU s: `split_sectors` alone (process time).\n\n"
         )
-        RESULTS.write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
+        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+        title = "# Sector plans against the whole plan (issue #24, item 4)\n\n"
+        rest = old[len(title) :] if old.startswith(title) else old
+        RESULTS.write_text(title + head + "\n".join(lines) + "\n\n" + rest, encoding="utf-8")
 
 
 if __name__ == "__main__":

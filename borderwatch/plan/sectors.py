@@ -15,11 +15,14 @@ A national border of thousands of kilometres is planned in sectors:
    teams can, when a neighbour's teams can (:func:`_rescue`, repeated). Units
    only a team two or more sectors away could watch stay lost to the split:
    :func:`plan_sectors` warns and reports their km (``lost_km``). Then the
-   split is balanced (:func:`_balance`): while a sector's own round-trip bound
-   (its teams, its sub-network, :func:`_trip_per_unit`) exceeds the whole
-   border's by more than :data:`SPLIT_TOLERANCE`, its cuts move; a sector no
-   move mends is refused (merged with a neighbour, with a warning naming it,
-   its bound and the whole border's).
+   split is balanced (:func:`_balance`): while a sector's own bounds (its teams,
+   its sub-network) exceed the whole border's by more than
+   :data:`SPLIT_TOLERANCE` — its round trip to its farthest unit
+   (:func:`_trip_per_unit`) against the whole border's, or the assignment bound
+   of its required roads (its workload per team) against that of all the
+   sectors' roads with all teams on the whole network (:class:`_SplitBounds`) —
+   its cuts move; a sector no move mends is refused (merged with a neighbour,
+   with one warning line naming it, its bound and the whole border's).
 2. :func:`sector_network` makes a valid :class:`~borderwatch.data.network.PatrolNetwork`
    of each sector (:func:`subset_network`): the sector's units; the road nodes
    whose nearest border unit lies within the sector's chainage span plus a
@@ -72,7 +75,8 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -88,10 +92,17 @@ from borderwatch.coverage.timeline import PatrolTimeline
 from borderwatch.data.network import PatrolNetwork, WatchIndex, _components, _symmetric_min_csr
 from borderwatch.errors import ConfigError, PlanWarning, RoutingError
 from borderwatch.plan.patrols import PatrolPlan, bound_cap_s, finish_plan, plan_patrols
-from borderwatch.plan.required import RequiredRoads, _fixed_edges
+from borderwatch.plan.required import RequiredRoads, _fixed_edges, choose_required_edges
+from borderwatch.routing.assignment import assignment_bound
+from borderwatch.routing.bounds import round_trip_bound
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link
-from borderwatch.routing.patrol import PatrolInstance, TeamRoute, node_components
+from borderwatch.routing.patrol import (
+    PatrolInstance,
+    TeamRoute,
+    build_instance,
+    node_components,
+)
 from borderwatch.routing.result import RoutingResult, Step, gap_pct
 
 if TYPE_CHECKING:
@@ -103,6 +114,8 @@ __all__ = [
     "CUT_WINDOW",
     "DEFAULT_MARGIN_M",
     "FULL_BOUND_MAX_LINKS",
+    "SPLIT_BOUND_ROUNDS",
+    "SPLIT_REFERENCE_ROUNDS",
     "SPLIT_TOLERANCE",
     "Sector",
     "SectorFigures",
@@ -135,6 +148,14 @@ DEFAULT_MARGIN_M = 5000.0
 SPLIT_TOLERANCE = 0.02
 #: At most this many cut moves per sector while balancing a split (:func:`_balance`).
 BALANCE_MOVES = 8
+#: Rounds of the assignment bound that gives each trial sector its workload bound while
+#: balancing a split (:class:`_SplitBounds`); a count, so the split is the same on any load.
+#: 0: the round-trip bound alone (the sixth session's balance).
+SPLIT_BOUND_ROUNDS = 4
+#: Rounds of the whole border's reference for a split (:meth:`_SplitBounds.reference`, the
+#: assignment bound's own scaling caps them on large borders): it runs once per split
+#: checked, not per trial, and a weaker reference would refuse splits that cost nothing.
+SPLIT_REFERENCE_ROUNDS = 12
 
 
 # --------------------------------------------------------------------------- the split
@@ -383,6 +404,7 @@ def split_sectors(
     margin_m: float = DEFAULT_MARGIN_M,
     option: str = "--sectors",
     tolerance: float | None = SPLIT_TOLERANCE,
+    bound_rounds: int = SPLIT_BOUND_ROUNDS,
 ) -> tuple[Sector, ...]:
     """Split the border of ``network`` by chainage into sectors with the teams based in them.
 
@@ -401,11 +423,16 @@ def split_sectors(
     option
         The option name errors give.
     tolerance
-        No sector's own round-trip bound may exceed the whole border's by more
-        than this fraction: the cuts move until none does, and a sector no move
-        brings within it is merged with a neighbour (warned, naming the sector,
-        its bound and the whole border's; :func:`_balance`). ``None``: keep the
-        chainage cuts.
+        No sector's own bounds (the round trip to its farthest unit; the assignment
+        bound of its required roads with its teams) may exceed the whole border's
+        of the same kind by more than this fraction: the cuts move until none does,
+        and a sector no move brings within it is merged with a neighbour (warned,
+        naming the sector, its bound and the whole border's; :func:`_balance`).
+        ``None``: keep the chainage cuts.
+    bound_rounds
+        Rounds of the assignment bound that gives each trial sector its workload
+        bound; 0: the round trip alone (and the whole border's round trip as the
+        reference).
 
     Returns
     -------
@@ -416,7 +443,7 @@ def split_sectors(
     ------
     ConfigError
         A bad ``sectors`` value (not ``auto`` or a whole number from 1 to the
-        number of teams), or a negative margin.
+        number of teams), a negative margin or tolerance, or bad ``bound_rounds``.
     """
     n = _sector_count(network, sectors, option)
     if not (isinstance(margin_m, int | float) and math.isfinite(margin_m) and margin_m >= 0):
@@ -428,6 +455,12 @@ def split_sectors(
     ):
         raise ConfigError(
             "the split tolerance is a fraction >= 0", field="tolerance", value=tolerance
+        )
+    if isinstance(bound_rounds, bool) or not isinstance(bound_rounds, int) or bound_rounds < 0:
+        raise ConfigError(
+            "the split's bound rounds are a whole number >= 0",
+            field="bound_rounds",
+            value=bound_rounds,
         )
     lengths = network.units["length_m"].to_numpy(dtype=float)
     cum = np.concatenate([[0.0], np.cumsum(lengths)])
@@ -448,7 +481,7 @@ def split_sectors(
     bounds = (
         None
         if tolerance is None
-        else _SplitBounds(network, team_unit, node_chain, cum, float(margin_m))
+        else _SplitBounds(network, team_unit, node_chain, cum, float(margin_m), bound_rounds)
     )
     while True:
         built = [
@@ -702,15 +735,61 @@ def _trip_per_unit(
     return out
 
 
-class _SplitBounds:
-    """Each candidate sector's own round-trip bound against the whole border's (cached).
+#: The loggers of the steps a trial sector's workload bound runs (quiet while balancing).
+_TRIAL_LOGGERS = (
+    "borderwatch.plan.required",
+    "borderwatch.routing.patrol",
+    "borderwatch.routing.assignment",
+    "borderwatch.routing.minmax",
+)
 
-    The whole border's bound (``ref``, s) is the largest, over the units some team
-    can watch, of the cheapest round trip through a road watching the unit from
-    any team's base on the whole network (:func:`_trip_per_unit`): every plan of
-    the whole border has a loop at least that long. A sector's own bound is the
-    same with its teams on its sub-network, over its units its teams can watch;
-    the units some team could watch but none of the sector's are its lost units.
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """No warnings and no log lines below ERROR from a trial sector's cover, instance, bound."""
+    loggers = [logging.getLogger(name) for name in _TRIAL_LOGGERS]
+    levels = [lg.level for lg in loggers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            for lg, level in zip(loggers, levels, strict=True):
+                lg.setLevel(level)
+
+
+class _SplitBounds:
+    """Each candidate sector's own bounds against the whole border's (cached).
+
+    A sector has two lower bounds (s) of any plan of the sector (its teams, its
+    sub-network), each held against the whole border's of the same kind:
+
+    * **reach**: over its units its teams can watch, the cheapest round trip from a
+      base of its teams through a road watching the unit (:func:`_trip_per_unit`);
+      the units some team could watch but none of the sector's are its lost units;
+    * **workload** (``rounds`` > 0): the assignment bound
+      (:func:`~borderwatch.routing.assignment.assignment_bound`, ``rounds`` rounds)
+      of the sector's required roads (the cover
+      :func:`~borderwatch.plan.required.choose_required_edges` chooses on its
+      sub-network, as its plan does) served by its teams: it grows when the
+      sector's teams are too few or too far for its roads, which reach alone
+      does not see.
+
+    The whole border's reach bound (``ref``) is the cheapest round trip to its
+    dearest unit from any base on the whole network. Its workload reference for a
+    split (:meth:`reference`) is a lower bound of the longest loop of any plan of
+    the whole border that serves the sectors' required roads: the larger of
+    ``ref`` and the assignment bound of the union of the sectors' required roads
+    served by *every* team on the *whole* network (:data:`SPLIT_REFERENCE_ROUNDS`
+    rounds, pruned and capped at the largest sector workload bound over ``1 +
+    tolerance``: it only has to tell whether that bound is within the tolerance).
+    A per-sector reference (one sector's roads with every team) would let all teams
+    help that sector for free: on 120 km seed 10 it stays at 191 min where the
+    whole border's is 236. Both parts count: the workload bound of a small sector
+    can be weak (80 km seed 4, 3 + 3 teams: within the 2 % of the whole border's
+    while its plan came out 9.5 % above the whole plan; its reach is 15 % over).
     """
 
     def __init__(
@@ -720,17 +799,22 @@ class _SplitBounds:
         node_chain: np.ndarray,
         cum: np.ndarray,
         margin_m: float,
+        rounds: int = SPLIT_BOUND_ROUNDS,
     ) -> None:
         self.network = network
         self.team_unit = team_unit
         self.node_chain = node_chain
         self.cum = cum
         self.margin_m = margin_m
+        self.rounds = rounds
         self.lengths = np.diff(cum)
         whole = _trip_per_unit(network, np.ones(len(network.teams), dtype=bool), None)
         self.watchable = np.isfinite(whole)
         self.ref = float(whole[self.watchable].max()) if self.watchable.any() else 0.0
         self._cache: dict[tuple[int, int], tuple[float, float]] = {}
+        # per sector: its required roads (whole-network edge ids) and own workload bound
+        self._work: dict[tuple[int, int], tuple[np.ndarray, float]] = {}
+        self._whole: dict[tuple[tuple[int, ...], float], float] = {}
 
     def sector(self, lo: int, hi: int) -> tuple[float, float]:
         """(own bound in s, lost km) of the sector of units ``lo .. hi - 1``."""
@@ -753,17 +837,84 @@ class _SplitBounds:
             ok = need & np.isfinite(trip)
             bound = float(trip[ok].max()) if ok.any() else 0.0
             lost = float(self.lengths[lo:hi][need & ~ok].sum()) / 1000.0
+            if self.rounds > 0 and built.teams:
+                self._work[key] = self._workload(built)
             self._cache[key] = (bound, lost)
         return self._cache[key]
 
-    def score(self, starts: Sequence[int]) -> tuple[float, float, float]:
-        """(lost km, largest bound / ref, sum of squared ratios) of a split: lower is better."""
-        ratios = []
-        lost = 0.0
+    def work(self, lo: int, hi: int) -> float:
+        """The workload bound (s) of the sector of units ``lo .. hi - 1`` (0 without rounds)."""
+        self.sector(lo, hi)
+        return self._work[(lo, hi)][1] if (lo, hi) in self._work else 0.0
+
+    def _workload(self, built: Sector) -> tuple[np.ndarray, float]:
+        """The required roads of ``built`` (whole-network ids) and their own bound (s).
+
+        The assignment bound of those roads served by its teams on its sub-network
+        (0 where its teams reach none of them: its reach bound says so).
+        """
+        none = np.zeros(0, dtype=np.int64)
+        with _quiet():
+            sub = sector_network(self.network, built)
+            req = choose_required_edges(sub)
+            try:
+                inst = build_instance(sub, req.edges).instance
+            except RoutingError:
+                return none, 0.0
+            if not inst.required.any():
+                return none, 0.0
+            own = assignment_bound(
+                inst, max_rounds=self.rounds, time_limit_s=math.inf, basic=round_trip_bound(inst)
+            )
+        return built.edges[req.edges].astype(np.int64), float(own)
+
+    def reference(self, starts: Sequence[int], cap: float) -> float:
+        """The whole border's reference (s) for the split ``starts`` (see the class).
+
+        The assignment bound of the union of the sectors' required roads with every
+        team on the whole network stops at ``cap`` (pairs whose round trip exceeds it
+        are left out, the bound's incumbent pruning), so the result is at most
+        ``max(cap, ref)``: enough to tell whether a sector's bound is within the
+        tolerance of it.
+        """
+        key = (tuple(starts), cap)
+        if key not in self._whole:
+            none = np.zeros(0, dtype=np.int64)
+            parts = []
+            for lo, hi in zip(starts[:-1], starts[1:], strict=True):
+                self.sector(lo, hi)
+                parts.append(self._work.get((lo, hi), (none, 0.0))[0])
+            edges = np.unique(np.concatenate(parts)) if parts else none
+            value = 0.0
+            if self.rounds > 0 and len(edges) and cap > self.ref:
+                with _quiet():
+                    inst = build_instance(self.network, edges).instance
+                    value = assignment_bound(
+                        inst,
+                        max_rounds=max(self.rounds, SPLIT_REFERENCE_ROUNDS),
+                        time_limit_s=math.inf,
+                        incumbent=cap,
+                        basic=min(cap, round_trip_bound(inst)),
+                    )
+            self._whole[key] = max(self.ref, min(cap, float(value)))
+        return self._whole[key]
+
+    def ratios(self, starts: Sequence[int], work_ref: float) -> list[float]:
+        """Per sector of ``starts``: max(reach bound / ``ref``, workload bound / ``work_ref``).
+
+        ``work_ref`` is the whole border's reference for the split (:meth:`reference`).
+        """
+        out = []
         for lo, hi in zip(starts[:-1], starts[1:], strict=True):
-            bound, gone = self.sector(lo, hi)
-            lost += gone
-            ratios.append(bound / self.ref if self.ref > 0 else 0.0)
+            reach = self.sector(lo, hi)[0] / self.ref if self.ref > 0 else 0.0
+            work = self.work(lo, hi) / work_ref if work_ref > 0 else 0.0
+            out.append(max(reach, work))
+        return out
+
+    def score(self, starts: Sequence[int], work_ref: float) -> tuple[float, float, float]:
+        """(lost km, largest ratio, sum of squared ratios) of a split: lower is better."""
+        lost = sum(self.sector(lo, hi)[1] for lo, hi in zip(starts[:-1], starts[1:], strict=True))
+        ratios = self.ratios(starts, work_ref)
         return (round(lost, 6), max(ratios), sum(r * r for r in ratios))
 
 
@@ -772,25 +923,34 @@ def _balance(
 ) -> list[int]:
     """The split ``starts`` with no sector's own bound above the whole border's by ``tolerance``.
 
-    While a sector's own round-trip bound (:class:`_SplitBounds`) exceeds
-    ``(1 + tolerance)`` times the whole border's, its cuts move (each to any
-    candidate place, halfway between two bases, within :data:`CUT_WINDOW`
-    candidates and between its neighbours' cuts): the move that lowers the
-    split's score most (never losing more border to the split), up to
+    While a sector's own reach or workload bound (:class:`_SplitBounds`) exceeds
+    ``(1 + tolerance)`` times the whole border's of the same kind (for the workload,
+    :meth:`_SplitBounds.reference` of the split), the cuts of the sector with the
+    largest ratio move (each to any candidate place, halfway between two bases, within
+    :data:`CUT_WINDOW` candidates and between its neighbours' cuts): the move that
+    lowers the split's score most (never losing more border to the split), up to
     :data:`BALANCE_MOVES` moves per sector. A sector no move brings within the
-    tolerance is refused: merged with the neighbour that gives the better
-    split, with a warning naming the sector, its bound and the whole border's.
+    tolerance is refused: merged with the neighbour that gives the better split,
+    with a warning naming the sector, its bound and the whole border's reference.
     """
     starts = list(starts)
     limit = 1.0 + tolerance
     cum = bounds.cum
     moves = BALANCE_MOVES * (len(starts) - 1)
     while len(starts) > 2:
-        score = bounds.score(starts)
-        if score[1] <= limit:
+        pairs = list(zip(starts[:-1], starts[1:], strict=True))
+        work = [bounds.work(lo, hi) for lo, hi in pairs]
+        # the whole border's workload reference (an assignment bound) only where it decides
+        ref = (
+            bounds.ref
+            if max(work) <= limit * bounds.ref
+            else bounds.reference(starts, max(work) / limit)
+        )
+        ratios = bounds.ratios(starts, ref)
+        if max(ratios) <= limit:
             return starts
-        own = [bounds.sector(lo, hi)[0] for lo, hi in zip(starts[:-1], starts[1:], strict=True)]
-        worst = int(np.argmax(own))
+        score = bounds.score(starts, ref)
+        worst = int(np.argmax(ratios))
         best: tuple[tuple[float, float, float], list[int]] | None = None
         if moves > 0:
             for c in (worst, worst + 1):  # its left and right cut
@@ -802,16 +962,17 @@ def _balance(
                     if x == starts[c] or not (starts[c - 1] < x < starts[c + 1]):
                         continue
                     trial = [*starts[:c], x, *starts[c + 1 :]]
-                    s = bounds.score(trial)
+                    s = bounds.score(trial, ref)
                     if s < score and (best is None or s < best[0]):
                         best = (s, trial)
         if best is not None:
             moves -= 1
             logger.info(
-                "sectors: a cut moved to lower sector %d's own bound (%.1f -> largest %.1f min)",
+                "sectors: a cut moved to lower sector %d's own bound (%.3f -> largest %.3f "
+                "of the whole border's)",
                 worst + 1,
-                own[worst] / 60.0,
-                best[0][1] * bounds.ref / 60.0,
+                ratios[worst],
+                best[0][1],
             )
             starts = best[1]
             continue
@@ -819,19 +980,27 @@ def _balance(
         for drop in (worst, worst + 1):
             if 0 < drop < len(starts) - 1:
                 trial = [*starts[:drop], *starts[drop + 1 :]]
-                merged.append((bounds.score(trial), trial))
+                merged.append(trial)
+        lo, hi = pairs[worst]
+        reach = bounds.sector(lo, hi)[0]
+        if bounds.ref > 0 and reach / bounds.ref >= ratios[worst]:
+            own, whole, what = reach, bounds.ref, "the round trip to its farthest unit"
+        else:
+            own, whole, what = work[worst], ref, "its workload"
         logger.warning(
             "sectors: sector %d (km %.1f-%.1f) refused: its own bound %.1f min exceeds the "
-            "whole border's bound %.1f min by more than %.0f %% and no cut move helps; "
+            "whole border's bound %.1f min by more than %.0f %% (%s) and no cut move helps; "
             "merged with a neighbour",
             worst + 1,
-            cum[starts[worst]] / 1000.0,
-            cum[starts[worst + 1]] / 1000.0,
-            own[worst] / 60.0,
-            bounds.ref / 60.0,
+            cum[lo] / 1000.0,
+            cum[hi] / 1000.0,
+            own / 60.0,
+            whole / 60.0,
             100.0 * tolerance,
+            what,
         )
-        starts = min(merged)[1]
+        # one neighbour: no need to bound the merged sector; two: the better split
+        starts = merged[0] if len(merged) == 1 else min(merged, key=lambda t: bounds.score(t, ref))
     return starts
 
 

@@ -47,7 +47,8 @@ def plan(net) -> SectorPlan:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_every_unit_and_team_in_exactly_one_sector(net, n: int) -> None:  # type: ignore[no-untyped-def]
-    sectors = split_sectors(net, n)
+    # the chainage cuts (the balanced split refuses the third sector of 80 km / 6 teams)
+    sectors = split_sectors(net, n, tolerance=None)
     assert len(sectors) == n
     count = np.zeros(len(net.units), dtype=int)
     for s in sectors:
@@ -319,8 +320,12 @@ def test_units_lost_to_the_split_are_warned_and_reported() -> None:
     with pytest.warns(
         PlanWarning, match=r"the sector split loses \d+\.\d km of border \(9 units\)"
     ):
-        plan = plan_sectors(
-            net, 3, workers=0, search=SearchParams(max_iterations=20, bound_rounds=0, seed=0)
+        plan = plan_sectors(  # the chainage cuts: the balanced split merges these sectors
+            net,
+            3,
+            workers=0,
+            search=SearchParams(max_iterations=20, bound_rounds=0, seed=0),
+            tolerance=None,
         )
     assert len(plan.sectors) == 3
     lost = np.concatenate([s.lost_units for s in plan.sectors])
@@ -499,3 +504,77 @@ def test_bad_split_tolerance(net) -> None:  # type: ignore[no-untyped-def]
     for bad in (-0.1, float("nan"), "2 %"):
         with pytest.raises(ConfigError, match="tolerance"):
             split_sectors(net, 2, tolerance=bad)  # type: ignore[arg-type]
+
+
+def test_bad_split_bound_rounds(net) -> None:  # type: ignore[no-untyped-def]
+    from borderwatch.errors import ConfigError
+
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ConfigError, match="bound_rounds"):
+            split_sectors(net, 2, bound_rounds=bad)  # type: ignore[arg-type]
+
+
+def _cuts_of(sectors) -> list[int]:  # type: ignore[no-untyped-def]
+    return [s.unit_lo for s in sectors[1:]]
+
+
+# the sector plans' search: small, a count (the same plans on any load)
+QUALITY = SearchParams(max_iterations=300, time_limit_s=3600.0, seed=0)
+
+
+@pytest.mark.slow
+def test_the_balance_sees_workload_the_round_trips_do_not() -> None:
+    """60 km seed 0, 5 teams: the round trips keep the chainage cut, the workload moves it."""
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+
+    net = build_network(generate_scenario(60, seed=0))
+    chainage = split_sectors(net, 2, tolerance=None)
+    assert [len(s.teams) for s in chainage] == [1, 4]
+    # every sector's round trip is within 2 % of the whole border's: reach alone moves nothing
+    assert _cuts_of(split_sectors(net, 2, bound_rounds=0)) == _cuts_of(chainage)
+    balanced = split_sectors(net, 2)
+    assert len(balanced) == 2 and _cuts_of(balanced) != _cuts_of(chainage)
+    assert [len(s.teams) for s in balanced] == [3, 2]
+    assert _cuts_of(split_sectors(net, 2)) == _cuts_of(balanced)  # deterministic
+
+    whole = plan_patrols(net, QUALITY)
+    before = plan_sectors(net, 2, QUALITY, workers=0, tolerance=None)
+    after = plan_sectors(net, 2, QUALITY, workers=0)
+    # the chainage split costs quality, proven by its 4-team sector's own bound (147.5 vs 160.5)
+    assert before.sector_bound_min > 1.02 * whole.max_loop_min
+    assert after.max_loop_min <= 1.02 * whole.max_loop_min
+    assert [f.teams for f in after.figures] == [s.teams for s in balanced]
+
+
+@pytest.mark.slow
+def test_a_split_the_workload_cannot_mend_is_refused_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """60 km seed 4, 5 teams: no cut gives 2 sectors within 2 %: one warning line says why."""
+    import re
+
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+
+    net = build_network(generate_scenario(60, seed=4))
+    assert len(split_sectors(net, 2, bound_rounds=0)) == 2  # reach alone keeps the split
+    with caplog.at_level("WARNING", logger="borderwatch.plan.sectors"):
+        out = split_sectors(net, 2)
+    assert len(out) == 1 and out[0].teams == tuple(net.teams.index)
+    lines = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(lines) == 1, lines
+    m = re.search(
+        r"sector (\d) \(km [\d.]+-[\d.]+\) refused: its own bound ([\d.]+) min exceeds the "
+        r"whole border's bound ([\d.]+) min by more than 2 %",
+        lines[0],
+    )
+    assert m is not None, lines[0]
+    bound, ref = float(m.group(2)), float(m.group(3))
+    assert bound > 1.02 * ref
+    # the reference is a lower bound of the whole plan's longest loop, and the split it
+    # refused would have cost quality: the chainage split's plan is far above the whole's
+    whole = plan_patrols(net, QUALITY)
+    assert ref <= whole.max_loop_min + 0.05
+    chainage = plan_sectors(net, 2, QUALITY, workers=0, tolerance=None)
+    assert chainage.max_loop_min > 1.02 * whole.max_loop_min
