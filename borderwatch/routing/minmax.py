@@ -907,10 +907,14 @@ def _split(model: _Model, tour: list[tuple[int, int]]) -> list[list[int]] | None
     dp = np.full(n + 1, np.inf)
     dp[0] = 0.0
     choice = np.zeros((k, n + 1), dtype=np.int64)
-    # cut points a < b: team serves tour[a:b]; a == b: the team stays home
-    aa, bb = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
-    first = np.minimum(aa, n - 1)  # first task of the piece
-    last = np.maximum(bb - 1, 0)  # last task of the piece
+    # cut points a < b (rows a, columns b): team serves tour[a:b]; a == b: the team stays
+    # home. Each term depends on a or on b alone, so it is a column or a row broadcast
+    # over the (n + 1, n + 1) table (the same sums in the same order as gathering it)
+    cut = np.arange(n + 1)
+    first = np.minimum(cut, n - 1)[:, None]  # first task of the piece, by a
+    last = np.maximum(cut - 1, 0)[None, :]  # last task of the piece, by b
+    upper = cut[:, None] < cut[None, :]
+    home = np.where(cut[:, None] == cut[None, :], 0.0, np.inf)
     for r in range(k):
         p, d = int(model.slot[r]), int(model.dep[r])
         Dp = model.D[p]
@@ -918,12 +922,15 @@ def _split(model: _Model, tour: list[tuple[int, int]]) -> list[list[int]] | None
             sv = np.concatenate(([0.0], np.cumsum(model.serv[p, g])))
             dh = np.concatenate(([0.0], np.cumsum(Dp[en[:-1], st[1:]])))
             if model.circuit:  # the piece closes on itself: last end -> first start
-                seg = (sv[bb] - sv[aa]) + (dh[last] - dh[first]) + Dp[en[last], st[first]]
+                seg = (sv[None, :] - sv[:, None]) + (dh[last] - dh[first]) + Dp[en[last], st[first]]
             else:
                 seg = (
-                    Dp[d, st][first] + (sv[bb] - sv[aa]) + (dh[last] - dh[first]) + Dp[en, d][last]
+                    Dp[d, st][first]
+                    + (sv[None, :] - sv[:, None])
+                    + (dh[last] - dh[first])
+                    + Dp[en, d][last]
                 )
-        seg = np.where(bb > aa, seg, np.where(bb == aa, 0.0, np.inf))
+        seg = np.where(upper, seg, home)
         seg[np.isnan(seg)] = np.inf
         cand = np.maximum(dp[:, None], seg)
         choice[r] = np.argmin(cand, axis=0)

@@ -112,3 +112,72 @@ def test_random_grids_keep_invariants(seed: int, k: int, share: float) -> None:
     inst = grid(3, 3, seed=seed, depots=depots, required_share=share)
     res = solve_minmax(inst, search=SearchParams(max_iterations=25, time_limit_s=0, seed=seed))
     res.validate(inst)
+
+
+def _split_by_hand(model, tour):  # type: ignore[no-untyped-def]
+    """The min-max split, every piece's cost summed element by element (the reference)."""
+    import math
+
+    n, k = len(tour), model.k
+    g = [t for t, _ in tour]
+    st = [int(model.S[t, o]) for t, o in tour]
+    en = [int(model.E[t, o]) for t, o in tour]
+    dp = [0.0] + [math.inf] * n
+    choice = []
+    for r in range(k):
+        p, d = int(model.slot[r]), int(model.dep[r])
+        Dp = model.D[p]
+        sv, dh = [0.0], [0.0]
+        for i in range(n):
+            sv.append(sv[-1] + float(model.serv[p, g[i]]))
+        for i in range(n - 1):
+            dh.append(dh[-1] + float(Dp[en[i], st[i + 1]]))
+        pick, new = [], []
+        for b in range(n + 1):
+            best = (math.inf, 0)
+            for a in range(n + 1):
+                f, la = min(a, n - 1), max(b - 1, 0)
+                if a > b:
+                    seg = math.inf
+                elif a == b:
+                    seg = 0.0
+                elif model.circuit:
+                    seg = (sv[b] - sv[a]) + (dh[la] - dh[f]) + float(Dp[en[la], st[f]])
+                else:
+                    seg = float(Dp[d, st[f]]) + (sv[b] - sv[a]) + (dh[la] - dh[f])
+                    seg += float(Dp[en[la], d])
+                seg = math.inf if math.isnan(seg) else seg
+                if max(dp[a], seg) < best[0]:
+                    best = (max(dp[a], seg), a)
+            pick.append(best[1])
+            new.append(best[0])
+        choice.append(pick)
+        dp = new
+    if not math.isfinite(dp[n]):
+        return None
+    pieces, b = [], n
+    for r in range(k - 1, -1, -1):
+        a = choice[r][b]
+        pieces.append(g[a:b])
+        b = a
+    return pieces[::-1]
+
+
+@pytest.mark.parametrize("circuit", [False, True])
+def test_split_is_the_split_summed_by_hand(circuit: bool) -> None:
+    """_split's broadcast table: the same pieces as every cost summed one by one."""
+    import dataclasses
+    import random
+
+    from borderwatch.routing.minmax import _Model, _split
+
+    rng = random.Random(5)
+    for seed in range(4):
+        inst = grid(5, 6, seed=seed, depots=(0, 29, 14), profiles=2, required_share=0.7)
+        # costs that are not integers, so that a sum in another order would show
+        scale = np.random.default_rng(seed).uniform(0.7, 1.3, size=inst.cost.shape[1])
+        inst = dataclasses.replace(inst, cost=inst.cost * scale, circuit=circuit)
+        model = _Model.of(inst)
+        for _ in range(3):
+            tour = [(t, rng.randrange(2)) for t in rng.sample(range(model.m), model.m)]
+            assert _split(model, tour) == _split_by_hand(model, tour)
