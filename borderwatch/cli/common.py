@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from borderwatch import forking
 from borderwatch.errors import (
     BorderwatchError,
     ConfigError,
@@ -199,6 +201,22 @@ class _LineStatus:
         _progress_line(message)
 
 
+def _spinner_pause(status: Any) -> forking.Pausable:
+    """How a rich status pauses its refresh thread for a fork (:mod:`borderwatch.forking`)."""
+
+    def threads() -> list[threading.Thread]:
+        thread = getattr(getattr(status, "_live", None), "_refresh_thread", None)
+        return [thread] if isinstance(thread, threading.Thread) else []
+
+    def pause() -> None:
+        running = threads()
+        status.stop()
+        for thread in running:  # rich's stop() only asks it to end
+            thread.join(timeout=1.0)
+
+    return forking.Pausable(threads=threads, pause=pause, resume=status.start)
+
+
 @contextmanager
 def step(message: str) -> Iterator[Any]:
     """A spinner with ``message`` on a terminal; a progress line elsewhere.
@@ -209,7 +227,11 @@ def step(message: str) -> Iterator[Any]:
     """
     if sys.stderr.isatty():
         with err.status(message, spinner="dots") as status:
-            yield status
+            unregister = forking.register(_spinner_pause(status))
+            try:
+                yield status
+            finally:
+                unregister()
     else:
         _progress_line(message)
         yield _LineStatus()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import pickle
-import threading
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from borderwatch import forking
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -105,12 +106,7 @@ class FilesBeside:
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
         if fork is None:
-            fork = (
-                "fork" in multiprocessing.get_all_start_methods()
-                and threading.active_count() == 1
-                and not multiprocessing.current_process().daemon
-                and patrols._spare_core()
-            )
+            fork = patrols._fork_helps()
         if fork:
             try:
                 ctx = multiprocessing.get_context("fork")
@@ -121,7 +117,7 @@ class FilesBeside:
                     name="borderwatch-files",
                     daemon=True,
                 )
-                proc.start()
+                forking.start(proc)
                 theirs.close()
                 self._proc, self._conn = proc, mine
             except (OSError, AssertionError, ValueError) as exc:

@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import multiprocessing
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from borderwatch import forking
 from borderwatch.config import SearchParams
 from borderwatch.coverage.revisit import revisits
 from borderwatch.coverage.risk import risk_weights
@@ -226,13 +226,13 @@ def _spare_core() -> bool:
 def _fork_helps() -> bool:
     """Whether a forked helper process is safe and likely to run on an idle core.
 
-    ``fork`` exists, no other thread runs, this is no daemonic process (a Dask
-    worker's) and a core is spare (:func:`_spare_core`). The choice changes the
+    ``fork`` exists, no other thread runs (a terminal's spinner pauses for the fork:
+    :mod:`borderwatch.forking`), this is no daemonic process (a Dask worker's) and a core is spare (:func:`_spare_core`). The choice changes the
     seconds only: every helper computes what this process would.
     """
     return (
         "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1
+        and forking.other_threads() == 0
         and not multiprocessing.current_process().daemon
         and _spare_core()
     )
@@ -344,7 +344,7 @@ class BoundBeside:
                     name="borderwatch-bound",
                     daemon=True,
                 )
-                proc.start()
+                forking.start(proc)
                 send.close()
                 self._proc, self._recv = proc, recv
             except (OSError, AssertionError, ValueError) as exc:

@@ -27,6 +27,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from borderwatch import forking
 from borderwatch.errors import RoutingError
 
 __all__ = ["ROW_CACHE_SIZE", "ArcInstance", "ShortestPaths", "prepare_paths"]
@@ -859,7 +860,7 @@ def prepare_paths(instance: ArcInstance, *, fork: bool = False) -> int:
             proc = ctx.Process(
                 target=_tables_child, args=(send, theirs), name="borderwatch-paths", daemon=True
             )
-            proc.start()
+            forking.start(proc)
             send.close()
         except (OSError, AssertionError, ValueError) as exc:
             logger.debug("key tables: no process (%s), all computed here", exc)
