@@ -38,9 +38,11 @@ warnings.simplefilter("ignore")
 from borderwatch import build_network
 from borderwatch.config import SearchParams
 from borderwatch.data.synthetic import generate_scenario
-km, seed, mode, sectors, iters = sys.argv[1:6]
+km, seed, mode, sectors, iters, rounds = sys.argv[1:7]
 net = build_network(generate_scenario(int(km), seed=int(seed)))
-search = SearchParams(max_iterations=int(iters), time_limit_s=3600.0, seed=0)
+search = SearchParams(
+    max_iterations=int(iters), time_limit_s=3600.0, seed=0, bound_rounds=int(rounds)
+)
 t = time.perf_counter()
 row = {"teams": len(net.teams)}
 if mode == "whole":
@@ -76,10 +78,13 @@ print(json.dumps(row))
 """
 
 
-def run(tree: Path, km: int, seed: int, mode: str, sectors: str, iters: int) -> dict:
+def run(
+    tree: Path, km: int, seed: int, mode: str, sectors: str, iters: int, rounds: int = 45
+) -> dict:
     """One plan in its own process with ``tree`` first on the path."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     args = [sys.executable, "-c", CHILD, str(km), str(seed), mode, sectors, str(iters)]
+    args.append(str(rounds))
     out = subprocess.run(args, env=env, capture_output=True, text=True, check=True, cwd=tree)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -92,6 +97,12 @@ def main() -> None:
     ap.add_argument("--cases", default="200:6,200:7", help="km:seed,...")
     ap.add_argument("--sectors", default="2,auto")
     ap.add_argument("--max-iterations", type=int, default=1500)
+    ap.add_argument(
+        "--bound-rounds",
+        type=int,
+        default=45,
+        help="the plans' bound_rounds (0: no assignment bound; the loops do not depend on it)",
+    )
     ap.add_argument("--before-label", default="HEAD before the change")
     ap.add_argument("--after-label", default="the change")
     ap.add_argument("--write", action="store_true", help=f"add a section on top of {RESULTS.name}")
@@ -106,12 +117,13 @@ def main() -> None:
     t0 = time.perf_counter()
     for case in args.cases.split(","):
         km, seed = (int(x) for x in case.split(":"))
-        whole = run(trees["after"], km, seed, "whole", "0", args.max_iterations)
+        whole = run(trees["after"], km, seed, "whole", "0", args.max_iterations, args.bound_rounds)
         ref = whole["max_loop_min"]
         print(f"{km} km seed {seed}: whole {ref:.1f} min ({whole['teams']} teams)", flush=True)
         for n in args.sectors.split(","):
             rows = {
-                k: run(t, km, seed, "sectors", n, args.max_iterations) for k, t in trees.items()
+                k: run(t, km, seed, "sectors", n, args.max_iterations, args.bound_rounds)
+                for k, t in trees.items()
             }
             cells = []
             for k in ("before", "after"):
@@ -146,7 +158,7 @@ def main() -> None:
             "## Workload in the balance step (eighth session)\n\n"
             f"`PYTHONPATH=. nice -n 10 python benchmarks/sectors_quality.py --before "
             f"{args.before} --cases {args.cases} --sectors {args.sectors} --max-iterations "
-            f"{args.max_iterations} --write`, one run: each plan in its own process, "
+            f"{args.max_iterations} --bound-rounds {args.bound_rounds} --write`, one run: each plan in its own process, "
             "`--workers 0`, seed 0, a fixed search of "
             f"{args.max_iterations} iterations (same figures on any load). before = "
             f"{args.before_label}, after = this tree ({args.after_label}). Loops in minutes; "
