@@ -62,7 +62,7 @@ def test_every_unit_and_team_in_exactly_one_sector(net, n: int) -> None:  # type
 
 
 def test_sector_network_is_a_valid_subset(net) -> None:  # type: ignore[no-untyped-def]
-    for s in split_sectors(net, 3):
+    for s in split_sectors(net, 3, tolerance=None):  # the chainage cuts: 3 sectors
         sub = sector_network(net, s)
         assert len(sub.units) == s.n_units and len(sub.teams) == len(s.teams)
         assert list(sub.nodes["osmid"]) == list(net.nodes["osmid"].iloc[s.nodes])
@@ -235,13 +235,16 @@ def test_no_margin_still_reaches_every_road(net, caplog: pytest.LogCaptureFixtur
     from borderwatch.routing.patrol import build_instance
 
     with caplog.at_level("INFO", logger="borderwatch.plan.sectors"):
-        sectors = split_sectors(net, 3, margin_m=0.0)
+        sectors = split_sectors(net, 3, margin_m=0.0, tolerance=None)
     assert "nodes added so that its motorcycle teams reach its roads" in caplog.text
     for s in sectors:
         sub = sector_network(net, s)
         patrol = build_instance(sub, choose_required_edges(sub).edges)
         assert patrol.unreachable == () and patrol.idle == ()
-    assert len(split_sectors(net, 3, margin_m=0.0)[0].nodes) < len(split_sectors(net, 3)[0].nodes)
+    chainage = split_sectors(net, 3, tolerance=None)
+    assert len(split_sectors(net, 3, margin_m=0.0, tolerance=None)[0].nodes) < len(
+        chainage[0].nodes
+    )
 
 
 def test_subset_network_refuses_a_base_off_its_nodes(net) -> None:  # type: ignore[no-untyped-def]
