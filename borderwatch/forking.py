@@ -76,6 +76,16 @@ def paused() -> Iterator[None]:
 
 
 def start(process: Any) -> None:
-    """``process.start()`` (a forking multiprocessing process) with the pausable threads paused."""
+    """``process.start()`` (a forking multiprocessing process) with the pausable threads paused.
+
+    Raises
+    ------
+    OSError
+        A registered thread did not end when paused: no fork (the callers then compute
+        in this process).
+    """
     with paused():
+        alive = [t.name for owner in _registered for t in owner.threads() if t.is_alive()]
+        if alive:
+            raise OSError(f"threads still running at the fork: {', '.join(alive)}")
         process.start()

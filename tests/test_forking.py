@@ -97,3 +97,26 @@ def test_step_on_a_terminal_registers_its_spinner() -> None:
         os.close(slave)
         os.close(master)
     assert out == ["2", "0"], out
+
+
+def test_no_fork_while_a_paused_thread_still_runs() -> None:
+    """A thread that does not end when paused: `start` refuses (OSError), nothing forks."""
+    stop = threading.Event()
+    stubborn = threading.Thread(target=stop.wait, name="stubborn")
+    stubborn.start()
+    resumed: list[bool] = []
+    unregister = forking.register(
+        forking.Pausable(
+            threads=lambda: [stubborn], pause=lambda: None, resume=lambda: resumed.append(True)
+        )
+    )
+    ctx = multiprocessing.get_context("fork")
+    proc = ctx.Process(target=print)
+    try:
+        with pytest.raises(OSError, match="stubborn"):
+            forking.start(proc)
+        assert proc.pid is None and resumed == [True]
+    finally:
+        unregister()
+        stop.set()
+        stubborn.join()

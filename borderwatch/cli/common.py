@@ -204,14 +204,19 @@ class _LineStatus:
 def _spinner_pause(status: Any) -> forking.Pausable:
     """How a rich status pauses its refresh thread for a fork (:mod:`borderwatch.forking`)."""
 
-    def threads() -> list[threading.Thread]:
+    stopped: list[threading.Thread] = []
+
+    def running() -> list[threading.Thread]:
         thread = getattr(getattr(status, "_live", None), "_refresh_thread", None)
         return [thread] if isinstance(thread, threading.Thread) else []
 
+    def threads() -> list[threading.Thread]:  # a stopped one that has not ended yet too
+        return running() + [t for t in stopped if t.is_alive()]
+
     def pause() -> None:
-        running = threads()
+        stopped[:] = running()
         status.stop()
-        for thread in running:  # rich's stop() only asks it to end
+        for thread in stopped:  # rich's stop() only asks it to end
             thread.join(timeout=1.0)
 
     return forking.Pausable(threads=threads, pause=pause, resume=status.start)

@@ -21,6 +21,11 @@ __all__ = ["FilesBeside"]
 
 logger = logging.getLogger(__name__)
 
+#: Seconds :meth:`FilesBeside.finish` waits for a word from the files' process before it
+#: stops it and writes its files here (a hung child, not a failed one: Ningming's tracks
+#: and map take ~1 s there, 2,000 km's under a minute).
+FILES_WAIT_S = 300.0
+
 
 def _child(
     conn: Connection,
@@ -172,6 +177,13 @@ class FilesBeside:
             if self.map_html and self._map is None:
                 conn.send(("stop", None))  # no map after all: the process may end
             while got != want:
+                if not conn.poll(FILES_WAIT_S):  # hung (not failed): stop it, write here
+                    logger.warning(
+                        "the plan files' process gave no word in %.0f s: stopped, written here",
+                        FILES_WAIT_S,
+                    )
+                    proc.terminate()
+                    break
                 kind, value = conn.recv()
                 if kind == "error":
                     logger.warning(

@@ -603,11 +603,15 @@ def _plan_rest(
     t: float,
 ) -> PatrolPlan:
     """:func:`plan_patrols` from the routing on (``beside``: the bound's process, if any)."""
-    cap_s = bound_cap_s(len(instance.links)) if search.bound_time_s is None else search.bound_time_s
-    if instance.instance.circuit and search.bound_time_s is None:
-        # circuit rounds are slower (every reachable pair kept): 200 km seed 6 needs 36
-        # rounds, 57 s at load 5-6, so that its rounds, not the 30 s cap, end it
-        cap_s *= BESIDE_CAP_FACTOR
+    # the bound after the search runs beside the night stage when a core is spare, so
+    # its default cap is the beside one on both paths (the cap must not depend on the
+    # fork); circuit rounds are slower too (every reachable pair kept): 200 km seed 6
+    # needs 36 rounds, 57 s at load 5-6, so that its rounds, not the 30 s cap, end it
+    cap_s = (
+        BESIDE_CAP_FACTOR * bound_cap_s(len(instance.links))
+        if search.bound_time_s is None
+        else search.bound_time_s
+    )
     say(f"routing {len(network.teams)} teams")
     mm_routes, result = route_teams(network, instance, search.replace(seed=seed))
     secs["routing"] = time.perf_counter() - t

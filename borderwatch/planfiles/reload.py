@@ -525,8 +525,8 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
     # in a re-plan, a team still finishing its road at the window end starts no loop
     starters = [x for x in active if starts.get(x.team, 0.0) < window - 1e-6]
     # a re-plan of a circuit plan drives each approach after the cut, from where the team is
-    set_out = (
-        {x.team: starts.get(x.team, 0.0) for x in starters}
+    set_out = (  # every team on patrol (finish_plan reads it for each)
+        {x.team: starts.get(x.team, 0.0) for x in active}
         if r.plan.cut_min is not None and net.config.loops == "circuit"
         else None
     )

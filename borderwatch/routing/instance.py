@@ -816,11 +816,11 @@ def _key_table(inst: ArcInstance, group: list[int]) -> np.ndarray:
 
 
 def _tables_child(send: Any, jobs: list[tuple[ArcInstance, list[int]]]) -> None:
-    """The forked process of :func:`prepare_paths`: its share of the key tables, or None."""
+    """The forked process of :func:`prepare_paths`: its share of the key tables, or its error."""
     try:
         send.send([_key_table(inst, group) for inst, group in jobs])
-    except BaseException:  # the parent computes them itself
-        send.send(None)
+    except BaseException as exc:  # the parent computes them itself and says why
+        send.send(f"{type(exc).__name__}: {exc}")
     finally:
         send.close()
 
@@ -851,7 +851,7 @@ def prepare_paths(instance: ArcInstance, *, fork: bool = False) -> int:
     """
     jobs = _table_jobs(instance)
     theirs = jobs[1::2] if fork and len(jobs) > 1 else []
-    blocks: list[np.ndarray | None] | None = None
+    blocks: list[np.ndarray | None] | str | None = None
     proc = recv = None
     if theirs:
         try:
@@ -879,8 +879,9 @@ def prepare_paths(instance: ArcInstance, *, fork: bool = False) -> int:
             proc.join()
     if proc is None:
         return 0
-    if blocks is None or len(blocks) != len(theirs):
-        logger.warning("the key tables' process ended without its tables: computed here")
+    if isinstance(blocks, str) or blocks is None or len(blocks) != len(theirs):
+        why = blocks if isinstance(blocks, str) else "it ended without them"
+        logger.warning("the key tables' process failed (%s): computed here", why)
         blocks = [None] * len(theirs)
     for (inst, group), block in zip(theirs, blocks, strict=True):
         inst._sp_cache.update(inst._compute_paths(group, block))

@@ -128,10 +128,19 @@ def test_a_plan_past_whole_up_to_bounds_beside_the_night_stage(small, monkeypatc
 
     net, patrol = small
     monkeypatch.setattr(patrols, "WHOLE_UP_TO", 0)  # this small plan takes that path
+    forked: list[bool] = []
+
+    class Seen(patrols.BoundBeside):  # records whether each bound's process was forked
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            forked.append(self.forked)
+
+    monkeypatch.setattr(patrols, "BoundBeside", Seen)
     plans = []
     for spare in (True, False):
         monkeypatch.setattr(patrols, "_spare_core", lambda spare=spare: spare)
         plans.append(plan_patrols(net, SEARCH))
+    assert forked == [True, False]  # the first plan's bound really ran in a forked process
     a, b = plans
     assert [r.steps for r in a.routes] == [r.steps for r in b.routes]
     assert a.result.lower_bound == b.result.lower_bound == a.balanced.lower_bound

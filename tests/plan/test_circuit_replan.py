@@ -281,3 +281,31 @@ def test_back_at_base_is_the_drive_home(night: dict[str, Path], network: Any) ->
         assert lo - 1.0 <= back <= hi + 1.0, (r["team"], lo, back, hi)
         checked += 1
     assert checked == 16
+
+
+def test_a_team_that_reaches_its_loop_after_the_window_is_on_standby(
+    night: dict[str, Path], network: Any
+) -> None:
+    """A late cut: a team whose drive to its new loop ends after the window end starts none."""
+    from borderwatch.plan.replan import TeamPosition, replan
+    from borderwatch.planfiles.reload import load_plan, plan_network
+
+    plan = load_plan(night["A"], network)
+    pnet = plan_network(night["A"], network)
+    far = sorted((r for r in plan.routes if r.on_patrol), key=lambda r: -r.approach_s)[:3]
+    at_base = {
+        r.team: TeamPosition(r.team, int(pnet.teams.loc[r.team, "node"]), 575.0, "given")
+        for r in far
+    }
+    rp = replan(plan, pnet, at="05:35", drop=["T05"], positions=at_base)
+    window = pnet.config.night_minutes
+    late = []
+    for r in rp.plan.routes:
+        if r.team not in rp.positions:
+            continue
+        ready = rp.positions[r.team].ready_min
+        if r.on_patrol:
+            assert ready + (r.approach_s / 60.0 if r.approach else 0.0) < window, r.team
+        elif "reaches its new loop only after the window end" in r.standby_reason:
+            late.append(r.team)
+    assert late, "no team put back at its base at 05:35 had a loop out of reach"

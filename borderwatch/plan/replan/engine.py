@@ -462,18 +462,27 @@ def _hot_shortfall(
 
 
 def _still_on_road(network: PatrolNetwork, routes: list[TeamRoute], cut: _Cut) -> list[TeamRoute]:
-    """A team still finishing its road at the window end starts no loop: standby.
+    """A team that cannot start a loop before the window end: standby.
 
-    So its loop's roads do not count as served (they are in ``unserved`` unless
-    another team serves them).
+    Still finishing its road at the window end, or (a circuit re-plan) on its
+    road to the new loop until then. So its loop's roads do not count as served
+    (they are in ``unserved`` unless another team serves them).
     """
+
+    def on_loop_min(r: TeamRoute) -> float:
+        return cut.pos[r.team].ready_min + (r.approach_s / 60.0 if r.approach else 0.0)
+
     return [
         standby(
             r,
             "still on its road at the window end (ready "
-            f"{network.config.clock(cut.pos[r.team].ready_min)})",
+            f"{network.config.clock(cut.pos[r.team].ready_min)})"
+            if cut.pos[r.team].ready_min >= cut.window - 1e-6
+            else "reaches its new loop only after the window end (ready "
+            f"{network.config.clock(cut.pos[r.team].ready_min)}, "
+            f"{r.approach_s / 60.0:.1f} min to the loop)",
         )
-        if r.on_patrol and cut.pos[r.team].ready_min >= cut.window - 1e-6
+        if r.on_patrol and on_loop_min(r) >= cut.window - 1e-6
         else r
         for r in routes
     ]
