@@ -114,6 +114,7 @@ __all__ = [
     "CUT_WINDOW",
     "DEFAULT_MARGIN_M",
     "FULL_BOUND_MAX_LINKS",
+    "SECTOR_BOUND_ROUNDS",
     "SPLIT_BOUND_ROUNDS",
     "SPLIT_REFERENCE_ROUNDS",
     "SPLIT_TOLERANCE",
@@ -141,6 +142,15 @@ AUTO_SECTOR_KM = 500.0
 #: Measured at 2,000 km (1,000 links): 133 s and 2.2 GB in the planning process, against
 #: 207 s and 445 MB per worker for the 4 sectors themselves; so above this, the cheap bound.
 FULL_BOUND_MAX_LINKS = 600
+#: Most rounds of every assignment bound of a sector plan (each sector's, the stitched
+#: one) when ``bound_time_s`` is not given: those bounds have no wall-clock cap (in
+#: process and on Dask they agree), so a count must end them. A sector of <= WHOLE_UP_TO
+#: links got the whole-plan default of 45 exact rounds, and its rounds grow dear with the
+#: cuts: 500 km seed 7 (112 links / 19 teams, 130 / 21) and 200 km seed 6 (89 / 14) ran
+#: for minutes; 15 rounds take 3-10 CPU s each and bound 207.4, 211.4 and 152.2 min
+#: against 217.1 and 218.9 at 24 and 21 rounds (23 and 48 s; benchmarks/results/
+#: sectors_quality.md). Smaller sectors converge before it (120 km seed 10: 7 rounds).
+SECTOR_BOUND_ROUNDS = 15
 #: Roads this far (in chainage) beyond a sector's ends belong to its sub-network.
 DEFAULT_MARGIN_M = 5000.0
 #: A split is kept only if no sector's own round-trip bound exceeds the whole border's by more
@@ -1461,8 +1471,9 @@ def plan_sectors(
         The search of every sector's :func:`~borderwatch.plan.patrols.plan_patrols`
         (each sector's search gets ``time_limit_s`` of its own). Without
         ``bound_time_s`` the sectors' bounds and the stitched bound have no wall-clock
-        cap: they end by their rounds (``bound_rounds``, scaled down on large
-        instances), so the plan is the same on Dask and in process whatever the load.
+        cap: they end by their rounds (``bound_rounds``, at most
+        :data:`SECTOR_BOUND_ROUNDS`, scaled down on large instances), so the plan is the
+        same on Dask and in process whatever the load.
         Its seed (default ``network.config.seed``) is the plan's: sector ``i`` plans
         with :func:`sector_seed` ``(seed, i)``.
     always_patrol
@@ -1528,8 +1539,11 @@ def plan_sectors(
         )
     search = search or SearchParams()
     if search.bound_time_s is None:  # the bounds end by their rounds, never by the clock: a
-        # wall-clock cap binding under load would make in-process and Dask runs differ
-        search = search.replace(bound_time_s=math.inf)
+        # wall-clock cap binding under load would make in-process and Dask runs differ; at
+        # most SECTOR_BOUND_ROUNDS of them (45 exact rounds of a 100-link sector: minutes)
+        search = search.replace(
+            bound_time_s=math.inf, bound_rounds=min(search.bound_rounds, SECTOR_BOUND_ROUNDS)
+        )
     if workers is not None and (
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
     ):

@@ -52,3 +52,37 @@ def test_sector_bounds_do_not_depend_on_the_clock(net, monkeypatch: pytest.Monke
     assert [f.bound_min for f in loaded.figures] == [f.bound_min for f in calm.figures]
     assert loaded.sector_bound == calm.sector_bound
     assert loaded.result.lower_bound == calm.result.lower_bound
+
+
+@pytest.mark.slow
+def test_sector_bounds_have_at_most_sector_bound_rounds(
+    net, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Without ``bound_time_s`` each sector's plan and the stitched bound get at most
+    SECTOR_BOUND_ROUNDS rounds (45 exact rounds of a 100-link sector ran for minutes);
+    with a wall-clock cap the caller's rounds stay."""
+    from borderwatch.plan import sectors
+
+    seen: list[tuple[str, int]] = []
+    real_plan, real_bound = sectors.plan_patrols, assignment.assignment_bound
+
+    def plan(sub, search, **kw):  # type: ignore[no-untyped-def]
+        seen.append(("sector", search.bound_rounds))
+        return real_plan(sub, search, **kw)
+
+    def bound(instance, **kw):  # type: ignore[no-untyped-def]
+        seen.append(("stitched", kw["max_rounds"]))
+        return real_bound(instance, **kw)
+
+    monkeypatch.setattr(sectors, "plan_patrols", plan)
+    monkeypatch.setattr(assignment, "assignment_bound", bound)
+    search = SearchParams(max_iterations=40, seed=5)
+    assert search.bound_rounds > sectors.SECTOR_BOUND_ROUNDS  # the default would run 45
+    plan_sectors(net, 2, workers=0, search=search, full_bound=True)
+    rounds = sectors.SECTOR_BOUND_ROUNDS
+    assert seen == [("sector", rounds), ("sector", rounds), ("stitched", rounds)]
+    seen.clear()
+    more = rounds + 1
+    capped = search.replace(bound_rounds=more, bound_time_s=60.0)
+    plan_sectors(net, 2, workers=0, search=capped, full_bound=True)
+    assert seen == [("sector", more), ("sector", more), ("stitched", more)]
