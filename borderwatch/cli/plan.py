@@ -201,8 +201,8 @@ def plan_command(
     """Plan the night patrols: required roads, min-max routes for every team, the night schedule."""
     from datetime import date
 
+    from borderwatch.i18n import LANGS  # not borderwatch.maps': that package imports folium
     from borderwatch.jobs import run_plan
-    from borderwatch.maps._i18n import LANGS
     from borderwatch.planfiles.folders import check_output_folder
 
     with guarded():
