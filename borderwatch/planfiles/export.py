@@ -401,6 +401,8 @@ def report_text(
         f"{pad(L['col_service_km'], 10, '>')}  {L['col_loops']}",
     ]
     lines += _route_lines(summary["routes"], _loop_texts(network, plan, lang), lang)
+    if not replan:
+        lines += _variants_note(summary["routes"], lang)
     lines += [
         "",
         L["teams_line"].format(
@@ -464,6 +466,20 @@ def _loop_texts(network: PatrolNetwork, plan: PatrolPlan, lang: str) -> dict[str
         for r in plan.routes
         if r.on_patrol and r.loop_s > 0
     }
+
+
+def _variants_note(routes: list[dict[str, Any]], lang: str) -> list[str]:
+    """One line under the route table when the roster may draw other variants than the base.
+
+    The table's leave-base times are those of each team's first variant (``plan.json``
+    ``routes[].leave_base``); a team with several variants may leave at another time on a
+    night the roster gives it another one, so the report says where that night's time is.
+    """
+    several = [r for r in routes if len(r.get("variants") or []) > 1]
+    if not several:
+        return []
+    base = str(several[0]["variants"][0]["variant"])  # an id, e.g. "T01-f0"
+    return [report_labels(lang)["variants_note"].format(base=base)]
 
 
 def _route_lines(routes: list[dict[str, Any]], loops: dict[str, str], lang: str) -> list[str]:
