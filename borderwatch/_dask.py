@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from borderwatch import forking
 from borderwatch._version import __version__
 from borderwatch.errors import BorderwatchError
 
@@ -31,7 +34,76 @@ def import_distributed() -> Any:
         import distributed
     except ImportError:
         raise BorderwatchError(_INSTALL_HINT) from None
+    _register_offload()
     return distributed
+
+
+#: The name prefix of ``distributed.utils._offload_executor``'s one thread.
+_OFFLOAD_PREFIX = "Dask-Offload"
+_offload_registered = False
+_offload_paused = False
+
+
+def _offload_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(_OFFLOAD_PREFIX)]
+
+
+def _pause_offload() -> None:
+    """Shut down Dask's offload pool (its thread ends; any work it runs is finished first)."""
+    global _offload_paused
+    if _offload_threads():
+        import distributed.utils
+
+        distributed.utils._offload_executor.shutdown(wait=True)
+        _offload_paused = True
+
+
+def _resume_offload() -> None:
+    """A fresh offload pool in place of the one paused (its thread starts when first used)."""
+    global _offload_paused
+    if _offload_paused:
+        import distributed.utils
+
+        distributed.utils._offload_executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=_OFFLOAD_PREFIX
+        )
+        _offload_paused = False
+
+
+def _register_offload() -> None:
+    """Let :mod:`borderwatch.forking` pause Dask's offload thread for a fork.
+
+    ``distributed`` runs some of a client's work (serialising large messages) in one
+    process-wide pool, ``distributed.utils._offload_executor``, whose thread, once
+    started, lives as long as the process: after a batch or a sector plan on a cluster
+    (its client closed) it alone kept every later fork of the process off (the plan's
+    helper processes; a test worker's every fork test after the Dask tests). Idle, it
+    can stop for the instant of a fork and a fresh pool replace it; :func:`forking.start`
+    pauses it only when no other thread runs (no client is open then).
+    """
+    global _offload_registered
+    if not _offload_registered:
+        _offload_registered = True
+        forking.register(forking.Pausable(_offload_threads, _pause_offload, _resume_offload))
+
+
+def _connect(distributed: Any, scheduler: str, timeout: float) -> Client:
+    """``distributed.Client(scheduler)``, whose thread is stopped if it cannot connect.
+
+    A client that does not reach its scheduler raises from its constructor with its
+    "IO loop" thread still running (distributed 2026.8: ``Client.start`` starts the
+    loop runner, only ``close`` stops it, and the failed client is already closed):
+    each failed attempt left a thread behind in a long-running caller.
+    """
+    client: Client = distributed.Client.__new__(distributed.Client)
+    try:
+        distributed.Client.__init__(client, scheduler, timeout=f"{timeout}s", set_as_default=False)
+    except BaseException:
+        runner = getattr(client, "_loop_runner", None)
+        if runner is not None:
+            runner.stop()
+        raise
+    return client
 
 
 def _probe() -> str:
@@ -79,9 +151,7 @@ def open_client(
         raise BorderwatchError("give either a local cluster size or a scheduler address, not both")
     if scheduler is not None:
         try:
-            client: Client = distributed.Client(
-                scheduler, timeout=f"{timeout}s", set_as_default=False
-            )
+            client = _connect(distributed, scheduler, timeout)
         except (OSError, TimeoutError, ValueError) as err:
             raise BorderwatchError(
                 f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s: {err}"
