@@ -25,7 +25,12 @@ from borderwatch.plan.night import NightObjective, night_objective, night_routes
 from borderwatch.plan.outliers import explain_outliers
 from borderwatch.plan.required import RequiredRoads, choose_required_edges
 from borderwatch.plan.schedule import NightSchedule, schedule_night
-from borderwatch.routing.assignment import SCALED_GAP_FROM, WHOLE_UP_TO, assignment_bound
+from borderwatch.routing.assignment import (
+    SCALED_GAP_FROM,
+    WHOLE_UP_TO,
+    BoundStats,
+    assignment_bound,
+)
 from borderwatch.routing.instance import prepare_paths
 from borderwatch.routing.minmax import solve_minmax
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance, route_teams
@@ -119,6 +124,11 @@ class PatrolPlan:
         return self.result.lower_bound / 60.0
 
     @property
+    def bound_by_time(self) -> bool:
+        """Whether the bound's wall-clock safety cap stopped it (it may differ between runs)."""
+        return self.result.bound_by_time
+
+    @property
     def gap_pct(self) -> float:
         """Optimality gap of the min-max loop above the bound (%, never below 0)."""
         return max(0.0, gap_pct(self.result.max_cost, self.result.lower_bound))
@@ -167,7 +177,12 @@ BOUND_WARMUP_ITERATIONS = 200
 BESIDE_CAP_FACTOR = 4.0
 
 
-def pruned_bound(instance: ArcInstance, search: SearchParams, time_limit_s: float) -> float:
+def pruned_bound(
+    instance: ArcInstance,
+    search: SearchParams,
+    time_limit_s: float,
+    stats: BoundStats | None = None,
+) -> float:
     """The assignment bound of ``instance`` pruned by a short seeded search of its own.
 
     The incumbent that prunes the bound's (team, link) pairs is the longest tour of
@@ -185,6 +200,9 @@ def pruned_bound(instance: ArcInstance, search: SearchParams, time_limit_s: floa
         The plan's search budget: its seed, ``bound_rounds`` and ``max_iterations``.
     time_limit_s
         Safety cap on the bound's seconds (:func:`bound_cap_s`).
+    stats
+        Filled in by :func:`~borderwatch.routing.assignment.assignment_bound` (whether
+        the cap stopped it: ``stats.by_time``).
 
     Returns
     -------
@@ -204,6 +222,7 @@ def pruned_bound(instance: ArcInstance, search: SearchParams, time_limit_s: floa
         max_rounds=search.bound_rounds,
         incumbent=warm.max_cost,
         basic=warm.lower_bound,
+        stats=stats,
     )
     return min(max(bound, warm.lower_bound), warm.max_cost)
 
@@ -243,18 +262,22 @@ def _bound_value(
     search: SearchParams,
     time_limit_s: float,
     after: tuple[float, float] | None,
-) -> float:
+) -> tuple[float, bool]:
     """:func:`pruned_bound`, or with ``after`` (the search's longest tour and basic bound)
-    the assignment bound pruned by that tour, as the bound after the search."""
+    the assignment bound pruned by that tour, as the bound after the search; and whether
+    the wall-clock cap stopped it (``BoundStats.by_time``)."""
+    stats = BoundStats()
     if after is None:
-        return pruned_bound(instance, search, time_limit_s)
-    return assignment_bound(
+        return pruned_bound(instance, search, time_limit_s, stats), stats.by_time
+    value = assignment_bound(
         instance,
         time_limit_s=time_limit_s,
         max_rounds=search.bound_rounds,
         incumbent=after[0],
         basic=after[1],
+        stats=stats,
     )
+    return value, stats.by_time
 
 
 def _bound_child(
@@ -279,7 +302,7 @@ def _bound_child(
 
         lower_bound(instance)
         send.send(("matchings", cached_matchings()))
-        send.send(("ok", pruned_bound(instance, search, time_limit_s)))
+        send.send(("ok", _bound_value(instance, search, time_limit_s, None)))
     except BaseException as exc:  # the parent re-raises it (or computes the bound itself)
         send.send(("error", exc))
     finally:
@@ -328,6 +351,8 @@ class BoundBeside:
         self.search = search
         self.time_limit_s = time_limit_s
         self.after = after
+        #: whether the bound's wall-clock cap stopped it (set by :meth:`result`)
+        self.by_time = False
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._recv: Connection | None = None
         self._shared = False
@@ -381,6 +406,8 @@ class BoundBeside:
     def result(self) -> float:
         """The bound (seconds): the child's, waited for, or computed here.
 
+        :attr:`by_time` then says whether the wall-clock cap stopped it.
+
         Raises
         ------
         Exception
@@ -399,11 +426,15 @@ class BoundBeside:
                 recv.close()
                 proc.join()
             if kind == "ok":
-                return float(value)
+                self.by_time = bool(value[1])
+                return float(value[0])
             if kind == "error":
                 raise value
             logger.warning("the bound's process ended without a result: computed here")
-        return _bound_value(self.instance, self.search, self.time_limit_s, self.after)
+        value, self.by_time = _bound_value(
+            self.instance, self.search, self.time_limit_s, self.after
+        )
+        return value
 
     def close(self) -> None:
         """Stop the child process if its bound was not waited for (the plan failed)."""
@@ -415,10 +446,13 @@ class BoundBeside:
             self._proc = self._recv = None
 
 
-def _with_bound(result: RoutingResult, bound: float) -> RoutingResult:
-    """``result`` carrying ``bound``: never weaker than its basic bound, never above its loop."""
+def _with_bound(result: RoutingResult, bound: float, by_time: bool = False) -> RoutingResult:
+    """``result`` carrying ``bound``: never weaker than its basic bound, never above its loop;
+    ``by_time``: the bound's wall-clock cap stopped it."""
     return dataclasses.replace(
-        result, lower_bound=min(max(bound, result.lower_bound), result.max_cost)
+        result,
+        lower_bound=min(max(bound, result.lower_bound), result.max_cost),
+        bound_by_time=by_time,
     )
 
 
@@ -642,7 +676,8 @@ def _plan_rest(
     if beside is not None:
         w = time.perf_counter()
         say("bounding the longest loop")
-        result = _with_bound(result, beside.result())
+        value = beside.result()
+        result = _with_bound(result, value, beside.by_time)
         # the take-over stage carries the first stage's bound (balance_loops copies it)
         balanced = dataclasses.replace(balanced, lower_bound=result.lower_bound)
         secs["bound"] = time.perf_counter() - w

@@ -210,7 +210,9 @@ def plan_summary(
     ``never_passed``. ``opt_gap_pct`` (also under its old name ``gap_pct``) is
     the optimality gap of the min-max loop above the lower bound, not a
     coverage gap. A plan made with ``loops = "circuit"`` records ``loops`` and
-    ``max_approach_min`` (a plan through the base writes neither).
+    ``max_approach_min`` (a plan through the base writes neither). A plan whose
+    assignment bound was stopped by its wall-clock safety cap records
+    ``bound_stopped_by_time: true`` (its bound may differ between runs).
     """
     scn = network.scenario
     watched_by_route = plan.revisits["n_passes"].to_numpy() > 0
@@ -257,6 +259,8 @@ def plan_summary(
     if network.config.loops != "base":  # the default rule (through the base) is not written
         out["loops"] = network.config.loops
         out["max_approach_min"] = float(network.config.max_approach_min)
+    if plan.result.bound_by_time:  # written only then: a bound ended by its counts is the same
+        out["bound_stopped_by_time"] = True  # on every run; this one may differ between runs
     frame = routes_frame(network, plan)
     for route, row in zip(plan.routes, frame.itertuples(), strict=True):
         out["routes"].append(_route_entry(route, row))
@@ -417,6 +421,8 @@ def report_text(
             gap=fmt_pct(summary["opt_gap_pct"]),
         ),
     ]
+    if summary.get("bound_stopped_by_time"):
+        lines.append(L["bound_time_line"])
     if summary.get("loops") == "circuit":  # the rule is said where the loops are judged
         lines.append(
             L["circuit_line"].format(

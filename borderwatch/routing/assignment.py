@@ -28,8 +28,11 @@ drive it and bounds the longest loop ``z`` of any assignment:
   it are left out and ``z`` is capped by it; the result is capped likewise.
 
 Each round solves the MILP with HiGHS (one ``highspy`` model kept across the
-rounds, :class:`_Milp`) and takes its dual bound, which is valid even when a
-round is stopped by the time box; the result is never below :func:`~borderwatch.routing.bounds.lower_bound`.
+rounds, :class:`_Milp`, single-threaded) and takes its dual bound, which is valid even
+when a round is stopped by a limit; the result is never below
+:func:`~borderwatch.routing.bounds.lower_bound`. Counts end the rounds (their number,
+the model's size, a round's nodes), so the bound is the same on every run; the wall-clock
+cap is a safety net whose hitting :class:`BoundStats` reports.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import itertools
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -48,13 +52,16 @@ from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.minmax import _Model
 
 __all__ = [
+    "ROUND_MAX_NODES",
     "SCALED_GAP_FROM",
     "SCALED_LINK_ROUNDS",
     "SCALED_MAX_ROUNDS",
     "SCALED_MIN_ROUNDS",
     "SCALED_REL_GAP",
+    "WHOLE_MAX_NNZ",
     "WHOLE_UP_TO",
     "WINDOW_ROUNDS",
+    "BoundStats",
     "assignment_bound",
     "subset_cost",
 ]
@@ -84,6 +91,46 @@ SCALED_GAP_FROM = 400
 #: 219.1 min) the window of the farthest task (:func:`_window_team`, 167 links) reaches
 #: 216.2 min in 20 rounds, where the whole MILP's 10 rounds stop at 210.8.
 WINDOW_ROUNDS = 20
+#: Up to :data:`WHOLE_UP_TO` links no round starts on a MILP of more than this many
+#: nonzeros (the base rows and the cuts so far): a count, so that the work, not the wall
+#: clock, ends the exact regime's 45 rounds. Each round solves the whole model again and
+#: grows dear with it (generated 250 km seed 1, 120 links: rounds at 54,000 / 67,000 /
+#: 83,000 / 103,000 / 123,000 nonzeros took 1.6 / 4.1 / 8.4 / 14.9 / 43.1 CPU s, the
+#: bound still rising, so that the 120 s cap beside the search decided the printed value;
+#: 300 km seed 7: 1.2 s at 77,000, 9-13 s at 164,000-173,000). Ningming converges at
+#: 12,000 (benchmarks/results/bound_scale.md, "bound9").
+WHOLE_MAX_NNZ = 80_000
+#: Up to :data:`WHOLE_UP_TO` links, most branch-and-bound nodes of one round's MILP
+#: (HiGHS ``mip_max_nodes``): a round stopped there gives HiGHS's dual bound so far
+#: (valid) and ends the rounds, the same on every run. Rounds under
+#: :data:`WHOLE_MAX_NNZ` measured <= 390 nodes (Ningming <= 54).
+ROUND_MAX_NODES = 500
+
+
+@dataclass
+class BoundStats:
+    """How an :func:`assignment_bound` ended: filled in when passed as its ``stats``.
+
+    Attributes
+    ----------
+    rounds
+        MILP rounds solved (the scaled rounds and the window rounds together).
+    nnz
+        Nonzeros of the largest MILP solved.
+    by_size
+        Whether a round count was cut short by ``max_nnz`` (deterministic).
+    by_nodes
+        Whether a round's MILP stopped at ``max_nodes`` (deterministic).
+    by_time
+        Whether the wall-clock cap ``time_limit_s`` stopped it: the bound is valid
+        but may differ between runs and machines.
+    """
+
+    rounds: int = 0
+    nnz: int = 0
+    by_size: bool = False
+    by_nodes: bool = False
+    by_time: bool = False
 
 
 def subset_cost(instance: ArcInstance, team: int, tasks: list[int]) -> float:
@@ -320,6 +367,9 @@ def assignment_bound(
     whole_up_to: int = WHOLE_UP_TO,
     gap_from: int = SCALED_GAP_FROM,
     window_rounds: int = WINDOW_ROUNDS,
+    max_nnz: int | None = WHOLE_MAX_NNZ,
+    max_nodes: int = ROUND_MAX_NODES,
+    stats: BoundStats | None = None,
 ) -> float:
     """Lower bound on the longest tour from the assignment MILP with subset cuts.
 
@@ -328,7 +378,10 @@ def assignment_bound(
     instance
         The routing instance.
     time_limit_s
-        Time box for all rounds; on timeout the best dual bound so far is returned.
+        Wall-clock safety cap for all rounds; on timeout the best dual bound so far is
+        returned (valid, but it may differ between runs: ``stats.by_time`` says so and
+        a warning is logged). The rounds end by counts first: ``max_rounds``,
+        ``max_nnz``, ``max_nodes``.
     max_rounds
         Most rounds of adding cuts and solving again.
     max_exact
@@ -366,6 +419,17 @@ def assignment_bound(
         Beyond ``whole_up_to`` and up to ``gap_from`` links, with an incumbent: rounds
         of the window bound (:func:`_window_bound`) of the team :func:`_window_team`
         picks; the larger bound counts. 0 skips it.
+    max_nnz
+        Up to ``whole_up_to`` links: no further round once the MILP holds more than
+        this many nonzeros (None: no such limit). A count, so the same bound on every
+        run; it keeps out the rounds that grow dear as the cuts pile up.
+    max_nodes
+        Up to ``whole_up_to`` links: most branch-and-bound nodes of each round's MILP;
+        a round stopped there gives its dual bound (valid) and ends the rounds. Beyond,
+        the scaled rounds are a count already (each MILP solved to a gap beyond
+        ``gap_from``) and are measured far below their cap: neither limit applies.
+    stats
+        Filled in with the rounds, the largest model and what ended them.
 
     Returns
     -------
@@ -379,6 +443,7 @@ def assignment_bound(
     if m == 0 or k == 0:
         return base
     deadline = t0 + time_limit_s
+    stats = BoundStats() if stats is None else stats
     rounds = functools.partial(
         _rounds,
         model,
@@ -388,9 +453,12 @@ def assignment_bound(
         lifted=lifted,
         n_min=n_min,
         prune=prune,
+        stats=stats,
     )
     if m <= whole_up_to:
-        best, pruned, cuts = rounds(base=base, max_rounds=max_rounds)
+        best, pruned, cuts = rounds(
+            base=base, max_rounds=max_rounds, max_nnz=max_nnz, max_nodes=max_nodes
+        )
     else:
         scaled = min(SCALED_MAX_ROUNDS, max(SCALED_MIN_ROUNDS, round(SCALED_LINK_ROUNDS / m)))
         best, pruned, cuts = rounds(
@@ -407,13 +475,16 @@ def assignment_bound(
             )
             best, pruned, cuts = max(best, wbest), pruned or wpruned, cuts + wcuts
     logger.info(
-        "assignment bound: %.1f (basic %.1f), %d cuts, %.1f s",
+        "assignment bound: %.1f (basic %.1f), %d rounds, %d cuts, %d nonzeros%s, %.1f s",
         best,
         base,
+        stats.rounds,
         cuts,
+        stats.nnz,
+        " (size limit)" * stats.by_size + " (node limit)" * stats.by_nodes,
         time.perf_counter() - t0,
     )
-    if time.perf_counter() >= deadline - 0.05:
+    if stats.by_time:
         logger.warning(
             "assignment bound stopped by its %.0f s cap before its last round: the bound "
             "%.1f is valid but may differ between runs (give a larger cap)",
@@ -501,7 +572,7 @@ class _Milp:
     deterministic for a given model and options, so the rounds are too.
     """
 
-    def __init__(self, nx: int, zlo: float, zhi: float) -> None:
+    def __init__(self, nx: int, zlo: float, zhi: float, max_nodes: int | None = None) -> None:
         self.nx = nx
         self.zhi = zhi
         # the core class: highspy.Highs prints a banner on stdout when it is built
@@ -510,6 +581,8 @@ class _Milp:
         # one thread: HiGHS's worker threads do not survive a fork, and a child forked
         # after a bound in the parent (the bound beside the search) hung in its first run
         h.setOptionValue("threads", 1)
+        if max_nodes is not None:  # a count ends a round's branch and bound (kSolutionLimit)
+            h.setOptionValue("mip_max_nodes", int(max_nodes))
         n = nx + 1
         h.addVars(n, np.zeros(n), np.r_[np.ones(nx), zhi])
         h.changeColBounds(nx, zlo, zhi)
@@ -530,8 +603,8 @@ class _Milp:
     ) -> tuple[str, float, list[np.ndarray]]:
         """Solve with the rows added since the last call and ``z >= zlo``.
 
-        Returns the outcome (``"optimal"``, ``"time"`` or ``"other"``), HiGHS's dual
-        bound, and the solutions found, the final one first, then the improving ones
+        Returns the outcome (``"optimal"``, ``"time"``, ``"nodes"`` (the node limit),
+        ``"infeasible"`` or ``"other"``), HiGHS's dual bound, and the solutions found, the final one first, then the improving ones
         from the latest back (each an integer assignment of the MILP).
         """
         h = self.h
@@ -562,6 +635,8 @@ class _Milp:
             kind = "optimal"
         elif status == highspy.HighsModelStatus.kTimeLimit:
             kind = "time"
+        elif status == highspy.HighsModelStatus.kSolutionLimit:  # mip_max_nodes
+            kind = "nodes"
         elif status == highspy.HighsModelStatus.kInfeasible:
             return "infeasible", -math.inf, []
         else:
@@ -719,6 +794,9 @@ def _rounds(
     n_min: int,
     prune: bool,
     window: np.ndarray | None = None,
+    max_nnz: int | None = None,
+    max_nodes: int | None = None,
+    stats: BoundStats | None = None,
 ) -> tuple[float, bool, int]:
     """The rounds of :func:`assignment_bound`.
 
@@ -727,7 +805,9 @@ def _rounds(
     relative gap: only its dual bound counts then (the solution's ``z`` may lie above
     the relaxation's optimum). With ``window`` (a boolean mask over the tasks) only the
     tasks of the window must be served: the bound of a relaxation (see
-    :func:`_window_bound`).
+    :func:`_window_bound`). Counts end the rounds: ``max_rounds``, no round on a model of
+    more than ``max_nnz`` nonzeros, a round's MILP stopped at ``max_nodes`` nodes (its
+    dual bound kept); ``deadline`` is a safety net (``stats.by_time``).
 
     The MILP is one HiGHS model kept across the rounds (:class:`_Milp`): each round adds
     its cut rows, raises ``z``'s lower bound to the bound so far, and separates the cuts
@@ -754,13 +834,20 @@ def _rounds(
     # with an incumbent, only assignments no worse than it matter (the result is capped)
     ztop = math.inf if incumbent is None or not prune else float(incumbent) + 1e-6
     pruned = pruned or math.isfinite(ztop)
-    mip = _Milp(nx, base, max(ztop, base))
+    mip = _Milp(nx, base, max(ztop, base), max_nodes)
     best = base
     cuts = _Cuts(model, max_exact=max_exact, lifted=lifted, n_min=n_min)
+    stats = BoundStats() if stats is None else stats
     for rnd in range(max_rounds):
+        if rnd > 0 and max_nnz is not None and len(rows.r) > max_nnz:
+            stats.by_size = True  # a count: the same round on every run
+            break
         left = deadline - time.perf_counter()
         if left <= 0.05:
+            stats.by_time = True
             break
+        stats.rounds += 1
+        stats.nnz = max(stats.nnz, len(rows.r))
         # z >= best: every round's MILP is the last one with more rows, so its optimum is
         # at least the last round's bound; any assignment better than that is infeasible
         kind, dual, sols = mip.solve(rows, zlo=best, left=left, rel_gap=rel_gap)
@@ -771,7 +858,9 @@ def _rounds(
             break
         if np.isfinite(dual):
             best = max(best, dual)
-        if kind != "optimal" or not sols:  # time box hit inside the round: keep its dual bound
+        if kind != "optimal" or not sols:  # a limit hit inside the round: keep its dual bound
+            stats.by_time |= kind == "time"
+            stats.by_nodes |= kind == "nodes"
             break
         if incumbent is not None and best >= incumbent - 1e-6:
             break

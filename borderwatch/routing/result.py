@@ -51,6 +51,9 @@ class RoutingResult:
     search_s
         Of ``seconds``, those of the search itself (after the setup: shortest paths,
         bound, initial solutions); what ``time_limit_s`` caps.
+    bound_by_time
+        Whether the wall-clock safety cap stopped the assignment bound that gave
+        ``lower_bound`` (valid, but it may differ between runs and machines).
     """
 
     tasks: tuple[tuple[Step, ...], ...]
@@ -63,6 +66,7 @@ class RoutingResult:
     iterations: int
     seed: int
     search_s: float = 0.0
+    bound_by_time: bool = False
 
     @property
     def gap_pct(self) -> float:
