@@ -7,17 +7,42 @@ terminal the command line's spinner is such a thread, so a planner at a terminal
 lost the helpers that a piped run had. A spinner registers here how to pause
 (stop its thread, waiting for it) and resume; :func:`other_threads` does not count
 its thread, and :func:`start` pauses it for the instant of the fork.
+
+:func:`beside` is the one way the plan forks a helper: a child running a function
+whose words (``(kind, value)``, its error as ``("error", exc)``) come back through a
+pipe (:class:`Child`), or None where no process could start; the caller computes in
+this process what the child does not deliver.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import multiprocessing
+import pickle
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Pausable", "other_threads", "paused", "register", "start"]
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+__all__ = [
+    "Child",
+    "ChildError",
+    "ChildLost",
+    "Pausable",
+    "beside",
+    "blocking_threads",
+    "other_threads",
+    "paused",
+    "register",
+    "start",
+    "why",
+]
 
 
 @dataclass(frozen=True)
@@ -53,12 +78,16 @@ def register(owner: Pausable) -> Callable[[], None]:
     return unregister
 
 
+def blocking_threads() -> list[threading.Thread]:
+    """The threads running beside the calling one that keep a fork off (not those that can pause)."""
+    pausable = {t for owner in _registered for t in owner.threads() if t.is_alive()}
+    me = threading.current_thread()
+    return [t for t in threading.enumerate() if t is not me and t not in pausable]
+
+
 def other_threads() -> int:
     """Threads running beside the calling one, those that can pause not counted."""
-    pausable = {t for owner in _registered for t in owner.threads() if t.is_alive()}
-    return sum(
-        t is not threading.current_thread() and t not in pausable for t in threading.enumerate()
-    )
+    return len(blocking_threads())
 
 
 @contextmanager
@@ -89,3 +118,208 @@ def start(process: Any) -> None:
         if alive:
             raise OSError(f"threads still running at the fork: {', '.join(alive)}")
         process.start()
+
+
+class ChildError(Exception):
+    """An exception of a :func:`beside` child that pickle could not carry (or no
+    :class:`Exception`, such as a ``KeyboardInterrupt``): its type's name and text."""
+
+
+class ChildLost(Exception):
+    """A :func:`beside` child ended without the word waited for, or gave none in time."""
+
+
+def why(exc: BaseException) -> str:
+    """``"Type: text"`` of ``exc`` (a child's error as the warnings name it)."""
+    return str(exc) if isinstance(exc, ChildError) else f"{type(exc).__name__}: {exc}"
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if the parent can receive and raise it, else a :class:`ChildError` of its text."""
+    if isinstance(exc, Exception):
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # an exception pickle cannot carry: its text
+            pass
+        else:
+            return exc
+    return ChildError(why(exc))
+
+
+def _run(
+    target: Callable[..., None], conn: Connection, other: Connection, args: tuple[Any, ...]
+) -> None:
+    """A :func:`beside` child: ``target(conn, *args)``; what it raises goes up as ``("error", exc)``."""
+    other.close()  # the parent's end: a parent that dies then ends this one's recv()
+    try:
+        target(conn, *args)
+    except BaseException as exc:  # the parent raises it, or logs it and computes itself
+        with contextlib.suppress(OSError):  # the parent went away: no one to tell
+            conn.send(("error", _portable(exc)))
+    finally:
+        conn.close()
+
+
+class Child:
+    """A process forked by :func:`beside`, seen from this process: its pipe's other end.
+
+    The child's words are ``(kind, value)`` pairs: its own (``"ok"`` carries the result
+    :meth:`result` waits for), and ``("error", exc)`` when its target raised. Two words
+    never come from the child: ``("lost", None)`` (it ended, or its pipe closed, without
+    one) and ``("hung", None)`` (no word within the time :meth:`recv` was given).
+
+    Parameters
+    ----------
+    process
+        The started child process.
+    conn
+        This process's end of the pipe.
+    """
+
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self._process = process
+        self._conn: Connection | None = conn
+        self._next: tuple[str, Any] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id."""
+        return self._process.pid
+
+    def is_alive(self) -> bool:
+        """Whether the child process runs."""
+        return self._process.is_alive()
+
+    def send(self, kind: str, value: Any = None) -> bool:
+        """Send the child ``(kind, value)`` (a duplex pipe); False if it has gone."""
+        if self._conn is None:
+            return False
+        try:
+            self._conn.send((kind, value))
+        except OSError:
+            return False
+        return True
+
+    def peek(self, timeout: float | None = None) -> tuple[str, Any]:
+        """The child's next word, left for the next :meth:`recv` (see :meth:`recv`)."""
+        if self._next is not None:
+            return self._next
+        word = self._receive(timeout)
+        if word[0] != "hung":
+            self._next = word
+        return word
+
+    def recv(self, timeout: float | None = None) -> tuple[str, Any]:
+        """The child's next word; ``("lost", None)`` if it ended without one, ``("hung",
+        None)`` if none came within ``timeout`` seconds (default: wait)."""
+        word = self.peek(timeout)
+        self._next = None
+        return word
+
+    def _receive(self, timeout: float | None) -> tuple[str, Any]:
+        if self._conn is None:
+            return ("lost", None)
+        try:
+            if timeout is not None and not self._conn.poll(timeout):
+                return ("hung", None)
+            word: tuple[str, Any] = self._conn.recv()
+        except (EOFError, OSError):
+            return ("lost", None)
+        return word
+
+    def result(self) -> Any:
+        """The value of the child's ``("ok", value)`` word (its other words passed over);
+        the child is then :meth:`finish`-ed.
+
+        Returns
+        -------
+        Any
+            The child's result.
+
+        Raises
+        ------
+        Exception
+            The exception the child raised (a :class:`ChildError` if it could not come).
+        ChildLost
+            The child ended without a result.
+        """
+        try:
+            while True:
+                kind, value = self.recv()
+                if kind == "ok":
+                    return value
+                if kind == "error":
+                    raise value
+                if kind == "lost":
+                    raise ChildLost("it ended without a result")
+        finally:
+            self.finish()
+
+    def finish(self) -> None:
+        """Close this end of the pipe and wait for the child to end."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._process.join()
+
+    def stop(self) -> None:
+        """Stop the child (not waited for, or hung), wait for it, close the pipe."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self.finish()
+
+
+def beside(
+    target: Callable[..., None],
+    *args: Any,
+    name: str,
+    log: logging.Logger,
+    refused: str,
+    duplex: bool = False,
+) -> Child | None:
+    """``target(conn, *args)`` in a forked daemonic process beside this one, or None.
+
+    The one way the plan forks its helpers (the bound beside the search, half of the
+    key tables, the tracks and the map): a ``fork`` context's pipe and process, started
+    with the pausable threads paused (:func:`start`). The caller decides whether to fork
+    (a core spare, :func:`other_threads` none) and computes in this process what the
+    child does not deliver: where the fork is refused (None), where the child fails or
+    is lost (:meth:`Child.result`, :meth:`Child.recv`).
+
+    Parameters
+    ----------
+    target
+        The child's work; it gets the child's end of the pipe first and sends its
+        words there as ``(kind, value)``; what it raises is sent as ``("error", exc)``.
+    *args
+        The rest of ``target``'s arguments (inherited by the fork, not pickled).
+    name
+        The process's name.
+    log
+        The caller's logger: a refused fork is logged there at debug level.
+    refused
+        That line, with one ``%s`` for the reason.
+    duplex
+        A pipe both ways (:meth:`Child.send`); default: the child's words only.
+
+    Returns
+    -------
+    Child or None
+        The started child; None where no process could start (no ``fork`` start
+        method, a paused thread that did not end, the system's refusal).
+    """
+    ends: tuple[Connection, Connection] | None = None
+    try:
+        ctx = multiprocessing.get_context("fork")
+        ends = mine, theirs = ctx.Pipe(duplex=duplex)  # one way: (receiving end, sending end)
+        process = ctx.Process(
+            target=_run, args=(target, theirs, mine, args), name=name, daemon=True
+        )
+        start(process)
+        theirs.close()
+    except (OSError, AssertionError, ValueError) as exc:
+        for end in ends or ():
+            end.close()
+        log.debug(refused, exc)
+        return None
+    return Child(process, mine)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import logging
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -123,6 +127,121 @@ def test_no_fork_while_a_paused_thread_still_runs() -> None:
         with pytest.raises(OSError, match="stubborn"):
             forking.start(proc)
         assert proc.pid is None and resumed == [True]
+    finally:
+        unregister()
+        stop.set()
+        stubborn.join()
+
+
+# --- forking.beside: the one way the plan forks its helpers ---------------------------------
+
+logger = logging.getLogger("tests.forking")
+
+
+def _pid_and_square(conn: Any, x: int) -> None:
+    conn.send(("progress", os.getpid()))
+    conn.send(("ok", x * x))
+
+
+def _raises(conn: Any, exc: BaseException) -> None:
+    raise exc
+
+
+def _says_nothing(conn: Any, wait: float) -> None:
+    time.sleep(wait)
+
+
+def _echo(conn: Any) -> None:
+    while True:
+        kind, value = conn.recv()  # EOFError once the parent has gone: no one to tell
+        conn.send((kind, value))
+
+
+def _beside(target: Any, *args: Any, duplex: bool = False) -> forking.Child:
+    child = forking.beside(
+        target, *args, name="test-beside", log=logger, refused="no process (%s)", duplex=duplex
+    )
+    assert child is not None
+    return child
+
+
+def test_beside_returns_the_childs_value_from_another_process() -> None:
+    child = _beside(_pid_and_square, 12)
+    kind, pid = child.peek()
+    assert kind == "progress" and pid == child.pid != os.getpid()  # the child really ran
+    assert child.recv() == ("progress", pid)  # peek left it for recv
+    assert child.result() == 144
+    assert not child.is_alive() and child._process.exitcode == 0
+
+
+def test_beside_result_passes_over_words_not_taken() -> None:
+    assert _beside(_pid_and_square, 3).result() == 9
+
+
+def test_the_childs_error_is_raised_here() -> None:
+    with pytest.raises(KeyError, match="no such team"):
+        _beside(_raises, KeyError("no such team")).result()
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self) -> Any:
+        raise TypeError("cannot pickle this")
+
+
+@pytest.mark.parametrize(
+    ("exc", "text"),
+    [
+        (_Unpicklable("PROJ handle"), "_Unpicklable: PROJ handle"),
+        (KeyboardInterrupt("stop"), "KeyboardInterrupt: stop"),  # not raised here as such
+    ],
+)
+def test_an_error_that_cannot_come_arrives_as_its_text(exc: BaseException, text: str) -> None:
+    with pytest.raises(forking.ChildError) as err:
+        _beside(_raises, exc).result()
+    assert forking.why(err.value) == str(err.value) == text
+
+
+def test_a_child_that_dies_is_lost() -> None:
+    child = _beside(_says_nothing, 60.0)
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGKILL)
+    with pytest.raises(forking.ChildLost):
+        child.result()
+    assert child.recv() == ("lost", None)
+
+
+def test_a_silent_child_is_hung_then_stopped() -> None:
+    child = _beside(_says_nothing, 60.0)
+    assert child.recv(0.2) == ("hung", None)
+    assert child.is_alive()
+    child.stop()
+    assert not child.is_alive() and child.recv() == ("lost", None)
+    child.stop()  # again: nothing to do
+
+
+def test_a_duplex_child_answers() -> None:
+    child = _beside(_echo, duplex=True)
+    assert child.send("map", {"lang": "zh"})
+    assert child.recv(30) == ("map", {"lang": "zh"})
+    child.finish()  # the child's recv() ends (EOF), it ends quietly
+    assert child._process.exitcode == 0
+    assert not child.send("map", None)  # this end is closed
+
+
+def test_beside_refused_returns_none_and_logs_why(caplog: pytest.LogCaptureFixture) -> None:
+    stop = threading.Event()
+    stubborn = threading.Thread(target=stop.wait, name="stubborn")
+    stubborn.start()
+    unregister = forking.register(
+        forking.Pausable(threads=lambda: [stubborn], pause=lambda: None, resume=lambda: None)
+    )
+    try:
+        with caplog.at_level("DEBUG", logger="tests.forking"):
+            child = forking.beside(
+                _pid_and_square, 2, name="t", log=logger, refused="no process (%s), here"
+            )
+        assert child is None
+        assert "no process (threads still running at the fork: stubborn), here" in caplog.text
     finally:
         unregister()
         stop.set()

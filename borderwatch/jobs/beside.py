@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import pickle
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,38 +27,29 @@ FILES_WAIT_S = 300.0
 
 def _child(
     conn: Connection,
-    theirs: Connection,
     network: PatrolNetwork,
     plan: PatrolPlan,
     out: Path,
     night: date,
     map_html: bool,
 ) -> None:
-    """The forked process of :class:`FilesBeside`: the tracks, then the map when asked."""
-    theirs.close()  # the parent's end: a parent that dies then ends this one's recv()
-    try:
-        from borderwatch.planfiles.export import write_plan_tracks
+    """The forked process of :class:`FilesBeside`: the tracks, then the map when asked.
 
-        write_plan_tracks(network, plan, out, night=night)
-        conn.send(("tracks", None))
-        if map_html:
-            import borderwatch.maps  # noqa: F401  (folium and the templates, while the parent works)
-            from borderwatch.jobs.maps import render_maps
+    An error goes to the parent (:func:`forking.beside`), which writes the files itself;
+    a parent gone away (its job failed) ends the wait for the map.
+    """
+    from borderwatch.planfiles.export import write_plan_tracks
 
-            kind, kwargs = conn.recv()
-            if kind == "map":
-                render_maps(network, out, plan=plan, **kwargs)
-                conn.send(("map", None))
-    except EOFError:  # the parent went away (its job failed): nothing to report
-        pass
-    except BaseException as exc:  # the parent raises it
-        try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:  # an exception pickle cannot carry: its text
-            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        conn.send(("error", exc))
-    finally:
-        conn.close()
+    write_plan_tracks(network, plan, out, night=night)
+    conn.send(("tracks", None))
+    if map_html:
+        import borderwatch.maps  # noqa: F401  (folium and the templates, while the parent works)
+        from borderwatch.jobs.maps import render_maps
+
+        kind, kwargs = conn.recv()
+        if kind == "map":
+            render_maps(network, out, plan=plan, **kwargs)
+            conn.send(("map", None))
 
 
 class FilesBeside:
@@ -108,44 +97,37 @@ class FilesBeside:
         self.network, self.plan, self.out, self.night = network, plan, out, night
         self.map_html = map_html
         self._map: dict[str, Any] | None = None
-        self._proc: multiprocessing.process.BaseProcess | None = None
-        self._conn: Connection | None = None
+        self._child: forking.Child | None = None
         if fork is None:
             fork = patrols._fork_helps()
         if fork:
-            try:
-                ctx = multiprocessing.get_context("fork")
-                mine, theirs = ctx.Pipe(duplex=True)
-                proc = ctx.Process(
-                    target=_child,
-                    args=(theirs, mine, network, plan, out, night, map_html),
-                    name="borderwatch-files",
-                    daemon=True,
-                )
-                forking.start(proc)
-                theirs.close()
-                self._proc, self._conn = proc, mine
-            except (OSError, AssertionError, ValueError) as exc:
-                logger.debug("plan files beside: no process (%s), written here", exc)
+            self._child = forking.beside(
+                _child,
+                network,
+                plan,
+                out,
+                night,
+                map_html,
+                name="borderwatch-files",
+                duplex=True,
+                log=logger,
+                refused="plan files beside: no process (%s), written here",
+            )
 
     @property
     def forked(self) -> bool:
         """Whether a child process writes the tracks (and the map)."""
-        return self._proc is not None
+        return self._child is not None
 
     def render_map(self, **kwargs: Any) -> None:
         """``map.html``: :func:`~borderwatch.jobs.maps.render_maps` of ``kwargs`` (its
         ``report``, ``plan_summary``, ``lang`` ...; the network, folder and plan are this
         object's), handed to the process, or rendered here."""
         self._map = kwargs
-        if self._conn is not None:
-            try:
-                self._conn.send(("map", kwargs))
-                return
-            except OSError:
-                pass  # the process is gone: finish() writes everything here
-        if self._proc is None:
-            self._render_here()
+        if self._child is not None:
+            self._child.send("map", kwargs)  # a process gone: finish() writes it here
+            return
+        self._render_here()
 
     def _render_here(self) -> None:
         from borderwatch.jobs.maps import render_maps
@@ -167,40 +149,37 @@ class FilesBeside:
         Exception
             What writing the tracks or the map here raised.
         """
-        if self._proc is None or self._conn is None:
+        if self._child is None:
             return
-        proc, conn = self._proc, self._conn
-        self._proc = self._conn = None
+        child, self._child = self._child, None
         want = {"tracks"} | ({"map"} if self._map is not None else set())
         got: set[str] = set()
         try:
             if self.map_html and self._map is None:
-                conn.send(("stop", None))  # no map after all: the process may end
+                child.send("stop")  # no map after all: the process may end
             while got != want:
-                if not conn.poll(FILES_WAIT_S):  # hung (not failed): stop it, write here
+                kind, value = child.recv(FILES_WAIT_S)
+                if kind == "hung":  # not failed: stop it, write here
                     logger.warning(
                         "the plan files' process gave no word in %.0f s: stopped, written here",
                         FILES_WAIT_S,
                     )
-                    proc.terminate()
+                    child.stop()
                     break
-                kind, value = conn.recv()
+                if kind == "lost":
+                    logger.warning("the plan files' process ended without a word: written here")
+                    break
                 if kind == "error":
                     logger.warning(
-                        "the plan files' process failed (%s: %s): written here",
-                        type(value).__name__,
-                        value,
+                        "the plan files' process failed (%s): written here", forking.why(value)
                     )
                     break
                 got.add(kind)
-        except (EOFError, OSError):
-            logger.warning("the plan files' process ended without a word: written here")
         finally:
-            conn.close()
-            proc.join()
+            child.finish()
         if got == want:
             return
-        _drop_temporaries(self.out, proc.pid)
+        _drop_temporaries(self.out, child.pid)
         if "tracks" not in got:
             from borderwatch.planfiles.export import write_plan_tracks
 
@@ -210,12 +189,9 @@ class FilesBeside:
 
     def close(self) -> None:
         """Stop the process if it was not waited for (the plan job failed)."""
-        if self._proc is not None:
-            self._proc.terminate()
-            self._proc.join()
-            if self._conn is not None:
-                self._conn.close()
-            self._proc = self._conn = None
+        if self._child is not None:
+            self._child.stop()
+            self._child = None
 
 
 def _drop_temporaries(out: Path, pid: int | None) -> None:

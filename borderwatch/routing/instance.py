@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import logging
 import math
-import multiprocessing
 import threading
 import weakref
 from collections import OrderedDict
@@ -816,13 +815,9 @@ def _key_table(inst: ArcInstance, group: list[int]) -> np.ndarray:
 
 
 def _tables_child(send: Any, jobs: list[tuple[ArcInstance, list[int]]]) -> None:
-    """The forked process of :func:`prepare_paths`: its share of the key tables, or its error."""
-    try:
-        send.send([_key_table(inst, group) for inst, group in jobs])
-    except BaseException as exc:  # the parent computes them itself and says why
-        send.send(f"{type(exc).__name__}: {exc}")
-    finally:
-        send.close()
+    """The forked process of :func:`prepare_paths`: its share of the key tables (an error
+    goes to the parent, which computes them itself and says why: :func:`forking.beside`)."""
+    send.send(("ok", [_key_table(inst, group) for inst, group in jobs]))
 
 
 def prepare_paths(instance: ArcInstance, *, fork: bool = False) -> int:
@@ -851,36 +846,32 @@ def prepare_paths(instance: ArcInstance, *, fork: bool = False) -> int:
     """
     jobs = _table_jobs(instance)
     theirs = jobs[1::2] if fork and len(jobs) > 1 else []
-    blocks: list[np.ndarray | None] | str | None = None
-    proc = recv = None
+    blocks: list[np.ndarray | None] | None = None
+    why = "it ended without them"
+    child = None
     if theirs:
-        try:
-            ctx = multiprocessing.get_context("fork")
-            recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(
-                target=_tables_child, args=(send, theirs), name="borderwatch-paths", daemon=True
-            )
-            forking.start(proc)
-            send.close()
-        except (OSError, AssertionError, ValueError) as exc:
-            logger.debug("key tables: no process (%s), all computed here", exc)
-            proc = recv = None
-    mine = jobs[0::2] if proc is not None else jobs
+        child = forking.beside(
+            _tables_child,
+            theirs,
+            name="borderwatch-paths",
+            log=logger,
+            refused="key tables: no process (%s), all computed here",
+        )
+    mine = jobs[0::2] if child is not None else jobs
     try:
         for inst, group in mine:
             inst._sp_cache.update(inst._compute_paths(group))
     finally:
-        if proc is not None and recv is not None:
+        if child is not None:
             try:
-                blocks = recv.recv()
-            except (EOFError, OSError):
+                blocks = child.result()
+            except forking.ChildLost:
                 blocks = None
-            recv.close()
-            proc.join()
-    if proc is None:
+            except Exception as exc:  # the child's error
+                blocks, why = None, forking.why(exc)
+    if child is None:
         return 0
-    if isinstance(blocks, str) or blocks is None or len(blocks) != len(theirs):
-        why = blocks if isinstance(blocks, str) else "it ended without them"
+    if blocks is None or len(blocks) != len(theirs):
         logger.warning("the key tables' process failed (%s): computed here", why)
         blocks = [None] * len(theirs)
     for (inst, group), block in zip(theirs, blocks, strict=True):

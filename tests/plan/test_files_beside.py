@@ -79,8 +79,8 @@ def test_without_a_process_the_files_are_written_here(small, here, tmp_path) -> 
 def test_a_lost_process_is_replaced_by_this_one(small, here, tmp_path) -> None:
     net, plan = small
     beside = FilesBeside(net, plan, tmp_path, night=NIGHT, fork=True)
-    assert beside._proc is not None and beside._proc.pid is not None
-    os.kill(beside._proc.pid, signal.SIGKILL)  # dies without a word, maybe mid-file
+    assert beside._child is not None and beside._child.pid is not None
+    os.kill(beside._child.pid, signal.SIGKILL)  # dies without a word, maybe mid-file
     beside.render_map(report=_report(net, plan), plan_summary={"patrolled_pct": 50.0})
     beside.finish()
     assert _files(tmp_path) == here  # no temporary file of the dead process left either
@@ -122,7 +122,7 @@ def test_a_fault_of_the_process_alone_is_logged_and_written_here(
 def test_close_stops_a_process_not_waited_for(small, tmp_path) -> None:
     net, plan = small
     beside = FilesBeside(net, plan, tmp_path, night=NIGHT, fork=True)
-    proc = beside._proc
+    proc = beside._child
     assert proc is not None
     beside.close()
     assert not proc.is_alive() and not beside.forked

@@ -391,3 +391,26 @@ def test_key_tables_computed_beside_are_the_tables_computed_here() -> None:
             np.testing.assert_array_equal(inst.shortest_paths(p).block, table)
     assert np.isfinite(want[1]).any() and not np.array_equal(want[0], want[1])
     assert prepare_paths(inst, fork=True) == 0  # nothing left to compute
+
+
+def test_key_tables_of_a_failed_process_are_computed_here(monkeypatch, caplog) -> None:
+    """The child's error is named in one warning; this process computes its share itself."""
+    import borderwatch.routing.instance as instance
+    from tests.routing.helpers import grid
+
+    inst = grid(7, 6, seed=11, depots=(0, 41, 20), profiles=2, required_share=0.5)
+    groups = [list(g) for g in inst.profile_groups]
+    want = [instance._key_table(inst, g) for g in groups]
+
+    def broken(*_a: object) -> None:  # the child's key tables (this process does not call it)
+        raise MemoryError("no room for the table")
+
+    monkeypatch.setattr(instance, "_key_table", broken)
+    with caplog.at_level("WARNING", logger="borderwatch.routing.instance"):
+        assert instance.prepare_paths(inst, fork=True) == 0
+    assert caplog.messages == [
+        "the key tables' process failed (MemoryError: no room for the table): computed here"
+    ]
+    for g, table in zip(groups, want, strict=True):
+        for p in g:
+            np.testing.assert_array_equal(inst.shortest_paths(p).block, table)
