@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -291,22 +291,18 @@ def _bound_child(
 
     The basic lower bound first (its odd-node matching, ~0.3 s on Ningming, goes up
     the pipe for the parent's search: :meth:`BoundBeside.share_setup`), then the
-    assignment bound, or the error. With ``after`` (the search is done) the bound only.
+    assignment bound; its error goes to the parent, which raises it (:func:`forking.beside`).
+    With ``after`` (the search is done) the bound only.
     """
-    try:
-        if after is not None:
-            send.send(("ok", _bound_value(instance, search, time_limit_s, after)))
-            return
-        from borderwatch.routing.bounds import lower_bound
-        from borderwatch.routing.postman import cached_matchings
+    if after is not None:
+        send.send(("ok", _bound_value(instance, search, time_limit_s, after)))
+        return
+    from borderwatch.routing.bounds import lower_bound
+    from borderwatch.routing.postman import cached_matchings
 
-        lower_bound(instance)
-        send.send(("matchings", cached_matchings()))
-        send.send(("ok", _bound_value(instance, search, time_limit_s, None)))
-    except BaseException as exc:  # the parent re-raises it (or computes the bound itself)
-        send.send(("error", exc))
-    finally:
-        send.close()
+    lower_bound(instance)
+    send.send(("matchings", cached_matchings()))
+    send.send(("ok", _bound_value(instance, search, time_limit_s, None)))
 
 
 class BoundBeside:
@@ -353,32 +349,26 @@ class BoundBeside:
         self.after = after
         #: whether the bound's wall-clock cap stopped it (set by :meth:`result`)
         self.by_time = False
-        self._proc: multiprocessing.process.BaseProcess | None = None
-        self._recv: Connection | None = None
+        self._child: forking.Child | None = None
         self._shared = False
-        self._early: tuple[str, Any] | None = None
         if fork is None:
             fork = _fork_helps()
         if fork:
-            try:
-                ctx = multiprocessing.get_context("fork")
-                recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(
-                    target=_bound_child,
-                    args=(send, instance, search, time_limit_s, after),
-                    name="borderwatch-bound",
-                    daemon=True,
-                )
-                forking.start(proc)
-                send.close()
-                self._proc, self._recv = proc, recv
-            except (OSError, AssertionError, ValueError) as exc:
-                logger.debug("bound beside the search: no process (%s), computed here", exc)
+            self._child = forking.beside(
+                _bound_child,
+                instance,
+                search,
+                time_limit_s,
+                after,
+                name="borderwatch-bound",
+                log=logger,
+                refused="bound beside the search: no process (%s), computed here",
+            )
 
     @property
     def forked(self) -> bool:
         """Whether a child process computes the bound."""
-        return self._proc is not None
+        return self._child is not None
 
     def share_setup(self) -> None:
         """Add the child's odd-node matchings to this process's cache (forked only).
@@ -389,19 +379,15 @@ class BoundBeside:
         answers the distance matrix it was computed on). A child that fails here says
         so again in :meth:`result`.
         """
-        if self._recv is None or self._shared:
+        if self._child is None or self._shared:
             return
         self._shared = True
-        try:
-            kind, value = self._recv.recv()
-        except (EOFError, OSError):
-            return
+        kind, value = self._child.peek()  # another word stays for result()
         if kind == "matchings":
             from borderwatch.routing.postman import add_matchings
 
+            self._child.recv()
             add_matchings(value)
-        else:
-            self._early = (kind, value)
 
     def result(self) -> float:
         """The bound (seconds): the child's, waited for, or computed here.
@@ -413,24 +399,17 @@ class BoundBeside:
         Exception
             Whatever :func:`pruned_bound` raised (in the child or here).
         """
-        if self._proc is not None and self._recv is not None:
-            proc, recv = self._proc, self._recv
-            self._proc = self._recv = None
-            try:
-                kind, value = self._early or recv.recv()
-                if kind == "matchings":  # share_setup was not called
-                    kind, value = recv.recv()
-            except (EOFError, OSError):
-                kind, value = "lost", None
-            finally:
-                recv.close()
-                proc.join()
-            if kind == "ok":
+        if self._child is not None:
+            child, self._child = self._child, None
+            try:  # the matchings passed over if share_setup was not called
+                value = child.result()
+            except forking.ChildLost:
+                logger.warning("the bound's process ended without a result: computed here")
+            except forking.ChildError as err:  # what the parent cannot raise as it was
+                logger.warning("the bound's process failed (%s): computed here", err)
+            else:
                 self.by_time = bool(value[1])
                 return float(value[0])
-            if kind == "error":
-                raise value
-            logger.warning("the bound's process ended without a result: computed here")
         value, self.by_time = _bound_value(
             self.instance, self.search, self.time_limit_s, self.after
         )
@@ -438,12 +417,9 @@ class BoundBeside:
 
     def close(self) -> None:
         """Stop the child process if its bound was not waited for (the plan failed)."""
-        if self._proc is not None:
-            self._proc.terminate()
-            self._proc.join()
-            if self._recv is not None:
-                self._recv.close()
-            self._proc = self._recv = None
+        if self._child is not None:
+            self._child.stop()
+            self._child = None
 
 
 def _with_bound(result: RoutingResult, bound: float, by_time: bool = False) -> RoutingResult:

@@ -41,15 +41,15 @@ def test_forked_bound_equals_the_bound_computed_here(small) -> None:
 def test_a_lost_child_is_replaced_by_the_bound_computed_here(small) -> None:
     _net, patrol = small
     beside = BoundBeside(patrol.instance, SEARCH, 30.0, fork=True)
-    assert beside._proc is not None and beside._proc.pid is not None
-    os.kill(beside._proc.pid, signal.SIGKILL)  # the child dies without reporting
+    assert beside._child is not None and beside._child.pid is not None
+    os.kill(beside._child.pid, signal.SIGKILL)  # the child dies without reporting
     assert beside.result() == pruned_bound(patrol.instance, SEARCH, 30.0)
 
 
 def test_close_stops_a_child_not_waited_for(small) -> None:
     _net, patrol = small
     beside = BoundBeside(patrol.instance, SEARCH, 30.0, fork=True)
-    proc = beside._proc
+    proc = beside._child
     assert proc is not None
     beside.close()
     assert not proc.is_alive()
@@ -156,3 +156,50 @@ def test_a_plan_past_whole_up_to_bounds_beside_the_night_stage(small, monkeypatc
     )
     assert a.result.lower_bound == min(max(want, lower_bound(patrol.instance)), a.result.max_cost)
     assert a.objective.key() == b.objective.key()
+
+
+def test_the_childs_error_is_raised_here(small, monkeypatch) -> None:
+    """The bound's child raises: its exception, raised in its process, is raised by result()."""
+    from borderwatch.plan import patrols
+
+    _net, patrol = small
+
+    def broken(*_a: object) -> None:
+        raise ValueError(f"no bound in process {os.getpid()}")
+
+    monkeypatch.setattr(patrols, "_bound_value", broken)
+    beside = BoundBeside(patrol.instance, SEARCH, 30.0, fork=True, after=(6000.0, 3000.0))
+    assert beside.forked
+    with pytest.raises(ValueError, match="no bound in process") as err:
+        beside.result()
+    assert str(os.getpid()) not in str(err.value)  # the child's, not computed here
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self) -> object:
+        raise TypeError("cannot pickle this")
+
+
+def test_a_childs_error_that_cannot_come_is_logged_and_computed_here(
+    small, monkeypatch, caplog
+) -> None:
+    from borderwatch.plan import patrols
+
+    _net, patrol = small
+    inst = patrol.instance
+    real = patrols._bound_value
+
+    def broken(*_a: object) -> None:
+        raise _Unpicklable("a PROJ handle")
+
+    after = (lower_bound(inst) + 600.0, lower_bound(inst))
+    monkeypatch.setattr(patrols, "_bound_value", broken)
+    beside = BoundBeside(inst, SEARCH, 30.0, fork=True, after=after)  # the child has it
+    monkeypatch.setattr(patrols, "_bound_value", real)  # this process has the real one
+    assert beside.forked
+    with caplog.at_level("WARNING", logger="borderwatch.plan.patrols"):
+        value = beside.result()
+    assert caplog.messages == [
+        "the bound's process failed (_Unpicklable: a PROJ handle): computed here"
+    ]
+    assert value == real(inst, SEARCH, 30.0, after)[0]
