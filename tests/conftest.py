@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Generator
 from pathlib import Path
 
@@ -113,6 +115,60 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         urgency[group] = min(urgency.get(group, 2), _first(item))
     order = sorted(range(len(items)), key=lambda i: urgency[groups[i]])  # stable
     items[:] = [items[i] for i in order]
+
+
+# ---------------------------------------------------------------------------
+# leftover threads (opt-in: BORDERWATCH_THREAD_CHECK=1). A Python thread left running keeps
+# every later fork of its process off (borderwatch.forking: the plan's helper processes), so
+# in a CI worker only the tests that force fork=True forked after it. With the variable set,
+# the teardown of a module's last test (its module fixtures finalised) fails if a thread
+# started since the module began, one borderwatch.forking counts, still runs 2 s later.
+# Off by default: a module that leaves a thread is a finding to fix, not a flake to retry.
+# ---------------------------------------------------------------------------
+THREAD_CHECK_ENV = "BORDERWATCH_THREAD_CHECK"
+_threads_before: set[threading.Thread] | None = None
+
+
+def _blocking() -> list[threading.Thread]:
+    from borderwatch import forking
+
+    return [t for t in forking.blocking_threads() if t.is_alive()]
+
+
+def _thread_name(t: threading.Thread) -> str:
+    target = getattr(t, "_target", None)
+    where = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', '?')}"
+    return f"{t.name} ({where if target is not None else type(t).__qualname__})"
+
+
+@pytest.hookimpl(tryfirst=True)  # before the module's fixtures are set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Note the threads running when a module's tests begin (under the thread check)."""
+    global _threads_before
+    if _threads_before is None and os.environ.get(THREAD_CHECK_ENV, "").strip() not in ("", "0"):
+        _threads_before = set(_blocking())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, None, None]:
+    """Fail the teardown of a module's last test if the module left a thread running."""
+    global _threads_before
+    yield
+    if _threads_before is None or (nextitem is not None and nextitem.path == item.path):
+        return
+    before, _threads_before = _threads_before, None
+    deadline = time.monotonic() + 2.0
+    while (left := [t for t in _blocking() if t not in before]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if left:
+        names = ", ".join(sorted(_thread_name(t) for t in left))
+        pytest.fail(
+            f"{item.path.name} left threads running ({THREAD_CHECK_ENV}; they keep every later "
+            f"fork of this process off, borderwatch.forking): {names}",
+            pytrace=False,
+        )
 
 
 @pytest.fixture
