@@ -45,7 +45,12 @@ _offload_paused = False
 
 
 def _offload_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith(_OFFLOAD_PREFIX)]
+    """Dask's offload thread while it may pause: no client's "IO loop" thread runs (one
+    that could hand it work at the fork instant; the thread is then counted as any other)."""
+    threads = [t for t in threading.enumerate() if t.is_alive()]
+    if any(t.name == "IO loop" for t in threads):
+        return []
+    return [t for t in threads if t.name.startswith(_OFFLOAD_PREFIX)]
 
 
 def _pause_offload() -> None:
@@ -78,8 +83,8 @@ def _register_offload() -> None:
     started, lives as long as the process: after a batch or a sector plan on a cluster
     (its client closed) it alone kept every later fork of the process off (the plan's
     helper processes; a test worker's every fork test after the Dask tests). Idle, it
-    can stop for the instant of a fork and a fresh pool replace it; :func:`forking.start`
-    pauses it only when no other thread runs (no client is open then).
+    can stop for the instant of a fork and a fresh pool replace it; not while a client's
+    loop runs (:func:`_offload_threads`), and the plan forks only when no other thread runs.
     """
     global _offload_registered
     if not _offload_registered:

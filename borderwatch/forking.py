@@ -126,7 +126,7 @@ class ChildError(Exception):
 
 
 class ChildLost(Exception):
-    """A :func:`beside` child ended without the word waited for, or gave none in time."""
+    """A :func:`beside` child ended without the result waited for (:meth:`Child.result`)."""
 
 
 def why(exc: BaseException) -> str:

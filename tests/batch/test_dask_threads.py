@@ -57,3 +57,31 @@ def test_dask_offload_thread_pauses_for_a_fork() -> None:
     # Dask's offload pool works again (a fresh one, its thread started when used)
     assert asyncio.run(distributed.utils.offload(lambda: 7)) == 7
     assert len(_offload_alive()) == 1
+
+
+def test_dask_offload_thread_does_not_pause_while_a_client_loop_runs() -> None:
+    """With a client's loop running (it may hand the pool work) the thread stays and counts."""
+    import distributed.utils
+
+    from borderwatch._dask import import_distributed
+
+    import_distributed()  # registers the offload pool with borderwatch.forking
+    assert asyncio.run(distributed.utils.offload(lambda: 7)) == 7
+    (offload,) = _offload_alive()
+    stop = threading.Event()
+    loop = threading.Thread(target=stop.wait, name="IO loop")  # as distributed names it
+    loop.start()
+    try:
+        assert offload in forking.blocking_threads()
+        ctx = multiprocessing.get_context("fork")
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=send.send, args=("ran",), daemon=True)
+        forking.start(proc)  # a forced fork: nothing paused, the pool left as it was
+        send.close()
+        assert recv.recv() == "ran"
+        proc.join()
+        assert _offload_alive() == [offload]
+    finally:
+        stop.set()
+        loop.join()
+    assert offload not in forking.blocking_threads()  # pausable again
