@@ -119,6 +119,31 @@ def test_a_fault_of_the_process_alone_is_logged_and_written_here(
     assert _files(tmp_path) == here
 
 
+def test_a_hung_process_is_stopped_and_its_files_written_here(
+    small, here, tmp_path, monkeypatch, caplog
+) -> None:
+    """No word within FILES_WAIT_S (the child hangs, it has not failed): stopped, written here."""
+    import time
+
+    import borderwatch.jobs.beside as beside_mod
+    import borderwatch.planfiles.export as export
+
+    net, plan = small
+    real = export.write_plan_tracks
+    monkeypatch.setattr(export, "write_plan_tracks", lambda *_a, **_k: time.sleep(600))
+    beside = FilesBeside(net, plan, tmp_path, night=NIGHT, fork=True)  # the child hangs
+    monkeypatch.setattr(export, "write_plan_tracks", real)
+    monkeypatch.setattr(beside_mod, "FILES_WAIT_S", 0.5)
+    assert beside._child is not None
+    child = beside._child
+    beside.render_map(report=_report(net, plan), plan_summary={"patrolled_pct": 50.0})
+    with caplog.at_level("WARNING", logger="borderwatch.jobs.beside"):
+        beside.finish()
+    assert caplog.messages == ["the plan files' process gave no word in 0 s: stopped, written here"]
+    assert not child.is_alive()
+    assert _files(tmp_path) == here
+
+
 def test_close_stops_a_process_not_waited_for(small, tmp_path) -> None:
     net, plan = small
     beside = FilesBeside(net, plan, tmp_path, night=NIGHT, fork=True)
