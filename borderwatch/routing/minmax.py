@@ -43,7 +43,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -65,6 +65,12 @@ _NEAR_MARGIN = 1e-6
 #: :meth:`_State.insert_best` first evaluates the teams whose round trip to the task is at
 #: most this multiple of the longest tour (all teams when they cannot decide).
 _NEAR_FACTOR = 1.1
+#: A route's insertion slots as lists (previous end, next start, their distance) and
+#: whether a distance is infinite (:meth:`_State._slot_lists`).
+_SlotLists = tuple[list[int], list[int], list[float], bool]
+#: Longest route :meth:`_State.two_opt` evaluates over lists (its n^2 / 2 gains in Python
+#: cost more than numpy's ~15 calls past about this many tasks; the same moves either way).
+_PY_TWO_OPT = 12
 # search parameters (tuned on gdb/val, see docs/routing.md)
 _P: dict[str, float] = {
     "cycle": 4000,  # iterations of one annealing cycle, restarted from the best
@@ -136,6 +142,89 @@ def _orient_back(o: int, back: list[tuple[int, int]]) -> list[int]:
         ori.append(o)
     ori.reverse()
     return ori
+
+
+class _Py:
+    """The model's arrays as Python lists, for the per-task kernels on short routes.
+
+    A plan routes a few tasks per team (Ningming 3.6): numpy's cost per call outweighs
+    its loops on arrays of ~10 elements, so :meth:`_State.insert_best` reads these
+    instead. ``flat`` is the key tables (``(G, K, K)``) flattened: slot ``p``'s distance
+    from key node ``a`` to ``b`` is ``flat[off[p] + a * n + b]`` (read through a
+    ``memoryview``, no copy whatever the size). The same float64 values, summed in the
+    same order as the numpy kernels: every choice and cost is unchanged.
+    """
+
+    def __init__(self, model: _Model) -> None:
+        blocks = np.ascontiguousarray(model.D.blocks)
+        self.flat = blocks.reshape(-1)
+        self.n = int(blocks.shape[1])
+        size = self.n * self.n
+        self.off = [int(model.D.table[p]) * size for p in range(len(model.D.table))]
+        self.ends: list[list[int]] = model.ends.tolist()
+        self.start: list[list[int]] = model.S.tolist()  # [task][orientation]
+        self.end: list[list[int]] = model.E.tolist()
+        self.dep: list[int] = model.dep.tolist()
+        self.serv: list[list[float]] = model.serv.tolist()
+        self.slot: list[int] = model.slot.tolist()
+        self.teams_of: list[list[int]] = [x.tolist() for x in model.teams_of]
+        self.trip: list[list[float]] | None = None if model.trip is None else model.trip.T.tolist()
+
+    def table(self) -> Sequence[float]:
+        """The flat key tables read element by element as floats (a view: no copy)."""
+        return cast("Sequence[float]", self.flat.data)
+
+
+def _as_arrays(lists: _SlotLists) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A route's slot lists (:meth:`_Model.route_lists`) as :meth:`_Model.route_arrays`."""
+    return (
+        np.array(lists[0], dtype=np.int64),
+        np.array(lists[1], dtype=np.int64),
+        np.array(lists[2]),
+    )
+
+
+def _best_slot(
+    flat: Sequence[float],
+    off: int,
+    n: int,
+    prev: list[int],
+    nxt: list[int],
+    base: list[float],
+    ends: tuple[int, int, int, int],
+    serv: float,
+    old: float,
+    longest: float,
+    alpha: float,
+    single: bool,
+) -> tuple[float, int, int, float]:
+    """The least ``f`` of inserting a task into one route, its slot, orientation and cost.
+
+    ``f = max(old + delta, longest) + alpha * delta`` per slot, ``delta`` the cheaper
+    orientation's ``D[prev, start] + D[end, next] + (serv - base)`` (one profile: the
+    tables read from the task's end points, ``D[start, prev]``, as
+    :meth:`_State._insertions` reads them); the first slot reaching the least ``f``.
+    """
+    s0, s1, e0, e1 = ends
+    r0, r1 = off + e0 * n, off + e1 * n  # rows of the task's ends
+    best_f = math.inf
+    best = (math.inf, 0, 0, math.inf)
+    first = True
+    for i in range(len(prev)):
+        a, b, c = prev[i], nxt[i], serv - base[i]
+        if single:
+            x0 = flat[off + s0 * n + a] + flat[r0 + b] + c
+            x1 = flat[off + s1 * n + a] + flat[r1 + b] + c
+        else:
+            row = off + a * n
+            x0 = flat[row + s0] + flat[r0 + b] + c
+            x1 = flat[row + s1] + flat[r1 + b] + c
+        o, x = (0, x0) if x0 <= x1 else (1, x1)
+        new = old + x
+        f = (new if new >= longest else longest) + alpha * x  # np.maximum(new, longest)
+        if first or f < best_f:
+            best_f, best, first = f, (f, i, o, x), False
+    return best
 
 
 class _Model:
@@ -276,6 +365,14 @@ class _Model:
             object.__setattr__(inst, "_minmax_model", model)
         return model
 
+    @property
+    def py(self) -> _Py:
+        """The model's arrays as lists (:class:`_Py`), built on first use."""
+        got = self.__dict__.get("_py")
+        if not isinstance(got, _Py):
+            got = self.__dict__["_py"] = _Py(self)
+        return got
+
     # -------------------------------------------------------------- routes
     def route_dp(self, r: int, seq: list[int]) -> tuple[float, list[int]]:
         """Cost of team ``r`` serving ``seq`` in order, best orientations.
@@ -287,18 +384,23 @@ class _Model:
             return 0.0, []
         if self.circuit:
             return self.circuit_dp(r, seq)
-        p, d = int(self.slot[r]), int(self.dep[r])
-        Dp = self.D[p]
-        sq = np.asarray(seq, dtype=np.int64)
-        Ss, Es = self.S[sq], self.E[sq]
-        service = float(self.serv[p, sq].sum())
-        first = Dp[d, Ss[0]].tolist()
-        last = Dp[Es[-1], d].tolist()
-        tr = Dp[Es[:-1, :, None], Ss[1:, None, :]].tolist() if len(seq) > 1 else []
-        a0, a1, back = _orient_forward(first[0], first[1], tr)
-        f0, f1 = a0 + last[0], a1 + last[1]
+        # the table reads as lists (numpy's calls cost more than these few floats), the
+        # service summed by numpy as before: the same sums in the same order
+        py = self.py
+        p, d, n = py.slot[r], py.dep[r], py.n
+        flat, off, st, en = py.table(), py.off[p], py.start, py.end
+        row, t0, tn = off + d * n, seq[0], seq[-1]
+        hops = [
+            [
+                [flat[off + en[a][o] * n + st[b][0]], flat[off + en[a][o] * n + st[b][1]]]
+                for o in (0, 1)
+            ]
+            for a, b in zip(seq, seq[1:], strict=False)
+        ]
+        a0, a1, back = _orient_forward(flat[row + st[t0][0]], flat[row + st[t0][1]], hops)
+        f0, f1 = a0 + flat[off + en[tn][0] * n + d], a1 + flat[off + en[tn][1] * n + d]
         o = 0 if f0 <= f1 else 1
-        cost = (f0 if o == 0 else f1) + service
+        cost = (f0 if o == 0 else f1) + float(self.serv[p, seq].sum())
         return cost, _orient_back(o, back)
 
     def circuit_dp(self, r: int, seq: list[int]) -> tuple[float, list[int]]:
@@ -342,21 +444,31 @@ class _Model:
         slot (last task -> first task). An empty circuit's one slot is written at the
         base with distance 0; :meth:`open_circuits` gives its true insertion cost.
         """
+        if not self.circuit:
+            return _as_arrays(self.route_lists(r, seq, ori))
         d = int(self.dep[r])
-        if seq and self.circuit:
+        if seq:
             sq, oq = np.asarray(seq), np.asarray(ori)
             en = self.E[sq, oq]
             st = self.S[sq, oq]
             prev = np.concatenate(([en[-1]], en))
             nxt = np.concatenate((st, [st[0]]))
-        elif seq:
-            sq, oq = np.asarray(seq), np.asarray(ori)
-            prev = np.concatenate(([d], self.E[sq, oq]))
-            nxt = np.concatenate((self.S[sq, oq], [d]))
         else:
             prev = nxt = np.array([d])
         base = self.D[int(self.slot[r])][prev, nxt]
         return prev, nxt, base
+
+    def route_lists(self, r: int, seq: list[int], ori: list[int]) -> _SlotLists:
+        """:meth:`route_arrays` of a depot tour as lists (the same values), and whether a
+        slot's distance is infinite."""
+        py = self.py
+        d, n, off = py.dep[r], py.n, py.off[py.slot[r]]
+        st, en = py.start, py.end
+        prev = [d, *(en[t][o] for t, o in zip(seq, ori, strict=True))]
+        nxt = [*(st[t][o] for t, o in zip(seq, ori, strict=True)), d]
+        flat = py.table()
+        base = [flat[off + a * n + b] for a, b in zip(prev, nxt, strict=True)]
+        return prev, nxt, base, math.inf in base
 
     def open_circuits(
         self, d: np.ndarray, tasks: Any, team: np.ndarray, empty: np.ndarray
@@ -390,11 +502,13 @@ class _State:
         self.oris: list[list[int]] = []
         self.cost = np.zeros(model.k)
         self.slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        # per route, its slots as lists for :meth:`insert_best` (:meth:`_slot_lists`)
+        self._lists: dict[int, tuple[tuple[np.ndarray, ...], _SlotLists]] = {}
         for r, s in enumerate(self.seqs):
             c, o = model.route_dp(r, s)
             self.oris.append(o)
             self.cost[r] = c
-            self.slots.append(model.route_arrays(r, s, o))
+            self.slots.append(self._route_arrays(r))
 
     def copy(self) -> _State:
         new = object.__new__(_State)
@@ -403,18 +517,41 @@ class _State:
         new.oris = [list(o) for o in self.oris]
         new.cost = self.cost.copy()
         new.slots = list(self.slots)
+        new._lists = dict(self._lists)
         return new
+
+    def _route_arrays(self, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_Model.route_arrays` of route ``r`` as it is, its lists kept (depot tours)."""
+        mdl = self.model
+        if mdl.circuit:
+            return mdl.route_arrays(r, self.seqs[r], self.oris[r])
+        lists = mdl.route_lists(r, self.seqs[r], self.oris[r])
+        arrays = _as_arrays(lists)
+        self._lists[r] = (arrays, lists)
+        return arrays
+
+    def _slot_lists(self, r: int) -> _SlotLists:
+        """Route ``r``'s slots (:meth:`_Model.route_arrays`) as lists, and whether a slot's
+        distance is infinite, kept while ``slots[r]`` is the same arrays."""
+        arrays = self.slots[r]
+        got = self._lists.get(r)
+        if got is not None and got[0] is arrays:
+            return got[1]
+        base = arrays[2].tolist()
+        lists = (arrays[0].tolist(), arrays[1].tolist(), base, math.inf in base)
+        self._lists[r] = (arrays, lists)
+        return lists
 
     def refresh(self, r: int) -> None:
         c, o = self.model.route_dp(r, self.seqs[r])
         self.oris[r] = o
         self.cost[r] = c
-        self.slots[r] = self.model.route_arrays(r, self.seqs[r], o)
+        self.slots[r] = self._route_arrays(r)
 
     def fixed(self, r: int) -> None:
         """Re-cost route ``r`` keeping its orientations (no DP)."""
         mdl = self.model
-        self.slots[r] = slot = mdl.route_arrays(r, self.seqs[r], self.oris[r])
+        self.slots[r] = slot = self._route_arrays(r)
         seq = self.seqs[r]
         if mdl.circuit:  # slot 0 and slot n are the one closing slot: count it once
             self.cost[r] = (
@@ -437,6 +574,8 @@ class _State:
         seq, ori = self.seqs[r], self.oris[r]
         n = len(seq)
         if n < 2:
+            return
+        if n <= _PY_TWO_OPT and self._two_opt_py(r, max_moves):
             return
         Dp = mdl.D[int(mdl.slot[r])]
         d = int(mdl.dep[r])
@@ -466,6 +605,44 @@ class _State:
             i, j = divmod(flat, n)
             seq[i : j + 1] = seq[i : j + 1][::-1]
             ori[i : j + 1] = [1 - o for o in ori[i : j + 1][::-1]]
+
+    def _two_opt_py(self, r: int, max_moves: int) -> bool:
+        """:meth:`two_opt` over lists: the same gains (the same float sums), the first least
+        in row order taken. False (nothing changed) when a leg of the route is infinite,
+        where numpy's NaN would decide: :meth:`two_opt` evaluates with numpy then.
+        """
+        mdl, py = self.model, self.model.py
+        seq, ori = self.seqs[r], self.oris[r]
+        n, k = len(seq), py.n
+        flat, off, d = py.table(), py.off[py.slot[r]], py.dep[r]
+        # a circuit's neighbours are cyclic; reversing all of it changes nothing
+        skip = (0, n - 1) if mdl.circuit else None
+        for move in range(max_moves):
+            st = [py.start[t][o] for t, o in zip(seq, ori, strict=True)]
+            en = [py.end[t][o] for t, o in zip(seq, ori, strict=True)]
+            if mdl.circuit:
+                before, after = [en[-1], *en[:-1]], [*st[1:], st[0]]
+            else:
+                before, after = [d, *en[:-1]], [*st[1:], d]
+            into = [flat[off + b * k + s] for b, s in zip(before, st, strict=True)]
+            out = [flat[off + e * k + a] for e, a in zip(en, after, strict=True)]
+            if move == 0 and (math.inf in into or math.inf in out):
+                return False
+            least, bi, bj = math.inf, 0, 0
+            first = True
+            for i in range(n):
+                rb, rs, c = off + before[i] * k, off + st[i] * k, into[i]
+                for j in range(i, n):
+                    if (i, j) == skip:
+                        continue
+                    g = flat[rb + en[j]] + flat[rs + after[j]] - c - out[j]
+                    if first or g < least:
+                        least, bi, bj, first = g, i, j, False
+            if least > -1e-9:
+                break
+            seq[bi : bj + 1] = seq[bi : bj + 1][::-1]
+            ori[bi : bj + 1] = [1 - o for o in ori[bi : bj + 1][::-1]]
+        return True
 
     def _relocation_costs(
         self, r: int, others: list[int], *, nan_to_inf: bool
@@ -680,8 +857,10 @@ class _State:
         if trip is None or alpha < 0 or not tasks:
             return teams
         limit = longest * (1.0 + 2.0 * alpha) * (1.0 + _NEAR_MARGIN) + _NEAR_MARGIN
-        near = trip[np.ix_(teams, tasks)].min(axis=1) <= limit
-        return [r for r, ok in zip(teams, near.tolist(), strict=True) if ok]
+        trips = self.model.py.trip
+        assert trips is not None  # as self.model.trip
+        rows = [trips[t] for t in tasks]
+        return [r for r in teams if min(row[r] for row in rows) <= limit]
 
     def key(self) -> tuple[float, float]:
         return float(self.cost.max()), float(self.cost.sum())
@@ -693,6 +872,10 @@ class _State:
         neighbours keep their orientation (re-optimised later by the caller).
         """
         mdl = self.model
+        if not mdl.circuit and not beta:
+            done = self._insert_best_py(t, alpha)
+            if done is not None:
+                return done
         teams = mdl.teams_of[t]
         if mdl.trip is not None and len(teams) > 1 and alpha >= 0 and beta >= 0:
             # the tour that takes t is at least the team's round trip to it, and f at least
@@ -706,6 +889,80 @@ class _State:
                 if float(part[0].min()) < floor * (1.0 - _NEAR_MARGIN) - _NEAR_MARGIN:
                     return self._insert_at(t, teams[near], *part)
         return self._insert_at(t, teams, *self._insertions(t, teams, alpha, beta, scale))
+
+    def _insert_best_py(self, t: int, alpha: float) -> int | None:
+        """:meth:`insert_best` of depot tours with ``beta == 0`` over lists, one team at a time.
+
+        The same choice as the numpy evaluation: each slot's costs are the same float
+        sums, ``f`` the same ``max(old + delta, longest) + alpha * delta``, the first least
+        ``f`` in team then slot order wins (a team's first least slot, then the first team
+        reaching the least), the same round-trip pruning. None (nothing inserted) when
+        a route has an infinite slot distance, where numpy's NaN would decide: the caller
+        evaluates with numpy then.
+        """
+        mdl = self.model
+        py = mdl.py
+        teams = py.teams_of[t]
+        longest = float(self.cost.max())
+        flat = py.table()
+        n = py.n
+        s0, s1, e0, e1 = py.ends[t]
+        single = mdl.single
+        cost = self.cost.tolist()
+        lists = [self._slot_lists(r) for r in teams]
+        if any(x[3] for x in lists):
+            return None
+        slots = dict(zip(teams, lists, strict=True))
+        trip = py.trip[t] if py.trip is not None and alpha >= 0 else None
+        seen: dict[int, tuple[float, int, int, float]] = {}
+
+        def best_of(rs: list[int]) -> tuple[int, tuple[float, int, int, float]]:
+            # the teams by a lower bound on their least f (the tour that takes t is at
+            # least the round trip trip[r], and f grows with the tour): once that bound
+            # exceeds the least f found (by a rounding margin), no later team can reach
+            # it, nor tie with it; the choice is then the first least f in team order
+            order, bound = rs, None
+            if trip is not None and len(rs) > 1:
+                bound = {r: max(trip[r], longest) + alpha * (trip[r] - cost[r]) for r in rs}
+                order = sorted(rs, key=bound.__getitem__)
+            least = math.inf
+            for r in order:
+                if bound is not None and bound[r] * (1.0 - _NEAR_MARGIN) - _NEAR_MARGIN > least:
+                    break
+                got = seen.get(r)
+                if got is None:
+                    prev, nxt, base, _ = slots[r]
+                    p = py.slot[r]
+                    got = seen[r] = _best_slot(
+                        flat, py.off[p], n, prev, nxt, base, (s0, s1, e0, e1),
+                        py.serv[p][t], cost[r], longest, alpha, single,
+                    )  # fmt: skip
+                least = min(least, got[0])
+            best: tuple[int, tuple[float, int, int, float]] | None = None
+            for r in rs:
+                got = seen.get(r)
+                if got is not None and (best is None or got[0] < best[1][0]):
+                    best = (r, got)
+            assert best is not None
+            return best
+
+        chosen = None
+        if trip is not None and len(teams) > 1:
+            limit = longest * _NEAR_FACTOR
+            near = [r for r in teams if trip[r] <= limit]
+            if near and len(near) < len(teams):
+                chosen = best_of(near)
+                floor = min(trip[r] for r in teams if not trip[r] <= limit)
+                if not chosen[1][0] < floor * (1.0 - _NEAR_MARGIN) - _NEAR_MARGIN:
+                    chosen = None
+        if chosen is None:
+            chosen = best_of(teams)
+        r, (_f, i, o, delta) = chosen
+        self.seqs[r].insert(i, t)
+        self.oris[r].insert(i, o)
+        self.cost[r] += delta
+        self.slots[r] = self._route_arrays(r)
+        return r
 
     def _insertions(
         self, t: int, teams: np.ndarray, alpha: float, beta: float, scale: float
@@ -760,7 +1017,6 @@ class _State:
         lens: list[int],
     ) -> int:
         """Insert ``t`` at the slot of ``teams`` where ``f`` is least; return its team."""
-        mdl = self.model
         i = int(np.argmin(f))
         j = 0
         while i >= lens[j]:
@@ -772,7 +1028,7 @@ class _State:
         self.seqs[r].insert(i, t)
         self.oris[r].insert(i, o)
         self.cost[r] += float(delta[k])
-        self.slots[r] = mdl.route_arrays(r, self.seqs[r], self.oris[r])
+        self.slots[r] = self._route_arrays(r)
         return r
 
 
