@@ -1,0 +1,101 @@
+"""The search's kernels over lists choose exactly what the numpy evaluation chooses (#24.5).
+
+:meth:`_State.insert_best` (depot tours) and :meth:`_State.two_opt` (short routes) run in
+Python over the key tables read as lists, with the teams of an insertion taken by a
+round-trip lower bound; :meth:`_Model.route_arrays` builds the slots from lists. Integer
+costs on grids make many ties: the first least in team then slot order must still win.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from borderwatch.routing import minmax
+from borderwatch.routing.minmax import _Model, _State
+from tests.routing.helpers import grid
+
+
+def _random_state(model: _Model, rng: random.Random, *, keep: float) -> tuple[_State, list[int]]:
+    """Each task kept with probability ``keep`` in a random team it may serve; the rest."""
+    seqs: list[list[int]] = [[] for _ in range(model.k)]
+    left = []
+    for t in rng.sample(range(model.m), model.m):
+        teams = model.teams_of[t].tolist()
+        if rng.random() < keep:
+            seqs[rng.choice(teams)].append(t)
+        else:
+            left.append(t)
+    return _State(model, seqs), left
+
+
+def _numpy_insert(st: _State, t: int, alpha: float) -> int:
+    """Every allowed team's slots in one numpy evaluation, no pruning (the reference)."""
+    teams = st.model.teams_of[t]
+    return st._insert_at(t, teams, *st._insertions(t, teams, alpha, 0.0, 1.0))
+
+
+@pytest.mark.parametrize(
+    ("profiles", "depots"), [(1, (0, 24)), (2, (0, 24, 12)), (2, (0, 24, 12, 4, 20, 0))]
+)
+def test_insert_best_is_the_full_numpy_choice(profiles: int, depots: tuple[int, ...]) -> None:
+    rng = random.Random(profiles * 10 + len(depots))
+    checked = 0
+    for seed in range(6):
+        model = _Model.of(grid(5, 5, seed=seed, depots=depots, profiles=profiles))
+        alpha = 0.1 / model.k
+        for _ in range(15):
+            st, left = _random_state(model, rng, keep=rng.choice((0.3, 0.7, 0.95)))
+            ref = st.copy()
+            for t in left:
+                got, want = st.insert_best(t, alpha, 0.0, 1.0), _numpy_insert(ref, t, alpha)
+                assert got == want
+                assert st.seqs == ref.seqs and st.oris == ref.oris
+                assert st.cost.tolist() == ref.cost.tolist()  # the same floats
+                checked += 1
+    assert checked > 500
+
+
+def test_two_opt_over_lists_is_numpys(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(3)
+    moved = 0
+    for seed, circuit in [(0, False), (1, False), (2, True), (3, True)]:
+        inst = grid(6, 6, seed=seed, depots=(0, 35, 5), profiles=2)
+        if circuit:
+            inst = type(inst)(
+                n_nodes=inst.n_nodes, u=inst.u, v=inst.v, cost=inst.cost, required=inst.required,
+                depots=inst.depots, team_profile=inst.team_profile, circuit=True,
+            )  # fmt: skip
+        model = _Model.of(inst)
+        for _ in range(15):
+            st, _left = _random_state(model, rng, keep=1.0)
+            st.oris = [[rng.randrange(2) for _ in s] for s in st.seqs]
+            ref = st.copy()
+            for r in range(model.k):
+                before = list(st.seqs[r])
+                st.two_opt(r)
+                with monkeypatch.context() as m:
+                    m.setattr(minmax, "_PY_TWO_OPT", 0)  # numpy's evaluation
+                    ref.two_opt(r)
+                assert st.seqs[r] == ref.seqs[r] and st.oris[r] == ref.oris[r]
+                moved += st.seqs[r] != before
+    assert moved > 10
+
+
+def test_route_arrays_are_the_tables_gathers() -> None:
+    rng = random.Random(5)
+    model = _Model.of(grid(5, 5, seed=4, depots=(0, 24, 12), profiles=2))
+    for _ in range(30):
+        st, _left = _random_state(model, rng, keep=0.8)
+        for r in range(model.k):
+            seq, ori = st.seqs[r], st.oris[r]
+            prev, nxt, base = model.route_arrays(r, seq, ori)
+            d = int(model.dep[r])
+            sq, oq = np.asarray(seq, dtype=np.int64), np.asarray(ori, dtype=np.int64)
+            want_prev = np.concatenate(([d], model.E[sq, oq])).astype(np.int64)
+            want_nxt = np.concatenate((model.S[sq, oq], [d])).astype(np.int64)
+            assert prev.dtype == want_prev.dtype and nxt.dtype == want_nxt.dtype
+            assert prev.tolist() == want_prev.tolist() and nxt.tolist() == want_nxt.tolist()
+            assert base.tolist() == model.D[int(model.slot[r])][want_prev, want_nxt].tolist()
