@@ -10,6 +10,12 @@ The reference is the whole plan's longest loop; a sector plan's ratio to it is w
 split costs. ``auto`` rows say how many sectors ``--sectors auto`` makes (up to 749 km it
 makes one, which is no split: the row is then not planned).
 
+``--max-iterations default`` plans with each plan's default budget (what users run: the
+population search's count per task, so a sector gets what a whole plan of its size gets);
+``--whole-per-tree`` plans the whole border with each tree too (for a change to the search,
+which moves the reference); ``--after-only`` skips the before tree (a change that cannot
+touch these plans).
+
 Usage (``--after`` defaults to this tree; an exported tree keeps other people's
 uncommitted edits out of the comparison)::
 
@@ -40,8 +46,12 @@ from borderwatch.config import SearchParams
 from borderwatch.data.synthetic import generate_scenario
 km, seed, mode, sectors, iters, rounds = sys.argv[1:7]
 net = build_network(generate_scenario(int(km), seed=int(seed)))
-search = SearchParams(
-    max_iterations=int(iters), time_limit_s=3600.0, seed=0, bound_rounds=int(rounds)
+search = (
+    SearchParams(seed=0, bound_rounds=int(rounds))  # the default budget, as users run
+    if iters == "default"
+    else SearchParams(
+        max_iterations=int(iters), time_limit_s=3600.0, seed=0, bound_rounds=int(rounds)
+    )
 )
 t = time.perf_counter()
 row = {"teams": len(net.teams)}
@@ -79,7 +89,7 @@ print(json.dumps(row))
 
 
 def run(
-    tree: Path, km: int, seed: int, mode: str, sectors: str, iters: int, rounds: int = 45
+    tree: Path, km: int, seed: int, mode: str, sectors: str, iters: str, rounds: int = 45
 ) -> dict:
     """One plan in its own process with ``tree`` first on the path."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
@@ -96,7 +106,25 @@ def main() -> None:
     ap.add_argument("--after", type=Path, default=ROOT, help="the tree after (default this one)")
     ap.add_argument("--cases", default="200:6,200:7", help="km:seed,...")
     ap.add_argument("--sectors", default="2,auto")
-    ap.add_argument("--max-iterations", type=int, default=1500)
+    ap.add_argument(
+        "--max-iterations",
+        default="1500",
+        help="a fixed search count, or 'default': each plan's own default budget (no "
+        "max_iterations; the population search's count, a sector's as a whole plan of its size)",
+    )
+    ap.add_argument(
+        "--whole-per-tree",
+        action="store_true",
+        help="plan the whole border with each tree (when the change touches the search "
+        "too): each tree's sector plan is held against its own whole plan",
+    )
+    ap.add_argument("--title", default="Workload in the balance step (eighth session)")
+    ap.add_argument(
+        "--after-only",
+        action="store_true",
+        help="plan with the after tree only (when the change cannot touch these plans): "
+        "the before columns repeat the after ones",
+    )
     ap.add_argument(
         "--bound-rounds",
         type=int,
@@ -108,30 +136,43 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help=f"add a section on top of {RESULTS.name}")
     args = ap.parse_args()
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
+    per_tree = args.whole_per_tree
+    whole_cols = " | before: whole loop" if per_tree else " | whole loop"
     lines = [
-        "| border | sectors | whole loop | before: split (km/teams) | before loop | before / whole "
-        "| after: split (km/teams) | after loop | after / whole | after sector loops (bounds) "
+        f"| border | sectors{whole_cols} | before: split (km/teams) | before loop | before / whole "
+        + ("| after: whole loop " if per_tree else "")
+        + "| after: split (km/teams) | after loop | after / whole | after sector loops (bounds) "
         "| split CPU s before / after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if per_tree else ""),
     ]
     t0 = time.perf_counter()
     for case in args.cases.split(","):
         km, seed = (int(x) for x in case.split(":"))
-        whole = run(trees["after"], km, seed, "whole", "0", args.max_iterations, args.bound_rounds)
-        ref = whole["max_loop_min"]
-        print(f"{km} km seed {seed}: whole {ref:.1f} min ({whole['teams']} teams)", flush=True)
+        wholes = {
+            k: run(trees[k], km, seed, "whole", "0", args.max_iterations, args.bound_rounds)
+            for k in (("before", "after") if per_tree and not args.after_only else ("after",))
+        }
+        refs = {k: wholes.get(k, wholes["after"])["max_loop_min"] for k in ("before", "after")}
+        teams = wholes["after"]["teams"]
+        for k, w in wholes.items():
+            print(f"# {km}:{seed} whole {k} {json.dumps(w)}", flush=True)
         for n in args.sectors.split(","):
             rows = {
                 k: run(t, km, seed, "sectors", n, args.max_iterations, args.bound_rounds)
                 for k, t in trees.items()
+                if not (args.after_only and k == "before")
             }
+            rows.setdefault("before", rows["after"])
             cells = []
             for k in ("before", "after"):
                 r = rows[k]
+                print(f"# {km}:{seed} sectors {n} {k} {json.dumps(r)}", flush=True)
+                if per_tree:
+                    cells.append(f"{refs[k]:.1f}")
                 split = " + ".join(f"{a:.0f}/{b}" for a, b in r["split"])
                 if "max_loop_min" in r:
                     loop = r["max_loop_min"]
-                    cells += [split, f"{loop:.1f}", f"{loop / ref:.3f}"]
+                    cells += [split, f"{loop:.1f}", f"{loop / refs[k]:.3f}"]
                 else:
                     cells += [split, "(one sector: no split)", "-"]
             a = rows["after"]
@@ -147,7 +188,8 @@ def main() -> None:
                 f"{rows[k]['split_cpu_s']:.1f}" if "split_cpu_s" in rows[k] else "-"
                 for k in ("before", "after")
             )
-            line = f"| {km} km / {whole['teams']} teams, seed {seed} | {n} | {ref:.1f} | " + (
+            ref_cell = "" if per_tree else f" {refs['after']:.1f} |"
+            line = f"| {km} km / {teams} teams, seed {seed} | {n} |{ref_cell} " + (
                 " | ".join(cells) + f" | {per} | {cpu} |"
             )
             print(line, flush=True)
@@ -155,7 +197,7 @@ def main() -> None:
     print(f"total {time.perf_counter() - t0:.0f} s")
     if args.write:
         head = (
-            "## Workload in the balance step (eighth session)\n\n"
+            f"## {args.title}\n\n"
             f"`PYTHONPATH=. nice -n 10 python benchmarks/sectors_quality.py --before "
             f"{args.before} --cases {args.cases} --sectors {args.sectors} --max-iterations "
             f"{args.max_iterations} --bound-rounds {args.bound_rounds} --write`, one run: each plan in its own process, "
