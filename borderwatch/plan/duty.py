@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from borderwatch.plan.patrols import PatrolPlan
     from borderwatch.routing.patrol import TeamRoute
 
-__all__ = ["DutyTimes", "duty_times", "team_duties"]
+__all__ = ["DutyTimes", "HomeDrive", "drive_home", "duty_times", "team_duties"]
 
 
 @dataclass(frozen=True)
@@ -125,9 +125,9 @@ def team_duties(
 
     ``variants`` default to ``route_variants(route)``; a drawn detour's loop is
     its own ``loop_min`` (the loop with the turn-back). ``set_out_min``: a
-    re-plan of a circuit plan, whose team sets out from where it is that many
-    minutes after the cut and drives its approach then (the loop starts
-    ``approach`` later); None: the approach is driven before the window.
+    re-plan, whose team sets out from where it is that many minutes after the
+    cut (a circuit re-plan drives its approach then, the loop starts
+    ``approach`` later); None: a plan, the approach is driven before the window.
     """
     approach = route.approach_s / 60.0
     shift = 0.0 if set_out_min is None else set_out_min + approach
@@ -162,15 +162,17 @@ def _home_seconds(network: PatrolNetwork, plan: PatrolPlan, route: TeamRoute) ->
     """
     patrol = plan.instance
     inst = patrol.instance
-    t = patrol.teams.index(route.team)
-    row = int(inst.team_profile[t])
-    teams = network.teams
-    home = (
-        int(teams.loc[route.team, "base_node"])
-        if "base_node" in teams.columns
-        else int(inst.depots[t])
-    )
+    row = int(inst.team_profile[patrol.teams.index(route.team)])
+    home = _home_node(network, plan, route)
     return np.asarray(inst.shortest_paths(row).distances_from(home))
+
+
+def _home_node(network: PatrolNetwork, plan: PatrolPlan, route: TeamRoute) -> int:
+    """The team's base node: ``base_node`` in a re-plan, else its routing depot."""
+    teams = network.teams
+    if "base_node" in teams.columns:
+        return int(teams.loc[route.team, "base_node"])
+    return int(plan.instance.instance.depots[plan.instance.teams.index(route.team)])
 
 
 def _back_after_min(
@@ -185,6 +187,19 @@ def _back_after_min(
 
     ``on_min``: when the variant's loop starts (minutes after the window start).
     """
+    _k, rest, node = _under_way(network, route, variant, window_min, on_min)
+    home = float(home_s[node]) / 60.0
+    return rest + (home if math.isfinite(home) else route.approach_s / 60.0)
+
+
+def _under_way(
+    network: PatrolNetwork,
+    route: TeamRoute,
+    variant: RouteVariant,
+    window_min: float,
+    on_min: float,
+) -> tuple[int, float, int]:
+    """The road under way at the window end: its step in :func:`variant_steps`, minutes left, end node."""
     steps = variant_steps(route, variant)  # direction and turn-back, as the crew drives it
     secs = variant_seconds(route, variant) / 60.0
     ends = np.cumsum(secs)
@@ -192,5 +207,109 @@ def _back_after_min(
     k = min(int(np.searchsorted(ends, at - 1e-9)), len(steps) - 1)
     e, fwd = steps[k]
     node = int(network.edges["v"].iat[e] if fwd else network.edges["u"].iat[e])
+    return k, float(ends[k] - at), node
+
+
+@dataclass(frozen=True)
+class HomeDrive:
+    """A crew's drive home at the window end (:func:`drive_home`), the one ``back_base`` counts.
+
+    Attributes
+    ----------
+    duty
+        The variant's duty times (``back_base_min`` is this drive's end, rounded up).
+    step
+        The road under way at the window end, ``(edge, forward)``.
+    rest_min
+        Minutes left on that road at the window end.
+    path
+        The shortest drive from the road's end to the base, network edges in
+        driving order (empty when the road ends at the base, or when the base
+        cannot be reached: then ``home_min`` is the approach's time, as
+        ``back_base`` counts it).
+    home_min
+        Minutes of ``path`` (the distance ``back_base`` counts).
+    reached
+        Whether the base can be reached from the road's end.
+    """
+
+    duty: DutyTimes
+    step: tuple[int, bool]
+    rest_min: float
+    path: tuple[tuple[int, bool], ...]
+    home_min: float
+    reached: bool
+
+    @property
+    def back_min(self) -> float:
+        """Minutes after the window start at which the crew is back at its base (not rounded)."""
+        return self.duty.off_loop_min + self.rest_min + self.home_min
+
+
+def drive_home(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    route: TeamRoute,
+    variant: RouteVariant | None = None,
+) -> HomeDrive:
+    """The drive home of ``route``'s ``variant`` (default: the plan's own schedule, ``-f0``).
+
+    The road under way at the window end is finished, then the team drives the
+    shortest way to its base: the path of the same shortest-path run
+    (:meth:`~borderwatch.routing.instance.ShortestPaths.predecessors_from` the
+    base) whose distance :func:`duty_times` counts in ``back_base``, so the
+    times and the roads of the drive are one computation.
+
+    Parameters
+    ----------
+    network
+        The network the plan was made on.
+    plan
+        The night plan.
+    route
+        A route of ``plan`` on patrol.
+    variant
+        One of its route variants (default the first of ``route_variants``).
+
+    Returns
+    -------
+    HomeDrive
+        The duty times of the variant with the road under way and the drive home.
+    """
+    v = route_variants(route)[0] if variant is None else variant
+    home_s = _home_seconds(network, plan, route)
+    window = float(network.config.night_minutes)
+    set_out = plan.schedule.set_out(route.team)
+    (duty,) = team_duties(network, route, window, home_s, [v], set_out_min=set_out)
+    k, rest, node = _under_way(network, route, v, window, duty.on_loop_min)
+    step = variant_steps(route, v)[k]
     home = float(home_s[node]) / 60.0
-    return float(ends[k] - at) + (home if math.isfinite(home) else route.approach_s / 60.0)
+    if not math.isfinite(home):
+        return HomeDrive(duty, step, rest, (), route.approach_s / 60.0, reached=False)
+    path = _path_home(network, plan, route, node)
+    return HomeDrive(duty, step, rest, path, home, reached=True)
+
+
+def _path_home(
+    network: PatrolNetwork, plan: PatrolPlan, route: TeamRoute, node: int
+) -> tuple[tuple[int, bool], ...]:
+    """Network edges of the shortest drive from ``node`` to the team's base.
+
+    Traced back along the predecessors of the single-source run from the base
+    whose distances :func:`_home_seconds` gives (roads are two-way: the path
+    from the base to ``node``, driven backwards).
+    """
+    patrol = plan.instance
+    inst = patrol.instance
+    t = patrol.teams.index(route.team)
+    sp = inst.shortest_paths(int(inst.team_profile[t]))
+    home = _home_node(network, plan, route)
+    pred = sp.predecessors_from(home)
+    steps: list[tuple[int, bool]] = []
+    at = int(node)
+    while at != home:
+        prev = int(pred[at])
+        e = sp.edge_between(at, prev)
+        steps.append((e, bool(inst.u[e] == at)))
+        at = prev
+    return tuple(patrol.expand(steps))

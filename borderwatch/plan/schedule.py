@@ -55,9 +55,10 @@ class NightSchedule:
         The plan's :class:`PatrolTimeline` through the night window.
     set_out_min
         Empty for a plan (each approach is driven before the window). A
-        re-plan of a circuit plan: per team of ``teams``, the minutes after the
-        window start (the cut) at which it sets out from where it is; it drives
-        its approach in the window and is on its loop ``approach`` later.
+        re-plan: per team of ``teams``, the minutes after the window start (the
+        cut) at which it sets out from where it is (its road under way at the
+        cut finished); a re-plan of a circuit plan drives its approach then and
+        is on its loop ``approach`` later, a base re-plan starts its loop then.
     """
 
     teams: tuple[str, ...]

@@ -524,15 +524,14 @@ def load_plan(folder: str | Path, network: PatrolNetwork) -> PatrolPlan:
     starts, hot_w = _replan_starts(r, net)
     # in a re-plan, a team still finishing its road at the window end starts no loop
     starters = [x for x in active if starts.get(x.team, 0.0) < window - 1e-6]
-    # a re-plan of a circuit plan drives each approach after the cut, from where the team is
-    set_out = (  # every team on patrol (finish_plan reads it for each)
-        {x.team: starts.get(x.team, 0.0) for x in active}
-        if r.plan.cut_min is not None and net.config.loops == "circuit"
-        else None
+    # a re-plan: each team sets out from where it is when it is ready (every team on patrol,
+    # finish_plan reads it for each); a re-plan of a circuit plan drives its approach then
+    set_out = (
+        {x.team: starts.get(x.team, 0.0) for x in active} if r.plan.cut_min is not None else None
     )
     timeline = (
         remainder_timeline(net, starters, {x.team: starts.get(x.team, 0.0) for x in starters})
-        if starters and set_out is not None
+        if starters and set_out is not None and net.config.loops == "circuit"
         else PatrolTimeline.from_walks(
             net,
             {x.team: list(x.steps) for x in starters},

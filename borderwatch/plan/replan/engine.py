@@ -181,10 +181,10 @@ def replan(
         weights=cut.weights,
         seconds=secs,
         seed=seed,
-        # a circuit's approach is driven after the cut: the files time it from the set-out
-        set_out={r.team: cut.pos[r.team].ready_min - cut.at_min for r in routes if r.on_patrol}
-        if patrol.instance.circuit
-        else None,
+        # each team sets out on its new loop when it is ready (its road under way at the cut
+        # finished; a circuit's approach is driven then): the duty times and the files time
+        # the loops, the road under way at the window end and the drive home from it
+        set_out={r.team: cut.pos[r.team].ready_min - cut.at_min for r in routes if r.on_patrol},
     )
     out = _across_the_cut(
         plan, network, rem, new_plan, (routes, timeline), cut, (kept, changed), secs

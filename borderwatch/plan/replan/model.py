@@ -183,8 +183,8 @@ class Replan:
     plan
         The remainder as an ordinary plan on ``network`` (each loop a closed
         walk from the team's position, no approach; a circuit plan's loops are
-        circuits reached by an approach driven after the cut, whose set-out is
-        ``plan.schedule.set_out_min``); its timeline and revisits run on the
+        circuits reached by an approach driven after the cut; each team's set-out,
+        when it is ready, is ``plan.schedule.set_out_min``); its timeline and revisits run on the
         remainder window (0 = the cut), each team starting when it is ready at
         its position.
     at_min
