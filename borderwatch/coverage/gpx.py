@@ -557,6 +557,7 @@ def timeline_from_gpx(
     skip_teams: Collection[str] = (),
     lead_min: float = 0.0,
     parsed: Mapping[Path, ParsedGpx] | None = None,
+    tail_min: float = 0.0,
 ) -> PatrolTimeline:
     """Build a timeline from driven GPS tracks (GPX files).
 
@@ -587,12 +588,17 @@ def timeline_from_gpx(
         rather than refused as unknown.
     lead_min
         Minutes of tonight before the window start (a re-planned folder's
-        window starts at its cut): points then are tonight's, not strays.
+        window starts at its cut; the crews' drives out, a plan's GPX holds
+        them): points then are tonight's, not strays. They are not counted.
     parsed
         Files the caller has parsed already (:func:`plain_gpx` of their UTF-8
         text), by path as the files are named in ``tracks`` (a folder's files
         as ``folder / name``): not parsed again. The checks (size limits,
         coordinates, clocks, strays) run on them all the same.
+    tail_min
+        Minutes of tonight after the window end (the crews' drives home, until
+        the last is back at base, a plan's GPX holds them): points then are
+        tonight's, not strays. They are not counted.
 
     Returns
     -------
@@ -651,7 +657,7 @@ def timeline_from_gpx(
             window_min = cfg.night.minutes(night, read.zone)
     window = float(window_min)
     w0 = window_start.timestamp()
-    check_strays(network, read, w0, window, lead_min=lead_min)
+    check_strays(network, read, w0, window, lead_min=lead_min, tail_min=tail_min)
     frames = []
     per_team: set[str] = set()
     for track in read.tracks:
@@ -710,12 +716,20 @@ def _off_road(network: PatrolNetwork, lon: np.ndarray, lat: np.ndarray) -> np.nd
 
 
 def check_strays(
-    network: PatrolNetwork, read: GpxTracks, w0: float, window_min: float, *, lead_min: float = 0.0
+    network: PatrolNetwork,
+    read: GpxTracks,
+    w0: float,
+    window_min: float,
+    *,
+    lead_min: float = 0.0,
+    tail_min: float = 0.0,
 ) -> None:
     """Count, per track, the points outside the night and off road; warn, or refuse past the share.
 
     A point is outside the night before the window start or after its end; off
-    road farther than ``config.gpx_off_road_m`` from every road. A track whose
+    road farther than ``config.gpx_off_road_m`` from every road; ``lead_min`` and
+    ``tail_min`` widen the night by the duty before and after the window (the
+    drives out and home, :func:`timeline_from_gpx`). A track whose
     share of such points exceeds ``config.gpx_max_stray_share`` is refused: a
     track of midday or of another night, or a logger on a wrong clock, would
     otherwise count as nothing driven tonight without a word.
@@ -728,7 +742,7 @@ def check_strays(
     cfg = network.config
     tz = ZoneInfo(read.zone)
     night = datetime.fromtimestamp(w0 - lead_min * 60.0, UTC).astimezone(tz)
-    end = datetime.fromtimestamp(w0 + window_min * 60.0, UTC).astimezone(tz)
+    end = datetime.fromtimestamp(w0 + (window_min + tail_min) * 60.0, UTC).astimezone(tz)
     span = f"{night:%Y-%m-%d %H:%M}-{end:%H:%M} {read.zone}"
     lines: list[str] = []
     for track in read.tracks:
@@ -736,7 +750,7 @@ def check_strays(
         lon = np.concatenate([s[1] for s in track.segments])
         lat = np.concatenate([s[2] for s in track.segments])
         t = (ts - w0) / 60.0
-        outside = (t < -lead_min) | (t > window_min)
+        outside = (t < -lead_min) | (t > window_min + tail_min)
         off = _off_road(network, lon, lat)
         stray = outside | off
         if not stray.any():

@@ -76,6 +76,11 @@ class PlanFolder:
     scenario: str
     teams: tuple[PlannedTeam, ...]
     gpx: dict[str, Path] = field(default_factory=dict)
+    #: minutes of the crews' duty before the night window's start and after its end (the
+    #: earliest leave base, the latest back at base over every variant): the drives out and
+    #: home, in the plan's own GPX and in the driven tracks, are not strays
+    lead_min: float = 0.0
+    tail_min: float = 0.0
 
 
 def read_plan_folder(folder: str | Path) -> PlanFolder:
@@ -116,6 +121,8 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
     )
     if not gpx:
         raise LogError("the plan folder holds no gpx/<team>.gpx", file=gpx_dir, field="gpx")
+    start = plan.night_window.start_at(plan.night, plan.timezone)
+    duties = [v for r in plan.routes for v in r.variants]
     return PlanFolder(
         path=folder,
         text=raw.decode("utf-8"),
@@ -125,6 +132,8 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
         scenario=scenario_of_folder(folder),
         teams=tuple(teams),
         gpx=gpx,
+        lead_min=max([0.0, *((start - v.leave_base).total_seconds() / 60.0 for v in duties)]),
+        tail_min=max([0.0, *(plan.tail_min(v) for v in duties)]),
     )
 
 

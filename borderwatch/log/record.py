@@ -245,11 +245,13 @@ def _compute(
         for t in (*tracks.values(), *planned_tracks.values())
         if t.path is not None and t.parsed is not None
     }
+    # the drives out and home (before and after the window) are tonight's, not counted
+    duty = {"lead_min": plan.lead_min, "tail_min": plan.tail_min}
     planned_tl = timeline_from_gpx(
-        network, planned_gpx_paths(plan), window_start=p0, window_min=wmin, parsed=parsed
+        network, planned_gpx_paths(plan), window_start=p0, window_min=wmin, parsed=parsed, **duty
     )
     driven_tl = timeline_from_gpx(
-        network, [Path(gpx_dir)], window_start=w0, window_min=wmin, parsed=parsed
+        network, [Path(gpx_dir)], window_start=w0, window_min=wmin, parsed=parsed, **duty
     )
     source = _source(plan.scenario)
     figures = compare_night(

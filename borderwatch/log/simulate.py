@@ -1,17 +1,21 @@
 """Simulated driven nights: a plan's GPX replayed on other dates with injected deviations.
 
 For tests and benchmarks of the duty log. Each night's tracks are the plan's own
-``gpx/<team>.gpx`` moved to that night, with the deviations asked for:
+``gpx/<team>.gpx`` moved to that night (the drive out, the loops, the drive home),
+with the deviations asked for; minutes count from the team's loop start (the
+plan's own schedule, ``plan.json``: the window start; the track's first fix when
+the folder has no ``plan.json``):
 
 =============  ==============================================================
-``late``       the team leaves ``minutes`` late (its track shifted, cut at the end)
+``late``       the team leaves ``minutes`` late (its track shifted, cut at the
+               window end: no drive home)
 ``skip_loop``  the team's fixes of loop ``loop`` (0-based) are dropped: it stands
                at the loop's start point for one loop
 ``detour``     from ``at_min`` for ``minutes`` the team drives 3 km inland of
                its route (its positions moved south), missing its stretch
 ``noise``      Gaussian GPS noise of ``sigma_m`` on every fix (seeded)
-``stop``       the team stops driving ``at_min`` minutes after its first fix (dropped
-               mid-night): its fixes from then on are dropped
+``stop``       the team stops driving ``at_min`` minutes after its loop start
+               (dropped mid-night): its fixes from then on are dropped
 ``drop``       the team drives nothing: no GPX file
 =============  ==============================================================
 """
@@ -55,18 +59,34 @@ class Deviation:
 
 @dataclass
 class TeamTrack:
-    """A team's fixes: name, times (UTC seconds), lon, lat."""
+    """A team's fixes: name, times (UTC seconds), lon, lat; ``start``: its loop start (UTC s)."""
 
     name: str
     t: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
+    start: float | None = None
+
+    @property
+    def loop_start(self) -> float:
+        """When the team starts its loop (UTC seconds): ``start``, else the first fix."""
+        return float(self.t[0]) if self.start is None else self.start
 
 
 def read_plan_tracks(plan_dir: str | Path) -> dict[str, TeamTrack]:
-    """The plan's ``gpx/<team>.gpx`` as arrays (one track per team, segments joined)."""
+    """The plan's ``gpx/<team>.gpx`` as arrays (one track per team, segments joined).
+
+    Each track's ``start`` is the team's loop start in ``plan.json`` (its own
+    schedule, variant ``-f0``): the track begins earlier, with the drive out.
+    """
     import gpxpy
 
+    from borderwatch.planfiles.planfile import PlanFile
+
+    starts: dict[str, float] = {}
+    if (Path(plan_dir) / "plan.json").is_file():
+        plan = PlanFile.read(Path(plan_dir) / "plan.json")
+        starts = {r.team: r.variants[0].on_loop.timestamp() for r in plan.routes if r.variants}
     out = {}
     for path in sorted((Path(plan_dir) / "gpx").glob("*.gpx")):
         gpx = gpxpy.parse(path.read_text(encoding="utf-8"))
@@ -77,6 +97,7 @@ def read_plan_tracks(plan_dir: str | Path) -> dict[str, TeamTrack]:
             t=np.array([p.time.timestamp() for p in pts if p.time is not None]),
             lon=np.array([p.longitude for p in pts]),
             lat=np.array([p.latitude for p in pts]),
+            start=starts.get(path.stem),
         )
     return out
 
@@ -147,23 +168,25 @@ def simulate_night(
         if any(d.kind == "drop" for d in devs):
             continue
         t, lon, lat = tr.t + shift, tr.lon.copy(), tr.lat.copy()
+        start = tr.loop_start + shift
         for d in devs:
             if d.kind == "late":
                 t = t + 60.0 * d.params["minutes"]
+                start += 60.0 * d.params["minutes"]
                 keep = t <= end_s
                 t, lon, lat = t[keep], lon[keep], lat[keep]
             elif d.kind == "skip_loop":
-                a = t[0] + 60.0 * loop_min[team] * d.params["loop"]
+                a = start + 60.0 * loop_min[team] * d.params["loop"]
                 b = a + 60.0 * loop_min[team]
                 keep = (t < a) | (t >= b)
                 t, lon, lat = t[keep], lon[keep], lat[keep]
             elif d.kind == "detour":
-                a = t[0] + 60.0 * d.params["at_min"]
+                a = start + 60.0 * d.params["at_min"]
                 b = a + 60.0 * d.params["minutes"]
                 on = (t >= a) & (t < b)
                 lat = np.where(on, lat - 3000.0 / _M_PER_DEG_LAT, lat)
             elif d.kind == "stop":
-                keep = t < t[0] + 60.0 * d.params["at_min"]
+                keep = t < start + 60.0 * d.params["at_min"]
                 t, lon, lat = t[keep], lon[keep], lat[keep]
             elif d.kind == "noise":
                 sigma = d.params["sigma_m"]

@@ -1,8 +1,9 @@
 """Write a :class:`~borderwatch.plan.patrols.PatrolPlan` to files.
 
 ``routes.geojson`` (one feature per team, lon/lat), ``routes.gpx`` (one timed
-track per team named ``"<team id> <name>"`` with every loop of the night, from
-the window start to its end, via gpxpy) and ``gpx/<team>.gpx`` (the same, one
+track per team named ``"<team id> <name>"`` with its whole night: the drive out
+from ``leave_base``, every loop of the window, the drive home to ``back_base``;
+via gpxpy) and ``gpx/<team>.gpx`` (the same, one
 file per team), ``plan.json`` (everything needed
 to re-render or audit the plan) and ``report.txt`` (the planners' summary).
 Every file is written under a temporary name and renamed into place.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
     from borderwatch.config import NightWindow
     from borderwatch.coverage.timeline import PatrolTimeline
     from borderwatch.data.network import PatrolNetwork
-    from borderwatch.plan.duty import DutyTimes
+    from borderwatch.plan.duty import DutyTimes, HomeDrive
     from borderwatch.plan.patrols import PatrolPlan
     from borderwatch.plan.variants import RouteVariant
     from borderwatch.planfiles.planfile import PlanFile, PlanRoute
@@ -64,6 +66,8 @@ __all__ = [
     "write_plan_files",
     "write_plan_tracks",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 def _clock(network: PatrolNetwork, offset_min: float) -> str:
@@ -775,20 +779,29 @@ class _Track:
 
 
 def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[str, _Track]:
-    """One GPX track per team on patrol, named ``"<team id> <name>"``: every loop, timed.
+    """One GPX track per team on patrol, named ``"<team id> <name>"``: its whole night, timed.
 
-    The description and ``<extensions><color>`` carry the team's colour (the
-    same as ``plan.json``, the map and the briefing).
+    One ``<trkseg>``, driven without a break: the drive out (the plan's
+    ``approach``, from the base, first point at ``leave_base``; none in a
+    re-plan, whose team is out already), every loop of the window, then the
+    drive home (the road under way at the window end finished, then the
+    shortest drive to the base, :func:`~borderwatch.plan.duty.drive_home`; last
+    point at ``back_base``). The times are the plan's own schedule (variant
+    ``-f0``, as ``report.txt``). The description and ``<extensions><color>``
+    carry the team's colour (the same as ``plan.json``, the map and the briefing).
 
     Built once and shared by ``routes.gpx`` and the per-team files (:func:`_gpx`).
     """
     import gpxpy.gpx
+
+    from borderwatch.plan.duty import drive_home
 
     t0 = _night_start(network, night)
     lonlat = network.edges.to_crs("EPSG:4326").geometry.to_numpy()
     shapes: dict[tuple[int, bool], _Shape] = {}
     tracks: dict[str, _Track] = {}
     styles = scenario_styles(network)
+    clock = network.config.clock
     for route in plan.routes:
         if not route.on_patrol:
             continue
@@ -796,32 +809,101 @@ def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[s
         set_out = plan.schedule.set_out(route.team)
         fit = laps(route.loop_s / 60.0, float(network.config.night_minutes), _on_loop(plan, route))
         colour, dash = styles[route.team]
+        home = drive_home(network, plan, route)
         track.description = (
-            f"team {route.team}, {route.vehicle}: leave base "
-            f"{_leave_base(network, route.approach_s, set_out)}, "
+            f"team {route.team}, {route.vehicle}: leave base {clock(home.duty.leave_base_min)}, "
             f"loop {fmt_min(route.loop_s / 60)}, "
             f"{fit.full} loops"
             + (f" + 1 partial of {fmt_min(fit.partial_min)}" if fit.partial_min > 0 else "")
-            + f" from {network.config.night_start} to {network.config.night_end}; "
+            + f" from {network.config.night_start} to {network.config.night_end}, "
+            f"back at base {clock(home.duty.back_base_min)} ({home.duty.variant}); "
             f"colour {colour}" + (f", dash {dash}" if dash else ", solid")
         )
         x, y, t = _team_track(plan, route.team, lonlat, shapes)
-        if network.config.loops == "circuit" and route.approach and set_out is None:
-            # a circuit does not pass the base: the track starts there, with the approach
-            # (a re-plan's approach is driven after the cut: its timeline holds it)
+        out = bool(route.approach) and set_out is None
+        if out:
+            # the drive out, before the window (a re-plan's team is out already: a circuit
+            # re-plan's approach is driven after the cut, its timeline holds it)
             ax, ay, at = _approach_track(network, route, lonlat, shapes)
             x, y, t = np.r_[ax, x[1:]], np.r_[ay, y[1:]], np.r_[at, t[1:]]
-        tracks[route.team] = _timed_track(track, colour, x, y, t, t0)
+        hx, hy, ht = _home_track(network, route, home, lonlat, shapes)
+        x, y, t = np.r_[x, hx], np.r_[y, hy], np.r_[t, ht]
+        ends = (out or not t[0], home.reached and len(ht) > 0)
+        tracks[route.team] = _timed_track(track, colour, x, y, t, t0, ends=ends)
     return tracks
 
 
+def _home_track(
+    network: PatrolNetwork,
+    route: TeamRoute,
+    home: HomeDrive,
+    lonlat: np.ndarray,
+    shapes: dict[tuple[int, bool], _Shape],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lon, lat and minutes of the drive home, after the track's point at the window end.
+
+    The rest of ``home.step`` (the road under way, cut at the window end by
+    :func:`_team_track`), then ``home.path``; the last point is the base at
+    ``home.back_min``, the time ``back_base`` rounds up. A base the team cannot
+    reach (``back_base`` then counts the approach's time): the track ends with the
+    road under way.
+    """
+    window = home.duty.off_loop_min
+    secs = network.edge_seconds(route.vehicle)
+    e, fwd = home.step
+    x, y, frac = _shape(shapes, lonlat, e, fwd)
+    dt = float(secs[e]) / 60.0
+    f_end = 1.0 - home.rest_min / dt if dt > 0 else 1.0
+    ahead = frac > f_end + 1e-12  # the vertices still to drive on the road under way
+    if home.rest_min > 0:
+        ahead[-1] = True  # its end, even when the cut fell a rounding short of it
+    xs, ys, ts = [x[ahead]], [y[ahead]], [window + (frac[ahead] - f_end) * dt]
+    t_at = window + home.rest_min
+    for e, fwd in home.path:
+        x, y, frac = _shape(shapes, lonlat, e, fwd)
+        dt = float(secs[e]) / 60.0
+        xs.append(x[1:])
+        ys.append(y[1:])
+        ts.append(t_at + frac[1:] * dt)
+        t_at += dt
+    t = np.concatenate(ts)
+    if home.reached and len(t):
+        t[-1] = home.back_min  # the sum of the steps, rounded: back_base's own figure
+    elif not home.reached:
+        logger.warning(
+            "%s cannot reach its base from where it is at the window end: its GPX track "
+            "ends there, back at base counts the approach's time",
+            route.team,
+        )
+    return np.concatenate(xs), np.concatenate(ys), t
+
+
+def _shape(shapes: dict[tuple[int, bool], _Shape], lonlat: np.ndarray, e: int, fwd: bool) -> _Shape:
+    """:func:`_edge_shape` of ``(e, fwd)``, cached in ``shapes``."""
+    key = (int(e), bool(fwd))
+    shape = shapes.get(key)
+    if shape is None:
+        shape = shapes[key] = _edge_shape(lonlat[key[0]], forward=key[1])
+    return shape
+
+
 def _timed_track(
-    head: Any, colour: str, x: np.ndarray, y: np.ndarray, t: np.ndarray, t0: datetime
+    head: Any,
+    colour: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    t: np.ndarray,
+    t0: datetime,
+    *,
+    ends: tuple[bool, bool] = (False, False),
 ) -> _Track:
     """A track with its points: ``head`` (a gpxpy track) gets the colour and one segment.
 
     The scenario-fixed colour goes to ``<extensions><color>`` for GPX viewers;
     coordinates are rounded to 1e-7 degrees, times (minutes after ``t0``) to 0.1 s.
+    ``ends``: whether the first time is rounded down and the last up (to 0.1 s),
+    so that they floor and ceil to the minute as leave base and back at base do
+    (:mod:`borderwatch.plan.duty`).
     """
     import gpxpy.gpx
 
@@ -831,6 +913,10 @@ def _timed_track(
     head.number = None
     head.segments.append(gpxpy.gpx.GPXTrackSegment())
     secs = np.round(t * 60.0, 1).tolist()
+    if ends[0] and secs:
+        secs[0] = math.floor((float(t[0]) + 1e-9) * 600.0) / 10.0
+    if ends[1] and secs:
+        secs[-1] = math.ceil((float(t[-1]) - 1e-9) * 600.0) / 10.0
     return _Track(
         head=head,
         lat=np.round(y, 7).tolist(),

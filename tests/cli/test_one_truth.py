@@ -33,7 +33,7 @@ import re
 import shutil
 import string
 import subprocess
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -280,14 +280,18 @@ def test_targets_are_said_met_or_not(night: dict[str, Path]) -> None:
 def test_every_listed_loop_ends_by_the_window_end(night: dict[str, Path]) -> None:
     for folder, end_min in ((night["plan"], 600.0), (night["replan"], 230.0)):
         plan = _json(folder / "plan.json")
+        # a re-plan's team starts its loop when it is ready (its road under way at the cut
+        # finished), as its timeline and duty times do
+        ready = {t: p["start_min"] for t, p in plan.get("replan", {}).get("positions", {}).items()}
         for team, fit in plan["loops_fit"].items():
             route = next(r for r in plan["routes"] if r["team"] == team)
             loop = route["loop_min"]
+            rest = end_min - ready.get(team, 0.0)
             full, partial = fit["full_loops"], fit["last_partial_min"]
             # whole loops fit; a last partial loop is said, and fills the rest of the window
-            assert full * loop <= end_min + 0.1 + 0.01 * full, (team, full, loop)
+            assert full * loop <= rest + 0.1 + 0.01 * full, (team, full, loop)
             if partial:
-                assert partial == pytest.approx(end_min - full * loop, abs=0.05 * (full + 1))
+                assert partial == pytest.approx(rest - full * loop, abs=0.05 * (full + 1))
         report = (folder / "report.txt").read_text(encoding="utf-8")
         for line in report.splitlines():
             # the team table: team, vehicle, leave base / loop start, loop km, loop min, service km
@@ -352,6 +356,28 @@ def _gpx_times(path: Path) -> list[datetime]:
     return [p.time for t in gpx.tracks for s in t.segments for p in s.points]
 
 
+def _gpx_description(path: Path) -> str:
+    import gpxpy
+
+    (track,) = gpxpy.parse(path.read_text(encoding="utf-8")).tracks
+    return track.description or ""
+
+
+def test_the_replan_gpx_ends_at_back_at_base(night: dict[str, Path]) -> None:
+    """The re-plan's tracks: from the cut, the window end, then the drive home to back_base."""
+    plan = _json(night["replan"] / "plan.json")
+    routes = [r for r in plan["routes"] if r["status"] == "patrol"]
+    assert routes
+    for r in routes:
+        own = r["variants"][0]
+        times = _gpx_times(night["replan"] / "gpx" / f"{r['team']}.gpx")
+        back = datetime.fromisoformat(own["back_base"])
+        assert datetime.fromisoformat(own["off_loop"]) in times, r["team"]
+        assert back - timedelta(minutes=1) < times[-1] <= back, r["team"]
+        desc = _gpx_description(night["replan"] / "gpx" / f"{r['team']}.gpx")
+        assert f"back at base {back:%H:%M}" in desc, desc
+
+
 def test_leave_base_and_loop_times_agree_in_every_artefact(night: dict[str, Path]) -> None:
     """report.txt, plan.json, roster.csv, the .ics events, brief.html and the GPX: one duty time."""
     plan = _json(night["plan"] / "plan.json")
@@ -389,10 +415,19 @@ def test_leave_base_and_loop_times_agree_in_every_artefact(night: dict[str, Path
             assert n + (1 if _say(ZH["laps_partial"]) in loops else 0) == len(starts), team
         else:  # "02:10, 03:16, 04:22 ..." every start listed
             assert re.findall(r"\d\d:\d\d", re.split(r"[\[(（]", loops)[0]) == starts, team
-        # the GPX: the plan's own schedule, its first point on the loop at the first start
-        times = _gpx_times(night["plan"] / "gpx" / f"{team}.gpx")
-        assert times[0] == datetime.fromisoformat(own["on_loop"]), team
-        assert times[-1] == datetime.fromisoformat(own["off_loop"]), team
+        # the GPX: the plan's own schedule, the crew's whole night: its first point floors to
+        # leave base (the drive out), the loop's first start and the window end are points of
+        # it, its last point ceils to back at base (the drive home); its description says both
+        gpx_file = night["plan"] / "gpx" / f"{team}.gpx"
+        times = _gpx_times(gpx_file)
+        leave0, back0 = (datetime.fromisoformat(own[k]) for k in ("leave_base", "back_base"))
+        assert times[0].replace(second=0, microsecond=0) == leave0, team
+        assert datetime.fromisoformat(own["on_loop"]) in times, team
+        assert datetime.fromisoformat(own["off_loop"]) in times, team
+        assert back0 - timedelta(minutes=1) < times[-1] <= back0, team
+        desc = _gpx_description(gpx_file)
+        assert f"leave base {leave} " in desc.replace(",", " "), desc  # the report's column
+        assert f"back at base {back0:%H:%M} ({own['variant']})" in desc, desc
         # tonight's variant as the roster drew it: roster.csv, the calendars, the briefing
         (code,) = {r["variant"] for r in crews[team]}
         duty = next(v for v in route["variants"] if v["variant"] == code)

@@ -45,14 +45,32 @@ def _passed(table) -> np.ndarray:
     return table["n_passes"].to_numpy() > 0
 
 
-def test_gpx_points_lie_inside_the_night_window(planned) -> None:
+def test_gpx_points_lie_inside_each_crews_duty(planned) -> None:
+    """The window's points from 20:00 to 06:00; before and after them the drives out and home."""
+    import json
+    from datetime import datetime
+
     net, plan, out = planned
     gpx = gpxpy.parse((out / "routes.gpx").read_text(encoding="utf-8"))
     assert [t.name.split()[0] for t in gpx.tracks] == [r.team for r in plan.routes if r.on_patrol]
-    times = [p.time for t in gpx.tracks for s in t.segments for p in s.points]
-    start = min(times)
-    assert start.isoformat().startswith("2026-12-01T20:00:00")
-    assert max(times) - start <= timedelta(minutes=net.config.night_minutes)
+    duty = {
+        r["team"]: r["variants"][0]
+        for r in json.loads((out / "plan.json").read_text(encoding="utf-8"))["routes"]
+    }
+    window = timedelta(minutes=net.config.night_minutes)
+    for track in gpx.tracks:
+        own = duty[track.name.split()[0]]
+        times = [p.time for s in track.segments for p in s.points]
+        leave, on, off, back = (
+            datetime.fromisoformat(own[k])
+            for k in ("leave_base", "on_loop", "off_loop", "back_base")
+        )
+        assert on.isoformat().startswith("2026-12-01T20:00:00") and off - on == window
+        assert on in times and off in times
+        assert leave <= min(times) and max(times) <= back
+        assert min(times) - leave < timedelta(minutes=1) and back - max(times) < timedelta(
+            minutes=1
+        )
 
 
 def test_replaying_the_plans_gpx_gives_the_plans_coverage(planned) -> None:

@@ -127,7 +127,12 @@ def test_summary_names_the_duties_not_worked(world, weeks) -> None:  # type: ign
     assert log["team_nights"] == 4  # two teams on two recorded nights
     # crews of 5: T2 on Saturday and T1 on Sunday (2 h of a 10 h duty) count no night
     assert log["night_duties"] == {"planned": 20, "worked": 10}
-    sat, sun = log["changed"]
+    # the simulated crews drive the plan's own schedule (-f0) and its drive home: where the
+    # night's drawn variant is back at base earlier, the track's last fix lengthens the duty
+    # worked (a night all the same); the two deviations are the duties not worked
+    longer = [c for c in log["changed"] if c["drove"] and c["night_duty"]]
+    assert all(c["worked_end"] > c["planned_end"] for c in longer), longer
+    sat, sun = [c for c in log["changed"] if c not in longer]
     assert (sat["date"], sat["team"], sat["drove"], sat["night_duty"]) == (
         SAT.isoformat(), "T2", False, False,
     )  # fmt: skip

@@ -140,6 +140,13 @@ def test_gpx_tracks_start_at_the_base_before_the_window(made: dict[str, Any]) ->
         times = [p.time for p in track.segments[0].points]
         assert times == sorted(times)
         assert window in times  # the loop starts at the window start
+        # and the track ends at the base after the drive home, at back_base (rounded up)
+        last = track.segments[0].points[-1]
+        assert (last.longitude, last.latitude) == pytest.approx(
+            (nodes.iloc[base].x, nodes.iloc[base].y), abs=1e-6
+        )
+        back = datetime.fromisoformat(routes[team]["variants"][0]["back_base"])
+        assert back - timedelta(minutes=1) < last.time <= back
 
 
 def test_report_says_the_rule(made: dict[str, Any]) -> None:

@@ -126,7 +126,14 @@ def test_set_out_loop_start_and_gpx_agree(night: dict[str, Path], network: Any) 
         with (folder / "gpx" / f"{team}.gpx").open(encoding="utf-8") as fh:
             points = gpxpy.parse(fh).tracks[0].segments[0].points
         times = [p.time for p in points]
-        assert times == sorted(times) and times[-1] == end, team
+        assert times == sorted(times) and end in times, team
+        # then the drive home: its last point on the base, at back_base (rounded up)
+        back = datetime.fromisoformat(own["back_base"])
+        assert back - timedelta(minutes=1) < times[-1] <= back, team
+        base = nodes.iloc[int(network.teams.loc[team, "node"])]
+        assert (points[-1].longitude, points[-1].latitude) == pytest.approx(
+            (base.x, base.y), abs=1e-6
+        ), team
         assert abs((times[0] - set_out).total_seconds()) <= 0.1, team
         here = nodes.iloc[pos["node"]]
         assert (points[0].longitude, points[0].latitude) == pytest.approx(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -134,10 +134,17 @@ def test_run_plan_writes_every_file(toy_dir: Path, tmp_path: Path) -> None:
     gpx = gpxpy.parse((out / "routes.gpx").read_text(encoding="utf-8"))
     (track,) = gpx.tracks
     points = track.segments[0].points
-    assert points[0].time.isoformat().startswith("2026-12-01T20:00")
-    # every loop of the night, from the window start to its end, the team id in the name
-    minutes = (points[-1].time - points[0].time).total_seconds() / 60
-    assert minutes == pytest.approx(net.config.night_minutes, abs=0.01)
+    (own,) = [r["variants"][0] for r in written["routes"] if r["team"] == "T1"]
+    # its whole night: leave base (floored in plan.json), every loop of the window (its
+    # start and its end are points of the track), back at base (rounded up); the team id
+    # in the name
+    times = [p.time for p in points]
+    assert times[0].replace(second=0, microsecond=0).isoformat() == own["leave_base"]
+    assert times[0].isoformat() <= "2026-12-01T20:00:00+08:00" == own["on_loop"]
+    assert datetime.fromisoformat(own["on_loop"]) in times
+    assert datetime.fromisoformat(own["off_loop"]) in times
+    back = datetime.fromisoformat(own["back_base"])
+    assert back - timedelta(minutes=1) < times[-1] <= back
     assert track.name.split()[0] == "T1"
     # the toy's zone is Asia/Shanghai: the report is Chinese (borderwatch.i18n.REPORT)
     assert "下界" in (out / "report.txt").read_text(encoding="utf-8")

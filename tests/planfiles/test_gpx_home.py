@@ -1,0 +1,257 @@
+"""Each team's GPX holds its whole night: the drive out, the loops, the drive home.
+
+The files are read back as a crew's navigation device or the replay reads them:
+the first point floors to plan.json's ``leave_base`` and the last ceils to its
+``back_base`` (the plan's own schedule, variant ``-f0``); the points up to the loop
+start are the roads of plan.json's ``approach``; the drive home runs on roads and
+ends on the team's base; the description says both times; the replay of the
+whole-night files counts exactly what the window alone counts; the same plan
+writes the same bytes. Re-plans (base and circuit) get the drive home too, and
+their duty times start each loop when its team is ready, as the timeline does
+(a base re-plan used to time its back-at-base from the cut).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import gpxpy
+import gpxpy.gpx
+import numpy as np
+import pytest
+
+from borderwatch import build_network
+from borderwatch.config import SearchParams
+from borderwatch.coverage.gpx import timeline_from_gpx
+from borderwatch.data.synthetic import generate_scenario
+from borderwatch.errors import BorderwatchWarning
+from borderwatch.plan.duty import drive_home
+from borderwatch.plan.patrols import plan_patrols
+from borderwatch.plan.replan import replan
+from borderwatch.planfiles.export import write_plan_files
+
+NIGHT = date(2026, 12, 7)
+
+
+def _quiet(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BorderwatchWarning)
+        return fn(*args, **kwargs)
+
+
+def _points(path: Path) -> tuple[gpxpy.gpx.GPXTrack, list[tuple[float, float, datetime]]]:
+    gpx = gpxpy.parse(path.read_text(encoding="utf-8"))
+    (track,) = gpx.tracks
+    (segment,) = track.segments  # driven without a break: one segment
+    return track, [(p.longitude, p.latitude, p.time) for p in segment.points]  # type: ignore[misc]
+
+
+def _floor(t: datetime) -> datetime:
+    return t.replace(second=0, microsecond=0)
+
+
+def _ceil(t: datetime) -> datetime:
+    return _floor(t) if _floor(t) == t else _floor(t) + timedelta(minutes=1)
+
+
+def _vertices(lonlat: Any, steps: list[list[Any]]) -> list[tuple[float, float]]:
+    """The vertices of ``steps`` in driving order, each shared end once (as a GPS would log)."""
+    out: list[tuple[float, float]] = []
+    for e, fwd in steps:
+        coords = list(lonlat.iloc[int(e)].coords)
+        coords = coords if fwd else coords[::-1]
+        out.extend(coords[1:] if out else coords)
+    return out
+
+
+def _road_vertices(net: Any) -> Any:
+    """A KD-tree of every road vertex (lon, lat)."""
+    from scipy.spatial import cKDTree
+
+    lonlat = net.edges.to_crs("EPSG:4326").geometry
+    return cKDTree(np.array([xy for line in lonlat for xy in line.coords]))
+
+
+def check_folder(net: Any, folder: Path, *, out_leg: bool = True) -> dict[str, int]:
+    """Every team's GPX of ``folder`` against its plan.json; returns points out / home per team."""
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    lonlat = net.edges.to_crs("EPSG:4326").geometry
+    nodes = net.nodes.to_crs("EPSG:4326").geometry
+    roads = _road_vertices(net)
+    legs: dict[str, int] = {}
+    routes = [r for r in plan["routes"] if r["status"] == "patrol"]
+    assert routes
+    for r in routes:
+        team = r["team"]
+        track, pts = _points(folder / "gpx" / f"{team}.gpx")
+        own = r["variants"][0]
+        assert own["variant"] == f"{team}-f0"
+        leave, on, off, back = (
+            datetime.fromisoformat(own[k])
+            for k in ("leave_base", "on_loop", "off_loop", "back_base")
+        )
+        times = [t for _, _, t in pts]
+        assert times == sorted(times), team
+        # first point at leave base (floored to the minute in plan.json), last at back at base
+        if out_leg:
+            assert _floor(times[0]) == leave == datetime.fromisoformat(r["leave_base"]), team
+        assert _ceil(times[-1]) == back, (team, times[-1], back)
+        # the drive home ends on the team's base
+        base = int(net.teams.loc[team, "node"])
+        assert pts[-1][:2] == pytest.approx((nodes.iloc[base].x, nodes.iloc[base].y), abs=1e-6)
+        # the drive out: plan.json's approach, from the base to the loop start at on_loop
+        if out_leg:
+            drive_out = [(x, y) for x, y, t in pts if t <= on]
+            want = _vertices(lonlat, r["approach"]) if r["approach"] else drive_out[-1:]
+            assert len(drive_out) == len(want) and np.allclose(drive_out, want, atol=2e-7), team
+            assert drive_out[0] == pytest.approx((nodes.iloc[base].x, nodes.iloc[base].y), abs=1e-6)
+        # the drive home: after the window end, on the roads' own vertices (no short cut)
+        home = [(x, y) for x, y, t in pts if t > off]
+        if home:
+            assert roads.query(np.array(home))[0].max() < 2e-7, team
+        # the description says both times as plan.json does
+        desc = track.description or ""
+        assert f"leave base {leave:%H:%M}" in desc and f"back at base {back:%H:%M}" in desc, desc
+        legs[team] = len(home) + sum(t < on for t in times)
+    return legs
+
+
+def _window_only(folder: Path, tmp: Path, plan: dict[str, Any]) -> Path:
+    """The tracks cut to the window (what the files held before the drives out and home)."""
+    out = tmp / "window"
+    out.mkdir()
+    for r in plan["routes"]:
+        if r["status"] != "patrol":
+            continue
+        own = r["variants"][0]
+        on, off = datetime.fromisoformat(own["on_loop"]), datetime.fromisoformat(own["off_loop"])
+        gpx = gpxpy.parse((folder / "gpx" / f"{r['team']}.gpx").read_text(encoding="utf-8"))
+        seg = gpx.tracks[0].segments[0]
+        seg.points = [p for p in seg.points if on <= p.time <= off]  # type: ignore[operator]
+        (out / f"{r['team']}.gpx").write_text(gpx.to_xml(), encoding="utf-8")
+    return out
+
+
+def check_replay(net: Any, folder: Path, tmp: Path) -> None:
+    """The replay of the whole-night files counts what the window alone counts."""
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    w0 = net.config.night.start_at(NIGHT, net.scenario.timezone)
+    kw = {"window_start": w0, "window_min": net.config.night_minutes}
+    whole = _quiet(timeline_from_gpx, net, [folder / "gpx"], **kw).sightings
+    window = _quiet(timeline_from_gpx, net, [_window_only(folder, tmp, plan)], **kw).sightings
+    key = ["team", "unit", "t"]
+    assert len(whole) > 100
+    a = whole.sort_values(key).reset_index(drop=True)
+    b = window.sort_values(key).reset_index(drop=True)
+    assert a.equals(b)
+
+
+def check_one_drive(net: Any, plan: Any) -> None:
+    """The road under way at the window end is the timeline's; the drive home is back_base's."""
+    from borderwatch.plan.duty import _home_seconds
+
+    tl = plan.schedule.timeline
+    trav = tl.traversals
+    edges = net.edges
+    for route in plan.routes:
+        if not route.on_patrol:
+            continue
+        home = drive_home(net, plan, route)
+        last = trav[trav["team"] == route.team].iloc[-1]
+        assert (int(last["edge"]), bool(last["forward"])) == home.step, route.team
+        assert float(last["t_end"]) == pytest.approx(tl.window_min + home.rest_min, abs=1e-6)
+        assert math.ceil(home.back_min - 1e-9) == home.duty.back_base_min
+        e, fwd = home.step
+        at = int(edges["v"].iat[e] if fwd else edges["u"].iat[e])
+        secs = net.edge_seconds(route.vehicle)
+        assert float(_home_seconds(net, plan, route)[at]) / 60.0 == pytest.approx(home.home_min)
+        assert sum(float(secs[e]) for e, _ in home.path) / 60.0 == pytest.approx(home.home_min)
+        for e, fwd in home.path:  # a connected drive from the road's end to the base
+            assert int(edges["u"].iat[e] if fwd else edges["v"].iat[e]) == at
+            at = int(edges["v"].iat[e] if fwd else edges["u"].iat[e])
+        base = "base_node" if "base_node" in net.teams.columns else "node"  # a re-plan: base_node
+        assert at == int(net.teams.loc[route.team, base])
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A 20 km generated border, four teams: a plan and a re-plan at 22:00, written."""
+    net = _quiet(build_network, generate_scenario(20, seed=1, n_teams=4))
+    plan = _quiet(plan_patrols, net, SearchParams(max_iterations=60, seed=0, bound_rounds=0))
+    rp = _quiet(
+        replan, plan, net, at=120.0, drop=["T02"], search=SearchParams(max_iterations=60, seed=0)
+    )
+    root = tmp_path_factory.mktemp("gpx_home")
+    _quiet(write_plan_files, net, plan, root / "plan", night=NIGHT, lang="en")
+    from borderwatch.jobs.replan import write_replan
+
+    _quiet(write_replan, rp, root / "replan", night=NIGHT, map_html=False, lang="en")
+    return {"net": net, "plan": plan, "rp": rp, "root": root}
+
+
+def test_the_track_runs_from_leave_base_to_back_at_base(small: dict[str, Any]) -> None:
+    assert sum(bool(r.approach) for r in small["plan"].routes) >= 1  # a drive out to check
+    legs = check_folder(small["net"], small["root"] / "plan")
+    assert sum(legs.values()) > 0  # the drives out and home are in the files
+
+
+def test_a_replan_track_ends_at_the_base(small: dict[str, Any]) -> None:
+    check_folder(small["net"], small["root"] / "replan", out_leg=False)
+
+
+def test_the_drive_home_is_the_one_back_base_counts(small: dict[str, Any]) -> None:
+    check_one_drive(small["net"], small["plan"])
+    # a re-plan's loops start when each team is ready: its duty times too
+    check_one_drive(small["rp"].network, small["rp"].plan)
+
+
+def test_replay_counts_only_the_window(small: dict[str, Any], tmp_path: Path) -> None:
+    check_replay(small["net"], small["root"] / "plan", tmp_path)
+
+
+def test_the_same_plan_writes_the_same_bytes(small: dict[str, Any], tmp_path: Path) -> None:
+    net = small["net"]
+    again = _quiet(plan_patrols, net, SearchParams(max_iterations=60, seed=0, bound_rounds=0))
+    _quiet(write_plan_files, net, again, tmp_path / "again", night=NIGHT, lang="en")
+    first = small["root"] / "plan"
+    names = ["routes.gpx", *(f"gpx/{p.name}" for p in sorted((first / "gpx").glob("*.gpx")))]
+    for name in names:
+        assert (tmp_path / "again" / name).read_bytes() == (first / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_ningming_every_track_holds_the_whole_night(ningming_net: Any, tmp_path: Path) -> None:
+    """Ningming 2026-12-07 (as the brief's T06: leave 18:54, back 07:09), plan and re-plan."""
+    net = ningming_net
+    plan = _quiet(plan_patrols, net, SearchParams(max_iterations=300, seed=0))
+    _quiet(write_plan_files, net, plan, tmp_path / "plan", night=NIGHT)
+    legs = check_folder(net, tmp_path / "plan")
+    assert min(legs.values()) > 0 and max(legs.values()) > 100
+    check_one_drive(net, plan)
+    check_replay(net, tmp_path / "plan", tmp_path)
+    rp = _quiet(replan, plan, net, at=370.0, drop=["T05"], search=SearchParams(max_iterations=60))
+    from borderwatch.jobs.replan import write_replan
+
+    _quiet(write_replan, rp, tmp_path / "replan", night=NIGHT, map_html=False)
+    check_folder(net, tmp_path / "replan", out_leg=False)
+    check_one_drive(rp.network, rp.plan)
+
+
+@pytest.mark.slow
+def test_a_sector_plan_track_holds_the_whole_night(tmp_path: Path) -> None:
+    """A stitched sector plan (60 km, 2 sectors, in process): the same whole-night tracks."""
+    from borderwatch.plan.sectors import plan_sectors
+
+    net = _quiet(build_network, generate_scenario(60, seed=0))
+    search = SearchParams(max_iterations=100, bound_rounds=2, seed=0)
+    plan = _quiet(plan_sectors, net, 2, workers=0, search=search)
+    assert len(plan.sectors) == 2
+    _quiet(write_plan_files, net, plan, tmp_path / "plan", night=NIGHT, lang="en")
+    legs = check_folder(net, tmp_path / "plan")
+    assert sum(legs.values()) > 0
+    check_one_drive(net, plan)
