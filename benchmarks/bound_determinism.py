@@ -15,7 +15,8 @@ and this tree) computes the bound the plan prints, with the tree first on ``sys.
   200-iteration warm-up with the plan's seed, then the bound), the beside cap;
 * ``500km``: the bound after the search (``assignment_bound`` pruned by the search's
   longest tour, ``SearchParams(time_limit_s=20, seed=0)`` run once in the parent), the
-  beside cap;
+  beside cap; ``circuit:ningming``, ``circuit:KM:SEED``: the same for a circuit plan
+  (``loops = "circuit"``, the config's seed), whose bound always runs after the search;
 * ``sectors:KM:SEED``: each sector of ``split_sectors(net, 2)`` as ``plan_sectors``
   bounds it (``pruned_bound`` with the sector's seed, ``min(45, SECTOR_BOUND_ROUNDS)``
   rounds, no cap).
@@ -103,8 +104,8 @@ def _burn(stop: Any) -> None:
             x = (x * 7 + 1) % 1_000_003
 
 
-def _whole(case: str) -> tuple[Any, Any]:
-    """The network and the routing instance of a whole plan."""
+def _whole(case: str, loops: str = "base") -> tuple[Any, Any]:
+    """The network and the routing instance of a whole plan (``loops``: the loop rule)."""
     from borderwatch import build_network, load_scenario
     from borderwatch.data.synthetic import generate_scenario
     from borderwatch.plan.required import choose_required_edges
@@ -115,6 +116,8 @@ def _whole(case: str) -> tuple[Any, Any]:
         net = build_network(generate_scenario(km, seed=seed))
     else:
         net = build_network(load_scenario(case))
+    if loops != "base":
+        net = net.with_config(net.config.replace(loops=loops))
     return net, build_instance(net, choose_required_edges(net, time_limit_s=30.0).edges)
 
 
@@ -126,15 +129,18 @@ def prepare(case: str, folder: Path) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if case.startswith("sectors:"):
         items = _sector_items(case)
-    elif case == "500km":
+    elif case == "500km" or case.startswith("circuit:"):
         from borderwatch.routing.patrol import route_teams
 
-        net, patrol = _whole("500:7")
-        search = SearchParams(time_limit_s=20.0, seed=0)
+        circuit = case.startswith("circuit:")
+        net, patrol = _whole(
+            case.removeprefix("circuit:") if circuit else "500:7", "circuit" if circuit else "base"
+        )
+        search = SearchParams(time_limit_s=20.0, seed=None if circuit else 0)
         _, result = route_teams(net, patrol, search.replace(seed=search.seeded(net.config.seed)))
         items = [
             {
-                "label": "500 km s7 whole (after the search)",
+                "label": f"{case} (after the search)",
                 "kind": "after",
                 "instance": patrol.instance,
                 "links": len(patrol.links),

@@ -527,9 +527,11 @@ def plan_patrols(
         assignment bound (:func:`~borderwatch.routing.assignment.assignment_bound`):
         a count, so that the printed bound is the same on every run; 0 keeps the
         basic bound. ``bound_time_s`` is a safety cap on the bound's seconds (a
-        bound stopped by it is still valid, but may differ between runs, and a
-        warning is logged); default :func:`bound_cap_s`, which grows with the
-        instance so that the bound ends by its round count on a loaded machine.
+        bound stopped by it is still valid, but may differ between runs: a warning
+        is logged and :attr:`PatrolPlan.bound_by_time` is set, which plan.json and
+        the report show); default :func:`bound_cap_s`, which grows with the instance
+        so that the bound ends by its counts (rounds; up to ``WHOLE_UP_TO`` links also
+        the model's size and each round's nodes) on a loaded machine.
         Up to :data:`~borderwatch.routing.assignment.WHOLE_UP_TO` links the bound
         runs beside the search (:class:`BoundBeside`, pruned by its own short
         search: :func:`pruned_bound`) with :data:`BESIDE_CAP_FACTOR` times that cap;
