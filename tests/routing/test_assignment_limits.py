@@ -75,8 +75,7 @@ def test_a_round_stopped_by_its_node_limit_keeps_its_dual_bound() -> None:
     again = assignment_bound(inst, time_limit_s=60, max_exact=7, max_nodes=1)
     assert stats.by_nodes and not stats.by_time
     assert one == again <= 114.0 + 1e-6
-    free = assignment_bound(inst, time_limit_s=60, max_exact=7)
-    assert one <= free + 1e-6
+    assert one > 102.0  # rounds ran before the limit stopped one (the first round gives 102)
 
 
 def test_a_bound_stopped_by_the_cap_is_reported_in_plan_json_and_the_report(small) -> None:
