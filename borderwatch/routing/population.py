@@ -421,7 +421,11 @@ def prepare_search(instance: ArcInstance, before_bound: Callable[[], None] | Non
     return lower_bound(instance)
 
 
-def solve_search(instance: ArcInstance, search: SearchParams | None = None) -> RoutingResult:
+def solve_search(
+    instance: ArcInstance,
+    search: SearchParams | None = None,
+    params: PopulationParams | None = None,
+) -> RoutingResult:
     """The plan's routing search: the population search unless an iteration count is given.
 
     Parameters
@@ -436,6 +440,9 @@ def solve_search(instance: ArcInstance, search: SearchParams | None = None) -> R
         annealing beats the population's short educations there);
         with it, :func:`~borderwatch.routing.minmax.solve_minmax` for that many
         iterations (callers that fix a short search: sizing, re-plans, tests).
+    params
+        The default search's counts and its wall-clock safety cap (default
+        :class:`PopulationParams`).
 
     Returns
     -------
@@ -444,7 +451,7 @@ def solve_search(instance: ArcInstance, search: SearchParams | None = None) -> R
     search = search or SearchParams()
     if search.max_iterations is not None:
         return solve_minmax(instance, search)
-    params = PopulationParams()
+    params = params or PopulationParams()
     tasks = len(instance.required_edges)
     if tasks > params.knee:
         # past the knee one long annealing beats the population at the same count: on the
@@ -454,4 +461,4 @@ def solve_search(instance: ArcInstance, search: SearchParams | None = None) -> R
         count = params.budget(tasks, search.time_limit_s, instance.n_teams)
         cap = params.cap_s(tasks, search.time_limit_s)
         return solve_minmax(instance, search.replace(max_iterations=count, time_limit_s=cap))
-    return solve_population(instance, search)
+    return solve_population(instance, search, params)
