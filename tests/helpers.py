@@ -8,7 +8,11 @@ base; a track up towards the border; two checkpoints; one team.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 LAT_BORDER = 22.05
 LON0 = 107.0
@@ -114,3 +118,41 @@ def add_twin_team(folder: Path) -> Path:
     text = teams.read_text()
     teams.write_text(text + text.splitlines()[1].replace("T1,Team one", "T2,Team two") + "\n")
     return folder
+
+
+def run_pytest_with(
+    folder: Path, variable: str, value: str | None, *plugins: str
+) -> subprocess.CompletedProcess[str]:
+    """Run pytest on ``folder`` with our conftest, ``variable`` set to ``value`` (None: unset).
+
+    ``plugins``: more ``-p`` options (e.g. ``"no:xdist"``). For the tests of the
+    conftest's opt-in switches (strict skips, the thread check).
+    """
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != variable}
+    if value is not None:
+        env[variable] = value
+    options = [x for p in ("no:cacheprovider", *plugins) for x in ("-p", p)]
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "-q", *options),
+            *("-p", "tests.conftest", "--rootdir", str(folder), str(folder)),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def generated_instance(km: float = 20, seed: int = 2) -> tuple[Any, Any]:
+    """A generated border's network and its patrol instance (the bound tests' small case)."""
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.plan.required import choose_required_edges
+    from borderwatch.routing.patrol import build_instance
+
+    net = build_network(generate_scenario(km, seed=seed))
+    return net, build_instance(net, choose_required_edges(net).edges)

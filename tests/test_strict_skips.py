@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import run_pytest_with
 
 CASES = """
 import pytest
@@ -31,21 +29,7 @@ def test_expected_failure():
 
 
 def _run(folder: Path, strict: str | None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "BORDERWATCH_STRICT_SKIPS"}
-    if strict is not None:
-        env["BORDERWATCH_STRICT_SKIPS"] = strict
-    return subprocess.run(
-        [
-            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("-p", "tests.conftest", "--rootdir", str(folder), str(folder)),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_pytest_with(folder, "BORDERWATCH_STRICT_SKIPS", strict)
 
 
 @pytest.mark.slow

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import run_pytest_with
 
 LEAKS = """
 import threading
@@ -50,21 +48,7 @@ def test_a_thread_that_ends():
 
 
 def _run(folder: Path, check: str | None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "BORDERWATCH_THREAD_CHECK"}
-    if check is not None:
-        env["BORDERWATCH_THREAD_CHECK"] = check
-    return subprocess.run(
-        [
-            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"),
-            *("-p", "tests.conftest", "--rootdir", str(folder), str(folder)),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_pytest_with(folder, "BORDERWATCH_THREAD_CHECK", check, "no:xdist")
 
 
 @pytest.mark.slow

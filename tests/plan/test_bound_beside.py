@@ -7,22 +7,17 @@ import signal
 
 import pytest
 
-from borderwatch import build_network
 from borderwatch.config import SearchParams
-from borderwatch.data.synthetic import generate_scenario
 from borderwatch.plan.patrols import BoundBeside, plan_patrols, pruned_bound
-from borderwatch.plan.required import choose_required_edges
 from borderwatch.routing.bounds import lower_bound
-from borderwatch.routing.patrol import build_instance
+from tests.helpers import generated_instance
 
 SEARCH = SearchParams(max_iterations=300, seed=3, bound_rounds=45)
 
 
 @pytest.fixture(scope="module")
 def small():
-    net = build_network(generate_scenario(20, seed=2))
-    patrol = build_instance(net, choose_required_edges(net).edges)
-    return net, patrol
+    return generated_instance(20, seed=2)
 
 
 def test_forked_bound_equals_the_bound_computed_here(small) -> None:

@@ -12,14 +12,11 @@ import json
 
 import pytest
 
-from borderwatch import build_network
 from borderwatch.config import SearchParams
-from borderwatch.data.synthetic import generate_scenario
 from borderwatch.plan.patrols import BoundBeside, plan_patrols
-from borderwatch.plan.required import choose_required_edges
 from borderwatch.planfiles.export import plan_summary, report_text
 from borderwatch.routing.assignment import BoundStats, assignment_bound
-from borderwatch.routing.patrol import build_instance
+from tests.helpers import generated_instance
 from tests.routing.test_assignment import _brute_force, _hub, _tiny
 
 SEARCH = SearchParams(max_iterations=300, seed=3, bound_rounds=45)
@@ -27,9 +24,7 @@ SEARCH = SearchParams(max_iterations=300, seed=3, bound_rounds=45)
 
 @pytest.fixture(scope="module")
 def small():
-    net = build_network(generate_scenario(20, seed=2))
-    patrol = build_instance(net, choose_required_edges(net).edges)
-    return net, patrol
+    return generated_instance(20, seed=2)
 
 
 def test_the_size_limit_gives_the_same_bound_under_a_tiny_and_a_large_cap(small) -> None:
