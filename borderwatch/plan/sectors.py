@@ -93,7 +93,7 @@ from borderwatch.data.network import PatrolNetwork, WatchIndex, _components, _sy
 from borderwatch.errors import ConfigError, PlanWarning, RoutingError
 from borderwatch.plan.patrols import PatrolPlan, bound_cap_s, finish_plan, plan_patrols
 from borderwatch.plan.required import RequiredRoads, _fixed_edges, choose_required_edges
-from borderwatch.routing.assignment import assignment_bound
+from borderwatch.routing.assignment import BoundStats, assignment_bound
 from borderwatch.routing.bounds import round_trip_bound
 from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.links import Link
@@ -1897,11 +1897,14 @@ def _stitched_bound(
     full_bound: bool,
     bound_rounds: int,
     bound_time_s: float | None,
-) -> tuple[float, str]:
-    """The whole-border bound of a stitched plan and its kind (round trip or assignment)."""
+) -> tuple[float, str, bool]:
+    """The whole-border bound of a stitched plan, its kind (round trip or assignment) and
+    whether the wall-clock cap stopped it (then it may differ between runs)."""
     bound = whole_bound(patrol)
     kind = "round trip"
+    stats = BoundStats()
     if full_bound:
+        # looked up at the call (tests count its rounds through the module)
         from borderwatch.routing.assignment import assignment_bound
         from borderwatch.routing.bounds import lower_bound
 
@@ -1912,9 +1915,10 @@ def _stitched_bound(
             max_rounds=bound_rounds,
             incumbent=result.max_cost,
             basic=basic,
+            stats=stats,
         )
         bound, kind = max(full, basic), "assignment"
-    return min(bound, result.max_cost), kind
+    return min(bound, result.max_cost), kind, stats.by_time
 
 
 def _stitch(
@@ -1934,16 +1938,18 @@ def _stitch(
     links, pieces, dropped = _dedupe_links(network, sectors, outcomes)
     patrol, team_row = _whole_instance(network, outcomes, links)
     result = _stitched(outcomes, pieces, patrol, team_row, "result", seed)
-    bound, kind = _stitched_bound(
+    bound, kind, by_time = _stitched_bound(
         patrol,
         result,
         full_bound=full_bound,
         bound_rounds=bound_rounds,
         bound_time_s=bound_time_s,
     )
-    result = dataclasses.replace(result, lower_bound=bound)
+    result = dataclasses.replace(result, lower_bound=bound, bound_by_time=by_time)
     balanced = dataclasses.replace(
-        _stitched(outcomes, pieces, patrol, team_row, "balanced", seed), lower_bound=bound
+        _stitched(outcomes, pieces, patrol, team_row, "balanced", seed),
+        lower_bound=bound,
+        bound_by_time=by_time,
     )
     by_team = {
         r.team: dataclasses.replace(

@@ -86,3 +86,17 @@ def test_sector_bounds_have_at_most_sector_bound_rounds(
     capped = search.replace(bound_rounds=more, bound_time_s=60.0)
     plan_sectors(net, 2, workers=0, search=capped, full_bound=True)
     assert seen == [("sector", more), ("sector", more), ("stitched", more)]
+
+
+@pytest.mark.slow
+def test_a_stitched_bound_stopped_by_the_cap_is_reported() -> None:
+    """A sector plan whose whole-border bound the wall-clock cap cut says so in plan.json."""
+    from borderwatch import build_network
+    from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.planfiles.export import plan_summary
+
+    small = build_network(generate_scenario(60, seed=0))
+    timed = SearchParams(max_iterations=60, seed=0, bound_rounds=45, bound_time_s=0.0)
+    plan = plan_sectors(small, 2, timed, full_bound=True, tolerance=None, workers=0)
+    assert plan.bound_by_time and plan.balanced.bound_by_time
+    assert plan_summary(small, plan)["bound_stopped_by_time"] is True
