@@ -243,7 +243,8 @@ class HomeDrive:
     @property
     def back_min(self) -> float:
         """Minutes after the window start at which the crew is back at its base (not rounded)."""
-        return self.duty.off_loop_min + self.rest_min + self.home_min
+        # summed as team_duties sums back_base (window + (rest + home)), so both round alike
+        return self.duty.off_loop_min + (self.rest_min + self.home_min)
 
 
 def drive_home(

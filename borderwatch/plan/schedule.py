@@ -69,7 +69,11 @@ class NightSchedule:
     set_out_min: tuple[float, ...] = ()
 
     def set_out(self, team: str) -> float | None:
-        """When ``team`` sets out from where it is, in a circuit re-plan (None: a plan)."""
+        """When ``team`` sets out from where it is in a re-plan, minutes after the cut (None: a plan).
+
+        A circuit re-plan's team drives its approach then; a base re-plan's team is
+        ready for its loop then (the road under way at the cut finished).
+        """
         if not self.set_out_min or team not in self.teams:
             return None
         return float(self.set_out_min[self.teams.index(team)])

@@ -77,8 +77,8 @@ def _clock(network: PatrolNetwork, offset_min: float) -> str:
 def _leave_base(network: PatrolNetwork, approach_s: float, set_out: float | None = None) -> str:
     """Clock time a team must leave base to be on its loop at the window start (rounded down).
 
-    In a re-plan of a circuit plan (``set_out``, minutes after the cut) the team
-    sets out from where it is then and drives its approach after the cut.
+    In a re-plan (``set_out``, minutes after the cut) the team sets out from where
+    it is then (a circuit team drives its approach after the cut).
     """
     if set_out is not None:
         return network.config.clock(set_out, floor=True)
@@ -88,8 +88,8 @@ def _leave_base(network: PatrolNetwork, approach_s: float, set_out: float | None
 def _on_loop(plan: PatrolPlan, route: TeamRoute) -> float:
     """Minutes after the window start at which ``route``'s first loop starts.
 
-    0 for a plan (the approach is driven before the window); in a re-plan of a
-    circuit plan the set-out plus the approach (:meth:`NightSchedule.set_out`).
+    0 for a plan (the approach is driven before the window); in a re-plan the
+    set-out plus the approach (:meth:`NightSchedule.set_out`).
     """
     set_out = plan.schedule.set_out(route.team)
     return 0.0 if set_out is None else set_out + route.approach_s / 60.0

@@ -91,8 +91,8 @@ SCALED_GAP_FROM = 400
 #: 219.1 min) the window of the farthest task (:func:`_window_team`, 167 links) reaches
 #: 216.2 min in 20 rounds, where the whole MILP's 10 rounds stop at 210.8.
 WINDOW_ROUNDS = 20
-#: Up to :data:`WHOLE_UP_TO` links no round starts on a MILP of more than this many
-#: nonzeros (the base rows and the cuts so far): a count, so that the work, not the wall
+#: Up to :data:`WHOLE_UP_TO` links no round after the first starts on a MILP of more than this
+#: many nonzeros (the base rows and the cuts so far): a count, so that the work, not the wall
 #: clock, ends the exact regime's 45 rounds. Each round solves the whole model again and
 #: grows dear with it (generated 250 km seed 1, 120 links: rounds at 54,000 / 67,000 /
 #: 83,000 / 103,000 / 123,000 nonzeros took 1.6 / 4.1 / 8.4 / 14.9 / 43.1 CPU s, the

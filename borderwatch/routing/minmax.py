@@ -872,7 +872,9 @@ class _State:
         neighbours keep their orientation (re-optimised later by the caller).
         """
         mdl = self.model
-        if not mdl.circuit and not beta:
+        # alpha > 0: an infinite new leg gives f = inf, never numpy's NaN (inf + 0 * inf),
+        # whose first occurrence argmin would take and the lists' "<" never would
+        if not mdl.circuit and not beta and alpha > 0:
             done = self._insert_best_py(t, alpha)
             if done is not None:
                 return done
@@ -891,7 +893,7 @@ class _State:
         return self._insert_at(t, teams, *self._insertions(t, teams, alpha, beta, scale))
 
     def _insert_best_py(self, t: int, alpha: float) -> int | None:
-        """:meth:`insert_best` of depot tours with ``beta == 0`` over lists, one team at a time.
+        """:meth:`insert_best` of depot tours (``beta == 0``, ``alpha > 0``) over lists, team by team.
 
         The same choice as the numpy evaluation: each slot's costs are the same float
         sums, ``f`` the same ``max(old + delta, longest) + alpha * delta``, the first least
