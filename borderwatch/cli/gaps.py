@@ -65,6 +65,7 @@ def gaps_command(
     from borderwatch.jobs import run_gaps
     from borderwatch.maps._i18n import LANGS
     from borderwatch.planfiles.folders import check_output_folder
+    from borderwatch.planfiles.reload import gpx_duty_margins
 
     with guarded():
         names = [c.strip() for c in criterion.split(",") if c.strip()]
@@ -74,7 +75,10 @@ def gaps_command(
         check_files("--gpx", gpx)
         check_output_folder(out_dir, force=force, kind="gaps", scenario=scenario)
         net = load_network(scenario, config)
-        timeline = timeline_from_gpx(net, gpx) if gpx else None
+        timeline = None
+        if gpx:  # a plan folder's tracks hold the drives out and home: not strays
+            lead, tail = gpx_duty_margins(gpx)
+            timeline = timeline_from_gpx(net, gpx, lead_min=lead, tail_min=tail)
         with step("measuring coverage …"):
             report, _ = run_gaps(
                 net,

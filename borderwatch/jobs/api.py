@@ -96,9 +96,13 @@ def find_gaps(
     from borderwatch.coverage import coverage_report
     from borderwatch.coverage.gpx import timeline_from_gpx
     from borderwatch.jobs.gaps import run_gaps
+    from borderwatch.planfiles.reload import gpx_duty_margins
 
     net = network_of(scenario, config)
-    timeline = timeline_from_gpx(net, gpx) if gpx else None
+    timeline = None
+    if gpx:  # a plan folder's tracks hold the drives out and home: not strays
+        lead, tail = gpx_duty_margins(gpx)
+        timeline = timeline_from_gpx(net, gpx, lead_min=lead, tail_min=tail)
     if out is None:
         return coverage_report(net, criterion=tuple(criterion), timeline=timeline)
     report, _ = run_gaps(net, out, criterion=criterion, timeline=timeline, map_html=map_html)

@@ -231,11 +231,13 @@ def run_replan(
     driven = positions = None
     if gpx:
         off_duty = sorted(set(network.teams.index.astype(str)) - set(pnet.teams.index.astype(str)))
-        lead = 0.0  # a re-planned folder's window starts at its cut: tonight began earlier
+        # whole-night tracks hold the drives out and home (plan.json's duty times)
+        lead, tail = request.plan.duty_margins()
         earlier = request.plan.replan
         at_before = earlier.get("at_min") if earlier is not None else None
         if isinstance(at_before, int | float) and not isinstance(at_before, bool):
-            lead = float(at_before)  # minutes of tonight before the earlier cut
+            # a re-planned folder's window starts at its cut: tonight began earlier
+            lead += float(at_before)
         driven, found = driven_from_gpx(
             pnet,
             plan,
@@ -244,6 +246,7 @@ def run_replan(
             night=request.night,
             skip_teams=off_duty,
             lead_min=lead,
+            tail_min=tail,
         )
         positions = {t: p for t, p in found.items() if t not in request.drop}
     return replan(

@@ -121,8 +121,7 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
     )
     if not gpx:
         raise LogError("the plan folder holds no gpx/<team>.gpx", file=gpx_dir, field="gpx")
-    start = plan.night_window.start_at(plan.night, plan.timezone)
-    duties = [v for r in plan.routes for v in r.variants]
+    lead_min, tail_min = plan.duty_margins()
     return PlanFolder(
         path=folder,
         text=raw.decode("utf-8"),
@@ -132,8 +131,8 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
         scenario=scenario_of_folder(folder),
         teams=tuple(teams),
         gpx=gpx,
-        lead_min=max([0.0, *((start - v.leave_base).total_seconds() / 60.0 for v in duties)]),
-        tail_min=max([0.0, *(plan.tail_min(v) for v in duties)]),
+        lead_min=lead_min,
+        tail_min=tail_min,
     )
 
 

@@ -542,6 +542,20 @@ class PlanFile:
         """Minutes from the window end to being back at the base."""
         return (v.back_base - self.window_end()).total_seconds() / 60.0
 
+    def duty_margins(self) -> tuple[float, float]:
+        """The longest duty before the night's start and after its end over every variant, minutes.
+
+        The drives out and home that a whole-night GPX track holds
+        (:func:`~borderwatch.coverage.gpx.timeline_from_gpx` ``lead_min``/``tail_min``);
+        measured from the night window's start (for a re-plan too, not its cut).
+        """
+        start = self.night_window.start_at(self.night, self.timezone)
+        duties = [v for r in self.routes for v in r.variants]
+        return (
+            max([0.0, *((start - v.leave_base).total_seconds() / 60.0 for v in duties)]),
+            max([0.0, *(self.tail_min(v) for v in duties)]),
+        )
+
     def variants_by_team(self) -> dict[str, tuple[PlanVariant, ...]]:
         """Team id -> its variants (empty for a team on standby)."""
         return {r.team: r.variants for r in self.routes}

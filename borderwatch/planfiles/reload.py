@@ -52,7 +52,7 @@ import numpy as np
 from borderwatch.coverage.gpx import GpxTracks, read_gpx_tracks, timeline_from_gpx
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.coverage.timeline import PatrolTimeline
-from borderwatch.errors import BorderwatchWarning, CoverageError
+from borderwatch.errors import BorderwatchError, BorderwatchWarning, CoverageError
 from borderwatch.plan.required import RequiredRoads, unwatchable_units
 from borderwatch.planfiles.folders import read_plan_file
 from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance
@@ -639,6 +639,32 @@ def _snap(
     return int(nodes[int(np.argmin(d))])
 
 
+def gpx_duty_margins(paths: Sequence[str | Path] | str | Path) -> tuple[float, float]:
+    """The drives out and home (minutes) of the plan folders these GPX paths are in.
+
+    A plan folder's tracks hold each team's whole night (leave base to back at
+    base): replayed, their points before and after the window are the duty's drives,
+    not strays. Paths elsewhere (a logger's files) give 0; an unreadable plan.json
+    beside them too (the replay does not need the plan).
+    """
+    lead = tail = 0.0
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    for item in items:
+        p = Path(item)
+        folder = p if p.is_dir() else p.parent
+        # <plan>/gpx/<team>.gpx, <plan>/gpx, or <plan>/routes.gpx
+        plan_json = folder.parent / "plan.json" if folder.name == "gpx" else folder / "plan.json"
+        if not plan_json.is_file():
+            continue
+        try:
+            before, after = read_plan_file(plan_json).duty_margins()
+        except BorderwatchError as exc:
+            logger.debug("no duty margins from %s: %s", plan_json, exc)
+            continue
+        lead, tail = max(lead, before), max(tail, after)
+    return lead, tail
+
+
 def driven_from_gpx(
     network: PatrolNetwork,
     plan: PatrolPlan,
@@ -648,6 +674,7 @@ def driven_from_gpx(
     night: date | None = None,
     skip_teams: Collection[str] = (),
     lead_min: float = 0.0,
+    tail_min: float = 0.0,
 ) -> tuple[PatrolTimeline, dict[str, TeamPosition]]:
     """What was driven tonight according to GPS tracks, and where each tracked team is at the cut.
 
@@ -670,7 +697,10 @@ def driven_from_gpx(
         earlier re-plan), whose tracks are in the night's folder.
     lead_min
         Minutes of tonight before this plan's window start (a re-planned
-        folder's window starts at its cut): tracks then are not strays.
+        folder's window starts at its cut) and of the drives out: tracks then are
+        not strays.
+    tail_min
+        Minutes of the drives home after the window end: not strays either.
 
     Returns
     -------
@@ -695,7 +725,12 @@ def driven_from_gpx(
     files = gpx_files(paths)
     start = window_start(network, night) if night is not None else None
     tracks = timeline_from_gpx(
-        network, files, window_start=start, skip_teams=skip_teams, lead_min=lead_min
+        network,
+        files,
+        window_start=start,
+        skip_teams=skip_teams,
+        lead_min=lead_min,
+        tail_min=tail_min,
     )
     with warnings.catch_warnings():  # said once by timeline_from_gpx
         warnings.simplefilter("ignore", BorderwatchWarning)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -89,6 +90,22 @@ def test_replaying_the_plans_gpx_gives_the_plans_coverage(planned) -> None:
         - plan.revisits["worst_revisit_min"].to_numpy()[both]
     )
     assert np.median(diff) < 1.0
+
+
+def test_a_plan_folders_tracks_replay_without_stray_warnings(planned) -> None:
+    """The whole-night tracks' drives out and home are the duty, not strays (gaps, API, re-plan)."""
+    from borderwatch.errors import BorderwatchWarning
+    from borderwatch.planfiles.reload import gpx_duty_margins
+
+    net, _plan, out = planned
+    lead, tail = gpx_duty_margins([out / "gpx"])
+    assert tail > 0 and (lead, tail) == gpx_duty_margins(sorted((out / "gpx").glob("*.gpx")))
+    assert gpx_duty_margins([out / "routes.gpx"]) == (lead, tail)
+    with pytest.warns(BorderwatchWarning, match="outside the night"):
+        timeline_from_gpx(net, [out / "gpx"])  # without them the drive home is a stray
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BorderwatchWarning)
+        timeline_from_gpx(net, [out / "gpx"], lead_min=lead, tail_min=tail)
 
 
 def _perturbed(
