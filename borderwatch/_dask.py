@@ -205,3 +205,23 @@ def close_client(client: Client) -> None:
     client.close()
     if cluster is not None:
         cluster.close()
+        _join_watchers()
+
+
+#: Seconds :func:`close_client` waits for a closed cluster's process watchers to end.
+WATCHERS_WAIT_S = 10.0
+
+
+def _join_watchers() -> None:
+    """Wait for the closed local cluster's process watcher threads to end.
+
+    distributed's ``AsyncProcess`` watches each worker process with two threads
+    ("... watch message queue", "... watch process join") that end a moment after
+    the nanny has closed; while they run, they keep this process's forks off
+    (:mod:`borderwatch.forking`), so the next plan's first fork would depend on timing.
+    """
+    import threading
+
+    for t in threading.enumerate():
+        if t.name.startswith("AsyncProcess ") and t is not threading.current_thread():
+            t.join(timeout=WATCHERS_WAIT_S)

@@ -130,6 +130,7 @@ def run_pytest_with(
     """
     root = Path(__file__).resolve().parents[1]
     env = {k: v for k, v in os.environ.items() if k != variable}
+    env["COLUMNS"] = "500"  # the short summary's lines whole (CI's terminal is narrow)
     if value is not None:
         env[variable] = value
     options = [x for p in ("no:cacheprovider", *plugins) for x in ("-p", p)]
