@@ -220,8 +220,6 @@ def _join_watchers() -> None:
     the nanny has closed; while they run, they keep this process's forks off
     (:mod:`borderwatch.forking`), so the next plan's first fork would depend on timing.
     """
-    import threading
-
     for t in threading.enumerate():
         if t.name.startswith("AsyncProcess ") and t is not threading.current_thread():
             t.join(timeout=WATCHERS_WAIT_S)

@@ -677,11 +677,7 @@ def _team_track(
         rows["forward"].to_numpy(),
         strict=True,
     ):
-        key = (int(e), bool(fwd))
-        shape = shapes.get(key)
-        if shape is None:
-            shape = shapes[key] = _edge_shape(lonlat[key[0]], forward=key[1])
-        x, y, frac = shape
+        x, y, frac = _shape(shapes, lonlat, e, fwd)
         t = t0 + frac * (t1 - t0)
         if t1 > window:  # under way at the window end: cut the edge there
             keep = t < window
@@ -707,27 +703,11 @@ def _approach_track(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lon, lat and minutes (negative: before the window) of the drive from the base to the loop.
 
-    Written into the GPX track of a circuit plan (``loops = "circuit"``), whose loop
-    need not pass the base: the track's first point is the base, its last the loop's
-    start at the window start (minute 0).
+    The start of every plan's GPX track (:func:`_gpx_tracks`): its first point is the
+    base, its last the loop's start at the window start (minute 0).
     """
     secs = network.edge_seconds(route.vehicle)
-    t_at = -route.approach_s / 60.0
-    xs: list[np.ndarray] = []
-    ys: list[np.ndarray] = []
-    ts: list[np.ndarray] = []
-    for e, fwd in route.approach:
-        key = (int(e), bool(fwd))
-        shape = shapes.get(key)
-        if shape is None:
-            shape = shapes[key] = _edge_shape(lonlat[key[0]], forward=key[1])
-        x, y, frac = shape
-        dt = float(secs[key[0]]) / 60.0
-        first = 1 if xs else 0
-        xs.append(x[first:])
-        ys.append(y[first:])
-        ts.append((t_at + frac * dt)[first:])
-        t_at += dt
+    xs, ys, ts = _drive(route.approach, -route.approach_s / 60.0, secs, lonlat, shapes)
     t = np.concatenate(ts)
     t[-1] = 0.0  # the loop starts at the window start (the sum of the steps, rounded)
     return np.concatenate(xs), np.concatenate(ys), t
@@ -858,14 +838,8 @@ def _home_track(
     if home.rest_min > 0:
         ahead[-1] = True  # its end, even when the cut fell a rounding short of it
     xs, ys, ts = [x[ahead]], [y[ahead]], [window + (frac[ahead] - f_end) * dt]
-    t_at = window + home.rest_min
-    for e, fwd in home.path:
-        x, y, frac = _shape(shapes, lonlat, e, fwd)
-        dt = float(secs[e]) / 60.0
-        xs.append(x[1:])
-        ys.append(y[1:])
-        ts.append(t_at + frac[1:] * dt)
-        t_at += dt
+    px, py, pt = _drive(home.path, window + home.rest_min, secs, lonlat, shapes, joined=True)
+    xs, ys, ts = xs + px, ys + py, ts + pt
     t = np.concatenate(ts)
     if home.reached and len(t):
         t[-1] = home.back_min  # the sum of the steps, rounded: back_base's own figure
@@ -876,6 +850,34 @@ def _home_track(
             route.team,
         )
     return np.concatenate(xs), np.concatenate(ys), t
+
+
+def _drive(
+    steps: Sequence[tuple[int, bool]],
+    t_at: float,
+    secs: np.ndarray,
+    lonlat: np.ndarray,
+    shapes: dict[tuple[int, bool], _Shape],
+    *,
+    joined: bool = False,
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Lon, lat and minutes of the vertices of driving ``steps`` from minute ``t_at``, per step.
+
+    Each step's first vertex is the previous step's last and is left out; ``joined``:
+    the first step's too (the track already ends on it).
+    """
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    ts: list[np.ndarray] = []
+    for e, fwd in steps:
+        x, y, frac = _shape(shapes, lonlat, e, fwd)
+        dt = float(secs[int(e)]) / 60.0
+        first = 1 if xs or joined else 0
+        xs.append(x[first:])
+        ys.append(y[first:])
+        ts.append(t_at + frac[first:] * dt)
+        t_at += dt
+    return xs, ys, ts
 
 
 def _shape(shapes: dict[tuple[int, bool], _Shape], lonlat: np.ndarray, e: int, fwd: bool) -> _Shape:
