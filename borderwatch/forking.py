@@ -19,11 +19,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import pickle
+import resource
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,10 +44,13 @@ __all__ = [
     "other_threads",
     "paused",
     "register",
+    "spare_core",
     "start",
     "why",
 ]
 
+
+logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Pausable:
@@ -76,6 +83,76 @@ def register(owner: Pausable) -> Callable[[], None]:
             _registered.remove(owner)
 
     return unregister
+
+
+def _cpu_sample() -> tuple[float, int, int, float] | None:
+    """(monotonic s, idle jiffies, all jiffies, reaped children's CPU s), or None.
+
+    The machine's counters from Linux's ``/proc/stat`` first line (idle counts
+    ``iowait`` too, all leaves out the guest columns, already in ``user``); the CPU
+    time of this process's children that have ended and been waited for.
+    """
+    try:
+        with Path("/proc/stat").open(encoding="ascii") as stat:
+            fields = stat.readline().split()
+        ticks = [int(x) for x in fields[1:9]]
+    except (OSError, ValueError):
+        return None
+    if len(ticks) < 5 or fields[0] != "cpu":
+        return None
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.monotonic(), ticks[3] + ticks[4], sum(ticks), children.ru_utime + children.ru_stime
+
+
+#: the last sample :func:`spare_core` measures from (first: when this module loaded)
+_mark = _cpu_sample()
+
+#: the shortest and longest spans (s) over which idle time says more than the load average
+_IDLE_SPAN_S = (0.25, 60.0)
+
+
+def _idle_cores() -> float | None:
+    """Cores idle or running this process's own helpers, on average since the last sample.
+
+    None: no sample, or a span out of :data:`_IDLE_SPAN_S`. A helper that ran since
+    then (the bound's process beside the search) kept a core busy that the next
+    helper may use once it has ended: its CPU time counts as idle.
+    """
+    global _mark
+    before, now = _mark, _cpu_sample()
+    if now is None or before is None or not _IDLE_SPAN_S[0] <= now[0] - before[0]:
+        return None
+    _mark = now
+    span = now[0] - before[0]
+    if span > _IDLE_SPAN_S[1] or now[2] <= before[2]:
+        return None
+    cores = os.cpu_count() or 1
+    return cores * (now[1] - before[1]) / (now[2] - before[2]) + (now[3] - before[3]) / span
+
+
+def spare_core() -> bool:
+    """Whether a core is likely idle for a helper process.
+
+    Measured first as the machine's idle time since the previous call (or since this
+    module loaded: the command's own imports and set-up, about a second), this
+    process's ended helpers counted as idle (:func:`_idle_cores`): at least half a
+    core. Where that span is under a quarter of a second or over a minute, or on a
+    system without ``/proc/stat``, the 1-minute load average at most the cores less one.
+    The load average alone kept every helper off for about a minute after any
+    command ended (one ``plan`` adds 0.2-0.4 to it), so that back-to-back plans on an
+    idle machine ran without them. The choice changes the seconds only, never the
+    results (the helpers compute what the caller would).
+    """
+    idle = _idle_cores()
+    if idle is not None:
+        logger.debug("cores idle since the last look: %.2f", idle)
+        return idle >= 0.5
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this system
+        return True
+    logger.debug("1-minute load average: %.2f", load)
+    return load <= (os.cpu_count() or 1) - 1
 
 
 def blocking_threads() -> list[threading.Thread]:

@@ -246,3 +246,58 @@ def test_beside_refused_returns_none_and_logs_why(caplog: pytest.LogCaptureFixtu
         unregister()
         stop.set()
         stubborn.join()
+
+
+# --- whether a core is spare: idle time since the last sample, else the load average ---
+
+needs_proc_stat = pytest.mark.skipif(
+    forking._cpu_sample() is None, reason="no /proc/stat on this system"
+)
+
+
+def _marked(
+    idle_since: int, all_since: int, seconds_ago: float, children_s: float = 0.0
+) -> tuple[float, int, int, float]:
+    """A sample as if taken ``seconds_ago``: ``idle_since``/``all_since`` jiffies and
+    ``children_s`` CPU seconds of ended children before now."""
+    now = forking._cpu_sample()
+    assert now is not None
+    return (now[0] - seconds_ago, now[1] - idle_since, now[2] - all_since, now[3] - children_s)
+
+
+@needs_proc_stat
+def test_an_idle_span_spares_a_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forking, "_mark", _marked(10_000, 10_000, 1.0))  # all idle
+    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))  # not consulted
+    assert forking.spare_core()
+    mark = forking._mark
+    assert mark is not None and mark[0] > time.monotonic() - 1.0  # the next call's start
+
+
+@needs_proc_stat
+def test_a_busy_span_spares_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forking, "_mark", _marked(0, 1_000_000, 1.0))  # never idle
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # not consulted
+    assert not forking.spare_core()
+
+
+@needs_proc_stat
+def test_own_ended_helpers_count_as_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    # busy all second, but this process's helper (ended, waited for) ran a core of it
+    monkeypatch.setattr(forking, "_mark", _marked(0, 1_000_000, 1.0, children_s=0.9))
+    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))  # not consulted
+    assert forking.spare_core()
+
+
+@needs_proc_stat
+@pytest.mark.parametrize("seconds_ago", [0.0, 3600.0])
+def test_a_span_too_short_or_too_long_asks_the_load_average(
+    monkeypatch: pytest.MonkeyPatch, seconds_ago: float
+) -> None:
+    cores = os.cpu_count() or 1
+    monkeypatch.setattr(forking, "_mark", _marked(10_000, 10_000, seconds_ago))
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 5.0, 0.0, 0.0))
+    assert not forking.spare_core()  # the idle span would have said yes
+    monkeypatch.setattr(forking, "_mark", _marked(0, 1_000_000, seconds_ago))
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 1.0, 0.0, 0.0))
+    assert forking.spare_core()  # the busy span would have said no

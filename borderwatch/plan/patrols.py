@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -228,18 +227,14 @@ def pruned_bound(
 
 
 def _spare_core() -> bool:
-    """Whether a core is likely idle: the 1-minute load average at most the cores less one.
+    """Whether a core is likely idle (:func:`borderwatch.forking.spare_core`).
 
     On a busy machine the bound's process only competes with this one: at a load
     average of ~7 on 2 cores (benchmarks/results/plan_ningming.md, run 3) the search's
     wall time tripled for the same CPU and the plan took 81 s against 58. The choice
     changes the seconds only, never the bound (:class:`BoundBeside`).
     """
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # pragma: no cover - no load average on this system
-        return True
-    return load <= (os.cpu_count() or 1) - 1
+    return forking.spare_core()
 
 
 def _fork_helps() -> bool:
