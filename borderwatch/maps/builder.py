@@ -768,9 +768,14 @@ class MapBuilder:
         ]
         if summary.get("patrolled_pct") is not None:
             rows.insert(1, (t["patrolled_pct"], fmt_pct(summary["patrolled_pct"])))
-        rows += self._target_rows(summary.get("target_check") or {})
         body = "".join(
             f'<tr><td>{esc(k)}</td><td class="bw-num">{esc(v)}</td></tr>' for k, v in rows
+        )
+        # a target's verdict may name several stretches: one row across the box that wraps
+        # (as one unbroken cell it pushed every figure's column past the box, off the screen)
+        body += "".join(
+            f'<tr><td colspan="2" class="bw-wrap">{esc(k)} <b>{esc(v)}</b></td></tr>'
+            for k, v in self._target_rows(summary.get("target_check") or {})
         )
         note = (
             f'<div class="bw-sub bw-terms">{esc(t["watched_note"])}</div>'

@@ -290,3 +290,48 @@ def test_siting_map_shows_ranked_sites_and_newly_watched_border(
     legend = page.page.inner_text("body")
     assert "Proposed new sites" in legend and "Border newly watched" in legend
     assert "Proposed checkpoint sites" in legend
+
+
+def test_title_figures_stay_in_the_box_when_a_target_names_many_stretches(
+    browser: object, maps: dict, tmp_path: Path
+) -> None:
+    # a response target missed along four stretches (Ningming's map, 2026-12-17): the verdict
+    # was one unbroken cell, so every figure's column lay past the box, off the screen, and
+    # the taller box then lay under the legend
+    summary = dict(maps["inp"]["summary"])
+    where = [
+        {"start_km": a, "end_km": a + 0.75, "worst_min": 44.4} for a in (5.5, 20.25, 30.5, 103)
+    ]
+    summary["target_check"] = {
+        "revisit": {"target_min": 120.0, "worst_min": 88.07, "met": True},
+        "response": {
+            "target_min": 30.0,
+            "worst_min": 44.4,
+            "met": False,
+            "over_min": 14.4,
+            "where": where,
+        },
+    }
+    for lang in ("en", "zh"):
+        html = coverage_map(
+            maps["net"], maps["inp"]["units_status"], maps["gaps"], summary, lang=lang, offline=True
+        )
+        page = Page(browser, save_map(html, tmp_path / f"cov-{lang}.html"))
+        shown = page.page.evaluate(
+            """() => {
+              const r = (e) => e.getBoundingClientRect();
+              const box = r(document.querySelector('.bw-title'));
+              return {box: [box.left, box.right], width: window.innerWidth,
+                      cells: [...document.querySelectorAll('.bw-title td')].map((c) => r(c).right),
+                      stack: r(document.querySelector('.leaflet-top.leaflet-right')).bottom,
+                      legend: r(document.querySelector('.bw-legend')).top};
+            }"""
+        )
+        assert shown["box"][1] <= shown["width"], lang
+        assert max(shown["cells"]) <= shown["box"][1], (lang, shown)
+        assert shown["legend"] >= shown["stack"], (lang, shown)
+        title = page.page.locator(".bw-title").inner_text()
+        assert f"{summary['watched_pct']:.1f} %" in title
+        assert ("NOT met" if lang == "en" else "未达标") in title
+        assert page.errors == []
+        page.page.close()

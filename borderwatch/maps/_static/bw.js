@@ -205,6 +205,18 @@
     retitle(".leaflet-control-attribution a[title]", t.leaflet);
   }
 
+  // The legend (bottom right) ends where the boxes of the top right corner end: a tall title
+  // box (targets not met along many stretches) would otherwise lie under it.
+  function fitLegend(map, legend) {
+    var top = map.getContainer().querySelector(".leaflet-top.leaflet-right");
+    if (!top) { return; }
+    var cs = window.getComputedStyle(legend);
+    var pad = parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom) +
+      parseFloat(cs.borderTopWidth) + parseFloat(cs.borderBottomWidth);
+    var room = legend.getBoundingClientRect().bottom - top.getBoundingClientRect().bottom - 10 - pad;
+    legend.style.maxHeight = Math.max(room, 60) + "px";
+  }
+
   BW.init = function (map, cfg) {
     if (cfg.nobase) { L.DomUtil.addClass(map.getContainer(), "bw-nobase"); }
     if (cfg.scale) { L.control.scale({ imperial: false }).addTo(map); }
@@ -219,6 +231,11 @@
     if (cfg.colour) { colourSwitch(map, legend, cfg.colour); }
     if (cfg.focus) { focus(map, legend, cfg.focus); }
     if (cfg.t) { localise(map, cfg.t); }
+    if (legend) {
+      fitLegend(map, legend);
+      map.on("resize", function () { fitLegend(map, legend); });
+      setTimeout(function () { fitLegend(map, legend); }, 0);  // after folium's layer control
+    }
     map.getContainer().setAttribute("data-bw-ready", "1");
   };
 })();
