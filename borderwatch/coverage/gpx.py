@@ -782,13 +782,23 @@ def check_strays(
         )
 
 
+#: A route variant id (``T02-f1``, ``T02-r11``, a drawn detour's ``T02-d0f1``): its team's track.
+_VARIANT_ID = re.compile(r"(?P<team>.+)-(?:[fr]\d+|d\d+[fr]\d+)")
+
+
 def _track_team(name: str | None, path: Path, known: set[str], k: int) -> str:
-    """The team of a track: the first word of its name, else the file's stem."""
+    """The team of a track: the first word of its name, else the file's stem.
+
+    Either may be a route variant id of a known team (``gpx/variants/T02-d0f1.gpx``,
+    track ``"T02-d0f1 ..."``, as ``borderwatch plan --detours`` writes them).
+    """
     word = (name or "").split()[0] if (name or "").split() else ""
-    if word in known:
-        return word
-    if path.stem in known:
-        return path.stem
+    for key in (word, path.stem):
+        if key in known:
+            return key
+        variant = _VARIANT_ID.fullmatch(key)
+        if variant is not None and variant["team"] in known:
+            return variant["team"]
     raise CoverageError(
         f"GPX track {k + 1} ({name or 'no name'!r}) names no known team, nor does the file name; "
         f"known: {', '.join(sorted(known))}",

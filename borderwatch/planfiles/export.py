@@ -43,8 +43,8 @@ from borderwatch.i18n import (
     window_text,
 )
 from borderwatch.identity import team_styles
-from borderwatch.plan.laps import laps
-from borderwatch.plan.variants import detour_added_steps, route_variants
+from borderwatch.plan.laps import Laps, laps
+from borderwatch.plan.variants import detour_added_steps, route_variants, variant_steps
 
 if TYPE_CHECKING:
     from borderwatch.config import NightWindow
@@ -700,16 +700,18 @@ def _approach_track(
     route: TeamRoute,
     lonlat: np.ndarray,
     shapes: dict[tuple[int, bool], _Shape],
+    on_min: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lon, lat and minutes (negative: before the window) of the drive from the base to the loop.
 
-    The start of every plan's GPX track (:func:`_gpx_tracks`): its first point is the
-    base, its last the loop's start at the window start (minute 0).
+    The start of every plan's GPX track (:func:`_night_track`): its first point is the
+    base, its last the loop's start at ``on_min`` (the plan's own schedule: the window
+    start, minute 0; a phased variant: ``-phase_min``).
     """
     secs = network.edge_seconds(route.vehicle)
-    xs, ys, ts = _drive(route.approach, -route.approach_s / 60.0, secs, lonlat, shapes)
+    xs, ys, ts = _drive(route.approach, on_min - route.approach_s / 60.0, secs, lonlat, shapes)
     t = np.concatenate(ts)
-    t[-1] = 0.0  # the loop starts at the window start (the sum of the steps, rounded)
+    t[-1] = on_min  # the loop starts at on_min (the sum of the steps, rounded)
     return np.concatenate(xs), np.concatenate(ys), t
 
 
@@ -781,36 +783,88 @@ def _gpx_tracks(network: PatrolNetwork, plan: PatrolPlan, night: date) -> dict[s
     shapes: dict[tuple[int, bool], _Shape] = {}
     tracks: dict[str, _Track] = {}
     styles = scenario_styles(network)
-    clock = network.config.clock
     for route in plan.routes:
         if not route.on_patrol:
             continue
         track = gpxpy.gpx.GPXTrack(name=f"{route.team} {network.teams.loc[route.team, 'name']}")
-        set_out = plan.schedule.set_out(route.team)
         fit = laps(route.loop_s / 60.0, float(network.config.night_minutes), _on_loop(plan, route))
         colour, dash = styles[route.team]
         home = drive_home(network, plan, route)
-        track.description = (
-            f"team {route.team}, {route.vehicle}: leave base {clock(home.duty.leave_base_min)}, "
-            f"loop {fmt_min(route.loop_s / 60)}, "
-            f"{fit.full} loops"
-            + (f" + 1 partial of {fmt_min(fit.partial_min)}" if fit.partial_min > 0 else "")
-            + f" from {network.config.night_start} to {network.config.night_end}, "
-            f"back at base {clock(home.duty.back_base_min)} ({home.duty.variant}); "
-            f"colour {colour}" + (f", dash {dash}" if dash else ", solid")
+        track.description = _night_description(
+            network, route, home, fit, network.config.night_start, (colour, dash)
         )
-        x, y, t = _team_track(plan, route.team, lonlat, shapes)
-        out = bool(route.approach) and set_out is None
-        if out:
-            # the drive out, before the window (a re-plan's team is out already: a circuit
-            # re-plan's approach is driven after the cut, its timeline holds it)
-            ax, ay, at = _approach_track(network, route, lonlat, shapes)
-            x, y, t = np.r_[ax, x[1:]], np.r_[ay, y[1:]], np.r_[at, t[1:]]
-        hx, hy, ht = _home_track(network, route, home, lonlat, shapes)
-        x, y, t = np.r_[x, hx], np.r_[y, hy], np.r_[t, ht]
-        ends = (out or not t[0], home.reached and len(ht) > 0)
+        x, y, t, ends = _night_track(network, plan, route, home, lonlat, shapes)
         tracks[route.team] = _timed_track(track, colour, x, y, t, t0, ends=ends)
     return tracks
+
+
+def _night_description(
+    network: PatrolNetwork,
+    route: TeamRoute,
+    home: HomeDrive,
+    fit: Laps,
+    start: str,
+    style: tuple[str, str],
+    card: str = "",
+) -> str:
+    """A whole-night track's description: leave base, the loops from ``start``, back at base.
+
+    The duty is ``home.duty`` (a variant's: its loop, leave base and back at base);
+    ``card``: a drawn detour's sentence (:func:`~borderwatch.plan.variants.detour_card`).
+    """
+    clock = network.config.clock
+    colour, dash = style
+    return (
+        f"team {route.team}, {route.vehicle}: leave base {clock(home.duty.leave_base_min)}, "
+        f"loop {fmt_min(fit.loop_min)}, "
+        f"{fit.full} loops"
+        + (f" + 1 partial of {fmt_min(fit.partial_min)}" if fit.partial_min > 0 else "")
+        + f" from {start} to {network.config.night_end}, "
+        f"back at base {clock(home.duty.back_base_min)} ({home.duty.variant}); "
+        + (f"{card}; " if card else "")
+        + f"colour {colour}"
+        + (f", dash {dash}" if dash else ", solid")
+    )
+
+
+def _night_track(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    route: TeamRoute,
+    home: HomeDrive,
+    lonlat: np.ndarray,
+    shapes: dict[tuple[int, bool], _Shape],
+    timeline: PatrolTimeline | None = None,
+    variant: RouteVariant | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[bool, bool]]:
+    """Lon, lat and minutes of a crew's whole night on one variant, and whether its ends are timed.
+
+    The one track of the plan's own schedule (:func:`_gpx_tracks`, ``timeline`` and
+    ``variant`` None) and of a drawn detour (:func:`_detour_tracks`, the variant's
+    timeline): the drive out (the plan's ``approach``, ending when the loop starts,
+    ``home.duty.on_loop_min``; none in a re-plan, whose team is out already), the
+    loop driven before the window start (a phased variant starts it ``phase_min``
+    early; the timeline holds the window only), the window's loops, then the drive
+    home (:func:`_home_track`). ``ends``: the first point is leave base and the last
+    back at base (for :func:`_timed_track`).
+    """
+    x, y, t = _team_track(plan, route.team, lonlat, shapes, timeline)
+    on = home.duty.on_loop_min
+    out = bool(route.approach) and plan.schedule.set_out(route.team) is None
+    head = _approach_track(network, route, lonlat, shapes, on) if out else None
+    # the loop's steps begun before the window start (its timeline leaves them out)
+    secs = network.edge_seconds(route.vehicle)
+    steps = () if variant is None else variant_steps(route, variant)
+    begun = on + np.r_[0.0, np.cumsum([float(secs[e]) / 60.0 for e, _ in steps])][: len(steps)]
+    early = steps[: int(np.count_nonzero(begun < t[0] - 1e-6))] if len(t) else ()
+    xs, ys, ts = ([head[0]], [head[1]], [head[2]]) if head is not None else ([], [], [])
+    px, py, pt = _drive(early, on, secs, lonlat, shapes, joined=head is not None)
+    xs, ys, ts = xs + px, ys + py, ts + pt
+    if xs:  # the window's first point is where the drive out or the early loop ends
+        x, y, t = np.r_[*xs, x[1:]], np.r_[*ys, y[1:]], np.r_[*ts, t[1:]]
+    hx, hy, ht = _home_track(network, route, home, lonlat, shapes)
+    x, y, t = np.r_[x, hx], np.r_[y, hy], np.r_[t, ht]
+    return x, y, t, (out or bool(early) or not t[0], home.reached and len(ht) > 0)
 
 
 def _home_track(
@@ -935,13 +989,18 @@ def _detour_tracks(
 ) -> dict[str, _Track]:
     """One GPX track per drawn-detour variant, keyed by variant id: the night its crew drives.
 
-    The variant's walk (its turn-back, direction and phase,
-    :func:`borderwatch.plan.odds.variant_timeline`) timed through the window, as
-    the plan's own tracks; the description is the crew's card
-    (:func:`borderwatch.plan.variants.detour_card`), the colour the team's.
+    The variant's whole night as the plan's own tracks are built
+    (:func:`_night_track`): the drive out from the variant's ``leave_base``, its
+    walk (turn-back, direction and phase, :func:`borderwatch.plan.odds.variant_timeline`;
+    the loop begun ``phase_min`` before the window start), the drive home to its
+    ``back_base`` (:func:`~borderwatch.plan.duty.drive_home` of the variant: the
+    road under way on the detoured walk). The description says both times and
+    holds the crew's card (:func:`borderwatch.plan.variants.detour_card`); the
+    colour is the team's.
     """
     import gpxpy.gpx
 
+    from borderwatch.plan.duty import drive_home
     from borderwatch.plan.odds import variant_timeline
     from borderwatch.plan.variants import detour_card
 
@@ -954,14 +1013,21 @@ def _detour_tracks(
     shapes: dict[tuple[int, bool], _Shape] = {}
     styles = scenario_styles(network)
     window = plan.schedule.timeline.window_min
+    clock = network.config.clock
     tracks: dict[str, _Track] = {}
     for v in chosen:
         route = by_team[v.team]
         track = gpxpy.gpx.GPXTrack(name=f"{v.variant} {network.teams.loc[v.team, 'name']}")
-        track.description = f"team {v.team}, {route.vehicle}: " + detour_card(network, route, v)
+        home = drive_home(network, plan, route, v)
+        on = home.duty.on_loop_min
+        fit = laps(home.duty.loop_min, float(network.config.night_minutes), on)
+        card = detour_card(network, route, v)
+        track.description = _night_description(
+            network, route, home, fit, clock(on), styles[v.team], card
+        )
         timeline = variant_timeline(network, [route], {v.team: v}, window)
-        x, y, t = _team_track(plan, v.team, lonlat, shapes, timeline)
-        tracks[v.variant] = _timed_track(track, styles[v.team][0], x, y, t, t0)
+        x, y, t, ends = _night_track(network, plan, route, home, lonlat, shapes, timeline, v)
+        tracks[v.variant] = _timed_track(track, styles[v.team][0], x, y, t, t0, ends=ends)
     return tracks
 
 

@@ -643,15 +643,18 @@ def gpx_duty_margins(paths: Sequence[str | Path] | str | Path) -> tuple[float, f
     """The drives out and home (minutes) of the plan folders these GPX paths are in.
 
     A plan folder's tracks hold each team's whole night (leave base to back at
-    base): replayed, their points before and after the window are the duty's drives,
-    not strays. Paths elsewhere (a logger's files) give 0; an unreadable plan.json
-    beside them too (the replay does not need the plan).
+    base), its drawn detours' tracks (``gpx/variants/``) each variant's: replayed,
+    their points before and after the window are the duty's drives (the longest
+    over every variant of plan.json), not strays. Paths elsewhere (a logger's files)
+    give 0; an unreadable plan.json beside them too (the replay does not need the plan).
     """
     lead = tail = 0.0
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     for item in items:
         p = Path(item)
         folder = p if p.is_dir() else p.parent
+        if folder.name == "variants" and folder.parent.name == "gpx":
+            folder = folder.parent  # <plan>/gpx/variants/<variant>.gpx: a drawn detour's night
         # <plan>/gpx/<team>.gpx, <plan>/gpx, or <plan>/routes.gpx
         plan_json = folder.parent / "plan.json" if folder.name == "gpx" else folder / "plan.json"
         if not plan_json.is_file():

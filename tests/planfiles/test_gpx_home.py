@@ -121,6 +121,75 @@ def check_folder(net: Any, folder: Path, *, out_leg: bool = True) -> dict[str, i
     return legs
 
 
+def _walk(route: dict[str, Any], variant: dict[str, Any]) -> list[list[Any]]:
+    """The closed walk a crew on ``variant`` drives, from plan.json alone (turn-back, direction)."""
+    steps = [list(s) for s in route["steps"]]
+    if "detour" in variant:
+        j = variant["detour"][1]
+        steps = steps[:j] + [list(s) for s in variant["detour_steps"]] + steps[j:]
+    return [[e, not f] for e, f in reversed(steps)] if variant["reverse"] else steps
+
+
+def check_variants(net: Any, folder: Path) -> dict[str, float]:
+    """Each drawn detour's ``gpx/variants/<variant>.gpx`` against its plan.json entry.
+
+    The crew's whole night on that variant: first point floored = its leave_base, the
+    drive out (plan.json's approach), then one whole loop of its walk from on_loop (begun
+    ``phase_min`` before the window start), ..., the drive home on roads to the base, last
+    point ceiled = its back_base; the description says both. Returns each variant's
+    minutes driven before the window start.
+    """
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    lonlat = net.edges.to_crs("EPSG:4326").geometry
+    nodes = net.nodes.to_crs("EPSG:4326").geometry
+    roads = _road_vertices(net)
+    w0 = datetime.fromisoformat(plan["routes"][0]["variants"][0]["off_loop"]) - timedelta(
+        minutes=net.config.night_minutes
+    )
+    early: dict[str, float] = {}
+    files = sorted((folder / "gpx" / "variants").glob("*.gpx"))
+    for r in plan["routes"]:
+        for v in r["variants"]:
+            if "detour" not in v:
+                continue
+            code = v["variant"]
+            track, pts = _points(folder / "gpx" / "variants" / f"{code}.gpx")
+            assert (track.name or "").startswith(f"{code} "), track.name
+            leave, back, off = (
+                datetime.fromisoformat(v[k]) for k in ("leave_base", "back_base", "off_loop")
+            )
+            times = [t for _, _, t in pts]
+            assert times == sorted(times), code
+            assert _floor(times[0]) == leave, (code, times[0], leave)
+            assert _ceil(times[-1]) == back, (code, times[-1], back)
+            base = int(net.teams.loc[r["team"], "node"])
+            at_base = (nodes.iloc[base].x, nodes.iloc[base].y)
+            assert pts[0][:2] == pytest.approx(at_base, abs=1e-6), code
+            assert pts[-1][:2] == pytest.approx(at_base, abs=1e-6), code
+            # the drive out, then one whole loop of the variant's walk from its start
+            out = _vertices(lonlat, r["approach"]) if r["approach"] else []
+            loop = _vertices(lonlat, _walk(r, v))
+            k = max(len(out) - 1, 0)
+            xy = [(x, y) for x, y, _ in pts]
+            assert np.allclose(xy[: len(out)], out, atol=2e-7) if out else True, code
+            assert np.allclose(xy[k : k + len(loop)], loop, atol=2e-7), code
+            on = w0 - timedelta(minutes=v["phase_min"])  # the loop starts phase_min early
+            assert abs((times[k] - on).total_seconds()) <= 0.2, (code, times[k], on)
+            lap = (times[k + len(loop) - 1] - times[k]).total_seconds() / 60.0
+            assert lap == pytest.approx(v["loop_min"], abs=0.01), code
+            # the drive home: after the window end, on the roads' own vertices
+            home = [(x, y) for x, y, t in pts if t > off]
+            if home:
+                assert roads.query(np.array(home))[0].max() < 2e-7, code
+            desc = track.description or ""
+            assert f"leave base {leave:%H:%M}" in desc, desc
+            assert f"back at base {back:%H:%M} ({code})" in desc, desc
+            assert f"{code}: the loop " in desc, desc  # the crew's card
+            early[code] = max(0.0, (w0 - times[k]).total_seconds() / 60.0)
+    assert sorted(p.stem for p in files) == sorted(early)
+    return early
+
+
 def _window_only(folder: Path, tmp: Path, plan: dict[str, Any]) -> Path:
     """The tracks cut to the window (what the files held before the drives out and home)."""
     out = tmp / "window"
@@ -188,10 +257,25 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     root = tmp_path_factory.mktemp("gpx_home")
     _quiet(write_plan_files, net, plan, root / "plan", night=NIGHT, lang="en")
+    drawn = _drawn(plan)
+    _quiet(write_plan_files, net, plan, root / "detours", night=NIGHT, lang="en", variants=drawn)
     from borderwatch.jobs.replan import write_replan
 
     _quiet(write_replan, rp, root / "replan", night=NIGHT, map_html=False, lang="en")
     return {"net": net, "plan": plan, "rp": rp, "root": root}
+
+
+def _drawn(plan: Any) -> dict[str, list[Any]]:
+    """Each team's plain variants and a drawn detour mid-loop (3 phases a direction)."""
+    from borderwatch.plan.variants import detour_variants, route_variants
+
+    out = {}
+    for r in plan.routes:
+        if r.on_patrol and r.steps:
+            i = len(r.steps) // 2
+            detour = detour_variants(r, [(i, min(len(r.steps), i + 2))], n_phases=3)
+            out[r.team] = route_variants(r) + detour
+    return out
 
 
 def test_the_track_runs_from_leave_base_to_back_at_base(small: dict[str, Any]) -> None:
@@ -214,12 +298,49 @@ def test_replay_counts_only_the_window(small: dict[str, Any], tmp_path: Path) ->
     check_replay(small["net"], small["root"] / "plan", tmp_path)
 
 
+def test_a_drawn_detour_track_holds_its_variants_whole_night(small: dict[str, Any]) -> None:
+    """gpx/variants/<variant>.gpx: the variant's leave base to its back at base (was the window)."""
+    early = check_variants(small["net"], small["root"] / "detours")
+    assert len(early) == 6 * len(_drawn(small["plan"]))
+    assert sum(m > 0 for m in early.values()) >= len(early) // 2  # phased: loops begun early
+    # the plain tracks are the plan's own, the same bytes as a plan without detours
+    names = ["routes.gpx", *(f"gpx/{p.name}" for p in (small["root"] / "plan" / "gpx").glob("*"))]
+    for name in names:
+        a, b = small["root"] / "plan" / name, small["root"] / "detours" / name
+        assert a.read_bytes() == b.read_bytes(), name
+
+
+def test_replaying_a_detour_track_counts_its_drives_as_duty(small: dict[str, Any]) -> None:
+    """gaps --gpx of gpx/variants: the team is the variant's, the drives no stray (plan.json's)."""
+    from borderwatch.planfiles.reload import gpx_duty_margins
+
+    net, folder = small["net"], small["root"] / "detours" / "gpx" / "variants"
+    w0 = net.config.night.start_at(NIGHT, net.scenario.timezone)
+    kw = {"window_start": w0, "window_min": net.config.night_minutes}
+    lead, tail = gpx_duty_margins(folder)
+    assert lead > 0 and tail > 0
+    assert gpx_duty_margins(next(folder.glob("*.gpx"))) == (lead, tail)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BorderwatchWarning)
+        tl = timeline_from_gpx(net, [folder], lead_min=lead, tail_min=tail, **kw)
+    assert set(tl.sightings["team"]) == set(_drawn(small["plan"]))
+    # without the plan's margins, the drives out and home are points outside the night
+    with pytest.warns(BorderwatchWarning, match="outside the night"):
+        timeline_from_gpx(net, [folder], **kw)
+
+
 def test_the_same_plan_writes_the_same_bytes(small: dict[str, Any], tmp_path: Path) -> None:
     net = small["net"]
     again = _quiet(plan_patrols, net, SearchParams(max_iterations=60, seed=0, bound_rounds=0))
-    _quiet(write_plan_files, net, again, tmp_path / "again", night=NIGHT, lang="en")
-    first = small["root"] / "plan"
-    names = ["routes.gpx", *(f"gpx/{p.name}" for p in sorted((first / "gpx").glob("*.gpx")))]
+    drawn = _drawn(again)
+    _quiet(write_plan_files, net, again, tmp_path / "again", night=NIGHT, lang="en", variants=drawn)
+    first = small["root"] / "detours"
+    names = [
+        "routes.gpx",
+        *(f"gpx/{p.name}" for p in sorted((first / "gpx").glob("*.gpx"))),
+        *(f"gpx/variants/{p.name}" for p in sorted((first / "gpx" / "variants").glob("*.gpx"))),
+    ]
+    assert any(n.startswith("gpx/variants/") for n in names)
     for name in names:
         assert (tmp_path / "again" / name).read_bytes() == (first / name).read_bytes(), name
 
