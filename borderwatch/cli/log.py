@@ -97,7 +97,7 @@ def night_command(
     from borderwatch.log.query import night_json, read_night
 
     with guarded():
-        rec = read_night(open_log(db), _night(night))
+        rec = read_night(open_log(db, create=False), _night(night))
         if as_json:
             out.print_json(json.dumps(night_json(rec), ensure_ascii=False, default=str))
             return
@@ -164,7 +164,7 @@ def report_command(
             raise LogError("give one of --day or --week", field="--day/--week")
         if lang not in (None, "zh", "en"):
             raise LogError("zh or en", field="--lang", value=lang)
-        engine = open_log(db)
+        engine = open_log(db, create=False)
         with step("writing the report …"):
             files = write_report(
                 engine,

@@ -66,7 +66,7 @@ def _log_weights(net: PatrolNetwork, db: str | None, day: date) -> np.ndarray:
     from borderwatch.log.db import open_log
     from borderwatch.log.risk import risk_from_log as log_risk
 
-    risk = log_risk(open_log(db), net, day)
+    risk = log_risk(open_log(db, create=False), net, day)
     weights = risk.weights
     out.print(
         f"risk from the duty log: {risk.nights} nights, {risk.incidents} incidents; "

@@ -196,13 +196,12 @@ def worked_duties(
     """
     from zoneinfo import ZoneInfo
 
-    from borderwatch.log.db import default_url, open_log
+    from borderwatch.log.db import open_log
     from borderwatch.log.query import team_nights
     from borderwatch.roster.history import WorkedDuty
 
     tz = ZoneInfo(timezone or "UTC")
-    _check_log_exists(db or default_url())
-    engine = open_log(db)
+    engine = open_log(db, create=False)
     try:
         rows = team_nights(engine, monday)
     finally:
@@ -219,26 +218,6 @@ def worked_duties(
         for t in rows
         if t.status in ("drove", "no track") and _same_scenario(t.scenario, scenario)
     ]
-
-
-def _check_log_exists(url: str) -> None:
-    """Refuse a SQLite log that does not exist (a mistyped ``--db``), rather than create it."""
-    import sqlalchemy as sa
-
-    from borderwatch.errors import LogError
-
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
-        return  # open_log names the bad URL
-    db = parsed.database
-    a_file = parsed.get_backend_name() == "sqlite" and db not in (None, "", ":memory:")
-    if a_file and not Path(str(db)).is_file():
-        raise LogError(
-            "no duty log here (record a night with `borderwatch log record` first)",
-            field="--db",
-            value=url,
-        )
 
 
 def _same_scenario(logged: str, names: Collection[str]) -> bool:

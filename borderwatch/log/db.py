@@ -149,7 +149,7 @@ def _alembic_config(connection: Connection) -> Any:
     return cfg
 
 
-def open_log(url: str | None = None, *, timeout_s: float = 60.0) -> Engine:
+def open_log(url: str | None = None, *, timeout_s: float = 60.0, create: bool = True) -> Engine:
     """Open (create, migrate) the duty log at ``url`` and return its engine.
 
     Parameters
@@ -159,13 +159,21 @@ def open_log(url: str | None = None, *, timeout_s: float = 60.0) -> Engine:
         default :func:`default_url`.
     timeout_s
         How long a SQLite writer waits for another's lock.
+    create
+        Create a SQLite log that does not exist (``log record``). ``False`` for the
+        commands that read the log (``log night``, ``log report``, ``roster --from-log``,
+        ``plan --risk-from-log``): a missing file is refused, so a mistyped ``--db`` is
+        neither read as an empty log nor left behind as a new file.
 
     Raises
     ------
     LogError
-        If the URL is not SQLite or PostgreSQL, or the database cannot be reached.
+        If the URL is not SQLite or PostgreSQL, the database cannot be reached, or
+        (``create=False``) the SQLite file does not exist.
     """
     url = url or default_url()
+    if not create:
+        _refuse_missing(url)
     engine = _make_engine(url, timeout_s)
     try:
         if _at_head(engine):
@@ -185,6 +193,22 @@ def open_log(url: str | None = None, *, timeout_s: float = 60.0) -> Engine:
         ) from None
     logger.info("duty log %s open", engine.url.render_as_string(hide_password=True))
     return engine
+
+
+def _refuse_missing(url: str) -> None:
+    """Refuse a SQLite log file that does not exist (a mistyped ``--db``), rather than create it."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return  # _make_engine names the bad URL
+    db = parsed.database
+    a_file = parsed.get_backend_name() == "sqlite" and db not in (None, "", ":memory:")
+    if a_file and not Path(str(db)).is_file():
+        raise LogError(
+            "no duty log here (record a night with `borderwatch log record` first)",
+            field="--db",
+            value=url,
+        )
 
 
 def _at_head(engine: Engine) -> bool:

@@ -129,3 +129,37 @@ def test_a_migrated_log_opens_without_alembic(sqlite_url: str) -> None:
     assert res.stdout.strip() == "False"
     with sa.create_engine(sqlite_url).connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+
+
+def test_reading_commands_refuse_a_missing_log_and_create_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`log night`, `log report` with a mistyped --db (or no log yet): exit 2 naming the URL.
+
+    They used to create an empty log (and its folders) there, then say the night was not
+    in the log; without --db that file landed in the user's data folder.
+    """
+    from typer.testing import CliRunner
+
+    from borderwatch.cli import app
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("BORDERWATCH_LOG_DB", raising=False)
+    typo = tmp_path / "typo" / "log.sqlite"
+    runner = CliRunner()
+    for db in ([f"--db=sqlite:///{typo}"], []):
+        for args in (
+            ["log", "night", "2026-12-17", *db],
+            ["log", "report", "--day", "2026-12-17", "--out", str(tmp_path / "r"), *db],
+        ):
+            res = runner.invoke(app, args)
+            assert res.exit_code == 2, (args, res.output)
+            assert "no duty log here" in res.output and "--db" in res.output, res.output
+    assert not (tmp_path / "typo").exists()
+    assert not (tmp_path / "data").exists()
+    assert not (tmp_path / "r").exists()
+    with pytest.raises(LogError, match="no duty log here"):
+        open_log(f"sqlite:///{typo}", create=False)
+    open_log(f"sqlite:///{typo}")  # log record creates it
+    assert typo.is_file()
+    open_log(f"sqlite:///{typo}", create=False)
