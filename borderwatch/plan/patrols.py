@@ -284,8 +284,9 @@ def _bound_child(
 ) -> None:
     """The forked process of :class:`BoundBeside`: the basic bound's matching, then the bound.
 
-    The basic lower bound first (its odd-node matching, ~0.3 s on Ningming, goes up
-    the pipe for the parent's search: :meth:`BoundBeside.share_setup`), then the
+    The basic lower bound first (its odd-node matching, ~0.3 s where the average bound
+    decides, goes up the pipe for the parent's search: :meth:`BoundBeside.share_setup`;
+    where the round trip decides, as on Ningming, there is none to hand), then the
     assignment bound; its error goes to the parent, which raises it (:func:`forking.beside`).
     With ``after`` (the search is done) the bound only.
     """
@@ -372,11 +373,19 @@ class BoundBeside:
         the search's model and giant tour; the search's own basic bound then finds it
         in :mod:`borderwatch.routing.postman`'s cache (the same matching: an entry only
         answers the distance matrix it was computed on). A child that fails here says
-        so again in :meth:`result`.
+        so again in :meth:`result`. Where the round trip decides the basic bound (a
+        feasible matching shows the average bound below it:
+        :func:`~borderwatch.routing.bounds.average_at_most`; Ningming's 17 teams), the
+        bound needs no matching and nothing is waited for (the child's word is passed
+        over in :meth:`result`).
         """
         if self._child is None or self._shared:
             return
         self._shared = True
+        from borderwatch.routing.bounds import average_at_most, round_trip_bound
+
+        if average_at_most(self.instance, round_trip_bound(self.instance)):
+            return
         kind, value = self._child.peek()  # another word stays for result()
         if kind == "matchings":
             from borderwatch.routing.postman import add_matchings

@@ -63,12 +63,15 @@ def test_plan_carries_the_bound_of_the_process(small) -> None:
     assert plan.result.lower_bound <= plan.result.max_cost + 1e-6
 
 
-def test_the_childs_basic_bound_matching_is_handed_over(small) -> None:
-    """share_setup: the child's matching of the basic bound lands in this process's cache."""
+def test_the_childs_basic_bound_matching_is_handed_over() -> None:
+    """share_setup: the child's matching of the basic bound lands in this process's cache
+    (one team on a grid: the average bound decides, so the basic bound needs a matching)."""
     from borderwatch.routing import postman
+    from borderwatch.routing.bounds import average_bound, round_trip_bound
+    from tests.routing.helpers import grid
 
-    _net, patrol = small
-    inst = patrol.instance
+    inst = grid(4, 5, seed=0, depots=(0,))
+    assert average_bound(inst) > round_trip_bound(inst)
     postman._matching_cache.clear()
     want = lower_bound(inst)  # computed here
     mine = postman.cached_matchings()
@@ -79,6 +82,42 @@ def test_the_childs_basic_bound_matching_is_handed_over(small) -> None:
     beside.share_setup()
     assert postman.cached_matchings() == mine  # the very entries this process computed
     assert lower_bound(inst) == want
+    assert beside.result() == pruned_bound(inst, SEARCH, 30.0)
+
+
+def test_share_setup_does_not_wait_where_the_round_trip_decides(small) -> None:
+    """The basic bound of the small plan needs no matching (two teams: the round trip
+    decides), so the search's setup does not wait for the child: with the child stopped
+    (SIGSTOP) share_setup returns at once, the basic bound is the same, and the bound
+    comes once the child runs again. Waiting for its word, as before, would hang here."""
+    from borderwatch.routing.bounds import average_at_most, round_trip_bound
+
+    _net, patrol = small
+    inst = patrol.instance
+    assert average_at_most(inst, round_trip_bound(inst))
+    want = lower_bound(inst)
+    beside = BoundBeside(inst, SEARCH, 30.0, fork=True)
+    assert beside._child is not None and beside._child.pid is not None
+    pid = beside._child.pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+
+        class Late(Exception):  # not an OSError: the pipe's reader would take that as "lost"
+            pass
+
+        def late(_signum: int, _frame: object) -> None:
+            raise Late("share_setup waited for the stopped child")
+
+        old = signal.signal(signal.SIGALRM, late)
+        signal.alarm(20)
+        try:
+            beside.share_setup()
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+        assert lower_bound(inst) == want
+    finally:
+        os.kill(pid, signal.SIGCONT)
     assert beside.result() == pruned_bound(inst, SEARCH, 30.0)
 
 
