@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import gpxpy
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -232,6 +233,18 @@ def test_roster_draws_detours_with_their_duty_times_and_odds(made: dict[str, Any
         back = datetime.fromisoformat(v["back_base"]).replace(tzinfo=None) + shift
         assert datetime.fromisoformat(r["start"]) == leave
         assert datetime.fromisoformat(r["end"]) == back
+        # its GPX (the plan's night): the whole night, first point the slot's start floored,
+        # last its end ceiled; the description says both (the window alone was written)
+        path = root / "plan" / "gpx" / "variants" / f"{v['variant']}.gpx"
+        (track,) = gpxpy.parse(path.read_text(encoding="utf-8")).tracks
+        (segment,) = track.segments
+        times = [p.time for p in segment.points]
+        assert all(times) and times == sorted(times)  # type: ignore[type-var]
+        first, last = (t.replace(tzinfo=None) + shift for t in (times[0], times[-1]))  # type: ignore[union-attr]
+        assert first.replace(second=0, microsecond=0) == leave, (r["variant"], first)
+        assert back - timedelta(minutes=1) < last <= back, (r["variant"], last)
+        assert f"leave base {leave:%H:%M}" in (track.description or "")
+        assert f"back at base {back:%H:%M} ({v['variant']})" in (track.description or "")
     # summary.json records each team's draw: with the plan's odds, detours included
     teams = {r["team"]: r for r in doc["routes"] if r["variants"]}
     for team, route in teams.items():
