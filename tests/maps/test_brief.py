@@ -47,8 +47,18 @@ needs_pdf = pytest.mark.skipif(
 )
 
 
-def _roster(folder: Path, net: Any, teams: list[str]) -> Path:
-    """A roster week folder with tonight's leader, crews, variants and checkpoint shifts."""
+def _variant(route: dict[str, Any]) -> dict[str, Any]:
+    """The team's ``-r1`` variant of ``plan.json`` (else its first): what the roster draws."""
+    code = f"{route['team']}-r1"
+    return next((v for v in route["variants"] if v["variant"] == code), route["variants"][0])
+
+
+def _roster(folder: Path, net: Any, routes: list[dict[str, Any]]) -> Path:
+    """A roster week folder with tonight's leader, crews, variants and checkpoint shifts.
+
+    The crews' duties run from the plan's leave base to back at base of their variant, as
+    ``borderwatch roster`` writes them (the briefing refuses a roster of another plan).
+    """
     week = folder / "2026-W49"
     week.mkdir(parents=True)
     day, nxt = NIGHT.isoformat(), "2026-12-02"
@@ -65,20 +75,21 @@ def _roster(folder: Path, net: Any, teams: list[str]) -> Path:
             "place": str(net.units["township"].iat[0]),
         }
     ]
-    for k, team in enumerate(teams):
+    for k, route in enumerate(routes):
+        team, variant = str(route["team"]), _variant(route)
         for j in range(2):
             rows.append(
                 {
                     "date": day,
                     "shift": "patrol",
-                    "start": f"{day}T20:00",
-                    "end": f"{nxt}T06:00",
+                    "start": str(variant["leave_base"])[:16],
+                    "end": str(variant["back_base"])[:16],
                     "person": f"{team}-{j}",
                     "name": f"Crew{k}{j}",
                     "role": "team_member",
                     "township": "",
                     "place": team,
-                    "variant": f"{team}-r1",
+                    "variant": variant["variant"],
                 }
             )
     for cp in net.checkpoints.index[:3]:
@@ -128,8 +139,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         status="standby", standby_reason="<i>no road</i>", steps=[], loop_min=0.0, loop_km=0.0
     )
     (standby / "plan.json").write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
-    teams_ids = [str(r["team"]) for r in plan["routes"]]
-    roster = _roster(root / "roster", net, teams_ids)
+    roster = _roster(root / "roster", net, plan["routes"])
     return {"root": root, "net": net, "plan": plan, "standby": standby, "roster": roster}
 
 
@@ -318,6 +328,44 @@ def test_roster_night_reads_tonight_and_warns_for_another_week(planned: dict[str
     assert read_roster_night(planned["roster"].parent, NIGHT) == night
     with pytest.warns(BriefWarning, match="holds no duty on 2026-12-20"):
         assert read_roster_night(planned["roster"], date(2026, 12, 20)) is None
+
+
+@pytest.mark.slow
+def test_a_roster_of_another_scenario_or_plan_is_refused(
+    planned: dict[str, Any], tmp_path: Path
+) -> None:
+    """brief --roster printed another county's crews and leader, or the roster's variant
+    codes beside this plan's times of them (the calendars said another leave-base time)."""
+    plan_dir = planned["root"] / "plan"
+    week = tmp_path / "2026-W49"
+    shutil.copytree(planned["roster"], week)
+    summary = week / "summary.json"
+    summary.write_text(json.dumps({"scenario": "ningming"}), encoding="utf-8")
+    with pytest.raises(MapInputError, match=r"summary\.json: field 'scenario', value 'ningming'"):
+        write_brief(plan_dir, tmp_path / "b1", roster_dir=week, network=planned["net"], pdf=False)
+    summary.write_text(json.dumps({"scenario": planned["plan"]["scenario"]}), encoding="utf-8")
+    # the crews of the first team rostered to leave 10 minutes before the plan's time
+    path = week / "roster.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    route = planned["plan"]["routes"][0]
+    leave = str(_variant(route)["leave_base"])[11:16]
+    h, m = divmod(int(leave[:2]) * 60 + int(leave[3:]) - 10, 60)
+    for r in rows:
+        if r["place"] == route["team"] and r["shift"] == "patrol":
+            r["start"] = f"{r['start'][:11]}{h:02d}:{m:02d}"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(MapInputError, match=rf"leave base {h:02d}:{m:02d} .* leaves base {leave}"):
+        write_brief(plan_dir, tmp_path / "b2", roster_dir=week, network=planned["net"], pdf=False)
+    assert not (tmp_path / "b1").exists() and not (tmp_path / "b2").exists()
+    # the roster as made from this plan is read
+    write_brief(
+        plan_dir, tmp_path / "b3", roster_dir=planned["roster"], network=planned["net"], pdf=False
+    )
+    assert (tmp_path / "b3" / "brief.html").is_file()
 
 
 @pytest.mark.slow

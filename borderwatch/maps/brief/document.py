@@ -43,6 +43,7 @@ from borderwatch.maps.brief.inputs import (
     PlanFolder,
     RosterNight,
     check_network,
+    check_roster,
     load_network_of,
     read_plan_folder,
     read_roster_night,
@@ -552,6 +553,8 @@ def write_brief(
     roster = None
     if roster_dir is not None and night is not None:
         roster = read_roster_night(roster_dir, night)
+        if roster is not None:
+            check_roster(folder, roster)
     lang = lang or default_language(network.scenario.timezone)
     context = brief_context(folder, network, roster=roster, lang=lang, night=night)
     html = _render(context)

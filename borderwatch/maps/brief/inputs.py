@@ -116,6 +116,12 @@ class RosterNight:
         Shift name → ``(start, end)`` as ``"HH:MM"``.
     reserve
         Team id → role text for a crew the roster sends elsewhere (standby, reinforcement).
+    starts
+        Team id → the start of its patrol duty tonight, ``"YYYY-MM-DDTHH:MM"`` (leave base).
+    scenario
+        The scenario the week was rostered for (its ``summary.json``), or None.
+    source
+        The ``roster.csv`` read.
     """
 
     night: date
@@ -125,6 +131,9 @@ class RosterNight:
     shifts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     shift_times: dict[str, tuple[str, str]] = field(default_factory=dict)
     reserve: dict[str, str] = field(default_factory=dict)
+    starts: dict[str, str] = field(default_factory=dict)
+    scenario: str | None = None
+    source: Path | None = field(default=None, compare=False)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -284,6 +293,7 @@ def read_roster_night(roster_dir: str | Path, night: date) -> RosterNight | None
     shifts: dict[str, dict[str, list[str]]] = {}
     times: dict[str, tuple[str, str]] = {}
     reserve: dict[str, str] = {}
+    starts: dict[str, str] = {}
     for r in tonight:
         role = r["role"]
         if role == "county_leader" and leader is None:
@@ -294,6 +304,8 @@ def read_roster_night(roster_dir: str | Path, night: date) -> RosterNight | None
                 variants.setdefault(r["place"], r["variant"])
             if r["shift"] != "patrol":
                 reserve.setdefault(r["place"], r["shift"])
+            else:
+                starts.setdefault(r["place"], r["start"])
         elif role == "checkpoint_staff":
             shifts.setdefault(r["place"], {}).setdefault(r["shift"], []).append(r["name"])
             times.setdefault(r["shift"], (_hhmm(r["start"]), _hhmm(r["end"])))
@@ -305,4 +317,65 @@ def read_roster_night(roster_dir: str | Path, night: date) -> RosterNight | None
         shifts=shifts,
         shift_times=times,
         reserve=reserve,
+        starts=starts,
+        scenario=_roster_scenario(path.parent / "summary.json"),
+        source=path,
     )
+
+
+def _roster_scenario(path: Path) -> str | None:
+    """The scenario a roster week's ``summary.json`` names, or None (no or unreadable file)."""
+    try:
+        scenario = _read_json(path).get("scenario")
+    except (MapInputError, OSError, ValueError):
+        return None
+    return str(scenario) if scenario else None
+
+
+def check_roster(folder: PlanFolder, roster: RosterNight) -> None:
+    """Raise :class:`MapInputError` unless ``roster`` was made from this plan's scenario and night.
+
+    The briefing prints the roster's crews and variant codes beside the plan's times of
+    those variants: a week of another scenario (other people, another county's leader) or
+    rostered from another plan (the roster's leave-base time is not the plan's time of the
+    variant it names: the crews' calendars and the briefing would disagree) is refused.
+    A re-plan folder's variants start at its cut, so only the scenario is checked there.
+    """
+    where = roster.source or "roster.csv"
+    planned = folder.plan.get("scenario")
+    if roster.scenario and planned and roster.scenario != planned:
+        summary = roster.source.parent / "summary.json" if roster.source else "summary.json"
+        raise MapInputError(
+            f"{summary}: field 'scenario', value {roster.scenario!r}: a roster week of another "
+            f"scenario than the plan's ({planned!r})"
+        )
+    if folder.plan.get("replan"):
+        return
+    routes = {str(r["team"]): r for r in folder.routes}
+    for team, code in sorted(roster.variants.items()):
+        start = roster.starts.get(team)
+        route = routes.get(team)
+        if start is None:
+            continue
+        if route is None:
+            raise MapInputError(
+                f"{where}: field 'place', value {team!r}: rostered to patrol on "
+                f"{roster.night}, but the plan has no such team"
+            )
+        duty = next(
+            (
+                v
+                for v in route.get("variants") or []
+                if isinstance(v, dict) and v["variant"] == code
+            ),
+            None,
+        )
+        # the clock only: a plan briefed for another night (--night) keeps its times
+        leave = str(duty.get("leave_base") or "")[11:16] if duty else ""
+        if leave != start[11:16]:
+            said = f"leaves base {leave}" if leave else "does not hold it"
+            raise MapInputError(
+                f"{where}: field 'variant', value {code!r}: {team} rostered to leave base "
+                f"{start[11:16]} on {roster.night}, the plan's {code} {said}: the week was "
+                "rostered from another plan (run roster with --plan of this plan's plan.json)"
+            )
