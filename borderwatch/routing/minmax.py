@@ -59,6 +59,17 @@ __all__ = ["balance_loops", "evaluate_route", "extend_tour", "solve_minmax"]
 logger = logging.getLogger(__name__)
 
 _EPS = 1e-9
+#: :func:`solve_minmax` searches from a second greedy start (:func:`_served_differs`) for
+#: this share of its iteration count (or time limit) after the first search, and keeps
+#: the better: 1,000 km seed 7 sector 2 at 1,500 iterations 270.7 -> 225.8 min.
+SERVED_SHARE = 0.1
+#: ... on instances of at least this many tasks, and only for at least
+#: SERVED_MIN_ITERATIONS iterations: it won on 75-252 tasks at 1,500 iterations (200 km
+#: seeds 6 and 7, whole and sectors, 6 of 16 seeds; 1,000 km sector 2) but never on
+#: Ningming's 62 or the generated 40 / 100 km (17 / 49) at 200 iterations, nor in six
+#: re-plans of 3 x 100 (10-20 iterations from a greedy start do not compete).
+SERVED_MIN_TASKS = 70
+SERVED_MIN_ITERATIONS = 50
 #: Relative (and absolute, in cost units) margin of the round-trip pruning of the local
 #: search (:meth:`_State.near_teams`, :meth:`_State.insert_best`) over float rounding.
 _NEAR_MARGIN = 1e-6
@@ -268,11 +279,16 @@ class _Model:
             )
             np.fill_diagonal(td, -1.0)
             self.neighbours = np.argsort(td, axis=1, kind="stable").tolist()
-            dd = dmin[self.dep][:, ends.ravel()].reshape(self.k, self.m, 2).min(axis=(0, 2))
-            self.depot_dist = dd
+            near = dmin[self.dep][:, ends.ravel()].reshape(self.k, self.m, 2).min(axis=2)
+            self.depot_dist = near.min(axis=0)  # from the nearest base of any team
+            # from the nearest base of a team that may serve the task (the second greedy
+            # start's order; a task every team may serve keeps its depot_dist)
+            served = np.where(allowed, near, np.inf).min(axis=0)
+            self.serve_dist = np.where(np.isfinite(served), served, self.depot_dist)
         else:
             self.neighbours = []
             self.depot_dist = np.zeros(0)
+            self.serve_dist = np.zeros(0)
         self.trip = None if self.circuit else self._trips()
 
     def _trips(self) -> np.ndarray:
@@ -1432,6 +1448,12 @@ def solve_minmax(
         better solution (longest tour, then total) in ``max(1000, 40 * tasks)``
         iterations, or as soon as the longest tour equals the lower bound
         (optimal). The same seed and iteration count give the same result.
+        On :data:`SERVED_MIN_TASKS` tasks or more where some task is not open to
+        every team, a second search follows from the greedy that orders tasks by
+        the nearest base of a team that may serve them (:func:`_served_differs`)
+        for :data:`SERVED_SHARE` of the count (if that is at least
+        ``SERVED_MIN_ITERATIONS``) or of the time limit (which the first search
+        then leaves to it); the better of the two is kept (ties: the first).
     alpha
         Weight of the total cost in the search objective ``max + alpha *
         total``; default ``0.1 / k``.
@@ -1468,12 +1490,31 @@ def solve_minmax(
     logger.debug("initial solutions: %s", [s.key() for s in starts])
     iterations = 0
     # the time limit caps the search itself: setup (bound, initial solutions) does not eat it
-    deadline = time.perf_counter() + time_limit_s if time_limit_s > 0 else math.inf
     t_search = time.perf_counter()
+    end = t_search + time_limit_s if time_limit_s > 0 else math.inf
+    second = (
+        model.m >= SERVED_MIN_TASKS
+        and (max_iterations is None or SERVED_SHARE * max_iterations >= SERVED_MIN_ITERATIONS)
+        and _served_differs(model)
+    )
+    # with a second start, the first search leaves SERVED_SHARE of a time limit to it
+    deadline = (
+        end
+        if not second or max_iterations is not None
+        else (t_search + (1.0 - SERVED_SHARE) * time_limit_s)
+    )
     if model.m:
-        state, iterations = _Search(model, rng, alpha, beta, scale).run(
+        engine = _Search(model, rng, alpha, beta, scale)
+        state, iterations = engine.run(
             state, max_iterations=max_iterations, deadline=deadline, bound=bound
         )
+        if second and state.key()[0] > bound + 1e-9 * max(1.0, abs(bound)):
+            count = None if max_iterations is None else math.ceil(SERVED_SHARE * max_iterations)
+            served = _greedy(model, model.serve_dist, alpha, beta)
+            other, more = engine.run(served, max_iterations=count, deadline=end, bound=bound)
+            iterations += more
+            if _better_key(other.key(), state.key()):
+                state = other
     search_s = time.perf_counter() - t_search
     seconds = time.perf_counter() - t0
     logger.info(
@@ -1497,7 +1538,9 @@ def _starts(
     """The start solutions: the giant tour split, the greedy insertion, a warm start.
 
     A warm start (``initial``) stands in for the giant-tour start (its postman tour
-    is the slow part).
+    is the slow part). The greedy inserts the farthest task first, far from the
+    nearest base of any team (``depot_dist``); :func:`solve_minmax` also searches
+    from the other order (:func:`_served_differs`).
     """
     starts: list[_State] = []
     giant = (_giant_tour(instance) if model.m else []) if initial is None else None
@@ -1505,17 +1548,43 @@ def _starts(
         pieces = _split(model, giant)
         if pieces is not None:
             starts.append(_State(model, pieces))
+    starts.append(_greedy(model, model.depot_dist, alpha, beta))
+    if initial is not None:
+        starts.append(_warm_state(model, initial, alpha, beta))
+    return starts
+
+
+def _served_differs(model: _Model) -> bool:
+    """Whether the greedy from the nearest base of a team that may serve a task is another start.
+
+    :func:`_starts`' greedy orders tasks by the nearest base of any team (``depot_dist``):
+    a motorcycle-only link beside a pickup's base goes in last, when the motorcycles
+    that may take it are full. 1,000 km seed 7 sector 2 starts at 270.7 min (T38 with
+    three such links) and 1,500 iterations keep it in 8 of 12 seeds; 150 iterations from
+    the other order (``serve_dist``) reach 225.8. That start is not simply the better
+    one (305.8 there; on Ningming its 96.4 beats 102.0, yet 200 iterations from it end at
+    89.97 against 88.22), so :func:`solve_minmax` searches from it for a
+    :data:`SERVED_SHARE` of its budget after the first search and keeps the better.
+    False when every task is open to every team's base alike (the same order).
+    """
+    return not np.array_equal(model.serve_dist, model.depot_dist)
+
+
+def _better_key(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """``a`` beats ``b``: a shorter longest tour, or the same and a smaller total (by _EPS)."""
+    return a[0] < b[0] - _EPS or (a[0] <= b[0] + _EPS and a[1] < b[1] - _EPS)
+
+
+def _greedy(model: _Model, far: np.ndarray, alpha: float, beta: float) -> _State:
+    """Best insertion of every task, the largest ``far`` first (ties: task order)."""
     greedy = _State(model, [[] for _ in range(model.k)])
     order = list(range(model.m))
-    order.sort(key=lambda t: -model.depot_dist[t])
+    order.sort(key=lambda t: -far[t])
     for t in order:
         greedy.insert_best(t, alpha, beta, 1.0)
     for r in range(model.k):
         greedy.refresh(r)
-    starts.append(greedy)
-    if initial is not None:
-        starts.append(_warm_state(model, initial, alpha, beta))
-    return starts
+    return greedy
 
 
 def _warm_state(
