@@ -654,11 +654,23 @@ def folder_lock(folder: str | Path, *, wait_s: float = 0.0) -> Iterator[Path]:
     ------
     OutputLockedError
         Another process holds the lock after ``wait_s`` seconds.
+    BorderwatchError
+        ``folder`` is a file (exit code 2).
+    OutputWriteError
+        ``folder`` or its lock cannot be made: a read-only, full or forbidden disk (exit code 4).
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise BorderwatchError(f"{folder}: output path exists and is not a folder")
     lock = folder / ".lock"
-    fh = lock.open("a+")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fh = lock.open("a+")
+    except OSError as exc:
+        error = output_error(exc, folder)
+        if error is None:
+            raise
+        raise error from exc
     try:
         deadline = time.monotonic() + max(wait_s, 0.0)
         while True:

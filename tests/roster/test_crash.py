@@ -103,6 +103,22 @@ def test_second_roster_run_on_a_locked_folder_exits_4(generated: Path, tmp_path:
     assert not (tmp_path / WEEK).exists()
 
 
+def test_an_out_that_is_a_file_or_lies_under_one_is_named(generated: Path, tmp_path: Path) -> None:
+    """roster --out FILE (or FILE/sub) ended in a FileExistsError traceback, exit 1."""
+    afile = tmp_path / "afile"
+    afile.write_text("mine", encoding="utf-8")
+    for out, code, said in (
+        (afile, 2, "output path exists and is not a folder"),
+        (afile / "sub", 4, "cannot write the output: a file is in the way of a folder"),
+    ):
+        result = runner.invoke(app, ["roster", "--week", WEEK, str(generated), "--out", str(out)])
+        assert result.exit_code == code, result.output
+        assert f"{out}: {said}" in result.output
+        assert "Traceback" not in result.output
+    assert afile.read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
 def test_killed_roster_leaves_old_or_new_week(generated: Path, tmp_path: Path) -> None:
     rng = np.random.default_rng(11)
     ref, out = tmp_path / "ref", tmp_path / "out"
