@@ -53,10 +53,11 @@ if TYPE_CHECKING:
     from borderwatch.plan.duty import DutyTimes, HomeDrive
     from borderwatch.plan.patrols import PatrolPlan
     from borderwatch.plan.variants import RouteVariant
-    from borderwatch.planfiles.planfile import PlanFile, PlanRoute
+    from borderwatch.planfiles.planfile import PlanFile, PlanRoute, PlanVariant
     from borderwatch.routing.patrol import TeamRoute
 
 __all__ = [
+    "drawn_variant_gpx",
     "plan_file",
     "plan_summary",
     "report_language",
@@ -998,6 +999,15 @@ def _detour_tracks(
     holds the crew's card (:func:`borderwatch.plan.variants.detour_card`); the
     colour is the team's.
     """
+    teams = [r.team for r in plan.routes if r.on_patrol and r.steps]
+    chosen = [v for team in teams for v in variants.get(team, ()) if v.detour is not None]
+    return _variant_tracks(network, plan, night, chosen)
+
+
+def _variant_tracks(
+    network: PatrolNetwork, plan: PatrolPlan, night: date, chosen: Sequence[RouteVariant]
+) -> dict[str, _Track]:
+    """The whole-night track of each variant of ``chosen`` (:func:`_detour_tracks`), by variant id."""
     import gpxpy.gpx
 
     from borderwatch.plan.duty import drive_home
@@ -1005,7 +1015,6 @@ def _detour_tracks(
     from borderwatch.plan.variants import detour_card
 
     by_team = {r.team: r for r in plan.routes if r.on_patrol and r.steps}
-    chosen = [v for team in by_team for v in variants.get(team, ()) if v.detour is not None]
     if not chosen:
         return {}
     t0 = _night_start(network, night)
@@ -1029,6 +1038,80 @@ def _detour_tracks(
         x, y, t, ends = _night_track(network, plan, route, home, lonlat, shapes, timeline, v)
         tracks[v.variant] = _timed_track(track, styles[v.team][0], x, y, t, t0, ends=ends)
     return tracks
+
+
+def drawn_variant_gpx(
+    network: PatrolNetwork,
+    plan: PatrolPlan,
+    plan_file: PlanFile,
+    drawn: Mapping[str, str],
+    *,
+    night: date,
+) -> dict[str, str]:
+    """Each crew's GPX of the route variant drawn for it: its whole night on that variant.
+
+    The track is built as every plan track is (:func:`_night_track`): the drive out
+    from the variant's ``leave_base``, its loop (direction, phase, turn-back) begun
+    when the variant starts it, the window, the drive home to its ``back_base``;
+    named ``"<variant id> <team name>"``, described with both times.
+
+    Parameters
+    ----------
+    network, plan
+        The plan's network and the plan (:func:`borderwatch.planfiles.reload.load_plan`).
+    plan_file
+        Its ``plan.json`` (the listed variants: phase, direction, detour).
+    drawn
+        Team id -> the variant id drawn for it (e.g. a roster's night); a team on
+        standby or a variant ``plan.json`` does not list is left out.
+    night
+        The date the night starts on (GPX times are absolute).
+
+    Returns
+    -------
+    dict
+        Team id -> the GPX file's text, in ``drawn`` order.
+    """
+    by_team = {r.team: r for r in plan.routes if r.on_patrol and r.steps}
+    chosen: list[RouteVariant] = []
+    for team, code in drawn.items():
+        listed = plan_file.route(team)
+        entry = listed.variant(code) if listed is not None else None
+        if team in by_team and entry is not None:
+            chosen.append(_route_variant(by_team[team], entry))
+    tracks = _variant_tracks(network, plan, night, chosen)
+    return {v.team: _gpx(tracks, [v.variant]) for v in chosen}
+
+
+def _route_variant(route: TeamRoute, entry: PlanVariant) -> RouteVariant:
+    """The variant a ``plan.json`` entry lists, its phase unrounded where the route gives it.
+
+    ``plan.json`` rounds ``phase_min`` to 0.001 min; the route's own variants (plain:
+    :func:`route_variants`; a detour: :func:`~borderwatch.plan.variants.detour_variants`
+    of its stretch) with the phase count that puts the entry's phase index at its phase
+    give the exact phase, so the duty times are plan.json's to the minute.
+    """
+    import re
+
+    from borderwatch.plan.variants import RouteVariant, detour_variants
+
+    def pool(n: int | None) -> list[RouteVariant]:
+        if entry.detour is None:
+            return route_variants(route, n)
+        return detour_variants(route, [entry.detour], n)
+
+    index = re.search(r"(\d+)$", entry.variant)
+    j = int(index.group(1)) if index else 0
+    loop = pool(1)[0].loop_min
+    n = round(loop * j / entry.phase_min) if j > 0 and entry.phase_min > 0 else None
+    for v in pool(n) if n is None or n > j else ():
+        mine = v.reverse == entry.reverse and v.variant.endswith(f"{'r' if v.reverse else 'f'}{j}")
+        if mine and abs(v.phase_min - entry.phase_min) < 1e-3:
+            return dataclasses.replace(v, variant=entry.variant)
+    loop = route.loop_s / 60.0 if entry.loop_min is None else float(entry.loop_min)
+    return RouteVariant(
+        route.team, entry.variant, entry.reverse, entry.phase_min, loop, entry.detour
+    )
 
 
 def _gpx(tracks: dict[str, _Track], teams: list[str] | None = None) -> str:

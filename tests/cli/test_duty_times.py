@@ -14,10 +14,11 @@ import csv
 import json
 import re
 import tomllib
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import gpxpy
 import icalendar
 import pytest
 
@@ -57,6 +58,7 @@ def night(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict
         "rows": rows,
         "ics": week / "ics",
         "brief": (brief / "brief.html").read_text(encoding="utf-8"),
+        "crews": brief / "crews",
     }
 
 
@@ -111,6 +113,18 @@ def test_leave_base_agrees_in_plan_roster_calendars_and_briefing(night: dict[str
             rf'<td class="n">(\d\d:\d\d)</td><td class="small">{code}</td>', night["brief"]
         )
         assert cells and set(cells) == {leave.strftime("%H:%M")}, (team, code, cells)
+        # crews/<team>.gpx (brief --roster): the whole night of tonight's variant, its first
+        # point floored the leave time above, its last ceiled the back time (the plan's
+        # gpx/<team>.gpx is -f0's: another time, or the loop the other way round)
+        (track,) = gpxpy.parse((night["crews"] / f"{team}.gpx").read_text("utf-8")).tracks
+        (segment,) = track.segments
+        first, last = segment.points[0].time, segment.points[-1].time
+        assert first and last, team
+        assert first.replace(second=0, microsecond=0) == leave, (team, code, first)
+        assert back - timedelta(minutes=1) < last <= back, (team, code, last)
+        assert (track.name or "").startswith(f"{code} "), (team, track.name)
+        assert f"back at base {back:%H:%M} ({code})" in (track.description or ""), team
+    assert sorted(p.stem for p in night["crews"].iterdir()) == sorted(crews)
     assert earlier > 0  # some crews leave before 20:00 (the bug was: everyone at 20:00)
 
 

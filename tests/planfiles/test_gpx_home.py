@@ -130,8 +130,12 @@ def _walk(route: dict[str, Any], variant: dict[str, Any]) -> list[list[Any]]:
     return [[e, not f] for e, f in reversed(steps)] if variant["reverse"] else steps
 
 
-def check_variants(net: Any, folder: Path) -> dict[str, float]:
+def check_variants(
+    net: Any, folder: Path, files: dict[str, Path] | None = None
+) -> dict[str, float]:
     """Each drawn detour's ``gpx/variants/<variant>.gpx`` against its plan.json entry.
+
+    ``files``: variant id -> a track file to check instead (a crew's ``crews/<team>.gpx``).
 
     The crew's whole night on that variant: first point floored = its leave_base, the
     drive out (plan.json's approach), then one whole loop of its walk from on_loop (begun
@@ -147,13 +151,14 @@ def check_variants(net: Any, folder: Path) -> dict[str, float]:
         minutes=net.config.night_minutes
     )
     early: dict[str, float] = {}
-    files = sorted((folder / "gpx" / "variants").glob("*.gpx"))
+    drawn = folder / "gpx" / "variants"
+    paths = files if files is not None else {f.stem: f for f in drawn.glob("*.gpx")}
     for r in plan["routes"]:
         for v in r["variants"]:
-            if "detour" not in v:
-                continue
             code = v["variant"]
-            track, pts = _points(folder / "gpx" / "variants" / f"{code}.gpx")
+            if code not in paths or (files is None and "detour" not in v):
+                continue
+            track, pts = _points(paths[code])
             assert (track.name or "").startswith(f"{code} "), track.name
             leave, back, off = (
                 datetime.fromisoformat(v[k]) for k in ("leave_base", "back_base", "off_loop")
@@ -176,7 +181,7 @@ def check_variants(net: Any, folder: Path) -> dict[str, float]:
             on = w0 - timedelta(minutes=v["phase_min"])  # the loop starts phase_min early
             assert abs((times[k] - on).total_seconds()) <= 0.2, (code, times[k], on)
             lap = (times[k + len(loop) - 1] - times[k]).total_seconds() / 60.0
-            assert lap == pytest.approx(v["loop_min"], abs=0.01), code
+            assert lap == pytest.approx(v.get("loop_min", r["loop_min"]), abs=0.01), code
             # the drive home: after the window end, on the roads' own vertices
             home = [(x, y) for x, y, t in pts if t > off]
             if home:
@@ -184,9 +189,10 @@ def check_variants(net: Any, folder: Path) -> dict[str, float]:
             desc = track.description or ""
             assert f"leave base {leave:%H:%M}" in desc, desc
             assert f"back at base {back:%H:%M} ({code})" in desc, desc
-            assert f"{code}: the loop " in desc, desc  # the crew's card
+            if "detour" in v:
+                assert f"{code}: the loop " in desc, desc  # the crew's card
             early[code] = max(0.0, (w0 - times[k]).total_seconds() / 60.0)
-    assert sorted(p.stem for p in files) == sorted(early)
+    assert sorted(paths) == sorted(early)
     return early
 
 
@@ -308,6 +314,49 @@ def test_a_drawn_detour_track_holds_its_variants_whole_night(small: dict[str, An
     for name in names:
         a, b = small["root"] / "plan" / name, small["root"] / "detours" / name
         assert a.read_bytes() == b.read_bytes(), name
+
+
+def test_a_crews_track_is_the_night_of_its_drawn_variant(
+    small: dict[str, Any], tmp_path: Path
+) -> None:
+    """brief --roster's crews/<team>.gpx (drawn_variant_gpx on the plan folder rebuilt).
+
+    A plain variant other than -f0 (another phase, the other way round) gets its own
+    whole night; a drawn detour's is its gpx/variants file byte for byte, -f0's the
+    plan's own track but its name (one code path).
+    """
+    from borderwatch.planfiles.export import drawn_variant_gpx
+    from borderwatch.planfiles.planfile import PlanFile
+    from borderwatch.planfiles.reload import load_plan, plan_network
+
+    net, folder = small["net"], small["root"] / "detours"
+    plan = _quiet(load_plan, folder, net)
+    typed = PlanFile.read(folder / "plan.json")
+    listed = {r.team: [v.variant for v in r.variants] for r in typed.routes if r.variants}
+    n = {team: len(codes) - 6 for team, codes in listed.items()}  # plain: f0.., r0.. (6 detours)
+    picks = {
+        "phase": {team: codes[1] for team, codes in listed.items()},
+        "reverse": {team: codes[n[team] // 2 + 1] for team, codes in listed.items()},
+        "detour": {team: codes[-1] for team, codes in listed.items()},
+        "base": {team: codes[0] for team, codes in listed.items()},
+    }
+    for what, drawn in picks.items():
+        texts = drawn_variant_gpx(plan_network(folder, net), plan, typed, drawn, night=NIGHT)
+        assert list(texts) == list(drawn), what
+        files = {}
+        for team, text in texts.items():
+            files[drawn[team]] = tmp_path / f"{drawn[team]}.gpx"
+            files[drawn[team]].write_text(text, encoding="utf-8")
+        early = check_variants(net, folder, files)
+        if what in ("phase", "reverse"):
+            assert all(m > 0 for m in early.values()), (what, early)
+        for team, code in drawn.items():
+            if what == "detour":
+                own = folder / "gpx" / "variants" / f"{code}.gpx"
+                assert texts[team] == own.read_text(encoding="utf-8"), code
+            if what == "base":
+                renamed = texts[team].replace(f"<name>{code} ", f"<name>{team} ")
+                assert renamed == (folder / "gpx" / f"{team}.gpx").read_text(encoding="utf-8")
 
 
 def test_replaying_a_detour_track_counts_its_drives_as_duty(small: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import shapely
 from jinja2 import Environment, StrictUndefined
 
-from borderwatch.atomic import atomic_folder, write_text
+from borderwatch.atomic import atomic_folder, safe_name, write_text
 from borderwatch.config import default_language
 from borderwatch.data.summary import border_lengths
+from borderwatch.errors import BriefWarning
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
 from borderwatch.fmt import pct as fmt_pct
@@ -497,6 +499,41 @@ def _overview(
     )
 
 
+def _crew_file(team: str) -> str:
+    """``crews/<team>.gpx``: a crew's track of tonight's drawn variant (the one way to name it)."""
+    return f"crews/{safe_name(team, '.gpx', what='team id')}"
+
+
+def _crew_tracks(
+    folder: PlanFolder, network: PatrolNetwork, roster: RosterNight, night: date
+) -> dict[str, str]:
+    """Team -> the GPX of the variant the roster drew for it tonight (its whole night).
+
+    The plan is rebuilt from its folder (:func:`~borderwatch.planfiles.reload.load_plan`)
+    and each drawn variant's track made as the plan's own are
+    (:func:`~borderwatch.planfiles.export.drawn_variant_gpx`): leave base to back at
+    base at the times of the crew's roster row, calendar and card. A plan folder that
+    cannot be rebuilt gives no tracks (a warning; the briefing is written).
+    """
+    from borderwatch.errors import BorderwatchError
+    from borderwatch.planfiles.export import drawn_variant_gpx
+    from borderwatch.planfiles.planfile import PlanFile
+    from borderwatch.planfiles.reload import load_plan, plan_network
+
+    if not roster.variants:
+        return {}
+    try:
+        plan = load_plan(folder.folder, network)
+        pnet = plan_network(folder.folder, network)
+        typed = folder.plan_file or PlanFile.read(folder.folder / "plan.json")
+        return drawn_variant_gpx(pnet, plan, typed, roster.variants, night=night)
+    except BorderwatchError as exc:
+        warnings.warn(
+            BriefWarning(f"{folder.folder}: no crew tracks (crews/*.gpx): {exc}"), stacklevel=3
+        )
+        return {}
+
+
 def write_brief(
     plan_dir: str | Path,
     out_dir: str | Path,
@@ -518,7 +555,11 @@ def write_brief(
         Where to write (made if missing; may be ``plan_dir``).
     roster_dir
         A roster week folder of ``borderwatch roster`` (crews, variants, the
-        inspecting leader and checkpoint shifts of the night).
+        inspecting leader and checkpoint shifts of the night). With it, each
+        crew's track of the variant drawn for it tonight is written too,
+        ``crews/<team>.gpx``: its whole night, leave base to back at base, at
+        the times of its roster row, calendar and card (``gpx/<team>.gpx`` of the
+        plan folder is the base variant ``-f0``).
     lang
         ``"zh"`` or ``"en"``; default Chinese for scenarios in China's time zones.
     night
@@ -558,10 +599,15 @@ def write_brief(
     lang = lang or default_language(network.scenario.timezone)
     context = brief_context(folder, network, roster=roster, lang=lang, night=night)
     html = _render(context)
+    crews = {} if roster is None or night is None else _crew_tracks(folder, network, roster, night)
     out = Path(out_dir)
-    # brief.html and brief.pdf are staged together and swapped in with the folder's other
-    # files (a plan folder keeps them): a kill leaves the old pair or the new pair
-    with atomic_folder(out, kind="brief", keep="all", drop=("brief.html", "brief.pdf")) as stage:
+    # brief.html, brief.pdf and the crews' tracks are staged together and swapped in with the
+    # folder's other files (a plan folder keeps them): a kill leaves the old set or the new set
+    owned = ("brief.html", "brief.pdf", *(_crew_file(str(r["team"])) for r in folder.routes))
+    with atomic_folder(out, kind="brief", keep="all", drop=owned) as stage:
+        for team, text in crews.items():
+            (stage / "crews").mkdir(exist_ok=True)
+            write_text(stage / _crew_file(team), text)
         html_path = write_text(stage / "brief.html", html)
         if pdf:
             # the contents' page numbers: as laid out for print (a section may take two pages)
