@@ -275,6 +275,18 @@ def test_briefing_card_shows_the_turn_back(made: dict[str, Any], tmp_path: Path)
     for code in codes:
         assert code in html
     assert html.count("with a turn-back:") == len(codes)
+    # each crew's GPX of that night (crews/<team>.gpx): a detour crew's is its variant
+    # file's track (the plan's night) on the briefed night, the same points a day or more on
+    shift = timedelta(days=(date.fromisoformat(day) - NIGHT).days)
+    for team, code in {r["place"]: r["variant"] for r in rows if r["date"] == day}.items():
+        (mine,) = gpxpy.parse((tmp_path / "brief" / "crews" / f"{team}.gpx").read_text()).tracks
+        (own,) = gpxpy.parse(
+            (root / "plan" / "gpx" / "variants" / f"{code}.gpx").read_text()
+        ).tracks
+        a, b = mine.segments[0].points, own.segments[0].points
+        assert (mine.name, mine.description) == (own.name, own.description), code
+        assert [(p.latitude, p.longitude) for p in a] == [(p.latitude, p.longitude) for p in b]
+        assert [p.time for p in a] == [p.time + shift for p in b], code  # type: ignore[operator]
 
 
 def test_plan_file_reader_refuses_a_detour_that_is_not_its_stretch(
