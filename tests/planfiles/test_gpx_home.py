@@ -359,6 +359,29 @@ def test_a_crews_track_is_the_night_of_its_drawn_variant(
                 assert renamed == (folder / "gpx" / f"{team}.gpx").read_text(encoding="utf-8")
 
 
+def test_the_briefing_writes_crew_tracks_of_a_plan_not_of_a_replan(small: dict[str, Any]) -> None:
+    """brief --roster's crews: a plan folder's drawn variants; a re-plan folder none (the
+    roster drew the variants of the plan it cuts; its gpx/<team>.gpx run from the cut)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from borderwatch.maps.brief.document import _crew_tracks
+    from borderwatch.maps.brief.inputs import PlanFolder, RosterNight
+    from borderwatch.planfiles.planfile import PlanFile
+
+    def folder(path: Path) -> PlanFolder:
+        plan = json.loads((path / "plan.json").read_text(encoding="utf-8"))
+        typed = PlanFile.read(path / "plan.json")
+        return PlanFolder(path, plan, {}, gpd.GeoDataFrame(), pd.DataFrame(), typed)
+
+    root, net = small["root"], small["net"]
+    drawn = {team: f"{team}-r1" for team in _drawn(small["plan"])}
+    roster = RosterNight(NIGHT, None, variants=drawn)
+    crews = _quiet(_crew_tracks, folder(root / "detours"), net, roster, NIGHT)
+    assert list(crews) == list(drawn) and all("<trkpt" in text for text in crews.values())
+    assert _quiet(_crew_tracks, folder(root / "replan"), small["rp"].network, roster, NIGHT) == {}
+
+
 def test_replaying_a_detour_track_counts_its_drives_as_duty(small: dict[str, Any]) -> None:
     """gaps --gpx of gpx/variants: the team is the variant's, the drives no stray (plan.json's)."""
     from borderwatch.planfiles.reload import gpx_duty_margins

@@ -520,7 +520,9 @@ def _crew_tracks(
     from borderwatch.planfiles.planfile import PlanFile
     from borderwatch.planfiles.reload import load_plan, plan_network
 
-    if not roster.variants:
+    if not roster.variants or folder.plan.get("cut_min") is not None:
+        # a re-plan's crews drive its gpx/<team>.gpx from the cut (the roster drew the
+        # variants of the plan it cuts, not of the re-plan's loops)
         return {}
     try:
         plan = load_plan(folder.folder, network)
