@@ -16,7 +16,8 @@ never the objects:
 * every loop listed ends by the window end, or is said to be partial;
 * summary.json lists exactly the files beside it and carries schema_version;
 * each team's leave-base time and loop times agree in report.txt, plan.json,
-  roster.csv, the crews' and the team's .ics events, brief.html and the GPX;
+  roster.csv, the crews' and the team's .ics events, brief.html and the GPX (the
+  plan's gpx/<team>.gpx for -f0, the briefing's crews/<team>.gpx for tonight's draw);
 * Ningming is a Chinese scenario: report.txt, diff.txt, the maps' visible text,
   brief.html and the calendars' summaries hold no English word outside ids,
   units, credits and names from the data (``tests/lang.py``), every word of the
@@ -455,6 +456,13 @@ def test_leave_base_and_loop_times_agree_in_every_artefact(night: dict[str, Path
             assert facts[t["approach"]].endswith(_clock(duty["on_loop"])), (team, facts)
         cells = re.findall(rf'<td class="n">(\d\d:\d\d)</td><td class="small">{code}</td>', brief)
         assert set(cells) == {leave_at.strftime("%H:%M")}, (team, code, cells)
+        # the crew's GPX of tonight (brief --roster, crews/<team>.gpx): the drawn variant's
+        # whole night, first point floored = the roster's start, last ceiled = its end
+        crew_gpx = night["brief"] / "crews" / f"{team}.gpx"
+        times = _gpx_times(crew_gpx)
+        assert times[0].replace(second=0, microsecond=0) == leave_at, (team, code, times[0])
+        assert back_at - timedelta(minutes=1) < times[-1] <= back_at, (team, code, times[-1])
+        assert f"back at base {back_at:%H:%M} ({code})" in _gpx_description(crew_gpx), team
     assert earlier > 0  # some crews leave before 20:00 (the bug was: everyone at 20:00)
 
 
