@@ -96,3 +96,33 @@ def test_the_bound_beside_says_whether_its_cap_stopped_it(small, fork: bool) -> 
     plain = BoundBeside(patrol.instance, SEARCH, 30.0, fork=fork)
     plain.result()
     assert not plain.by_time
+
+
+def test_a_ctrl_c_inside_highs_ends_the_bound_with_keyboard_interrupt(small) -> None:
+    """A Ctrl-C landing in the Python HiGHS calls (the improving-solution callback) was
+    swallowed by HiGHS: the rounds stopped with a weaker bound and a Ctrl-C'd plan went on
+    to write it, exit 0. Now it is held until the run ends and raised then."""
+    import os
+    import signal
+
+    from borderwatch.routing import assignment
+
+    _net, patrol = small
+    improving = assignment._Milp._improving
+    pressed: list[int] = []
+
+    def ctrl_c_once(self: object, *args: object) -> None:
+        if not pressed:  # the user presses Ctrl-C while HiGHS reports a solution
+            pressed.append(1)
+            os.kill(os.getpid(), signal.SIGINT)
+        improving(self, *args)  # type: ignore[arg-type]
+
+    assignment._Milp._improving = ctrl_c_once  # type: ignore[method-assign]
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            assignment_bound(patrol.instance, time_limit_s=1000.0)
+    finally:
+        assignment._Milp._improving = improving  # type: ignore[method-assign]
+    assert pressed and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # and without one the same rounds end normally
+    assert assignment_bound(patrol.instance, time_limit_s=1000.0) > 0
