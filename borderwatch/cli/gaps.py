@@ -107,6 +107,14 @@ def _print_border_lengths(net: Any, lang: str) -> None:
         out.print(line, highlight=False, soft_wrap=True)
 
 
+def _km_or_nan(value: Any) -> float:
+    """A km cell of ``sites.csv`` as a number; NaN for an empty cell (no stretch)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def site_table(sites: Any, lang: str = "en") -> str:
     """The printed table of ``sites.csv``: where each site is and the border it newly watches.
 
@@ -124,7 +132,8 @@ def site_table(sites: Any, lang: str = "en") -> str:
         f"{pad(new, 7, '>')}{pad(to_border, 11, '>')}{pad(lon, 12, '>')}{pad(lat, 11, '>')}",
     ]
     for row in sites.itertuples():
-        a, b = float(row.from_km), float(row.to_km)
+        # a site that newly watches nothing has no stretch: sites.csv leaves it empty
+        a, b = _km_or_nan(row.from_km), _km_or_nan(row.to_km)
         span = f"{a:.2f}–{b:.2f}" if a == a and b == b else "—"
         town = str(getattr(row, "township", ""))
         lines.append(

@@ -82,3 +82,27 @@ def test_ningming_border_lengths_give_the_reason() -> None:
     text = border_lengths_text(border_lengths(_Net()))  # type: ignore[arg-type]
     assert text.startswith("border length: modelled 103.8 km of the official 212 km: ")
     assert "generalised" in text
+
+
+def test_a_site_that_adds_nothing_prints_a_dash(net, tmp_path) -> None:
+    """More sites than the border needs: the last ones newly watch nothing and sites.csv
+    leaves their stretch empty; `borderwatch site` read it back and stopped with a
+    ValueError traceback (exit 1) after writing its files (a 30 km generated border, --add 3)."""
+    import pandas as pd
+
+    from borderwatch.coverage.report import write_siting
+
+    res = site_checkpoints(net, 12, cover_all=False)  # the MILP, as the command runs
+    write_siting(res, tmp_path / "site")
+    # as the command reads it (cli.gaps.site_command)
+    sites = pd.read_csv(tmp_path / "site" / "sites.csv", keep_default_na=False)
+    empty = sites["from_km"] == ""
+    assert empty.any(), sites  # the case: a site with no stretch
+    text = site_table(sites)
+    lines = text.splitlines()[2:]
+    assert len(lines) == len(sites)
+    for line, (_, s) in zip(lines, sites.iterrows(), strict=True):
+        if s["from_km"] == "":
+            assert "—" in line and " 0.00 " in line
+        else:
+            assert f"{float(s['from_km']):.2f}–{float(s['to_km']):.2f}" in line
