@@ -55,3 +55,8 @@ def main(
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # the terminal shows the level asked for, also of libraries that set their loggers'
+    # own level (distributed's are INFO: `batch` printed 25 lines of its cluster's log)
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.setLevel(level)

@@ -79,3 +79,33 @@ def test_config_file_old_flat_form_warns(toy_dir: Path, tmp_path: Path) -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and "borderwatch" in result.stdout
+
+
+def test_a_library_logging_at_info_is_quiet_without_verbose() -> None:
+    """distributed sets its loggers to INFO: `borderwatch batch` printed 25 lines of its
+    local cluster's log (scheduler address, a dashboard URL, 'please install
+    jupyter-server-proxy') on every run without -v."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging\n"
+        "from borderwatch.cli import app\n"
+        "logging.getLogger('distributed.scheduler').setLevel(logging.INFO)\n"
+        "@app.command('noisy')\n"
+        "def noisy() -> None:\n"
+        "    logging.getLogger('distributed.scheduler').info('State start')\n"
+        "    logging.getLogger('distributed.scheduler').warning('a worker died')\n"
+        "app(prog_name='borderwatch')\n"
+    )
+    for flags, shown in (([], False), (["-v"], True)):
+        res = subprocess.run(
+            [sys.executable, "-c", code, *flags, "noisy"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert res.returncode == 0, res.stderr
+        assert ("State start" in res.stderr) == shown, res.stderr
+        assert "a worker died" in res.stderr
