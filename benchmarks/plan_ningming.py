@@ -60,6 +60,10 @@ STEPS = [
     ("borderwatch.routing.population", "prepare_search",
      "search setup (model, giant tour, basic bound)",
      ("borderwatch.plan.patrols",)),
+    # inside the search setup's row: the wait for the bound's process to hand over the
+    # basic bound's matchings (none since 8e02607 where the round trip decides)
+    ("borderwatch.plan.patrols", "BoundBeside.share_setup",
+     "  of which waiting for the bound's matchings (share_setup)", ()),
     ("borderwatch.routing.patrol", "route_teams", "search (min-max, incl. its setup)",
      ("borderwatch.plan.patrols",)),
     ("borderwatch.plan.night", "night_routes", "night stage", ("borderwatch.plan.patrols",)),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,30 @@ Progress = Callable[[str], None]
 def noop(_msg: str) -> None:
     """A progress callback that says nothing."""
     return None
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The objects alive at the start kept out of the cyclic collector's passes in the block.
+
+    A job allocates much, and every full collection of Python's cyclic collector walks
+    every tracked object, among them what lives for the whole job: the network, the road
+    cache's tables, the imported modules (~180,000 objects on Ningming). A plan of
+    Ningming ran four full collections, 0.83 s of its wall time at load 4.5; with those
+    objects frozen (``gc.freeze``) three, 0.17 s. At the end they go back to the oldest
+    generation (``gc.unfreeze``): nothing is kept past the job, and what the job left
+    as garbage is collected as before. Where the process has frozen objects of its own
+    (``gc.get_freeze_count``; a server that froze its start-up heap), nothing is done:
+    unfreezing would undo that. The collector's timing never changes a result.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def describe_folder(folder: Path, name: str, command: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from borderwatch.config import SearchParams
 from borderwatch.coverage import coverage_report, write_coverage
 from borderwatch.data.gpkg import fixed_gpkg_time
 from borderwatch.data.safe_csv import neutralise_frame
-from borderwatch.jobs._common import COVERAGE_KEEP, Progress, noop
+from borderwatch.jobs._common import COVERAGE_KEEP, Progress, frozen_heap, noop
 from borderwatch.jobs.beside import FilesBeside
 from borderwatch.plan.patrols import plan_patrols
 from borderwatch.planfiles.export import write_plan_files
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from borderwatch.plan.variants import RouteVariant
 
 
+@frozen_heap()  # the network and modules out of the collector's passes (#24.5)
 def run_plan(
     network: PatrolNetwork,
     out_dir: str | Path,
