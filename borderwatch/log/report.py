@@ -58,6 +58,7 @@ LABELS: dict[str, dict[str, str]] = {
         "worst_revisit": "worst revisit, min",
         "detection": "detection % of a crossing, mean (lowest)",
         "unwatched_km": "km unwatched > target",
+        "never_km": "never passed, km",
         "teams_ok": "team-nights as planned",
         "incidents": "Incidents and the patrols near them",
         "n_incidents": "incidents (cases / people)",
@@ -109,6 +110,7 @@ LABELS: dict[str, dict[str, str]] = {
         "worst_revisit": "最长间隔（分钟）",
         "detection": "越境发现概率 %，平均（最低）",
         "unwatched_km": "超时无人巡（公里）",
+        "never_km": "无巡逻（公里）",
         "teams_ok": "按计划完成的队·夜",
         "incidents": "案事件及附近巡逻",
         "n_incidents": "案事件（案件/人数）",
@@ -366,7 +368,11 @@ def _townships(recs: list[NightRecord], net: PatrolNetwork) -> list[dict[str, An
     n = len(recs)
     plan_km = np.zeros(len(units))
     ach_km = np.zeros(len(units))
-    worst = np.zeros(len(units))
+    # the worst revisit over the units a patrol passed, as the headline, report.txt and
+    # the briefing's township table say it; the rest is counted apart (never passed, km):
+    # a never-passed unit counted as the whole night put 600 beside the headline's 88
+    worst = np.full(len(units), np.nan)
+    never_km = np.zeros(len(units))
     det = np.zeros(len(units))
     det_n = 0
     for r in recs:
@@ -376,10 +382,10 @@ def _townships(recs: list[NightRecord], net: PatrolNetwork) -> list[dict[str, An
             det_n += 1
         plan_km += np.where(_planned_watched(r), length, 0.0)
         ach_km += np.where(r.units["watched"].to_numpy(dtype=bool), length, 0.0)
-        worst = np.maximum(
-            worst,
-            np.nan_to_num(r.units["worst_revisit_min"].to_numpy(dtype=float), nan=r.window_min),
-        )
+        w = r.units["worst_revisit_min"].to_numpy(dtype=float)
+        passed = (r.units["passes"].to_numpy(dtype=float) > 0) & np.isfinite(w)
+        worst = np.fmax(worst, np.where(passed, w, np.nan))
+        never_km += np.where(passed, 0.0, length)
     rows = []
     for t in sorted(set(town)):
         on = town == t
@@ -393,7 +399,10 @@ def _townships(recs: list[NightRecord], net: PatrolNetwork) -> list[dict[str, An
                 "plan_km": _f(p),
                 "watched_km": _f(a),
                 "pct": _f(100.0 * a / b if b else 0.0),
-                "worst": _f(float(worst[on].max()), 0),
+                "worst": (
+                    _f(float(np.nanmax(worst[on])), 0) if np.isfinite(worst[on]).any() else "—"
+                ),
+                "never_km": _f(float(never_km[on].sum()) / n, 2),
                 "detection": (
                     f"{100.0 * float((det[on] / det_n).mean()):.0f} "
                     f"({100.0 * float((det[on] / det_n).min()):.0f})"

@@ -217,3 +217,35 @@ def test_daily_report_and_cli_night(week, tmp_path: Path) -> None:  # type: igno
         "log", "report", "--day", "2026-01-01", "--out", str(tmp_path / "none"), "--db", db
     )
     assert res.returncode == 2 and "no night of the period" in res.stderr
+
+
+def test_township_worst_revisit_is_the_briefings(week, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The plan's own tracks recorded: the daily report's township rows say the worst
+    revisit over the units a patrol passed and the km never passed, as the briefing's
+    township table (units.gpkg) does. A never-passed unit counted as the whole night
+    printed 600 beside a headline of 88 (Ningming 2026-12-17: 寨安乡 600, the brief 78)."""
+    import geopandas as gpd
+    import numpy as np
+
+    plan, _prepared = week
+    db = f"sqlite:///{tmp_path / 'log.sqlite'}"
+    day = MONDAY.isoformat()
+    res = run_cli("log", "record", day, "--plan", str(plan), "--gpx", str(plan / "gpx"), "--db", db)
+    assert res.returncode == 0, res.stderr
+    res = run_cli(
+        "log", "report", "--day", day, "--out", str(tmp_path / "day"), "--db", db, "--no-pdf"
+    )
+    assert res.returncode == 0, res.stderr
+    page = (tmp_path / "day" / "report.html").read_text(encoding="utf-8")
+    units = gpd.read_file(plan / "units.gpkg")
+    never = units["never_passed"].to_numpy(dtype=bool)
+    worst = units["worst_revisit_min"].to_numpy(dtype=float)
+    length = units["length_m"].to_numpy(dtype=float) / 1000
+    for town in sorted(set(units["township"].dropna().astype(str))):
+        on = (units["township"] == town).to_numpy()
+        w = np.where(on & ~never, worst, np.nan)
+        want = [f"{np.nanmax(w):.0f}", f"{length[on & never].sum():.2f}"]
+        row = re.search(rf"<tr><td>{town}</td>(.*?)</tr>", page)
+        assert row, town
+        cells = re.findall(r'<td class="n[^"]*">([^<]*)</td>', row.group(1))
+        assert cells[4:6] == want, (town, cells)
