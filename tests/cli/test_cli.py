@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import pytest
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
@@ -81,6 +82,7 @@ def test_version() -> None:
     assert result.exit_code == 0 and "borderwatch" in result.stdout
 
 
+@pytest.mark.slow  # two interpreters importing the CLI: ~2.8 s
 def test_a_library_logging_at_info_is_quiet_without_verbose() -> None:
     """distributed sets its loggers to INFO: `borderwatch batch` printed 25 lines of its
     local cluster's log (scheduler address, a dashboard URL, 'please install
