@@ -115,8 +115,10 @@ rows.append(("bound (before: computed; after: waited for)", plan.seconds.get("bo
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 rows.append(("whole run", time.perf_counter() - w0, time.process_time() - c0))
 rows.append(({kids!r}, None, kids.ru_utime + kids.ru_stime))
+rows.append(("_end_epoch", time.time(), None))  # the exit row: from here to the process's end
 print(json.dumps(rows))
 """
+EXIT = "exit (the run's end to the process's end: the interpreter's teardown)"
 
 
 def wrap_method(acc: dict[str, list[float]], cls: type, name: str, label: str) -> None:
@@ -147,10 +149,13 @@ def run(tree: Path, out: Path, fork: str = "auto") -> dict[str, tuple[float | No
     res = subprocess.run(
         [sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True
     )
-    wall = time.perf_counter() - t0
+    wall, ended = time.perf_counter() - t0, time.time()
     if res.returncode != 0:
         raise SystemExit(f"{tree}: {res.stderr[-3000:]}")
     rows = {label: (w, c) for label, w, c in json.loads(res.stdout.strip().splitlines()[-1])}
+    end = rows.pop("_end_epoch", None)
+    if end is not None and end[0] is not None:
+        rows[EXIT] = (ended - end[0], None)
     rows[WALL] = (wall, None)
     return rows
 
