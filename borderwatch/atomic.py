@@ -26,6 +26,7 @@ This module imports nothing of borderwatch but :mod:`borderwatch.errors`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import ctypes.util
@@ -381,6 +382,115 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started (epoch seconds), from Linux's ``/proc``; None if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        with Path("/proc/stat").open(encoding="ascii") as machine:
+            boot = next(float(x.split()[1]) for x in machine if x.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _owner_alive(folder: Path, pid: int) -> bool:
+    """Whether process ``pid``, named in ``folder``'s name, still runs and made it.
+
+    A process that started after ``folder`` last changed (a second's margin) holds a
+    recycled pid: the owner is gone.
+    """
+    if not _alive(pid):
+        return False
+    if pid == os.getpid():
+        return True
+    started = _process_start(pid)
+    try:
+        changed = folder.lstat().st_ctime
+    except OSError:
+        return False
+    return started is None or started <= changed + 1.0
+
+
+def _other_writer(target: Path, mine: Path | None = None) -> tuple[int, Path] | None:
+    """The first other live process's staging folder for ``target`` made before ``mine``.
+
+    Without ``mine``, any other live process's. Order: the folder's change time, then
+    the pid (of two runs that start together, one goes on).
+    """
+
+    def order(p: Path, pid: int) -> tuple[float, int]:
+        try:
+            return p.lstat().st_ctime, pid
+        except OSError:
+            return float("inf"), pid
+
+    me = order(mine, os.getpid()) if mine is not None else (float("inf"), 0)
+    first: tuple[tuple[float, int], Path] | None = None
+    for p in target.parent.glob(f".{glob_escape(target.name)}{_STAGING}*"):
+        pid = _pid_of(p.name, _STAGING)
+        if pid is None or pid == os.getpid() or not _owner_alive(p, pid):
+            continue
+        key = order(p, pid)
+        if key < me and (first is None or key < first[0]):
+            first = key, p
+    return None if first is None else (first[0][1], first[1])
+
+
+def _refuse_other_writer(target: Path, mine: Path | None = None) -> None:
+    """Raise :class:`OutputLockedError` when another live run is writing ``target``."""
+    other = _other_writer(target, mine)
+    if other is not None:
+        raise OutputLockedError(
+            f"{target}: another borderwatch run (pid {other[0]}) is writing here; "
+            "wait for it to end or choose another --out"
+        )
+
+
+#: this process's claims (:func:`claim_output`), removed by :func:`release_claims`
+_claims: list[Path] = []
+
+
+def claim_output(target: str | Path) -> None:
+    """Mark ``target`` as written by this process until :func:`release_claims`.
+
+    A command claims its output folder before its slow work, so that a second run
+    into the same folder is refused at its start (:class:`OutputLockedError`, by the
+    claim's check or by :func:`atomic_folder`'s) instead of both running and the
+    last silently replacing the first's output. The claim is an empty staging
+    folder beside ``target`` (a dead process's is removed by :func:`clean_stale`).
+    Where ``target``'s parent does not exist or is not writable nothing is claimed:
+    the writer says what is wrong when it writes.
+
+    Raises
+    ------
+    OutputLockedError
+        Another live run is writing ``target`` (exit code 4).
+    """
+    target = _follow(Path(target))
+    if not target.parent.is_dir():
+        return
+    clean_stale(target)
+    _refuse_other_writer(target)
+    try:
+        claim = Path(
+            tempfile.mkdtemp(
+                prefix=f".{target.name}{_STAGING}{os.getpid()}-claim-", dir=target.parent
+            )
+        )
+    except OSError:
+        return
+    if not _claims:
+        atexit.register(release_claims)
+    _claims.append(claim)
+    _refuse_other_writer(target, claim)  # two runs that started together: one goes on
+
+
+def release_claims() -> None:
+    """Remove this process's claims (:func:`claim_output`)."""
+    while _claims:
+        shutil.rmtree(_claims.pop(), ignore_errors=True)
+
+
 def _clean_stale_files(path: Path) -> list[Path]:
     """Remove the temporary files of :func:`atomic_file` beside ``path`` of dead processes."""
     removed = []
@@ -425,9 +535,9 @@ def clean_stale(target: str | Path) -> list[Path]:
         return []
     removed = _clean_stale_files(target)  # a killed atomic_file of a file target
     for marker in (_STAGING, _OLD):
-        for p in sorted(target.parent.glob(f".{target.name}{marker}*")):
+        for p in sorted(target.parent.glob(f".{glob_escape(target.name)}{marker}*")):
             pid = _pid_of(p.name, marker)
-            if pid is not None and not _alive(pid):
+            if pid is not None and not _owner_alive(p, pid):
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p)
     if removed:
@@ -558,6 +668,9 @@ def atomic_folder(
 ) -> Iterator[Path]:
     """Yield a staging folder beside ``target``; swap it in for ``target`` on success.
 
+    While another live process stages ``target`` (its staging folder is there)
+    nothing is written: :class:`~borderwatch.errors.OutputLockedError`, so that two runs
+    into one folder never silently replace each other's output.
     On an exception the staging folder is removed and ``target`` is untouched. A
     ``target`` that is a symlink to a folder is followed: the folder it points to
     is replaced, the link stays. The new folder gets the marker :data:`MARKER`
@@ -587,6 +700,8 @@ def atomic_folder(
 
     Raises
     ------
+    OutputLockedError
+        Another live run is writing ``target`` (exit code 4).
     OutputWriteError
         The file system is read-only, full or forbids writing (exit code 4).
     """
@@ -602,12 +717,14 @@ def atomic_folder(
         clean_stale(target)
         if target.exists() and not replace:
             raise OutputExistsError(f"{target}: exists already; use --force to replace it")
+        _refuse_other_writer(target)
         staging = Path(
             tempfile.mkdtemp(prefix=f".{target.name}{_STAGING}{os.getpid()}-", dir=target.parent)
         )
     except OSError as exc:
         raise (output_error(exc, target) or exc) from None
     try:
+        _refuse_other_writer(target, staging)  # two runs that started together: one goes on
         yield staging
         _finish(staging, target, kind, keep, drop)
         staging.chmod(0o755)

@@ -112,3 +112,84 @@ def test_folder_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
         proc.wait()
     with folder_lock(tmp_path, wait_s=1):
         pass
+
+
+def _staging_holder(out: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process inside ``atomic_folder(out)`` for ``seconds``, once it printed 'in'."""
+    code = (
+        "import time; from borderwatch.atomic import atomic_folder\n"
+        f"with atomic_folder({str(out)!r}, kind='plan') as s:\n"
+        "    (s / 'theirs.txt').write_text('theirs')\n"
+        f"    print('in', flush=True); time.sleep({seconds})\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "in"
+    return proc
+
+
+@pytest.mark.slow
+def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = _staging_holder(out, 3)
+    try:
+        with (
+            pytest.raises(OutputLockedError, match=rf"pid {proc.pid}\) is writing here"),
+            atomic_folder(out, kind="plan") as mine,
+        ):
+            (mine / "mine.txt").write_text("mine")
+        assert not out.exists()  # nothing of ours swapped in meanwhile
+        assert [p for p in tmp_path.iterdir() if str(os.getpid()) in p.name] == []
+    finally:
+        proc.wait()
+    assert (out / "theirs.txt").read_text() == "theirs"
+    with atomic_folder(out, kind="plan") as mine:  # the other run has ended: ours goes on
+        (mine / "mine.txt").write_text("mine")
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["mine.txt"]
+
+
+@pytest.mark.slow
+def test_of_two_runs_started_together_the_first_staged_goes_on(tmp_path: Path) -> None:
+    import time
+
+    from borderwatch.atomic import _other_writer
+
+    out = tmp_path / "out"
+    mine = tmp_path / f".out.staging-{os.getpid()}-mine"
+    mine.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        time.sleep(0.05)
+        (tmp_path / f".out.staging-{holder.pid}-theirs").mkdir()  # staged after ours
+        assert _other_writer(out, mine) is None  # ours is older: ours goes on
+        code = (
+            "from borderwatch.atomic import atomic_folder\n"
+            f"with atomic_folder({str(out)!r}, kind='plan'): pass\n"
+        )
+        late = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert late.returncode != 0  # a third run: refused, naming the first
+        assert f"pid {os.getpid()}) is writing here" in late.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_recycled_pid_does_not_hold_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from borderwatch import atomic
+
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        stale = tmp_path / f".out.staging-{holder.pid}-abc"
+        stale.mkdir()
+        # the live process with that pid started long after the folder last changed
+        monkeypatch.setattr(atomic, "_process_start", lambda pid: time.time() + 100.0)
+        with atomic_folder(out, kind="plan") as s:
+            (s / "a.txt").write_text("a")
+        assert not stale.exists() and (out / "a.txt").exists()
+    finally:
+        holder.kill()
+        holder.wait()

@@ -518,3 +518,36 @@ def test_team_sizing_folder_keeps_foreign_files(tmp_path: Path) -> None:
     assert [p.name for p in paths] == ["teams.json", "teams.csv"]
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "notes.txt", "teams.csv", "teams.json"]
     assert read_marker(out)["files"] == ["teams.csv", "teams.json"]  # type: ignore[index]
+
+
+# --- two runs into one folder ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_run_into_a_folder_another_run_is_writing_is_refused_at_its_start(
+    toy: Path, tmp_path: Path
+) -> None:
+    import sys
+
+    out = tmp_path / "out"
+    code, output = _run("gaps", toy, "--out", out, "--no-map")
+    assert code == 0, output
+    before = _tree(out)
+    holder = (  # another process that claimed the folder, as a running command does
+        "import time; from borderwatch.atomic import claim_output\n"
+        f"claim_output({str(out)!r}); print('claimed', flush=True); time.sleep(30)\n"
+    )
+    other = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "claimed"
+        code, output = _run("gaps", toy, "--out", out, "--no-map")
+        assert code == 4
+        assert f"another borderwatch run (pid {other.pid}) is writing here" in output
+        assert _tree(out) == before
+    finally:
+        other.kill()
+        other.wait()
+    # the other run died: its claim is stale, this run goes on and leaves no claim behind
+    code, output = _run("gaps", toy, "--out", out, "--no-map")
+    assert code == 0, output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scn"]

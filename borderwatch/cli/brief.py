@@ -61,7 +61,7 @@ def brief_command(
         day = parse_night_date(night)
         read_plan_file(plan_dir)
         source = scenario or scenario_of_folder(plan_dir)
-        check_output_folder(out_dir, force=force, scenario=source)
+        check_output_folder(out_dir, force=force, scenario=source, claim=True)
         find_chromium()
         net = load_network(source, config)
         with step("writing the briefing …"):

@@ -166,7 +166,13 @@ def shown_warnings() -> Iterator[None]:
 
 @contextmanager
 def guarded() -> Iterator[None]:
-    """Run a command body: warnings as ``warning: …``; errors as one line and their exit code."""
+    """Run a command body: warnings as ``warning: …``; errors as one line and their exit code.
+
+    The output folders the body claimed (:func:`borderwatch.atomic.claim_output`) are
+    released when it ends, however it ends.
+    """
+    from borderwatch.atomic import release_claims
+
     try:
         with shown_warnings():
             yield
@@ -184,6 +190,8 @@ def guarded() -> Iterator[None]:
             raise
         err.print(f"[red]error:[/] {escape(str(error))}", highlight=False)
         raise typer.Exit(error.exit_code) from None
+    finally:
+        release_claims()
 
 
 def _progress_line(message: str) -> None:

@@ -73,7 +73,7 @@ def gaps_command(
             check_choice("--criterion", name, list(CRITERIA))
         check_choice("--lang", lang, LANGS)
         check_files("--gpx", gpx)
-        check_output_folder(out_dir, force=force, kind="gaps", scenario=scenario)
+        check_output_folder(out_dir, force=force, kind="gaps", scenario=scenario, claim=True)
         net = load_network(scenario, config)
         timeline = None
         if gpx:  # a plan folder's tracks hold the drives out and home: not strays
@@ -210,7 +210,7 @@ def site_command(
 
     with guarded():
         check_choice("--lang", lang, LANGS)
-        check_output_folder(out_dir, force=force, kind="site", scenario=scenario)
+        check_output_folder(out_dir, force=force, kind="site", scenario=scenario, claim=True)
         net = load_network(scenario, config)
         with step(f"siting {add} checkpoints …"):
             _result, summary = run_site(

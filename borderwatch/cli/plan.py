@@ -214,7 +214,7 @@ def plan_command(
         check_choice("--lang", lang, LANGS)
         check_choice("--loops", loops, LOOP_RULES)
         _check_sector_options(sectors, scheduler, workers)
-        check_output_folder(out_dir, force=force, kind="plan", scenario=scenario)
+        check_output_folder(out_dir, force=force, kind="plan", scenario=scenario, claim=True)
         if brief:
             from borderwatch.maps.io import find_chromium
 
@@ -301,7 +301,7 @@ def teams_command(
 
     with guarded():
         if out_dir is not None:
-            check_output_folder(out_dir, force=force, kind="teams", scenario=scenario)
+            check_output_folder(out_dir, force=force, kind="teams", scenario=scenario, claim=True)
         net = load_network(scenario, config)
         goal = net.config.targets.max_revisit_min if target is None else target
         with step("sizing teams …") as status:

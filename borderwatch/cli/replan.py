@@ -102,7 +102,7 @@ def replan_command(
                 "must not be the plan folder itself", field="--out", value=str(out_dir)
             )
         source = scenario or scenario_of_folder(plan_dir)
-        check_output_folder(out_dir, force=force, kind="plan", scenario=source)
+        check_output_folder(out_dir, force=force, kind="plan", scenario=source, claim=True)
         net = load_network(source, config)
         with step("re-planning …") as status:
             rp = run_replan(

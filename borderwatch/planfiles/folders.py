@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from borderwatch.atomic import MARKER, foreign_files, not_regular, read_marker
+from borderwatch.atomic import MARKER, claim_output, foreign_files, not_regular, read_marker
 from borderwatch.errors import BorderwatchError, CoverageError, OutputExistsError
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ def check_output_folder(
     option: str = "--out",
     kind: str | None = None,
     scenario: str | Path | None = None,
+    claim: bool = False,
 ) -> Path:
     """Check that a job may write its output into ``out_dir``; return it as a Path.
 
@@ -57,6 +58,10 @@ def check_output_folder(
     scenario
         The scenario (name or folder) the job reads: ``out_dir`` may not be,
         contain or lie inside its folder.
+    claim
+        Once checked, claim ``out_dir`` for this process until
+        :func:`borderwatch.atomic.release_claims` (the command line's commands:
+        :func:`borderwatch.atomic.claim_output`).
 
     Raises
     ------
@@ -64,8 +69,19 @@ def check_output_folder(
         ``out_dir`` is a file, or is, contains or lies inside the scenario folder (exit code 2).
     OutputExistsError
         ``out_dir`` is a foreign non-empty folder and ``force`` is not given (exit code 4).
+    OutputLockedError
+        With ``claim``: another live run is writing ``out_dir`` (exit code 4).
     """
-    out = Path(out_dir)
+    out = _checked_output_folder(Path(out_dir), force, option, kind, scenario)
+    if claim:
+        claim_output(out)
+    return out
+
+
+def _checked_output_folder(
+    out: Path, force: bool, option: str, kind: str | None, scenario: str | Path | None
+) -> Path:
+    """:func:`check_output_folder` without the claim."""
     if out.exists() and not out.is_dir():
         raise BorderwatchError(f"{out}: {option} exists and is not a folder")
     if out.is_symlink() and not out.exists():
