@@ -763,7 +763,7 @@ def folder_lock(folder: str | Path, *, wait_s: float = 0.0) -> Iterator[Path]:
     Parameters
     ----------
     folder
-        Created if missing.
+        Created if missing (and removed again if the run wrote nothing into it).
     wait_s
         How long to wait for another holder to finish; 0 fails at once.
 
@@ -780,6 +780,7 @@ def folder_lock(folder: str | Path, *, wait_s: float = 0.0) -> Iterator[Path]:
     if folder.exists() and not folder.is_dir():
         raise BorderwatchError(f"{folder}: output path exists and is not a folder")
     lock = folder / ".lock"
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fh = lock.open("a+")
@@ -804,3 +805,8 @@ def folder_lock(folder: str | Path, *, wait_s: float = 0.0) -> Iterator[Path]:
         yield folder
     finally:
         fh.close()
+        if created:  # a run that wrote nothing leaves no folder of its own behind
+            with contextlib.suppress(OSError):
+                if [p.name for p in folder.iterdir()] == [lock.name]:
+                    lock.unlink()
+                    folder.rmdir()

@@ -52,6 +52,7 @@ __all__ = [
     "parse_night_date",
     "shown_warnings",
     "step",
+    "typed_error",
 ]
 
 out = Console(soft_wrap=True)
@@ -180,7 +181,7 @@ def guarded() -> Iterator[None]:
         err.print(f"[red]infeasible:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
     except BorderwatchError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]error:[/] {escape(typed_error(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
     except OSError as exc:  # a full, read-only or forbidden disk outside the atomic writers
         from borderwatch.atomic import output_error
@@ -192,6 +193,36 @@ def guarded() -> Iterator[None]:
         raise typer.Exit(error.exit_code) from None
     finally:
         release_claims()
+
+
+def typed_error(exc: BorderwatchError) -> str:
+    """The error's text, naming a value of this command's line by its option as typed.
+
+    The library names a value by its field (``option 'night_window'``); where no file
+    holds it and the running command has that option, the line says ``--night-window``.
+    """
+    text = str(exc)
+    field, word = getattr(exc, "field", None), getattr(exc, "_field_word", "field")
+    if not isinstance(field, str) or getattr(exc, "file", None) is not None:
+        return text
+    typed = "--" + field.replace("_", "-")
+    if typed not in _command_options():
+        return text
+    return text.replace(f"{word} {field!r}", typed, 1)
+
+
+def _command_options() -> set[str]:
+    """The option names (``--teams`` ...) of the command running now (none outside one)."""
+    import importlib
+
+    for name in ("typer._click.globals", "click.globals"):  # typer >= 0.20 carries its own click
+        try:
+            ctx = importlib.import_module(name).get_current_context(silent=True)
+        except ImportError:
+            continue
+        if ctx is not None:
+            return {o for p in ctx.command.params for o in getattr(p, "opts", ())}
+    return set()
 
 
 def _progress_line(message: str) -> None:

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from borderwatch.cli.app import app
-from borderwatch.cli.common import ScenarioArg, err, shown_warnings, step
+from borderwatch.cli.common import ScenarioArg, err, shown_warnings, step, typed_error
 from borderwatch.cli.common import out as stdout
 from borderwatch.errors import (
     BorderwatchError,
@@ -100,7 +100,7 @@ def roster_command(
         errc.print(f"[red]infeasible:[/] {exc}", highlight=False)
         return exc.exit_code
     except BorderwatchError as exc:
-        errc.print(f"[red]error:[/] {exc}", highlight=False)
+        errc.print(f"[red]error:[/] {typed_error(exc)}", highlight=False)
         return exc.exit_code
     _report(con, roster, folder, dry_run=dry_run, as_json=as_json)
     return EXIT_OK

@@ -111,3 +111,29 @@ def test_a_library_logging_at_info_is_quiet_without_verbose() -> None:
         assert res.returncode == 0, res.stderr
         assert ("State start" in res.stderr) == shown, res.stderr
         assert "a worker died" in res.stderr
+
+
+def test_a_bad_command_line_value_is_named_by_its_option(toy_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    plan = runner.invoke(app, ["plan", str(toy_dir), "--teams", "NOPE", "--out", str(out)])
+    assert plan.exit_code == 2
+    assert "error: --teams, value 'NOPE': unknown team" in plan.output
+    window = runner.invoke(
+        app, ["plan", str(toy_dir), "--night-window", "25:00-06:00", "--out", str(out)]
+    )
+    assert window.exit_code == 2
+    assert "error: --night-window, value '25:00-06:00'" in window.output
+    week = runner.invoke(app, ["roster", str(toy_dir), "--week", "2026-W60", "--out", str(out)])
+    assert week.exit_code == 2
+    assert "error: --week, value '2026-W60': no such ISO week" in week.output
+    assert not out.exists()  # a roster that wrote nothing leaves no folder (nor its lock)
+
+
+def test_a_value_from_a_config_file_keeps_its_file_and_key(toy_dir: Path, tmp_path: Path) -> None:
+    config = tmp_path / "bw.toml"
+    config.write_text('[night]\nstart = "25:00"\n', encoding="utf-8")
+    result = runner.invoke(
+        app, ["plan", str(toy_dir), "--config", str(config), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert f"{config}, option 'night.start', value '25:00'" in result.output.replace("\n", "")
