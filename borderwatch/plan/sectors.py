@@ -22,7 +22,11 @@ A national border of thousands of kilometres is planned in sectors:
    of its required roads (its workload per team) against that of all the
    sectors' roads with all teams on the whole network (:class:`_SplitBounds`) —
    its cuts move; a sector no move mends is refused (merged with a neighbour,
-   with one warning line naming it, its bound and the whole border's).
+   with one warning line naming it, its bound and the whole border's). A small
+   split (up to :data:`TRIAL_MAX_LINKS` required links) is then checked by trial
+   plans of the whole border and of each sector (:func:`_trial_split`), which see
+   what no bound does: a cut moves, or the split is refused, when the sectors'
+   longest trial loop exceeds the whole's by more than the tolerance.
 2. :func:`sector_network` makes a valid :class:`~borderwatch.data.network.PatrolNetwork`
    of each sector (:func:`subset_network`): the sector's units; the road nodes
    whose nearest border unit lies within the sector's chainage span plus a
@@ -103,6 +107,7 @@ from borderwatch.routing.patrol import (
     build_instance,
     node_components,
 )
+from borderwatch.routing.population import solve_search
 from borderwatch.routing.result import RoutingResult, Step, gap_pct
 
 if TYPE_CHECKING:
@@ -118,6 +123,8 @@ __all__ = [
     "SPLIT_BOUND_ROUNDS",
     "SPLIT_REFERENCE_ROUNDS",
     "SPLIT_TOLERANCE",
+    "TRIAL_MAX_LINKS",
+    "TRIAL_WINDOW",
     "Sector",
     "SectorFigures",
     "SectorPlan",
@@ -166,6 +173,17 @@ SPLIT_BOUND_ROUNDS = 4
 #: assignment bound's own scaling caps them on large borders): it runs once per split
 #: checked, not per trial, and a weaker reference would refuse splits that cost nothing.
 SPLIT_REFERENCE_ROUNDS = 12
+#: Up to this many required links over a split's sectors (the sum of their covers) the
+#: split is also checked by trial plans (:func:`_trial_split`): the whole border and each
+#: sector planned with the default search; a split whose sectors' longest loop exceeds the
+#: whole's by more than the tolerance moves a cut (up to :data:`TRIAL_WINDOW` candidate
+#: places) or is refused. No bound sees what such a split costs (200 km seed 6: sector 1's
+#: plan 158.9 min against the whole's 153.2, 1.038, every bound within 2 %); past this
+#: size the trial would double the cost of borders that need sectors.
+TRIAL_MAX_LINKS = 150
+#: Candidate cut places (halfway between two bases) on each side of a cut that the trial
+#: plans try before refusing a split (:func:`_trial_split`).
+TRIAL_WINDOW = 1
 
 
 # --------------------------------------------------------------------------- the split
@@ -437,8 +455,9 @@ def split_sectors(
         bound of its required roads with its teams) may exceed the whole border's
         of the same kind by more than this fraction: the cuts move until none does,
         and a sector no move brings within it is merged with a neighbour (warned,
-        naming the sector, its bound and the whole border's; :func:`_balance`).
-        ``None``: keep the chainage cuts.
+        naming the sector, its bound and the whole border's; :func:`_balance`); a
+        small split is then checked by trial plans against the same tolerance
+        (:func:`_trial_split`). ``None``: keep the chainage cuts.
     bound_rounds
         Rounds of the assignment bound that gives each trial sector its workload
         bound; 0: the round trip alone (and the whole border's round trip as the
@@ -530,6 +549,19 @@ def split_sectors(
             cum[starts[i + 1]] / 1000.0,
         )
         del starts[drop]
+    if (
+        bounds is not None
+        and bounds.rounds > 0  # the trial plans' instances are the workload bounds' ones
+        and len(starts) > 2
+        and bounds.links(starts) <= TRIAL_MAX_LINKS
+    ):
+        tried = _trial_split(bounds, starts, cand, float(tolerance or 0.0))
+        if tried != starts:
+            starts = tried
+            built = [
+                _build_sector(network, i, lo, hi, team_unit, node_chain, cum, margin_m)
+                for i, (lo, hi) in enumerate(zip(starts[:-1], starts[1:], strict=True))
+            ]
     out = tuple(
         dataclasses.replace(s, lost_units=_lost_units(s.unit_lo, s.unit_hi, s.teams, network, can))
         for s, _ in built
@@ -751,6 +783,7 @@ _TRIAL_LOGGERS = (
     "borderwatch.routing.patrol",
     "borderwatch.routing.assignment",
     "borderwatch.routing.minmax",
+    "borderwatch.routing.population",
 )
 
 
@@ -825,6 +858,8 @@ class _SplitBounds:
         # per sector: its required roads (whole-network edge ids) and own workload bound
         self._work: dict[tuple[int, int], tuple[np.ndarray, float]] = {}
         self._whole: dict[tuple[tuple[int, ...], float], float] = {}
+        # per sector: the routing instance of its required roads (the trial plan's, _Trial)
+        self.instances: dict[tuple[int, int], ArcInstance] = {}
 
     def sector(self, lo: int, hi: int) -> tuple[float, float]:
         """(own bound in s, lost km) of the sector of units ``lo .. hi - 1``."""
@@ -873,6 +908,7 @@ class _SplitBounds:
                 return none, 0.0
             if not inst.required.any():
                 return none, 0.0
+            self.instances[(built.unit_lo, built.unit_hi)] = inst
             own = assignment_bound(
                 inst, max_rounds=self.rounds, time_limit_s=math.inf, basic=round_trip_bound(inst)
             )
@@ -908,6 +944,14 @@ class _SplitBounds:
                     )
             self._whole[key] = max(self.ref, min(cap, float(value)))
         return self._whole[key]
+
+    def links(self, starts: Sequence[int]) -> int:
+        """Required links over the sectors of ``starts`` (the sum of their covers)."""
+        total = 0
+        for lo, hi in zip(starts[:-1], starts[1:], strict=True):
+            self.sector(lo, hi)
+            total += len(self._work[(lo, hi)][0]) if (lo, hi) in self._work else 0
+        return total
 
     def ratios(self, starts: Sequence[int], work_ref: float) -> list[float]:
         """Per sector of ``starts``: max(reach bound / ``ref``, workload bound / ``work_ref``).
@@ -1011,6 +1055,144 @@ def _balance(
         )
         # one neighbour: no need to bound the merged sector; two: the better split
         starts = merged[0] if len(merged) == 1 else min(merged, key=lambda t: bounds.score(t, ref))
+    return starts
+
+
+class _Trial:
+    """Trial plans: the whole border's longest loop and each candidate sector's (cached).
+
+    Each is the routing search of a plan with the default budget
+    (:func:`~borderwatch.routing.population.solve_search`, a count: the same on any
+    load) and the plan's default seed (the network's; sector ``i`` with
+    :func:`sector_seed`), on the instance its plan would build: the whole border's
+    cover (:func:`~borderwatch.plan.required.choose_required_edges`) and each
+    sector's (its sub-network's cover, :class:`_SplitBounds`).
+    """
+
+    def __init__(self, bounds: _SplitBounds) -> None:
+        self.bounds = bounds
+        self.seed = SearchParams().seeded(bounds.network.config.seed)
+        self._loops: dict[tuple[int, int, int], float] = {}
+        with _quiet():
+            req = choose_required_edges(bounds.network)
+            try:
+                inst = build_instance(bounds.network, req.edges).instance
+            except RoutingError:
+                inst = None
+        self.whole = 0.0 if inst is None else self._longest(inst, self.seed)
+
+    @staticmethod
+    def _longest(inst: ArcInstance, seed: int) -> float:
+        if not inst.required.any():
+            return 0.0
+        with _quiet():
+            return float(solve_search(inst, SearchParams(seed=seed)).max_cost)
+
+    def loop(self, index: int, lo: int, hi: int) -> float:
+        """The trial plan's longest loop (s) of sector ``index``, units ``lo .. hi - 1``.
+
+        ``inf`` when the sector has no instance (its teams reach none of its roads).
+        """
+        key = (index, lo, hi)
+        if key not in self._loops:
+            self.bounds.sector(lo, hi)
+            inst = self.bounds.instances.get((lo, hi))
+            self._loops[key] = (
+                math.inf if inst is None else self._longest(inst, sector_seed(self.seed, index))
+            )
+        return self._loops[key]
+
+    def worst(self, starts: Sequence[int]) -> tuple[float, int]:
+        """The longest sector loop of the split ``starts`` (s) and its sector's position."""
+        loops = [
+            self.loop(i, lo, hi)
+            for i, (lo, hi) in enumerate(zip(starts[:-1], starts[1:], strict=True))
+        ]
+        at = int(np.argmax(loops))
+        return loops[at], at
+
+
+def _within_bounds(bounds: _SplitBounds, starts: Sequence[int], limit: float) -> bool:
+    """Whether every sector's own bounds of ``starts`` are within ``limit`` of the whole's."""
+    pairs = list(zip(starts[:-1], starts[1:], strict=True))
+    work = max(bounds.work(lo, hi) for lo, hi in pairs)
+    ref = bounds.ref if work <= limit * bounds.ref else bounds.reference(starts, work / limit)
+    return max(bounds.ratios(starts, ref)) <= limit
+
+
+def _trial_split(
+    bounds: _SplitBounds, starts: list[int], cand: np.ndarray, tolerance: float
+) -> list[int]:
+    """The split ``starts`` checked by trial plans (:class:`_Trial`): kept, a cut moved, or refused.
+
+    For a small border (:data:`TRIAL_MAX_LINKS`), where the whole plan is cheap and
+    a split's cost can hide from every bound. When the sectors' longest trial loop
+    exceeds the whole border's by more than ``tolerance``, each cut in turn tries the
+    candidate places within :data:`TRIAL_WINDOW` of it (never losing more border to
+    the split, its sectors' own bounds within the tolerance as :func:`_balance`
+    keeps them); the one with the least longest loop is kept if it is within the
+    tolerance. Else the sector with the longest loop is refused (merged with the
+    neighbour that gives the better trial, one warning line naming the figures) and
+    the rest is checked again.
+    """
+    trial = _Trial(bounds)
+    limit = 1.0 + tolerance
+    cum = bounds.cum
+
+    def lost(split: Sequence[int]) -> float:
+        pairs = zip(split[:-1], split[1:], strict=True)
+        return round(sum(bounds.sector(lo, hi)[1] for lo, hi in pairs), 6)
+
+    starts = list(starts)
+    while len(starts) > 2:
+        worst, at = trial.worst(starts)
+        if trial.whole <= 0 or worst <= limit * trial.whole:
+            return starts
+        base_lost = lost(starts)
+        best: tuple[float, list[int]] | None = None
+        for c in range(1, len(starts) - 1):
+            pos = int(np.searchsorted(cand, starts[c]))
+            for j in range(max(0, pos - TRIAL_WINDOW), min(len(cand), pos + TRIAL_WINDOW + 1)):
+                x = int(cand[j])
+                if x == starts[c] or not (starts[c - 1] < x < starts[c + 1]):
+                    continue
+                moved = [*starts[:c], x, *starts[c + 1 :]]
+                if lost(moved) > base_lost:
+                    continue
+                loop = trial.worst(moved)[0]
+                if (best is None or loop < best[0]) and (
+                    loop > limit * trial.whole or _within_bounds(bounds, moved, limit)
+                ):
+                    best = (loop, moved)
+        if best is not None and best[0] <= limit * trial.whole:
+            logger.info(
+                "sectors: a cut moved: the sectors' trial plans' longest loop %.1f -> %.1f min "
+                "(the whole border's %.1f)",
+                worst / 60.0,
+                best[0] / 60.0,
+                trial.whole / 60.0,
+            )
+            return best[1]
+        lo, hi = starts[at], starts[at + 1]
+        logger.warning(
+            "sectors: sector %d (km %.1f-%.1f) refused: its trial plan's longest loop %.1f min "
+            "exceeds the whole border's trial plan's %.1f min by more than %.0f %% and no cut "
+            "move (up to %d candidate places each way) helps (best %.1f); merged with a neighbour",
+            at + 1,
+            cum[lo] / 1000.0,
+            cum[hi] / 1000.0,
+            worst / 60.0,
+            trial.whole / 60.0,
+            100.0 * tolerance,
+            TRIAL_WINDOW,
+            (worst if best is None else min(worst, best[0])) / 60.0,
+        )
+        merged = [
+            [*starts[:drop], *starts[drop + 1 :]]
+            for drop in (at, at + 1)
+            if 0 < drop < len(starts) - 1
+        ]
+        starts = merged[0] if len(merged) == 1 else min(merged, key=lambda t: trial.worst(t)[0])
     return starts
 
 
