@@ -296,6 +296,25 @@ def test_map_never_replaces_a_map_without_force(toy: Path, tmp_path: Path) -> No
     assert "map.html" in read_marker(out)["files"]  # type: ignore[index]
 
 
+def test_a_map_written_into_an_output_folder_goes_with_its_next_run(
+    toy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "gaps"
+    assert _run("gaps", toy, "--out", out, "--no-map")[0] == 0
+    (out / "notes.txt").write_text("mine", encoding="utf-8")  # a user's file
+    code, output = _run("map", out, "--lang", "en", "--out", out / "extra" / "map-en.html")
+    assert code == 0, output
+    marker = read_marker(out)
+    assert marker is not None and marker["kind"] == "gaps"  # the folder's kind stays
+    assert "extra/map-en.html" in marker["files"]
+    assert _run("gaps", toy, "--out", out, "--no-map")[0] == 0  # the next run's folder
+    assert not (out / "extra").exists()  # no map of the old run beside the new files
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    code, output = _run("map", out, "--out", tmp_path / "elsewhere.html")
+    assert code == 0, output
+    assert (tmp_path / "elsewhere.html").is_file()  # a file elsewhere: written on its own
+
+
 def test_network_export_file_checks(toy: Path, tmp_path: Path) -> None:
     code, output = _run("network", "export", toy, "--gpkg", tmp_path)
     assert code == 2

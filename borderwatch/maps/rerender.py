@@ -46,7 +46,9 @@ def rerender_map(
         Holds ``units.gpkg`` and ``summary.json`` (and ``plan.json``,
         ``routes.geojson`` for a plan).
     out_file
-        HTML file to write (default ``folder/map.html``).
+        HTML file to write (default ``folder/map.html``). A file in ``folder`` (and a
+        ``png`` there) goes in through the folder's staged swap, so that its marker
+        records it and the next run into the folder drops it with its own old files.
     """
     folder = Path(folder)
     units_file = folder / "units.gpkg"
@@ -91,12 +93,26 @@ def rerender_map(
         m = coverage_map(
             network, status, gaps, map_summary(summary), lang=lang, offline=offline, basemap=basemap
         )
-    if out_file is not None:
-        path = save_map(m, Path(out_file), offline=offline)
-    else:  # into the output folder: through its staged swap, its marker records map.html
+    html = Path("map.html") if out_file is None else _inside(folder, Path(out_file))
+    shot = None if png is None else _inside(folder, Path(png))
+    if html is None:  # a file elsewhere: written on its own
+        path = save_map(m, Path(str(out_file)), offline=offline)
+    else:  # into the output folder: through its staged swap, its marker records the files
         with atomic_folder(folder, kind="map", keep="all") as stage:
-            save_map(m, stage / "map.html", offline=offline)
-        path = folder / "map.html"
-    if png is not None:
+            (stage / html).parent.mkdir(parents=True, exist_ok=True)
+            save_map(m, stage / html, offline=offline)
+            if shot is not None:
+                (stage / shot).parent.mkdir(parents=True, exist_ok=True)
+                save_png(stage / html, stage / shot)
+        path = folder / html
+    if png is not None and shot is None:
         save_png(path, png)
     return path
+
+
+def _inside(folder: Path, file: Path) -> Path | None:
+    """``file`` relative to ``folder`` when it lies in it (the folder's marker records it)."""
+    try:
+        return file.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return None
