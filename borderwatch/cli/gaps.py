@@ -141,6 +141,9 @@ def site_table(sites: Any, lang: str = "en") -> str:
             f"{float(row.new_km):>7.2f}{float(row.to_border_m):>9.0f} m"
             f"{float(row.lon):>12.5f}{float(row.lat):>11.5f}"
         )
+    idle = [str(r.rank) for r in sites.itertuples() if float(r.new_km) <= 0]
+    if idle:  # the MILP fills --add even when fewer sites watch all that any can
+        lines.append(L["site_idle"].format(n=len(idle), ranks=", ".join(idle)))
     return "\n".join(lines)
 
 
