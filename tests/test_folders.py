@@ -315,6 +315,26 @@ def test_a_map_written_into_an_output_folder_goes_with_its_next_run(
     assert (tmp_path / "elsewhere.html").is_file()  # a file elsewhere: written on its own
 
 
+@pytest.mark.slow
+def test_a_png_into_an_output_folder_is_written_beside_a_map_elsewhere(
+    toy: Path, tmp_path: Path
+) -> None:
+    from borderwatch.maps.io import find_chromium
+
+    try:
+        find_chromium()
+    except BorderwatchError:
+        pytest.skip("no chromium")
+    out = tmp_path / "gaps"
+    assert _run("gaps", toy, "--out", out, "--no-map")[0] == 0
+    html, png = tmp_path / "elsewhere.html", out / "shots" / "map.png"
+    code, output = _run("map", out, "--lang", "en", "--out", html, "--png", png)
+    assert code == 0, output
+    assert html.is_file()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # was not written at all
+    assert "shots/map.png" in read_marker(out)["files"]  # type: ignore[index]
+
+
 def test_network_export_file_checks(toy: Path, tmp_path: Path) -> None:
     code, output = _run("network", "export", toy, "--gpkg", tmp_path)
     assert code == 2

@@ -97,14 +97,17 @@ def rerender_map(
     shot = None if png is None else _inside(folder, Path(png))
     if html is None:  # a file elsewhere: written on its own
         path = save_map(m, Path(str(out_file)), offline=offline)
-    else:  # into the output folder: through its staged swap, its marker records the files
+    if html is not None or shot is not None:
+        # into the output folder: through its staged swap, its marker records the files
         with atomic_folder(folder, kind="map", keep="all") as stage:
-            (stage / html).parent.mkdir(parents=True, exist_ok=True)
-            save_map(m, stage / html, offline=offline)
-            if shot is not None:
+            if html is not None:
+                (stage / html).parent.mkdir(parents=True, exist_ok=True)
+                save_map(m, stage / html, offline=offline)
+            if shot is not None:  # of the map just written, here or elsewhere
                 (stage / shot).parent.mkdir(parents=True, exist_ok=True)
-                save_png(stage / html, stage / shot)
-        path = folder / html
+                save_png(path if html is None else stage / html, stage / shot)
+        if html is not None:
+            path = folder / html
     if png is not None and shot is None:
         save_png(path, png)
     return path
