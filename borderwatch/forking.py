@@ -52,6 +52,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Pausable:
     """A thread owner that can stop its threads for a fork and start them again.
