@@ -32,6 +32,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -763,7 +764,8 @@ def folder_lock(folder: str | Path, *, wait_s: float = 0.0) -> Iterator[Path]:
     Parameters
     ----------
     folder
-        Created if missing (and removed again if the run wrote nothing into it).
+        Created if missing, with its parents (and those removed again if the run wrote
+        nothing into it).
     wait_s
         How long to wait for another holder to finish; 0 fails at once.
 
@@ -780,7 +782,8 @@ def folder_lock(folder: str | Path, *, wait_s: float = 0.0) -> Iterator[Path]:
     if folder.exists() and not folder.is_dir():
         raise BorderwatchError(f"{folder}: output path exists and is not a folder")
     lock = folder / ".lock"
-    created = not folder.exists()
+    # the folders this call makes (``folder`` and its missing parents), innermost first
+    made = list(itertools.takewhile(lambda p: not p.exists(), (folder, *folder.parents)))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fh = lock.open("a+")
@@ -805,8 +808,9 @@ def folder_lock(folder: str | Path, *, wait_s: float = 0.0) -> Iterator[Path]:
         yield folder
     finally:
         fh.close()
-        if created:  # a run that wrote nothing leaves no folder of its own behind
+        if made:  # a run that wrote nothing leaves no folder of its own behind
             with contextlib.suppress(OSError):
                 if [p.name for p in folder.iterdir()] == [lock.name]:
                     lock.unlink()
-                    folder.rmdir()
+                    for p in made:  # a parent another process wrote into meanwhile stays
+                        p.rmdir()

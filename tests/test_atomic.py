@@ -114,6 +114,22 @@ def test_folder_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
         pass
 
 
+def test_folder_lock_leaves_no_folder_it_made_when_nothing_was_written(tmp_path: Path) -> None:
+    """A run that wrote nothing (roster with a bad --week into --out a/b/c) leaves none of
+    the folders it made, the parents too (a/b was left), and never a folder it found."""
+    with folder_lock(tmp_path / "a" / "b" / "c"):
+        pass
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "mine").mkdir()
+    with folder_lock(tmp_path / "mine" / "x" / "y"):
+        pass
+    assert [p.name for p in tmp_path.iterdir()] == ["mine"]
+    assert list((tmp_path / "mine").iterdir()) == []
+    with folder_lock(tmp_path / "a" / "b") as held:
+        (held / "week").mkdir()  # a run that wrote something keeps its folders
+    assert (tmp_path / "a" / "b" / "week").is_dir()
+
+
 def _staging_holder(out: Path, seconds: float) -> subprocess.Popen[str]:
     """Another process inside ``atomic_folder(out)`` for ``seconds``, once it printed 'in'."""
     code = (
