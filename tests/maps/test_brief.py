@@ -368,6 +368,37 @@ def test_a_roster_of_another_scenario_or_plan_is_refused(
     assert (tmp_path / "b3" / "brief.html").is_file()
 
 
+@pytest.mark.slow  # three briefings, each rebuilding the plan for the crews' tracks (~4 s)
+def test_a_briefing_drops_the_crew_tracks_of_an_earlier_briefing_of_another_plan(
+    planned: dict[str, Any], tmp_path: Path
+) -> None:
+    """The crews/ tracks an earlier briefing into the folder wrote go with the next one,
+    also those of teams this plan does not have (a briefing of another plan with more
+    teams left its crews/T05.gpx ... beside this plan's); a user's file there stays."""
+    from borderwatch.atomic import MARKER, read_marker
+
+    out = tmp_path / "brief"
+    plan_dir = planned["root"] / "plan"
+    write_brief(plan_dir, out, roster_dir=planned["roster"], network=planned["net"], pdf=False)
+    marker = read_marker(out)
+    assert marker is not None
+    crews = sorted(f for f in marker["files"] if f.startswith("crews/"))
+    assert crews, marker  # the fixture's roster draws variants: crews' tracks written
+    # as if an earlier briefing of a plan with a team T99 had written its crew's track
+    (out / "crews" / "T99.gpx").write_text("<gpx/>", encoding="utf-8")
+    (out / "crews" / "notes.txt").write_text("mine", encoding="utf-8")
+    marker["files"] = sorted([*marker["files"], "crews/T99.gpx"])
+    (out / MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    write_brief(plan_dir, out, roster_dir=planned["roster"], network=planned["net"], pdf=False)
+    assert not (out / "crews" / "T99.gpx").exists()  # was kept beside this plan's tracks
+    assert (out / "crews" / "notes.txt").read_text(encoding="utf-8") == "mine"
+    after = read_marker(out)
+    assert after is not None
+    assert sorted(f for f in after["files"] if f.startswith("crews/")) == crews
+    write_brief(plan_dir, out, network=planned["net"], pdf=False)  # no roster: no tracks
+    assert sorted(p.name for p in (out / "crews").iterdir()) == ["notes.txt"]
+
+
 @pytest.mark.slow
 def test_missing_or_bad_plan_files_are_named(planned: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(MapInputError, match=r"summary\.json: not found"):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import shapely
 from jinja2 import Environment, StrictUndefined
 
-from borderwatch.atomic import atomic_folder, safe_name, write_text
+from borderwatch.atomic import atomic_folder, read_marker, safe_name, write_text
 from borderwatch.config import default_language
 from borderwatch.data.summary import border_lengths
 from borderwatch.errors import BriefWarning
@@ -605,7 +605,10 @@ def write_brief(
     out = Path(out_dir)
     # brief.html, brief.pdf and the crews' tracks are staged together and swapped in with the
     # folder's other files (a plan folder keeps them): a kill leaves the old set or the new set
-    owned = ("brief.html", "brief.pdf", *(_crew_file(str(r["team"])) for r in folder.routes))
+    # every crews/ track an earlier briefing wrote here is this one's to replace or drop (of
+    # teams this plan has or not: a briefing of another plan left its crews' tracks beside)
+    earlier = (read_marker(out) or {}).get("files", [])
+    owned = ("brief.html", "brief.pdf", *(f for f in earlier if f.startswith("crews/")))
     with atomic_folder(out, kind="brief", keep="all", drop=owned) as stage:
         for team, text in crews.items():
             (stage / "crews").mkdir(exist_ok=True)
