@@ -415,12 +415,16 @@ def _owner_alive(folder: Path, pid: int) -> bool:
 def _other_writer(target: Path, mine: Path | None = None) -> tuple[int, Path] | None:
     """The first other live process's staging folder for ``target`` made before ``mine``.
 
-    Without ``mine``, any other live process's. Order: the folder's change time, then
-    the pid (of two runs that start together, one goes on).
+    Without ``mine``, any other live process's. Order: the time the folder was made
+    (in its name, :func:`_staging_prefix`), then the pid: of two runs that start
+    together, one goes on.
     """
 
     def order(p: Path, pid: int) -> tuple[float, int]:
-        try:
+        parts = p.name.split(_STAGING, 1)[-1].split("-")
+        if len(parts) > 2 and parts[1].isdigit():  # the time it was made, in its name
+            return int(parts[1]) / 1e9, pid
+        try:  # a name without it: the folder's change time
             return p.lstat().st_ctime, pid
         except OSError:
             return float("inf"), pid
@@ -435,6 +439,16 @@ def _other_writer(target: Path, mine: Path | None = None) -> tuple[int, Path] | 
         if key < me and (first is None or key < first[0]):
             first = key, p
     return None if first is None else (first[0][1], first[1])
+
+
+def _staging_prefix(target: Path, what: str = "") -> str:
+    """The name of a staging folder of ``target`` up to its random part.
+
+    ``.<name>.staging-<pid>-<ns>-``: the pid (:func:`clean_stale` finds its owner)
+    and the time it is made in nanoseconds (:func:`_other_writer` orders by it; a
+    folder's change time moves as files are written into it).
+    """
+    return f".{target.name}{_STAGING}{os.getpid()}-{time.time_ns()}-{what}"
 
 
 def _refuse_other_writer(target: Path, mine: Path | None = None) -> None:
@@ -473,14 +487,11 @@ def claim_output(target: str | Path) -> None:
     clean_stale(target)
     _refuse_other_writer(target)
     try:
-        claim = Path(
-            tempfile.mkdtemp(
-                prefix=f".{target.name}{_STAGING}{os.getpid()}-claim-", dir=target.parent
-            )
-        )
+        claim = Path(tempfile.mkdtemp(prefix=_staging_prefix(target, "claim-"), dir=target.parent))
     except OSError:
         return
-    if not _claims:
+    if not _claims:  # registered once: a second registration replaces the first
+        atexit.unregister(release_claims)
         atexit.register(release_claims)
     _claims.append(claim)
     _refuse_other_writer(target, claim)  # two runs that started together: one goes on
@@ -719,9 +730,7 @@ def atomic_folder(
         if target.exists() and not replace:
             raise OutputExistsError(f"{target}: exists already; use --force to replace it")
         _refuse_other_writer(target)
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}{_STAGING}{os.getpid()}-", dir=target.parent)
-        )
+        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=target.parent))
     except OSError as exc:
         raise (output_error(exc, target) or exc) from None
     try:

@@ -209,3 +209,27 @@ def test_a_recycled_pid_does_not_hold_a_folder(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_two_writers_are_ordered_by_the_time_in_their_names(tmp_path: Path) -> None:
+    import time
+
+    from borderwatch.atomic import _other_writer
+
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        ns = time.time_ns()
+        mine = tmp_path / f".out.staging-{os.getpid()}-{ns}-mine"
+        mine.mkdir()
+        time.sleep(0.05)
+        # made after ours on disk (a later change time), but its name says it was first:
+        # a folder's change time moves whenever a file is written into it, its name does not
+        theirs = tmp_path / f".out.staging-{holder.pid}-{ns - 1_000_000}-theirs"
+        theirs.mkdir()
+        assert _other_writer(out, mine) == (holder.pid, theirs)
+        theirs.rename(tmp_path / f".out.staging-{holder.pid}-{ns + 1_000_000}-theirs")
+        assert _other_writer(out, mine) is None  # ours first now: ours goes on
+    finally:
+        holder.kill()
+        holder.wait()
