@@ -421,7 +421,7 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "site_cols": "序号|卡点|乡镇|边境 km|新增 km|距边境|经度|纬度",
         "site_line": "有人看守 {before} → {after} / {border} km（+{new} km；{method}，{status}）；"
         "看守所有可看守单元最少需 {min} 处卡点；{unc} km 任何卡点都看守不到",
-        "site_idle": "其中 {n} 处（序号 {ranks}）不新增任何看守：前面的卡点已看守到任何卡点能看守的全部边境",
+        "site_idle": "其中 {n} 处（序号 {ranks}）在前面的卡点之外不新增任何看守",
         "site_milp": "整数规划",
         "site_greedy": "贪心算法",
         "site_optimal": "最优",
@@ -533,8 +533,7 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "site_cols": "rank|site|township|border km|new km|to border|lon|lat",
         "site_line": "watched {before} → {after} of {border} km (+{new} km; {method}, {status}); "
         "fewest sites to watch all that any site can: {min}; {unc} km no site can watch",
-        "site_idle": "{n} of them (rank {ranks}) newly watch nothing: the sites before them "
-        "already watch all that any site can",
+        "site_idle": "{n} of them (rank {ranks}) newly watch nothing beyond the sites before them",
         "border_head": "border length: modelled {m} km of the official {o} km",
         "border_why": ": {why} (coarser than the official survey, so shorter); every km, gap and "
         "percentage here is on the modelled line",

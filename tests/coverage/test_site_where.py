@@ -102,8 +102,8 @@ def test_a_site_that_adds_nothing_prints_a_dash(net, tmp_path) -> None:
     lines = text.splitlines()[2:]
     idle = [str(r) for r, e in zip(sites["rank"], empty, strict=True) if e]
     assert lines[-1] == (  # the table says so under the rows
-        f"{len(idle)} of them (rank {', '.join(idle)}) newly watch nothing: the sites before "
-        "them already watch all that any site can"
+        f"{len(idle)} of them (rank {', '.join(idle)}) newly watch nothing beyond the sites "
+        "before them"
     )
     lines = lines[:-1]
     assert len(lines) == len(sites)
