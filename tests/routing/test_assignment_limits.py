@@ -117,12 +117,15 @@ def test_a_ctrl_c_inside_highs_ends_the_bound_with_keyboard_interrupt(small) -> 
             os.kill(os.getpid(), signal.SIGINT)
         improving(self, *args)  # type: ignore[arg-type]
 
+    # Python's own handler, as in a command (a pytest-xdist worker may run with another)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     assignment._Milp._improving = ctrl_c_once  # type: ignore[method-assign]
     try:
         with pytest.raises(KeyboardInterrupt):
             assignment_bound(patrol.instance, time_limit_s=1000.0)
+        assert pressed and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         assignment._Milp._improving = improving  # type: ignore[method-assign]
-    assert pressed and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, previous)
     # and without one the same rounds end normally
     assert assignment_bound(patrol.instance, time_limit_s=1000.0) > 0
