@@ -304,6 +304,7 @@ def test_replay_counts_only_the_window(small: dict[str, Any], tmp_path: Path) ->
     check_replay(small["net"], small["root"] / "plan", tmp_path)
 
 
+@pytest.mark.slow
 def test_a_drawn_detour_track_holds_its_variants_whole_night(small: dict[str, Any]) -> None:
     """gpx/variants/<variant>.gpx: the variant's leave base to its back at base (was the window)."""
     early = check_variants(small["net"], small["root"] / "detours")
@@ -316,6 +317,7 @@ def test_a_drawn_detour_track_holds_its_variants_whole_night(small: dict[str, An
         assert a.read_bytes() == b.read_bytes(), name
 
 
+@pytest.mark.slow
 def test_a_crews_track_is_the_night_of_its_drawn_variant(
     small: dict[str, Any], tmp_path: Path
 ) -> None:
