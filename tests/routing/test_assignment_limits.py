@@ -9,7 +9,9 @@ stays a safety net whose hitting is reported (``BoundStats.by_time``, plan.json,
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import highspy
 import pytest
 
 from borderwatch.config import SearchParams
@@ -99,9 +101,10 @@ def test_the_bound_beside_says_whether_its_cap_stopped_it(small, fork: bool) -> 
 
 
 def test_a_ctrl_c_inside_highs_ends_the_bound_with_keyboard_interrupt(small) -> None:
-    """A Ctrl-C landing in the Python HiGHS calls (the improving-solution callback) was
-    swallowed by HiGHS: the rounds stopped with a weaker bound and a Ctrl-C'd plan went on
-    to write it, exit 0. Now it is held until the run ends and raised then."""
+    """A Ctrl-C landing in the Python HiGHS calls (its callbacks) was swallowed by HiGHS:
+    the rounds stopped with a weaker bound and a Ctrl-C'd plan went on to write it, exit 0.
+    Now it is held, HiGHS is asked to stop at its next interrupt check (the round does not
+    run on to its node limit), and it is raised when the run has ended."""
     import os
     import signal
 
@@ -111,9 +114,13 @@ def test_a_ctrl_c_inside_highs_ends_the_bound_with_keyboard_interrupt(small) -> 
     improving = assignment._Milp._improving
     pressed: list[int] = []
 
+    milps: list[Any] = []
+
     def ctrl_c_once(self: object, *args: object) -> None:
-        if not pressed:  # the user presses Ctrl-C while HiGHS reports a solution
+        # the user presses Ctrl-C while HiGHS is in Python (at its interrupt check)
+        if not pressed and args[0] == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
             pressed.append(1)
+            milps.append(self)
             os.kill(os.getpid(), signal.SIGINT)
         improving(self, *args)  # type: ignore[arg-type]
 
@@ -124,6 +131,8 @@ def test_a_ctrl_c_inside_highs_ends_the_bound_with_keyboard_interrupt(small) -> 
         with pytest.raises(KeyboardInterrupt):
             assignment_bound(patrol.instance, time_limit_s=1000.0)
         assert pressed and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        # and HiGHS stopped at its next check instead of finishing the round
+        assert milps and milps[-1].h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
     finally:
         assignment._Milp._improving = improving  # type: ignore[method-assign]
         signal.signal(signal.SIGINT, previous)
