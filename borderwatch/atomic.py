@@ -485,16 +485,19 @@ def claim_output(target: str | Path) -> None:
     if not target.parent.is_dir():
         return
     clean_stale(target)
-    _refuse_other_writer(target)
     try:
         claim = Path(tempfile.mkdtemp(prefix=_staging_prefix(target, "claim-"), dir=target.parent))
     except OSError:
         return
+    try:
+        _refuse_other_writer(target, claim)  # of two runs that started together, one goes on
+    except OutputLockedError:
+        shutil.rmtree(claim, ignore_errors=True)
+        raise
     if not _claims:  # registered once: a second registration replaces the first
         atexit.unregister(release_claims)
         atexit.register(release_claims)
     _claims.append(claim)
-    _refuse_other_writer(target, claim)  # two runs that started together: one goes on
 
 
 def release_claims() -> None:
@@ -729,7 +732,6 @@ def atomic_folder(
         clean_stale(target)
         if target.exists() and not replace:
             raise OutputExistsError(f"{target}: exists already; use --force to replace it")
-        _refuse_other_writer(target)
         staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=target.parent))
     except OSError as exc:
         raise (output_error(exc, target) or exc) from None
