@@ -461,8 +461,9 @@ def _refuse_other_writer(target: Path, mine: Path | None = None) -> None:
         )
 
 
-#: this process's claims (:func:`claim_output`), removed by :func:`release_claims`
-_claims: list[Path] = []
+#: this process's claims (:func:`claim_output`) and the parent folders each made, innermost
+#: first, removed by :func:`release_claims`
+_claims: list[tuple[Path, list[Path]]] = []
 
 
 def claim_output(target: str | Path) -> None:
@@ -473,8 +474,11 @@ def claim_output(target: str | Path) -> None:
     claim's check or by :func:`atomic_folder`'s) instead of both running and the
     last silently replacing the first's output. The claim is an empty staging
     folder beside ``target`` (a dead process's is removed by :func:`clean_stale`).
-    Where ``target``'s parent does not exist or is not writable nothing is claimed:
-    the writer says what is wrong when it writes.
+    A missing parent of ``target`` is made, as the writer would make it, and
+    removed again with the claim when the run wrote nothing there (only the
+    folders this call made, innermost first, none another process wrote into).
+    Where the parent cannot be made or is not writable nothing is claimed: the
+    writer says what is wrong when it writes.
 
     Raises
     ------
@@ -482,28 +486,51 @@ def claim_output(target: str | Path) -> None:
         Another live run is writing ``target`` (exit code 4).
     """
     target = _follow(Path(target))
-    if not target.parent.is_dir():
-        return
-    clean_stale(target)
-    try:
-        claim = Path(tempfile.mkdtemp(prefix=_staging_prefix(target, "claim-"), dir=target.parent))
-    except OSError:
+    made: list[Path] = []
+    for _ in range(3):  # a parent another run made removes it again when that run wrote nothing
+        # the parents this call makes, innermost first (folder_lock's rule)
+        made = list(itertools.takewhile(lambda p: not p.exists(), target.parents))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            clean_stale(target)
+            prefix = _staging_prefix(target, "claim-")
+            claim = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+            break
+        except FileNotFoundError:
+            continue
+        except OSError:
+            _remove_made(made)
+            return
+    else:
+        _remove_made(made)
         return
     try:
         _refuse_other_writer(target, claim)  # of two runs that started together, one goes on
     except OutputLockedError:
         shutil.rmtree(claim, ignore_errors=True)
+        _remove_made(made)
         raise
     if not _claims:  # registered once: a second registration replaces the first
         atexit.unregister(release_claims)
         atexit.register(release_claims)
-    _claims.append(claim)
+    _claims.append((claim, made))
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Remove the folders of ``made`` (innermost first) while each is empty; stop at the first not."""
+    for p in made:
+        try:
+            p.rmdir()
+        except OSError:
+            return
 
 
 def release_claims() -> None:
-    """Remove this process's claims (:func:`claim_output`)."""
+    """Remove this process's claims (:func:`claim_output`) and the parents they made, if empty."""
     while _claims:
-        shutil.rmtree(_claims.pop(), ignore_errors=True)
+        claim, made = _claims.pop()
+        shutil.rmtree(claim, ignore_errors=True)
+        _remove_made(made)
 
 
 def _clean_stale_files(path: Path) -> list[Path]:

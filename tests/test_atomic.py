@@ -130,6 +130,31 @@ def test_folder_lock_leaves_no_folder_it_made_when_nothing_was_written(tmp_path:
     assert (tmp_path / "a" / "b" / "week").is_dir()
 
 
+def test_a_claim_makes_the_missing_parents_and_removes_them_when_nothing_was_written(
+    tmp_path: Path,
+) -> None:
+    """claim_output of a/b/out makes a/b (the claim is in it) and removes a/b again with
+    the claim when the run wrote nothing; a found parent, and one holding output, stay."""
+    from borderwatch.atomic import claim_output, release_claims
+
+    claim_output(tmp_path / "a" / "b" / "out")
+    try:
+        (claim,) = (tmp_path / "a" / "b").iterdir()
+        assert claim.name.startswith(f".out.staging-{os.getpid()}-")
+    finally:
+        release_claims()
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "mine").mkdir()
+    claim_output(tmp_path / "mine" / "x" / "out")
+    release_claims()
+    assert [p.name for p in tmp_path.iterdir()] == ["mine"]
+    assert list((tmp_path / "mine").iterdir()) == []
+    claim_output(tmp_path / "a" / "b" / "out")
+    (tmp_path / "a" / "b" / "out").mkdir()  # the run wrote its folder: the parents stay
+    release_claims()
+    assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["out"]
+
+
 def _staging_holder(out: Path, seconds: float) -> subprocess.Popen[str]:
     """Another process inside ``atomic_folder(out)`` for ``seconds``, once it printed 'in'."""
     code = (

@@ -590,3 +590,30 @@ def test_a_run_into_a_folder_another_run_is_writing_is_refused_at_its_start(
     code, output = _run("gaps", toy, "--out", out, "--no-map")
     assert code == 0, output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scn"]
+
+
+def test_a_run_into_a_new_folder_another_run_claimed_is_refused_at_its_start(
+    toy: Path, tmp_path: Path
+) -> None:
+    """--out new/dir/out, whose parents do not exist yet: the first run's claim makes them (as
+    its writer would) and holds, so a second run is refused at its start (both ran and the
+    second was refused only when it wrote); the refused run leaves the first's claim."""
+    import sys
+
+    out = tmp_path / "new" / "dir" / "out"
+    holder = (  # a run that claimed the folder, as a running command does
+        "import time; from borderwatch.atomic import claim_output\n"
+        f"claim_output({str(out)!r}); print('claimed', flush=True); time.sleep(30)\n"
+    )
+    other = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "claimed"
+        code, output = _run("gaps", toy, "--out", out, "--no-map")
+        assert code == 4, output
+        assert f"another borderwatch run (pid {other.pid}) is writing here" in output
+        assert not out.exists()
+        (claim,) = out.parent.iterdir()  # the first run's claim, kept
+        assert claim.name.startswith(f".out.staging-{other.pid}-")
+    finally:
+        other.kill()
+        other.wait()
