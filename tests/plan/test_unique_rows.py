@@ -82,11 +82,13 @@ def test_cutting_planes_reach_the_full_lps_optimum(
     monkeypatch.setattr(odds, "LP_ADD", 25)
     solves: list[int] = []
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        solves.append(kwargs["A_ub"].shape[0])
-        return linprog(*args, **kwargs)
+    solve = odds._solve_lp
 
-    monkeypatch.setattr(odds, "linprog", counted)
+    def counted(cost: Any, a_ub: Any, *args: Any) -> Any:
+        solves.append(a_ub.shape[0])
+        return solve(cost, a_ub, *args)
+
+    monkeypatch.setattr(odds, "_solve_lp", counted)
     rng = np.random.default_rng(200 + seed)
     n_rows, n_cols = 4 * LP_ROWS, int(rng.integers(16, 40))
     seen = rng.random((n_rows, n_cols)) < rng.uniform(0.1, 0.4)
