@@ -820,35 +820,63 @@ def folder_lock(folder: str | Path, *, wait_s: float = 0.0) -> Iterator[Path]:
     if folder.exists() and not folder.is_dir():
         raise BorderwatchError(f"{folder}: output path exists and is not a folder")
     lock = folder / ".lock"
-    # the folders this call makes (``folder`` and its missing parents), innermost first
-    made = list(itertools.takewhile(lambda p: not p.exists(), (folder, *folder.parents)))
+    fh, made = _locked(folder, lock, wait_s)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fh = lock.open("a+")
-    except OSError as exc:
-        error = output_error(exc, folder)
-        if error is None:
-            raise
-        raise error from exc
-    try:
-        deadline = time.monotonic() + max(wait_s, 0.0)
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise OutputLockedError(
-                        f"{folder}: another borderwatch run is writing here (lock {lock}); "
-                        "wait for it to finish or try again"
-                    ) from None
-                time.sleep(0.1)
         yield folder
     finally:
-        fh.close()
         if made:  # a run that wrote nothing leaves no folder of its own behind
             with contextlib.suppress(OSError):
                 if [p.name for p in folder.iterdir()] == [lock.name]:
+                    # removed while held: a waiter that locks this file next finds it gone
+                    # and starts over (:func:`_locked`), never holding a lock nobody sees
                     lock.unlink()
                     for p in made:  # a parent another process wrote into meanwhile stays
                         p.rmdir()
+        fh.close()
+
+
+def _locked(folder: Path, lock: Path, wait_s: float) -> tuple[Any, list[Path]]:
+    """Open and lock ``lock``; return the file, locked, and the folders this call made.
+
+    A holder that made the folder and wrote nothing removes the lock file (and the
+    folder) before it lets go; a waiter that opened that file then holds a lock on
+    a file no path names while a third process makes a new one and locks that too.
+    So the lock counts only if ``lock`` still names the file locked; else it is
+    opened (and its folder made) again.
+    """
+    deadline = time.monotonic() + max(wait_s, 0.0)
+    for attempt in itertools.count():
+        # the folders this call makes (``folder`` and its missing parents), innermost first
+        made = list(itertools.takewhile(lambda p: not p.exists(), (folder, *folder.parents)))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fh = lock.open("a+")
+        except OSError as exc:
+            if isinstance(exc, FileNotFoundError) and attempt < 100:
+                continue  # the folder was removed meanwhile by a holder that wrote nothing
+            error = output_error(exc, folder)
+            if error is None:
+                raise
+            raise error from exc
+        try:
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise OutputLockedError(
+                            f"{folder}: another borderwatch run is writing here (lock {lock}); "
+                            "wait for it to finish or try again"
+                        ) from None
+                    time.sleep(0.1)
+            try:
+                if os.path.samestat(os.fstat(fh.fileno()), lock.stat()):
+                    return fh, made
+            except FileNotFoundError:
+                pass
+        except BaseException:
+            fh.close()
+            raise
+        fh.close()  # the file locked was removed by its last holder: start over
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -128,6 +129,71 @@ def test_folder_lock_leaves_no_folder_it_made_when_nothing_was_written(tmp_path:
     with folder_lock(tmp_path / "a" / "b") as held:
         (held / "week").mkdir()  # a run that wrote something keeps its folders
     assert (tmp_path / "a" / "b" / "week").is_dir()
+
+
+_LOCKER = """
+import sys
+from borderwatch.atomic import folder_lock
+from borderwatch.errors import OutputLockedError
+try:
+    with folder_lock(sys.argv[1], wait_s=float(sys.argv[2])):
+        print("held", flush=True)
+        sys.stdin.readline()  # hold until told
+except OutputLockedError:
+    print("locked", flush=True)
+"""
+
+
+def _locker(folder: Path, wait_s: float) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _LOCKER, str(folder), str(wait_s)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _has_open(pid: int, path: Path, timeout_s: float = 20.0) -> bool:
+    """Whether process ``pid`` has ``path`` open (within ``timeout_s``), from /proc."""
+    import time
+
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if fd.readlink() == path:
+                    return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.slow
+def test_a_waiter_never_holds_a_removed_lock_beside_a_third_holder(tmp_path: Path) -> None:
+    """Three processes: the first makes the folder and holds its lock; the second waits on
+    that .lock file; the first ends having written nothing and removes the file and the
+    folder. The second then holds the lock the path names (it was holding a lock on a
+    removed file), so a third process is refused (both 'held' it)."""
+    folder = tmp_path / "week"
+    first = _locker(folder, 0)
+    second = third = None
+    try:
+        assert first.stdout is not None and first.stdout.readline().strip() == "held"
+        second = _locker(folder, 30)
+        assert _has_open(second.pid, folder / ".lock")  # waiting on the first's lock file
+        first.communicate("\n", timeout=30)
+        assert first.returncode == 0
+        assert second.stdout is not None and second.stdout.readline().strip() == "held"
+        third = _locker(folder, 0)
+        out, _ = third.communicate(timeout=30)
+        assert out.strip() == "locked"
+        second.communicate("\n", timeout=30)
+        assert second.returncode == 0
+        assert list(tmp_path.iterdir()) == []  # the second made the folder again: removed
+    finally:
+        for proc in (first, second, third):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def test_a_claim_makes_the_missing_parents_and_removes_them_when_nothing_was_written(
