@@ -41,11 +41,13 @@ __all__ = [
     "Pausable",
     "beside",
     "blocking_threads",
+    "cgroup_cpus",
     "other_threads",
     "paused",
     "register",
     "spare_core",
     "start",
+    "usable_cpus",
     "why",
 ]
 
@@ -86,23 +88,118 @@ def register(owner: Pausable) -> Callable[[], None]:
     return unregister
 
 
-def _cpu_sample() -> tuple[float, int, int, float] | None:
-    """(monotonic s, idle jiffies, all jiffies, reaped children's CPU s), or None.
+def cgroup_cpus(cpu_max: str) -> float | None:
+    """The CPUs a cgroup v2 ``cpu.max`` text allows (quota / period), None for no limit.
 
-    The machine's counters from Linux's ``/proc/stat`` first line (idle counts
+    ``"100000 100000"`` is one CPU, ``"150000 100000"`` one and a half, ``"max 100000"``
+    no limit; an unreadable text is no limit either.
+
+    Parameters
+    ----------
+    cpu_max
+        The file's text: ``"<quota> <period>"`` in microseconds, or ``"max <period>"``.
+
+    Returns
+    -------
+    float or None
+        The quota over the period; None for no limit.
+    """
+    parts = cpu_max.split()
+    if not parts or parts[0] == "max":
+        return None
+    try:
+        quota, period = int(parts[0]), int(parts[1]) if len(parts) > 1 else 100_000
+    except ValueError:
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def _cgroup_limit(root: Path = Path("/sys/fs/cgroup"), own: str | None = None) -> float | None:
+    """The tightest CPU limit of a cgroup v2 and its parents (``cpu.max`` under ``root``).
+
+    ``own``: the cgroup's path (default this process's, ``/proc/self/cgroup``'s ``0::`` line).
+    """
+    if own is None:
+        try:
+            lines = Path("/proc/self/cgroup").read_text(encoding="utf-8").splitlines()
+        except OSError:
+            lines = []
+        own = next((ln[3:] for ln in lines if ln.startswith("0::")), "/")
+    limits: list[float] = []
+    folder = root / own.strip("/")
+    for level in (folder, *folder.parents):
+        try:
+            limit = cgroup_cpus((level / "cpu.max").read_text(encoding="ascii"))
+        except OSError:
+            limit = None
+        if limit is not None:
+            limits.append(limit)
+        if level == root:
+            break
+    return min(limits) if limits else None
+
+
+def _affinity() -> set[int] | None:
+    """The CPUs this process may run on (``sched_getaffinity``), None where unknown."""
+    try:
+        return os.sched_getaffinity(0)
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return None
+
+
+def usable_cpus() -> int:
+    """The CPUs this process can use: its affinity, then its cgroup's quota (rounded down).
+
+    ``os.cpu_count()`` counts the machine's; a process pinned to some of them
+    (``taskset``) or in a container limited by cgroup v2 (``cpu.max``, e.g.
+    ``100000 100000``: one CPU) can use fewer.
+
+    Returns
+    -------
+    int
+        The CPUs of the affinity mask, at most the cgroup's quota over its period
+        rounded down; at least 1.
+    """
+    mine = _affinity()
+    cpus = len(mine) if mine else (os.cpu_count() or 1)
+    limit = _cgroup_limit()
+    if limit is not None:
+        cpus = min(cpus, int(limit))
+    return max(1, cpus)
+
+
+def _cpu_sample() -> tuple[float, int, int, float, int] | None:
+    """(monotonic s, idle jiffies, all jiffies, reaped children's CPU s, CPUs), or None.
+
+    The counters from Linux's ``/proc/stat`` of the CPUs this process may run on
+    (its affinity; each ``cpuN`` line; all of them: the first line) (idle counts
     ``iowait`` too, all leaves out the guest columns, already in ``user``); the CPU
     time of this process's children that have ended and been waited for.
     """
+    mine = _affinity()
+    idle = every = cpus = 0
     try:
         with Path("/proc/stat").open(encoding="ascii") as stat:
-            fields = stat.readline().split()
-        ticks = [int(x) for x in fields[1:9]]
+            for line in stat:
+                fields = line.split()
+                if not fields or not fields[0].startswith("cpu"):
+                    break
+                n = fields[0][3:]
+                wanted = n == "" if mine is None else n.isdigit() and int(n) in mine
+                if not wanted:
+                    continue
+                ticks = [int(x) for x in fields[1:9]]
+                if len(ticks) < 5:
+                    return None
+                idle, every, cpus = idle + ticks[3] + ticks[4], every + sum(ticks), cpus + 1
     except (OSError, ValueError):
         return None
-    if len(ticks) < 5 or fields[0] != "cpu":
+    if not cpus:
         return None
+    if mine is None:
+        cpus = os.cpu_count() or 1
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.monotonic(), ticks[3] + ticks[4], sum(ticks), children.ru_utime + children.ru_stime
+    return time.monotonic(), idle, every, children.ru_utime + children.ru_stime, cpus
 
 
 #: the last sample :func:`spare_core` measures from (first: when this module loaded)
@@ -127,8 +224,7 @@ def _idle_cores() -> float | None:
     span = now[0] - before[0]
     if span > _IDLE_SPAN_S[1] or now[2] <= before[2]:
         return None
-    cores = os.cpu_count() or 1
-    return cores * (now[1] - before[1]) / (now[2] - before[2]) + (now[3] - before[3]) / span
+    return now[4] * (now[1] - before[1]) / (now[2] - before[2]) + (now[3] - before[3]) / span
 
 
 def spare_core() -> bool:
@@ -142,8 +238,14 @@ def spare_core() -> bool:
     The load average alone kept every helper off for about a minute after any
     command ended (one ``plan`` adds 0.2-0.4 to it), so that back-to-back plans on an
     idle machine ran without them. The choice changes the seconds only, never the
-    results (the helpers compute what the caller would).
+    results (the helpers compute what the caller would). Cores are those this process
+    can use (:func:`usable_cpus`): a process pinned to one CPU, or in a container
+    whose cgroup allows one, has none to spare however idle the machine is.
     """
+    usable = usable_cpus()
+    if usable < 2:
+        logger.debug("usable CPUs: %d, none to spare", usable)
+        return False
     idle = _idle_cores()
     if idle is not None:
         logger.debug("cores idle since the last look: %.2f", idle)
@@ -153,7 +255,7 @@ def spare_core() -> bool:
     except OSError:  # pragma: no cover - no load average on this system
         return True
     logger.debug("1-minute load average: %.2f", load)
-    return load <= (os.cpu_count() or 1) - 1
+    return load <= usable - 1
 
 
 def blocking_threads() -> list[threading.Thread]:

@@ -6,11 +6,13 @@ import io
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -255,17 +257,29 @@ needs_proc_stat = pytest.mark.skipif(
 )
 
 
+needs_two_cpus = pytest.mark.skipif(
+    forking.usable_cpus() < 2, reason="one usable CPU: never a core to spare"
+)
+
+
 def _marked(
     idle_since: int, all_since: int, seconds_ago: float, children_s: float = 0.0
-) -> tuple[float, int, int, float]:
+) -> tuple[float, int, int, float, int]:
     """A sample as if taken ``seconds_ago``: ``idle_since``/``all_since`` jiffies and
     ``children_s`` CPU seconds of ended children before now."""
     now = forking._cpu_sample()
     assert now is not None
-    return (now[0] - seconds_ago, now[1] - idle_since, now[2] - all_since, now[3] - children_s)
+    return (
+        now[0] - seconds_ago,
+        now[1] - idle_since,
+        now[2] - all_since,
+        now[3] - children_s,
+        now[4],
+    )
 
 
 @needs_proc_stat
+@needs_two_cpus
 def test_an_idle_span_spares_a_core(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forking, "_mark", _marked(10_000, 10_000, 1.0))  # all idle
     monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))  # not consulted
@@ -282,6 +296,7 @@ def test_a_busy_span_spares_none(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @needs_proc_stat
+@needs_two_cpus
 def test_own_ended_helpers_count_as_idle(monkeypatch: pytest.MonkeyPatch) -> None:
     # busy all second, but this process's helper (ended, waited for) ran a core of it
     monkeypatch.setattr(forking, "_mark", _marked(0, 1_000_000, 1.0, children_s=0.9))
@@ -290,14 +305,67 @@ def test_own_ended_helpers_count_as_idle(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @needs_proc_stat
+@needs_two_cpus
 @pytest.mark.parametrize("seconds_ago", [0.0, 3600.0])
 def test_a_span_too_short_or_too_long_asks_the_load_average(
     monkeypatch: pytest.MonkeyPatch, seconds_ago: float
 ) -> None:
-    cores = os.cpu_count() or 1
+    cores = forking.usable_cpus()
     monkeypatch.setattr(forking, "_mark", _marked(10_000, 10_000, seconds_ago))
     monkeypatch.setattr(os, "getloadavg", lambda: (cores + 5.0, 0.0, 0.0))
     assert not forking.spare_core()  # the idle span would have said yes
     monkeypatch.setattr(forking, "_mark", _marked(0, 1_000_000, seconds_ago))
     monkeypatch.setattr(os, "getloadavg", lambda: (cores - 1.0, 0.0, 0.0))
     assert forking.spare_core()  # the busy span would have said no
+
+
+# --- the CPUs this process can use: affinity, then the cgroup's quota ---------------------------
+
+
+def test_a_cgroup_cpu_max_text_gives_its_cpus(tmp_path: Path) -> None:
+    assert forking.cgroup_cpus("100000 100000\n") == 1.0
+    assert forking.cgroup_cpus("150000 100000") == 1.5
+    assert forking.cgroup_cpus("max 100000") is None
+    assert forking.cgroup_cpus("") is None
+    assert forking.cgroup_cpus("lots of cpus") is None
+    # a container's cgroup and its parent, each with a cpu.max: the tightest counts
+    (tmp_path / "box" / "job").mkdir(parents=True)
+    (tmp_path / "cpu.max").write_text("max 100000\n", encoding="ascii")
+    (tmp_path / "box" / "cpu.max").write_text("150000 100000\n", encoding="ascii")
+    assert forking._cgroup_limit(tmp_path, "/box/job") == 1.5
+    (tmp_path / "box" / "job" / "cpu.max").write_text("100000 100000\n", encoding="ascii")
+    assert forking._cgroup_limit(tmp_path, "/box/job") == 1.0
+    assert forking._cgroup_limit(tmp_path, "/") is None
+
+
+_CPUS = (
+    "import time; from borderwatch import forking\n"
+    "time.sleep(0.5)  # an idle span long enough to be measured\n"
+    "print(forking.usable_cpus(), forking.spare_core())\n"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("taskset") is None, reason="no taskset")
+def test_a_process_pinned_to_one_cpu_has_none_to_spare() -> None:
+    """A real child under ``taskset -c 0``: one usable CPU however many the machine has
+    (os.cpu_count() said all of them), so no helper is forked beside it."""
+    one = subprocess.run(
+        ["taskset", "-c", "0", sys.executable, "-c", _CPUS],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert one.stdout.split() == ["1", "False"]
+    mine = sorted(os.sched_getaffinity(0))
+    if len(mine) >= 2:  # two CPUs: as many as the cgroup allows
+        two = subprocess.run(
+            ["taskset", "-c", f"{mine[0]},{mine[1]}", sys.executable, "-c", _CPUS],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        limit = forking._cgroup_limit()
+        assert int(two.stdout.split()[0]) == max(1, min(2, int(limit or 2)))
