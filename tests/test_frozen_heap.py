@@ -55,19 +55,20 @@ def test_a_freeze_of_the_process_is_left_alone() -> None:
 
 def test_run_plan_runs_with_the_heap_frozen(tmp_path, monkeypatch) -> None:
     import borderwatch.jobs.plan as job
+    import borderwatch.plan.patrols as patrols
     from borderwatch import build_network
     from borderwatch.config import SearchParams
     from borderwatch.data.synthetic import generate_scenario
 
     net = build_network(generate_scenario(10, seed=2))
     seen: list[int] = []
-    real = job.plan_patrols
+    real = patrols.draft_patrols
 
     def counted(*args, **kwargs):
         seen.append(gc.get_freeze_count())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(job, "plan_patrols", counted)
+    monkeypatch.setattr(patrols, "draft_patrols", counted)
     search = SearchParams(max_iterations=60, seed=3, bound_rounds=0)
     job.run_plan(net, tmp_path / "plan", night=date(2026, 12, 7), search=search, map_html=False)
     assert len(seen) == 1 and seen[0] > 0  # the network and modules frozen during the job

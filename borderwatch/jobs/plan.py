@@ -16,7 +16,6 @@ from borderwatch.data.gpkg import fixed_gpkg_time
 from borderwatch.data.safe_csv import neutralise_frame
 from borderwatch.jobs._common import COVERAGE_KEEP, Progress, frozen_heap, noop
 from borderwatch.jobs.beside import FilesBeside
-from borderwatch.plan.patrols import plan_patrols
 from borderwatch.planfiles.export import write_plan_files
 
 if TYPE_CHECKING:
@@ -142,7 +141,7 @@ def run_plan(
         The plan's figures as written to ``plan.json`` (teams, loops, bound,
         revisit, patrolled km, coverage before and after, detection).
     """
-    from borderwatch.plan.patrols import night_network
+    from borderwatch.plan.patrols import PlanDraft, draft_patrols, night_network
 
     network = night_network(
         network, teams=teams, n_teams=n_teams, night_window=night_window, night=night
@@ -152,7 +151,7 @@ def run_plan(
     progress("coverage before the plan")
     before = coverage_report(network, criterion=("checkpoint",), max_revisit_min=max_revisit_min)
     if sectors is None:
-        plan = plan_patrols(
+        draft = draft_patrols(
             network,
             search,
             always_patrol=always_patrol,
@@ -162,26 +161,47 @@ def run_plan(
     else:
         from borderwatch.plan.sectors import plan_sectors
 
-        plan = plan_sectors(
-            network,
-            sectors,
-            search,
-            always_patrol=always_patrol,
-            progress=progress,
-            scheduler=scheduler,
-            workers=workers,
+        draft = PlanDraft(
+            plan_sectors(
+                network,
+                sectors,
+                search,
+                always_patrol=always_patrol,
+                progress=progress,
+                scheduler=scheduler,
+                workers=workers,
+            )
         )
     # every file is written into a staging folder beside out_dir, then the folder is swapped
     # in (borderwatch.atomic): a kill leaves the complete old or the complete new folder
-    with atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
-        # the tracks and the map in a forked process while this one computes the odds and
-        # plan.json, when the bound's rule sees a core spare (the same bytes either way)
-        beside = FilesBeside(network, plan, out, night=night, map_html=map_html)
+    with draft, atomic_folder(out_dir, kind="plan") as out, fixed_gpkg_time():
+        # the tracks and the map in a forked process while this one computes the coverage
+        # after the plan, the odds and plan.json (the same bytes either way): when the
+        # bound's process runs, the core it holds passes to this one, else the bound's
+        # rule decides. The coverage and the odds need the routes and the schedule only,
+        # so they run while the bound's process ends (PlanDraft)
+        beside = FilesBeside(
+            network,
+            draft.plan,
+            out,
+            night=night,
+            map_html=map_html,
+            fork=True if draft.bound_forked else None,
+        )
         try:
-            after, summary = _plan_folder(
-                network, plan, before, out, night=night, max_revisit_min=max_revisit_min,
-                crossing_min=crossing_min, detours=detours, sectors=sectors, lang=lang,
-                tracks=not beside.forked, progress=progress,
+            after, extra, variants = _after_plan(
+                network, draft.plan, before, out, max_revisit_min=max_revisit_min,
+                crossing_min=crossing_min, detours=detours, progress=progress,
+            )  # fmt: skip
+            plan = draft.finish()
+            if sectors is not None:
+                from borderwatch.plan.sectors import SectorPlan
+
+                assert isinstance(plan, SectorPlan)
+                extra["sectors"] = plan.sectors_summary()
+            summary = write_plan_files(
+                network, plan, out, night=night, extra=extra, lang=lang, variants=variants,
+                tracks=not beside.forked,
             )  # fmt: skip
             if map_html:
                 progress("drawing the map")
@@ -195,26 +215,24 @@ def run_plan(
     return plan, summary
 
 
-def _plan_folder(
+def _after_plan(
     network: PatrolNetwork,
     plan: PatrolPlan,
     before: CoverageReport,
     out: Path,
     *,
-    night: date,
     max_revisit_min: float,
     crossing_min: float | None,
     detours: bool | None,
-    sectors: int | str | None,
-    lang: str | None,
-    tracks: bool,
     progress: Progress,
-) -> tuple[CoverageReport, dict[str, Any]]:
-    """:func:`run_plan` after the plan: coverage after it, the odds, the files but the map.
+) -> tuple[CoverageReport, dict[str, Any], dict[str, list[RouteVariant]] | None]:
+    """:func:`run_plan` after the routes and the schedule: the coverage after, the odds.
 
-    Writes the coverage files, ``gaps_before.csv`` and the plan files into the staging
-    folder ``out`` (the tracks too unless ``tracks`` is False: another process writes
-    them); returns the coverage report after the plan and ``plan.json``'s figures.
+    Needs the plan's routes and schedule only, not its bound (it runs while the bound's
+    process ends: :class:`~borderwatch.plan.patrols.PlanDraft`). Writes the coverage
+    files and ``gaps_before.csv`` into the staging folder ``out``; returns the coverage
+    report after the plan, ``plan.json``'s coverage and detection entries and the
+    variants of the odds (:func:`_detection`).
     """
     progress("coverage after the plan")
     after = coverage_report(
@@ -241,15 +259,7 @@ def _plan_folder(
         "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
         "detection": detection,
     }
-    if sectors is not None:
-        from borderwatch.plan.sectors import SectorPlan
-
-        assert isinstance(plan, SectorPlan)
-        extra["sectors"] = plan.sectors_summary()
-    summary = write_plan_files(
-        network, plan, out, night=night, extra=extra, lang=lang, variants=variants, tracks=tracks
-    )
-    return after, summary
+    return after, extra, variants
 
 
 def describe_plan_folder(out: Path, summary: dict[str, Any], *, command: str) -> dict[str, Any]:

@@ -48,7 +48,9 @@ __all__ = [
     "BESIDE_CAP_FACTOR",
     "BOUND_WARMUP_ITERATIONS",
     "BoundBeside",
+    "PlanDraft",
     "bound_cap_s",
+    "draft_patrols",
     "finish_plan",
     "night_network",
     "plan_patrols",
@@ -556,6 +558,39 @@ def plan_patrols(
     -------
     PatrolPlan
     """
+    with draft_patrols(
+        network,
+        search,
+        always_patrol=always_patrol,
+        progress=progress,
+        fixed_edges=fixed_edges,
+        weights=weights,
+    ) as draft:
+        return draft.finish()
+
+
+def draft_patrols(
+    network: PatrolNetwork,
+    search: SearchParams | None = None,
+    *,
+    always_patrol: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
+    fixed_edges: Sequence[int] | np.ndarray = (),
+    weights: np.ndarray | None = None,
+) -> PlanDraft:
+    """:func:`plan_patrols` up to the bound: the plan, its bound's process still running beside.
+
+    What needs the routes and the schedule only (the coverage after the plan, the
+    detection odds, the tracks) can then run while the bound's process ends
+    (:class:`PlanDraft`); :meth:`PlanDraft.finish` returns the same plan as
+    :func:`plan_patrols`. The parameters are :func:`plan_patrols`'.
+
+    Returns
+    -------
+    PlanDraft
+        The plan but for its bound (use it in a ``with`` block: leaving it stops the
+        bound's process if :meth:`PlanDraft.finish` was not reached).
+    """
     search = search or SearchParams()
     seed = search.seeded(network.config.seed)
     say = progress or (lambda _msg: None)
@@ -601,9 +636,10 @@ def plan_patrols(
             prepare_paths(instance.instance, fork=_fork_helps())
         prepare_search(instance.instance, None if beside is None else beside.share_setup)
         return _plan_rest(network, search, seed, required, instance, beside, weights, say, secs, t)
-    finally:
+    except BaseException:
         if beside is not None:
             beside.close()
+        raise
 
 
 def _plan_rest(
@@ -617,8 +653,8 @@ def _plan_rest(
     say: Callable[[str], None],
     secs: dict[str, float],
     t: float,
-) -> PatrolPlan:
-    """:func:`plan_patrols` from the routing on (``beside``: the bound's process, if any)."""
+) -> PlanDraft:
+    """:func:`draft_patrols` from the routing on (``beside``: the bound's process, if any)."""
     # the bound after the search runs beside the night stage when a core is spare, so
     # its default cap is the beside one on both paths (the cap must not depend on the
     # fork); circuit rounds are slower too (every reachable pair kept): 200 km seed 6
@@ -631,13 +667,12 @@ def _plan_rest(
     say(f"routing {len(network.teams)} teams")
     mm_routes, result = route_teams(network, instance, search.replace(seed=seed))
     secs["routing"] = time.perf_counter() - t
-    after = None
     if search.bound_rounds > 0 and beside is None:
         # the bound pruned by the search's longest tour: in a forked process beside the
         # night stage and the schedule when a core is spare, else here once they are done
         # (the same value either way; neither stage reads the bound: the take-over stage
-        # carries it, set below)
-        after = beside = BoundBeside(
+        # carries it, set by PlanDraft.finish)
+        beside = BoundBeside(
             instance.instance, search, cap_s, after=(result.max_cost, result.lower_bound)
         )
     try:
@@ -651,51 +686,129 @@ def _plan_rest(
         staggered = schedule_night(network, routes, weights=weights)
         routes = place_loops(network, instance, routes, staggered)
         routes = explain_outliers(network, routes)  # a far longer loop says why
+        # the night's timeline from the placed loops: each starts at the window start
+        timeline = PatrolTimeline.from_walks(
+            network,
+            {r.team: list(r.steps) for r in routes if r.on_patrol},
+            window_min=staggered.timeline.window_min,
+        )
+        plan = finish_plan(
+            network,
+            required=required,
+            instance=instance,
+            routes=routes,
+            result=result,
+            balanced=balanced,
+            timeline=timeline,
+            weights=weights,
+            seconds=secs,
+            seed=seed,
+            loop_min=staggered.loop_min,
+        )
     except BaseException:
-        if after is not None:
-            after.close()
+        if beside is not None:
+            beside.close()
         raise
-    if beside is not None:
-        w = time.perf_counter()
-        say("bounding the longest loop")
-        value = beside.result()
-        result = _with_bound(result, value, beside.by_time)
-        # the take-over stage carries the first stage's bound (balance_loops copies it)
-        balanced = dataclasses.replace(balanced, lower_bound=result.lower_bound)
-        secs["bound"] = time.perf_counter() - w
-        t += secs["bound"]  # the schedule's seconds without the bound's wait
-    # the night's timeline from the placed loops: each starts at the window start
-    timeline = PatrolTimeline.from_walks(
-        network,
-        {r.team: list(r.steps) for r in routes if r.on_patrol},
-        window_min=staggered.timeline.window_min,
-    )
-    plan = finish_plan(
-        network,
-        required=required,
-        instance=instance,
-        routes=routes,
-        result=result,
-        balanced=balanced,
-        timeline=timeline,
-        weights=weights,
-        seconds=secs,
-        seed=seed,
-        loop_min=staggered.loop_min,
-    )
     secs["schedule"] = time.perf_counter() - t
     del mm_routes
+    return PlanDraft(plan, beside, say)
+
+
+class PlanDraft:
+    """A plan made but for its bound, which its process may still compute beside.
+
+    :func:`draft_patrols` returns it once the loops are placed and scheduled; the
+    bound's process (:class:`BoundBeside`) may still run, and what needs the routes
+    and the schedule only (the coverage after the plan, the detection odds, the
+    tracks) can run meanwhile on :attr:`plan`, whose bound is still the basic one.
+    :meth:`finish` waits for the bound and returns the plan carrying it, the same
+    :class:`PatrolPlan` as :func:`plan_patrols`. Use it as a context manager: leaving
+    the block stops the bound's process if :meth:`finish` was not reached.
+
+    Parameters
+    ----------
+    plan
+        The plan with the min-max search's basic bound.
+    beside
+        The bound's computation (None: ``plan`` carries its final bound already).
+    say
+        The progress callback (``"bounding the longest loop"`` before the wait).
+    """
+
+    def __init__(
+        self,
+        plan: PatrolPlan,
+        beside: BoundBeside | None = None,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        self.plan = plan
+        self._beside = beside
+        self._say = say or (lambda _msg: None)
+        self._done = beside is None
+
+    @property
+    def bound_forked(self) -> bool:
+        """Whether a forked process computes the bound (a core this command holds)."""
+        return self._beside is not None and self._beside.forked
+
+    def finish(self) -> PatrolPlan:
+        """The plan with its bound: the bound's process waited for (or the bound computed here).
+
+        Returns
+        -------
+        PatrolPlan
+            :attr:`plan` with :attr:`PatrolPlan.result` and ``balanced`` carrying the
+            bound (the take-over stage carries the first stage's bound).
+
+        Raises
+        ------
+        Exception
+            What the bound's computation raised.
+        """
+        if self._done:
+            return self.plan
+        beside, self._beside = self._beside, None
+        assert beside is not None
+        plan = self.plan
+        w = time.perf_counter()
+        self._say("bounding the longest loop")
+        try:
+            value = beside.result()
+        finally:
+            beside.close()
+        result = _with_bound(plan.result, value, beside.by_time)
+        balanced = dataclasses.replace(plan.balanced, lower_bound=result.lower_bound)
+        plan.seconds["bound"] = time.perf_counter() - w
+        self.plan = plan = dataclasses.replace(plan, result=result, balanced=balanced)
+        self._done = True
+        _log_plan(plan)
+        return plan
+
+    def close(self) -> None:
+        """Stop the bound's process if :meth:`finish` was not reached."""
+        if self._beside is not None:
+            self._beside.close()
+            self._beside = None
+
+    def __enter__(self) -> PlanDraft:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _log_plan(plan: PatrolPlan) -> None:
+    """The plan's one INFO line: its loop, bound, gap, revisits and standby teams."""
     logger.info(
         "plan: min-max loop %.1f min, bound %.1f min, optimality gap %.1f %%, "
         "worst revisit %.1f min, risk-weighted mean revisit %.1f min, %d teams on standby",
-        result.max_cost / 60,
-        result.lower_bound / 60,
-        gap_pct(result.max_cost, result.lower_bound),
+        plan.result.max_cost / 60,
+        plan.result.lower_bound / 60,
+        gap_pct(plan.result.max_cost, plan.result.lower_bound),
         plan.objective.worst_revisit_min,
         plan.objective.mean_revisit_min,
-        sum(1 for r in routes if not r.on_patrol),
+        len(plan.standby),
     )
-    return plan
 
 
 def finish_plan(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
+import time
 
 import pytest
 
@@ -239,3 +241,46 @@ def test_a_childs_error_that_cannot_come_is_logged_and_computed_here(
         "the bound's process failed (_Unpicklable: a PROJ handle): computed here"
     ]
     assert value == real(inst, SEARCH, 30.0, after)[0]
+
+
+def test_a_draft_is_the_plan_but_for_its_bound(small, monkeypatch) -> None:
+    """draft_patrols hands the plan over while the bound's process runs; finish() gives
+    the same plan as plan_patrols, the bound then the process's."""
+    from borderwatch.plan import patrols
+    from borderwatch.plan.patrols import draft_patrols
+
+    net, patrol = small
+    monkeypatch.setattr(patrols, "_spare_core", lambda: True)  # the bound's process forked
+    whole = plan_patrols(net, SEARCH)
+    with draft_patrols(net, SEARCH) as draft:
+        assert draft.bound_forked
+        early = draft.plan
+        # the routes and the schedule are final; the bound is still the search's basic one
+        assert early.routes == whole.routes
+        assert early.schedule.loop_min == whole.schedule.loop_min
+        assert early.result.lower_bound == lower_bound(patrol.instance)
+        assert early.result.lower_bound + 60.0 < whole.result.lower_bound
+        plan = draft.finish()
+        assert not draft.bound_forked and draft.finish() is plan  # waited for once
+    timeless = ("seconds", "search_s")  # the runs' clocks differ, nothing else
+    for got, want in ((plan.result, whole.result), (plan.balanced, whole.balanced)):
+        assert dataclasses.replace(got, seconds=0.0, search_s=0.0) == dataclasses.replace(
+            want, seconds=0.0, search_s=0.0
+        ), timeless
+    assert plan.bound_min == whole.bound_min and plan.gap_pct == whole.gap_pct
+
+
+def test_leaving_a_draft_unfinished_stops_the_bounds_process(small, monkeypatch) -> None:
+    from borderwatch.plan import patrols
+    from borderwatch.plan.patrols import draft_patrols
+
+    net, _patrol = small
+    monkeypatch.setattr(patrols, "_spare_core", lambda: True)
+    # the forked process's bound takes a minute (the fork copies the patched module)
+    monkeypatch.setattr(patrols, "_bound_value", lambda *a: time.sleep(60.0))
+    with pytest.raises(RuntimeError, match="the odds failed"), draft_patrols(net, SEARCH) as draft:
+        proc = draft._beside._child if draft._beside is not None else None
+        assert proc is not None and proc.is_alive()
+        raise RuntimeError("the odds failed")  # what runs meanwhile fails
+    assert not proc.is_alive()
+    assert not draft.bound_forked

@@ -175,3 +175,27 @@ def test_plan_folder_is_the_same_with_and_without_the_processes(small, tmp_path,
     assert seen == [forking.other_threads() == 0, False]
     assert folders[True] == folders[False]
     assert {"map.html", "plan.json", "summary.json", *TRACKS} <= set(folders[True])
+
+
+def test_the_bounds_core_passes_to_the_files_process(small, tmp_path, monkeypatch) -> None:
+    """The files' process is forked while the bound's still runs (PlanDraft): the core the
+    bound's process holds is this command's, whatever the idle-time rule says then."""
+    net, _plan = small
+    seen: list[bool] = []
+
+    class Seen(FilesBeside):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            seen.append(self.forked)
+
+    looks: list[bool] = []
+
+    def once() -> bool:  # a core spare for the bound's process, none at any later look
+        looks.append(not looks)
+        return looks[-1]
+
+    monkeypatch.setattr(job, "FilesBeside", Seen)
+    monkeypatch.setattr(patrols, "_spare_core", once)
+    run_plan(net, tmp_path / "plan", night=NIGHT, search=SearchParams(max_iterations=60, seed=3))
+    assert looks[0]  # the bound's process was forked
+    assert seen == [forking.other_threads() == 0]
