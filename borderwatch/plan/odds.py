@@ -317,16 +317,27 @@ def choose_detours(
 def variant_worst_revisit(passes: VariantPasses, window_min: float) -> np.ndarray:
     """Per variant: the worst revisit interval over the units it passes (that team alone)."""
     var, unit, t = passes.var, passes.unit, passes.t
-    order = np.lexsort((t, unit, var))
-    var, unit, t = var[order], unit[order], t[order]
+    worst = np.zeros(len(passes.variants))
+    if not len(var):
+        return worst
+    same_var, same_unit = var[1:] == var[:-1], unit[1:] == unit[:-1]
+    in_order = (var[1:] > var[:-1]) | (
+        same_var & ((unit[1:] > unit[:-1]) | (same_unit & (t[1:] >= t[:-1])))
+    )
+    if not in_order.all():  # variant_passes' tables are sorted already
+        order = np.lexsort((t, unit, var))
+        var, unit, t = var[order], unit[order], t[order]
+        same_var, same_unit = var[1:] == var[:-1], unit[1:] == unit[:-1]
     first = np.ones(len(var), dtype=bool)
-    first[1:] = (var[1:] != var[:-1]) | (unit[1:] != unit[:-1])
+    first[1:] = ~(same_var & same_unit)
     last = np.ones(len(var), dtype=bool)
     last[:-1] = first[1:]
+    # per pass the longer of the wait before it (from the window start for a unit's
+    # first) and, for a unit's last, the wait to the window end; the longest per variant
     gap = np.where(first, t, np.diff(t, prepend=0.0))
-    worst = np.zeros(len(passes.variants))
-    np.maximum.at(worst, var, gap)
-    np.maximum.at(worst, var[last], window_min - t[last])
+    gap = np.where(last, np.maximum(gap, window_min - t), gap)
+    starts = np.flatnonzero(np.r_[True, ~same_var])
+    worst[var[starts]] = np.maximum(np.maximum.reduceat(gap, starts), 0.0)
     return worst
 
 
@@ -635,6 +646,7 @@ def team_odds(
     rounds: int = 2,
     table: Situations | None = None,
     start: np.ndarray | None = None,
+    worst: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, float]]:
     """The LP odds of every variant, and each team's guaranteed minimum on the units it passes.
 
@@ -647,12 +659,18 @@ def team_odds(
     Units a checkpoint watches are left out (they are seen anyway). ``table``:
     :func:`~borderwatch.coverage.detection.situations` of the same arguments,
     if already built. ``start``: the odds to start from (default uniform odds);
-    the result is never below them.
+    the result is never below them. ``worst``: :func:`variant_worst_revisit` of
+    ``passes``, if already computed.
+
+    A team's LP whose rows are the same as at its last solve (no team that shares
+    its units changed its odds since: on Ningming half the LPs of the second round)
+    is not solved again: the LP's odds and minimum are those of that solve.
     """
     n_units = len(tau)
     if table is None:
         table = situations(passes, tau, window_min, n_units, checkpoint=checkpoint)
-    worst = variant_worst_revisit(passes, window_min)
+    if worst is None:
+        worst = variant_worst_revisit(passes, window_min)
     odds = uniform_odds(passes) if start is None else np.array(start, dtype=float)
     guarantee: dict[str, float] = {}
     pair_team = passes.variant_team[table.var]
@@ -660,6 +678,7 @@ def team_odds(
     q = table.q(odds)  # kept up to date column by column (only team k's odds change)
     by_team = _team_pairs(pair_team, len(passes.teams))
     tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+    solved: dict[int, tuple[bytes, np.ndarray, float]] = {}  # team -> (its LP's rows, p, z)
     for _ in range(max(1, rounds)):
         for k, team in enumerate(passes.teams):
             vs = passes.of_team(k)
@@ -692,7 +711,12 @@ def team_odds(
                     int((~allowed).sum()),
                 )
             now = float((1.0 - miss * (1.0 - q[rows, k])).min())
-            p, z = lp_odds(seen, allowed, base=1.0 - miss, weight=miss)
+            key = miss.tobytes() + allowed.tobytes()  # seen is the team's own: fixed
+            if k in solved and solved[k][0] == key:  # the same LP: the same odds
+                p, z = solved[k][1].copy(), solved[k][2]
+            else:
+                p, z = lp_odds(seen, allowed, base=1.0 - miss, weight=miss)
+                solved[k] = (key, p.copy(), z)
             # uniform odds may put weight on a variant over the target: the LP's never do
             if z > now + 1e-9 or (odds[vs][~allowed] > 0).any():
                 odds[vs] = p
@@ -951,8 +975,15 @@ def detect_night(
     variants = plan_variant_set(routes, n_phases=n_phases)
     passes = variant_passes(network, routes, variants, window)
     table = situations(passes, tau, window, n, checkpoint=cp)
+    worst = variant_worst_revisit(passes, window)
     odds, guarantee = team_odds(
-        passes, tau, window, max_revisit_min=max_revisit_min, checkpoint=cp, table=table
+        passes,
+        tau,
+        window,
+        max_revisit_min=max_revisit_min,
+        checkpoint=cp,
+        table=table,
+        worst=worst,
     )
     uni = uniform_odds(passes)
     watchable = cp.copy()
@@ -960,7 +991,6 @@ def detect_night(
     watchable[pu] = True
     inf_lp = informed(passes, odds, tau, window, n, checkpoint=cp, among=watchable, table=table)
     inf_un = informed(passes, uni, tau, window, n, checkpoint=cp, among=watchable, table=table)
-    worst = variant_worst_revisit(passes, window)
     worst_uniform = float(worst.max()) if len(worst) else 0.0
     if detours:
         cap = float(detour_cap_min) if detour_cap_min is not None else worst_uniform
@@ -972,6 +1002,7 @@ def detect_night(
                 variants[team] = variants[team] + detour_variants(by_team[team], stretch)
             passes = variant_passes(network, routes, variants, window)
             table = situations(passes, tau, window, n, checkpoint=cp)
+            worst = variant_worst_revisit(passes, window)
             # uniform odds stay the plain variants' (the historical rotation never detours)
             det_of = {v.variant: v.detour for vs in variants.values() for v in vs}
             plain = np.array([det_of[v] is None for v in passes.variants])
@@ -986,12 +1017,12 @@ def detect_night(
                 checkpoint=cp,
                 table=table,
                 start=np.array([before.get(v, 0.0) for v in passes.variants]),
+                worst=worst,
             )
             watchable[passes.unit] = True
             inf_lp = informed(
                 passes, odds, tau, window, n, checkpoint=cp, among=watchable, table=table
             )
-            worst = variant_worst_revisit(passes, window)
     units = pd.DataFrame(
         {
             "crossing_min": tau,
