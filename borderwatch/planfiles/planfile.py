@@ -29,7 +29,14 @@ from borderwatch.atomic import write_text
 from borderwatch.config import NightWindow
 from borderwatch.errors import BorderwatchError, ConfigError, CoverageError
 
-__all__ = ["SCHEMA_VERSION", "TYPED_FIELDS", "PlanFile", "PlanRoute", "PlanVariant"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "TYPED_FIELDS",
+    "PlanFile",
+    "PlanRoute",
+    "PlanVariant",
+    "is_replan",
+]
 
 #: The schema version written by this code (``plan.json`` ``schema_version``).
 SCHEMA_VERSION = 2
@@ -561,6 +568,11 @@ class PlanFile:
         return {r.team: r.variants for r in self.routes}
 
     @property
+    def is_replan(self) -> bool:
+        """Whether this is a re-planned folder's plan file (:func:`is_replan`)."""
+        return is_replan(self)
+
+    @property
     def replan(self) -> Mapping[str, Any] | None:
         """The ``replan`` section of a re-planned folder (cut, dropped teams, hot stretches), else None."""
         section = self.figures.get("replan")
@@ -577,6 +589,27 @@ class PlanFile:
     def figure(self, key: str) -> Any:
         """A top-level figure as written (``worst_revisit_min``, ``replan``, ...); KeyError if absent."""
         return self.figures[key]
+
+
+def is_replan(plan: PlanFile | Mapping[str, Any]) -> bool:
+    """Whether a plan file is a re-plan's: the one test of a re-plan folder.
+
+    A re-plan's loops run from its cut to the window end: its ``plan.json``
+    records the cut (``cut_min``, :attr:`PlanFile.cut_min`); a plan's has none.
+    Its crews' variants, roster times and tracks are the plan's it cuts, not its own.
+
+    Parameters
+    ----------
+    plan
+        The typed plan file, or ``plan.json`` as :meth:`PlanFile.to_dict` gives it.
+
+    Returns
+    -------
+    bool
+        True for a re-plan folder's plan file.
+    """
+    cut = plan.cut_min if isinstance(plan, PlanFile) else plan.get("cut_min")
+    return cut is not None
 
 
 def _json(value: Any) -> Any:

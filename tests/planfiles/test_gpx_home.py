@@ -384,6 +384,56 @@ def test_the_briefing_writes_crew_tracks_of_a_plan_not_of_a_replan(small: dict[s
     assert _quiet(_crew_tracks, folder(root / "replan"), small["rp"].network, roster, NIGHT) == {}
 
 
+def test_a_replan_folder_is_told_by_one_test(small: dict[str, Any], tmp_path: Path) -> None:
+    """plan.json's cut (planfile.is_replan) is the one test of a re-plan folder, read from
+    disk: the briefing's roster check and its crews' tracks both follow it. A re-plan's
+    plan.json without its 'replan' figures is still one for both (the roster check asked
+    for that section, the crews' tracks for the cut: they disagreed)."""
+    import shutil
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from borderwatch.maps.brief.document import _crew_tracks
+    from borderwatch.maps.brief.inputs import PlanFolder, RosterNight, check_roster
+    from borderwatch.planfiles.planfile import PlanFile, is_replan
+
+    def read_plan_folder(path: Path, typed: bool = True) -> PlanFolder:  # its plan.json only
+        plan_file = PlanFile.read(path / "plan.json")
+        return PlanFolder(
+            path,
+            plan_file.to_dict(),
+            {},
+            gpd.GeoDataFrame(),
+            pd.DataFrame(),
+            plan_file if typed else None,
+        )
+
+    root, net = small["root"], small["rp"].network
+    for typed in (True, False):
+        plan, rp = read_plan_folder(root / "plan", typed), read_plan_folder(root / "replan", typed)
+        assert not plan.is_replan and rp.is_replan
+    assert not is_replan(PlanFile.read(root / "plan" / "plan.json"))
+    assert is_replan(PlanFile.read(root / "replan" / "plan.json"))
+    assert not is_replan(json.loads((root / "plan" / "plan.json").read_text(encoding="utf-8")))
+    assert is_replan(json.loads((root / "replan" / "plan.json").read_text(encoding="utf-8")))
+    copy = tmp_path / "replan"
+    shutil.copytree(root / "replan", copy)
+    data = json.loads((copy / "plan.json").read_text(encoding="utf-8"))
+    del data["replan"]
+    (copy / "plan.json").write_text(json.dumps(data), encoding="utf-8")
+    folder = read_plan_folder(copy)
+    assert folder.is_replan
+    # the roster drew the variants of the plan it cuts, leaving base before the cut: a
+    # re-plan's loops start at the cut, so its times are not checked against them
+    teams = [r["team"] for r in folder.routes if r["variants"]]
+    drawn = {team: f"{team}-f0" for team in teams}
+    starts = {team: f"{NIGHT}T19:01" for team in teams}
+    roster = RosterNight(NIGHT, None, variants=drawn, starts=starts)
+    check_roster(folder, roster)
+    assert _quiet(_crew_tracks, folder, net, roster, NIGHT) == {}
+
+
 def test_replaying_a_detour_track_counts_its_drives_as_duty(small: dict[str, Any]) -> None:
     """gaps --gpx of gpx/variants: the team is the variant's, the drives no stray (plan.json's)."""
     from borderwatch.planfiles.reload import gpx_duty_margins

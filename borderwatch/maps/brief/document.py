@@ -520,7 +520,7 @@ def _crew_tracks(
     from borderwatch.planfiles.planfile import PlanFile
     from borderwatch.planfiles.reload import load_plan, plan_network
 
-    if not roster.variants or folder.plan.get("cut_min") is not None:
+    if not roster.variants or folder.is_replan:
         # a re-plan's crews drive its gpx/<team>.gpx from the cut (the roster drew the
         # variants of the plan it cuts, not of the re-plan's loops)
         return {}

@@ -25,7 +25,7 @@ import pandas as pd
 
 from borderwatch.atomic import not_regular
 from borderwatch.errors import BriefWarning, CoverageError, MapInputError
-from borderwatch.planfiles.planfile import PlanFile
+from borderwatch.planfiles.planfile import PlanFile, is_replan
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -72,6 +72,11 @@ class PlanFolder:
     units: gpd.GeoDataFrame
     gaps: pd.DataFrame
     plan_file: PlanFile | None = None
+
+    @property
+    def is_replan(self) -> bool:
+        """Whether this is a re-plan folder (:func:`~borderwatch.planfiles.planfile.is_replan`)."""
+        return is_replan(self.plan_file if self.plan_file is not None else self.plan)
 
     @property
     def routes(self) -> list[dict[str, Any]]:
@@ -349,7 +354,7 @@ def check_roster(folder: PlanFolder, roster: RosterNight) -> None:
             f"{summary}: field 'scenario', value {roster.scenario!r}: a roster week of another "
             f"scenario than the plan's ({planned!r})"
         )
-    if folder.plan.get("replan"):
+    if folder.is_replan:
         return
     routes = {str(r["team"]): r for r in folder.routes}
     for team, code in sorted(roster.variants.items()):
