@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from borderwatch.coverage.timeline import PatrolTimeline
     from borderwatch.data.network import PatrolNetwork
 
-__all__ = ["pass_times", "revisits"]
+__all__ = ["PassGeometry", "pass_times", "revisits", "walk_passes"]
 
 _TOL = 1e-9
 
@@ -104,81 +104,145 @@ def pass_times(network: PatrolNetwork, timeline: PatrolTimeline) -> pd.DataFrame
     return passes
 
 
-def _traversal_passes(network: PatrolNetwork, trav: pd.DataFrame, window: float) -> pd.DataFrame:
-    ue = network.watch.unit_edge.tocsc()
-    ue.sort_indices()
-    edge = trav["edge"].to_numpy()
-    used = np.unique(edge)
-    counts_all = np.diff(ue.indptr)
-    # geometry of the (unit, edge) pairs of the used edges: distance and position of closest approach
-    cnt = counts_all[used]
-    pos = np.repeat(ue.indptr[used], cnt) + (
-        np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    )
-    p_unit = ue.indices[pos]
-    p_edge = np.repeat(used, cnt)
-    eg = network.edges.geometry.to_numpy()[p_edge]
-    ug = network.units.geometry.to_numpy()[p_unit]
-    near = shapely.get_point(shapely.shortest_line(eg, ug), 0)
-    length = shapely.length(eg)
-    frac = np.where(
-        length > 0, shapely.line_locate_point(eg, near) / np.maximum(length, 1e-12), 0.5
-    )
-    dist = shapely.distance(eg, ug)
-    frac_at = np.zeros(len(ue.indices))
-    dist_at = np.zeros(len(ue.indices))
-    frac_at[pos] = frac
-    dist_at[pos] = dist
+class PassGeometry:
+    """Where each border unit's edges come nearest it, for the pass times of one network.
 
+    The closest approach of a (unit, edge) pair (its distance, and how far along
+    the edge it lies) is the same for every walk over the edge: it is computed
+    the first time an edge is driven (:meth:`ensure`) and kept, so that the pass
+    times of many walks on one network (:func:`walk_passes`) share it.
+
+    Parameters
+    ----------
+    network
+        The network the walks run on.
+    """
+
+    def __init__(self, network: PatrolNetwork) -> None:
+        ue = network.watch.unit_edge.tocsc()
+        ue.sort_indices()
+        self.indptr, self.indices = ue.indptr, ue.indices
+        self.counts = np.diff(ue.indptr)
+        self.frac = np.zeros(len(ue.indices))
+        self.dist = np.zeros(len(ue.indices))
+        self.known = np.zeros(len(network.edges), dtype=bool)
+        self.edge_geom = network.edges.geometry.to_numpy()
+        self.unit_geom = network.units.geometry.to_numpy()
+        self.node_geom = network.nodes.geometry.to_numpy()
+        self.u_node = network.edges["u"].to_numpy()
+        self.v_node = network.edges["v"].to_numpy()
+        self.view_m = network.config.patrol_view_m
+
+    def ensure(self, edges: np.ndarray) -> None:
+        """Compute the closest approaches of the pairs of ``edges`` not yet computed."""
+        used = np.unique(edges)
+        used = used[~self.known[used]]
+        if not len(used):
+            return
+        cnt = self.counts[used]
+        pos = np.repeat(self.indptr[used], cnt) + (
+            np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        )
+        eg = self.edge_geom[np.repeat(used, cnt)]
+        ug = self.unit_geom[self.indices[pos]]
+        near = shapely.get_point(shapely.shortest_line(eg, ug), 0)
+        length = shapely.length(eg)
+        self.frac[pos] = np.where(
+            length > 0, shapely.line_locate_point(eg, near) / np.maximum(length, 1e-12), 0.5
+        )
+        self.dist[pos] = shapely.distance(eg, ug)
+        self.known[used] = True
+
+
+def walk_passes(
+    geometry: PassGeometry,
+    edge: np.ndarray,
+    forward: np.ndarray,
+    t_start: np.ndarray,
+    t_end: np.ndarray,
+    team: np.ndarray,
+    window: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The passes of timed traversals (one row each, a team's rows in driving order).
+
+    The arrays are the columns of
+    :attr:`~borderwatch.coverage.timeline.PatrolTimeline.traversals` (``team``
+    any comparable labels); see the module notes for what one pass is.
+
+    Parameters
+    ----------
+    geometry
+        The network's :class:`PassGeometry` (its pairs are computed as needed).
+    edge, forward, t_start, t_end, team
+        The traversals.
+    window
+        Length of the window in minutes: passes outside ``[0, window]`` are left out.
+
+    Returns
+    -------
+    row, unit, t, distance_m
+        Per pass: the traversal it is timed on (its row), the unit, the time and
+        the closest approach, ordered by run of traversals (as ``pass_times``
+        finds them, before its sort by unit and time).
+    """
+    g = geometry
+    g.ensure(edge)
     # expand every traversal to the units its edge watches
-    c = counts_all[edge]
-    k = np.repeat(np.arange(len(trav)), c)
-    p = np.repeat(ue.indptr[edge], c) + (np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c))
-    f = frac_at[p]
-    fwd = trav["forward"].to_numpy()[k]
-    ts, te = trav["t_start"].to_numpy()[k], trav["t_end"].to_numpy()[k]
+    c = g.counts[edge]
+    k = np.repeat(np.arange(len(edge)), c)
+    p = np.repeat(g.indptr[edge], c) + (np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c))
+    f = g.frac[p]
+    fwd = forward[k]
+    ts, te = t_start[k], t_end[k]
     t = ts + np.where(fwd, f, 1.0 - f) * (te - ts)
-    team = trav["team"].to_numpy()[k]
-    u_node, v_node = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
-    end_node = np.where(fwd, v_node[edge[k]], u_node[edge[k]])
-    frame = pd.DataFrame(
-        {
-            "unit": ue.indices[p],
-            "team": team,
-            "seq": k,
-            "t": t,
-            "distance_m": dist_at[p],
-            "end": end_node,
-            "key": edge[k] * 2 + fwd.astype(np.int64),
-        }
-    )
+    edge_k = edge[k]
+    end_node = np.where(fwd, g.v_node[edge_k], g.u_node[edge_k])
+    unit = g.indices[p]
+    key = edge_k * 2 + fwd.astype(np.int64)
+    dist = g.dist[p]
     # one pass per run of consecutive traversals (same team) that all watch the unit and
     # whose joining node is in view of it (the team never leaves the view in between)
-    frame = frame.sort_values(["unit", "seq"], kind="stable")
-    f_unit, f_seq, f_team = (
-        frame["unit"].to_numpy(),
-        frame["seq"].to_numpy(),
-        frame["team"].to_numpy(),
+    order = np.lexsort((k, unit))  # stable, as a sort by unit then traversal
+    k, unit, t, dist, end_node, key = (
+        k[order],
+        unit[order],
+        t[order],
+        dist[order],
+        end_node[order],
+        key[order],
     )
-    linked = (
-        (f_unit[1:] == f_unit[:-1]) & (f_seq[1:] == f_seq[:-1] + 1) & (f_team[1:] == f_team[:-1])
-    )
+    team_k = team[k]
+    linked = (unit[1:] == unit[:-1]) & (k[1:] == k[:-1] + 1) & (team_k[1:] == team_k[:-1])
     if linked.any():
         li = np.flatnonzero(linked)
-        node_pt = network.nodes.geometry.to_numpy()[frame["end"].to_numpy()[li]]
-        unit_g = network.units.geometry.to_numpy()[f_unit[li]]
-        in_view = shapely.distance(node_pt, unit_g) <= network.config.patrol_view_m
+        in_view = shapely.distance(g.node_geom[end_node[li]], g.unit_geom[unit[li]]) <= g.view_m
         linked[li[~in_view]] = False
     brk = ~linked
-    frame["run"] = _split_repeats(  # [: len]: a drive that watches no unit has no row
-        np.cumsum(np.concatenate([[True], brk]))[: len(frame)],
-        frame["key"].to_numpy(dtype=np.int64),
+    # [: len]: a drive that watches no unit has no row
+    run = _split_repeats(np.cumsum(np.concatenate([[True], brk]))[: len(k)], key)
+    # closest approach: smallest distance, earliest on ties (a stable sort keeps the row
+    # order among equal keys); the first row of each run
+    order = np.lexsort((t, dist, run))
+    run = run[order]
+    first = np.ones(len(run), dtype=bool)
+    first[1:] = run[1:] != run[:-1]
+    best = order[first]
+    best = best[(t[best] >= -_TOL) & (t[best] <= window + _TOL)]
+    return k[best], unit[best], t[best], dist[best]
+
+
+def _traversal_passes(network: PatrolNetwork, trav: pd.DataFrame, window: float) -> pd.DataFrame:
+    team = trav["team"].to_numpy()
+    row, unit, t, dist = walk_passes(
+        PassGeometry(network),
+        trav["edge"].to_numpy(),
+        trav["forward"].to_numpy(),
+        trav["t_start"].to_numpy(),
+        trav["t_end"].to_numpy(),
+        team,
+        window,
     )
-    # closest approach: smallest distance, earliest on ties
-    frame = frame.sort_values(["run", "distance_m", "t"], kind="stable")
-    best = frame.drop_duplicates("run", keep="first")
-    best = best[(best["t"] >= -_TOL) & (best["t"] <= window + _TOL)]
-    return best[["unit", "team", "t", "distance_m"]].reset_index(drop=True)
+    return pd.DataFrame({"unit": unit, "team": team[row], "t": t, "distance_m": dist})
 
 
 def _split_repeats(run: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -189,12 +253,13 @@ def _split_repeats(run: np.ndarray, key: np.ndarray) -> np.ndarray:
     time round the loop is a pass. A dead-end turn (the edge back the other
     way) stays one pass.
     """
-    pairs = pd.DataFrame({"run": run, "key": key})
-    dup = pairs.duplicated(["run", "key"]).to_numpy()
+    order = np.lexsort((key, run))
+    rs, ks = run[order], key[order]
+    dup = (rs[1:] == rs[:-1]) & (ks[1:] == ks[:-1])  # a (run, key) pair seen before
     if not dup.any():
         return run
     out = run.copy()
-    rows = np.flatnonzero(np.isin(run, np.unique(run[dup])))
+    rows = np.flatnonzero(np.isin(run, np.unique(rs[1:][dup])))
     next_id = int(run.max()) + 1
     current, cur_id = -1, -1
     seen: set[int] = set()

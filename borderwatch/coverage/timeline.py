@@ -146,7 +146,8 @@ class PatrolTimeline:
 
     # ------------------------------------------------------------------ validation
     def _check_teams(self, column: pd.Series, what: str) -> None:
-        unknown = sorted(set(column.astype(str)) - set(self.teams))
+        # the distinct ids first (a set of the whole column iterates it in Python: ~25 ms a night)
+        unknown = sorted(set(column.astype(str).unique()) - set(self.teams))
         if unknown:
             raise CoverageError(
                 f"{what} names a team that is not in the timeline's teams ({', '.join(self.teams)})",

@@ -55,7 +55,7 @@ import numpy as np
 from borderwatch.coverage.risk import risk_weights
 from borderwatch.fmt import km as fmt_km
 from borderwatch.fmt import minutes as fmt_min
-from borderwatch.plan.schedule import loop_phases, worst_intervals
+from borderwatch.plan.schedule import LoopPasses, worst_by_phase, worst_intervals
 from borderwatch.routing.minmax import balance_loops, extend_tour
 from borderwatch.routing.patrol import TeamRoute, routes_from_result
 from borderwatch.routing.result import Step
@@ -112,19 +112,37 @@ def night_objective(
 class _Evaluator:
     """Fast revisit figures of candidate nights: one loop's passes per route, shifted in numpy."""
 
-    def __init__(self, network: PatrolNetwork, window: float, weights: np.ndarray) -> None:
+    def __init__(
+        self,
+        network: PatrolNetwork,
+        window: float,
+        weights: np.ndarray,
+        passes: LoopPasses | None = None,
+    ) -> None:
         self.network = network
         self.window = window
         self.weights = weights
         self.n_units = len(network.units)
-        self._cache: dict[tuple[str, tuple[Step, ...]], tuple[np.ndarray, np.ndarray]] = {}
+        self._passes = LoopPasses(network) if passes is None else passes
+        # the last whole table: placing a spare team asks for the other teams' table once
+        # for its extension and again per candidate (the same routes and phases)
+        self._last: tuple[list[TeamRoute], tuple[float, ...], np.ndarray] | None = None
 
     def passes(self, route: TeamRoute) -> tuple[np.ndarray, np.ndarray]:
-        key = (route.team, route.steps)
-        if key not in self._cache:
-            _, unit, t = loop_phases(self.network, [route])
-            self._cache[key] = (unit, t)
-        return self._cache[key]
+        return self._passes.of(route)
+
+    def worst_all(self, routes: Sequence[TeamRoute], phases: Sequence[float]) -> np.ndarray:
+        """:meth:`worst` of every unit (a copy of the last table when asked again)."""
+        key = tuple(float(p) for p in phases)
+        last = self._last
+        if (
+            last is None
+            or key != last[1]
+            or len(last[0]) != len(routes)
+            or any(a is not b for a, b in zip(last[0], routes, strict=True))
+        ):
+            last = self._last = (list(routes), key, self.worst(routes, phases))
+        return last[2].copy()
 
     def worst(
         self,
@@ -179,18 +197,21 @@ class _Evaluator:
         # once, those units' again per phase (the same values as the whole table's)
         others = [r for j, r in enumerate(routes) if j != i]
         rest = (
-            self.worst(others, [p for j, p in enumerate(phases) if j != i])
+            self.worst_all(others, [p for j, p in enumerate(phases) if j != i])
             if others
             else np.full(self.n_units, self.window)
         )
         mine = np.unique(self.passes(routes[i])[0])
-        events = self._events(routes, mine)
+        team, unit, t, loop = self._events(routes, mine)
+        grid_ph = phase_grid(routes[i], grid)
+        # every phase's values on those units in one call (the same floats as one call each)
+        tables = worst_by_phase(
+            team, unit, t, loop, np.asarray(phases, dtype=float), i, grid_ph, self.window, mine
+        )
         best: tuple[NightObjective, float] | None = None
-        for ph in phase_grid(routes[i], grid):
-            trial = list(phases)
-            trial[i] = ph
+        for ph, part in zip(grid_ph, tables, strict=True):
             table = rest.copy()
-            table[mine] = self._worst(events, trial)[mine]
+            table[mine] = part
             obj = night_objective(table, passed, self.weights, driving)
             if best is None or obj.key() < best[0].key():
                 best = (obj, ph)
@@ -276,7 +297,10 @@ def _co_patrol(
         return None
     depot = int(inst.depots[t])
     dist = inst.shortest_paths(row).distances_from(depot)
-    starts = np.array([_start_node(network, s) for s in host.steps], dtype=np.int64)
+    # the node each step leaves from (as _start_node, the edge table's columns read once)
+    fwd = np.array([f for _, f in host.steps], dtype=bool)
+    u, v = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
+    starts = np.where(fwd, u[host_edges], v[host_edges]).astype(np.int64)
     d = dist[starts]
     at = int(np.argmin(d))
     if not d[at] <= max_approach_s:
@@ -355,7 +379,9 @@ class _Spares:
         candidates: list[TeamRoute] = []
         # extension: required roads worth most another pass
         worst_now = (
-            self.ev.worst(others, other_ph) if others else np.full(len(network.units), self.window)
+            self.ev.worst_all(others, other_ph)
+            if others
+            else np.full(len(network.units), self.window)
         )
         value = np.array(
             [float((self.w[u] * worst_now[u]).sum()) if len(u) else 0.0 for u in self.link_units]
@@ -439,6 +465,7 @@ def night_routes(
     max_approach_min: float | None = None,
     window_min: float | None = None,
     weights: np.ndarray | None = None,
+    passes: LoopPasses | None = None,
 ) -> tuple[list[TeamRoute], RoutingResult]:
     """Every team's loop for the night, from the min-max ``result`` (see the module notes).
 
@@ -457,6 +484,10 @@ def night_routes(
         Night window length (default: the config's).
     weights
         Risk weight per unit (default :func:`risk_weights` of the scenario's incidents).
+    passes
+        The loops' passes computed so far (:class:`~borderwatch.plan.schedule.LoopPasses`
+        of ``network``; default a new one): hand the same to
+        :func:`~borderwatch.plan.schedule.schedule_night` to reuse them there.
 
     Returns
     -------
@@ -476,7 +507,7 @@ def night_routes(
         network,
         patrol,
         balanced,
-        _Evaluator(network, window, w),
+        _Evaluator(network, window, w, passes),
         w,
         _link_units(network, patrol),
         min_loop,

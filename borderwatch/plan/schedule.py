@@ -24,16 +24,26 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from borderwatch.coverage.revisit import pass_times
+from borderwatch.coverage.revisit import PassGeometry, pass_times, walk_passes
 from borderwatch.coverage.timeline import PatrolTimeline
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.routing.patrol import TeamRoute
+    from borderwatch.routing.result import Step
 
-__all__ = ["NightSchedule", "loop_phases", "schedule_night", "worst_intervals"]
+__all__ = [
+    "LoopPasses",
+    "NightSchedule",
+    "loop_phases",
+    "schedule_night",
+    "worst_by_phase",
+    "worst_intervals",
+]
 
 logger = logging.getLogger(__name__)
+
+_TOL = 1e-9  # as borderwatch.coverage.timeline's
 
 
 @dataclass(frozen=True)
@@ -79,19 +89,104 @@ class NightSchedule:
         return float(self.set_out_min[self.teams.index(team)])
 
 
+class LoopPasses:
+    """The passes of one loop of a route, computed once per team and walk.
+
+    The night stage scores many candidate loops and the schedule then
+    staggers the chosen ones: each loop's passes are those
+    :func:`~borderwatch.coverage.revisit.pass_times` finds on the loop driven
+    once from the window start (a team's passes do not depend on the other
+    teams'), kept per ``(team, steps)`` and shared by
+    :func:`loop_phases` calls given the same cache.
+
+    Parameters
+    ----------
+    network
+        The network the routes run on.
+    """
+
+    def __init__(self, network: PatrolNetwork) -> None:
+        self.network = network
+        self._geometry: PassGeometry | None = None
+        self._minutes: dict[str, np.ndarray] = {}
+        self._cache: dict[tuple[str, tuple[Step, ...]], tuple[np.ndarray, np.ndarray]] = {}
+
+    def of(self, route: TeamRoute) -> tuple[np.ndarray, np.ndarray]:
+        """``unit`` and ``t`` (minutes into the loop) of one loop of ``route``, by unit and time."""
+        key = (route.team, route.steps)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = self._passes(route)
+        return hit
+
+    def _passes(self, route: TeamRoute) -> tuple[np.ndarray, np.ndarray]:
+        # the traversals PatrolTimeline.from_walks times for the walk driven once from 0 in a
+        # window of the loop (+ 1e-6 min), then walk_passes as pass_times calls it
+        network, team = self.network, route.team
+        if not route.steps:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        if team not in self._minutes:
+            self._minutes[team] = network.edge_seconds(str(network.teams.loc[team, "vehicle"]))
+        edges = np.asarray([int(e) for e, _ in route.steps], dtype=np.int64)
+        fwd = np.asarray([bool(f) for _, f in route.steps], dtype=bool)
+        window = route.loop_s / 60.0 + 1e-6
+        minutes = self._minutes[team][edges] / 60.0
+        if not np.isfinite(minutes).all():  # not drivable: the timeline says why
+            PatrolTimeline.from_walks(network, {team: list(route.steps)}, window_min=window)
+        ends = 0.0 + np.cumsum(minutes)
+        starts = np.concatenate([[0.0], ends[:-1]])
+        keep = (starts < window - _TOL) & (starts >= -_TOL)
+        if self._geometry is None:
+            self._geometry = PassGeometry(network)
+        _row, unit, t, _dist = walk_passes(
+            self._geometry,
+            edges[keep],
+            fwd[keep],
+            starts[keep],
+            ends[keep],
+            np.zeros(int(keep.sum()), dtype=np.int64),
+            window,
+        )
+        order = np.lexsort((t, unit))  # pass_times' order: by unit, then time
+        return unit[order].astype(np.int64), t[order]
+
+
 def loop_phases(
-    network: PatrolNetwork, routes: Sequence[TeamRoute]
+    network: PatrolNetwork, routes: Sequence[TeamRoute], passes: LoopPasses | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pass times of one loop of each route: arrays ``team index``, ``unit``, ``t`` (min into the loop)."""
+    """Pass times of one loop of each route: arrays ``team index``, ``unit``, ``t`` (min into the loop).
+
+    With ``passes`` each route's passes come from (and stay in) that cache;
+    the arrays are the same either way, ordered by unit, time and team id.
+    """
+    if passes is not None and len({r.team for r in routes}) == len(routes):
+        with_steps = [r for r in routes if r.steps]
+        if with_steps:
+            return _cached_phases(with_steps, passes)
     walks = {r.team: list(r.steps) for r in routes if r.steps}
     loop = max(r.loop_s for r in routes if r.steps) / 60.0
     if len(walks) < len(routes):
         routes = [r for r in routes if r.steps]
     once = PatrolTimeline.from_walks(network, walks, window_min=loop + 1e-6, loop=False)
-    passes = pass_times(network, once)
+    table = pass_times(network, once)
     order = {r.team: i for i, r in enumerate(routes)}
-    team = passes["team"].map(order).to_numpy(dtype=np.int64)
-    return team, passes["unit"].to_numpy(dtype=np.int64), passes["t"].to_numpy(dtype=float)
+    team = table["team"].map(order).to_numpy(dtype=np.int64)
+    return team, table["unit"].to_numpy(dtype=np.int64), table["t"].to_numpy(dtype=float)
+
+
+def _cached_phases(
+    routes: Sequence[TeamRoute], passes: LoopPasses
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`loop_phases` of routes with steps (unique teams) from the cache ``passes``."""
+    parts = [passes.of(r) for r in routes]
+    team = np.repeat(np.arange(len(routes), dtype=np.int64), [len(u) for u, _ in parts])
+    unit = np.concatenate([u for u, _ in parts])
+    t = np.concatenate([x for _, x in parts])
+    # pass_times sorts by unit, time, then team id (rows equal on all three are equal here)
+    rank = np.empty(len(routes), dtype=np.int64)
+    rank[sorted(range(len(routes)), key=lambda i: routes[i].team)] = np.arange(len(routes))
+    order = np.lexsort((rank[team], t, unit))
+    return team[order], unit[order], t[order]
 
 
 def worst_intervals(
@@ -108,11 +203,49 @@ def worst_intervals(
     Units without a pass get the whole window. Window start and end count as
     boundaries (the convention of :mod:`borderwatch.coverage.timeline`).
     """
-    worst = np.full(n_units, window_min)
     if len(t) == 0:
-        return worst
+        return np.full(n_units, window_min)
     d = loop_min[team]
     first = np.mod(t - phase_min[team], d)  # first pass at or after the window start
+    return _worst_of_first(unit, first, d, window_min, n_units)
+
+
+def worst_by_phase(
+    team: np.ndarray,
+    unit: np.ndarray,
+    t: np.ndarray,
+    loop_min: np.ndarray,
+    phase_min: np.ndarray,
+    i: int,
+    phases: Sequence[float],
+    window_min: float,
+    units: np.ndarray,
+) -> np.ndarray:
+    """:func:`worst_intervals` of ``units`` for each of ``phases`` of team ``i``, in one call.
+
+    Row ``g`` holds the worst intervals of ``units`` (sorted, unique; every pass
+    given lies on one of them) when team ``i`` is ``phases[g]`` into its loop and
+    every other team ``j`` ``phase_min[j]``: the same floats as
+    ``worst_intervals(...)[units]`` with ``phase_min[i] = phases[g]``.
+    """
+    n, g = len(units), len(phases)
+    if len(t) == 0 or g == 0:
+        return np.full((g, n), window_min)
+    d = loop_min[team]
+    ph = np.broadcast_to(phase_min[team], (g, len(t))).copy()
+    ph[:, team == i] = np.asarray(phases, dtype=float)[:, None]
+    first = np.mod(t - ph, d)  # per phase, as worst_intervals computes it
+    # phase k's units are units k * n .. k * n + n - 1
+    local = np.arange(g)[:, None] * n + np.searchsorted(units, unit)
+    out = _worst_of_first(local.ravel(), first.ravel(), np.tile(d, g), window_min, g * n)
+    return out.reshape(g, n)
+
+
+def _worst_of_first(
+    unit: np.ndarray, first: np.ndarray, d: np.ndarray, window_min: float, n_units: int
+) -> np.ndarray:
+    """Worst intervals of passes first at ``first`` (minutes after the window start), every ``d``."""
+    worst = np.full(n_units, window_min)
     # each pass repeats once per loop of its own team (not of the shortest loop)
     cnt = np.where(
         first <= window_min, np.floor((window_min - first) / np.maximum(d, 1e-9)) + 1, 0
@@ -123,20 +256,28 @@ def worst_intervals(
     uu = unit[idx]
     ok = tt <= window_min
     tt, uu = tt[ok], uu[ok]
-    order = np.lexsort((tt, uu))
+    if not len(tt):
+        return worst
+    # by unit, then time: a sort by time, then a stable one by unit (a radix sort on small
+    # ids; ~4x faster than lexsort). Equal times may come in another order than lexsort's:
+    # equal values, so the same arrays
+    by_t = np.argsort(tt)
+    key = uu[by_t]
+    if n_units <= np.iinfo(np.uint16).max:
+        key = key.astype(np.uint16)
+    order = by_t[np.argsort(key, kind="stable")]
     tt, uu = tt[order], uu[order]
     start = np.ones(len(uu), dtype=bool)
     start[1:] = uu[1:] != uu[:-1]
     gaps = np.diff(tt, prepend=0.0)
     gaps[start] = tt[start]  # window start -> first pass
-    worst_in = np.zeros(n_units)
-    np.maximum.at(worst_in, uu, gaps)
     last = np.ones(len(uu), dtype=bool)
     last[:-1] = uu[1:] != uu[:-1]
-    np.maximum.at(worst_in, uu[last], window_min - tt[last])
-    seen = np.zeros(n_units, dtype=bool)
-    seen[uu] = True
-    worst[seen] = worst_in[seen]
+    # per unit (a run of the sorted passes): its largest gap, or last pass -> window end (from
+    # +0.0 up, as a running maximum from zeros: a -0.0 gap gives +0.0 as it did)
+    at = np.flatnonzero(start)
+    most = np.maximum(np.zeros(len(at)), np.maximum.reduceat(gaps, at))
+    worst[uu[at]] = np.maximum(most, window_min - tt[last])
     return worst
 
 
@@ -148,6 +289,7 @@ def schedule_night(
     grid: int = 24,
     rounds: int = 3,
     weights: np.ndarray | None = None,
+    passes: LoopPasses | None = None,
 ) -> NightSchedule:
     """Choose each team's loop phase to minimise the worst revisit interval.
 
@@ -165,6 +307,9 @@ def schedule_night(
         Rounds of coordinate descent over the teams.
     weights
         Risk weight per unit for the mean (default: all 1).
+    passes
+        The loops' passes computed so far (e.g. by
+        :func:`~borderwatch.plan.night.night_routes`); default a new :class:`LoopPasses`.
 
     Returns
     -------
@@ -177,7 +322,7 @@ def schedule_night(
 
         raise RoutingError("no team has a route to schedule")
     loop = np.array([r.loop_s / 60.0 for r in active])
-    team, unit, t = loop_phases(network, active)
+    team, unit, t = loop_phases(network, active, LoopPasses(network) if passes is None else passes)
     n_units = len(network.units)
     watched = np.zeros(n_units, dtype=bool)
     watched[unit] = True
@@ -201,6 +346,7 @@ def schedule_night(
         mine[unit[team == ti]] = True
         touched.append(mine)
         sub.append(np.flatnonzero(mine[unit]))
+    units_of = [np.flatnonzero(mine) for mine in touched]
     current = worst_intervals(team, unit, t, loop, phase, window, n_units)
     best = score_of(current)
     # only teams that share a unit with another team can gain from a phase change
@@ -215,16 +361,30 @@ def schedule_night(
     for _ in range(rounds):
         improved = False
         for i in np.flatnonzero(shared):
-            for j in range(1, grid):
+            # while team i's phase moves the others' stay: every phase of the grid for its
+            # units in one call (the same floats as one worst_intervals call per phase);
+            # the untouched units of `current` do not change with it
+            grid_ph = [
+                float(ends[i][int(np.argmin(np.abs(ends[i] - loop[i] * j / grid)))])
+                for j in range(1, grid)
+            ]
+            uniq = sorted(set(grid_ph))
+            ix = sub[i]
+            parts = worst_by_phase(
+                team[ix], unit[ix], t[ix], loop, phase, int(i), uniq, window, units_of[i]
+            )
+            row = {p: k for k, p in enumerate(uniq)}
+            scores: dict[float, tuple[float, float]] = {}
+            for ph in grid_ph:
                 trial = phase.copy()
-                trial[i] = float(ends[i][int(np.argmin(np.abs(ends[i] - loop[i] * j / grid)))])
+                trial[i] = ph
                 if trial[i] == phase[i]:
                     continue
-                ix = sub[i]
-                part = worst_intervals(team[ix], unit[ix], t[ix], loop, trial, window, n_units)
                 full = current.copy()
-                full[touched[i]] = part[touched[i]]
-                s = score_of(full)
+                full[touched[i]] = parts[row[ph]]
+                if ph not in scores:  # the same phase gives the same table and score
+                    scores[ph] = score_of(full)
+                s = scores[ph]
                 if s < best:
                     best, phase, current, improved = s, trial, full, True
         if not improved:
