@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import warnings
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -59,6 +60,7 @@ from borderwatch.routing.patrol import PatrolInstance, TeamRoute, build_instance
 from borderwatch.routing.result import RoutingResult, Step
 
 if TYPE_CHECKING:
+    from borderwatch.config import NightWindow
     from borderwatch.data.network import PatrolNetwork
     from borderwatch.plan.patrols import PatrolPlan
     from borderwatch.plan.replan import TeamPosition
@@ -639,14 +641,35 @@ def _snap(
     return int(nodes[int(np.argmin(d))])
 
 
-def gpx_duty_margins(paths: Sequence[str | Path] | str | Path) -> tuple[float, float]:
-    """The drives out and home (minutes) of the plan folders these GPX paths are in.
+def gpx_duty_margins(
+    paths: Sequence[str | Path] | str | Path, window: NightWindow | None = None
+) -> tuple[float, float]:
+    """The drives out and home (minutes) of the whole-night tracks among these GPX paths.
 
     A plan folder's tracks hold each team's whole night (leave base to back at
-    base), its drawn detours' tracks (``gpx/variants/``) each variant's: replayed,
-    their points before and after the window are the duty's drives (the longest
-    over every variant of plan.json), not strays. Paths elsewhere (a logger's files)
-    give 0; an unreadable plan.json beside them too (the replay does not need the plan).
+    base), its drawn detours' tracks (``gpx/variants/``) each variant's, a
+    briefing's crews' tracks (``crews/``, ``brief --roster``) the night of the
+    variant the roster drew: replayed, their points before and after the window
+    are the duty's drives, not strays. Beside a plan folder's plan.json (``gpx/``,
+    ``gpx/variants/``, ``crews/`` of a briefing written into the plan folder): the
+    longest over every variant of plan.json. Elsewhere (a briefing's own folder),
+    with ``window``: what each borderwatch track says of itself, its description
+    naming its leave base, the night's end, back at base and its variant
+    (:func:`_described_margins`). A logger's files give 0; an unreadable plan.json
+    too (the replay does not need the plan).
+
+    Parameters
+    ----------
+    paths
+        The GPX files or folders replayed.
+    window
+        The night window they are replayed in (tracks that describe themselves);
+        None: plan.json beside them only.
+
+    Returns
+    -------
+    tuple of float
+        Minutes before the window start and after its end that are duty.
     """
     lead = tail = 0.0
     items = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -655,17 +678,76 @@ def gpx_duty_margins(paths: Sequence[str | Path] | str | Path) -> tuple[float, f
         folder = p if p.is_dir() else p.parent
         if folder.name == "variants" and folder.parent.name == "gpx":
             folder = folder.parent  # <plan>/gpx/variants/<variant>.gpx: a drawn detour's night
-        # <plan>/gpx/<team>.gpx, <plan>/gpx, or <plan>/routes.gpx
-        plan_json = folder.parent / "plan.json" if folder.name == "gpx" else folder / "plan.json"
-        if not plan_json.is_file():
-            continue
-        try:
-            before, after = read_plan_file(plan_json).duty_margins()
-        except BorderwatchError as exc:
-            logger.debug("no duty margins from %s: %s", plan_json, exc)
-            continue
-        lead, tail = max(lead, before), max(tail, after)
+        # <plan>/gpx/<team>.gpx, <plan>/gpx, <plan>/crews/<team>.gpx, or <plan>/routes.gpx
+        beside = folder.name in ("gpx", "crews")
+        plan_json = folder.parent / "plan.json" if beside else folder / "plan.json"
+        margins: tuple[float, float] | None = None
+        if plan_json.is_file():
+            try:
+                margins = read_plan_file(plan_json).duty_margins()
+            except BorderwatchError as exc:
+                logger.debug("no duty margins from %s: %s", plan_json, exc)
+        elif window is not None:
+            margins = _described_margins(p, window)
+        if margins is not None:
+            lead, tail = max(lead, margins[0]), max(tail, margins[1])
     return lead, tail
+
+
+#: a whole-night track's description (:func:`borderwatch.planfiles.export._night_description`):
+#: its leave base, the night's end, back at base and the variant whose night it is
+_NIGHT_DESC = re.compile(
+    r"leave base (\d{2}:\d{2}), .* to (\d{2}:\d{2}), back at base (\d{2}:\d{2}) \(([^()\s]+)\)"
+)
+#: a track's name and description as borderwatch writes them (gpxpy: name, then desc)
+_TRK_HEAD = re.compile(r"<trk>\s*<name>([^<]*)</name>\s*<desc>([^<]*)</desc>")
+#: how much of a file is read for its tracks' descriptions (a crew's file: one track, ~1 KB in)
+_HEAD_BYTES = 65_536
+
+
+def _described_margins(path: Path, window: NightWindow) -> tuple[float, float] | None:
+    """The drives out and home that borderwatch's whole-night tracks in ``path`` say they hold.
+
+    Each track named by its variant (``T02-f1 ...``; or its team: ``T02 ...``, variant
+    ``T02-f0``) whose description says ``leave base HH:MM, ... to <the window's end>,
+    back at base HH:MM (<that variant>)`` (a crew's ``crews/<team>.gpx``): minutes
+    from leaving the base to ``window``'s start and from its end to back at base
+    (a description of another night's end says nothing). None: no such track
+    (a logger's file) in the first :data:`_HEAD_BYTES` of each file.
+    """
+    import html
+
+    from borderwatch.config import parse_hhmm
+
+    files = sorted(path.glob("*.gpx")) if path.is_dir() else [path]
+    start, end = (parse_hhmm(t, field="night window") for t in window.pair)
+
+    def since(a: int, b: int) -> float:  # minutes from clock a to clock b, within +-12 h
+        return float((b - a + 720) % 1440 - 720)
+
+    found: list[tuple[float, float]] = []
+    for file in files:
+        try:
+            with file.open("rb") as fh:
+                head = fh.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        for trk in _TRK_HEAD.finditer(head):
+            words = html.unescape(trk.group(1)).split()
+            said = _NIGHT_DESC.search(html.unescape(trk.group(2)))
+            if not words or said is None:
+                continue
+            leave, night_end, back, variant = said.groups()
+            if words[0] != variant and not variant.startswith(f"{words[0]}-"):
+                continue  # the track is not the night its description names
+            if parse_hhmm(night_end, field="night end") != end:
+                continue  # a night of another window
+            lead = since(parse_hhmm(leave, field="leave base"), start)
+            tail = since(end, parse_hhmm(back, field="back at base"))
+            found.append((max(lead, 0.0), max(tail, 0.0)))
+    if not found:
+        return None
+    return max(a for a, _ in found), max(b for _, b in found)
 
 
 def driven_from_gpx(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -453,6 +454,58 @@ def test_replaying_a_detour_track_counts_its_drives_as_duty(small: dict[str, Any
     # without the plan's margins, the drives out and home are points outside the night
     with pytest.warns(BorderwatchWarning, match="outside the night"):
         timeline_from_gpx(net, files, **kw)
+
+
+def test_replaying_crews_tracks_counts_their_drives_as_duty(
+    small: dict[str, Any], tmp_path: Path
+) -> None:
+    """gaps --gpx <brief>/crews (brief --roster's files, in a briefing folder without
+    plan.json): each crew's track is its team's night, its drives out and home no strays:
+    its description names its variant, leave base and back at base (the drives were
+    warned about as points outside the night). Written into the plan folder: plan.json's
+    margins. A logger's file of the same points, without the description, still warns."""
+    from borderwatch.config import NightWindow
+    from borderwatch.jobs.api import find_gaps
+    from borderwatch.planfiles.export import drawn_variant_gpx
+    from borderwatch.planfiles.planfile import PlanFile
+    from borderwatch.planfiles.reload import gpx_duty_margins, load_plan, plan_network
+
+    net, folder = small["net"], small["root"] / "detours"
+    typed = PlanFile.read(folder / "plan.json")
+    # each crew on a variant of another phase than -f0: its loop begun before the window
+    drawn = {r.team: r.variants[1].variant for r in typed.routes if r.variants}
+    plan = _quiet(load_plan, folder, net)
+    texts = drawn_variant_gpx(plan_network(folder, net), plan, typed, drawn, night=NIGHT)
+    crews = tmp_path / "brief" / "crews"
+    crews.mkdir(parents=True)
+    for team, text in texts.items():
+        (crews / f"{team}.gpx").write_text(text, encoding="utf-8")
+    assert gpx_duty_margins(crews) == (0.0, 0.0)  # no plan.json beside them
+    lead, tail = gpx_duty_margins(crews, net.config.night)
+    assert lead > 0 and tail > 0
+    assert gpx_duty_margins(sorted(crews.iterdir()), net.config.night) == (lead, tail)
+    assert gpx_duty_margins(crews, NightWindow("20:00", "05:00")) == (0.0, 0.0)  # another end
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BorderwatchWarning)
+        report = find_gaps(net, criterion=("revisit",), gpx=crews)
+    assert len(report.units)
+    # a briefing written into the plan folder: its crews/ beside plan.json
+    import shutil
+
+    inside = tmp_path / "plan"
+    shutil.copytree(folder, inside)
+    shutil.copytree(crews, inside / "crews")
+    assert gpx_duty_margins(inside / "crews") == typed.duty_margins()
+    assert gpx_duty_margins(inside / "crews" / "T01.gpx") == typed.duty_margins()
+    # the same points without borderwatch's description: a logger's, its drives are strays
+    plain = tmp_path / "logger"
+    plain.mkdir()
+    for f in crews.iterdir():
+        text = f.read_text(encoding="utf-8")
+        (plain / f.name).write_text(re.sub(r"<desc>[^<]*</desc>", "", text), encoding="utf-8")
+    assert gpx_duty_margins(plain, net.config.night) == (0.0, 0.0)
+    with pytest.warns(BorderwatchWarning, match="outside the night"):
+        find_gaps(net, criterion=("revisit",), gpx=plain)
 
 
 def test_the_same_plan_writes_the_same_bytes(small: dict[str, Any], tmp_path: Path) -> None:
