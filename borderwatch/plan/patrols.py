@@ -23,7 +23,7 @@ from borderwatch.plan.guard import check_routes
 from borderwatch.plan.night import NightObjective, night_objective, night_routes, place_loops
 from borderwatch.plan.outliers import explain_outliers
 from borderwatch.plan.required import RequiredRoads, choose_required_edges
-from borderwatch.plan.schedule import NightSchedule, schedule_night
+from borderwatch.plan.schedule import LoopPasses, NightSchedule, schedule_night
 from borderwatch.routing.assignment import (
     SCALED_GAP_FROM,
     WHOLE_UP_TO,
@@ -679,11 +679,13 @@ def _plan_rest(
         t = time.perf_counter()
         say("giving every team its loop")
         weights = risk_weights(network) if weights is None else np.asarray(weights, dtype=float)
-        routes, balanced = night_routes(network, instance, result, weights=weights)
+        # one loop's passes per (team, walk): the night stage's, reused by the schedule
+        passes = LoopPasses(network)
+        routes, balanced = night_routes(network, instance, result, weights=weights, passes=passes)
         secs["night"] = time.perf_counter() - t
         t = time.perf_counter()
         say("scheduling the night")
-        staggered = schedule_night(network, routes, weights=weights)
+        staggered = schedule_night(network, routes, weights=weights, passes=passes)
         routes = place_loops(network, instance, routes, staggered)
         routes = explain_outliers(network, routes)  # a far longer loop says why
         # the night's timeline from the placed loops: each starts at the window start
