@@ -78,6 +78,12 @@ STEPS = [
     # plan files row holds plan.json and report.txt only, these rows the rest
     ("borderwatch.jobs.plan", "_plan_folder",
      "after the plan: coverage after, odds, coverage + plan files", ()),
+    # since 6f047e5 the coverage after and the odds run while the bound's process ends
+    # (PlanDraft), plan.json once it is in: the two rows below hold those parts
+    ("borderwatch.jobs.plan", "_after_plan",
+     "after the plan: coverage after, odds, coverage files (bound still beside)", ()),
+    ("borderwatch.plan.patrols", "PlanDraft.finish",
+     "bound: waited for after the odds (PlanDraft.finish)", ()),
     ("borderwatch.jobs.beside", "FilesBeside.finish",
      "waiting for the tracks + map (its process, or written here)", ()),
 ]  # fmt: skip

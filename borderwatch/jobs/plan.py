@@ -199,15 +199,19 @@ def run_plan(
 
                 assert isinstance(plan, SectorPlan)
                 extra["sectors"] = plan.sectors_summary()
-            summary = write_plan_files(
-                network, plan, out, night=night, extra=extra, lang=lang, variants=variants,
-                tracks=not beside.forked,
-            )  # fmt: skip
-            if map_html:
+
+            def draw_map(figures: dict[str, Any]) -> None:
+                # the map needs plan.json's figures only: its process draws it while this
+                # one writes plan.json and report.txt (the same bytes either way)
                 progress("drawing the map")
                 beside.render_map(
-                    report=after, plan_summary=summary, lang=lang, offline=offline, basemap=basemap
+                    report=after, plan_summary=figures, lang=lang, offline=offline, basemap=basemap
                 )
+
+            summary = write_plan_files(
+                network, plan, out, night=night, extra=extra, lang=lang, variants=variants,
+                tracks=not beside.forked, figures_ready=draw_map if map_html else None,
+            )  # fmt: skip
             beside.finish()
         finally:
             beside.close()

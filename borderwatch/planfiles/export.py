@@ -15,7 +15,7 @@ import dataclasses
 import json
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1189,6 +1189,7 @@ def write_plan_files(
     lang: str | None = None,
     variants: Mapping[str, Sequence[RouteVariant]] | None = None,
     tracks: bool = True,
+    figures_ready: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Write ``routes.geojson``, ``routes.gpx``, ``plan.json`` and ``report.txt`` into ``out_dir``.
 
@@ -1221,6 +1222,11 @@ def write_plan_files(
         ``routes.gpx``, ``gpx/<team>.gpx``); False when another process writes them
         (the plan job's :class:`~borderwatch.jobs.beside.FilesBeside`). The drawn
         detours' tracks are written here in any case.
+    figures_ready
+        Called with ``plan.json``'s figures (:func:`plan_summary`: the returned dict's
+        values but for the routes, which gain their duty times) before the files are
+        written: the plan job hands them to the map's process, which draws the map
+        while this one writes.
 
     Returns
     -------
@@ -1232,6 +1238,8 @@ def write_plan_files(
     summary = plan_summary(network, plan, {**(extra or {}), "night": night.isoformat()})
     # embedded scenarios by name, folders relative to the output folder (portable)
     summary["source"] = source_record(network.scenario.source, out_dir)
+    if figures_ready is not None:
+        figures_ready(summary)
     if tracks:
         write_plan_tracks(network, plan, out, night=night)
     teams_dir = out / "gpx"

@@ -199,3 +199,30 @@ def test_the_bounds_core_passes_to_the_files_process(small, tmp_path, monkeypatc
     run_plan(net, tmp_path / "plan", night=NIGHT, search=SearchParams(max_iterations=60, seed=3))
     assert looks[0]  # the bound's process was forked
     assert seen == [forking.other_threads() == 0]
+
+
+def test_the_maps_figures_come_before_plan_json_with_its_values(small, tmp_path) -> None:
+    """write_plan_files hands plan.json's figures over before writing it (the map's process
+    draws meanwhile): every figure is plan.json's, the title box's above all."""
+    from borderwatch.maps.adapters import map_summary
+    from borderwatch.planfiles.export import write_plan_files
+
+    net, plan = small
+    out = tmp_path / "plan"
+    seen: list[tuple[dict, bool]] = []
+    written = write_plan_files(
+        net,
+        plan,
+        out,
+        night=NIGHT,
+        figures_ready=lambda figures: seen.append((dict(figures), (out / "plan.json").exists())),
+    )
+    assert len(seen) == 1
+    figures, plan_json_there = seen[0]
+    assert not plan_json_there
+    # plan.json's values key by key; its routes gain their duty times (plan_file)
+    assert {k: written[k] for k in figures if k != "routes"} == {
+        k: v for k, v in figures.items() if k != "routes"
+    }
+    coverage = {"watched_pct": 90.0, "gap_km": 1.0, "border_km": 10.0}
+    assert map_summary(coverage, figures) == map_summary(coverage, written)
