@@ -149,42 +149,63 @@ def variant_passes(
             tables[key] = (mine["unit"].to_numpy(dtype=np.int64), mine["t"].to_numpy(dtype=float))
     names: list[str] = []
     vteam: list[int] = []
-    parts_var, parts_unit, parts_t = [], [], []
+    raw_u, raw_t, loop_d, phase = [], [], [], []
     for k, r in enumerate(active):
         for v in variants[r.team]:
-            d = _loop_min(r, v.detour)
             u0, t_raw = tables[(r.team, v.detour, v.reverse)]
-            t0 = np.mod(t_raw, d)
-            g = len(names)
             names.append(v.variant)
             vteam.append(k)
-            first = np.mod(t0 - v.phase_min, d)
-            cnt = np.floor((window_min - first) / d + 1e-9).astype(np.int64) + 1
-            cnt = np.where(first <= window_min, cnt, 0)
-            idx = np.repeat(np.arange(len(first)), cnt)
-            j = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            tt = first[idx] + j * d
-            uu = u0[idx]
-            ok = tt <= window_min + 1e-9
-            parts_var.append(np.full(int(ok.sum()), g, dtype=np.int64))
-            parts_unit.append(uu[ok])
-            parts_t.append(np.round(tt[ok], 6))
-    var = np.concatenate(parts_var) if parts_var else np.zeros(0, np.int64)
-    unit = np.concatenate(parts_unit).astype(np.int64) if parts_unit else np.zeros(0, np.int64)
-    t = np.concatenate(parts_t) if parts_t else np.zeros(0)
-    # one row per (variant, unit, time): sorted, exact duplicates dropped
-    order = np.lexsort((t, unit, var))
-    var, unit, t = var[order], unit[order], t[order]
-    keep = np.ones(len(var), dtype=bool)
-    keep[1:] = (var[1:] != var[:-1]) | (unit[1:] != unit[:-1]) | (t[1:] != t[:-1])
+            raw_u.append(u0)
+            raw_t.append(t_raw)
+            loop_d.append(_loop_min(r, v.detour))
+            phase.append(v.phase_min)
+    var, unit, t = _variant_rows(raw_u, raw_t, loop_d, phase, window_min)
     return VariantPasses(
         teams=teams,
         variants=tuple(names),
         variant_team=np.asarray(vteam, dtype=np.int64),
-        var=var[keep],
-        unit=unit[keep],
-        t=t[keep],
+        var=var,
+        unit=unit,
+        t=t,
     )
+
+
+def _variant_rows(
+    raw_u: Sequence[np.ndarray],
+    raw_t: Sequence[np.ndarray],
+    loop_d: Sequence[float],
+    phase: Sequence[float],
+    window_min: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pass rows of every variant: ``(variant, unit, t)``, sorted, exact duplicates dropped.
+
+    Variant ``g`` passes unit ``raw_u[g][i]`` at ``(raw_t[g][i] - phase[g]) mod loop_d[g]``
+    and every ``loop_d[g]`` after, inside the window; times rounded to 1e-6. All variants
+    at once: element by element the arithmetic one variant at a time did (the same
+    floats), without ~15 numpy calls per variant (292 on Ningming).
+    """
+    size = np.array([len(u) for u in raw_u], dtype=np.int64)
+    d = np.repeat(np.asarray(loop_d, dtype=float), size)
+    g = np.repeat(np.arange(len(size), dtype=np.int64), size)
+    t0 = np.mod(np.concatenate(raw_t) if len(raw_t) else np.zeros(0), d)
+    first = np.mod(t0 - np.repeat(np.asarray(phase, dtype=float), size), d)
+    cnt = np.floor((window_min - first) / d + 1e-9).astype(np.int64) + 1
+    cnt = np.where(first <= window_min, cnt, 0)
+    idx = np.repeat(np.arange(len(first)), cnt)
+    j = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    tt = first[idx] + j * d[idx]
+    ok = tt <= window_min + 1e-9
+    var = g[idx][ok]
+    u_all = np.concatenate(raw_u).astype(np.int64) if len(raw_u) else np.zeros(0, np.int64)
+    unit = u_all[idx][ok]
+    t = np.round(tt[ok], 6)
+    # one row per (variant, unit, time): sorted, exact duplicates dropped (one key for
+    # (variant, unit): the same stable order as sorting by the two)
+    order = np.lexsort((t, var * (int(unit.max(initial=0)) + 1) + unit))
+    var, unit, t = var[order], unit[order], t[order]
+    keep = np.ones(len(var), dtype=bool)
+    keep[1:] = (var[1:] != var[:-1]) | (unit[1:] != unit[:-1]) | (t[1:] != t[:-1])
+    return var[keep], unit[keep], t[keep]
 
 
 def _loop_min(route: TeamRoute, detour: tuple[int, int] | None) -> float:

@@ -156,3 +156,60 @@ def test_team_odds_as_if_every_lp_were_solved(seed: int, monkeypatch: pytest.Mon
         assert len(calls) == n_teams
     else:
         assert n_teams <= len(calls) <= 2 * n_teams
+
+
+def _rows_reference(
+    raw_u: list[np.ndarray],
+    raw_t: list[np.ndarray],
+    loop_d: list[float],
+    phase: list[float],
+    window_min: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """variant_passes' rows as they were built: one variant at a time, sorted by three keys."""
+    parts_var, parts_unit, parts_t = [], [], []
+    for g, (u0, t_raw, d, ph) in enumerate(zip(raw_u, raw_t, loop_d, phase, strict=True)):
+        t0 = np.mod(t_raw, d)
+        first = np.mod(t0 - ph, d)
+        cnt = np.floor((window_min - first) / d + 1e-9).astype(np.int64) + 1
+        cnt = np.where(first <= window_min, cnt, 0)
+        idx = np.repeat(np.arange(len(first)), cnt)
+        j = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        tt = first[idx] + j * d
+        uu = u0[idx]
+        ok = tt <= window_min + 1e-9
+        parts_var.append(np.full(int(ok.sum()), g, dtype=np.int64))
+        parts_unit.append(uu[ok])
+        parts_t.append(np.round(tt[ok], 6))
+    var = np.concatenate(parts_var)
+    unit = np.concatenate(parts_unit).astype(np.int64)
+    t = np.concatenate(parts_t)
+    order = np.lexsort((t, unit, var))
+    var, unit, t = var[order], unit[order], t[order]
+    keep = np.ones(len(var), dtype=bool)
+    keep[1:] = (var[1:] != var[:-1]) | (unit[1:] != unit[:-1]) | (t[1:] != t[:-1])
+    return var[keep], unit[keep], t[keep]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_variant_rows_all_at_once_as_one_at_a_time(seed: int) -> None:
+    """The pass rows of every variant at once: the same rows, floats and order as per variant."""
+    rng = np.random.default_rng(300 + seed)
+    window = float(rng.choice([600.0, 540.5, 120.0]))
+    n_var = int(rng.integers(1, 40))
+    raw_u, raw_t, loop_d, phase = [], [], [], []
+    for _ in range(n_var):
+        d = float(rng.uniform(20.0, 130.0))  # loops longer than the window too
+        n = int(rng.integers(0, 60))  # a walk table may be empty
+        raw_u.append(rng.integers(0, 50, size=n).astype(np.int64))
+        # one loop's times, some past the loop's end (a walk timed over more than a loop)
+        t = rng.uniform(0.0, 1.3 * d, size=n)
+        if n:  # repeated times: rows that are exact duplicates after the shift
+            t[rng.random(n) < 0.2] = t[0]
+        raw_t.append(t)
+        loop_d.append(d)
+        phase.append(float(rng.choice([0.0, d / 4, d / 3, d * 0.999999])))
+    got = odds._variant_rows(raw_u, raw_t, loop_d, phase, window)
+    want = _rows_reference(raw_u, raw_t, loop_d, phase, window)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    assert len(got[0]) > 0 or all(len(u) == 0 for u in raw_u)
