@@ -1,4 +1,4 @@
-"""A cache of parsed road graphs, keyed by the road file's bytes.
+"""A cache of parsed road graphs, keyed by the road file's bytes (and of other derived values).
 
 Reading an OSM extract through osmnx (parse, build, simplify) is the slowest
 part of starting any command on a real scenario: about 9 s of a Ningming
@@ -11,7 +11,9 @@ What is derived from a cached graph alone (the projected road tables of
 :func:`~borderwatch.data.network.build_network`) is kept beside it by
 :func:`cached_derived`, under the graph's key, a name and the versions of the
 libraries whose objects it pickles: a warm start then imports neither osmnx nor
-matplotlib and converts no graph.
+matplotlib and converts no graph. Values computed from other inputs, which the
+caller hashes into a key (the giant tour's odd-node matching), are kept by
+:func:`cached_computation`.
 
 Where: ``$BORDERWATCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/borderwatch``, else
 ``~/.cache/borderwatch``; ``BORDERWATCH_NO_CACHE=1`` turns it off. A cache
@@ -35,7 +37,14 @@ import networkx as nx
 
 from borderwatch.atomic import write_bytes
 
-__all__ = ["CACHE_ENV", "NO_CACHE_ENV", "cache_dir", "cached_derived", "cached_graph"]
+__all__ = [
+    "CACHE_ENV",
+    "NO_CACHE_ENV",
+    "cache_dir",
+    "cached_computation",
+    "cached_derived",
+    "cached_graph",
+]
 
 T = TypeVar("T")
 
@@ -128,6 +137,35 @@ def cached_derived(graph: nx.MultiDiGraph, name: str, build: Callable[[], T]) ->
     for part in (key, name, *(version(lib) for lib in _DERIVED_LIBS)):
         h.update(f"{part}\0".encode())
     return _cached(folder / "derived" / f"{h.hexdigest()}.pickle", build, name)
+
+
+def cached_computation(kind: str, key: str, make: Callable[[], T], what: object) -> T:
+    """``make()``, or what an earlier ``make`` of the same kind and key gave.
+
+    For values computed from inputs other than a road graph, which the caller hashes
+    into ``key`` with everything that decides the result (the code's and the
+    libraries' versions): the odd-node matchings of the route search's giant tour
+    (:mod:`borderwatch.routing.postman`), the same on every plan of a scenario.
+
+    Parameters
+    ----------
+    kind
+        The cache's sub-folder (``"matchings"``).
+    key
+        A hex digest of the inputs (the entry's file name).
+    make
+        Computes the value (a pure function of what ``key`` hashes).
+    what
+        Names the value in the log line of a cache hit.
+
+    Returns
+    -------
+    The value, computed or unpickled.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return make()
+    return _cached(folder / kind / f"{key}.pickle", make, what)
 
 
 def _cached(entry: Path, make: Callable[[], T], what: object) -> T:

@@ -321,3 +321,36 @@ def test_component_tree_equals_networkx_kruskal(seed: int) -> None:
     dk = np.abs(pts[:, None, :] - pts[None, :, :]).sum(axis=2).astype(float)
     comp = rng.integers(0, int(rng.integers(2, 9)), n) * 3 + 1
     assert _join_components(dk, comp) == _join_components_networkx(dk, comp)
+
+
+@pytest.mark.parametrize("exact_up_to", [300, 0])  # the blossom and the heuristic
+def test_a_matching_comes_from_the_disk_cache_the_same(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, exact_up_to: int
+) -> None:
+    """Every plan of a scenario asks for its giant tour's matching: kept in the borderwatch
+    cache, keyed by the distances and the code; a broken entry is computed again."""
+    from borderwatch.data import road_cache
+    from borderwatch.routing import postman
+
+    monkeypatch.setenv(road_cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(road_cache.NO_CACHE_ENV, raising=False)
+    dist = _random_distances(3, 40, "road")
+    nodes = list(range(40))
+    kw = {"exact_up_to": exact_up_to, "sparse_up_to": exact_up_to}
+    postman._matching_cache.clear()
+    first = postman.match_odd_nodes(dist, nodes, **kw)
+    (entry,) = (tmp_path / "cache" / "matchings").iterdir()
+    postman._matching_cache.clear()  # a new process: only the disk has it
+    calls: list[int] = []
+    real = postman._compute_matching
+    monkeypatch.setattr(postman, "_compute_matching", lambda *a: calls.append(1) or real(*a))
+    assert postman.match_odd_nodes(dist, nodes, **kw) == first and not calls
+    entry.write_bytes(b"truncated")
+    postman._matching_cache.clear()
+    assert postman.match_odd_nodes(dist, nodes, **kw) == first and calls == [1]
+    other = dist.copy()
+    other[0, 1] = other[1, 0] = other[0, 1] + 1.0  # other distances: another entry
+    postman._matching_cache.clear()
+    postman.match_odd_nodes(other, nodes, **kw)
+    assert calls == [1, 1] and len(list((tmp_path / "cache" / "matchings").iterdir())) == 2
+    postman._matching_cache.clear()
