@@ -13,7 +13,10 @@ process, the one a plan makes, with its first-call costs). A tree whose ``night_
 takes ``passes=`` gets one :class:`~borderwatch.plan.schedule.LoopPasses` for both stages, as
 ``plan_patrols`` hands it over. Each process prints a digest of what the stages return (the
 routes, the take-over result without its clock fields, the schedule's teams, phases, worst revisit
-and timeline, the placed loops): the two trees must agree.
+and timeline, the placed loops, the revisit table): the two trees must agree. The
+``revisits`` row times the coverage of the placed loops (``PatrolTimeline.from_walks`` and
+``revisits``, as ``finish_plan`` computes the coverage after the plan); "both" is the night
+stage and the schedule.
 
 Usage::
 
@@ -78,13 +81,15 @@ def measure(path: Path, inner: int) -> dict[str, Any]:
     """Time night_routes and schedule_night (+ place_loops) on the pickled inputs (this tree)."""
     import pandas as pd
 
+    from borderwatch.coverage.revisit import revisits
+    from borderwatch.coverage.timeline import PatrolTimeline
     from borderwatch.plan import night, schedule
 
     with path.open("rb") as fh:
         got = pickle.load(fh)
     net, inst, res, w = got["network"], got["instance"], got["result"], got["weights"]
     shared = "passes" in inspect.signature(night.night_routes).parameters
-    t_night, t_sched = [], []
+    t_night, t_sched, t_rev = [], [], []
     for _ in range(inner):
         kw: dict[str, Any] = {"weights": w}
         if shared:
@@ -96,6 +101,13 @@ def measure(path: Path, inner: int) -> dict[str, Any]:
         sched = schedule.schedule_night(net, routes, **kw)
         placed = night.place_loops(net, inst, routes, sched)
         t_sched.append(time.process_time() - c)
+        # the coverage of the placed loops, as finish_plan computes it ("coverage after")
+        walks = {r.team: list(r.steps) for r in placed if r.on_patrol}
+        c = time.process_time()
+        table = revisits(
+            net, PatrolTimeline.from_walks(net, walks, window_min=sched.timeline.window_min)
+        )
+        t_rev.append(time.process_time() - c)
     h = hashlib.sha256()
     for part in (
         routes,
@@ -105,11 +117,15 @@ def measure(path: Path, inner: int) -> dict[str, Any]:
     ):
         h.update(repr(part).encode())
     h.update(pd.util.hash_pandas_object(sched.timeline.traversals).to_numpy().tobytes())
+    h.update(pd.util.hash_pandas_object(table).to_numpy().tobytes())
+    h.update(repr(table.dtypes.to_dict()).encode())
     return {
         "night": min(t_night),
         "schedule": min(t_sched),
+        "revisits": min(t_rev),
         "night_first": t_night[0],
         "schedule_first": t_sched[0],
+        "revisits_first": t_rev[0],
         "digest": h.hexdigest()[:16],
     }
 
@@ -178,7 +194,7 @@ def main() -> None:
                 )
         digests = {r["digest"] for side in got for r in got[side]}
         same &= len(digests) == 1
-        for stage in ("night", "schedule", "both"):
+        for stage in ("night", "schedule", "both", "revisits"):
             row = f"| {case} | {stage} |"
             for suffix in ("", "_first"):
                 b, f = (

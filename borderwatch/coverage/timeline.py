@@ -77,6 +77,23 @@ def _empty_traversals() -> pd.DataFrame:
     )
 
 
+def _traversal_table(
+    frames: Sequence[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+) -> pd.DataFrame:
+    """One traversal table of per-team ``(team, edge, t_start, t_end, forward)`` arrays, in order."""
+    return pd.DataFrame(
+        {
+            "team": np.repeat(
+                np.array([f[0] for f in frames], dtype=object), [len(f[1]) for f in frames]
+            ),
+            "edge": np.concatenate([f[1] for f in frames]),
+            "t_start": np.concatenate([f[2] for f in frames]),
+            "t_end": np.concatenate([f[3] for f in frames]),
+            "forward": np.concatenate([f[4] for f in frames]),
+        }
+    )
+
+
 def _empty_sightings() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -276,7 +293,8 @@ class PatrolTimeline:
             )
         known = set(network.teams.index.astype(str))
         n_edges = len(network.edges)
-        frames = []
+        # per team: (team, edges, starts, ends, forward); one table of them all at the end
+        frames: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         for team, walk in walks.items():
             team = str(team)
             if team not in known:
@@ -330,17 +348,15 @@ class PatrolTimeline:
             # start (negative start: the team set out before the night) is left out
             keep = (starts < window - _TOL) & (starts >= -_TOL)
             frames.append(
-                pd.DataFrame(
-                    {
-                        "team": team,
-                        "edge": np.tile(edges, n_loops)[keep],
-                        "t_start": starts[keep],
-                        "t_end": ends[keep],
-                        "forward": np.tile(fwd, n_loops)[keep],
-                    }
+                (
+                    team,
+                    np.tile(edges, n_loops)[keep],
+                    starts[keep],
+                    ends[keep],
+                    np.tile(fwd, n_loops)[keep],
                 )
             )
-        trav = pd.concat(frames, ignore_index=True) if frames else _empty_traversals()
+        trav = _traversal_table(frames) if frames else _empty_traversals()
         return cls(
             window_min=window, teams=tuple(str(t) for t in walks), traversals=trav, source="plan"
         )

@@ -337,3 +337,67 @@ def test_night_stage_and_schedule_share_one_cache(ningming_net) -> None:
     )
     pd.testing.assert_frame_equal(sched2.timeline.traversals, sched.timeline.traversals)
     assert len(cache._cache) == known  # the schedule's loops were all scored by the night stage
+
+
+def test_revisits_name_the_passing_teams_as_the_groupby_did(ningming_net, walk_routes) -> None:
+    """revisits' ``teams`` column (a dict of distinct pairs since night11) as the groupby gave it."""
+    from borderwatch.coverage.revisit import revisits
+
+    by_team: dict[str, list] = {}
+    for r in walk_routes:
+        by_team.setdefault(r.team, list(r.steps))
+    tl = PatrolTimeline.from_walks(ningming_net, by_team, window_min=300.0)
+    table = revisits(ningming_net, tl)
+    passes = pass_times(ningming_net, tl)
+    want = (
+        passes.groupby("unit")["team"]
+        .agg(lambda s: ";".join(sorted(set(map(str, s)))))
+        .reindex(np.arange(len(ningming_net.units)))
+        .fillna("")
+        .to_numpy(dtype=object)
+    )
+    got = table["teams"].to_numpy(dtype=object)
+    assert list(got) == list(want)
+    assert table["teams"].dtype == pd.DataFrame({"x": want})["x"].dtype
+    assert sum(";" in x for x in got) > 0  # units passed by several teams
+
+
+def test_from_walks_table_as_the_per_team_frames_gave(ningming_net, walk_routes) -> None:
+    """from_walks builds one table of every team's traversals (was: a frame per team, concat)."""
+    import math
+
+    net = ningming_net
+    by_team: dict[str, list] = {}
+    start: dict[str, float] = {}
+    for r in walk_routes:
+        if r.team not in by_team:
+            by_team[r.team] = list(r.steps)
+            start[r.team] = [0.0, -0.4 * r.loop_s / 60, 12.5][len(start) % 3]
+    window = 480.0
+    got = PatrolTimeline.from_walks(net, by_team, start_min=start, window_min=window)
+    frames = []
+    for team, walk in by_team.items():
+        edges = np.array([e for e, _ in walk], dtype=np.int64)
+        fwd = np.array([f for _, f in walk], dtype=bool)
+        minutes = net.edge_seconds(str(net.teams.loc[team, "vehicle"]))[edges] / 60.0
+        s0 = start[team]
+        n_loops = max(1, math.ceil((window - s0) / float(minutes.sum())))
+        ends = s0 + np.cumsum(np.tile(minutes, n_loops))
+        starts = np.concatenate([[s0], ends[:-1]])
+        keep = (starts < window - 1e-9) & (starts >= -1e-9)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "team": team,
+                    "edge": np.tile(edges, n_loops)[keep],
+                    "t_start": starts[keep],
+                    "t_end": ends[keep],
+                    "forward": np.tile(fwd, n_loops)[keep],
+                }
+            )
+        )
+    want = PatrolTimeline(
+        window_min=window, teams=tuple(by_team), traversals=pd.concat(frames, ignore_index=True)
+    )
+    pd.testing.assert_frame_equal(got.traversals, want.traversals, check_exact=True)
+    assert len(got.traversals) > 1000
