@@ -143,10 +143,15 @@ def variant_passes(
             longest = max(longest, _loop_min(r, detour))
         tl = PatrolTimeline.from_walks(network, walks, window_min=longest + 1e-6, loop=False)
         p = pass_times(network, tl)
+        # each team's rows in the table's order (a stable grouping, not a filter per team)
+        codes, uniq = pd.factorize(p["team"])
+        order = np.argsort(codes, kind="stable")
+        at = np.searchsorted(codes[order], np.arange(len(uniq) + 1))
+        rows_of = {str(n): order[at[i] : at[i + 1]] for i, n in enumerate(uniq)}
+        p_unit, p_t = p["unit"].to_numpy(dtype=np.int64), p["t"].to_numpy(dtype=float)
         for team in walks:
-            mine = p[p["team"] == team]
-            key = (team, *kinds[team][layer])
-            tables[key] = (mine["unit"].to_numpy(dtype=np.int64), mine["t"].to_numpy(dtype=float))
+            mine = rows_of.get(team, np.zeros(0, dtype=np.int64))
+            tables[(team, *kinds[team][layer])] = (p_unit[mine], p_t[mine])
     names: list[str] = []
     vteam: list[int] = []
     raw_u, raw_t, loop_d, phase = [], [], [], []
