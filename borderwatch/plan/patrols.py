@@ -713,6 +713,8 @@ def _plan_rest(
         raise
     secs["schedule"] = time.perf_counter() - t
     del mm_routes
+    if beside is None:  # no bound to wait for: the plan is final
+        _log_plan(plan)
     return PlanDraft(plan, beside, say)
 
 

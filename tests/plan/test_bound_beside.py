@@ -284,3 +284,15 @@ def test_leaving_a_draft_unfinished_stops_the_bounds_process(small, monkeypatch)
         raise RuntimeError("the odds failed")  # what runs meanwhile fails
     assert not proc.is_alive()
     assert not draft.bound_forked
+
+
+def test_every_plan_says_its_line_once(small, caplog) -> None:
+    """The plan's INFO line: once, with the bound it carries (a bound process or none)."""
+    net, _patrol = small
+    for search in (SEARCH, SEARCH.replace(bound_rounds=0)):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="borderwatch.plan.patrols"):
+            plan = plan_patrols(net, search)
+        lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("plan: ")]
+        assert len(lines) == 1
+        assert f"bound {plan.bound_min:.1f} min" in lines[0]
