@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from fast_paths import worktree  # noqa: E402
+from fast_paths import differing, run_cli, worktree  # noqa: E402
 
 START = "3458e6e"  # the eleventh session's start
 NIGHT = "2026-12-07"
@@ -145,6 +145,29 @@ def child(tree: Path, *args: str) -> str:
     return out[-1] if out else ""
 
 
+def replan_rows(trees: dict[str, Path], repeat: int, scratch: Path) -> list[str]:
+    """``borderwatch replan A --at 02:10 --drop T05`` of one plan folder, trees alternating."""
+    plan = scratch / "A"
+    run_cli(trees["before"], ["plan", "ningming", "--night", NIGHT, "--out", str(plan)])
+    cpu: dict[str, list[float]] = {side: [] for side in trees}
+    outs = {side: scratch / f"R-{side}" for side in trees}
+    for i in range(repeat):
+        for side in trees if i % 2 == 0 else reversed(list(trees)):
+            args = ["replan", str(plan), "--at", "02:10", "--drop", "T05", "--out", str(outs[side])]
+            _wall, c = run_cli(trees[side], [*args, "--force"] if outs[side].exists() else args)
+            cpu[side].append(c)
+            print(f"  replan {side}: {c:.2f} s CPU", flush=True)
+    b, f = (statistics.median(cpu[side]) for side in ("before", "after"))
+    diff = differing(outs["before"], outs["after"])
+    return [
+        "| command | before CPU s | after CPU s | after/before |",
+        "|---|---|---|---|",
+        f"| replan A --at 02:10 --drop T05 (whole process) | {b:.2f} | {f:.2f} | {f / b:.2f} |",
+        "",
+        f"re-plan folders byte-identical: {not diff}" + (f" (differ: {diff})" if diff else ""),
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", default=START, help="commit of the before tree")
@@ -152,6 +175,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="processes per tree and case")
     ap.add_argument("--inner", type=int, default=3, help="timed runs per process (minimum kept)")
     ap.add_argument("--out", type=Path, default=None, help="write the table here (markdown)")
+    ap.add_argument(
+        "--replan",
+        action="store_true",
+        help="also `replan A --at 02:10 --drop T05` as users run it, both trees (CPU of the process)",
+    )
     ap.add_argument("--capture", nargs=2, metavar=("RULE", "PICKLE"), help=argparse.SUPPRESS)
     ap.add_argument("--measure", nargs=2, metavar=("PICKLE", "INNER"), help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -209,6 +237,8 @@ def main() -> None:
                 row += f" {b:.3f} | {f:.3f} | {f / b:.2f} |"
             lines.append(row)
     lines += ["", f"same results (digests of every process equal, per case): {same}"]
+    if a.replan:
+        lines += ["", *replan_rows(trees, a.repeat, scratch)]
     text = "\n".join(lines)
     print(text)
     if a.out:

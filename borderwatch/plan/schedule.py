@@ -37,6 +37,7 @@ __all__ = [
     "NightSchedule",
     "loop_phases",
     "schedule_night",
+    "unit_time_order",
     "worst_by_phase",
     "worst_intervals",
 ]
@@ -241,6 +242,21 @@ def worst_by_phase(
     return out.reshape(g, n)
 
 
+def unit_time_order(unit: np.ndarray, t: np.ndarray, n_units: int) -> np.ndarray:
+    """The order of passes by unit, then time: ``np.lexsort((t, unit))``'s arrays, ~4x faster.
+
+    A sort by time, then a stable one by unit (a radix sort when the ids fit 16
+    bits). Passes of one unit at equal times may come in another order than
+    lexsort's; their values are equal, so ``unit[order]`` and ``t[order]`` are
+    the same arrays. ``unit`` holds ids ``0 .. n_units - 1``.
+    """
+    by_t = np.argsort(t)
+    key = unit[by_t]
+    if n_units <= np.iinfo(np.uint16).max:
+        key = key.astype(np.uint16)
+    return by_t[np.argsort(key, kind="stable")]
+
+
 def _worst_of_first(
     unit: np.ndarray, first: np.ndarray, d: np.ndarray, window_min: float, n_units: int
 ) -> np.ndarray:
@@ -258,14 +274,7 @@ def _worst_of_first(
     tt, uu = tt[ok], uu[ok]
     if not len(tt):
         return worst
-    # by unit, then time: a sort by time, then a stable one by unit (a radix sort on small
-    # ids; ~4x faster than lexsort). Equal times may come in another order than lexsort's:
-    # equal values, so the same arrays
-    by_t = np.argsort(tt)
-    key = uu[by_t]
-    if n_units <= np.iinfo(np.uint16).max:
-        key = key.astype(np.uint16)
-    order = by_t[np.argsort(key, kind="stable")]
+    order = unit_time_order(uu, tt, n_units)
     tt, uu = tt[order], uu[order]
     start = np.ones(len(uu), dtype=bool)
     start[1:] = uu[1:] != uu[:-1]

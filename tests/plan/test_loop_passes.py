@@ -401,3 +401,18 @@ def test_from_walks_table_as_the_per_team_frames_gave(ningming_net, walk_routes)
     )
     pd.testing.assert_frame_equal(got.traversals, want.traversals, check_exact=True)
     assert len(got.traversals) > 1000
+
+
+@pytest.mark.parametrize("n_units", [50, 70_000])
+def test_unit_time_order_gives_lexsorts_arrays(n_units: int) -> None:
+    from borderwatch.plan.schedule import unit_time_order
+
+    rng = np.random.default_rng(n_units)
+    unit = rng.integers(0, n_units, 5000)
+    unit[:1000] = rng.integers(0, 20, 1000)  # many passes of few units
+    t = np.round(rng.uniform(0.0, 600.0, 5000), 1)  # equal times of one unit
+    order = unit_time_order(unit, t, n_units)
+    want = np.lexsort((t, unit))
+    assert unit[order].tobytes() == unit[want].tobytes()
+    assert t[order].tobytes() == t[want].tobytes()
+    assert sorted(order.tolist()) == list(range(5000))  # a permutation

@@ -13,7 +13,7 @@ import numpy as np
 from borderwatch.errors import RoutingError
 from borderwatch.plan.replan.cut import edge_start
 from borderwatch.plan.replan.model import TOL, TeamPosition
-from borderwatch.plan.schedule import loop_phases
+from borderwatch.plan.schedule import LoopPasses, unit_time_order
 
 if TYPE_CHECKING:
     from borderwatch.data.network import PatrolNetwork
@@ -192,7 +192,7 @@ def _cross_worst(
     worst = window_min - prev0
     if not len(unit):
         return worst
-    order = np.lexsort((t, unit))
+    order = unit_time_order(unit, t, n_units)  # as np.lexsort((t, unit)), faster
     u, tt = unit[order], t[order]
     first = np.concatenate([[True], u[1:] != u[:-1]])
     last = np.concatenate([u[1:] != u[:-1], [True]])
@@ -248,6 +248,8 @@ class CutScore:
             tuple[str, tuple[tuple[int, bool], ...]], tuple[np.ndarray, np.ndarray]
         ] = {}
         self._approach: dict[tuple[str, tuple[object, ...]], tuple[np.ndarray, np.ndarray]] = {}
+        # the coverage engine's passes of one loop (or drive) per (team, walk), kept
+        self._loops = LoopPasses(network)
         self.offsets = offsets
         self.before_last = before_last
         self.weights = weights
@@ -256,17 +258,13 @@ class CutScore:
         self.watched_before = ~np.isnan(before_last)
 
     def prime(self, routes: Sequence[TeamRoute]) -> None:
-        """Compute one loop's passes of the ``routes`` not yet known, in one coverage-engine call."""
+        """Compute one loop's passes of the ``routes`` not yet known (:class:`LoopPasses`)."""
         todo: dict[str, TeamRoute] = {}
         for r in routes:
             if r.on_patrol and (r.team, r.steps) not in self._cache and r.team not in todo:
                 todo[r.team] = r
-        if not todo:
-            return
-        team, unit, t = loop_phases(self.network, list(todo.values()))
-        for i, r in enumerate(todo.values()):
-            mine = team == i
-            self._cache[(r.team, r.steps)] = (unit[mine], t[mine])
+        for r in todo.values():
+            self._cache[(r.team, r.steps)] = self._loops.of(r)
 
     def passes(self, route: TeamRoute) -> tuple[np.ndarray, np.ndarray]:
         """``(unit, minutes into the loop)`` of every pass of one loop of ``route``."""
@@ -286,8 +284,7 @@ class CutScore:
                 service=(False,) * len(route.approach),
                 seconds=tuple(float(secs[e]) for e, _ in route.approach),
             )
-            _team, unit, t = loop_phases(self.network, [drive])
-            self._approach[key] = (unit, t)
+            self._approach[key] = self._loops.of(drive)
         return self._approach[key]
 
     def assume(self, route: TeamRoute, unit: np.ndarray, t: np.ndarray) -> None:
