@@ -55,9 +55,10 @@ def _child(
 class FilesBeside:
     """The tracks and ``map.html`` of a plan folder, written beside the odds and ``plan.json``.
 
-    Once the plan is made, the bound's process (:class:`~borderwatch.plan.patrols.BoundBeside`)
-    has ended and the machine's second core is idle while this process computes the
-    coverage after the plan, the detection odds and ``plan.json``. A process forked
+    Once the loops are placed and scheduled (:class:`~borderwatch.plan.patrols.PlanDraft`),
+    the bound's process (:class:`~borderwatch.plan.patrols.BoundBeside`) is about to end
+    and the machine's second core then idles while this process computes the coverage
+    after the plan, the detection odds and ``plan.json``. A process forked
     here writes the tracks at once (:func:`~borderwatch.planfiles.export.write_plan_tracks`:
     ``routes.geojson``, ``routes.gpx``, ``gpx/<team>.gpx``, which depend on the plan
     only), imports the map's modules, and renders ``map.html`` when :meth:`render_map`
@@ -65,7 +66,8 @@ class FilesBeside:
     bytes whichever process writes them, into the same staging folder
     (:func:`borderwatch.atomic.atomic_folder`), each atomically. Without a process
     (no ``fork`` start method, other threads running, a daemonic process, no core
-    spare by the bound's rule, ``plan.patrols._spare_core``) this process writes them;
+    spare by the bound's rule, ``plan.patrols._spare_core``, unless the bound's own
+    process holds one: the plan job passes ``fork=True`` then) this process writes them;
     what the process fails to write, this one writes again (:meth:`finish`).
 
     Parameters

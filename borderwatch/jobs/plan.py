@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from borderwatch import forking
 from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.config import SearchParams
 from borderwatch.coverage import coverage_report, write_coverage
@@ -186,7 +187,9 @@ def run_plan(
             out,
             night=night,
             map_html=map_html,
-            fork=True if draft.bound_forked else None,
+            # the core passes, not the fork's safety: a thread started since the bound's
+            # fork keeps the files here (the bound's rule then says no)
+            fork=True if draft.bound_forked and forking.other_threads() == 0 else None,
         )
         try:
             after, extra, variants = _after_plan(

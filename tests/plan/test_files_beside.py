@@ -226,3 +226,43 @@ def test_the_maps_figures_come_before_plan_json_with_its_values(small, tmp_path)
     }
     coverage = {"watched_pct": 90.0, "gap_km": 1.0, "border_km": 10.0}
     assert map_summary(coverage, figures) == map_summary(coverage, written)
+
+
+def test_no_files_process_is_forked_beside_a_thread_started_after_the_bound(
+    small, tmp_path, monkeypatch
+) -> None:
+    """The bound's core passes to the files' process, its fork's safety does not: a thread
+    started after the bound's fork (here during the schedule) keeps the files here."""
+    import threading
+
+    net, _plan = small
+    seen: list[bool] = []
+
+    class Seen(FilesBeside):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            seen.append(self.forked)
+
+    stop = threading.Event()
+    started: list[threading.Thread] = []
+    real = patrols.schedule_night
+
+    def schedule_with_a_thread(*args, **kwargs):
+        worker = threading.Thread(target=stop.wait, name="late-thread", daemon=True)
+        worker.start()  # the bound's process is forked by now
+        started.append(worker)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(job, "FilesBeside", Seen)
+    monkeypatch.setattr(patrols, "_spare_core", lambda: True)
+    monkeypatch.setattr(patrols, "schedule_night", schedule_with_a_thread)
+    try:
+        run_plan(
+            net, tmp_path / "plan", night=NIGHT, search=SearchParams(max_iterations=60, seed=3)
+        )
+    finally:
+        stop.set()
+        for worker in started:
+            worker.join()
+    assert started and seen == [False]
+    assert {"routes.gpx", "map.html"} <= {p.name for p in (tmp_path / "plan").iterdir()}
