@@ -1,5 +1,5 @@
 """Run the command-line interface: ``python -m borderwatch``."""
 
-from borderwatch.cli import app
+from borderwatch.cli import main
 
-app(prog_name="borderwatch")
+main()

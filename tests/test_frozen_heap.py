@@ -99,3 +99,36 @@ def test_the_command_line_skips_the_last_collections() -> None:
     )
     assert plain.stdout == "collected"
     assert cli.stdout == ""
+
+
+@pytest.mark.slow  # an interpreter importing the CLI (~1.5 s)
+def test_the_program_freezes_its_heap_and_keeps_jobs_frozen() -> None:
+    """`borderwatch` (the console script and python -m) runs cli.main: the imports' heap is
+    frozen before the command, and a job's heap stays frozen after it (one command, then
+    the process's end); a garbage cycle made after the job is still collected."""
+    code = (
+        "import gc, sys, weakref\n"
+        "import borderwatch.cli as cli\n"
+        "from borderwatch.jobs._common import frozen_heap\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "cli.app = lambda **kw: None  # the command: nothing\n"
+        "cli.main()\n"
+        "imports = gc.get_freeze_count()\n"
+        "job = [[] for _ in range(1000)]  # tracked objects made after the imports\n"
+        "with frozen_heap():\n"
+        "    during = gc.get_freeze_count()\n"
+        "class C:\n"
+        "    def __init__(self): self.me = self\n"
+        "c = C(); gone = weakref.ref(c); del c; gc.collect()\n"
+        "print(imports > 100000, during >= imports + 1000, gc.get_freeze_count() > imports,"
+        " gone() is None)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["True", "True", "True", "True"]
+
+
+def test_the_console_script_is_the_program() -> None:
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="borderwatch")
+    assert script.value == "borderwatch.cli:main"

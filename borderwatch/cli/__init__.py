@@ -24,7 +24,7 @@ import importlib
 
 from borderwatch.cli.app import app
 
-__all__ = ["app"]
+__all__ = ["app", "main"]
 
 # Registering the commands on ``app`` is what importing their modules does.
 for _name in ("scenario", "gaps", "plan", "replan", "maps", "roster", "batch", "brief", "log"):
@@ -33,3 +33,16 @@ for _name in ("scenario", "gaps", "plan", "replan", "maps", "roster", "batch", "
     except ModuleNotFoundError as exc:  # a command module not written yet (brief)
         if exc.name != f"borderwatch.cli.{_name}":
             raise
+
+
+def main() -> None:
+    """The ``borderwatch`` program: one command in this process, then its end.
+
+    What the console script and ``python -m borderwatch`` run: the app (:data:`app`,
+    which tests drive in their own process) with this process's heap out of the cyclic
+    collector's passes (:func:`borderwatch.jobs._common.one_shot_process`).
+    """
+    from borderwatch.jobs._common import one_shot_process
+
+    one_shot_process()
+    app(prog_name="borderwatch")
