@@ -64,7 +64,7 @@ def test_highs_gets_the_arrays_linprog_hands_it(seed: int, monkeypatch: pytest.M
 
     def record(c: Any, indptr: Any, indices: Any, data: Any, lhs: Any, rhs: Any, *rest: Any) -> Any:
         got.update(c=c, indptr=indptr, indices=indices, data=data, lhs=lhs, rhs=rhs)
-        got.update(lb=rest[0], ub=rest[1])
+        got.update(lb=rest[0], ub=rest[1], options=rest[3])
         return wrapper(c, indptr, indices, data, lhs, rhs, *rest)
 
     monkeypatch.setattr(linprog_highs, "_highs_wrapper", record)
@@ -79,6 +79,18 @@ def test_highs_gets_the_arrays_linprog_hands_it(seed: int, monkeypatch: pytest.M
     assert np.array_equal(got["lhs"], np.r_[np.full(len(b_ub), -np.inf), 1.0])
     assert np.array_equal(got["lb"], np.zeros(len(cost)))
     assert np.array_equal(got["ub"], upper)
+    # the options linprog sets are the ones the direct call sets (the rest: HiGHS's defaults)
+    options = {k: v for k, v in got["options"].items() if v is not None and k != "sense"}
+    assert set(options) == {
+        "presolve",
+        "highs_debug_level",
+        "log_to_console",
+        "output_flag",
+        "simplex_strategy",
+    }
+    assert options["presolve"] is True
+    assert options["log_to_console"] is False and options["output_flag"] is False
+    assert int(options["highs_debug_level"]) == 0 and int(options["simplex_strategy"]) == 1
 
 
 def test_an_lp_without_odds_is_none_on_both_paths() -> None:
