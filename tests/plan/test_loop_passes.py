@@ -337,6 +337,13 @@ def test_night_stage_and_schedule_share_one_cache(ningming_net) -> None:
     )
     pd.testing.assert_frame_equal(sched2.timeline.traversals, sched.timeline.traversals)
     assert len(cache._cache) == known  # the schedule's loops were all scored by the night stage
+    # the units each link watches, read off the CSC arrays: as the column slices gave them
+    from borderwatch.plan.night import _link_units
+
+    ue = net.watch.unit_edge.tocsc()
+    want = [np.unique(ue[:, list(link.edges)].nonzero()[0]) for link in patrol.links]
+    got = _link_units(net, patrol)
+    assert [(g.dtype, g.tolist()) for g in got] == [(x.dtype, x.tolist()) for x in want]
 
 
 def test_revisits_name_the_passing_teams_as_the_groupby_did(ningming_net, walk_routes) -> None:
