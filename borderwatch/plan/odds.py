@@ -492,10 +492,22 @@ def _solve_lp(
     each option by name, the result's duals) cost twice HiGHS's own time on the odds LPs:
     ~3 of ~4.3 ms a call on Ningming's 44. None when HiGHS does not call the LP optimal,
     or linprog's check of the solution (bounds and rows within ``sqrt(1e-9) * 10``) fails.
+    The binding is scipy's private one: where it is missing, or refuses the call (another
+    scipy's layout), linprog itself solves the LP.
     """
     core = _CORE
-    if core is None:  # pragma: no cover - a scipy without the binding
-        return _solve_linprog(cost, a_ub, b_ub, upper)
+    if core is not None:
+        try:
+            return _solve_direct(core, cost, a_ub, b_ub, upper)
+        except (AttributeError, TypeError, ValueError) as exc:  # not this scipy's binding
+            logger.debug("scipy's HiGHS binding refused the odds LP (%s): linprog", exc)
+    return _solve_linprog(cost, a_ub, b_ub, upper)
+
+
+def _solve_direct(
+    core: Any, cost: np.ndarray, a_ub: np.ndarray, b_ub: np.ndarray, upper: np.ndarray
+) -> np.ndarray | None:
+    """:func:`_solve_lp` through scipy's HiGHS binding ``core``."""
     n_col, n_ub = len(cost), len(b_ub)
     start, index, value = _lp_matrix(a_ub)
     lp = core.HighsLp()

@@ -100,3 +100,30 @@ def test_an_lp_without_odds_is_none_on_both_paths() -> None:
     assert _old_linprog(cost, a_ub, b_ub, upper).status != 0
     assert _solve_lp(cost, a_ub, b_ub, upper) is None
     assert _solve_linprog(cost, a_ub, b_ub, upper) is None
+
+
+class _OtherBinding:
+    """scipy's private binding as another scipy version might lay it out: the names
+    _highs_core looks for are there, a model field is not (as after a rename)."""
+
+    def __init__(self, core: Any) -> None:
+        self._core = core
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._core, name)
+
+    @staticmethod
+    def HighsLp() -> Any:
+        return type("HighsLp", (), {"__slots__": ("num_col",)})()
+
+
+def test_a_binding_of_another_layout_falls_back_to_linprog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The private binding is scipy's to change: a call it refuses is linprog's, same vertex."""
+    assert odds._CORE is not None
+    monkeypatch.setattr(odds, "_CORE", _OtherBinding(odds._CORE))
+    for seed in range(4):
+        cost, a_ub, b_ub, upper = _odds_lp(seed, second=bool(seed % 2))
+        x, ref = _solve_lp(cost, a_ub, b_ub, upper), _solve_linprog(cost, a_ub, b_ub, upper)
+        assert (x is None and ref is None) or (
+            x is not None and ref is not None and x.tobytes() == ref.tobytes()
+        )
