@@ -189,6 +189,13 @@ def match_odd_nodes(
             lambda: _compute_matching(sub, exact, sparse, neighbours),
             f"odd-node matching of {len(nodes)} nodes",
         )
+        if not exact and not sparse:  # computed or from the disk: how near the optimum
+            logger.info(
+                "odd-node matching of %d nodes by the heuristic: cost %.1f, lower bound %.1f",
+                len(nodes),
+                hit.cost,
+                hit.lower_bound,
+            )
         with _matching_lock:
             _matching_cache[key] = hit
             while len(_matching_cache) > _MATCHING_CACHE_SIZE:
@@ -209,14 +216,7 @@ def _compute_matching(sub: np.ndarray, exact: bool, sparse: bool, neighbours: in
         return OddMatching(tuple(pos), total, min(total, _assignment_bound(sub)), False)
     pos = _heuristic_matching(sub, neighbours)
     total = float(sum(sub[i, j] for i, j in pos))
-    hit = OddMatching(tuple(pos), total, min(total, _assignment_bound(sub)), False)
-    logger.info(
-        "odd-node matching of %d nodes by the heuristic: cost %.1f, lower bound %.1f",
-        len(sub),
-        hit.cost,
-        hit.lower_bound,
-    )
-    return hit
+    return OddMatching(tuple(pos), total, min(total, _assignment_bound(sub)), False)
 
 
 _code_digest: list[str] = []

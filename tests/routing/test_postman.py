@@ -354,3 +354,30 @@ def test_a_matching_comes_from_the_disk_cache_the_same(
     postman.match_odd_nodes(other, nodes, **kw)
     assert calls == [1, 1] and len(list((tmp_path / "cache" / "matchings").iterdir())) == 2
     postman._matching_cache.clear()
+
+
+def test_a_heuristic_matching_from_the_disk_cache_says_its_cost_and_bound(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The heuristic's INFO line (its cost and lower bound: how far from the optimum the
+    tour may be) is said whether the matching is computed or read from the disk cache."""
+    from borderwatch.data import road_cache
+    from borderwatch.routing import postman
+
+    monkeypatch.setenv(road_cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(road_cache.NO_CACHE_ENV, raising=False)
+    dist = _random_distances(5, 30, "road")
+    kw = {"exact_up_to": 0, "sparse_up_to": 0}
+    said = []
+    for _ in range(2):  # computed, then from the disk (a new process: no matching in memory)
+        postman._matching_cache.clear()
+        caplog.clear()
+        with caplog.at_level("INFO", logger=postman.logger.name):
+            m = postman.match_odd_nodes(dist, list(range(30)), **kw)
+        said.append(
+            [r.getMessage() for r in caplog.records if "by the heuristic" in r.getMessage()]
+        )
+    postman._matching_cache.clear()
+    line = f"odd-node matching of 30 nodes by the heuristic: cost {m.cost:.1f}, lower bound"
+    assert len(said[0]) == len(said[1]) == 1
+    assert said[0] == said[1] and said[0][0].startswith(line)
