@@ -183,12 +183,16 @@ def match_odd_nodes(
 
         # kept on disk too (the borderwatch cache): every plan of a scenario asks for the
         # same giant tour's matching, ~0.2 s of Ningming's search setup
-        hit = cached_computation(
-            "matchings",
-            _disk_key(sub, key[1:]),
-            lambda: _compute_matching(sub, exact, sparse, neighbours),
-            f"odd-node matching of {len(nodes)} nodes",
-        )
+        disk = _disk_key(sub, key[1:])
+        if disk is None:  # no source to key the code by: not kept
+            hit = _compute_matching(sub, exact, sparse, neighbours)
+        else:
+            hit = cached_computation(
+                "matchings",
+                disk,
+                lambda: _compute_matching(sub, exact, sparse, neighbours),
+                f"odd-node matching of {len(nodes)} nodes",
+            )
         if not exact and not sparse:  # computed or from the disk: how near the optimum
             logger.info(
                 "odd-node matching of %d nodes by the heuristic: cost %.1f, lower bound %.1f",
@@ -222,19 +226,26 @@ def _compute_matching(sub: np.ndarray, exact: bool, sparse: bool, neighbours: in
 _code_digest: list[str] = []
 
 
-def _disk_key(sub: np.ndarray, mode: tuple[int, int]) -> str:
+def _disk_key(sub: np.ndarray, mode: tuple[int, int]) -> str | None:
     """The disk cache's key of a matching: the sub-matrix's bytes, its mode, this module's
     source and the versions of the libraries it computes with (any change of the code
-    that matches makes a new key)."""
+    that matches makes a new key); None where the source cannot be read (a zipped or
+    frozen install: no key says which code matched)."""
     if not _code_digest:
         from pathlib import Path
 
         import scipy
 
-        h = hashlib.sha256(Path(__file__).read_bytes())
-        for part in (nx.__version__, np.__version__, scipy.__version__):
-            h.update(f"\0{part}".encode())
-        _code_digest.append(h.hexdigest())
+        try:
+            h = hashlib.sha256(Path(__file__).read_bytes())
+        except OSError:
+            _code_digest.append("")
+        else:
+            for part in (nx.__version__, np.__version__, scipy.__version__):
+                h.update(f"\0{part}".encode())
+            _code_digest.append(h.hexdigest())
+    if not _code_digest[0]:
+        return None
     h = hashlib.sha256(f"{_code_digest[0]}\0{mode[0]}\0{mode[1]}\0{sub.shape}\0".encode())
     h.update(sub.tobytes())
     return h.hexdigest()

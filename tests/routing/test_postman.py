@@ -381,3 +381,25 @@ def test_a_heuristic_matching_from_the_disk_cache_says_its_cost_and_bound(
     line = f"odd-node matching of 30 nodes by the heuristic: cost {m.cost:.1f}, lower bound"
     assert len(said[0]) == len(said[1]) == 1
     assert said[0] == said[1] and said[0][0].startswith(line)
+
+
+def test_without_its_source_file_the_matching_is_computed_and_not_kept(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk cache's key hashes postman.py's source: where the module has no readable
+    source (a zipped or frozen install) nothing is kept on disk, the matching is computed."""
+    from borderwatch.data import road_cache
+    from borderwatch.routing import postman
+
+    monkeypatch.setenv(road_cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(road_cache.NO_CACHE_ENV, raising=False)
+    monkeypatch.setattr(postman, "__file__", str(tmp_path / "app.zip" / "postman.py"))
+    monkeypatch.setattr(postman, "_code_digest", [])
+    dist = _random_distances(4, 20, "road")
+    postman._matching_cache.clear()
+    try:
+        got = postman.match_odd_nodes(dist, list(range(20)))
+    finally:
+        postman._matching_cache.clear()
+    assert got == postman._compute_matching(np.ascontiguousarray(dist), True, False, 10)
+    assert not (tmp_path / "cache" / "matchings").exists()
