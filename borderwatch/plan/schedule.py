@@ -290,6 +290,28 @@ def _worst_of_first(
     return worst
 
 
+def _team_units(
+    team: np.ndarray, unit: np.ndarray, n_teams: int, n_units: int
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Per team (of :func:`schedule_night`'s passes): a mask of the units it passes, the
+    rows of every pass on them, those units; and whether it shares a unit with another
+    team (only those can gain from a phase change)."""
+    touched = []
+    sub = []
+    for ti in range(n_teams):
+        mine = np.zeros(n_units, dtype=bool)
+        mine[unit[team == ti]] = True
+        touched.append(mine)
+        sub.append(np.flatnonzero(mine[unit]))
+    units_of = [np.flatnonzero(mine) for mine in touched]
+    shared = np.zeros(n_teams, dtype=bool)
+    if len(unit):
+        pairs = np.unique(np.column_stack([unit, team]), axis=0)
+        per_unit = np.bincount(pairs[:, 0], minlength=n_units)
+        shared[np.unique(pairs[per_unit[pairs[:, 0]] > 1, 1])] = True
+    return touched, sub, units_of, shared
+
+
 def schedule_night(
     network: PatrolNetwork,
     routes: Sequence[TeamRoute],
@@ -348,22 +370,9 @@ def schedule_night(
     # a phase change of team i moves only the units team i passes: recompute those
     # (from every pass on them) and keep the rest; the per-unit values are the same
     # floats as a full recomputation, so the scores and the choices are unchanged
-    touched = []
-    sub = []
-    for ti in range(len(active)):
-        mine = np.zeros(n_units, dtype=bool)
-        mine[unit[team == ti]] = True
-        touched.append(mine)
-        sub.append(np.flatnonzero(mine[unit]))
-    units_of = [np.flatnonzero(mine) for mine in touched]
+    touched, sub, units_of, shared = _team_units(team, unit, len(active), n_units)
     current = worst_intervals(team, unit, t, loop, phase, window, n_units)
     best = score_of(current)
-    # only teams that share a unit with another team can gain from a phase change
-    shared = np.zeros(len(active), dtype=bool)
-    if len(unit):
-        pairs = np.unique(np.column_stack([unit, team]), axis=0)
-        per_unit = np.bincount(pairs[:, 0], minlength=n_units)
-        shared[np.unique(pairs[per_unit[pairs[:, 0]] > 1, 1])] = True
     # phases lie on edge ends, so that a loop rotated to its phase starts at a node
     # inside the window (see borderwatch.plan.night.place_loops)
     ends = [np.concatenate([[0.0], np.cumsum(r.seconds)[:-1]]) / 60.0 for r in active]
