@@ -40,6 +40,27 @@ ROW_CACHE_SIZE = 64
 _CHUNK_BYTES = 64 * 2**20
 #: Graphs alive in some instance, by content (weakly held: gone with their instances).
 _SHARED: weakref.WeakValueDictionary[bytes, _Group] = weakref.WeakValueDictionary()
+
+#: The largest key table kept in the borderwatch cache (:meth:`_Group.stored_key_block`):
+#: 8 MB, 1,000 key nodes; Ningming's are ~0.2 MB.
+STORED_BLOCK_BYTES = 8 * 2**20
+
+_digest: list[str] = []
+
+
+def _code_digest() -> str:
+    """This module's source and scipy's version (the stored key tables' part of their key)."""
+    if not _digest:
+        from pathlib import Path
+
+        import scipy
+
+        h = hashlib.sha256(Path(__file__).read_bytes())
+        h.update(f"\0{scipy.__version__}\0{np.__version__}".encode())
+        _digest.append(h.hexdigest())
+    return _digest[0]
+
+
 _SHARED_LOCK = threading.Lock()
 
 
@@ -94,6 +115,28 @@ class _Group:
             d = dijkstra(graph, directed=False, indices=at[rows])
             out[np.ix_(rows, todo)] = d[:, cols]
         return out
+
+    def stored_key_block(self, nodes: np.ndarray, graph_key: bytes) -> np.ndarray:
+        """:meth:`key_block`, kept in the borderwatch cache when it is small.
+
+        Every plan of a scenario asks for the same tables (the same roads, profiles and
+        key nodes: Ningming's 4 groups, ~0.2 s of the search's setup in the plan's process
+        and again in the bound's). Up to :data:`STORED_BLOCK_BYTES` a table is kept under a
+        key of the group's graph (``graph_key``: its nodes, edges and costs), the key nodes
+        and the code that computes it (this module's source, scipy's version); bigger
+        tables (thousands of key nodes) are computed every time.
+        """
+        k = len(nodes)
+        if 8 * k * k > STORED_BLOCK_BYTES:
+            return self.key_block(nodes)
+        from borderwatch.data.road_cache import cached_computation
+
+        h = hashlib.sha256(_code_digest().encode())
+        h.update(graph_key)
+        h.update(np.ascontiguousarray(nodes, dtype=np.int64).tobytes())
+        return cached_computation(
+            "key-tables", h.hexdigest(), lambda: self.key_block(nodes), f"key table of {k} nodes"
+        )
 
     def _core(self, nodes: np.ndarray) -> tuple[csr_matrix, np.ndarray]:
         """The graph without its dead-end trees free of ``nodes``, and where ``nodes`` are.
@@ -710,7 +753,7 @@ class ArcInstance:
             block = group.block[np.ix_(pos, pos)]
         else:
             group = _Group(self.n_nodes, self.u, self.v, union, labels)
-            block = group.key_block(nodes) if block is None else block
+            block = group.stored_key_block(nodes, key) if block is None else block
             group.block_nodes, group.block = nodes, block
             with _SHARED_LOCK:
                 _SHARED[key] = group
@@ -810,8 +853,8 @@ def _table_jobs(instance: ArcInstance) -> list[tuple[ArcInstance, list[int]]]:
 
 def _key_table(inst: ArcInstance, group: list[int]) -> np.ndarray:
     """The key table :meth:`ArcInstance._compute_paths` would compute for ``group``."""
-    union, labels, _key = inst._group_graph(group)
-    return _Group(inst.n_nodes, inst.u, inst.v, union, labels).key_block(inst.key_nodes)
+    union, labels, key = inst._group_graph(group)
+    return _Group(inst.n_nodes, inst.u, inst.v, union, labels).stored_key_block(inst.key_nodes, key)
 
 
 def _tables_child(send: Any, jobs: list[tuple[ArcInstance, list[int]]]) -> None:

@@ -414,3 +414,35 @@ def test_key_tables_of_a_failed_process_are_computed_here(monkeypatch, caplog) -
     for g, table in zip(groups, want, strict=True):
         for p in g:
             np.testing.assert_array_equal(inst.shortest_paths(p).block, table)
+
+
+def test_key_tables_come_from_the_disk_cache_the_same(tmp_path, monkeypatch) -> None:
+    """Every plan of a scenario asks for the same key tables: kept in the borderwatch cache
+    under the group's graph, the key nodes and the code; a new process reads them back."""
+    from borderwatch.data import road_cache
+    from borderwatch.routing import instance as mod
+    from tests.helpers import generated_instance
+
+    monkeypatch.setenv(road_cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(road_cache.NO_CACHE_ENV, raising=False)
+    _net, patrol = generated_instance(20, seed=2)
+    inst = patrol.instance
+    group = inst.profile_groups[0]
+    union, labels, key = inst._group_graph(list(group))
+    fresh = mod._Group(inst.n_nodes, inst.u, inst.v, union, labels)
+    want = fresh.key_block(inst.key_nodes)
+    got = fresh.stored_key_block(inst.key_nodes, key)
+    assert np.array_equal(got, want)
+    (entry,) = (tmp_path / "cache" / "key-tables").iterdir()
+    runs: list[int] = []
+    real = mod._Group.key_block
+    monkeypatch.setattr(mod._Group, "key_block", lambda g, n: runs.append(1) or real(g, n))
+    again = mod._Group(inst.n_nodes, inst.u, inst.v, union, labels)  # a new process's group
+    assert np.array_equal(again.stored_key_block(inst.key_nodes, key), want) and not runs
+    # other key nodes, or a graph of other costs: another entry, computed
+    again.stored_key_block(inst.key_nodes[:-1], key)
+    again.stored_key_block(inst.key_nodes, key + b"other costs")
+    assert len(runs) == 2 and len(list(entry.parent.iterdir())) == 3
+    monkeypatch.setattr(mod, "STORED_BLOCK_BYTES", 8)  # too big to keep: computed each time
+    again.stored_key_block(inst.key_nodes, key)
+    assert len(runs) == 3
