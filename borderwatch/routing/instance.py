@@ -49,15 +49,20 @@ _digest: list[str] = []
 
 
 def _code_digest() -> str:
-    """This module's source and scipy's version (the stored key tables' part of their key)."""
+    """This module's source and scipy's version (the stored key tables' part of their key);
+    ``""`` where the source cannot be read (a zipped or frozen install: nothing is kept)."""
     if not _digest:
         from pathlib import Path
 
         import scipy
 
-        h = hashlib.sha256(Path(__file__).read_bytes())
-        h.update(f"\0{scipy.__version__}\0{np.__version__}".encode())
-        _digest.append(h.hexdigest())
+        try:
+            h = hashlib.sha256(Path(__file__).read_bytes())
+        except OSError:
+            _digest.append("")
+        else:
+            h.update(f"\0{scipy.__version__}\0{np.__version__}".encode())
+            _digest.append(h.hexdigest())
     return _digest[0]
 
 
@@ -127,7 +132,7 @@ class _Group:
         tables (thousands of key nodes) are computed every time.
         """
         k = len(nodes)
-        if 8 * k * k > STORED_BLOCK_BYTES:
+        if 8 * k * k > STORED_BLOCK_BYTES or not _code_digest():
             return self.key_block(nodes)
         from borderwatch.data.road_cache import cached_computation
 

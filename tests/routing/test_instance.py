@@ -446,3 +446,25 @@ def test_key_tables_come_from_the_disk_cache_the_same(tmp_path, monkeypatch) -> 
     monkeypatch.setattr(mod, "STORED_BLOCK_BYTES", 8)  # too big to keep: computed each time
     again.stored_key_block(inst.key_nodes, key)
     assert len(runs) == 3
+
+
+def test_without_its_source_file_a_key_table_is_computed_and_not_kept(
+    tmp_path, monkeypatch
+) -> None:
+    """The stored key tables' key hashes instance.py's source: where the module has no
+    readable source (a zipped or frozen install) nothing is kept, the table is computed."""
+    from borderwatch.data import road_cache
+    from borderwatch.routing import instance as mod
+    from tests.helpers import generated_instance
+
+    monkeypatch.setenv(road_cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(road_cache.NO_CACHE_ENV, raising=False)
+    monkeypatch.setattr(mod, "__file__", str(tmp_path / "app.zip" / "instance.py"))
+    monkeypatch.setattr(mod, "_digest", [])
+    _net, patrol = generated_instance(20, seed=2)
+    inst = patrol.instance
+    union, labels, key = inst._group_graph(list(inst.profile_groups[0]))
+    group = mod._Group(inst.n_nodes, inst.u, inst.v, union, labels)
+    got = group.stored_key_block(inst.key_nodes, key)
+    assert np.array_equal(got, group.key_block(inst.key_nodes))
+    assert not (tmp_path / "cache" / "key-tables").exists()
