@@ -83,6 +83,8 @@ def unit_coverage(
     response: bool = True,
     risk: bool | np.ndarray = True,
     checkpoint_rule: str = "midpoint",
+    static: pd.DataFrame | None = None,
+    revisit_table: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Every coverage measure of every border unit in one table.
 
@@ -100,6 +102,13 @@ def unit_coverage(
         array of one weight per unit.
     checkpoint_rule
         See :func:`~borderwatch.coverage.checkpoint_watch`.
+    static
+        A table this function made for the same network, ``risk``, ``checkpoint_rule``
+        and ``response`` (the coverage before a plan): its columns that no timeline
+        changes (:data:`STATIC_COLUMNS`) are taken, not computed again.
+    revisit_table
+        :func:`~borderwatch.coverage.revisits` of ``timeline``, when the caller has it
+        (a plan's :attr:`~borderwatch.plan.patrols.PatrolPlan.revisits`).
 
     Returns
     -------
@@ -122,6 +131,56 @@ def unit_coverage(
     for level in _GRID_LEVELS:
         if level not in out.columns:
             out[level] = ""
+    if static is not None:
+        _static_columns(out, static, response)
+    else:
+        _compute_static(out, network, risk, checkpoint_rule, response)
+    if timeline is not None:
+        rv = revisits(network, timeline) if revisit_table is None else revisit_table
+        for col in rv.columns:
+            out[col] = rv[col].to_numpy()
+    out = gpd.GeoDataFrame(
+        out, geometry=units.geometry.to_numpy(), crs=units.crs, index=units.index
+    )
+    out.index.name = "unit"
+    return out
+
+
+#: The columns of :func:`unit_coverage` no timeline changes (the checkpoints, roads in view,
+#: risk and response times of the network), in their order.
+STATIC_COLUMNS = (
+    "checkpoint_watched",
+    "n_checkpoints",
+    "checkpoints",
+    "nearest_checkpoint",
+    "nearest_checkpoint_m",
+    "nearest_road_m",
+    "road_in_view",
+    "drivable_in_view",
+    "risk",
+)
+_RESPONSE_COLUMNS = ("response_min", "responder", "responder_kind")
+
+
+def _static_columns(out: pd.DataFrame, static: pd.DataFrame, response: bool) -> None:
+    """:func:`unit_coverage`'s network columns copied from ``static`` (the same units)."""
+    if not static.index.equals(out.index):
+        raise CoverageError(
+            "static columns of other units", field="static", value=len(static.index)
+        )
+    for col in STATIC_COLUMNS + (_RESPONSE_COLUMNS if response else ()):
+        out[col] = static[col].to_numpy()
+
+
+def _compute_static(
+    out: pd.DataFrame,
+    network: PatrolNetwork,
+    risk: bool | np.ndarray,
+    checkpoint_rule: str,
+    response: bool,
+) -> None:
+    """:func:`unit_coverage`'s network columns (:data:`STATIC_COLUMNS`, the response's)."""
+    units = network.units
     cw = checkpoint_watch(network, rule=checkpoint_rule)
     out["checkpoint_watched"] = cw["watched"].to_numpy()
     for col in ("n_checkpoints", "checkpoints", "nearest_checkpoint", "nearest_checkpoint_m"):
@@ -147,17 +206,8 @@ def unit_coverage(
         out["risk"] = risk_weights(network) if risk else np.ones(len(units))
     if response:
         rt = response_times(network)
-        for col in ("response_min", "responder", "responder_kind"):
+        for col in _RESPONSE_COLUMNS:
             out[col] = rt[col].to_numpy()
-    if timeline is not None:
-        rv = revisits(network, timeline)
-        for col in rv.columns:
-            out[col] = rv[col].to_numpy()
-    out = gpd.GeoDataFrame(
-        out, geometry=units.geometry.to_numpy(), crs=units.crs, index=units.index
-    )
-    out.index.name = "unit"
-    return out
 
 
 def _criteria(criterion: str | Sequence[str]) -> tuple[str, ...]:
@@ -822,6 +872,8 @@ def coverage_report(
     max_revisit_min: float = TARGETS.max_revisit_min,
     response: bool = True,
     risk: bool | np.ndarray = True,
+    static: pd.DataFrame | None = None,
+    revisit_table: pd.DataFrame | None = None,
 ) -> CoverageReport:
     """Per-unit coverage, gaps, the grid table and the summary in one call.
 
@@ -835,8 +887,10 @@ def coverage_report(
         The night timeline of a plan or of GPS tracks.
     max_response_min, max_revisit_min
         Targets.
-    response, risk
-        See :func:`unit_coverage`.
+    response, risk, static, revisit_table
+        See :func:`unit_coverage` (the plan job passes the coverage before the plan's
+        units as ``static`` and the plan's revisit table: the same columns, not computed
+        again).
 
     Returns
     -------
@@ -850,7 +904,12 @@ def coverage_report(
             value="revisit",
         )
     table = unit_coverage(
-        network, timeline=timeline, response=response or "response" in names, risk=risk
+        network,
+        timeline=timeline,
+        response=response or "response" in names,
+        risk=risk,
+        static=static,
+        revisit_table=revisit_table,
     )
     watched = watched_mask(
         table, criterion=names, max_response_min=max_response_min, max_revisit_min=max_revisit_min

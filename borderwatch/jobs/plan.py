@@ -195,6 +195,7 @@ def run_plan(
             after, extra, variants = _after_plan(
                 network, draft.plan, before, out, max_revisit_min=max_revisit_min,
                 crossing_min=crossing_min, detours=detours, progress=progress,
+                whole=sectors is None,
             )  # fmt: skip
             plan = draft.finish()
             if sectors is not None:
@@ -232,6 +233,7 @@ def _after_plan(
     crossing_min: float | None,
     detours: bool | None,
     progress: Progress,
+    whole: bool = True,
 ) -> tuple[CoverageReport, dict[str, Any], dict[str, list[RouteVariant]] | None]:
     """:func:`run_plan` after the routes and the schedule: the coverage after, the odds.
 
@@ -247,6 +249,10 @@ def _after_plan(
         criterion=("checkpoint", "revisit"),
         timeline=plan.schedule.timeline,
         max_revisit_min=max_revisit_min,
+        # the network's columns are the coverage before's, the revisits the plan's own table
+        # (finish_plan's, of this timeline): the same values, not computed again
+        static=before.units,
+        revisit_table=plan.revisits if whole else None,
     )
     progress("detection probabilities")
     if detours is None:

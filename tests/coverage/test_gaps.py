@@ -312,3 +312,31 @@ def test_gap_reasons_in_english_and_chinese() -> None:
         "最慢响应：无法到达（目标 30 分钟）"
     )
     assert set(REASONS["en"]) == set(REASONS["zh"])
+
+
+def test_a_report_from_known_columns_is_the_report_computed_whole(tmp_path) -> None:
+    """The plan job hands coverage_report the coverage before's network columns and the
+    plan's revisit table: the same report, frame for frame, as computed from scratch."""
+    from borderwatch import build_network
+    from borderwatch.config import SearchParams
+    from borderwatch.coverage import coverage_report
+    from borderwatch.coverage.gaps import STATIC_COLUMNS
+    from borderwatch.data.synthetic import generate_scenario
+    from borderwatch.errors import CoverageError
+    from borderwatch.plan.patrols import plan_patrols
+
+    net = build_network(generate_scenario(20, seed=2))
+    plan = plan_patrols(net, SearchParams(max_iterations=100, seed=1, bound_rounds=0))
+    before = coverage_report(net, criterion=("checkpoint",), max_revisit_min=60.0)
+    kw = {"criterion": ("checkpoint", "revisit"), "timeline": plan.schedule.timeline}
+    whole = coverage_report(net, max_revisit_min=60.0, **kw)
+    known = coverage_report(
+        net, max_revisit_min=60.0, static=before.units, revisit_table=plan.revisits, **kw
+    )
+    pd.testing.assert_frame_equal(known.units, whole.units)
+    pd.testing.assert_frame_equal(known.gaps, whole.gaps)
+    pd.testing.assert_frame_equal(known.grids, whole.grids)
+    assert known.summary == whole.summary
+    assert set(STATIC_COLUMNS) < set(whole.units.columns)
+    with pytest.raises(CoverageError, match="other units"):
+        coverage_report(net, static=before.units.iloc[1:], **kw)
