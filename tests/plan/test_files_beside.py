@@ -153,10 +153,8 @@ def test_close_stops_a_process_not_waited_for(small, tmp_path) -> None:
     assert not proc.is_alive() and not beside.forked
 
 
-@pytest.mark.slow
-def test_plan_folder_is_the_same_with_and_without_the_processes(small, tmp_path, monkeypatch):
-    """run_plan: the bound's and the files' processes on (both forked) or off, same bytes."""
-    net, _plan = small
+def _watch_forks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """run_plan's FilesBeside recorded: whether each one forked its process."""
     seen: list[bool] = []
 
     class Seen(FilesBeside):
@@ -165,6 +163,14 @@ def test_plan_folder_is_the_same_with_and_without_the_processes(small, tmp_path,
             seen.append(self.forked)
 
     monkeypatch.setattr(job, "FilesBeside", Seen)
+    return seen
+
+
+@pytest.mark.slow
+def test_plan_folder_is_the_same_with_and_without_the_processes(small, tmp_path, monkeypatch):
+    """run_plan: the bound's and the files' processes on (both forked) or off, same bytes."""
+    net, _plan = small
+    seen = _watch_forks(monkeypatch)
     folders = {}
     for spare in (True, False):
         monkeypatch.setattr(patrols, "_spare_core", lambda spare=spare: spare)
@@ -181,20 +187,13 @@ def test_the_bounds_core_passes_to_the_files_process(small, tmp_path, monkeypatc
     """The files' process is forked while the bound's still runs (PlanDraft): the core the
     bound's process holds is this command's, whatever the idle-time rule says then."""
     net, _plan = small
-    seen: list[bool] = []
-
-    class Seen(FilesBeside):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            seen.append(self.forked)
-
+    seen = _watch_forks(monkeypatch)
     looks: list[bool] = []
 
     def once() -> bool:  # a core spare for the bound's process, none at any later look
         looks.append(not looks)
         return looks[-1]
 
-    monkeypatch.setattr(job, "FilesBeside", Seen)
     monkeypatch.setattr(patrols, "_spare_core", once)
     run_plan(net, tmp_path / "plan", night=NIGHT, search=SearchParams(max_iterations=60, seed=3))
     assert looks[0]  # the bound's process was forked
@@ -236,13 +235,7 @@ def test_no_files_process_is_forked_beside_a_thread_started_after_the_bound(
     import threading
 
     net, _plan = small
-    seen: list[bool] = []
-
-    class Seen(FilesBeside):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            seen.append(self.forked)
-
+    seen = _watch_forks(monkeypatch)
     stop = threading.Event()
     started: list[threading.Thread] = []
     real = patrols.schedule_night
@@ -253,7 +246,6 @@ def test_no_files_process_is_forked_beside_a_thread_started_after_the_bound(
         started.append(worker)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(job, "FilesBeside", Seen)
     monkeypatch.setattr(patrols, "_spare_core", lambda: True)
     monkeypatch.setattr(patrols, "schedule_night", schedule_with_a_thread)
     try:
