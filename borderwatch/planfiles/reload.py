@@ -727,6 +727,8 @@ def _described_margins(path: Path, window: NightWindow) -> tuple[float, float] |
 
     found: list[tuple[float, float]] = []
     for file in files:
+        if not file.is_file():  # a FIFO or device would block the open: the reader refuses it
+            continue
         try:
             with file.open("rb") as fh:
                 head = fh.read(_HEAD_BYTES).decode("utf-8", errors="replace")
