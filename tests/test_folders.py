@@ -592,6 +592,7 @@ def test_a_run_into_a_folder_another_run_is_writing_is_refused_at_its_start(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scn"]
 
 
+@pytest.mark.slow  # ~0.6-0.9 s: the quick loop stays under a minute
 def test_a_run_into_a_new_folder_another_run_claimed_is_refused_at_its_start(
     toy: Path, tmp_path: Path
 ) -> None:

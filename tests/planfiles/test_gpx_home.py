@@ -301,6 +301,7 @@ def test_the_drive_home_is_the_one_back_base_counts(small: dict[str, Any]) -> No
     check_one_drive(small["rp"].network, small["rp"].plan)
 
 
+@pytest.mark.slow  # ~0.6-0.9 s: the quick loop stays under a minute
 def test_replay_counts_only_the_window(small: dict[str, Any], tmp_path: Path) -> None:
     check_replay(small["net"], small["root"] / "plan", tmp_path)
 
@@ -508,6 +509,7 @@ def test_replaying_crews_tracks_counts_their_drives_as_duty(
         find_gaps(net, criterion=("revisit",), gpx=plain)
 
 
+@pytest.mark.slow  # ~0.6-0.9 s: the quick loop stays under a minute
 def test_the_same_plan_writes_the_same_bytes(small: dict[str, Any], tmp_path: Path) -> None:
     net = small["net"]
     again = _quiet(plan_patrols, net, SearchParams(max_iterations=60, seed=0, bound_rounds=0))
