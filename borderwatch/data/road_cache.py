@@ -23,6 +23,7 @@ over: the graph is then read from the file as without a cache.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -44,6 +45,7 @@ __all__ = [
     "cached_computation",
     "cached_derived",
     "cached_graph",
+    "source_digest",
 ]
 
 T = TypeVar("T")
@@ -166,6 +168,31 @@ def cached_computation(kind: str, key: str, make: Callable[[], T], what: object)
     if folder is None:
         return make()
     return _cached(folder / kind / f"{key}.pickle", make, what)
+
+
+@functools.cache
+def source_digest(source: str, versions: tuple[str, ...]) -> str:
+    """A hex digest of a module's source file and the library versions it computes with.
+
+    The part of a :func:`cached_computation` key that says which code made the value:
+    any change of the module or of a version makes new keys. ``""`` where the source
+    cannot be read (a zipped or frozen install): then no key says which code computed,
+    and the caller keeps nothing. Computed once per process and argument.
+
+    Parameters
+    ----------
+    source
+        The module's ``__file__``.
+    versions
+        The versions of the libraries whose results the value holds.
+    """
+    try:
+        h = hashlib.sha256(Path(source).read_bytes())
+    except OSError:
+        return ""
+    for part in versions:
+        h.update(f"\0{part}".encode())
+    return h.hexdigest()
 
 
 def _cached(entry: Path, make: Callable[[], T], what: object) -> T:

@@ -45,25 +45,16 @@ _SHARED: weakref.WeakValueDictionary[bytes, _Group] = weakref.WeakValueDictionar
 #: 8 MB, 1,000 key nodes; Ningming's are ~0.2 MB.
 STORED_BLOCK_BYTES = 8 * 2**20
 
-_digest: list[str] = []
-
 
 def _code_digest() -> str:
-    """This module's source and scipy's version (the stored key tables' part of their key);
-    ``""`` where the source cannot be read (a zipped or frozen install: nothing is kept)."""
-    if not _digest:
-        from pathlib import Path
+    """This module's source and scipy's and numpy's versions (the stored key tables' part of
+    their key); ``""`` where the source cannot be read (a zipped or frozen install: nothing
+    is kept)."""
+    import scipy
 
-        import scipy
+    from borderwatch.data.road_cache import source_digest
 
-        try:
-            h = hashlib.sha256(Path(__file__).read_bytes())
-        except OSError:
-            _digest.append("")
-        else:
-            h.update(f"\0{scipy.__version__}\0{np.__version__}".encode())
-            _digest.append(h.hexdigest())
-    return _digest[0]
+    return source_digest(__file__, (scipy.__version__, np.__version__))
 
 
 _SHARED_LOCK = threading.Lock()

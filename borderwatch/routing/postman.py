@@ -223,30 +223,19 @@ def _compute_matching(sub: np.ndarray, exact: bool, sparse: bool, neighbours: in
     return OddMatching(tuple(pos), total, min(total, _assignment_bound(sub)), False)
 
 
-_code_digest: list[str] = []
-
-
 def _disk_key(sub: np.ndarray, mode: tuple[int, int]) -> str | None:
     """The disk cache's key of a matching: the sub-matrix's bytes, its mode, this module's
     source and the versions of the libraries it computes with (any change of the code
     that matches makes a new key); None where the source cannot be read (a zipped or
     frozen install: no key says which code matched)."""
-    if not _code_digest:
-        from pathlib import Path
+    import scipy
 
-        import scipy
+    from borderwatch.data.road_cache import source_digest
 
-        try:
-            h = hashlib.sha256(Path(__file__).read_bytes())
-        except OSError:
-            _code_digest.append("")
-        else:
-            for part in (nx.__version__, np.__version__, scipy.__version__):
-                h.update(f"\0{part}".encode())
-            _code_digest.append(h.hexdigest())
-    if not _code_digest[0]:
+    code = source_digest(__file__, (nx.__version__, np.__version__, scipy.__version__))
+    if not code:
         return None
-    h = hashlib.sha256(f"{_code_digest[0]}\0{mode[0]}\0{mode[1]}\0{sub.shape}\0".encode())
+    h = hashlib.sha256(f"{code}\0{mode[0]}\0{mode[1]}\0{sub.shape}\0".encode())
     h.update(sub.tobytes())
     return h.hexdigest()
 

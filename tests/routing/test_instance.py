@@ -460,7 +460,6 @@ def test_without_its_source_file_a_key_table_is_computed_and_not_kept(
     monkeypatch.setenv(road_cache.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(road_cache.NO_CACHE_ENV, raising=False)
     monkeypatch.setattr(mod, "__file__", str(tmp_path / "app.zip" / "instance.py"))
-    monkeypatch.setattr(mod, "_digest", [])
     _net, patrol = generated_instance(20, seed=2)
     inst = patrol.instance
     union, labels, key = inst._group_graph(list(inst.profile_groups[0]))

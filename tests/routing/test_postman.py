@@ -394,7 +394,6 @@ def test_without_its_source_file_the_matching_is_computed_and_not_kept(
     monkeypatch.setenv(road_cache.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(road_cache.NO_CACHE_ENV, raising=False)
     monkeypatch.setattr(postman, "__file__", str(tmp_path / "app.zip" / "postman.py"))
-    monkeypatch.setattr(postman, "_code_digest", [])
     dist = _random_distances(4, 20, "road")
     postman._matching_cache.clear()
     try:
