@@ -7,7 +7,6 @@ cluster needs it installed.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -128,8 +127,8 @@ def open_client(
     ----------
     local
         Start a :class:`distributed.LocalCluster` of this many worker processes
-        with one thread each (default when ``scheduler`` is None: the machine's
-        cores). Closed together with the client.
+        with one thread each (default when ``scheduler`` is None: the CPUs this
+        process may use, :func:`borderwatch.forking.usable_cpus`). Closed together with the client.
     scheduler
         Address of a running scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
     timeout
@@ -162,7 +161,7 @@ def open_client(
                 f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s: {err}"
             ) from None
     else:
-        n = local if local is not None else (os.cpu_count() or 1)
+        n = local if local is not None else forking.usable_cpus()
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise BorderwatchError(f"--local: number of workers must be at least 1, got {n!r}")
         cluster = distributed.LocalCluster(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from borderwatch import forking
 from borderwatch.cli.app import app
 from borderwatch.cli.common import OutDirOpt, err, guarded
 
@@ -36,7 +36,8 @@ def batch_command(
         The batch output folder (created; earlier runs in it are resumed).
     local
         Start a local Dask cluster of this many worker processes (default: the
-        machine's cores, when ``scheduler`` is not given).
+        CPUs this process may use, its affinity and cgroup quota, when
+        ``scheduler`` is not given).
     scheduler
         Address of a running Dask scheduler, e.g. ``tcp://HOST:8786``.
     resume
@@ -67,7 +68,9 @@ def batch_command(
 
     con = console or err
     batch = load_spec(spec)
-    where = scheduler or f"a local cluster of {local or os.cpu_count() or 1} worker processes"
+    if scheduler is None and local is None:
+        local = forking.usable_cpus()  # its affinity and cgroup quota, not the machine's cores
+    where = scheduler or f"a local cluster of {local} worker processes"
     con.print(
         f"batch {Path(spec).name}: {batch.n_tasks} {batch.job} tasks "
         f"({len(batch.scenarios)} scenarios × {batch.n_variants} variants) on {where}",
@@ -122,7 +125,9 @@ def batch(
     local: Annotated[
         int | None,
         typer.Option(
-            "--local", min=1, help="Start a LocalCluster of N worker processes (default: cores)."
+            "--local",
+            min=1,
+            help="Start a LocalCluster of N worker processes (default: usable CPUs).",
         ),
     ] = None,
     scheduler: Annotated[

@@ -144,7 +144,7 @@ def plan_command(
         typer.Option(
             "--workers",
             help="Local Dask workers for --sectors (default: one per sector, at most the "
-            "cores); 0 plans the sectors one after another in this process.",
+            "usable CPUs); 0 plans the sectors one after another in this process.",
             min=0,
         ),
     ] = None,

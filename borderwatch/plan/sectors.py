@@ -1682,7 +1682,7 @@ def plan_sectors(
         Address of a Dask scheduler (``tcp://host:8786``) when no ``client``.
     workers
         Without ``client`` and ``scheduler``: the number of local Dask worker
-        processes (default: as many as sectors, at most the machine's cores);
+        processes (default: as many as sectors, at most the CPUs this process may use);
         ``0`` plans the sectors one after another in this process (so does a
         plan of one sector). The plan does not depend on it.
     Returns
@@ -1764,9 +1764,9 @@ def plan_sectors(
 
         own = client is None
         if client is None:
-            import os
+            from borderwatch import forking
 
-            local = None if scheduler else (workers or min(len(split), os.cpu_count() or 1))
+            local = None if scheduler else (workers or min(len(split), forking.usable_cpus()))
             client = open_client(local=local, scheduler=scheduler)
         try:
             outcomes = _run_dask(client, subs, split, options)
