@@ -114,29 +114,72 @@ def cgroup_cpus(cpu_max: str) -> float | None:
     return quota / period if quota > 0 and period > 0 else None
 
 
-def _cgroup_limit(root: Path = Path("/sys/fs/cgroup"), own: str | None = None) -> float | None:
-    """The tightest CPU limit of a cgroup v2 and its parents (``cpu.max`` under ``root``).
+def _own_cgroup(controller: str = "", text: str | None = None) -> str:
+    """This process's cgroup path from ``/proc/self/cgroup`` (or ``text``), ``"/"`` where none.
 
-    ``own``: the cgroup's path (default this process's, ``/proc/self/cgroup``'s ``0::`` line).
+    ``controller`` empty: the cgroup v2 line (``0::<path>``); else the cgroup v1 line
+    whose hierarchy holds that controller (``4:cpu,cpuacct:<path>``).
     """
-    if own is None:
+    if text is None:
         try:
-            lines = Path("/proc/self/cgroup").read_text(encoding="utf-8").splitlines()
+            text = Path("/proc/self/cgroup").read_text(encoding="utf-8")
         except OSError:
-            lines = []
-        own = next((ln[3:] for ln in lines if ln.startswith("0::")), "/")
+            text = ""
+    for line in text.splitlines():
+        hierarchy, _, rest = line.partition(":")
+        names, colon, path = rest.partition(":")
+        wanted = controller in names.split(",") if controller else hierarchy == "0" and not names
+        if colon and wanted:
+            return path
+    return "/"
+
+
+def _tightest(root: Path, own: str, read: Callable[[Path], float | None]) -> float | None:
+    """The smallest ``read(level)`` of the cgroup folder ``root/own`` and its parents up to ``root``."""
     limits: list[float] = []
     folder = root / own.strip("/")
     for level in (folder, *folder.parents):
         try:
-            limit = cgroup_cpus((level / "cpu.max").read_text(encoding="ascii"))
-        except OSError:
+            limit = read(level)
+        except (OSError, ValueError):
             limit = None
         if limit is not None:
             limits.append(limit)
         if level == root:
             break
     return min(limits) if limits else None
+
+
+def _cgroup_limit(root: Path = Path("/sys/fs/cgroup"), own: str | None = None) -> float | None:
+    """The tightest CPU limit of a cgroup v2 and its parents (``cpu.max`` under ``root``).
+
+    ``own``: the cgroup's path (default this process's, ``/proc/self/cgroup``'s ``0::`` line).
+    """
+    return _tightest(
+        root,
+        _own_cgroup() if own is None else own,
+        lambda level: cgroup_cpus((level / "cpu.max").read_text(encoding="ascii")),
+    )
+
+
+def _v1_cpus(level: Path) -> float | None:
+    """A cgroup v1 folder's CFS quota over its period (``-1``: no limit), None for no limit."""
+    quota = int((level / "cpu.cfs_quota_us").read_text(encoding="ascii"))
+    period = int((level / "cpu.cfs_period_us").read_text(encoding="ascii"))
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def _cgroup_v1_limit(root: Path = Path("/sys/fs/cgroup"), own: str | None = None) -> float | None:
+    """The tightest CFS quota of a cgroup v1 ``cpu`` hierarchy and its parents.
+
+    The hierarchy is mounted at ``root/cpu,cpuacct`` or ``root/cpu`` (the first that
+    is a folder); ``own``: the cgroup's path in it (default this process's,
+    ``/proc/self/cgroup``'s line naming ``cpu``).
+    """
+    mount = next((root / n for n in ("cpu,cpuacct", "cpu") if (root / n).is_dir()), None)
+    if mount is None:
+        return None
+    return _tightest(mount, _own_cgroup("cpu") if own is None else own, _v1_cpus)
 
 
 def _affinity() -> set[int] | None:
@@ -147,24 +190,30 @@ def _affinity() -> set[int] | None:
         return None
 
 
-def usable_cpus() -> int:
+def usable_cpus(root: Path = Path("/sys/fs/cgroup")) -> int:
     """The CPUs this process can use: its affinity, then its cgroup's quota (rounded down).
 
     ``os.cpu_count()`` counts the machine's; a process pinned to some of them
     (``taskset``) or in a container limited by cgroup v2 (``cpu.max``, e.g.
-    ``100000 100000``: one CPU) can use fewer.
+    ``100000 100000``: one CPU) or by cgroup v1 (``cpu.cfs_quota_us`` over
+    ``cpu.cfs_period_us``) can use fewer.
+
+    Parameters
+    ----------
+    root
+        Where the cgroup file systems are mounted (a test's fake folder).
 
     Returns
     -------
     int
-        The CPUs of the affinity mask, at most the cgroup's quota over its period
-        rounded down; at least 1.
+        The CPUs of the affinity mask, at most the tightest cgroup quota over its
+        period rounded down; at least 1.
     """
     mine = _affinity()
     cpus = len(mine) if mine else (os.cpu_count() or 1)
-    limit = _cgroup_limit()
-    if limit is not None:
-        cpus = min(cpus, int(limit))
+    for limit in (_cgroup_limit(root), _cgroup_v1_limit(root)):
+        if limit is not None:
+            cpus = min(cpus, int(limit))
     return max(1, cpus)
 
 

@@ -338,6 +338,45 @@ def test_a_cgroup_cpu_max_text_gives_its_cpus(tmp_path: Path) -> None:
     assert forking._cgroup_limit(tmp_path, "/") is None
 
 
+def _v1(folder: Path, quota: int, period: int = 100_000) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cpu.cfs_quota_us").write_text(f"{quota}\n", encoding="ascii")
+    (folder / "cpu.cfs_period_us").write_text(f"{period}\n", encoding="ascii")
+
+
+@pytest.mark.parametrize("mount", ["cpu,cpuacct", "cpu"])
+def test_a_cgroup_v1_cfs_quota_gives_its_cpus(tmp_path: Path, mount: str) -> None:
+    """cgroup v1 (cpu.cfs_quota_us / cpu.cfs_period_us, -1 no limit), read as v2's cpu.max is:
+    the process's cgroup and its parents, the tightest counts; usable_cpus takes it (the
+    old usable_cpus read cpu.max only, so a v1 container limited to one CPU counted all)."""
+    hierarchy = tmp_path / mount
+    _v1(hierarchy, -1)
+    assert forking._cgroup_v1_limit(tmp_path, "/box/job") is None
+    _v1(hierarchy / "box", 150_000)
+    assert forking._cgroup_v1_limit(tmp_path, "/box/job") == 1.5
+    _v1(hierarchy / "box" / "job", 50_000, 50_000)
+    assert forking._cgroup_v1_limit(tmp_path, "/box/job") == 1.0
+    assert forking._cgroup_v1_limit(tmp_path, "/") is None
+    assert forking._cgroup_v1_limit(tmp_path / "nothing", "/box/job") is None
+    (hierarchy / "box" / "job" / "cpu.cfs_period_us").write_text("lots\n", encoding="ascii")
+    assert forking._cgroup_v1_limit(tmp_path, "/box/job") == 1.5  # unreadable: no limit there
+    # this process's cgroup (whatever /proc/self/cgroup says) under a v1 root of 1.5 CPUs
+    _v1(hierarchy, 150_000)
+    assert forking.usable_cpus(tmp_path) == 1
+    _v1(hierarchy, 50_000)  # half a CPU is still one
+    assert forking.usable_cpus(tmp_path) == 1
+
+
+def test_the_own_cgroup_of_each_version() -> None:
+    text = "12:pids:/a\n4:cpu,cpuacct:/docker/abc\n1:name=systemd:/s\n0::/user.slice/x\n"
+    assert forking._own_cgroup(text=text) == "/user.slice/x"
+    assert forking._own_cgroup("cpu", text) == "/docker/abc"
+    assert forking._own_cgroup("cpuacct", text) == "/docker/abc"
+    assert forking._own_cgroup("memory", text) == "/"
+    assert forking._own_cgroup(text="4:cpu:/v1-only\n") == "/"
+    assert forking._own_cgroup("cpu", "garbage\n") == "/"
+
+
 _CPUS = (
     "import time; from borderwatch import forking\n"
     "time.sleep(0.5)  # an idle span long enough to be measured\n"
