@@ -38,6 +38,7 @@ __all__ = [
     "KM_DIGITS",
     "MIN_DIGITS",
     "PCT_DIGITS",
+    "data_size",
     "gap_id",
     "gap_ids",
     "km",
@@ -117,6 +118,18 @@ def minutes_over(value: float | None, target: float, unit: str = "min") -> str:
         return minutes(value, unit)
     shown = float(minutes(value, ""))
     return minutes(max(shown - float(target), 0.0), unit)
+
+
+def data_size(n_bytes: int) -> str:
+    """A size in bytes as text, in powers of 1024: ``"512 B"``, ``"3.4 MiB"``, ``"2.0 GiB"``."""
+    if abs(n_bytes) < 1024:
+        return f"{n_bytes} B"
+    value = float(n_bytes)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if round(abs(value), 1) < 1024:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1024:.1f} TiB"
 
 
 def gap_id(start_km: float, end_km: float, digits: int = KM_DIGITS) -> str:

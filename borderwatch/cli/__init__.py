@@ -15,6 +15,7 @@ module         commands
 ``roster``     ``roster``
 ``batch``      ``batch``
 ``log``        ``log record | night | report``
+``cache``      ``cache info | clear``
 =============  ==================================================
 """
 
@@ -27,7 +28,18 @@ from borderwatch.cli.app import app
 __all__ = ["app", "main"]
 
 # Registering the commands on ``app`` is what importing their modules does.
-for _name in ("scenario", "gaps", "plan", "replan", "maps", "roster", "batch", "brief", "log"):
+for _name in (
+    "scenario",
+    "gaps",
+    "plan",
+    "replan",
+    "maps",
+    "roster",
+    "batch",
+    "brief",
+    "log",
+    "cache",
+):
     try:
         importlib.import_module(f"borderwatch.cli.{_name}")
     except ModuleNotFoundError as exc:  # a command module not written yet (brief)

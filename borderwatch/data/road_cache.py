@@ -17,35 +17,76 @@ caller hashes into a key (the giant tour's odd-node matching), are kept by
 
 Where: ``$BORDERWATCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/borderwatch``, else
 ``~/.cache/borderwatch``; ``BORDERWATCH_NO_CACHE=1`` turns it off. A cache
-that cannot be written (a read-only home) or read (a broken file) is passed
-over: the graph is then read from the file as without a cache.
+that cannot be written (a read-only home, a full disk) or read (a broken file)
+is passed over: the graph is then read from the file as without a cache.
+
+Each kind of entry has its sub-folder (:data:`KINDS`), each entry is one file
+``<sha256 hex>.pickle`` written atomically (a temporary sibling renamed over it);
+nothing else in the folder is ever read or removed.
+
+Size: after an entry is written, if the entries (of all kinds) hold more than
+``$BORDERWATCH_CACHE_MAX`` (:data:`DEFAULT_MAX_BYTES`, 2 GiB; ``500M``, ``10G``,
+``none``) the least recently used go until they hold :data:`TRIM_TO` of it
+(:func:`trim_cache`; a read marks its entry used by its modification time). The
+entry just written and any used in the last :data:`RECENT_S` seconds stay.
+``borderwatch cache info | clear`` shows and empties it (:func:`scan_cache`,
+:func:`clear_cache`).
+
+Safety: an entry is a pickle, and unpickling runs code, so whoever can write the
+folder could run code as the user. The folders are made ``0700``; an entry is
+read (and written) only where the cache folder and its kind's folder are the
+user's own and writable by no group or other user, and the entry is a regular
+file of the user's not writable by others (:func:`folder_problem`). Otherwise one
+warning line names the path and why, and the value is computed as without a
+cache.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import logging
 import os
 import pickle
+import re
+import stat
+import time
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import networkx as nx
 
 from borderwatch.atomic import write_bytes
+from borderwatch.errors import BorderwatchError
 
 __all__ = [
     "CACHE_ENV",
+    "DEFAULT_MAX_BYTES",
+    "KINDS",
+    "MAX_ENV",
     "NO_CACHE_ENV",
+    "RECENT_S",
+    "TRIM_TO",
+    "CacheEntry",
+    "CacheScan",
     "cache_dir",
+    "cache_folder",
+    "cache_limit",
     "cached_computation",
     "cached_derived",
     "cached_graph",
+    "clear_cache",
+    "folder_problem",
+    "parse_size",
+    "scan_cache",
     "source_digest",
+    "trim_cache",
 ]
 
 T = TypeVar("T")
@@ -54,6 +95,25 @@ logger = logging.getLogger(__name__)
 
 CACHE_ENV = "BORDERWATCH_CACHE_DIR"
 NO_CACHE_ENV = "BORDERWATCH_NO_CACHE"
+MAX_ENV = "BORDERWATCH_CACHE_MAX"
+#: The cache's size limit where ``$BORDERWATCH_CACHE_MAX`` does not give one (2 GiB).
+DEFAULT_MAX_BYTES = 2 * 1024**3
+#: The kinds of entry, one sub-folder each: parsed road graphs, what is derived from
+#: them, the giant tours' odd-node matchings, the routing's key-node tables.
+KINDS = ("roads", "derived", "matchings", "key-tables")
+#: A trim over the limit removes entries until they hold this share of it.
+TRIM_TO = 0.9
+#: An entry used or written this many seconds ago or less is never trimmed (another
+#: process of the same plan may be about to read it).
+RECENT_S = 60.0
+#: A writer's temporary file this old (seconds) is a dead writer's left-over.
+STALE_TEMP_S = 3600.0
+# an entry's name, and the temporary name borderwatch.atomic writes it under
+_ENTRY = re.compile(r"[0-9a-f]{64}\.pickle")
+_TEMP = re.compile(r"\.[0-9a-f]{64}\.pickle\.[0-9]+\.[A-Za-z0-9_]+\.tmp\.pickle")
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([A-Za-z]*)\s*")
+_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
+_UNITS |= {u + s: 1024**i for i, u in enumerate("kmgt", 1) for s in ("", "i", "ib")}
 #: Bump when the reader's output changes for the same file (the key holds the versions too).
 READER_VERSION = 2
 #: The libraries whose objects a derived entry pickles (part of its key).
@@ -64,14 +124,55 @@ _graph_keys: weakref.WeakKeyDictionary[nx.MultiDiGraph, str] = weakref.WeakKeyDi
 
 
 def cache_dir() -> Path | None:
-    """The folder of the road-graph cache, or None when it is turned off."""
+    """The folder of the borderwatch cache, or None when it is turned off."""
     if os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0"):
         return None
+    return cache_folder()
+
+
+def cache_folder() -> Path:
+    """Where the borderwatch cache is, turned off or not (``borderwatch cache`` looks there)."""
     given = os.environ.get(CACHE_ENV, "").strip()
     if given:
         return Path(given)
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     return (Path(xdg) if xdg else Path.home() / ".cache") / "borderwatch"
+
+
+def parse_size(text: str) -> int | None:
+    """Bytes of a size such as ``2G``, ``500 MiB``, ``1.5GB`` or ``123456``; None for ``none``.
+
+    ``K``, ``M``, ``G``, ``T`` (and ``KiB`` ... ``TiB``) are powers of 1024, ``KB`` ...
+    ``TB`` powers of 1000, case aside. ``none`` (or ``unlimited``) means no limit.
+
+    Raises
+    ------
+    ValueError
+        Any other text.
+    """
+    if text.strip().lower() in ("none", "unlimited"):
+        return None
+    match = _SIZE.fullmatch(text)
+    unit = _UNITS.get(match.group(2).lower()) if match else None
+    if match is None or unit is None:
+        raise ValueError(f"not a size: {text!r} (e.g. 2G, 500M, 1.5GB, none)")
+    return int(float(match.group(1)) * unit)
+
+
+def cache_limit() -> tuple[int | None, str]:
+    """The cache's size limit in bytes (None: none) and where it comes from.
+
+    ``$BORDERWATCH_CACHE_MAX`` (:func:`parse_size`), else :data:`DEFAULT_MAX_BYTES`;
+    a value that is no size is said in one warning line and the default holds.
+    """
+    given = os.environ.get(MAX_ENV, "").strip()
+    if not given:
+        return DEFAULT_MAX_BYTES, "default"
+    try:
+        return parse_size(given), f"{MAX_ENV}={given}"
+    except ValueError as err:
+        _warn_once(f"{MAX_ENV}", f"{MAX_ENV} ignored: {err}; the limit is the default 2 GiB")
+        return DEFAULT_MAX_BYTES, "default"
 
 
 def _key(path: Path) -> str:
@@ -152,7 +253,7 @@ def cached_computation(kind: str, key: str, make: Callable[[], T], what: object)
     Parameters
     ----------
     kind
-        The cache's sub-folder (``"matchings"``).
+        The cache's sub-folder, one of :data:`KINDS` (``"matchings"``).
     key
         A hex digest of the inputs (the entry's file name).
     make
@@ -164,6 +265,8 @@ def cached_computation(kind: str, key: str, make: Callable[[], T], what: object)
     -------
     The value, computed or unpickled.
     """
+    if kind not in KINDS:
+        raise ValueError(f"not a kind of the borderwatch cache: {kind!r} (one of {KINDS})")
     folder = cache_dir()
     if folder is None:
         return make()
@@ -196,26 +299,361 @@ def source_digest(source: str, versions: tuple[str, ...]) -> str:
 
 
 def _cached(entry: Path, make: Callable[[], T], what: object) -> T:
-    """The value pickled at ``entry`` (its warnings replayed), else ``make()`` stored there."""
-    if entry.is_file():
+    """The value pickled at ``entry`` (its warnings replayed), else ``make()`` stored there.
+
+    ``entry`` is ``<cache folder>/<kind>/<name>``. Nothing is read or written where the
+    folders are not safe (:func:`folder_problem`: one warning line); an entry that is
+    not (another owner's, writable by others, not a regular file) is not read but
+    replaced by the value made.
+    """
+    folder = _safe_kind_folder(entry.parent.parent, entry.parent.name)
+    usable = folder is not None
+    if folder is not None:
         try:
-            value, said = pickle.loads(entry.read_bytes())
-        except Exception as err:  # a truncated or foreign file: make it again
-            logger.debug("road cache %s unreadable (%s): making %s", entry, err, what)
-        else:
-            logger.info("%s from the cache (%s)", what, entry.name[:12])
-            for category, message in said:
-                warnings.warn(message, category, stacklevel=4)
-            return value  # type: ignore[no-any-return]
+            data = _read_entry(folder, entry)
+        finally:
+            os.close(folder)
+        if data is not None:
+            try:
+                value, said = pickle.loads(data)
+            except Exception as err:  # a truncated or foreign file: make it again
+                logger.debug("road cache %s unreadable (%s): making %s", entry, err, what)
+            else:
+                logger.info("%s from the cache (%s)", what, entry.name[:12])
+                for category, message in said:
+                    warnings.warn(message, category, stacklevel=4)
+                return value  # type: ignore[no-any-return]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         value = make()
     said = [(w.category, str(w.message)) for w in caught]
     for category, message in said:
         warnings.warn(message, category, stacklevel=4)
+    if not usable:
+        return value
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(entry, pickle.dumps((value, said), protocol=pickle.HIGHEST_PROTOCOL))
-    except (OSError, pickle.PicklingError) as err:
+        data = pickle.dumps((value, said), protocol=pickle.HIGHEST_PROTOCOL)
+        write_bytes(entry, data, mode=0o600)
+    except (OSError, pickle.PicklingError, BorderwatchError) as err:  # a full disk too
         logger.debug("road cache not written (%s)", err)
+    else:
+        limit, _ = cache_limit()
+        if limit is not None:
+            trim_cache(entry.parent.parent, limit, keep=entry)
     return value
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    """``message`` as a warning line, once per process and ``key``."""
+    if key not in _warned:
+        _warned.add(key)
+        logger.warning(message)
+
+
+def _problem(st: os.stat_result, *, folder: bool) -> str | None:
+    """Why a file or folder of this status may not hold entries to unpickle, or None."""
+    if not (stat.S_ISDIR(st.st_mode) if folder else stat.S_ISREG(st.st_mode)):
+        return "not a folder" if folder else "not a regular file"
+    if st.st_uid != os.geteuid():
+        return f"owned by uid {st.st_uid}, not by you (uid {os.geteuid()})"
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & stat.S_IWOTH:
+        return f"writable by every user (mode {mode:04o})"
+    if mode & stat.S_IWGRP:
+        return f"writable by its group (mode {mode:04o})"
+    return None
+
+
+def _refuse(path: Path, why: str, *, folder: bool = True) -> None:
+    """The one warning line of a cache path that is not used."""
+    then = (
+        f"make the folder yours and 0700, or set {CACHE_ENV} to another folder"
+        if folder
+        else "the value computed replaces it"
+    )
+    _warn_once(
+        str(path),
+        f"borderwatch cache not used: {path} is {why}, so others could make borderwatch "
+        f"run code as you; computing without it ({then})",
+    )
+
+
+def folder_problem(root: Path, kinds: Iterable[str] = KINDS) -> tuple[Path, str] | None:
+    """The first folder of the cache at ``root`` not safe to read entries from, and why.
+
+    Safe: the user's own folder, writable by no group and no other user (a symbolic
+    link is followed for ``root``, not for a kind's folder). Folders not there yet
+    are not checked (they are made ``0700``).
+
+    Parameters
+    ----------
+    root
+        The cache folder (:func:`cache_folder`).
+    kinds
+        The kinds whose folders are checked too.
+
+    Returns
+    -------
+    None where every existing folder is safe, else the folder and why not.
+    """
+    try:
+        problem = _problem(root.stat(), folder=True)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        return root, f"not readable ({err.strerror})"
+    if problem:
+        return root, problem
+    for kind in kinds:
+        try:
+            st = os.lstat(root / kind)
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            return root / kind, f"not readable ({err.strerror})"
+        if stat.S_ISLNK(st.st_mode):
+            return root / kind, "a symbolic link"
+        problem = _problem(st, folder=True)
+        if problem:
+            return root / kind, problem
+    return None
+
+
+def _safe_kind_folder(root: Path, kind: str) -> int | None:
+    """An open descriptor of ``root/kind``, made ``0700`` if missing, where it is safe; else None.
+
+    Not safe (:func:`folder_problem`): one warning line. Not there and not made (a file
+    in the way, a read-only disk): None without a warning, as without a cache.
+    """
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (root / kind).mkdir(mode=0o700, exist_ok=True)
+    except OSError as err:
+        logger.debug("cache folder %s not made (%s)", root / kind, err)
+        if not (root / kind).is_dir():
+            return None
+    found = folder_problem(root, (kind,))
+    if found is not None:
+        _refuse(*found)
+        return None
+    try:
+        fd = os.open(root / kind, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as err:  # swapped since it was checked
+        logger.debug("cache folder %s not opened (%s)", root / kind, err)
+        return None
+    problem = _problem(os.fstat(fd), folder=True)
+    if problem:  # swapped since it was checked
+        os.close(fd)
+        _refuse(root / kind, problem)
+        return None
+    return fd
+
+
+def _read_entry(folder: int, entry: Path) -> bytes | None:
+    """The bytes of ``entry`` (in the open folder ``folder``) marked used; None if absent or unsafe."""
+    try:  # not through a symbolic link; a FIFO must not block the open
+        fd = os.open(
+            entry.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder
+        )
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            _refuse(entry, "a symbolic link", folder=False)
+        else:
+            logger.debug("road cache %s not opened (%s)", entry, err)
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # a folder or a FIFO in its place: not read
+            logger.debug("road cache %s is not a regular file", entry)
+            return None
+        problem = _problem(st, folder=False)
+        if problem:
+            _refuse(entry, problem, folder=False)
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read()
+        with contextlib.suppress(OSError):  # used now: the last a trim removes
+            os.utime(fd)
+    finally:
+        os.close(fd)
+    return data
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One file of the cache: an entry, or a writer's temporary file.
+
+    Attributes
+    ----------
+    kind
+        Its kind (:data:`KINDS`), the sub-folder it is in.
+    path
+        The file.
+    size
+        Bytes.
+    used
+        When it was last written or read (its modification time, seconds since the epoch).
+    """
+
+    kind: str
+    path: Path
+    size: int
+    used: float
+
+
+@dataclass(frozen=True)
+class CacheScan:
+    """The files of the cache, read by :func:`scan_cache`.
+
+    Attributes
+    ----------
+    entries
+        The entries, the least recently used first.
+    temporary
+        Writers' temporary files (a write under way, or a dead writer's left-over).
+    """
+
+    entries: tuple[CacheEntry, ...]
+    temporary: tuple[CacheEntry, ...]
+
+    @property
+    def size(self) -> int:
+        """Bytes of every entry and temporary file."""
+        return sum(e.size for e in self.entries) + sum(e.size for e in self.temporary)
+
+
+def scan_cache(root: Path, kinds: Iterable[str] = KINDS) -> CacheScan:
+    """The cache's own files under ``root``: one ``os.scandir`` of each kind's folder.
+
+    Only regular files of the current user with the names the cache writes
+    (``<sha256 hex>.pickle``, and ``.<that>.<pid>.<random>.tmp.pickle`` while one is
+    written) in the kinds' folders; any other file there or in ``root`` is not the
+    cache's and is never listed (so never removed).
+
+    Parameters
+    ----------
+    root
+        The cache folder.
+    kinds
+        The kinds to look at (default: all of :data:`KINDS`).
+    """
+    uid = os.geteuid()
+    entries: list[tuple[int, int, CacheEntry]] = []
+    temporary: list[CacheEntry] = []
+    for rank, kind in enumerate(kinds):
+        try:
+            listing = os.scandir(root / kind)
+        except OSError:  # not there (or not a folder)
+            continue
+        with listing:
+            for item in listing:
+                is_entry = _ENTRY.fullmatch(item.name) is not None
+                if not is_entry and _TEMP.fullmatch(item.name) is None:
+                    continue
+                try:
+                    st = item.stat(follow_symlinks=False)
+                except OSError:  # removed meanwhile
+                    continue
+                if not stat.S_ISREG(st.st_mode) or st.st_uid != uid:
+                    continue
+                found = CacheEntry(kind, Path(item.path), st.st_size, st.st_mtime)
+                if is_entry:
+                    entries.append((st.st_mtime_ns, rank, found))
+                else:
+                    temporary.append(found)
+    entries.sort(key=lambda e: (e[0], e[1], e[2].path.name))
+    temporary.sort(key=lambda e: (e.kind, e.path.name))
+    return CacheScan(tuple(e for _, _, e in entries), tuple(temporary))
+
+
+def _remove(entry: CacheEntry) -> bool:
+    """Remove ``entry`` unless it changed since it was listed (written again); True if removed."""
+    try:
+        st = os.lstat(entry.path)
+        if st.st_size != entry.size or st.st_mtime != entry.used:
+            return False
+        entry.path.unlink()
+    except OSError:  # gone already, or not ours to remove
+        return False
+    return True
+
+
+def trim_cache(
+    root: Path, limit: int, *, keep: Path | None = None, now: float | None = None
+) -> list[CacheEntry]:
+    """Remove the least recently used entries while the cache holds more than ``limit`` bytes.
+
+    Runs after every write of an entry. Where the cache's files (entries and writers'
+    temporary files) hold more than ``limit`` bytes, entries go, the least recently used
+    first, until they hold :data:`TRIM_TO` of it; ``keep`` (the entry just written) and
+    entries used in the last :data:`RECENT_S` seconds stay, so the cache may stay above
+    its limit for a while. A dead writer's temporary file (older than an hour) goes
+    whatever the size. Only the cache's own files are looked at (:func:`scan_cache`).
+
+    Parameters
+    ----------
+    root
+        The cache folder.
+    limit
+        Bytes.
+    keep
+        An entry never removed.
+    now
+        The time to measure recent use from (default: now).
+
+    Returns
+    -------
+    What was removed.
+    """
+    now = time.time() if now is None else now
+    scan = scan_cache(root)
+    removed = [t for t in scan.temporary if now - t.used > STALE_TEMP_S and _remove(t)]
+    total = scan.size - sum(t.size for t in removed)
+    if total <= limit:
+        return removed
+    left = total
+    for entry in scan.entries:
+        if left <= TRIM_TO * limit:
+            break
+        if entry.path == keep or now - entry.used <= RECENT_S:
+            continue
+        if _remove(entry):
+            left -= entry.size
+            removed.append(entry)
+    logger.info(
+        "borderwatch cache over its limit (%d of %d bytes): %d least recently used entries "
+        "removed, %d bytes left",
+        total,
+        limit,
+        len(removed),
+        left,
+    )
+    return removed
+
+
+def clear_cache(root: Path, kinds: Iterable[str] = KINDS) -> list[CacheEntry]:
+    """Remove the cache's entries of ``kinds`` (and dead writers' temporary files) under ``root``.
+
+    Only the files :func:`scan_cache` lists: any other file or folder stays, the
+    folders too. A temporary file younger than an hour (a write under way) stays.
+
+    Parameters
+    ----------
+    root
+        The cache folder.
+    kinds
+        The kinds to remove (default: all of :data:`KINDS`).
+
+    Returns
+    -------
+    What was removed.
+    """
+    now = time.time()
+    scan = scan_cache(root, kinds)
+    stale = [t for t in scan.temporary if now - t.used > STALE_TEMP_S]
+    return [e for e in (*scan.entries, *stale) if _remove(e)]
