@@ -125,7 +125,7 @@ class _Tables:
 
 
 def _orient_forward(
-    a0: float, a1: float, hops: list[list[list[float]]]
+    a0: float, a1: float, hops: Sequence[Sequence[Sequence[float]]]
 ) -> tuple[float, float, list[tuple[int, int]]]:
     """Forward pass of the orientation DP along a task sequence.
 
@@ -180,10 +180,12 @@ class _Py:
         self.slot: list[int] = model.slot.tolist()
         self.teams_of: list[list[int]] = [x.tolist() for x in model.teams_of]
         self.trip: list[list[float]] | None = None if model.trip is None else model.trip.T.tolist()
+        #: the flat key tables read element by element as floats (a view: no copy)
+        self.view = cast("Sequence[float]", self.flat.data)
 
     def table(self) -> Sequence[float]:
-        """The flat key tables read element by element as floats (a view: no copy)."""
-        return cast("Sequence[float]", self.flat.data)
+        """The flat key tables read element by element as floats (:attr:`view`)."""
+        return self.view
 
 
 def _as_arrays(lists: _SlotLists) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -193,6 +195,40 @@ def _as_arrays(lists: _SlotLists) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         np.array(lists[1], dtype=np.int64),
         np.array(lists[2]),
     )
+
+
+def _np_sum(values: list[float]) -> float:
+    """``float(np.array(values).sum())`` bit for bit, without the array (up to 128 values).
+
+    numpy sums a float64 array from its identity 0.0 by pairwise summation: fewer than 8
+    values one after the other, up to 128 into 8 running sums (element ``i`` into sum
+    ``i % 8``) added as ``((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))``, then the
+    tail one by one; longer arrays split in halves (numpy's own sum here).
+    ``tests/routing/test_py_kernels.py`` checks it against numpy on random arrays.
+    """
+    n = len(values)
+    if n < 8:
+        acc = 0.0
+        for x in values:
+            acc += x
+        return acc
+    if n > 128:
+        return float(np.add.reduce(np.array(values, dtype=np.float64)))
+    s0, s1, s2, s3, s4, s5, s6, s7 = values[:8]
+    whole = n - n % 8
+    for i in range(8, whole, 8):
+        s0 += values[i]
+        s1 += values[i + 1]
+        s2 += values[i + 2]
+        s3 += values[i + 3]
+        s4 += values[i + 4]
+        s5 += values[i + 5]
+        s6 += values[i + 6]
+        s7 += values[i + 7]
+    acc = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    for i in range(whole, n):
+        acc += values[i]
+    return 0.0 + acc  # the identity last, as numpy adds the pairwise sum to it
 
 
 def _best_slot(
@@ -400,23 +436,23 @@ class _Model:
             return 0.0, []
         if self.circuit:
             return self.circuit_dp(r, seq)
-        # the table reads as lists (numpy's calls cost more than these few floats), the
-        # service summed by numpy as before: the same sums in the same order
+        # the table read element by element (numpy's calls cost more than these few
+        # floats), the service summed as numpy sums it (_np_sum): the same sums in the
+        # same order
         py = self.py
         p, d, n = py.slot[r], py.dep[r], py.n
-        flat, off, st, en = py.table(), py.off[p], py.start, py.end
+        flat, off, st, en = py.view, py.off[p], py.start, py.end
         row, t0, tn = off + d * n, seq[0], seq[-1]
-        hops = [
-            [
-                [flat[off + en[a][o] * n + st[b][0]], flat[off + en[a][o] * n + st[b][1]]]
-                for o in (0, 1)
-            ]
-            for a, b in zip(seq, seq[1:], strict=False)
-        ]
+        hops = []
+        for a, b in zip(seq, seq[1:], strict=False):
+            r0, r1 = off + en[a][0] * n, off + en[a][1] * n
+            b0, b1 = st[b]
+            hops.append(((flat[r0 + b0], flat[r0 + b1]), (flat[r1 + b0], flat[r1 + b1])))
         a0, a1, back = _orient_forward(flat[row + st[t0][0]], flat[row + st[t0][1]], hops)
         f0, f1 = a0 + flat[off + en[tn][0] * n + d], a1 + flat[off + en[tn][1] * n + d]
         o = 0 if f0 <= f1 else 1
-        cost = (f0 if o == 0 else f1) + float(self.serv[p, seq].sum())
+        serv = py.serv[p]
+        cost = (f0 if o == 0 else f1) + _np_sum([serv[t] for t in seq])
         return cost, _orient_back(o, back)
 
     def circuit_dp(self, r: int, seq: list[int]) -> tuple[float, list[int]]:
@@ -510,21 +546,27 @@ class _Model:
 
 
 class _State:
-    """A (possibly partial) solution with cached insertion arrays."""
+    """A (possibly partial) solution with cached insertion slots.
+
+    Per route its insertion slots (:meth:`_Model.route_arrays`): a depot tour keeps them
+    as lists (:meth:`_Model.route_lists`, what :meth:`insert_best` reads; an insertion
+    updates them in place of a rebuild, :meth:`_inserted`) and builds the arrays the
+    numpy moves read on first use (:meth:`arrays`); a circuit keeps the arrays. The
+    lists of one route are never changed in place, so a copy shares them.
+    """
 
     def __init__(self, model: _Model, seqs: list[list[int]]) -> None:
         self.model = model
         self.seqs = [list(s) for s in seqs]
         self.oris: list[list[int]] = []
         self.cost = np.zeros(model.k)
-        self.slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        # per route, its slots as lists for :meth:`insert_best` (:meth:`_slot_lists`)
-        self._lists: dict[int, tuple[tuple[np.ndarray, ...], _SlotLists]] = {}
+        self.slots: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = [None] * model.k
+        self.lists: list[_SlotLists | None] = [None] * model.k
         for r, s in enumerate(self.seqs):
             c, o = model.route_dp(r, s)
             self.oris.append(o)
             self.cost[r] = c
-            self.slots.append(self._route_arrays(r))
+            self._set_slots(r)
 
     def copy(self) -> _State:
         new = object.__new__(_State)
@@ -533,52 +575,90 @@ class _State:
         new.oris = [list(o) for o in self.oris]
         new.cost = self.cost.copy()
         new.slots = list(self.slots)
-        new._lists = dict(self._lists)
+        new.lists = list(self.lists)
         return new
 
-    def _route_arrays(self, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`_Model.route_arrays` of route ``r`` as it is, its lists kept (depot tours)."""
+    def _set_slots(self, r: int) -> None:
+        """Route ``r``'s slots as it is now: lists (depot tours) or arrays (circuits)."""
         mdl = self.model
         if mdl.circuit:
-            return mdl.route_arrays(r, self.seqs[r], self.oris[r])
-        lists = mdl.route_lists(r, self.seqs[r], self.oris[r])
-        arrays = _as_arrays(lists)
-        self._lists[r] = (arrays, lists)
-        return arrays
+            self.slots[r] = mdl.route_arrays(r, self.seqs[r], self.oris[r])
+            self.lists[r] = None
+        else:
+            self.lists[r] = mdl.route_lists(r, self.seqs[r], self.oris[r])
+            self.slots[r] = None
+
+    def arrays(self, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Route ``r``'s slots as arrays (:meth:`_Model.route_arrays`), built once."""
+        got = self.slots[r]
+        if got is None:
+            lists = self.lists[r]
+            assert lists is not None  # a depot tour's slots are kept as lists
+            got = self.slots[r] = _as_arrays(lists)
+        return got
 
     def _slot_lists(self, r: int) -> _SlotLists:
         """Route ``r``'s slots (:meth:`_Model.route_arrays`) as lists, and whether a slot's
-        distance is infinite, kept while ``slots[r]`` is the same arrays."""
-        arrays = self.slots[r]
-        got = self._lists.get(r)
-        if got is not None and got[0] is arrays:
-            return got[1]
-        base = arrays[2].tolist()
-        lists = (arrays[0].tolist(), arrays[1].tolist(), base, math.inf in base)
-        self._lists[r] = (arrays, lists)
+        distance is infinite."""
+        lists = self.lists[r]
+        if lists is None:  # a circuit's: from its arrays
+            arrays = self.arrays(r)
+            base = arrays[2].tolist()
+            lists = self.lists[r] = (arrays[0].tolist(), arrays[1].tolist(), base, math.inf in base)
         return lists
+
+    def _inserted(self, r: int, i: int) -> None:
+        """Route ``r``'s slots after its task ``i`` went in (the rest unchanged).
+
+        A depot tour's slot ``i`` (previous end ``a``, next start ``b``) becomes two, ``a``
+        to the task's start and its end to ``b``: the table reads :meth:`_Model.route_lists`
+        makes for them, the other slots as they were.
+        """
+        lists = self.lists[r]
+        if lists is None:
+            self._set_slots(r)
+            return
+        mdl = self.model
+        py = mdl.py
+        t, o = self.seqs[r][i], self.oris[r][i]
+        s, e = py.start[t][o], py.end[t][o]
+        prev, nxt, base, _ = lists
+        flat, n, off = py.view, py.n, py.off[py.slot[r]]
+        legs = [flat[off + prev[i] * n + s], flat[off + e * n + nxt[i]]]
+        new_base = base[:i] + legs + base[i + 1 :]
+        self.lists[r] = (
+            [*prev[: i + 1], e, *prev[i + 1 :]],
+            [*nxt[:i], s, *nxt[i:]],
+            new_base,
+            math.inf in new_base,
+        )
+        self.slots[r] = None
 
     def refresh(self, r: int) -> None:
         c, o = self.model.route_dp(r, self.seqs[r])
         self.oris[r] = o
         self.cost[r] = c
-        self.slots[r] = self._route_arrays(r)
+        self._set_slots(r)
 
     def fixed(self, r: int) -> None:
         """Re-cost route ``r`` keeping its orientations (no DP)."""
         mdl = self.model
-        self.slots[r] = slot = self._route_arrays(r)
+        self._set_slots(r)
         seq = self.seqs[r]
         if mdl.circuit:  # slot 0 and slot n are the one closing slot: count it once
+            slot = self.arrays(r)
             self.cost[r] = (
                 float(slot[2][:-1].sum()) + float(mdl.serv[int(mdl.slot[r]), seq].sum())
                 if seq
                 else 0.0
             )
             return
-        self.cost[r] = float(slot[2].sum()) + (
-            float(mdl.serv[int(mdl.slot[r]), seq].sum()) if seq else 0.0
-        )
+        # the sums numpy made of the arrays: the base distances, then the service
+        py = mdl.py
+        lists = self.lists[r]
+        assert lists is not None
+        serv = py.serv[py.slot[r]]
+        self.cost[r] = _np_sum(lists[2]) + (_np_sum([serv[t] for t in seq]) if seq else 0.0)
 
     def two_opt(self, r: int, max_moves: int = 100) -> None:
         """Reverse the best improving subsequence of route ``r`` until none is left.
@@ -688,14 +768,14 @@ class _State:
         """
         mdl = self.model
         pl = int(mdl.slot[r])
-        prev, nxt, base = self.slots[r]
+        prev, nxt, base = self.arrays(r)
         sq = np.asarray(self.seqs[r])
         gain = base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]]
-        slots = self.slots
-        oprev = np.concatenate([slots[x][0] for x in others])
-        onxt = np.concatenate([slots[x][1] for x in others])
-        obase = np.concatenate([slots[x][2] for x in others])
-        lens = [len(slots[x][0]) for x in others]
+        slots = [self.arrays(x) for x in others]
+        oprev = np.concatenate([slot[0] for slot in slots])
+        onxt = np.concatenate([slot[1] for slot in slots])
+        obase = np.concatenate([slot[2] for slot in slots])
+        lens = [len(slot[0]) for slot in slots]
         team = np.repeat(others, lens)
         prof = mdl.slot[team]
         ends = mdl.ends[sq]  # (n, 4)
@@ -746,7 +826,7 @@ class _State:
         """
         mdl = self.model
         cost = self.cost
-        lng = int(np.argmax(cost))
+        lng = int(cost.argmax())
         others = [r for r in range(mdl.k) if r != lng]
         if not self.seqs[lng] or not others:
             return False
@@ -764,7 +844,7 @@ class _State:
             np.maximum((cost[lng] - gain)[:, None], ct[None, :] + delta), rest_max[None, :]
         )
         f = new_max + alpha * (delta - gain[:, None])
-        i, q = np.unravel_index(int(np.argmin(f)), f.shape)
+        i, q = divmod(int(f.argmin()), f.shape[1])  # np.unravel_index's (row, column)
         if not f[i, q] < cost[lng] - 1e-9:
             return False
         r = self._move_task(lng, int(i), int(q), d, lens, others)
@@ -806,7 +886,7 @@ class _State:
         """
         mdl = self.model
         cost = self.cost
-        lng = int(np.argmax(cost))
+        lng = int(cost.argmax())
         seq = self.seqs[lng]
         others = [r for r in range(mdl.k) if r != lng and self.seqs[r]]
         if not seq or not others:
@@ -816,12 +896,13 @@ class _State:
             return False
         D, serv = mdl.D, mdl.serv
         pl = int(mdl.slot[lng])
-        lp, ln, lb = self.slots[lng]
+        lp, ln, lb = self.arrays(lng)
         a = np.asarray(seq)
         oseq = np.concatenate([np.asarray(self.seqs[r]) for r in others])
-        op = np.concatenate([self.slots[r][0][:-1] for r in others])  # before each task
-        on = np.concatenate([self.slots[r][1][1:] for r in others])  # after each task
-        ob = np.concatenate([self.slots[r][2][:-1] + self.slots[r][2][1:] for r in others])
+        slots = [self.arrays(r) for r in others]
+        op = np.concatenate([slot[0][:-1] for slot in slots])  # before each task
+        on = np.concatenate([slot[1][1:] for slot in slots])  # after each task
+        ob = np.concatenate([slot[2][:-1] + slot[2][1:] for slot in slots])
         team = np.repeat(others, [len(self.seqs[r]) for r in others])
         prof = mdl.slot[team]
         ea, eb = mdl.ends[a], mdl.ends[oseq]  # (n, 4), (M, 4)
@@ -842,7 +923,7 @@ class _State:
         rest_max = np.where(ct >= top1, top2, top1)[None, :]
         new_max = np.maximum(np.maximum(cost[lng] + dl, ct[None, :] + dr), rest_max)
         f = new_max + alpha * (dl + dr)
-        i, j = np.unravel_index(int(np.argmin(f)), f.shape)
+        i, j = divmod(int(f.argmin()), f.shape[1])
         if not f[i, j] < cost[lng] - 1e-9:
             return False
         r = int(team[j])
@@ -876,10 +957,13 @@ class _State:
         trips = self.model.py.trip
         assert trips is not None  # as self.model.trip
         rows = [trips[t] for t in tasks]
-        return [r for r in teams if min(row[r] for row in rows) <= limit]
+        # per team the least of its round trips to the tasks (min's first least, as before)
+        least = rows[0] if len(rows) == 1 else list(map(min, *rows))
+        return [r for r in teams if least[r] <= limit]
 
     def key(self) -> tuple[float, float]:
-        return float(self.cost.max()), float(self.cost.sum())
+        # cost.max() and cost.sum() are these reductions (without their Python wrappers)
+        return float(np.maximum.reduce(self.cost)), float(np.add.reduce(self.cost))
 
     def insert_best(self, t: int, alpha: float, beta: float, scale: float) -> int:
         """Insert task ``t`` where the search objective grows least; return its team.
@@ -900,7 +984,7 @@ class _State:
             # that tour's new cost: teams whose round trip exceeds the best f of the nearer
             # teams cannot win (same choice, ties included); otherwise all are evaluated
             trip = mdl.trip[teams, t]
-            near = trip <= float(self.cost.max()) * _NEAR_FACTOR
+            near = trip <= float(np.maximum.reduce(self.cost)) * _NEAR_FACTOR
             if near.any() and not near.all():
                 part = self._insertions(t, teams[near], alpha, beta, scale)
                 floor = float(trip[~near].min())
@@ -921,8 +1005,8 @@ class _State:
         mdl = self.model
         py = mdl.py
         teams = py.teams_of[t]
-        longest = float(self.cost.max())
-        flat = py.table()
+        longest = float(np.maximum.reduce(self.cost))
+        flat = py.view
         n = py.n
         s0, s1, e0, e1 = py.ends[t]
         single = mdl.single
@@ -979,7 +1063,7 @@ class _State:
         self.seqs[r].insert(i, t)
         self.oris[r].insert(i, o)
         self.cost[r] += delta
-        self.slots[r] = self._route_arrays(r)
+        self._inserted(r, i)
         return r
 
     def _insertions(
@@ -988,15 +1072,15 @@ class _State:
         """Search objective, insertion costs (both orientations), best cost and slot counts
         of inserting task ``t`` at every slot of ``teams`` (:meth:`insert_best`)."""
         mdl = self.model
-        slots = self.slots
+        slots = [self.arrays(int(r)) for r in teams]
         if len(teams) == 1:
-            prev, nxt, base = slots[teams[0]]
+            prev, nxt, base = slots[0]
             lens = [len(prev)]
         else:
-            prev = np.concatenate([slots[r][0] for r in teams])
-            nxt = np.concatenate([slots[r][1] for r in teams])
-            base = np.concatenate([slots[r][2] for r in teams])
-            lens = [len(slots[r][0]) for r in teams]
+            prev = np.concatenate([slot[0] for slot in slots])
+            nxt = np.concatenate([slot[1] for slot in slots])
+            base = np.concatenate([slot[2] for slot in slots])
+            lens = [len(slot[0]) for slot in slots]
         ends = mdl.ends[t]  # [s0, s1, e0, e1]
         if mdl.single:
             # one profile: distances are symmetric, take rows of the four endpoints
@@ -1046,7 +1130,7 @@ class _State:
         self.seqs[r].insert(i, t)
         self.oris[r].insert(i, o)
         self.cost[r] += float(delta[k])
-        self.slots[r] = self._route_arrays(r)
+        self._inserted(r, i)
         return r
 
 
@@ -1087,7 +1171,7 @@ class _Relocations:
         # rows: the tasks of the owners (contiguous per owner); columns: the target slots
         gains, sqs, own_cost = [], [], []
         for x in owners:
-            prev, nxt, base = st.slots[x]
+            prev, nxt, base = st.arrays(x)
             pl = int(mdl.slot[x])
             sq = np.asarray(st.seqs[x])
             gains.append(base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]])
@@ -1098,10 +1182,11 @@ class _Relocations:
         gain = np.concatenate(gains)
         sq = np.concatenate(sqs)
         cost_x = np.concatenate(own_cost)
-        oprev = np.concatenate([st.slots[y][0] for y in targets])
-        onxt = np.concatenate([st.slots[y][1] for y in targets])
-        obase = np.concatenate([st.slots[y][2] for y in targets])
-        lens = [len(st.slots[y][0]) for y in targets]
+        slots = [st.arrays(y) for y in targets]
+        oprev = np.concatenate([slot[0] for slot in slots])
+        onxt = np.concatenate([slot[1] for slot in slots])
+        obase = np.concatenate([slot[2] for slot in slots])
+        lens = [len(slot[0]) for slot in slots]
         team = np.repeat(targets, lens)
         prof = mdl.slot[team]
         ends = mdl.ends[sq]
@@ -1300,7 +1385,7 @@ class _Search:
 
     def objective(self, st: _State) -> float:
         c = st.cost
-        f = float(c.max() + self.alpha * c.sum())
+        f = float(np.maximum.reduce(c) + self.alpha * np.add.reduce(c))  # c.max(), c.sum()
         if self.beta:
             f += self.beta * float(c @ c) / self.scale
         return f
@@ -1332,7 +1417,7 @@ class _Search:
         m = mdl.m
         qmax = max(3, min(int(_P["qmax"]), int(m * _P["qfrac"])))
         q = rng.randint(1, qmax)
-        longest = int(np.argmax(st.cost))
+        longest = int(st.cost.argmax())
         if st.seqs[longest] and rng.random() < _P["p_longest"]:
             seed = rng.choice(st.seqs[longest])
         else:

@@ -99,3 +99,42 @@ def test_route_arrays_are_the_tables_gathers() -> None:
             assert prev.dtype == want_prev.dtype and nxt.dtype == want_nxt.dtype
             assert prev.tolist() == want_prev.tolist() and nxt.tolist() == want_nxt.tolist()
             assert base.tolist() == model.D[int(model.slot[r])][want_prev, want_nxt].tolist()
+
+
+def test_np_sum_is_numpys_sum_bit_for_bit() -> None:
+    rng = random.Random(11)
+    for _ in range(3000):
+        n = rng.choice((rng.randrange(10), rng.randrange(140), rng.randrange(300)))
+        pick = (lambda: rng.uniform(-1, 1) * 10 ** rng.randint(-4, 9), lambda: 0.0, lambda: -0.0)
+        values = [rng.choice(pick)() for _ in range(n)]
+        if n and rng.random() < 0.05:
+            values[rng.randrange(n)] = np.inf
+        want = float(np.array(values, dtype=np.float64).sum())
+        got = minmax._np_sum(values)
+        assert got == want or (np.isnan(got) and np.isnan(want))
+        assert np.signbit(got) == np.signbit(want)
+
+
+@pytest.mark.parametrize("profiles", [1, 2])
+def test_slots_kept_through_insertions_are_the_rebuilt_ones(profiles: int) -> None:
+    """Each insertion updates a route's slot lists in place of a rebuild: the same values,
+    and the re-costed routes (fixed, refresh) cost what the arrays' numpy sums give."""
+    rng = random.Random(profiles)
+    model = _Model.of(grid(5, 5, seed=7, depots=(0, 24, 12, 6), profiles=profiles))
+    alpha = 0.1 / model.k
+    checked = 0
+    for _ in range(20):
+        st, left = _random_state(model, rng, keep=0.4)
+        for t in left:
+            r = st.insert_best(t, alpha, 0.0, 1.0)
+            assert st._slot_lists(r) == model.route_lists(r, st.seqs[r], st.oris[r])
+            got = st.arrays(r)
+            for a, b in zip(got, model.route_arrays(r, st.seqs[r], st.oris[r]), strict=True):
+                assert a.dtype == b.dtype and a.tolist() == b.tolist()
+            checked += 1
+        for r in range(model.k):
+            st.fixed(r)
+            seq = st.seqs[r]
+            serv = float(model.serv[int(model.slot[r]), seq].sum()) if seq else 0.0
+            assert st.cost[r] == float(st.arrays(r)[2].sum()) + serv
+    assert checked > 100
