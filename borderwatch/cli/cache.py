@@ -91,8 +91,14 @@ def info_command(
             out.print(f"{name:<11} {count:>7} {size:>11}", highlight=False)
         limit = facts["limit_bytes"]
         shown = "none" if limit is None else data_size(limit)
+        over = (
+            "; over it: the next write trims"
+            if limit is not None and facts["bytes"] > limit
+            else ""
+        )
         out.print(
-            f"{'limit':<11} {'':>7} {shown:>11} ({escape(facts['limit_from'])})", highlight=False
+            f"{'limit':<11} {'':>7} {shown:>11} ({escape(facts['limit_from'])}{over})",
+            highlight=False,
         )
 
 

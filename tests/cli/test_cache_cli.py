@@ -68,6 +68,9 @@ def test_info_counts_entries_per_kind(cache: Path, monkeypatch: pytest.MonkeyPat
     assert text[3].split() == ["roads", "2", f"{2 * size / 1024:.1f}", "KiB"]
     assert text[7].split() == ["total", "8", f"{8 * size / 1024:.1f}", "KiB"]
     assert text[8].split() == ["limit", "500.0", "MiB", f"({rc.MAX_ENV}=500M)"]
+    monkeypatch.setenv(rc.MAX_ENV, "4K")  # 8 entries of ~1 kB: over it
+    text = runner.invoke(app, ["cache", "info"]).stdout.splitlines()
+    assert text[8].endswith(f"4.0 KiB ({rc.MAX_ENV}=4K; over it: the next write trims)")
 
 
 def test_info_says_when_the_cache_is_off_or_not_safe(
