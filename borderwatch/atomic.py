@@ -61,6 +61,7 @@ __all__ = [
     "input_file",
     "not_regular",
     "output_error",
+    "placed_folders",
     "read_marker",
     "recover_folder",
     "safe_name",
@@ -699,6 +700,33 @@ def _finish(staging: Path, target: Path, kind: str, keep: str, drop: tuple[str, 
     )
 
 
+#: the folders :func:`atomic_folder` put in place in this process since :func:`placed_folders`
+#: was last cleared, in order: complete, whatever interrupts the command after them
+_placed: list[Path] = []
+
+
+def placed_folders(*, clear: bool = False) -> list[Path]:
+    """The output folders this process put in place (complete), oldest first.
+
+    A command line says which folders a Ctrl-C after them leaves complete (exit 130):
+    :func:`atomic_folder` records each folder right after its swap.
+
+    Parameters
+    ----------
+    clear
+        Forget them after returning them (a new command starts).
+
+    Returns
+    -------
+    list of Path
+        The folders, each once.
+    """
+    done = list(dict.fromkeys(_placed))
+    if clear:
+        _placed.clear()
+    return done
+
+
 @contextlib.contextmanager
 def atomic_folder(
     target: str | Path,
@@ -769,6 +797,7 @@ def atomic_folder(
         staging.chmod(0o755)
         if target.exists():
             if _exchange(staging, target):
+                _placed.append(target)
                 shutil.rmtree(staging, ignore_errors=True)  # holds the old folder now
             else:
                 old = Path(
@@ -779,9 +808,11 @@ def atomic_folder(
                 old.rmdir()
                 target.rename(old)
                 staging.rename(target)
+                _placed.append(target)
                 shutil.rmtree(old, ignore_errors=True)
         else:
             staging.rename(target)
+        _placed.append(target)
         _fsync_dir(target.parent)
     except BorderwatchError:
         raise

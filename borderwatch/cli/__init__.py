@@ -54,7 +54,9 @@ def main() -> None:
     which tests drive in their own process) with this process's heap out of the cyclic
     collector's passes (:func:`borderwatch.jobs._common.one_shot_process`).
     """
+    from borderwatch.cli.common import interrupts_after_the_command
     from borderwatch.jobs._common import one_shot_process
 
     one_shot_process()
-    app(prog_name="borderwatch")
+    with interrupts_after_the_command():  # a Ctrl-C after the command exits 130, saying so
+        app(prog_name="borderwatch")

@@ -8,8 +8,11 @@ print as ``warning: …`` and errors as ``error: …`` with the exit code of the
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
 import warnings
@@ -46,6 +49,7 @@ __all__ = [
     "check_files",
     "err",
     "guarded",
+    "interrupts_after_the_command",
     "load_network",
     "load_scenario_config",
     "out",
@@ -170,13 +174,21 @@ def guarded() -> Iterator[None]:
     """Run a command body: warnings as ``warning: …``; errors as one line and their exit code.
 
     The output folders the body claimed (:func:`borderwatch.atomic.claim_output`) are
-    released when it ends, however it ends.
+    released when it ends, however it ends. A Ctrl-C once the body's output folder is in
+    place (:func:`borderwatch.atomic.placed_folders`) ends it with exit 130 and one line
+    saying the folder is complete; before that, exit 130 with the old folder as it was.
     """
-    from borderwatch.atomic import release_claims
+    from borderwatch.atomic import placed_folders, release_claims
 
+    placed_folders(clear=True)  # this command's folders from here on
+    _said.clear()
     try:
         with shown_warnings():
             yield
+    except KeyboardInterrupt:
+        if not _say_interrupted():
+            raise  # nothing in place: Typer's exit 130
+        raise typer.Exit(130) from None
     except RosterInfeasibleError as exc:
         err.print(f"[red]infeasible:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
@@ -193,6 +205,74 @@ def guarded() -> Iterator[None]:
         raise typer.Exit(error.exit_code) from None
     finally:
         release_claims()
+
+
+#: the interrupt line once said (:func:`_say_interrupted`): one line per command
+_said: list[str] = []
+
+
+def _interrupted_line() -> str | None:
+    """The line a Ctrl-C after this command's folders were put in place says, None: none were."""
+    from borderwatch.atomic import placed_folders
+
+    done = placed_folders()
+    if not done or _said:
+        return None
+    names = ", ".join(str(p) for p in done)
+    return f"interrupted: {names} {'is' if len(done) == 1 else 'are'} complete (written before it)"
+
+
+def _say_interrupted() -> bool:
+    """Print :func:`_interrupted_line` once on stderr; whether this command's folders are in place."""
+    line = _interrupted_line()
+    if line is not None:
+        _said.append(line)
+        err.print(escape(line), highlight=False)
+    return bool(_said)
+
+
+def _exit_at_once(signum: int, frame: object) -> None:
+    """The program's Ctrl-C after its command: that line (raw, no console), then exit 130."""
+    line = _interrupted_line()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if line is not None:
+        with contextlib.suppress(OSError):
+            os.write(2, f"{line}\n".encode())
+    os._exit(130)
+
+
+def _ctrl_c_kills() -> None:
+    """At exit, after the callbacks registered during the command: a Ctrl-C ends the process."""
+    if signal.getsignal(signal.SIGINT) is _exit_at_once:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@contextmanager
+def interrupts_after_the_command() -> Iterator[None]:
+    """The ``borderwatch`` program's command: a Ctrl-C after it is not swallowed.
+
+    Once the command has ended, a ``KeyboardInterrupt`` in the process's exit (the
+    ``atexit`` callbacks, Python's teardown) was ignored: a Ctrl-C there ended with exit
+    0. From the command's end on, a Ctrl-C exits 130 at once, saying which folders are
+    complete (:func:`guarded`'s line); late in the exit it ends the process by the
+    signal. A process that ignores SIGINT (a background job) keeps ignoring it. Only
+    for the program (:func:`borderwatch.cli.main`): tests drive the app in their process.
+    """
+    atexit.register(_ctrl_c_kills)  # runs after the callbacks the command registers
+    try:
+        yield
+    except SystemExit as exc:
+        if exc.code == 130:  # Typer's exit for a Ctrl-C between guarded() and here
+            _say_interrupted()
+        raise
+    except KeyboardInterrupt:  # after Typer's reach
+        _say_interrupted()
+        raise SystemExit(130) from None
+    finally:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _exit_at_once)
 
 
 def typed_error(exc: BorderwatchError) -> str:
