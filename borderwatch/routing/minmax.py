@@ -79,6 +79,9 @@ _NEAR_FACTOR = 1.1
 #: A route's insertion slots as lists (previous end, next start, their distance) and
 #: whether a distance is infinite (:meth:`_State._slot_lists`).
 _SlotLists = tuple[list[int], list[int], list[float], bool]
+#: Most key-table entries :class:`_Py` holds as a Python list (Ningming's 3 tables of 132 key
+#: nodes: 52,272; 16 MB of floats at this cap): the same floats as the array, read faster.
+_LIST_TABLE = 500_000
 #: Longest route :meth:`_State.two_opt` evaluates over lists (its n^2 / 2 gains in Python
 #: cost more than numpy's ~15 calls past about this many tasks; the same moves either way).
 _PY_TWO_OPT = 12
@@ -161,9 +164,10 @@ class _Py:
     A plan routes a few tasks per team (Ningming 3.6): numpy's cost per call outweighs
     its loops on arrays of ~10 elements, so :meth:`_State.insert_best` reads these
     instead. ``flat`` is the key tables (``(G, K, K)``) flattened: slot ``p``'s distance
-    from key node ``a`` to ``b`` is ``flat[off[p] + a * n + b]`` (read through a
-    ``memoryview``, no copy whatever the size). The same float64 values, summed in the
-    same order as the numpy kernels: every choice and cost is unchanged.
+    from key node ``a`` to ``b`` is ``flat[off[p] + a * n + b]``, read through :attr:`view`
+    (a list of the floats for small tables, else a ``memoryview``: no copy whatever the
+    size). The same float64 values, summed in the same order as the numpy kernels: every
+    choice and cost is unchanged.
     """
 
     def __init__(self, model: _Model) -> None:
@@ -180,8 +184,14 @@ class _Py:
         self.slot: list[int] = model.slot.tolist()
         self.teams_of: list[list[int]] = [x.tolist() for x in model.teams_of]
         self.trip: list[list[float]] | None = None if model.trip is None else model.trip.T.tolist()
-        #: the flat key tables read element by element as floats (a view: no copy)
-        self.view = cast("Sequence[float]", self.flat.data)
+        #: the flat key tables read element by element as floats: a list up to
+        #: _LIST_TABLE floats (a read returns the float it holds: ~20 % faster than a
+        #: view's, which makes one), else a view of the array (no copy whatever the size)
+        self.view: Sequence[float] = (
+            self.flat.tolist()
+            if self.flat.size <= _LIST_TABLE
+            else cast("Sequence[float]", self.flat.data)
+        )
 
     def table(self) -> Sequence[float]:
         """The flat key tables read element by element as floats (:attr:`view`)."""

@@ -138,3 +138,17 @@ def test_slots_kept_through_insertions_are_the_rebuilt_ones(profiles: int) -> No
             serv = float(model.serv[int(model.slot[r]), seq].sum()) if seq else 0.0
             assert st.cost[r] == float(st.arrays(r)[2].sum()) + serv
     assert checked > 100
+
+
+def test_table_as_list_or_view_gives_the_same_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small key tables are read from a list of their floats, large ones through a view."""
+    from borderwatch.config import SearchParams
+
+    got = []
+    for cap in (minmax._LIST_TABLE, 0):
+        monkeypatch.setattr(minmax, "_LIST_TABLE", cap)
+        inst = grid(5, 5, seed=2, depots=(0, 24, 12), profiles=2)
+        assert isinstance(_Model.of(inst).py.view, list) == (cap > 0)
+        res = minmax.solve_minmax(inst, SearchParams(time_limit_s=0.0, max_iterations=60, seed=1))
+        got.append((res.tasks, res.team_cost, res.max_cost, res.total_cost))
+    assert got[0] == got[1]
