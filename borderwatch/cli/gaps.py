@@ -77,7 +77,7 @@ def gaps_command(
         net = load_network(scenario, config)
         timeline = None
         if gpx:  # a plan folder's tracks hold the drives out and home: not strays
-            lead, tail = gpx_duty_margins(gpx, net.config.night)
+            lead, tail = gpx_duty_margins(gpx, net.config.night, net.scenario.timezone)
             timeline = timeline_from_gpx(net, gpx, lead_min=lead, tail_min=tail)
         with step("measuring coverage …"):
             report, _ = run_gaps(

@@ -101,7 +101,7 @@ def find_gaps(
     net = network_of(scenario, config)
     timeline = None
     if gpx:  # a plan folder's tracks hold the drives out and home: not strays
-        lead, tail = gpx_duty_margins(gpx, net.config.night)
+        lead, tail = gpx_duty_margins(gpx, net.config.night, net.scenario.timezone)
         timeline = timeline_from_gpx(net, gpx, lead_min=lead, tail_min=tail)
     if out is None:
         return coverage_report(net, criterion=tuple(criterion), timeline=timeline)

@@ -43,7 +43,7 @@ import math
 import re
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -642,7 +642,9 @@ def _snap(
 
 
 def gpx_duty_margins(
-    paths: Sequence[str | Path] | str | Path, window: NightWindow | None = None
+    paths: Sequence[str | Path] | str | Path,
+    window: NightWindow | None = None,
+    timezone: str | None = None,
 ) -> tuple[float, float]:
     """The drives out and home (minutes) of the whole-night tracks among these GPX paths.
 
@@ -665,6 +667,10 @@ def gpx_duty_margins(
     window
         The night window they are replayed in (tracks that describe themselves);
         None: plan.json beside them only.
+    timezone
+        The scenario's time zone, whose wall clock the descriptions' times are: the
+        drives are elapsed minutes on the night of each track's first point (a drive
+        over a daylight-saving changeover is not an hour off). None: UTC.
 
     Returns
     -------
@@ -688,7 +694,7 @@ def gpx_duty_margins(
             except BorderwatchError as exc:
                 logger.debug("no duty margins from %s: %s", plan_json, exc)
         elif window is not None:
-            margins = _described_margins(p, window)
+            margins = _described_margins(p, window, timezone)
         if margins is not None:
             lead, tail = max(lead, margins[0]), max(tail, margins[1])
     return lead, tail
@@ -701,19 +707,58 @@ _NIGHT_DESC = re.compile(
 )
 #: a track's name and description as borderwatch writes them (gpxpy: name, then desc)
 _TRK_HEAD = re.compile(r"<trk>\s*<name>([^<]*)</name>\s*<desc>([^<]*)</desc>")
+#: a track's first point's time (after its description: the leave base instant)
+_FIRST_TIME = re.compile(r"<time>([^<]+)</time>")
 #: how much of a file is read for its tracks' descriptions (a crew's file: one track, ~1 KB in)
 _HEAD_BYTES = 65_536
 
 
-def _described_margins(path: Path, window: NightWindow) -> tuple[float, float] | None:
+def _night_edges(
+    window: NightWindow, first: str, timezone: str | None
+) -> tuple[datetime, datetime]:
+    """The aware start and end of the night of a track whose first point is at ``first``.
+
+    That night is the one whose window start is nearest the point (its leave base).
+    """
+    moment = datetime.fromisoformat(first.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(timezone or "UTC")).date()
+    night = min(
+        (local + timedelta(days=k) for k in (-1, 0, 1)),
+        key=lambda d: abs((window.start_at(d, timezone) - moment).total_seconds()),
+    )
+    return window.start_at(night, timezone), window.end_at(night, timezone)
+
+
+def _drive_min(clock: int, edge: datetime, *, before: bool) -> float:
+    """Elapsed minutes between the wall clock ``clock`` (minutes after midnight in
+    ``edge``'s zone) and ``edge``: its last instant at or before ``edge`` (``before``),
+    else its first at or after; both readings of a clock the fall-back hour repeats. 0 for
+    none within 12 hours (as the clocks' difference: a crew leaving after the start)."""
+    at = edge.astimezone(UTC)
+    spans = []
+    for d in (edge.date() - timedelta(days=1), edge.date(), edge.date() + timedelta(days=1)):
+        for fold in (0, 1):
+            wall = time(clock // 60, clock % 60, fold=fold)
+            t = datetime.combine(d, wall, tzinfo=edge.tzinfo).astimezone(UTC)
+            spans.append((at - t if before else t - at).total_seconds() / 60.0)
+    return min((s for s in spans if 0.0 <= s <= 720.0), default=0.0)
+
+
+def _described_margins(
+    path: Path, window: NightWindow, timezone: str | None = None
+) -> tuple[float, float] | None:
     """The drives out and home that borderwatch's whole-night tracks in ``path`` say they hold.
 
     Each track named by its variant (``T02-f1 ...``; or its team: ``T02 ...``, variant
     ``T02-f0``) whose description says ``leave base HH:MM, ... to <the window's end>,
     back at base HH:MM (<that variant>)`` (a crew's ``crews/<team>.gpx``): minutes
     from leaving the base to ``window``'s start and from its end to back at base
-    (a description of another night's end says nothing). None: no such track
-    (a logger's file) in the first :data:`_HEAD_BYTES` of each file.
+    (a description of another night's end says nothing), elapsed minutes between the
+    instants of those wall clocks in ``timezone`` on the night of the track's first
+    point (:func:`_night_edges`; a track without a time: the clocks' difference). None:
+    no such track (a logger's file) in the first :data:`_HEAD_BYTES` of each file.
     """
     import html
 
@@ -744,8 +789,20 @@ def _described_margins(path: Path, window: NightWindow) -> tuple[float, float] |
                 continue  # the track is not the night its description names
             if parse_hhmm(night_end, field="night end") != end:
                 continue  # a night of another window
-            lead = since(parse_hhmm(leave, field="leave base"), start)
-            tail = since(end, parse_hhmm(back, field="back at base"))
+            out, home = (
+                parse_hhmm(leave, field="leave base"),
+                parse_hhmm(back, field="back at base"),
+            )
+            first = _FIRST_TIME.search(head, trk.end())
+            try:
+                edges = None if first is None else _night_edges(window, first.group(1), timezone)
+            except ValueError:  # a time that is not ISO 8601: the clocks' difference
+                edges = None
+            if edges is None:
+                lead, tail = since(out, start), since(end, home)
+            else:
+                lead = _drive_min(out, edges[0], before=True)
+                tail = _drive_min(home, edges[1], before=False)
             found.append((max(lead, 0.0), max(tail, 0.0)))
     if not found:
         return None
