@@ -489,8 +489,10 @@ def claim_output(target: str | Path) -> None:
     target = _follow(Path(target))
     made: list[Path] = []
     for _ in range(3):  # a parent another run made removes it again when that run wrote nothing
-        # the parents this call makes, innermost first (folder_lock's rule)
-        made = list(itertools.takewhile(lambda p: not p.exists(), target.parents))
+        # the parents this call makes, innermost first (folder_lock's rule), those of an
+        # earlier try kept: they are this call's too (a retry found them there)
+        missing = itertools.takewhile(lambda p: not p.exists(), target.parents)
+        made = sorted({*made, *missing}, key=lambda p: len(p.parts), reverse=True)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             clean_stale(target)
@@ -518,10 +520,15 @@ def claim_output(target: str | Path) -> None:
 
 
 def _remove_made(made: list[Path]) -> None:
-    """Remove the folders of ``made`` (innermost first) while each is empty; stop at the first not."""
+    """Remove the folders of ``made`` (innermost first) while each is empty; stop at the first not.
+
+    One already gone (another run removed it) is passed over: its parent may still be empty.
+    """
     for p in made:
         try:
             p.rmdir()
+        except FileNotFoundError:
+            continue
         except OSError:
             return
 

@@ -221,6 +221,39 @@ def test_a_claim_makes_the_missing_parents_and_removes_them_when_nothing_was_wri
     assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["out"]
 
 
+@pytest.mark.parametrize("retries", [1, 3])
+def test_a_claim_that_retries_removes_every_parent_it_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, retries: int
+) -> None:
+    """Another run removes the parent it made (it wrote nothing) while this claim makes the
+    same parents: the claim's mkdtemp finds no folder and it tries again. The parents of
+    every try are its own: with the claim released (or given up after three tries) none
+    stays behind empty (the old code forgot those of the earlier tries: a/ and a/b/ stayed),
+    and a parent that was there before stays."""
+    from borderwatch import atomic
+
+    (tmp_path / "keep").mkdir()
+    target = tmp_path / "keep" / "a" / "b" / "c" / "out"
+    cleaned = atomic.clean_stale
+    races: list[int] = []
+
+    def raced(path: str | Path) -> list[Path]:
+        if len(races) < retries:  # the other run's rmdir of its empty c/, before our mkdtemp
+            races.append(1)
+            target.parent.rmdir()
+        return cleaned(path)
+
+    monkeypatch.setattr(atomic, "clean_stale", raced)
+    atomic.claim_output(target)
+    try:
+        assert len(races) == retries
+        claimed = retries < 3
+        assert target.parent.is_dir() is claimed
+    finally:
+        atomic.release_claims()
+    assert list((tmp_path / "keep").iterdir()) == []
+
+
 def _staging_holder(out: Path, seconds: float) -> subprocess.Popen[str]:
     """Another process inside ``atomic_folder(out)`` for ``seconds``, once it printed 'in'."""
     code = (
