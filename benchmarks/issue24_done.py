@@ -35,9 +35,10 @@ Prints and, with ``--out``, writes one table (row, target, measured, met) with t
 each row's details. ``--rows`` takes a subset and ``--carp-limit N`` N CARP rows spread over
 the list: such a run is marked PARTIAL and may not be written to ``issue24_done.md``.
 
-Duration (2 shared cores, estimated from subsets at load ~2-3): ningming ~15 s, plan x5
-~1 min, teams ~15 s, replan ~3-4 min, 500 km ~1.5 min, 2,000 km ~2 min, carp ~12 min with
-``--jobs 1`` (~7 min with ``--jobs 2``): about 20 min in all; 2,000 km needs ~1 GB.
+Duration on 2 shared cores (subsets measured at load 2-4; the CARP rows from their earlier
+per-row seconds): ningming ~10 s, plan x5 ~30-50 s, teams ~11 s, replan ~75 s, 500 km ~70 s,
+2,000 km ~1.5 min (~1 GB), carp ~10-11 min with ``--jobs 1`` (egl-g's 5 rows ~30-60 s each,
+the 77 others ~430 s together), ~6-7 min with ``--jobs 2``: ~13-17 min in all.
 
 Usage::
 
@@ -381,6 +382,7 @@ def carp_worker() -> None:
     from benchmarks.arc_routing import _solve
     from benchmarks.carplib import parse_carplib, to_instance
     from borderwatch.config import SearchParams
+    from borderwatch.routing.population import PopulationParams
 
     for line in sys.stdin:
         job = json.loads(line)
@@ -389,6 +391,7 @@ def carp_worker() -> None:
         t, c = time.perf_counter(), time.process_time()
         res = _solve("population", inst, SearchParams(time_limit_s=job["time_limit"], seed=0))
         wall, cpu = time.perf_counter() - t, time.process_time() - c
+        cap = PopulationParams().cap_s(len(inst.required_edges), job["time_limit"])
         answer = {
             **job,
             "ours": float(res.max_cost),
@@ -396,6 +399,10 @@ def carp_worker() -> None:
             "seconds": round(float(res.seconds), 2),
             "wall": round(wall, 2),
             "cpu": round(cpu, 2),
+            "iterations": int(res.iterations),
+            "cap_s": round(cap, 1),
+            # stopped by the wall-clock safety cap, not by its count: then load-dependent
+            "at_cap": bool(cap > 0 and res.seconds >= 0.98 * cap),
         }
         print("ROW " + json.dumps(answer), flush=True)
 
@@ -495,6 +502,9 @@ def row_carp(row: Row, args: argparse.Namespace, tmp: Path) -> None:
     gaps = [_gap(r) for r in done]
     mean, at = sum(gaps) / len(gaps), sum(g <= 1e-9 for g in gaps)
     n_hgs = sum(r["reference"] == "our HGS-CARP run" for r in done)
+    capped = ", ".join(
+        f"{r['problem']} {r['instance']} k={r['k']}" for r in done if r.get("at_cap")
+    )
     row.label = row.label.replace("82 referenced rows", f"{len(done)} referenced rows")
     raw_rows = [{k: v for k, v in r.items() if k not in ("file", "time_limit")} for r in done]
     row.raw = {"rows": raw_rows, "instances_commit": commit, "wall_s": round(wall, 1)}
@@ -508,7 +518,9 @@ def row_carp(row: Row, args: argparse.Namespace, tmp: Path) -> None:
         f"(`population`, ends by counts; wall cap a safety), {args.jobs} row(s) at a time; "
         f"{wall:.0f} s wall for all, per row {min(r['wall'] for r in done):.1f}-"
         f"{max(r['wall'] for r in done):.1f} s; instances: vidalt/HGS-CARP {commit} "
-        "`Instances/CARP` (the `A` file of each graph).",
+        "`Instances/CARP` (the `A` file of each graph). Rows stopped by the search's wall-clock "
+        f"safety cap instead of its count (their result then depends on the load): "
+        f"{capped or 'none'}.",
         f"- **What the references are**: {n_hgs} rows our own single-seed run of HGS-CARP "
         f"(08fde6a, `-type 35`, `benchmarks/hgs_reference.py`), {len(done) - n_hgs} rows the "
         "proven lower bound where our search reached it (HGS-CARP not run). **None is a "
