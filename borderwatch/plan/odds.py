@@ -954,6 +954,55 @@ def report_lines(det: Mapping[str, Any], *, lang: str = "en") -> list[str]:
     return lines
 
 
+def _with_detours(
+    network: PatrolNetwork,
+    routes: Sequence[TeamRoute],
+    variants: dict[str, list[RouteVariant]],
+    chosen: Mapping[str, list[tuple[int, int]]],
+    before: Mapping[str, float],
+    *,
+    tau: np.ndarray,
+    window: float,
+    checkpoint: np.ndarray,
+    watchable: np.ndarray,
+    limit: float,
+) -> tuple[VariantPasses, np.ndarray, np.ndarray, np.ndarray, dict[str, float], Informed]:
+    """:func:`detect_night`'s drawn detours: the variants the LP then chooses over.
+
+    Adds each chosen team's detour variants to ``variants`` (in place) and the units
+    their passes watch to ``watchable``; the LP starts from the plain variants' odds
+    ``before``, under the revisit ``limit``. Uniform odds stay the plain variants'
+    (the historical rotation never detours). Returns the passes, each variant's worst
+    revisit, the uniform and LP odds, the guarantee and the LP's informed odds.
+    """
+    n = len(network.units)
+    by_team = {r.team: r for r in routes}
+    for team, stretch in chosen.items():
+        variants[team] = variants[team] + detour_variants(by_team[team], stretch)
+    passes = variant_passes(network, routes, variants, window)
+    table = situations(passes, tau, window, n, checkpoint=checkpoint)
+    worst = variant_worst_revisit(passes, window)
+    det_of = {v.variant: v.detour for vs in variants.values() for v in vs}
+    plain = np.array([det_of[v] is None for v in passes.variants])
+    cnt = np.bincount(passes.variant_team[plain], minlength=len(passes.teams))
+    uni = np.where(plain, 1.0 / np.maximum(cnt[passes.variant_team], 1), 0.0)
+    odds, guarantee = team_odds(
+        passes,
+        tau,
+        window,
+        max_revisit_min=limit,
+        checkpoint=checkpoint,
+        table=table,
+        start=np.array([before.get(v, 0.0) for v in passes.variants]),
+        worst=worst,
+    )
+    watchable[passes.unit] = True
+    inf_lp = informed(
+        passes, odds, tau, window, n, checkpoint=checkpoint, among=watchable, table=table
+    )
+    return passes, worst, uni, odds, guarantee, inf_lp
+
+
 def detect_night(
     network: PatrolNetwork,
     routes: Sequence[TeamRoute],
@@ -1034,33 +1083,12 @@ def detect_night(
         cap = float(detour_cap_min) if detour_cap_min is not None else worst_uniform
         chosen = choose_detours(network, routes, passes, inf_lp.p_unit, cap, checkpoint=cp)
         if chosen:
-            before = dict(zip(passes.variants, odds, strict=True))
-            by_team = {r.team: r for r in routes}
-            for team, stretch in chosen.items():
-                variants[team] = variants[team] + detour_variants(by_team[team], stretch)
-            passes = variant_passes(network, routes, variants, window)
-            table = situations(passes, tau, window, n, checkpoint=cp)
-            worst = variant_worst_revisit(passes, window)
-            # uniform odds stay the plain variants' (the historical rotation never detours)
-            det_of = {v.variant: v.detour for vs in variants.values() for v in vs}
-            plain = np.array([det_of[v] is None for v in passes.variants])
-            cnt = np.bincount(passes.variant_team[plain], minlength=len(passes.teams))
-            uni = np.where(plain, 1.0 / np.maximum(cnt[passes.variant_team], 1), 0.0)
-            limit = min(cap, float(max_revisit_min))
-            odds, guarantee = team_odds(
-                passes,
-                tau,
-                window,
-                max_revisit_min=limit,
-                checkpoint=cp,
-                table=table,
-                start=np.array([before.get(v, 0.0) for v in passes.variants]),
-                worst=worst,
-            )
-            watchable[passes.unit] = True
-            inf_lp = informed(
-                passes, odds, tau, window, n, checkpoint=cp, among=watchable, table=table
-            )
+            drawn = _with_detours(
+                network, routes, variants, chosen, dict(zip(passes.variants, odds, strict=True)),
+                tau=tau, window=window, checkpoint=cp, watchable=watchable,
+                limit=min(cap, float(max_revisit_min)),
+            )  # fmt: skip
+            passes, worst, uni, odds, guarantee, inf_lp = drawn
     units = pd.DataFrame(
         {
             "crossing_min": tau,
