@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from borderwatch import fmt
 from borderwatch.cli.app import app
 from borderwatch.cli.common import ForceOpt, guarded, out, step
 from borderwatch.errors import LogError
@@ -80,8 +81,8 @@ def record_command(
             return
         a = rec.figures.achieved if rec.figures else {}
         out.print(
-            f"{rec.action} night {day}: watched {a.get('watched_pct')} %, worst revisit "
-            f"{a.get('worst_revisit_min')} min",
+            f"{rec.action} night {day}: watched {fmt.pct(a.get('watched_pct'))}, "
+            f"worst revisit {fmt.minutes(a.get('worst_revisit_min'))}",
             highlight=False,
         )
 
@@ -103,9 +104,10 @@ def night_command(
             return
         a, p = rec.achieved, rec.planned
         out.print(
-            f"night {rec.night} ({rec.scenario}): watched {a['watched_pct']} % "
-            f"(plan {p['watched_pct']} %), worst revisit {a['worst_revisit_min']} min "
-            f"(plan {p['worst_revisit_min']}), {a['gap_km']} km unwatched",
+            f"night {rec.night} ({rec.scenario}): watched {fmt.pct(a['watched_pct'])} "
+            f"(plan {fmt.pct(p['watched_pct'])}), worst revisit "
+            f"{fmt.minutes(a['worst_revisit_min'])} (plan {fmt.minutes(p['worst_revisit_min'])}), "
+            f"{fmt.km(a['gap_km'])} unwatched",
             highlight=False,
         )
         table = Table(title="teams: planned against driven", title_justify="left")
@@ -128,7 +130,7 @@ def night_command(
                 rec.clock(r.driven_start_min),
                 f"{r.late_min:.0f}",
                 f"{r.driven_km:.1f}/{r.planned_km:.1f}",
-                f"{r.compliance_pct:.1f}",
+                fmt.pct(r.compliance_pct, ""),
                 f"{r.off_route_km:.1f}",
             )
         out.print(table)

@@ -31,6 +31,7 @@ import pandas as pd
 import sqlalchemy as sa
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from borderwatch import fmt
 from borderwatch.atomic import atomic_folder, write_text
 from borderwatch.errors import LogError
 from borderwatch.log import schema as S
@@ -431,9 +432,9 @@ def _teams(recs: list[NightRecord]) -> list[dict[str, Any]]:
                 a["late_max"] = max(a["late_max"], t.late_min)
             a["km"] += t.driven_km
             a["km_planned"] += t.planned_km
-            a["passes"] += (
-                t.passes_driven if t.passes_driven < t.passes_planned else t.passes_planned
-            )
+            # the passes that count, unit by unit (compare.py's compliance_pct): extra passes
+            # of one unit do not make up for the missed passes of another, as in `log night`
+            a["passes"] += t.compliance_pct * t.passes_planned / 100.0
             a["passes_planned"] += t.passes_planned
             a["off"] += t.off_route_km
     rows = []
@@ -450,8 +451,8 @@ def _teams(recs: list[NightRecord]) -> list[dict[str, Any]]:
                 "late": f"{int(a['late_n'])} ({a['late_max']:.0f})" if a["late_n"] else "0",
                 "late_n": a["late_n"] > 0,
                 "km": f"{a['km']:.0f} / {a['km_planned']:.0f}",
-                "passes": _f(
-                    100.0 * a["passes"] / a["passes_planned"] if a["passes_planned"] else 0.0
+                "passes": fmt.pct(
+                    100.0 * a["passes"] / a["passes_planned"] if a["passes_planned"] else 0.0, ""
                 ),
                 "off_route": _f(a["off"]),
             }

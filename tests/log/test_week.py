@@ -249,3 +249,70 @@ def test_township_worst_revisit_is_the_briefings(week, tmp_path: Path) -> None: 
         assert row, town
         cells = re.findall(r'<td class="n[^"]*">([^<]*)</td>', row.group(1))
         assert cells[4:6] == want, (town, cells)
+
+
+def test_team_passes_read_the_same_in_log_night_and_the_report(
+    week, ningming_net, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A team's passes % is one figure: `log night` (compliance_pct: the planned passes
+    driven, unit by unit) and the report's team table. The report capped the team's
+    totals, so GPS noise that adds passes on some units and misses others read 96.0 in
+    the report beside 94.8 in `log night` (Ningming 2026-12-17, T09, sigma 40 m). The
+    headline of `log night` prints its figures as report.txt does (fmt: 97.8 %, 88.1 min),
+    not the JSON values (97.83, 88.07)."""
+    from borderwatch import fmt
+
+    plan, _prepared = week
+    db = f"sqlite:///{tmp_path / 'log.sqlite'}"
+    pf = read_plan_folder(plan)
+    w0, wm = night_window(ningming_net, MONDAY)
+    folder = simulate_night(  # every team with GPS noise
+        read_plan_tracks(plan),
+        MONDAY,
+        MONDAY,
+        tmp_path / "noisy",
+        [Deviation("noise", t.team, {"sigma_m": 60.0}) for t in pf.teams],
+        tz=ZoneInfo("Asia/Shanghai"),
+        window_end=window_end(w0, wm),
+        loop_min={t.team: t.loop_min for t in pf.teams},
+        seed=7,
+    )
+    day = MONDAY.isoformat()
+    res = run_cli("log", "record", day, "--plan", str(plan), "--gpx", str(folder), "--db", db)
+    assert res.returncode == 0, res.stderr
+    res = run_cli("log", "night", day, "--json", "--db", db)
+    assert res.returncode == 0, res.stderr
+    logged = json.loads(res.stdout)
+    capped = {
+        t["team"]: fmt.pct(
+            100.0 * min(t["passes_driven"], t["passes_planned"]) / t["passes_planned"], ""
+        )
+        for t in logged["teams"]
+        if t["passes_planned"]
+    }
+    # the case this tests: a team whose extra passes on some units hid missed ones
+    assert any(
+        capped[t["team"]] != fmt.pct(t["compliance_pct"], "")
+        for t in logged["teams"]
+        if t["team"] in capped
+    )
+    res = run_cli("log", "night", day, "--db", db)
+    assert res.returncode == 0, res.stderr
+    a, p = logged, logged["planned"]
+    assert (
+        f"watched {fmt.pct(a['watched_pct'])} (plan {fmt.pct(p['watched_pct'])}), worst "
+        f"revisit {fmt.minutes(a['worst_revisit_min'])} (plan "
+        f"{fmt.minutes(p['worst_revisit_min'])}), {fmt.km(a['gap_km'])} unwatched"
+    ) in res.stdout
+    res = run_cli(
+        "log", "report", "--day", day, "--out", str(tmp_path / "day"), "--db", db, "--no-pdf"
+    )
+    assert res.returncode == 0, res.stderr
+    page = (tmp_path / "day" / "report.html").read_text(encoding="utf-8")
+    for t in logged["teams"]:
+        if t["status"] == "standby":
+            continue
+        row = re.search(rf"<tr><td>{t['team']}</td>(.*?)</tr>", page)
+        assert row, t["team"]
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+        assert cells[5] == fmt.pct(t["compliance_pct"], ""), (t["team"], cells)
