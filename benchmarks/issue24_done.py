@@ -474,7 +474,7 @@ def _run_carp(jobs: list[dict[str, Any]], n_workers: int, tmp: Path) -> list[dic
 
 def _gap(r: dict[str, Any]) -> float:
     """``carp_summary.summarise``'s gap: 100 (ours - reference) / reference."""
-    return 100.0 * (r["ours"] - r["best_known"]) / r["best_known"]
+    return 100.0 * (float(r["ours"]) - float(r["best_known"])) / float(r["best_known"])
 
 
 def _carp_line(what: str, rows: list[dict[str, Any]]) -> str:
