@@ -182,8 +182,10 @@ def row_plan(row: Row, args: argparse.Namespace, tmp: Path) -> None:
 
     if args.venv:
         row.details.append("- " + _venv_matches(args.venv))
-    if not getattr(args, "warm", False):
-        once()  # the warm-up (road cache, derived tables), not counted
+    if args.venv or not getattr(args, "warm", False):
+        # the warm-up (road cache, derived tables), not counted; a venv's own, as its disk
+        # caches are keyed by its modules' sources and library versions
+        once()
     runs = [once() for _ in range(args.plan_runs)]
     walls = [w for w, _, _ in runs]
     med = statistics.median(walls)
