@@ -1114,7 +1114,7 @@ def plan_options(
             put("targets", dict(table), "targets")
         elif key == "limits":
             table = _table(value, key, "input size limits, see borderwatch.limits", file, error)
-            limits_from_mapping(table)  # unknown keys and bad values named as limits.KEY
+            limits_from_mapping(table, file=file)  # unknown keys and bad values: limits.KEY
             put("limits", dict(table), "limits")
         elif key in ("night_start", "night_end"):
             old.append(f"{key} as [night] {key[6:]}")

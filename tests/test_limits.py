@@ -133,6 +133,30 @@ def test_config_file_limits_apply_to_the_scenario_files(toy_dir: Path, tmp_path:
     assert "OSM ways: more than 2 exceeds the limit of 2 (limits.osm_ways)" in out.output
 
 
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ("osm_nodes = 0", "option 'limits.osm_nodes', value 0: must be a positive whole number"),
+        (
+            "osm_node = 5",
+            "option 'limits.osm_node', value 5: unknown key; did you mean 'osm_nodes'",
+        ),
+    ],
+)
+def test_a_bad_limit_names_its_file(toy_dir: Path, tmp_path: Path, table: str, said: str) -> None:
+    """A bad [limits] value names the file it is in, as every other option does: a
+    --config's and a scenario.toml's said only the option (walk12)."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[limits]\n{table}\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["scenario", "validate", str(toy_dir), "--config", str(cfg)])
+    assert out.exit_code == 2
+    assert f"{cfg}, {said}" in " ".join(out.output.split())
+    _add_limits(toy_dir, table)
+    out = CliRunner().invoke(app, ["scenario", "validate", str(toy_dir)])
+    assert out.exit_code == 2
+    assert f"{toy_dir / 'scenario.toml'}, {said}" in " ".join(out.output.split())
+
+
 def test_limits_table_is_checked() -> None:
     with pytest.raises(
         ConfigError,

@@ -395,8 +395,11 @@ def load_scenario_config(scenario: str, config: Path | None) -> tuple[Any, Any]:
     limits = None
     if config:  # a --config [limits] table guards the scenario's files too
         from borderwatch.config import read_toml
+        from borderwatch.limits import limits_from_mapping
 
         limits = read_toml(config, what="config file").get("limits")
+        if limits is not None:  # checked here to name the file: the scenario's loader cannot
+            limits_from_mapping(limits, file=config)
     with step(f"loading scenario {scenario} …"):
         scn = load_scenario(scenario, limits=limits)
     return scn, scn.resolve_config(config)
