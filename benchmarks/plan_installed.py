@@ -53,6 +53,16 @@ def _run(venv: Path, out: Path) -> tuple[float, float, float, str]:
     return wall, ours, busy1 - busy0 - ours, found.group(1) if found else "?"
 
 
+def wait_quiet(tries: int = 100) -> bool:
+    """Wait until 2 s pass in which the machine's processes used < 0.1 CPU s (at most ``tries``)."""
+    for _ in range(tries):
+        b0 = _busy_s()
+        time.sleep(2.0)
+        if _busy_s() - b0 <= 0.1:
+            return True
+    return False
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("venvs", nargs="+", type=Path, help="venvs with borderwatch installed")
@@ -63,9 +73,7 @@ def main() -> None:
     while min(len(w) for w in walls.values()) < args.runs and tries < 100 * args.runs:
         tries += 1
         venv = args.venvs[turn % len(args.venvs)]
-        b0 = _busy_s()
-        time.sleep(2.0)
-        if _busy_s() - b0 > 0.1:
+        if not wait_quiet(1):
             continue
         wall, ours, others, search = _run(venv, Path(f"/tmp/plan_installed_{venv.name}"))
         counted = others <= 0.3
