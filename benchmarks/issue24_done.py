@@ -178,6 +178,7 @@ def row_plan(row: Row, args: argparse.Namespace, tmp: Path) -> None:
         )
 
         def once() -> tuple[float, float, float]:
+            wait_quiet(90)
             busy0 = _busy_s()
             wall, cpu = run_cli(REPO, COMMANDS["plan"](out))
             return wall, cpu, _busy_s() - busy0 - cpu
