@@ -102,6 +102,7 @@ def replan_command(
                 "must not be the plan folder itself", field="--out", value=str(out_dir)
             )
         source = scenario or scenario_of_folder(plan_dir)
+        _refuse_a_plan(out_dir, force)
         check_output_folder(out_dir, force=force, kind="plan", scenario=source, claim=True)
         net = load_network(source, config)
         with step("re-planning …") as status:
@@ -126,3 +127,32 @@ def replan_command(
             )
         out.print((out_dir / "diff.txt").read_text(encoding="utf-8"), highlight=False, markup=False)
         out.print(f"wrote {out_dir}", highlight=False)
+
+
+def _refuse_a_plan(out_dir: Path, force: bool) -> None:
+    """Refuse an ``--out`` that holds a plan, not a re-plan, unless ``force``.
+
+    A plan folder and a re-plan folder are both of the kind ``plan`` (brief, map,
+    roster and log read either), so the output-folder check lets a re-plan replace
+    a plan: ``replan out/plan/re --at 03:00 --out out/plan`` replaced tonight's
+    plan, the folder that later re-plans, the roster and the duty log read, with
+    the remainder of a re-plan. Re-running a re-plan into its own folder stays allowed.
+    """
+    import json
+
+    from borderwatch.atomic import read_marker
+    from borderwatch.errors import OutputExistsError
+    from borderwatch.planfiles.planfile import is_replan
+
+    held = out_dir / "plan.json"
+    if force or not held.is_file() or read_marker(out_dir) is None:
+        return
+    try:
+        data = json.loads(held.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return  # not a plan file this can read: check_output_folder's rules apply
+    if isinstance(data, dict) and not is_replan(data):
+        raise OutputExistsError(
+            f"{out_dir}: --out holds a plan (the night of {data.get('night', '?')}), not a "
+            "re-plan; a re-plan would replace it. Give another folder, or --force to replace it"
+        )

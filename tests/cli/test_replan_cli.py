@@ -363,6 +363,28 @@ def test_a_foreign_output_folder_exits_4(env, plan_dir: Path, tmp_path: Path) ->
     assert files_under(mine) == ["notes.txt"]
 
 
+def test_a_replan_does_not_replace_a_plan_without_force(
+    env, replanned, plan_dir: Path, tmp_path: Path
+) -> None:
+    """Plan and re-plan folders are both of the kind `plan`: a re-plan of tonight's re-plan
+    written into a copy of tonight's plan folder replaced the plan (walk12). Now exit 4
+    and the plan as it was; a re-plan folder is still written over by a re-plan."""
+    first, _ = replanned
+    plan = tmp_path / "plan"
+    shutil.copytree(plan_dir, plan)
+    before = {f: (plan / f).read_bytes() for f in files_under(plan)}
+    res = run_cli(["replan", first, "--at", "04:00", "--no-map", "--out", plan], env)
+    assert res.returncode == 4, res.stdout + res.stderr
+    said = " ".join(res.stderr.split())
+    assert f"{plan}: --out holds a plan (the night of {NIGHT}), not a re-plan" in said, said
+    assert "loading scenario" not in res.stderr  # refused before the slow work
+    assert {f: (plan / f).read_bytes() for f in files_under(plan)} == before
+    again = tmp_path / "replan"
+    shutil.copytree(first, again)
+    res = run_cli(["replan", first, "--at", "04:00", *SEARCH, "--no-map", "--out", again], env)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
 def test_two_runs_are_byte_identical(
     env, plan_dir: Path, dropped: str, replanned, tmp_path: Path
 ) -> None:
