@@ -77,10 +77,32 @@ def scenario_validate(
     """Check a scenario folder: files, fields, geometry, snapping, connectivity."""
     with guarded():
         net = load_network(path, config)
+        _check_optional_files(net)
         out.print(
             f"[green]ok[/]: {net.scenario.name}: {net.border_m / 1000:.1f} km of border, "
             f"{len(net.edges):,} road edges, {len(net.checkpoints)} checkpoints, {len(net.teams)} teams"
         )
+
+
+def _check_optional_files(net: Any) -> None:
+    """Read the scenario folder's files the loader leaves to later commands.
+
+    ``crossing.csv`` (read by ``plan``'s detection odds) and ``people.csv`` (read by
+    ``roster``, its team members' teams against the scenario's): a folder that
+    ``validate`` calls ok must not fail in them later.
+    """
+    from borderwatch.coverage.detection import read_crossing_csv
+    from borderwatch.roster.people import check_people_teams, load_people
+
+    source = net.scenario.source
+    if source is None:
+        return
+    crossing = Path(source) / "crossing.csv"
+    if crossing.is_file():
+        read_crossing_csv(crossing)
+    people = Path(source) / "people.csv"
+    if people.is_file():
+        check_people_teams(load_people(people), map(str, net.scenario.teams.index), file=people)
 
 
 @scenario_app.command("generate")

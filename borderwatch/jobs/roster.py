@@ -97,7 +97,7 @@ def run_roster(
     from borderwatch.roster.build import build_week
     from borderwatch.roster.config import SALT_ENV, RosterConfig
     from borderwatch.roster.io import FORMATS, write_week
-    from borderwatch.roster.people import load_people
+    from borderwatch.roster.people import check_people_teams, load_people
     from borderwatch.roster.week import RosterSite, iso_week, week_label
 
     # every option is checked before the slow work
@@ -130,6 +130,7 @@ def run_roster(
     if people_path is None:
         raise BorderwatchError("--people: no personnel file given and the scenario has none")
     staff = load_people(people_path)
+    check_people_teams(staff, site.teams, file=people_path)
     if plan_data is None:
         warnings.warn(
             "no --plan: every team drives its base route every night", RosterWarning, stacklevel=2

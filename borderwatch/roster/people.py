@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,14 @@ from pathlib import Path
 from borderwatch.atomic import ID_RULE, id_problem, not_regular
 from borderwatch.errors import ScenarioError
 
-__all__ = ["ROLES", "Person", "load_people", "parse_leave", "people_from_rows"]
+__all__ = [
+    "ROLES",
+    "Person",
+    "check_people_teams",
+    "load_people",
+    "parse_leave",
+    "people_from_rows",
+]
 
 #: Roles a person can have.
 ROLES: tuple[str, ...] = ("team_member", "checkpoint_staff", "county_leader")
@@ -164,6 +172,36 @@ def people_from_rows(rows: list[dict[str, str]], *, file: str | Path | None = No
             )
         )
     return people
+
+
+def check_people_teams(
+    people: Sequence[Person], teams: Iterable[str], *, file: str | Path | None = None
+) -> None:
+    """Check that every team member's team is a team of the scenario.
+
+    Parameters
+    ----------
+    people
+        The rows of ``people.csv`` in file order (:func:`load_people`).
+    teams
+        The scenario's team ids.
+    file
+        The personnel file, named in the error.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the row, the column ``team`` and the value.
+    """
+    known = list(dict.fromkeys(teams))
+    for i, p in enumerate(people, start=2):
+        if p.role == "team_member" and p.team not in known:
+            raise ScenarioError(
+                f"row {i} (id {p.id!r}): unknown team; known: {', '.join(known)}",
+                file=file,
+                field="team",
+                value=p.team,
+            )
 
 
 def load_people(path: str | Path) -> list[Person]:

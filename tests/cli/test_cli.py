@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
+from borderwatch.errors import ScenarioError
 
 runner = CliRunner()
 
@@ -39,6 +40,35 @@ def test_validate_ok_and_bad(toy_dir: Path) -> None:
     bad = runner.invoke(app, ["scenario", "validate", str(toy_dir)])
     assert bad.exit_code == 2
     assert "teams.csv" in bad.stderr and "missing column(s) base_lon" in bad.stderr
+
+
+def test_validate_reads_crossing_and_people(toy_dir: Path) -> None:
+    """`validate` said ok for a folder whose crossing.csv or people.csv `plan` and
+    `roster` then refused (walk12); a people.csv team member of an unknown team was
+    refused by `roster` without the file or row. Now each names file, field, row, value."""
+    from borderwatch.jobs.roster import run_roster
+
+    crossing = toy_dir / "crossing.csv"
+    crossing.write_text("start_km,end_km,crossing_min\n0,1,10\n1,2,abc\n", encoding="utf-8")
+    bad = runner.invoke(app, ["scenario", "validate", str(toy_dir)])
+    assert bad.exit_code == 2, bad.output
+    said = " ".join(bad.stderr.split())
+    assert f"{crossing}, field 'crossing_min', value 'abc': line 3" in said, said
+    crossing.write_text("start_km,end_km,crossing_min\n0,1,10\n", encoding="utf-8")
+    people = toy_dir / "people.csv"
+    people.write_text(
+        "id,name,role,team,township\nP1,a,county_leader,,\nP2,b,team_member,T9,\n",
+        encoding="utf-8",
+    )
+    bad = runner.invoke(app, ["scenario", "validate", str(toy_dir)])
+    assert bad.exit_code == 2, bad.output
+    said = " ".join(bad.stderr.split())
+    assert f"{people}, field 'team', value 'T9': row 3 (id 'P2'): unknown team" in said, said
+    with pytest.raises(ScenarioError, match=r"people.csv, field 'team', value 'T9': row 3"):
+        run_roster("2026-W49", str(toy_dir), out=toy_dir.parent / "roster", dry_run=True, salt="s")
+    people.write_text("id,name,role,team,township\nP1,a,county_leader,,\n", encoding="utf-8")
+    ok = runner.invoke(app, ["scenario", "validate", str(toy_dir)])
+    assert ok.exit_code == 0, ok.output
 
 
 def test_unknown_scenario_exit_code() -> None:
