@@ -162,3 +162,18 @@ def test_a_short_loop_keeps_its_roads_or_reinforces_a_checkpoint(tmp_path: Path)
     assert not moved.on_patrol and moved.status == "standby"
     assert moved.standby_reason.startswith("checkpoint reinforcement at checkpoint ")
     assert "every road it serves is driven by another team" in moved.standby_reason
+
+
+def test_one_word_one_time_across_map_report_and_briefing() -> None:
+    """A label names one kind of time in every artefact: the briefing's 出发时间 is the
+    leave-base time, so the map's tooltip of the loop schedule ("20:00 起每 27.9 分钟一圈")
+    may not be called 出发时间 too (T06: leaves 18:54, loops from 20:00; walk12). The map
+    says what report.txt's column of the same text says."""
+    from borderwatch.i18n import report_labels
+    from borderwatch.maps._i18n import labels
+    from borderwatch.maps.brief.labels import brief_labels
+
+    for lang in ("zh", "en"):
+        leave = brief_labels(lang)["leave_base"]
+        assert labels(lang)["start_times"] != leave, lang
+    assert labels("zh")["start_times"] == report_labels("zh")["col_loops"]

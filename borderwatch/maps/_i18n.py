@@ -88,7 +88,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "crew": "人数",
         "loop_km": "单圈里程",
         "loop_min": "单圈时间",
-        "start_times": "出发时间",
+        "start_times": "巡圈",  # report.txt's column; 出发时间 is the leave-base time (brief)
         "revisit_min": "最长间隔",
         "response_min": "响应时间",
         "gap_km": "盲区里程",
