@@ -264,24 +264,28 @@ def _best_slot(
     """
     s0, s1, e0, e1 = ends
     r0, r1 = off + e0 * n, off + e1 * n  # rows of the task's ends
-    best_f = math.inf
-    best = (math.inf, 0, 0, math.inf)
-    first = True
-    for i in range(len(prev)):
-        a, b, c = prev[i], nxt[i], serv - base[i]
-        if single:
-            x0 = flat[off + s0 * n + a] + flat[r0 + b] + c
-            x1 = flat[off + s1 * n + a] + flat[r1 + b] + c
+    # the reads of slot (a, b) start at a0 + a * m and a1 + a * m: one profile, the rows
+    # of the task's starts (D[start, a]); else row a (D[a, start]). The same entries
+    a0, a1, m = (off + s0 * n, off + s1 * n, 1) if single else (off + s0, off + s1, n)
+    best_f = best_x = math.inf
+    best_i = best_o = 0
+    i = 0
+    # (plain zip, a counter, if/else and the hoisted a * m: the search's hottest loop)
+    for a, b, bs in zip(prev, nxt, base):  # noqa: B905 - the three lists of one route
+        c = serv - bs
+        am = a * m
+        x0 = flat[a0 + am] + flat[r0 + b] + c
+        x1 = flat[a1 + am] + flat[r1 + b] + c
+        if x0 <= x1:
+            x, o = x0, 0
         else:
-            row = off + a * n
-            x0 = flat[row + s0] + flat[r0 + b] + c
-            x1 = flat[row + s1] + flat[r1 + b] + c
-        o, x = (0, x0) if x0 <= x1 else (1, x1)
+            x, o = x1, 1
         new = old + x
         f = (new if new >= longest else longest) + alpha * x  # np.maximum(new, longest)
-        if first or f < best_f:
-            best_f, best, first = f, (f, i, o, x), False
-    return best
+        if f < best_f or not i:  # the first slot reaching the least f
+            best_f, best_i, best_o, best_x = f, i, o, x
+        i += 1  # noqa: SIM113 - enumerate's tuples cost ~20 % of this loop
+    return best_f, best_i, best_o, best_x
 
 
 class _Model:
@@ -1015,18 +1019,23 @@ class _State:
         mdl = self.model
         py = mdl.py
         teams = py.teams_of[t]
-        longest = float(np.maximum.reduce(self.cost))
+        cost = self.cost.tolist()
+        longest = max(cost)  # numpy's max (one of the values) unless a NaN is among them
+        if math.isnan(sum(cost)):  # a NaN (or inf and -inf): numpy's own
+            longest = float(np.maximum.reduce(self.cost))
         flat = py.view
         n = py.n
         s0, s1, e0, e1 = py.ends[t]
         single = mdl.single
-        cost = self.cost.tolist()
-        lists = [self._slot_lists(r) for r in teams]
-        if any(x[3] for x in lists):
-            return None
-        slots = dict(zip(teams, lists, strict=True))
+        lists = self.lists
+        for r in teams:
+            got_lists = lists[r]
+            if got_lists is None or got_lists[3]:
+                return None
         trip = py.trip[t] if py.trip is not None and alpha >= 0 else None
         seen: dict[int, tuple[float, int, int, float]] = {}
+        serv_t = [row[t] for row in py.serv]
+        ends = (s0, s1, e0, e1)
 
         def best_of(rs: list[int]) -> tuple[int, tuple[float, int, int, float]]:
             # the teams by a lower bound on their least f (the tour that takes t is at
@@ -1035,21 +1044,23 @@ class _State:
             # it, nor tie with it; the choice is then the first least f in team order
             order, bound = rs, None
             if trip is not None and len(rs) > 1:
-                bound = {r: max(trip[r], longest) + alpha * (trip[r] - cost[r]) for r in rs}
-                order = sorted(rs, key=bound.__getitem__)
+                bound = [max(trip[r], longest) + alpha * (trip[r] - cost[r]) for r in rs]
+                at = sorted(range(len(rs)), key=bound.__getitem__)  # stable: rs's order
+                order, bound = [rs[j] for j in at], [bound[j] for j in at]
             least = math.inf
-            for r in order:
-                if bound is not None and bound[r] * (1.0 - _NEAR_MARGIN) - _NEAR_MARGIN > least:
+            for j, r in enumerate(order):
+                if bound is not None and bound[j] * (1.0 - _NEAR_MARGIN) - _NEAR_MARGIN > least:
                     break
                 got = seen.get(r)
                 if got is None:
-                    prev, nxt, base, _ = slots[r]
+                    prev, nxt, base, _ = lists[r]  # type: ignore[misc]  # checked above
                     p = py.slot[r]
                     got = seen[r] = _best_slot(
-                        flat, py.off[p], n, prev, nxt, base, (s0, s1, e0, e1),
-                        py.serv[p][t], cost[r], longest, alpha, single,
+                        flat, py.off[p], n, prev, nxt, base, ends, serv_t[p], cost[r],
+                        longest, alpha, single,
                     )  # fmt: skip
-                least = min(least, got[0])
+                if got[0] < least:
+                    least = got[0]
             best: tuple[int, tuple[float, int, int, float]] | None = None
             for r in rs:
                 got = seen.get(r)
