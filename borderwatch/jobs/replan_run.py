@@ -114,6 +114,23 @@ def _check_hot(hot: Sequence[str], plan: PlanFile) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def _warn_untracked(request: ReplanRequest, positions: dict[str, Any]) -> None:
+    """With ``--gpx``: say which teams on patrol have no track (placed by the plan, silently before)."""
+    untracked = [
+        r.team
+        for r in request.plan.routes
+        if r.on_patrol and r.team not in positions and r.team not in request.drop
+    ]
+    if untracked:
+        warnings.warn(
+            f"no --gpx track of {', '.join(untracked)}: taken to be where tonight's plan has "
+            f"{'it' if len(untracked) == 1 else 'them'} at {request.at} and kept on patrol; "
+            "--drop a team that is not out",
+            PlanWarning,
+            stacklevel=3,
+        )
+
+
 def _warn_chained(plan_dir: Path, plan: PlanFile) -> None:
     """A chained re-plan: its window starts at the earlier cut (docs/replan.md, Known limits)."""
     earlier = plan.replan
@@ -249,6 +266,7 @@ def run_replan(
             tail_min=tail,
         )
         positions = {t: p for t, p in found.items() if t not in request.drop}
+        _warn_untracked(request, positions)
     return replan(
         plan,
         pnet,

@@ -299,6 +299,23 @@ def test_positions_from_driven_gpx(env, plan_dir: Path, dropped: str, tmp_path: 
         touching = (net.edges["u"] == pos["node"]) | (net.edges["v"] == pos["node"])
         assert (secs[touching.to_numpy()] < float("inf")).any()
         assert ((node["x"] - x) ** 2 + (node["y"] - y) ** 2) ** 0.5 < 3000.0
+    assert "no --gpx track" not in res.stderr
+    # a team on patrol without a track is placed by the plan: said, not silent (walk12)
+    kept = sorted(p.stem for p in tracks.glob("*.gpx") if p.stem != dropped)[0]
+    held = (tracks / f"{kept}.gpx").read_bytes()
+    (tracks / f"{kept}.gpx").unlink()
+    res = run_cli(
+        [
+            *("replan", plan_dir, "--at", "02:10", "--drop", dropped, "--gpx", tracks),
+            *(*SEARCH, "--no-map", "--out", tmp_path / "r2"),
+        ],
+        env,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    said = " ".join(res.stderr.split())
+    assert f"no --gpx track of {kept}: taken to be where tonight's plan has it at 02:10" in said
+    assert _json(tmp_path / "r2" / "plan.json")["replan"]["positions"][kept]["source"] == "plan"
+    (tracks / f"{kept}.gpx").write_bytes(held)
     # a track of a team that is not in the plan is refused, naming the file
     bad = tmp_path / "bad.gpx"
     bad.write_text(
