@@ -24,7 +24,8 @@ Each kind of entry has its sub-folder (:data:`KINDS`), each entry is one file
 ``<sha256 hex>.pickle`` written atomically (a temporary sibling renamed over it);
 nothing else in the folder is ever read or removed.
 
-Size: after an entry is written, if the entries (of all kinds) hold more than
+Size: after an entry is written, if the cache's files (of all kinds; their sizes, not
+the disk blocks they take) hold more than
 ``$BORDERWATCH_CACHE_MAX`` (:data:`DEFAULT_MAX_BYTES`, 2 GiB; ``500M``, ``10G``,
 ``none``) the least recently used go until they hold :data:`TRIM_TO` of it
 (:func:`trim_cache`; a read marks its entry used by its modification time). The
@@ -38,7 +39,7 @@ read (and written) only where the cache folder and its kind's folder are the
 user's own and writable by no group or other user, and the entry is a regular
 file of the user's not writable by others (:func:`folder_problem`). Otherwise one
 warning line names the path and why, and the value is computed as without a
-cache.
+cache (an unsafe entry in a safe folder is then replaced by the value computed).
 """
 
 from __future__ import annotations
@@ -56,9 +57,8 @@ import time
 import warnings
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import networkx as nx
 
@@ -108,10 +108,11 @@ TRIM_TO = 0.9
 RECENT_S = 60.0
 #: A writer's temporary file this old (seconds) is a dead writer's left-over.
 STALE_TEMP_S = 3600.0
-# an entry's name, and the temporary name borderwatch.atomic writes it under
-_ENTRY = re.compile(r"[0-9a-f]{64}\.pickle")
-_TEMP = re.compile(r"\.[0-9a-f]{64}\.pickle\.[0-9]+\.[A-Za-z0-9_]+\.tmp\.pickle")
-_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([A-Za-z]*)\s*")
+# an entry's name, and the temporary name borderwatch.atomic writes it under (compiled
+# when first used: every command imports this module)
+_ENTRY = r"[0-9a-f]{64}\.pickle"
+_TEMP = r"\.[0-9a-f]{64}\.pickle\.[0-9]+\.[A-Za-z0-9_]+\.tmp\.pickle"
+_SIZE = r"\s*([0-9]+(?:\.[0-9]*)?)\s*([A-Za-z]*)\s*"
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
 _UNITS |= {u + s: 1024**i for i, u in enumerate("kmgt", 1) for s in ("", "i", "ib")}
 #: Bump when the reader's output changes for the same file (the key holds the versions too).
@@ -152,7 +153,7 @@ def parse_size(text: str) -> int | None:
     """
     if text.strip().lower() in ("none", "unlimited"):
         return None
-    match = _SIZE.fullmatch(text)
+    match = re.fullmatch(_SIZE, text)
     unit = _UNITS.get(match.group(2).lower()) if match else None
     if match is None or unit is None:
         raise ValueError(f"not a size: {text!r} (e.g. 2G, 500M, 1.5GB, none)")
@@ -484,8 +485,7 @@ def _read_entry(folder: int, entry: Path) -> bytes | None:
     return data
 
 
-@dataclass(frozen=True)
-class CacheEntry:
+class CacheEntry(NamedTuple):
     """One file of the cache: an entry, or a writer's temporary file.
 
     Attributes
@@ -506,8 +506,7 @@ class CacheEntry:
     used: float
 
 
-@dataclass(frozen=True)
-class CacheScan:
+class CacheScan(NamedTuple):
     """The files of the cache, read by :func:`scan_cache`.
 
     Attributes
@@ -543,6 +542,7 @@ def scan_cache(root: Path, kinds: Iterable[str] = KINDS) -> CacheScan:
         The kinds to look at (default: all of :data:`KINDS`).
     """
     uid = os.geteuid()
+    entry_name, temp_name = re.compile(_ENTRY), re.compile(_TEMP)
     entries: list[tuple[int, int, CacheEntry]] = []
     temporary: list[CacheEntry] = []
     for rank, kind in enumerate(kinds):
@@ -552,8 +552,8 @@ def scan_cache(root: Path, kinds: Iterable[str] = KINDS) -> CacheScan:
             continue
         with listing:
             for item in listing:
-                is_entry = _ENTRY.fullmatch(item.name) is not None
-                if not is_entry and _TEMP.fullmatch(item.name) is None:
+                is_entry = entry_name.fullmatch(item.name) is not None
+                if not is_entry and temp_name.fullmatch(item.name) is None:
                     continue
                 try:
                     st = item.stat(follow_symlinks=False)
