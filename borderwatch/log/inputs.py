@@ -101,6 +101,16 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
     except OSError as err:
         raise LogError(f"cannot read the plan file: {err.strerror or err}", file=path) from None
     plan = PlanFile.read(path, error=LogError)
+    if plan.is_replan:  # its loops start at the cut: every unit "unwatched" before it
+        cut = (plan.replan or {}).get("at", f"{plan.cut_min:g} min")
+        raise LogError(
+            f"a re-plan folder (cut at {cut}): the log compares whole nights, and a re-plan "
+            "plans nothing before its cut (its night would read 0 % watched as planned); "
+            "record the night against tonight's plan folder",
+            file=path,
+            field="cut_min",
+            value=plan.cut_min,
+        )
     teams = [
         PlannedTeam(
             team=r.team,

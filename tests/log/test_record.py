@@ -150,6 +150,22 @@ def test_bad_incident_names_file_line_and_field(toy_plan: Path, tmp_path: Path) 
     assert str(inc) in msg and "line 3, lon" in msg and "'east'" in msg
 
 
+def test_a_replan_folder_is_refused_naming_its_cut(toy_plan: Path, tmp_path: Path) -> None:
+    """A re-plan's loops start at its cut, so the log read the whole night of one as 0 %
+    watched and a worst revisit of the cut's minutes, as planned (Ningming cut at 23:30:
+    'plan 0.0 %', 'plan 317.9 min'; walk12). Refused, naming the cut; no log is left."""
+    from borderwatch import replan
+
+    folder = tmp_path / "replan"
+    replan(toy_plan, at="23:00", out=folder, map_html=False)
+    db = tmp_path / "l.sqlite"
+    with pytest.raises(LogError) as info:
+        record_night(N0, folder, toy_plan / "gpx", db=f"sqlite:///{db}")
+    msg = str(info.value)
+    assert f"{folder / 'plan.json'}, field 'cut_min'" in msg and "cut at 23:00" in msg, msg
+    assert not db.exists()
+
+
 def test_tracks_of_another_night_are_refused(toy_plan: Path, tmp_path: Path) -> None:
     with pytest.raises(LogError, match="no fix in the night"):
         record_night(
