@@ -116,7 +116,7 @@ def scenario_generate(
         int | None, typer.Option(help="Number of checkpoints (default scales with length).")
     ] = None,
     teams: Annotated[
-        int | None, typer.Option(help="Number of teams (default scales with length).")
+        int | None, typer.Option(help="Number of teams (default scales with length).", min=1)
     ] = None,
     road_density: Annotated[
         float | None,
@@ -137,6 +137,7 @@ def scenario_generate(
 
     with guarded():
         check_choice("--roads-format", roads_format, list(ROADS_FORMATS))
+        _check_generate_out(out_dir, force)
         with step(f"generating {border_km:g} km scenario (seed {seed}) …"):
             scn = generate_scenario(
                 border_km, seed, n_checkpoints=checkpoints, n_teams=teams, road_density=road_density
@@ -152,6 +153,23 @@ def scenario_generate(
             f"wrote {out_dir}: {border_km:g} km border, {scn.roads.number_of_nodes():,} road nodes, "
             f"{len(scn.checkpoints)} checkpoints, {len(scn.teams)} teams",
             highlight=False,
+        )
+
+
+def _check_generate_out(out_dir: Path, force: bool) -> None:
+    """Refuse a non-empty ``--out`` without ``--force`` before generating (exit 4).
+
+    ``write_scenario`` refused it only after the generation (minutes for a long
+    border), saying "pass overwrite=True", which no command line can.
+    """
+    from borderwatch.errors import BorderwatchError, OutputExistsError
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BorderwatchError(f"{out_dir}: --out exists and is not a folder")
+    if not force and out_dir.is_dir() and any(out_dir.iterdir()):
+        raise OutputExistsError(
+            f"{out_dir}: --out is not empty; use --force to replace the scenario's files "
+            "in it (files of other names are kept)"
         )
 
 

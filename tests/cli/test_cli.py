@@ -71,6 +71,22 @@ def test_validate_reads_crossing_and_people(toy_dir: Path) -> None:
     assert ok.exit_code == 0, ok.output
 
 
+def test_generate_refuses_a_full_folder_before_generating(tmp_path: Path) -> None:
+    """A non-empty --out: exit 4 naming --force, before the generation (the library's
+    'pass overwrite=True' came after it, with exit 2; walk12); --teams 0 is refused by
+    its option, not as 'n_teams'."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    res = runner.invoke(app, ["scenario", "generate", "--border-km", "5", "--out", str(out)])
+    assert res.exit_code == 4, res.output
+    said = " ".join(res.stderr.split())
+    assert f"{out}: --out is not empty; use --force" in said and "generating" not in said, said
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    res = runner.invoke(app, ["scenario", "generate", "--teams", "0", "--out", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "'--teams'" in res.output, res.output
+
+
 def test_unknown_scenario_exit_code() -> None:
     result = runner.invoke(app, ["scenario", "info", "atlantis"])
     assert result.exit_code == 2
