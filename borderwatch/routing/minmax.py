@@ -181,6 +181,8 @@ class _Py:
         self.end: list[list[int]] = model.E.tolist()
         self.dep: list[int] = model.dep.tolist()
         self.serv: list[list[float]] = model.serv.tolist()
+        #: the service costs flattened: slot ``p``'s of task ``t`` at ``p * m + t``
+        self.serv_flat = np.ascontiguousarray(model.serv, dtype=np.float64).reshape(-1)
         self.slot: list[int] = model.slot.tolist()
         self.teams_of: list[list[int]] = [x.tolist() for x in model.teams_of]
         self.trip: list[list[float]] | None = None if model.trip is None else model.trip.T.tolist()
@@ -239,6 +241,16 @@ def _np_sum(values: list[float]) -> float:
     for i in range(whole, n):
         acc += values[i]
     return 0.0 + acc  # the identity last, as numpy adds the pairwise sum to it
+
+
+def _top_two(values: list[float]) -> tuple[float, float]:
+    """The two largest of ``values`` as ``np.sort(values)[::-1]`` gives them (the second
+    0.0 if there is none): Python's sort where no NaN is among them (the same values)."""
+    if math.isnan(sum(values)):  # numpy sorts NaN last, so first once reversed
+        top = np.sort(np.array(values))[::-1].tolist()
+    else:
+        top = sorted(values, reverse=True)
+    return top[0], (top[1] if len(top) > 1 else 0.0)
 
 
 def _best_slot(
@@ -576,6 +588,9 @@ class _State:
         self.cost = np.zeros(model.k)
         self.slots: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = [None] * model.k
         self.lists: list[_SlotLists | None] = [None] * model.k
+        # per route, what the moves gather from (:meth:`_target_arrays`, :meth:`_task_arrays`)
+        self.targets: list[tuple[np.ndarray, np.ndarray] | None] = [None] * model.k
+        self.tasks: list[tuple[np.ndarray, np.ndarray] | None] = [None] * model.k
         for r, s in enumerate(self.seqs):
             c, o = model.route_dp(r, s)
             self.oris.append(o)
@@ -590,6 +605,8 @@ class _State:
         new.cost = self.cost.copy()
         new.slots = list(self.slots)
         new.lists = list(self.lists)
+        new.targets = list(self.targets)
+        new.tasks = list(self.tasks)
         return new
 
     def _set_slots(self, r: int) -> None:
@@ -601,6 +618,7 @@ class _State:
         else:
             self.lists[r] = mdl.route_lists(r, self.seqs[r], self.oris[r])
             self.slots[r] = None
+        self.targets[r] = self.tasks[r] = None
 
     def arrays(self, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Route ``r``'s slots as arrays (:meth:`_Model.route_arrays`), built once."""
@@ -609,6 +627,44 @@ class _State:
             lists = self.lists[r]
             assert lists is not None  # a depot tour's slots are kept as lists
             got = self.slots[r] = _as_arrays(lists)
+        return got
+
+    def _target_arrays(self, x: int) -> tuple[np.ndarray, np.ndarray]:
+        """Route ``x``'s slots as a move's target, built once: ``(4, L)`` int64 rows (the
+        flat key-table index of the row of each slot's previous end, of the column of its
+        next start, the flat service index of the route's profile row, the team) and the
+        slots' distances (:meth:`_relocation_costs`)."""
+        got = self.targets[x]
+        if got is None:
+            prev, nxt, base, _ = self._slot_lists(x)
+            py = self.model.py
+            p, n = py.slot[x], py.n
+            off, size = py.off[p], len(prev)
+            ints = [[off + a * n for a in prev], [off + b for b in nxt]]
+            ints += [[p * self.model.m] * size, [x] * size]
+            got = self.targets[x] = (np.array(ints, dtype=np.int64), np.array(base))
+        return got
+
+    def _task_arrays(self, x: int) -> tuple[np.ndarray, np.ndarray]:
+        """Route ``x``'s tasks as an exchange's other side, built once: ``(9, L)`` int64
+        rows (the flat key-table index of the row of the slot before each task, of the
+        column of the slot after it, the flat service index of the route's profile row,
+        the team, the task, its start in orientation 0 and 1, its end in orientation 0 and
+        1 times the key nodes) and ``(base before + base after) + serv`` of each task
+        (:meth:`swap_longest`)."""
+        got = self.tasks[x]
+        if got is None:
+            prev, nxt, base, _ = self._slot_lists(x)
+            mdl, seq = self.model, self.seqs[x]
+            py = mdl.py
+            p, n, ends = py.slot[x], py.n, py.ends
+            off, size, serv = py.off[p], len(seq), py.serv[p]
+            ints = [[off + a * n for a in prev[:-1]], [off + b for b in nxt[1:]]]
+            ints += [[p * mdl.m] * size, [x] * size, seq]
+            ints += [[ends[t][j] for t in seq] for j in (0, 1)]
+            ints += [[ends[t][j] * n for t in seq] for j in (2, 3)]
+            obs = [base[i] + base[i + 1] + serv[t] for i, t in enumerate(seq)]
+            got = self.tasks[x] = (np.array(ints, dtype=np.int64), np.array(obs))
         return got
 
     def _slot_lists(self, r: int) -> _SlotLists:
@@ -629,10 +685,10 @@ class _State:
         makes for them, the other slots as they were.
         """
         lists = self.lists[r]
-        if lists is None:
+        mdl = self.model
+        if lists is None or mdl.circuit:
             self._set_slots(r)
             return
-        mdl = self.model
         py = mdl.py
         t, o = self.seqs[r][i], self.oris[r][i]
         s, e = py.start[t][o], py.end[t][o]
@@ -646,7 +702,7 @@ class _State:
             new_base,
             math.inf in new_base,
         )
-        self.slots[r] = None
+        self.slots[r] = self.targets[r] = self.tasks[r] = None
 
     def refresh(self, r: int) -> None:
         c, o = self.model.route_dp(r, self.seqs[r])
@@ -781,26 +837,30 @@ class _State:
             ``(Q,)`` the tour each slot belongs to.
         """
         mdl = self.model
-        pl = int(mdl.slot[r])
-        prev, nxt, base = self.arrays(r)
-        sq = np.asarray(self.seqs[r])
-        gain = base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]]
-        slots = [self.arrays(x) for x in others]
-        oprev = np.concatenate([slot[0] for slot in slots])
-        onxt = np.concatenate([slot[1] for slot in slots])
-        obase = np.concatenate([slot[2] for slot in slots])
-        lens = [len(slot[0]) for slot in slots]
-        team = np.repeat(others, lens)
-        prof = mdl.slot[team]
+        py = mdl.py
+        seq = self.seqs[r]
+        sq = np.asarray(seq)
+        # base[:-1] + serv + base[1:] - D[prev[:-1], nxt[1:]] element by element
+        prev, nxt, base, _ = self._slot_lists(r)
+        serv, off, n, view = py.serv[py.slot[r]], py.off[py.slot[r]], py.n, py.view
+        gain = np.array(
+            [base[i] + serv[t] + base[i + 1] - view[off + prev[i] * n + nxt[i + 1]]
+             for i, t in enumerate(seq)]
+        )  # fmt: skip
+        parts = [self._target_arrays(x) for x in others]
+        idx = np.concatenate([part[0] for part in parts], axis=1)
+        obase = np.concatenate([part[1] for part in parts])
+        lens = [len(part[1]) for part in parts]
+        team = idx[3]
         ends = mdl.ends[sq]  # (n, 4)
-        D = mdl.D
-        pr, px, pn = prof[None, None, :], oprev[None, None, :], onxt[None, None, :]
         quiet = np.errstate(invalid="ignore") if nan_to_inf else contextlib.nullcontext()
         with quiet:
+            # D[prof, prev, start] + D[prof, end, next] + (serv[prof, task] - base), the
+            # tables and the service read by flat index (_target_arrays)
             d = (
-                D[pr, px, ends[:, :2, None]]
-                + D[pr, ends[:, 2:, None], pn]
-                + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
+                py.flat.take(idx[0] + ends[:, :2, None])
+                + py.flat.take(ends[:, 2:, None] * n + idx[1])
+                + (py.serv_flat.take(idx[2] + sq[:, None, None]) - obase)
             )  # (n, 2, Q)
         if mdl.circuit:
             empty = np.repeat([not self.seqs[x] for x in others], lens)
@@ -844,19 +904,16 @@ class _State:
         others = [r for r in range(mdl.k) if r != lng]
         if not self.seqs[lng] or not others:
             return False
-        rest = np.sort(cost[others])[::-1]
-        others = self.near_teams(others, self.seqs[lng], float(cost[lng]), alpha)
+        listed = cost.tolist()
+        top1, top2 = _top_two([listed[r] for r in others])
+        others = self.near_teams(others, self.seqs[lng], listed[lng], alpha)
         if not others:
             return False
         gain, d, lens, team = self._relocation_costs(lng, others, nan_to_inf=False)
-        delta = d.min(axis=1)  # (n, Q)
-        top1 = rest[0]
-        top2 = rest[1] if len(rest) > 1 else 0.0
-        ct = cost[team]
+        delta = np.minimum.reduce(d, axis=1)  # (n, Q): d.min(axis=1)
+        ct = cost.take(team)
         rest_max = np.where(ct >= top1, top2, top1)  # max over tours other than lng and r
-        new_max = np.maximum(
-            np.maximum((cost[lng] - gain)[:, None], ct[None, :] + delta), rest_max[None, :]
-        )
+        new_max = np.maximum(np.maximum((listed[lng] - gain)[:, None], ct + delta), rest_max)
         f = new_max + alpha * (delta - gain[:, None])
         i, q = divmod(int(f.argmin()), f.shape[1])  # np.unravel_index's (row, column)
         if not f[i, q] < cost[lng] - 1e-9:
@@ -905,37 +962,41 @@ class _State:
         others = [r for r in range(mdl.k) if r != lng and self.seqs[r]]
         if not seq or not others:
             return False
-        others = self.near_teams(others, seq, float(cost[lng]), alpha)
+        listed = cost.tolist()
+        others = self.near_teams(others, seq, listed[lng], alpha)
         if not others:
             return False
-        D, serv = mdl.D, mdl.serv
-        pl = int(mdl.slot[lng])
-        lp, ln, lb = self.arrays(lng)
+        py = mdl.py
+        n, flat, serv = py.n, py.flat, py.serv_flat
+        parts = [self._task_arrays(r) for r in others]
+        oi = np.concatenate([part[0] for part in parts], axis=1)  # (9, M), _task_arrays
+        obs = np.concatenate([part[1] for part in parts])
+        team = oi[3]
+        # the longest tour's side from its lists: the flat rows of the slots before its
+        # tasks, the columns of those after, base[:-1] + serv + base[1:]
+        pl = py.slot[lng]
+        off, sl = py.off[pl], py.serv[pl]
+        lp, ln, lb, _ = self._slot_lists(lng)
+        rows = np.array([[off + x * n for x in lp[:-1]], [off + x for x in ln[1:]]])
+        la = np.array([lb[i] + sl[t] + lb[i + 1] for i, t in enumerate(seq)])
         a = np.asarray(seq)
-        oseq = np.concatenate([np.asarray(self.seqs[r]) for r in others])
-        slots = [self.arrays(r) for r in others]
-        op = np.concatenate([slot[0][:-1] for slot in slots])  # before each task
-        on = np.concatenate([slot[1][1:] for slot in slots])  # after each task
-        ob = np.concatenate([slot[2][:-1] + slot[2][1:] for slot in slots])
-        team = np.repeat(others, [len(self.seqs[r]) for r in others])
-        prof = mdl.slot[team]
-        ea, eb = mdl.ends[a], mdl.ends[oseq]  # (n, 4), (M, 4)
-        # task b (other tour) into a's place in the longest tour: (n, M)
-        into_l = np.minimum(
-            D[pl][lp[:-1, None], eb[None, :, 0]] + D[pl][eb[None, :, 2], ln[1:, None]],
-            D[pl][lp[:-1, None], eb[None, :, 1]] + D[pl][eb[None, :, 3], ln[1:, None]],
+        ea = mdl.ends[a]  # (n, 4)
+        # task b (other tour) into a's place in the longest tour: (n, M), per orientation
+        # D[pl][before a, start b] + D[pl][end b, after a]
+        x = flat.take(rows[0][None, :, None] + oi[5:7, None, :]) + flat.take(
+            oi[7:9, None, :] + rows[1][None, :, None]
         )
-        dl = into_l + serv[pl, oseq][None, :] - (lb[:-1] + serv[pl, a] + lb[1:])[:, None]
-        # task a into b's place in its tour: (n, M)
-        pr = prof[None, :]
-        s0 = D[pr, op[None, :], ea[:, 0, None]] + D[pr, ea[:, 2, None], on[None, :]]
-        s1 = D[pr, op[None, :], ea[:, 1, None]] + D[pr, ea[:, 3, None], on[None, :]]
-        dr = np.minimum(s0, s1) + serv[prof][:, a].T - (ob + serv[prof, oseq])[None, :]
-        rest = np.sort(cost[[r for r in range(mdl.k) if r != lng]])[::-1]
-        top1, top2 = rest[0], (rest[1] if len(rest) > 1 else 0.0)
-        ct = cost[team]
-        rest_max = np.where(ct >= top1, top2, top1)[None, :]
-        new_max = np.maximum(np.maximum(cost[lng] + dl, ct[None, :] + dr), rest_max)
+        dl = np.minimum(x[0], x[1]) + serv.take(pl * mdl.m + oi[4]) - la[:, None]
+        # task a into b's place in its tour: (n, M), per orientation
+        # D[prof b][before b, start a] + D[prof b][end a, after b]
+        y = flat.take(oi[0] + ea[:, :2].T[:, :, None]) + flat.take(
+            (ea[:, 2:] * n).T[:, :, None] + oi[1]
+        )
+        dr = np.minimum(y[0], y[1]) + serv.take(oi[2] + a[:, None]) - obs
+        top1, top2 = _top_two([listed[r] for r in range(mdl.k) if r != lng])
+        ct = cost.take(team)
+        rest_max = np.where(ct >= top1, top2, top1)
+        new_max = np.maximum(np.maximum(listed[lng] + dl, ct + dr), rest_max)
         f = new_max + alpha * (dl + dr)
         i, j = divmod(int(f.argmin()), f.shape[1])
         if not f[i, j] < cost[lng] - 1e-9:

@@ -152,3 +152,104 @@ def test_table_as_list_or_view_gives_the_same_search(monkeypatch: pytest.MonkeyP
         res = minmax.solve_minmax(inst, SearchParams(time_limit_s=0.0, max_iterations=60, seed=1))
         got.append((res.tasks, res.team_cost, res.max_cost, res.total_cost))
     assert got[0] == got[1]
+
+
+def _reference_relocation(st: _State, r: int, others: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Gains and insertion costs of the tasks of ``r`` gathered through the stacked tables."""
+    mdl = st.model
+    pl = int(mdl.slot[r])
+    prev, nxt, base = mdl.route_arrays(r, st.seqs[r], st.oris[r])
+    sq = np.asarray(st.seqs[r])
+    gain = base[:-1] + mdl.serv[pl, sq] + base[1:] - mdl.D[pl][prev[:-1], nxt[1:]]
+    slots = [mdl.route_arrays(x, st.seqs[x], st.oris[x]) for x in others]
+    oprev, onxt, obase = (np.concatenate([s[j] for s in slots]) for j in range(3))
+    team = np.repeat(others, [len(s[0]) for s in slots])
+    prof, ends = mdl.slot[team], mdl.ends[sq]
+    with np.errstate(invalid="ignore"):
+        d = (
+            mdl.D[prof[None, None, :], oprev[None, None, :], ends[:, :2, None]]
+            + mdl.D[prof[None, None, :], ends[:, 2:, None], onxt[None, None, :]]
+            + (mdl.serv[prof][:, sq].T[:, None, :] - obase[None, None, :])
+        )
+    if mdl.circuit:
+        empty = np.repeat([not st.seqs[x] for x in others], [len(s[0]) for s in slots])
+        d = mdl.open_circuits(d, sq, team, empty)
+    return gain, d
+
+
+def _reference_swap(st: _State, alpha: float) -> tuple[int, int, int, int] | None:
+    """The exchange the former all-numpy evaluation picks: (lng, i, r, pos) or None."""
+    mdl, cost = st.model, st.cost
+    lng = int(np.argmax(cost))
+    seq = st.seqs[lng]
+    others = [r for r in range(mdl.k) if r != lng and st.seqs[r]]
+    others = st.near_teams(others, seq, float(cost[lng]), alpha) if seq else []
+    if not others:
+        return None
+    D, serv, pl = mdl.D, mdl.serv, int(mdl.slot[lng])
+    lp, ln, lb = mdl.route_arrays(lng, seq, st.oris[lng])
+    slots = [mdl.route_arrays(r, st.seqs[r], st.oris[r]) for r in others]
+    a, oseq = np.asarray(seq), np.concatenate([np.asarray(st.seqs[r]) for r in others])
+    op = np.concatenate([s[0][:-1] for s in slots])
+    on = np.concatenate([s[1][1:] for s in slots])
+    ob = np.concatenate([s[2][:-1] + s[2][1:] for s in slots])
+    team = np.repeat(others, [len(st.seqs[r]) for r in others])
+    prof = mdl.slot[team]
+    ea, eb = mdl.ends[a], mdl.ends[oseq]
+    into_l = np.minimum(
+        D[pl][lp[:-1, None], eb[None, :, 0]] + D[pl][eb[None, :, 2], ln[1:, None]],
+        D[pl][lp[:-1, None], eb[None, :, 1]] + D[pl][eb[None, :, 3], ln[1:, None]],
+    )
+    dl = into_l + serv[pl, oseq][None, :] - (lb[:-1] + serv[pl, a] + lb[1:])[:, None]
+    pr = prof[None, :]
+    s0 = D[pr, op[None, :], ea[:, 0, None]] + D[pr, ea[:, 2, None], on[None, :]]
+    s1 = D[pr, op[None, :], ea[:, 1, None]] + D[pr, ea[:, 3, None], on[None, :]]
+    dr = np.minimum(s0, s1) + serv[prof][:, a].T - (ob + serv[prof, oseq])[None, :]
+    rest = np.sort(cost[[r for r in range(mdl.k) if r != lng]])[::-1]
+    top1, top2 = rest[0], (rest[1] if len(rest) > 1 else 0.0)
+    ct = cost[team]
+    rest_max = np.where(ct >= top1, top2, top1)[None, :]
+    f = np.maximum(np.maximum(cost[lng] + dl, ct[None, :] + dr), rest_max) + alpha * (dl + dr)
+    i, j = np.unravel_index(int(np.argmin(f)), f.shape)
+    if not f[i, j] < cost[lng] - 1e-9:
+        return None
+    r = int(team[j])
+    return lng, int(i), r, int(j) - int(np.searchsorted(team, r))
+
+
+@pytest.mark.parametrize("circuit", [False, True])
+def test_moves_gather_what_the_stacked_tables_give(circuit: bool) -> None:
+    """The relocation costs and the exchange read by flat index (the routes' cached index
+    arrays) are the former gathers through the stacked key tables, bit for bit, and the
+    exchange picks the same pair; the caches follow every change of a route."""
+    rng = random.Random(8 + circuit)
+    inst = grid(6, 6, seed=3, depots=(0, 35, 5, 30, 14), profiles=2)
+    if circuit:
+        inst = type(inst)(
+            n_nodes=inst.n_nodes, u=inst.u, v=inst.v, cost=inst.cost, required=inst.required,
+            depots=inst.depots, team_profile=inst.team_profile, circuit=True,
+        )  # fmt: skip
+    model = _Model.of(inst)
+    alpha = 0.1 / model.k
+    swaps = 0
+    for _ in range(25):
+        st, _left = _random_state(model, rng, keep=1.0)
+        for _step in range(4):
+            r = int(st.cost.argmax())
+            others = [x for x in range(model.k) if x != r]
+            if st.seqs[r]:
+                gain, d, _lens, team = st._relocation_costs(r, others, nan_to_inf=False)
+                want_gain, want_d = _reference_relocation(st, r, others)
+                assert gain.tobytes() == want_gain.tobytes()
+                assert d.tobytes() == want_d.tobytes()
+                assert team.tolist() == np.repeat(others, _lens).tolist()
+            want = _reference_swap(st, alpha)
+            before = [list(s) for s in st.seqs]
+            done = st.swap_longest(alpha)
+            assert done == (want is not None)
+            if want is not None:
+                lng, i, r2, pos = want
+                assert st.seqs[lng][i] == before[r2][pos] and st.seqs[r2][pos] == before[lng][i]
+                swaps += 1
+            st.relocate_longest(alpha)  # the caches must follow the moves' refreshes
+    assert swaps > 5
