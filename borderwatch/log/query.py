@@ -83,8 +83,19 @@ def read_night(engine: Engine, night: date) -> NightRecord:
     """
     with engine.connect() as conn:
         row = conn.execute(sa.select(S.nights).where(S.nights.c.night == night)).mappings().first()
-        if row is None:
-            raise LogError("night not in the duty log", field="NIGHT", value=night.isoformat())
+        if row is None:  # which log was read, and what it holds: a wrong --db is seen at once
+            n, first, last = conn.execute(
+                sa.select(
+                    sa.func.count(), sa.func.min(S.nights.c.night), sa.func.max(S.nights.c.night)
+                )
+            ).one()
+            held = f"{n} night(s), {first} .. {last}" if n else "no night"
+            raise LogError(
+                f"night not in the duty log {engine.url.render_as_string(hide_password=True)} "
+                f"(it holds {held})",
+                field="NIGHT",
+                value=night.isoformat(),
+            )
         nid = row["id"]
         return NightRecord(
             night=row["night"],

@@ -166,6 +166,23 @@ def test_a_replan_folder_is_refused_naming_its_cut(toy_plan: Path, tmp_path: Pat
     assert not db.exists()
 
 
+def test_a_night_not_in_the_log_names_the_log_and_its_nights(
+    toy_plan: Path, tmp_path: Path
+) -> None:
+    """`log night` of a date not recorded said only 'night not in the duty log': with
+    the default log in the home folder, a user with the wrong --db could not tell (walk12)."""
+    from borderwatch.log.query import read_night
+
+    url = f"sqlite:///{tmp_path / 'l.sqlite'}"
+    engine = open_log(url)
+    with pytest.raises(LogError, match=rf"not in the duty log {url} \(it holds no night\)"):
+        read_night(engine, N0)
+    record_night(N0, toy_plan, toy_plan / "gpx", db=url)
+    with pytest.raises(LogError) as info:
+        read_night(engine, N0 + timedelta(days=2))
+    assert f"{url} (it holds 1 night(s), {NIGHT} .. {NIGHT})" in str(info.value)
+
+
 def test_tracks_of_another_night_are_refused(toy_plan: Path, tmp_path: Path) -> None:
     with pytest.raises(LogError, match="no fix in the night"):
         record_night(
