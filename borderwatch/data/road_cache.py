@@ -29,7 +29,10 @@ the disk blocks they take) hold more than
 ``$BORDERWATCH_CACHE_MAX`` (:data:`DEFAULT_MAX_BYTES`, 2 GiB; ``500M``, ``10G``,
 ``none``) the least recently used go until they hold :data:`TRIM_TO` of it
 (:func:`trim_cache`; a read marks its entry used by its modification time). The
-entry just written and any used in the last :data:`RECENT_S` seconds stay.
+entry just written and any used in the last :data:`RECENT_S` seconds stay. One
+``os.scandir`` of each kind's folder sees the size; a process scans again at a
+later write only after :data:`RESCAN_S` seconds or when its own writes since may
+take the cache over the limit (a warm plan writes nothing and never scans).
 ``borderwatch cache info | clear`` shows and empties it (:func:`scan_cache`,
 :func:`clear_cache`).
 
@@ -49,6 +52,7 @@ import errno
 import functools
 import hashlib
 import logging
+import math
 import os
 import pickle
 import re
@@ -72,6 +76,7 @@ __all__ = [
     "MAX_ENV",
     "NO_CACHE_ENV",
     "RECENT_S",
+    "RESCAN_S",
     "TRIM_TO",
     "CacheEntry",
     "CacheScan",
@@ -108,6 +113,9 @@ TRIM_TO = 0.9
 RECENT_S = 60.0
 #: A writer's temporary file this old (seconds) is a dead writer's left-over.
 STALE_TEMP_S = 3600.0
+#: A process scans the cache again after a write at most this many seconds after its last
+#: scan, unless its writes since take what it knows of over the limit.
+RESCAN_S = 60.0
 # an entry's name, and the temporary name borderwatch.atomic writes it under (compiled
 # when first used: every command imports this module)
 _ENTRY = r"[0-9a-f]{64}\.pickle"
@@ -338,9 +346,7 @@ def _cached(entry: Path, make: Callable[[], T], what: object) -> T:
     except (OSError, pickle.PicklingError, BorderwatchError) as err:  # a full disk too
         logger.debug("road cache not written (%s)", err)
     else:
-        limit, _ = cache_limit()
-        if limit is not None:
-            trim_cache(entry.parent.parent, limit, keep=entry)
+        _after_write(entry, len(data))
     return value
 
 
@@ -496,14 +502,19 @@ class CacheEntry(NamedTuple):
         The file.
     size
         Bytes.
-    used
-        When it was last written or read (its modification time, seconds since the epoch).
+    used_ns
+        When it was last written or read: its modification time, nanoseconds since the epoch.
     """
 
     kind: str
     path: Path
     size: int
-    used: float
+    used_ns: int
+
+    @property
+    def used(self) -> float:
+        """When it was last written or read, seconds since the epoch."""
+        return self.used_ns / 1e9
 
 
 class CacheScan(NamedTuple):
@@ -526,6 +537,43 @@ class CacheScan(NamedTuple):
         return sum(e.size for e in self.entries) + sum(e.size for e in self.temporary)
 
 
+# a file of the scan: (modification time ns, the kind's rank, name, path, size, kind)
+_Found = tuple[int, int, str, str, int, str]
+
+
+def _scan(root: Path, kinds: Iterable[str]) -> tuple[list[_Found], list[_Found]]:
+    """The entries (least recently used first) and temporary files of :func:`scan_cache`."""
+    uid = os.geteuid()
+    entry_name, temp_name = re.compile(_ENTRY), re.compile(_TEMP)
+    entries: list[_Found] = []
+    temporary: list[_Found] = []
+    for rank, kind in enumerate(kinds):
+        try:
+            listing = os.scandir(root / kind)
+        except OSError:  # not there (or not a folder)
+            continue
+        with listing:
+            for item in listing:
+                name = item.name
+                is_entry = entry_name.fullmatch(name) is not None
+                if not is_entry and temp_name.fullmatch(name) is None:
+                    continue
+                try:
+                    st = item.stat(follow_symlinks=False)
+                except OSError:  # removed meanwhile
+                    continue
+                if st.st_uid == uid and stat.S_ISREG(st.st_mode):
+                    found = (st.st_mtime_ns, rank, name, item.path, st.st_size, kind)
+                    (entries if is_entry else temporary).append(found)
+    entries.sort()
+    temporary.sort(key=lambda f: (f[1], f[2]))
+    return entries, temporary
+
+
+def _entry(found: _Found) -> CacheEntry:
+    return CacheEntry(found[5], Path(found[3]), found[4], found[0])
+
+
 def scan_cache(root: Path, kinds: Iterable[str] = KINDS) -> CacheScan:
     """The cache's own files under ``root``: one ``os.scandir`` of each kind's folder.
 
@@ -541,46 +589,45 @@ def scan_cache(root: Path, kinds: Iterable[str] = KINDS) -> CacheScan:
     kinds
         The kinds to look at (default: all of :data:`KINDS`).
     """
-    uid = os.geteuid()
-    entry_name, temp_name = re.compile(_ENTRY), re.compile(_TEMP)
-    entries: list[tuple[int, int, CacheEntry]] = []
-    temporary: list[CacheEntry] = []
-    for rank, kind in enumerate(kinds):
-        try:
-            listing = os.scandir(root / kind)
-        except OSError:  # not there (or not a folder)
-            continue
-        with listing:
-            for item in listing:
-                is_entry = entry_name.fullmatch(item.name) is not None
-                if not is_entry and temp_name.fullmatch(item.name) is None:
-                    continue
-                try:
-                    st = item.stat(follow_symlinks=False)
-                except OSError:  # removed meanwhile
-                    continue
-                if not stat.S_ISREG(st.st_mode) or st.st_uid != uid:
-                    continue
-                found = CacheEntry(kind, Path(item.path), st.st_size, st.st_mtime)
-                if is_entry:
-                    entries.append((st.st_mtime_ns, rank, found))
-                else:
-                    temporary.append(found)
-    entries.sort(key=lambda e: (e[0], e[1], e[2].path.name))
-    temporary.sort(key=lambda e: (e.kind, e.path.name))
-    return CacheScan(tuple(e for _, _, e in entries), tuple(temporary))
+    entries, temporary = _scan(root, kinds)
+    return CacheScan(tuple(map(_entry, entries)), tuple(map(_entry, temporary)))
 
 
-def _remove(entry: CacheEntry) -> bool:
-    """Remove ``entry`` unless it changed since it was listed (written again); True if removed."""
+def _remove(found: _Found) -> bool:
+    """Remove a scanned file unless it changed since (written again); True if removed."""
     try:
-        st = os.lstat(entry.path)
-        if st.st_size != entry.size or st.st_mtime != entry.used:
+        st = os.lstat(found[3])
+        if st.st_size != found[4] or st.st_mtime_ns != found[0]:
             return False
-        entry.path.unlink()
+        os.unlink(found[3])  # noqa: PTH108 - a path the scan gave as text
     except OSError:  # gone already, or not ours to remove
         return False
     return True
+
+
+def _trim(root: Path, limit: int, keep: Path | None, now: float) -> tuple[list[CacheEntry], int]:
+    """:func:`trim_cache`'s removed files, and the bytes the cache's files hold after."""
+    entries, temporary = _scan(root, KINDS)
+    stale_ns = int((now - STALE_TEMP_S) * 1e9)
+    removed = [t for t in temporary if t[0] < stale_ns and _remove(t)]
+    total = sum(f[4] for f in entries) + sum(f[4] for f in temporary)
+    left = total - sum(f[4] for f in removed)
+    if left > limit:
+        recent_ns, kept = int((now - RECENT_S) * 1e9), str(keep)
+        for found in entries:
+            if left <= TRIM_TO * limit:
+                break
+            if found[0] < recent_ns and found[3] != kept and _remove(found):
+                left -= found[4]
+                removed.append(found)
+        logger.info(
+            "borderwatch cache over its limit (%d of %d bytes): %d files removed, %d bytes left",
+            total,
+            limit,
+            len(removed),
+            left,
+        )
+    return [_entry(f) for f in removed], left
 
 
 def trim_cache(
@@ -588,12 +635,13 @@ def trim_cache(
 ) -> list[CacheEntry]:
     """Remove the least recently used entries while the cache holds more than ``limit`` bytes.
 
-    Runs after every write of an entry. Where the cache's files (entries and writers'
-    temporary files) hold more than ``limit`` bytes, entries go, the least recently used
-    first, until they hold :data:`TRIM_TO` of it; ``keep`` (the entry just written) and
-    entries used in the last :data:`RECENT_S` seconds stay, so the cache may stay above
-    its limit for a while. A dead writer's temporary file (older than an hour) goes
-    whatever the size. Only the cache's own files are looked at (:func:`scan_cache`).
+    Runs after a write of an entry (:func:`_after_write` says when). Where the cache's
+    files (entries and writers' temporary files) hold more than ``limit`` bytes,
+    entries go, the least recently used first, until they hold :data:`TRIM_TO` of it;
+    ``keep`` (the entry just written) and entries used in the last :data:`RECENT_S`
+    seconds stay, so the cache may stay above its limit for a while. A dead writer's
+    temporary file (older than an hour) goes whatever the size. Only the cache's own
+    files are looked at (:func:`scan_cache`).
 
     Parameters
     ----------
@@ -610,30 +658,31 @@ def trim_cache(
     -------
     What was removed.
     """
-    now = time.time() if now is None else now
-    scan = scan_cache(root)
-    removed = [t for t in scan.temporary if now - t.used > STALE_TEMP_S and _remove(t)]
-    total = scan.size - sum(t.size for t in removed)
-    if total <= limit:
-        return removed
-    left = total
-    for entry in scan.entries:
-        if left <= TRIM_TO * limit:
-            break
-        if entry.path == keep or now - entry.used <= RECENT_S:
-            continue
-        if _remove(entry):
-            left -= entry.size
-            removed.append(entry)
-    logger.info(
-        "borderwatch cache over its limit (%d of %d bytes): %d least recently used entries "
-        "removed, %d bytes left",
-        total,
-        limit,
-        len(removed),
-        left,
-    )
-    return removed
+    return _trim(root, limit, keep, time.time() if now is None else now)[0]
+
+
+# what this process knows of a cache folder's size: (when it last scanned it, bytes since)
+_known: dict[str, tuple[float, int]] = {}
+
+
+def _after_write(entry: Path, size: int) -> None:
+    """Trim the cache after ``entry`` (``size`` bytes) was written, if it may be over its limit.
+
+    A scan costs ~3-6 µs per entry (10,000 entries: 30-65 ms), so not every write
+    scans: within :data:`RESCAN_S` of this process's last scan of the folder, a write
+    that keeps the bytes it knows of (that scan's, and its own writes' since) within the
+    limit does not. Other processes' writes since are seen at the next scan (theirs or
+    this one's): the limit is kept within a minute's writes.
+    """
+    limit, _ = cache_limit()
+    if limit is None:
+        return
+    root, now = entry.parent.parent, time.time()
+    when, known = _known.get(str(root), (-math.inf, 0))
+    if now - when < RESCAN_S and known + size <= limit:
+        _known[str(root)] = (when, known + size)
+        return
+    _known[str(root)] = (now, _trim(root, limit, entry, now)[1])
 
 
 def clear_cache(root: Path, kinds: Iterable[str] = KINDS) -> list[CacheEntry]:
@@ -653,7 +702,8 @@ def clear_cache(root: Path, kinds: Iterable[str] = KINDS) -> list[CacheEntry]:
     -------
     What was removed.
     """
-    now = time.time()
-    scan = scan_cache(root, kinds)
-    stale = [t for t in scan.temporary if now - t.used > STALE_TEMP_S]
-    return [e for e in (*scan.entries, *stale) if _remove(e)]
+    entries, temporary = _scan(root, kinds)
+    stale_ns = int((time.time() - STALE_TEMP_S) * 1e9)
+    stale = [t for t in temporary if t[0] < stale_ns]
+    _known.pop(str(root), None)
+    return [_entry(f) for f in (*entries, *stale) if _remove(f)]

@@ -23,6 +23,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv(rc.NO_CACHE_ENV, raising=False)
     monkeypatch.delenv(rc.MAX_ENV, raising=False)
     monkeypatch.setattr(rc, "_warned", set())
+    monkeypatch.setattr(rc, "_known", {})
     return folder
 
 

@@ -23,6 +23,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv(rc.NO_CACHE_ENV, raising=False)
     monkeypatch.delenv(rc.MAX_ENV, raising=False)
     monkeypatch.setattr(rc, "_warned", set())  # each test sees its own warnings
+    monkeypatch.setattr(rc, "_known", {})  # and scans its own cache
     return folder
 
 
@@ -99,6 +100,26 @@ def test_a_write_over_the_limit_trims_and_keeps_what_was_used_just_now(
     # a limit of one entry: the newest alone is over it, and stays
     monkeypatch.setenv(rc.MAX_ENV, "1")
     assert _put("roads", 12).exists()
+
+
+def test_a_process_scans_again_after_a_minute_or_when_its_writes_may_reach_the_limit(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(rc.MAX_ENV, "100K")
+    first = _put("matchings", 1)  # scans: ~1 kB
+    _age(first, 600)
+    other = cache / "roads" / f"{_key(2)}.pickle"  # another process's big entry
+    other.parent.mkdir()
+    other.write_bytes(bytes(200_000))
+    _age(other, 900)
+    _put("matchings", 3)  # its own writes keep it under the limit: no scan, both stay
+    assert other.exists() and first.exists()
+    when, known = rc._known[str(cache)]
+    rc._known[str(cache)] = (when - rc.RESCAN_S, known)  # a minute later
+    _put("matchings", 4)
+    assert not other.exists() and first.exists()  # 203 kB -> 3 kB: the oldest went
+    _put("matchings", 5, size=120_000)  # over the limit by itself: scans at once
+    assert not first.exists()
 
 
 def test_files_not_written_by_the_cache_survive_trims_and_clears(cache: Path) -> None:
