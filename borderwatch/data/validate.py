@@ -412,9 +412,12 @@ def geometry_from_geojson(obj: Any, *, file: Path | str, allowed: Sequence[str])
             )
         try:
             shapes.append(shape(g))
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
+        # ShapelyError: GEOS refuses the coordinates (a LineString of one point)
+        except (
+            KeyError, TypeError, ValueError, IndexError, AttributeError, shapely.errors.ShapelyError
+        ) as err:  # fmt: skip
             raise ScenarioError(
-                f"feature {i}: malformed geometry ({err})",
+                f"feature {i}: malformed geometry ({str(err).strip()})",
                 file=file,
                 field="geometry",
                 value=g.get("type"),

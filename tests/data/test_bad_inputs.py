@@ -83,6 +83,12 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str | None, str | None]] = {
         "geometry",
         "coordinates out of range for lon/lat",
     ),
+    "border of one point": (  # GEOS refused it: a traceback, exit 1 (walk12)
+        _border({"type": "LineString", "coordinates": [[107, 22]]}),
+        "border.geojson",
+        "geometry",
+        r"feature 0: malformed geometry \(IllegalArgumentException: point array must contain",
+    ),
     "border of one repeated point": (
         _border({"type": "LineString", "coordinates": [[107, 22], [107, 22]]}),
         "border.geojson",
