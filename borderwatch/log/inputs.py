@@ -83,6 +83,19 @@ class PlanFolder:
     tail_min: float = 0.0
 
 
+def _absolute(scenario: str) -> str:
+    """An embedded name as it is, a scenario folder as an absolute path.
+
+    The log keeps it for its reports: a folder relative to the directory ``log
+    record`` ran in (``plans/n1/../county``) was unknown to a ``log report`` run
+    from another one (a cron job's), and the same night recorded from two
+    directories had two contents.
+    """
+    from borderwatch.data.load import embedded_scenarios
+
+    return scenario if scenario in embedded_scenarios() else str(Path(scenario).resolve())
+
+
 def read_plan_folder(folder: str | Path) -> PlanFolder:
     """Read a ``borderwatch plan`` output folder (``plan.json`` and ``gpx/<team>.gpx``).
 
@@ -138,7 +151,7 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
         hash=sha256(raw),
         night=plan.night.isoformat(),
         window=plan.night_window.pair,
-        scenario=scenario_of_folder(folder),
+        scenario=_absolute(scenario_of_folder(folder)),
         teams=tuple(teams),
         gpx=gpx,
         lead_min=lead_min,

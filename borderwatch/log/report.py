@@ -247,6 +247,17 @@ def report_html(
             value=period,
         )
     recs = [read_night(engine, n) for n in nights]
+    by_scenario: dict[str, list[str]] = defaultdict(list)
+    for r in recs:
+        by_scenario[r.scenario].append(str(r.night))
+    if len(by_scenario) > 1:  # one map, one township table: of one scenario's border
+        held = "; ".join(f"{s}: {', '.join(n)}" for s, n in by_scenario.items())
+        raise LogError(
+            f"the period holds nights of {len(by_scenario)} scenarios ({held}); a report "
+            "covers one: report those nights day by day, or keep a log per scenario (--db)",
+            field="--day" if day is not None else "--week",
+            value=period,
+        )
     net = network if network is not None else _network(recs[0].scenario)
     L = LABELS[lang]
     K = KINDS[lang]

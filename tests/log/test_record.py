@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from borderwatch.config import SearchParams
 from borderwatch.errors import EXIT_NIGHT_RECORDED, LogError, NightRecordedError
 from borderwatch.log import schema as S
 from borderwatch.log.db import open_log
@@ -181,6 +183,47 @@ def test_a_night_not_in_the_log_names_the_log_and_its_nights(
     with pytest.raises(LogError) as info:
         read_night(engine, N0 + timedelta(days=2))
     assert f"{url} (it holds 1 night(s), {NIGHT} .. {NIGHT})" in str(info.value)
+
+
+@pytest.mark.slow
+def test_a_scenario_folder_is_kept_absolute_and_a_report_of_two_is_refused(
+    toy_plan: Path, toy_log_net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The log kept a scenario folder as the plan folder's path joined with its source,
+    relative to where `log record` ran ('pj/../g30'): `log report` from another directory
+    said "unknown scenario 'pj/../g30'", and the same night recorded from two directories
+    was 'other content' (exit 6). And a week holding nights of two scenarios ended in a
+    numpy broadcast traceback (416 vs 120 units). walk12."""
+    from borderwatch.jobs import run_plan
+    from borderwatch.log.query import read_night
+    from borderwatch.log.report import report_html
+
+    url = f"sqlite:///{tmp_path / 'l.sqlite'}"
+    monkeypatch.chdir(toy_plan.parent)
+    record_night(N0, Path(toy_plan.name), Path(toy_plan.name) / "gpx", db=url)
+    engine = open_log(url)
+    scenario = read_night(engine, N0).scenario
+    assert Path(scenario).is_absolute() and Path(scenario).is_dir(), scenario
+    monkeypatch.chdir(toy_plan.parent.parent)
+    rel = Path(toy_plan.parent.name) / toy_plan.name
+    assert record_night(N0, rel, rel / "gpx", db=url).action == "unchanged"
+    assert "<html" in report_html(engine, day=N0)  # its scenario found from here
+    # another scenario's night in the same week (the toy scenario copied: another folder)
+    other = tmp_path / "other"
+    shutil.copytree(scenario, other / "toy")
+    from borderwatch.data import build_network
+    from borderwatch.data.load import load_scenario
+
+    run_plan(
+        build_network(load_scenario(other / "toy")),
+        other / "plan",
+        night=N0 + timedelta(days=1),
+        map_html=False,
+        search=SearchParams(max_iterations=50),
+    )
+    record_night(N0 + timedelta(days=1), other / "plan", other / "plan" / "gpx", db=url)
+    with pytest.raises(LogError, match=r"the period holds nights of 2 scenarios \("):
+        report_html(engine, week="2026-W51")
 
 
 def test_tracks_of_another_night_are_refused(toy_plan: Path, tmp_path: Path) -> None:
