@@ -27,6 +27,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,6 +76,20 @@ def _kernel_counts(
     return out
 
 
+def _same_scenario(stored: str, network: PatrolNetwork) -> bool:
+    """Whether a night's scenario (as the log keeps it: a name or a folder) is ``network``'s."""
+    from borderwatch.data.load import resolve_scenario_path
+    from borderwatch.errors import BorderwatchError
+
+    source = network.scenario.source
+    if source is None:
+        return stored == network.scenario.name
+    try:
+        return resolve_scenario_path(stored).resolve() == Path(source).resolve()
+    except BorderwatchError:  # a folder gone or moved since
+        return False
+
+
 def risk_from_log(
     engine: Engine,
     network: PatrolNetwork,
@@ -106,11 +121,15 @@ def risk_from_log(
 
     n_units = len(network.units)
     with engine.connect() as conn:
-        nights = conn.execute(
-            sa.select(S.nights.c.id, S.nights.c.night)
-            .where(S.nights.c.night < night)
-            .order_by(S.nights.c.night)
-        ).all()
+        nights = [
+            (nid, d)
+            for nid, d, scenario in conn.execute(
+                sa.select(S.nights.c.id, S.nights.c.night, S.nights.c.scenario)
+                .where(S.nights.c.night < night)
+                .order_by(S.nights.c.night)
+            ).all()
+            if _same_scenario(scenario, network)
+        ]
         inc = conn.execute(
             sa.select(S.incidents.c.night_id, S.incidents.c.unit, S.incidents.c.km)
             .join(S.nights, S.nights.c.id == S.incidents.c.night_id)
@@ -127,6 +146,10 @@ def risk_from_log(
             .join(S.nights, S.nights.c.id == S.unit_figures.c.night_id)
             .where(S.nights.c.night < night)
         ).all()
+    # only this scenario's nights: another border's unit numbers are not these units
+    ids = {nid for nid, _d in nights}
+    inc = [r for r in inc if r.night_id in ids]
+    miss = [r for r in miss if r.night_id in ids]
     lam = math.log(2.0) / half_life_days
     decay = {nid: math.exp(-lam * (night - d).days) for nid, d in nights}
     exposure = float(sum(decay.values()))

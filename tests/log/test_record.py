@@ -192,8 +192,9 @@ def test_a_scenario_folder_is_kept_absolute_and_a_report_of_two_is_refused(
     """The log kept a scenario folder as the plan folder's path joined with its source,
     relative to where `log record` ran ('pj/../g30'): `log report` from another directory
     said "unknown scenario 'pj/../g30'", and the same night recorded from two directories
-    was 'other content' (exit 6). And a week holding nights of two scenarios ended in a
-    numpy broadcast traceback (416 vs 120 units). walk12."""
+    was 'other content' (exit 6). A week holding nights of two scenarios ended in a
+    numpy broadcast traceback (416 vs 120 units), and `plan --risk-from-log` counted the
+    other scenario's nights and unit figures as its own. walk12."""
     from borderwatch.jobs import run_plan
     from borderwatch.log.query import read_night
     from borderwatch.log.report import report_html
@@ -224,6 +225,13 @@ def test_a_scenario_folder_is_kept_absolute_and_a_report_of_two_is_refused(
     record_night(N0 + timedelta(days=1), other / "plan", other / "plan" / "gpx", db=url)
     with pytest.raises(LogError, match=r"the period holds nights of 2 scenarios \("):
         report_html(engine, week="2026-W51")
+    # plan --risk-from-log counts this scenario's nights only: another border's unit
+    # numbers are not these units (its night counted, its units' misses added)
+    from borderwatch.log.risk import risk_from_log
+
+    later = N0 + timedelta(days=5)
+    assert risk_from_log(engine, toy_log_net[1], later).nights == 1
+    assert risk_from_log(engine, build_network(load_scenario(other / "toy")), later).nights == 1
 
 
 def test_tracks_of_another_night_are_refused(toy_plan: Path, tmp_path: Path) -> None:
