@@ -440,8 +440,11 @@ def _safe_kind_folder(root: Path, kind: str) -> int | None:
         (root / kind).mkdir(mode=0o700, exist_ok=True)
     except OSError as err:
         logger.debug("cache folder %s not made (%s)", root / kind, err)
-        if not (root / kind).is_dir():
-            return None
+        try:
+            if not (root / kind).is_dir():
+                return None
+        except OSError:  # a folder this user may not enter (root's, under sudo): said below
+            pass
     found = folder_problem(root, (kind,))
     if found is not None:
         _refuse(*found)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import stat
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -324,3 +328,44 @@ def test_an_entry_that_cannot_be_written_is_passed_over(cache: Path) -> None:
 def test_an_unknown_kind_is_a_bug(cache: Path) -> None:
     with pytest.raises(ValueError, match="not a kind"):
         rc.cached_computation("tables", _key(1), lambda: 1, "x")
+
+
+# a command's process, as another user where this one is root (it imports first: the
+# interpreter's own files may be out of that user's reach)
+_OTHER_USER = """
+import logging, os, sys
+from borderwatch.data import road_cache as rc
+logging.basicConfig(level=logging.WARNING, format="%(message)s")
+if os.geteuid() == 0:
+    os.setgid(65534)
+    os.setuid(65534)
+print(rc.cached_computation("matchings", "0" * 64, lambda: 42, "x"))
+"""
+
+
+@pytest.mark.slow
+def test_a_cache_folder_the_user_cannot_enter_is_passed_over_with_a_warning() -> None:
+    """``sudo borderwatch ...`` keeping the user's $HOME leaves the cache folder root's and
+    ``0700``: the user's next command died on the stat of the kind folder it could not
+    make (a PermissionError out of the cache) instead of computing without it. Here: root's folder for user nobody (run as root), else the user's
+    own folder made ``000`` (the same EACCES)."""
+    home = Path(tempfile.mkdtemp(prefix="bw-cache-home-"))
+    try:
+        home.chmod(0o755)  # another user can reach the cache folder, not enter it
+        cache = home / "cache"
+        cache.mkdir(mode=0o700)
+        if os.geteuid() != 0:
+            cache.chmod(0)
+        env = {**os.environ, rc.CACHE_ENV: str(cache)}
+        env.pop(rc.NO_CACHE_ENV, None)
+        done = subprocess.run(
+            [sys.executable, "-c", _OTHER_USER], env=env, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        (home / "cache").chmod(0o700)
+        shutil.rmtree(home)
+    assert (done.returncode, done.stdout) == (0, "42\n"), done.stderr
+    said = done.stderr.splitlines()
+    assert len(said) == 1, said
+    assert said[0].startswith(f"borderwatch cache not used: {cache}"), said
