@@ -328,6 +328,14 @@ def test_roster_night_reads_tonight_and_warns_for_another_week(planned: dict[str
     assert read_roster_night(planned["roster"].parent, NIGHT) == night
     with pytest.warns(BriefWarning, match="holds no duty on 2026-12-20"):
         assert read_roster_night(planned["roster"], date(2026, 12, 20)) is None
+    # a folder of weeks without the night's week names the weeks it holds (walk12: it said
+    # "<folder>/roster.csv: not found; give a week folder")
+    weeks = planned["roster"].parent
+    held = planned["roster"].name
+    with pytest.raises(MapInputError, match=rf"holds roster weeks {held}, not 2027-W01 "):
+        read_roster_night(weeks, date(2027, 1, 5))
+    with pytest.raises(MapInputError, match=r"roster\.csv: not found; give a week folder"):
+        read_roster_night(weeks / "nothing", NIGHT)
 
 
 @pytest.mark.slow

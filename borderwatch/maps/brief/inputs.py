@@ -243,6 +243,22 @@ def _hhmm(stamp: str) -> str:
     return stamp[11:16] if len(stamp) >= 16 else stamp
 
 
+def _no_week(folder: Path, path: Path, night: date) -> str:
+    """Why ``folder`` gives no roster week for ``night``: the weeks it holds, or what is missing."""
+    year, week, _ = night.isocalendar()
+    weeks = (
+        sorted(p.parent.name for p in folder.glob("*-W*/roster.csv") if p.is_file())
+        if folder.is_dir()
+        else []
+    )
+    if weeks:
+        return (
+            f"{folder}: holds roster weeks {', '.join(weeks)}, not {year}-W{week:02d} "
+            f"(the week of {night.isoformat()})"
+        )
+    return f"{path}: {not_regular(path) or 'not found'}; give a week folder of borderwatch roster"
+
+
 def read_roster_night(roster_dir: str | Path, night: date) -> RosterNight | None:
     """Tonight's part of a roster week folder (``roster.csv``), or None (with a warning) if absent.
 
@@ -271,9 +287,7 @@ def read_roster_night(roster_dir: str | Path, night: date) -> RosterNight | None
         if nested.is_file():
             path = nested
         else:
-            raise MapInputError(
-                f"{path}: {not_regular(path) or 'not found'}; give a week folder of borderwatch roster"
-            )
+            raise MapInputError(_no_week(folder, path, night))
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         need = ("date", "shift", "start", "end", "person", "name", "role", "township", "place")
