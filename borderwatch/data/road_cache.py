@@ -39,8 +39,9 @@ take the cache over the limit (a warm plan writes nothing and never scans).
 Safety: an entry is a pickle, and unpickling runs code, so whoever can write the
 folder could run code as the user. The folders are made ``0700``; an entry is
 read (and written) only where the cache folder and its kind's folder are the
-user's own and writable by no group or other user, and the entry is a regular
-file of the user's not writable by others (:func:`folder_problem`). Otherwise one
+user's own and writable by no other user nor group (a group holding the user alone
+may: umask 002's folders), and the entry is a regular file of the user's not
+writable by others (:func:`folder_problem`). Otherwise one
 warning line names the path and why, and the value is computed as without a
 cache (an unsafe entry in a safe folder is then replaced by the value computed).
 """
@@ -369,9 +370,30 @@ def _problem(st: os.stat_result, *, folder: bool) -> str | None:
     mode = stat.S_IMODE(st.st_mode)
     if mode & stat.S_IWOTH:
         return f"writable by every user (mode {mode:04o})"
-    if mode & stat.S_IWGRP:
+    if mode & stat.S_IWGRP and not _private_group(st.st_gid, st.st_uid):
         return f"writable by its group (mode {mode:04o})"
     return None
+
+
+@functools.cache
+def _private_group(gid: int, uid: int) -> bool:
+    """Whether group ``gid`` holds user ``uid`` alone: its files writable by the group are
+    that user's only (a user private group; umask 002 makes the folders ``0775``).
+
+    Debian's OpenSSH rule for group-writable files (``secure_permissions``): every user
+    whose primary group it is, and its one listed member if any, is ``uid``, and there is one.
+    """
+    import grp
+    import pwd
+
+    try:
+        group, name = grp.getgrgid(gid), pwd.getpwuid(uid).pw_name
+    except KeyError:  # a group or user the databases do not know
+        return False
+    primary = {p.pw_uid for p in pwd.getpwall() if p.pw_gid == gid}
+    if primary - {uid} or set(group.gr_mem) - {name}:
+        return False
+    return bool(primary or group.gr_mem)
 
 
 def _refuse(path: Path, why: str, *, folder: bool = True) -> None:
@@ -391,8 +413,9 @@ def _refuse(path: Path, why: str, *, folder: bool = True) -> None:
 def folder_problem(root: Path, kinds: Iterable[str] = KINDS) -> tuple[Path, str] | None:
     """The first folder of the cache at ``root`` not safe to read entries from, and why.
 
-    Safe: the user's own folder, writable by no group and no other user (a symbolic
-    link is followed for ``root``, not for a kind's folder). Folders not there yet
+    Safe: the user's own folder, writable by no other user and no group but one that
+    holds the user alone (:func:`_private_group`; a symbolic link is followed for
+    ``root``, not for a kind's folder). Folders not there yet
     are not checked (they are made ``0700``).
 
     Parameters

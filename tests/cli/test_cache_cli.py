@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from borderwatch.cli import app
 from borderwatch.data import road_cache as rc
+from tests.data.test_cache_limit import shared_group
 
 runner = CliRunner()
 
@@ -78,6 +79,7 @@ def test_info_says_when_the_cache_is_off_or_not_safe(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _fill(cache)
+    shared_group(cache / "matchings")
     (cache / "matchings").chmod(0o770)
     result = runner.invoke(app, ["cache", "info"])
     assert result.exit_code == 0, result.output

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import grp
 import logging
 import os
+import pwd
 import shutil
 import stat
 import subprocess
@@ -223,6 +225,18 @@ def test_the_limit_from_the_environment(
     ]
 
 
+def shared_group(*paths: Path) -> None:
+    """Give ``paths`` a group other users are in (a group-writable file of a group that holds
+    the user alone is not refused): as root nobody's, else one of the user's groups."""
+    me = os.geteuid()
+    gids = [NOBODY] if me == 0 else os.getgroups()
+    shared = [g for g in gids if not rc._private_group(g, me)]
+    if not shared:
+        pytest.skip("no group of this user is shared with another")
+    for path in paths:
+        os.chown(path, -1, shared[0])
+
+
 def _refused(
     caplog: pytest.LogCaptureFixture, path: Path, why: str, kind: str = "matchings"
 ) -> None:
@@ -245,6 +259,7 @@ def test_a_folder_others_can_write_is_not_used(
     cache: Path, caplog: pytest.LogCaptureFixture, bits: int, why: str
 ) -> None:
     _put("matchings", 1)
+    shared_group(cache / "matchings")
     (cache / "matchings").chmod(0o700 | bits)
     _refused(caplog, cache / "matchings", why)
     assert rc.folder_problem(cache) == (cache / "matchings", why)
@@ -294,6 +309,7 @@ def test_an_entry_others_can_write_or_a_link_is_not_read(
     cache: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     writable = _put("matchings", 1)
+    shared_group(writable)
     writable.chmod(0o620)
     linked = cache / "matchings" / f"{_key(2)}.pickle"
     target = tmp_path / "target.pickle"
@@ -369,3 +385,27 @@ def test_a_cache_folder_the_user_cannot_enter_is_passed_over_with_a_warning() ->
     said = done.stderr.splitlines()
     assert len(said) == 1, said
     assert said[0].startswith(f"borderwatch cache not used: {cache}"), said
+
+
+def test_a_cache_made_under_umask_002_in_the_users_own_group_is_used(
+    cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Borderwatch before the cache's checks made its folders and entries with the umask's
+    modes: under umask 002 (Debian's and Ubuntu's for a user whose group is their own)
+    ``0775`` folders and ``0664`` entries. Writable by a group holding the user alone, they
+    are the user's only (the Debian OpenSSH rule for group-writable files), but every
+    command said the cache was not used and computed without it."""
+    me = pwd.getpwuid(os.geteuid())
+    group = grp.getgrgid(os.getegid())
+    if {p.pw_uid for p in pwd.getpwall() if p.pw_gid == group.gr_gid} != {me.pw_uid} or set(
+        group.gr_mem
+    ) - {me.pw_name}:
+        pytest.skip("this user's group is not theirs alone")
+    entry = _put("matchings", 1)
+    for path, mode in ((cache, 0o775), (cache / "matchings", 0o775), (entry, 0o664)):
+        os.chown(path, -1, os.getegid())
+        path.chmod(mode)
+    with caplog.at_level(logging.WARNING, logger=rc.logger.name):
+        assert _get("matchings", 1) == (bytes(1000), False)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert rc.folder_problem(cache) is None
