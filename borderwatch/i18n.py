@@ -366,6 +366,8 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "note": "  （{note}）",
         "teams_line": "在巡巡逻队 {n} / {total}，最短单圈 {short}，最长单圈 {long}",
         "minmax_line": "最长单圈（最小化）{mm}，下界 {bound}，最优性差距 {gap}",
+        "risk_log_line": "风险权重取自值勤日志 {log}：{nights} 个夜晚（{first} 至 {last}），"
+        "{incidents} 起事件，权重 {low}–{high}",
         "bound_time_line": "下界计算到时间上限即停止：下界有效，但每次运行可能不同",
         "circuit_line": (
             "巡逻圈为不经驻地的环线（loops = circuit）：窗口前由驻地出发一次，最长前往 "
@@ -473,6 +475,8 @@ REPORT: Final[dict[str, dict[str, str]]] = {
         "note": "  ({note})",
         "teams_line": "teams on patrol {n} of {total}, shortest loop {short}, longest {long}",
         "minmax_line": "min-max loop {mm}, lower bound {bound}, optimality gap {gap}",
+        "risk_log_line": "risk weights from the duty log {log}: {nights} nights ({first} to "
+        "{last}), {incidents} incidents, weights {low}-{high}",
         "bound_time_line": "bound stopped by the time cap: valid, but it may differ between runs",
         "circuit_line": (
             "loops are circuits (loops = circuit), not through the base: each team drives "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -61,19 +61,26 @@ def _check_sector_options(sectors: str | None, scheduler: str | None, workers: i
         )
 
 
-def _log_weights(net: PatrolNetwork, db: str | None, day: date) -> np.ndarray:
-    """Risk weights from the duty log (``--risk-from-log``), announced on the terminal."""
+def _log_weights(
+    net: PatrolNetwork, db: str | None, day: date
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Risk weights from the duty log (``--risk-from-log``), announced on the terminal.
+
+    Also what was read, for ``plan.json`` and ``report.txt`` (:meth:`LogRisk.record`): a
+    plan made from the log differs from one made from the scenario's incidents.
+    """
     from borderwatch.log.db import open_log
     from borderwatch.log.risk import risk_from_log as log_risk
 
-    risk = log_risk(open_log(db, create=False), net, day)
+    engine = open_log(db, create=False)
+    risk = log_risk(engine, net, day)
     weights = risk.weights
     out.print(
         f"risk from the duty log: {risk.nights} nights, {risk.incidents} incidents; "
         f"weights {weights.min():.2f}-{weights.max():.2f}",
         highlight=False,
     )
-    return weights
+    return weights, risk.record(engine.url.render_as_string(hide_password=True))
 
 
 @app.command("plan")
@@ -224,7 +231,14 @@ def plan_command(
             net = net.with_config(net.config.replace(loops=loops))
         if detour_max is not None:
             net = net.with_config(net.config.replace(detour_max_min=detour_max))
-        weights = _log_weights(net, db, day) if risk_from_log else None
+        if risk_from_log and sectors is not None:
+            raise ConfigError(
+                "a plan in sectors takes the scenario's incidents: plan the whole border "
+                "to weigh it by the duty log",
+                field="--risk-from-log",
+                value=sectors,
+            )
+        weights, risk_record = _log_weights(net, db, day) if risk_from_log else (None, None)
         with step("planning …") as status:
             run_plan(
                 net,
@@ -243,6 +257,7 @@ def plan_command(
                 workers=workers,
                 crossing_min=crossing_min,
                 risk_weights=weights,
+                risk_from_log=risk_record,
                 detours=True if detours else None,
                 map_html=not no_map,
                 lang=lang,

@@ -49,6 +49,7 @@ def run_plan(
     crossing_min: float | None = None,
     risk_weights: np.ndarray | None = None,
     detours: bool | None = None,
+    risk_from_log: dict[str, Any] | None = None,
 ) -> tuple[PatrolPlan, dict[str, Any]]:
     """The planners' main job: gaps before → required roads → routes → schedule → gaps after.
 
@@ -133,6 +134,9 @@ def run_plan(
     detours
         Let the odds draw drawn detours (``plan --detours``; default the
         config's ``detours``, off).
+    risk_from_log
+        Where ``risk_weights`` came from (:meth:`borderwatch.log.risk.LogRisk.record`):
+        ``plan.json`` keeps it as ``risk_from_log`` and ``report.txt`` says it.
 
     Returns
     -------
@@ -198,6 +202,8 @@ def run_plan(
                 whole=sectors is None,
             )  # fmt: skip
             plan = draft.finish()
+            if risk_from_log is not None and sectors is None:
+                extra["risk_from_log"] = risk_from_log
             if sectors is not None:
                 from borderwatch.plan.sectors import SectorPlan
 

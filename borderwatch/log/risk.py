@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,33 @@ class LogRisk:
     (nightly rate), ``missed_share``."""
     nights: int
     incidents: int
+    first_night: date | None = None
+    """The earliest night counted (None without nights)."""
+    last_night: date | None = None
+    """The latest night counted (None without nights)."""
+
+    def record(self, log: str) -> dict[str, Any]:
+        """What ``plan --risk-from-log`` took from the log, as ``plan.json`` keeps it.
+
+        Parameters
+        ----------
+        log
+            The log's address as shown to users (a URL without its password).
+
+        Returns
+        -------
+        dict
+            ``log``, ``nights``, ``first_night``, ``last_night`` (ISO dates or None),
+            ``incidents`` and ``weights`` (the least and the largest, 2 decimals).
+        """
+        return {
+            "log": log,
+            "nights": self.nights,
+            "first_night": self.first_night.isoformat() if self.first_night else None,
+            "last_night": self.last_night.isoformat() if self.last_night else None,
+            "incidents": self.incidents,
+            "weights": [round(float(self.weights.min()), 2), round(float(self.weights.max()), 2)],
+        }
 
 
 def _kernel_counts(
@@ -195,4 +222,11 @@ def risk_from_log(
         float(weights.min()),
         float(weights.max()),
     )
-    return LogRisk(weights=weights, rate=rate, nights=len(nights), incidents=len(inc))
+    return LogRisk(
+        weights=weights,
+        rate=rate,
+        nights=len(nights),
+        incidents=len(inc),
+        first_night=nights[0][1] if nights else None,
+        last_night=nights[-1][1] if nights else None,
+    )

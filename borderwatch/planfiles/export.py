@@ -362,6 +362,24 @@ def report_language(network: PatrolNetwork, lang: str | None = None) -> str:
     return lang or default_language(network.scenario.timezone)
 
 
+def _risk_log_lines(summary: dict[str, Any], L: dict[str, str]) -> list[str]:
+    """The line saying the risk weights came from the duty log (``plan --risk-from-log``)."""
+    risk = summary.get("risk_from_log")
+    if not risk:
+        return []
+    return [
+        L["risk_log_line"].format(
+            log=risk["log"],
+            nights=risk["nights"],
+            first=risk["first_night"] or "-",
+            last=risk["last_night"] or "-",
+            incidents=risk["incidents"],
+            low=f"{risk['weights'][0]:.2f}",
+            high=f"{risk['weights'][1]:.2f}",
+        )
+    ]
+
+
 def report_text(
     network: PatrolNetwork,
     plan: PatrolPlan,
@@ -403,6 +421,7 @@ def report_text(
             starting=night,
             seed=plan.seed,
         ),
+        *_risk_log_lines(summary, L),
         "",
         f"{pad(L['col_team'], 6)} {pad(L['col_vehicle'], 11)} "
         f"{pad(L['col_start' if replan else 'col_leave'], 10, '>')} "

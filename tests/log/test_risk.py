@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -86,3 +87,25 @@ def test_plan_reads_the_log(toy_plan: Path, tmp_path: Path) -> None:
     )
     assert res.returncode == 0, res.stderr
     assert "risk from the duty log: 1 nights, 0 incidents" in res.stdout
+    # the plan's files say it (walk12: only the terminal did, so two plans of the same
+    # inputs differed by the log and their files did not say why)
+    plan = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
+    risk = plan["risk_from_log"]
+    assert (risk["nights"], risk["first_night"], risk["last_night"]) == (1, NIGHT, NIGHT)
+    assert risk["incidents"] == 0 and risk["log"].endswith("log.sqlite")
+    report = (tmp_path / "p" / "report.txt").read_text(encoding="utf-8")
+    low, high = risk["weights"]
+    assert any(
+        "log.sqlite" in line
+        and f"{NIGHT}" in line
+        and f"{low:.2f}" in line
+        and f"{high:.2f}" in line
+        for line in report.splitlines()
+    ), report
+    # a plan in sectors takes the scenario's incidents: refused, not silently ignored
+    res = run_cli(
+        "plan", scen, "--out", str(tmp_path / "s"), "--night", nxt, "--sectors", "2",
+        "--workers", "0", "--risk-from-log", "--db", db,
+    )  # fmt: skip
+    assert res.returncode == 2 and "--risk-from-log" in res.stderr + res.stdout
+    assert not (tmp_path / "s").exists()
