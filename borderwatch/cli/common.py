@@ -45,6 +45,7 @@ __all__ = [
     "OfflineOpt",
     "OutDirOpt",
     "ScenarioArg",
+    "adding_to",
     "check_choice",
     "check_files",
     "err",
@@ -182,6 +183,7 @@ def guarded() -> Iterator[None]:
 
     placed_folders(clear=True)  # this command's folders from here on
     _said.clear()
+    _adding.clear()
     try:
         with shown_warnings():
             yield
@@ -219,7 +221,29 @@ def _interrupted_line() -> str | None:
     if not done or _said:
         return None
     names = ", ".join(str(p) for p in done)
-    return f"interrupted: {names} {'is' if len(done) == 1 else 'are'} complete (written before it)"
+    missing = "".join(f"; {what} not written into {folder}" for folder, what in _adding)
+    return (
+        f"interrupted: {names} {'is' if len(done) == 1 else 'are'} complete (written before it)"
+        f"{missing}"
+    )
+
+
+#: the steps under way that add files to a folder already in place (:func:`adding_to`)
+_adding: list[tuple[Path, str]] = []
+
+
+@contextmanager
+def adding_to(folder: Path, what: str) -> Iterator[None]:
+    """A command's step adding ``what`` to its ``folder`` once that is in place.
+
+    A Ctrl-C in it says the folder is complete and ``what`` is not written into it
+    (``plan --brief``'s briefing), where the line said the folder was complete alone.
+    The step stays recorded when it raises (the line is said after it); :func:`guarded`
+    forgets it at the next command.
+    """
+    _adding.append((folder, what))
+    yield
+    _adding.remove((folder, what))
 
 
 def _say_interrupted() -> bool:

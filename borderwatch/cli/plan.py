@@ -21,6 +21,7 @@ from borderwatch.cli.common import (
     OfflineOpt,
     OutDirOpt,
     ScenarioArg,
+    adding_to,
     check_choice,
     guarded,
     load_network,
@@ -272,7 +273,11 @@ def plan_command(
         if brief:
             from borderwatch.maps.brief import write_brief
 
-            with step("writing the briefing …"):
+            # the plan folder is in place: a Ctrl-C now says the briefing is not in it
+            with (
+                adding_to(out_dir, "the briefing (brief.html, brief.pdf)"),
+                step("writing the briefing …"),
+            ):
                 write_brief(out_dir, out_dir, lang=lang, night=day, network=net)
         out.print(f"wrote {out_dir}", highlight=False)
 

@@ -48,6 +48,16 @@ elif where == "after":  # the staging folder has just replaced the old one
         synced(folder)
 
     atomic._fsync_dir = sync
+elif where == "brief":  # the plan folder is in place; --brief's briefing is starting
+    import borderwatch.maps.brief as brief
+
+    write_brief = brief.write_brief
+
+    def briefing(*args, **kwargs):
+        press()
+        return write_brief(*args, **kwargs)
+
+    brief.write_brief = briefing
 elif where == "exit":  # the command is over: Ctrl-C in the exit's atexit callbacks
     said = command.out.print
 
@@ -64,12 +74,13 @@ main()
 """
 
 
-def _plan(tmp_path: Path, where: str, seed: int) -> subprocess.CompletedProcess[str]:
+def _plan(tmp_path: Path, where: str, seed: int, *more: str) -> subprocess.CompletedProcess[str]:
     args = ["plan", "toy", "--out", "out", "--max-iterations", "10", "--night", "2026-01-05"]
     return subprocess.run(
-        [sys.executable, "-c", _HOOK, where, *args, "--seed", str(seed), "--no-map"],
+        [sys.executable, "-c", _HOOK, where, *args, "--seed", str(seed), "--no-map", *more],
         cwd=tmp_path,
-        env=offline_env(tmp_path / "offline"),
+        # the briefing is interrupted before it starts Chromium: any program passes its check
+        env={**offline_env(tmp_path / "offline"), "BORDERWATCH_CHROMIUM": sys.executable},
         capture_output=True,
         text=True,
         timeout=300,
@@ -105,3 +116,19 @@ def test_ctrl_c_before_or_after_the_new_folder_is_in_place(tmp_path: Path) -> No
         assert run.stderr.count("interrupted") == 1
         assert _seed(out) == seed  # the new folder, whole
         assert (out / "summary.json").is_file() and (out / "routes.gpx").is_file()
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_plan_briefs_briefing_says_the_briefing_is_not_written(tmp_path: Path) -> None:
+    """``plan --brief`` writes the briefing into the plan folder once that is in place: a
+    Ctrl-C then said ``out is complete`` (the old line) with brief.pdf and brief.html not
+    there; now the line says they are not written."""
+    write_toy_scenario(tmp_path / "toy")
+    run = _plan(tmp_path, "brief", 4, "--brief")
+    assert run.returncode == 130, run.stderr
+    assert run.stderr.strip().splitlines()[-1] == (
+        "interrupted: out is complete (written before it); the briefing (brief.html, "
+        "brief.pdf) not written into out"
+    ), run.stderr
+    assert _seed(tmp_path / "out") == 4
+    assert not (tmp_path / "out" / "brief.pdf").exists()
