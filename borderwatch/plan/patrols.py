@@ -25,10 +25,12 @@ from borderwatch.plan.outliers import explain_outliers
 from borderwatch.plan.required import RequiredRoads, choose_required_edges
 from borderwatch.plan.schedule import LoopPasses, NightSchedule, schedule_night
 from borderwatch.routing.assignment import (
+    REACH,
     SCALED_GAP_FROM,
     WHOLE_UP_TO,
     BoundStats,
     assignment_bound,
+    reaches,
 )
 from borderwatch.routing.instance import prepare_paths
 from borderwatch.routing.minmax import solve_minmax
@@ -183,6 +185,7 @@ def pruned_bound(
     search: SearchParams,
     time_limit_s: float,
     stats: BoundStats | None = None,
+    found: Callable[[], float | None] | None = None,
 ) -> float:
     """The assignment bound of ``instance`` pruned by a short seeded search of its own.
 
@@ -204,6 +207,10 @@ def pruned_bound(
     stats
         Filled in by :func:`~borderwatch.routing.assignment.assignment_bound` (whether
         the cap stopped it: ``stats.by_time``).
+    found
+        The longest tour of the plan's search so far (:class:`BoundBeside`): the rounds
+        stop once they reach it (``assignment_bound``'s ``found``). The plan's bound
+        is the same either way (:func:`_with_bound`); this one may then be lower.
 
     Returns
     -------
@@ -224,6 +231,7 @@ def pruned_bound(
         incumbent=warm.max_cost,
         basic=warm.lower_bound,
         stats=stats,
+        found=found,
     )
     return min(max(bound, warm.lower_bound), warm.max_cost)
 
@@ -259,13 +267,14 @@ def _bound_value(
     search: SearchParams,
     time_limit_s: float,
     after: tuple[float, float] | None,
+    found: Callable[[], float | None] | None = None,
 ) -> tuple[float, bool]:
-    """:func:`pruned_bound`, or with ``after`` (the search's longest tour and basic bound)
-    the assignment bound pruned by that tour, as the bound after the search; and whether
-    the wall-clock cap stopped it (``BoundStats.by_time``)."""
+    """:func:`pruned_bound` (``found``: see there), or with ``after`` (the search's longest
+    tour and basic bound) the assignment bound pruned by that tour, as the bound after the
+    search; and whether the wall-clock cap stopped it (``BoundStats.by_time``)."""
     stats = BoundStats()
     if after is None:
-        return pruned_bound(instance, search, time_limit_s, stats), stats.by_time
+        return pruned_bound(instance, search, time_limit_s, stats, found), stats.by_time
     value = assignment_bound(
         instance,
         time_limit_s=time_limit_s,
@@ -300,7 +309,25 @@ def _bound_child(
 
     lower_bound(instance)
     send.send(("matchings", cached_matchings()))
-    send.send(("ok", _bound_value(instance, search, time_limit_s, None)))
+    send.send(("ok", _bound_value(instance, search, time_limit_s, None, _found_in(send))))
+
+
+def _found_in(conn: Connection) -> Callable[[], float | None]:
+    """The bound's process's ``found``: the latest ``("loop", seconds)`` the plan's
+    process sent (:meth:`BoundBeside.offer`), read without waiting; None before any."""
+    latest: list[float | None] = [None]
+
+    def found() -> float | None:
+        try:
+            while conn.poll():
+                kind, value = conn.recv()
+                if kind == "loop":
+                    latest[0] = float(value)
+        except (EOFError, OSError):  # the plan's process closed its end: no more tours
+            pass
+        return latest[0]
+
+    return found
 
 
 class BoundBeside:
@@ -349,6 +376,7 @@ class BoundBeside:
         self.by_time = False
         self._child: forking.Child | None = None
         self._shared = False
+        self._loop: float | None = None  # the search's best longest tour (offer)
         if fork is None:
             fork = _fork_helps()
         if fork:
@@ -361,12 +389,24 @@ class BoundBeside:
                 name="borderwatch-bound",
                 log=logger,
                 refused="bound beside the search: no process (%s), computed here",
+                duplex=after is None,  # the search's tours go to the child (offer)
             )
 
     @property
     def forked(self) -> bool:
         """Whether a child process computes the bound."""
         return self._child is not None
+
+    def offer(self, loop: float) -> None:
+        """The search found a plan whose longest tour is ``loop`` seconds.
+
+        The bound's rounds stop once they reach it (the plan is then optimal): the
+        child is told at once; a bound computed here (:meth:`result`) reads the last
+        one. The plan's bound is the same either way (:func:`_with_bound`).
+        """
+        self._loop = loop if self._loop is None else min(self._loop, loop)
+        if self._child is not None and self.after is None:
+            self._child.send("loop", self._loop)
 
     def share_setup(self) -> None:
         """Add the child's odd-node matchings to this process's cache (forked only).
@@ -417,7 +457,7 @@ class BoundBeside:
                 self.by_time = bool(value[1])
                 return float(value[0])
         value, self.by_time = _bound_value(
-            self.instance, self.search, self.time_limit_s, self.after
+            self.instance, self.search, self.time_limit_s, self.after, lambda: self._loop
         )
         return value
 
@@ -431,9 +471,14 @@ class BoundBeside:
 def _with_bound(result: RoutingResult, bound: float, by_time: bool = False) -> RoutingResult:
     """``result`` carrying ``bound``: never weaker than its basic bound, never above its loop;
     ``by_time``: the bound's wall-clock cap stopped it."""
+    # a bound within 2 REACH of the loop proves it: the loop, wherever its rounds stopped
+    # (at a tour the search found beside, BoundBeside.offer, or ran on; see reaches)
+    loop = result.max_cost
     return dataclasses.replace(
         result,
-        lower_bound=min(max(bound, result.lower_bound), result.max_cost),
+        lower_bound=loop
+        if reaches(bound, loop, 2 * REACH)
+        else min(max(bound, result.lower_bound), loop),
         bound_by_time=by_time,
     )
 
@@ -665,7 +710,9 @@ def _plan_rest(
         else search.bound_time_s
     )
     say(f"routing {len(network.teams)} teams")
-    mm_routes, result = route_teams(network, instance, search.replace(seed=seed))
+    mm_routes, result = route_teams(
+        network, instance, search.replace(seed=seed), None if beside is None else beside.offer
+    )
     secs["routing"] = time.perf_counter() - t
     if search.bound_rounds > 0 and beside is None:
         # the bound pruned by the search's longest tour: in a forked process beside the

@@ -45,7 +45,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import highspy
@@ -56,6 +56,7 @@ from borderwatch.routing.instance import ArcInstance
 from borderwatch.routing.minmax import _Model
 
 __all__ = [
+    "REACH",
     "ROUND_MAX_NODES",
     "SCALED_GAP_FROM",
     "SCALED_LINK_ROUNDS",
@@ -67,6 +68,7 @@ __all__ = [
     "WINDOW_ROUNDS",
     "BoundStats",
     "assignment_bound",
+    "reaches",
     "subset_cost",
 ]
 
@@ -374,6 +376,7 @@ def assignment_bound(
     max_nnz: int | None = WHOLE_MAX_NNZ,
     max_nodes: int = ROUND_MAX_NODES,
     stats: BoundStats | None = None,
+    found: Callable[[], float | None] | None = None,
 ) -> float:
     """Lower bound on the longest tour from the assignment MILP with subset cuts.
 
@@ -434,6 +437,13 @@ def assignment_bound(
         ``gap_from``) and are measured far below their cap: neither limit applies.
     stats
         Filled in with the rounds, the largest model and what ended them.
+    found
+        Asked after each round (up to ``whole_up_to`` links) for the longest tour of
+        the best plan found so far elsewhere (a search running beside, None: nothing
+        new); the rounds stop once the bound is within ``1e-6`` of it, as at
+        ``incumbent``, but nothing is pruned by it. The rounds before the stop are the
+        same as without it, so the bound differs only where it reaches a plan's
+        longest tour: :func:`reaches` of that plan's tour holds then either way.
 
     Returns
     -------
@@ -461,7 +471,7 @@ def assignment_bound(
     )
     if m <= whole_up_to:
         best, pruned, cuts = rounds(
-            base=base, max_rounds=max_rounds, max_nnz=max_nnz, max_nodes=max_nodes
+            base=base, max_rounds=max_rounds, max_nnz=max_nnz, max_nodes=max_nodes, found=found
         )
     else:
         scaled = min(SCALED_MAX_ROUNDS, max(SCALED_MIN_ROUNDS, round(SCALED_LINK_ROUNDS / m)))
@@ -692,6 +702,36 @@ class _Milp:
         return kind, dual, sols
 
 
+#: How close (seconds) a bound must come to a plan's longest tour to prove it optimal: the
+#: rounds stop there (at ``incumbent`` and at a tour ``found`` beside).
+REACH = 1e-6
+
+
+def reaches(bound: float, loop: float | None, within: float = REACH) -> bool:
+    """Whether ``bound`` proves ``loop`` optimal: within ``within`` of it (or above).
+
+    A plan whose bound reaches its longest tour within ``2 * REACH`` reports that tour
+    as its bound (:func:`borderwatch.plan.patrols`): the rounds stopped at a tour found
+    beside (:func:`assignment_bound`'s ``found``, within :data:`REACH` of a tour never
+    more than ~1e-7 s above the plan's final one: the search's ties) then give the same
+    bound as rounds that ran on, whenever the tours came.
+
+    Parameters
+    ----------
+    bound
+        A lower bound on the longest tour (seconds).
+    loop
+        A plan's longest tour (seconds); None: no plan, False.
+    within
+        The tolerance (seconds).
+
+    Returns
+    -------
+    bool
+    """
+    return loop is not None and bound >= loop - within
+
+
 #: A candidate cut: the subset, its exact cost, and its Held-Karp table when it is a
 #: piece (for the lifted cut).
 _Cand = tuple[tuple[int, ...], float, np.ndarray | None]
@@ -841,8 +881,9 @@ def _rounds(
     max_nnz: int | None = None,
     max_nodes: int | None = None,
     stats: BoundStats | None = None,
+    found: Callable[[], float | None] | None = None,
 ) -> tuple[float, bool, int]:
-    """The rounds of :func:`assignment_bound`.
+    """The rounds of :func:`assignment_bound` (``found``: see there).
 
     Returns the bound, whether pairs were pruned by the incumbent (the bound must then be
     capped at it) and the number of cuts. With ``rel_gap`` each MILP stops at that
@@ -908,6 +949,8 @@ def _rounds(
             break
         if incumbent is not None and best >= incumbent - 1e-6:
             break
+        if found is not None and reaches(best, found()):
+            break  # a plan found beside is proven optimal: its tour ends the rounds
         zval = float(sols[0][z])
         added = 0
         for si, sol in enumerate(sols):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -326,7 +327,10 @@ def node_components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def route_teams(
-    network: PatrolNetwork, patrol: PatrolInstance, search: SearchParams | None = None
+    network: PatrolNetwork,
+    patrol: PatrolInstance,
+    search: SearchParams | None = None,
+    on_best: Callable[[float], None] | None = None,
 ) -> tuple[list[TeamRoute], RoutingResult]:
     """Solve the min-max routing of ``patrol`` and expand it to network routes.
 
@@ -344,6 +348,9 @@ def route_teams(
         ``max_iterations`` the population search, which ends by its own count; with
         it, :func:`~borderwatch.routing.solve_minmax` for that many iterations. The
         same seed and budget give the same routes.
+    on_best
+        Told the longest tour of each better plan the population search finds
+        (:func:`~borderwatch.routing.population.solve_population`).
 
     Returns
     -------
@@ -352,7 +359,7 @@ def route_teams(
     result
         The solver's result on the instance (costs in seconds).
     """
-    result = solve_search(patrol.instance, search or SearchParams())
+    result = solve_search(patrol.instance, search or SearchParams(), on_best=on_best)
     result.validate(patrol.instance)
     return routes_from_result(network, patrol, result), result
 

@@ -268,6 +268,7 @@ def solve_population(
     params: PopulationParams | None = None,
     *,
     stop_at: float | None = None,
+    on_best: Callable[[float], None] | None = None,
 ) -> RoutingResult:
     """Min-max k-team routing by a population of giant tours, crossover, split and education.
 
@@ -291,6 +292,10 @@ def solve_population(
         first time its longest tour is within a relative ``1e-6`` of it (or of the basic
         bound, whichever is larger), inside an education run if need be. A value, not a
         clock: the same ``stop_at`` gives the same routes.
+    on_best
+        Called with the longest tour of each new best plan (after the education that
+        found it): the plan's bound, computed beside, stops once it reaches one
+        (:class:`~borderwatch.plan.patrols.BoundBeside`). It changes nothing here.
 
     Returns
     -------
@@ -340,6 +345,8 @@ def solve_population(
         used += it
         if _better(out.key(), best.key()):
             best = out
+            if on_best is not None:
+                on_best(best.key()[0])
         return out
 
     def done() -> bool:
@@ -425,6 +432,7 @@ def solve_search(
     instance: ArcInstance,
     search: SearchParams | None = None,
     params: PopulationParams | None = None,
+    on_best: Callable[[float], None] | None = None,
 ) -> RoutingResult:
     """The plan's routing search: the population search unless an iteration count is given.
 
@@ -443,6 +451,9 @@ def solve_search(
     params
         The default search's counts and its wall-clock safety cap (default
         :class:`PopulationParams`).
+    on_best
+        The population search's ``on_best`` (:func:`solve_population`); the
+        annealings do not call it.
 
     Returns
     -------
@@ -461,4 +472,4 @@ def solve_search(
         count = params.budget(tasks, search.time_limit_s, instance.n_teams)
         cap = params.cap_s(tasks, search.time_limit_s)
         return solve_minmax(instance, search.replace(max_iterations=count, time_limit_s=cap))
-    return solve_population(instance, search, params)
+    return solve_population(instance, search, params, on_best=on_best)

@@ -18,6 +18,14 @@ from tests.helpers import generated_instance
 SEARCH = SearchParams(max_iterations=300, seed=3, bound_rounds=45)
 
 
+def _reported(bound: float, basic: float, loop: float) -> float:
+    """The bound a plan reports: its loop where the bound reaches it (within 2 REACH),
+    else the bound between the basic one and the loop."""
+    from borderwatch.routing.assignment import REACH, reaches
+
+    return loop if reaches(bound, loop, 2 * REACH) else min(max(bound, basic), loop)
+
+
 @pytest.fixture(scope="module")
 def small():
     return generated_instance(20, seed=2)
@@ -59,7 +67,7 @@ def test_plan_carries_the_bound_of_the_process(small) -> None:
     plan = plan_patrols(net, SEARCH)
     want = pruned_bound(patrol.instance, SEARCH, 30.0)
     basic = lower_bound(patrol.instance)
-    assert plan.result.lower_bound == min(max(want, basic), plan.result.max_cost)
+    assert plan.result.lower_bound == _reported(want, basic, plan.result.max_cost)
     assert plan.balanced.lower_bound == plan.result.lower_bound
     # a valid bound: never above the plan's longest min-max tour
     assert plan.result.lower_bound <= plan.result.max_cost + 1e-6
@@ -191,7 +199,7 @@ def test_a_plan_past_whole_up_to_bounds_beside_the_night_stage(small, monkeypatc
         incumbent=a.result.max_cost,
         basic=lower_bound(patrol.instance),
     )
-    assert a.result.lower_bound == min(max(want, lower_bound(patrol.instance)), a.result.max_cost)
+    assert a.result.lower_bound == _reported(want, lower_bound(patrol.instance), a.result.max_cost)
     assert a.objective.key() == b.objective.key()
 
 
@@ -296,3 +304,50 @@ def test_every_plan_says_its_line_once(small, caplog) -> None:
         lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("plan: ")]
         assert len(lines) == 1
         assert f"bound {plan.bound_min:.1f} min" in lines[0]
+
+
+def test_the_bound_process_reads_the_searchs_latest_tour() -> None:
+    """BoundBeside.offer sends the search's tours down the pipe; the child's ``found``
+    reads the least so far without waiting, and keeps it once the plan's end is closed."""
+    import multiprocessing
+
+    from borderwatch.plan.patrols import _found_in
+
+    mine, theirs = multiprocessing.Pipe(duplex=True)
+    found = _found_in(theirs)
+    assert found() is None
+    mine.send(("loop", 90.0))
+    mine.send(("loop", 88.5))
+    mine.send(("other", 1.0))
+    assert found() == 88.5
+    mine.close()
+    assert found() == 88.5  # the plan's process went away: no error, the last tour
+
+
+@pytest.mark.slow
+def test_ningmings_bound_stops_where_the_search_found_the_optimum(ningming_net) -> None:
+    """Ningming's bound proves the search's 88.07 min at round ~23, then ran ~6-10 rounds
+    more against the warm-up's 88.2 min; told the search's tour it stops there, and the
+    plan's bound (its tour once reached) is the same: forked, here, or without the tour."""
+    from borderwatch.plan.patrols import _with_bound
+    from borderwatch.plan.required import choose_required_edges
+    from borderwatch.routing.assignment import BoundStats
+    from borderwatch.routing.patrol import build_instance
+    from borderwatch.routing.population import solve_search
+
+    search = SearchParams(seed=ningming_net.config.seed)
+    patrol = build_instance(ningming_net, choose_required_edges(ningming_net).edges)
+    result = solve_search(patrol.instance, search)
+    plain_stats, early_stats = BoundStats(), BoundStats()
+    plain = pruned_bound(patrol.instance, search, 60.0, plain_stats)
+    early = pruned_bound(patrol.instance, search, 60.0, early_stats, found=lambda: result.max_cost)
+    assert early_stats.rounds < plain_stats.rounds
+    forked = BoundBeside(patrol.instance, search, 60.0, fork=True)
+    forked.offer(result.max_cost + 1.0)
+    forked.offer(result.max_cost)  # the least counts
+    here = BoundBeside(patrol.instance, search, 60.0, fork=False)
+    here.offer(result.max_cost)
+    bounds = {
+        _with_bound(result, b).lower_bound for b in (plain, early, forked.result(), here.result())
+    }
+    assert bounds == {result.max_cost}

@@ -319,3 +319,29 @@ def test_an_incumbent_below_the_optimum_is_proven_by_an_infeasible_capped_milp(s
     low = 0.95 * opt
     bound = assignment_bound(inst, time_limit_s=10, incumbent=low)
     assert bound == pytest.approx(low, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_tour_found_beside_stops_the_rounds_without_changing_the_plans_bound(seed: int) -> None:
+    """``found`` (the search's tours, told to the bound's process): the rounds stop once
+    they reach one, and the bound the plan reports (its tour where the bound reaches it,
+    ``reaches``) is the same as with rounds that ran on; a tour far above changes nothing."""
+    from borderwatch.routing.assignment import REACH, BoundStats, reaches
+
+    inst = _tiny(seed)
+    opt = _brute_force(inst)
+    plain_stats, early_stats, far_stats = BoundStats(), BoundStats(), BoundStats()
+    plain = assignment_bound(inst, time_limit_s=10, stats=plain_stats)
+    early = assignment_bound(inst, time_limit_s=10, stats=early_stats, found=lambda: opt)
+    asked: list[int] = []
+
+    def far() -> float:
+        asked.append(1)
+        return 2.0 * opt
+
+    high = assignment_bound(inst, time_limit_s=10, stats=far_stats, found=far)
+    assert high == plain and far_stats.rounds == plain_stats.rounds and asked
+    assert early <= opt + 1e-6 and early_stats.rounds <= plain_stats.rounds
+    # the plan's bound: its tour wherever the rounds stopped
+    assert reaches(plain, opt, 2 * REACH) and reaches(early, opt, 2 * REACH)
+    assert not reaches(opt - 3 * REACH, opt, 2 * REACH) and not reaches(opt, None)
