@@ -199,11 +199,9 @@ def run_plan(
             after, extra, variants = _after_plan(
                 network, draft.plan, before, out, max_revisit_min=max_revisit_min,
                 crossing_min=crossing_min, detours=detours, progress=progress,
-                whole=sectors is None,
+                whole=sectors is None, risk_from_log=risk_from_log,
             )  # fmt: skip
             plan = draft.finish()
-            if risk_from_log is not None and sectors is None:
-                extra["risk_from_log"] = risk_from_log
             if sectors is not None:
                 from borderwatch.plan.sectors import SectorPlan
 
@@ -240,14 +238,15 @@ def _after_plan(
     detours: bool | None,
     progress: Progress,
     whole: bool = True,
+    risk_from_log: dict[str, Any] | None = None,
 ) -> tuple[CoverageReport, dict[str, Any], dict[str, list[RouteVariant]] | None]:
     """:func:`run_plan` after the routes and the schedule: the coverage after, the odds.
 
     Needs the plan's routes and schedule only, not its bound (it runs while the bound's
     process ends: :class:`~borderwatch.plan.patrols.PlanDraft`). Writes the coverage
     files and ``gaps_before.csv`` into the staging folder ``out``; returns the coverage
-    report after the plan, ``plan.json``'s coverage and detection entries and the
-    variants of the odds (:func:`_detection`).
+    report after the plan, ``plan.json``'s coverage and detection entries (and
+    ``risk_from_log``, a whole plan's) and the variants of the odds (:func:`_detection`).
     """
     progress("coverage after the plan")
     after = coverage_report(
@@ -278,6 +277,8 @@ def _after_plan(
         "coverage_after": {k: coverage_summary[k] for k in keep if k in coverage_summary},
         "detection": detection,
     }
+    if risk_from_log is not None and whole:
+        extra["risk_from_log"] = risk_from_log
     return after, extra, variants
 
 

@@ -222,11 +222,5 @@ def risk_from_log(
         float(weights.min()),
         float(weights.max()),
     )
-    return LogRisk(
-        weights=weights,
-        rate=rate,
-        nights=len(nights),
-        incidents=len(inc),
-        first_night=nights[0][1] if nights else None,
-        last_night=nights[-1][1] if nights else None,
-    )
+    span = (nights[0][1], nights[-1][1]) if nights else (None, None)
+    return LogRisk(weights, rate, len(nights), len(inc), *span)
