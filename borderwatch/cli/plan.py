@@ -357,6 +357,12 @@ def teams_command(
             )
         for a, b, township, worst in result.binding:
             out.print(f"  binds: km {a:.2f}-{b:.2f} {township} ({worst:.1f} min)", highlight=False)
+        its = SIZING_ITERATIONS if max_iterations is None else max_iterations
+        out.print(
+            f"(each count planned with a {its:,}-iteration search: `borderwatch plan` with the "
+            "chosen teams searches longer and may come out a little shorter)",
+            highlight=False,
+        )
         if out_dir is not None:
             files = write_sizing(result, out_dir)
             out.print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)

@@ -231,6 +231,9 @@ def test_teams(env, scenario: Path, tmp_path: Path) -> None:
     assert res.returncode == 0, res.stdout + res.stderr
     assert {"teams.json", "teams.csv"} <= set(files_under(out))
     assert "worst revisit by number of teams" in res.stdout
+    # the sizing's figures are of a shorter search than plan's (walk12: teams said 88.2 min
+    # for the 17 teams where plan says 88.1), and it says so
+    assert "-iteration search: `borderwatch plan`" in res.stdout
 
 
 @pytest.mark.slow
