@@ -404,9 +404,11 @@ class BoundBeside:
         child is told at once; a bound computed here (:meth:`result`) reads the last
         one. The plan's bound is the same either way (:func:`_with_bound`).
         """
-        self._loop = loop if self._loop is None else min(self._loop, loop)
+        if self._loop is not None and loop >= self._loop:
+            return  # a better total at the same longest tour: nothing new for the bound
+        self._loop = loop
         if self._child is not None and self.after is None:
-            self._child.send("loop", self._loop)
+            self._child.send("loop", loop)
 
     def share_setup(self) -> None:
         """Add the child's odd-node matchings to this process's cache (forked only).
