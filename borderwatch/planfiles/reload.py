@@ -720,9 +720,7 @@ def _night_edges(
 
     That night is the one whose window start is nearest the point (its leave base).
     """
-    moment = datetime.fromisoformat(first.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    moment = _aware(first)
     local = moment.astimezone(ZoneInfo(timezone or "UTC")).date()
     night = min(
         (local + timedelta(days=k) for k in (-1, 0, 1)),
@@ -731,11 +729,16 @@ def _night_edges(
     return window.start_at(night, timezone), window.end_at(night, timezone)
 
 
-def _drive_min(clock: int, edge: datetime, *, before: bool) -> float:
+def _drive_min(clock: int, edge: datetime, *, before: bool, point: datetime | None = None) -> float:
     """Elapsed minutes between the wall clock ``clock`` (minutes after midnight in
     ``edge``'s zone) and ``edge``: its last instant at or before ``edge`` (``before``),
     else its first at or after; both readings of a clock the fall-back hour repeats. 0 for
-    none within 12 hours (as the clocks' difference: a crew leaving after the start)."""
+    none within 12 hours (as the clocks' difference: a crew leaving after the start).
+
+    ``point``: the track's instant of that clock (its first point, leave base, floored to
+    the minute; its last, back at base, ceiled): of two readings within 12 hours, the one
+    within a minute of it (a drive over 60 minutes across the fall-back hour), else the
+    nearest ``edge``."""
     at = edge.astimezone(UTC)
     spans = []
     for d in (edge.date() - timedelta(days=1), edge.date(), edge.date() + timedelta(days=1)):
@@ -743,7 +746,36 @@ def _drive_min(clock: int, edge: datetime, *, before: bool) -> float:
             wall = time(clock // 60, clock % 60, fold=fold)
             t = datetime.combine(d, wall, tzinfo=edge.tzinfo).astimezone(UTC)
             spans.append((at - t if before else t - at).total_seconds() / 60.0)
-    return min((s for s in spans if 0.0 <= s <= 720.0), default=0.0)
+    near = sorted({s for s in spans if 0.0 <= s <= 720.0})
+    if point is not None and len(near) > 1:
+        # minutes from the edge to the point, on the clock's side of it
+        gone = ((at - point) if before else (point - at)).total_seconds() / 60.0
+        meant = [s for s in near if -1.0 <= gone - s <= 1.0]
+        if meant:
+            return meant[0]
+    return near[0] if near else 0.0
+
+
+def _last_time(file: Path, head: str, start: int) -> str | None:
+    """The time of the last point of the track whose ``<trk>`` ends at ``start`` in ``head``
+    (the file's first bytes; the whole file is read when the track runs past them)."""
+    end = head.find("</trk>", start)
+    if end < 0:
+        try:
+            head = file.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return None
+        end = head.find("</trk>", start)
+        if end < 0:
+            return None
+    times = _FIRST_TIME.findall(head, start, end)
+    return times[-1] if times else None
+
+
+def _aware(text: str) -> datetime:
+    """A GPX time as an aware datetime (no offset: UTC)."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _described_margins(
@@ -798,11 +830,16 @@ def _described_margins(
                 edges = None if first is None else _night_edges(window, first.group(1), timezone)
             except ValueError:  # a time that is not ISO 8601: the clocks' difference
                 edges = None
-            if edges is None:
+            if edges is None or first is None:
                 lead, tail = since(out, start), since(end, home)
             else:
-                lead = _drive_min(out, edges[0], before=True)
-                tail = _drive_min(home, edges[1], before=False)
+                last = _last_time(file, head, trk.end())
+                try:
+                    ends = _aware(first.group(1)), None if last is None else _aware(last)
+                except ValueError:  # a last time that is not ISO 8601: the nearest readings
+                    ends = _aware(first.group(1)), None
+                lead = _drive_min(out, edges[0], before=True, point=ends[0])
+                tail = _drive_min(home, edges[1], before=False, point=ends[1])
             found.append((max(lead, 0.0), max(tail, 0.0)))
     if not found:
         return None
