@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,6 +13,7 @@ from rich.markup import escape
 
 from borderwatch.cli.app import app
 from borderwatch.cli.common import check_choice, err, guarded, out
+from borderwatch.errors import OutputWriteError
 
 __all__ = ["cache_app"]
 
@@ -24,22 +28,49 @@ cache_app = typer.Typer(
 app.add_typer(cache_app, name="cache")
 
 
+def _unreachable(root: Path) -> str | None:
+    """Why the cache folder ``root`` cannot be reached, or None (there, or not made yet).
+
+    Not reachable: a folder above it the user cannot enter (``BORDERWATCH_CACHE_DIR``
+    under another user's home), or a file where a folder of its path should be.
+    """
+    try:
+        root.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        for above in reversed(root.parents):  # from the top down: the first in the way
+            try:
+                st = above.stat()
+            except OSError:
+                break
+            if not stat.S_ISDIR(st.st_mode):
+                return f"{above} is a file, not a folder"
+            if not os.access(above, os.X_OK):
+                mode = f"{stat.S_IMODE(st.st_mode):04o}"
+                return f"{above} cannot be entered by you (owned by uid {st.st_uid}, mode {mode})"
+        return f"{root}: {exc.strerror}"
+    return None
+
+
 def _facts() -> dict[str, Any]:
     """What ``cache info`` says, as its ``--json`` holds it."""
     from borderwatch.data import road_cache as rc
 
     root = rc.cache_folder()
     limit, source = rc.cache_limit()
+    unreachable = _unreachable(root)
     scan = rc.scan_cache(root)
-    found = rc.folder_problem(root)
+    found = None if unreachable else rc.folder_problem(root)
     kinds = {k: {"entries": 0, "bytes": 0} for k in rc.KINDS}
     for entry in scan.entries:
         kinds[entry.kind]["entries"] += 1
         kinds[entry.kind]["bytes"] += entry.size
     return {
         "folder": str(root),
-        "exists": root.is_dir(),
+        "exists": not unreachable and root.is_dir(),
         "on": rc.cache_dir() is not None,
+        "unreachable": unreachable,
         "problem": None if found is None else {"path": str(found[0]), "why": found[1]},
         "limit_bytes": limit,
         "limit_from": source,
@@ -56,7 +87,8 @@ def info_command(
 ) -> None:
     """Where the cache is, what it holds per kind, its size limit.
 
-    Also says whether it is used: off (BORDERWATCH_NO_CACHE=1), or refused because a
+    Also says whether it is used: off (BORDERWATCH_NO_CACHE=1), not reachable (a
+    folder above it you cannot enter, or a file in its path), or refused because a
     folder of it is not yours or others can write it.
     """
     from borderwatch.data.road_cache import NO_CACHE_ENV
@@ -67,9 +99,11 @@ def info_command(
         if as_json:
             out.print_json(json.dumps(facts, ensure_ascii=False))
             return
-        made = "" if facts["exists"] else " (not made yet)"
+        made = "" if facts["exists"] or facts["unreachable"] else " (not made yet)"
         out.print(f"cache folder: {escape(facts['folder'])}{made}", highlight=False)
-        if not facts["on"]:
+        if facts["unreachable"]:
+            state = f"not reachable: {escape(facts['unreachable'])}; nothing is read or written"
+        elif not facts["on"]:
             state = f"off ({NO_CACHE_ENV}=1): nothing is read or written"
         elif facts["problem"]:
             p = facts["problem"]
@@ -87,7 +121,7 @@ def info_command(
         temp = facts["temporary"]
         if temp["files"]:  # writes under way, or left by a writer that died
             rows.append(("temporary", str(temp["files"]), data_size(temp["bytes"])))
-        for name, count, size in rows:
+        for name, count, size in [] if facts["unreachable"] else rows:  # none to count
             out.print(f"{name:<11} {count:>7} {size:>11}", highlight=False)
         limit = facts["limit_bytes"]
         shown = "none" if limit is None else data_size(limit)
@@ -117,7 +151,7 @@ def clear_command(
     """Remove the cache's entries (any other file in its folder stays).
 
     Only the files the cache writes are removed, also with the cache turned off. Prints
-    what it removed; exit 2 on an unknown --kind.
+    what it removed; exit 2 on an unknown --kind, 4 where the folder cannot be reached.
     """
     from borderwatch.data import road_cache as rc
     from borderwatch.fmt import data_size
@@ -127,6 +161,9 @@ def clear_command(
             check_choice("--kind", k, rc.KINDS)
         kinds = [k for k in rc.KINDS if not kind or k in kind]
         root = rc.cache_folder()
+        unreachable = _unreachable(root)
+        if unreachable:
+            raise OutputWriteError(f"cannot clear {root}: not reachable: {unreachable}")
         removed = rc.clear_cache(root, kinds)
         if not removed:
             out.print(f"nothing to remove in {escape(str(root))}", highlight=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -174,3 +176,95 @@ def test_a_command_on_a_cache_others_can_write_says_so_once(cache: Path, toy_dir
         f"folder yours and 0700, or set {rc.CACHE_ENV} to another folder)"
     ]
     assert sorted(cache.rglob("*.pickle")) == entries  # nothing written there
+
+
+def test_info_and_clear_of_a_cache_under_a_file(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file where a folder of the cache's path should be: ``info`` says the cache is not
+    reachable and why (it said 'not readable ... make it yours and 0700'), exit 0;
+    ``clear`` one error line, exit 4."""
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv(rc.CACHE_ENV, str(tmp_path / "file" / "cache"))
+    result = runner.invoke(app, ["cache", "info"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"cache folder: {tmp_path / 'file' / 'cache'}",
+        f"state: not reachable: {tmp_path / 'file'} is a file, not a folder; nothing is read "
+        "or written",
+        "limit                   2.0 GiB (default)",
+    ]
+    facts = json.loads(runner.invoke(app, ["cache", "info", "--json"]).stdout)
+    assert (facts["exists"], facts["unreachable"], facts["problem"]) == (
+        False,
+        f"{tmp_path / 'file'} is a file, not a folder",
+        None,
+    )
+    result = runner.invoke(app, ["cache", "clear"])
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        f"error: cannot clear {tmp_path / 'file' / 'cache'}: not reachable: "
+        f"{tmp_path / 'file'} is a file, not a folder\n"
+    )
+
+
+# `cache info` and `cache clear` as a user who cannot enter the folder above the cache (as
+# root: user nobody, its imports made first as root; else the folder is made 000)
+_INFO_AS_OTHER = """
+import os, sys
+from typer.testing import CliRunner
+from borderwatch.cli import app
+runner = CliRunner()
+for command in (["cache", "info"], ["cache", "info", "--json"], ["cache", "clear"]):
+    runner.invoke(app, command)  # every import made (the interpreter's files may be root's)
+os.environ["BORDERWATCH_CACHE_DIR"] = sys.argv[1]
+if os.geteuid() == 0:
+    os.setgid(65534)
+    os.setuid(65534)
+for command in (["cache", "info"], ["cache", "clear"]):
+    result = runner.invoke(app, command)
+    print(result.exit_code, repr(result.stdout), repr(result.stderr))
+"""
+
+
+@pytest.mark.slow
+def test_info_of_a_cache_under_a_folder_the_user_cannot_enter(tmp_path: Path) -> None:
+    """``BORDERWATCH_CACHE_DIR=/root/x/cache`` for a user who cannot enter /root: ``info``
+    died with exit 4 ('cannot write the output: permission denied'); now its state line says
+    the cache is not reachable and which folder is in the way, exit 0."""
+    import subprocess
+    import sys
+
+    top = Path(tempfile.mkdtemp(prefix="bw-cache-unreachable-"))  # pytest's is root's 0700
+    home = top / "home"
+    (home / "x").mkdir(parents=True)
+    top.chmod(0o755)
+    home.chmod(0o700 if os.geteuid() == 0 else 0)
+    cache = home / "x" / "cache"
+    env = {**os.environ, rc.CACHE_ENV: str(tmp_path / "warm")}
+    env.pop(rc.NO_CACHE_ENV, None)
+    env.pop(rc.MAX_ENV, None)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _INFO_AS_OTHER, str(cache)], env=env, capture_output=True,
+            text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        home.chmod(0o700)
+        shutil.rmtree(top)
+    assert done.returncode == 0, done.stderr
+    info, clear = done.stdout.splitlines()
+    owner, mode = (0, "0700") if os.geteuid() == 0 else (os.geteuid(), "0000")
+    why = f"{home} cannot be entered by you (owned by uid {owner}, mode {mode})"
+    assert info == repr_line(
+        0,
+        f"cache folder: {cache}\nstate: not reachable: {why}; nothing is read or written\n"
+        "limit                   2.0 GiB (default)\n",
+        "",
+    )
+    assert clear == repr_line(4, "", f"error: cannot clear {cache}: not reachable: {why}\n")
+
+
+def repr_line(code: int, stdout: str, stderr: str) -> str:
+    """A line the script above prints of one command."""
+    return f"{code} {stdout!r} {stderr!r}"
