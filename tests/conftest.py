@@ -172,6 +172,24 @@ def pytest_runtest_teardown(
 
 
 @pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A borderwatch cache folder of the test's own (not made yet), the limit the default.
+
+    Each test sees its own cache warnings and scans its own cache (the module's
+    once-per-process memories emptied).
+    """
+    from borderwatch.data import road_cache as rc
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(rc.CACHE_ENV, str(folder))
+    monkeypatch.delenv(rc.NO_CACHE_ENV, raising=False)
+    monkeypatch.delenv(rc.MAX_ENV, raising=False)
+    monkeypatch.setattr(rc, "_warned", set())
+    monkeypatch.setattr(rc, "_known", {})
+    return folder
+
+
+@pytest.fixture
 def toy_dir(tmp_path: Path) -> Path:
     """A fresh copy of the toy scenario folder (tests may break it)."""
     return write_toy_scenario(tmp_path / "toy")

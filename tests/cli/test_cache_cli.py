@@ -19,17 +19,6 @@ from tests.data.test_cache_limit import shared_group
 runner = CliRunner()
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(rc.CACHE_ENV, str(folder))
-    monkeypatch.delenv(rc.NO_CACHE_ENV, raising=False)
-    monkeypatch.delenv(rc.MAX_ENV, raising=False)
-    monkeypatch.setattr(rc, "_warned", set())
-    monkeypatch.setattr(rc, "_known", {})
-    return folder
-
-
 def _fill(cache: Path) -> dict[str, list[Path]]:
     """Two entries of each kind (values of 1,000 bytes), a user's file in each folder."""
     made: dict[str, list[Path]] = {}

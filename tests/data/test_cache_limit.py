@@ -22,17 +22,6 @@ from borderwatch.data import road_cache as rc
 NOBODY = 65534
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(rc.CACHE_ENV, str(folder))
-    monkeypatch.delenv(rc.NO_CACHE_ENV, raising=False)
-    monkeypatch.delenv(rc.MAX_ENV, raising=False)
-    monkeypatch.setattr(rc, "_warned", set())  # each test sees its own warnings
-    monkeypatch.setattr(rc, "_known", {})  # and scans its own cache
-    return folder
-
-
 def _key(i: int) -> str:
     return f"{i:064x}"
 
