@@ -1,5 +1,5 @@
 """Run the command-line interface: ``python -m borderwatch``."""
 
-from borderwatch.cli import main
+from borderwatch._entry import main
 
 main()

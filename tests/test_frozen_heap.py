@@ -131,4 +131,4 @@ def test_the_console_script_is_the_program() -> None:
     from importlib.metadata import entry_points
 
     (script,) = entry_points(group="console_scripts", name="borderwatch")
-    assert script.value == "borderwatch.cli:main"
+    assert script.value == "borderwatch._entry:main"  # cli.main once it is imported

@@ -132,3 +132,41 @@ def test_ctrl_c_in_plan_briefs_briefing_says_the_briefing_is_not_written(tmp_pat
     ), run.stderr
     assert _seed(tmp_path / "out") == 4
     assert not (tmp_path / "out" / "brief.pdf").exists()
+
+
+def _interrupted_in_the_imports(command: list[str], tmp_path: Path) -> tuple[int, list[str]]:
+    """Run ``command`` (the program, ``-X importtime`` on) and send it SIGINT once it has
+    imported borderwatch.errors (its import-time line on stderr), the first of borderwatch's
+    modules the command line imports (before, the package's own heavy ``__init__``); its
+    exit status and stderr's lines other than import times."""
+    import signal
+
+    env = {**offline_env(tmp_path / "offline"), "PYTHONPROFILEIMPORTTIME": "1"}
+    with subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    ) as child:  # fmt: skip
+        assert child.stderr is not None
+        said = []
+        for line in child.stderr:
+            said.append(line)
+            if line.rstrip().endswith(" borderwatch.errors"):
+                child.send_signal(signal.SIGINT)  # the command line's imports under way
+                break
+        else:
+            child.kill()
+            pytest.fail(f"the program ended without importing borderwatch.errors: {said[-5:]}")
+        said += child.stderr.readlines()
+        code = child.wait(timeout=120)
+    return code, [x.rstrip("\n") for x in said if not x.startswith("import time:")]
+
+
+def test_ctrl_c_while_the_program_imports_says_interrupted(tmp_path: Path) -> None:
+    """A Ctrl-C in the first second of any command (Python importing numpy, pandas,
+    geopandas, ... for the command line) printed Python's KeyboardInterrupt traceback, the
+    process killed by the signal; now one line, exit 130 (console script and python -m)."""
+    from tests.cli.run import borderwatch_exe
+
+    for program in ([sys.executable, "-m", "borderwatch"], [borderwatch_exe()]):
+        code, said = _interrupted_in_the_imports([*program, "scenario", "info", "toy"], tmp_path)
+        assert (code, said) == (130, ["interrupted"]), program
