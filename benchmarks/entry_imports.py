@@ -20,9 +20,11 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,6 +34,7 @@ from pathlib import Path
 
 #: each tree's bytecode, written once and read after (as installed), outside the trees
 _PYC = Path(tempfile.mkdtemp(prefix="entry-imports-pyc-"))
+atexit.register(shutil.rmtree, _PYC, ignore_errors=True)
 
 
 def _env(tree: Path, cache: Path | None = None) -> dict[str, str]:
