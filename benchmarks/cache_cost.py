@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from alternating import alternate  # benchmarks/alternating.py (the script's folder)
+
 _MICRO = r"""
 import json, os, pickle, sys, time, tempfile
 from pathlib import Path
@@ -152,30 +154,12 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="cache-cost-plan-") as tmp:
         cache = Path(tmp) / "cache"
-        for name, tree in trees.items():  # warm the cache (and the OS's file cache)
-            _plan(tree, cache, Path(tmp) / name)
-        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
-        print("\n| run | tree | wall s | CPU s (with children) |\n|---|---|---|---|")
-        for i in range(args.plans):
-            order = list(trees.items()) if i % 2 == 0 else list(trees.items())[::-1]
-            for name, tree in order:
-                wall, cpu = _plan(tree, cache, Path(tmp) / name)
-                runs[name].append((wall, cpu))
-                print(f"| {i + 1} | {name} | {wall:.2f} | {cpu:.2f} |", flush=True)
-        b_wall, a_wall = (statistics.median(w for w, _ in runs[n]) for n in trees)
-        b_cpu, a_cpu = (statistics.median(c for _, c in runs[n]) for n in trees)
-        pairs = list(zip(runs["before"], runs["after"], strict=True))
-        print(
-            f"\nmedians: wall {b_wall:.2f} -> {a_wall:.2f} s ({a_wall / b_wall:.3f}x), "
-            f"CPU {b_cpu:.2f} -> {a_cpu:.2f} s ({a_cpu / b_cpu:.3f}x); median of the "
-            f"pairs' ratios: wall {statistics.median(a[0] / b[0] for b, a in pairs):.3f}x, "
-            f"CPU {statistics.median(a[1] / b[1] for b, a in pairs):.3f}x"
+        alternate(
+            trees,
+            lambda name, tree: _plan(tree, cache, Path(tmp) / name),
+            args.plans,
+            Path(tmp),
         )
-        same = subprocess.run(
-            ["diff", "-r", "-q", str(Path(tmp) / "before"), str(Path(tmp) / "after")],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        print("plan folders identical" if same.returncode == 0 else f"differ:\n{same.stdout}")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from alternating import alternate  # benchmarks/alternating.py (the script's folder)
+
 #: each tree's bytecode, written once and read after (as installed), outside the trees
 _PYC = Path(tempfile.mkdtemp(prefix="entry-imports-pyc-"))
 atexit.register(shutil.rmtree, _PYC, ignore_errors=True)
@@ -107,31 +109,13 @@ def main() -> None:
         cache = Path(tmp) / "cache"
         command = [sys.executable, "-m", "borderwatch", "plan", "ningming", "--night",
                    "2026-12-07", "--force", "--out"]  # fmt: skip
-        for name, tree in trees.items():  # warm the cache (and the OS's file cache)
-            _cpu([*command, str(Path(tmp) / name)], _env(tree, cache))
-        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
-        print("\n| run | tree | wall s | CPU s (with children) |\n|---|---|---|---|")
-        for i in range(args.plans):
-            order = list(trees.items()) if i % 2 == 0 else list(trees.items())[::-1]
-            for name, tree in order:
-                wall, cpu, _ = _cpu([*command, str(Path(tmp) / name)], _env(tree, cache))
-                runs[name].append((wall, cpu))
-                print(f"| {i + 1} | {name} | {wall:.2f} | {cpu:.2f} |", flush=True)
-        b_wall, a_wall = (statistics.median(w for w, _ in runs[n]) for n in trees)
-        b_cpu, a_cpu = (statistics.median(c for _, c in runs[n]) for n in trees)
-        pairs = list(zip(runs["before"], runs["after"], strict=True))
-        print(
-            f"\nplan ningming medians: wall {b_wall:.2f} -> {a_wall:.2f} s "
-            f"({a_wall / b_wall:.3f}x), CPU {b_cpu:.2f} -> {a_cpu:.2f} s ({a_cpu / b_cpu:.3f}x); "
-            f"median of the pairs' ratios: wall "
-            f"{statistics.median(a[0] / b[0] for b, a in pairs):.3f}x, CPU "
-            f"{statistics.median(a[1] / b[1] for b, a in pairs):.3f}x"
+        alternate(
+            trees,
+            lambda name, tree: _cpu([*command, str(Path(tmp) / name)], _env(tree, cache))[:2],
+            args.plans,
+            Path(tmp),
+            "plan ningming medians",
         )
-        same = subprocess.run(
-            ["diff", "-r", "-q", str(Path(tmp) / "before"), str(Path(tmp) / "after")],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        print("plan folders identical" if same.returncode == 0 else f"differ:\n{same.stdout}")
 
 
 if __name__ == "__main__":
