@@ -8,6 +8,7 @@ costs on grids make many ties: the first least in team then slot order must stil
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -64,10 +65,7 @@ def test_two_opt_over_lists_is_numpys(monkeypatch: pytest.MonkeyPatch) -> None:
     for seed, circuit in [(0, False), (1, False), (2, True), (3, True)]:
         inst = grid(6, 6, seed=seed, depots=(0, 35, 5), profiles=2)
         if circuit:
-            inst = type(inst)(
-                n_nodes=inst.n_nodes, u=inst.u, v=inst.v, cost=inst.cost, required=inst.required,
-                depots=inst.depots, team_profile=inst.team_profile, circuit=True,
-            )  # fmt: skip
+            inst = dataclasses.replace(inst, circuit=True)
         model = _Model.of(inst)
         for _ in range(15):
             st, _left = _random_state(model, rng, keep=1.0)
@@ -225,10 +223,7 @@ def test_moves_gather_what_the_stacked_tables_give(circuit: bool) -> None:
     rng = random.Random(8 + circuit)
     inst = grid(6, 6, seed=3, depots=(0, 35, 5, 30, 14), profiles=2)
     if circuit:
-        inst = type(inst)(
-            n_nodes=inst.n_nodes, u=inst.u, v=inst.v, cost=inst.cost, required=inst.required,
-            depots=inst.depots, team_profile=inst.team_profile, circuit=True,
-        )  # fmt: skip
+        inst = dataclasses.replace(inst, circuit=True)
     model = _Model.of(inst)
     alpha = 0.1 / model.k
     swaps = 0
