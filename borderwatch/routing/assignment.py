@@ -947,10 +947,9 @@ def _rounds(
             stats.by_time |= kind == "time"
             stats.by_nodes |= kind == "nodes"
             break
-        if incumbent is not None and best >= incumbent - 1e-6:
+        # the incumbent, or a plan found beside (its tour), proven optimal ends the rounds
+        if reaches(best, incumbent) or (found is not None and reaches(best, found())):
             break
-        if found is not None and reaches(best, found()):
-            break  # a plan found beside is proven optimal: its tour ends the rounds
         zval = float(sols[0][z])
         added = 0
         for si, sol in enumerate(sols):
